@@ -1,0 +1,44 @@
+# Mesh-wide access rules. The global layer never grants on its own behalf
+# except to mesh administrators; it denies what no domain may allow:
+# unknown ports, anonymous subjects, reads from outside the data's residency,
+# and pii reads without a stated purpose.
+package global.access
+
+port := data.mesh.ports[input.port]
+
+default allow := false
+
+allow if "mesh-admin" in input.subject.roles
+
+deny contains {"code": "unknown_port", "message": sprintf("output port %v is not declared by the data product", [input.port])} if {
+	not data.mesh.ports[input.port]
+}
+
+deny contains {"code": "anonymous_subject", "message": "the request has no authenticated subject"} if {
+	object.get(input.subject, "id", "") == ""
+}
+
+# Data residency: when the contract lists regions, the subject must be in one.
+deny contains {"code": "residency", "message": msg} if {
+	count(port.residency) > 0
+	region := lower(object.get(input.subject, "region", ""))
+	not region in port.residency
+	msg := sprintf("data of port %v stays in %v; the subject is in %v", [input.port, concat(", ", port.residency), region])
+}
+
+# Asking for pii fields needs a purpose, even though they are anonymized.
+deny contains {"code": "purpose_required", "message": sprintf("reading pii field %v needs a purpose", [f])} if {
+	some f in requested_fields
+	port.fields[f].classification == "pii"
+	object.get(input, "purpose", "") == ""
+}
+
+# The fields asked for; none listed means every field of the port.
+requested_fields contains f if {
+	some f in input.fields
+}
+
+requested_fields contains f if {
+	count(object.get(input, "fields", [])) == 0
+	some f, _ in port.fields
+}

@@ -1,0 +1,70 @@
+// A conformance worker: a child process that compiles and evaluates one case
+// at a time for the runner (scripts/conformance.ts). Running cases out of the
+// runner's process means a case that hangs or crashes its process is killed
+// and reported, and the run goes on with a fresh worker.
+//
+// Protocol (IPC, advanced serialization): the worker sends `{ ready: true }`
+// (or `{ fatal }` when the compiler cannot be loaded), then answers each
+// `{ id, modules, entrypoint, data, input, hasInput }` with `{ id, outcome }`.
+
+import type { Outcome } from './judge.js'
+
+export interface WorkerRequest {
+  id: string
+  modules: string[]
+  entrypoint: string
+  data: unknown
+  input: unknown
+  hasInput: boolean
+}
+
+type CompilerModule = typeof import('../../src/compiler.js')
+type Sdk = typeof import('@open-policy-agent/opa-wasm')
+
+async function main(): Promise<void> {
+  let compiler: CompilerModule, sdk: Sdk
+  try {
+    compiler = await import('../../src/compiler.js')
+    sdk = await import('@open-policy-agent/opa-wasm')
+  } catch (e) {
+    process.send!({ fatal: `cannot load the compiler: ${(e as Error).message}` })
+    return
+  }
+  process.on('message', (req: WorkerRequest) => {
+    void runCase(compiler, sdk, req).then((outcome) => process.send!({ id: req.id, outcome }))
+  })
+  // The runner went away (killed, Ctrl-C): do not linger as an orphan.
+  process.on('disconnect', () => process.exit(0))
+  process.send!({ ready: true })
+}
+
+async function runCase(compiler: CompilerModule, sdk: Sdk, req: WorkerRequest): Promise<Outcome> {
+  let compiled: Awaited<ReturnType<CompilerModule['compile']>>
+  try {
+    compiled = await compiler.compile({
+      // OPA's own runner names the modules test-<i>.rego; error texts use them.
+      modules: req.modules.map((source, i) => ({ path: `test-${i}.rego`, source })),
+      entrypoints: [req.entrypoint],
+    })
+  } catch (e) {
+    const errors = (e as { errors?: { code?: string }[] }).errors
+    const codes = Array.isArray(errors) ? errors.map((x) => String(x.code)) : [String((e as { code?: string }).code ?? 'unknown')]
+    return { kind: 'compile_error', codes, message: oneLine(e) }
+  }
+  try {
+    const builtins = { ...(compiler.hostBuiltins ?? {}), ...(compiled.hostBuiltins ?? {}) } as Record<string, (...args: unknown[]) => unknown>
+    const policy = await sdk.loadPolicy(compiled.wasm, undefined, builtins)
+    policy.setData((req.data ?? {}) as object)
+    const result = policy.evaluate(req.hasInput ? req.input : undefined, req.entrypoint)
+    return { kind: 'result', result }
+  } catch (e) {
+    return { kind: 'eval_error', message: oneLine(e) }
+  }
+}
+
+function oneLine(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e)
+  return m.length > 2000 ? `${m.slice(0, 2000)}…` : m
+}
+
+void main()

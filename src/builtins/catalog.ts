@@ -1,0 +1,28 @@
+// The catalog of built-ins: names, signatures and where each runs (inside the
+// module, or on the host). check/ and plan/ read it; hostBuiltins() builds the
+// host functions the opa-wasm SDK calls.
+
+import type { BuiltinDecl, HostImpl } from './types.js'
+import * as native from './native.js'
+import { families } from './families.js'
+
+export interface CatalogEntry extends BuiltinDecl {
+  impl?: HostImpl
+}
+
+let cache: Map<string, CatalogEntry> | undefined
+
+export function catalog(): Map<string, CatalogEntry> {
+  if (cache) return cache
+  const m = new Map<string, CatalogEntry>()
+  for (const f of families) {
+    for (const d of f.decls) m.set(d.name, { ...d, impl: f.impls[d.name] })
+  }
+  for (const d of native.decls) m.set(d.name, { ...m.get(d.name), ...d })
+  for (const d of native.plannerDecls) m.set(d.name, d)
+  return (cache = m)
+}
+
+export function lookupBuiltin(name: string): CatalogEntry | undefined {
+  return catalog().get(name)
+}

@@ -1,0 +1,26 @@
+// The host functions handed to the opa-wasm SDK: each catalogued host
+// built-in, keyed by the name the module's `builtins` table uses, wrapped so
+// a built-in error is "undefined" (OPA's default) or, in strict mode, an
+// evaluation error.
+
+import { catalog } from './catalog.js'
+import { hostTableName } from '../plan/planner.js'
+import { BuiltinError } from './types.js'
+
+export function hostFunctions(strict: boolean): Record<string, (...args: any[]) => unknown> {
+  const out: Record<string, (...args: any[]) => unknown> = {}
+  for (const [name, entry] of catalog()) {
+    const impl = entry.impl
+    if (!impl || entry.native) continue
+    out[hostTableName(name)] = (...args: unknown[]) => {
+      try {
+        return impl(...args)
+      } catch (e) {
+        if (!strict) return undefined
+        const msg = e instanceof BuiltinError ? e.message : `${name}: ${(e as Error).message}`
+        throw new Error(`eval_builtin_error: ${msg}`)
+      }
+    }
+  }
+  return out
+}

@@ -1,0 +1,95 @@
+// readBundle: gzipped tar → manifest, placed data, wasm modules and sources.
+// Accepts what `opa build -t wasm` writes (leading `/`, manifest last) and
+// what writeBundle writes. Refuses anything a loader could misread: bad
+// gzip, bad manifest, wasm entries naming missing modules, duplicate
+// entrypoints, data leaving the roots.
+
+import { gunzipSync } from 'node:zlib'
+import { parse as parseYaml } from 'yaml'
+import { MeshgateError } from '../errors/index.js'
+import { dataFileDir, isDataFile, placeData } from './data.js'
+import { normalizeManifest, parseManifest, type Manifest } from './manifest.js'
+import { checkRoots } from './roots.js'
+import { readTar } from './tar.js'
+
+export interface BundleSource {
+  /** Path inside the bundle, without a leading `/`. */
+  path: string
+  source: string
+}
+
+export interface Bundle {
+  manifest: Manifest
+  /** Whether the archive held a `.manifest` (OPA defaults apply when not). */
+  hasManifest: boolean
+  /** All data files merged by directory. */
+  data: Record<string, unknown>
+  /** Wasm modules by path with a leading `/`, as manifests name them. */
+  wasm: Map<string, Uint8Array>
+  /** `.rego` files, kept as text (for humans; not what a module was built from). */
+  sources: BundleSource[]
+  /** Every other member, untouched (e.g. `.signatures.json`). */
+  other: Map<string, Uint8Array>
+}
+
+const MAX_UNCOMPRESSED = 512 * 1024 * 1024
+
+export function readBundle(buffer: Uint8Array, name = 'bundle'): Bundle {
+  let tarBytes: Buffer
+  try {
+    tarBytes = gunzipSync(buffer, { maxOutputLength: MAX_UNCOMPRESSED })
+  } catch (e) {
+    throw new MeshgateError('bundle_format_error', `\`${name}\` is not a gzipped tar: ${(e as Error).message}`)
+  }
+  const entries = readTar(tarBytes)
+  let manifest: Manifest = normalizeManifest({})
+  let hasManifest = false
+  const data: Record<string, unknown> = {}
+  const wasm = new Map<string, Uint8Array>()
+  const sources: BundleSource[] = []
+  const other = new Map<string, Uint8Array>()
+  const seen = new Set<string>()
+  const dataPaths: string[] = []
+  const text = (d: Uint8Array) => Buffer.from(d).toString('utf8')
+
+  for (const e of entries) {
+    if (seen.has(e.name)) throw new MeshgateError('bundle_format_error', `\`${name}\` holds \`/${e.name}\` twice`)
+    seen.add(e.name)
+    if (e.name === '.manifest') {
+      manifest = parseManifest(text(e.data), `${name}/.manifest`)
+      hasManifest = true
+    } else if (isDataFile(e.name)) {
+      const file = `${name}/${e.name}`
+      let value: unknown
+      try {
+        value = e.name.endsWith('.json') ? JSON.parse(text(e.data)) : parseYaml(text(e.data))
+      } catch (err) {
+        throw new MeshgateError('bundle_format_error', `\`${file}\` cannot be parsed: ${(err as Error).message}`)
+      }
+      const dir = dataFileDir(e.name)
+      placeData(data, dir, value, file)
+      if (dir.length) dataPaths.push(dir.join('/'))
+    } else if (e.name === 'policy.wasm' || e.name.endsWith('/policy.wasm')) {
+      wasm.set('/' + e.name, e.data)
+    } else if (e.name.endsWith('.rego')) {
+      sources.push({ path: e.name, source: text(e.data) })
+    } else {
+      other.set(e.name, e.data)
+    }
+  }
+
+  const claimed = new Set<string>()
+  for (const w of manifest.wasm ?? []) {
+    const mod = w.module.startsWith('/') ? w.module : '/' + w.module
+    if (!wasm.has(mod)) {
+      throw new MeshgateError('bundle_format_error', `\`${name}\`: entrypoint \`${w.entrypoint}\` names module \`${w.module}\`, which the bundle does not hold`)
+    }
+    if (claimed.has(w.entrypoint)) {
+      throw new MeshgateError('bundle_format_error', `\`${name}\`: entrypoint \`${w.entrypoint}\` is claimed twice`)
+    }
+    claimed.add(w.entrypoint)
+  }
+  // Data at the root merges into `data`; its keys must still fall in the roots.
+  checkRoots(manifest, [], data)
+  return { manifest, hasManifest, data, wasm, sources, other }
+}

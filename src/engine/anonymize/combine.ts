@@ -1,0 +1,99 @@
+// Combination across layers: each field gets the strictest transform any
+// layer asked for, row filters are the conjunction of every layer's, and a
+// field the contract classifies `pii` that no layer mentions is redacted
+// (sent as null): the documented "never in clear" default. The plan is plain
+// JSON so the decision answer can show it, with the layer behind each entry.
+
+import { CompileError, MeshgateError, type ErrorDetail } from '../../errors/index.js'
+import { parseRowFilter, type RowFilter } from './row-filter.js'
+import { parseTransform, stricter, type Transform } from './transforms.js'
+
+/** What one layer's anonymization package answered (`fields`, `row_filters`). */
+export interface LayerAnonymization {
+  layer: string
+  fields?: Record<string, unknown> | undefined
+  row_filters?: unknown[] | undefined
+}
+
+/** The contract's view of a field; `data.mesh.ports[p].fields` fits. */
+export interface ContractFieldInfo { classification?: string }
+
+export interface PlannedField {
+  transform: Transform
+  /** The layer whose transform won, or `contract` for the pii default. */
+  layer: string
+  /** `policy`: a layer's rule; `pii_default`: the never-in-clear default; `contract`: declared, no rule, kept. */
+  source: 'policy' | 'pii_default' | 'contract'
+}
+
+export interface AnonymizationPlan {
+  fields: Record<string, PlannedField>
+  row_filters: (RowFilter & { layer: string })[]
+  /** Fields in a record that neither the contract nor a policy names. */
+  unknown_fields: 'keep' | 'drop'
+}
+
+/** The transform a pii field gets when no rule mentions it. */
+export const PII_DEFAULT: Transform = { action: 'redact' }
+
+export interface CombineOptions {
+  /**
+   * Fields of a record the contract does not declare and no rule names:
+   * dropped by default when the contract lists fields (fail closed), kept
+   * when it lists none.
+   */
+  unknownFields?: 'keep' | 'drop'
+}
+
+export function combineAnonymization(
+  layerResults: readonly LayerAnonymization[],
+  contractFields: Record<string, ContractFieldInfo> = {},
+  options: CombineOptions = {},
+): AnonymizationPlan {
+  const errors: ErrorDetail[] = []
+  const fields: Record<string, PlannedField> = {}
+  const rowFilters: AnonymizationPlan['row_filters'] = []
+  for (const lr of layerResults) {
+    for (const [field, raw] of Object.entries(lr.fields ?? {})) {
+      let t: Transform
+      try {
+        t = parseTransform(raw, `layer \`${lr.layer}\`, field \`${field}\``)
+      } catch (e) {
+        if (e instanceof MeshgateError) { errors.push(e.toJSON()); continue }
+        throw e
+      }
+      const seen = fields[field]
+      if (!seen) fields[field] = { transform: t, layer: lr.layer, source: 'policy' }
+      else {
+        const win = stricter(seen.transform, t)
+        if (win !== seen.transform) fields[field] = { transform: win, layer: win === t ? lr.layer : `${seen.layer}+${lr.layer}`, source: 'policy' }
+      }
+    }
+    ;(lr.row_filters ?? []).forEach((raw, i) => {
+      try {
+        rowFilters.push({ ...parseRowFilter(raw, `layer \`${lr.layer}\`, row filter ${i}`), layer: lr.layer })
+      } catch (e) {
+        if (e instanceof MeshgateError) errors.push(e.toJSON())
+        else throw e
+      }
+    })
+  }
+  if (errors.length) throw new CompileError(errors)
+  for (const [path, info] of Object.entries(contractFields)) {
+    if (info.classification === 'pii' && !fields[path]) {
+      fields[path] = { transform: PII_DEFAULT, layer: 'contract', source: 'pii_default' }
+    }
+  }
+  const unknown = options.unknownFields ?? (Object.keys(contractFields).length ? 'drop' : 'keep')
+  // Contract fields no rule names are kept as they are.
+  for (const path of Object.keys(contractFields)) {
+    if (!fields[path]) fields[path] = { transform: { action: 'keep' }, layer: 'contract', source: 'contract' }
+  }
+  return { fields: sortKeys(fields), row_filters: rowFilters, unknown_fields: unknown }
+}
+
+function sortKeys<T>(o: Record<string, T>): Record<string, T> {
+  const out: Record<string, T> = {}
+  for (const k of Object.keys(o).sort()) out[k] = o[k]!
+  return out
+}

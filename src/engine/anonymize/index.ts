@@ -1,0 +1,16 @@
+// Anonymization: the transforms policies ask for per field, their
+// combination across layers (strictest per field, conjunction of row
+// filters, pii never in clear), and their application to records, one at a
+// time or streamed for large JSON-array / NDJSON bodies.
+//
+//   const plan = combineAnonymization(layerResults, data.mesh.ports[p].fields)
+//   applyPlan(plan, record, { key })          // → record | undefined
+//   body.pipe(createAnonymizeStream(plan, { key })).pipe(reply)
+
+export { combineAnonymization, PII_DEFAULT, type AnonymizationPlan, type CombineOptions, type ContractFieldInfo, type LayerAnonymization, type PlannedField } from './combine.js'
+export { applyPlan, compilePlan, type CompiledPlan } from './apply.js'
+export { AnonymizeStream, createAnonymizeStream, type AnonymizeStreamOptions, type RecordFormat } from './stream.js'
+export { parseTransform, stricter, STRICTNESS, type Action, type Transform } from './transforms.js'
+export { parseRowFilter, type FilterOp, type RowFilter } from './row-filter.js'
+export { TOKEN_PREFIX, type AnonymizeKeys } from './field-transforms.js'
+export { laplace, cryptoUniform, type UniformSource } from './laplace.js'

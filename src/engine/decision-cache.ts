@@ -1,0 +1,36 @@
+// The decision cache: answers keyed by the active bundle revisions plus the
+// decision kind and the canonical input. A new activation changes the key
+// (and clears the cache to free memory), so no answer outlives its bundles.
+
+import { LRUCache } from 'lru-cache'
+import { canonicalJson } from '../bundle/index.js'
+
+export class DecisionCache {
+  private readonly lru?: LRUCache<string, { value: unknown }>
+
+  constructor(max: number) {
+    if (max > 0) this.lru = new LRUCache({ max })
+  }
+
+  get enabled(): boolean {
+    return this.lru !== undefined
+  }
+
+  async through<T>(revisions: string, kind: string, input: unknown, compute: () => Promise<T>): Promise<{ value: T; cached: boolean }> {
+    if (!this.lru) return { value: await compute(), cached: false }
+    const key = `${revisions}\u0000${kind}\u0000${canonicalJson(input)}`
+    const hit = this.lru.get(key)
+    if (hit) return { value: hit.value as T, cached: true }
+    const value = await compute()
+    this.lru.set(key, { value })
+    return { value, cached: false }
+  }
+
+  clear(): void {
+    this.lru?.clear()
+  }
+
+  get size(): number {
+    return this.lru?.size ?? 0
+  }
+}

@@ -1,0 +1,230 @@
+// The engine: layers with their active bundles, an evaluator (in process, or
+// a worker pool when a wall-clock budget is configured), the decision cache,
+// and the decisions built on them. Everything the server answers goes through
+// here. Fails closed: a decision needing a layer with no valid bundle throws
+// `bundle_unavailable`, never allows.
+
+import { availableParallelism } from 'node:os'
+import { readBundle, type Bundle } from '../bundle/index.js'
+import { MeshgateError } from '../errors/index.js'
+import { accessFromPackage, combineAccess, type AccessReason, type LayerAccess } from './access.js'
+import { DecisionCache } from './decision-cache.js'
+import { InProcessEvaluator, type EvalCall, type Evaluator } from './evaluator.js'
+import type { HostBuiltins } from './host-builtins.js'
+import { checkBundleForLayer, checkLayerSpecs, type ActiveBundle, type Layer, type LayerSpec } from './layers.js'
+import { DEFAULT_LIMITS, imageOf, LoadedBundle, type BundleLimits } from './loaded-bundle.js'
+import { planDocument, type DocPlan, type DocSource } from './virtual-doc.js'
+import { WorkerPoolEvaluator } from './worker-pool.js'
+
+export interface Budgets {
+  /** Steps per evaluation (meshgate-built modules); 0 = unlimited. */
+  steps?: number
+  /** Wall-clock milliseconds per decision; 0 = none (evaluate in process). */
+  timeMs?: number
+  /** Worker threads when `timeMs` is set; default min(4, CPUs). */
+  workers?: number
+}
+
+export interface EngineLog {
+  info(obj: object, msg?: string): void
+  warn(obj: object, msg?: string): void
+}
+
+export interface EngineOptions {
+  layers: LayerSpec[]
+  /** `data.mesh`: the product, its contracts and consumers, seen by every layer. */
+  mesh?: Record<string, unknown>
+  memoryMiB?: number
+  budgets?: Budgets
+  /** Decision cache entries; 0 turns the cache off. */
+  cacheSize?: number
+  /** Extra host built-ins (in-process evaluation only; workers import `builtinsModule`). */
+  hostBuiltins?: HostBuiltins
+  /** URL of a module exporting `hostBuiltins`, imported in process and by every worker. */
+  builtinsModule?: string
+  log?: EngineLog
+}
+
+export type Revisions = Record<string, string>
+
+export interface AccessDecision {
+  allowed: boolean
+  reasons: AccessReason[]
+  layers: (LayerAccess & { revision: string })[]
+}
+
+export interface LayerResult {
+  layer: string
+  revision: string
+  /** The layer's document for the package; undefined when the layer defines none. */
+  result: unknown
+}
+
+export interface Answer<T> {
+  value: T
+  revisions: Revisions
+  cached: boolean
+}
+
+export class Engine {
+  private readonly layerList: Layer[]
+  private readonly evaluator: Evaluator
+  private readonly cache: DecisionCache
+  private readonly limits: BundleLimits
+  private mesh: Record<string, unknown> | undefined
+  private generation = 0
+  private closed = false
+
+  constructor(private readonly opts: EngineOptions) {
+    checkLayerSpecs(opts.layers)
+    this.layerList = opts.layers.map((s) => ({ ...s }))
+    this.mesh = opts.mesh
+    this.limits = { memoryMiB: opts.memoryMiB ?? DEFAULT_LIMITS.memoryMiB, steps: opts.budgets?.steps ?? 0 }
+    if (opts.builtinsModule) this.limits.builtinsModule = opts.builtinsModule
+    const timeMs = opts.budgets?.timeMs ?? 0
+    this.evaluator = timeMs > 0
+      ? new WorkerPoolEvaluator({ size: opts.budgets?.workers ?? Math.min(4, availableParallelism()), timeMs, limits: this.limits })
+      : new InProcessEvaluator()
+    this.cache = new DecisionCache(opts.cacheSize ?? 10_000)
+  }
+
+  get layers(): readonly Readonly<Layer>[] {
+    return this.layerList
+  }
+
+  /** True when every layer has an active bundle. */
+  get ready(): boolean {
+    return this.layerList.every((l) => l.active)
+  }
+
+  get cacheEnabled(): boolean {
+    return this.cache.enabled
+  }
+
+  revisions(): Revisions {
+    const out: Revisions = {}
+    for (const l of this.layerList) if (l.active) out[l.name] = l.active.loaded.revision
+    return out
+  }
+
+  /**
+   * Loads a bundle into a layer and swaps it in atomically. On any failure
+   * the layer keeps its last good bundle and the error is thrown (and kept
+   * as the layer's `lastError`).
+   */
+  async activate(layerName: string, bundle: Bundle | Uint8Array, bundleName = layerName): Promise<ActiveBundle> {
+    const layer = this.layerList.find((l) => l.name === layerName)
+    if (!layer) throw new MeshgateError('config_error', `no layer \`${layerName}\` is configured`)
+    try {
+      const b = bundle instanceof Uint8Array ? readBundle(bundle, bundleName) : bundle
+      checkBundleForLayer(layer, b, bundleName, this.layerList)
+      const loaded = await LoadedBundle.load(imageOf(b, bundleName, this.dataFor(b.data)), this.limits, this.opts.hostBuiltins)
+      const key = `${layer.name}@${loaded.revision}#${++this.generation}`
+      await this.evaluator.register(key, loaded)
+      const previous = layer.active
+      layer.active = { key, loaded, activatedAt: new Date(), bundleData: b.data }
+      delete layer.lastError
+      if (previous) this.evaluator.unregister(previous.key)
+      this.cache.clear()
+      this.opts.log?.info({ layer: layer.name, bundle: bundleName, revision: loaded.revision }, 'bundle activated')
+      return layer.active
+    } catch (e) {
+      const err = e instanceof MeshgateError ? e : new MeshgateError('bundle_format_error', `bundle \`${bundleName}\` cannot be activated: ${(e as Error).message}`)
+      layer.lastError = err
+      this.opts.log?.warn({ layer: layer.name, bundle: bundleName, code: err.code, err: err.message }, 'bundle activation failed; keeping the last good bundle')
+      throw err
+    }
+  }
+
+  /** Replaces `data.mesh` in every layer. */
+  async setMesh(mesh: Record<string, unknown>): Promise<void> {
+    this.mesh = mesh
+    for (const l of this.layerList) {
+      if (!l.active) continue
+      const data = this.dataFor(l.active.bundleData)
+      l.active.loaded.setData(data)
+      await this.evaluator.setData(l.active.key, data)
+    }
+    this.generation++
+    this.cache.clear()
+  }
+
+  get meshData(): Record<string, unknown> | undefined {
+    return this.mesh
+  }
+
+  /** The federated access decision. */
+  async access(input: unknown): Promise<Answer<AccessDecision>> {
+    return this.decide('access', input, async (active) => {
+      const docs = await this.layerDocuments(active, ['access'], input)
+      const layers = docs.map((d) => ({ ...accessFromPackage(d.layer, d.result), revision: d.revision }))
+      return { ...combineAccess(layers), layers }
+    })
+  }
+
+  /** Each layer's document for package `pkg` (e.g. `anonymize`), relative to the layer root. */
+  async query(pkg: string, input: unknown): Promise<Answer<LayerResult[]>> {
+    const rel = pkg.split(/[./]/).filter(Boolean)
+    return this.decide(`query:${rel.join('/')}`, input, (active) => this.layerDocuments(active, rel, input))
+  }
+
+  /** OPA's virtual document at `path` (segments below `data`). */
+  async document(path: string[], input: unknown): Promise<Answer<unknown>> {
+    return this.decide(`data:${path.join('/')}`, input, async (active) => {
+      const sources: DocSource[] = active.map((l) => ({ key: l.active!.key, entrypoints: l.active!.loaded.entrypoints, data: l.active!.loaded.image.data }))
+      const plan = planDocument(path, sources)
+      return plan.assemble(await this.evaluator.run(plan.calls, input))
+    })
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.cache.clear()
+    await this.evaluator.close()
+  }
+
+  private requireActive(): Layer[] {
+    if (this.closed) throw new MeshgateError('bundle_unavailable', 'the engine is shut down')
+    const missing = this.layerList.filter((l) => !l.active)
+    if (missing.length) {
+      throw new MeshgateError(
+        'bundle_unavailable',
+        `no valid bundle is loaded for layer${missing.length > 1 ? 's' : ''} ${missing.map((l) => `\`${l.name}\``).join(', ')}`,
+        undefined,
+        missing.map((l) => ({ layer: l.name, error: l.lastError?.message })),
+      )
+    }
+    return this.layerList
+  }
+
+  private async decide<T>(kind: string, input: unknown, compute: (active: Layer[]) => Promise<T>): Promise<Answer<T>> {
+    const active = this.requireActive()
+    const key = active.map((l) => l.active!.key).join(';')
+    const revisions = this.revisions()
+    const { value, cached } = await this.cache.through(key, kind, input, () => compute(active))
+    return { value, revisions, cached }
+  }
+
+  private async layerDocuments(active: Layer[], rel: string[], input: unknown): Promise<LayerResult[]> {
+    const plans: DocPlan[] = active.map((l) => {
+      const a = l.active!
+      const root = l.root === '' ? [] : l.root.split('/')
+      return planDocument([...root, ...rel], [{ key: a.key, entrypoints: a.loaded.entrypoints, data: {} }])
+    })
+    const calls: EvalCall[] = plans.flatMap((p) => p.calls)
+    const results = calls.length ? await this.evaluator.run(calls, input) : []
+    let at = 0
+    return active.map((l, i) => {
+      const p = plans[i]!
+      const rs = results.slice(at, at + p.calls.length)
+      at += p.calls.length
+      return { layer: l.name, revision: l.active!.loaded.revision, result: p.assemble(rs) }
+    })
+  }
+
+  private dataFor(bundleData: Record<string, unknown>): Record<string, unknown> {
+    if (!this.mesh || 'mesh' in bundleData) return bundleData
+    return { ...bundleData, mesh: this.mesh }
+  }
+}

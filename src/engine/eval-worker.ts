@@ -1,0 +1,61 @@
+// The worker thread behind WorkerPoolEvaluator: it rebuilds bundles from their
+// images and runs decision call lists. Messages are handled one at a time, in
+// order, so a `load` always completes before the `run` that follows it.
+
+import { parentPort } from 'node:worker_threads'
+import { MeshgateError } from '../errors/index.js'
+import { runCalls, type EvalCall } from './evaluator.js'
+import { LoadedBundle, type BundleImage, type BundleLimits } from './loaded-bundle.js'
+
+export type WorkerRequest =
+  | { type: 'load'; key: string; image: BundleImage; limits: BundleLimits }
+  | { type: 'unload'; key: string }
+  | { type: 'setData'; key: string; data: Record<string, unknown> }
+  | { type: 'run'; id: number; calls: EvalCall[]; input: unknown }
+  | { type: 'sync' }
+
+export type WorkerReply =
+  | { type: 'done'; id: number; results: unknown[] }
+  | { type: 'failed'; id: number; error: { code: string; message: string } }
+  | { type: 'loadFailed'; key: string; error: { code: string; message: string } }
+  | { type: 'synced' }
+
+const bundles = new Map<string, LoadedBundle>()
+let chain: Promise<void> = Promise.resolve()
+
+function toWire(e: unknown): { code: string; message: string } {
+  if (e instanceof MeshgateError) return { code: e.code, message: e.message }
+  return { code: 'eval_error', message: e instanceof Error ? e.message : String(e) }
+}
+
+async function handle(msg: WorkerRequest): Promise<void> {
+  switch (msg.type) {
+    case 'load':
+      try {
+        bundles.set(msg.key, await LoadedBundle.load(msg.image, msg.limits))
+      } catch (e) {
+        parentPort!.postMessage({ type: 'loadFailed', key: msg.key, error: toWire(e) } satisfies WorkerReply)
+      }
+      return
+    case 'unload':
+      bundles.delete(msg.key)
+      return
+    case 'setData':
+      bundles.get(msg.key)?.setData(msg.data)
+      return
+    case 'sync':
+      parentPort!.postMessage({ type: 'synced' } satisfies WorkerReply)
+      return
+    case 'run':
+      try {
+        const results = runCalls(bundles, msg.calls, msg.input)
+        parentPort!.postMessage({ type: 'done', id: msg.id, results } satisfies WorkerReply)
+      } catch (e) {
+        parentPort!.postMessage({ type: 'failed', id: msg.id, error: toWire(e) } satisfies WorkerReply)
+      }
+  }
+}
+
+parentPort!.on('message', (msg: WorkerRequest) => {
+  chain = chain.then(() => handle(msg))
+})

@@ -1,0 +1,132 @@
+// One bundle made runnable: an @open-policy-agent/opa-wasm instance per
+// module, each with its own WebAssembly.Memory capped at a maximum, the
+// bundle's data (plus `data.mesh`) set once, and an optional step budget
+// passed to meshgate-built modules through `mg_set_step_budget` before each
+// evaluation. Built from a BundleImage, which is plain data so the worker
+// pool can rebuild the same bundle in another thread.
+
+import { loadPolicy } from '@open-policy-agent/opa-wasm'
+import type { LoadedPolicy } from '@open-policy-agent/opa-wasm'
+import type { Bundle, Manifest } from '../bundle/index.js'
+import { MeshgateError } from '../errors/index.js'
+import { evalError } from './eval-errors.js'
+import { loadHostBuiltins, type HostBuiltins } from './host-builtins.js'
+
+/** A bundle as plain, cloneable data. */
+export interface BundleImage {
+  name: string
+  manifest: Manifest
+  modules: { path: string; bytes: Uint8Array }[]
+  /** The full data document the modules see (bundle data, plus `mesh`). */
+  data: Record<string, unknown>
+}
+
+export interface BundleLimits {
+  /** Maximum memory per module, in MiB. */
+  memoryMiB: number
+  /** Steps per evaluation for modules exporting `mg_set_step_budget`; 0 = unlimited. */
+  steps: number
+  /** URL of a module exporting extra `hostBuiltins`. */
+  builtinsModule?: string
+}
+
+export const DEFAULT_LIMITS: BundleLimits = { memoryMiB: 256, steps: 0 }
+
+export type ResultSet = { result: unknown }[]
+
+interface ModuleRef {
+  path: string
+  policy: LoadedPolicy
+  setSteps?: (n: number) => void
+}
+
+export function imageOf(bundle: Bundle, name: string, data: Record<string, unknown>): BundleImage {
+  return { name, manifest: bundle.manifest, modules: [...bundle.wasm].map(([path, bytes]) => ({ path, bytes })), data }
+}
+
+export class LoadedBundle {
+  readonly image: BundleImage
+  /** Entrypoint name → module. */
+  private readonly entries = new Map<string, { mod: ModuleRef; id: number }>()
+  private readonly limits: BundleLimits
+
+  private constructor(image: BundleImage, limits: BundleLimits) {
+    this.image = image
+    this.limits = limits
+  }
+
+  get name(): string { return this.image.name }
+  get revision(): string { return this.image.manifest.revision }
+  get roots(): string[] { return this.image.manifest.roots }
+  get entrypoints(): string[] { return [...this.entries.keys()] }
+
+  static async load(image: BundleImage, limits: BundleLimits = DEFAULT_LIMITS, extraBuiltins: HostBuiltins = {}): Promise<LoadedBundle> {
+    const lb = new LoadedBundle(image, limits)
+    if (image.modules.length === 0) {
+      throw new MeshgateError('bundle_format_error', `bundle \`${image.name}\` holds no \`policy.wasm\``)
+    }
+    const builtins = { ...(await loadHostBuiltins(limits.builtinsModule)), ...extraBuiltins }
+    const maximum = Math.max(2, Math.floor((limits.memoryMiB * 1024 * 1024) / 65536))
+    const declared = new Map<string, string>()
+    for (const w of image.manifest.wasm ?? []) declared.set(w.entrypoint, w.module.startsWith('/') ? w.module : '/' + w.module)
+    for (const m of image.modules) {
+      let policy: LoadedPolicy
+      try {
+        policy = await loadPolicy(m.bytes, { initial: Math.min(5, maximum), maximum }, builtins)
+        policy.setData(image.data)
+      } catch (e) {
+        const err = evalError(e, m.path)
+        throw new MeshgateError(err.code === 'eval_memory_exceeded' ? err.code : 'bundle_format_error', `bundle \`${image.name}\`: module \`${m.path}\` cannot be loaded: ${err.message}`)
+      }
+      const exports = (policy.wasmInstance as WebAssembly.Instance).exports
+      const ref: ModuleRef = { path: m.path, policy }
+      if (typeof exports.mg_set_step_budget === 'function') ref.setSteps = exports.mg_set_step_budget as (n: number) => void
+      const eps = policy.entrypoints as Record<string, number>
+      for (const [ep, id] of Object.entries(eps)) {
+        // The manifest says which module answers an entrypoint; with no entry
+        // every module's own list is used (first module wins).
+        const want = declared.get(ep)
+        if (want !== undefined && want !== m.path) continue
+        if (!lb.entries.has(ep)) lb.entries.set(ep, { mod: ref, id })
+      }
+    }
+    for (const [ep, mod] of declared) {
+      if (!lb.entries.has(ep)) throw new MeshgateError('bundle_format_error', `bundle \`${image.name}\`: module \`${mod}\` has no entrypoint \`${ep}\``)
+    }
+    return lb
+  }
+
+  has(entrypoint: string): boolean {
+    return this.entries.has(entrypoint)
+  }
+
+  /** Evaluates one entrypoint; `input` may be pre-serialized JSON bytes. */
+  evaluate(entrypoint: string, input: unknown): ResultSet {
+    const e = this.entries.get(entrypoint)
+    if (!e) throw new MeshgateError('resource_not_found', `bundle \`${this.name}\` has no entrypoint \`${entrypoint}\``)
+    try {
+      e.mod.setSteps?.(this.limits.steps)
+      return e.mod.policy.evaluate(input, e.id) as ResultSet
+    } catch (err) {
+      throw evalError(err, entrypoint)
+    }
+  }
+
+  /** Replaces the data document of every module. */
+  setData(data: Record<string, unknown>): void {
+    this.image.data = data
+    const seen = new Set<ModuleRef>()
+    for (const { mod } of this.entries.values()) {
+      if (seen.has(mod)) continue
+      seen.add(mod)
+      mod.policy.setData(data)
+    }
+  }
+}
+
+/** Serializes an input once so several evaluations reuse the bytes. */
+export function inputBytes(input: unknown): ArrayBuffer | undefined {
+  if (input === undefined) return undefined
+  const b = new TextEncoder().encode(JSON.stringify(input))
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer
+}

@@ -1,0 +1,63 @@
+// The one catalog of error codes: each code is declared once with its HTTP
+// status and CLI exit code. docs/errors.md lists the same codes; a test keeps
+// the two in step (as fastify does with lib/errors.js).
+
+export interface ErrorKind {
+  /** HTTP status when the error reaches a client. */
+  status: number
+  /** Process exit code when the error ends a CLI command. */
+  exit: number
+  /** What the code means, one line, for docs/errors.md. */
+  summary: string
+}
+
+export const ERROR_CATALOG = {
+  // Rego compile errors: OPA's codes.
+  rego_parse_error: { status: 400, exit: 2, summary: 'the source is not valid Rego' },
+  rego_compile_error: { status: 400, exit: 2, summary: 'the module is valid Rego but cannot be compiled' },
+  rego_unsafe_var_error: { status: 400, exit: 2, summary: 'a variable is used where nothing can bind it' },
+  rego_recursion_error: { status: 400, exit: 2, summary: 'rules depend on each other in a cycle' },
+  rego_type_error: { status: 400, exit: 2, summary: 'a built-in or operator gets the wrong number or kind of arguments, or is unknown' },
+  // Evaluation errors: OPA's codes.
+  eval_conflict_error: { status: 500, exit: 1, summary: 'a complete rule, function or object produced two different values' },
+  eval_type_error: { status: 500, exit: 1, summary: 'a value has the wrong type at run time' },
+  eval_builtin_error: { status: 500, exit: 1, summary: 'a built-in failed in strict mode' },
+  // meshgate's own codes, same shape.
+  compile_entrypoint_error: { status: 400, exit: 2, summary: 'an entrypoint names no rule or package' },
+  compile_unsupported_error: { status: 400, exit: 2, summary: 'the policy uses a feature the compiler does not support' },
+  cli_usage_error: { status: 400, exit: 2, summary: 'the command line is wrong' },
+  io_error: { status: 500, exit: 2, summary: 'a file could not be read or written' },
+  bundle_format_error: { status: 400, exit: 2, summary: 'a bundle is not in OPA bundle format' },
+  bundle_scope_error: { status: 400, exit: 2, summary: 'a bundle writes outside its declared roots, or roots overlap' },
+  // Sidecar (engine, config, server): same shape.
+  bundle_unavailable: { status: 503, exit: 1, summary: 'no valid bundle is loaded for a layer the decision needs; the sidecar fails closed' },
+  eval_budget_exceeded: { status: 500, exit: 1, summary: 'an evaluation ran past its step or time budget and was cut off' },
+  eval_memory_exceeded: { status: 500, exit: 1, summary: 'an evaluation needed more memory than the bundle\'s limit' },
+  eval_error: { status: 500, exit: 1, summary: 'a policy module failed while evaluating' },
+  config_error: { status: 500, exit: 2, summary: 'the config file is missing, not YAML, or does not match the config schema' },
+  token_missing: { status: 401, exit: 1, summary: 'the request has no `Authorization: Bearer` token' },
+  token_invalid: { status: 401, exit: 1, summary: 'the bearer token is malformed, expired, wrongly signed, or has the wrong issuer, audience or algorithm' },
+  access_denied: { status: 403, exit: 1, summary: 'the access decision denied the forwarded request' },
+  request_malformed: { status: 400, exit: 1, summary: 'the request body is not valid JSON (or NDJSON)' },
+  request_invalid: { status: 400, exit: 1, summary: 'the request body or parameters do not match the endpoint\'s JSON Schema' },
+  request_too_large: { status: 413, exit: 1, summary: 'the request body is larger than the configured limit' },
+  request_media_type: { status: 415, exit: 1, summary: 'the request content type is not one the endpoint reads' },
+  port_not_found: { status: 404, exit: 1, summary: 'the output port is not declared by the data product' },
+  resource_not_found: { status: 404, exit: 1, summary: 'no route, or no document, at that path' },
+  not_implemented: { status: 501, exit: 1, summary: 'the endpoint exists but its decision is not available in this build' },
+  // Data mesh model, anonymization, schema compatibility: same shape.
+  mesh_parse_error: { status: 400, exit: 2, summary: 'a data-mesh file is not valid YAML or JSON' },
+  mesh_descriptor_error: { status: 400, exit: 2, summary: 'an ODPS data product descriptor does not match its JSON Schema or names a missing contract' },
+  mesh_contract_error: { status: 400, exit: 2, summary: 'an ODCS data contract does not match its JSON Schema' },
+  mesh_consumers_error: { status: 400, exit: 2, summary: 'a consumers file does not match its JSON Schema or names an unknown port or field' },
+  anonymize_rule_error: { status: 500, exit: 1, summary: 'a policy returned an anonymization transform or row filter that meshgate cannot apply' },
+  anonymize_input_error: { status: 400, exit: 2, summary: 'records to anonymize are not a JSON array or NDJSON of objects, or one is too large' },
+  schema_input_error: { status: 400, exit: 2, summary: 'a schema given for a compatibility check is neither an ODCS schema nor a JSON Schema' },
+  internal_error: { status: 500, exit: 3, summary: 'a bug in meshgate: the message is logged, the client sees a generic one' },
+} as const satisfies Record<string, ErrorKind>
+
+export type ErrorCode = keyof typeof ERROR_CATALOG | (string & {})
+
+export function kindOf(code: string): ErrorKind {
+  return (ERROR_CATALOG as Record<string, ErrorKind>)[code] ?? ERROR_CATALOG.internal_error
+}

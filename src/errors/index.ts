@@ -1,0 +1,3 @@
+export * from './catalog.js'
+export * from './meshgate-error.js'
+export * from './render.js'

@@ -1,0 +1,237 @@
+// Variable analysis for safety: which variables an expression needs bound
+// before it can run, and which it binds. The planner reorders body
+// expressions with it, as OPA's compiler does in its safety stage, so
+// `x = y; y = 1` plans `y = 1` first; a body that cannot be ordered reports
+// every unsafe variable.
+
+import type { Expr, Term, VarTerm } from '../rego/ast.js'
+
+/** How a name that is not a local resolves: rules, imports, input/data. */
+export type IsGlobal = (name: string) => boolean
+
+export interface VarUse { need: Map<string, VarTerm>; gen: Set<string> }
+
+const isWild = (name: string) => name.startsWith('$wild') || name === '_'
+
+export function newUse(): VarUse {
+  return { need: new Map(), gen: new Set() }
+}
+
+/**
+ * Walk a term. In generator position (ref operands, patterns) an unbound
+ * variable is bound by the term; elsewhere it is needed.
+ */
+export function termVars(t: Term, bound: Set<string>, isGlobal: IsGlobal, use: VarUse, gen = false): void {
+  switch (t.type) {
+    case 'var':
+      if (bound.has(t.name) || (!isWild(t.name) && isGlobal(t.name))) return
+      if (gen) use.gen.add(t.name)
+      else if (!use.need.has(t.name)) use.need.set(t.name, t)
+      return
+    case 'ref':
+      termVars(t.head, bound, isGlobal, use, false)
+      for (const op of t.path) {
+        if (op.type === 'var' || op.type === 'array' || op.type === 'object') termVars(op, bound, isGlobal, use, true)
+        else termVars(op, bound, isGlobal, use, false)
+      }
+      return
+    case 'array': case 'set':
+      for (const i of t.items) termVars(i, bound, isGlobal, use, gen)
+      return
+    case 'object':
+      for (const [k, v] of t.items) { termVars(k, bound, isGlobal, use, false); termVars(v, bound, isGlobal, use, gen) }
+      return
+    case 'call':
+      for (const a of t.args) termVars(a, bound, isGlobal, use, false)
+      return
+    case 'templatestring':
+      for (const p of t.parts) if (typeof p !== 'string') termVars(p, bound, isGlobal, use, false)
+      return
+    case 'arraycomp': case 'setcomp': case 'objectcomp':
+      closureNeeds(t, bound, isGlobal, use)
+      return
+    default:
+      return
+  }
+}
+
+/**
+ * A comprehension needs the outer variables it mentions; its own body binds
+ * the rest. "Outer" is decided by the caller's `bound` set plus names the
+ * enclosing body binds (approximated by isGlobal returning false and the
+ * variable being bound later): we only require names already known outside.
+ */
+function closureNeeds(t: Term, bound: Set<string>, isGlobal: IsGlobal, use: VarUse): void {
+  const outer = currentOuter
+  if (!outer) return
+  const inner = newUse()
+  collectAllVars(t, inner)
+  for (const [name, v] of inner.need) if (outer.has(name) && !bound.has(name) && !isGlobal(name)) use.need.set(name, v)
+}
+
+/** Names mentioned anywhere in the enclosing body, set while a body is analysed. */
+let currentOuter: Set<string> | undefined
+
+export function withOuter<T>(names: Set<string>, f: () => T): T {
+  const save = currentOuter
+  currentOuter = names
+  try { return f() } finally { currentOuter = save }
+}
+
+/** Every variable occurrence (first occurrence kept), comprehensions included. */
+export function collectAllVars(t: Term | Expr, use: VarUse): void {
+  const visit = (x: Term): void => {
+    switch (x.type) {
+      case 'var': if (!use.need.has(x.name)) use.need.set(x.name, x); return
+      case 'ref': visit(x.head); x.path.forEach(visit); return
+      case 'array': case 'set': x.items.forEach(visit); return
+      case 'object': x.items.forEach(([k, v]) => { visit(k); visit(v) }); return
+      case 'call': x.args.forEach(visit); return
+      case 'templatestring': x.parts.forEach((p) => typeof p !== 'string' && visit(p)); return
+      case 'arraycomp': case 'setcomp': visit(x.term); x.body.exprs.forEach((e) => collectAllVars(e, use)); return
+      case 'objectcomp': visit(x.key); visit(x.value); x.body.exprs.forEach((e) => collectAllVars(e, use)); return
+      default: return
+    }
+  }
+  if ('kind' in t) {
+    const e = t as Expr
+    switch (e.kind) {
+      case 'term': visit(e.term); break
+      case 'unify': case 'assign': visit(e.left); visit(e.right); break
+      case 'some': e.vars.forEach(visit); break
+      case 'somein': if (e.key) visit(e.key); visit(e.value); visit(e.domain); break
+      case 'every': if (e.key) visit(e.key); visit(e.value); visit(e.domain); e.body.exprs.forEach((x) => collectAllVars(x, use)); break
+    }
+    for (const w of e.with) { visit(w.value) }
+  } else visit(t as Term)
+}
+
+/** Variables a pattern binds (vars, array items, object values), and what it needs. */
+export function patternVars(t: Term, bound: Set<string>, isGlobal: IsGlobal, use: VarUse): void {
+  switch (t.type) {
+    case 'var':
+      if (!bound.has(t.name) && (isWild(t.name) || !isGlobal(t.name))) use.gen.add(t.name)
+      return
+    case 'array':
+      for (const i of t.items) patternVars(i, bound, isGlobal, use)
+      return
+    case 'object':
+      for (const [k, v] of t.items) { termVars(k, bound, isGlobal, use); patternVars(v, bound, isGlobal, use) }
+      return
+    default:
+      termVars(t, bound, isGlobal, use, false)
+  }
+}
+
+function ready(use: VarUse): boolean {
+  for (const n of use.need.keys()) if (!use.gen.has(n)) return false
+  return true
+}
+
+/** Needs and binds of one expression given the bound names. */
+export function exprUse(e: Expr, bound: Set<string>, isGlobal: IsGlobal, outer: Set<string>): VarUse {
+  const use = newUse()
+  if (e.negated) {
+    // Variables a negation shares with the rest of the body must be bound
+    // first; the others are local to it.
+    const all = newUse()
+    collectAllVars({ ...e, negated: false } as Expr, all)
+    for (const [n, v] of all.need) if (outer.has(n) && !bound.has(n) && !isGlobal(n) && !isWild(n)) use.need.set(n, v)
+    return use
+  }
+  for (const w of e.with) termVars(w.value, bound, isGlobal, use)
+  switch (e.kind) {
+    case 'term': {
+      const t = e.term
+      if (t.type === 'call' && outputArg(t) !== undefined) {
+        t.args.slice(0, -1).forEach((a) => termVars(a, bound, isGlobal, use))
+        patternVars(t.args[t.args.length - 1]!, bound, isGlobal, use)
+      } else termVars(t, bound, isGlobal, use)
+      return use
+    }
+    case 'assign': {
+      termVars(e.right, bound, isGlobal, use)
+      const lhs = newUse()
+      patternVars(e.left, new Set(), () => false, lhs)
+      lhs.gen.forEach((g) => use.gen.add(g))
+      return use
+    }
+    case 'unify': {
+      for (const [p, v] of [[e.left, e.right], [e.right, e.left]] as const) {
+        const u = newUse()
+        patternVars(p, bound, isGlobal, u)
+        termVars(v, bound, isGlobal, u)
+        if (ready(u)) return u
+      }
+      if (e.left.type === 'array' && e.right.type === 'array' && e.left.items.length === e.right.items.length) {
+        const b = new Set(bound)
+        const u = newUse()
+        const pairs = e.left.items.map((l, i) => ({ kind: 'unify', left: l, right: (e.right as { items: Term[] }).items[i]!, negated: false, with: [], span: e.span }) as Expr)
+        let progress = true
+        const left = [...pairs]
+        while (left.length && progress) {
+          progress = false
+          for (let i = 0; i < left.length; i++) {
+            const pu = exprUse(left[i]!, b, isGlobal, outer)
+            if (ready(pu)) { pu.gen.forEach((g) => { b.add(g); u.gen.add(g) }); left.splice(i, 1); progress = true; break }
+          }
+        }
+        for (const p of left) { const pu = exprUse(p, b, isGlobal, outer); pu.need.forEach((v, n) => u.need.set(n, v)) }
+        return u
+      }
+      termVars(e.left, bound, isGlobal, use)
+      termVars(e.right, bound, isGlobal, use)
+      return use
+    }
+    case 'some':
+      return use
+    case 'somein':
+      termVars(e.domain, bound, isGlobal, use)
+      if (e.key) patternVars(e.key, bound, () => false, use)
+      patternVars(e.value, bound, () => false, use)
+      return use
+    case 'every': {
+      termVars(e.domain, bound, isGlobal, use)
+      const inner = newUse()
+      e.body.exprs.forEach((x) => collectAllVars(x, inner))
+      for (const [n, v] of inner.need) if (outer.has(n) && !bound.has(n) && !isGlobal(n) && !isWild(n)) use.need.set(n, v)
+      return use
+    }
+  }
+}
+
+/** Index of a call's output argument (`count(x, n)`), set by the planner from the catalog. */
+export let outputArg: (t: Extract<Term, { type: 'call' }>) => number | undefined = () => undefined
+export function setOutputArg(f: typeof outputArg): void { outputArg = f }
+
+export interface Ordered { exprs: Expr[]; unsafe: VarTerm[] }
+
+/** OPA's reordering: keep source order, but move an expression later until what it needs is bound. */
+export function reorder(exprs: Expr[], bound: Set<string>, isGlobal: IsGlobal, outer: Set<string>): Ordered {
+  return withOuter(outer, () => {
+    const b = new Set(bound)
+    const left = [...exprs]
+    const out: Expr[] = []
+    while (left.length) {
+      let picked = -1
+      let use: VarUse | undefined
+      for (let i = 0; i < left.length; i++) {
+        const u = exprUse(left[i]!, b, isGlobal, outer)
+        if (ready(u)) { picked = i; use = u; break }
+      }
+      if (picked < 0) {
+        const unsafe: VarTerm[] = []
+        for (const e of left) {
+          const u = exprUse(e, b, isGlobal, outer)
+          for (const [n, v] of u.need) if (!u.gen.has(n) && !b.has(n)) { unsafe.push(v); b.add(n) }
+        }
+        return { exprs: [...out, ...left], unsafe }
+      }
+      const e = left.splice(picked, 1)[0]!
+      out.push(e)
+      use!.gen.forEach((g) => b.add(g))
+      if (e.kind === 'some') e.vars.forEach(() => undefined)
+    }
+    return { exprs: out, unsafe: [] }
+  })
+}

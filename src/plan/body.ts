@@ -1,0 +1,579 @@
+// Plans rule bodies, terms and unification into plan statements. The rest
+// of a body is always planned inside the innermost scan (continuation
+// passing through `then`), so failure is a break out of the innermost block
+// and iteration is backtracking, as in OPA's planner.
+
+import type { Body, Expr, Module, RefTerm, Term, VarTerm, Rule } from '../rego/ast.js'
+import type { Block, Local, Stmt, Origin } from './ir.js'
+import { reorder, collectAllVars, newUse } from './analysis.js'
+import type { Program, Mock } from './planner.js'
+import { findNode, locate, type TreeNode } from './rule-tree.js'
+
+export class Scope {
+  constructor(
+    readonly module: Module,
+    readonly vars: Map<string, Local> = new Map(),
+    /** names declared local in this body (`some`, `:=`), shadowing rules and imports */
+    readonly declared: Set<string> = new Set(),
+    readonly rule?: Rule,
+  ) {}
+  child(): Scope {
+    return new Scope(this.module, new Map(this.vars), new Set(this.declared), this.rule)
+  }
+}
+
+type Resolved =
+  | { kind: 'local'; local: Local }
+  | { kind: 'unbound' }
+  | { kind: 'input' }
+  | { kind: 'data' }
+  | { kind: 'rule'; path: string[] }
+  | { kind: 'import'; ref: RefTerm }
+
+const isWild = (n: string) => n.startsWith('$wild') || n === '_'
+
+export class BodyPlanner {
+  nlocals = 0
+  cur: Stmt[]
+  constructor(readonly prog: Program, readonly mocks: Mock[], root: Block) {
+    this.cur = root.stmts
+  }
+
+  local(): Local { return this.nlocals++ }
+  emit(s: Stmt): void { this.cur.push(s) }
+  origin(m: Module, offset: number): Origin { return locate(m, offset) }
+
+  /** Run `f` emitting into `stmts`, then continue emitting where we were. */
+  into(stmts: Stmt[], f: () => void): void {
+    const save = this.cur
+    this.cur = stmts
+    try { f() } finally { this.cur = save }
+  }
+
+  constLocal(index: number): Local {
+    const l = this.local()
+    this.emit({ op: 'assign', source: { kind: 'const', index }, target: l })
+    return l
+  }
+
+  callRt(fn: string, args: Local[], check = true): Local {
+    const t = this.local()
+    this.emit({ op: 'call', fn, args: args.map((local) => ({ kind: 'local', local })), target: t, check })
+    return t
+  }
+
+  // ---- names -------------------------------------------------------------
+
+  resolve(name: string, scope: Scope): Resolved {
+    const l = scope.vars.get(name)
+    if (l !== undefined) return { kind: 'local', local: l }
+    if (isWild(name) || scope.declared.has(name)) return { kind: 'unbound' }
+    if (name === 'input') return { kind: 'input' }
+    if (name === 'data') return { kind: 'data' }
+    const imp = this.prog.importOf(scope.module, name)
+    if (imp) return { kind: 'import', ref: imp }
+    if (this.prog.isRuleName(scope.module, name)) return { kind: 'rule', path: [...scope.module.package, name] }
+    return { kind: 'unbound' }
+  }
+
+  isGlobalFn(scope: Scope): (n: string) => boolean {
+    return (n) => {
+      if (scope.vars.has(n)) return true
+      const r = this.resolve(n, scope)
+      return r.kind !== 'unbound'
+    }
+  }
+
+  // ---- bodies ------------------------------------------------------------
+
+  /** Plan `body`, calling `then` at every solution with the scope of bindings. */
+  planBody(body: Body, scope: Scope, then: (s: Scope) => void, extraOuter: Term[] = []): void {
+    for (const e of body.exprs) {
+      if (e.kind === 'some') for (const v of e.vars) { scope.declared.add(v.name); scope.vars.delete(v.name) }
+    }
+    const outer = new Set<string>()
+    const all = newUse()
+    body.exprs.forEach((e) => collectAllVars(e, all))
+    extraOuter.forEach((t) => collectAllVars(t, all))
+    all.need.forEach((_, n) => outer.add(n))
+    // Names counted as outer for negations: those in two or more places.
+    const counts = new Map<string, number>()
+    for (const e of [...body.exprs]) {
+      const u = newUse()
+      collectAllVars(e, u)
+      u.need.forEach((_, n) => counts.set(n, (counts.get(n) ?? 0) + 1))
+    }
+    for (const t of extraOuter) { const u = newUse(); collectAllVars(t, u); u.need.forEach((_, n) => counts.set(n, (counts.get(n) ?? 0) + 2)) }
+    const shared = new Set([...counts].filter(([, c]) => c > 1).map(([n]) => n))
+    for (const n of scope.vars.keys()) shared.add(n)
+    const ordered = reorder(body.exprs, new Set(scope.vars.keys()), this.isGlobalFn(scope), shared)
+    for (const v of ordered.unsafe) this.unsafe(scope, v)
+    this.planSeq(ordered.exprs, 0, scope, then)
+  }
+
+  unsafe(scope: Scope, v: VarTerm): void {
+    const name = isWild(v.name) ? '_' : v.name
+    this.prog.error('rego_unsafe_var_error', `var ${name} is unsafe`, scope.module, v.span.start)
+  }
+
+  planSeq(exprs: Expr[], i: number, scope: Scope, then: (s: Scope) => void): void {
+    if (i === exprs.length) return then(scope)
+    this.planExpr(exprs[i]!, scope, () => this.planSeq(exprs, i + 1, scope, then))
+  }
+
+  planExpr(e: Expr, scope: Scope, then: () => void): void {
+    if (e.with.length) return this.prog.planWith(this, e, scope, then)
+    if (e.negated) {
+      const label = this.prog.label()
+      const body: Block = { stmts: [] }
+      this.emit({ op: 'not', label, body })
+      const inner = scope.child()
+      this.into(body.stmts, () => this.planExpr({ ...e, negated: false }, inner, () => this.emit({ op: 'break', label })))
+      return then()
+    }
+    switch (e.kind) {
+      case 'term': this.planCondition(e.term, scope); return then()
+      case 'unify': this.unify(e.left, e.right, scope); return then()
+      case 'assign': {
+        const lhs = newUse()
+        collectAllVars(e.left, lhs)
+        for (const [n, v] of lhs.need) {
+          if (scope.vars.has(n) && scope.declared.has(n) && !isWild(n)) {
+            this.prog.error('rego_compile_error', `var ${n} assigned above`, scope.module, v.span.start)
+          }
+          scope.vars.delete(n)
+          scope.declared.add(n)
+        }
+        const v = this.planTerm(e.right, scope)
+        this.unifyLocal(e.left, v, scope)
+        return then()
+      }
+      case 'some': return then()
+      case 'somein': {
+        const dom = this.planTerm(e.domain, scope)
+        const k = this.local(), v = this.local()
+        const body: Block = { stmts: [] }
+        this.emit({ op: 'scan', source: dom, key: k, value: v, body })
+        this.cur = body.stmts
+        for (const t of [e.key, e.value]) if (t) this.declarePattern(t, scope)
+        if (e.key) this.unifyLocal(e.key, k, scope)
+        this.unifyLocal(e.value, v, scope)
+        return then()
+      }
+      case 'every': {
+        const dom = this.planTerm(e.domain, scope)
+        const flag = this.local()
+        this.emit({ op: 'flag', local: flag, value: 0 })
+        const outerLabel = this.prog.label()
+        const lb: Block = { stmts: [] }
+        this.emit({ op: 'labeled', label: outerLabel, body: lb })
+        this.into(lb.stmts, () => {
+          const k = this.local(), v = this.local()
+          const sb: Block = { stmts: [] }
+          this.emit({ op: 'scan', source: dom, key: k, value: v, body: sb })
+          this.cur = sb.stmts
+          const inner = scope.child()
+          if (e.key) { inner.declared.add(e.key.name); inner.vars.delete(e.key.name); this.unifyLocal(e.key, k, inner) }
+          inner.declared.add(e.value.name); inner.vars.delete(e.value.name)
+          this.unifyLocal(e.value, v, inner)
+          const nl = this.prog.label()
+          const nb: Block = { stmts: [] }
+          this.emit({ op: 'not', label: nl, body: nb })
+          this.into(nb.stmts, () => this.planBody(e.body, inner.child(), () => this.emit({ op: 'break', label: nl })))
+          this.emit({ op: 'flag', local: flag, value: 1 })
+          this.emit({ op: 'break', label: outerLabel })
+        })
+        this.emit({ op: 'flagis', local: flag, value: 0 })
+        return then()
+      }
+    }
+  }
+
+  declarePattern(t: Term, scope: Scope): void {
+    const u = newUse()
+    collectAllVars(t, u)
+    for (const n of u.need.keys()) { scope.declared.add(n); scope.vars.delete(n) }
+  }
+
+  /** An expression used as a condition: defined and not false. */
+  planCondition(t: Term, scope: Scope): void {
+    if (t.type === 'call') {
+      const name = this.prog.callName(t, scope, this)
+      const out = this.prog.outputArgIndex(t, scope, this)
+      if (out !== undefined) {
+        const r = this.planCall(t, scope, t.args.slice(0, -1))
+        this.unifyLocal(t.args[t.args.length - 1]!, r, scope)
+        return
+      }
+      if (name === 'equal' && t.args.length === 2 && !this.mocked('equal')) {
+        const a = this.planTerm(t.args[0]!, scope), b = this.planTerm(t.args[1]!, scope)
+        this.emit({ op: 'equal', a: { kind: 'local', local: a }, b: { kind: 'local', local: b } })
+        return
+      }
+    }
+    const v = this.planTerm(t, scope)
+    this.emit({ op: 'notfalse', local: v })
+  }
+
+  mocked(name: string): boolean {
+    return this.mocks.some((m) => m.kind === 'func' && m.name === name)
+  }
+
+  // ---- terms -------------------------------------------------------------
+
+  /** Evaluate a term into a local; undefined fails the enclosing block. */
+  planTerm(t: Term, scope: Scope): Local {
+    switch (t.type) {
+      case 'null': case 'boolean': case 'number': case 'string':
+        return this.constLocal(this.prog.constOf(t))
+      case 'var': {
+        const r = this.resolve(t.name, scope)
+        switch (r.kind) {
+          case 'local': return r.local
+          case 'input': return this.inputLocal()
+          case 'data': return this.planDataRef([], scope)
+          case 'rule': return this.planDataRef(r.path.map((s) => str(s, t)), scope)
+          case 'import': return this.planTerm(r.ref, scope)
+          case 'unbound': {
+            this.unsafe(scope, t)
+            return this.constLocal(this.prog.constOf({ type: 'null', span: t.span }))
+          }
+        }
+        break
+      }
+      case 'ref': return this.planRef(t, scope)
+      case 'array': case 'set': case 'object': {
+        const c = this.prog.constOfComposite(t)
+        if (c !== undefined) return this.constLocal(c)
+        if (t.type === 'array') {
+          const a = this.callRt('mg_arr', [], false)
+          this.cur[this.cur.length - 1] = { op: 'call', fn: 'mg_arr', args: [{ kind: 'i32', value: t.items.length }], target: a, check: false }
+          for (const i of t.items) { const v = this.planTerm(i, scope); this.emit({ op: 'call', fn: 'mg_arr_push', args: [loc(a), loc(v)], check: false }) }
+          return a
+        }
+        if (t.type === 'set') {
+          const s = this.callRt('mg_set', [], false)
+          for (const i of t.items) { const v = this.planTerm(i, scope); this.emit({ op: 'call', fn: 'mg_set_add', args: [loc(s), loc(v)], check: false }) }
+          return s
+        }
+        const o = this.callRt('mg_obj', [], false)
+        for (const [k, v] of t.items) {
+          const kl = this.planTerm(k, scope), vl = this.planTerm(v, scope)
+          this.insertChecked(o, kl, vl, scope.module, k.span.start, 'object keys must be unique')
+        }
+        return o
+      }
+      case 'arraycomp': case 'setcomp': case 'objectcomp': {
+        const fn = t.type === 'arraycomp' ? 'mg_arr' : t.type === 'setcomp' ? 'mg_set' : 'mg_obj'
+        const res = this.local()
+        this.emit({ op: 'call', fn, args: fn === 'mg_arr' ? [{ kind: 'i32', value: 0 }] : [], target: res, check: false })
+        const b: Block = { stmts: [] }
+        this.emit({ op: 'blocks', blocks: [b] })
+        const inner = scope.child()
+        const heads = t.type === 'objectcomp' ? [t.key, t.value] : [t.term]
+        this.into(b.stmts, () => this.planBody(t.body, inner, (s) => {
+          if (t.type === 'objectcomp') {
+            const k = this.planTerm(t.key, s), v = this.planTerm(t.value, s)
+            this.insertChecked(res, k, v, scope.module, t.key.span.start, 'object keys must be unique')
+          } else {
+            const v = this.planTerm(t.term, s)
+            this.emit({ op: 'call', fn: t.type === 'arraycomp' ? 'mg_arr_push' : 'mg_set_add', args: [loc(res), loc(v)], check: false })
+          }
+        }, heads))
+        return res
+      }
+      case 'call': return this.planCall(t, scope, t.args)
+      case 'templatestring': {
+        const parts = this.local()
+        this.emit({ op: 'call', fn: 'mg_arr', args: [{ kind: 'i32', value: t.parts.length }], target: parts, check: false })
+        for (const p of t.parts) {
+          let v: Local
+          if (typeof p === 'string') v = this.constLocal(this.prog.constOf({ type: 'string', value: p, span: t.span }))
+          else {
+            // An undefined hole prints as `<undefined>` (OPA's behaviour).
+            const hole = this.local()
+            this.emit({ op: 'assign', source: { kind: 'i32', value: 0 }, target: hole })
+            const hb: Block = { stmts: [] }
+            this.emit({ op: 'blocks', blocks: [hb] })
+            this.into(hb.stmts, () => {
+              const inner = scope.child()
+              const hv = this.planTerm(p, inner)
+              this.emit({ op: 'assign', source: loc(hv), target: hole })
+            })
+            v = this.callRt('mg_template_str', [hole], false)
+          }
+          this.emit({ op: 'call', fn: 'mg_arr_push', args: [loc(parts), loc(v)], check: false })
+        }
+        return this.callRt('mg_str_join', [parts])
+      }
+    }
+    throw new Error(`unreachable term ${(t as Term).type}`)
+  }
+
+  insertChecked(obj: Local, k: Local, v: Local, m: Module, offset: number, message: string): void {
+    const r = this.local()
+    this.emit({ op: 'call', fn: 'mg_obj_insert_checked', args: [loc(obj), loc(k), loc(v)], target: r, check: false })
+    // A flag test that fails leaves only this small block: no conflict, go on.
+    const ab: Block = { stmts: [{ op: 'flagis', local: r, value: 1 }, { op: 'abort', message: `eval_conflict_error: ${message}`, origin: this.origin(m, offset) }] }
+    this.emit({ op: 'blocks', blocks: [ab] })
+  }
+
+  inputLocal(): Local {
+    const l = this.local()
+    this.emit({ op: 'assign', source: { kind: 'global', name: 'g_input' }, target: l })
+    this.emit({ op: 'isdefined', local: l })
+    return l
+  }
+
+  planRef(t: RefTerm, scope: Scope): Local {
+    const h = t.head
+    if (h.type === 'var') {
+      const r = this.resolve(h.name, scope)
+      switch (r.kind) {
+        case 'data': return this.planDataRef(t.path, scope)
+        case 'input': return this.applyOps(this.inputLocal(), t.path, scope)
+        case 'local': return this.applyOps(r.local, t.path, scope)
+        case 'rule': return this.planDataRef([...r.path.map((s) => str(s, h)), ...t.path], scope)
+        case 'import': return this.planRef({ ...r.ref, path: [...r.ref.path, ...t.path], span: t.span }, scope)
+        case 'unbound': this.unsafe(scope, h); return this.constLocal(this.prog.constOf({ type: 'null', span: h.span }))
+      }
+    }
+    return this.applyOps(this.planTerm(h, scope), t.path, scope)
+  }
+
+  isGround(t: Term, scope: Scope): boolean {
+    const u = newUse()
+    collectAllVars(t, u)
+    for (const n of u.need.keys()) {
+      if (this.resolve(n, scope).kind === 'unbound') {
+        // a var inside a nested comprehension body may be local to it
+        if (t.type === 'arraycomp' || t.type === 'setcomp' || t.type === 'objectcomp') continue
+        return false
+      }
+    }
+    return true
+  }
+
+  applyOps(cur: Local, ops: Term[], scope: Scope): Local {
+    for (const op of ops) {
+      if (this.isGround(op, scope)) {
+        const k = this.planTerm(op, scope)
+        const t = this.local()
+        this.emit({ op: 'call', fn: 'mg_get', args: [loc(cur), loc(k)], target: t, check: true })
+        cur = t
+      } else {
+        const k = this.local(), v = this.local()
+        const body: Block = { stmts: [] }
+        this.emit({ op: 'scan', source: cur, key: k, value: v, body })
+        this.cur = body.stmts
+        this.unifyLocal(op, k, scope)
+        cur = v
+      }
+    }
+    return cur
+  }
+
+  /** `data.<ops>`: walk the rule tree as far as the constant operands go. */
+  planDataRef(ops: Term[], scope: Scope): Local {
+    let node: TreeNode = this.prog.root
+    let i = 0
+    while (i < ops.length && !node.group) {
+      const op = ops[i]!
+      if (op.type !== 'string') break
+      const path = [...node.path, op.value]
+      const mock = this.prog.dataMock(this.mocks, path)
+      if (mock !== undefined) {
+        const l = this.local()
+        this.emit({ op: 'assign', source: { kind: 'global', name: mock }, target: l })
+        this.emit({ op: 'isdefined', local: l })
+        return this.applyOps(l, ops.slice(i + 1), scope)
+      }
+      const child = node.children.get(op.value)
+      if (!child) {
+        return this.applyOps(this.baseDoc(node.path), ops.slice(i), scope)
+      }
+      node = child
+      i++
+    }
+    let v: Local
+    if (node.group) {
+      if (node.group.kind === 'function') {
+        this.prog.error('rego_type_error', `function data.${node.path.join('.')} used as a value`, scope.module, ops[0]?.span.start ?? 0)
+        return this.constLocal(this.prog.constOf({ type: 'null', span: { start: 0, end: 0 } }))
+      }
+      const fn = this.prog.groupFunc(node.group, this.mocks, scope.module, ops[0]?.span.start ?? 0)
+      v = this.local()
+      this.emit({ op: 'call', fn, args: [], target: v, check: true })
+    } else {
+      const fn = this.prog.vdocFunc(node, this.mocks)
+      v = this.local()
+      this.emit({ op: 'call', fn, args: [], target: v, check: true })
+    }
+    return this.applyOps(v, ops.slice(i), scope)
+  }
+
+  /** The base document at a path (plain `data` lookups). */
+  baseDoc(path: string[]): Local {
+    let cur = this.local()
+    this.emit({ op: 'assign', source: { kind: 'global', name: 'g_data' }, target: cur })
+    this.emit({ op: 'isdefined', local: cur })
+    for (const p of path) {
+      const k = this.constLocal(this.prog.constOf({ type: 'string', value: p, span: { start: 0, end: 0 } }))
+      cur = this.callRt('mg_get', [cur, k])
+    }
+    return cur
+  }
+
+  // ---- calls -------------------------------------------------------------
+
+  planCall(t: Extract<Term, { type: 'call' }>, scope: Scope, args: Term[]): Local {
+    const target = this.prog.resolveCall(t, scope, this)
+    const vals = () => args.map((a) => this.planTerm(a, scope))
+    switch (target.kind) {
+      case 'error': return this.constLocal(this.prog.constOf({ type: 'null', span: t.span }))
+      case 'value': {
+        vals()
+        const l = this.local()
+        this.emit({ op: 'assign', source: { kind: 'global', name: target.slot }, target: l })
+        this.emit({ op: 'isdefined', local: l })
+        return l
+      }
+      case 'const': vals(); return this.constLocal(target.index)
+      case 'func': {
+        const a = vals()
+        const r = this.local()
+        this.emit({ op: 'call', fn: target.fn, args: a.map(loc), target: r, check: true, origin: this.origin(scope.module, t.span.start) })
+        return r
+      }
+      case 'native': {
+        const a = vals()
+        const r = this.local()
+        this.emit({ op: 'call', fn: target.fn, args: a.map(loc), target: r, check: true })
+        return r
+      }
+      case 'host': {
+        const a = vals()
+        const r = this.local()
+        this.emit({ op: 'host', id: target.id, args: a.map(loc), target: r, toSet: target.toSet, origin: this.origin(scope.module, t.span.start) })
+        this.emit({ op: 'isdefined', local: r })
+        return r
+      }
+    }
+  }
+
+  // ---- unification -------------------------------------------------------
+
+  /** Does the term bind variables when unified (unbound vars in pattern positions)? */
+  hasUnboundPattern(t: Term, scope: Scope): boolean {
+    switch (t.type) {
+      case 'var': return this.resolve(t.name, scope).kind === 'unbound'
+      case 'array': return t.items.some((i) => this.hasUnboundPattern(i, scope))
+      case 'object': return t.items.some(([, v]) => this.hasUnboundPattern(v, scope))
+      default: return false
+    }
+  }
+
+  /** Can the term be evaluated (unbound vars only where refs generate them)? */
+  canEval(t: Term, scope: Scope): boolean {
+    switch (t.type) {
+      case 'var': return this.resolve(t.name, scope).kind !== 'unbound'
+      case 'ref': return (t.head.type !== 'var' || this.resolve(t.head.name, scope).kind !== 'unbound') && (t.head.type === 'var' || this.canEval(t.head, scope)) && t.path.every((p) => p.type === 'var' || p.type === 'array' || p.type === 'object' || this.canEval(p, scope))
+      case 'array': case 'set': return t.items.every((i) => this.canEval(i, scope))
+      case 'object': return t.items.every(([k, v]) => this.canEval(k, scope) && this.canEval(v, scope))
+      case 'call': return t.args.every((a) => this.canEval(a, scope))
+      case 'templatestring': return t.parts.every((p) => typeof p === 'string' || this.canEval(p, scope))
+      default: return true
+    }
+  }
+
+  unify(a: Term, b: Term, scope: Scope): void {
+    if (this.hasUnboundPattern(a, scope) && this.canEval(b, scope)) return this.unifyLocal(a, this.planTerm(b, scope), scope)
+    if (this.hasUnboundPattern(b, scope) && this.canEval(a, scope)) return this.unifyLocal(b, this.planTerm(a, scope), scope)
+    if (a.type === 'array' && b.type === 'array') {
+      if (a.items.length !== b.items.length) { this.fail(); return }
+      const pairs = a.items.map((x, i) => [x, b.items[i]!] as const)
+      let left = [...pairs]
+      while (left.length) {
+        const i = left.findIndex(([x, y]) => (this.hasUnboundPattern(x, scope) && this.canEval(y, scope)) || (this.hasUnboundPattern(y, scope) && this.canEval(x, scope)) || (this.canEval(x, scope) && this.canEval(y, scope)))
+        const [x, y] = left[Math.max(0, i)]!
+        left = left.filter((_, j) => j !== Math.max(0, i))
+        this.unify(x, y, scope)
+      }
+      return
+    }
+    if (a.type === 'object' && b.type === 'object' && !this.canEval(a, scope) && !this.canEval(b, scope)) {
+      if (a.items.length !== b.items.length) { this.fail(); return }
+      for (const [k, v] of a.items) {
+        const other = b.items.find(([k2]) => JSON.stringify(stripSpan(k2)) === JSON.stringify(stripSpan(k)))
+        if (!other) { this.fail(); return }
+        this.unify(v, other[1], scope)
+      }
+      return
+    }
+    const va = this.planTerm(a, scope)
+    const vb = this.planTerm(b, scope)
+    this.emit({ op: 'equal', a: loc(va), b: loc(vb) })
+  }
+
+  fail(): void {
+    this.emit({ op: 'isdefined', local: this.constZero() })
+  }
+
+  constZero(): Local {
+    const l = this.local()
+    this.emit({ op: 'assign', source: { kind: 'i32', value: 0 }, target: l })
+    return l
+  }
+
+  /** Unify a term with a value already in a local. */
+  unifyLocal(t: Term, v: Local, scope: Scope): void {
+    switch (t.type) {
+      case 'var': {
+        const r = this.resolve(t.name, scope)
+        if (r.kind === 'unbound') { if (!isWild(t.name)) scope.vars.set(t.name, v); return }
+        break
+      }
+      case 'array': {
+        if (!this.hasUnboundPattern(t, scope)) break
+        this.emit({ op: 'lenis', local: v, len: t.items.length, type: 5 })
+        t.items.forEach((item, i) => {
+          const idx = this.constLocal(this.prog.constOf({ type: 'number', raw: String(i), span: t.span }))
+          this.unifyLocal(item, this.callRt('mg_get', [v, idx]), scope)
+        })
+        return
+      }
+      case 'object': {
+        if (!this.hasUnboundPattern(t, scope)) break
+        this.emit({ op: 'lenis', local: v, len: t.items.length, type: 6 })
+        for (const [k, val] of t.items) {
+          const kl = this.planTerm(k, scope)
+          this.unifyLocal(val, this.callRt('mg_get', [v, kl]), scope)
+        }
+        return
+      }
+      default: break
+    }
+    const tv = this.planTerm(t, scope)
+    this.emit({ op: 'equal', a: loc(tv), b: loc(v) })
+  }
+}
+
+export function loc(local: Local): { kind: 'local'; local: Local } {
+  return { kind: 'local', local }
+}
+
+function str(value: string, at: Term): Term {
+  return { type: 'string', value, span: at.span }
+}
+
+export function stripSpan(t: unknown): unknown {
+  if (Array.isArray(t)) return t.map(stripSpan)
+  if (t && typeof t === 'object') {
+    const o: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(t)) if (k !== 'span') o[k] = stripSpan(v)
+    return o
+  }
+  return t
+}
+
+export { findNode }

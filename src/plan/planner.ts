@@ -1,0 +1,629 @@
+// Plans a whole program: one function per rule group (specialised per set of
+// `with` mocks), one per virtual-document node that is read as a value,
+// constants, host built-in ids and entrypoints.
+
+import type { ErrorDetail } from '../errors/index.js'
+import type { Expr, Module, RefTerm, Term, Rule } from '../rego/ast.js'
+import { lookupBuiltin } from '../builtins/catalog.js'
+import type { Block, Const, Func, Local, Plan, Stmt } from './ir.js'
+import { BodyPlanner, Scope, loc, stripSpan } from './body.js'
+import { buildRuleTree, findNode, locate, type RuleGroup, type TreeNode, type RuleDef } from './rule-tree.js'
+import { setOutputArg } from './analysis.js'
+
+export type Mock =
+  | { kind: 'data'; path: string[]; slot: string }
+  | { kind: 'func'; name: string; fn?: string; slot?: string }
+
+export type CallTarget =
+  | { kind: 'error' }
+  | { kind: 'value'; slot: string }
+  | { kind: 'const'; index: number }
+  | { kind: 'func'; fn: string }
+  | { kind: 'native'; fn: string }
+  | { kind: 'host'; id: number; toSet: boolean }
+
+/** Names the opa-wasm SDK implements itself (and would win over ours): listed under another name. */
+const SDK_SHADOWED = new Set(['sprintf', 'regex.split', 'json.is_valid', 'yaml.is_valid', 'yaml.marshal', 'yaml.unmarshal'])
+export const hostTableName = (name: string) => (SDK_SHADOWED.has(name) ? `meshgate.${name}` : name)
+
+export interface PlanOptions {
+  entrypoints: string[]
+  /** extra built-ins from an OPA capabilities file: compiled to host calls */
+  customBuiltins?: Map<string, { arity: number; resultSet: boolean }>
+  /** instrument loops and calls with a step counter (for budgets) */
+  steps?: boolean
+}
+
+export class Program {
+  readonly errors: ErrorDetail[] = []
+  readonly root: TreeNode
+  readonly groups: RuleGroup[]
+  readonly consts: Const[] = []
+  private readonly constKeys = new Map<string, number>()
+  readonly funcs: Func[] = []
+  readonly globals = new Set<string>(['g_input', 'g_data', 'g_epoch', 'g_epoch_ctr'])
+  readonly hosts = new Map<string, { id: number; arity: number; name: string }>()
+  private labels = 0
+  private slots = 0
+  private readonly groupFuncs = new Map<string, string>()
+  private readonly inProgress: string[] = []
+  private readonly vdocs = new Map<string, string>()
+  private readonly ruleNames = new Map<string, Set<string>>()
+  private readonly imports = new Map<Module, Map<string, RefTerm>>()
+
+  constructor(readonly modules: Module[], readonly opts: PlanOptions) {
+    const { root, groups } = buildRuleTree(modules, this.errors)
+    this.root = root
+    this.groups = groups
+    for (const m of modules) {
+      const key = m.package.join('.')
+      let names = this.ruleNames.get(key)
+      if (!names) this.ruleNames.set(key, (names = new Set()))
+      for (const r of m.rules) {
+        const h = r.head.ref[0]
+        if (h?.type === 'var') names.add(h.name)
+      }
+      const imps = new Map<string, RefTerm>()
+      for (const i of m.imports) {
+        const head = i.path.head
+        if (head.type !== 'var' || (head.name !== 'data' && head.name !== 'input')) continue
+        const last = i.path.path[i.path.path.length - 1]
+        const alias = i.alias ?? (last?.type === 'string' ? last.value : head.name)
+        imps.set(alias, i.path)
+      }
+      this.imports.set(m, imps)
+    }
+    setOutputArg((t) => {
+      if (t.func.head.type !== 'var') return undefined
+      const name = [t.func.head.name, ...t.func.path.map((p) => (p.type === 'string' ? p.value : '?'))].join('.')
+      const b = lookupBuiltin(name)
+      const custom = this.opts.customBuiltins?.get(name)
+      const arity = b ? (b.result === undefined ? -1 : b.args.length) : custom ? custom.arity : this.functionArity(name)
+      return arity >= 0 && t.args.length === arity + 1 ? arity : undefined
+    })
+  }
+
+  private functionArity(name: string): number {
+    const last = name.split('.').pop()
+    const g = this.groups.find((x) => x.kind === 'function' && x.path[x.path.length - 1] === last)
+    return g ? g.arity : -1
+  }
+
+  error(code: string, message: string, m: Module, offset: number): void {
+    this.errors.push({ code, message, location: locate(m, offset) })
+  }
+
+  label(): number { return this.labels++ }
+
+  importOf(m: Module, name: string): RefTerm | undefined { return this.imports.get(m)?.get(name) }
+
+  isRuleName(m: Module, name: string): boolean { return this.ruleNames.get(m.package.join('.'))?.has(name) ?? false }
+
+  // ---- constants ---------------------------------------------------------
+
+  private intern(c: Const): number {
+    const key = JSON.stringify(c)
+    let i = this.constKeys.get(key)
+    if (i === undefined) { i = this.consts.length; this.consts.push(c); this.constKeys.set(key, i) }
+    return i
+  }
+
+  constOf(t: Term): number {
+    switch (t.type) {
+      case 'null': return this.intern({ kind: 'null' })
+      case 'boolean': return this.intern({ kind: 'bool', value: t.value })
+      case 'number': return this.intern({ kind: 'number', raw: t.raw })
+      case 'string': return this.intern({ kind: 'string', value: t.value })
+      default: {
+        const c = this.constOfComposite(t)
+        if (c === undefined) throw new Error('not a constant')
+        return c
+      }
+    }
+  }
+
+  constOfComposite(t: Term): number | undefined {
+    switch (t.type) {
+      case 'null': case 'boolean': case 'number': case 'string': return this.constOf(t)
+      case 'array': case 'set': {
+        const items: number[] = []
+        for (const i of t.items) { const c = this.constOfComposite(i); if (c === undefined) return undefined; items.push(c) }
+        return this.intern({ kind: t.type, items })
+      }
+      case 'object': {
+        const items: [number, number][] = []
+        for (const [k, v] of t.items) {
+          const ck = this.constOfComposite(k), cv = this.constOfComposite(v)
+          if (ck === undefined || cv === undefined) return undefined
+          items.push([ck, cv])
+        }
+        return this.intern({ kind: 'object', items })
+      }
+      default: return undefined
+    }
+  }
+
+  constJSON(value: unknown): number {
+    if (value === null || value === undefined) return this.intern({ kind: 'null' })
+    if (typeof value === 'boolean') return this.intern({ kind: 'bool', value })
+    if (typeof value === 'number') return this.intern({ kind: 'number', raw: String(value) })
+    if (typeof value === 'string') return this.intern({ kind: 'string', value })
+    if (Array.isArray(value)) return this.intern({ kind: 'array', items: value.map((v) => this.constJSON(v)) })
+    return this.intern({ kind: 'object', items: Object.entries(value as object).map(([k, v]) => [this.constJSON(k), this.constJSON(v)] as [number, number]) })
+  }
+
+  // ---- mocks -------------------------------------------------------------
+
+  mockKey(mocks: Mock[]): string {
+    return mocks.length ? '__' + mocks.map((m) => (m.kind === 'data' ? `d${m.path.join('.')}=${m.slot}` : `f${m.name}=${m.fn ?? m.slot}`)).join(',') : ''
+  }
+
+  dataMock(mocks: Mock[], path: string[]): string | undefined {
+    for (let i = mocks.length - 1; i >= 0; i--) {
+      const m = mocks[i]!
+      if (m.kind === 'data' && m.path.length === path.length && m.path.every((p, j) => p === path[j])) return m.slot
+    }
+    return undefined
+  }
+
+  newSlot(): string {
+    const s = `g_with${this.slots++}`
+    this.globals.add(s)
+    return s
+  }
+
+  // ---- functions for groups and virtual documents --------------------------
+
+  private funcName(prefix: string, path: string[], mocks: Mock[]): string {
+    const base = `${prefix}${path.map((p) => p.replace(/[^A-Za-z0-9_]/g, '_')).join('.')}`
+    return `${base}${mocks.length ? `__m${this.funcs.length}` : ''}`
+  }
+
+  groupFunc(g: RuleGroup, mocks: Mock[], m: Module, offset: number): string {
+    const key = `${g.id}${this.mockKey(mocks)}`
+    const have = this.groupFuncs.get(key)
+    if (have) {
+      if (this.inProgress.includes(key)) {
+        const cycle = this.inProgress.slice(this.inProgress.indexOf(key)).map((k) => `data.${this.groups[Number(k.split('__')[0])]!.path.join('.')}`)
+        this.error('rego_recursion_error', `rule data.${g.path.join('.')} is recursive: ${[...cycle, `data.${g.path.join('.')}`].join(' -> ')}`, m, offset)
+      }
+      return have
+    }
+    const name = this.funcName(g.kind === 'function' ? 'f_' : 'r_', g.path, mocks) + `#${g.id}`
+    this.groupFuncs.set(key, name)
+    this.inProgress.push(key)
+    try {
+      this.funcs.push(planGroup(this, g, mocks, name))
+    } finally {
+      this.inProgress.pop()
+    }
+    return name
+  }
+
+  vdocFunc(node: TreeNode, mocks: Mock[]): string {
+    const key = `${node.path.join('.')}${this.mockKey(mocks)}`
+    const have = this.vdocs.get(key)
+    if (have) return have
+    const name = this.funcName('v_', node.path, mocks) + `#${this.vdocs.size}`
+    this.vdocs.set(key, name)
+    const body: Block = { stmts: [] }
+    const bp = new BodyPlanner(this, mocks, body)
+    const res = bp.local()
+    bp.emit({ op: 'call', fn: 'mg_obj', args: [], target: res, check: false })
+    for (const [childName, child] of [...node.children].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      if (child.group?.kind === 'function') continue
+      const b: Block = { stmts: [] }
+      bp.emit({ op: 'blocks', blocks: [b] })
+      bp.into(b.stmts, () => {
+        const v = bp.local()
+        const mock = this.dataMock(mocks, child.path)
+        if (mock) {
+          bp.emit({ op: 'assign', source: { kind: 'global', name: mock }, target: v })
+          bp.emit({ op: 'isdefined', local: v })
+        } else {
+          const d = child.group?.defs[0] ?? child.group?.default
+          const fn = child.group ? this.groupFunc(child.group, mocks, d!.module, d!.rule.span.start) : this.vdocFunc(child, mocks)
+          bp.emit({ op: 'call', fn, args: [], target: v, check: true })
+        }
+        const k = bp.constLocal(this.intern({ kind: 'string', value: childName }))
+        bp.emit({ op: 'call', fn: 'mg_obj_insert', args: [loc(res), loc(k), loc(v)], check: false })
+      })
+    }
+    const bb: Block = { stmts: [] }
+    bp.emit({ op: 'blocks', blocks: [bb] })
+    bp.into(bb.stmts, () => {
+      const base = bp.baseDoc(node.path)
+      const merged = bp.callRt('mg_obj_merge', [base, res])
+      bp.emit({ op: 'assign', source: loc(merged), target: res })
+    })
+    bp.emit({ op: 'return', source: loc(res) })
+    this.funcs.push({ name, params: [], nlocals: bp.nlocals, body, comment: `virtual document data.${node.path.join('.')}` })
+    return name
+  }
+
+  baseFunc(path: string[]): string {
+    const name = this.funcName('b_', path, []) + `#${this.funcs.length}`
+    const body: Block = { stmts: [] }
+    const bp = new BodyPlanner(this, [], body)
+    const v = bp.baseDoc(path)
+    bp.emit({ op: 'return', source: loc(v) })
+    this.funcs.push({ name, params: [], nlocals: bp.nlocals, body, comment: `base document data.${path.join('.')}` })
+    return name
+  }
+
+  // ---- calls -------------------------------------------------------------
+
+  /** The name a call refers to: `data.pkg.f` for rules, the built-in name otherwise. */
+  callName(t: Extract<Term, { type: 'call' }>, scope: Scope, bp: BodyPlanner): string {
+    return this.refName(t.func, scope, bp)
+  }
+
+  refName(ref: RefTerm, scope: Scope, bp: BodyPlanner): string {
+    const parts = ref.path.map((p) => (p.type === 'string' ? p.value : '?'))
+    if (ref.head.type !== 'var') return '?'
+    const h = ref.head.name
+    const r = bp.resolve(h, scope)
+    switch (r.kind) {
+      case 'rule': return `data.${[...r.path, ...parts].join('.')}`
+      case 'data': return `data.${parts.join('.')}`
+      case 'import': {
+        const ip = r.ref.path.map((p) => (p.type === 'string' ? p.value : '?'))
+        const head = r.ref.head.type === 'var' ? r.ref.head.name : '?'
+        return [head, ...ip, ...parts].join('.')
+      }
+      default: return [h, ...parts].join('.')
+    }
+  }
+
+  outputArgIndex(t: Extract<Term, { type: 'call' }>, scope: Scope, bp: BodyPlanner): number | undefined {
+    const name = this.callName(t, scope, bp)
+    const arity = this.arityOf(name)
+    return arity !== undefined && arity >= 0 && t.args.length === arity + 1 ? arity : undefined
+  }
+
+  private arityOf(name: string): number | undefined {
+    if (name.startsWith('data.')) {
+      const n = findNode(this.root, name.slice(5).split('.'))
+      return n?.group?.kind === 'function' ? n.group.arity : undefined
+    }
+    const b = lookupBuiltin(name)
+    if (b) return b.result === undefined && b.name !== 'print' ? -1 : b.args.length
+    return this.opts.customBuiltins?.get(name)?.arity
+  }
+
+  resolveCall(t: Extract<Term, { type: 'call' }>, scope: Scope, bp: BodyPlanner, nameOverride?: string, mocks: Mock[] = bp.mocks): CallTarget {
+    const name = nameOverride ?? this.callName(t, scope, bp)
+    for (let i = mocks.length - 1; i >= 0; i--) {
+      const m = mocks[i]!
+      if (m.kind !== 'func' || m.name !== name) continue
+      if (m.slot) return { kind: 'value', slot: m.slot }
+      return this.resolveCall(t, scope, bp, m.fn, mocks.slice(0, i))
+    }
+    const nargs = t.args.length
+    const outIdx = this.outputArgIndex(t, scope, bp)
+    const given = outIdx !== undefined && nameOverride === undefined ? nargs - 1 : nargs
+    if (name.startsWith('data.')) {
+      const n = findNode(this.root, name.slice(5).split('.'))
+      if (!n?.group || n.group.kind !== 'function') {
+        this.error('rego_type_error', `undefined function ${name}`, scope.module, t.span.start)
+        return { kind: 'error' }
+      }
+      if (n.group.arity !== given && n.group.arity !== nargs) {
+        this.error('rego_type_error', `function ${name} has arity ${n.group.arity}, got ${nargs} arguments`, scope.module, t.span.start)
+        return { kind: 'error' }
+      }
+      return { kind: 'func', fn: this.groupFunc(n.group, bp.mocks, scope.module, t.span.start) }
+    }
+    const custom = this.opts.customBuiltins?.get(name)
+    const b = lookupBuiltin(name)
+    if (!b && !custom) {
+      this.error('rego_type_error', `undefined function ${name}`, scope.module, t.span.start)
+      return { kind: 'error' }
+    }
+    const arity = b ? b.args.length : custom!.arity
+    if (b?.name !== 'print' && arity !== given && arity !== nargs) {
+      this.error('rego_type_error', `${name}: arity mismatch: expected ${arity} arguments, got ${given}`, scope.module, t.span.start)
+      return { kind: 'error' }
+    }
+    if (b?.native) return { kind: 'native', fn: b.native }
+    switch (name) {
+      case 'print': case 'trace': return { kind: 'const', index: this.intern({ kind: 'bool', value: true }) }
+      case 'opa.runtime': return { kind: 'const', index: this.intern({ kind: 'object', items: [] }) }
+      case 'rego.metadata.rule': return { kind: 'const', index: this.constJSON(metadataOf(scope.rule)) }
+      case 'rego.metadata.chain': return { kind: 'const', index: this.constJSON(this.chainOf(scope)) }
+    }
+    const table = hostTableName(name)
+    let h = this.hosts.get(table)
+    if (!h) this.hosts.set(table, (h = { id: this.hosts.size, arity, name }))
+    if (arity > 4) {
+      this.error('compile_unsupported_error', `built-in ${name} takes ${arity} arguments; host calls support at most 4`, scope.module, t.span.start)
+    }
+    const res = b?.result ?? (custom?.resultSet ? 'set' : 'any')
+    const toSet = res === 'set' || (typeof res === 'object' && 'set' in res)
+    return { kind: 'host', id: h.id, toSet }
+  }
+
+  private chainOf(scope: Scope): unknown[] {
+    const out: unknown[] = []
+    const r = scope.rule
+    if (r) {
+      const { names } = { names: r.head.ref.map((t) => (t.type === 'var' ? t.name : t.type === 'string' ? t.value : '?')) }
+      const entry: Record<string, unknown> = { path: ['data', ...scope.module.package, ...names].filter((x) => x !== '?') }
+      const md = metadataOf(r)
+      if (md && Object.keys(md).length) entry.annotations = md
+      out.push(entry)
+    }
+    for (const a of scope.module.annotations) {
+      const md = cleanAnnotations(a)
+      out.push({ path: ['data', ...scope.module.package], annotations: md })
+    }
+    return out
+  }
+
+  // ---- with ---------------------------------------------------------------
+
+  planWith(bp: BodyPlanner, e: Expr, scope: Scope, then: () => void): void {
+    const saveInput = bp.local(), saveData = bp.local(), saveEpoch = bp.local()
+    const newMocks: Mock[] = []
+    const apply: Stmt[] = []
+    for (const w of e.with) {
+      const target = w.target
+      const head = target.head.type === 'var' ? target.head.name : ''
+      const path = target.path.map((p) => (p.type === 'string' ? p.value : undefined))
+      if (path.some((p) => p === undefined)) {
+        this.error('rego_compile_error', 'with keyword target must be a reference with constant string operands', scope.module, w.span.start)
+        continue
+      }
+      const strPath = path as string[]
+      if (head === 'input' && !bp.resolve('input', scope).kind.startsWith('local')) {
+        const v = bp.planTerm(w.value, scope)
+        if (strPath.length === 0) apply.push({ op: 'setglobal', name: 'g_input', source: loc(v) })
+        else {
+          const p = bp.constLocal(this.constJSON(strPath))
+          const t = bp.local()
+          apply.push({ op: 'call', fn: 'mg_upsert', args: [{ kind: 'global', name: 'g_input' }, loc(p), loc(v)], target: t, check: false })
+          apply.push({ op: 'setglobal', name: 'g_input', source: loc(t) })
+        }
+        continue
+      }
+      const name = this.refName(target, scope, bp)
+      const isData = name.startsWith('data.')
+      const dataPath = isData ? name.slice(5).split('.') : []
+      const node = isData ? findNode(this.root, dataPath) : undefined
+      const isFunc = isData ? node?.group?.kind === 'function' : lookupBuiltin(name) !== undefined || this.opts.customBuiltins?.has(name)
+      if (isFunc) {
+        // A function replaced by another function, or by a value.
+        const wv = w.value
+        let fnName: string | undefined
+        if (wv.type === 'var' || wv.type === 'ref') {
+          const ref: RefTerm = wv.type === 'var' ? { type: 'ref', head: wv, path: [], span: wv.span } : wv
+          const n = this.refName(ref, scope, bp)
+          const nn = n.startsWith('data.') ? findNode(this.root, n.slice(5).split('.')) : undefined
+          if (nn?.group?.kind === 'function' || (!n.startsWith('data.') && lookupBuiltin(n) && bp.resolve((ref.head as { name: string }).name, scope).kind === 'unbound')) fnName = n
+        }
+        if (fnName) newMocks.push({ kind: 'func', name, fn: fnName })
+        else {
+          const v = bp.planTerm(wv, scope)
+          const slot = this.newSlot()
+          apply.push({ op: 'setglobal', name: slot, source: loc(v) })
+          newMocks.push({ kind: 'func', name, slot })
+        }
+        continue
+      }
+      if (!isData) {
+        this.error('rego_compile_error', `with keyword target must reference existing input, data, or a function`, scope.module, w.span.start)
+        continue
+      }
+      const v = bp.planTerm(w.value, scope)
+      const slot = this.newSlot()
+      apply.push({ op: 'setglobal', name: slot, source: loc(v) })
+      newMocks.push({ kind: 'data', path: dataPath, slot })
+      const p = bp.constLocal(this.constJSON(dataPath))
+      const t = bp.local()
+      apply.push({ op: 'call', fn: 'mg_upsert', args: [{ kind: 'global', name: 'g_data' }, loc(p), loc(v)], target: t, check: false })
+      apply.push({ op: 'setglobal', name: 'g_data', source: loc(t) })
+    }
+    bp.emit({ op: 'assign', source: { kind: 'global', name: 'g_input' }, target: saveInput })
+    bp.emit({ op: 'assign', source: { kind: 'global', name: 'g_data' }, target: saveData })
+    bp.emit({ op: 'assign', source: { kind: 'global', name: 'g_epoch' }, target: saveEpoch })
+    const restore: Stmt[] = [
+      { op: 'setglobal', name: 'g_input', source: loc(saveInput) },
+      { op: 'setglobal', name: 'g_data', source: loc(saveData) },
+      { op: 'setglobal', name: 'g_epoch', source: loc(saveEpoch) },
+    ]
+    const sol = bp.local()
+    bp.emit({ op: 'call', fn: 'mg_arr', args: [{ kind: 'i32', value: 0 }], target: sol, check: false })
+    bp.cur.push(...apply, { op: 'newepoch' })
+    const inner = scope.child()
+    const block: Block = { stmts: [] }
+    bp.emit({ op: 'blocks', blocks: [block] })
+    let outputs: string[] = []
+    const saveMocks = bp.mocks
+    ;(bp as { mocks: Mock[] }).mocks = [...bp.mocks, ...newMocks]
+    bp.into(block.stmts, () => bp.planExpr({ ...e, with: [] }, inner, () => {
+      outputs = [...inner.vars.keys()].filter((n) => scope.vars.get(n) !== inner.vars.get(n))
+      const tuple = bp.local()
+      bp.emit({ op: 'call', fn: 'mg_arr', args: [{ kind: 'i32', value: outputs.length }], target: tuple, check: false })
+      for (const n of outputs) bp.emit({ op: 'call', fn: 'mg_arr_push', args: [loc(tuple), loc(inner.vars.get(n)!)], check: false })
+      bp.emit({ op: 'call', fn: 'mg_arr_push', args: [loc(sol), loc(tuple)], check: false })
+    }))
+    ;(bp as { mocks: Mock[] }).mocks = saveMocks
+    bp.cur.push(...restore)
+    const k = bp.local(), tv = bp.local()
+    const scan: Block = { stmts: [] }
+    bp.emit({ op: 'scan', source: sol, key: k, value: tv, body: scan })
+    bp.cur = scan.stmts
+    outputs.forEach((n, i) => {
+      const idx = bp.constLocal(this.intern({ kind: 'number', raw: String(i) }))
+      scope.vars.set(n, bp.callRt('mg_get', [tv, idx]))
+      scope.declared.add(n)
+    })
+    if (outputs.length === 0) {
+      // One solution is enough: leave the scan after the continuation ran once.
+      const label = this.label()
+      const lb: Block = { stmts: [] }
+      bp.emit({ op: 'labeled', label, body: lb })
+      bp.cur = lb.stmts
+      then()
+      bp.emit({ op: 'break', label })
+      return
+    }
+    then()
+  }
+}
+
+function cleanAnnotations(a: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(a)) if (k !== 'span' && k !== 'scope' && v !== undefined) out[k] = v
+  return out
+}
+
+function metadataOf(r: Rule | undefined): Record<string, unknown> {
+  return r?.annotations ? cleanAnnotations(r.annotations) : {}
+}
+
+// ---- rule groups ------------------------------------------------------------
+
+function planGroup(prog: Program, g: RuleGroup, mocks: Mock[], name: string): Func {
+  const body: Block = { stmts: [] }
+  const bp = new BodyPlanner(prog, mocks, body)
+  const params: Local[] = []
+  if (g.kind === 'function') for (let i = 0; i < g.arity; i++) params.push(bp.local())
+  if (prog.opts.steps) bp.emit({ op: 'step' })
+  const memo = g.kind !== 'function'
+  if (memo) { prog.globals.add(`memo_v_${name}`); prog.globals.add(`memo_e_${name}`); bp.emit({ op: 'memoget', name }) }
+  const res = bp.local()
+  if (g.kind === 'set') bp.emit({ op: 'call', fn: 'mg_set', args: [], target: res, check: false })
+  else if (g.kind === 'object') bp.emit({ op: 'call', fn: 'mg_obj', args: [], target: res, check: false })
+  else bp.emit({ op: 'assign', source: { kind: 'i32', value: 0 }, target: res })
+
+  for (const def of g.defs) {
+    const b: Block = { stmts: [] }
+    bp.emit({ op: 'blocks', blocks: [b] })
+    bp.into(b.stmts, () => planDef(prog, bp, g, def, params, res))
+  }
+  if (g.default) {
+    const d = g.default.rule
+    const c = d.head.value ? prog.constOfComposite(d.head.value) : prog.constOf({ type: 'boolean', value: true, span: d.span })
+    if (c === undefined) prog.error('rego_type_error', 'default rule value cannot contain variables or calls', g.default.module, d.head.span.start)
+    else bp.emit({ op: 'blocks', blocks: [{ stmts: [{ op: 'isundefined', local: res }, { op: 'assign', source: { kind: 'const', index: c }, target: res }] }] })
+  }
+  if (memo) bp.emit({ op: 'memoset', name, source: loc(res) })
+  bp.emit({ op: 'return', source: loc(res) })
+  return { name, params, nlocals: bp.nlocals, body, comment: `${g.kind} data.${g.path.join('.')}` }
+}
+
+function planDef(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef, params: Local[], res: Local): void {
+  const scope = new Scope(def.module, new Map(), new Set(), def.rule)
+  const rule = def.rule
+  if (g.kind === 'function') {
+    rule.head.args?.forEach((a) => bp.declarePattern(a, scope))
+    rule.head.args?.forEach((a, i) => bp.unifyLocal(a, params[i]!, scope))
+  }
+  const chain: Rule[] = []
+  for (let r: Rule | undefined = rule; r; r = r.else) chain.push(r)
+  const headTerms = (r: Rule): Term[] => [r.head.value, r.head.key, ...def.keys, ...(rule.head.args ?? [])].filter((x): x is Term => !!x)
+  const valueOf = (r: Rule, s: Scope): Local => r.head.value ? bp.planTerm(r.head.value, s) : bp.constLocal(prog.constOf({ type: 'boolean', value: true, span: r.span }))
+  const origin = locate(def.module, rule.head.span.start)
+
+  if (g.kind === 'set') {
+    bp.planBody(rule.body, scope, (s) => {
+      const k = bp.planTerm(rule.head.key ?? rule.head.value!, s)
+      bp.emit({ op: 'call', fn: 'mg_set_add', args: [loc(res), loc(k)], check: false })
+    }, headTerms(rule))
+    return
+  }
+  if (g.kind === 'object') {
+    bp.planBody(rule.body, scope, (s) => {
+      const v = valueOf(rule, s)
+      let target = res
+      def.keys.forEach((kt, i) => {
+        const k = bp.planTerm(kt, s)
+        if (i === def.keys.length - 1) {
+          bp.insertChecked(target, k, v, def.module, rule.head.span.start, 'object keys must be unique')
+          return
+        }
+        const child = bp.callRt('mg_get', [target, k], false)
+        const fresh: Block = { stmts: [] }
+        bp.emit({ op: 'blocks', blocks: [fresh] })
+        bp.into(fresh.stmts, () => {
+          bp.emit({ op: 'isundefined', local: child })
+          const o = bp.callRt('mg_obj', [], false)
+          bp.emit({ op: 'call', fn: 'mg_obj_insert', args: [loc(target), loc(k), loc(o)], check: false })
+          bp.emit({ op: 'assign', source: loc(o), target: child })
+        })
+        target = child
+      })
+    }, headTerms(rule))
+    return
+  }
+  // complete rules and functions: one value, conflicts abort at run time
+  const conflict = g.kind === 'function' ? 'functions must not produce multiple outputs for same inputs' : 'complete rules must not produce multiple outputs'
+  const merge = (v: Local) => {
+    bp.emit({ op: 'blocks', blocks: [{ stmts: [{ op: 'isundefined', local: res }, { op: 'assign', source: loc(v), target: res }] }] })
+    const nl = prog.label()
+    bp.emit({ op: 'blocks', blocks: [{ stmts: [
+      { op: 'not', label: nl, body: { stmts: [{ op: 'equal', a: loc(res), b: loc(v) }, { op: 'break', label: nl }] } },
+      { op: 'abort', message: `eval_conflict_error: ${conflict}`, origin },
+    ] }] })
+  }
+  if (chain.length === 1) {
+    const constant = !rule.head.value || prog.constOfComposite(rule.head.value) !== undefined
+    const label = prog.label()
+    const lb: Block = { stmts: [] }
+    bp.emit({ op: 'labeled', label, body: lb })
+    bp.into(lb.stmts, () => bp.planBody(rule.body, scope, (s) => {
+      merge(valueOf(rule, s))
+      // A constant value cannot conflict with itself: stop at the first solution.
+      if (constant) bp.emit({ op: 'break', label })
+    }, headTerms(rule)))
+    return
+  }
+  const dv = bp.local()
+  bp.emit({ op: 'assign', source: { kind: 'i32', value: 0 }, target: dv })
+  const label = prog.label()
+  const blocks: Block[] = chain.map(() => ({ stmts: [] }))
+  bp.emit({ op: 'labeled', label, body: { stmts: [{ op: 'blocks', blocks }] } })
+  chain.forEach((r, i) => {
+    bp.into(blocks[i]!.stmts, () => bp.planBody(r.body, scope.child(), (s) => {
+      const v = valueOf(r, s)
+      bp.emit({ op: 'assign', source: loc(v), target: dv })
+      bp.emit({ op: 'break', label })
+    }, headTerms(r)))
+  })
+  const after: Block = { stmts: [{ op: 'isdefined', local: dv }] }
+  bp.emit({ op: 'blocks', blocks: [after] })
+  bp.into(after.stmts, () => merge(dv))
+}
+
+// ---- program --------------------------------------------------------------
+
+export function planProgram(modules: Module[], opts: PlanOptions): { plan: Plan; errors: ErrorDetail[] } {
+  const prog = new Program(modules, opts)
+  const entrypoints: Plan['entrypoints'] = []
+  for (const ep of opts.entrypoints) {
+    const path = ep.split('/').filter((p) => p !== '')
+    const node = findNode(prog.root, path)
+    let func: string
+    if (node?.group) {
+      if (node.group.kind === 'function') {
+        prog.errors.push({ code: 'compile_entrypoint_error', message: `entrypoint ${JSON.stringify(ep)} is a function, not a rule or package`, location: { file: '', row: 0, col: 0 } })
+        continue
+      }
+      const d = node.group.defs[0] ?? node.group.default!
+      func = prog.groupFunc(node.group, [], d.module, d.rule.span.start)
+    } else if (node) func = prog.vdocFunc(node, [])
+    else {
+      prog.errors.push({ code: 'compile_entrypoint_error', message: `entrypoint ${JSON.stringify(ep)} does not name a rule or package of the compiled modules` })
+      continue
+    }
+    entrypoints.push({ path: ep, func })
+  }
+  const hostBuiltins = [...prog.hosts].map(([name, h]) => ({ name, id: h.id, arity: h.arity }))
+  return {
+    plan: { funcs: prog.funcs, consts: prog.consts, entrypoints, hostBuiltins, globals: [...prog.globals] },
+    errors: prog.errors,
+  }
+}
+
+export { stripSpan }

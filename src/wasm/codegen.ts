@@ -1,0 +1,163 @@
+// Plan → WebAssembly text. Each plan function becomes a wasm function over
+// i32 locals; each plan block a wasm `block`, so a failing statement is a
+// `br` to the end of its innermost block; `scan` is a counted loop over the
+// runtime's positional iteration (mg_len / mg_key_at / mg_val_at).
+
+import type { Block, Func, Operand, Plan, Stmt } from '../plan/ir.js'
+import type { RuntimeSymbols } from './runtime-module.js'
+import type { DataSegments } from './data-segments.js'
+
+export interface CodegenContext {
+  rt: RuntimeSymbols
+  data: DataSegments
+  /** message → address of its NUL-terminated text */
+  abortText(message: string): number
+}
+
+export function funcId(name: string): string {
+  return `$${name}`
+}
+
+export function emitFunc(f: Func, cx: CodegenContext): string {
+  const g = new FuncGen(f, cx)
+  return g.emit()
+}
+
+class FuncGen {
+  private out: string[] = []
+  private labels: string[] = []
+  private blockN = 0
+  private extra = 0
+  constructor(private readonly f: Func, private readonly cx: CodegenContext) {}
+
+  emit(): string {
+    const params = this.f.params.map((p) => `(param $l${p} i32)`).join(' ')
+    this.block(this.f.body, 1)
+    const locals: string[] = []
+    for (let i = 0; i < this.f.nlocals; i++) if (!this.f.params.includes(i)) locals.push(`(local $l${i} i32)`)
+    for (let i = 0; i < this.extra; i++) locals.push(`(local $x${i} i32)`)
+    return `(func ${funcId(this.f.name)} ${params} (result i32) ${locals.join(' ')}\n${this.out.join('\n')}\n  (i32.const 0))`
+  }
+
+  private line(depth: number, s: string): void {
+    this.out.push('  '.repeat(depth) + s)
+  }
+
+  private get fail(): string {
+    return this.labels[this.labels.length - 1]!
+  }
+
+  private rt(name: string): string {
+    return this.cx.rt.func(name)
+  }
+
+  private op(o: Operand): string {
+    switch (o.kind) {
+      case 'local': return `(local.get $l${o.local})`
+      case 'const': return `(global.get $c${o.index})`
+      case 'global': return `(global.get $${o.name})`
+      case 'i32': return `(i32.const ${o.value})`
+    }
+  }
+
+  private block(b: Block, depth: number, label?: string): void {
+    const l = label ?? `$b${this.blockN++}`
+    this.line(depth, `(block ${l}`)
+    this.labels.push(l)
+    for (const s of b.stmts) this.stmt(s, depth + 1)
+    this.labels.pop()
+    this.line(depth, ')')
+  }
+
+  private stmt(s: Stmt, d: number): void {
+    switch (s.op) {
+      case 'call': {
+        const generated = !this.cx.rt.has(s.fn)
+        const fn = generated ? funcId(s.fn) : this.rt(s.fn)
+        const call = `(call ${fn} ${s.args.map((a) => this.op(a)).join(' ')})`
+        const returns = generated || this.cx.rt.returns(s.fn)
+        if (s.target !== undefined) {
+          this.line(d, `(local.set $l${s.target} ${call})`)
+          if (s.check) this.line(d, `(br_if ${this.fail} (i32.eqz (local.get $l${s.target})))`)
+        } else this.line(d, returns ? `(drop ${call})` : call)
+        return
+      }
+      case 'host': {
+        const n = s.args.length
+        this.line(d, `(local.set $l${s.target} (call $opa_builtin${n} (i32.const ${s.id}) (i32.const 0) ${s.args.map((a) => this.op(a)).join(' ')}))`)
+        if (s.toSet) this.line(d, `(if (local.get $l${s.target}) (then (local.set $l${s.target} (call ${this.rt('mg_to_set')} (local.get $l${s.target})))))`)
+        return
+      }
+      case 'assign': this.line(d, `(local.set $l${s.target} ${this.op(s.source)})`); return
+      case 'setglobal': this.line(d, `(global.set $${s.name} ${this.op(s.source)})`); return
+      case 'isdefined': this.line(d, `(br_if ${this.fail} (i32.eqz (local.get $l${s.local})))`); return
+      case 'isundefined': this.line(d, `(br_if ${this.fail} (local.get $l${s.local}))`); return
+      case 'notfalse':
+        this.line(d, `(br_if ${this.fail} (i32.eqz (local.get $l${s.local})))`)
+        this.line(d, `(if (i32.eq (call ${this.rt('mg_type')} (local.get $l${s.local})) (i32.const 2)) (then (br_if ${this.fail} (i32.eqz (call ${this.rt('mg_is_true')} (local.get $l${s.local}))))))`)
+        return
+      case 'equal':
+        this.line(d, `(br_if ${this.fail} (i32.eqz (call ${this.rt('mg_equal')} ${this.op(s.a)} ${this.op(s.b)})))`)
+        return
+      case 'lenis':
+        this.line(d, `(br_if ${this.fail} (i32.ne (call ${this.rt('mg_type')} (local.get $l${s.local})) (i32.const ${s.type})))`)
+        this.line(d, `(br_if ${this.fail} (i32.ne (call ${this.rt('mg_len')} (local.get $l${s.local})) (i32.const ${s.len})))`)
+        return
+      case 'scan': {
+        const i = `$x${this.extra++}`, n = `$x${this.extra++}`
+        const exit = `$b${this.blockN++}`, loop = `$b${this.blockN++}`
+        this.line(d, `(local.set ${i} (i32.const 0))`)
+        this.line(d, `(local.set ${n} (call ${this.rt('mg_len')} (local.get $l${s.source})))`)
+        this.line(d, `(block ${exit} (loop ${loop}`)
+        this.line(d + 1, `(br_if ${exit} (i32.ge_s (local.get ${i}) (local.get ${n})))`)
+        this.line(d + 1, `(call $mg_step)`)
+        this.line(d + 1, `(local.set $l${s.key} (call ${this.rt('mg_key_at')} (local.get $l${s.source}) (local.get ${i})))`)
+        this.line(d + 1, `(local.set $l${s.value} (call ${this.rt('mg_val_at')} (local.get $l${s.source}) (local.get ${i})))`)
+        this.line(d + 1, `(local.set ${i} (i32.add (local.get ${i}) (i32.const 1)))`)
+        this.block(s.body, d + 1)
+        this.line(d + 1, `(br ${loop})))`)
+        return
+      }
+      case 'not': {
+        const ok = `$b${this.blockN++}`
+        this.line(d, `(block ${ok}`)
+        this.line(d + 1, `(block $L${s.label}`)
+        this.block(s.body, d + 2)
+        this.line(d + 2, `(br ${ok}))`)
+        this.line(d + 1, `(br ${this.fail}))`)
+        return
+      }
+      case 'labeled':
+        this.line(d, `(block $L${s.label}`)
+        this.block(s.body, d + 1)
+        this.line(d, ')')
+        return
+      case 'blocks':
+        for (const b of s.blocks) this.block(b, d)
+        return
+      case 'break': this.line(d, `(br $L${s.label})`); return
+      case 'abort': {
+        const where = s.origin ? `${s.origin.file}:${s.origin.row}:${s.origin.col}: ` : ''
+        this.line(d, `(call $opa_abort (i32.const ${this.cx.abortText(where + s.message)})) (unreachable)`)
+        return
+      }
+      case 'return': this.line(d, `(return ${this.op(s.source)})`); return
+      case 'flag': this.line(d, `(local.set $l${s.local} (i32.const ${s.value}))`); return
+      case 'flagis': this.line(d, `(br_if ${this.fail} (i32.ne (local.get $l${s.local}) (i32.const ${s.value})))`); return
+      case 'step': this.line(d, '(call $mg_step)'); return
+      case 'memoget':
+        this.line(d, `(if (i32.eq (global.get $memo_e_${s.name}) (global.get $g_epoch)) (then (return (global.get $memo_v_${s.name}))))`)
+        return
+      case 'memoset':
+        this.line(d, `(global.set $memo_v_${s.name} ${this.op(s.source)}) (global.set $memo_e_${s.name} (global.get $g_epoch))`)
+        return
+      case 'newepoch':
+        this.line(d, '(global.set $g_epoch_ctr (i32.add (global.get $g_epoch_ctr) (i32.const 1))) (global.set $g_epoch (global.get $g_epoch_ctr))')
+        return
+    }
+  }
+}
+
+export function emitPlanFuncs(plan: Plan, cx: CodegenContext): string[] {
+  return plan.funcs.map((f) => emitFunc(f, cx))
+}

@@ -1,0 +1,200 @@
+// Links a plan with the prebuilt runtime: generated functions, constants,
+// data, the OPA ABI glue (opa_eval, eval context, builtins/entrypoints
+// tables, ABI version globals) and a start function, appended to the
+// runtime's WAT text and assembled with wabt.
+
+import wabtInit from 'wabt'
+import type { Plan, Const } from '../plan/ir.js'
+import { emitPlanFuncs, type CodegenContext } from './codegen.js'
+import { DataSegments } from './data-segments.js'
+import { loadRuntime, type RuntimeSymbols } from './runtime-module.js'
+import { MeshgateError } from '../errors/index.js'
+
+type Wabt = Awaited<ReturnType<typeof wabtInit>>
+let wabtP: Promise<Wabt> | undefined
+const wabt = () => (wabtP ??= wabtInit())
+
+export const ABI_VERSION = 1
+export const ABI_MINOR_VERSION = 3
+
+export interface LinkResult { wasm: Uint8Array; wat: string; policyWat: string }
+
+export async function linkPlan(plan: Plan): Promise<LinkResult> {
+  const rt = loadRuntime()
+  const data = new DataSegments(align(rt.symbols.dataEnd, 16))
+  const cx: CodegenContext = { rt, data, abortText: (m) => data.add(ascii(m), true).addr }
+  const funcs = emitPlanFuncs(plan, cx)
+  const start = emitStart(plan, rt, data)
+  const glue = emitGlue(plan, rt, cx)
+  const heapBase = align(data.end, 16)
+  const globals = [
+    ...plan.globals.map((g) => `(global $${g} (mut i32) (i32.const 0))`),
+    ...plan.consts.map((_, i) => `(global $c${i} (mut i32) (i32.const 0))`),
+    '(global $c_builtins (mut i32) (i32.const 0))',
+    '(global $c_entrypoints (mut i32) (i32.const 0))',
+    '(global $c_result_key (mut i32) (i32.const 0))',
+    '(global $mg_budget (mut i32) (i32.const 0))',
+    '(global $mg_steps (mut i32) (i32.const 0))',
+    `(global $opa_wasm_abi_version i32 (i32.const ${ABI_VERSION}))`,
+    `(global $opa_wasm_abi_minor_version i32 (i32.const ${ABI_MINOR_VERSION}))`,
+  ]
+  const policyWat = [...globals, ...funcs, ...glue, start.replaceAll(HEAP_BASE, String(heapBase)), data.toWat(), '(start $mg_start)'].join('\n')
+  const wat = splice(rt, policyWat, heapBase)
+  const w = await wabt()
+  let mod
+  try {
+    mod = w.parseWat('policy.wat', wat, { bulk_memory: true, mutable_globals: true, sign_extension: true, sat_float_to_int: true, reference_types: true, multi_value: true })
+    mod.resolveNames()
+    mod.validate()
+    const { buffer } = mod.toBinary({ log: false, write_debug_names: false })
+    return { wasm: buffer, wat, policyWat }
+  } catch (e) {
+    throw new MeshgateError('internal_error', `generated WebAssembly is invalid: ${(e as Error).message.split('\n').slice(0, 6).join(' | ')}`)
+  } finally {
+    mod?.destroy()
+  }
+}
+
+const HEAP_BASE = '__MG_HEAP_BASE__'
+
+function align(n: number, a: number): number {
+  return Math.ceil(n / a) * a
+}
+
+/** opa_abort text must be ASCII (the SDK decodes byte by byte). */
+function ascii(s: string): string {
+  return s.replace(/[^\x20-\x7e]/g, '?')
+}
+
+function emitStart(plan: Plan, rt: RuntimeSymbols, data: DataSegments): string {
+  const lines: string[] = []
+  const f = (n: string) => rt.func(n)
+  plan.consts.forEach((c, i) => lines.push(`(global.set $c${i} ${constExpr(c, rt, data)})`))
+  plan.consts.forEach((c, i) => {
+    if (c.kind === 'array') for (const it of c.items) lines.push(`(call ${f('mg_arr_push')} (global.get $c${i}) (global.get $c${it}))`)
+    if (c.kind === 'set') for (const it of c.items) lines.push(`(call ${f('mg_set_add')} (global.get $c${i}) (global.get $c${it}))`)
+    if (c.kind === 'object') for (const [k, v] of c.items) lines.push(`(call ${f('mg_obj_insert')} (global.get $c${i}) (global.get $c${k}) (global.get $c${v}))`)
+  })
+  const objOf = (global: string, entries: [string, number][]) => {
+    lines.push(`(global.set ${global} (call ${f('mg_obj')}))`)
+    for (const [k, v] of entries) {
+      const s = data.add(k)
+      lines.push(`(call ${f('mg_obj_insert')} (global.get ${global}) (call ${f('mg_str')} (i32.const ${s.addr}) (i32.const ${s.len})) (call ${f('mg_int')} (i64.const ${v})))`)
+    }
+  }
+  objOf('$c_builtins', plan.hostBuiltins.map((h) => [h.name, h.id]))
+  objOf('$c_entrypoints', plan.entrypoints.map((e, i) => [e.path, i]))
+  const rk = data.add('result')
+  lines.push(`(global.set $c_result_key (call ${f('mg_str')} (i32.const ${rk.addr}) (i32.const ${rk.len})))`)
+  // The runtime's own start sets its bump pointer after its static data; the
+  // policy's data follows that, so move the pointer past it before any
+  // constant is allocated.
+  const hp = rt.symbols.heapOffsetGlobal
+  const init = `${rt.symbols.start ? `(call ${rt.symbols.start})` : ''}
+  (if (i32.lt_u (global.get ${hp}) (i32.const ${HEAP_BASE})) (then (global.set ${hp} (i32.const ${HEAP_BASE}))))`
+  return `(func $mg_start\n  ${init}\n  ${lines.join('\n  ')})`
+}
+
+function constExpr(c: Const, rt: RuntimeSymbols, data: DataSegments): string {
+  const f = (n: string) => rt.func(n)
+  switch (c.kind) {
+    case 'null': return `(call ${f('mg_null')})`
+    case 'bool': return `(call ${f('mg_bool')} (i32.const ${c.value ? 1 : 0}))`
+    case 'number': { const s = data.add(c.raw); return `(call ${f('mg_num_str')} (i32.const ${s.addr}) (i32.const ${s.len}))` }
+    case 'string': { const s = data.add(c.value); return `(call ${f('mg_str')} (i32.const ${s.addr}) (i32.const ${s.len}))` }
+    case 'array': return `(call ${f('mg_arr')} (i32.const ${c.items.length}))`
+    case 'set': return `(call ${f('mg_set')})`
+    case 'object': return `(call ${f('mg_obj')})`
+  }
+}
+
+function emitGlue(plan: Plan, rt: RuntimeSymbols, cx: CodegenContext): string[] {
+  const f = (n: string) => rt.func(n)
+  const dispatch = plan.entrypoints.map((e, i) => `(if (i32.eq (local.get $ep) (i32.const ${i})) (then (return (call $${e.func}))))`).join('\n  ')
+  const badEp = cx.abortText('internal: illegal entrypoint id')
+  const badInput = cx.abortText('opa_eval: failed to parse input')
+  const budget = cx.abortText('eval_budget_error: step budget exceeded')
+  const out: string[] = []
+  out.push(`(func $mg_entry (param $ep i32) (result i32)\n  ${dispatch}\n  (call $opa_abort (i32.const ${badEp})) (unreachable))`)
+  out.push(`(func $mg_step
+  (if (global.get $mg_budget) (then
+    (global.set $mg_steps (i32.sub (global.get $mg_steps) (i32.const 1)))
+    (if (i32.le_s (global.get $mg_steps) (i32.const 0)) (then (call $opa_abort (i32.const ${budget})) (unreachable))))))`)
+  out.push(`(func $mg_set_step_budget (param $n i32) (global.set $mg_budget (local.get $n)) (global.set $mg_steps (local.get $n)))`)
+  out.push(`(func $mg_result_set (param $v i32) (result i32) (local $s i32) (local $o i32)
+  (local.set $s (call ${f('mg_set')}))
+  (if (local.get $v) (then
+    (local.set $o (call ${f('mg_obj')}))
+    (call ${f('mg_obj_insert')} (local.get $o) (global.get $c_result_key) (local.get $v))
+    (call ${f('mg_set_add')} (local.get $s) (local.get $o))))
+  (local.get $s))`)
+  out.push(`(func $mg_begin (param $data i32) (param $input i32)
+  (global.set $g_data (local.get $data))
+  (global.set $g_input (local.get $input))
+  (global.set $g_epoch_ctr (i32.add (global.get $g_epoch_ctr) (i32.const 1)))
+  (global.set $g_epoch (global.get $g_epoch_ctr))
+  (global.set $mg_steps (global.get $mg_budget)))`)
+  out.push(`(func $opa_eval (param $reserved i32) (param $ep i32) (param $data i32) (param $in i32) (param $len i32) (param $heap i32) (param $fmt i32) (result i32) (local $input i32) (local $rs i32)
+  (call ${f('opa_heap_ptr_set')} (local.get $heap))
+  (if (local.get $len) (then
+    (local.set $input (call ${f('opa_value_parse')} (local.get $in) (local.get $len)))
+    (if (i32.eqz (local.get $input)) (then (call $opa_abort (i32.const ${badInput})) (unreachable)))))
+  (call $mg_begin (local.get $data) (local.get $input))
+  (local.set $rs (call $mg_result_set (call $mg_entry (local.get $ep))))
+  (if (result i32) (i32.eq (local.get $fmt) (i32.const 1))
+    (then (call ${f('opa_value_dump')} (local.get $rs)))
+    (else (call ${f('opa_json_dump')} (local.get $rs)))))`)
+  // The eval context of the slow path: [entrypoint, data, input, result].
+  out.push(`(func $opa_eval_ctx_new (result i32) (local $c i32)
+  (local.set $c (call ${f('opa_malloc')} (i32.const 16)))
+  (i32.store (local.get $c) (i32.const 0)) (i32.store offset=4 (local.get $c) (i32.const 0))
+  (i32.store offset=8 (local.get $c) (i32.const 0)) (i32.store offset=12 (local.get $c) (i32.const 0))
+  (local.get $c))`)
+  out.push(`(func $opa_eval_ctx_set_input (param $c i32) (param $v i32) (i32.store offset=8 (local.get $c) (local.get $v)))`)
+  out.push(`(func $opa_eval_ctx_set_data (param $c i32) (param $v i32) (i32.store offset=4 (local.get $c) (local.get $v)))`)
+  out.push(`(func $opa_eval_ctx_set_entrypoint (param $c i32) (param $v i32) (i32.store (local.get $c) (local.get $v)))`)
+  out.push(`(func $opa_eval_ctx_get_result (param $c i32) (result i32) (i32.load offset=12 (local.get $c)))`)
+  out.push(`(func $eval (param $c i32) (result i32)
+  (call $mg_begin (i32.load offset=4 (local.get $c)) (i32.load offset=8 (local.get $c)))
+  (i32.store offset=12 (local.get $c) (call $mg_result_set (call $mg_entry (i32.load (local.get $c)))))
+  (i32.const 0))`)
+  out.push(`(func $builtins (result i32) (global.get $c_builtins))`)
+  out.push(`(func $entrypoints (result i32) (global.get $c_entrypoints))`)
+  const exports: [string, string][] = [
+    ['builtins', 'func $builtins'], ['entrypoints', 'func $entrypoints'], ['opa_eval', 'func $opa_eval'], ['eval', 'func $eval'],
+    ['opa_eval_ctx_new', 'func $opa_eval_ctx_new'], ['opa_eval_ctx_set_input', 'func $opa_eval_ctx_set_input'],
+    ['opa_eval_ctx_set_data', 'func $opa_eval_ctx_set_data'], ['opa_eval_ctx_set_entrypoint', 'func $opa_eval_ctx_set_entrypoint'],
+    ['opa_eval_ctx_get_result', 'func $opa_eval_ctx_get_result'], ['mg_set_step_budget', 'func $mg_set_step_budget'],
+    ['opa_wasm_abi_version', 'global $opa_wasm_abi_version'], ['opa_wasm_abi_minor_version', 'global $opa_wasm_abi_minor_version'],
+  ]
+  for (const [n, what] of exports) out.push(`(export "${n}" (${what}))`)
+  return out
+}
+
+/** Put the policy into the runtime's module text. */
+function splice(rt: RuntimeSymbols, policyWat: string, heapBase: number): string {
+  let wat = rt.wat
+  const imports: string[] = []
+  for (let n = 0; n <= 4; n++) {
+    if (!/\(import "env" "opa_builtin/.test(wat) || !wat.includes(`"opa_builtin${n}"`)) {
+      imports.push(`(import "env" "opa_builtin${n}" (func $opa_builtin${n} (param ${Array(n + 2).fill('i32').join(' ')}) (result i32)))`)
+    }
+  }
+  const rtAbort = rt.symbols.imports['opa_abort']
+  let abortShim = ''
+  if (!rtAbort) imports.push('(import "env" "opa_abort" (func $opa_abort (param i32)))')
+  else if (rtAbort !== '$opa_abort') abortShim = `(func $opa_abort (param i32) (call ${rtAbort} (local.get 0)))`
+  // Imports must precede every definition: put ours after the runtime's last import.
+  const lastImport = wat.lastIndexOf('(import ')
+  const insertAt = lastImport >= 0 ? wat.indexOf('\n', lastImport) + 1 : wat.indexOf('\n') + 1
+  wat = wat.slice(0, insertAt) + imports.join('\n') + '\n' + wat.slice(insertAt)
+  // The heap starts after the policy's data.
+  wat = wat.replace(/\(import "env" "memory" \(memory (\$\S+ )?(\d+)\)\)/, (_m, id: string | undefined, pages: string) =>
+    `(import "env" "memory" (memory ${id ?? ''}${Math.max(Number(pages), Math.ceil(heapBase / 65536))}))`)
+  wat = wat.replace(/\(global \$~lib\/memory\/__heap_base i32 \(i32\.const \d+\)\)/, `(global $~lib/memory/__heap_base i32 (i32.const ${heapBase}))`)
+  const hg = rt.symbols.heapOffsetGlobal.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+  wat = wat.replace(new RegExp(`\\(global ${hg} \\(mut i32\\) \\(i32\\.const \\d+\\)\\)`), `(global ${rt.symbols.heapOffsetGlobal} (mut i32) (i32.const ${heapBase}))`)
+  if (!/\(export "memory"/.test(wat)) policyWat += '\n(export "memory" (memory 0))'
+  const end = wat.lastIndexOf(')')
+  return wat.slice(0, end) + abortShim + '\n' + policyWat + '\n)'
+}

@@ -1,0 +1,53 @@
+// The prebuilt runtime (dist/runtime/runtime.wat + symbols.json, made by
+// `npm run build:runtime`): loaded once per process, then queried by the
+// code generator for function names and signatures.
+
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { MeshgateError } from '../errors/index.js'
+
+export interface SymbolsFile {
+  functions: Record<string, string>
+  heapOffsetGlobal: string
+  start: string | null
+  imports: Record<string, string>
+  dataEnd: number
+}
+
+export class RuntimeSymbols {
+  private readonly results = new Map<string, boolean>()
+  constructor(readonly wat: string, readonly symbols: SymbolsFile) {
+    // Which runtime functions return a value: read from their signatures.
+    const re = /\(func (\$[^\s()]+)([^\n]*)/g
+    let m: RegExpExecArray | null
+    const byName = new Map<string, boolean>()
+    while ((m = re.exec(wat))) byName.set(m[1]!, /\(result /.test(m[2]!))
+    for (const [exp, internal] of Object.entries(symbols.functions)) this.results.set(exp, byName.get(internal) ?? true)
+  }
+  has(name: string): boolean { return name in this.symbols.functions }
+  func(name: string): string {
+    const f = this.symbols.functions[name]
+    if (!f) throw new MeshgateError('internal_error', `runtime function ${name} is missing from the runtime build`)
+    return f
+  }
+  returns(name: string): boolean { return this.results.get(name) ?? true }
+}
+
+let loaded: RuntimeSymbols | undefined
+
+export function runtimeDir(): string {
+  return fileURLToPath(new URL('../../runtime/', import.meta.url))
+}
+
+export function loadRuntime(): RuntimeSymbols {
+  if (loaded) return loaded
+  const dir = runtimeDir()
+  let wat: string, symbols: SymbolsFile
+  try {
+    wat = readFileSync(dir + 'runtime.wat', 'utf8')
+    symbols = JSON.parse(readFileSync(dir + 'symbols.json', 'utf8')) as SymbolsFile
+  } catch (e) {
+    throw new MeshgateError('internal_error', `the wasm runtime is not built (run \`npm run build:runtime\`): ${(e as Error).message}`)
+  }
+  return (loaded = new RuntimeSymbols(wat, symbols))
+}

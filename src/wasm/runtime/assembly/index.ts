@@ -1,0 +1,207 @@
+// index.ts — the runtime's public surface: the OPA Wasm ABI functions the
+// SDK calls and the mg_* functions generated code calls (docs/runtime-api.md).
+// Everything here is a thin wrapper over the area files.
+
+import {
+  heapPtr, setHeapPtr, alloc, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, T_SET,
+  NULL_V, TRUE_V, FALSE_V, typeOf, boolOf, newStr, newArr, arrPush, arrLen, arrAt, fatal,
+} from "./value";
+import { newInt, newFloat, numFromText, scanNumber } from "./number";
+import {
+  newColl, collCount, collInsert, collInsertChecked, collAdd, collKeyAt, collValAt,
+} from "./object";
+import { compareValues, equalValues } from "./compare";
+import { parseText, dumpValue } from "./json";
+import { getValue, mergeObjects, upsert, addPath, removePath } from "./access";
+
+export {
+  mg_plus, mg_minus, mg_mul, mg_div, mg_rem, mg_abs, mg_round, mg_ceil, mg_floor,
+} from "./builtins-numbers";
+export { mg_count, mg_sum, mg_product, mg_max, mg_min, mg_sort } from "./builtins-aggregates";
+export {
+  mg_eq, mg_neq, mg_lt, mg_lte, mg_gt, mg_gte, mg_member2, mg_member3,
+} from "./builtins-compare";
+export {
+  mg_startswith, mg_endswith, mg_contains, mg_template_str, mg_str_join,
+} from "./builtins-strings";
+export {
+  mg_object_get, mg_object_keys, mg_and, mg_or, mg_union, mg_intersection,
+  mg_array_concat, mg_array_slice,
+} from "./builtins-collections";
+export {
+  mg_type_name, mg_is_number, mg_is_string, mg_is_boolean, mg_is_array, mg_is_set,
+  mg_is_object, mg_is_null,
+} from "./builtins-types";
+
+// ---- OPA Wasm ABI -------------------------------------------------------------
+
+export function opa_malloc(size: usize): usize {
+  return alloc(size);
+}
+
+/** The arena is reset as a whole; single blocks are never freed. */
+export function opa_free(ptr: usize): void {}
+
+export function opa_value_free(v: usize): void {}
+
+export function opa_json_parse(ptr: usize, len: i32): usize {
+  return parseText(ptr, len, false);
+}
+
+export function opa_value_parse(ptr: usize, len: i32): usize {
+  return parseText(ptr, len, true);
+}
+
+export function opa_json_dump(v: usize): usize {
+  return dumpValue(v, false);
+}
+
+export function opa_value_dump(v: usize): usize {
+  return dumpValue(v, true);
+}
+
+export function opa_heap_ptr_get(): usize {
+  return heapPtr;
+}
+
+export function opa_heap_ptr_set(p: usize): void {
+  setHeapPtr(p);
+}
+
+export function opa_value_add_path(base: usize, path: usize, v: usize): i32 {
+  return addPath(base, path, v);
+}
+
+export function opa_value_remove_path(base: usize, path: usize): i32 {
+  return removePath(base, path);
+}
+
+// ABI 1.3 stash hooks: a single arena has nothing to stash.
+export function opa_heap_blocks_stash(): void {}
+export function opa_heap_blocks_restore(): void {}
+export function opa_heap_stash_clear(): void {}
+
+// ---- construction ------------------------------------------------------------------
+
+export function mg_type(v: usize): i32 {
+  return v == 0 ? 0 : <i32>typeOf(v);
+}
+
+export function mg_null(): usize {
+  return NULL_V;
+}
+
+export function mg_bool(b: i32): usize {
+  return b ? TRUE_V : FALSE_V;
+}
+
+export function mg_int(x: i64): usize {
+  return newInt(x);
+}
+
+export function mg_float(x: f64): usize {
+  return newFloat(x);
+}
+
+/** A number from its literal text (JSON grammar); aborts on malformed text,
+ *  which only a code generator bug can produce. */
+export function mg_num_str(ptr: usize, len: i32): usize {
+  if (len <= 0 || scanNumber(ptr, ptr + <usize>len) != <usize>len) fatal("internal: malformed number literal");
+  return numFromText(ptr, len);
+}
+
+export function mg_str(ptr: usize, len: i32): usize {
+  return newStr(ptr, len);
+}
+
+export function mg_arr(cap: i32): usize {
+  return newArr(cap);
+}
+
+export function mg_arr_push(a: usize, v: usize): void {
+  arrPush(a, v);
+}
+
+export function mg_obj(): usize {
+  return newColl(T_OBJECT, 4);
+}
+
+export function mg_obj_insert(o: usize, k: usize, v: usize): void {
+  collInsert(o, k, v);
+}
+
+export function mg_obj_insert_checked(o: usize, k: usize, v: usize): i32 {
+  return collInsertChecked(o, k, v);
+}
+
+export function mg_set(): usize {
+  return newColl(T_SET, 4);
+}
+
+export function mg_set_add(s: usize, v: usize): void {
+  collAdd(s, v);
+}
+
+/** Arrays become sets (host built-in results); sets pass through. */
+export function mg_to_set(v: usize): usize {
+  if (v == 0) return 0;
+  let t = typeOf(v);
+  if (t == T_SET) return v;
+  if (t != T_ARRAY) return 0;
+  let n = arrLen(v);
+  let s = newColl(T_SET, n);
+  for (let i = 0; i < n; i++) collAdd(s, arrAt(v, i));
+  return s;
+}
+
+// ---- inspection and iteration --------------------------------------------------------
+
+export function mg_len(v: usize): i32 {
+  if (v == 0) return -1;
+  let t = typeOf(v);
+  if (t == T_ARRAY) return arrLen(v);
+  if (t == T_OBJECT || t == T_SET) return collCount(v);
+  return -1;
+}
+
+export function mg_key_at(v: usize, i: i32): usize {
+  if (v == 0) return 0;
+  let t = typeOf(v);
+  if (t == T_ARRAY) return <u32>i < <u32>arrLen(v) ? newInt(i) : 0;
+  if (t == T_OBJECT || t == T_SET) return collKeyAt(v, i);
+  return 0;
+}
+
+export function mg_val_at(v: usize, i: i32): usize {
+  if (v == 0) return 0;
+  let t = typeOf(v);
+  if (t == T_ARRAY) return <u32>i < <u32>arrLen(v) ? arrAt(v, i) : 0;
+  if (t == T_OBJECT || t == T_SET) return collValAt(v, i);
+  return 0;
+}
+
+export function mg_get(v: usize, k: usize): usize {
+  return getValue(v, k);
+}
+
+export function mg_is_true(v: usize): i32 {
+  return v == TRUE_V ? 1 : 0;
+}
+
+export function mg_equal(a: usize, b: usize): i32 {
+  return equalValues(a, b) ? 1 : 0;
+}
+
+export function mg_compare(a: usize, b: usize): i32 {
+  return compareValues(a, b);
+}
+
+export function mg_obj_merge(a: usize, b: usize): usize {
+  if (a == 0 || b == 0 || typeOf(a) != T_OBJECT || typeOf(b) != T_OBJECT) return 0;
+  return mergeObjects(a, b);
+}
+
+export function mg_upsert(root: usize, path: usize, v: usize): usize {
+  if (path == 0 || typeOf(path) != T_ARRAY || v == 0) return 0;
+  return upsert(root, path, 0, v);
+}

@@ -1,0 +1,50 @@
+// regex.* on RE2 semantics with Go's match iteration rules.
+
+import t from 'tap'
+import { impls } from '../../src/builtins/regex.js'
+
+const call = (name: string, ...args: unknown[]): unknown => impls[name](...args)
+
+t.test('match is unanchored and reports Go-style syntax errors', async (t) => {
+  t.equal(call('regex.match', '^[a-z]+\\[[0-9]+\\]$', 'foo[1]'), true)
+  t.equal(call('regex.match', '', 'x'), true)
+  t.equal(call('re_match', '^$', 'something'), false)
+  t.throws(() => call('regex.match', '$^[[[', 'x'), { message: 'regex.match: error parsing regexp: missing closing ]: `[[[`' })
+  t.equal(call('regex.is_valid', '++'), false)
+  t.equal(call('regex.is_valid', 10), false)
+  t.equal(call('regex.is_valid', '(?i)a+'), true)
+})
+
+t.test('find_n and submatches iterate like Go (empty matches, anchors, n)', async (t) => {
+  t.same(call('regex.find_n', 'a.', 'paranormal', -1), ['ar', 'an', 'al'])
+  t.same(call('regex.find_n', 'a.', 'paranormal', 2), ['ar', 'an'])
+  t.same(call('regex.find_n', 'a.', 'paranormal', 0), [])
+  t.same(call('regex.find_n', '^a.', 'abacadaeaf', -1), ['ab'])
+  t.same(call('regex.find_n', 'a*', 'baaac', -1), ['', 'aaa', ''])
+  t.same(call('regex.find_all_string_submatch_n', '[^aouiye]([aouiye])([^aouiye])?', 'somestri', -1), [['som', 'o', 'm'], ['ri', 'i', '']])
+  t.same(call('regex.find_all_string_submatch_n', 'a(x*)b', '-', -1), [])
+})
+
+t.test('split and replace', async (t) => {
+  t.same(call('regex.split', 'a', 'banana'), ['b', 'n', 'n', ''])
+  t.same(call('regex.split', 'z+', 'pizza'), ['pi', 'a'])
+  t.equal(call('regex.replace', '-wy-wxxy-', 'w(x*)y', '0'), '-0-0-')
+  t.equal(call('regex.replace', 'foo', '(foo)', '$1$1'), 'foofoo')
+  t.equal(call('regex.replace', 'foo', '(?P<w>o+)', '[${w}]'), 'f[oo]')
+  t.equal(call('regex.replace', 'foo barx', '[a-z]{2}', '_'), '_o __')
+  t.equal(call('regex.replace', 'abc', 'x*', '-'), '-a-b-c-')
+})
+
+t.test('template_match: literal outside delimiters, regex inside', async (t) => {
+  t.equal(call('regex.template_match', 'urn:foo:<.*>', 'urn:foo:bar:baz', '<', '>'), true)
+  t.equal(call('regex.template_match', 'urn:foo.bar:{[a-z]+}', 'urn:fooxbar:baz', '{', '}'), false)
+  t.throws(() => call('regex.template_match', 'urn:<a', 'x', '<', '>'), /unbalanced braces/)
+})
+
+t.test('globs_match intersects two glob-like regexes', async (t) => {
+  t.equal(call('regex.globs_match', 'a.a.[0-9]+z', '.b.b2359825792*594823z'), true)
+  t.equal(call('regex.globs_match', 'b.*', 'bar'), true)
+  t.equal(call('regex.globs_match', '[a-z]+\\[[0-9]+\\]', 'foo\\[1\\]'), true)
+  t.equal(call('regex.globs_match', '[a-z]+\\[[0-9]+\\]', 'foo["bar"]'), false)
+  t.equal(call('regex.globs_match', '[^a]x', 'ax'), false)
+})

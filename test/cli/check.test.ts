@@ -1,0 +1,49 @@
+// `policy check`: compile errors only, as text or JSON.
+
+import t from 'tap'
+import { policy, workspace } from './helpers.js'
+
+t.test('clean sources: exit 0, nothing printed', async (t) => {
+  const dir = workspace(t, { 'rules/ok.rego': 'package ok\n\nallow if input.user == "alice"\n' })
+  const r = policy(['check', 'rules'], dir)
+  t.equal(r.code, 0, r.stderr)
+  t.equal(r.stdout, '')
+  t.equal(r.stderr, '')
+})
+
+t.test('errors in text: file:row:col: code: message, line and caret', async (t) => {
+  const dir = workspace(t, { 'rules/bad.rego': 'package bad\n\nallow if {\n\tinput.x == y\n}\n' })
+  const r = policy(['check', 'rules'], dir)
+  t.equal(r.code, 2)
+  t.match(r.stderr, /^rules\/bad\.rego:4:\d+: rego_unsafe_var_error: /)
+  const [, col] = /^rules\/bad\.rego:4:(\d+)/.exec(r.stderr)!
+  const lines = r.stderr.split('\n')
+  t.equal(lines[1], '\t\tinput.x == y')
+  t.equal(lines[2], `\t${' '.repeat(Number(col) - 1)}^`)
+  t.equal('\tinput.x == y'[Number(col) - 1], 'y', 'the caret points at the unsafe variable')
+})
+
+t.test('--format json prints { errors } on stdout', async (t) => {
+  const dir = workspace(t, { 'bad.rego': 'package bad\n\nallow if {\n' })
+  const r = policy(['check', '--format', 'json', 'bad.rego'], dir)
+  t.equal(r.code, 2)
+  const out = JSON.parse(r.stdout) as { errors: { code: string; message: string; location: { file: string; row: number; col: number } }[] }
+  t.equal(out.errors[0]!.code, 'rego_parse_error')
+  t.equal(out.errors[0]!.location.file, 'bad.rego')
+  t.type(out.errors[0]!.location.row, 'number')
+  t.type(out.errors[0]!.message, 'string')
+})
+
+t.test('--format json with no errors', async (t) => {
+  const dir = workspace(t, { 'ok.rego': 'package ok\n\nx := 1\n' })
+  const r = policy(['check', '--format', 'json', 'ok.rego'], dir)
+  t.equal(r.code, 0)
+  t.same(JSON.parse(r.stdout), { errors: [] })
+})
+
+t.test('--v0-compatible accepts v0 syntax', async (t) => {
+  const dir = workspace(t, { 'v0.rego': 'package v0\n\nallow {\n\tinput.user == "alice"\n}\n' })
+  t.equal(policy(['check', 'v0.rego'], dir).code, 2)
+  const r = policy(['check', '--v0-compatible', 'v0.rego'], dir)
+  t.equal(r.code, 0, r.stderr)
+})

@@ -1,0 +1,186 @@
+// Engine: OPA-built bundles served alone, layered access combination, fail
+// closed, atomic swap keeping the last good bundle, cache invalidation,
+// memory limit, step budget, wall-clock budget in the worker pool.
+
+import t from 'tap'
+import { readFile } from 'node:fs/promises'
+import { writeBundle } from '../../src/bundle/index.js'
+import { Engine, domainLayer, globalLayer, standaloneLayer, type EngineOptions } from '../../src/engine/index.js'
+import { MeshgateError } from '../../src/errors/index.js'
+import { BUILTINS_MODULE, customersBundle, globalBundle, ordersBundle } from '../fixtures/engine/bundles.js'
+
+const OPA_BUILT = new URL('../../../shared/opa-built/', import.meta.url)
+
+function layered(extra: Partial<EngineOptions> = {}): Engine {
+  return new Engine({ layers: [globalLayer(), domainLayer('orders')], builtinsModule: BUILTINS_MODULE, mesh: { pii: ['email'] }, ...extra })
+}
+
+async function ready(extra: Partial<EngineOptions> = {}): Promise<Engine> {
+  const e = layered(extra)
+  await e.activate('global', await globalBundle())
+  await e.activate('domains/orders', await ordersBundle())
+  return e
+}
+
+const analyst = { subject: { sub: 'ann', roles: ['analyst'], clearance: 'low' }, port: 'orders-v1', purpose: 'analytics', fields: ['id'] }
+
+t.test('OPA-built modules, wrapped or as built, answer as the SDK did', async (t) => {
+  for (const dir of ['dotnet-rbac', 'java-abi1_1', 'python-sprintf']) {
+    const wasm = await readFile(new URL(`${dir}/policy.wasm`, OPA_BUILT))
+    const data = JSON.parse(await readFile(new URL(`${dir}/data.json`, OPA_BUILT), 'utf8'))
+    const cases = JSON.parse(await readFile(new URL(`${dir}/cases.json`, OPA_BUILT), 'utf8')) as { entrypoint: string; input: unknown; result: { result: unknown }[] }[]
+    const e = new Engine({ layers: [standaloneLayer(dir)] })
+    t.teardown(() => e.close())
+    await e.activate(dir, writeBundle({ manifest: { roots: [''], revision: dir }, wasm, data }))
+    for (const c of cases) {
+      const got = await e.document(c.entrypoint.split('/'), c.input)
+      t.same(got.value, c.result[0]?.result, `${dir} ${c.entrypoint} ${JSON.stringify(c.input)}`)
+      t.same(got.revisions, { [dir]: dir })
+    }
+  }
+  const e = new Engine({ layers: [standaloneLayer('example')] })
+  t.teardown(() => e.close())
+  await e.activate('example', await readFile(new URL('bundles/dotnet-example.tar.gz', OPA_BUILT)))
+  t.same((await e.document(['example', 'hello'], { message: 'world' })).value, false)
+  t.same((await e.document([], {})).value, { example: { hello: false } }, 'whole virtual document')
+  t.equal((await e.document(['nothing', 'here'], {})).value, undefined, 'undefined stays undefined')
+  const j = new Engine({ layers: [standaloneLayer('java')] })
+  t.teardown(() => j.close())
+  await j.activate('java', await readFile(new URL('bundles/java-abi1_1.tar.gz', OPA_BUILT)))
+  t.same((await j.document(['opa', 'wasm', 'test', 'allowed'], { user: 'alice' })).value, true, 'ABI 1.1 slow path')
+})
+
+t.test('a bundle claiming the whole tree cannot be a layer', async (t) => {
+  const e = layered()
+  t.teardown(() => e.close())
+  const err = await e.activate('global', await readFile(new URL('bundles/dotnet-example.tar.gz', OPA_BUILT))).catch((x) => x)
+  t.equal(err.code, 'bundle_scope_error')
+  t.match(err.message, /outside its layer `global`/)
+  t.throws(() => new Engine({ layers: [standaloneLayer('x'), globalLayer()] }), { code: 'config_error' })
+})
+
+t.test('a domain bundle cannot reach into the global root', async (t) => {
+  const e = layered()
+  t.teardown(() => e.close())
+  await t.rejects(e.activate('domains/orders', await customersBundle()), { code: 'bundle_scope_error' })
+  const sneaky = writeBundle({ manifest: { roots: ['domains/orders'] }, wasm: new Uint8Array(8), sources: [{ path: 'x.rego', source: 'package global.access\n' }] })
+  await t.rejects(e.activate('domains/orders', sneaky), { code: 'bundle_scope_error', message: /package `data.global.access`/ })
+})
+
+t.test('federated access: some allow and no deny', async (t) => {
+  const e = await ready()
+  t.teardown(() => e.close())
+  const ok = await e.access(analyst)
+  t.equal(ok.value.allowed, true)
+  t.same(ok.value.reasons.map((r) => [r.layer, r.effect]), [['domains/orders', 'allow']])
+  t.same(ok.revisions, { global: 'g1', 'domains/orders': 'o1' })
+
+  const nobody = await e.access({ ...analyst, subject: { roles: [] } })
+  t.equal(nobody.value.allowed, false, 'default deny')
+  t.same(nobody.value.reasons, [{ layer: null, effect: 'deny', message: 'no layer allows the request (default deny)' }])
+
+  const marketing = await e.access({ ...analyst, purpose: 'marketing' })
+  t.equal(marketing.value.allowed, false, 'a global deny wins over a domain allow')
+  t.same(marketing.value.reasons.map((r) => [r.layer, r.effect]), [['global', 'deny'], ['domains/orders', 'allow']])
+
+  const del = await e.access({ ...analyst, request: { method: 'DELETE' } })
+  t.equal(del.value.allowed, false, 'a domain deny refuses too')
+  t.same(del.value.reasons[0], { layer: 'domains/orders', effect: 'deny', message: 'orders are read-only', details: { message: 'orders are read-only', code: 'ro' } })
+
+  const pii = await e.access({ ...analyst, fields: ['email'] })
+  t.equal(pii.value.allowed, false, 'policies see data.mesh')
+  const cleared = await e.access({ ...analyst, fields: ['email'], subject: { ...analyst.subject, clearance: 'high' } })
+  t.equal(cleared.value.allowed, true)
+  t.same(cleared.value.layers.map((l) => [l.layer, l.revision, l.allow, l.deny.length]), [['global', 'g1', false, 0], ['domains/orders', 'o1', true, 0]])
+})
+
+t.test('fail closed with a layer missing', async (t) => {
+  const e = layered()
+  t.teardown(() => e.close())
+  await e.activate('global', await globalBundle())
+  t.equal(e.ready, false)
+  const err = await e.access(analyst).catch((x) => x)
+  t.ok(err instanceof MeshgateError)
+  t.equal(err.code, 'bundle_unavailable')
+  t.equal(err.status, 503)
+  t.match(err.message, /`domains\/orders`/)
+  await t.rejects(e.document([], {}), { code: 'bundle_unavailable' })
+})
+
+t.test('swap keeps the last good bundle; a new revision invalidates the cache', async (t) => {
+  const e = await ready({ cacheSize: 100 })
+  t.teardown(() => e.close())
+  t.equal((await e.access(analyst)).cached, false)
+  t.equal((await e.access(analyst)).cached, true, 'same revisions and input: cached')
+  await t.rejects(e.activate('domains/orders', Buffer.from('garbage')), { code: 'bundle_format_error' })
+  t.equal(e.layers[1]!.lastError?.code, 'bundle_format_error')
+  const still = await e.access(analyst)
+  t.equal(still.value.allowed, true, 'last good bundle still serves')
+  t.same(still.revisions, { global: 'g1', 'domains/orders': 'o1' })
+  await e.activate('domains/orders', await ordersBundle('o2'))
+  const fresh = await e.access(analyst)
+  t.equal(fresh.cached, false, 'new revision, new key')
+  t.same(fresh.revisions, { global: 'g1', 'domains/orders': 'o2' })
+  t.equal(e.layers[1]!.lastError, undefined)
+  const off = await ready({ cacheSize: 0 })
+  t.teardown(() => off.close())
+  await off.access(analyst)
+  t.equal((await off.access(analyst)).cached, false, 'cache off')
+})
+
+t.test('virtual documents across layers', async (t) => {
+  const e = await ready()
+  t.teardown(() => e.close())
+  const all = (await e.document([], analyst)).value as any
+  t.same(all.global.limits, { max_rows: 10 }, 'base data')
+  t.same(all.global.access, { allow: false, deny: [] })
+  t.same(all.domains.orders.access, { allow: true, deny: [] })
+  t.same(all.mesh, { pii: ['email'] })
+  t.notOk('undefined' in all.domains.orders, 'undefined rules are absent')
+  t.same((await e.document(['domains', 'orders', 'echo', 'subject', 'sub'], analyst)).value, 'ann', 'path below an entrypoint')
+  t.equal((await e.document(['domains', 'orders', 'undefined'], {})).value, undefined)
+  t.same((await e.document(['global', 'limits', 'max_rows'], {})).value, undefined, 'the global package entrypoint is absent here, data below it is plain data')
+  const q = await e.query('anonymize', {})
+  t.same(q.value, [{ layer: 'global', revision: 'g1', result: { fields: { email: 'hash' } } }, { layer: 'domains/orders', revision: 'o1', result: undefined }])
+})
+
+t.test('setMesh reaches every layer and invalidates', async (t) => {
+  const e = await ready()
+  t.teardown(() => e.close())
+  t.same((await e.document(['global', 'meta'], {})).value, { ports: [] })
+  await e.setMesh({ pii: [], ports: { 'orders-v1': {} } })
+  t.same((await e.document(['global', 'meta'], {})).value, { ports: ['orders-v1'] })
+  t.equal((await e.access({ ...analyst, fields: ['email'] })).value.allowed, true, 'email no longer pii')
+})
+
+t.test('memory limit per bundle', async (t) => {
+  const e = await ready({ memoryMiB: 8 })
+  t.teardown(() => e.close())
+  await t.rejects(e.document(['global', 'hog'], {}), { code: 'eval_memory_exceeded' })
+  t.equal((await e.access(analyst)).value.allowed, true, 'the instance still serves after the failure')
+})
+
+t.test('step budget cuts a runaway evaluation off', async (t) => {
+  const e = await ready({ budgets: { steps: 10_000 } })
+  t.teardown(() => e.close())
+  const err = await e.document(['global', 'spin'], {}).catch((x) => x)
+  t.equal(err.code, 'eval_budget_exceeded')
+  t.match(err.message, /step budget/)
+  t.equal((await e.access(analyst)).value.allowed, true)
+})
+
+t.test('wall-clock budget in the worker pool never stalls other requests', async (t) => {
+  const e = await ready({ budgets: { timeMs: 400, workers: 2 } })
+  t.teardown(() => e.close())
+  t.equal((await e.access(analyst)).value.allowed, true, 'workers answer')
+  const started = Date.now()
+  const spinning = e.document(['global', 'spin'], {}).catch((x) => x)
+  const other = await e.access({ ...analyst, purpose: 'other' })
+  t.equal(other.value.allowed, true, 'answered while another worker spins')
+  const err = await spinning
+  t.equal(err.code, 'eval_budget_exceeded')
+  t.ok(Date.now() - started < 10_000, 'cut off in bounded time')
+  // The killed worker is replaced and loaded with every bundle.
+  await e.activate('domains/orders', await ordersBundle('o3'))
+  for (let i = 0; i < 4; i++) t.equal((await e.access({ ...analyst, fields: [String(i)] })).value.allowed, true)
+})
