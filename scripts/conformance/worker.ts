@@ -47,9 +47,13 @@ async function runCase(compiler: CompilerModule, sdk: Sdk, req: WorkerRequest): 
       entrypoints: [req.entrypoint],
     })
   } catch (e) {
-    const errors = (e as { errors?: { code?: string }[] }).errors
-    const codes = Array.isArray(errors) ? errors.map((x) => String(x.code)) : [String((e as { code?: string }).code ?? 'unknown')]
-    return { kind: 'compile_error', codes, message: oneLine(e) }
+    type Detail = { code?: string; message?: string; location?: { file: string; row: number; col: number } }
+    const errors = (e as { errors?: Detail[] }).errors
+    if (!Array.isArray(errors) || errors.length === 0) {
+      return { kind: 'compile_error', codes: [String((e as Detail).code ?? 'unknown')], message: oneLine(e) }
+    }
+    const text = errors.map((x) => `${x.location ? `${x.location.file}:${x.location.row}:${x.location.col}: ` : ''}${x.message}`).join('; ')
+    return { kind: 'compile_error', codes: errors.map((x) => String(x.code)), message: oneLine(text) }
   }
   try {
     const builtins = { ...(compiler.hostBuiltins ?? {}), ...(compiled.hostBuiltins ?? {}) } as Record<string, (...args: unknown[]) => unknown>

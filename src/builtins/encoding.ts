@@ -208,9 +208,13 @@ function jsonUnmarshal(builtin: string, s: string): unknown {
   try {
     return JSON.parse(s)
   } catch (e) {
-    const m = /position (\d+)/.exec((e as Error).message)
-    const pos = m ? Number(m[1]) : s.length
-    const msg = pos >= s.trimEnd().length ? 'unexpected end of JSON input' : `invalid character ${goRuneQuote(s.codePointAt(pos)!)} looking for beginning of value`
+    const text = (e as Error).message
+    const at = /position (\d+)/.exec(text)
+    const tok = /Unexpected token '(.)'/u.exec(text)
+    const ch = at ? s.codePointAt(Number(at[1])) : tok ? tok[1].codePointAt(0) : undefined
+    const msg = /end of JSON input/.test(text) || ch === undefined
+      ? 'unexpected end of JSON input'
+      : `invalid character ${goRuneQuote(ch)} looking for beginning of value`
     throw new BuiltinError(builtin, msg)
   }
 }

@@ -2,6 +2,8 @@
 // (cli stage: flags in, read the tree, check roots, compile(), write the
 // bundle atomically). Flags follow `opa build` where they overlap.
 
+import { mkdir, stat, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { CompileError, MeshgateError, type ErrorDetail } from '../errors/index.js'
 import { dataPathsOf, saveBundle, underRoots, type Manifest } from '../bundle/index.js'
 import { readCapabilities } from './capabilities-file.js'
@@ -33,6 +35,8 @@ Options:
       --capabilities <file>  an OPA capabilities JSON file: declared built-ins
                              compile to host calls
       --v0-compatible        read the sources as Rego v0 (OPA 0.x syntax)
+      --dump <dir>           also write the plan (plan.txt) and the module's
+                             text form (policy.wat) into <dir>, for debugging
   -h, --help                 show this help
 
 Errors are printed as file:row:col: code: message with the source line; the
@@ -55,12 +59,13 @@ async function run(argv: string[]): Promise<number> {
     revision: { type: 'string' },
     capabilities: { type: 'string' },
     'v0-compatible': { type: 'boolean', default: false },
+    dump: { type: 'string' },
   })
   if (values.target !== 'wasm') throw usageError('build', `target \`${values.target}\` is not supported; use \`-t wasm\``)
   if (positionals.length === 0) throw usageError('build', 'no paths given: name the .rego files or directories to build')
 
-  if (values.bundle) await requireDirectories(positionals)
   const tree = await loadSourceTree(positionals)
+  if (values.bundle) await requireDirectories(positionals)
   if (tree.modules.length === 0) throw usageError('build', `no .rego files found under ${positionals.map((p) => `\`${p}\``).join(', ')}`)
   const sources = new Map(tree.modules.map((m) => [m.path, m.source]))
 
@@ -84,7 +89,9 @@ async function run(argv: string[]): Promise<number> {
       entrypoints,
       regoVersion,
       ...(capabilities !== undefined ? { capabilities } : {}),
+      ...(values.dump !== undefined ? { debug: true } : {}),
     })
+    if (values.dump !== undefined) await writeDump(values.dump as string, result)
     const manifest = manifestFor(tree, roots, entrypoints, regoVersion, values.revision as string | undefined)
 
     // saveBundle writes a temporary file and renames it: no partial bundle.
@@ -145,8 +152,17 @@ function checkScope(tree: SourceTree, roots: string[], entrypoints: string[], pa
   if (errors.length) throw new CompileError(errors)
 }
 
+async function writeDump(dir: string, result: { plan?: string; wat?: string }): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true })
+    if (result.plan !== undefined) await writeFile(join(dir, 'plan.txt'), result.plan)
+    if (result.wat !== undefined) await writeFile(join(dir, 'policy.wat'), result.wat)
+  } catch (e) {
+    throw new MeshgateError('io_error', `cannot write \`${dir}\`: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+  }
+}
+
 async function requireDirectories(paths: string[]): Promise<void> {
-  const { stat } = await import('node:fs/promises')
   for (const p of paths) {
     if (!(await stat(p)).isDirectory()) throw usageError('build', `with \`-b\`, \`${p}\` must be a directory (a bundle root)`)
   }

@@ -4,7 +4,7 @@
 // `command: CliCommand` (command.ts). `serve` and `test` are registered only
 // when their modules exist, so this file never has to change when they land.
 
-import { realpathSync } from 'node:fs'
+import { existsSync, realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { MeshgateError } from '../errors/index.js'
 import { wantsHelp, type CliCommand } from './command.js'
@@ -21,15 +21,8 @@ const VERBS: Record<string, { module: string; optional?: boolean }> = {
 async function loadVerb(name: string): Promise<CliCommand | undefined> {
   const entry = VERBS[name]
   if (!entry) return undefined
-  let mod: Record<string, unknown>
-  try {
-    mod = (await import(entry.module)) as Record<string, unknown>
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code
-    if (entry.optional && code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(entry.module.slice(2))) return undefined
-    throw e
-  }
-  return toCommand(name, mod)
+  if (entry.optional && !existsSync(new URL(entry.module, import.meta.url))) return undefined
+  return toCommand(name, (await import(entry.module)) as Record<string, unknown>)
 }
 
 /** Accepts `export const command`, or a module exporting `run` (and optionally `help`, `summary`). */

@@ -63,11 +63,18 @@ export function termVars(t: Term, bound: Set<string>, isGlobal: IsGlobal, use: V
  */
 function closureNeeds(t: Term, bound: Set<string>, isGlobal: IsGlobal, use: VarUse): void {
   const outer = currentOuter
-  if (!outer) return
+  if (!outer || lenientClosures) return
   const inner = newUse()
   collectAllVars(t, inner)
   for (const [name, v] of inner.need) if (outer.has(name) && !bound.has(name) && !isGlobal(name)) use.need.set(name, v)
 }
+
+/**
+ * When no expression is ready, a comprehension whose outer variables are not
+ * bound yet treats them as its own (OPA: a closure only captures variables
+ * the enclosing body has bound).
+ */
+let lenientClosures = false
 
 /** Names mentioned anywhere in the enclosing body, set while a body is analysed. */
 let currentOuter: Set<string> | undefined
@@ -179,6 +186,15 @@ export function exprUse(e: Expr, bound: Set<string>, isGlobal: IsGlobal, outer: 
         for (const p of left) { const pu = exprUse(p, b, isGlobal, outer); pu.need.forEach((v, n) => u.need.set(n, v)) }
         return u
       }
+      if (e.left.type === 'object' && e.right.type === 'object' && e.left.items.length === e.right.items.length) {
+        const key = (t: Term) => JSON.stringify(t, (k, v) => (k === 'span' ? undefined : v))
+        const right = new Map(e.right.items.map(([k, v]) => [key(k), v]))
+        const pairs = e.left.items.filter(([k]) => right.has(key(k))).map(([k, v]) => [v, right.get(key(k))!] as [Term, Term])
+        if (pairs.length === e.left.items.length) {
+          const arrays: Expr = { ...e, left: { type: 'array', items: pairs.map((p) => p[0]), span: e.span }, right: { type: 'array', items: pairs.map((p) => p[1]), span: e.span } }
+          return exprUse(arrays, bound, isGlobal, outer)
+        }
+      }
       termVars(e.left, bound, isGlobal, use)
       termVars(e.right, bound, isGlobal, use)
       return use
@@ -218,6 +234,15 @@ export function reorder(exprs: Expr[], bound: Set<string>, isGlobal: IsGlobal, o
       for (let i = 0; i < left.length; i++) {
         const u = exprUse(left[i]!, b, isGlobal, outer)
         if (ready(u)) { picked = i; use = u; break }
+      }
+      if (picked < 0 && !lenientClosures) {
+        lenientClosures = true
+        try {
+          for (let i = 0; i < left.length; i++) {
+            const u = exprUse(left[i]!, b, isGlobal, outer)
+            if (ready(u)) { picked = i; use = u; break }
+          }
+        } finally { lenientClosures = false }
       }
       if (picked < 0) {
         const unsafe: VarTerm[] = []

@@ -162,6 +162,8 @@ export class BodyPlanner {
       }
       case 'every': {
         const dom = this.planTerm(e.domain, scope)
+        // `every` over a non-collection is false, not vacuously true.
+        this.emit({ op: 'iscoll', local: dom })
         const flag = this.local()
         this.emit({ op: 'flag', local: flag, value: 0 })
         const outerLabel = this.prog.label()
@@ -291,16 +293,15 @@ export class BodyPlanner {
           if (typeof p === 'string') v = this.constLocal(this.prog.constOf({ type: 'string', value: p, span: t.span }))
           else {
             // An undefined hole prints as `<undefined>` (OPA's behaviour).
-            const hole = this.local()
-            this.emit({ op: 'assign', source: { kind: 'i32', value: 0 }, target: hole })
+            const hole = this.constLocal(this.prog.constOf({ type: 'string', value: '<undefined>', span: t.span }))
             const hb: Block = { stmts: [] }
             this.emit({ op: 'blocks', blocks: [hb] })
             this.into(hb.stmts, () => {
               const inner = scope.child()
               const hv = this.planTerm(p, inner)
-              this.emit({ op: 'assign', source: loc(hv), target: hole })
+              this.emit({ op: 'assign', source: loc(this.callRt('mg_template_str', [hv], false)), target: hole })
             })
-            v = this.callRt('mg_template_str', [hole], false)
+            v = hole
           }
           this.emit({ op: 'call', fn: 'mg_arr_push', args: [loc(parts), loc(v)], check: false })
         }
@@ -379,6 +380,10 @@ export class BodyPlanner {
     let i = 0
     while (i < ops.length && !node.group) {
       const op = ops[i]!
+      if (op.type === 'number' || op.type === 'boolean' || op.type === 'null') {
+        // Rule names are strings: a scalar of another type can only select base data.
+        return this.applyOps(this.baseDoc(node.path), ops.slice(i), scope)
+      }
       if (op.type !== 'string') break
       const path = [...node.path, op.value]
       const mock = this.prog.dataMock(this.mocks, path)
@@ -427,7 +432,7 @@ export class BodyPlanner {
   // ---- calls -------------------------------------------------------------
 
   planCall(t: Extract<Term, { type: 'call' }>, scope: Scope, args: Term[]): Local {
-    const target = this.prog.resolveCall(t, scope, this)
+    const target = this.prog.resolveCall(t, scope, this, args.length)
     const vals = () => args.map((a) => this.planTerm(a, scope))
     switch (target.kind) {
       case 'error': return this.constLocal(this.prog.constOf({ type: 'null', span: t.span }))

@@ -32,6 +32,8 @@ export type Stmt =
   /** fail unless the two values are equal. */
   | { op: 'equal'; a: Operand; b: Operand }
   /** fail unless the value is a collection (array/object/set) of exactly `len` elements (or >= when `atLeast`). */
+  /** fail unless the value is a collection (array, object or set). */
+  | { op: 'iscoll'; local: Local }
   | { op: 'lenis'; local: Local; len: number; type: 5 | 6 }
   | { op: 'scan'; source: Local; key: Local; value: Local; body: Block }
   /** succeed only if `body` never reaches a `break` to `label`. */

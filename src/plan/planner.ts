@@ -291,28 +291,29 @@ export class Program {
     return this.opts.customBuiltins?.get(name)?.arity
   }
 
-  resolveCall(t: Extract<Term, { type: 'call' }>, scope: Scope, bp: BodyPlanner, nameOverride?: string, mocks: Mock[] = bp.mocks): CallTarget {
+  /** What a call to `t` with `nargs` input arguments runs, under `mocks`. */
+  resolveCall(t: Extract<Term, { type: 'call' }>, scope: Scope, bp: BodyPlanner, nargs: number, nameOverride?: string, mocks: Mock[] = bp.mocks): CallTarget {
     const name = nameOverride ?? this.callName(t, scope, bp)
     for (let i = mocks.length - 1; i >= 0; i--) {
       const m = mocks[i]!
       if (m.kind !== 'func' || m.name !== name) continue
       if (m.slot) return { kind: 'value', slot: m.slot }
-      return this.resolveCall(t, scope, bp, m.fn, mocks.slice(0, i))
+      // The replacement runs without this mock (and the ones after it), so a
+      // mock may call the function it replaces.
+      return this.resolveCall(t, scope, bp, nargs, m.fn, mocks.slice(0, i))
     }
-    const nargs = t.args.length
-    const outIdx = this.outputArgIndex(t, scope, bp)
-    const given = outIdx !== undefined && nameOverride === undefined ? nargs - 1 : nargs
+    const given = nargs
     if (name.startsWith('data.')) {
       const n = findNode(this.root, name.slice(5).split('.'))
       if (!n?.group || n.group.kind !== 'function') {
         this.error('rego_type_error', `undefined function ${name}`, scope.module, t.span.start)
         return { kind: 'error' }
       }
-      if (n.group.arity !== given && n.group.arity !== nargs) {
-        this.error('rego_type_error', `function ${name} has arity ${n.group.arity}, got ${nargs} arguments`, scope.module, t.span.start)
+      if (n.group.arity !== given) {
+        this.error('rego_type_error', `function ${name} has arity ${n.group.arity}, got ${given} arguments`, scope.module, t.span.start)
         return { kind: 'error' }
       }
-      return { kind: 'func', fn: this.groupFunc(n.group, bp.mocks, scope.module, t.span.start) }
+      return { kind: 'func', fn: this.groupFunc(n.group, mocks, scope.module, t.span.start) }
     }
     const custom = this.opts.customBuiltins?.get(name)
     const b = lookupBuiltin(name)
@@ -321,7 +322,7 @@ export class Program {
       return { kind: 'error' }
     }
     const arity = b ? b.args.length : custom!.arity
-    if (b?.name !== 'print' && arity !== given && arity !== nargs) {
+    if (b?.name !== 'print' && arity !== given) {
       this.error('rego_type_error', `${name}: arity mismatch: expected ${arity} arguments, got ${given}`, scope.module, t.span.start)
       return { kind: 'error' }
     }
@@ -504,9 +505,13 @@ function planGroup(prog: Program, g: RuleGroup, mocks: Mock[], name: string): Fu
   }
   if (g.default) {
     const d = g.default.rule
-    const c = d.head.value ? prog.constOfComposite(d.head.value) : prog.constOf({ type: 'boolean', value: true, span: d.span })
-    if (c === undefined) prog.error('rego_type_error', 'default rule value cannot contain variables or calls', g.default.module, d.head.span.start)
-    else bp.emit({ op: 'blocks', blocks: [{ stmts: [{ op: 'isundefined', local: res }, { op: 'assign', source: { kind: 'const', index: c }, target: res }] }] })
+    const value = d.head.value ?? { type: 'boolean', value: true, span: d.span }
+    const fallback: Block = { stmts: [{ op: 'isundefined', local: res }] }
+    bp.emit({ op: 'blocks', blocks: [fallback] })
+    bp.into(fallback.stmts, () => {
+      const v = bp.planTerm(value, new Scope(g.default!.module, new Map(), new Set(), d))
+      bp.emit({ op: 'assign', source: loc(v), target: res })
+    })
   }
   if (memo) bp.emit({ op: 'memoset', name, source: loc(res) })
   bp.emit({ op: 'return', source: loc(res) })
@@ -579,21 +584,20 @@ function planDef(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef, par
     }, headTerms(rule)))
     return
   }
-  const dv = bp.local()
-  bp.emit({ op: 'assign', source: { kind: 'i32', value: 0 }, target: dv })
+  // else chains: the first branch with any solution gives the value; all of
+  // that branch's solutions must agree.
   const label = prog.label()
   const blocks: Block[] = chain.map(() => ({ stmts: [] }))
   bp.emit({ op: 'labeled', label, body: { stmts: [{ op: 'blocks', blocks }] } })
   chain.forEach((r, i) => {
-    bp.into(blocks[i]!.stmts, () => bp.planBody(r.body, scope.child(), (s) => {
-      const v = valueOf(r, s)
-      bp.emit({ op: 'assign', source: loc(v), target: dv })
+    bp.into(blocks[i]!.stmts, () => {
+      const body: Block = { stmts: [] }
+      bp.emit({ op: 'blocks', blocks: [body] })
+      bp.into(body.stmts, () => bp.planBody(r.body, scope.child(), (s) => merge(valueOf(r, s)), headTerms(r)))
+      bp.emit({ op: 'isdefined', local: res })
       bp.emit({ op: 'break', label })
-    }, headTerms(r)))
+    })
   })
-  const after: Block = { stmts: [{ op: 'isdefined', local: dv }] }
-  bp.emit({ op: 'blocks', blocks: [after] })
-  bp.into(after.stmts, () => merge(dv))
 }
 
 // ---- program --------------------------------------------------------------

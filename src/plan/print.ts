@@ -57,6 +57,7 @@ function printStmt(s: Stmt, depth: number, out: string[]): void {
     case 'isundefined': out.push(`${pad}isundefined l${s.local}`); return
     case 'notfalse': out.push(`${pad}notfalse l${s.local}`); return
     case 'equal': out.push(`${pad}equal ${op(s.a)} ${op(s.b)}`); return
+    case 'iscoll': out.push(`${pad}iscoll l${s.local}`); return
     case 'lenis': out.push(`${pad}lenis l${s.local} ${s.type === 5 ? 'array' : 'object'} ${s.len}`); return
     case 'scan':
       out.push(`${pad}scan l${s.source} key=l${s.key} value=l${s.value} {`)

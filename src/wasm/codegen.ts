@@ -99,6 +99,9 @@ class FuncGen {
       case 'equal':
         this.line(d, `(br_if ${this.fail} (i32.eqz (call ${this.rt('mg_equal')} ${this.op(s.a)} ${this.op(s.b)})))`)
         return
+      case 'iscoll':
+        this.line(d, `(br_if ${this.fail} (i32.lt_s (call ${this.rt('mg_len')} (local.get $l${s.local})) (i32.const 0)))`)
+        return
       case 'lenis':
         this.line(d, `(br_if ${this.fail} (i32.ne (call ${this.rt('mg_type')} (local.get $l${s.local})) (i32.const ${s.type})))`)
         this.line(d, `(br_if ${this.fail} (i32.ne (call ${this.rt('mg_len')} (local.get $l${s.local})) (i32.const ${s.len})))`)

@@ -17,7 +17,8 @@ t.test('parse_ns with Go layouts and Go error text', async (t) => {
   t.equal(call('time.parse_ns', '2006-01-02', '2018-02-05'), 1517788800000000000)
   t.equal(call('time.parse_ns', 'Mon Jan _2 15:04:05 2006', 'Mon Feb  5 12:00:00 2018'), 1517832000000000000)
   t.equal(call('time.parse_ns', '02 Jan 06 15:04 -0700', '05 Feb 18 07:00 -0500'), 1517832000000000000)
-  t.equal(call('time.parse_ns', '3:04PM', '12:00AM'), -62167219200000000000 / 1)
+  // A layout without a date parses to year 0, outside OPA's ns range.
+  t.throws(() => call('time.parse_ns', '3:04PM', '12:00AM'), { message: 'time.parse_ns: time outside of valid range' })
   t.throws(() => call('time.parse_ns', '2006-01-02', '2018-13-05'), { message: 'time.parse_ns: parsing time "2018-13-05": month out of range' })
   t.throws(() => call('time.parse_ns', '2006-01-02', 'x'), { message: 'time.parse_ns: parsing time "x" as "2006-01-02": cannot parse "x" as "2006"' })
   t.throws(() => call('time.parse_ns', '2006-01-02', '2018-02-30'), /day out of range/)

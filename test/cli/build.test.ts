@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadPolicy } from '@open-policy-agent/opa-wasm'
 import { readBundle } from '../../src/bundle/index.js'
-import { listing, policy, workspace } from './helpers.js'
+import { listing, policy, workspace } from './fixtures/run-policy.js'
 
 const EXAMPLE = {
   'src/example/authz.rego': [
@@ -74,7 +74,7 @@ t.test('a package outside the roots is an error at its package line; nothing is 
   t.equal(r.code, 2)
   t.match(r.stderr, 'src/example/authz.rego:1:1: bundle_scope_error: package `data.example.authz` is outside the bundle roots `other`')
   t.match(r.stderr, '\n\tpackage example.authz\n\t^\n')
-  t.match(r.stderr, 'data at `/example/authz/admins` from `src/example/authz/data.json` is outside the bundle roots `other`')
+  t.match(r.stderr, 'data at `/example` from `src/example/authz/data.json` is outside the bundle roots `other`')
   t.match(r.stderr, 'roots are declared in `src/.manifest`')
   t.equal(readFileSync(join(dir, 'out.tar.gz'), 'utf8'), 'previous bundle', 'the old bundle is untouched')
   t.same(listing(dir), ['out.tar.gz', 'src'], 'no temporary file left')
@@ -161,6 +161,14 @@ t.test('--capabilities declares custom built-ins', async (t) => {
   const b = readBundle(readFileSync(join(dir, 'bundle.tar.gz')))
   const p = await loadPolicy(b.wasm.get('/policy.wasm')!, undefined, { 'acme.score': (s: string) => s.length })
   t.same(p.evaluate({ name: 'abcd' }, 'custom/score'), [{ result: 4 }])
+})
+
+t.test('--dump writes the plan and the WAT beside the bundle', async (t) => {
+  const dir = workspace(t, EXAMPLE)
+  const r = policy(['build', '-e', 'example/authz/allow', '--dump', 'debug', 'src'], dir)
+  t.equal(r.code, 0, r.stderr)
+  t.match(readFileSync(join(dir, 'debug', 'plan.txt'), 'utf8'), /example\/authz\/allow/)
+  t.match(readFileSync(join(dir, 'debug', 'policy.wat'), 'utf8'), /\(func \$/)
 })
 
 t.test('a bad capabilities file is a usage error', async (t) => {

@@ -1,7 +1,7 @@
 // `policy check`: compile errors only, as text or JSON.
 
 import t from 'tap'
-import { policy, workspace } from './helpers.js'
+import { policy, workspace } from './fixtures/run-policy.js'
 
 t.test('clean sources: exit 0, nothing printed', async (t) => {
   const dir = workspace(t, { 'rules/ok.rego': 'package ok\n\nallow if input.user == "alice"\n' })

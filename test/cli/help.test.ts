@@ -1,7 +1,7 @@
 // `policy --help`, each verb's `--help`, and usage errors.
 
 import t from 'tap'
-import { policy, workspace } from './helpers.js'
+import { policy, workspace } from './fixtures/run-policy.js'
 
 t.test('policy --help lists the verbs', async (t) => {
   const dir = workspace(t, {})

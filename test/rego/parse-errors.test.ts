@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { CompileError } from '../../src/errors/index.js'
 import { parseBody, parseModule } from '../../src/rego/index.js'
 
@@ -22,15 +22,12 @@ function errorsOf(src: string, regoVersion: 0 | 1 = 1): (Want & { code: string }
   throw new Error('expected a parse error')
 }
 
-function check(t: Tap.Test, src: string, want: Want[], regoVersion: 0 | 1 = 1): void {
+function check(t: Test, src: string, want: Want[], regoVersion: 0 | 1 = 1): void {
   const got = errorsOf(src, regoVersion)
   t.same(got.map((g) => g.code), want.map(() => 'rego_parse_error'))
   t.same(got.map(({ message, row, col }) => ({ message, row, col })), want.map(({ message, row, col }) => ({ message, row, col })))
   want.forEach((w, i) => t.ok(got[i]?.at.startsWith(w.at), `error ${i} points at ${JSON.stringify(w.at)}`))
 }
-
-type Tap = typeof t
-declare namespace Tap { type Test = Parameters<Parameters<Tap['test']>[1]>[0] }
 
 t.test('v1 requires if and contains (OPA messages, at the rule)', async (t) => {
   check(t, 'package a\n\np { true }\n', [{ message: '`if` keyword is required before rule body', row: 3, col: 1, at: 'p {' }])
