@@ -21,6 +21,12 @@ export interface CompileOptions {
   strictBuiltinErrors?: boolean
   /** Also return the plan's text and the WAT (for `policy build --dump`). */
   debug?: boolean
+  /**
+   * Instrument for coverage: the module exports `mg_coverage()`, the address
+   * of a NUL-terminated JSON array of the "file:row" lines the last
+   * evaluation ran; `coverable` lists every line that could run.
+   */
+  coverage?: boolean
 }
 
 export interface CompileResult {
@@ -33,6 +39,7 @@ export interface CompileResult {
   modules: Module[]
   plan?: string
   wat?: string
+  coverable?: Record<string, number[]>
 }
 
 /** Host implementations of every catalogued built-in, OPA's non-strict mode. */
@@ -56,7 +63,7 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
   }
   if (errors.length) throw new CompileError(errors)
   const customBuiltins = opts.capabilities !== undefined ? parseCapabilities(opts.capabilities) : undefined
-  const { plan, errors: planErrors } = planProgram(modules, { entrypoints: opts.entrypoints, customBuiltins })
+  const { plan, errors: planErrors } = planProgram(modules, { entrypoints: opts.entrypoints, customBuiltins, coverage: !!opts.coverage })
   if (planErrors.length) throw new CompileError(planErrors)
   const linked = await linkPlan(plan)
   const entrypoints: Record<string, number> = {}
@@ -66,6 +73,7 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
     const strict = hostFunctions(true)
     result.hostBuiltins = Object.fromEntries(plan.hostBuiltins.filter((h) => strict[h.name]).map((h) => [h.name, strict[h.name]!]))
   }
+  if (plan.coverable) result.coverable = plan.coverable
   if (opts.debug) { result.plan = printPlan(plan); result.wat = linked.policyWat }
   return result
 }

@@ -1,7 +1,7 @@
 // How the CLI shows a failure (cli stage): every error as
 // `file:row:col: code: message`, the source line and a caret under the
-// column (errors/render.ts), then the exit code the error catalog gives the
-// first error. Unknown exceptions are bugs: a generic line, the stack only
+// column (errors/render.ts); the exit code is the highest the error catalog
+// gives any of them. Unknown exceptions are bugs: a generic line, the stack only
 // with MESHGATE_DEBUG=1, exit code of `internal_error`.
 
 import { CompileError, MeshgateError, kindOf, renderText, type ErrorDetail } from '../errors/index.js'
@@ -10,13 +10,8 @@ export type OutputFormat = 'text' | 'json'
 
 /** The errors inside any thrown value, as the public `{ code, message, location }` list. */
 export function errorDetails(err: unknown): ErrorDetail[] {
-  if (err instanceof CompileError || (isErrorLike(err) && Array.isArray((err as { errors?: unknown }).errors))) {
-    const list = (err as { errors: ErrorDetail[] }).errors
-    if (list.length) return list.map(plainDetail)
-  }
-  if (err instanceof MeshgateError || (isErrorLike(err) && typeof (err as { code?: unknown }).code === 'string' && kindOfKnown((err as { code: string }).code))) {
-    return [plainDetail(err as ErrorDetail)]
-  }
+  if (err instanceof CompileError && err.errors.length) return err.errors.map(plainDetail)
+  if (err instanceof MeshgateError) return [plainDetail(err)]
   const message = err instanceof Error ? err.message : String(err)
   return [{ code: 'internal_error', message: `unexpected failure: ${message.split('\n')[0]}` }]
 }
@@ -54,12 +49,4 @@ function plainDetail(e: ErrorDetail): ErrorDetail {
   if (e.location) out.location = { file: e.location.file, row: e.location.row, col: e.location.col }
   if (e.details !== undefined) out.details = e.details
   return out
-}
-
-function isErrorLike(err: unknown): boolean {
-  return typeof err === 'object' && err !== null
-}
-
-function kindOfKnown(code: string): boolean {
-  return kindOf(code) !== kindOf('internal_error') || code === 'internal_error'
 }

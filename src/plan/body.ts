@@ -122,6 +122,8 @@ export class BodyPlanner {
   }
 
   planExpr(e: Expr, scope: Scope, then: () => void): void {
+    const cover = this.prog.coverKey(scope.module, e.span.start)
+    if (cover !== undefined && e.span.end > e.span.start) this.emit({ op: 'cover', key: cover })
     if (e.with.length) return this.prog.planWith(this, e, scope, then)
     if (e.negated) {
       const label = this.prog.label()
@@ -436,6 +438,26 @@ export class BodyPlanner {
     const vals = () => args.map((a) => this.planTerm(a, scope))
     switch (target.kind) {
       case 'error': return this.constLocal(this.prog.constOf({ type: 'null', span: t.span }))
+      case 'print': {
+        // print(a, b): values joined by spaces; an undefined argument prints `<undefined>`.
+        const parts = this.local()
+        this.emit({ op: 'call', fn: 'mg_arr', args: [{ kind: 'i32', value: args.length * 2 }], target: parts, check: false })
+        const space = this.prog.constOf({ type: 'string', value: ' ', span: t.span })
+        args.forEach((a, i) => {
+          if (i > 0) this.emit({ op: 'call', fn: 'mg_arr_push', args: [loc(parts), { kind: 'const', index: space }], check: false })
+          const hole = this.constLocal(this.prog.constOf({ type: 'string', value: '<undefined>', span: t.span }))
+          const hb: Block = { stmts: [] }
+          this.emit({ op: 'blocks', blocks: [hb] })
+          this.into(hb.stmts, () => {
+            const v = this.planTerm(a, scope.child())
+            this.emit({ op: 'assign', source: loc(this.callRt('mg_template_str', [v], false)), target: hole })
+          })
+          this.emit({ op: 'call', fn: 'mg_arr_push', args: [loc(parts), loc(hole)], check: false })
+        })
+        const line = this.callRt('mg_str_join', [parts], false)
+        this.emit({ op: 'println', local: line })
+        return this.constLocal(this.prog.constOf({ type: 'boolean', value: true, span: t.span }))
+      }
       case 'value': {
         vals()
         const l = this.local()

@@ -54,6 +54,12 @@ export type Stmt =
   /** return the memoised value of a rule function if it was computed in this epoch. */
   | { op: 'memoget'; name: string }
   | { op: 'memoset'; name: string; source: Operand }
+  /** run `cases[i]` where i is the i32 in `index` (out of range: nothing). */
+  | { op: 'switch'; index: Local; cases: Block[] }
+  /** print(): write the string value to the host's opa_println. */
+  | { op: 'println'; local: Local }
+  /** coverage: record that the source line (a string constant "file:row") ran. */
+  | { op: 'cover'; key: number }
   /** start a new memo epoch (`with` changes what rules see). */
   | { op: 'newepoch' }
 
@@ -88,4 +94,6 @@ export interface Plan {
   hostBuiltins: { name: string; id: number; arity: number }[]
   /** globals used by the plan (memo slots, with slots) */
   globals: string[]
+  /** coverage instrumentation: every line that can be covered, per file */
+  coverable?: Record<string, number[]>
 }

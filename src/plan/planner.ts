@@ -21,6 +21,7 @@ export type CallTarget =
   | { kind: 'func'; fn: string }
   | { kind: 'native'; fn: string }
   | { kind: 'host'; id: number; toSet: boolean }
+  | { kind: 'print' }
 
 /** Names the opa-wasm SDK implements itself (and would win over ours): listed under another name. */
 const SDK_SHADOWED = new Set(['sprintf', 'regex.split', 'json.is_valid', 'yaml.is_valid', 'yaml.marshal', 'yaml.unmarshal'])
@@ -32,6 +33,8 @@ export interface PlanOptions {
   customBuiltins?: Map<string, { arity: number; resultSet: boolean }>
   /** instrument loops and calls with a step counter (for budgets) */
   steps?: boolean
+  /** record the lines of the expressions and rule heads that run (policy test --coverage) */
+  coverage?: boolean
 }
 
 export class Program {
@@ -50,6 +53,17 @@ export class Program {
   private readonly vdocs = new Map<string, string>()
   private readonly ruleNames = new Map<string, Set<string>>()
   private readonly imports = new Map<Module, Map<string, RefTerm>>()
+  readonly coverable = new Map<string, Set<number>>()
+
+  /** The coverage key of a source position; registers the line as coverable. */
+  coverKey(m: Module, offset: number): number | undefined {
+    if (!this.opts.coverage) return undefined
+    const { row } = locate(m, offset)
+    let rows = this.coverable.get(m.path)
+    if (!rows) this.coverable.set(m.path, (rows = new Set()))
+    rows.add(row)
+    return this.intern({ kind: 'string', value: `${m.path}:${row}` })
+  }
 
   constructor(readonly modules: Module[], readonly opts: PlanOptions) {
     const { root, groups } = buildRuleTree(modules, this.errors)
@@ -141,6 +155,11 @@ export class Program {
       }
       default: return undefined
     }
+  }
+
+  /** A constant object from already-interned keys and values. */
+  constJSONEntries(entries: [number, number][]): number {
+    return this.intern({ kind: 'object', items: entries })
   }
 
   constJSON(value: unknown): number {
@@ -328,7 +347,8 @@ export class Program {
     }
     if (b?.native) return { kind: 'native', fn: b.native }
     switch (name) {
-      case 'print': case 'trace': return { kind: 'const', index: this.intern({ kind: 'bool', value: true }) }
+      case 'print': return { kind: 'print' }
+      case 'trace': return { kind: 'const', index: this.intern({ kind: 'bool', value: true }) }
       case 'opa.runtime': return { kind: 'const', index: this.intern({ kind: 'object', items: [] }) }
       case 'rego.metadata.rule': return { kind: 'const', index: this.constJSON(metadataOf(scope.rule)) }
       case 'rego.metadata.chain': return { kind: 'const', index: this.constJSON(this.chainOf(scope)) }
@@ -498,10 +518,40 @@ function planGroup(prog: Program, g: RuleGroup, mocks: Mock[], name: string): Fu
   else if (g.kind === 'object') bp.emit({ op: 'call', fn: 'mg_obj', args: [], target: res, check: false })
   else bp.emit({ op: 'assign', source: { kind: 'i32', value: 0 }, target: res })
 
-  for (const def of g.defs) {
+  const index = g.kind === 'function' ? undefined : ruleIndex(prog, g)
+  const indexed = new Set(index ? [...index.byValue.values()].flat() : [])
+  g.defs.forEach((def, i) => {
+    if (indexed.has(i)) return
     const b: Block = { stmts: [] }
     bp.emit({ op: 'blocks', blocks: [b] })
     bp.into(b.stmts, () => planDef(prog, bp, g, def, params, res))
+  })
+  if (index) {
+    // Only the definitions whose condition on the indexed input value can
+    // hold run: look the value up in a constant object of value → [def].
+    const cases = index.defs.map((i) => {
+      const b: Block = { stmts: [] }
+      bp.into(b.stmts, () => planDef(prog, bp, g, g.defs[i]!, params, res))
+      return b
+    })
+    const position = new Map(index.defs.map((d, j) => [d, j]))
+    const table = prog.constJSONEntries([...index.byValue].map(([c, defs]) => [c, prog.constJSON(defs.map((d) => position.get(d)!))]))
+    const lookup: Block = { stmts: [] }
+    bp.emit({ op: 'blocks', blocks: [lookup] })
+    bp.into(lookup.stmts, () => {
+      let v = bp.local()
+      bp.emit({ op: 'assign', source: { kind: 'global', name: 'g_input' }, target: v })
+      bp.emit({ op: 'isdefined', local: v })
+      for (const p of index.path) v = bp.callRt('mg_get', [v, bp.constLocal(prog.constJSON(p))])
+      const sel = bp.callRt('mg_get', [bp.constLocal(table), v])
+      const k = bp.local(), d = bp.local()
+      const body: Block = { stmts: [] }
+      bp.emit({ op: 'scan', source: sel, key: k, value: d, body })
+      bp.into(body.stmts, () => {
+        const n = bp.callRt('mg_to_i32', [d], false)
+        bp.emit({ op: 'switch', index: n, cases })
+      })
+    })
   }
   if (g.default) {
     const d = g.default.rule
@@ -518,7 +568,75 @@ function planGroup(prog: Program, g: RuleGroup, mocks: Mock[], name: string): Fu
   return { name, params, nlocals: bp.nlocals, body, comment: `${g.kind} data.${g.path.join('.')}` }
 }
 
+/** A definition's top-level `input.a.b == <scalar>` conditions, as (path, constant) pairs. */
+function indexConditions(prog: Program, def: RuleDef): { path: string[]; value: number }[] {
+  const out: { path: string[]; value: number }[] = []
+  const inputRef = (t: Term): string[] | undefined => {
+    if (t.type !== 'ref' || t.head.type !== 'var' || t.head.name !== 'input') return undefined
+    if (prog.importOf(def.module, 'input')) return undefined
+    const path: string[] = []
+    for (const p of t.path) { if (p.type !== 'string') return undefined; path.push(p.value) }
+    return path
+  }
+  const scalar = (t: Term) => t.type === 'string' || t.type === 'number' || t.type === 'boolean' || t.type === 'null'
+  for (const e of def.rule.body.exprs) {
+    if (e.negated || e.with.length) continue
+    let a: Term | undefined, b: Term | undefined
+    if (e.kind === 'unify') { a = e.left; b = e.right }
+    else if (e.kind === 'term' && e.term.type === 'call' && e.term.args.length === 2 && e.term.func.head.type === 'var' && e.term.func.head.name === 'equal' && e.term.func.path.length === 0) { a = e.term.args[0]; b = e.term.args[1] }
+    if (!a || !b) continue
+    const [r, c] = inputRef(a) && scalar(b) ? [a, b] : inputRef(b) && scalar(a) ? [b, a] : [undefined, undefined]
+    if (!r || !c) continue
+    out.push({ path: inputRef(r)!, value: prog.constOf(c) })
+  }
+  return out
+}
+
+/** Definitions are indexed only when there are enough of them to pay off. */
+const INDEX_MIN_DEFS = 4
+
+/**
+ * OPA's evaluator indexes rules on their constant-valued conditions; OPA's
+ * wasm does not. Pick the input path most definitions test for equality
+ * with a constant; definitions without such a condition stay unindexed.
+ */
+function ruleIndex(prog: Program, g: RuleGroup): { path: string[]; byValue: Map<number, number[]>; defs: number[] } | undefined {
+  if (g.defs.length < INDEX_MIN_DEFS) return undefined
+  const conds = g.defs.map((d) => (d.rule.else ? [] : indexConditions(prog, d)))
+  const counts = new Map<string, number>()
+  for (const cs of conds) for (const k of new Set(cs.map((c) => JSON.stringify(c.path)))) counts.set(k, (counts.get(k) ?? 0) + 1)
+  let best: string | undefined
+  for (const [k, n] of counts) if (n >= INDEX_MIN_DEFS && (!best || n > counts.get(best)!)) best = k
+  if (!best) return undefined
+  const path = JSON.parse(best) as string[]
+  const byValue = new Map<number, number[]>()
+  const defs: number[] = []
+  conds.forEach((cs, i) => {
+    const c = cs.find((x) => JSON.stringify(x.path) === best)
+    if (!c) return
+    defs.push(i)
+    let list = byValue.get(c.value)
+    if (!list) byValue.set(c.value, (list = []))
+    list.push(i)
+  })
+  return { path, byValue, defs }
+}
+
 function planDef(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef, params: Local[], res: Local): void {
+  const headKey = prog.coverKey(def.module, def.rule.head.span.start)
+  if (headKey === undefined) return planDefBodies(prog, bp, g, def, params, res)
+  // The head line counts as covered when the rule produces a value: wrap
+  // every solution of this definition's bodies.
+  const planBody = bp.planBody
+  bp.planBody = (body, sc, then, extra) => planBody.call(bp, body, sc, (s) => { bp.emit({ op: 'cover', key: headKey }); then(s) }, extra)
+  try {
+    planDefBodies(prog, bp, g, def, params, res)
+  } finally {
+    bp.planBody = planBody
+  }
+}
+
+function planDefBodies(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef, params: Local[], res: Local): void {
   const scope = new Scope(def.module, new Map(), new Set(), def.rule)
   const rule = def.rule
   if (g.kind === 'function') {
@@ -624,8 +742,9 @@ export function planProgram(modules: Module[], opts: PlanOptions): { plan: Plan;
     entrypoints.push({ path: ep, func })
   }
   const hostBuiltins = [...prog.hosts].map(([name, h]) => ({ name, id: h.id, arity: h.arity }))
+  const coverable = opts.coverage ? Object.fromEntries([...prog.coverable].map(([f, rows]) => [f, [...rows].sort((a, b) => a - b)])) : undefined
   return {
-    plan: { funcs: prog.funcs, consts: prog.consts, entrypoints, hostBuiltins, globals: [...prog.globals] },
+    plan: { funcs: prog.funcs, consts: prog.consts, entrypoints, hostBuiltins, globals: [...prog.globals], ...(coverable ? { coverable } : {}) },
     errors: prog.errors,
   }
 }

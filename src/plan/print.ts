@@ -89,6 +89,13 @@ function printStmt(s: Stmt, depth: number, out: string[]): void {
     case 'step': out.push(`${pad}step`); return
     case 'memoget': out.push(`${pad}memoget ${s.name}`); return
     case 'memoset': out.push(`${pad}memoset ${s.name} ${op(s.source)}`); return
+    case 'switch':
+      out.push(`${pad}switch l${s.index} {`)
+      s.cases.forEach((c, i) => { out.push(`${pad}  case ${i}:`); printBlock(c, depth + 2, out) })
+      out.push(`${pad}}`)
+      return
+    case 'println': out.push(`${pad}println l${s.local}`); return
+    case 'cover': out.push(`${pad}cover c${s.key}`); return
     case 'newepoch': out.push(`${pad}newepoch`); return
   }
 }

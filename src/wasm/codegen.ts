@@ -14,6 +14,8 @@ export interface CodegenContext {
   abortText(message: string): number
 }
 
+const SWITCH_GROUP = 32
+
 export function funcId(name: string): string {
   return `$${name}`
 }
@@ -67,6 +69,37 @@ class FuncGen {
     for (const s of b.stmts) this.stmt(s, depth + 1)
     this.labels.pop()
     this.line(depth, ')')
+  }
+
+  /**
+   * A br_table ladder: block i ends where case i's code starts. wabt and
+   * engines dislike thousands of nested blocks, so large switches are two
+   * levels deep (groups of SWITCH_GROUP cases).
+   */
+  private switchLadder(index: string, cases: Block[], d: number): void {
+    if (cases.length > SWITCH_GROUP * 2) {
+      const i = `$x${this.extra++}`
+      this.line(d, `(local.set ${i} ${index})`)
+      const groups: Block[][] = []
+      for (let g = 0; g < cases.length; g += SWITCH_GROUP) groups.push(cases.slice(g, g + SWITCH_GROUP))
+      this.ladder(`(i32.div_u (local.get ${i}) (i32.const ${SWITCH_GROUP}))`, groups.length, d, (g, dd) =>
+        this.switchLadder(`(i32.rem_u (local.get ${i}) (i32.const ${SWITCH_GROUP}))`, groups[g]!, dd))
+      return
+    }
+    this.ladder(index, cases.length, d, (c, dd) => this.block(cases[c]!, dd))
+  }
+
+  private ladder(index: string, n: number, d: number, body: (i: number, d: number) => void): void {
+    const end = `$b${this.blockN++}`
+    const labels = Array.from({ length: n }, () => `$b${this.blockN++}`)
+    this.line(d, `(block ${end}`)
+    for (let i = n - 1; i >= 0; i--) this.line(d + 1, `(block ${labels[i]}`)
+    this.line(d + 2, `(br_table ${labels.join(' ')} ${end} ${index}))`)
+    for (let i = 0; i < n; i++) {
+      body(i, d + 1)
+      this.line(d + 1, `(br ${end})${i < n - 1 ? ')' : ''}`)
+    }
+    this.line(d, ')')
   }
 
   private stmt(s: Stmt, d: number): void {
@@ -153,6 +186,15 @@ class FuncGen {
         return
       case 'memoset':
         this.line(d, `(global.set $memo_v_${s.name} ${this.op(s.source)}) (global.set $memo_e_${s.name} (global.get $g_epoch))`)
+        return
+      case 'switch':
+        this.switchLadder(`(local.get $l${s.index})`, s.cases, d)
+        return
+      case 'println':
+        this.line(d, `(call $opa_println (call $mg_cstr (local.get $l${s.local})))`)
+        return
+      case 'cover':
+        this.line(d, `(call ${this.rt('mg_set_add')} (global.get $g_cover) (global.get $c${s.key}))`)
         return
       case 'newepoch':
         this.line(d, '(global.set $g_epoch_ctr (i32.add (global.get $g_epoch_ctr) (i32.const 1))) (global.set $g_epoch (global.get $g_epoch_ctr))')

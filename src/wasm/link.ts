@@ -34,6 +34,7 @@ export async function linkPlan(plan: Plan): Promise<LinkResult> {
     '(global $c_entrypoints (mut i32) (i32.const 0))',
     '(global $c_result_key (mut i32) (i32.const 0))',
     '(global $mg_budget (mut i32) (i32.const 0))',
+    '(global $g_cover (mut i32) (i32.const 0))',
     '(global $mg_steps (mut i32) (i32.const 0))',
     `(global $opa_wasm_abi_version i32 (i32.const ${ABI_VERSION}))`,
     `(global $opa_wasm_abi_minor_version i32 (i32.const ${ABI_MINOR_VERSION}))`,
@@ -128,7 +129,17 @@ function emitGlue(plan: Plan, rt: RuntimeSymbols, cx: CodegenContext): string[] 
     (call ${f('mg_obj_insert')} (local.get $o) (global.get $c_result_key) (local.get $v))
     (call ${f('mg_set_add')} (local.get $s) (local.get $o))))
   (local.get $s))`)
+  // A NUL-terminated copy of a string value (layout: length at +8, bytes at +12).
+  out.push(`(func $mg_cstr (param $v i32) (result i32) (local $p i32) (local $n i32)
+  (local.set $n (i32.load offset=8 (local.get $v)))
+  (local.set $p (call ${f('opa_malloc')} (i32.add (local.get $n) (i32.const 1))))
+  (memory.copy (local.get $p) (i32.load offset=12 (local.get $v)) (local.get $n))
+  (i32.store8 (i32.add (local.get $p) (local.get $n)) (i32.const 0))
+  (local.get $p))`)
+  // Coverage of the last evaluation: the JSON array of "file:row" lines that ran.
+  out.push(`(func $mg_coverage (result i32) (call ${f('opa_json_dump')} (if (result i32) (global.get $g_cover) (then (global.get $g_cover)) (else (call ${f('mg_set')})))))`)
   out.push(`(func $mg_begin (param $data i32) (param $input i32)
+  ${plan.coverable ? `(global.set $g_cover (call ${f('mg_set')}))` : ''}
   (global.set $g_data (local.get $data))
   (global.set $g_input (local.get $input))
   (global.set $g_epoch_ctr (i32.add (global.get $g_epoch_ctr) (i32.const 1)))
@@ -164,7 +175,7 @@ function emitGlue(plan: Plan, rt: RuntimeSymbols, cx: CodegenContext): string[] 
     ['builtins', 'func $builtins'], ['entrypoints', 'func $entrypoints'], ['opa_eval', 'func $opa_eval'], ['eval', 'func $eval'],
     ['opa_eval_ctx_new', 'func $opa_eval_ctx_new'], ['opa_eval_ctx_set_input', 'func $opa_eval_ctx_set_input'],
     ['opa_eval_ctx_set_data', 'func $opa_eval_ctx_set_data'], ['opa_eval_ctx_set_entrypoint', 'func $opa_eval_ctx_set_entrypoint'],
-    ['opa_eval_ctx_get_result', 'func $opa_eval_ctx_get_result'], ['mg_set_step_budget', 'func $mg_set_step_budget'],
+    ['opa_eval_ctx_get_result', 'func $opa_eval_ctx_get_result'], ['mg_set_step_budget', 'func $mg_set_step_budget'], ['mg_coverage', 'func $mg_coverage'],
     ['opa_wasm_abi_version', 'global $opa_wasm_abi_version'], ['opa_wasm_abi_minor_version', 'global $opa_wasm_abi_minor_version'],
   ]
   for (const [n, what] of exports) out.push(`(export "${n}" (${what}))`)
@@ -180,6 +191,7 @@ function splice(rt: RuntimeSymbols, policyWat: string, heapBase: number): string
       imports.push(`(import "env" "opa_builtin${n}" (func $opa_builtin${n} (param ${Array(n + 2).fill('i32').join(' ')}) (result i32)))`)
     }
   }
+  if (!wat.includes('"opa_println"')) imports.push('(import "env" "opa_println" (func $opa_println (param i32)))')
   const rtAbort = rt.symbols.imports['opa_abort']
   let abortShim = ''
   if (!rtAbort) imports.push('(import "env" "opa_abort" (func $opa_abort (param i32)))')

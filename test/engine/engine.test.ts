@@ -15,9 +15,10 @@ function layered(extra: Partial<EngineOptions> = {}): Engine {
   return new Engine({ layers: [globalLayer(), domainLayer('orders')], builtinsModule: BUILTINS_MODULE, mesh: { pii: ['email'] }, ...extra })
 }
 
-async function ready(extra: Partial<EngineOptions> = {}): Promise<Engine> {
+async function ready(extra: Partial<EngineOptions> = {}, hazards = false): Promise<Engine> {
   const e = layered(extra)
-  await e.activate('global', await globalBundle())
+  t.teardown(() => e.close())
+  await e.activate('global', await globalBundle('g1', hazards))
   await e.activate('domains/orders', await ordersBundle())
   return e
 }
@@ -139,7 +140,7 @@ t.test('virtual documents across layers', async (t) => {
   t.notOk('undefined' in all.domains.orders, 'undefined rules are absent')
   t.same((await e.document(['domains', 'orders', 'echo', 'subject', 'sub'], analyst)).value, 'ann', 'path below an entrypoint')
   t.equal((await e.document(['domains', 'orders', 'undefined'], {})).value, undefined)
-  t.same((await e.document(['global', 'limits', 'max_rows'], {})).value, undefined, 'the global package entrypoint is absent here, data below it is plain data')
+  t.same((await e.document(['global', 'limits', 'max_rows'], {})).value, 10, 'base data below a layer root')
   const q = await e.query('anonymize', {})
   t.same(q.value, [{ layer: 'global', revision: 'g1', result: { fields: { email: 'hash' } } }, { layer: 'domains/orders', revision: 'o1', result: undefined }])
 })
@@ -154,14 +155,14 @@ t.test('setMesh reaches every layer and invalidates', async (t) => {
 })
 
 t.test('memory limit per bundle', async (t) => {
-  const e = await ready({ memoryMiB: 8 })
+  const e = await ready({ memoryMiB: 8 }, true)
   t.teardown(() => e.close())
   await t.rejects(e.document(['global', 'hog'], {}), { code: 'eval_memory_exceeded' })
   t.equal((await e.access(analyst)).value.allowed, true, 'the instance still serves after the failure')
 })
 
 t.test('step budget cuts a runaway evaluation off', async (t) => {
-  const e = await ready({ budgets: { steps: 10_000 } })
+  const e = await ready({ budgets: { steps: 10_000 } }, true)
   t.teardown(() => e.close())
   const err = await e.document(['global', 'spin'], {}).catch((x) => x)
   t.equal(err.code, 'eval_budget_exceeded')
@@ -170,7 +171,7 @@ t.test('step budget cuts a runaway evaluation off', async (t) => {
 })
 
 t.test('wall-clock budget in the worker pool never stalls other requests', async (t) => {
-  const e = await ready({ budgets: { timeMs: 400, workers: 2 } })
+  const e = await ready({ budgets: { timeMs: 400, workers: 2 } }, true)
   t.teardown(() => e.close())
   t.equal((await e.access(analyst)).value.allowed, true, 'workers answer')
   const started = Date.now()

@@ -6,7 +6,7 @@ import {
   heapPtr, setHeapPtr, alloc, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, T_SET,
   NULL_V, TRUE_V, FALSE_V, typeOf, boolOf, newStr, newArr, arrPush, arrLen, arrAt, fatal,
 } from "./value";
-import { newInt, newFloat, numFromText, scanNumber } from "./number";
+import { newInt, newFloat, numFromText, scanNumber, numToI64, numOk } from "./number";
 import {
   newColl, collCount, collInsert, collInsertChecked, collAdd, collKeyAt, collValAt,
 } from "./object";
@@ -204,4 +204,14 @@ export function mg_obj_merge(a: usize, b: usize): usize {
 export function mg_upsert(root: usize, path: usize, v: usize): usize {
   if (path == 0 || typeOf(path) != T_ARRAY || v == 0) return 0;
   return upsert(root, path, 0, v);
+}
+
+// ---- code-generator helpers ---------------------------------------------------
+
+/** An integral number value as i32 (the rule index stores definition numbers); -1 otherwise. */
+export function mg_to_i32(v: usize): i32 {
+  if (v == 0 || typeOf(v) != T_NUMBER) return -1;
+  let n = numToI64(v);
+  if (!numOk || n < 0 || n > 0x7fffffff) return -1;
+  return <i32>n;
 }

@@ -1,0 +1,160 @@
+// The benchmark harness: what a benchmark is, what it reports, and how it
+// times things. Every figure is a ratio against a baseline measured in the
+// same run on the same machine (absolute numbers only travel beside it), so a
+// result says "how much slower than X" rather than "how many µs on this box".
+//
+// Timing: a warm-up (so V8 and the wasm tiers have optimized), then several
+// repetitions of a batch; the figure is the median repetition's time per
+// operation, which shrugs off a GC pause or a noisy neighbour in one batch.
+
+export interface BenchContext {
+  /** `--quick`: fewer repetitions and smaller workloads, for a smoke run. */
+  quick: boolean
+  /** `../shared` relative to the repository, or undefined when absent. */
+  sharedDir: string | undefined
+  log(message: string): void
+}
+
+export type Comparison = '<=' | '>='
+
+export interface Figure {
+  /** What is measured, e.g. `eval per decision: RBAC/ABAC policy`. */
+  name: string
+  value: number
+  unit: string
+  baseline?: { name: string; value: number; unit: string }
+  /** value ÷ baseline for times; the benchmark says which way in `name`. */
+  ratio?: number
+  /** A target on the ratio (issue's "must show"); figures without one are reported only. */
+  target?: { op: Comparison; value: number }
+  note?: string
+  /** Machine-readable absolutes behind the note (written to latest.json). */
+  details?: Record<string, number | string | boolean>
+}
+
+export interface BenchResult {
+  figures: Figure[]
+  /** Set when the benchmark could not run; the reason is printed. */
+  skipped?: string
+  /** Set when part of it is blocked on unfinished work (printed, not fatal). */
+  blocked?: string
+  notes?: string[]
+}
+
+export interface Benchmark {
+  /** The `--only` name. */
+  name: string
+  /** Which issue's "must show" it answers. */
+  issue: number
+  title: string
+  run(ctx: BenchContext): Promise<BenchResult>
+}
+
+export function status(f: Figure): 'pass' | 'FAIL' | '' {
+  if (!f.target || f.ratio === undefined || !Number.isFinite(f.ratio)) return ''
+  const ok = f.target.op === '<=' ? f.ratio <= f.target.value : f.ratio >= f.target.value
+  return ok ? 'pass' : 'FAIL'
+}
+
+export interface Sample {
+  /** Median over repetitions, nanoseconds per operation. */
+  median: number
+  min: number
+  max: number
+  reps: number[]
+}
+
+export interface TimingPlan {
+  /** Operations run before timing starts. */
+  warmup: number
+  /** Operations per repetition. */
+  iterations: number
+  /** Repetitions; the median is reported. */
+  reps: number
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = s.length >> 1
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
+}
+
+function summarize(reps: number[]): Sample {
+  return { median: median(reps), min: Math.min(...reps), max: Math.max(...reps), reps }
+}
+
+/** Times a synchronous operation; `op(i)` gets the iteration number to vary its input. */
+export function timeSync(op: (i: number) => unknown, plan: TimingPlan): Sample {
+  let sink: unknown
+  for (let i = 0; i < plan.warmup; i++) sink = op(i)
+  const reps: number[] = []
+  for (let r = 0; r < plan.reps; r++) {
+    const t0 = process.hrtime.bigint()
+    for (let i = 0; i < plan.iterations; i++) sink = op(i)
+    reps.push(Number(process.hrtime.bigint() - t0) / plan.iterations)
+  }
+  keep(sink)
+  return summarize(reps)
+}
+
+/** Times an asynchronous operation, one at a time (latency, not concurrency). */
+export async function timeAsync(op: (i: number) => Promise<unknown>, plan: TimingPlan): Promise<Sample> {
+  let sink: unknown
+  for (let i = 0; i < plan.warmup; i++) sink = await op(i)
+  const reps: number[] = []
+  for (let r = 0; r < plan.reps; r++) {
+    const t0 = process.hrtime.bigint()
+    for (let i = 0; i < plan.iterations; i++) sink = await op(i)
+    reps.push(Number(process.hrtime.bigint() - t0) / plan.iterations)
+  }
+  keep(sink)
+  return summarize(reps)
+}
+
+/** Times a whole task (e.g. one compile) `reps` times after `warmup` runs. */
+export async function timeTask(task: () => Promise<unknown> | unknown, warmup: number, reps: number): Promise<Sample> {
+  for (let i = 0; i < warmup; i++) keep(await task())
+  const out: number[] = []
+  for (let r = 0; r < reps; r++) {
+    const t0 = process.hrtime.bigint()
+    keep(await task())
+    out.push(Number(process.hrtime.bigint() - t0))
+  }
+  return summarize(out)
+}
+
+// Keeps results observable so the optimizer cannot drop the measured work.
+let kept: unknown
+function keep(v: unknown): void { kept = v }
+export function lastKept(): unknown { return kept }
+
+/** Nanoseconds in the unit that reads best for per-operation times. */
+export function perOp(ns: number): { value: number; unit: string } {
+  if (ns >= 1e6) return { value: ns / 1e6, unit: 'ms/op' }
+  if (ns >= 1e3) return { value: ns / 1e3, unit: 'µs/op' }
+  return { value: ns, unit: 'ns/op' }
+}
+
+/** A time figure compared with a baseline time, both per operation. */
+export function timeFigure(name: string, ours: Sample, baselineName: string, base: Sample, extra: Partial<Figure> = {}): Figure {
+  const unit = perOp(Math.min(ours.median, base.median)).unit
+  const scale = unit === 'ms/op' ? 1e6 : unit === 'µs/op' ? 1e3 : 1
+  return {
+    name,
+    value: ours.median / scale,
+    unit,
+    baseline: { name: baselineName, value: base.median / scale, unit },
+    ratio: ours.median / base.median,
+    ...extra,
+  }
+}
+
+/** JSON with object keys sorted and arrays sorted by their canonical text: set order never matters. */
+export function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).sort().join(',')}]`
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>
+    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`
+  }
+  return JSON.stringify(v)
+}
