@@ -64,4 +64,8 @@ export const plannerDecls: BuiltinDecl[] = [
   { name: 'opa.runtime', args: [], result: 'object' },
   { name: 'assign', args: [any, any], result: 'boolean' },
   { name: 'eq', args: [any, any], result: 'boolean' },
+  // OPA's http.send needs network access from inside a synchronous host
+  // call; meshgate declares it (so `with http.send as mock` compiles) but
+  // calling it unmocked fails with the SDK's "not implemented" error.
+  { name: 'http.send', args: ['object'], result: 'object' },
 ]

@@ -1,7 +1,7 @@
-// Federated combination of access decisions. Each layer contributes `allow`
-// and a set of `deny` reasons from its `access` package. Granted only when
-// some layer allows and no layer denies: default deny, and a global deny
-// always wins (a domain cannot outvote it because any deny refuses).
+// Federated combination of access decisions (docs/policy-contract.md). Each
+// layer contributes `allow` and a set of `deny` reasons from its `access`
+// package. Granted only when some layer allows and no layer denies: default
+// deny, and a deny from any layer (the global one included) always wins.
 
 export interface LayerAccess {
   layer: string
@@ -9,51 +9,49 @@ export interface LayerAccess {
   deny: unknown[]
 }
 
-export interface AccessReason {
-  layer: string | null
-  effect: 'allow' | 'deny'
+export interface DenyReason {
+  layer: string
   message: string
+  code?: string
   /** The deny value when the policy gave an object, as given. */
   details?: unknown
 }
 
 export interface AccessOutcome {
-  allowed: boolean
-  reasons: AccessReason[]
+  allow: boolean
+  /** Every deny reason, global layer first, each with its layer. */
+  deny: DenyReason[]
+  /** Layers whose `allow` was true. */
+  allowed_by: string[]
+  /** One line saying why. */
+  message: string
 }
 
 export function combineAccess(layers: LayerAccess[]): AccessOutcome {
-  const reasons: AccessReason[] = []
-  let anyAllow = false
-  let anyDeny = false
-  // Global first, so the answer reads in precedence order.
   const ordered = [...layers].sort((a, b) => rank(a.layer) - rank(b.layer))
-  for (const l of ordered) {
-    for (const d of l.deny) {
-      anyDeny = true
-      reasons.push(denyReason(l.layer, d))
-    }
-    if (l.allow) {
-      anyAllow = true
-      reasons.push({ layer: l.layer, effect: 'allow', message: `layer \`${l.layer}\` allows the request` })
-    }
-  }
-  if (!anyAllow && !anyDeny) reasons.push({ layer: null, effect: 'deny', message: 'no layer allows the request (default deny)' })
-  return { allowed: anyAllow && !anyDeny, reasons }
+  const deny = ordered.flatMap((l) => l.deny.map((d) => denyReason(l.layer, d)))
+  const allowedBy = ordered.filter((l) => l.allow).map((l) => l.layer)
+  const allow = allowedBy.length > 0 && deny.length === 0
+  const message = deny.length
+    ? `denied by layer \`${deny[0]!.layer}\`: ${deny[0]!.message}`
+    : allow ? `allowed by layer${allowedBy.length > 1 ? 's' : ''} ${allowedBy.map((l) => `\`${l}\``).join(', ')}` : 'no layer allows the request (default deny)'
+  return { allow, deny, allowed_by: allowedBy, message }
 }
 
 function rank(layer: string): number {
   return layer === 'global' ? 0 : 1
 }
 
-function denyReason(layer: string, d: unknown): AccessReason {
-  if (typeof d === 'string') return { layer, effect: 'deny', message: d }
+function denyReason(layer: string, d: unknown): DenyReason {
+  if (typeof d === 'string') return { layer, message: d }
   if (typeof d === 'object' && d !== null && !Array.isArray(d)) {
     const o = d as Record<string, unknown>
     const text = [o.message, o.reason, o.msg].find((x) => typeof x === 'string') as string | undefined
-    return { layer, effect: 'deny', message: text ?? JSON.stringify(d), details: d }
+    const r: DenyReason = { layer, message: text ?? JSON.stringify(d), details: d }
+    if (typeof o.code === 'string') r.code = o.code
+    return r
   }
-  return { layer, effect: 'deny', message: JSON.stringify(d) }
+  return { layer, message: JSON.stringify(d) }
 }
 
 /** Reads a layer's access package document (`{allow, deny}`), tolerating absent rules. */

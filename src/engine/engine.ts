@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os'
 import { readBundle, type Bundle } from '../bundle/index.js'
 import { MeshgateError } from '../errors/index.js'
-import { accessFromPackage, combineAccess, type AccessReason, type LayerAccess } from './access.js'
+import { accessFromPackage, combineAccess, type AccessOutcome, type LayerAccess } from './access.js'
 import { DecisionCache } from './decision-cache.js'
 import { InProcessEvaluator, type EvalCall, type Evaluator } from './evaluator.js'
 import type { HostBuiltins } from './host-builtins.js'
@@ -47,9 +47,7 @@ export interface EngineOptions {
 
 export type Revisions = Record<string, string>
 
-export interface AccessDecision {
-  allowed: boolean
-  reasons: AccessReason[]
+export interface AccessDecision extends AccessOutcome {
   layers: (LayerAccess & { revision: string })[]
 }
 

@@ -3,7 +3,7 @@
 
 export { Engine, type EngineOptions, type Budgets, type AccessDecision, type LayerResult, type Answer, type Revisions, type EngineLog } from './engine.js'
 export { globalLayer, domainLayer, standaloneLayer, type LayerSpec, type Layer, type ActiveBundle } from './layers.js'
-export { combineAccess, type AccessReason, type AccessOutcome, type LayerAccess } from './access.js'
+export { combineAccess, type DenyReason, type AccessOutcome, type LayerAccess } from './access.js'
 export { LoadedBundle, imageOf, type BundleImage, type BundleLimits, type ResultSet } from './loaded-bundle.js'
 export { DecisionCache } from './decision-cache.js'
 export { planDocument } from './virtual-doc.js'

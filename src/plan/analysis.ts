@@ -146,7 +146,11 @@ export function exprUse(e: Expr, bound: Set<string>, isGlobal: IsGlobal, outer: 
     for (const [n, v] of all.need) if (outer.has(n) && !bound.has(n) && !isGlobal(n) && !isWild(n)) use.need.set(n, v)
     return use
   }
-  for (const w of e.with) termVars(w.value, bound, isGlobal, use)
+  for (const w of e.with) {
+    // `with f as count`: a function name is not a variable
+    if (w.value.type === 'var' && isFunctionName(w.value.name)) continue
+    termVars(w.value, bound, isGlobal, use)
+  }
   switch (e.kind) {
     case 'term': {
       const t = e.term
@@ -220,10 +224,27 @@ export function exprUse(e: Expr, bound: Set<string>, isGlobal: IsGlobal, outer: 
 export let outputArg: (t: Extract<Term, { type: 'call' }>) => number | undefined = () => undefined
 export function setOutputArg(f: typeof outputArg): void { outputArg = f }
 
+/** Whether a name is a built-in or function (set by the planner from the catalog). */
+export let isFunctionName: (name: string) => boolean = () => false
+export function setIsFunctionName(f: typeof isFunctionName): void { isFunctionName = f }
+
 export interface Ordered { exprs: Expr[]; unsafe: VarTerm[] }
 
 /** OPA's reordering: keep source order, but move an expression later until what it needs is bound. */
 export function reorder(exprs: Expr[], bound: Set<string>, isGlobal: IsGlobal, outer: Set<string>): Ordered {
+  // A variable declared with `:=` is a new variable from that expression on:
+  // a comprehension before it has its own variable of that name (OPA's
+  // local-variable rewriting).
+  const assignedAt = new Map<string, number>()
+  exprs.forEach((e, i) => {
+    if (e.kind !== 'assign') return
+    const u = newUse()
+    collectAllVars(e.left, u)
+    for (const n of u.need.keys()) if (!assignedAt.has(n)) assignedAt.set(n, i)
+  })
+  const outerAt = new Map<Expr, Set<string>>()
+  exprs.forEach((e, i) => outerAt.set(e, new Set([...outer].filter((n) => !((assignedAt.get(n) ?? -1) > i)))))
+  const useOf = (e: Expr, b: Set<string>) => withOuter(outerAt.get(e)!, () => exprUse(e, b, isGlobal, outer))
   return withOuter(outer, () => {
     const b = new Set(bound)
     const left = [...exprs]
@@ -232,14 +253,14 @@ export function reorder(exprs: Expr[], bound: Set<string>, isGlobal: IsGlobal, o
       let picked = -1
       let use: VarUse | undefined
       for (let i = 0; i < left.length; i++) {
-        const u = exprUse(left[i]!, b, isGlobal, outer)
+        const u = useOf(left[i]!, b)
         if (ready(u)) { picked = i; use = u; break }
       }
       if (picked < 0 && !lenientClosures) {
         lenientClosures = true
         try {
           for (let i = 0; i < left.length; i++) {
-            const u = exprUse(left[i]!, b, isGlobal, outer)
+            const u = useOf(left[i]!, b)
             if (ready(u)) { picked = i; use = u; break }
           }
         } finally { lenientClosures = false }
@@ -247,7 +268,7 @@ export function reorder(exprs: Expr[], bound: Set<string>, isGlobal: IsGlobal, o
       if (picked < 0) {
         const unsafe: VarTerm[] = []
         for (const e of left) {
-          const u = exprUse(e, b, isGlobal, outer)
+          const u = useOf(e, b)
           for (const [n, v] of u.need) if (!u.gen.has(n) && !b.has(n)) { unsafe.push(v); b.add(n) }
         }
         return { exprs: [...out, ...left], unsafe }

@@ -17,6 +17,8 @@ export class Scope {
     readonly declared: Set<string> = new Set(),
     readonly rule?: Rule,
   ) {}
+  /** names declared with `:=` in this body (not an enclosing one): redeclaring them is an error */
+  readonly own = new Set<string>()
   child(): Scope {
     return new Scope(this.module, new Map(this.vars), new Set(this.declared), this.rule)
   }
@@ -31,6 +33,9 @@ type Resolved =
   | { kind: 'import'; ref: RefTerm }
 
 const isWild = (n: string) => n.startsWith('$wild') || n === '_'
+
+/** Built-ins whose output argument takes several values, one per solution. */
+const RELATIONS = new Set(['walk'])
 
 export class BodyPlanner {
   nlocals = 0
@@ -140,11 +145,12 @@ export class BodyPlanner {
         const lhs = newUse()
         collectAllVars(e.left, lhs)
         for (const [n, v] of lhs.need) {
-          if (scope.vars.has(n) && scope.declared.has(n) && !isWild(n)) {
+          if (scope.own.has(n) && !isWild(n)) {
             this.prog.error('rego_compile_error', `var ${n} assigned above`, scope.module, v.span.start)
           }
           scope.vars.delete(n)
           scope.declared.add(n)
+          scope.own.add(n)
         }
         const v = this.planTerm(e.right, scope)
         this.unifyLocal(e.left, v, scope)
@@ -206,6 +212,15 @@ export class BodyPlanner {
       const out = this.prog.outputArgIndex(t, scope, this)
       if (out !== undefined) {
         const r = this.planCall(t, scope, t.args.slice(0, -1))
+        if (RELATIONS.has(name)) {
+          // A relation (walk) has many outputs: iterate them.
+          const k = this.local(), v = this.local()
+          const body: Block = { stmts: [] }
+          this.emit({ op: 'scan', source: r, key: k, value: v, body })
+          this.cur = body.stmts
+          this.unifyLocal(t.args[t.args.length - 1]!, v, scope)
+          return
+        }
         this.unifyLocal(t.args[t.args.length - 1]!, r, scope)
         return
       }
@@ -298,9 +313,17 @@ export class BodyPlanner {
             const hole = this.constLocal(this.prog.constOf({ type: 'string', value: '<undefined>', span: t.span }))
             const hb: Block = { stmts: [] }
             this.emit({ op: 'blocks', blocks: [hb] })
+            const withs = t.partWith?.[t.parts.indexOf(p)]
             this.into(hb.stmts, () => {
               const inner = scope.child()
-              const hv = this.planTerm(p, inner)
+              let hv: Local
+              if (withs?.length) {
+                // `{expr with …}` inside a template: plan `$tN = expr with …`.
+                const tmp: VarTerm = { type: 'var', name: `$tmpl${this.local()}`, span: t.span }
+                this.planExpr({ kind: 'unify', left: tmp, right: p, with: withs, negated: false, span: t.span }, inner, () => undefined)
+                hv = inner.vars.get(tmp.name) ?? this.constZero()
+                this.emit({ op: 'isdefined', local: hv })
+              } else hv = this.planTerm(p, inner)
               this.emit({ op: 'assign', source: loc(this.callRt('mg_template_str', [hv], false)), target: hole })
             })
             v = hole
@@ -383,8 +406,11 @@ export class BodyPlanner {
     while (i < ops.length && !node.group) {
       const op = ops[i]!
       if (op.type === 'number' || op.type === 'boolean' || op.type === 'null') {
-        // Rule names are strings: a scalar of another type can only select base data.
-        return this.applyOps(this.baseDoc(node.path), ops.slice(i), scope)
+        // Rule names are strings: a scalar of another type can only select
+        // base data, where OPA's store keys a number by its text (data.x[2]
+        // reads key "2").
+        const key: Term = op.type === 'number' ? { type: 'string', value: op.raw, span: op.span } : op
+        return this.applyOps(this.baseDoc(node.path), [key, ...ops.slice(i + 1)], scope)
       }
       if (op.type !== 'string') break
       const path = [...node.path, op.value]
@@ -481,7 +507,7 @@ export class BodyPlanner {
       case 'host': {
         const a = vals()
         const r = this.local()
-        this.emit({ op: 'host', id: target.id, args: a.map(loc), target: r, toSet: target.toSet, origin: this.origin(scope.module, t.span.start) })
+        this.emit({ op: 'host', id: target.id, args: a.map(loc), target: r, toSet: target.toSet, origin: this.origin(scope.module, t.span.start), cached: target.cached })
         this.emit({ op: 'isdefined', local: r })
         return r
       }

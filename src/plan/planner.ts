@@ -8,7 +8,7 @@ import { lookupBuiltin } from '../builtins/catalog.js'
 import type { Block, Const, Func, Local, Plan, Stmt } from './ir.js'
 import { BodyPlanner, Scope, loc, stripSpan } from './body.js'
 import { buildRuleTree, findNode, locate, type RuleGroup, type TreeNode, type RuleDef } from './rule-tree.js'
-import { setOutputArg } from './analysis.js'
+import { setOutputArg, setIsFunctionName } from './analysis.js'
 
 export type Mock =
   | { kind: 'data'; path: string[]; slot: string }
@@ -20,7 +20,7 @@ export type CallTarget =
   | { kind: 'const'; index: number }
   | { kind: 'func'; fn: string }
   | { kind: 'native'; fn: string }
-  | { kind: 'host'; id: number; toSet: boolean }
+  | { kind: 'host'; id: number; toSet: boolean; cached: boolean }
   | { kind: 'print' }
 
 /** Names the opa-wasm SDK implements itself (and would win over ours): listed under another name. */
@@ -44,7 +44,7 @@ export class Program {
   readonly consts: Const[] = []
   private readonly constKeys = new Map<string, number>()
   readonly funcs: Func[] = []
-  readonly globals = new Set<string>(['g_input', 'g_data', 'g_epoch', 'g_epoch_ctr'])
+  readonly globals = new Set<string>(['g_input', 'g_data', 'g_epoch', 'g_epoch_ctr', 'g_eval_id'])
   readonly hosts = new Map<string, { id: number; arity: number; name: string }>()
   private labels = 0
   private slots = 0
@@ -87,6 +87,7 @@ export class Program {
       }
       this.imports.set(m, imps)
     }
+    setIsFunctionName((n) => lookupBuiltin(n) !== undefined || this.groups.some((g) => g.kind === 'function' && g.path[g.path.length - 1] === n))
     setOutputArg((t) => {
       if (t.func.head.type !== 'var') return undefined
       const name = [t.func.head.name, ...t.func.path.map((p) => (p.type === 'string' ? p.value : '?'))].join('.')
@@ -252,7 +253,8 @@ export class Program {
     bp.emit({ op: 'blocks', blocks: [bb] })
     bp.into(bb.stmts, () => {
       const base = bp.baseDoc(node.path)
-      const merged = bp.callRt('mg_obj_merge', [base, res])
+      // Where base and virtual documents overlap, the base document wins (OPA).
+      const merged = bp.callRt('mg_obj_merge', [res, base])
       bp.emit({ op: 'assign', source: loc(merged), target: res })
     })
     bp.emit({ op: 'return', source: loc(res) })
@@ -361,22 +363,37 @@ export class Program {
     }
     const res = b?.result ?? (custom?.resultSet ? 'set' : 'any')
     const toSet = res === 'set' || (typeof res === 'object' && 'set' in res)
-    return { kind: 'host', id: h.id, toSet }
+    if (b?.nondeterministic) { this.globals.add(`g_nd_${h.id}`); this.globals.add(`g_nde_${h.id}`) }
+    return { kind: 'host', id: h.id, toSet, cached: !!b?.nondeterministic }
   }
 
+  /**
+   * rego.metadata.chain(): the rule's own annotations, the document-scoped
+   * ones of its path, then package and subpackages annotations outwards, as
+   * OPA lists them (paths without the leading `data`).
+   */
   private chainOf(scope: Scope): unknown[] {
     const out: unknown[] = []
     const r = scope.rule
+    const pkg = scope.module.package
     if (r) {
-      const { names } = { names: r.head.ref.map((t) => (t.type === 'var' ? t.name : t.type === 'string' ? t.value : '?')) }
-      const entry: Record<string, unknown> = { path: ['data', ...scope.module.package, ...names].filter((x) => x !== '?') }
-      const md = metadataOf(r)
-      if (md && Object.keys(md).length) entry.annotations = md
-      out.push(entry)
+      const path = [...pkg, ...r.head.ref.map((t) => (t.type === 'var' ? t.name : t.type === 'string' ? t.value : '?'))].filter((x) => x !== '?')
+      const own = r.annotations && r.annotations.scope !== 'document' ? metadataOf(r) : undefined
+      out.push(own ? { annotations: own, path } : { path })
+      const node = findNode(this.root, path)
+      for (const d of [...(node?.group?.defs ?? []), ...(node?.group?.default ? [node.group.default] : [])]) {
+        if (d.rule.annotations?.scope === 'document') out.push({ annotations: metadataOf(d.rule), path })
+      }
     }
-    for (const a of scope.module.annotations) {
-      const md = cleanAnnotations(a)
-      out.push({ path: ['data', ...scope.module.package], annotations: md })
+    for (let depth = pkg.length; depth >= 0; depth--) {
+      const prefix = pkg.slice(0, depth)
+      for (const m of this.modules) {
+        if (m.package.join('.') !== prefix.join('.')) continue
+        for (const a of m.annotations) {
+          if (a.scope === 'package' && depth === pkg.length) out.push({ annotations: cleanAnnotations(a), path: prefix })
+          if (a.scope === 'subpackages') out.push({ annotations: cleanAnnotations(a), path: prefix })
+        }
+      }
     }
     return out
   }
@@ -493,9 +510,19 @@ export class Program {
   }
 }
 
+/** Annotations as rego.metadata returns them: authors and organizations normalised as OPA does. */
 function cleanAnnotations(a: object): Record<string, unknown> {
   const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(a)) if (k !== 'span' && k !== 'scope' && v !== undefined) out[k] = v
+  for (const [k, v] of Object.entries(a)) {
+    if (k === 'span' || v === undefined) continue
+    if (k === 'authors' && Array.isArray(v)) {
+      out[k] = v.map((x) => {
+        if (typeof x !== 'string') return x
+        const m = /^(.*?)\s*<([^>]*)>\s*$/.exec(x)
+        return m ? (m[1] ? { name: m[1], email: m[2] } : { email: m[2] }) : { name: x }
+      })
+    } else out[k] = v
+  }
   return out
 }
 
@@ -552,6 +579,25 @@ function planGroup(prog: Program, g: RuleGroup, mocks: Mock[], name: string): Fu
         bp.emit({ op: 'switch', index: n, cases })
       })
     })
+  }
+  if (g.kind === 'object') {
+    // `p[k] := v` and `p.foo := w` both define parts of data.p: rules below
+    // the object's path are keys of it.
+    const node = findNode(prog.root, g.path)
+    for (const [childName, child] of node?.children ?? []) {
+      if (child.group?.kind === 'function') continue
+      const b: Block = { stmts: [] }
+      bp.emit({ op: 'blocks', blocks: [b] })
+      bp.into(b.stmts, () => {
+        const d = child.group?.defs[0] ?? child.group?.default
+        const fn = child.group ? prog.groupFunc(child.group, mocks, d!.module, d!.rule.span.start) : prog.vdocFunc(child, mocks)
+        const v = bp.local()
+        bp.emit({ op: 'call', fn, args: [], target: v, check: true })
+        const k = bp.constLocal(prog.constJSON(childName))
+        const m = d?.module ?? g.defs[0]!.module
+        bp.insertChecked(res, k, v, m, (d ?? g.defs[0]!).rule.span.start, 'object keys must be unique')
+      })
+    }
   }
   if (g.default) {
     const d = g.default.rule
@@ -639,10 +685,26 @@ function planDef(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef, par
 function planDefBodies(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef, params: Local[], res: Local): void {
   const scope = new Scope(def.module, new Map(), new Set(), def.rule)
   const rule = def.rule
+  // Function arguments that are patterns bind before the body; others
+  // (template strings, calls) can only be evaluated after it.
+  const lateArgs: [Term, Local][] = []
   if (g.kind === 'function') {
-    rule.head.args?.forEach((a) => bp.declarePattern(a, scope))
-    rule.head.args?.forEach((a, i) => bp.unifyLocal(a, params[i]!, scope))
+    const isPattern = (t: Term): boolean => t.type === 'var' || t.type === 'null' || t.type === 'boolean' || t.type === 'number' || t.type === 'string' ||
+      (t.type === 'array' && t.items.every(isPattern)) || (t.type === 'object' && t.items.every(([, v]) => isPattern(v)))
+    rule.head.args?.forEach((a) => { if (isPattern(a)) bp.declarePattern(a, scope) })
+    rule.head.args?.forEach((a, i) => { if (isPattern(a)) bp.unifyLocal(a, params[i]!, scope); else lateArgs.push([a, params[i]!]) })
   }
+  if (lateArgs.length) {
+    const planBody = bp.planBody
+    bp.planBody = (body, sc, then, extra) => planBody.call(bp, body, sc, (s) => { for (const [a, p] of lateArgs) bp.unifyLocal(a, p, s); then(s) }, extra)
+    try { planDefChain(prog, bp, g, def, res, scope) } finally { bp.planBody = planBody }
+    return
+  }
+  planDefChain(prog, bp, g, def, res, scope)
+}
+
+function planDefChain(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef, res: Local, scope: Scope): void {
+  const rule = def.rule
   const chain: Rule[] = []
   for (let r: Rule | undefined = rule; r; r = r.else) chain.push(r)
   const headTerms = (r: Rule): Term[] => [r.head.value, r.head.key, ...def.keys, ...(rule.head.args ?? [])].filter((x): x is Term => !!x)
@@ -682,11 +744,11 @@ function planDefBodies(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDe
   }
   // complete rules and functions: one value, conflicts abort at run time
   const conflict = g.kind === 'function' ? 'functions must not produce multiple outputs for same inputs' : 'complete rules must not produce multiple outputs'
-  const merge = (v: Local) => {
-    bp.emit({ op: 'blocks', blocks: [{ stmts: [{ op: 'isundefined', local: res }, { op: 'assign', source: loc(v), target: res }] }] })
+  const merge = (v: Local, into: Local = res) => {
+    bp.emit({ op: 'blocks', blocks: [{ stmts: [{ op: 'isundefined', local: into }, { op: 'assign', source: loc(v), target: into }] }] })
     const nl = prog.label()
     bp.emit({ op: 'blocks', blocks: [{ stmts: [
-      { op: 'not', label: nl, body: { stmts: [{ op: 'equal', a: loc(res), b: loc(v) }, { op: 'break', label: nl }] } },
+      { op: 'not', label: nl, body: { stmts: [{ op: 'equal', a: loc(into), b: loc(v) }, { op: 'break', label: nl }] } },
       { op: 'abort', message: `eval_conflict_error: ${conflict}`, origin },
     ] }] })
   }
@@ -703,7 +765,10 @@ function planDefBodies(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDe
     return
   }
   // else chains: the first branch with any solution gives the value; all of
-  // that branch's solutions must agree.
+  // that branch's solutions must agree, and the chain's value must agree
+  // with the group's other definitions.
+  const dv = bp.local()
+  bp.emit({ op: 'assign', source: { kind: 'i32', value: 0 }, target: dv })
   const label = prog.label()
   const blocks: Block[] = chain.map(() => ({ stmts: [] }))
   bp.emit({ op: 'labeled', label, body: { stmts: [{ op: 'blocks', blocks }] } })
@@ -711,11 +776,14 @@ function planDefBodies(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDe
     bp.into(blocks[i]!.stmts, () => {
       const body: Block = { stmts: [] }
       bp.emit({ op: 'blocks', blocks: [body] })
-      bp.into(body.stmts, () => bp.planBody(r.body, scope.child(), (s) => merge(valueOf(r, s)), headTerms(r)))
-      bp.emit({ op: 'isdefined', local: res })
+      bp.into(body.stmts, () => bp.planBody(r.body, scope.child(), (s) => merge(valueOf(r, s), dv), headTerms(r)))
+      bp.emit({ op: 'isdefined', local: dv })
       bp.emit({ op: 'break', label })
     })
   })
+  const after: Block = { stmts: [{ op: 'isdefined', local: dv }] }
+  bp.emit({ op: 'blocks', blocks: [after] })
+  bp.into(after.stmts, () => merge(dv))
 }
 
 // ---- program --------------------------------------------------------------

@@ -117,7 +117,18 @@ class FuncGen {
       }
       case 'host': {
         const n = s.args.length
-        this.line(d, `(local.set $l${s.target} (call $opa_builtin${n} (i32.const ${s.id}) (i32.const 0) ${s.args.map((a) => this.op(a)).join(' ')}))`)
+        const call = `(call $opa_builtin${n} (i32.const ${s.id}) (i32.const 0) ${s.args.map((a) => this.op(a)).join(' ')})`
+        if (s.cached) {
+          // Non-deterministic built-ins answer the same within one evaluation
+          // (OPA caches them by arguments).
+          const key = `$x${this.extra++}`
+          const cache = `$g_nd_${s.id}`, epoch = `$g_nde_${s.id}`
+          this.line(d, `(if (i32.ne (global.get ${epoch}) (global.get $g_eval_id)) (then (global.set ${cache} (call ${this.rt('mg_obj')})) (global.set ${epoch} (global.get $g_eval_id))))`)
+          this.line(d, `(local.set ${key} (call ${this.rt('mg_arr')} (i32.const ${n})))`)
+          for (const a of s.args) this.line(d, `(call ${this.rt('mg_arr_push')} (local.get ${key}) ${this.op(a)})`)
+          this.line(d, `(local.set $l${s.target} (call ${this.rt('mg_get')} (global.get ${cache}) (local.get ${key})))`)
+          this.line(d, `(if (i32.eqz (local.get $l${s.target})) (then (local.set $l${s.target} ${call}) (if (local.get $l${s.target}) (then (call ${this.rt('mg_obj_insert')} (global.get ${cache}) (local.get ${key}) (local.get $l${s.target}))))))`)
+        } else this.line(d, `(local.set $l${s.target} ${call})`)
         if (s.toSet) this.line(d, `(if (local.get $l${s.target}) (then (local.set $l${s.target} (call ${this.rt('mg_to_set')} (local.get $l${s.target})))))`)
         return
       }

@@ -139,6 +139,7 @@ function emitGlue(plan: Plan, rt: RuntimeSymbols, cx: CodegenContext): string[] 
   // Coverage of the last evaluation: the JSON array of "file:row" lines that ran.
   out.push(`(func $mg_coverage (result i32) (call ${f('opa_json_dump')} (if (result i32) (global.get $g_cover) (then (global.get $g_cover)) (else (call ${f('mg_set')})))))`)
   out.push(`(func $mg_begin (param $data i32) (param $input i32)
+  (global.set $g_eval_id (i32.add (global.get $g_eval_id) (i32.const 1)))
   ${plan.coverable ? `(global.set $g_cover (call ${f('mg_set')}))` : ''}
   (global.set $g_data (local.get $data))
   (global.set $g_input (local.get $input))

@@ -38,6 +38,8 @@ export function coverableRows(modules: Module[], fromCompiler: Record<string, nu
     }
     const addBody = (b: Body) => b.exprs.forEach(addExpr)
     for (const r of m.rules) {
+      // A default value is not an expression that runs (OPA does not count it either).
+      if (r.default) continue
       for (let rule: typeof r | undefined = r; rule; rule = rule.else) {
         addBody(rule.body)
         for (const t of [rule.head.value, rule.head.key, ...(rule.head.args ?? [])]) if (t) walkTerm(t, addBody)
@@ -83,10 +85,13 @@ export function coverageReport(coverable: Map<string, Set<number>>, hits: Map<st
     const ran = hits.get(file) ?? new Set<number>()
     const yes = rows.filter((r) => ran.has(r))
     const no = rows.filter((r) => !ran.has(r))
-    const fc: FileCoverage = { covered_lines: yes.length, not_covered_lines: no.length, coverage: percent(yes.length, rows.length) }
-    if (yes.length) fc.covered = ranges(yes)
-    if (no.length) fc.not_covered = ranges(no)
-    files[file] = fc
+    files[file] = {
+      ...(yes.length ? { covered: ranges(yes) } : {}),
+      ...(no.length ? { not_covered: ranges(no) } : {}),
+      covered_lines: yes.length,
+      not_covered_lines: no.length,
+      coverage: percent(yes.length, rows.length),
+    }
     covered += yes.length
     total += rows.length
   }

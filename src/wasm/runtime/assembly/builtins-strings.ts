@@ -2,7 +2,7 @@
 // building used by template strings and concatenation.
 
 import { T_STRING, T_ARRAY, typeOf, strLen, strPtr, boolOf, newStr, arrLen, arrAt, alloc } from "./value";
-import { dumpValue } from "./json";
+import { dumpValue, wPretty } from "./json";
 import { wLength } from "./writer";
 
 // @ts-ignore: decorator
@@ -48,7 +48,9 @@ export function mg_contains(s: usize, sub: usize): usize {
 export function mg_template_str(v: usize): usize {
   if (v == 0) return 0;
   if (typeOf(v) == T_STRING) return v;
+  wPretty = true;
   let p = dumpValue(v, true);
+  wPretty = false;
   return newStr(p, wLength());
 }
 

@@ -306,6 +306,16 @@ export function writeQuoted(p: usize, n: i32): void {
 }
 
 /** Writes v; `sets` selects OPA value syntax (set literals, raw keys). */
+/** Rego's printed form (template strings, print): `, ` and `: ` separators. */
+export let wPretty: bool = false;
+
+// @ts-ignore: decorator
+@inline
+function sep(c: u8): void {
+  wByte(c);
+  if (wPretty) wByte(0x20);
+}
+
 export function writeValue(v: usize, sets: bool): void {
   if (v == 0) { wAscii("null"); return; }
   switch (typeOf(v)) {
@@ -321,7 +331,7 @@ export function writeValue(v: usize, sets: bool): void {
       wByte(0x5b);
       let n = arrLen(v);
       for (let i = 0; i < n; i++) {
-        if (i) wByte(0x2c);
+        if (i) sep(0x2c);
         writeValue(arrAt(v, i), sets);
       }
       wByte(0x5d);
@@ -334,7 +344,7 @@ export function writeValue(v: usize, sets: bool): void {
       let ents = load<usize>(v, 12);
       wByte(sets ? 0x7b : 0x5b);
       for (let i = 0; i < n; i++) {
-        if (i) wByte(0x2c);
+        if (i) sep(0x2c);
         writeValue(load<usize>(ents + <usize>i * 12), sets);
       }
       wByte(sets ? 0x7d : 0x5d);
@@ -353,10 +363,10 @@ export function writeValue(v: usize, sets: bool): void {
       }
       wByte(0x7b);
       for (let i = 0; i < n; i++) {
-        if (i) wByte(0x2c);
+        if (i) sep(0x2c);
         let e = ents + <usize>i * 12;
         writeValue(load<usize>(e), sets);
-        wByte(0x3a);
+        sep(0x3a);
         writeValue(load<usize>(e, 4), sets);
       }
       wByte(0x7d);

@@ -1,0 +1,83 @@
+// The bundles decision fixtures run against (cli stage, before the engine):
+// a layer given as a source folder is compiled on the fly (every package an
+// entrypoint, `_test.rego` files left out, as a bundle would ship); a
+// `.tar.gz` is read as an OPA bundle; an http(s) URL is fetched from a
+// bundle registry and read the same way. Compiled folders are cached per run
+// so every domain's fixtures share one compile of the global layer.
+
+import { readFile } from 'node:fs/promises'
+import { readBundle, normalizeManifest, type Bundle } from '../../bundle/index.js'
+import { MeshgateError } from '../../errors/index.js'
+import { loadSourceTree } from '../source-tree.js'
+import { parseAll } from '../entrypoints.js'
+
+export interface LayerBundle {
+  bundle: Bundle
+  /** What the user named, for messages. */
+  from: string
+  /** Module sources when compiled from a folder (for error carets). */
+  sources?: Map<string, string>
+}
+
+const cache = new Map<string, Promise<LayerBundle>>()
+
+/** Every layer source read in this run, so a compile error can show its line. */
+export const layerSources = new Map<string, string>()
+
+export function loadLayerBundle(spec: string, root: string, regoVersion: 0 | 1): Promise<LayerBundle> {
+  const key = `${spec}\0${root}\0${regoVersion}`
+  let p = cache.get(key)
+  if (!p) cache.set(key, (p = load(spec, root, regoVersion)))
+  return p
+}
+
+async function load(spec: string, root: string, regoVersion: 0 | 1): Promise<LayerBundle> {
+  if (/^https?:\/\//i.test(spec)) return { bundle: readBundle(await fetchBundle(spec), spec), from: spec }
+  if (/\.(tar\.gz|tgz)$/i.test(spec)) {
+    let bytes: Uint8Array
+    try {
+      bytes = await readFile(spec)
+    } catch (e) {
+      throw new MeshgateError('io_error', `cannot read \`${spec}\`: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+    }
+    return { bundle: readBundle(bytes, spec), from: spec }
+  }
+  return compileFolder(spec, root, regoVersion)
+}
+
+async function fetchBundle(url: string): Promise<Uint8Array> {
+  let res: Response
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(30_000) })
+  } catch (e) {
+    throw new MeshgateError('io_error', `cannot fetch the bundle at \`${url}\`: ${(e as Error).message}`)
+  }
+  if (!res.ok) throw new MeshgateError('io_error', `fetching the bundle at \`${url}\` answered HTTP ${res.status}`)
+  return new Uint8Array(await res.arrayBuffer())
+}
+
+async function compileFolder(dir: string, root: string, regoVersion: 0 | 1): Promise<LayerBundle> {
+  const tree = await loadSourceTree([dir])
+  const modules = tree.modules.filter((m) => !m.path.endsWith('_test.rego'))
+  const sources = new Map(modules.map((m) => [m.path, m.source]))
+  for (const [p, text] of sources) layerSources.set(p, text)
+  if (modules.length === 0) throw new MeshgateError('cli_usage_error', `no policies (.rego files other than tests) under \`${dir}\``)
+  const packages = [...new Set(parseAll(modules, regoVersion).map((m) => m.package.join('/')))]
+  const { compile } = await import('../../compiler.js')
+  const result = await compile({ modules: modules.map((m) => ({ path: m.path, source: m.source })), entrypoints: packages, regoVersion })
+  const manifest = normalizeManifest({
+    revision: `source:${dir}`,
+    roots: tree.manifest?.roots ?? [root],
+    wasm: packages.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' })),
+    rego_version: regoVersion,
+  })
+  const bundle: Bundle = {
+    manifest,
+    hasManifest: true,
+    data: tree.data,
+    wasm: new Map([['/policy.wasm', result.wasm]]),
+    sources: modules.map((m) => ({ path: m.bundlePath, source: m.source })),
+    other: new Map(),
+  }
+  return { bundle, from: dir, sources }
+}

@@ -1,0 +1,130 @@
+// The config file's JSON Schema (validated with ajv). Names follow OPA's
+// config where the concept is the same (`services`, `bundles` with `service`,
+// `resource` and `polling`); the rest is meshgate's own. docs/config.md
+// documents every field.
+
+export const CONFIG_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    server: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        addr: { type: 'string', pattern: '^[^:\\s]*:[0-9]{1,5}$' },
+        body_limit: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^[0-9]+\\s*(b|kb|mb|gb|kib|mib|gib)?$' }] },
+      },
+    },
+    product: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['domain'],
+      properties: {
+        domain: { type: 'string', pattern: '^[A-Za-z0-9_-]+$' },
+        dir: { type: 'string', minLength: 1 },
+      },
+    },
+    services: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: true,
+        required: ['url'],
+        properties: { url: { type: 'string', minLength: 1 } },
+      },
+    },
+    bundles: {
+      type: 'object',
+      minProperties: 1,
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['resource'],
+        properties: {
+          service: { type: 'string' },
+          resource: { type: 'string', minLength: 1 },
+          layer: { enum: ['global', 'domain', 'standalone'] },
+          polling: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              min_delay_seconds: { type: 'integer', minimum: 1 },
+              max_delay_seconds: { type: 'integer', minimum: 1 },
+              long_polling_timeout_seconds: { type: 'integer', minimum: 1 },
+            },
+          },
+        },
+      },
+    },
+    auth: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['issuer', 'audience', 'algorithms'],
+      properties: {
+        issuer: { type: 'string', minLength: 1 },
+        audience: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string' }, minItems: 1 }] },
+        algorithms: {
+          type: 'array',
+          minItems: 1,
+          uniqueItems: true,
+          items: { enum: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] },
+        },
+        jwks_url: { type: 'string', pattern: '^https?://' },
+        jwks_file: { type: 'string', minLength: 1 },
+        clock_tolerance_seconds: { type: 'integer', minimum: 0, maximum: 300 },
+        claims: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            subject: { type: 'string' },
+            roles: { type: 'string' },
+            clearance: { type: 'string' },
+            domain: { type: 'string' },
+            region: { type: 'string' },
+          },
+        },
+      },
+    },
+    cache: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        decisions: { type: 'integer', minimum: 0 },
+        tokens: { type: 'integer', minimum: 0 },
+      },
+    },
+    budgets: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        steps: { type: 'integer', minimum: 0, maximum: 2147483647 },
+        time_ms: { type: 'integer', minimum: 0 },
+        workers: { type: 'integer', minimum: 1, maximum: 64 },
+        memory_mb: { type: 'integer', minimum: 1, maximum: 4096 },
+      },
+    },
+    anonymize: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        key: { type: 'string', minLength: 16 },
+        key_env: { type: 'string', minLength: 1 },
+      },
+    },
+    forward_auth: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        routes: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['prefix', 'port'],
+            properties: { prefix: { type: 'string', pattern: '^/' }, port: { type: 'string' }, purpose: { type: 'string' } },
+          },
+        },
+      },
+    },
+  },
+} as const

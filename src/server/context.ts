@@ -1,0 +1,30 @@
+// What the routes share: the engine, the guarded product's mesh model, and
+// the config. Built once by buildApp.
+
+import { randomUUID } from 'node:crypto'
+import type { Config } from '../config/index.js'
+import type { Engine } from '../engine/index.js'
+import type { MeshModel, MeshPort } from '../engine/mesh/index.js'
+import { MeshgateError } from '../errors/index.js'
+
+export interface ServerContext {
+  engine: Engine
+  config: Config
+  /** The product this sidecar guards; without it every port name is accepted. */
+  mesh?: MeshModel
+}
+
+export function decisionId(): string {
+  return randomUUID()
+}
+
+/** The port's mesh entry; 404 `port_not_found` when the product does not declare it. */
+export function portOf(ctx: ServerContext, port: string): MeshPort | undefined {
+  if (!ctx.mesh) return undefined
+  const p = ctx.mesh.data.ports[port]
+  if (!p) {
+    throw new MeshgateError('port_not_found', `output port \`${port}\` is not declared by data product \`${ctx.mesh.data.product.id}\``, undefined,
+      { ports: Object.keys(ctx.mesh.data.ports) })
+  }
+  return p
+}

@@ -1,0 +1,51 @@
+// Errors plugin: every failure leaves as OPA's envelope `{code, message,
+// errors?}` with the catalog's status. Fastify's own errors (body too large,
+// malformed JSON, schema validation, media type) get meshgate codes; anything
+// unknown is a 500 with a generic message while the real error is logged.
+
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { httpEnvelope, kindOf, MeshgateError } from '../../errors/index.js'
+import { globalPlugin } from './global-plugin.js'
+
+const FASTIFY_CODES: Record<string, { code: string; message: (e: FastifyError) => string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'request_too_large', message: () => 'the request body is larger than the configured limit' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'request_malformed', message: () => 'the request body length does not match `content-length`' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'request_malformed', message: (e) => `the request body is not valid JSON: ${e.message.replace(/^Body is not valid JSON but content-type is set to 'application\/json'/, '').trim() || 'syntax error'}` },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'request_malformed', message: () => 'the request body is empty but `content-type` is `application/json`' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'request_media_type', message: (e) => e.message.replace(/^Unsupported Media Type: /, 'unsupported media type `') + (e.message.startsWith('Unsupported Media Type: ') ? '`' : '') },
+}
+
+export function toMeshgateError(err: unknown): MeshgateError | undefined {
+  if (err instanceof MeshgateError) return err
+  const fe = err as FastifyError
+  if (fe && typeof fe === 'object') {
+    if (fe.validation) {
+      return new MeshgateError('request_invalid', `request ${fe.validationContext ?? 'body'} ${fe.validation[0]?.instancePath || ''} ${fe.validation[0]?.message ?? 'is invalid'}`.replace(/\s+/g, ' ').trim(), undefined,
+        fe.validation.map((v) => ({ path: v.instancePath, message: v.message })))
+    }
+    const known = fe.code ? FASTIFY_CODES[fe.code] : undefined
+    if (known) return new MeshgateError(known.code, known.message(fe))
+    if (fe instanceof SyntaxError && (fe as FastifyError).statusCode === 400) return new MeshgateError('request_malformed', `the request body is not valid JSON: ${fe.message}`)
+  }
+  return undefined
+}
+
+export function sendError(reply: FastifyReply, e: MeshgateError & { errors?: unknown }): FastifyReply {
+  const { status, body } = httpEnvelope(e as MeshgateError)
+  if (e.details !== undefined && !body.errors && kindOf(e.code).status < 500) body.errors = Array.isArray(e.details) ? e.details : [e.details]
+  if (status === 401) reply.header('www-authenticate', 'Bearer realm="meshgate"')
+  return reply.code(status).type('application/json').send(body)
+}
+
+export const errorsPlugin = globalPlugin(async function errors(app: FastifyInstance) {
+  app.setErrorHandler((err: unknown, req: FastifyRequest, reply: FastifyReply) => {
+    const known = toMeshgateError(err)
+    if (known) {
+      if (kindOf(known.code).status >= 500) req.log.warn({ code: known.code, err: known.message }, 'request failed')
+      return sendError(reply, known)
+    }
+    req.log.error({ err }, 'unexpected error')
+    return sendError(reply, new MeshgateError('internal_error', 'internal error; see the sidecar log'))
+  })
+  app.setNotFoundHandler((req, reply) => sendError(reply, new MeshgateError('resource_not_found', `no route \`${req.method} ${req.url.split('?')[0]}\``)))
+}, 'meshgate-errors')

@@ -1,0 +1,72 @@
+// Forward auth for gateways that judge only a status code (nginx
+// `auth_request`, Traefik ForwardAuth): 200 when the access decision allows
+// the forwarded request, 401 without a valid token, 403 when denied, 5xx when
+// no decision can be made (which both gateways treat as a refusal). The
+// original request comes from `X-Original-URI`/`X-Original-Method` (nginx) or
+// `X-Forwarded-Uri`/`X-Forwarded-Method`/`X-Forwarded-Host` (Traefik); the
+// port and purpose from `?port=`/`?purpose=`, `X-Meshgate-Port`/`-Purpose`,
+// or the config's `forward_auth.routes` prefix table.
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Readable } from 'node:stream'
+import { kindOf, MeshgateError } from '../../errors/index.js'
+import { toMeshgateError } from '../plugins/errors.js'
+import { decisionId, portOf, type ServerContext } from '../context.js'
+import { accessDecision, policyInput, type DecisionBody } from './decisions.js'
+
+const PASSED_HEADERS = ['x-forwarded-for', 'x-real-ip', 'user-agent', 'x-request-id']
+
+function h(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name]
+  return Array.isArray(v) ? v[0] : v
+}
+
+export function forwardAuthRoutes(ctx: ServerContext) {
+  return async function routes(app: FastifyInstance) {
+    // The gateway's subrequest carries the client's headers but no body.
+    app.removeAllContentTypeParsers()
+    app.addContentTypeParser('*', (_req: FastifyRequest, payload: Readable, done: (e: Error | null, body?: unknown) => void) => {
+      payload.resume()
+      done(null, undefined)
+    })
+
+    const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+      const id = decisionId()
+      reply.header('x-meshgate-decision-id', id)
+      try {
+        const uri = h(req, 'x-original-uri') ?? h(req, 'x-forwarded-uri') ?? '/'
+        const method = (h(req, 'x-original-method') ?? h(req, 'x-forwarded-method') ?? 'GET').toUpperCase()
+        const url = new URL(uri, 'http://gateway.invalid')
+        const q = req.query as { port?: string; purpose?: string }
+        const route = ctx.config.forwardAuth.routes
+          .filter((r) => url.pathname === r.prefix || url.pathname.startsWith(r.prefix.endsWith('/') ? r.prefix : `${r.prefix}/`))
+          .sort((a, b) => b.prefix.length - a.prefix.length)[0]
+        const port = q.port ?? h(req, 'x-meshgate-port') ?? route?.port
+        if (!port) throw new MeshgateError('request_invalid', 'no output port for the forwarded request: set `?port=`, `X-Meshgate-Port` or `forward_auth.routes`')
+        const purpose = q.purpose ?? h(req, 'x-meshgate-purpose') ?? route?.purpose
+        const subject = await app.requireSubject(req)
+        portOf(ctx, port)
+        const headers: Record<string, string> = {}
+        for (const name of PASSED_HEADERS) { const v = h(req, name); if (v !== undefined) headers[name] = v }
+        const host = h(req, 'x-forwarded-host'); if (host !== undefined) headers.host = host
+        const body: DecisionBody = { port, request: { method, path: url.pathname, headers } }
+        if (purpose !== undefined) body.purpose = purpose
+        const fields = url.searchParams.get('fields')
+        if (fields) body.fields = fields.split(',').filter(Boolean)
+        const d = await accessDecision(ctx.engine, policyInput(subject, body))
+        reply.header('x-meshgate-revisions', JSON.stringify(d.revisions))
+        if (subject.id) reply.header('x-meshgate-subject', subject.id)
+        return reply.code(d.allow ? 200 : 403).send({ decision_id: id, allow: d.allow, message: d.message })
+      } catch (e) {
+        const err = toMeshgateError(e) ?? new MeshgateError('internal_error', 'internal error; see the sidecar log')
+        if (err.code === 'internal_error') req.log.error({ err: e }, 'unexpected error')
+        const status = kindOf(err.code).status
+        // Anything a client caused that is not a token problem refuses (403).
+        const out = status === 401 ? 401 : status < 500 ? 403 : status
+        if (out === 401) reply.header('www-authenticate', 'Bearer realm="meshgate"')
+        return reply.code(out).send({ code: err.code, message: err.message, decision_id: id })
+      }
+    }
+    app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/v1/forward-auth', handler })
+  }
+}
