@@ -556,10 +556,20 @@ function planGroup(prog: Program, g: RuleGroup, mocks: Mock[], name: string): Fu
   if (index) {
     // Only the definitions whose condition on the indexed input value can
     // hold run: look the value up in a constant object of value → [def].
+    // Each indexed definition is its own function taking and returning the
+    // accumulated value: one huge function would zero thousands of locals on
+    // every call and defeat the engine's optimising tier.
     const cases = index.defs.map((i) => {
-      const b: Block = { stmts: [] }
-      bp.into(b.stmts, () => planDef(prog, bp, g, g.defs[i]!, params, res))
-      return b
+      const fname = `${name}$d${i}`
+      const fbody: Block = { stmts: [] }
+      const dbp = new BodyPlanner(prog, mocks, fbody)
+      const acc = dbp.local()
+      const inner: Block = { stmts: [] }
+      dbp.emit({ op: 'blocks', blocks: [inner] })
+      dbp.into(inner.stmts, () => planDef(prog, dbp, g, g.defs[i]!, [], acc))
+      dbp.emit({ op: 'return', source: loc(acc) })
+      prog.funcs.push({ name: fname, params: [acc], nlocals: dbp.nlocals, body: fbody, comment: `definition ${i} of data.${g.path.join('.')}` })
+      return { stmts: [{ op: 'call', fn: fname, args: [loc(res)], target: res, check: false }] } as Block
     })
     const position = new Map(index.defs.map((d, j) => [d, j]))
     const table = prog.constJSONEntries([...index.byValue].map(([c, defs]) => [c, prog.constJSON(defs.map((d) => position.get(d)!))]))
@@ -797,7 +807,8 @@ export function planProgram(modules: Module[], opts: PlanOptions): { plan: Plan;
     let func: string
     if (node?.group) {
       if (node.group.kind === 'function') {
-        prog.errors.push({ code: 'compile_entrypoint_error', message: `entrypoint ${JSON.stringify(ep)} is a function, not a rule or package`, location: { file: '', row: 0, col: 0 } })
+        const d = node.group.defs[0]!
+        prog.errors.push({ code: 'compile_entrypoint_error', message: `entrypoint ${JSON.stringify(ep)} is a function, not a rule or package`, location: locate(d.module, d.rule.span.start) })
         continue
       }
       const d = node.group.defs[0] ?? node.group.default!
@@ -808,6 +819,12 @@ export function planProgram(modules: Module[], opts: PlanOptions): { plan: Plan;
       continue
     }
     entrypoints.push({ path: ep, func })
+  }
+  // Plan every rule, reachable or not, so errors anywhere in the modules are
+  // reported (as OPA's compiler does), not only those the entrypoints reach.
+  for (const g of prog.groups) {
+    const d = g.defs[0] ?? g.default
+    if (d) prog.groupFunc(g, [], d.module, d.rule.span.start)
   }
   const hostBuiltins = [...prog.hosts].map(([name, h]) => ({ name, id: h.id, arity: h.arity }))
   const coverable = opts.coverage ? Object.fromEntries([...prog.coverable].map(([f, rows]) => [f, [...rows].sort((a, b) => a - b)])) : undefined

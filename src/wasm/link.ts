@@ -83,9 +83,12 @@ function emitStart(plan: Plan, rt: RuntimeSymbols, data: DataSegments): string {
       lines.push(`(call ${f('mg_obj_insert')} (global.get ${global}) (call ${f('mg_str')} (i32.const ${s.addr}) (i32.const ${s.len})) (call ${f('mg_int')} (i64.const ${v})))`)
     }
   }
+  // Constants live for the module's life: sort them now (see opa_json_parse).
+  plan.consts.forEach((c, i) => { if (c.kind === 'object' || c.kind === 'set' || c.kind === 'array') lines.push(`(call ${f('mg_freeze')} (global.get $c${i}))`) })
   objOf('$c_builtins', plan.hostBuiltins.map((h) => [h.name, h.id]))
   objOf('$c_entrypoints', plan.entrypoints.map((e, i) => [e.path, i]))
   const rk = data.add('result')
+  lines.push(`(call ${f('mg_freeze')} (global.get $c_builtins))`, `(call ${f('mg_freeze')} (global.get $c_entrypoints))`)
   lines.push(`(global.set $c_result_key (call ${f('mg_str')} (i32.const ${rk.addr}) (i32.const ${rk.len})))`)
   // The runtime's own start sets its bump pointer after its static data; the
   // policy's data follows that, so move the pointer past it before any
@@ -114,7 +117,7 @@ function emitGlue(plan: Plan, rt: RuntimeSymbols, cx: CodegenContext): string[] 
   const dispatch = plan.entrypoints.map((e, i) => `(if (i32.eq (local.get $ep) (i32.const ${i})) (then (return (call $${e.func}))))`).join('\n  ')
   const badEp = cx.abortText('internal: illegal entrypoint id')
   const badInput = cx.abortText('opa_eval: failed to parse input')
-  const budget = cx.abortText('eval_budget_error: step budget exceeded')
+  const budget = cx.abortText('eval_budget_exceeded: step budget exceeded')
   const out: string[] = []
   out.push(`(func $mg_entry (param $ep i32) (result i32)\n  ${dispatch}\n  (call $opa_abort (i32.const ${badEp})) (unreachable))`)
   out.push(`(func $mg_step

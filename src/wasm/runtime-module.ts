@@ -2,7 +2,7 @@
 // `npm run build:runtime`): loaded once per process, then queried by the
 // code generator for function names and signatures.
 
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { MeshgateError } from '../errors/index.js'
 
@@ -35,8 +35,11 @@ export class RuntimeSymbols {
 
 let loaded: RuntimeSymbols | undefined
 
+/** dist/runtime, whether this file runs compiled (dist/src/wasm) or from source (src/wasm, under tsx). */
 export function runtimeDir(): string {
-  return fileURLToPath(new URL('../../runtime/', import.meta.url))
+  const compiled = fileURLToPath(new URL('../../runtime/', import.meta.url))
+  if (existsSync(compiled + 'runtime.wat')) return compiled
+  return fileURLToPath(new URL('../../dist/runtime/', import.meta.url))
 }
 
 export function loadRuntime(): RuntimeSymbols {

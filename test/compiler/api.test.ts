@@ -24,7 +24,7 @@ t.test('compile() returns wasm bytes, entrypoint ids and the host built-ins it c
   })
   t.ok(r.wasm instanceof Uint8Array)
   t.same([...r.wasm.slice(0, 4)], [0, 0x61, 0x73, 0x6d], 'wasm magic')
-  t.ok(WebAssembly.validate(r.wasm))
+  t.ok(WebAssembly.validate(new Uint8Array(r.wasm)))
   t.same(r.entrypoints, { 'a/allow': 0, 'a/msg': 1, a: 2 })
   t.ok(r.builtins.includes('meshgate.sprintf'), 'sprintf is listed under a name the SDK does not shadow')
   t.notOk(r.builtins.includes('sprintf'))

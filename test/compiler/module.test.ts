@@ -5,7 +5,7 @@
 import t from 'tap'
 import { loadPolicy } from '@open-policy-agent/opa-wasm'
 import { compile, hostBuiltins } from 'meshgate/compiler'
-import { load, cstring, thrown } from './fixtures/load.js'
+import { load, cstring, thrown, exportsOf } from './fixtures/load.js'
 
 const src = `package app
 
@@ -24,7 +24,7 @@ count_big := count([x | some x in input.xs; x > 10])
 
 t.test('imports and exports follow the OPA ABI', async (t) => {
   const r = await compile({ modules: [{ path: 'a.rego', source: src }], entrypoints: ['app/allow', 'app/names'] })
-  const mod = new WebAssembly.Module(r.wasm)
+  const mod = new WebAssembly.Module(new Uint8Array(r.wasm))
   const imports = WebAssembly.Module.imports(mod).map((i) => `${i.module}.${i.name}:${i.kind}`).sort()
   t.same(imports, [
     'env.memory:memory', 'env.opa_abort:function', 'env.opa_builtin0:function', 'env.opa_builtin1:function',
@@ -55,7 +55,7 @@ t.test('imports and exports follow the OPA ABI', async (t) => {
 
 t.test('the builtins export maps each host built-in to its id', async (t) => {
   const { policy, result } = await load('package app\n\np := sprintf("%s", [input.a])\n\nq := trim_space(input.b)\n', ['app/p', 'app/q'])
-  const ex = policy.wasmInstance.exports as Record<string, any>
+  const ex = exportsOf(policy)
   const table = JSON.parse(cstring(policy, ex.opa_json_dump(ex.builtins())))
   t.same(Object.keys(table).sort(), [...result.builtins].sort())
   t.same(Object.values(table).sort(), result.builtins.map((_, i) => i))
@@ -64,7 +64,7 @@ t.test('the builtins export maps each host built-in to its id', async (t) => {
 
 t.test('the slow path: eval context exports give the same result as opa_eval', async (t) => {
   const { policy } = await load(src, ['app/allow', 'app/names'])
-  const ex = policy.wasmInstance.exports as Record<string, any>
+  const ex = exportsOf(policy)
   const value = (v: unknown) => {
     const bytes = new TextEncoder().encode(JSON.stringify(v))
     const addr = ex.opa_malloc(bytes.length)
@@ -106,7 +106,7 @@ t.test('coverage: mg_coverage() lists the "file:row" lines the last evaluation r
   const source = 'package app\n\nallow if {\n\tinput.a == 1\n}\n\nallow if {\n\tinput.b == 1\n}\n'
   const { policy, result } = await load({ 'cov.rego': source }, ['app/allow'], { coverage: true })
   t.same(result.coverable, { 'cov.rego': [3, 4, 7, 8] }, 'rule heads and expressions are coverable')
-  const ex = policy.wasmInstance.exports as Record<string, any>
+  const ex = exportsOf(policy)
   const covered = () => JSON.parse(cstring(policy, ex.mg_coverage())) as string[]
   t.same(policy.evaluate({ a: 1 }, 'app/allow'), [{ result: true }])
   const first = covered()
@@ -123,7 +123,7 @@ t.test('coverage: mg_coverage() lists the "file:row" lines the last evaluation r
 
 t.test('step budget: mg_set_step_budget(n) stops runaway loops; 0 is unlimited', async (t) => {
   const { policy } = await load('package app\n\nn := count([x | some x in input.xs; x >= 0])\n', ['app/n'])
-  const ex = policy.wasmInstance.exports as Record<string, any>
+  const ex = exportsOf(policy)
   const xs = Array.from({ length: 10_000 }, (_, i) => i)
   ex.mg_set_step_budget(1000)
   t.match(thrown(() => policy.evaluate({ xs }, 'app/n')), /step budget exceeded/)

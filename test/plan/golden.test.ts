@@ -6,7 +6,7 @@
 // a regenerated golden file that lost the feature still fails.
 
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { parseModule } from '../../dist/src/rego/index.js'
 import { planProgram } from '../../dist/src/plan/planner.js'
 import { printPlan } from '../../dist/src/plan/print.js'
@@ -23,7 +23,7 @@ function planOf(file: string): { text: string; errors: unknown[] } {
 }
 
 /** What each plan must show, beyond matching its golden file. */
-const shape: Record<string, (t: Tap.Test, plan: string) => void> = {
+const shape: Record<string, (t: Test, plan: string) => void> = {
   'complete-default.rego': (t, p) => {
     t.match(p, /# complete data\.t\.allow/)
     t.match(p, /isundefined l\d+\n(\s+)l\d+ = c\d+/, 'the default value is used only when no definition gave one')

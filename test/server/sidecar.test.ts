@@ -187,7 +187,7 @@ t.test('bad input classes', async (t) => {
   t.equal(invalid.json.code, 'request_invalid')
   t.match(invalid.json.message, /port/)
 
-  const media = await call('/v1/decisions/access', { raw: 'port=x', headers: { 'content-type': 'text/plain' } })
+  const media = await call('/v1/decisions/access', { raw: '<port/>', headers: { 'content-type': 'application/xml' } })
   t.equal(media.status, 415)
   t.equal(media.json.code, 'request_media_type')
 
@@ -278,4 +278,23 @@ t.test('fail closed: no valid domain bundle → 503, health?bundles → 500', as
   t.equal(fa.status, 503, 'forward auth fails closed too')
   const d = await fetch(`${half.base}/v1/data/global/limits`)
   t.equal(d.status, 503)
+})
+
+t.test('an unknown error is a generic 500; the real one only goes to the log', async (t) => {
+  const { buildApp } = await import('../../src/server/index.js')
+  const { parseConfig } = await import('../../src/config/index.js')
+  const logged: string[] = []
+  const engine = { access: async () => { throw new Error('secret detail') }, ready: true, layers: [] } as any
+  const app = await buildApp({
+    engine,
+    config: parseConfig('bundles: { global: { resource: g } }\n'),
+    logger: { level: 'error', stream: { write: (l: string) => logged.push(l) } } as any,
+  })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  t.teardown(() => app.close())
+  const { port } = app.server.address() as { port: number }
+  const r = await fetch(`http://127.0.0.1:${port}/v1/decisions/access`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"port":"p"}' })
+  t.equal(r.status, 500)
+  t.same(await r.json(), { code: 'internal_error', message: 'internal error; see the sidecar log' })
+  t.ok(logged.some((l) => l.includes('secret detail')), 'logged')
 })

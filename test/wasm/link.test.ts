@@ -31,7 +31,7 @@ t.test('a hand-written plan links into a module the SDK runs', async (t) => {
     globals: baseGlobals,
   }
   const { wasm, policyWat } = await linkPlan(plan)
-  t.ok(WebAssembly.validate(wasm))
+  t.ok(WebAssembly.validate(new Uint8Array(wasm)))
   t.match(policyWat, `(global $opa_wasm_abi_version i32 (i32.const ${ABI_VERSION}))`)
   t.match(policyWat, `(global $opa_wasm_abi_minor_version i32 (i32.const ${ABI_MINOR_VERSION}))`)
   t.equal(ABI_VERSION, 1)

@@ -44,12 +44,36 @@ export function opa_free(ptr: usize): void {}
 
 export function opa_value_free(v: usize): void {}
 
+// Parsed values may outlive the evaluation that reads them (setData puts
+// them below the heap mark the SDK resets to), so they are frozen: sorted
+// now, never lazily later, when a sort would store a pointer to memory the
+// next evaluation reuses.
 export function opa_json_parse(ptr: usize, len: i32): usize {
-  return parseText(ptr, len, false);
+  let v = parseText(ptr, len, false);
+  mg_freeze(v);
+  return v;
 }
 
 export function opa_value_parse(ptr: usize, len: i32): usize {
-  return parseText(ptr, len, true);
+  let v = parseText(ptr, len, true);
+  mg_freeze(v);
+  return v;
+}
+
+/** Sort every object and set inside v now (see opa_json_parse). */
+export function mg_freeze(v: usize): void {
+  if (v == 0) return;
+  let t = typeOf(v);
+  if (t == T_ARRAY) {
+    let n = arrLen(v);
+    for (let i = 0; i < n; i++) mg_freeze(arrAt(v, i));
+  } else if (t == T_OBJECT || t == T_SET) {
+    let n = collCount(v);
+    for (let i = 0; i < n; i++) {
+      mg_freeze(collKeyAt(v, i));
+      mg_freeze(collValAt(v, i));
+    }
+  }
 }
 
 export function opa_json_dump(v: usize): usize {

@@ -1,0 +1,69 @@
+// Config: defaults, OPA-like fields, and errors pointing at file:row:col.
+
+import t from 'tap'
+import { parseConfig } from '../../src/config/index.js'
+import { CompileError, MeshgateError } from '../../src/errors/index.js'
+
+const errorsOf = (text: string, env: NodeJS.ProcessEnv = {}) => {
+  try {
+    parseConfig(text, 'meshgate.yaml', env)
+  } catch (e) {
+    if (e instanceof CompileError) return e.errors.map((x) => `${x.location?.row}:${x.location?.col}: ${x.code}: ${x.message}`)
+    if (e instanceof MeshgateError) return [`${e.code}: ${e.message}`]
+    throw e
+  }
+  return []
+}
+
+t.test('defaults', async (t) => {
+  const c = parseConfig('bundles:\n  global:\n    resource: global.tar.gz\n', '/etc/mg/meshgate.yaml')
+  t.same(c.server, { host: '127.0.0.1', port: 8181, bodyLimit: 1024 * 1024 })
+  t.same(c.bundles, [{ name: 'global', resource: '/etc/mg/global.tar.gz', layer: 'global' }], 'paths resolve against the config folder')
+  t.same(c.cache, { decisions: 10000, tokens: 1000 })
+  t.same(c.budgets, { steps: 0, timeMs: 0, memoryMiB: 256 })
+  t.equal(c.auth, undefined)
+})
+
+t.test('a full config', async (t) => {
+  const c = parseConfig(`
+server: { addr: "0.0.0.0:9000", body_limit: 2mib }
+product: { domain: orders, dir: ./product }
+services:
+  registry: { url: "https://registry.example" }
+bundles:
+  global: { service: registry, resource: bundles/global.tar.gz, polling: { min_delay_seconds: 10, max_delay_seconds: 20 } }
+  orders: { resource: orders.tar.gz }
+auth:
+  issuer: https://idp
+  audience: [meshgate, other]
+  algorithms: [RS256, ES256]
+  jwks_file: jwks.json
+  claims: { roles: realm_access.roles }
+cache: { decisions: 0, tokens: 5 }
+budgets: { steps: 1000000, time_ms: 50, workers: 2, memory_mb: 64 }
+anonymize: { key_env: MG_KEY }
+forward_auth:
+  routes: [{ prefix: /orders, port: orders-v1, purpose: reporting }]
+`, '/x/meshgate.yaml', { MG_KEY: 'k'.repeat(32) })
+  t.same(c.server, { host: '0.0.0.0', port: 9000, bodyLimit: 2 * 1024 * 1024 })
+  t.same(c.bundles[0], { name: 'global', resource: 'bundles/global.tar.gz', layer: 'global', service: 'registry', polling: { min_delay_seconds: 10, max_delay_seconds: 20 } })
+  t.same(c.bundles[1], { name: 'orders', resource: '/x/orders.tar.gz', layer: 'domain' })
+  t.equal(c.auth?.claims.roles, 'realm_access.roles')
+  t.equal(c.auth?.claims.clearance, 'clearance')
+  t.equal(c.auth?.jwks_file, '/x/jwks.json')
+  t.same(c.budgets, { steps: 1000000, timeMs: 50, workers: 2, memoryMiB: 64 })
+  t.equal(c.anonymize.key, 'k'.repeat(32))
+  t.same(c.product, { domain: 'orders', dir: '/x/product' })
+})
+
+t.test('errors point at file:row:col', async (t) => {
+  t.same(errorsOf('server:\n  adr: 1\n'), ['2:3: config_error: `/server` has unknown field `adr`'])
+  t.same(errorsOf('bundles:\n  global:\n    resource: 5\n'), ['3:15: config_error: `/bundles/global/resource` must be string'])
+  t.same(errorsOf('auth:\n  issuer: x\n  audience: y\n  algorithms: [HS256]\n  jwks_url: https://k\n'), ['4:16: config_error: `/auth/algorithms/0` must be one of `RS256`, `RS384`, `RS512`, `PS256`, `PS384`, `PS512`, `ES256`, `ES384`, `ES512`, `EdDSA`'], 'symmetric algorithms and `none` are refused')
+  t.same(errorsOf('auth:\n  issuer: x\n  audience: y\n  algorithms: [RS256]\n'), ['2:3: config_error: `/auth` needs exactly one of `jwks_url` and `jwks_file`'])
+  t.match(errorsOf('server: [\n')[0], /^\d+:\d+: config_error: not valid YAML/)
+  t.same(errorsOf('bundles:\n  orders:\n    resource: o.tar.gz\n'), ['config_error: a domain bundle needs `product.domain`'])
+  t.same(errorsOf('bundles:\n  global: { resource: g, service: nope }\n'), ['config_error: bundle `global` names service `nope`, which is not configured'])
+  t.same(errorsOf('bundles:\n  a: { resource: a, layer: standalone }\n  global: { resource: g }\n'), ['config_error: a standalone bundle (roots [""]) must be the only bundle'])
+  t.same(errorsOf('anonymize: { key_env: MISSING }\nbundles: { global: { resource: g } }\n'), ['config_error: environment variable `MISSING` (anonymize.key_env) is not set'])
+})
