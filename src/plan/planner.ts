@@ -5,6 +5,7 @@
 import type { ErrorDetail } from '../errors/index.js'
 import type { Expr, Module, RefTerm, Term, Rule } from '../rego/ast.js'
 import { lookupBuiltin } from '../builtins/catalog.js'
+import type { TypeSpec } from '../builtins/types.js'
 import type { Block, Const, Func, Local, Plan, Stmt } from './ir.js'
 import { BodyPlanner, Scope, loc, stripSpan } from './body.js'
 import { buildRuleTree, findNode, locate, type RuleGroup, type TreeNode, type RuleDef } from './rule-tree.js'
@@ -312,6 +313,19 @@ export class Program {
     return this.opts.customBuiltins?.get(name)?.arity
   }
 
+  /**
+   * OPA's type checker, for what is known at compile time: a literal
+   * argument whose type the built-in can never accept is a rego_type_error.
+   */
+  private checkArgTypes(name: string, want: TypeSpec[], args: Term[], scope: Scope): void {
+    args.forEach((a, i) => {
+      const have = literalType(a)
+      const spec = want[i]
+      if (!have || !spec || acceptsType(spec, have)) return
+      this.error('rego_type_error', `${name}: invalid argument(s): operand ${i + 1} must be ${typeText(spec)} but got ${have}`, scope.module, a.span.start)
+    })
+  }
+
   /** What a call to `t` with `nargs` input arguments runs, under `mocks`. */
   resolveCall(t: Extract<Term, { type: 'call' }>, scope: Scope, bp: BodyPlanner, nargs: number, nameOverride?: string, mocks: Mock[] = bp.mocks): CallTarget {
     const name = nameOverride ?? this.callName(t, scope, bp)
@@ -347,6 +361,7 @@ export class Program {
       this.error('rego_type_error', `${name}: arity mismatch: expected ${arity} arguments, got ${given}`, scope.module, t.span.start)
       return { kind: 'error' }
     }
+    if (b) this.checkArgTypes(name, b.args, t.args.slice(0, nargs), scope)
     if (b?.native) return { kind: 'native', fn: b.native }
     switch (name) {
       case 'print': return { kind: 'print' }
@@ -511,6 +526,29 @@ export class Program {
 }
 
 /** Annotations as rego.metadata returns them: authors and organizations normalised as OPA does. */
+type LiteralType = 'null' | 'boolean' | 'number' | 'string' | 'array' | 'object' | 'set'
+
+function literalType(t: Term): LiteralType | undefined {
+  switch (t.type) {
+    case 'null': case 'boolean': case 'number': case 'string': case 'array': case 'object': case 'set': return t.type
+    default: return undefined
+  }
+}
+
+function acceptsType(spec: TypeSpec, have: LiteralType): boolean {
+  if (typeof spec === 'string') return spec === 'any' || spec === have
+  if ('anyOf' in spec) return spec.anyOf.some((s) => acceptsType(s, have))
+  if ('array' in spec) return have === 'array'
+  if ('set' in spec) return have === 'set'
+  return have === 'object'
+}
+
+function typeText(spec: TypeSpec): string {
+  if (typeof spec === 'string') return spec
+  if ('anyOf' in spec) return `one of {${spec.anyOf.map(typeText).join(', ')}}`
+  return 'array' in spec ? 'array' : 'set' in spec ? 'set' : 'object'
+}
+
 function cleanAnnotations(a: object): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(a)) {

@@ -179,21 +179,21 @@ t.test('a fixture naming an unknown port: exit 2 at the port', async (t) => {
   const dir = meshCopy(t, { 'domains/shop/fixtures/decisions.yaml': 'product: shop\ncases:\n  - name: bad port\n    decision: access\n    subject: { id: ana }\n    request: { port: nope }\n    expect: { allow: true }\n' })
   const r = policy(['test', 'mesh'], dir)
   t.equal(r.code, 2)
-  t.match(r.stderr, /^mesh\/domains\/shop\/fixtures\/decisions\.yaml:6:22: cli_usage_error: case `bad port` names port `nope`/)
+  t.match(r.stderr, /^mesh\/domains\/shop\/fixtures\/decisions\.yaml:6:22: fixture_error: case `bad port` names port `nope`/)
 })
 
 t.test('malformed fixture YAML: exit 2 with file and line', async (t) => {
   const dir = meshCopy(t, { 'domains/shop/fixtures/decisions.yaml': 'product: shop\ncases:\n  - name: x\n    decision: [access\n' })
   const r = policy(['test', 'mesh'], dir)
   t.equal(r.code, 2)
-  t.match(r.stderr, /^mesh\/domains\/shop\/fixtures\/decisions\.yaml:\d+:\d+: cli_usage_error: `mesh\/domains\/shop\/fixtures\/decisions\.yaml` is not valid YAML/)
+  t.match(r.stderr, /^mesh\/domains\/shop\/fixtures\/decisions\.yaml:\d+:\d+: fixture_error: `mesh\/domains\/shop\/fixtures\/decisions\.yaml` is not valid YAML/)
 })
 
 t.test('a fixture with an unknown decision or key: exit 2 at the key', async (t) => {
   const dir = meshCopy(t, { 'domains/shop/fixtures/decisions.yaml': 'product: shop\ncases:\n  - name: x\n    decision: acess\n    subject: {}\n    request: { port: items-v1 }\n    expect: {}\n    extra: 1\n' })
   const r = policy(['test', 'mesh'], dir)
   t.equal(r.code, 2)
-  t.match(r.stderr, /decisions\.yaml:4:15: cli_usage_error: case `x`: `decision` must be one of/)
+  t.match(r.stderr, /decisions\.yaml:4:15: fixture_error: case `x`: `decision` must be one of/)
   t.match(r.stderr, /decisions\.yaml:8:5: cli_usage_error: unknown key `extra` in case `x`/)
 })
 

@@ -8,11 +8,8 @@ import { readFile } from 'node:fs/promises'
 import { LineCounter, isMap, isSeq, parseDocument, type Node as YamlNode, type Document } from 'yaml'
 import type { ErrorCode, ErrorDetail, Location } from '../../errors/index.js'
 
-/**
- * The catalog has no fixture-specific code yet; bad fixtures are bad input
- * to the command (exit 2), which `cli_usage_error` already means.
- */
-export const FIXTURE_ERROR: ErrorCode = 'cli_usage_error'
+/** Bad fixtures are bad input to the command: exit 2, with file:row:col. */
+export const FIXTURE_ERROR: ErrorCode = 'fixture_error'
 
 export type DecisionKind = 'access' | 'anonymization' | 'schema-compatibility'
 export const DECISIONS: readonly DecisionKind[] = ['access', 'anonymization', 'schema-compatibility']
