@@ -13,6 +13,7 @@ import * as numbers from './numbers.js'
 import * as objects from './objects.js'
 import * as providers from './providers.js'
 import * as regex from './regex.js'
+import * as regoParse from './rego-parse.js'
 import * as semver from './semver.js'
 import * as strings from './strings.js'
 import * as time from './time.js'
@@ -24,5 +25,5 @@ export interface Family { decls: BuiltinDecl[]; impls: Record<string, HostImpl> 
 
 export const families: Family[] = [
   aggregates, crypto, encoding, glob, graph, graphql, jsonDoc, jwt, net, numbers,
-  objects, providers, regex, semver, strings, time, units, uuid, x509,
+  objects, providers, regex, regoParse, semver, strings, time, units, uuid, x509,
 ]
