@@ -194,7 +194,7 @@ t.test('a fixture with an unknown decision or key: exit 2 at the key', async (t)
   const r = policy(['test', 'mesh'], dir)
   t.equal(r.code, 2)
   t.match(r.stderr, /decisions\.yaml:4:15: fixture_error: case `x`: `decision` must be one of/)
-  t.match(r.stderr, /decisions\.yaml:8:5: cli_usage_error: unknown key `extra` in case `x`/)
+  t.match(r.stderr, /decisions\.yaml:8:5: fixture_error: unknown key `extra` in case `x`/)
 })
 
 t.test('--compare-global lists the decisions a new global layer would change', async (t) => {
