@@ -501,7 +501,11 @@ export class BodyPlanner {
       case 'native': {
         const a = vals()
         const r = this.local()
-        this.emit({ op: 'call', fn: target.fn, args: a.map(loc), target: r, check: true })
+        if (target.strict) {
+          // Strict mode: an in-module built-in that gives no value failed.
+          this.emit({ op: 'call', fn: target.fn, args: a.map(loc), target: r, check: false })
+          this.emit({ op: 'blocks', blocks: [{ stmts: [{ op: 'isundefined', local: r }, { op: 'abort', message: `eval_builtin_error: ${target.name}: invalid argument(s)`, origin: this.origin(scope.module, t.span.start) }] }] })
+        } else this.emit({ op: 'call', fn: target.fn, args: a.map(loc), target: r, check: true })
         return r
       }
       case 'host': {

@@ -20,9 +20,12 @@ export type CallTarget =
   | { kind: 'value'; slot: string }
   | { kind: 'const'; index: number }
   | { kind: 'func'; fn: string }
-  | { kind: 'native'; fn: string }
+  | { kind: 'native'; fn: string; name: string; strict: boolean }
   | { kind: 'host'; id: number; toSet: boolean; cached: boolean }
   | { kind: 'print' }
+
+/** In-module built-ins whose undefined result is not an error (max([]) is undefined in OPA). */
+const UNDEFINED_NOT_ERROR = new Set(['max', 'min', 'object.get'])
 
 /** Names the opa-wasm SDK implements itself (and would win over ours): listed under another name. */
 const SDK_SHADOWED = new Set(['sprintf', 'regex.split', 'json.is_valid', 'yaml.is_valid', 'yaml.marshal', 'yaml.unmarshal'])
@@ -36,6 +39,8 @@ export interface PlanOptions {
   steps?: boolean
   /** record the lines of the expressions and rule heads that run (policy test --coverage) */
   coverage?: boolean
+  /** built-in errors abort evaluation (OPA's strict-builtin-errors) instead of being undefined */
+  strict?: boolean
 }
 
 export class Program {
@@ -362,7 +367,7 @@ export class Program {
       return { kind: 'error' }
     }
     if (b) this.checkArgTypes(name, b.args, t.args.slice(0, nargs), scope)
-    if (b?.native) return { kind: 'native', fn: b.native }
+    if (b?.native) return { kind: 'native', fn: b.native, name, strict: !!this.opts.strict && !UNDEFINED_NOT_ERROR.has(name) }
     switch (name) {
       case 'print': return { kind: 'print' }
       case 'trace': return { kind: 'const', index: this.intern({ kind: 'bool', value: true }) }

@@ -131,10 +131,13 @@ t.test('built-in errors: undefined by default, thrown with strictBuiltinErrors',
   t.same(strict.policy.evaluate({ s: 'abc' }, 'app/ok'), [{ result: true }], 'only evaluations that call the failing built-in throw')
 })
 
-t.test('division by zero is undefined (non-strict)', async (t) => {
+t.test('division by zero is undefined (non-strict) and an error in strict mode', async (t) => {
   const { policy } = await load('package app\n\nq := input.a / input.b\n', ['app/q'])
   t.same(policy.evaluate({ a: 1, b: 0 }, 'app/q'), [])
   t.same(policy.evaluate({ a: 1, b: 4 }, 'app/q'), [{ result: 0.25 }])
+  const strict = await load('package app\n\nq := input.a / input.b\n', ['app/q'], { strictBuiltinErrors: true })
+  t.match(thrown(() => strict.policy.evaluate({ a: 1, b: 0 }, 'app/q')), /^\S+:3:6: eval_builtin_error: div: invalid argument\(s\)/)
+  t.same(strict.policy.evaluate({ a: 1, b: 4 }, 'app/q'), [{ result: 0.25 }])
 })
 
 t.test('custom built-ins from an OPA capabilities file run as host functions given at load', async (t) => {
