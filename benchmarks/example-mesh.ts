@@ -36,10 +36,24 @@ export interface ExampleMesh {
   mesh: MeshModel
 }
 
+/** The guarded product's folder (ODPS, ODCS, consumers): `product.dir` in a sidecar config. */
+export function productDir(repoRoot: string): string {
+  return join(repoRoot, 'policies', 'domains', 'orders')
+}
+
+/** The two layer bundles (gzipped OPA bundles), as `policy build` would write them. */
+export async function exampleBundles(repoRoot: string): Promise<{ global: Buffer; orders: Buffer }> {
+  return {
+    global: await layerBundle(repoRoot, 'global', 'global', 'bench-global'),
+    orders: await layerBundle(repoRoot, 'domains/orders', 'domains/orders', 'bench-orders'),
+  }
+}
+
 export async function exampleEngine(repoRoot: string, cacheSize: number): Promise<ExampleMesh> {
-  const mesh = await loadMeshDir(join(repoRoot, 'policies', 'domains', 'orders'))
+  const mesh = await loadMeshDir(productDir(repoRoot))
   const engine = new Engine({ layers: [globalLayer(), domainLayer('orders')], mesh: mesh.data as unknown as Record<string, unknown>, cacheSize })
-  await engine.activate('global', await layerBundle(repoRoot, 'global', 'global', 'bench-global'))
-  await engine.activate('domains/orders', await layerBundle(repoRoot, 'domains/orders', 'domains/orders', 'bench-orders'))
+  const bundles = await exampleBundles(repoRoot)
+  await engine.activate('global', bundles.global)
+  await engine.activate('domains/orders', bundles.orders)
   return { engine, mesh }
 }

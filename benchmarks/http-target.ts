@@ -3,14 +3,21 @@
 // loop. Prints one JSON line on stdout: where to send what, or why it could
 // not start (`blocked`). Targets:
 //   baseline            a bare fastify route answering a constant
-//   engine  on|off      the engine's access decision behind a minimal fastify
-//                       route (the decision path over HTTP, no auth)
-//   sidecar on|off      the real sidecar app from src/server (JWT auth,
-//                       schemas, decision ids), when it exists
-// `on|off` is the decision cache.
+//   sidecar on|off      the real sidecar, started as `meshgate serve` starts
+//                       it: a YAML config (loadConfig) → startSidecar, with
+//                       the example mesh's layer bundles as files, JWT auth
+//                       against a local JWKS file, schemas, decision ids.
+//                       `on|off` is `cache.decisions` (10000 | 0).
 
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import Fastify from 'fastify'
-import { exampleEngine, INPUT, REQUEST } from './example-mesh.js'
+import { exportJWK, generateKeyPair, SignJWT } from 'jose'
+import { loadConfig } from '../src/config/index.js'
+import { startSidecar } from '../src/server/index.js'
+import { canonical } from './harness.js'
+import { exampleBundles, INPUT, productDir, REQUEST, SUBJECT } from './example-mesh.js'
 import { repoRoot } from './paths.js'
 
 export interface TargetInfo {
@@ -18,6 +25,8 @@ export interface TargetInfo {
   method: 'POST'
   headers: Record<string, string>
   body: string
+  /** What the target is, for the notes (e.g. the auth mode). */
+  description: string
 }
 
 const CONSTANT = { decision_id: 'constant', result: { allowed: true, reasons: [] } }
@@ -26,49 +35,84 @@ async function baseline(): Promise<TargetInfo> {
   const app = Fastify({ logger: false })
   app.post('/v1/decisions/access', async () => CONSTANT)
   const address = await app.listen({ host: '127.0.0.1', port: 0 })
-  return { url: `${address}/v1/decisions/access`, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(REQUEST) }
+  return {
+    url: `${address}/v1/decisions/access`, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(REQUEST),
+    description: 'bare fastify route, constant answer',
+  }
 }
 
-async function engineRoute(cache: boolean): Promise<TargetInfo> {
-  const { engine } = await exampleEngine(repoRoot, cache ? 10_000 : 0)
-  const app = Fastify({ logger: false })
-  let n = 0
-  app.post('/v1/decisions/access', async (req) => {
-    const a = await engine.access({ ...(req.body as object), subject: INPUT.subject })
-    return { decision_id: `d${++n}`, result: a.value, revisions: a.revisions }
-  })
-  const address = await app.listen({ host: '127.0.0.1', port: 0 })
-  return { url: `${address}/v1/decisions/access`, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(REQUEST) }
-}
+const ISSUER = 'https://idp.bench.invalid'
+const AUDIENCE = 'meshgate'
 
 /**
- * The real sidecar. src/server is being written beside this benchmark; this
- * adapter looks for its app factory and is the one place to adjust when its
- * interface settles.
+ * The real sidecar from a config file in a temp dir. The token is ES256,
+ * verified against `auth.jwks_file`; it is the same on every request, so
+ * after the first one the verified-token cache (`cache.tokens`) answers, as
+ * it does for a client reusing its token.
  */
 async function sidecar(cache: boolean): Promise<TargetInfo | { blocked: string }> {
-  const spec = new URL('../src/server/index.js', import.meta.url).href
-  let mod: Record<string, unknown>
+  const dir = await mkdtemp(join(tmpdir(), 'mg-bench-sidecar-'))
   try {
-    mod = await import(spec) as Record<string, unknown>
-  } catch (e) {
-    return { blocked: `the sidecar server is not available (src/server/index.ts: ${(e as Error).message.split('\n')[0]})` }
+    const bundles = await exampleBundles(repoRoot)
+    await writeFile(join(dir, 'global.tar.gz'), bundles.global)
+    await writeFile(join(dir, 'orders.tar.gz'), bundles.orders)
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true })
+    await writeFile(join(dir, 'jwks.json'), JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'bench', alg: 'ES256', use: 'sig' }] }))
+    const file = join(dir, 'meshgate.yaml')
+    await writeFile(file, [
+      'server:',
+      '  addr: 127.0.0.1:0',
+      'product:',
+      '  domain: orders',
+      `  dir: ${JSON.stringify(productDir(repoRoot))}`,
+      'bundles:',
+      '  global:',
+      '    resource: global.tar.gz',
+      '  orders:',
+      '    resource: orders.tar.gz',
+      'auth:',
+      `  issuer: ${ISSUER}`,
+      `  audience: ${AUDIENCE}`,
+      '  algorithms: [ES256]',
+      '  jwks_file: jwks.json',
+      'cache:',
+      `  decisions: ${cache ? 10_000 : 0}`,
+      '',
+    ].join('\n'))
+    const sc = await startSidecar(await loadConfig(file), { logger: false })
+    const token = await new SignJWT({ roles: SUBJECT.roles, clearance: SUBJECT.clearance, domain: SUBJECT.domain, region: SUBJECT.region })
+      .setProtectedHeader({ alg: 'ES256', kid: 'bench' })
+      .setSubject(SUBJECT.id).setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt().setExpirationTime('2h')
+      .sign(privateKey)
+    const info: TargetInfo = {
+      url: `${sc.url}/v1/decisions/access`, method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(REQUEST),
+      description: `startSidecar from a YAML config, ES256 bearer token checked against auth.jwks_file, cache.decisions ${cache ? 10_000 : 0}`,
+    }
+    // Check before timing: every layer active, and the answer over HTTP is
+    // the engine's own decision for the subject the token stands for.
+    const health = await fetch(`${sc.url}/health?bundles`)
+    if (health.status !== 200) return { blocked: `the sidecar's bundles are not all active: ${(await health.text()).slice(0, 200)}` }
+    const probe = await fetch(info.url, { method: 'POST', headers: info.headers, body: info.body })
+    const text = await probe.text()
+    if (probe.status !== 200) return { blocked: `the sidecar answered ${probe.status} to the benchmark request: ${text.slice(0, 200)}` }
+    const { decision_id: _id, ...got } = JSON.parse(text) as Record<string, unknown>
+    const a = await sc.engine.access(INPUT)
+    const { layers: _layers, ...outcome } = a.value
+    const want = { ...outcome, revisions: a.revisions }
+    if (canonical(got) !== canonical(want)) throw new Error(`the sidecar's answer ${canonical(got)} is not the engine's ${canonical(want)}`)
+    return info
+  } finally {
+    // Bundles and keys are read by now (the probe verified the token).
+    await rm(dir, { recursive: true, force: true })
   }
-  const factory = (mod.buildServer ?? mod.createApp ?? mod.buildApp) as ((o: object) => Promise<unknown>) | undefined
-  if (typeof factory !== 'function') return { blocked: `src/server/index.ts exports no app factory (buildServer/createApp); exports: ${Object.keys(mod).join(', ')}` }
-  const { engine } = await exampleEngine(repoRoot, cache ? 10_000 : 0)
-  const app = await factory({ engine, logger: false }) as { listen(o: object): Promise<string> }
-  const address = await app.listen({ host: '127.0.0.1', port: 0 })
-  const info: TargetInfo = { url: `${address}/v1/decisions/access`, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(REQUEST) }
-  const probe = await fetch(info.url, { method: 'POST', headers: info.headers, body: info.body })
-  if (probe.status !== 200) return { blocked: `the sidecar answered ${probe.status} to the benchmark request: ${(await probe.text()).slice(0, 200)}` }
-  return info
 }
 
 async function main(): Promise<void> {
   const [kind, cacheArg] = process.argv.slice(2)
   const cache = cacheArg !== 'off'
-  const info = kind === 'baseline' ? await baseline() : kind === 'engine' ? await engineRoute(cache) : kind === 'sidecar' ? await sidecar(cache) : { blocked: `unknown target \`${kind}\`` }
+  const info = kind === 'baseline' ? await baseline() : kind === 'sidecar' ? await sidecar(cache) : { blocked: `unknown target \`${kind}\`` }
   process.stdout.write(`${JSON.stringify(info)}\n`)
   if ('blocked' in info) process.exit(0)
 }
