@@ -1,9 +1,10 @@
 // The decision cache: answers keyed by the active bundle revisions plus the
-// decision kind and the canonical input. A new activation changes the key
+// decision kind and the input's JSON text. The text is not canonicalised:
+// sorting keys cost as much as the route handler itself, and the same input
+// written with its keys in another order is only a miss, never a wrong hit. A new activation changes the key
 // (and clears the cache to free memory), so no answer outlives its bundles.
 
 import { LRUCache } from 'lru-cache'
-import { canonicalJson } from '../bundle/index.js'
 
 export class DecisionCache {
   private readonly lru?: LRUCache<string, { value: unknown }>
@@ -18,7 +19,7 @@ export class DecisionCache {
 
   async through<T>(revisions: string, kind: string, input: unknown, compute: () => Promise<T>): Promise<{ value: T; cached: boolean }> {
     if (!this.lru) return { value: await compute(), cached: false }
-    const key = `${revisions}\u0000${kind}\u0000${canonicalJson(input)}`
+    const key = `${revisions}\u0000${kind}\u0000${JSON.stringify(input)}`
     const hit = this.lru.get(key)
     if (hit) return { value: hit.value as T, cached: true }
     const value = await compute()
