@@ -2,7 +2,7 @@
 // values. Sets arrive from the SDK as arrays, so a neighbour list may be
 // either; walk addresses set members by position (see walk below).
 
-import { BuiltinError, type BuiltinDecl, type HostImpl } from './types.js'
+import { BuiltinError, type BuiltinDecl, type HostImpl, RegoSet } from './types.js'
 
 type Graph = Record<string, unknown>
 
@@ -67,14 +67,16 @@ function reachablePaths (g: unknown, initial: unknown): unknown[][] {
 
 /**
  * walk(x): [path, value] for every node of x, pre-order, the root first with
- * the empty path. OPA addresses set members by the member itself; sets reach
- * the host as arrays, so here they are addressed by position.
+ * the empty path. Set members are addressed by the member itself (walk is
+ * set-aware: sets arrive as RegoSet).
  */
 function walk (x: unknown): Array<[unknown[], unknown]> {
   const out: Array<[unknown[], unknown]> = []
   const visit = (path: unknown[], v: unknown) => {
     out.push([path, v])
-    if (Array.isArray(v)) v.forEach((e, i) => visit([...path, i], e))
+    // a set's members are addressed by the member itself, as in OPA
+    if (v instanceof RegoSet) v.forEach((e) => visit([...path, e], e))
+    else if (Array.isArray(v)) v.forEach((e, i) => visit([...path, i], e))
     else if (v !== null && typeof v === 'object') {
       for (const k of Object.keys(v).sort()) visit([...path, k], (v as Record<string, unknown>)[k])
     }
@@ -86,7 +88,7 @@ function walk (x: unknown): Array<[unknown[], unknown]> {
 export const decls: BuiltinDecl[] = [
   { name: 'graph.reachable', args: [{ object: ['any', { anyOf: [{ set: 'any' }, { array: 'any' }] }] }, { anyOf: [{ set: 'any' }, { array: 'any' }] }], result: { set: 'any' } },
   { name: 'graph.reachable_paths', args: [{ object: ['any', { anyOf: [{ set: 'any' }, { array: 'any' }] }] }, { anyOf: [{ set: 'any' }, { array: 'any' }] }], result: { set: { array: 'any' } } },
-  { name: 'walk', args: ['any'], result: { array: { array: 'any' } } },
+  { name: 'walk', args: ['any'], result: { array: { array: 'any' } }, setAware: true },
 ]
 
 export const impls: Record<string, HostImpl> = {

@@ -5,15 +5,17 @@
 
 import { catalog } from './catalog.js'
 import { hostTableName } from '../plan/planner.js'
-import { BuiltinError } from './types.js'
+import { BuiltinError, decodeSets, encodeSets } from './types.js'
 
 export function hostFunctions(strict: boolean): Record<string, (...args: any[]) => unknown> {
   const out: Record<string, (...args: any[]) => unknown> = {}
   for (const [name, entry] of catalog()) {
     const impl = entry.impl
     if (!impl || entry.native) continue
+    const setAware = !!entry.setAware
     out[hostTableName(name)] = (...args: unknown[]) => {
       try {
+        if (setAware) return encodeSets(impl(...args.map(decodeSets)))
         return impl(...args)
       } catch (e) {
         if (!strict) return undefined

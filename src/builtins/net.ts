@@ -3,7 +3,7 @@
 // package, whose text OPA returns (RFC 5952 zero compression for IPv6).
 
 import { isIP } from 'node:net'
-import { BuiltinError, type BuiltinDecl, type HostImpl } from './types.js'
+import { BuiltinError, type BuiltinDecl, type HostImpl, RegoSet } from './types.js'
 
 interface Addr { bits: 32 | 128, value: bigint }
 interface Prefix extends Addr { len: number }
@@ -146,6 +146,8 @@ function matchItems (name: string, operand: number, v: unknown): Array<[unknown,
   }
   if (typeof v === 'string') return [[v, v]]
   // Sets arrive as arrays, so a set operand is keyed by position like an array.
+  // a set's members are their own keys; an array's are its indexes
+  if (v instanceof RegoSet) return v.map((e) => [e, elementText(e)])
   if (Array.isArray(v)) return v.map((e, i) => [i, elementText(e)])
   if (v !== null && typeof v === 'object') return Object.entries(v).map(([k, e]) => [k, elementText(e)])
   throw new BuiltinError(name, `operand ${operand} must be one of {string, array, set, object}`, 'eval_type_error')
@@ -245,7 +247,7 @@ function lookupIPAddr (host: unknown): string[] {
 
 export const decls: BuiltinDecl[] = [
   { name: 'net.cidr_contains', args: ['string', 'string'], result: 'boolean' },
-  { name: 'net.cidr_contains_matches', args: ['any', 'any'], result: { set: { array: 'any' } } },
+  { name: 'net.cidr_contains_matches', args: ['any', 'any'], result: { set: { array: 'any' } }, setAware: true },
   { name: 'net.cidr_expand', args: ['string'], result: { set: 'string' } },
   { name: 'net.cidr_intersects', args: ['string', 'string'], result: 'boolean' },
   { name: 'net.cidr_is_valid', args: ['string'], result: 'boolean' },

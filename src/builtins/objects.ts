@@ -3,7 +3,7 @@
 // `set` results are converted back by the compiler). Object keys that are not
 // strings arrive as their JSON text, so lookups use that text too.
 
-import { BuiltinError, type BuiltinDecl, type HostImpl } from './types.js'
+import { BuiltinError, type BuiltinDecl, type HostImpl, RegoSet } from './types.js'
 import { arr, int, obj, typeError, typeName } from './strings.js'
 
 type Obj = Record<string, unknown>
@@ -48,9 +48,14 @@ function subset(sup: unknown, sub: unknown): boolean {
     return Object.entries(sub).every(([k, v]) => {
       if (!Object.prototype.hasOwnProperty.call(sup, k)) return false
       const s = sup[k]
-      if ((isObj(s) && isObj(v)) || (Array.isArray(s) && Array.isArray(v))) return subset(s, v)
+      if ((isObj(s) && isObj(v)) || (Array.isArray(s) && Array.isArray(v) && (s instanceof RegoSet) === (v instanceof RegoSet))) return subset(s, v)
       return equal(s, v)
     })
+  }
+  if (sup instanceof RegoSet && Array.isArray(sub)) {
+    // a set contains a set (or an array's elements) when it has every member
+    const have = new Set(sup.map(canonical))
+    return sub.every((x) => have.has(canonical(x)))
   }
   if (Array.isArray(sup) && Array.isArray(sub)) {
     if (sub.length === 0) return true
@@ -95,7 +100,7 @@ export const decls: BuiltinDecl[] = [
   { name: 'object.filter', args: ['object', { anyOf: ['array', 'set', 'object'] }], result: 'object' },
   { name: 'object.remove', args: ['object', { anyOf: ['array', 'set', 'object'] }], result: 'object' },
   { name: 'object.keys', args: ['object'], result: { set: 'any' } },
-  { name: 'object.subset', args: [{ anyOf: ['object', 'set', 'array'] }, { anyOf: ['object', 'set', 'array'] }], result: 'boolean' },
+  { name: 'object.subset', args: [{ anyOf: ['object', 'set', 'array'] }, { anyOf: ['object', 'set', 'array'] }], result: 'boolean', setAware: true },
   { name: 'object.get', args: ['object', 'any', 'any'], result: 'any' },
   { name: 'array.concat', args: ['array', 'array'], result: 'array' },
   { name: 'array.slice', args: ['array', 'number', 'number'], result: 'array' },

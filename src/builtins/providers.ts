@@ -92,7 +92,7 @@ function signRequest (req: unknown, config: unknown, timeNs: unknown): JsonObjec
 }
 
 export const decls: BuiltinDecl[] = [
-  { name: 'providers.aws.sign_req', args: ['object', 'object', 'number'], result: 'object' },
+  { name: 'providers.aws.sign_req', args: ['object', 'object', 'number'], result: 'object', setAware: true },
 ]
 
 export const impls: Record<string, HostImpl> = {

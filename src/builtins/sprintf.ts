@@ -3,7 +3,7 @@
 // `strings.render_template`. Also the Rego text form of a value, which OPA
 // prints for composite sprintf arguments.
 
-import { BuiltinError } from './types.js'
+import { BuiltinError, RegoSet } from './types.js'
 
 // ---------------------------------------------------------------------------
 // Rego's text form (OPA's Term.String()).
@@ -46,6 +46,7 @@ export function regoString(v: unknown): string {
   if (typeof v === 'string') return goQuote(v)
   if (typeof v === 'number') return numberText(v)
   if (typeof v === 'boolean') return String(v)
+  if (v instanceof RegoSet) return v.length === 0 ? 'set()' : '{' + v.map(regoString).join(', ') + '}'
   if (Array.isArray(v)) return '[' + v.map(regoString).join(', ') + ']'
   const entries = Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
   return '{' + entries.map(([k, x]) => `${goQuote(k)}: ${regoString(x)}`).join(', ') + '}'

@@ -140,7 +140,7 @@ export const decls: BuiltinDecl[] = [
   { name: 'upper', args: ['string'], result: 'string' },
   { name: 'replace', args: ['string', 'string', 'string'], result: 'string' },
   { name: 'split', args: ['string', 'string'], result: { array: 'string' } },
-  { name: 'sprintf', args: ['string', 'array'], result: 'string' },
+  { name: 'sprintf', args: ['string', 'array'], result: 'string', setAware: true },
   { name: 'substring', args: ['string', 'number', 'number'], result: 'string' },
   { name: 'trim', args: ['string', 'string'], result: 'string' },
   { name: 'trim_left', args: ['string', 'string'], result: 'string' },

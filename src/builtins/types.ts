@@ -30,6 +30,46 @@ export interface BuiltinDecl {
   nondeterministic?: boolean
   /** Deprecated OPA built-ins are still accepted (v0 modules use them). */
   deprecated?: boolean
+  /**
+   * The built-in tells sets from arrays: its set arguments arrive as RegoSet
+   * (an array subclass) and a RegoSet in its result becomes a set again.
+   */
+  setAware?: boolean
+}
+
+/**
+ * A Rego set on the host side, for set-aware built-ins: still an array (so
+ * array code works on it), but recognisable. Derived arrays (map, filter)
+ * are plain arrays.
+ */
+export class RegoSet extends Array<unknown> {
+  static override get [Symbol.species](): ArrayConstructor { return Array }
+  static of2(items: unknown[]): RegoSet {
+    const s = new RegoSet()
+    for (const x of items) s.push(x)
+    return s
+  }
+}
+
+/** The wire form of a set for set-aware built-ins (see the runtime's mg_mark_sets). */
+export const SET_MARK = '__meshgate_set__'
+
+export function decodeSets(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(decodeSets)
+  if (v !== null && typeof v === 'object') {
+    const keys = Object.keys(v)
+    const o = v as Record<string, unknown>
+    if (keys.length === 1 && keys[0] === SET_MARK && Array.isArray(o[SET_MARK])) return RegoSet.of2((o[SET_MARK] as unknown[]).map(decodeSets))
+    return Object.fromEntries(keys.map((k) => [k, decodeSets(o[k])]))
+  }
+  return v
+}
+
+export function encodeSets(v: unknown): unknown {
+  if (v instanceof RegoSet) return { [SET_MARK]: [...v].map(encodeSets) }
+  if (Array.isArray(v)) return v.map(encodeSets)
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, encodeSets(x)]))
+  return v
 }
 
 /**

@@ -212,15 +212,6 @@ export class BodyPlanner {
       const out = this.prog.outputArgIndex(t, scope, this)
       if (out !== undefined) {
         const r = this.planCall(t, scope, t.args.slice(0, -1))
-        if (RELATIONS.has(name)) {
-          // A relation (walk) has many outputs: iterate them.
-          const k = this.local(), v = this.local()
-          const body: Block = { stmts: [] }
-          this.emit({ op: 'scan', source: r, key: k, value: v, body })
-          this.cur = body.stmts
-          this.unifyLocal(t.args[t.args.length - 1]!, v, scope)
-          return
-        }
         this.unifyLocal(t.args[t.args.length - 1]!, r, scope)
         return
       }
@@ -511,9 +502,15 @@ export class BodyPlanner {
       case 'host': {
         const a = vals()
         const r = this.local()
-        this.emit({ op: 'host', id: target.id, args: a.map(loc), target: r, toSet: target.toSet, origin: this.origin(scope.module, t.span.start), cached: target.cached })
+        this.emit({ op: 'host', id: target.id, args: a.map(loc), target: r, toSet: target.toSet, origin: this.origin(scope.module, t.span.start), cached: target.cached, sets: target.sets })
         this.emit({ op: 'isdefined', local: r })
-        return r
+        if (!RELATIONS.has(this.prog.callName(t, scope, this))) return r
+        // A relation (walk) has many outputs, one per solution: iterate them.
+        const k = this.local(), v = this.local()
+        const body: Block = { stmts: [] }
+        this.emit({ op: 'scan', source: r, key: k, value: v, body })
+        this.cur = body.stmts
+        return v
       }
     }
   }

@@ -21,7 +21,7 @@ export type Stmt =
   /** target := fn(args); if `check` and the result is 0 (undefined), fail. */
   | { op: 'call'; fn: string; args: Operand[]; target?: Local; check: boolean; origin?: Origin }
   /** Call a host built-in through opa_builtin<N>; `toSet` converts an array result to a set. */
-  | { op: 'host'; id: number; args: Operand[]; target: Local; toSet: boolean; origin?: Origin; cached?: boolean }
+  | { op: 'host'; id: number; args: Operand[]; target: Local; toSet: boolean; origin?: Origin; cached?: boolean; sets?: boolean }
   | { op: 'assign'; source: Operand; target: Local }
   | { op: 'setglobal'; source: Operand; name: string }
   /** fail unless the local is defined (non-zero) / undefined (zero). */

@@ -21,7 +21,7 @@ export type CallTarget =
   | { kind: 'const'; index: number }
   | { kind: 'func'; fn: string }
   | { kind: 'native'; fn: string; name: string; strict: boolean }
-  | { kind: 'host'; id: number; toSet: boolean; cached: boolean }
+  | { kind: 'host'; id: number; toSet: boolean; cached: boolean; sets: boolean }
   | { kind: 'print' }
 
 /** In-module built-ins whose undefined result is not an error (max([]) is undefined in OPA). */
@@ -384,7 +384,7 @@ export class Program {
     const res = b?.result ?? (custom?.resultSet ? 'set' : 'any')
     const toSet = res === 'set' || (typeof res === 'object' && 'set' in res)
     if (b?.nondeterministic) { this.globals.add(`g_nd_${h.id}`); this.globals.add(`g_nde_${h.id}`) }
-    return { kind: 'host', id: h.id, toSet, cached: !!b?.nondeterministic }
+    return { kind: 'host', id: h.id, toSet, cached: !!b?.nondeterministic, sets: !!b?.setAware }
   }
 
   /**

@@ -117,7 +117,9 @@ class FuncGen {
       }
       case 'host': {
         const n = s.args.length
-        const call = `(call $opa_builtin${n} (i32.const ${s.id}) (i32.const 0) ${s.args.map((a) => this.op(a)).join(' ')})`
+        const arg = (a: Operand) => (s.sets ? `(call ${this.rt('mg_mark_sets')} ${this.op(a)})` : this.op(a))
+        const raw = `(call $opa_builtin${n} (i32.const ${s.id}) (i32.const 0) ${s.args.map(arg).join(' ')})`
+        const call = s.sets ? `(call ${this.rt('mg_unmark_sets')} ${raw})` : raw
         if (s.cached) {
           // Non-deterministic built-ins answer the same within one evaluation
           // (OPA caches them by arguments).

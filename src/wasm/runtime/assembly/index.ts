@@ -239,3 +239,102 @@ export function mg_to_i32(v: usize): i32 {
   if (!numOk || n < 0 || n > 0x7fffffff) return -1;
   return <i32>n;
 }
+
+// ---- sets across the host boundary ----------------------------------------------
+// The SDK passes host built-in arguments and results as JSON, where a set is
+// an array. For built-ins whose meaning depends on sets (walk, object.subset,
+// sprintf…), meshgate wraps each set as {"__meshgate_set__": [...]} on the
+// way out and unwraps such objects on the way back.
+
+const SET_MARK = "__meshgate_set__";
+
+function hasSet(v: usize): bool {
+  if (v == 0) return false;
+  let t = typeOf(v);
+  if (t == T_SET) return true;
+  if (t == T_ARRAY) {
+    let n = arrLen(v);
+    for (let i = 0; i < n; i++) if (hasSet(arrAt(v, i))) return true;
+  } else if (t == T_OBJECT) {
+    let n = collCount(v);
+    for (let i = 0; i < n; i++) if (hasSet(collKeyAt(v, i)) || hasSet(collValAt(v, i))) return true;
+  }
+  return false;
+}
+
+function markKey(): usize {
+  // ASCII bytes of the static literal, copied without managed strings.
+  let n = SET_MARK.length;
+  let p = alloc(<usize>n);
+  for (let i = 0; i < n; i++) store<u8>(p + <usize>i, <u8>SET_MARK.charCodeAt(i));
+  return newStr(p, n);
+}
+
+function mark(v: usize, key: usize): usize {
+  let t = typeOf(v);
+  if (t == T_SET) {
+    let n = collCount(v);
+    let a = newArr(n);
+    for (let i = 0; i < n; i++) arrPush(a, mark(collKeyAt(v, i), key));
+    let o = newColl(T_OBJECT, 1);
+    collInsert(o, key, a);
+    return o;
+  }
+  if (t == T_ARRAY) {
+    let n = arrLen(v);
+    let a = newArr(n);
+    for (let i = 0; i < n; i++) arrPush(a, mark(arrAt(v, i), key));
+    return a;
+  }
+  if (t == T_OBJECT) {
+    let n = collCount(v);
+    let o = newColl(T_OBJECT, n);
+    for (let i = 0; i < n; i++) collInsert(o, mark(collKeyAt(v, i), key), mark(collValAt(v, i), key));
+    return o;
+  }
+  return v;
+}
+
+/** v with every set wrapped as {"__meshgate_set__": [...]}; v itself when it holds no set. */
+export function mg_mark_sets(v: usize): usize {
+  if (!hasSet(v)) return v;
+  return mark(v, markKey());
+}
+
+function isMarker(v: usize, key: usize): bool {
+  if (typeOf(v) != T_OBJECT || collCount(v) != 1) return false;
+  return equalValues(collKeyAt(v, 0), key) && typeOf(collValAt(v, 0)) == T_ARRAY;
+}
+
+function unmark(v: usize, key: usize): usize {
+  if (v == 0) return v;
+  let t = typeOf(v);
+  if (t == T_ARRAY) {
+    let n = arrLen(v);
+    let a = newArr(n);
+    for (let i = 0; i < n; i++) arrPush(a, unmark(arrAt(v, i), key));
+    return a;
+  }
+  if (t == T_OBJECT) {
+    if (isMarker(v, key)) {
+      let items = collValAt(v, 0);
+      let n = arrLen(items);
+      let s = newColl(T_SET, n);
+      for (let i = 0; i < n; i++) collAdd(s, unmark(arrAt(items, i), key));
+      return s;
+    }
+    let n = collCount(v);
+    let o = newColl(T_OBJECT, n);
+    for (let i = 0; i < n; i++) collInsert(o, collKeyAt(v, i), unmark(collValAt(v, i), key));
+    return o;
+  }
+  return v;
+}
+
+/** The inverse of mg_mark_sets, for host results. */
+export function mg_unmark_sets(v: usize): usize {
+  if (v == 0) return 0;
+  let r = unmark(v, markKey());
+  mg_freeze(r);
+  return r;
+}
