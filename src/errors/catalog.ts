@@ -26,6 +26,7 @@ export const ERROR_CATALOG = {
   compile_entrypoint_error: { status: 400, exit: 2, summary: 'an entrypoint names no rule or package' },
   compile_unsupported_error: { status: 400, exit: 2, summary: 'the policy uses a feature the compiler does not support' },
   cli_usage_error: { status: 400, exit: 2, summary: 'the command line is wrong' },
+  undefined_document: { status: 404, exit: 1, summary: 'the default decision (data.system.main) is undefined for this input' },
   fixture_error: { status: 400, exit: 2, summary: 'a decision fixture file is malformed or names something that does not exist' },
   io_error: { status: 500, exit: 2, summary: 'a file could not be read or written' },
   bundle_format_error: { status: 400, exit: 2, summary: 'a bundle is not in OPA bundle format' },

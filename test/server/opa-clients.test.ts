@@ -182,19 +182,20 @@ t.test('APISIX opa plugin: result.allow, reason, headers, status_code', async (t
   t.equal(rule.json.result, true)
 })
 
-// Known incompatibility: the sidecar has no `POST /` route, so OPA's default
-// decision (and OPAClient.evaluateDefault) answers 404 `resource_not_found`.
-// The assertions run and are marked todo until the route exists.
-const NO_DEFAULT_DECISION = { todo: 'the sidecar does not serve OPA\'s default decision at `POST /`' }
+// OPA's default decision: `POST /` with the bare input answers the bare value
+// of data.system.main (OPAClient.evaluateDefault uses it).
 
 t.test('the official OPA npm client: evaluateDefault', async (t) => {
   const viaData = await fetch(`${standalone.url}/v1/data/system/main`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: { user: 'alice' } }) })
   t.same((await viaData.json()).result, { allow: true }, 'data.system.main itself is served')
   const raw = await fetch(`${standalone.url}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'alice' }) })
   const text = await raw.text()
-  t.equal(raw.status, 200, `POST / answers 200 (got ${raw.status} ${text})`, NO_DEFAULT_DECISION)
-  t.same(raw.status === 200 ? JSON.parse(text) : text, { allow: true }, 'POST / answers the bare value of data.system.main', NO_DEFAULT_DECISION)
+  t.equal(raw.status, 200, `POST / answers 200 (got ${raw.status} ${text})`)
+  t.same(raw.status === 200 ? JSON.parse(text) : text, { allow: true }, 'POST / answers the bare value of data.system.main')
   const client = new OPAClient(standalone.url)
   const got = await client.evaluateDefault({ user: 'alice' }).catch((e: unknown) => `threw ${String(e)}`)
-  t.same(got, { allow: true }, 'evaluateDefault', NO_DEFAULT_DECISION)
+  t.same(got, { allow: true }, 'evaluateDefault')
+  const undef = await fetch(`${standalone.url}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'bob' }) })
+  t.equal(undef.status, 200, 'a defined false answer is still 200')
+  t.same(await undef.json(), { allow: false })
 })

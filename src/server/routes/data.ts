@@ -54,6 +54,16 @@ export function dataRoutes(ctx: ServerContext) {
       }
       return answer(req, reply, input)
     }
+    // OPA's default decision: `POST /` with the input itself as the body
+    // answers the bare value of data.system.main (404 when it is undefined).
+    app.post('/', async (req, reply) => {
+      const doc = await ctx.engine.document(['system', 'main'], req.body)
+      reply.header('x-meshgate-revisions', JSON.stringify(doc.revisions))
+      if (doc.value === undefined) {
+        throw new MeshgateError('undefined_document', 'document missing: data.system.main')
+      }
+      return doc.value
+    })
     app.post('/v1/data', post)
     app.post('/v1/data/*', post)
     app.get('/v1/data', get)
