@@ -2,6 +2,8 @@
 // closed, atomic swap keeping the last good bundle, cache invalidation,
 // memory limit, step budget, wall-clock budget in the worker pool.
 
+import { fileURLToPath } from 'node:url'
+import { existsSync } from 'node:fs'
 import t from 'tap'
 import { readFile } from 'node:fs/promises'
 import { writeBundle } from '../../src/bundle/index.js'
@@ -10,6 +12,8 @@ import { MeshgateError } from '../../src/errors/index.js'
 import { BUILTINS_MODULE, customersBundle, globalBundle, ordersBundle } from '../fixtures/engine/bundles.js'
 
 const OPA_BUILT = new URL('../../../shared/opa-built/', import.meta.url)
+// The OPA-built modules are test data beside the repository (../shared); without them these tests skip.
+const SHARED = { skip: existsSync(fileURLToPath(OPA_BUILT)) ? false : `OPA-built modules not found at ${fileURLToPath(OPA_BUILT)}` }
 
 function layered(extra: Partial<EngineOptions> = {}): Engine {
   return new Engine({ layers: [globalLayer(), domainLayer('orders')], builtinsModule: BUILTINS_MODULE, mesh: { pii: ['email'] }, ...extra })
@@ -25,7 +29,7 @@ async function ready(extra: Partial<EngineOptions> = {}, hazards = false): Promi
 
 const analyst = { subject: { sub: 'ann', roles: ['analyst'], clearance: 'low' }, port: 'orders-v1', purpose: 'analytics', fields: ['id'] }
 
-t.test('OPA-built modules, wrapped or as built, answer as the SDK did', async (t) => {
+t.test('OPA-built modules, wrapped or as built, answer as the SDK did', SHARED, async (t) => {
   for (const dir of ['dotnet-rbac', 'java-abi1_1', 'python-sprintf']) {
     const wasm = await readFile(new URL(`${dir}/policy.wasm`, OPA_BUILT))
     const data = JSON.parse(await readFile(new URL(`${dir}/data.json`, OPA_BUILT), 'utf8'))
@@ -51,7 +55,7 @@ t.test('OPA-built modules, wrapped or as built, answer as the SDK did', async (t
   t.same((await j.document(['opa', 'wasm', 'test', 'allowed'], { user: 'alice' })).value, true, 'ABI 1.1 slow path')
 })
 
-t.test('a bundle claiming the whole tree cannot be a layer', async (t) => {
+t.test('a bundle claiming the whole tree cannot be a layer', SHARED, async (t) => {
   const e = layered()
   t.teardown(() => e.close())
   const err = await e.activate('global', await readFile(new URL('bundles/dotnet-example.tar.gz', OPA_BUILT))).catch((x) => x)
