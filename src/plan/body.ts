@@ -5,7 +5,7 @@
 
 import type { Body, Expr, Module, RefTerm, Term, VarTerm, Rule } from '../rego/ast.js'
 import type { Block, Local, Stmt, Origin } from './ir.js'
-import { reorder, collectAllVars, newUse } from './analysis.js'
+import { reorder, collectAllVars, newUse } from '../check/safety.js'
 import type { Program, Mock } from './planner.js'
 import { findNode, locate, type TreeNode } from './rule-tree.js'
 

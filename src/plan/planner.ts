@@ -9,7 +9,7 @@ import type { TypeSpec } from '../builtins/types.js'
 import type { Block, Const, Func, Local, Plan, Stmt } from './ir.js'
 import { BodyPlanner, Scope, loc, stripSpan } from './body.js'
 import { buildRuleTree, findNode, locate, type RuleGroup, type TreeNode, type RuleDef } from './rule-tree.js'
-import { setOutputArg, setIsFunctionName } from './analysis.js'
+import { setOutputArg, setIsFunctionName } from '../check/safety.js'
 
 export type Mock =
   | { kind: 'data'; path: string[]; slot: string }
