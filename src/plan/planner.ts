@@ -648,7 +648,25 @@ function planGroup(prog: Program, g: RuleGroup, mocks: Mock[], name: string): Fu
         bp.emit({ op: 'call', fn, args: [], target: v, check: true })
         const k = bp.constLocal(prog.constJSON(childName))
         const m = d?.module ?? g.defs[0]!.module
-        bp.insertChecked(res, k, v, m, (d ?? g.defs[0]!).rule.span.start, 'object keys must be unique')
+        // Where the object's own keys meet a rule below it, sets unite;
+        // other values must agree (OPA: a conflict).
+        const existing = bp.callRt('mg_get', [res, k], false)
+        const done = bp.local()
+        bp.emit({ op: 'flag', local: done, value: 0 })
+        for (const fn of ['mg_or']) {
+          const b2: Block = { stmts: [] }
+          bp.emit({ op: 'blocks', blocks: [b2] })
+          bp.into(b2.stmts, () => {
+            bp.emit({ op: 'isdefined', local: existing })
+            bp.emit({ op: 'flagis', local: done, value: 0 })
+            const u = bp.callRt(fn, [existing, v])
+            bp.emit({ op: 'call', fn: 'mg_obj_insert', args: [loc(res), loc(k), loc(u)], check: false })
+            bp.emit({ op: 'flag', local: done, value: 1 })
+          })
+        }
+        const b3: Block = { stmts: [{ op: 'flagis', local: done, value: 0 }] }
+        bp.emit({ op: 'blocks', blocks: [b3] })
+        bp.into(b3.stmts, () => bp.insertChecked(res, k, v, m, (d ?? g.defs[0]!).rule.span.start, 'object keys must be unique'))
       })
     }
   }
@@ -777,7 +795,8 @@ function planDefChain(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef
       let target = res
       def.keys.forEach((kt, i) => {
         const k = bp.planTerm(kt, s)
-        if (i === def.keys.length - 1) {
+        const last = i === def.keys.length - 1
+        if (last && !g.leafSet) {
           bp.insertChecked(target, k, v, def.module, rule.head.span.start, 'object keys must be unique')
           return
         }
@@ -786,12 +805,14 @@ function planDefChain(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef
         bp.emit({ op: 'blocks', blocks: [fresh] })
         bp.into(fresh.stmts, () => {
           bp.emit({ op: 'isundefined', local: child })
-          const o = bp.callRt('mg_obj', [], false)
+          const o = bp.callRt(last ? 'mg_set' : 'mg_obj', [], false)
           bp.emit({ op: 'call', fn: 'mg_obj_insert', args: [loc(target), loc(k), loc(o)], check: false })
           bp.emit({ op: 'assign', source: loc(o), target: child })
         })
         target = child
       })
+      // the leaf is a set: add this solution's element
+      if (g.leafSet) bp.emit({ op: 'call', fn: 'mg_set_add', args: [loc(target), loc(bp.planTerm(rule.head.key!, s))], check: false })
     }, headTerms(rule))
     return
   }
@@ -841,6 +862,16 @@ function planDefChain(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef
 
 // ---- program --------------------------------------------------------------
 
+/** The rule whose value holds `path` (a group on a proper prefix of it), and the rest of the path. */
+function ruleAbove(root: TreeNode, path: string[]): { group: RuleGroup; rest: string[] } | undefined {
+  let n: TreeNode | undefined = root
+  for (let i = 0; i < path.length && n; i++) {
+    if (n.group && n.group.kind !== 'function') return { group: n.group, rest: path.slice(i) }
+    n = n.children.get(path[i]!)
+  }
+  return undefined
+}
+
 export function planProgram(modules: Module[], opts: PlanOptions): { plan: Plan; errors: ErrorDetail[] } {
   const prog = new Program(modules, opts)
   const entrypoints: Plan['entrypoints'] = []
@@ -857,7 +888,21 @@ export function planProgram(modules: Module[], opts: PlanOptions): { plan: Plan;
       const d = node.group.defs[0] ?? node.group.default!
       func = prog.groupFunc(node.group, [], d.module, d.rule.span.start)
     } else if (node) func = prog.vdocFunc(node, [])
-    else {
+    else if (ruleAbove(prog.root, path)) {
+      // A path inside a rule's value (below a ref head's variable part):
+      // evaluate the rule and walk into its value.
+      const { group, rest } = ruleAbove(prog.root, path)!
+      const d = group.defs[0] ?? group.default!
+      const gf = prog.groupFunc(group, [], d.module, d.rule.span.start)
+      func = `e_${entrypoints.length}`
+      const body: Block = { stmts: [] }
+      const bp = new BodyPlanner(prog, [], body)
+      let v = bp.local()
+      bp.emit({ op: 'call', fn: gf, args: [], target: v, check: true })
+      for (const seg of rest) v = bp.callRt('mg_get', [v, bp.constLocal(prog.constJSON(seg))])
+      bp.emit({ op: 'return', source: loc(v) })
+      prog.funcs.push({ name: func, params: [], nlocals: bp.nlocals, body, comment: `entrypoint ${ep}` })
+    } else {
       prog.errors.push({ code: 'compile_entrypoint_error', message: `entrypoint ${JSON.stringify(ep)} does not name a rule or package of the compiled modules` })
       continue
     }

@@ -20,6 +20,8 @@ export interface RuleGroup {
   defs: RuleDef[]
   default?: RuleDef
   arity: number
+  /** `p[q] contains r`: an object (by the ref's variable keys) whose leaves are sets. */
+  leafSet?: boolean
 }
 
 export interface TreeNode {
@@ -70,16 +72,16 @@ export function buildRuleTree(modules: Module[], errors: ErrorDetail[]): { root:
       let keys = refKeys
       let kind: RuleGroup['kind'] = rule.head.kind
       if (kind === 'object' && keys.length === 0 && rule.head.key) keys = [rule.head.key]
-      if (kind === 'set' && keys.length > 0) {
-        // `a.b[x] contains y` is not supported: OPA itself rejects most forms.
-      }
+      // `p[q] contains r`: the object p, keyed by q, of sets of r.
+      const leafSet = kind === 'set' && keys.length > 0
+      if (leafSet) kind = 'object'
       if (kind === 'complete' && keys.length > 0) kind = 'object'
       const path = [...m.package, ...names]
       const node = nodeAt(path)
       const arity = rule.head.args?.length ?? 0
       let g = node.group
       if (!g) {
-        g = { id: groups.length, path, kind, defs: [], arity }
+        g = { id: groups.length, path, kind, defs: [], arity, ...(leafSet ? { leafSet } : {}) }
         node.group = g
         groups.push(g)
       } else if (g.kind !== kind || (kind === 'function' && g.arity !== arity)) {
