@@ -648,18 +648,20 @@ function planGroup(prog: Program, g: RuleGroup, mocks: Mock[], name: string): Fu
         bp.emit({ op: 'call', fn, args: [], target: v, check: true })
         const k = bp.constLocal(prog.constJSON(childName))
         const m = d?.module ?? g.defs[0]!.module
-        // Where the object's own keys meet a rule below it, sets unite;
-        // other values must agree (OPA: a conflict).
+        // Where the object's own keys meet a rule below it, sets unite and
+        // objects join key by key; other clashes are conflicts (as in OPA).
         const existing = bp.callRt('mg_get', [res, k], false)
         const done = bp.local()
         bp.emit({ op: 'flag', local: done, value: 0 })
-        for (const fn of ['mg_or']) {
+        for (const fn of ['mg_union_docs']) {
           const b2: Block = { stmts: [] }
           bp.emit({ op: 'blocks', blocks: [b2] })
           bp.into(b2.stmts, () => {
             bp.emit({ op: 'isdefined', local: existing })
             bp.emit({ op: 'flagis', local: done, value: 0 })
-            const u = bp.callRt(fn, [existing, v])
+            const depth = Math.max(0, ...g.defs.map((x) => x.keys.length)) - 1
+            const u = bp.local()
+            bp.emit({ op: 'call', fn, args: [loc(existing), loc(v), { kind: 'i32', value: depth }], target: u, check: true })
             bp.emit({ op: 'call', fn: 'mg_obj_insert', args: [loc(res), loc(k), loc(u)], check: false })
             bp.emit({ op: 'flag', local: done, value: 1 })
           })

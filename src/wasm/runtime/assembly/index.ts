@@ -13,6 +13,7 @@ import {
 import { compareValues, equalValues } from "./compare";
 import { parseText, dumpValue } from "./json";
 import { getValue, mergeObjects, upsert, addPath, removePath } from "./access";
+import { mg_or as setUnion } from "./builtins-collections";
 
 export {
   mg_plus, mg_minus, mg_mul, mg_div, mg_rem, mg_abs, mg_round, mg_ceil, mg_floor,
@@ -337,4 +338,31 @@ export function mg_unmark_sets(v: usize): usize {
   let r = unmark(v, markKey());
   mg_freeze(r);
   return r;
+}
+
+/**
+ * Two documents of one path joined (rules of a ref-head object meeting rules
+ * below it): objects join key by key for `depth` levels (the ref head's
+ * keys); below that, sets unite and equal values stay. Any other clash is a
+ * conflict (0): a rule's value is not extended by another rule.
+ */
+export function mg_union_docs(a: usize, b: usize, depth: i32): usize {
+  if (a == 0 || b == 0) return 0;
+  let ta = typeOf(a), tb = typeOf(b);
+  if (ta == T_SET && tb == T_SET) return setUnion(a, b);
+  if (depth > 0 && ta == T_OBJECT && tb == T_OBJECT) {
+    let n = collCount(a), m = collCount(b);
+    let o = newColl(T_OBJECT, n + m);
+    for (let i = 0; i < n; i++) collInsert(o, collKeyAt(a, i), collValAt(a, i));
+    for (let i = 0; i < m; i++) {
+      let k = collKeyAt(b, i), v = collValAt(b, i);
+      let have = getValue(o, k);
+      if (have == 0) { collInsert(o, k, v); continue; }
+      let u = mg_union_docs(have, v, depth - 1);
+      if (u == 0) return 0;
+      collInsert(o, k, u);
+    }
+    return o;
+  }
+  return equalValues(a, b) ? a : 0;
 }
