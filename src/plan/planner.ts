@@ -742,20 +742,6 @@ function ruleIndex(prog: Program, g: RuleGroup): { path: string[]; byValue: Map<
 }
 
 function planDef(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef, params: Local[], res: Local): void {
-  const headKey = prog.coverKey(def.module, def.rule.head.span.start)
-  if (headKey === undefined) return planDefBodies(prog, bp, g, def, params, res)
-  // The head line counts as covered when the rule produces a value: wrap
-  // every solution of this definition's bodies.
-  const planBody = bp.planBody
-  bp.planBody = (body, sc, then, extra) => planBody.call(bp, body, sc, (s) => { bp.emit({ op: 'cover', key: headKey }); then(s) }, extra)
-  try {
-    planDefBodies(prog, bp, g, def, params, res)
-  } finally {
-    bp.planBody = planBody
-  }
-}
-
-function planDefBodies(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef, params: Local[], res: Local): void {
   const scope = new Scope(def.module, new Map(), new Set(), def.rule)
   const rule = def.rule
   // Function arguments that are patterns bind before the body; others
@@ -767,16 +753,17 @@ function planDefBodies(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDe
     rule.head.args?.forEach((a) => { if (isPattern(a)) bp.declarePattern(a, scope) })
     rule.head.args?.forEach((a, i) => { if (isPattern(a)) bp.unifyLocal(a, params[i]!, scope); else lateArgs.push([a, params[i]!]) })
   }
-  if (lateArgs.length) {
-    const planBody = bp.planBody
-    bp.planBody = (body, sc, then, extra) => planBody.call(bp, body, sc, (s) => { for (const [a, p] of lateArgs) bp.unifyLocal(a, p, s); then(s) }, extra)
-    try { planDefChain(prog, bp, g, def, res, scope) } finally { bp.planBody = planBody }
-    return
+  // At every solution of the definition's bodies (not of bodies nested in
+  // them): bind the late arguments, and mark the head line covered.
+  const headKey = prog.coverKey(def.module, rule.head.span.start)
+  const solution = (s: Scope) => {
+    for (const [a, p] of lateArgs) bp.unifyLocal(a, p, s)
+    if (headKey !== undefined) bp.emit({ op: 'cover', key: headKey })
   }
-  planDefChain(prog, bp, g, def, res, scope)
+  planDefChain(prog, bp, g, def, res, scope, solution)
 }
 
-function planDefChain(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef, res: Local, scope: Scope): void {
+function planDefChain(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef, res: Local, scope: Scope, solution: (s: Scope) => void): void {
   const rule = def.rule
   const chain: Rule[] = []
   for (let r: Rule | undefined = rule; r; r = r.else) chain.push(r)
@@ -786,6 +773,7 @@ function planDefChain(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef
 
   if (g.kind === 'set') {
     bp.planBody(rule.body, scope, (s) => {
+      solution(s)
       const k = bp.planTerm(rule.head.key ?? rule.head.value!, s)
       bp.emit({ op: 'call', fn: 'mg_set_add', args: [loc(res), loc(k)], check: false })
     }, headTerms(rule))
@@ -793,6 +781,7 @@ function planDefChain(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef
   }
   if (g.kind === 'object') {
     bp.planBody(rule.body, scope, (s) => {
+      solution(s)
       const v = valueOf(rule, s)
       let target = res
       def.keys.forEach((kt, i) => {
@@ -834,6 +823,7 @@ function planDefChain(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef
     const lb: Block = { stmts: [] }
     bp.emit({ op: 'labeled', label, body: lb })
     bp.into(lb.stmts, () => bp.planBody(rule.body, scope, (s) => {
+      solution(s)
       merge(valueOf(rule, s))
       // A constant value cannot conflict with itself: stop at the first solution.
       if (constant) bp.emit({ op: 'break', label })
@@ -852,7 +842,7 @@ function planDefChain(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef
     bp.into(blocks[i]!.stmts, () => {
       const body: Block = { stmts: [] }
       bp.emit({ op: 'blocks', blocks: [body] })
-      bp.into(body.stmts, () => bp.planBody(r.body, scope.child(), (s) => merge(valueOf(r, s), dv), headTerms(r)))
+      bp.into(body.stmts, () => bp.planBody(r.body, scope.child(), (s) => { solution(s); merge(valueOf(r, s), dv) }, headTerms(r)))
       bp.emit({ op: 'isdefined', local: dv })
       bp.emit({ op: 'break', label })
     })
