@@ -26,3 +26,11 @@ export function catalog(): Map<string, CatalogEntry> {
 export function lookupBuiltin(name: string): CatalogEntry | undefined {
   return catalog().get(name)
 }
+
+/** Names the opa-wasm SDK implements itself (and would win over ours): the module lists them under another name. */
+const SDK_SHADOWED = new Set(['sprintf', 'regex.split', 'json.is_valid', 'yaml.is_valid', 'yaml.marshal', 'yaml.unmarshal'])
+
+/** The name a host built-in has in a module's `builtins` table and in `hostBuiltins`. */
+export function hostTableName(name: string): string {
+  return SDK_SHADOWED.has(name) ? `meshgate.${name}` : name
+}

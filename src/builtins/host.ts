@@ -3,8 +3,7 @@
 // a built-in error is "undefined" (OPA's default) or, in strict mode, an
 // evaluation error.
 
-import { catalog } from './catalog.js'
-import { hostTableName } from '../plan/planner.js'
+import { catalog, hostTableName } from './catalog.js'
 import { BuiltinError, decodeSets, encodeSets } from './types.js'
 
 export function hostFunctions(strict: boolean): Record<string, (...args: any[]) => unknown> {

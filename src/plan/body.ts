@@ -7,7 +7,7 @@ import type { Body, Expr, Module, RefTerm, Term, VarTerm, Rule } from '../rego/a
 import type { Block, Local, Stmt, Origin } from './ir.js'
 import { reorder, collectAllVars, newUse } from '../check/safety.js'
 import type { Program, Mock } from './planner.js'
-import { findNode, locate, type TreeNode } from './rule-tree.js'
+import { locate, type TreeNode } from './rule-tree.js'
 
 export class Scope {
   constructor(
@@ -620,7 +620,7 @@ function str(value: string, at: Term): Term {
   return { type: 'string', value, span: at.span }
 }
 
-export function stripSpan(t: unknown): unknown {
+function stripSpan(t: unknown): unknown {
   if (Array.isArray(t)) return t.map(stripSpan)
   if (t && typeof t === 'object') {
     const o: Record<string, unknown> = {}
@@ -630,4 +630,3 @@ export function stripSpan(t: unknown): unknown {
   return t
 }
 
-export { findNode }

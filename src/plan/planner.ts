@@ -4,10 +4,10 @@
 
 import type { ErrorDetail } from '../errors/index.js'
 import type { Expr, Module, RefTerm, Term, Rule } from '../rego/ast.js'
-import { lookupBuiltin } from '../builtins/catalog.js'
+import { lookupBuiltin, hostTableName } from '../builtins/catalog.js'
 import type { TypeSpec } from '../builtins/types.js'
 import type { Block, Const, Func, Local, Plan, Stmt } from './ir.js'
-import { BodyPlanner, Scope, loc, stripSpan } from './body.js'
+import { BodyPlanner, Scope, loc } from './body.js'
 import { buildRuleTree, findNode, locate, type RuleGroup, type TreeNode, type RuleDef } from './rule-tree.js'
 import { setOutputArg, setIsFunctionName } from '../check/safety.js'
 
@@ -27,9 +27,6 @@ export type CallTarget =
 /** In-module built-ins whose undefined result is not an error (max([]) is undefined in OPA). */
 const UNDEFINED_NOT_ERROR = new Set(['max', 'min', 'object.get'])
 
-/** Names the opa-wasm SDK implements itself (and would win over ours): listed under another name. */
-const SDK_SHADOWED = new Set(['sprintf', 'regex.split', 'json.is_valid', 'yaml.is_valid', 'yaml.marshal', 'yaml.unmarshal'])
-export const hostTableName = (name: string) => (SDK_SHADOWED.has(name) ? `meshgate.${name}` : name)
 
 export interface PlanOptions {
   entrypoints: string[]
@@ -914,4 +911,3 @@ export function planProgram(modules: Module[], opts: PlanOptions): { plan: Plan;
   }
 }
 
-export { stripSpan }

@@ -152,7 +152,7 @@ function emitGlue(plan: Plan, rt: RuntimeSymbols, cx: CodegenContext): string[] 
   out.push(`(func $opa_eval (param $reserved i32) (param $ep i32) (param $data i32) (param $in i32) (param $len i32) (param $heap i32) (param $fmt i32) (result i32) (local $input i32) (local $rs i32)
   (call ${f('opa_heap_ptr_set')} (local.get $heap))
   (if (local.get $len) (then
-    (local.set $input (call ${f('opa_value_parse')} (local.get $in) (local.get $len)))
+    (local.set $input (call ${f('mg_input_parse')} (local.get $in) (local.get $len)))
     (if (i32.eqz (local.get $input)) (then (call $opa_abort (i32.const ${badInput})) (unreachable)))))
   (call $mg_begin (local.get $data) (local.get $input))
   (local.set $rs (call $mg_result_set (call $mg_entry (local.get $ep))))

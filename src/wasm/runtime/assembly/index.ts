@@ -61,6 +61,15 @@ export function opa_value_parse(ptr: usize, len: i32): usize {
   return v;
 }
 
+/**
+ * The evaluation's own input: it lives above the heap mark and dies with the
+ * evaluation, so it needs no freezing (sorting it eagerly on every decision
+ * would be wasted work for objects the policy never iterates).
+ */
+export function mg_input_parse(ptr: usize, len: i32): usize {
+  return parseText(ptr, len, true);
+}
+
 /** Sort every object and set inside v now (see opa_json_parse). */
 export function mg_freeze(v: usize): void {
   if (v == 0) return;
