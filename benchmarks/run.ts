@@ -15,6 +15,7 @@ import { status, type Benchmark, type BenchResult, type Figure } from './harness
 import { compileTime } from './compile-time.js'
 import { evalRbac } from './eval-rbac.js'
 import { ruleScaling } from './rule-scaling.js'
+import { objectScaling } from './object-scaling.js'
 import { memoryGrowth } from './memory-growth.js'
 import { opaBuilt } from './opa-built.js'
 import { sidecarHttp } from './sidecar-http.js'
@@ -25,7 +26,7 @@ import { repoRoot } from './paths.js'
 
 /** In the order they run; cheap, self-contained ones first. */
 const BENCHMARKS: Benchmark[] = [
-  evalRbac, ruleScaling, memoryGrowth, opaBuilt, compileTime,
+  evalRbac, ruleScaling, objectScaling, memoryGrowth, opaBuilt, compileTime,
   sidecarInProcess, sidecarHttp, anonymizeThroughput, policyTest,
 ]
 

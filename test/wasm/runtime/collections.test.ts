@@ -87,7 +87,9 @@ t.test('inserting after iterating keeps order and lookups right', async (t) => {
   for (let i = 0; i < 40; i++) t.equal(rt.dump(ex.mg_get(o, rt.str(`k${String(i).padStart(2, '0')}`))), String(i));
 });
 
-t.test('10k-key objects parse, look up and iterate without quadratic cost', async (t) => {
+// Whether this scales linearly is a benchmark (`npm run bench -- --only objects`),
+// not a test: no test asserts on elapsed time.
+t.test('10k-key objects parse, look up and iterate in order', async (t) => {
   const build = (n: number) => {
     const doc: Record<string, number> = {};
     for (let i = 0; i < n; i++) doc[`key-${(i * 7919) % n}`] = i;
@@ -96,27 +98,22 @@ t.test('10k-key objects parse, look up and iterate without quadratic cost', asyn
     const [p, len] = rt.bytes(json);
     return { doc, keys, p, len };
   };
-  // wasm-side time only: parse, look every key up, iterate, dump
   const run = (n: number) => {
     const { doc, keys, p, len } = build(n);
-    const t0 = performance.now();
     const o = ex.opa_json_parse(p, len);
     let found = 0;
     for (const k of keys) if (ex.mg_get(o, k) !== 0) found++;
     let ordered = true;
     for (let i = 1; i < ex.mg_len(o); i++) if (ex.mg_compare(ex.mg_key_at(o, i - 1), ex.mg_key_at(o, i)) >= 0) ordered = false;
     const out = ex.opa_json_dump(o);
-    const ms = performance.now() - t0;
-    return { ms, found, ordered, out: rt.cstr(out), doc };
+    return { found, ordered, out: rt.cstr(out), doc };
   };
-  run(1000); // warm up
   const small = run(2500);
+  t.equal(small.found, 2500);
   const big = run(10000);
   t.equal(big.found, 10000);
   t.ok(big.ordered, 'keys iterate sorted');
   t.same(JSON.parse(big.out), big.doc);
-  t.ok(big.ms < 1000, `10k keys took ${big.ms.toFixed(1)} ms`);
-  t.ok(big.ms < Math.max(small.ms, 1) * 12, `4x the keys costs ${(big.ms / Math.max(small.ms, 0.01)).toFixed(1)}x (quadratic would be 16x)`);
   const s = ex.mg_set();
   for (let i = 0; i < 10000; i++) ex.mg_set_add(s, ex.mg_int(BigInt((i * 7919) % 10000)));
   t.equal(ex.mg_len(s), 10000);
