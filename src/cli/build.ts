@@ -13,6 +13,7 @@ import { SourceFile } from '../source/index.js'
 import type { Module } from '../rego/index.js'
 import { annotatedEntrypoints, normalizeEntrypoint, parseAll } from './entrypoints.js'
 import { reportError } from './report.js'
+import { DECISION_PACKAGES } from '../engine/layers.js'
 
 const help = `Usage: policy build -t wasm -e <entrypoint>... [options] <path>...
 
@@ -35,6 +36,10 @@ Options:
       --capabilities <file>  an OPA capabilities JSON file: declared built-ins
                              compile to host calls
       --v0-compatible        read the sources as Rego v0 (OPA 0.x syntax)
+      --non-strict-builtins  built-in errors make the expression undefined (OPA's
+                             default) instead of failing the evaluation; meshgate
+                             builds strict by default, so an error inside a deny
+                             fails closed
       --dump <dir>           also write the plan (plan.txt) and the module's
                              text form (policy.wat) into <dir>, for debugging
   -h, --help                 show this help
@@ -60,6 +65,7 @@ async function run(argv: string[]): Promise<number> {
     capabilities: { type: 'string' },
     'v0-compatible': { type: 'boolean', default: false },
     dump: { type: 'string' },
+    'non-strict-builtins': { type: 'boolean', default: false },
   })
   if (values.target !== 'wasm') throw usageError('build', `target \`${values.target}\` is not supported; use \`-t wasm\``)
   if (positionals.length === 0) throw usageError('build', 'no paths given: name the .rego files or directories to build')
@@ -73,11 +79,14 @@ async function run(argv: string[]): Promise<number> {
     const regoVersion = values['v0-compatible'] ? 0 : 1
     // OPA adds rules annotated `entrypoint: true` to those given with -e.
     const parsed = parseAll(tree.modules, regoVersion)
-    const entrypoints = uniq([...(values.entrypoint as string[]).map(normalizeEntrypoint), ...annotatedEntrypoints(parsed)])
+    const roots = tree.manifest?.roots ?? ['']
+    const given = uniq([...(values.entrypoint as string[]).map(normalizeEntrypoint), ...annotatedEntrypoints(parsed)])
+    // Every decision package the sources define gets an entrypoint, so a
+    // bundle never silently drops one (the sidecar refuses such bundles).
+    const entrypoints = uniq([...given, ...decisionEntrypoints(parsed, roots, given)])
     if (entrypoints.length === 0) {
       throw usageError('build', 'wasm needs at least one entrypoint: pass `-e <package/rule>` or annotate a rule with `entrypoint: true`')
     }
-    const roots = tree.manifest?.roots ?? ['']
     // Roots are checked before compiling, as OPA checks them while loading.
     checkScope(tree, roots, entrypoints, parsed)
 
@@ -88,6 +97,7 @@ async function run(argv: string[]): Promise<number> {
       modules: tree.modules.map((m) => ({ path: m.path, source: m.source })),
       entrypoints,
       regoVersion,
+      strictBuiltinErrors: !values['non-strict-builtins'],
       ...(capabilities !== undefined ? { capabilities } : {}),
       ...(values.dump !== undefined ? { debug: true } : {}),
     })
@@ -166,6 +176,26 @@ async function requireDirectories(paths: string[]): Promise<void> {
   for (const p of paths) {
     if (!(await stat(p)).isDirectory()) throw usageError('build', `with \`-b\`, \`${p}\` must be a directory (a bundle root)`)
   }
+}
+
+/**
+ * `<root>/access`, `<root>/anonymization` and `<root>/compatibility` for each
+ * bundle root whose sources define them, unless an entrypoint at or above
+ * the package is already given.
+ */
+function decisionEntrypoints(parsed: Module[], roots: string[], given: string[]): string[] {
+  const out: string[] = []
+  const covers = (e: string[], p: string[]) => e.length <= p.length && e.every((s, i) => p[i] === s)
+  for (const mod of parsed) {
+    if (mod.path.endsWith('_test.rego')) continue
+    const pkg = mod.package
+    const isDecision = roots.some((r) => {
+      const root = r === '' ? [] : r.split('/')
+      return pkg.length === root.length + 1 && covers(root, pkg) && (DECISION_PACKAGES as readonly string[]).includes(pkg[root.length]!)
+    })
+    if (isDecision && !given.some((g) => covers(g.split('/'), pkg))) out.push(pkg.join('/'))
+  }
+  return out
 }
 
 function uniq(xs: string[]): string[] {

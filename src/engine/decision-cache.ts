@@ -17,13 +17,14 @@ export class DecisionCache {
     return this.lru !== undefined
   }
 
-  async through<T>(revisions: string, kind: string, input: unknown, compute: () => Promise<T>): Promise<{ value: T; cached: boolean }> {
-    if (!this.lru) return { value: await compute(), cached: false }
+  /** `compute` says whether its answer may be kept (a decision that failed closed is not). */
+  async through<T>(revisions: string, kind: string, input: unknown, compute: () => Promise<{ value: T; cacheable: boolean }>): Promise<{ value: T; cached: boolean }> {
+    if (!this.lru) return { value: (await compute()).value, cached: false }
     const key = `${revisions}\u0000${kind}\u0000${JSON.stringify(input)}`
     const hit = this.lru.get(key)
     if (hit) return { value: hit.value as T, cached: true }
-    const value = await compute()
-    this.lru.set(key, { value })
+    const { value, cacheable } = await compute()
+    if (cacheable) this.lru.set(key, { value })
     return { value, cached: false }
   }
 

@@ -7,11 +7,12 @@
 import { availableParallelism } from 'node:os'
 import { readBundle, type Bundle } from '../bundle/index.js'
 import { MeshgateError } from '../errors/index.js'
+import { asEvalError } from './eval-errors.js'
 import { accessFromPackage, combineAccess, type AccessOutcome, type LayerAccess } from './access.js'
 import { DecisionCache } from './decision-cache.js'
 import { InProcessEvaluator, type EvalCall, type Evaluator } from './evaluator.js'
 import type { HostBuiltins } from './host-builtins.js'
-import { checkBundleForLayer, checkLayerSpecs, type ActiveBundle, type Layer, type LayerSpec } from './layers.js'
+import { checkBundleForLayer, checkDecisionEntrypoints, checkLayerSpecs, type ActiveBundle, type Layer, type LayerSpec } from './layers.js'
 import { DEFAULT_LIMITS, imageOf, LoadedBundle, type BundleLimits } from './loaded-bundle.js'
 import { planDocument, type DocPlan, type DocSource } from './virtual-doc.js'
 import { WorkerPoolEvaluator } from './worker-pool.js'
@@ -23,6 +24,8 @@ export interface Budgets {
   timeMs?: number
   /** Worker threads when `timeMs` is set; default min(4, CPUs). */
   workers?: number
+  /** Deadline for loading one bundle (instantiation runs the module's code), in ms; default 10,000. */
+  loadMs?: number
 }
 
 export interface EngineLog {
@@ -79,6 +82,7 @@ export class Engine {
     this.mesh = opts.mesh
     this.limits = { memoryMiB: opts.memoryMiB ?? DEFAULT_LIMITS.memoryMiB, steps: opts.budgets?.steps ?? 0 }
     if (opts.builtinsModule) this.limits.builtinsModule = opts.builtinsModule
+    if (opts.budgets?.loadMs) this.limits.loadMs = opts.budgets.loadMs
     const timeMs = opts.budgets?.timeMs ?? 0
     this.evaluator = timeMs > 0
       ? new WorkerPoolEvaluator({ size: opts.budgets?.workers ?? Math.min(4, availableParallelism()), timeMs, limits: this.limits })
@@ -116,7 +120,8 @@ export class Engine {
     try {
       const b = bundle instanceof Uint8Array ? readBundle(bundle, bundleName) : bundle
       checkBundleForLayer(layer, b, bundleName, this.layerList)
-      const loaded = await LoadedBundle.load(imageOf(b, bundleName, this.dataFor(b.data)), this.limits, this.opts.hostBuiltins)
+      const loaded = await LoadedBundle.loadBounded(imageOf(b, bundleName, this.dataFor(b.data)), this.limits, this.opts.hostBuiltins)
+      checkDecisionEntrypoints(layer, b, bundleName, loaded.entrypoints)
       const key = `${layer.name}@${loaded.revision}#${++this.generation}`
       await this.evaluator.register(key, loaded)
       const previous = layer.active
@@ -151,19 +156,48 @@ export class Engine {
     return this.mesh
   }
 
-  /** The federated access decision. */
+  /**
+   * The federated access decision. Each layer is evaluated on its own; a
+   * layer whose evaluation fails (a built-in error in strict mode, a
+   * conflict, a budget) denies with reason `{layer, code: "eval_error"}`:
+   * an error inside a decision never turns into an allow. Such an answer is
+   * not cached, so the next request evaluates again.
+   */
   async access(input: unknown): Promise<Answer<AccessDecision>> {
     return this.decide('access', input, async (active) => {
-      const docs = await this.layerDocuments(active, ['access'], input)
-      const layers = docs.map((d) => ({ ...accessFromPackage(d.layer, d.result), revision: d.revision }))
-      return { ...combineAccess(layers), layers }
+      const settled = await Promise.allSettled(active.map((l) => this.layerDocuments([l], ['access'], input)))
+      let failed = false
+      const layers = settled.map((r, i) => {
+        const l = active[i]!
+        if (r.status === 'fulfilled') {
+          const d = r.value[0]!
+          return { ...accessFromPackage(d.layer, d.result), revision: d.revision }
+        }
+        failed = true
+        const err = asEvalError(r.reason, l.name)
+        this.opts.log?.warn({ layer: l.name, code: err.code, cause: err.details, err: err.message }, 'access decision failed; denying')
+        return { layer: l.name, allow: false, deny: [{ code: 'eval_error', message: err.message }], revision: l.active!.loaded.revision }
+      })
+      return { value: { ...combineAccess(layers), layers }, cacheable: !failed }
     })
   }
 
-  /** Each layer's document for package `pkg` (e.g. `anonymize`), relative to the layer root. */
+  /**
+   * Each layer's document for package `pkg` (e.g. `anonymization`), relative
+   * to the layer root. An evaluation error in any layer refuses the whole
+   * answer (`eval_error`): callers never see a partial plan.
+   */
   async query(pkg: string, input: unknown): Promise<Answer<LayerResult[]>> {
     const rel = pkg.split(/[./]/).filter(Boolean)
-    return this.decide(`query:${rel.join('/')}`, input, (active) => this.layerDocuments(active, rel, input))
+    return this.decide(`query:${rel.join('/')}`, input, async (active) => {
+      try {
+        return { value: await this.layerDocuments(active, rel, input), cacheable: true }
+      } catch (e) {
+        const err = asEvalError(e, rel.join('/'))
+        this.opts.log?.warn({ package: rel.join('/'), code: err.code, cause: err.details, err: err.message }, 'decision failed; refusing the request')
+        throw err
+      }
+    })
   }
 
   /** OPA's virtual document at `path` (segments below `data`). */
@@ -171,7 +205,7 @@ export class Engine {
     return this.decide(`data:${path.join('/')}`, input, async (active) => {
       const sources: DocSource[] = active.map((l) => ({ key: l.active!.key, entrypoints: l.active!.loaded.entrypoints, data: l.active!.loaded.image.data }))
       const plan = planDocument(path, sources)
-      return plan.assemble(await this.evaluator.run(plan.calls, input))
+      return { value: plan.assemble(await this.evaluator.run(plan.calls, input)), cacheable: true }
     })
   }
 
@@ -196,7 +230,7 @@ export class Engine {
     return this.layerList
   }
 
-  private async decide<T>(kind: string, input: unknown, compute: (active: Layer[]) => Promise<T>): Promise<Answer<T>> {
+  private async decide<T>(kind: string, input: unknown, compute: (active: Layer[]) => Promise<{ value: T; cacheable: boolean }>): Promise<Answer<T>> {
     const active = this.requireActive()
     const key = active.map((l) => l.active!.key).join(';')
     const revisions = this.revisions()

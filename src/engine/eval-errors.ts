@@ -22,3 +22,15 @@ export function evalError(e: unknown, what: string): MeshgateError {
 function oneLine(s: string): string {
   return s.split('\n')[0]!.slice(0, 300)
 }
+
+/**
+ * Any failure inside a decision's evaluation, as one `eval_error` (the code
+ * the policy contract promises), keeping the specific code in `details`.
+ * Errors that are not evaluation failures (no bundle, engine shut down)
+ * pass through unchanged.
+ */
+export function asEvalError(e: unknown, what: string): MeshgateError {
+  const err = evalError(e, what)
+  if (err.code === 'eval_error' || !err.code.startsWith('eval_')) return err
+  return new MeshgateError('eval_error', err.message, undefined, { code: err.code })
+}

@@ -6,6 +6,7 @@
 
 import { checkOverlap, checkRoots, underRoots, type Bundle } from '../bundle/index.js'
 import { MeshgateError } from '../errors/index.js'
+import { parseModule } from '../rego/index.js'
 import type { LoadedBundle } from './loaded-bundle.js'
 
 export interface LayerSpec {
@@ -84,4 +85,66 @@ export function checkBundleForLayer(layer: LayerSpec, bundle: Bundle, name: stri
     { name, manifest: bundle.manifest },
     ...others.filter((l) => l.active && l.name !== layer.name).map((l) => ({ name: l.active!.loaded.name, manifest: { roots: l.active!.loaded.roots } })),
   ])
+}
+
+/** The packages (under a layer's root) the sidecar's decisions read. */
+export const DECISION_PACKAGES = ['access', 'anonymization', 'compatibility'] as const
+
+/**
+ * A bundle whose `.rego` sources define a decision package must export an
+ * entrypoint for it: at or above the package, or one for every rule the
+ * package defines. Otherwise the decision would read an empty document and
+ * silently drop the package's rules (e.g. `policy build -e global/access`
+ * leaving out `global.anonymization`: records would stream out without the
+ * global transforms). The sources are what the authors wrote; the module is
+ * what answers; this is where the two must agree.
+ */
+export function checkDecisionEntrypoints(layer: LayerSpec, bundle: Bundle, name: string, entrypoints: readonly string[]): void {
+  const root = layer.root === '' ? [] : layer.root.split('/')
+  const eps = entrypoints.map((e) => e.split('/'))
+  const covered = (path: string[]) => eps.some((e) => e.length <= path.length && e.every((s, i) => path[i] === s))
+  const missing: string[] = []
+  for (const src of bundle.sources) {
+    if (src.path.endsWith('_test.rego')) continue
+    const found = definedRules(src.path, src.source, bundle.manifest.rego_version)
+    if (!found) continue
+    const pkg = found.pkg
+    const isDecision = pkg.length === root.length + 1 && root.every((s, i) => pkg[i] === s) && (DECISION_PACKAGES as readonly string[]).includes(pkg[root.length]!)
+    if (!isDecision || covered(pkg)) continue
+    // No entrypoint for the whole package: every rule needs its own.
+    const rules = found.rules
+    const uncovered = rules === undefined ? [pkg.join('/')] : rules.filter((r) => !covered([...pkg, r])).map((r) => [...pkg, r].join('/'))
+    missing.push(...uncovered)
+  }
+  if (missing.length) {
+    const uniq = [...new Set(missing)]
+    throw new MeshgateError(
+      'bundle_format_error',
+      `bundle \`${name}\`: its sources define \`data.${uniq[0]!.replace(/\//g, '.')}\` but its module has no entrypoint for it${uniq.length > 1 ? ` (and ${uniq.length - 1} more)` : ''}`,
+      undefined,
+      { missing: uniq, hint: 'rebuild with `policy build`, which adds an entrypoint for every decision package, or pass `-e <package>`' },
+    )
+  }
+}
+
+/** The package and rule names a source defines; `rules` is undefined when it does not parse (then the whole package must be covered). */
+function definedRules(path: string, source: string, regoVersion: number | undefined): { pkg: string[]; rules?: string[] } | undefined {
+  for (const v of regoVersion === 0 ? [0, 1] as const : [1, 0] as const) {
+    try {
+      const mod = parseModule(path, source, { regoVersion: v })
+      const rules = new Set<string>()
+      for (const r of mod.rules) {
+        // Functions cannot be entrypoints, and tests are not decisions.
+        if (r.head.kind === 'function') continue
+        const head = r.head.ref[0]
+        if (head && head.type === 'var' && !head.name.startsWith('test_')) rules.add(head.name)
+      }
+      return { pkg: mod.package, rules: [...rules] }
+    } catch {
+      // try the other Rego version, then fall back to the package line
+    }
+  }
+  const m = PACKAGE_LINE.exec(source)
+  if (!m) return undefined
+  return { pkg: m[1]!.replace(/\["([^"]+)"\]/g, '.$1').replace(/^data\./, '').split('.') }
 }

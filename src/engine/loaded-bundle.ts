@@ -7,10 +7,11 @@
 
 import { loadPolicy } from '@open-policy-agent/opa-wasm'
 import type { LoadedPolicy } from '@open-policy-agent/opa-wasm'
-import type { Bundle, Manifest } from '../bundle/index.js'
+import { underRoots, type Bundle, type Manifest } from '../bundle/index.js'
 import { MeshgateError } from '../errors/index.js'
 import { evalError } from './eval-errors.js'
 import { loadHostBuiltins, type HostBuiltins } from './host-builtins.js'
+import { maxPages, probeLoad } from './load-probe.js'
 
 /** A bundle as plain, cloneable data. */
 export interface BundleImage {
@@ -28,6 +29,8 @@ export interface BundleLimits {
   steps: number
   /** URL of a module exporting extra `hostBuiltins`. */
   builtinsModule?: string
+  /** Deadline for loading a bundle (instantiation runs the module's code), in ms; default 10 s. */
+  loadMs?: number
 }
 
 export const DEFAULT_LIMITS: BundleLimits = { memoryMiB: 256, steps: 0 }
@@ -60,13 +63,27 @@ export class LoadedBundle {
   get roots(): string[] { return this.image.manifest.roots }
   get entrypoints(): string[] { return [...this.entries.keys()] }
 
+  /**
+   * Loads a bundle that came from outside the process (a file, the
+   * registry): first in a worker with a deadline (load-probe.ts), then here.
+   */
+  static async loadBounded(image: BundleImage, limits: BundleLimits = DEFAULT_LIMITS, extraBuiltins: HostBuiltins = {}): Promise<LoadedBundle> {
+    await probeLoad(image, limits)
+    return LoadedBundle.load(image, limits, extraBuiltins)
+  }
+
   static async load(image: BundleImage, limits: BundleLimits = DEFAULT_LIMITS, extraBuiltins: HostBuiltins = {}): Promise<LoadedBundle> {
     const lb = new LoadedBundle(image, limits)
     if (image.modules.length === 0) {
       throw new MeshgateError('bundle_format_error', `bundle \`${image.name}\` holds no \`policy.wasm\``)
     }
     const builtins = { ...(await loadHostBuiltins(limits.builtinsModule)), ...extraBuiltins }
-    const maximum = Math.max(2, Math.floor((limits.memoryMiB * 1024 * 1024) / 65536))
+    const maximum = maxPages(limits)
+    // Every entrypoint any module exports must lie under the bundle's roots,
+    // whatever the manifest lists: the wasm export is what answers, so a
+    // domain bundle's module must not be able to answer for `global/...` or
+    // `system/main` (the manifest's own `wasm` list is checked by readBundle).
+    const roots = image.manifest.roots.length ? image.manifest.roots : ['']
     const declared = new Map<string, string>()
     for (const w of image.manifest.wasm ?? []) declared.set(w.entrypoint, w.module.startsWith('/') ? w.module : '/' + w.module)
     for (const m of image.modules) {
@@ -82,6 +99,15 @@ export class LoadedBundle {
       const ref: ModuleRef = { path: m.path, policy }
       if (typeof exports.mg_set_step_budget === 'function') ref.setSteps = exports.mg_set_step_budget as (n: number) => void
       const eps = policy.entrypoints as Record<string, number>
+      const outside = Object.keys(eps).filter((ep) => !underRoots(roots, ep))
+      if (outside.length) {
+        throw new MeshgateError(
+          'bundle_scope_error',
+          `bundle \`${image.name}\`: module \`${m.path}\` exports entrypoint \`${outside[0]}\` outside the bundle roots ${roots.map((r) => `\`${r}\``).join(', ')}${outside.length > 1 ? ` (and ${outside.length - 1} more)` : ''}`,
+          undefined,
+          { roots, outside },
+        )
+      }
       for (const [ep, id] of Object.entries(eps)) {
         // The manifest says which module answers an entrypoint; with no entry
         // every module's own list is used (first module wins).

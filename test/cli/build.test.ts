@@ -177,3 +177,30 @@ t.test('a bad capabilities file is a usage error', async (t) => {
   t.equal(r.code, 2)
   t.match(r.stderr, /cli_usage_error: capabilities file `caps.json` is not valid JSON/)
 })
+
+t.test('every decision package the sources define gets an entrypoint; built-in errors are strict', async (t) => {
+  const dir = workspace(t, {
+    'global/.manifest': JSON.stringify({ roots: ['global'] }),
+    'global/access.rego': 'package global.access\n\nallow if input.role == "analyst"\n\ndeny contains "too few" if 100 / input.n > 50\n',
+    'global/anonymization.rego': 'package global.anonymization\n\nfields := {"email": "redact"}\n',
+    'global/compatibility.rego': 'package global.compatibility\n\nviolations := set()\n',
+    'global/lib.rego': 'package global.lib\n\nx := 1\n',
+    'global/access_test.rego': 'package global.access_test\n\ntest_x if true\n',
+  })
+  // As the README once showed it: only the access package named.
+  const r = policy(['build', '-b', '-e', 'global/access', '-o', 'g.tar.gz', 'global'], dir)
+  t.equal(r.code, 0, r.stderr)
+  const b = readBundle(readFileSync(join(dir, 'g.tar.gz')))
+  t.same(b.manifest.wasm?.map((w) => w.entrypoint).sort(), ['global/access', 'global/anonymization', 'global/compatibility'], 'decision packages added, others not')
+  const p = await loadPolicy(b.wasm.get('/policy.wasm')!)
+  t.same(p.evaluate({ role: 'analyst', n: 3 }, 'global/access'), [{ result: { allow: true, deny: [] } }])
+  // Division by zero fails in the module's own `div` built-in.
+  // The SDK rethrows the module's abort message as a string.
+  const thrown = (() => { try { p.evaluate({ role: 'analyst', n: 0 }, 'global/access'); return undefined } catch (e) { return String(e) } })()
+  t.match(thrown, /global\/access\.rego:\d+:\d+: eval_builtin_error: div/, 'strict: the deny does not silently vanish')
+
+  const lenient = policy(['build', '-b', '--non-strict-builtins', '-o', 'l.tar.gz', 'global'], dir)
+  t.equal(lenient.code, 0, lenient.stderr)
+  const l = await loadPolicy(readBundle(readFileSync(join(dir, 'l.tar.gz'))).wasm.get('/policy.wasm')!)
+  t.same(l.evaluate({ role: 'analyst', n: 0 }, 'global/access'), [{ result: { allow: true, deny: [] } }], 'OPA\'s default: undefined')
+})

@@ -64,7 +64,8 @@ async function compileFolder(dir: string, root: string, regoVersion: 0 | 1): Pro
   if (modules.length === 0) throw new MeshgateError('cli_usage_error', `no policies (.rego files other than tests) under \`${dir}\``)
   const packages = [...new Set(parseAll(modules, regoVersion).map((m) => m.package.join('/')))]
   const { compile } = await import('../../compiler.js')
-  const result = await compile({ modules: modules.map((m) => ({ path: m.path, source: m.source })), entrypoints: packages, regoVersion })
+  // Strict, as `policy build` and the sidecar are: a fixture sees the same fail-closed answer.
+  const result = await compile({ modules: modules.map((m) => ({ path: m.path, source: m.source })), entrypoints: packages, regoVersion, strictBuiltinErrors: true })
   const manifest = normalizeManifest({
     revision: `source:${dir}`,
     roots: tree.manifest?.roots ?? [root],
