@@ -139,6 +139,26 @@ export class Engine {
     }
   }
 
+  /**
+   * Sets a layer's maximum-age deadline (epoch ms; undefined turns it off).
+   * Past it the layer is stale: its decisions fail closed with
+   * `bundle_stale` (or, with `onStale: 'serve'`, keep serving and health
+   * says so). The download loop moves the deadline on every successful
+   * check with the service.
+   */
+  setFreshness(layerName: string, freshUntil: number | undefined, onStale: 'deny' | 'serve' = 'deny'): void {
+    const layer = this.layerList.find((l) => l.name === layerName)
+    if (!layer) throw new MeshgateError('config_error', `no layer \`${layerName}\` is configured`)
+    if (freshUntil === undefined) delete layer.freshUntil
+    else layer.freshUntil = freshUntil
+    layer.onStale = onStale
+  }
+
+  /** Layers past their maximum age. */
+  staleLayers(now = Date.now()): Layer[] {
+    return this.layerList.filter((l) => l.freshUntil !== undefined && now > l.freshUntil)
+  }
+
   /** Replaces `data.mesh` in every layer. */
   async setMesh(mesh: Record<string, unknown>): Promise<void> {
     this.mesh = mesh
@@ -225,6 +245,15 @@ export class Engine {
         `no valid bundle is loaded for layer${missing.length > 1 ? 's' : ''} ${missing.map((l) => `\`${l.name}\``).join(', ')}`,
         undefined,
         missing.map((l) => ({ layer: l.name, error: l.lastError?.message })),
+      )
+    }
+    const stale = this.staleLayers().filter((l) => l.onStale !== 'serve')
+    if (stale.length) {
+      throw new MeshgateError(
+        'bundle_stale',
+        `the bundle of layer${stale.length > 1 ? 's' : ''} ${stale.map((l) => `\`${l.name}\``).join(', ')} has not been checked with its service within its maximum age`,
+        undefined,
+        stale.map((l) => ({ layer: l.name, fresh_until: new Date(l.freshUntil!).toISOString() })),
       )
     }
     return this.layerList

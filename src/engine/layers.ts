@@ -29,6 +29,10 @@ export interface Layer extends LayerSpec {
   active?: ActiveBundle
   /** The last activation that failed, kept for /health and logs. */
   lastError?: MeshgateError
+  /** Maximum bundle age: past this time (epoch ms) the layer is stale. */
+  freshUntil?: number
+  /** What a stale layer does: fail closed (`deny`, the default) or keep serving and say so (`serve`). */
+  onStale?: 'deny' | 'serve'
 }
 
 export function globalLayer(): LayerSpec {

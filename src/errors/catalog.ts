@@ -32,6 +32,8 @@ export const ERROR_CATALOG = {
   bundle_format_error: { status: 400, exit: 2, summary: 'a bundle is not in OPA bundle format' },
   bundle_scope_error: { status: 400, exit: 2, summary: 'a bundle writes outside its declared roots, or roots overlap' },
   // Sidecar (engine, config, server): same shape.
+  bundle_download_error: { status: 502, exit: 1, summary: 'a bundle could not be downloaded from its service (unreachable, HTTP error, stalled, too large)' },
+  bundle_stale: { status: 503, exit: 1, summary: 'a layer\'s bundle has not been checked with its service within its maximum age; the sidecar fails closed' },
   bundle_unavailable: { status: 503, exit: 1, summary: 'no valid bundle is loaded for a layer the decision needs; the sidecar fails closed' },
   eval_budget_exceeded: { status: 500, exit: 1, summary: 'an evaluation ran past its step or time budget and was cut off' },
   eval_memory_exceeded: { status: 500, exit: 1, summary: 'an evaluation needed more memory than the bundle\'s limit' },
