@@ -4,10 +4,11 @@
 //
 // Nested fields inherit: the transform that governs a field is the strictest
 // of its own and every ancestor's, because a parent's transform covers all of
-// its value and a child's rule can only tighten it. A field whose value is
-// governed by one transform throughout gets it applied to the whole value;
-// a field with a stricter rule somewhere below it (or whose transform is
-// `keep`, or which only its children name) is walked instead:
+// its value and a child's rule can only tighten it.
+//
+// A field that has rules below it and whose transform works value by value
+// (`keep`, `mask`, `generalize`, `noise`, or none: only its children are
+// named) is walked, whatever shape the record gives it:
 //
 //   - an object: key by key; a key no rule names is an unknown field, so it
 //     follows `unknown_fields` (dropped, or kept under the parent's transform);
@@ -18,6 +19,14 @@
 //     describes an object): the shape cannot be matched, so the value gets
 //     the strictest transform of the field's whole subtree, or is dropped
 //     when that is `drop`. Never the clear value.
+//
+// Any other field gets one transform for its whole value. `redact` and
+// `drop` show nothing of it, whatever the rules below say. `hash` and
+// `tokenize` digest all of it, so a stricter rule below (a child to redact)
+// would leak through the digest (equal digests, equal children): the whole
+// value gets the strictest transform of the subtree instead. Walking into
+// such a field is no answer: it would show the structure, or digests per
+// field, that the parent's rule withholds.
 
 import { DROP, valueFunction, type AnonymizeKeys, type ValueFn } from './field-transforms.js'
 import type { AnonymizationPlan } from './combine.js'
@@ -94,40 +103,30 @@ export function compilePlan(plan: AnonymizationPlan, keys: AnonymizeKeys = NO_KE
   return compiled
 }
 
+/** Transforms that work value by value, so a field under them can be walked into (see the header). */
+const BY_VALUE: ReadonlySet<Transform['action']> = new Set(['keep', 'mask', 'generalize', 'noise'])
+
 /**
  * Compiles a field given the transform its ancestors impose; also returns
- * the strictest transform in its subtree (itself included) for the parent's
- * `mismatch` and `walk` decisions.
+ * the strictest transform in its subtree (itself included), which its
+ * ancestors need for their `mismatch` and `whole`.
  */
 function compileNode(d: Draft, inherited: Transform | undefined, keepUnknown: boolean, fnOf: (t: Transform) => Apply): { node: Node; strictest: Transform | undefined } {
   const eff = d.own === undefined ? inherited : inherited === undefined ? d.own : stricter(inherited, d.own)
   const children = new Map<string, Node>()
   let strictest = eff
-  let tighterBelow = false
   for (const [k, cd] of d.children) {
     const c = compileNode(cd, eff, keepUnknown, fnOf)
     children.set(k, c.node)
-    if (c.strictest !== undefined) {
-      if (eff === undefined || !sameTransform(c.strictest, eff)) tighterBelow = true
-      strictest = strictest === undefined ? c.strictest : stricter(strictest, c.strictest)
-    }
+    if (c.strictest !== undefined) strictest = strictest === undefined ? c.strictest : stricter(strictest, c.strictest)
   }
   // Every path of the plan ends in a transform, so a draft without one has children that have.
   const governing = strictest ?? { action: 'redact' }
-  const walk = children.size > 0 && (eff === undefined || eff.action === 'keep' || tighterBelow)
-  const node: Node = walk
-    ? { walk, whole: DROP, children, other: keepUnknown ? (eff ? fnOf(eff) : KEEP) : DROP, mismatch: fnOf(governing) }
-    : { walk, whole: fnOf(governing), children, other: DROP, mismatch: DROP }
-  return { node, strictest }
-}
-
-/** Same action and parameters: `stricter` merges same-action transforms into new objects. */
-function sameTransform(a: Transform, b: Transform): boolean {
-  if (a === b) return true
-  if (a.action !== b.action) return false
-  const ra = a as Record<string, unknown>, rb = b as Record<string, unknown>
-  const ka = Object.keys(ra).filter((k) => ra[k] !== undefined), kb = Object.keys(rb).filter((k) => rb[k] !== undefined)
-  return ka.length === kb.length && ka.every((k) => ra[k] === rb[k])
+  if (children.size > 0 && (eff === undefined || BY_VALUE.has(eff.action))) {
+    return { node: { walk: true, whole: DROP, children, other: keepUnknown ? (eff ? fnOf(eff) : KEEP) : DROP, mismatch: fnOf(governing) }, strictest }
+  }
+  const whole = eff!.action === 'redact' || eff!.action === 'drop' ? eff! : governing
+  return { node: { walk: false, whole: fnOf(whole), children, other: DROP, mismatch: DROP }, strictest }
 }
 
 /** The record with the plan applied, or `undefined` when a row filter withholds it. */

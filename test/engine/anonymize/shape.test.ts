@@ -56,7 +56,7 @@ t.test('rules deeper down count too, through fields no rule names', async (t) =>
   t.equal(obj.c, 'kept', 'an unknown key under a kept parent, with unknown_fields keep')
 })
 
-t.test('a parent transform weaker than a child rule: each field gets the stricter of the two', async (t) => {
+t.test('under a value-by-value parent (mask, generalize, noise) each field gets the stricter of its rule and the parent\'s', async (t) => {
   // As in the example mesh: the global layer masks pii (the address and its
   // fields), the orders layer redacts the street and keeps a postcode district.
   const plan = combineAnonymization([
@@ -72,6 +72,18 @@ t.test('a parent transform weaker than a child rule: each field gets the stricte
     { layer: 'g', fields: { a: { action: 'mask', show_last: 1 }, 'a.b': 'redact' } },
   ], {}, { unknownFields: 'keep' })
   t.same(applyPlan(keepUnknown, { a: { b: 'secret', c: 'abcd', d: 7 } }), { a: { b: null, c: '***d', d: null } })
+  // Walked whether or not a child is stricter, so tightening one child never shows more of the others.
+  const loose = planOf({ a: { action: 'generalize', prefix: 1 }, 'a.b': 'keep', 'a.c': 'keep' })
+  t.same(applyPlan(loose, { a: { b: 'Paris', c: 75001 } }), { a: { b: 'P', c: null } })
+})
+
+t.test('under a whole-value parent (redact, drop, hash, tokenize) nothing below shows', async (t) => {
+  // A digest of the address would tell which records share a street: the
+  // stricter child rule governs the whole value.
+  t.same(applyPlan(planOf({ a: 'hash', 'a.b': 'redact' }), { a: { b: 'secret', c: 'x' } }, KEY), { a: null })
+  t.same(applyPlan(planOf({ a: 'tokenize', 'a.b': 'drop' }), { a: [{ b: 'secret' }], z: 1 }, KEY), {})
+  // `redact` shows nothing of the value, whatever its children's rules.
+  t.same(applyPlan(planOf({ a: 'redact', 'a.b': 'drop' }), { a: { b: 'secret', c: 'x' } }), { a: null })
 })
 
 t.test('a parent at least as strict as its children applies to the whole value', async (t) => {
