@@ -1,11 +1,11 @@
 // The streaming Transform: NDJSON and JSON-array bodies in and out, split at
-// every possible chunk boundary, bounded records, malformed input.
+// every possible chunk boundary, bounded records, malformed input, and the
+// memory and work bounds, checked by counting (never by timing).
 
 import t from 'tap'
 import { Readable } from 'node:stream'
 import { text } from 'node:stream/consumers'
-import { combineAnonymization, createAnonymizeStream, type AnonymizeStream } from '../../../src/engine/anonymize/index.js'
-import { DETECT_WINDOW } from '../../../src/engine/anonymize/stream.js'
+import { combineAnonymization, createAnonymizeStream, DETECT_WINDOW, type AnonymizeStream } from '../../../src/engine/anonymize/index.js'
 
 const plan = combineAnonymization([
   { layer: 'global', fields: { email: { action: 'mask', show_last: 3 } }, row_filters: [{ field: 'keep', op: '==', value: true }] },
