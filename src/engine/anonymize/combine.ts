@@ -51,7 +51,8 @@ export function combineAnonymization(
   options: CombineOptions = {},
 ): AnonymizationPlan {
   const errors: ErrorDetail[] = []
-  const fields: Record<string, PlannedField> = {}
+  // A Map, not an object: a field may be called `__proto__` or `constructor`.
+  const fields = new Map<string, PlannedField>()
   const rowFilters: AnonymizationPlan['row_filters'] = []
   for (const lr of layerResults) {
     for (const [field, raw] of Object.entries(lr.fields ?? {})) {
@@ -62,11 +63,11 @@ export function combineAnonymization(
         if (e instanceof MeshgateError) { errors.push(e.toJSON()); continue }
         throw e
       }
-      const seen = fields[field]
-      if (!seen) fields[field] = { transform: t, layer: lr.layer, source: 'policy' }
+      const seen = fields.get(field)
+      if (!seen) fields.set(field, { transform: t, layer: lr.layer, source: 'policy' })
       else {
         const win = stricter(seen.transform, t)
-        if (win !== seen.transform) fields[field] = { transform: win, layer: win === t ? lr.layer : `${seen.layer}+${lr.layer}`, source: 'policy' }
+        if (win !== seen.transform) fields.set(field, { transform: win, layer: win === t ? lr.layer : `${seen.layer}+${lr.layer}`, source: 'policy' })
       }
     }
     ;(lr.row_filters ?? []).forEach((raw, i) => {
@@ -79,21 +80,23 @@ export function combineAnonymization(
     })
   }
   if (errors.length) throw new CompileError(errors)
-  for (const [path, info] of Object.entries(contractFields)) {
-    if (info.classification === 'pii' && !fields[path]) {
-      fields[path] = { transform: PII_DEFAULT, layer: 'contract', source: 'pii_default' }
+  const contract = Object.entries(contractFields)
+  for (const [path, info] of contract) {
+    if (info.classification === 'pii' && !fields.has(path)) {
+      fields.set(path, { transform: PII_DEFAULT, layer: 'contract', source: 'pii_default' })
     }
   }
-  const unknown = options.unknownFields ?? (Object.keys(contractFields).length ? 'drop' : 'keep')
+  const unknown = options.unknownFields ?? (contract.length ? 'drop' : 'keep')
   // Contract fields no rule names are kept as they are.
-  for (const path of Object.keys(contractFields)) {
-    if (!fields[path]) fields[path] = { transform: { action: 'keep' }, layer: 'contract', source: 'contract' }
+  for (const [path] of contract) {
+    if (!fields.has(path)) fields.set(path, { transform: { action: 'keep' }, layer: 'contract', source: 'contract' })
   }
-  return { fields: sortKeys(fields), row_filters: rowFilters, unknown_fields: unknown }
+  return { fields: sortedObject(fields), row_filters: rowFilters, unknown_fields: unknown }
 }
 
-function sortKeys<T>(o: Record<string, T>): Record<string, T> {
+/** A plain object with the map's entries as own keys, sorted (`__proto__` stays a key). */
+function sortedObject<T>(m: Map<string, T>): Record<string, T> {
   const out: Record<string, T> = {}
-  for (const k of Object.keys(o).sort()) out[k] = o[k]!
+  for (const k of [...m.keys()].sort()) Object.defineProperty(out, k, { value: m.get(k), enumerable: true, writable: true, configurable: true })
   return out
 }

@@ -1,11 +1,28 @@
-// The value functions behind each transform, built once per plan. A `null`
-// stays `null` under every transform but drop (it discloses nothing). When a
-// value has a type the transform cannot handle (noise on a string, a date
-// generalization of a number), the answer is `null`: fail closed, never the
-// clear value.
+// The value functions behind each transform, built once per plan, defined
+// for every JSON type so that no shape of value can slip through in clear:
+//
+//   type      keep  redact drop  hash/tokenize    mask          generalize          noise
+//   string    as is null   left  HMAC of itself   masked chars  date/prefix or null null
+//   number    as is null   out   HMAC of JSON     null          range or null       noisy
+//   boolean   as is null         HMAC of JSON     null          null                null
+//   null      null  null         null             null          null                null
+//   array     as is null         HMAC of JSON     each element  each element        each element
+//   object    as is null         HMAC of JSON     null          null                null
+//
+// `null` is the answer whenever a transform cannot represent its result in
+// the value's own type: it is what redact sends, so consumers already read it
+// as "withheld", whereas any stand-in value (a masked number as 0, digits
+// zeroed, a string where the contract says number) would pass for data.
+// The per-element transforms (mask, generalize, noise) are defined on
+// scalars; an array of scalars is transformed element by element (nested
+// arrays too), which discloses its length and nothing else. An object under
+// them becomes null, because its keys may be data (`{"ana@x.io": 3}`) and no
+// rule says which of its values may be shown. Objects that the plan
+// describes field by field are walked in apply.ts and never reach here.
 
 import { createHmac } from 'node:crypto'
 import { MeshgateError } from '../../errors/index.js'
+import { canonicalJson } from './canonical-json.js'
 import { cryptoUniform, laplace, type UniformSource } from './laplace.js'
 import type { Transform } from './transforms.js'
 
@@ -28,26 +45,26 @@ export function valueFunction(t: Transform, keys: AnonymizeKeys): ValueFn | type
     case 'keep': return (v) => v
     case 'drop': return DROP
     case 'redact': return () => null
-    case 'mask': return maskFn(t.show_first, t.show_last, t.char)
+    case 'mask': return eachElement(maskFn(t.show_first, t.show_last, t.char))
     case 'hash': {
       const key = needKey(keys, 'hash')
-      return (v) => v === null ? null : createHmac('sha256', key).update(canonical(v)).digest('hex')
+      return (v) => v === null ? null : createHmac('sha256', key).update(digestInput(v)).digest('hex')
     }
     case 'tokenize': {
       // A key derived for tokens, so a token never equals the hash of the same value.
       const key = createHmac('sha256', needKey(keys, 'tokenize')).update('meshgate/tokenize/v1').digest()
-      return (v) => v === null ? null : TOKEN_PREFIX + createHmac('sha256', key).update(canonical(v)).digest('base64url').slice(0, 22)
+      return (v) => v === null ? null : TOKEN_PREFIX + createHmac('sha256', key).update(digestInput(v)).digest('base64url').slice(0, 22)
     }
-    case 'generalize': return generalizeFn(t)
+    case 'generalize': return eachElement(generalizeFn(t))
     case 'noise': {
       const scale = t.sensitivity / t.epsilon
       const uniform = keys.uniform ?? cryptoUniform
-      return (v) => {
+      return eachElement((v) => {
         if (typeof v !== 'number' || !Number.isFinite(v)) return null
         const noisy = v + laplace(scale, uniform)
         // Rounding an integer is post-processing: it keeps the privacy guarantee.
         return Number.isInteger(v) ? Math.round(noisy) : noisy
-      }
+      })
     }
   }
 }
@@ -60,17 +77,30 @@ function needKey(keys: AnonymizeKeys, action: string): string | Buffer {
   return keys.key
 }
 
-/** The bytes a value is hashed as: strings as themselves, anything else as JSON. */
-function canonical(v: unknown): string {
-  return typeof v === 'string' ? v : JSON.stringify(v) ?? 'null'
+/**
+ * What a value is digested as: a string as itself (so a hashed e-mail joins
+ * with one hashed elsewhere), anything else as canonical JSON.
+ */
+function digestInput(v: unknown): string {
+  return typeof v === 'string' ? v : canonicalJson(v)
+}
+
+/** A scalar transform lifted to arrays (element by element, at any depth); objects become null. */
+function eachElement(scalar: ValueFn): ValueFn {
+  const fn = (v: unknown): unknown => {
+    if (v === null || typeof v !== 'object') return scalar(v)
+    if (Array.isArray(v)) return v.map(fn)
+    return null
+  }
+  return fn
 }
 
 function maskFn(first: number, last: number, char: string): ValueFn {
   return (v) => {
-    if (v === null) return null
-    const s = typeof v === 'string' ? v : canonical(v)
+    // Only a string can hold mask characters; see the table at the top.
+    if (typeof v !== 'string') return null
     // Count code points so a mask never splits a surrogate pair.
-    const cps = [...s]
+    const cps = [...v]
     const n = cps.length
     // Never reveal the whole value: when the shown parts would cover it, mask all.
     if (first + last >= n) return char.repeat(n)
@@ -82,7 +112,6 @@ const DATE_RE = /^(\d{4})-(\d{2})(?:-\d{2})?(?:$|[T ])/
 
 function generalizeFn(t: Extract<Transform, { action: 'generalize' }>): ValueFn {
   return (v) => {
-    if (v === null) return null
     if (typeof v === 'string') {
       if (t.to) {
         const m = DATE_RE.exec(v)
@@ -97,6 +126,7 @@ function generalizeFn(t: Extract<Transform, { action: 'generalize' }>): ValueFn 
       if (Number.isInteger(v) && Number.isInteger(t.width)) return `${lo}-${lo + t.width - 1}`
       return `${lo}-${lo + t.width}`
     }
+    // Booleans, and a number or string this rule has no dimension for.
     return null
   }
 }

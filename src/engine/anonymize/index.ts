@@ -9,7 +9,7 @@
 
 export { combineAnonymization, PII_DEFAULT, type AnonymizationPlan, type CombineOptions, type ContractFieldInfo, type LayerAnonymization, type PlannedField } from './combine.js'
 export { applyPlan, compilePlan, type CompiledPlan } from './apply.js'
-export { AnonymizeStream, createAnonymizeStream, type AnonymizeStreamOptions, type RecordFormat } from './stream.js'
+export { AnonymizeStream, createAnonymizeStream, DETECT_WINDOW, type AnonymizeStreamOptions, type RecordFormat } from './stream.js'
 export { parseTransform, stricter, STRICTNESS, type Action, type Transform } from './transforms.js'
 export { parseRowFilter, type FilterOp, type RowFilter } from './row-filter.js'
 export { TOKEN_PREFIX, type AnonymizeKeys } from './field-transforms.js'

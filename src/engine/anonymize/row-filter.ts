@@ -27,12 +27,14 @@ export type RowPredicate = (record: Record<string, unknown>) => boolean
 
 export function compileFilter(f: RowFilter): RowPredicate {
   const path = f.field.split('.')
+  // Own keys only: `constructor` or `toString` must read as missing, not as Object.prototype's.
+  const own = Object.prototype.hasOwnProperty
   const get = path.length === 1
-    ? (r: Record<string, unknown>) => r[f.field]
+    ? (r: Record<string, unknown>) => own.call(r, f.field) ? r[f.field] : undefined
     : (r: Record<string, unknown>) => {
         let cur: unknown = r
         for (const p of path) {
-          if (typeof cur !== 'object' || cur === null) return undefined
+          if (typeof cur !== 'object' || cur === null || !own.call(cur, p)) return undefined
           cur = (cur as Record<string, unknown>)[p]
         }
         return cur

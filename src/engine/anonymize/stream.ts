@@ -1,9 +1,23 @@
 // A streaming Transform for record bodies: NDJSON (one object per line) or a
 // JSON array of objects, detected from the first non-blank character and
 // answered in the same form. Memory is bounded by the largest single record
-// (`maxRecordBytes`), not by the body: the array form is split into elements
-// by a small scanner that tracks strings and nesting depth, and each element
-// is parsed on its own.
+// (`maxRecordBytes`), not by the body, and the work is linear in the body:
+//
+//   - format detection looks at a bounded prefix (`DETECT_WINDOW`); blanks
+//     before the first record are counted, never kept;
+//   - each character is examined once: a chunk is scanned from where the
+//     previous one stopped, never together with what came before, and an
+//     unfinished record is kept as the list of chunk slices it spans, joined
+//     once when it ends (appending to a string and rescanning it would make
+//     a record that arrives in many small chunks quadratic);
+//   - blank lines, and the blanks that start a line, are skipped, not kept;
+//   - a record longer than `maxRecordBytes` is an error as soon as it is
+//     seen to be, whether it ends in this chunk or not.
+//
+// The array form is split into elements by a small scanner that tracks
+// strings and nesting depth; each element is parsed on its own.
+// `scannedChars` and `maxPendingChars` count that work, so tests can check
+// the bounds by counting rather than by timing.
 
 import { Transform, type TransformCallback } from 'node:stream'
 import { StringDecoder } from 'node:string_decoder'
@@ -21,7 +35,13 @@ export interface AnonymizeStreamOptions extends AnonymizeKeys {
   maxRecordBytes?: number
 }
 
+/** How far into the body the first record must start when the format is detected. */
+export const DETECT_WINDOW = 64 * 1024
+
 const enum S { Start, AfterOpen, BeforeElement, InElement, End }
+
+/** JSON's four whitespace characters: space, \n, \r, \t. */
+const isBlank = (c: number): boolean => c === 32 || c === 10 || c === 13 || c === 9
 
 export class AnonymizeStream extends Transform {
   /** The detected (or forced) format; set once the first record is seen. */
@@ -29,10 +49,18 @@ export class AnonymizeStream extends Transform {
   /** Records read and records written (after row filters). */
   recordsIn = 0
   recordsOut = 0
+  /** Characters the record splitter has examined: each body character once. */
+  scannedChars = 0
+  /** The most characters held at once for an unfinished record; at most `maxRecordBytes`. */
+  maxPendingChars = 0
   private readonly plan: CompiledPlan
   private readonly max: number
   private readonly decoder = new StringDecoder('utf8')
-  private pending = ''
+  /** The unfinished record, as slices of the chunks it spans. */
+  private parts: string[] = []
+  private pendingChars = 0
+  /** Blank characters before the first record, while the format is not known. */
+  private leadingBlanks = 0
   private state = S.Start
   private depth = 0
   private inString = false
@@ -61,12 +89,11 @@ export class AnonymizeStream extends Transform {
   override _flush(cb: TransformCallback): void {
     try {
       let out = this.consume(this.decoder.end())
-      if (this.format === 'ndjson' || this.format === undefined) {
-        if (this.pending.trim() !== '') out += this.record(this.pending)
-        this.pending = ''
-      } else {
+      if (this.format === 'json-array') {
         if (this.state !== S.End) throw this.fail('the JSON array is not closed')
         out += this.wroteOpen ? ']' : '[]'
+      } else if (this.pendingChars > 0) {
+        out += this.record(this.joinRecord(''))
       }
       if (out) this.push(out)
       cb()
@@ -77,98 +104,122 @@ export class AnonymizeStream extends Transform {
 
   private consume(text: string): string {
     if (text === '') return ''
+    let from = 0
     if (this.format === undefined) {
-      const m = /\S/.exec(this.pending + text)
-      if (!m) { this.pending += text; return '' }
-      this.format = m[0] === '[' ? 'json-array' : 'ndjson'
+      const limit = Math.min(text.length, DETECT_WINDOW - this.leadingBlanks)
+      let c = 0
+      while (from < limit && isBlank(c = text.charCodeAt(from))) { if (c === 10) this.line++; from++ }
+      this.scannedChars += from
+      this.leadingBlanks += from
+      if (from === text.length) return ''
+      if (from === limit) throw this.fail(`no record in the first ${DETECT_WINDOW} characters of the body`)
+      this.format = text.charCodeAt(from) === 91 ? 'json-array' : 'ndjson'
     }
-    return this.format === 'ndjson' ? this.ndjson(text) : this.array(text)
+    return this.format === 'ndjson' ? this.ndjson(text, from) : this.array(text, from)
   }
 
-  private ndjson(text: string): string {
+  private ndjson(text: string, from: number): string {
     let out = ''
-    let buf = this.pending + text
-    let nl: number
-    let from = 0
-    while ((nl = buf.indexOf('\n', from)) !== -1) {
-      const line = buf.slice(from, nl)
-      if (line.trim() !== '') out += this.record(line)
+    const n = text.length
+    let i = from
+    while (i < n) {
+      if (this.pendingChars === 0) {
+        let c = 0
+        while (i < n && isBlank(c = text.charCodeAt(i))) { if (c === 10) this.line++; i++ }
+        if (i === n) break
+      }
+      const nl = text.indexOf('\n', i)
+      const end = nl === -1 ? n : nl
+      if (this.pendingChars + (end - i) > this.max) throw this.tooLarge()
+      if (nl === -1) { this.hold(text.slice(i)); break }
+      out += this.record(this.joinRecord(text.slice(i, nl)))
       this.line++
-      from = nl + 1
+      i = nl + 1
     }
-    buf = buf.slice(from)
-    if (buf.length > this.max) throw this.fail(`record is larger than ${this.max} bytes`)
-    this.pending = buf
+    this.scannedChars += n - from
     return out
   }
 
-  private array(text: string): string {
+  private array(text: string, from: number): string {
     let out = ''
-    // The pending part of an element was scanned already: resume after it.
-    const s = this.state === S.InElement ? this.pending + text : text
-    let i = this.state === S.InElement ? this.pending.length : 0
+    const n = text.length
+    // Where the current element starts in this chunk (0: it began in an earlier one).
     let start = 0
-    this.pending = ''
-    for (; i < s.length; i++) {
-      const c = s.charCodeAt(i)
+    for (let i = from; i < n; i++) {
+      const c = text.charCodeAt(i)
       if (c === 10) this.line++
-      if (this.state === S.InElement) {
-        if (this.inString) {
-          if (this.escape) this.escape = false
-          else if (c === 92) this.escape = true
-          else if (c === 34) this.inString = false
-          continue
+      if (this.state !== S.InElement) {
+        if (isBlank(c)) continue
+        switch (this.state) {
+          case S.Start:
+            if (c !== 91) throw this.fail('expected a JSON array')
+            this.state = S.AfterOpen
+            continue
+          case S.AfterOpen:
+          case S.BeforeElement:
+            if (c === 93) {
+              if (this.state === S.BeforeElement) throw this.fail('a JSON array element is missing after a comma')
+              this.state = S.End
+              continue
+            }
+            start = i
+            this.state = S.InElement
+            this.depth = 0
+            break // this character is the element's first: scan it below
+          default:
+            throw this.fail('unexpected text after the JSON array')
         }
-        if (c === 34) this.inString = true
-        else if (c === 123 || c === 91) this.depth++
-        else if (c === 125 || c === 93) {
-          if (this.depth > 0) this.depth--
-          else if (c === 93) { // the array's own `]`
-            out += this.element(s.slice(start, i))
-            this.state = S.End
-          } else throw this.fail(`record ${this.recordsIn + 1} is not valid JSON`)
-        } else if (c === 44 && this.depth === 0) {
-          out += this.element(s.slice(start, i))
-          this.state = S.BeforeElement
-        }
+      }
+      if (this.inString) {
+        if (this.escape) this.escape = false
+        else if (c === 92) this.escape = true
+        else if (c === 34) this.inString = false
         continue
       }
-      if (c === 32 || c === 10 || c === 13 || c === 9) continue
-      switch (this.state) {
-        case S.Start:
-          if (c !== 91) throw this.fail('expected a JSON array')
-          this.state = S.AfterOpen
-          break
-        case S.AfterOpen:
-        case S.BeforeElement:
-          if (c === 93) {
-            if (this.state === S.BeforeElement) throw this.fail('a JSON array element is missing after a comma')
-            this.state = S.End
-            break
-          }
-          start = i
-          this.state = S.InElement
-          this.depth = 0
-          i-- // rescan this character as part of the element
-          break
-        default:
-          throw this.fail('unexpected text after the JSON array')
+      if (c === 34) this.inString = true
+      else if (c === 123 || c === 91) this.depth++
+      else if (c === 125 || c === 93) {
+        if (this.depth > 0) this.depth--
+        else if (c === 93) { // the array's own `]`
+          out += this.element(text, start, i)
+          this.state = S.End
+        } else throw this.fail(`record ${this.recordsIn + 1} is not valid JSON`)
+      } else if (c === 44 && this.depth === 0) {
+        out += this.element(text, start, i)
+        this.state = S.BeforeElement
       }
     }
-    if (this.state === S.InElement) {
-      this.pending = s.slice(start)
-      if (this.pending.length > this.max) throw this.fail(`record is larger than ${this.max} bytes`)
-    }
+    if (this.state === S.InElement) this.hold(text.slice(start))
+    this.scannedChars += n - from
     return out
   }
 
-  private element(text: string): string {
-    if (text.length > this.max) throw this.fail(`record is larger than ${this.max} bytes`)
-    const r = this.record(text)
+  private element(text: string, start: number, end: number): string {
+    if (this.pendingChars + (end - start) > this.max) throw this.tooLarge()
+    const r = this.record(this.joinRecord(text.slice(start, end)))
     if (r === '') return ''
     const sep = this.wroteOpen ? ',' : '['
     this.wroteOpen = true
     return sep + r
+  }
+
+  /** Keeps part of an unfinished record. */
+  private hold(s: string): void {
+    if (s === '') return
+    this.pendingChars += s.length
+    if (this.pendingChars > this.max) throw this.tooLarge()
+    this.parts.push(s)
+    if (this.pendingChars > this.maxPendingChars) this.maxPendingChars = this.pendingChars
+  }
+
+  /** The whole text of the record that `last` ends; the pending parts are released. */
+  private joinRecord(last: string): string {
+    if (this.parts.length === 0) return last
+    this.parts.push(last)
+    const text = this.parts.join('')
+    this.parts = []
+    this.pendingChars = 0
+    return text
   }
 
   /** Parses, applies and serializes one record; '' when a row filter withholds it. */
@@ -183,11 +234,24 @@ export class AnonymizeStream extends Transform {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw this.fail(`record ${this.recordsIn} is not a JSON object`)
     }
-    const out = applyPlan(this.plan, value as Record<string, unknown>)
-    if (out === undefined) return ''
+    let json: string
+    try {
+      const out = applyPlan(this.plan, value as Record<string, unknown>)
+      if (out === undefined) return ''
+      json = JSON.stringify(out)
+    } catch (e) {
+      // JSON.parse takes any nesting, but walking the record and
+      // JSON.stringify recurse: a record nested deep enough to exhaust the
+      // stack is bad input (400), not a server fault. Nothing of it is sent.
+      if (e instanceof RangeError) throw this.fail(`record ${this.recordsIn} is nested too deeply`)
+      throw e
+    }
     this.recordsOut++
-    const json = JSON.stringify(out)
     return this.format === 'ndjson' ? json + '\n' : json
+  }
+
+  private tooLarge(): MeshgateError {
+    return this.fail(`record ${this.recordsIn + 1} is larger than ${this.max} bytes`)
   }
 
   private fail(message: string, cause?: string): MeshgateError {

@@ -93,20 +93,36 @@ function stricterSameAction(a: Transform, b: Transform): Transform {
     // Reveals fewer characters; merging would be stricter still, so do that.
     return { action: 'mask', show_first: Math.min(a.show_first, b.show_first), show_last: Math.min(a.show_last, b.show_last), char: a.char }
   }
-  if (a.action === 'generalize' && b.action === 'generalize') {
-    // Each dimension applies to a different value type: take the coarser of each.
-    const out: Transform = { action: 'generalize' }
-    const to = a.to === 'year' || b.to === 'year' ? 'year' : a.to ?? b.to
-    if (to) out.to = to
-    const width = Math.max(a.width ?? 0, b.width ?? 0)
-    if (width > 0) out.width = width
-    const prefixes = [a.prefix, b.prefix].filter((p): p is number => p !== undefined)
-    if (prefixes.length) out.prefix = Math.min(...prefixes)
-    return out
-  }
+  if (a.action === 'generalize' && b.action === 'generalize') return stricterGeneralize(a, b)
   if (a.action === 'noise' && b.action === 'noise') {
     // Larger Laplace scale b = sensitivity / epsilon is more noise.
     return b.sensitivity / b.epsilon > a.sensitivity / a.epsilon ? b : a
   }
   return a
+}
+
+type Generalize = Extract<Transform, { action: 'generalize' }>
+
+/**
+ * Two generalizations merged into one that discloses no more than either.
+ * A dimension is what one type of value keeps (`to`: date strings, `width`:
+ * numbers, `prefix`: other strings); a rule without it sends that type as
+ * null, which is stricter than any setting. So a dimension survives only when
+ * both rules have it, at the coarser setting. `to` turns a date into its
+ * first 4 (year) or 7 (month) characters, so when only one rule has `to` the
+ * date falls to the merged `prefix`, capped at that length. With no dimension
+ * left nothing is kept: the merge is `redact`.
+ */
+function stricterGeneralize(a: Generalize, b: Generalize): Transform {
+  const out: Generalize = { action: 'generalize' }
+  if (a.to && b.to) out.to = a.to === 'year' || b.to === 'year' ? 'year' : 'month'
+  if (a.width !== undefined && b.width !== undefined) out.width = Math.max(a.width, b.width)
+  if (a.prefix !== undefined && b.prefix !== undefined) {
+    let prefix = Math.min(a.prefix, b.prefix)
+    const lone = out.to === undefined ? a.to ?? b.to : undefined
+    if (lone) prefix = Math.min(prefix, lone === 'year' ? 4 : 7)
+    out.prefix = prefix
+  }
+  if (out.to === undefined && out.width === undefined && out.prefix === undefined) return { action: 'redact' }
+  return out
 }

@@ -1,10 +1,11 @@
 // The streaming Transform: NDJSON and JSON-array bodies in and out, split at
-// every possible chunk boundary, bounded records, malformed input.
+// every possible chunk boundary, bounded records, malformed input, and the
+// memory and work bounds, checked by counting (never by timing).
 
 import t from 'tap'
 import { Readable } from 'node:stream'
 import { text } from 'node:stream/consumers'
-import { combineAnonymization, createAnonymizeStream } from '../../../src/engine/anonymize/index.js'
+import { combineAnonymization, createAnonymizeStream, DETECT_WINDOW, type AnonymizeStream } from '../../../src/engine/anonymize/index.js'
 
 const plan = combineAnonymization([
   { layer: 'global', fields: { email: { action: 'mask', show_last: 3 } }, row_filters: [{ field: 'keep', op: '==', value: true }] },
@@ -58,6 +59,104 @@ t.test('malformed input is anonymize_input_error, with the record number', async
   await t.rejects(run(['{"id":1,"note":"' + 'x'.repeat(2000)], { maxRecordBytes: 1000 }), { message: /larger than 1000/ })
 })
 
+// Issue 8, item 8: bounded memory and linear work, checked by counting what
+// the stream holds and examines (never by timing).
+
+/** Runs a body through a stream, keeping the stream to read its counters. */
+async function through(chunks: Iterable<string | Buffer>, opts = {}): Promise<{ s: AnonymizeStream; out: string; error?: Error }> {
+  const s = createAnonymizeStream(plan, opts)
+  const got: string[] = []
+  s.on('data', (c: Buffer) => got.push(c.toString()))
+  const error = await new Promise<Error | undefined>((resolve) => {
+    s.on('end', () => resolve(undefined)).on('error', resolve)
+    Readable.from(chunks).pipe(s)
+  })
+  return error ? { s, out: got.join(''), error } : { s, out: got.join('') }
+}
+
+function* repeat(chunk: string, times: number): Generator<string> {
+  for (let i = 0; i < times; i++) yield chunk
+}
+
+const MB40 = 640 // chunks of 64 KiB
+
+t.test('format detection looks at a bounded prefix and keeps no blanks', async (t) => {
+  // 40 MB of spaces, no content type: refused after the detection window, having held nothing.
+  const { s, error } = await through(repeat(' '.repeat(64 * 1024), MB40))
+  t.match(error, { code: 'anonymize_input_error', message: `no record in the first ${DETECT_WINDOW} characters of the body` })
+  t.ok(s.scannedChars <= DETECT_WINDOW, `scanned ${s.scannedChars} characters`)
+  t.equal(s.maxPendingChars, 0)
+  // Blanks inside the window are fine, in chunks of any size, and shift the line count.
+  t.equal((await through(['\n \t', '\r\n ', '{"id":1,"keep":true}'])).out, '{"id":1,"keep":true}\n')
+  t.equal((await through([' '.repeat(DETECT_WINDOW - 1), '[]'])).out, '[]')
+  t.match((await through(['\n\n', '{"id":'])).error, { details: { line: 3 } })
+  t.equal((await through([' '.repeat(1000)])).out, '', 'a short blank body is an empty answer')
+})
+
+t.test('blank lines are skipped, not kept, however long', async (t) => {
+  // 40 MB of blanks with NDJSON forced: nothing held, each character examined once.
+  const blanks = ' \t'.repeat(16 * 1024) + '\r\n' + ' '.repeat(32 * 1024 - 2)
+  const { s, out, error } = await through(repeat(blanks, MB40), { format: 'ndjson' })
+  t.equal(error, undefined)
+  t.equal(out, '')
+  t.equal(s.maxPendingChars, 0)
+  t.equal(s.scannedChars, blanks.length * MB40)
+  // Blank lines between small records do not count towards a record's size.
+  const rec = JSON.stringify(records[0])
+  const body = rec + '\n' + ' '.repeat(10_000) + '\n\n' + rec + '\n'
+  const small = { maxRecordBytes: rec.length + 1 }
+  for (const size of [7, 64, body.length]) {
+    const chunks = body.match(new RegExp(`[^]{1,${size}}`, 'g'))!
+    const r = await through(chunks, { format: 'ndjson', ...small })
+    t.equal(r.error, undefined, `chunks of ${size}`)
+    t.equal(r.s.recordsOut, 2)
+    t.ok(r.s.maxPendingChars <= rec.length, `held ${r.s.maxPendingChars}`)
+  }
+  const arr = '[' + rec + ',' + ' '.repeat(10_000) + '\n' + rec + ']'
+  const r = await through(arr.match(/[^]{1,7}/g)!, small)
+  t.equal(r.s.recordsOut, 2)
+  t.ok(r.s.maxPendingChars <= rec.length)
+})
+
+t.test('a record that arrives in many small chunks is scanned once', async (t) => {
+  const big = { id: 1, keep: true, note: 'x'.repeat(200_000) + '"],{' }
+  for (const body of [JSON.stringify(big) + '\n', JSON.stringify([big, big])]) {
+    const chunks = body.match(/[^]{1,16}/g)!
+    const { s, out, error } = await through(chunks)
+    t.equal(error, undefined)
+    t.equal(s.recordsOut, body.startsWith('[') ? 2 : 1)
+    t.ok(out.includes(big.note.slice(0, 1000)))
+    // Quadratic rescanning would examine ~chunks²/2 × 16 characters here.
+    t.equal(s.scannedChars, body.length, `${chunks.length} chunks, each character examined once`)
+    t.ok(s.maxPendingChars <= JSON.stringify(big).length)
+  }
+})
+
+t.test('a record over maxRecordBytes is anonymize_input_error in both formats, wherever it ends', async (t) => {
+  const ok = JSON.stringify(records[0])
+  const big = JSON.stringify({ id: 2, keep: true, note: 'x'.repeat(2000) })
+  const bodies = {
+    'NDJSON, the long line complete in one chunk': [ok + '\n' + big + '\n' + ok + '\n'],
+    'NDJSON, over several chunks': (ok + '\n' + big + '\n').match(/[^]{1,100}/g)!,
+    'NDJSON, the last line': [ok + '\n' + big],
+    'array, in one chunk': ['[' + ok + ',' + big + ']'],
+    'array, over several chunks': ('[' + ok + ',' + big + ']').match(/[^]{1,100}/g)!,
+  }
+  for (const [name, chunks] of Object.entries(bodies)) {
+    const { s, error } = await through(chunks, { maxRecordBytes: 1000 })
+    t.match(error, { code: 'anonymize_input_error', message: 'record 2 is larger than 1000 bytes' }, name)
+    t.ok(s.maxPendingChars <= 1000, `${name}: held ${s.maxPendingChars}`)
+  }
+})
+
+t.test('a record nested too deep to walk is anonymize_input_error, not a crash', async (t) => {
+  const deep = '{"id":1,"keep":true,"note":' + '['.repeat(300_000) + ']'.repeat(300_000) + '}'
+  for (const body of [deep + '\n', '[' + deep + ']']) {
+    const { error } = await through([body])
+    t.match(error, { code: 'anonymize_input_error', message: 'record 1 is nested too deeply' })
+  }
+})
+
 t.test('large bodies stream with bounded memory', async (t) => {
   const n = 200_000
   function* gen() {
@@ -79,4 +178,5 @@ t.test('large bodies stream with bounded memory', async (t) => {
   t.ok(bytes > n * 10)
   // The body is ~10 MB; the stream must not have held it.
   t.ok(process.memoryUsage().heapUsed - before < 64 * 1024 * 1024)
+  t.ok(s.maxPendingChars < 100, `held at most ${s.maxPendingChars} characters`)
 })
