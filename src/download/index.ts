@@ -7,3 +7,4 @@ export { BundleLoop, type BundleLoopOptions, type BundleStatus } from './bundle-
 export { BundlePersistence, type Persisted, type PersistedMeta } from './persist.js'
 export { requestBundle, LONG_POLL_CONTENT_TYPE, type BundleRequest, type BundleResponse } from './http-client.js'
 export { retryDelay, pollDelay, sleep } from './backoff.js'
+export { StatusReporter, statusReport, type StatusReport, type StatusReporterOptions } from './status-reporter.js'
