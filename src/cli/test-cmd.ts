@@ -12,6 +12,7 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { CompileError, MeshgateError, type ErrorDetail } from '../errors/index.js'
 import { loadMeshDir } from '../engine/mesh/index.js'
 import { parseVerbArgs, usageError, type CliCommand } from './command.js'
+import { watchAndRerun } from './watch.js'
 import { parseAll } from './entrypoints.js'
 import { reportError } from './report.js'
 import { loadSourceTree } from './source-tree.js'
@@ -59,6 +60,8 @@ Options:
                              and list the decisions that would change; exit 1
                              when a case passing today would fail
       --v0-compatible        read the sources as Rego v0 (OPA 0.x syntax)
+  -w, --watch                run again on every change under the paths (and the
+                             --global / --fixtures folders), until Ctrl-C
   -h, --help                 show this help
 
 Exit code 0 when everything passed, 1 when a test or case failed, 2 when
@@ -126,7 +129,13 @@ function flags(argv: string[]): { flags: Flags; paths: string[] } {
 }
 
 async function run(argv: string[]): Promise<number> {
-  const { flags: f, paths } = flags(argv)
+  const watching = argv.some((a) => a === '--watch' || a === '-w')
+  const rest = argv.filter((a) => a !== '--watch' && a !== '-w')
+  const { flags: f, paths } = flags(rest)
+  if (watching) {
+    const watched = [...paths, ...(f.global ? [f.global] : []), ...f.fixtures]
+    return watchAndRerun({ verb: 'test', args: rest, paths: watched })
+  }
   const sources = new Map<string, string>()
   try {
     const tree = await loadSourceTree(paths)
