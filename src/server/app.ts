@@ -4,8 +4,10 @@
 // a config and listens.
 
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { MeshgateError } from '../errors/index.js'
+import { depthLimited } from './json-body.js'
 import { authPlugin } from './plugins/auth.js'
-import { errorsPlugin } from './plugins/errors.js'
+import { errorsPlugin, sendError, toMeshgateError } from './plugins/errors.js'
 import type { ServerContext } from './context.js'
 import { anonymizeRoutes } from './routes/anonymize.js'
 import { dataRoutes } from './routes/data.js'
@@ -26,7 +28,20 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
+    // OPA's data paths can be long; the router's default (100) cut them off.
+    maxParamLength: 2000,
+    // Errors the router raises before any route runs (bad percent-encoding,
+    // an over-long path parameter) leave in our envelope too.
+    frameworkErrors: (err, req, reply) => {
+      void sendError(reply, toMeshgateError(err, req) ?? new MeshgateError('request_malformed', 'the request URL cannot be read'))
+    },
   })
+  // JSON only: fastify would read `text/plain` as a string body, which a
+  // decision endpoint then misreports (or, on `POST /`, evaluates).
+  app.removeContentTypeParser('text/plain')
+  // fastify's JSON parser (prototype poisoning refused), behind the nesting limit.
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, depthLimited(app.getDefaultJsonParser('error', 'error')))
   await app.register(errorsPlugin)
   const authOpts = { cacheSize: ctx.config.cache.tokens, ...(ctx.config.auth ? { auth: ctx.config.auth } : {}) }
   await app.register(authPlugin, authOpts)

@@ -88,16 +88,30 @@ export class TokenVerifier {
   private subjectOf(p: JWTPayload): Subject {
     const c = this.cfg.claims
     const s: Subject = {}
-    const str = (v: unknown) => (typeof v === 'string' ? v : undefined)
-    const id = str(claim(p, c.subject)); if (id !== undefined) s.id = id
+    const str = (name: string) => {
+      const v = claim(p, name)
+      return typeof v === 'string' ? checked(name, v) : undefined
+    }
+    const id = str(c.subject); if (id !== undefined) s.id = id
     const roles = claim(p, c.roles)
-    if (Array.isArray(roles)) s.roles = roles.filter((r): r is string => typeof r === 'string')
-    else if (typeof roles === 'string') s.roles = roles.split(/[\s,]+/).filter(Boolean)
-    const clearance = str(claim(p, c.clearance)); if (clearance !== undefined) s.clearance = clearance
-    const domain = str(claim(p, c.domain)); if (domain !== undefined) s.domain = domain
-    const region = str(claim(p, c.region)); if (region !== undefined) s.region = region
+    if (Array.isArray(roles)) s.roles = roles.filter((r): r is string => typeof r === 'string').map((r) => checked(c.roles, r))
+    else if (typeof roles === 'string') s.roles = checked(c.roles, roles).split(/[\s,]+/).filter(Boolean)
+    const clearance = str(c.clearance); if (clearance !== undefined) s.clearance = clearance
+    const domain = str(c.domain); if (domain !== undefined) s.domain = domain
+    const region = str(c.region); if (region !== undefined) s.region = region
     return s
   }
+}
+
+// C0 and C1 controls and DEL, and unpaired surrogates: no identity provider
+// issues them in a name, a role or a region, and they are what header
+// injection (CR LF) and log forging are made of.
+const UNSAFE_CLAIM_TEXT = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+
+/** A claim's text, or `token_invalid` when it holds control characters. */
+function checked(name: string, v: string): string {
+  if (UNSAFE_CLAIM_TEXT.test(v)) throw new MeshgateError('token_invalid', `the bearer token is not valid: claim \`${name}\` holds control characters`)
+  return v
 }
 
 /** Claims may be nested: `realm_access.roles`. */

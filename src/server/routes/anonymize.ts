@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream'
 import { createAnonymizeStream, type AnonymizeStream, type RecordFormat } from '../../engine/anonymize/index.js'
 import { MeshgateError } from '../../errors/index.js'
 import { decisionId, type ServerContext } from '../context.js'
+import { asciiJson } from '../headers.js'
 import { anonymizationPlan, policyInput } from './decisions.js'
 
 const NDJSON = /^application\/(x-ndjson|ndjson|jsonl|x-jsonlines|jsonlines)\b/i
@@ -64,7 +65,7 @@ export function anonymizeRoutes(ctx: ServerContext) {
         reply
           .header('content-type', out.format === 'ndjson' ? 'application/x-ndjson' : 'application/json')
           .header('x-meshgate-decision-id', decisionId())
-          .header('x-meshgate-revisions', JSON.stringify(revisions))
+          .header('x-meshgate-revisions', asciiJson(revisions))
         return reply.send(out)
       },
     )
