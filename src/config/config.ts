@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import AjvModule from 'ajv'
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml'
-import { CompileError, MeshgateError, type ErrorDetail } from '../errors/index.js'
+import { CompileError, MeshgateError, type ErrorDetail, type Location } from '../errors/index.js'
 import { CONFIG_SCHEMA } from './schema.js'
 
 export interface BundleConfig {
@@ -48,6 +48,11 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024
 const Ajv = AjvModule.default ?? AjvModule
 const validate = new Ajv({ allErrors: true, strict: true }).compile(CONFIG_SCHEMA)
 
+/**
+ * Reads and checks a config file, and the files it names that must exist
+ * before the sidecar serves (the JWKS file): a missing one fails here, at
+ * `file:row:col` of its key, not at the first request.
+ */
 export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
   let text: string
   try {
@@ -55,10 +60,39 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
   } catch (e) {
     throw new MeshgateError('config_error', `cannot read config \`${file}\``, undefined, { cause: (e as Error).message })
   }
-  return parseConfig(text, file, env)
+  const { config, locate } = parseWithLocations(text, file, env)
+  await checkNamedFiles(config, locate)
+  return config
 }
 
+/** The config in `text`; checks the text only (loadConfig also checks the files it names). */
 export function parseConfig(text: string, file = '<inline>', env: NodeJS.ProcessEnv = process.env): Config {
+  return parseWithLocations(text, file, env).config
+}
+
+type Locate = (pointer: string) => Location
+
+/** A JWKS file must be there and be a key set; bundle files may be missing (their layer stays inactive, by design). */
+async function checkNamedFiles(config: Config, locate: Locate): Promise<void> {
+  const file = config.auth?.jwks_file
+  if (file === undefined) return
+  let problem: string | undefined
+  try {
+    const jwks = JSON.parse(await readFile(file, 'utf8')) as { keys?: unknown }
+    if (!Array.isArray(jwks?.keys)) problem = `\`${file}\` is not a JSON Web Key Set (no \`keys\` list)`
+    else if (jwks.keys.length === 0) problem = `\`${file}\` holds no keys, so no token could be verified`
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException
+    problem = err.code === 'ENOENT' ? `\`${file}\` does not exist`
+      : err instanceof SyntaxError ? `\`${file}\` is not JSON: ${err.message}`
+      : `\`${file}\` cannot be read: ${err.code ?? err.message}`
+  }
+  if (problem) {
+    throw new CompileError([{ code: 'config_error', message: `\`/auth/jwks_file\` ${problem}`, location: locate('/auth/jwks_file') }])
+  }
+}
+
+function parseWithLocations(text: string, file: string, env: NodeJS.ProcessEnv): { config: Config; locate: Locate } {
   const lines = new LineCounter()
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false })
   const at = (offset: number) => {
@@ -83,7 +117,7 @@ export function parseConfig(text: string, file = '<inline>', env: NodeJS.Process
   if (auth && !auth.jwks_url === !auth.jwks_file) {
     throw new CompileError([{ code: 'config_error', message: '`/auth` needs exactly one of `jwks_url` and `jwks_file`', location: at(offsetOf(doc, '/auth', true)) }])
   }
-  return normalize(raw as RawConfig, file, env)
+  return { config: normalize(raw as RawConfig, file, env), locate: (pointer) => at(offsetOf(doc, pointer, false)) }
 }
 
 function describe(e: { keyword: string; message?: string; params: Record<string, unknown> }): string {

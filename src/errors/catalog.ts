@@ -39,6 +39,7 @@ export const ERROR_CATALOG = {
   config_error: { status: 500, exit: 2, summary: 'the config file is missing, not YAML, or does not match the config schema' },
   token_missing: { status: 401, exit: 1, summary: 'the request has no `Authorization: Bearer` token' },
   token_invalid: { status: 401, exit: 1, summary: 'the bearer token is malformed, expired, wrongly signed, or has the wrong issuer, audience or algorithm' },
+  auth_unavailable: { status: 503, exit: 1, summary: 'the signing keys for bearer tokens (the JWKS URL) cannot be fetched yet; the sidecar retries in the background' },
   access_denied: { status: 403, exit: 1, summary: 'the access decision denied the request (forward auth, or records asked for on a port stream)' },
   request_malformed: { status: 400, exit: 1, summary: 'the request body is not valid JSON (or NDJSON)' },
   request_invalid: { status: 400, exit: 1, summary: 'the request body or parameters do not match the endpoint\'s JSON Schema' },

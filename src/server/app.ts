@@ -1,12 +1,14 @@
 // The sidecar's fastify app: one plugin per concern (errors, auth) and one
 // route plugin per API (decisions, port streams, OPA data, health, forward
-// auth). buildApp wires them to an engine; serve.ts builds the engine from
-// a config and listens.
+// auth). buildApp wires them to an engine and opens the auth key source (a
+// JWKS file that cannot be read fails it; an unreachable JWKS URL does not);
+// serve.ts builds the engine from a config and listens.
 
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { MeshgateError } from '../errors/index.js'
 import { depthLimited } from './json-body.js'
-import { authPlugin } from './plugins/auth.js'
+import { DEFAULT_RETRY, openKeySource, type KeyStatus, type RetryPolicy } from './jwks.js'
+import { authPlugin, TokenVerifier } from './plugins/auth.js'
 import { errorsPlugin, sendError, toMeshgateError } from './plugins/errors.js'
 import type { ServerContext } from './context.js'
 import { anonymizeRoutes } from './routes/anonymize.js'
@@ -17,6 +19,15 @@ import { healthRoutes } from './routes/health.js'
 
 export interface AppOptions extends ServerContext {
   logger?: FastifyServerOptions['logger']
+  /** Backoff of the background JWKS fetch while the URL cannot be reached. */
+  jwksRetry?: RetryPolicy
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Whether tokens can be verified now; `undefined` when no auth is configured. */
+    authStatus(): KeyStatus | undefined
+  }
 }
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -43,8 +54,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, depthLimited(app.getDefaultJsonParser('error', 'error')))
   await app.register(errorsPlugin)
-  const authOpts = { cacheSize: ctx.config.cache.tokens, ...(ctx.config.auth ? { auth: ctx.config.auth } : {}) }
-  await app.register(authPlugin, authOpts)
+  const keys = ctx.config.auth ? await openKeySource(ctx.config.auth, app.log, opts.jwksRetry ?? DEFAULT_RETRY) : undefined
+  app.addHook('onClose', async () => keys?.close())
+  app.decorate('authStatus', () => keys?.status())
+  await app.register(authPlugin, keys ? { verifier: new TokenVerifier(ctx.config.auth!, keys, ctx.config.cache.tokens) } : {})
   await app.register(healthRoutes(ctx))
   await app.register(decisionRoutes(ctx))
   await app.register(anonymizeRoutes(ctx))

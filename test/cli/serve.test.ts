@@ -200,6 +200,13 @@ t.test('config errors point at file:row:col with the line, exit 2', async (t) =>
   const missing = policy(['serve', '--config', 'nope.yaml'], dir)
   t.equal(missing.code, 2)
   t.match(missing.stderr, /config_error: cannot read config `nope\.yaml`/)
+
+  // A JWKS file that does not exist is a config error at start, not a 500 at the first request.
+  writeFileSync(join(dir, 'meshgate.yaml'), 'bundles:\n  global: { resource: g.tar.gz }\nauth:\n  issuer: https://idp\n  audience: meshgate\n  algorithms: [RS256]\n  jwks_file: jwks.json\n')
+  const jwks = policy(['serve', '--config', 'meshgate.yaml', '--addr', '127.0.0.1:0'], dir)
+  t.equal(jwks.code, 2)
+  t.equal(jwks.stdout, '')
+  t.match(jwks.stderr, /^meshgate\.yaml:7:14: config_error: `\/auth\/jwks_file` `.*jwks\.json` does not exist\n\t {2}jwks_file: jwks\.json\n\t {13}\^\n/)
 })
 
 t.test('usage errors: no mode, both modes, a bad address', async (t) => {

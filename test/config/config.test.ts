@@ -67,3 +67,36 @@ t.test('errors point at file:row:col', async (t) => {
   t.same(errorsOf('bundles:\n  a: { resource: a, layer: standalone }\n  global: { resource: g }\n'), ['config_error: a standalone bundle (roots [""]) must be the only bundle'])
   t.same(errorsOf('anonymize: { key_env: MISSING }\nbundles: { global: { resource: g } }\n'), ['config_error: environment variable `MISSING` (anonymize.key_env) is not set'])
 })
+
+t.test('loadConfig checks the JWKS file at load, pointing at its key', async (t) => {
+  const { mkdtemp, rm, writeFile } = await import('node:fs/promises')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const { loadConfig } = await import('../../src/config/index.js')
+  const dir = await mkdtemp(join(tmpdir(), 'mg-config-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const file = join(dir, 'meshgate.yaml')
+  const text = 'bundles:\n  global: { resource: g.tar.gz }\nauth:\n  issuer: https://idp\n  audience: meshgate\n  algorithms: [RS256]\n  jwks_file: keys/jwks.json\n'
+  await writeFile(file, text)
+  const errorOf = async () => {
+    try {
+      await loadConfig(file, {})
+    } catch (e) {
+      if (e instanceof CompileError) return e.errors.map((x) => `${x.location?.file}:${x.location?.row}:${x.location?.col}: ${x.code}: ${x.message}`)
+      throw e
+    }
+    return []
+  }
+  t.same(await errorOf(), [`${file}:7:14: config_error: \`/auth/jwks_file\` \`${join(dir, 'keys', 'jwks.json')}\` does not exist`], 'missing: at the value of jwks_file')
+  const { mkdir } = await import('node:fs/promises')
+  await mkdir(join(dir, 'keys'))
+  await writeFile(join(dir, 'keys', 'jwks.json'), '{"keys": ')
+  t.match(await errorOf(), [/^.*:7:14: config_error: `\/auth\/jwks_file` `.*jwks\.json` is not JSON: /], 'not JSON')
+  await writeFile(join(dir, 'keys', 'jwks.json'), '{"kty": "RSA"}')
+  t.match(await errorOf(), [/:7:14: config_error: .* is not a JSON Web Key Set \(no `keys` list\)$/], 'a single key, not a set')
+  await writeFile(join(dir, 'keys', 'jwks.json'), '{"keys": []}')
+  t.match(await errorOf(), [/:7:14: config_error: .* holds no keys, so no token could be verified$/], 'an empty set')
+  await writeFile(join(dir, 'keys', 'jwks.json'), '{"keys": [{"kty": "RSA", "n": "x", "e": "AQAB"}]}')
+  t.same(await errorOf(), [], 'a key set loads')
+  t.equal(parseConfig(text.replace('keys/jwks.json', 'nowhere.json'), file).auth?.jwks_file, join(dir, 'nowhere.json'), 'parseConfig checks the text only')
+})

@@ -1,17 +1,18 @@
 // Auth plugin: `Authorization: Bearer <JWT>` verified with jose against the
-// configured issuer, audience and algorithm allow-list, keys from a JWKS URL
-// (createRemoteJWKSet) or file. `none` and symmetric algorithms are never
-// accepted (the allow-list holds asymmetric ones only), which also rules out
-// HS/RS confusion: a token signed with HMAC over the public key fails the
+// configured issuer, audience and algorithm allow-list, keys from the key
+// source (../jwks.ts: a JWKS URL fetched and retried in the background, or a
+// file read at start). `none` and symmetric algorithms are never accepted
+// (the allow-list holds asymmetric ones only), which also rules out HS/RS
+// confusion: a token signed with HMAC over the public key fails the
 // algorithm check before any key is used. A verified token is cached until
 // its `exp`, never longer; tokens without `exp` are refused.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose'
-import { readFile } from 'node:fs/promises'
+import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose'
 import { LRUCache } from 'lru-cache'
 import type { AuthConfig } from '../../config/index.js'
 import { MeshgateError } from '../../errors/index.js'
+import type { KeySource } from '../jwks.js'
 import { globalPlugin } from './global-plugin.js'
 
 export interface Subject {
@@ -33,33 +34,16 @@ declare module 'fastify' {
 }
 
 export interface AuthOptions {
-  auth?: AuthConfig
-  /** Verified-token cache entries; 0 = off. */
-  cacheSize: number
+  /** Absent: no auth configured, every request is the anonymous subject. */
+  verifier?: TokenVerifier
 }
 
 export class TokenVerifier {
   private readonly cache?: LRUCache<string, Subject>
-  private keys?: JWTVerifyGetKey
 
-  constructor(private readonly cfg: AuthConfig, cacheSize: number) {
+  /** `cacheSize`: verified-token cache entries; 0 = off. */
+  constructor(private readonly cfg: AuthConfig, private readonly keys: KeySource, cacheSize: number) {
     if (cacheSize > 0) this.cache = new LRUCache({ max: cacheSize, ttlAutopurge: false })
-  }
-
-  private async keySet(): Promise<JWTVerifyGetKey> {
-    if (this.keys) return this.keys
-    if (this.cfg.jwks_url) {
-      this.keys = createRemoteJWKSet(new URL(this.cfg.jwks_url), { timeoutDuration: 5000, cooldownDuration: 30_000 })
-    } else {
-      let jwks: JSONWebKeySet
-      try {
-        jwks = JSON.parse(await readFile(this.cfg.jwks_file!, 'utf8')) as JSONWebKeySet
-      } catch (e) {
-        throw new MeshgateError('config_error', `cannot read JWKS file \`${this.cfg.jwks_file}\``, undefined, { cause: (e as Error).message })
-      }
-      this.keys = createLocalJWKSet(jwks)
-    }
-    return this.keys
   }
 
   async verify(token: string): Promise<Subject> {
@@ -67,7 +51,7 @@ export class TokenVerifier {
     if (hit) return hit
     let payload: JWTPayload
     try {
-      ;({ payload } = await jwtVerify(token, await this.keySet(), {
+      ;({ payload } = await jwtVerify(token, this.keys.getKey, {
         issuer: this.cfg.issuer,
         audience: this.cfg.audience,
         algorithms: this.cfg.algorithms,
@@ -137,7 +121,7 @@ function describeJoseError(e: unknown): string {
 }
 
 export const authPlugin = globalPlugin(async function auth(app: FastifyInstance, opts: AuthOptions) {
-  const verifier = opts.auth ? new TokenVerifier(opts.auth, opts.cacheSize) : undefined
+  const verifier = opts.verifier
   app.decorate('requireSubject', async (req: FastifyRequest): Promise<Subject> => {
     if (req.subject) return req.subject
     if (!verifier) return (req.subject = {}) // no auth configured: anonymous subject (see docs/config.md)
