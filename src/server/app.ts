@@ -30,6 +30,9 @@ declare module 'fastify' {
   }
 }
 
+/** Logged at start, and printed by `policy serve`, whenever authentication is off. */
+export const NO_AUTH_WARNING = 'AUTHENTICATION IS OFF: no bearer token is checked and every request is decided as the anonymous subject; never expose this sidecar beyond a development machine'
+
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const ctx: ServerContext = { engine: opts.engine, config: opts.config, ...(opts.mesh ? { mesh: opts.mesh } : {}) }
   const app = Fastify({
@@ -40,7 +43,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     onConstructorPoisoning: 'error',
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
     // OPA's data paths can be long; the router's default (100) cut them off.
-    maxParamLength: 2000,
+    routerOptions: { maxParamLength: 2000 },
     // Errors the router raises before any route runs (bad percent-encoding,
     // an over-long path parameter) leave in our envelope too.
     frameworkErrors: (err, req, reply) => {
@@ -54,10 +57,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, depthLimited(app.getDefaultJsonParser('error', 'error')))
   await app.register(errorsPlugin)
-  const keys = ctx.config.auth ? await openKeySource(ctx.config.auth, app.log, opts.jwksRetry ?? DEFAULT_RETRY) : undefined
+  const auth = ctx.config.auth
+  const keys = auth.mode === 'jwt' ? await openKeySource(auth, app.log, opts.jwksRetry ?? DEFAULT_RETRY) : undefined
   app.addHook('onClose', async () => keys?.close())
   app.decorate('authStatus', () => keys?.status())
-  await app.register(authPlugin, keys ? { verifier: new TokenVerifier(ctx.config.auth!, keys, ctx.config.cache.tokens) } : {})
+  if (auth.mode === 'none') {
+    app.log.warn({ auth: 'none', via: auth.via === 'flag' ? '--insecure-no-auth' : 'auth.mode: none' }, NO_AUTH_WARNING)
+  }
+  await app.register(authPlugin, keys && auth.mode === 'jwt' ? { verifier: new TokenVerifier(auth, keys, ctx.config.cache.tokens) } : {})
   await app.register(healthRoutes(ctx))
   await app.register(decisionRoutes(ctx))
   await app.register(anonymizeRoutes(ctx))

@@ -34,7 +34,7 @@ declare module 'fastify' {
 }
 
 export interface AuthOptions {
-  /** Absent: no auth configured, every request is the anonymous subject. */
+  /** Absent: `auth: { mode: none }` (or `--insecure-no-auth`), every request is the anonymous subject. */
   verifier?: TokenVerifier
 }
 
@@ -124,7 +124,7 @@ export const authPlugin = globalPlugin(async function auth(app: FastifyInstance,
   const verifier = opts.verifier
   app.decorate('requireSubject', async (req: FastifyRequest): Promise<Subject> => {
     if (req.subject) return req.subject
-    if (!verifier) return (req.subject = {}) // no auth configured: anonymous subject (see docs/config.md)
+    if (!verifier) return (req.subject = {}) // auth is off by choice: the anonymous subject (docs/config.md)
     const h = req.headers.authorization
     if (!h) throw new MeshgateError('token_missing', 'the request has no `Authorization: Bearer` token')
     const m = /^Bearer\s+(\S+)\s*$/i.exec(h)
