@@ -44,6 +44,8 @@ export const ERROR_CATALOG = {
   request_malformed: { status: 400, exit: 1, summary: 'the request body is not valid JSON (or NDJSON)' },
   request_invalid: { status: 400, exit: 1, summary: 'the request body or parameters do not match the endpoint\'s JSON Schema' },
   request_too_large: { status: 413, exit: 1, summary: 'the request body is larger than the configured limit' },
+  request_headers_too_large: { status: 431, exit: 1, summary: 'the request line and headers are larger than the server reads' },
+  request_timeout: { status: 408, exit: 1, summary: 'the request did not arrive completely in time' },
   request_media_type: { status: 415, exit: 1, summary: 'the request content type is not one the endpoint reads' },
   port_not_found: { status: 404, exit: 1, summary: 'the output port is not declared by the data product' },
   resource_not_found: { status: 404, exit: 1, summary: 'no route, or no document, at that path' },

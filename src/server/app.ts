@@ -9,7 +9,7 @@ import { MeshgateError } from '../errors/index.js'
 import { depthLimited } from './json-body.js'
 import { DEFAULT_RETRY, openKeySource, type KeyStatus, type RetryPolicy } from './jwks.js'
 import { authPlugin, TokenVerifier } from './plugins/auth.js'
-import { errorsPlugin, sendError, toMeshgateError } from './plugins/errors.js'
+import { clientErrorHandler, errorsPlugin, sendError, toMeshgateError } from './plugins/errors.js'
 import type { ServerContext } from './context.js'
 import { anonymizeRoutes } from './routes/anonymize.js'
 import { dataRoutes } from './routes/data.js'
@@ -49,6 +49,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     frameworkErrors: (err, req, reply) => {
       void sendError(reply, toMeshgateError(err, req) ?? new MeshgateError('request_malformed', 'the request URL cannot be read'))
     },
+    // And what node's HTTP parser refuses before fastify sees a request.
+    clientErrorHandler,
   })
   // JSON only: fastify would read `text/plain` as a string body, which a
   // decision endpoint then misreports (or, on `POST /`, evaluates).

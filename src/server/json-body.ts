@@ -1,10 +1,12 @@
 // JSON request bodies (and the Data API's `?input=`): a nesting limit checked
-// on the text before it is parsed, then the parse. Everything downstream of a
+// on the text before it is parsed, then the parse; for the anonymize stream,
+// checked on the bytes as they go by to the record parser. Everything downstream of a
 // request walks values recursively (the decision cache's JSON.stringify, the
 // wasm value model, ajv, the schema walkers), and V8 overflows its stack
 // somewhere past a few thousand levels; a single bound at the edge keeps all
 // of them safe and turns deep input into a clear 400 instead of a 500.
 
+import { Transform } from 'node:stream'
 import { MeshgateError } from '../errors/index.js'
 
 /**
@@ -17,33 +19,65 @@ import { MeshgateError } from '../errors/index.js'
 export const MAX_JSON_DEPTH = 128
 
 /**
- * The depth of the JSON text's nesting when it goes past `max`, else
- * undefined. One pass over the characters, no recursion, no allocation;
- * brackets inside strings (escapes included) do not count. Malformed text
- * is left for the parser to report.
+ * Tracks the nesting of JSON text fed to it in pieces (strings or UTF-8
+ * bytes: the characters it looks at are ASCII, which never occur inside a
+ * multi-byte UTF-8 sequence). No recursion, no buffering; brackets inside
+ * strings (escapes included) do not count. Malformed text is left for the
+ * parser to report.
  */
-export function depthPastLimit(text: string, max: number = MAX_JSON_DEPTH): number | undefined {
-  let depth = 0
-  let inString = false
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (inString) {
-      if (c === 0x5c /* \ */) i++
-      else if (c === 0x22 /* " */) inString = false
-    } else if (c === 0x22) inString = true
-    else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
-      if (++depth > max) return depth
-    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--
+export class NestingScanner {
+  private depth = 0
+  private inString = false
+  private escaped = false
+
+  constructor(readonly max: number = MAX_JSON_DEPTH) {}
+
+  /** False once the text so far has nested deeper than `max`. */
+  feed(chunk: string | Uint8Array): boolean {
+    const text = typeof chunk === 'string'
+    for (let i = 0; i < chunk.length; i++) {
+      const c = text ? (chunk as string).charCodeAt(i) : (chunk as Uint8Array)[i]!
+      if (this.inString) {
+        if (this.escaped) this.escaped = false
+        else if (c === 0x5c /* \ */) this.escaped = true
+        else if (c === 0x22 /* " */) this.inString = false
+      } else if (c === 0x22) this.inString = true
+      else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+        if (++this.depth > this.max) return false
+      } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) this.depth--
+    }
+    return true
   }
-  return undefined
+}
+
+/** True when the JSON text nests deeper than `max`. */
+export function nestedTooDeep(text: string, max: number = MAX_JSON_DEPTH): boolean {
+  return !new NestingScanner(max).feed(text)
 }
 
 /** Throws `request_invalid` when `text` nests deeper than MAX_JSON_DEPTH; `what` names it (`the request body`). */
 export function checkJsonDepth(text: string, what: string): void {
-  if (depthPastLimit(text) !== undefined) {
-    throw new MeshgateError('request_invalid', `${what} is nested deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`, undefined,
-      [{ path: '', message: `nests deeper than ${MAX_JSON_DEPTH}` }])
-  }
+  if (nestedTooDeep(text)) throw tooDeep(what)
+}
+
+function tooDeep(what: string): MeshgateError {
+  return new MeshgateError('request_invalid', `${what} is nested deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`, undefined,
+    [{ path: '', message: `nests deeper than ${MAX_JSON_DEPTH}` }])
+}
+
+/**
+ * A pass-through stream for bodies that are parsed as they arrive (the
+ * anonymize stream's records): the same nesting limit, checked on the bytes
+ * going by; past it the stream fails with `request_invalid`.
+ */
+export function nestingGuard(): Transform {
+  const scanner = new NestingScanner()
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      if (!scanner.feed(chunk)) return done(tooDeep('the request body'))
+      done(null, chunk)
+    },
+  })
 }
 
 type Done = (err: Error | null, body?: unknown) => void

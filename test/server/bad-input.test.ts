@@ -4,6 +4,8 @@
 // never a 500), and the sidecar keeps serving afterwards.
 
 import t, { type Test } from 'tap'
+import fc from 'fast-check'
+import { request } from 'node:http'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -77,6 +79,12 @@ t.test('nesting: every JSON body and the GET input are limited, with a clear req
   refused(t, await call(`/v1/data/domains/orders/echo?input=${encodeURIComponent(deepArray(2000))}`, { token: null }), 400, 'request_invalid', 'GET ?input= nested 2,000 deep')
   refused(t, await call('/', { raw: deepObject(5000), token: null }), 400, 'request_invalid', 'POST / nested 5,000 deep')
   refused(t, await call('/v1/decisions/access', { raw: `{"port":"orders-v1","request":{"headers":${deepObject(5000)}}}` }), 400, 'request_invalid', 'decision body nested 5,000 deep')
+  // The anonymize stream parses records as they arrive; its bytes get the same limit.
+  const deepRecord = `[{"order_id":${deepArray(5000)},"status":"paid"}]`
+  refused(t, await call('/v1/ports/orders-v1/anonymize', { raw: deepRecord }), 400, 'request_invalid', 'a record nested 5,000 deep (JSON array)')
+  refused(t, await call('/v1/ports/orders-v1/anonymize', { raw: `{"email":${deepObject(5000)}}\n`, headers: { 'content-type': 'application/x-ndjson' } }), 400, 'request_invalid', 'a record nested 5,000 deep (NDJSON)')
+  const fine = await call('/v1/ports/orders-v1/anonymize', { raw: `[{"order_id":${deepArray(100)},"status":"paid"}]` })
+  t.equal(fine.status, 200, 'a record under the limit streams')
   // A JSON Schema whose `items` nest 3,000 deep: the schema walkers used to overflow the stack.
   const proposed = `${'{"items":'.repeat(3000)}{"type":"string"}${'}'.repeat(3000)}`
   refused(t, await call('/v1/decisions/schema-compatibility', { raw: `{"port":"orders-v1","proposed":${proposed}}` }), 400, 'request_invalid', 'proposed schema nested 3,000 deep')
@@ -92,6 +100,7 @@ t.test('encoding: bad percent-encoding in a path answers in our envelope; segmen
   const once = await call('/v1/data/global/a%25ZZ', { token: null })
   t.equal(once.status, 200, '%25 decodes once')
   t.notOk('result' in (once.json ?? {}))
+  refused(t, await call('/v1/decisions/schema-compatibility', { body: { port: 'orders-v1', proposed: { type: 'object', properties: { a: { $ref: '#/%ZZ' } } } } }), 400, 'schema_input_error', 'a $ref with bad percent-encoding')
   // As in OPA, an encoded slash stays inside its segment.
   const slash = await call('/v1/data/domains%2Forders/echo?input=1', { token: null })
   t.equal(slash.status, 200)
@@ -182,4 +191,84 @@ t.test('a bundle revision outside Latin-1 goes into headers as ASCII JSON', asyn
     t.match(header, /^[\x20-\x7e]+$/, `${what}: printable ASCII`)
     t.same(JSON.parse(header), expected, `${what}: the same revisions`)
   }
+})
+
+/** One raw HTTP/1.1 exchange, for what fetch refuses to send. */
+function rawHttp(text: string): Promise<{ status: number; json: any }> {
+  const { port, hostname } = new URL(sc.base)
+  return new Promise((resolve, reject) => {
+    import('node:net').then(({ connect }) => {
+      const socket = connect(Number(port), hostname, () => socket.end(text))
+      let out = ''
+      socket.setEncoding('utf8').on('data', (d: string) => { out += d }).on('error', () => {}).on('close', () => {
+        const m = /^HTTP\/1\.1 (\d+)[^]*?\r\n\r\n([^]*)$/.exec(out)
+        if (!m) return reject(new Error(`no HTTP answer: ${out.slice(0, 200)}`))
+        let json: any
+        try { json = JSON.parse(m[2]!) } catch { json = undefined }
+        resolve({ status: Number(m[1]), json })
+      })
+    }, reject)
+  })
+}
+
+t.test('what the HTTP parser refuses is answered in our envelope too', async (t) => {
+  const body = '{"port":"orders-v1"}'
+  const short = await rawHttp(`POST /v1/decisions/access HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer ${analyst}\r\nContent-Length: 5\r\n\r\n${body}`)
+  refused(t, { ...short, text: JSON.stringify(short.json), headers: new Headers() }, 400, 'request_malformed', 'a body longer than its content-length')
+  const big = await rawHttp(`GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`)
+  refused(t, { ...big, text: JSON.stringify(big.json), headers: new Headers() }, 431, 'request_headers_too_large', 'headers over the limit')
+  await stillServing(t)
+})
+
+t.test('fuzz: any method, path, content type, headers and body: never a 5xx, errors always in our envelope', async (t) => {
+  const routes = ['/v1/decisions/access', '/v1/decisions/anonymization', '/v1/decisions/schema-compatibility', '/v1/ports/orders-v1/anonymize',
+    '/v1/ports/nope/anonymize', '/v1/data/domains/orders/echo', '/v1/data/global/limits', '/', '/v1/forward-auth', '/health', '/v1/nothing']
+  const printable = (max: number) => fc.string({ maxLength: max, unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)) })
+  const nested = fc.integer({ min: 1, max: 400 }).chain((n) => fc.constantFrom(deepArray(n), deepObject(n), `{"port":"orders-v1","proposed":${'{"items":'.repeat(n)}{}${'}'.repeat(n)}}`))
+  const body = fc.oneof(
+    fc.json({ maxDepth: 4 }),
+    fc.record({ port: fc.oneof(fc.constant('orders-v1'), fc.string({ maxLength: 20 })), purpose: fc.option(fc.string({ maxLength: 10 }), { nil: undefined }), fields: fc.option(fc.array(fc.string({ maxLength: 10 }), { maxLength: 5 }), { nil: undefined }), proposed: fc.option(fc.jsonValue({ maxDepth: 4 }), { nil: undefined }) }).map((o) => JSON.stringify(o)),
+    fc.array(fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 5 }), { maxLength: 4 }).map((a) => JSON.stringify(a)),
+    nested,
+    fc.string({ maxLength: 200 }),
+  )
+  const tokens = [analyst, 'garbage', '', await jwks.mint({ sub: 'x\u0085y' })]
+  const arb = fc.record({
+    method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'),
+    route: fc.constantFrom(...routes),
+    query: fc.option(printable(30).filter((q) => !q.includes('#')), { nil: undefined }),
+    contentType: fc.constantFrom(undefined, 'application/json', 'text/plain', 'application/x-ndjson', 'application/json; charset=utf-8', 'multipart/form-data', '*/*'),
+    token: fc.option(fc.constantFrom(...tokens), { nil: undefined }),
+    uri: fc.option(printable(40), { nil: undefined }),
+    portHeader: fc.option(printable(20), { nil: undefined }),
+    body: fc.option(body, { nil: undefined }),
+  })
+  let requests = 0
+  await fc.assert(fc.asyncProperty(arb, async (r) => {
+    const headers: Record<string, string> = {}
+    if (r.contentType) headers['content-type'] = r.contentType
+    if (r.token !== undefined) headers.authorization = `Bearer ${r.token}`
+    if (r.uri !== undefined) headers['x-original-uri'] = r.uri
+    if (r.portHeader !== undefined) headers['x-meshgate-port'] = r.portHeader
+    const path = r.route + (r.query !== undefined ? `?${r.query}` : '')
+    const hasBody = r.body !== undefined && r.method !== 'GET'
+    const res = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const { port, hostname } = new URL(sc.base)
+      const req = request({ host: hostname, port, method: r.method, path, headers }, (m) => {
+        let text = ''
+        m.setEncoding('utf8').on('data', (d: string) => { text += d }).on('end', () => resolve({ status: m.statusCode!, text }))
+      })
+      req.on('error', reject)
+      req.end(hasBody ? r.body : undefined)
+    })
+    requests++
+    if (res.status >= 500) throw new Error(`${res.status} for ${r.method} ${path}: ${res.text.slice(0, 300)}`)
+    if (res.status >= 400 && r.method !== 'HEAD') {
+      const json = JSON.parse(res.text)
+      const extra = Object.keys(json).filter((k) => !['code', 'message', 'errors', 'decision_id'].includes(k))
+      if (typeof json.code !== 'string' || typeof json.message !== 'string' || extra.length) throw new Error(`not our envelope for ${r.method} ${path}: ${res.text.slice(0, 300)}`)
+    }
+  }), { numRuns: 400, seed: 20_240_611 })
+  t.equal(requests, 400, 'every generated request was answered')
+  await stillServing(t)
 })

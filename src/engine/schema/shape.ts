@@ -191,7 +191,12 @@ function resolveRef(ref: string, root: Record<string, unknown> | boolean): unkno
   if (!ref.startsWith('#')) throw new MeshgateError('schema_input_error', `only local \`$ref\`s are supported, not \`${ref}\``)
   let cur: unknown = root
   for (const seg of ref.slice(1).split('/').filter(Boolean)) {
-    const key = decodeURIComponent(seg).replace(/~1/g, '/').replace(/~0/g, '~')
+    let key: string
+    try {
+      key = decodeURIComponent(seg).replace(/~1/g, '/').replace(/~0/g, '~')
+    } catch {
+      throw new MeshgateError('schema_input_error', `\`$ref\` \`${ref}\` is not valid percent-encoding`)
+    }
     if (typeof cur !== 'object' || cur === null || !(key in cur)) throw new MeshgateError('schema_input_error', `\`$ref\` \`${ref}\` points at nothing`)
     cur = (cur as Record<string, unknown>)[key]
   }

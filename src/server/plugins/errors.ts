@@ -1,10 +1,13 @@
 // Errors plugin: every failure leaves as OPA's envelope `{code, message,
 // errors?}` with the catalog's status. Fastify's own errors (body too large,
-// malformed JSON, schema validation, media type, and the router's bad URLs via
-// app.ts's frameworkErrors) get meshgate codes; anything unknown is a 500
-// with a generic message while the real error is logged.
+// malformed JSON, schema validation, media type, the router's bad URLs via
+// app.ts's frameworkErrors, and what node's HTTP parser refuses via
+// clientErrorHandler) get meshgate codes; anything unknown is a 500 with a
+// generic message while the real error is logged.
 
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
 import { httpEnvelope, kindOf, MeshgateError } from '../../errors/index.js'
 import { globalPlugin } from './global-plugin.js'
 
@@ -42,6 +45,26 @@ export function sendError(reply: FastifyReply, e: MeshgateError & { errors?: unk
   if (e.details !== undefined && !body.errors && kindOf(e.code).status < 500) body.errors = Array.isArray(e.details) ? e.details : [e.details]
   if (status === 401) reply.header('www-authenticate', 'Bearer realm="meshgate"')
   return reply.code(status).type('application/json').send(body)
+}
+
+/**
+ * Requests node's HTTP parser refuses before fastify sees them (headers too
+ * large, a body longer than its `content-length`, a timeout) are answered on
+ * the socket, in our envelope too; app.ts passes this as fastify's
+ * `clientErrorHandler`.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): void {
+  // A reset connection has nobody to answer (as fastify's own handler does).
+  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  const e = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? new MeshgateError('request_timeout', 'the request did not arrive completely in time')
+    : err.code === 'HPE_HEADER_OVERFLOW' ? new MeshgateError('request_headers_too_large', 'the request line and headers are larger than the server reads')
+    : new MeshgateError('request_malformed', 'the request is not valid HTTP/1.1 (for example, a body longer than its `content-length`)')
+  const { status, body } = httpEnvelope(e)
+  const text = JSON.stringify(body)
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${text}`)
+  }
+  socket.destroy(err)
 }
 
 export const errorsPlugin = globalPlugin(async function errors(app: FastifyInstance) {

@@ -14,6 +14,7 @@ import { createAnonymizeStream, type AnonymizeStream, type RecordFormat } from '
 import { MeshgateError } from '../../errors/index.js'
 import { decisionId, portOf, type ServerContext } from '../context.js'
 import { asciiJson } from '../headers.js'
+import { nestingGuard } from '../json-body.js'
 import { MAX_FIELD_NAME, MAX_SELECTED_FIELDS, selectFields } from '../select-fields.js'
 import { accessDecision, anonymizationPlan, policyInput } from './decisions.js'
 
@@ -76,8 +77,11 @@ export function anonymizeRoutes(ctx: ServerContext) {
         if (ctx.config.anonymize.key) opts.key = ctx.config.anonymize.key
         if (format) opts.format = format
         const out = createAnonymizeStream(plan, opts)
+        // The nesting limit of every JSON body, on the bytes as they stream by.
+        const guard = nestingGuard()
         source.on('error', (e) => out.destroy(e))
-        source.pipe(out)
+        guard.on('error', (e) => out.destroy(e))
+        source.pipe(guard).pipe(out)
         await firstOutput(out)
         reply
           .header('content-type', out.format === 'ndjson' ? 'application/x-ndjson' : 'application/json')
