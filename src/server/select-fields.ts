@@ -20,6 +20,10 @@
 
 import type { AnonymizationPlan, PlannedField } from '../engine/anonymize/index.js'
 
+/** Bounds on `?fields=`, the same as on a decision body's `fields` (schemas.ts). */
+export const MAX_SELECTED_FIELDS = 1000
+export const MAX_FIELD_NAME = 500
+
 const under = (path: string, parent: string): boolean => path.startsWith(`${parent}.`)
 
 /** The plan restricted to `selected` (non-empty); the plan itself is not changed. */
@@ -46,6 +50,3 @@ export function selectFields(plan: AnonymizationPlan, selected: readonly string[
   return { fields: sorted, row_filters: plan.row_filters, unknown_fields: 'drop' }
 }
 
-/** `?fields=a,b.c`: the names, or `request_invalid` past the same bounds as a decision body's `fields`. */
-export const MAX_SELECTED_FIELDS = 1000
-export const MAX_FIELD_NAME = 500
