@@ -4,7 +4,9 @@
 // worked example mesh in policies/ is compiled into bundles/ and served for
 // the orders data product, with a development key pair for auth and two
 // ready-to-run sample requests printed. stdout gets the human lines (where it
-// listens, the samples); the server's log goes to stderr.
+// listens, how requests are authenticated, the samples); the server's log
+// goes to stderr. Serving without authentication takes an explicit choice
+// (`auth: { mode: none }` or `--insecure-no-auth`) and is announced in both.
 
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
@@ -13,7 +15,7 @@ import { join, relative, resolve } from 'node:path'
 import type { Config } from '../config/index.js'
 import { loadConfig, parseConfig } from '../config/index.js'
 import { MeshgateError } from '../errors/index.js'
-import type { Sidecar } from '../server/index.js'
+import { NO_AUTH_WARNING, type Sidecar } from '../server/index.js'
 import { parseVerbArgs, usageError, type CliCommand } from './command.js'
 import { reportError } from './report.js'
 import { createDevAuth, DEV_AUDIENCE, DEV_ISSUER, type DevAuth } from './serve/dev-auth.js'
@@ -41,6 +43,10 @@ Options:
                            (default policies/ in the meshgate folder)
       --log-level <level>  the server log on stderr: fatal, error, warn, info,
                            debug, trace or silent (default warn)
+      --insecure-no-auth   serve a config that has no \`auth\` section without
+                           authentication: no token is checked and every
+                           request is the anonymous subject (development only;
+                           \`auth: { mode: none }\` in the config does the same)
   -h, --help               show this help
 
 A config error is printed as file:row:col: config_error: message with the
@@ -64,6 +70,7 @@ async function run(argv: string[]): Promise<number> {
     'bundle-dir': { type: 'string' },
     policies: { type: 'string' },
     'log-level': { type: 'string', default: 'warn' },
+    'insecure-no-auth': { type: 'boolean', default: false },
   })
   if (positionals.length) throw usageError('serve', `unexpected argument \`${positionals[0]}\``)
   const configFile = values.config as string | undefined
@@ -73,6 +80,8 @@ async function run(argv: string[]): Promise<number> {
   if (!example && (values['bundle-dir'] !== undefined || values.policies !== undefined)) {
     throw usageError('serve', '`--bundle-dir` and `--policies` apply only with `--example`')
   }
+  const insecureNoAuth = values['insecure-no-auth'] as boolean
+  if (example && insecureNoAuth) throw usageError('serve', '`--insecure-no-auth` does not apply to `--example`, which authenticates with development tokens')
   const logLevel = values['log-level'] as string
   if (!LOG_LEVELS.includes(logLevel)) throw usageError('serve', `log level \`${logLevel}\` is not one of ${LOG_LEVELS.map((l) => `\`${l}\``).join(', ')}`)
   const addr = values.addr !== undefined ? parseAddr(values.addr as string) : undefined
@@ -82,7 +91,10 @@ async function run(argv: string[]): Promise<number> {
     let config: Config
     let banner: (sidecar: Sidecar) => Promise<string[]>
     if (configFile !== undefined) {
-      config = await readUserConfig(configFile)
+      config = await readUserConfig(configFile, insecureNoAuth)
+      if (insecureNoAuth && config.auth.mode === 'jwt') {
+        throw usageError('serve', '`--insecure-no-auth` is for a config without `auth`, and this config sets `auth`: remove one of the two')
+      }
       banner = async (sc) => layerLines(sc, config)
     } else {
       const ex = await prepareExample(values['bundle-dir'] as string | undefined, values.policies as string | undefined)
@@ -120,9 +132,9 @@ function parseAddr(addr: string): { host: string; port: number } {
  * loadConfig reports errors at file:row:col; the file's text is read here
  * too, so the printed error shows the offending line with a caret.
  */
-async function readUserConfig(file: string): Promise<Config> {
+async function readUserConfig(file: string, insecureNoAuth: boolean): Promise<Config> {
   try {
-    return await loadConfig(file)
+    return await loadConfig(file, process.env, { insecureNoAuth })
   } catch (e) {
     const text = await readFile(file, 'utf8').catch(() => undefined)
     throw new ReportedError(reportError(e, process.stderr, text === undefined ? {} : { sources: new Map([[file, text]]) }))
@@ -181,7 +193,7 @@ async function listening(config: Config, start: () => Promise<Sidecar>): Promise
 /** What is being served: the product, its ports, and each layer's bundle or why it has none. */
 function layerLines(sc: Sidecar, config: Config): string[] {
   const mesh = sc.engine.meshData as { product?: { id: string; domain: string }; ports?: Record<string, unknown> } | undefined
-  const lines: string[] = []
+  const lines: string[] = [...authLines(sc, config)]
   if (mesh?.product) {
     lines.push(`  data product: ${mesh.product.id} (domain ${mesh.product.domain}), output ports: ${Object.keys(mesh.ports ?? {}).join(', ') || 'none'}`)
   }
@@ -194,6 +206,21 @@ function layerLines(sc: Sidecar, config: Config): string[] {
   }
   lines.push(`  health: curl -s '${sc.url}/health?bundles'`)
   return lines
+}
+
+/** How requests are authenticated; when they are not, in capitals, before anything else. */
+function authLines(sc: Sidecar, config: Config): string[] {
+  const auth = config.auth
+  if (auth.mode === 'none') {
+    const via = auth.via === 'flag' ? '--insecure-no-auth' : 'auth: { mode: none }'
+    return [`  WARNING: ${NO_AUTH_WARNING} (${via})`]
+  }
+  const keys = sc.app.authStatus()
+  const from = auth.jwks_url ?? shown(auth.jwks_file!)
+  if (keys && !keys.ready) {
+    return [`  auth: bearer JWTs from ${auth.issuer}; keys UNAVAILABLE (${keys.message}); requests with a token answer 503 until the keys are fetched`]
+  }
+  return [`  auth: bearer JWTs from ${auth.issuer}, keys from ${from}`]
 }
 
 function whyInactive(lastError: string | undefined, b: Config['bundles'][number] | undefined): string {

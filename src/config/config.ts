@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import AjvModule from 'ajv'
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml'
-import { CompileError, MeshgateError, type ErrorDetail } from '../errors/index.js'
+import { CompileError, MeshgateError, type ErrorDetail, type Location } from '../errors/index.js'
 import { CONFIG_SCHEMA } from './schema.js'
 
 export interface BundleConfig {
@@ -18,7 +18,9 @@ export interface BundleConfig {
   polling?: { min_delay_seconds?: number; max_delay_seconds?: number; long_polling_timeout_seconds?: number }
 }
 
+/** Bearer JWTs verified against the issuer's keys. */
 export interface AuthConfig {
+  mode: 'jwt'
   issuer: string
   audience: string | string[]
   algorithms: string[]
@@ -28,6 +30,22 @@ export interface AuthConfig {
   claims: { subject: string; roles: string; clearance: string; domain: string; region: string }
 }
 
+/**
+ * No token checked: every request is the anonymous subject. Only by explicit
+ * choice (`auth: { mode: none }`, or `--insecure-no-auth` for a config
+ * without `auth`); a config that just leaves `auth` out is an error.
+ */
+export interface NoAuthConfig {
+  mode: 'none'
+  /** How it was chosen, for the banner and the log. */
+  via: 'config' | 'flag'
+}
+
+export interface LoadOptions {
+  /** `policy serve --insecure-no-auth`: a config without `auth` serves without authentication. */
+  insecureNoAuth?: boolean
+}
+
 export interface Config {
   /** The file it came from, or `<inline>`. */
   file: string
@@ -35,7 +53,7 @@ export interface Config {
   product?: { domain: string; dir?: string }
   services: Record<string, { url: string; [k: string]: unknown }>
   bundles: BundleConfig[]
-  auth?: AuthConfig
+  auth: AuthConfig | NoAuthConfig
   cache: { decisions: number; tokens: number }
   budgets: { steps: number; timeMs: number; workers?: number; memoryMiB: number }
   anonymize: { key?: string }
@@ -48,17 +66,51 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024
 const Ajv = AjvModule.default ?? AjvModule
 const validate = new Ajv({ allErrors: true, strict: true }).compile(CONFIG_SCHEMA)
 
-export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+/**
+ * Reads and checks a config file, and the files it names that must exist
+ * before the sidecar serves (the JWKS file): a missing one fails here, at
+ * `file:row:col` of its key, not at the first request.
+ */
+export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, opts: LoadOptions = {}): Promise<Config> {
   let text: string
   try {
     text = await readFile(file, 'utf8')
   } catch (e) {
     throw new MeshgateError('config_error', `cannot read config \`${file}\``, undefined, { cause: (e as Error).message })
   }
-  return parseConfig(text, file, env)
+  const { config, locate } = parseWithLocations(text, file, env, opts)
+  await checkNamedFiles(config, locate)
+  return config
 }
 
-export function parseConfig(text: string, file = '<inline>', env: NodeJS.ProcessEnv = process.env): Config {
+/** The config in `text`; checks the text only (loadConfig also checks the files it names). */
+export function parseConfig(text: string, file = '<inline>', env: NodeJS.ProcessEnv = process.env, opts: LoadOptions = {}): Config {
+  return parseWithLocations(text, file, env, opts).config
+}
+
+type Locate = (pointer: string) => Location
+
+/** A JWKS file must be there and be a key set; bundle files may be missing (their layer stays inactive, by design). */
+async function checkNamedFiles(config: Config, locate: Locate): Promise<void> {
+  const file = config.auth.mode === 'jwt' ? config.auth.jwks_file : undefined
+  if (file === undefined) return
+  let problem: string | undefined
+  try {
+    const jwks = JSON.parse(await readFile(file, 'utf8')) as { keys?: unknown }
+    if (!Array.isArray(jwks?.keys)) problem = `\`${file}\` is not a JSON Web Key Set (no \`keys\` list)`
+    else if (jwks.keys.length === 0) problem = `\`${file}\` holds no keys, so no token could be verified`
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException
+    problem = err.code === 'ENOENT' ? `\`${file}\` does not exist`
+      : err instanceof SyntaxError ? `\`${file}\` is not JSON: ${err.message}`
+      : `\`${file}\` cannot be read: ${err.code ?? err.message}`
+  }
+  if (problem) {
+    throw new CompileError([{ code: 'config_error', message: `\`/auth/jwks_file\` ${problem}`, location: locate('/auth/jwks_file') }])
+  }
+}
+
+function parseWithLocations(text: string, file: string, env: NodeJS.ProcessEnv, opts: LoadOptions): { config: Config; locate: Locate } {
   const lines = new LineCounter()
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false })
   const at = (offset: number) => {
@@ -75,15 +127,25 @@ export function parseConfig(text: string, file = '<inline>', env: NodeJS.Process
       .map((e) => ({
         code: 'config_error',
         message: `\`${e.instancePath || '/'}\` ${describe(e)}`,
-        location: at(offsetOf(doc, e.instancePath, e.keyword === 'additionalProperties')),
+        location: at(offsetOf(doc, e.instancePath, e.keyword === 'additionalProperties' ? String(e.params.additionalProperty) : undefined)),
       }))
     throw new CompileError(errors)
   }
   const auth = (raw as RawConfig).auth
-  if (auth && !auth.jwks_url === !auth.jwks_file) {
-    throw new CompileError([{ code: 'config_error', message: '`/auth` needs exactly one of `jwks_url` and `jwks_file`', location: at(offsetOf(doc, '/auth', true)) }])
+  if (auth && auth.mode !== 'none' && !auth.jwks_url === !auth.jwks_file) {
+    throw new CompileError([{ code: 'config_error', message: '`/auth` needs exactly one of `jwks_url` and `jwks_file`', location: at(offsetOf(doc, '/auth', '')) }])
   }
-  return normalize(raw as RawConfig, file, env)
+  // Unauthenticated only by choice: leaving `auth` out used to serve every
+  // request as the anonymous subject without a word.
+  if (!auth && !opts.insecureNoAuth) {
+    throw new CompileError([{
+      code: 'config_error',
+      message: 'the config has no `auth`: set `auth` to verify bearer tokens, or `auth: { mode: none }` (or `policy serve --insecure-no-auth`) to serve without authentication',
+      location: at(0),
+      details: 'docs/config.md, "Auth"',
+    }])
+  }
+  return { config: normalize(raw as RawConfig, file, env), locate: (pointer) => at(offsetOf(doc, pointer)) }
 }
 
 function describe(e: { keyword: string; message?: string; params: Record<string, unknown> }): string {
@@ -92,8 +154,11 @@ function describe(e: { keyword: string; message?: string; params: Record<string,
   return e.message ?? e.keyword
 }
 
-/** Source offset of the node at a JSON pointer (the key itself for unknown fields). */
-function offsetOf(doc: Document, pointer: string, atKey: boolean): number {
+/**
+ * Source offset of the node at a JSON pointer; with `key`, of that key in the
+ * map there (an unknown field), or of its first key when `key` is `''`.
+ */
+function offsetOf(doc: Document, pointer: string, key?: string): number {
   const path = pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
   let node: unknown = doc.contents
   for (const seg of path) {
@@ -104,8 +169,8 @@ function offsetOf(doc: Document, pointer: string, atKey: boolean): number {
     else break
   }
   const range = (node as { range?: number[] } | undefined)?.range
-  const key = atKey && isMap(node) ? (node.items[0]?.key as { range?: number[] } | undefined)?.range : undefined
-  return (key ?? range)?.[0] ?? 0
+  const keyNode = key !== undefined && isMap(node) ? (node.items.find((p) => String((p.key as { value?: unknown })?.value ?? p.key) === key) ?? node.items[0])?.key : undefined
+  return ((keyNode as { range?: number[] } | undefined)?.range ?? range)?.[0] ?? 0
 }
 
 type RawConfig = {
@@ -113,7 +178,7 @@ type RawConfig = {
   product?: { domain: string; dir?: string }
   services?: Record<string, { url: string }>
   bundles?: Record<string, { service?: string; resource: string; layer?: BundleConfig['layer']; polling?: BundleConfig['polling'] }>
-  auth?: Omit<AuthConfig, 'clock_tolerance_seconds' | 'claims'> & { clock_tolerance_seconds?: number; claims?: Partial<AuthConfig['claims']> }
+  auth?: { mode: 'none' } | (Omit<AuthConfig, 'mode' | 'clock_tolerance_seconds' | 'claims'> & { mode?: 'jwt'; clock_tolerance_seconds?: number; claims?: Partial<AuthConfig['claims']> })
   cache?: { decisions?: number; tokens?: number }
   budgets?: { steps?: number; time_ms?: number; workers?: number; memory_mb?: number }
   anonymize?: { key?: string; key_env?: string }
@@ -157,22 +222,28 @@ function normalize(raw: RawConfig, file: string, env: NodeJS.ProcessEnv): Config
     budgets: { steps: raw.budgets?.steps ?? 0, timeMs: raw.budgets?.time_ms ?? 0, memoryMiB: raw.budgets?.memory_mb ?? 256 },
     anonymize: key ? { key } : {},
     forwardAuth: { routes: raw.forward_auth?.routes ?? [] },
+    auth: authOf(raw.auth, rel),
   }
   if (raw.budgets?.workers !== undefined) cfg.budgets.workers = raw.budgets.workers
   if (raw.product) cfg.product = raw.product.dir ? { domain: raw.product.domain, dir: rel(raw.product.dir) } : { domain: raw.product.domain }
-  if (raw.auth) {
-    const a = raw.auth
-    cfg.auth = {
-      issuer: a.issuer,
-      audience: a.audience,
-      algorithms: a.algorithms,
-      clock_tolerance_seconds: a.clock_tolerance_seconds ?? 0,
-      claims: { subject: 'sub', roles: 'roles', clearance: 'clearance', domain: 'domain', region: 'region', ...a.claims },
-    }
-    if (a.jwks_url) cfg.auth.jwks_url = a.jwks_url
-    if (a.jwks_file) cfg.auth.jwks_file = rel(a.jwks_file)
-  }
   return cfg
+}
+
+/** No `auth` here means `--insecure-no-auth` let it through (parseWithLocations refuses it otherwise). */
+function authOf(a: RawConfig['auth'], rel: (p: string) => string): Config['auth'] {
+  if (!a) return { mode: 'none', via: 'flag' }
+  if (a.mode === 'none') return { mode: 'none', via: 'config' }
+  const auth: AuthConfig = {
+    mode: 'jwt',
+    issuer: a.issuer,
+    audience: a.audience,
+    algorithms: a.algorithms,
+    clock_tolerance_seconds: a.clock_tolerance_seconds ?? 0,
+    claims: { subject: 'sub', roles: 'roles', clearance: 'clearance', domain: 'domain', region: 'region', ...a.claims },
+  }
+  if (a.jwks_url) auth.jwks_url = a.jwks_url
+  if (a.jwks_file) auth.jwks_file = rel(a.jwks_file)
+  return auth
 }
 
 const UNITS: Record<string, number> = { b: 1, kb: 1000, mb: 1000 ** 2, gb: 1000 ** 3, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 }

@@ -56,31 +56,41 @@ export const CONFIG_SCHEMA = {
         },
       },
     },
+    // Required (config.ts says so with a better message than ajv's). Either
+    // `{mode: none}`, the explicit opt-out, or JWT verification.
     auth: {
       type: 'object',
-      additionalProperties: false,
-      required: ['issuer', 'audience', 'algorithms'],
-      properties: {
-        issuer: { type: 'string', minLength: 1 },
-        audience: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string' }, minItems: 1 }] },
-        algorithms: {
-          type: 'array',
-          minItems: 1,
-          uniqueItems: true,
-          items: { enum: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] },
-        },
-        jwks_url: { type: 'string', pattern: '^https?://' },
-        jwks_file: { type: 'string', minLength: 1 },
-        clock_tolerance_seconds: { type: 'integer', minimum: 0, maximum: 300 },
-        claims: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            subject: { type: 'string' },
-            roles: { type: 'string' },
-            clearance: { type: 'string' },
-            domain: { type: 'string' },
-            region: { type: 'string' },
+      if: { required: ['mode'], properties: { mode: { const: 'none' } } },
+      then: {
+        additionalProperties: false,
+        properties: { mode: { const: 'none' } },
+      },
+      else: {
+        additionalProperties: false,
+        required: ['issuer', 'audience', 'algorithms'],
+        properties: {
+          mode: { enum: ['jwt', 'none'] },
+          issuer: { type: 'string', minLength: 1 },
+          audience: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string' }, minItems: 1 }] },
+          algorithms: {
+            type: 'array',
+            minItems: 1,
+            uniqueItems: true,
+            items: { enum: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] },
+          },
+          jwks_url: { type: 'string', pattern: '^https?://' },
+          jwks_file: { type: 'string', minLength: 1 },
+          clock_tolerance_seconds: { type: 'integer', minimum: 0, maximum: 300 },
+          claims: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              subject: { type: 'string' },
+              roles: { type: 'string' },
+              clearance: { type: 'string' },
+              domain: { type: 'string' },
+              region: { type: 'string' },
+            },
           },
         },
       },

@@ -1,11 +1,15 @@
 // The sidecar's fastify app: one plugin per concern (errors, auth) and one
 // route plugin per API (decisions, port streams, OPA data, health, forward
-// auth). buildApp wires them to an engine; serve.ts builds the engine from
-// a config and listens.
+// auth). buildApp wires them to an engine and opens the auth key source (a
+// JWKS file that cannot be read fails it; an unreachable JWKS URL does not);
+// serve.ts builds the engine from a config and listens.
 
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
-import { authPlugin } from './plugins/auth.js'
-import { errorsPlugin } from './plugins/errors.js'
+import { MeshgateError } from '../errors/index.js'
+import { depthLimited } from './json-body.js'
+import { DEFAULT_RETRY, openKeySource, type KeyStatus, type RetryPolicy } from './jwks.js'
+import { authPlugin, TokenVerifier } from './plugins/auth.js'
+import { clientErrorHandler, errorsPlugin, sendError, toMeshgateError } from './plugins/errors.js'
 import type { ServerContext } from './context.js'
 import { anonymizeRoutes } from './routes/anonymize.js'
 import { dataRoutes } from './routes/data.js'
@@ -15,7 +19,19 @@ import { healthRoutes } from './routes/health.js'
 
 export interface AppOptions extends ServerContext {
   logger?: FastifyServerOptions['logger']
+  /** Backoff of the background JWKS fetch while the URL cannot be reached. */
+  jwksRetry?: RetryPolicy
 }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Whether tokens can be verified now; `undefined` when no auth is configured. */
+    authStatus(): KeyStatus | undefined
+  }
+}
+
+/** Logged at start, and printed by `policy serve`, whenever authentication is off. */
+export const NO_AUTH_WARNING = 'AUTHENTICATION IS OFF: no bearer token is checked and every request is decided as the anonymous subject; never expose this sidecar beyond a development machine'
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const ctx: ServerContext = { engine: opts.engine, config: opts.config, ...(opts.mesh ? { mesh: opts.mesh } : {}) }
@@ -26,10 +42,31 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
+    // OPA's data paths can be long; the router's default (100) cut them off.
+    routerOptions: { maxParamLength: 2000 },
+    // Errors the router raises before any route runs (bad percent-encoding,
+    // an over-long path parameter) leave in our envelope too.
+    frameworkErrors: (err, req, reply) => {
+      void sendError(reply, toMeshgateError(err, req) ?? new MeshgateError('request_malformed', 'the request URL cannot be read'))
+    },
+    // And what node's HTTP parser refuses before fastify sees a request.
+    clientErrorHandler,
   })
+  // JSON only: fastify would read `text/plain` as a string body, which a
+  // decision endpoint then misreports (or, on `POST /`, evaluates).
+  app.removeContentTypeParser('text/plain')
+  // fastify's JSON parser (prototype poisoning refused), behind the nesting limit.
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, depthLimited(app.getDefaultJsonParser('error', 'error')))
   await app.register(errorsPlugin)
-  const authOpts = { cacheSize: ctx.config.cache.tokens, ...(ctx.config.auth ? { auth: ctx.config.auth } : {}) }
-  await app.register(authPlugin, authOpts)
+  const auth = ctx.config.auth
+  const keys = auth.mode === 'jwt' ? await openKeySource(auth, app.log, opts.jwksRetry ?? DEFAULT_RETRY) : undefined
+  app.addHook('onClose', async () => keys?.close())
+  app.decorate('authStatus', () => keys?.status())
+  if (auth.mode === 'none') {
+    app.log.warn({ auth: 'none', via: auth.via === 'flag' ? '--insecure-no-auth' : 'auth.mode: none' }, NO_AUTH_WARNING)
+  }
+  await app.register(authPlugin, keys && auth.mode === 'jwt' ? { verifier: new TokenVerifier(auth, keys, ctx.config.cache.tokens) } : {})
   await app.register(healthRoutes(ctx))
   await app.register(decisionRoutes(ctx))
   await app.register(anonymizeRoutes(ctx))

@@ -21,7 +21,8 @@ export function decisionId(): string {
 /** The port's mesh entry; 404 `port_not_found` when the product does not declare it. */
 export function portOf(ctx: ServerContext, port: string): MeshPort | undefined {
   if (!ctx.mesh) return undefined
-  const p = ctx.mesh.data.ports[port]
+  // Own keys only: `constructor` or `__proto__` must not find Object.prototype's members.
+  const p = Object.hasOwn(ctx.mesh.data.ports, port) ? ctx.mesh.data.ports[port] : undefined
   if (!p) {
     throw new MeshgateError('port_not_found', `output port \`${port}\` is not declared by data product \`${ctx.mesh.data.product.id}\``, undefined,
       { ports: Object.keys(ctx.mesh.data.ports) })

@@ -1,6 +1,7 @@
 // Public surface of the server stage: the fastify app and the sidecar runner.
 
-export { buildApp, type AppOptions } from './app.js'
+export { buildApp, NO_AUTH_WARNING, type AppOptions } from './app.js'
 export { startSidecar, layerFor, type Sidecar } from './serve.js'
 export { TokenVerifier, type Subject } from './plugins/auth.js'
 export type { ServerContext } from './context.js'
+export { MAX_JSON_DEPTH } from './json-body.js'

@@ -99,6 +99,8 @@ t.test('--example builds the mesh, serves it, and its sample requests answer as 
   t.match(s.url, /^http:\/\/127\.0\.0\.1:\d+$/, 'port 0 is replaced by the real port')
   t.notMatch(s.url, /:0$/)
   t.match(s.stdout(), /DEVELOPMENT TOKENS/, 'the tokens are labelled as development tokens')
+  t.match(s.stdout(), /^ {2}auth: bearer JWTs from https:\/\/meshgate\.invalid\/dev-idp, keys from .*jwks\.json$/m, 'the banner says how requests are authenticated')
+  t.notMatch(s.stdout() + s.stderr(), /AUTHENTICATION IS OFF/)
 
   // The bundles: written into the given dir, roots per layer, no tests inside.
   const revisions: Record<string, string> = {}
@@ -144,7 +146,7 @@ t.test('--example builds the mesh, serves it, and its sample requests answer as 
   t.match(s.stderr(), /SIGTERM: closing/)
 })
 
-t.test('--config serves from a YAML file; without auth the subject is anonymous', async (t) => {
+t.test('--config serves from a YAML file; with --insecure-no-auth the subject is anonymous, and the banner and log say so', async (t) => {
   t.ok(existsSync(join(bundleDir, 'global.tar.gz')), 'bundles from the example run')
   const dir = workspace(t, {
     'meshgate.yaml': [
@@ -161,7 +163,9 @@ t.test('--config serves from a YAML file; without auth the subject is anonymous'
       '',
     ].join('\n'),
   })
-  const s = await serve(t, ['--config', join(dir, 'meshgate.yaml'), '--addr', '127.0.0.1:0'], /health: /)
+  const s = await serve(t, ['--config', join(dir, 'meshgate.yaml'), '--addr', '127.0.0.1:0', '--insecure-no-auth'], /health: /)
+  t.match(s.stdout(), /^meshgate sidecar listening on \S+\n {2}WARNING: AUTHENTICATION IS OFF: no bearer token is checked .* \(--insecure-no-auth\)$/m, 'the banner says it first, loudly')
+  t.match(s.stderr(), /"level":40.*AUTHENTICATION IS OFF/, 'and the log, at warn')
   t.match(s.stdout(), /layer global: .*revision global-[0-9a-f]{12}/)
   t.match(s.stdout(), /layer domains\/orders: .*revision orders-[0-9a-f]{12}/)
   const res = await fetch(`${s.url}/v1/decisions/access`, {
@@ -177,8 +181,9 @@ t.test('--config serves from a YAML file; without auth the subject is anonymous'
 })
 
 t.test('a config with a missing bundle starts, says the layer is inactive, and fails closed', async (t) => {
-  const dir = workspace(t, { 'meshgate.yaml': 'bundles:\n  global:\n    resource: nowhere.tar.gz\n' })
+  const dir = workspace(t, { 'meshgate.yaml': 'bundles:\n  global:\n    resource: nowhere.tar.gz\nauth: { mode: none }\n' })
   const s = await serve(t, ['--config', join(dir, 'meshgate.yaml'), '--addr', '127.0.0.1:0', '--log-level', 'silent'], /health: /)
+  t.match(s.stdout(), /WARNING: AUTHENTICATION IS OFF.*\(auth: \{ mode: none \}\)/, 'auth off from the config is announced too')
   t.match(s.stdout(), /layer global: INACTIVE \(.*nowhere\.tar\.gz` does not exist\); decisions answer 503/)
   const health = await fetch(`${s.url}/health?bundles`)
   t.equal(health.status, 500)
@@ -200,6 +205,27 @@ t.test('config errors point at file:row:col with the line, exit 2', async (t) =>
   const missing = policy(['serve', '--config', 'nope.yaml'], dir)
   t.equal(missing.code, 2)
   t.match(missing.stderr, /config_error: cannot read config `nope\.yaml`/)
+
+  // A JWKS file that does not exist is a config error at start, not a 500 at the first request.
+  writeFileSync(join(dir, 'meshgate.yaml'), 'bundles:\n  global: { resource: g.tar.gz }\nauth:\n  issuer: https://idp\n  audience: meshgate\n  algorithms: [RS256]\n  jwks_file: jwks.json\n')
+  const jwks = policy(['serve', '--config', 'meshgate.yaml', '--addr', '127.0.0.1:0'], dir)
+  t.equal(jwks.code, 2)
+  t.equal(jwks.stdout, '')
+  t.match(jwks.stderr, /^meshgate\.yaml:7:14: config_error: `\/auth\/jwks_file` `.*jwks\.json` does not exist\n\t {2}jwks_file: jwks\.json\n\t {13}\^\n/)
+})
+
+t.test('a config without auth is an error unless --insecure-no-auth is given; the flag does not override a configured auth', async (t) => {
+  const dir = workspace(t, { 'meshgate.yaml': 'server:\n  addr: 127.0.0.1:0\nbundles:\n  global: { resource: g.tar.gz }\n' })
+  const r = policy(['serve', '--config', 'meshgate.yaml'], dir)
+  t.equal(r.code, 2)
+  t.equal(r.stdout, '')
+  t.match(r.stderr, /^meshgate\.yaml:1:1: config_error: the config has no `auth`: set `auth` to verify bearer tokens, or `auth: \{ mode: none \}` \(or `policy serve --insecure-no-auth`\) to serve without authentication\n/)
+
+  writeFileSync(join(dir, 'jwks.json'), '{"keys": [{"kty": "RSA", "n": "x", "e": "AQAB"}]}')
+  writeFileSync(join(dir, 'meshgate.yaml'), 'server:\n  addr: 127.0.0.1:0\nbundles:\n  global: { resource: g.tar.gz }\nauth: { issuer: i, audience: a, algorithms: [RS256], jwks_file: jwks.json }\n')
+  const both = policy(['serve', '--config', 'meshgate.yaml', '--insecure-no-auth'], dir)
+  t.equal(both.code, 2)
+  t.match(both.stderr, /cli_usage_error: .*`--insecure-no-auth` is for a config without `auth`, and this config sets `auth`/)
 })
 
 t.test('usage errors: no mode, both modes, a bad address', async (t) => {
@@ -209,6 +235,7 @@ t.test('usage errors: no mode, both modes, a bad address', async (t) => {
     [['--example', '--config', 'x.yaml'], /cannot be used together/],
     [['--example', '--addr', 'localhost'], /address `localhost` is not host:port/],
     [['--config', 'x.yaml', '--bundle-dir', 'b'], /apply only with `--example`/],
+    [['--example', '--insecure-no-auth'], /`--insecure-no-auth` does not apply to `--example`/],
   ] as const) {
     const r = policy(['serve', ...args], dir)
     t.equal(r.code, 2, args.join(' '))

@@ -16,12 +16,25 @@ const errorsOf = (text: string, env: NodeJS.ProcessEnv = {}) => {
 }
 
 t.test('defaults', async (t) => {
-  const c = parseConfig('bundles:\n  global:\n    resource: global.tar.gz\n', '/etc/mg/meshgate.yaml')
+  const c = parseConfig('bundles:\n  global:\n    resource: global.tar.gz\nauth: { mode: none }\n', '/etc/mg/meshgate.yaml')
   t.same(c.server, { host: '127.0.0.1', port: 8181, bodyLimit: 1024 * 1024 })
   t.same(c.bundles, [{ name: 'global', resource: '/etc/mg/global.tar.gz', layer: 'global' }], 'paths resolve against the config folder')
   t.same(c.cache, { decisions: 10000, tokens: 1000 })
   t.same(c.budgets, { steps: 0, timeMs: 0, memoryMiB: 256 })
-  t.equal(c.auth, undefined)
+  t.same(c.auth, { mode: 'none', via: 'config' })
+})
+
+t.test('auth is required; serving without it is an explicit choice', async (t) => {
+  const text = 'server:\n  addr: 127.0.0.1:8181\nbundles:\n  global: { resource: g }\n'
+  t.same(errorsOf(text), ['1:1: config_error: the config has no `auth`: set `auth` to verify bearer tokens, or `auth: { mode: none }` (or `policy serve --insecure-no-auth`) to serve without authentication'])
+  t.same(errorsOf('{}\n'), [errorsOf(text)[0]], 'an empty config too')
+  t.same(parseConfig(text, 'meshgate.yaml', {}, { insecureNoAuth: true }).auth, { mode: 'none', via: 'flag' }, '--insecure-no-auth lets a config without auth through')
+  t.same(parseConfig(`${text}auth: { mode: none }\n`, 'meshgate.yaml', {}).auth, { mode: 'none', via: 'config' })
+  t.same(errorsOf(`${text}auth: { mode: none, issuer: x }\n`), ['5:21: config_error: `/auth` has unknown field `issuer`'], 'mode none takes nothing else')
+  t.ok(errorsOf(`${text}auth: { mode: off }\n`).includes('5:15: config_error: `/auth/mode` must be one of `jwt`, `none`'))
+  t.same(errorsOf(`${text}auth: { mode: jwt }\n`), ['5:7: config_error: `/auth` must have required property \'issuer\'', '5:7: config_error: `/auth` must have required property \'audience\'', '5:7: config_error: `/auth` must have required property \'algorithms\''])
+  const jwt = parseConfig(`${text}auth: { mode: jwt, issuer: i, audience: a, algorithms: [RS256], jwks_url: "https://k" }\n`, '/x/meshgate.yaml', {})
+  t.equal(jwt.auth.mode, 'jwt')
 })
 
 t.test('a full config', async (t) => {
@@ -48,9 +61,11 @@ forward_auth:
   t.same(c.server, { host: '0.0.0.0', port: 9000, bodyLimit: 2 * 1024 * 1024 })
   t.same(c.bundles[0], { name: 'global', resource: 'bundles/global.tar.gz', layer: 'global', service: 'registry', polling: { min_delay_seconds: 10, max_delay_seconds: 20 } })
   t.same(c.bundles[1], { name: 'orders', resource: '/x/orders.tar.gz', layer: 'domain' })
-  t.equal(c.auth?.claims.roles, 'realm_access.roles')
-  t.equal(c.auth?.claims.clearance, 'clearance')
-  t.equal(c.auth?.jwks_file, '/x/jwks.json')
+  t.equal(c.auth.mode, 'jwt', 'an auth section without `mode` verifies JWTs')
+  if (c.auth.mode !== 'jwt') throw new Error('unreachable')
+  t.equal(c.auth.claims.roles, 'realm_access.roles')
+  t.equal(c.auth.claims.clearance, 'clearance')
+  t.equal(c.auth.jwks_file, '/x/jwks.json')
   t.same(c.budgets, { steps: 1000000, timeMs: 50, workers: 2, memoryMiB: 64 })
   t.equal(c.anonymize.key, 'k'.repeat(32))
   t.same(c.product, { domain: 'orders', dir: '/x/product' })
@@ -58,12 +73,45 @@ forward_auth:
 
 t.test('errors point at file:row:col', async (t) => {
   t.same(errorsOf('server:\n  adr: 1\n'), ['2:3: config_error: `/server` has unknown field `adr`'])
-  t.same(errorsOf('bundles:\n  global:\n    resource: 5\n'), ['3:15: config_error: `/bundles/global/resource` must be string'])
+  t.same(errorsOf('bundles:\n  global:\n    resource: 5\nauth: { mode: none }\n'), ['3:15: config_error: `/bundles/global/resource` must be string'])
   t.same(errorsOf('auth:\n  issuer: x\n  audience: y\n  algorithms: [HS256]\n  jwks_url: https://k\n'), ['4:16: config_error: `/auth/algorithms/0` must be one of `RS256`, `RS384`, `RS512`, `PS256`, `PS384`, `PS512`, `ES256`, `ES384`, `ES512`, `EdDSA`'], 'symmetric algorithms and `none` are refused')
   t.same(errorsOf('auth:\n  issuer: x\n  audience: y\n  algorithms: [RS256]\n'), ['2:3: config_error: `/auth` needs exactly one of `jwks_url` and `jwks_file`'])
   t.match(errorsOf('server: [\n')[0], /^\d+:\d+: config_error: not valid YAML/)
-  t.same(errorsOf('bundles:\n  orders:\n    resource: o.tar.gz\n'), ['config_error: a domain bundle needs `product.domain`'])
-  t.same(errorsOf('bundles:\n  global: { resource: g, service: nope }\n'), ['config_error: bundle `global` names service `nope`, which is not configured'])
-  t.same(errorsOf('bundles:\n  a: { resource: a, layer: standalone }\n  global: { resource: g }\n'), ['config_error: a standalone bundle (roots [""]) must be the only bundle'])
-  t.same(errorsOf('anonymize: { key_env: MISSING }\nbundles: { global: { resource: g } }\n'), ['config_error: environment variable `MISSING` (anonymize.key_env) is not set'])
+  t.same(errorsOf('bundles:\n  orders:\n    resource: o.tar.gz\nauth: { mode: none }\n'), ['config_error: a domain bundle needs `product.domain`'])
+  t.same(errorsOf('bundles:\n  global: { resource: g, service: nope }\nauth: { mode: none }\n'), ['config_error: bundle `global` names service `nope`, which is not configured'])
+  t.same(errorsOf('bundles:\n  a: { resource: a, layer: standalone }\n  global: { resource: g }\nauth: { mode: none }\n'), ['config_error: a standalone bundle (roots [""]) must be the only bundle'])
+  t.same(errorsOf('anonymize: { key_env: MISSING }\nbundles: { global: { resource: g } }\nauth: { mode: none }\n'), ['config_error: environment variable `MISSING` (anonymize.key_env) is not set'])
+})
+
+t.test('loadConfig checks the JWKS file at load, pointing at its key', async (t) => {
+  const { mkdtemp, rm, writeFile } = await import('node:fs/promises')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const { loadConfig } = await import('../../src/config/index.js')
+  const dir = await mkdtemp(join(tmpdir(), 'mg-config-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const file = join(dir, 'meshgate.yaml')
+  const text = 'bundles:\n  global: { resource: g.tar.gz }\nauth:\n  issuer: https://idp\n  audience: meshgate\n  algorithms: [RS256]\n  jwks_file: keys/jwks.json\n'
+  await writeFile(file, text)
+  const errorOf = async () => {
+    try {
+      await loadConfig(file, {})
+    } catch (e) {
+      if (e instanceof CompileError) return e.errors.map((x) => `${x.location?.file}:${x.location?.row}:${x.location?.col}: ${x.code}: ${x.message}`)
+      throw e
+    }
+    return []
+  }
+  t.same(await errorOf(), [`${file}:7:14: config_error: \`/auth/jwks_file\` \`${join(dir, 'keys', 'jwks.json')}\` does not exist`], 'missing: at the value of jwks_file')
+  const { mkdir } = await import('node:fs/promises')
+  await mkdir(join(dir, 'keys'))
+  await writeFile(join(dir, 'keys', 'jwks.json'), '{"keys": ')
+  t.match(await errorOf(), [/^.*:7:14: config_error: `\/auth\/jwks_file` `.*jwks\.json` is not JSON: /], 'not JSON')
+  await writeFile(join(dir, 'keys', 'jwks.json'), '{"kty": "RSA"}')
+  t.match(await errorOf(), [/:7:14: config_error: .* is not a JSON Web Key Set \(no `keys` list\)$/], 'a single key, not a set')
+  await writeFile(join(dir, 'keys', 'jwks.json'), '{"keys": []}')
+  t.match(await errorOf(), [/:7:14: config_error: .* holds no keys, so no token could be verified$/], 'an empty set')
+  await writeFile(join(dir, 'keys', 'jwks.json'), '{"keys": [{"kty": "RSA", "n": "x", "e": "AQAB"}]}')
+  t.same(await errorOf(), [], 'a key set loads')
+  t.equal(parseConfig(text.replace('keys/jwks.json', 'nowhere.json'), file).auth?.jwks_file, join(dir, 'nowhere.json'), 'parseConfig checks the text only')
 })

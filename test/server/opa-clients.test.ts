@@ -79,9 +79,9 @@ t.before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mg-opa-clients-'))
   await writeFile(join(dir, 'global.tar.gz'), await bundleOf([{ path: 'gateway.rego', source: GATEWAY }, { path: 'apisix.rego', source: APISIX }], ENTRYPOINTS, 'global', 'gw1'))
   await writeFile(join(dir, 'system.tar.gz'), await bundleOf([{ path: 'system.rego', source: SYSTEM_MAIN }], ['system/main'], '', 's1'))
-  // No product and no auth: the Data API needs neither, as OPA without authn.
-  await writeFile(join(dir, 'meshgate.yaml'), 'server:\n  addr: 127.0.0.1:0\nbundles:\n  global:\n    resource: global.tar.gz\n')
-  await writeFile(join(dir, 'standalone.yaml'), 'server:\n  addr: 127.0.0.1:0\nbundles:\n  system:\n    resource: system.tar.gz\n    layer: standalone\n')
+  // No product and no auth (chosen explicitly): the Data API needs neither, as OPA without authn.
+  await writeFile(join(dir, 'meshgate.yaml'), 'server:\n  addr: 127.0.0.1:0\nbundles:\n  global:\n    resource: global.tar.gz\nauth: { mode: none }\n')
+  await writeFile(join(dir, 'standalone.yaml'), 'server:\n  addr: 127.0.0.1:0\nbundles:\n  system:\n    resource: system.tar.gz\n    layer: standalone\nauth: { mode: none }\n')
   sc = await startSidecar(await loadConfig(join(dir, 'meshgate.yaml')), { logger: false })
   standalone = await startSidecar(await loadConfig(join(dir, 'standalone.yaml')), { logger: false })
 })

@@ -287,7 +287,7 @@ t.test('an unknown error is a generic 500; the real one only goes to the log', a
   const engine = { access: async () => { throw new Error('secret detail') }, ready: true, layers: [] } as any
   const app = await buildApp({
     engine,
-    config: parseConfig('bundles: { global: { resource: g } }\n'),
+    config: parseConfig('bundles: { global: { resource: g } }\nauth: { mode: none }\n'),
     logger: { level: 'error', stream: { write: (l: string) => logged.push(l) } } as any,
   })
   await app.listen({ host: '127.0.0.1', port: 0 })

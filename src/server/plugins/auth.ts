@@ -1,17 +1,18 @@
 // Auth plugin: `Authorization: Bearer <JWT>` verified with jose against the
-// configured issuer, audience and algorithm allow-list, keys from a JWKS URL
-// (createRemoteJWKSet) or file. `none` and symmetric algorithms are never
-// accepted (the allow-list holds asymmetric ones only), which also rules out
-// HS/RS confusion: a token signed with HMAC over the public key fails the
+// configured issuer, audience and algorithm allow-list, keys from the key
+// source (../jwks.ts: a JWKS URL fetched and retried in the background, or a
+// file read at start). `none` and symmetric algorithms are never accepted
+// (the allow-list holds asymmetric ones only), which also rules out HS/RS
+// confusion: a token signed with HMAC over the public key fails the
 // algorithm check before any key is used. A verified token is cached until
 // its `exp`, never longer; tokens without `exp` are refused.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose'
-import { readFile } from 'node:fs/promises'
+import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose'
 import { LRUCache } from 'lru-cache'
 import type { AuthConfig } from '../../config/index.js'
 import { MeshgateError } from '../../errors/index.js'
+import type { KeySource } from '../jwks.js'
 import { globalPlugin } from './global-plugin.js'
 
 export interface Subject {
@@ -33,33 +34,16 @@ declare module 'fastify' {
 }
 
 export interface AuthOptions {
-  auth?: AuthConfig
-  /** Verified-token cache entries; 0 = off. */
-  cacheSize: number
+  /** Absent: `auth: { mode: none }` (or `--insecure-no-auth`), every request is the anonymous subject. */
+  verifier?: TokenVerifier
 }
 
 export class TokenVerifier {
   private readonly cache?: LRUCache<string, Subject>
-  private keys?: JWTVerifyGetKey
 
-  constructor(private readonly cfg: AuthConfig, cacheSize: number) {
+  /** `cacheSize`: verified-token cache entries; 0 = off. */
+  constructor(private readonly cfg: AuthConfig, private readonly keys: KeySource, cacheSize: number) {
     if (cacheSize > 0) this.cache = new LRUCache({ max: cacheSize, ttlAutopurge: false })
-  }
-
-  private async keySet(): Promise<JWTVerifyGetKey> {
-    if (this.keys) return this.keys
-    if (this.cfg.jwks_url) {
-      this.keys = createRemoteJWKSet(new URL(this.cfg.jwks_url), { timeoutDuration: 5000, cooldownDuration: 30_000 })
-    } else {
-      let jwks: JSONWebKeySet
-      try {
-        jwks = JSON.parse(await readFile(this.cfg.jwks_file!, 'utf8')) as JSONWebKeySet
-      } catch (e) {
-        throw new MeshgateError('config_error', `cannot read JWKS file \`${this.cfg.jwks_file}\``, undefined, { cause: (e as Error).message })
-      }
-      this.keys = createLocalJWKSet(jwks)
-    }
-    return this.keys
   }
 
   async verify(token: string): Promise<Subject> {
@@ -67,7 +51,7 @@ export class TokenVerifier {
     if (hit) return hit
     let payload: JWTPayload
     try {
-      ;({ payload } = await jwtVerify(token, await this.keySet(), {
+      ;({ payload } = await jwtVerify(token, this.keys.getKey, {
         issuer: this.cfg.issuer,
         audience: this.cfg.audience,
         algorithms: this.cfg.algorithms,
@@ -88,16 +72,30 @@ export class TokenVerifier {
   private subjectOf(p: JWTPayload): Subject {
     const c = this.cfg.claims
     const s: Subject = {}
-    const str = (v: unknown) => (typeof v === 'string' ? v : undefined)
-    const id = str(claim(p, c.subject)); if (id !== undefined) s.id = id
+    const str = (name: string) => {
+      const v = claim(p, name)
+      return typeof v === 'string' ? checked(name, v) : undefined
+    }
+    const id = str(c.subject); if (id !== undefined) s.id = id
     const roles = claim(p, c.roles)
-    if (Array.isArray(roles)) s.roles = roles.filter((r): r is string => typeof r === 'string')
-    else if (typeof roles === 'string') s.roles = roles.split(/[\s,]+/).filter(Boolean)
-    const clearance = str(claim(p, c.clearance)); if (clearance !== undefined) s.clearance = clearance
-    const domain = str(claim(p, c.domain)); if (domain !== undefined) s.domain = domain
-    const region = str(claim(p, c.region)); if (region !== undefined) s.region = region
+    if (Array.isArray(roles)) s.roles = roles.filter((r): r is string => typeof r === 'string').map((r) => checked(c.roles, r))
+    else if (typeof roles === 'string') s.roles = checked(c.roles, roles).split(/[\s,]+/).filter(Boolean)
+    const clearance = str(c.clearance); if (clearance !== undefined) s.clearance = clearance
+    const domain = str(c.domain); if (domain !== undefined) s.domain = domain
+    const region = str(c.region); if (region !== undefined) s.region = region
     return s
   }
+}
+
+// C0 and C1 controls and DEL, and unpaired surrogates: no identity provider
+// issues them in a name, a role or a region, and they are what header
+// injection (CR LF) and log forging are made of.
+const UNSAFE_CLAIM_TEXT = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+
+/** A claim's text, or `token_invalid` when it holds control characters. */
+function checked(name: string, v: string): string {
+  if (UNSAFE_CLAIM_TEXT.test(v)) throw new MeshgateError('token_invalid', `the bearer token is not valid: claim \`${name}\` holds control characters`)
+  return v
 }
 
 /** Claims may be nested: `realm_access.roles`. */
@@ -123,10 +121,10 @@ function describeJoseError(e: unknown): string {
 }
 
 export const authPlugin = globalPlugin(async function auth(app: FastifyInstance, opts: AuthOptions) {
-  const verifier = opts.auth ? new TokenVerifier(opts.auth, opts.cacheSize) : undefined
+  const verifier = opts.verifier
   app.decorate('requireSubject', async (req: FastifyRequest): Promise<Subject> => {
     if (req.subject) return req.subject
-    if (!verifier) return (req.subject = {}) // no auth configured: anonymous subject (see docs/config.md)
+    if (!verifier) return (req.subject = {}) // auth is off by choice: the anonymous subject (docs/config.md)
     const h = req.headers.authorization
     if (!h) throw new MeshgateError('token_missing', 'the request has no `Authorization: Bearer` token')
     const m = /^Bearer\s+(\S+)\s*$/i.exec(h)

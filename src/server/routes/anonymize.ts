@@ -1,15 +1,22 @@
 // POST /v1/ports/{port}/anonymize: records in (a JSON array or NDJSON), the
 // same records out with the port's anonymization decision applied, streamed
-// so memory is bounded by the largest record, not the body. The decision is
-// made before the first byte is read; a body that is malformed from the start
-// is answered 400 with a code, a record that goes bad later aborts the stream.
+// so memory is bounded by the largest record, not the body. Two decisions are
+// made before the first byte is read, on the same input as the decision
+// endpoints: access first (a denied subject gets 403 `access_denied` with the
+// deny reasons and no records), then anonymization. `?fields=` narrows the
+// records to the named fields (select-fields.ts). A body that is malformed
+// from the start is answered 400 with a code, a record that goes bad later
+// aborts the stream.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Readable } from 'node:stream'
 import { createAnonymizeStream, type AnonymizeStream, type RecordFormat } from '../../engine/anonymize/index.js'
 import { MeshgateError } from '../../errors/index.js'
-import { decisionId, type ServerContext } from '../context.js'
-import { anonymizationPlan, policyInput } from './decisions.js'
+import { decisionId, portOf, type ServerContext } from '../context.js'
+import { asciiJson } from '../headers.js'
+import { nestingGuard } from '../json-body.js'
+import { MAX_FIELD_NAME, MAX_SELECTED_FIELDS, selectFields } from '../select-fields.js'
+import { accessDecision, anonymizationPlan, policyInput } from './decisions.js'
 
 const NDJSON = /^application\/(x-ndjson|ndjson|jsonl|x-jsonlines|jsonlines)\b/i
 
@@ -44,12 +51,24 @@ export function anonymizeRoutes(ctx: ServerContext) {
       },
       async (req, reply) => {
         const subject = await app.requireSubject(req)
+        const id = decisionId()
+        reply.header('x-meshgate-decision-id', id)
         const purpose = req.query.purpose ?? header(req, 'x-meshgate-purpose')
-        const fields = req.query.fields ? req.query.fields.split(',').filter(Boolean) : undefined
+        const fields = selectedFields(req.query.fields)
         const body: { port: string; purpose?: string; fields?: string[] } = { port: req.params.port }
         if (purpose !== undefined) body.purpose = purpose
         if (fields) body.fields = fields
-        const { plan, revisions } = await anonymizationPlan(ctx, policyInput(subject, body), req.params.port)
+        const input = policyInput(subject, body)
+        portOf(ctx, req.params.port)
+        // Access first: records leave only for a request the mesh allows.
+        const access = await accessDecision(ctx.engine, input)
+        if (!access.allow) {
+          reply.header('x-meshgate-revisions', asciiJson(access.revisions))
+          throw new MeshgateError('access_denied', access.message, undefined, access.deny)
+        }
+        const decided = await anonymizationPlan(ctx, input, req.params.port)
+        const plan = fields ? selectFields(decided.plan, fields) : decided.plan
+        const revisions = decided.revisions
         const source = req.body as Readable | undefined
         if (!source) throw new MeshgateError('anonymize_input_error', 'the request has no body')
         const ct = String(req.headers['content-type'] ?? '')
@@ -58,17 +77,29 @@ export function anonymizeRoutes(ctx: ServerContext) {
         if (ctx.config.anonymize.key) opts.key = ctx.config.anonymize.key
         if (format) opts.format = format
         const out = createAnonymizeStream(plan, opts)
+        // The nesting limit of every JSON body, on the bytes as they stream by.
+        const guard = nestingGuard()
         source.on('error', (e) => out.destroy(e))
-        source.pipe(out)
+        guard.on('error', (e) => out.destroy(e))
+        source.pipe(guard).pipe(out)
         await firstOutput(out)
         reply
           .header('content-type', out.format === 'ndjson' ? 'application/x-ndjson' : 'application/json')
-          .header('x-meshgate-decision-id', decisionId())
-          .header('x-meshgate-revisions', JSON.stringify(revisions))
+          .header('x-meshgate-revisions', asciiJson(revisions))
         return reply.send(out)
       },
     )
   }
+}
+
+/** `?fields=a,b.c` → the names; absent or empty means every field, as in a decision body. */
+function selectedFields(q: string | undefined): string[] | undefined {
+  const names = (q ?? '').split(',').map((f) => f.trim()).filter(Boolean)
+  if (!names.length) return undefined
+  if (names.length > MAX_SELECTED_FIELDS || names.some((f) => f.length > MAX_FIELD_NAME)) {
+    throw new MeshgateError('request_invalid', `query parameter \`fields\` names more than ${MAX_SELECTED_FIELDS} fields or a name longer than ${MAX_FIELD_NAME} characters`)
+  }
+  return [...new Set(names)]
 }
 
 function header(req: FastifyRequest, name: string): string | undefined {

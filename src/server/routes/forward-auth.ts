@@ -5,13 +5,16 @@
 // original request comes from `X-Original-URI`/`X-Original-Method` (nginx) or
 // `X-Forwarded-Uri`/`X-Forwarded-Method`/`X-Forwarded-Host` (Traefik); the
 // port and purpose from `?port=`/`?purpose=`, `X-Meshgate-Port`/`-Purpose`,
-// or the config's `forward_auth.routes` prefix table.
+// or the config's `forward_auth.routes` prefix table. The verified subject
+// goes back in `X-Meshgate-Subject`, percent-encoded where it is not
+// printable ASCII (headers.ts), so no claim can split or break a header.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Readable } from 'node:stream'
 import { kindOf, MeshgateError } from '../../errors/index.js'
 import { toMeshgateError } from '../plugins/errors.js'
 import { decisionId, portOf, type ServerContext } from '../context.js'
+import { asciiJson, headerText } from '../headers.js'
 import { accessDecision, policyInput, type DecisionBody } from './decisions.js'
 
 const PASSED_HEADERS = ['x-forwarded-for', 'x-real-ip', 'user-agent', 'x-request-id']
@@ -36,14 +39,14 @@ export function forwardAuthRoutes(ctx: ServerContext) {
       try {
         const uri = h(req, 'x-original-uri') ?? h(req, 'x-forwarded-uri') ?? '/'
         const method = (h(req, 'x-original-method') ?? h(req, 'x-forwarded-method') ?? 'GET').toUpperCase()
-        const url = new URL(uri, 'http://gateway.invalid')
-        const q = req.query as { port?: string; purpose?: string }
+        const url = originalUrl(uri)
+        const q = req.query as { port?: string | string[]; purpose?: string | string[] }
         const route = ctx.config.forwardAuth.routes
           .filter((r) => url.pathname === r.prefix || url.pathname.startsWith(r.prefix.endsWith('/') ? r.prefix : `${r.prefix}/`))
           .sort((a, b) => b.prefix.length - a.prefix.length)[0]
-        const port = q.port ?? h(req, 'x-meshgate-port') ?? route?.port
+        const port = single(q.port, 'port') ?? h(req, 'x-meshgate-port') ?? route?.port
         if (!port) throw new MeshgateError('request_invalid', 'no output port for the forwarded request: set `?port=`, `X-Meshgate-Port` or `forward_auth.routes`')
-        const purpose = q.purpose ?? h(req, 'x-meshgate-purpose') ?? route?.purpose
+        const purpose = single(q.purpose, 'purpose') ?? h(req, 'x-meshgate-purpose') ?? route?.purpose
         const subject = await app.requireSubject(req)
         portOf(ctx, port)
         const headers: Record<string, string> = {}
@@ -54,8 +57,8 @@ export function forwardAuthRoutes(ctx: ServerContext) {
         const fields = url.searchParams.get('fields')
         if (fields) body.fields = fields.split(',').filter(Boolean)
         const d = await accessDecision(ctx.engine, policyInput(subject, body))
-        reply.header('x-meshgate-revisions', JSON.stringify(d.revisions))
-        if (subject.id) reply.header('x-meshgate-subject', subject.id)
+        reply.header('x-meshgate-revisions', asciiJson(d.revisions))
+        if (subject.id) reply.header('x-meshgate-subject', headerText(subject.id))
         return reply.code(d.allow ? 200 : 403).send({ decision_id: id, allow: d.allow, message: d.message })
       } catch (e) {
         const err = toMeshgateError(e) ?? new MeshgateError('internal_error', 'internal error; see the sidecar log')
@@ -69,4 +72,19 @@ export function forwardAuthRoutes(ctx: ServerContext) {
     }
     app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/v1/forward-auth', handler })
   }
+}
+
+/** The gateway's original URI (a path, or Traefik's absolute URL); one that is not a URL is the client's fault. */
+function originalUrl(uri: string): URL {
+  try {
+    return new URL(uri, 'http://gateway.invalid')
+  } catch {
+    throw new MeshgateError('request_invalid', 'the original URI of the forwarded request is not a URL', undefined, [{ path: 'x-original-uri', message: 'not a URL' }])
+  }
+}
+
+/** A query parameter given once; twice is ambiguous, so refused rather than guessed. */
+function single(v: string | string[] | undefined, name: string): string | undefined {
+  if (Array.isArray(v)) throw new MeshgateError('request_invalid', `query parameter \`${name}\` is given more than once`)
+  return v
 }

@@ -171,3 +171,46 @@ t.test('the merged answer lists every layer\'s violations with their consumers',
   ])
   t.same(answer.affected_consumers, ['bi', 'crm'])
 })
+
+t.test('deep and exploding schemas are refused with schema_input_error, never a stack overflow', async (t) => {
+  const { MAX_SCHEMA_DEPTH, MAX_SCHEMA_NODES } = await import('../../../src/engine/schema/shape.js')
+  const refused = (what: string, current: unknown, proposed: unknown, message: RegExp) => {
+    try {
+      diffSchemas(current, proposed)
+      t.fail(`${what}: no error`)
+    } catch (e) {
+      t.match(e, { name: 'MeshgateError', code: 'schema_input_error', message }, what)
+    }
+  }
+  // Built as values, not parsed: nothing on the way limits their depth.
+  const nested = (n: number, wrap: (inner: unknown) => unknown, leaf: unknown): unknown => {
+    let s = leaf
+    for (let i = 0; i < n; i++) s = wrap(s)
+    return s
+  }
+  const items = (n: number) => nested(n, (s) => ({ type: 'array', items: s }), { type: 'string' })
+  const props = (n: number) => nested(n, (s) => ({ type: 'object', properties: { a: s } }), { type: 'string' })
+  const odcs = (n: number) => ({ properties: [nested(n, (s) => ({ name: 'a', logicalType: 'object', properties: [s] }), { name: 'a', logicalType: 'string' })] })
+  const opaque = (n: number) => ({ type: 'object', allOf: [nested(n, (s) => ({ not: s }), {})] })
+  const deep = /nested deeper than \d+ levels/
+  for (const n of [3000, 20_000]) {
+    refused(`items nested ${n} deep (proposed)`, items(1), items(n), deep)
+    refused(`properties nested ${n} deep (current)`, props(n), props(1), deep)
+    refused(`ODCS properties nested ${n} deep`, odcs(1), odcs(n), deep)
+    refused(`an opaque allOf nested ${n} deep`, opaque(1), opaque(n), deep)
+  }
+  // Two definitions, each under the depth limit, one ending in a $ref to the other: deeper together.
+  const half = Math.ceil(MAX_SCHEMA_DEPTH / 2) + 5
+  const viaRefs = { $ref: '#/$defs/x', $defs: { x: nested(half, (s) => ({ type: 'array', items: s }), { $ref: '#/$defs/y' }), y: items(half) } }
+  refused('$refs that lead deeper than the limit', viaRefs, viaRefs, deep)
+  // 30 definitions, each naming the next twice: 2^30 shapes, with no $ref chain longer than 30.
+  const defs: Record<string, unknown> = { d30: { type: 'string' } }
+  for (let i = 0; i < 30; i++) defs[`d${i}`] = { type: 'object', properties: { a: { $ref: `#/$defs/d${i + 1}` }, b: { $ref: `#/$defs/d${i + 1}` } } }
+  const fanOut = { $ref: '#/$defs/d0', $defs: defs }
+  refused('$refs that fan out', fanOut, fanOut, new RegExp(`more than ${MAX_SCHEMA_NODES}`))
+  // Within the limits, deep schemas still diff field by field.
+  const ok = diffSchemas(props(60), props(60))
+  t.same(ok, [], 'a schema 60 levels deep diffs')
+  const changed = diffSchemas(items(100), { ...(items(100) as object), minItems: 1 })
+  t.same(changed.map((c) => [c.field, c.change]), [['', 'constraint_tightened']])
+})
