@@ -4,7 +4,7 @@
 
 export { readBundle, bundleFromEntries, type Bundle, type BundleSource } from './read.js'
 export { writeBundle, bundleEntries, packEntries, saveBundle, saveBundleBytes, type BundleContents } from './write.js'
-export { gunzipCapped, unpackStream, DEFAULT_SIZE_LIMITS, type SizeLimits, type Unpacked } from './unpack.js'
+export { gunzipCapped, unpackStream, tooLargeCompressed, tooLargeUncompressed, DEFAULT_SIZE_LIMITS, type SizeLimits, type Unpacked } from './unpack.js'
 export { hashFile, normalFormOf, isStructuredFile, DEFAULT_HASH } from './hash.js'
 export { signEntries, signatureFiles, withSignature, SIGNATURES_FILE, type FileInfo, type SigningOptions } from './sign.js'
 export { verifyBundleSignature, checkBundleSignature, type VerifyOptions, type VerifiedSignature } from './verify.js'

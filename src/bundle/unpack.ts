@@ -52,8 +52,8 @@ export interface Unpacked {
 
 /**
  * Reads a gzip from `source` chunk by chunk, inflating as it goes; stops
- * reading (ending the iteration, which destroys a stream source) the moment
- * either limit is passed.
+ * reading the moment either limit is passed (the rest of the source is left
+ * unread, for its owner to discard).
  */
 export async function unpackStream(source: AsyncIterable<Uint8Array> | Uint8Array, limits: SizeLimits, name = 'bundle'): Promise<Unpacked> {
   const gunzip = createGunzip()
@@ -81,7 +81,11 @@ export async function unpackStream(source: AsyncIterable<Uint8Array> | Uint8Arra
     })
   })
   const chunks: AsyncIterable<Uint8Array> = source instanceof Uint8Array ? slices(source) : source
-  for await (const chunk of chunks) {
+  // Iterated by hand: leaving early must not destroy the source (a request
+  // body), so an HTTP server can still answer why it stopped reading.
+  const it = chunks[Symbol.asyncIterator]()
+  for (let r = await it.next(); !r.done; r = await it.next()) {
+    const chunk = r.value
     inBytes += chunk.length
     if (inBytes > limits.compressed) {
       failure ??= tooLargeCompressed(name, limits.compressed)

@@ -1,13 +1,12 @@
 // Reading the sidecar config: YAML text → validated, defaulted Config. Errors
-// carry `file:row:col` of the offending value (the `yaml` package keeps
-// ranges; rows and columns are computed only when reporting).
+// carry `file:row:col` of the offending value (yaml-schema.ts).
 
 import { readFile } from 'node:fs/promises'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import AjvModule from 'ajv'
-import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml'
-import { CompileError, MeshgateError, type ErrorDetail } from '../errors/index.js'
+import { CompileError, MeshgateError } from '../errors/index.js'
 import { CONFIG_SCHEMA } from './schema.js'
+import { parseYamlWithSchema } from './yaml-schema.js'
 
 export interface BundleConfig {
   name: string
@@ -59,53 +58,12 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
 }
 
 export function parseConfig(text: string, file = '<inline>', env: NodeJS.ProcessEnv = process.env): Config {
-  const lines = new LineCounter()
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false })
-  const at = (offset: number) => {
-    const p = lines.linePos(offset)
-    return { file, row: p.line, col: p.col }
-  }
-  if (doc.errors.length) {
-    throw new CompileError(doc.errors.map((e) => ({ code: 'config_error', message: `not valid YAML: ${e.message.split('\n')[0]}`, location: at(e.pos[0]) })))
-  }
-  const raw = doc.toJS() ?? {}
-  if (!validate(raw)) {
-    const errors: ErrorDetail[] = (validate.errors ?? [])
-      .filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'if')
-      .map((e) => ({
-        code: 'config_error',
-        message: `\`${e.instancePath || '/'}\` ${describe(e)}`,
-        location: at(offsetOf(doc, e.instancePath, e.keyword === 'additionalProperties')),
-      }))
-    throw new CompileError(errors)
-  }
+  const { raw, at } = parseYamlWithSchema(text, file, validate)
   const auth = (raw as RawConfig).auth
   if (auth && !auth.jwks_url === !auth.jwks_file) {
-    throw new CompileError([{ code: 'config_error', message: '`/auth` needs exactly one of `jwks_url` and `jwks_file`', location: at(offsetOf(doc, '/auth', true)) }])
+    throw new CompileError([{ code: 'config_error', message: '`/auth` needs exactly one of `jwks_url` and `jwks_file`', location: at('/auth', true) }])
   }
   return normalize(raw as RawConfig, file, env)
-}
-
-function describe(e: { keyword: string; message?: string; params: Record<string, unknown> }): string {
-  if (e.keyword === 'additionalProperties') return `has unknown field \`${String(e.params.additionalProperty)}\``
-  if (e.keyword === 'enum') return `must be one of ${(e.params.allowedValues as unknown[]).map((v) => `\`${String(v)}\``).join(', ')}`
-  return e.message ?? e.keyword
-}
-
-/** Source offset of the node at a JSON pointer (the key itself for unknown fields). */
-function offsetOf(doc: Document, pointer: string, atKey: boolean): number {
-  const path = pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-  let node: unknown = doc.contents
-  for (const seg of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => String((p.key as { value?: unknown })?.value ?? p.key) === seg)
-      node = pair?.value
-    } else if (isSeq(node)) node = node.items[Number(seg)]
-    else break
-  }
-  const range = (node as { range?: number[] } | undefined)?.range
-  const key = atKey && isMap(node) ? (node.items[0]?.key as { range?: number[] } | undefined)?.range : undefined
-  return (key ?? range)?.[0] ?? 0
 }
 
 type RawConfig = {
