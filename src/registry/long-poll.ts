@@ -82,6 +82,11 @@ export class ChangeFeed {
     })
   }
 
+  /** How many requests are held for `name` (for metrics and tests). */
+  held(name: string): number {
+    return this.waiters.get(name)?.size ?? 0
+  }
+
   /** Ends every held request (they answer 304) and stops listening. */
   close(): void {
     this.closed = true

@@ -14,6 +14,8 @@ import { PublisherTokens } from './token.js'
 export interface Registry {
   app: FastifyInstance
   store: BundleStore
+  /** Long polls held until their bundle changes. */
+  feed: ChangeFeed
   /** `http://host:port` it listens on. */
   url: string
   close(): Promise<void>
@@ -46,6 +48,7 @@ export async function startRegistry(config: RegistryConfig, opts: StartOptions =
   return {
     app,
     store,
+    feed,
     url: address,
     close: async () => {
       await app.close()
