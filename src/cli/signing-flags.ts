@@ -5,7 +5,7 @@
 // options; the signing itself is src/bundle/sign.ts.
 
 import { readFile } from 'node:fs/promises'
-import { defaultAlgorithmFor, type SigningOptions } from '../bundle/index.js'
+import { defaultAlgorithmFor, privateKeyFrom, type SigningOptions } from '../bundle/index.js'
 import { MeshgateError } from '../errors/index.js'
 import { usageError } from './command.js'
 
@@ -44,6 +44,7 @@ export async function signingOptions(verb: string, values: Values): Promise<Sign
   }
   const key = await readText(keyFile, 'signing key')
   const opts: SigningOptions = { key, algorithm: (values['signing-alg'] as string | undefined) ?? defaultAlgorithmFor(key) }
+  privateKeyFrom(key, opts.algorithm!) // a key that cannot sign fails now, before any compiling
   if (values['verification-key-id'] !== undefined) opts.keyId = values['verification-key-id'] as string
   if (values.scope !== undefined) opts.scope = values.scope as string
   const claimsFile = values['claims-file'] as string | undefined

@@ -63,12 +63,16 @@ export class LoadChecker {
       worker.once('exit', onExit)
       worker.postMessage(request)
     })
-    if (!reply.ok) throw new MeshgateError(reply.code, reply.message)
+    // Whatever stopped the load (a bad module, memory past the limit), at publish time it is the bundle's fault.
+    if (!reply.ok) throw new MeshgateError(reply.code.startsWith('bundle_') ? reply.code : 'bundle_format_error', reply.message, undefined, reply.code.startsWith('bundle_') ? undefined : { cause: reply.code })
     return reply.entrypoints
   }
 
   private spawn(): Worker {
-    const w = new Worker(this.opts.workerUrl ?? LOAD_CHECK_WORKER)
+    const url = this.opts.workerUrl ?? LOAD_CHECK_WORKER
+    // A built (.js) worker needs none of the parent's loader hooks; a test
+    // runner's TypeScript loader would cost seconds per worker.
+    const w = new Worker(url, url.pathname.endsWith('.js') ? { execArgv: [] } : {})
     w.unref()
     // Between checks a broken worker is simply forgotten; the next check starts another.
     const forget = () => { if (this.worker === w) this.worker = undefined }

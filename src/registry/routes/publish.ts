@@ -18,9 +18,9 @@ export function publishRoutes(ctx: RegistryContext) {
       return payload
     })
     app.put<{ Params: { name: string } }>('/v1/bundles/:name', async (req, reply) => {
+      const publisher = await ctx.tokens.verify(req.headers.authorization)
       const { name } = req.params
       checkName(name)
-      const publisher = await ctx.tokens.verify(req.headers.authorization)
       const limit = ctx.deps.config.limits.compressed
       if (Number(req.headers['content-length']) > limit) throw tooLargeCompressed(name, limit)
       const body = (req.body as AsyncIterable<Uint8Array> | undefined) ?? req.raw
