@@ -2,15 +2,16 @@
 // Accepts what `opa build -t wasm` writes (leading `/`, manifest last) and
 // what writeBundle writes. Refuses anything a loader could misread: bad
 // gzip, bad manifest, wasm entries naming missing modules, duplicate
-// entrypoints, data leaving the roots.
+// entrypoints, data leaving the roots; and anything over the size limits
+// (see unpack.ts: gzip bombs are cut off while inflating).
 
-import { gunzipSync } from 'node:zlib'
 import { parse as parseYaml } from 'yaml'
 import { MeshgateError } from '../errors/index.js'
 import { dataFileDir, isDataFile, placeData } from './data.js'
 import { normalizeManifest, parseManifest, type Manifest } from './manifest.js'
 import { checkRoots } from './roots.js'
-import { readTar } from './tar.js'
+import { readTar, type TarEntry } from './tar.js'
+import { DEFAULT_SIZE_LIMITS, gunzipCapped, type SizeLimits } from './unpack.js'
 
 export interface BundleSource {
   /** Path inside the bundle, without a leading `/`. */
@@ -30,18 +31,16 @@ export interface Bundle {
   sources: BundleSource[]
   /** Every other member, untouched (e.g. `.signatures.json`). */
   other: Map<string, Uint8Array>
+  /** Every member as stored, in archive order (what a signature covers); set when read from an archive. */
+  files?: TarEntry[]
 }
 
-const MAX_UNCOMPRESSED = 512 * 1024 * 1024
+export function readBundle(buffer: Uint8Array, name = 'bundle', limits: SizeLimits = DEFAULT_SIZE_LIMITS): Bundle {
+  return bundleFromEntries(readTar(gunzipCapped(buffer, limits, name)), name)
+}
 
-export function readBundle(buffer: Uint8Array, name = 'bundle'): Bundle {
-  let tarBytes: Buffer
-  try {
-    tarBytes = gunzipSync(buffer, { maxOutputLength: MAX_UNCOMPRESSED })
-  } catch (e) {
-    throw new MeshgateError('bundle_format_error', `\`${name}\` is not a gzipped tar: ${(e as Error).message}`)
-  }
-  const entries = readTar(tarBytes)
+/** A bundle from tar members already read (e.g. inflated by unpackStream). */
+export function bundleFromEntries(entries: TarEntry[], name = 'bundle'): Bundle {
   let manifest: Manifest = normalizeManifest({})
   let hasManifest = false
   const data: Record<string, unknown> = {}
@@ -91,5 +90,5 @@ export function readBundle(buffer: Uint8Array, name = 'bundle'): Bundle {
   }
   // Data at the root merges into `data`; its keys must still fall in the roots.
   checkRoots(manifest, [], data)
-  return { manifest, hasManifest, data, wasm, sources, other }
+  return { manifest, hasManifest, data, wasm, sources, other, files: entries }
 }

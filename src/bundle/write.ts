@@ -26,6 +26,11 @@ export interface BundleContents {
 }
 
 export function writeBundle(b: BundleContents): Buffer {
+  return packEntries(bundleEntries(b))
+}
+
+/** The tar members writeBundle writes, in its order, so a caller can add a signature first. */
+export function bundleEntries(b: BundleContents): TarEntry[] {
   const manifest = normalizeManifest(b.manifest)
   const data = b.data ?? {}
   if (!isObject(data)) throw new MeshgateError('bundle_format_error', 'bundle data must be an object')
@@ -43,12 +48,21 @@ export function writeBundle(b: BundleContents): Buffer {
   for (const s of sources) entries.push({ name: s.path, data: Buffer.from(s.source, 'utf8') })
   if (b.wasm) entries.push({ name: 'policy.wasm', data: b.wasm })
   entries.push({ name: '.manifest', data: Buffer.from(serializeManifest(manifest)) })
+  return entries
+}
+
+/** Tar members → the gzipped bundle. */
+export function packEntries(entries: TarEntry[]): Buffer {
   return gzipSync(writeTar(entries), { level: 9 })
 }
 
 /** Writes a bundle to `file` without ever leaving a half-written file. */
 export async function saveBundle(file: string, b: BundleContents): Promise<void> {
-  const bytes = writeBundle(b)
+  await saveBundleBytes(file, writeBundle(b))
+}
+
+/** Writes bundle bytes to `file` atomically (temp file in the same folder, then rename). */
+export async function saveBundleBytes(file: string, bytes: Uint8Array): Promise<void> {
   const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`
   try {
     await writeFile(tmp, bytes)

@@ -5,7 +5,7 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { CompileError, MeshgateError, type ErrorDetail } from '../errors/index.js'
-import { dataPathsOf, saveBundle, underRoots, type Manifest } from '../bundle/index.js'
+import { bundleEntries, dataPathsOf, packEntries, saveBundleBytes, signEntries, underRoots, verifyBundleSignature, withSignature, type Manifest } from '../bundle/index.js'
 import { readCapabilities } from './capabilities-file.js'
 import { parseVerbArgs, usageError, type CliCommand } from './command.js'
 import { loadSourceTree, type SourceTree } from './source-tree.js'
@@ -14,6 +14,7 @@ import type { Module } from '../rego/index.js'
 import { annotatedEntrypoints, normalizeEntrypoint, parseAll } from './entrypoints.js'
 import { reportError } from './report.js'
 import { DECISION_PACKAGES } from '../engine/layers.js'
+import { readText, SIGNING_FLAGS, SIGNING_HELP, signingOptions } from './signing-flags.js'
 
 const help = `Usage: policy build -t wasm -e <entrypoint>... [options] <path>...
 
@@ -42,6 +43,10 @@ Options:
                              fails closed
       --dump <dir>           also write the plan (plan.txt) and the module's
                              text form (policy.wat) into <dir>, for debugging
+${SIGNING_HELP}
+      --verification-key <pem>
+                             check the signature just made with this public key
+                             (PEM file) before writing the bundle
   -h, --help                 show this help
 
 Errors are printed as file:row:col: code: message with the source line; the
@@ -66,9 +71,15 @@ async function run(argv: string[]): Promise<number> {
     'v0-compatible': { type: 'boolean', default: false },
     dump: { type: 'string' },
     'non-strict-builtins': { type: 'boolean', default: false },
+    ...SIGNING_FLAGS,
+    'verification-key': { type: 'string' },
   })
   if (values.target !== 'wasm') throw usageError('build', `target \`${values.target}\` is not supported; use \`-t wasm\``)
   if (positionals.length === 0) throw usageError('build', 'no paths given: name the .rego files or directories to build')
+
+  const signing = await signingOptions('build', values)
+  if (values['verification-key'] !== undefined && !signing) throw usageError('build', '`--verification-key` checks the signature `--signing-key` makes; give both')
+  const verificationKey = values['verification-key'] !== undefined ? await readText(values['verification-key'] as string, 'verification key') : undefined
 
   const tree = await loadSourceTree(positionals)
   if (values.bundle) await requireDirectories(positionals)
@@ -104,13 +115,23 @@ async function run(argv: string[]): Promise<number> {
     if (values.dump !== undefined) await writeDump(values.dump as string, result)
     const manifest = manifestFor(tree, roots, entrypoints, regoVersion, values.revision as string | undefined)
 
-    // saveBundle writes a temporary file and renames it: no partial bundle.
-    await saveBundle(values.output as string, {
+    let entries = bundleEntries({
       manifest,
       wasm: result.wasm,
       data: tree.data,
       sources: tree.modules.map((m) => ({ path: m.bundlePath, source: m.source })),
     })
+    if (signing) {
+      entries = withSignature(entries, await signEntries(entries, signing))
+      if (verificationKey !== undefined) {
+        // As a verifier would: this key only, the signature's own kid, the scope asked for.
+        const id = signing.keyId ?? 'verification-key'
+        const scope = signing.scope ?? (typeof signing.claims?.scope === 'string' ? signing.claims.scope : undefined)
+        await verifyBundleSignature(entries, { keys: { [id]: { algorithm: signing.algorithm!, key: verificationKey } }, roots, keyId: id, ...(scope !== undefined ? { scope } : {}) })
+      }
+    }
+    // A temporary file renamed into place: no partial bundle.
+    await saveBundleBytes(values.output as string, packEntries(entries))
     return 0
   } catch (e) {
     return reportError(e, process.stderr, { sources })

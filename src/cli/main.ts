@@ -16,6 +16,9 @@ const VERBS: Record<string, { module: string; optional?: boolean }> = {
   check: { module: './check.js' },
   serve: { module: './serve.js', optional: true },
   test: { module: './test-cmd.js', optional: true },
+  sign: { module: './sign.js' },
+  push: { module: './push.js' },
+  registry: { module: './registry.js' },
 }
 
 async function loadVerb(name: string): Promise<CliCommand | undefined> {

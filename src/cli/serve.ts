@@ -18,6 +18,7 @@ import { MeshgateError } from '../errors/index.js'
 import { NO_AUTH_WARNING, type Sidecar } from '../server/index.js'
 import { parseVerbArgs, usageError, type CliCommand } from './command.js'
 import { reportError } from './report.js'
+import { listening, LOG_LEVELS, parseAddr, ReportedError, untilSignal } from './run-server.js'
 import { createDevAuth, DEV_AUDIENCE, DEV_ISSUER, type DevAuth } from './serve/dev-auth.js'
 import { buildExampleBundles, EXAMPLE_DOMAIN, exampleConfigYaml, packageRoot } from './serve/example-mesh.js'
 import { curlFor, SAMPLE_REQUESTS } from './serve/sample-requests.js'
@@ -60,8 +61,6 @@ export const command: CliCommand = {
   run,
 }
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
-
 async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseVerbArgs('serve', argv, {
     config: { type: 'string', short: 'c' },
@@ -84,7 +83,7 @@ async function run(argv: string[]): Promise<number> {
   if (example && insecureNoAuth) throw usageError('serve', '`--insecure-no-auth` does not apply to `--example`, which authenticates with development tokens')
   const logLevel = values['log-level'] as string
   if (!LOG_LEVELS.includes(logLevel)) throw usageError('serve', `log level \`${logLevel}\` is not one of ${LOG_LEVELS.map((l) => `\`${l}\``).join(', ')}`)
-  const addr = values.addr !== undefined ? parseAddr(values.addr as string) : undefined
+  const addr = values.addr !== undefined ? parseAddr('serve', values.addr as string) : undefined
 
   const cleanup: (() => Promise<void>)[] = []
   try {
@@ -105,7 +104,7 @@ async function run(argv: string[]): Promise<number> {
     if (addr) Object.assign(config.server, addr)
 
     const { startSidecar } = await import('../server/index.js')
-    const sidecar = await listening(config, () => startSidecar(config, { logger: { level: logLevel, stream: process.stderr } }))
+    const sidecar = await listening(config.server, () => startSidecar(config, { logger: { level: logLevel, stream: process.stderr } }))
     cleanup.unshift(() => sidecar.close())
     process.stdout.write(`${[`meshgate sidecar listening on ${sidecar.url}`, ...(await banner(sidecar))].join('\n')}\n`)
 
@@ -118,14 +117,6 @@ async function run(argv: string[]): Promise<number> {
   } finally {
     for (const f of cleanup) await f()
   }
-}
-
-/** `host:port` (IPv6 hosts in brackets); port 0 picks a free port. */
-function parseAddr(addr: string): { host: string; port: number } {
-  const m = /^(\[[0-9a-fA-F:.]+\]|[^:\s]*):([0-9]{1,5})$/.exec(addr)
-  const port = Number(m?.[2])
-  if (!m || port > 65535) throw usageError('serve', `address \`${addr}\` is not host:port (e.g. 127.0.0.1:8181)`)
-  return { host: m[1]!.replace(/^\[|\]$/g, '') || '127.0.0.1', port }
 }
 
 /**
@@ -173,19 +164,6 @@ async function prepareExample(bundleDir: string | undefined, policiesDir: string
     return { config: parseConfig(yaml, '<example config>'), auth, bundleDir: out }
   } catch (e) {
     await auth.dispose()
-    throw e
-  }
-}
-
-/** Starts the sidecar; a port that is taken or forbidden becomes an io_error, not a stack trace. */
-async function listening(config: Config, start: () => Promise<Sidecar>): Promise<Sidecar> {
-  try {
-    return await start()
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      throw new MeshgateError('io_error', `cannot listen on \`${config.server.host}:${config.server.port}\`: ${code}`, undefined, '--addr picks another address')
-    }
     throw e
   }
 }
@@ -253,24 +231,3 @@ function shown(p: string): string {
   return rel && !rel.startsWith('..') ? rel : p
 }
 
-/** Resolves with the first SIGINT or SIGTERM; a second one while closing exits at once. */
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolveSignal) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
-      process.once('SIGINT', () => process.exit(130))
-      process.once('SIGTERM', () => process.exit(143))
-      resolveSignal(signal)
-    }
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
-  })
-}
-
-/** An error already printed (with its source lines); carries only the exit code. */
-class ReportedError extends Error {
-  constructor(readonly exitCode: number) {
-    super(`reported (exit ${exitCode})`)
-  }
-}

@@ -2,3 +2,4 @@
 
 export { loadConfig, parseConfig, parseSize, DEFAULT_ADDR, DEFAULT_BODY_LIMIT, type Config, type AuthConfig, type NoAuthConfig, type LoadOptions, type BundleConfig } from './config.js'
 export { CONFIG_SCHEMA } from './schema.js'
+export { parseYamlWithSchema, type CheckedYaml } from './yaml-schema.js'

@@ -60,6 +60,13 @@ export const ERROR_CATALOG = {
   anonymize_rule_error: { status: 500, exit: 1, summary: 'a policy returned an anonymization transform or row filter that meshgate cannot apply' },
   anonymize_input_error: { status: 400, exit: 2, summary: 'records to anonymize are not a JSON array or NDJSON of objects, or one is too large' },
   schema_input_error: { status: 400, exit: 2, summary: 'a schema given for a compatibility check is neither an ODCS schema nor a JSON Schema' },
+  // Bundle signing, size limits and the registry: same shape.
+  bundle_too_large: { status: 413, exit: 2, summary: 'a bundle is larger than the configured limit, compressed or uncompressed' },
+  bundle_signature_error: { status: 400, exit: 2, summary: 'a bundle signature is missing, malformed or wrong, does not cover exactly the bundle\'s files, or comes from a key not bound to its roots' },
+  key_error: { status: 400, exit: 2, summary: 'a signing or verification key cannot be read or does not suit its algorithm' },
+  roots_forbidden: { status: 403, exit: 1, summary: 'the token\'s roots claim does not cover the bundle the request would publish or roll back' },
+  revision_conflict: { status: 409, exit: 1, summary: 'a bundle revision is published again with different content' },
+  registry_unreachable: { status: 502, exit: 1, summary: 'the registry cannot be reached, or answered with something other than its API' },
   internal_error: { status: 500, exit: 3, summary: 'a bug in meshgate: the message is logged, the client sees a generic one' },
 } as const satisfies Record<string, ErrorKind>
 

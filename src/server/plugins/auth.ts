@@ -108,7 +108,7 @@ function claim(p: JWTPayload, path: string): unknown {
   return cur
 }
 
-function describeJoseError(e: unknown): string {
+export function describeJoseError(e: unknown): string {
   if (e instanceof joseErrors.JWTExpired) return 'it has expired'
   if (e instanceof joseErrors.JWTClaimValidationFailed) return `claim \`${e.claim}\` ${e.reason === 'check_failed' ? 'does not match' : e.reason === 'missing' ? 'is missing' : 'is invalid'}`
   if (e instanceof joseErrors.JOSEAlgNotAllowed) return 'its algorithm is not allowed'

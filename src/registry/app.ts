@@ -1,0 +1,36 @@
+// The registry's fastify app: the sidecar's errors plugin (OPA's error
+// envelope) and one route plugin per API: publish, bundle downloads (OPA's
+// bundle service API) and history. OPA's status API (`POST /status`) and
+// decision logs (`POST /logs`) will be further route plugins here, fed by the
+// sidecars' reports.
+
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { errorsPlugin } from '../server/index.js'
+import type { RegistryContext } from './context.js'
+import { downloadRoutes } from './routes/download.js'
+import { historyRoutes } from './routes/history.js'
+import { publishRoutes } from './routes/publish.js'
+
+export interface RegistryAppOptions {
+  logger?: FastifyServerOptions['logger']
+}
+
+export async function buildRegistryApp(ctx: RegistryContext, opts: RegistryAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    // JSON bodies here are small (rollback); bundle bodies bypass this limit and get the bundle limits instead.
+    bodyLimit: 64 * 1024,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    // Long polls hold requests for up to server.max_wait_seconds.
+    requestTimeout: 0,
+  })
+  await app.register(errorsPlugin)
+  // Held long polls answer 304 at once when the registry shuts down.
+  app.addHook('preClose', async () => ctx.feed.close())
+  app.get('/health', async () => ({ status: 'ok' }))
+  await app.register(publishRoutes(ctx))
+  await app.register(downloadRoutes(ctx))
+  await app.register(historyRoutes(ctx))
+  return app
+}

@@ -1,0 +1,52 @@
+// The publish client `policy push` uses: PUT the bundle's bytes to
+// `<registry>/v1/bundles/<name>` with the bearer token, and tell apart a
+// publish, a refusal (the registry's envelope: code, message, errors) and a
+// registry that cannot be reached or does not speak this API.
+
+import { MeshgateError, type ErrorDetail } from '../errors/index.js'
+import { BUNDLE_CONTENT_TYPE } from './long-poll.js'
+
+export type PushResult =
+  | { ok: true; status: number; revision: string; digest: string; record: Record<string, unknown> }
+  | { ok: false; status: number; error: ErrorDetail & { errors?: unknown[] } }
+
+export async function pushBundle(registry: string, name: string, bytes: Uint8Array, token: string, timeoutMs = 120_000): Promise<PushResult> {
+  let url: URL
+  try {
+    url = new URL(`v1/bundles/${encodeURIComponent(name)}`, registry.endsWith('/') ? registry : `${registry}/`)
+  } catch {
+    throw new MeshgateError('cli_usage_error', `\`${registry}\` is not a URL`)
+  }
+  let res: Response
+  try {
+    res = await fetch(url, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': BUNDLE_CONTENT_TYPE },
+      body: bytes as Uint8Array<ArrayBuffer>,
+      signal: AbortSignal.timeout(timeoutMs),
+    })
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause
+    throw new MeshgateError('registry_unreachable', `cannot reach the registry at \`${url.origin}\`: ${cause?.code ?? cause?.message ?? (e as Error).message}`)
+  }
+  const text = await res.text()
+  let body: Record<string, unknown> | undefined
+  try {
+    body = JSON.parse(text) as Record<string, unknown>
+  } catch {
+    body = undefined
+  }
+  if (res.ok) {
+    const result = body?.result as Record<string, unknown> | undefined
+    if (typeof result?.revision !== 'string' || typeof result.digest !== 'string') {
+      throw new MeshgateError('registry_unreachable', `\`${url.origin}\` answered HTTP ${res.status} but not as a meshgate registry`)
+    }
+    return { ok: true, status: res.status, revision: result.revision, digest: result.digest, record: result }
+  }
+  if (typeof body?.code !== 'string' || typeof body.message !== 'string') {
+    throw new MeshgateError('registry_unreachable', `\`${url.origin}\` answered HTTP ${res.status} without the registry's error envelope`, undefined, text.slice(0, 200) || undefined)
+  }
+  const error: ErrorDetail & { errors?: unknown[] } = { code: body.code, message: body.message }
+  if (Array.isArray(body.errors)) error.errors = body.errors
+  return { ok: false, status: res.status, error }
+}

@@ -1,0 +1,98 @@
+// The registry config's JSON Schema (validated with ajv). `auth` is the
+// sidecar's (issuer, audience, algorithms, jwks_file | jwks_url) plus the
+// claims that say who publishes and under which roots; `keys` is OPA's keys
+// map, each key also listing the roots it may sign for. docs/registry.md
+// documents every field.
+
+const size = { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^[0-9]+\\s*(b|kb|mb|gb|kib|mib|gib)?$' }] }
+const root = { type: 'string', pattern: '^/?([^/\\s]+(/[^/\\s]+)*)?/?$' }
+
+export const REGISTRY_CONFIG_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['auth'],
+  properties: {
+    server: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        addr: { type: 'string', pattern: '^[^:\\s]*:[0-9]{1,5}$' },
+        bundle_prefix: { type: 'string', pattern: '^/[A-Za-z0-9._~/-]*$' },
+        max_wait_seconds: { type: 'integer', minimum: 1, maximum: 3600 },
+      },
+    },
+    storage: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { dir: { type: 'string', minLength: 1 } },
+    },
+    auth: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['issuer', 'audience', 'algorithms'],
+      properties: {
+        issuer: { type: 'string', minLength: 1 },
+        audience: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string' }, minItems: 1 }] },
+        algorithms: {
+          type: 'array',
+          minItems: 1,
+          uniqueItems: true,
+          items: { enum: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] },
+        },
+        jwks_url: { type: 'string', pattern: '^https?://' },
+        jwks_file: { type: 'string', minLength: 1 },
+        clock_tolerance_seconds: { type: 'integer', minimum: 0, maximum: 300 },
+        roots_claim: { type: 'string', minLength: 1 },
+        subject_claim: { type: 'string', minLength: 1 },
+        require_for_download: { type: 'boolean' },
+      },
+    },
+    keys: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['algorithm', 'roots'],
+        properties: {
+          algorithm: { type: 'string', minLength: 1 },
+          key: { type: 'string', minLength: 1 },
+          key_file: { type: 'string', minLength: 1 },
+          roots: { type: 'array', minItems: 1, items: root },
+          scope: { type: 'string' },
+        },
+      },
+    },
+    signing: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { required: { type: 'boolean' } },
+    },
+    bundles: {
+      type: 'object',
+      propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' },
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['roots'],
+        properties: { roots: { type: 'array', minItems: 1, items: root } },
+      },
+    },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        compressed: size,
+        uncompressed: size,
+        memory_mb: { type: 'integer', minimum: 1, maximum: 4096 },
+      },
+    },
+    validate: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        tests: { type: 'boolean' },
+        load_timeout_seconds: { type: 'integer', minimum: 1, maximum: 600 },
+      },
+    },
+  },
+} as const

@@ -1,0 +1,79 @@
+// Publisher tokens: `Authorization: Bearer <JWT>` verified as the sidecar
+// verifies its callers (jose; issuer, audience, an allow-list of asymmetric
+// algorithms, `exp` required; keys from `jwks_url` or `jwks_file`). The
+// registry needs two claims: who publishes (`sub` by default) and the roots
+// the token may publish under (`roots` by default): the governance group's
+// tokens carry `global`, a domain team's `domains/<domain>`.
+
+import { readFile } from 'node:fs/promises'
+import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose'
+import { MeshgateError } from '../errors/index.js'
+import { describeJoseError } from '../server/index.js'
+import type { RegistryAuthConfig } from './config.js'
+
+export interface Publisher {
+  /** The token's subject (who publishes). */
+  subject: string
+  /** Roots the token may publish under; empty when the claim is missing. */
+  roots: string[]
+}
+
+export class PublisherTokens {
+  private keys?: JWTVerifyGetKey
+
+  constructor(private readonly cfg: RegistryAuthConfig) {}
+
+  private async keySet(): Promise<JWTVerifyGetKey> {
+    if (this.keys) return this.keys
+    if (this.cfg.jwks_url) {
+      this.keys = createRemoteJWKSet(new URL(this.cfg.jwks_url), { timeoutDuration: 5000, cooldownDuration: 30_000 })
+    } else {
+      let jwks: JSONWebKeySet
+      try {
+        jwks = JSON.parse(await readFile(this.cfg.jwks_file!, 'utf8')) as JSONWebKeySet
+      } catch (e) {
+        throw new MeshgateError('config_error', `cannot read JWKS file \`${this.cfg.jwks_file}\``, undefined, { cause: (e as Error).message })
+      }
+      this.keys = createLocalJWKSet(jwks)
+    }
+    return this.keys
+  }
+
+  /** Verifies the `Authorization` header's bearer token. */
+  async verify(authorization: string | undefined): Promise<Publisher> {
+    if (!authorization) throw new MeshgateError('token_missing', 'the request has no `Authorization: Bearer` token')
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization)
+    if (!m) throw new MeshgateError('token_invalid', 'the `Authorization` header is not `Bearer <token>`')
+    let payload: JWTPayload
+    try {
+      ;({ payload } = await jwtVerify(m[1]!, await this.keySet(), {
+        issuer: this.cfg.issuer,
+        audience: this.cfg.audience,
+        algorithms: this.cfg.algorithms,
+        clockTolerance: this.cfg.clock_tolerance_seconds,
+        requiredClaims: ['exp'],
+      }))
+    } catch (e) {
+      if (e instanceof MeshgateError) throw e
+      throw new MeshgateError('token_invalid', `the bearer token is not valid: ${describeJoseError(e)}`)
+    }
+    const sub = claim(payload, this.cfg.subject_claim)
+    return { subject: typeof sub === 'string' && sub ? sub : '(no subject)', roots: rootsOf(claim(payload, this.cfg.roots_claim)) }
+  }
+}
+
+/** The roots claim: a list, or one string of roots separated by spaces or commas. */
+function rootsOf(v: unknown): string[] {
+  const list = Array.isArray(v) ? v.filter((r): r is string => typeof r === 'string') : typeof v === 'string' ? v.split(/[\s,]+/).filter(Boolean) : []
+  return list.map((r) => r.replace(/^\/+|\/+$/g, ''))
+}
+
+/** Claims may be nested: `meshgate.roots`. */
+function claim(p: JWTPayload, path: string): unknown {
+  let cur: unknown = p
+  for (const seg of path.split('.')) {
+    if (typeof cur !== 'object' || cur === null) return undefined
+    cur = (cur as Record<string, unknown>)[seg]
+  }
+  return cur
+}

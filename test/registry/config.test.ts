@@ -1,0 +1,87 @@
+// registry.yaml: defaults, relative paths, keys read and checked at start,
+// and every error at the file:row:col of the value at fault.
+
+import t from 'tap'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseRegistryConfig } from '../../src/registry/index.js'
+import { CompileError } from '../../src/errors/index.js'
+import { KEYS } from '../fixtures/registry/harness.js'
+
+const AUTH = 'auth:\n  issuer: https://idp\n  audience: registry\n  algorithms: [RS256]\n  jwks_file: jwks.json\n'
+const KEY = (id: string, alg = 'ES256', pem = KEYS.global.pub, roots = '[global]') => `  ${id}: { algorithm: ${alg}, key: ${JSON.stringify(pem)}, roots: ${roots} }\n`
+
+function errorsOf(text: string, file = '/etc/mg/registry.yaml'): { message: string; at: string }[] {
+  try {
+    parseRegistryConfig(text, file)
+  } catch (e) {
+    const ce = e as CompileError
+    const list = ce.errors ?? [ce]
+    return list.map((x) => ({ message: x.message, at: x.location ? `${x.location.row}:${x.location.col}` : '' }))
+  }
+  throw new Error('expected config errors')
+}
+
+t.test('defaults and relative paths', async (t) => {
+  const c = parseRegistryConfig(`${AUTH}keys:\n${KEY('global')}`, '/etc/mg/registry.yaml')
+  t.same(c.server, { host: '127.0.0.1', port: 8282, bundlePrefix: '/bundles', maxWaitSeconds: 300 })
+  t.equal(c.storage.dir, '/etc/mg/registry-data')
+  t.equal(c.auth.jwks_file, '/etc/mg/jwks.json')
+  t.match(c.auth, { roots_claim: 'roots', subject_claim: 'sub', require_for_download: false, clock_tolerance_seconds: 0 })
+  t.same(c.limits, { compressed: 16 * 1024 * 1024, uncompressed: 128 * 1024 * 1024, memoryMiB: 256 })
+  t.equal(c.signingRequired, true)
+  t.same(c.keys.global?.roots, ['global'])
+  t.same(c.validate, { tests: false, loadTimeoutMs: 10_000 })
+})
+
+t.test('every field', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mg-regcfg-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  writeFileSync(join(dir, 'orders.pem'), KEYS.orders.pub)
+  const c = parseRegistryConfig(`
+server: { addr: "0.0.0.0:9000", bundle_prefix: /opa/bundles/, max_wait_seconds: 60 }
+storage: { dir: /var/lib/mg }
+auth:
+  issuer: https://idp
+  audience: [registry, ci]
+  algorithms: [ES256, RS256]
+  jwks_url: https://idp/jwks.json
+  roots_claim: meshgate.roots
+  subject_claim: client_id
+  require_for_download: true
+keys:
+  orders: { algorithm: ES256, key_file: orders.pem, roots: [/domains/orders/], scope: write }
+signing: { required: true }
+bundles:
+  global: { roots: [global] }
+limits: { compressed: 1mib, uncompressed: 10mib, memory_mb: 64 }
+validate: { load_timeout_seconds: 3 }
+`, join(dir, 'registry.yaml'))
+  t.same(c.server, { host: '0.0.0.0', port: 9000, bundlePrefix: '/opa/bundles', maxWaitSeconds: 60 })
+  t.match(c.auth, { roots_claim: 'meshgate.roots', subject_claim: 'client_id', require_for_download: true, jwks_url: 'https://idp/jwks.json' })
+  t.same(c.keys.orders, { algorithm: 'ES256', key: KEYS.orders.pub, roots: ['domains/orders'], scope: 'write' })
+  t.same(c.pins, { global: ['global'] })
+  t.same(c.limits, { compressed: 1024 * 1024, uncompressed: 10 * 1024 * 1024, memoryMiB: 64 })
+  t.equal(c.validate.loadTimeoutMs, 3000)
+})
+
+t.test('keys are checked when the config is read, each error at its value', async (t) => {
+  const errs = errorsOf(`${AUTH}keys:\n${KEY('a', 'RS256')}${KEY('b', 'HS256')}${KEY('c', 'ES256', 'not a key')}  d: { algorithm: ES256, roots: [x] }\n  e: { algorithm: ES256, key_file: nowhere.pem, roots: [x] }\n`)
+  t.same(errs.map((e) => e.at), ['7:31', '8:31', '9:31', '10:8', '11:36'])
+  t.match(errs[0]!.message, 'key `a` is of type `ec prime256v1`, which cannot make `RS256` signatures')
+  t.match(errs[1]!.message, 'key `b`: algorithm `HS256` is not supported')
+  t.match(errs[2]!.message, 'key `c` is not a PEM public key')
+  t.match(errs[3]!.message, '`/keys/d` needs exactly one of `key` (PEM text) and `key_file`')
+  t.match(errs[4]!.message, 'cannot read key file `nowhere.pem`')
+})
+
+t.test('schema, auth, signing and validate errors', async (t) => {
+  t.match(errorsOf('server: { adr: x }\n' + AUTH + `keys:\n${KEY('g')}`), [{ message: '`/server` has unknown field `adr`', at: '1:11' }])
+  t.match(errorsOf(`auth:\n  issuer: i\n  audience: a\n  algorithms: [RS256]\nkeys:\n${KEY('g')}`), [{ message: '`/auth` needs exactly one of `jwks_url` and `jwks_file`', at: '2:3' }])
+  t.match(errorsOf(`${AUTH}keys:\n${KEY('g', 'ES256', KEYS.global.pub, '[]')}`), [{ message: '`/keys/g/roots` must NOT have fewer than 1 items' }])
+  t.match(errorsOf(`${AUTH}keys:\n${KEY('g')}validate: { tests: true }\n`), [{ message: /`validate.tests` is not supported yet/, at: '8:20' }])
+  t.match(errorsOf(`${AUTH}keys:\n${KEY('g')}bundles:\n  "../x": { roots: [x] }\n`), [{ message: /must match pattern/ }])
+  t.match(errorsOf(AUTH), [{ message: /no `keys` are configured/ }])
+  t.doesNotThrow(() => parseRegistryConfig(`${AUTH}signing: { required: false }\n`), 'an unsigned registry is a choice')
+})
