@@ -22,12 +22,13 @@ import { sidecarHttp } from './sidecar-http.js'
 import { sidecarInProcess } from './sidecar-in-process.js'
 import { anonymizeThroughput } from './anonymize.js'
 import { policyTest } from './policy-test.js'
+import { reload } from './reload.js'
 import { repoRoot } from './paths.js'
 
 /** In the order they run; cheap, self-contained ones first. */
 const BENCHMARKS: Benchmark[] = [
   evalRbac, ruleScaling, objectScaling, memoryGrowth, opaBuilt, compileTime,
-  sidecarInProcess, sidecarHttp, anonymizeThroughput, policyTest,
+  sidecarInProcess, sidecarHttp, anonymizeThroughput, policyTest, reload,
 ]
 
 const resultsDir = join(repoRoot, 'benchmarks', 'results')

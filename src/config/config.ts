@@ -8,6 +8,7 @@ import AjvModule from 'ajv'
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml'
 import { CompileError, MeshgateError, type ErrorDetail, type Location } from '../errors/index.js'
 import { CONFIG_SCHEMA } from './schema.js'
+import { publicKeyFrom } from '../bundle/index.js'
 
 export interface BundleConfig {
   name: string
@@ -16,6 +17,14 @@ export interface BundleConfig {
   resource: string
   layer: 'global' | 'domain' | 'standalone'
   polling?: { min_delay_seconds?: number; max_delay_seconds?: number; long_polling_timeout_seconds?: number }
+  signing?: { keyid?: string; scope?: string; exclude_files?: string[] }
+  /** Keep the last good copy in `persistence_directory` (OPA's `persist`). */
+  persist?: boolean
+  /** Compressed size limit of a download (OPA's `size_limit_bytes`). */
+  size_limit_bytes?: number
+  /** Maximum bundle age; past it without a successful check the layer is stale. */
+  max_age_seconds?: number
+  on_max_age?: 'deny' | 'serve'
 }
 
 /** Bearer JWTs verified against the issuer's keys. */
@@ -58,6 +67,12 @@ export interface Config {
   budgets: { steps: number; timeMs: number; workers?: number; memoryMiB: number }
   anonymize: { key?: string }
   forwardAuth: { routes: { prefix: string; port: string; purpose?: string }[] }
+  /** OPA's `keys`: bundle verification keys, each optionally bound to roots. */
+  keys: Record<string, { algorithm: string; key: string; scope?: string; roots?: string[] }>
+  /** Where persisted bundles live (OPA's `persistence_directory`); default `.meshgate/` beside the config. */
+  persistenceDirectory: string
+  status?: { service: string; partition_name?: string; interval_seconds?: number }
+  labels: Record<string, string>
 }
 
 export const DEFAULT_ADDR = '127.0.0.1:8181'
@@ -177,7 +192,11 @@ type RawConfig = {
   server?: { addr?: string; body_limit?: number | string }
   product?: { domain: string; dir?: string }
   services?: Record<string, { url: string }>
-  bundles?: Record<string, { service?: string; resource: string; layer?: BundleConfig['layer']; polling?: BundleConfig['polling'] }>
+  bundles?: Record<string, Omit<BundleConfig, 'name' | 'layer'> & { layer?: BundleConfig['layer'] }>
+  keys?: Record<string, { algorithm?: string; key: string; scope?: string; roots?: string[] }>
+  persistence_directory?: string
+  status?: Config['status']
+  labels?: Record<string, string>
   auth?: { mode: 'none' } | (Omit<AuthConfig, 'mode' | 'clock_tolerance_seconds' | 'claims'> & { mode?: 'jwt'; clock_tolerance_seconds?: number; claims?: Partial<AuthConfig['claims']> })
   cache?: { decisions?: number; tokens?: number }
   budgets?: { steps?: number; time_ms?: number; workers?: number; memory_mb?: number }
@@ -200,6 +219,14 @@ function normalize(raw: RawConfig, file: string, env: NodeJS.ProcessEnv): Config
       out.service = b.service
     }
     if (b.polling) out.polling = b.polling
+    if (b.signing) {
+      if (b.signing.keyid && !raw.keys?.[b.signing.keyid]) throw new MeshgateError('config_error', `bundle \`${name}\` names signing key \`${b.signing.keyid}\`, which is not in \`keys\``)
+      out.signing = b.signing
+    }
+    if (b.persist) out.persist = true
+    if (b.size_limit_bytes) out.size_limit_bytes = b.size_limit_bytes
+    if (b.max_age_seconds) out.max_age_seconds = b.max_age_seconds
+    if (b.on_max_age) out.on_max_age = b.on_max_age
     return out
   })
   const domainBundles = bundles.filter((b) => b.layer === 'domain')
@@ -223,6 +250,22 @@ function normalize(raw: RawConfig, file: string, env: NodeJS.ProcessEnv): Config
     anonymize: key ? { key } : {},
     forwardAuth: { routes: raw.forward_auth?.routes ?? [] },
     auth: authOf(raw.auth, rel),
+    keys: Object.fromEntries(Object.entries(raw.keys ?? {}).map(([id, k]) => {
+      const algorithm = k.algorithm ?? 'RS256'
+      // A key that cannot verify anything is a config error now, not a refused bundle later.
+      try {
+        publicKeyFrom(k.key, algorithm, `key \`${id}\``)
+      } catch (e) {
+        throw new MeshgateError('config_error', `\`/keys/${id}\`: ${(e as Error).message}`)
+      }
+      return [id, { ...k, algorithm }]
+    })),
+    persistenceDirectory: rel(raw.persistence_directory ?? '.meshgate'),
+    labels: raw.labels ?? {},
+  }
+  if (raw.status) {
+    if (!raw.services?.[raw.status.service]) throw new MeshgateError('config_error', `\`status\` names service \`${raw.status.service}\`, which is not configured`)
+    cfg.status = raw.status
   }
   if (raw.budgets?.workers !== undefined) cfg.budgets.workers = raw.budgets.workers
   if (raw.product) cfg.product = raw.product.dir ? { domain: raw.product.domain, dir: rel(raw.product.dir) } : { domain: raw.product.domain }

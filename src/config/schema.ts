@@ -48,14 +48,58 @@ export const CONFIG_SCHEMA = {
             type: 'object',
             additionalProperties: false,
             properties: {
-              min_delay_seconds: { type: 'integer', minimum: 1 },
-              max_delay_seconds: { type: 'integer', minimum: 1 },
+              min_delay_seconds: { type: 'number', exclusiveMinimum: 0 },
+              max_delay_seconds: { type: 'number', exclusiveMinimum: 0 },
               long_polling_timeout_seconds: { type: 'integer', minimum: 1 },
             },
           },
+          // OPA's bundle signing config: which key verifies this bundle.
+          signing: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              keyid: { type: 'string', minLength: 1 },
+              scope: { type: 'string' },
+              exclude_files: { type: 'array', items: { type: 'string' } },
+            },
+          },
+          persist: { type: 'boolean' },
+          size_limit_bytes: { type: 'integer', minimum: 1 },
+          // meshgate's maximum bundle age; off unless set.
+          max_age_seconds: { type: 'integer', minimum: 1 },
+          on_max_age: { enum: ['deny', 'serve'] },
         },
       },
     },
+    // OPA's `keys`: verification keys for signed bundles, each bound to the
+    // roots it may sign (meshgate's addition; absent = any root).
+    keys: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['key'],
+        properties: {
+          algorithm: { enum: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] },
+          key: { type: 'string', minLength: 1 },
+          scope: { type: 'string' },
+          roots: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
+    persistence_directory: { type: 'string', minLength: 1 },
+    // OPA's status plugin: reports to `<service>/status`.
+    status: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['service'],
+      properties: {
+        service: { type: 'string', minLength: 1 },
+        partition_name: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' },
+        interval_seconds: { type: 'number', exclusiveMinimum: 0 },
+      },
+    },
+    labels: { type: 'object', additionalProperties: { type: 'string' } },
     // Required (config.ts says so with a better message than ajv's). Either
     // `{mode: none}`, the explicit opt-out, or JWT verification.
     auth: {

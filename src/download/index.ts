@@ -8,3 +8,4 @@ export { BundlePersistence, type Persisted, type PersistedMeta } from './persist
 export { requestBundle, LONG_POLL_CONTENT_TYPE, type BundleRequest, type BundleResponse } from './http-client.js'
 export { retryDelay, pollDelay, sleep } from './backoff.js'
 export { StatusReporter, statusReport, type StatusReport, type StatusReporterOptions } from './status-reporter.js'
+export { FileBundleWatcher, type FileWatchOptions } from './file-watch.js'

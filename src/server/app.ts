@@ -34,7 +34,7 @@ declare module 'fastify' {
 export const NO_AUTH_WARNING = 'AUTHENTICATION IS OFF: no bearer token is checked and every request is decided as the anonymous subject; never expose this sidecar beyond a development machine'
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
-  const ctx: ServerContext = { engine: opts.engine, config: opts.config, ...(opts.mesh ? { mesh: opts.mesh } : {}) }
+  const ctx: ServerContext = { engine: opts.engine, config: opts.config, ...(opts.mesh ? { mesh: opts.mesh } : {}), ...(opts.bundleStatus ? { bundleStatus: opts.bundleStatus } : {}) }
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: ctx.config.server.bodyLimit,

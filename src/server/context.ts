@@ -6,12 +6,15 @@ import type { Config } from '../config/index.js'
 import type { Engine } from '../engine/index.js'
 import type { MeshModel, MeshPort } from '../engine/mesh/index.js'
 import { MeshgateError } from '../errors/index.js'
+import type { BundleStatus } from '../download/index.js'
 
 export interface ServerContext {
   engine: Engine
   config: Config
   /** The product this sidecar guards; without it every port name is accepted. */
   mesh?: MeshModel
+  /** Each configured bundle's source status (download loop or watched file), for health. */
+  bundleStatus?: () => BundleStatus[]
 }
 
 export function decisionId(): string {

@@ -1,23 +1,25 @@
 // Starting a sidecar from a Config: build the engine's layers from the
-// configured bundles, load the guarded product's mesh files, activate every
-// bundle it can read (one that fails stays inactive, so its decisions fail
-// closed with 503), then listen. Bundles from a `service` are for the
-// registry poller (not in this module); until one arrives the layer is
-// inactive.
+// configured bundles, load the guarded product's mesh files, start each
+// bundle's source (bundle-sources.ts: files read and watched, services
+// restored from disk and polled), then listen. A layer whose bundle cannot
+// be activated stays inactive, so its decisions fail closed with 503.
 
-import { readFile } from 'node:fs/promises'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import type { Config } from '../config/index.js'
 import { domainLayer, Engine, globalLayer, standaloneLayer, type LayerSpec } from '../engine/index.js'
 import { loadMeshDir, type MeshModel } from '../engine/mesh/index.js'
 import { MeshgateError } from '../errors/index.js'
 import { buildApp } from './app.js'
+import { startBundleSources, type BundleSources } from './bundle-sources.js'
+import type { BundleStatus } from '../download/index.js'
 
 export interface Sidecar {
   app: FastifyInstance
   engine: Engine
   /** `http://host:port` it listens on. */
   url: string
+  /** Where each bundle comes from, kept current (files watched, services polled). */
+  sources: BundleSources
   close(): Promise<void>
 }
 
@@ -27,7 +29,7 @@ export function layerFor(config: Config, bundle: Config['bundles'][number]): Lay
   return domainLayer(config.product!.domain)
 }
 
-export async function startSidecar(config: Config, opts: { logger?: FastifyServerOptions['logger']; mesh?: MeshModel; builtinsModule?: string } = {}): Promise<Sidecar> {
+export async function startSidecar(config: Config, opts: { logger?: FastifyServerOptions['logger']; mesh?: MeshModel; builtinsModule?: string; watchFiles?: boolean } = {}): Promise<Sidecar> {
   let mesh = opts.mesh
   if (!mesh && config.product?.dir) mesh = await loadMeshDir(config.product.dir)
   if (mesh && config.product && mesh.data.product.domain !== config.product.domain) {
@@ -42,25 +44,29 @@ export async function startSidecar(config: Config, opts: { logger?: FastifyServe
     ...(mesh ? { mesh: mesh.data as unknown as Record<string, unknown> } : {}),
     ...(opts.builtinsModule ? { builtinsModule: opts.builtinsModule } : {}),
   })
-  const app = await buildApp({ engine, config, ...(mesh ? { mesh } : {}), ...(opts.logger !== undefined ? { logger: opts.logger } : {}) })
-  for (const [i, b] of config.bundles.entries()) {
-    if (b.service) {
-      app.log.warn({ bundle: b.name, service: b.service }, 'bundle comes from a service; the layer stays inactive until it is downloaded')
-      continue
-    }
-    try {
-      await engine.activate(layers[i]!.name, await readFile(b.resource), b.name)
-    } catch (e) {
-      const err = e instanceof MeshgateError ? e : new MeshgateError('io_error', `cannot read bundle \`${b.resource}\``, undefined, { cause: (e as Error).message })
-      app.log.error({ bundle: b.name, code: err.code, err: err.message }, 'bundle not activated; its decisions fail closed')
-    }
+  const status: { current?: () => BundleStatus[] } = {}
+  const app = await buildApp({ engine, config, bundleStatus: () => status.current?.() ?? [], ...(mesh ? { mesh } : {}), ...(opts.logger !== undefined ? { logger: opts.logger } : {}) })
+  let sources: BundleSources
+  try {
+    sources = await startBundleSources({
+      config, engine, layers, log: app.log,
+      ...(opts.watchFiles !== undefined ? { watchFiles: opts.watchFiles } : {}),
+      ...(mesh ? { product: { id: mesh.data.product.id, domain: mesh.data.product.domain } } : {}),
+    })
+  } catch (e) {
+    await app.close()
+    await engine.close()
+    throw e
   }
+  status.current = () => sources.statuses()
   const address = await app.listen({ host: config.server.host, port: config.server.port })
   return {
     app,
     engine,
     url: address,
+    sources,
     async close() {
+      await sources.close()
       await app.close()
       await engine.close()
     },

@@ -115,3 +115,24 @@ t.test('loadConfig checks the JWKS file at load, pointing at its key', async (t)
   t.same(await errorOf(), [], 'a key set loads')
   t.equal(parseConfig(text.replace('keys/jwks.json', 'nowhere.json'), file).auth?.jwks_file, join(dir, 'nowhere.json'), 'parseConfig checks the text only')
 })
+
+t.test('bundle sources: service, signing, persistence, keys and status', async (t) => {
+  const { generateKeyPairSync } = await import('node:crypto')
+  const pub = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString()
+  const yaml = (keys: string, extra = '') => `
+auth: { mode: none }
+services: { reg: { url: "http://127.0.0.1:9", credentials: { bearer: { token: t0k } } } }
+keys: ${keys}
+bundles:
+  global: { service: reg, resource: bundles/global, persist: true, signing: { keyid: g }, max_age_seconds: 60, on_max_age: serve }
+status: { service: reg }
+${extra}`
+  const c = parseConfig(yaml(`{ g: { algorithm: ES256, key: ${JSON.stringify(pub)}, roots: [global] } }`), '/tmp/x/sidecar.yaml')
+  t.match(c.bundles[0], { service: 'reg', persist: true, signing: { keyid: 'g' }, max_age_seconds: 60, on_max_age: 'serve' })
+  t.equal(c.persistenceDirectory, '/tmp/x/.meshgate', 'beside the config file by default')
+  t.match(c.keys.g, { algorithm: 'ES256', roots: ['global'] })
+  t.same(c.status, { service: 'reg' })
+  t.throws(() => parseConfig(yaml(`{ g: { algorithm: ES256, key: "not a pem" } }`)), { code: 'config_error', message: /\/keys\/g/ }, 'a key that cannot verify is a config error')
+  t.throws(() => parseConfig(yaml(`{ h: { algorithm: ES256, key: ${JSON.stringify(pub)} } }`)), { code: 'config_error', message: /signing key `g`/ }, 'signing.keyid must name a key')
+  t.throws(() => parseConfig('auth: { mode: none }\nbundles: { global: { resource: g.tar.gz } }\nstatus: { service: nowhere }\n'), { code: 'config_error', message: /`status` names service `nowhere`/ }, 'status must name a service')
+})

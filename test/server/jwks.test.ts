@@ -53,7 +53,9 @@ t.test('a JWKS URL that answers late: 503 auth_unavailable until it does, then t
   const ready = await fetch(`${sc.base}/health?bundles`)
   t.equal(ready.status, 500, 'not ready')
   t.match(await ready.json(), { error: /bearer tokens cannot be verified yet/, auth: { code: 'auth_unavailable', message: /ECONNREFUSED/, attempts: Number } })
-  t.notOk('bundles' in (await (await fetch(`${sc.base}/health?plugins`)).json() as object), 'the bundles themselves are fine')
+  const plugins = await (await fetch(`${sc.base}/health?plugins`)).json() as { bundles?: Record<string, { code?: string; active_revision?: string }>; plugins?: { bundle?: { state?: string } } }
+  t.notOk(Object.values(plugins.bundles ?? {}).some((b) => b.code !== undefined || b.active_revision === undefined), 'the bundles themselves are fine')
+  t.equal(plugins.plugins?.bundle?.state, 'OK')
   const data = await fetch(`${sc.base}/v1/data/global/limits`)
   t.equal(data.status, 200, 'the Data API needs no token and keeps serving')
 

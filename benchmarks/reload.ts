@@ -1,0 +1,133 @@
+// Issue 9's reload figures, on one machine: a registry and a sidecar on
+// loopback (in this process), the sidecar long-polling the registry for the
+// global layer's bundle.
+// - publish → first decision answered by the new revision, over 50 publishes:
+//   median and p99 (goal: p99 < 1 s; with long polling, tens of ms);
+// - decisions at a constant offered rate across 20 reloads: errors (goal 0)
+//   and p99 during reloads ÷ steady p99 (goal ≤ 1.2);
+// - OPA's default polling delay (60–120 s, from its bundle docs) is written
+//   beside them as the anchor; it is not measured.
+
+import { generateKeyPairSync } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { exportJWK, SignJWT } from 'jose'
+import { writeBundle } from '../src/bundle/index.js'
+import { compile } from '../src/compiler.js'
+import { parseConfig } from '../src/config/index.js'
+import { parseRegistryConfig, startRegistry } from '../src/registry/index.js'
+import { startSidecar } from '../src/server/index.js'
+import type { Benchmark, Figure } from './harness.js'
+import { median } from './harness.js'
+import { pacedLoad } from './paced-load.js'
+
+const SOURCE = 'package global.access\n\nallow if input.subject.id != "nobody"\n\ndeny contains "marketing needs consent" if input.purpose == "marketing"\n'
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!
+}
+
+export const reload: Benchmark = {
+  name: 'reload',
+  issue: 9,
+  title: 'registry → sidecar: publish-to-decision latency and decisions across reloads',
+  async run(ctx) {
+    const dir = mkdtempSync(join(tmpdir(), 'mg-bench-reload-'))
+    const idp = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [{ ...(await exportJWK(idp.publicKey)), kid: 'k', alg: 'RS256' }] }))
+    const registry = await startRegistry(parseRegistryConfig(`
+server: { addr: 127.0.0.1:0, max_wait_seconds: 60 }
+storage: { dir: ${join(dir, 'data')} }
+auth: { issuer: bench, audience: registry, algorithms: [RS256], jwks_file: ${join(dir, 'jwks.json')} }
+`, join(dir, 'registry.yaml')))
+    const token = await new SignJWT({ sub: 'bench', roots: ['global'] }).setProtectedHeader({ alg: 'RS256', kid: 'k' })
+      .setIssuer('bench').setAudience('registry').setExpirationTime('1h').sign(idp.privateKey)
+    const { wasm } = await compile({ modules: [{ path: 'g.rego', source: SOURCE }], entrypoints: ['global/access'], strictBuiltinErrors: true })
+    const bundleOf = (revision: string) => writeBundle({ manifest: { revision, roots: ['global'], wasm: [{ entrypoint: 'global/access', module: '/policy.wasm' }] }, wasm, data: {}, sources: [{ path: 'g.rego', source: SOURCE }] })
+    const publish = async (revision: string) => {
+      const res = await fetch(`${registry.url}/v1/bundles/global`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/gzip' }, body: new Uint8Array(bundleOf(revision)) })
+      if (!res.ok) throw new Error(`publish ${revision}: HTTP ${res.status} ${await res.text()}`)
+    }
+    await publish('r0')
+    const sidecar = await startSidecar(parseConfig(`
+server: { addr: 127.0.0.1:0 }
+auth: { mode: none }
+services: { registry: { url: ${registry.url} } }
+bundles:
+  global: { service: registry, resource: bundles/global, polling: { min_delay_seconds: 1, max_delay_seconds: 2, long_polling_timeout_seconds: 30 } }
+`, join(dir, 'sidecar.yaml')))
+    try {
+      for (let i = 0; i < 500 && sidecar.engine.revisions().global !== 'r0'; i++) await new Promise((r) => setTimeout(r, 10))
+      if (sidecar.engine.revisions().global !== 'r0') throw new Error('the sidecar never activated the first revision')
+      const body = JSON.stringify({ port: 'orders-v1', purpose: 'analytics', fields: ['id'] })
+      const decide = async () => {
+        const res = await fetch(`${sidecar.url}/v1/decisions/access`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+        return (await res.json()) as { revisions?: Record<string, string> }
+      }
+
+      // 1. publish → first decision on the new revision.
+      const n = ctx.quick ? 10 : 50
+      const latencies: number[] = []
+      for (let i = 1; i <= n; i++) {
+        const rev = `p${i}`
+        const t0 = performance.now()
+        await publish(rev)
+        for (let tries = 0; ; tries++) {
+          if ((await decide()).revisions?.global === rev) break
+          if (tries > 20_000) throw new Error(`revision ${rev} never answered`)
+        }
+        latencies.push(performance.now() - t0)
+      }
+      const p50 = median(latencies), p99 = quantile(latencies, 0.99)
+      ctx.log(`publish → decision: median ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms over ${n} publishes`)
+
+      // 2. constant load, steady vs across 20 reloads (same rate, same length).
+      const rate = ctx.quick ? 300 : 1000
+      const seconds = ctx.quick ? 3 : 8
+      const target = { url: `${sidecar.url}/v1/decisions/access`, method: 'POST', headers: { 'content-type': 'application/json' }, body }
+      await pacedLoad(target, rate, 2) // warm up
+      const steady = await pacedLoad(target, rate, seconds)
+      const reloads = ctx.quick ? 6 : 20
+      let published = 0
+      const publisher = (async () => {
+        for (let i = 0; i < reloads; i++) {
+          await new Promise((r) => setTimeout(r, (seconds * 1000) / (reloads + 1)))
+          await publish(`load${i}`)
+          published++
+        }
+      })()
+      const during = await pacedLoad(target, rate, seconds)
+      await publisher
+      const errors = during.errors + during.non2xx + steady.errors + steady.non2xx
+      ctx.log(`at ${rate} req/s: steady p99 ${steady.p99.toFixed(2)} ms, across ${published} reloads p99 ${during.p99.toFixed(2)} ms, ${errors} errors`)
+      const figures: Figure[] = [
+        {
+          name: 'publish → first decision on the new revision, p99 (long polling)',
+          value: p99, unit: 'ms',
+          baseline: { name: 'OPA default polling delay, lower bound (docs, not measured)', value: 60_000, unit: 'ms' },
+          ratio: p99 / 1000,
+          target: { op: '<=', value: 1 },
+          note: `ratio is p99 ÷ 1 s (the goal); median ${p50.toFixed(1)} ms over ${n} publishes; OPA polls every 60–120 s by default`,
+          details: { median_ms: p50, p99_ms: p99, publishes: n },
+        },
+        {
+          name: `decision p99 across ${published} reloads ÷ steady p99, at ${rate} req/s`,
+          value: during.p99, unit: 'ms',
+          baseline: { name: 'steady p99, same rate', value: steady.p99, unit: 'ms' },
+          ratio: during.p99 / steady.p99,
+          target: { op: '<=', value: 1.2 },
+          note: `${errors} errors or non-2xx answers (goal 0)`,
+          details: { errors, reloads: published, rate, steady_p50: steady.p50, during_p50: during.p50 },
+        },
+      ]
+      if (errors) throw new Error(`${errors} decisions failed across reloads`)
+      return { figures }
+    } finally {
+      await sidecar.close()
+      await registry.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  },
+}
