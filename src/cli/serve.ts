@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join, relative, resolve } from 'node:path'
+import { watch } from 'node:fs'
 import type { Config } from '../config/index.js'
 import { loadConfig, parseConfig } from '../config/index.js'
 import { MeshgateError } from '../errors/index.js'
@@ -20,7 +21,8 @@ import { parseVerbArgs, usageError, type CliCommand } from './command.js'
 import { reportError } from './report.js'
 import { listening, LOG_LEVELS, parseAddr, ReportedError, untilSignal } from './run-server.js'
 import { createDevAuth, DEV_AUDIENCE, DEV_ISSUER, type DevAuth } from './serve/dev-auth.js'
-import { buildExampleBundles, EXAMPLE_DOMAIN, exampleConfigYaml, packageRoot } from './serve/example-mesh.js'
+import { buildExampleBundles, EXAMPLE_DOMAIN, exampleConfigYaml, packageRoot, type BuiltBundle } from './serve/example-mesh.js'
+import { startExampleRegistry, type ExampleRegistry } from './serve/example-registry.js'
 import { curlFor, SAMPLE_REQUESTS } from './serve/sample-requests.js'
 import { layerSources } from './test/layer-bundle.js'
 
@@ -32,10 +34,17 @@ Start the meshgate sidecar: decisions over HTTP for one data product
 
 Options:
   -c, --config <file>      the sidecar's YAML config (docs/config.md)
-      --example            build the worked example mesh (policies/global and
-                           policies/domains/orders) into bundles and serve the
-                           orders data product, with a development key pair for
-                           auth; prints sample requests with development tokens
+      --example            the whole loop on this machine: build the worked
+                           example mesh (policies/global and
+                           policies/domains/orders) into bundles, sign and
+                           publish them to an embedded registry, and serve the
+                           orders data product from that registry (long
+                           polling), with a development key pair for auth;
+                           prints sample requests with development tokens and
+                           how to publish a change
+      --watch              with --example: rebuild and publish on every save
+                           under the policies folder; the sidecar serves the
+                           new revision within a second
       --addr <host:port>   where to listen, overriding the config (default
                            127.0.0.1:8181; port 0 picks a free port)
       --bundle-dir <dir>   with --example: where the bundles are written
@@ -70,14 +79,15 @@ async function run(argv: string[]): Promise<number> {
     policies: { type: 'string' },
     'log-level': { type: 'string', default: 'warn' },
     'insecure-no-auth': { type: 'boolean', default: false },
+    watch: { type: 'boolean', default: false },
   })
   if (positionals.length) throw usageError('serve', `unexpected argument \`${positionals[0]}\``)
   const configFile = values.config as string | undefined
   const example = values.example as boolean
   if (configFile !== undefined && example) throw usageError('serve', '`--config` and `--example` cannot be used together')
   if (configFile === undefined && !example) throw usageError('serve', 'name a config with `--config <file>`, or serve the worked example with `--example`')
-  if (!example && (values['bundle-dir'] !== undefined || values.policies !== undefined)) {
-    throw usageError('serve', '`--bundle-dir` and `--policies` apply only with `--example`')
+  if (!example && (values['bundle-dir'] !== undefined || values.policies !== undefined || values.watch)) {
+    throw usageError('serve', '`--bundle-dir`, `--policies` and `--watch` apply only with `--example` (a `--config` sidecar reloads changed bundle files by itself)')
   }
   const insecureNoAuth = values['insecure-no-auth'] as boolean
   if (example && insecureNoAuth) throw usageError('serve', '`--insecure-no-auth` does not apply to `--example`, which authenticates with development tokens')
@@ -89,6 +99,7 @@ async function run(argv: string[]): Promise<number> {
   try {
     let config: Config
     let banner: (sidecar: Sidecar) => Promise<string[]>
+    let afterStart: ((sidecar: Sidecar) => Promise<void>) | undefined
     if (configFile !== undefined) {
       config = await readUserConfig(configFile, insecureNoAuth)
       if (insecureNoAuth && config.auth.mode === 'jwt') {
@@ -98,15 +109,20 @@ async function run(argv: string[]): Promise<number> {
     } else {
       const ex = await prepareExample(values['bundle-dir'] as string | undefined, values.policies as string | undefined)
       cleanup.push(() => ex.auth.dispose())
+      cleanup.push(() => ex.registry.close())
       config = ex.config
-      banner = (sc) => exampleLines(sc, ex)
+      banner = (sc) => exampleLines(sc, ex, values.watch as boolean)
+      if (values.watch) afterStart = (sc) => watchExample(ex, sc, cleanup)
     }
     if (addr) Object.assign(config.server, addr)
 
     const { startSidecar } = await import('../server/index.js')
     const sidecar = await listening(config.server, () => startSidecar(config, { logger: { level: logLevel, stream: process.stderr } }))
     cleanup.unshift(() => sidecar.close())
+    // An example served from its registry: wait (bounded) for the first long poll to deliver both layers.
+    if (example) await waitReady(sidecar, 15_000)
     process.stdout.write(`${[`meshgate sidecar listening on ${sidecar.url}`, ...(await banner(sidecar))].join('\n')}\n`)
+    await afterStart?.(sidecar)
 
     const signal = await untilSignal()
     process.stderr.write(`${signal}: closing\n`)
@@ -136,6 +152,9 @@ interface Example {
   config: Config
   auth: DevAuth
   bundleDir: string
+  policies: string
+  registry: ExampleRegistry
+  bundles: BuiltBundle[]
 }
 
 async function prepareExample(bundleDir: string | undefined, policiesDir: string | undefined): Promise<Example> {
@@ -150,7 +169,10 @@ async function prepareExample(bundleDir: string | undefined, policiesDir: string
     throw new ReportedError(reportError(e, process.stderr, { sources: layerSources }))
   }
   const auth = await createDevAuth()
+  let registry: ExampleRegistry | undefined
   try {
+    registry = await startExampleRegistry(auth)
+    for (const b of bundles) await registry.publish(b.name, b.file)
     const yaml = exampleConfigYaml({
       addr: '127.0.0.1:8181',
       productDir: join(policies, 'domains', EXAMPLE_DOMAIN),
@@ -160,12 +182,60 @@ async function prepareExample(bundleDir: string | undefined, policiesDir: string
       audience: DEV_AUDIENCE,
       // hash/tokenize need a key; one per run keeps joins stable while it runs.
       anonymizeKey: randomBytes(24).toString('hex'),
+      registry: { url: registry.url, keys: registry.keys, persistenceDir: join(registry.dir, 'sidecar') },
     })
-    return { config: parseConfig(yaml, '<example config>'), auth, bundleDir: out }
+    return { config: parseConfig(yaml, '<example config>'), auth, bundleDir: out, policies, registry, bundles }
   } catch (e) {
+    await registry?.close()
     await auth.dispose()
     throw e
   }
+}
+
+/** Resolves when every layer is active, or after `ms` (the banner then says which layer is not). */
+async function waitReady(sc: Sidecar, ms: number): Promise<void> {
+  const end = Date.now() + ms
+  while (!sc.engine.ready && Date.now() < end) await new Promise((r) => setTimeout(r, 20))
+}
+
+/**
+ * `--example --watch`: every save under the policies folder rebuilds the
+ * bundles, publishes those whose revision changed, and says when the
+ * sidecar serves them. A compile error is printed with its line and the
+ * last good revisions keep serving.
+ */
+async function watchExample(ex: Example, sc: Sidecar, cleanup: (() => Promise<void>)[]): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  let chain: Promise<void> = Promise.resolve()
+  const rebuild = async () => {
+    let built: BuiltBundle[]
+    try {
+      built = await buildExampleBundles(ex.policies, ex.bundleDir)
+    } catch (e) {
+      reportError(e, process.stderr, { sources: layerSources })
+      process.stdout.write('watch: the build failed (above); the sidecar keeps serving the last good revisions\n')
+      return
+    }
+    for (const b of built) {
+      const t0 = performance.now()
+      try {
+        const r = await ex.registry.publish(b.name, b.file)
+        if (r.unchanged) continue
+        const layer = b.name === 'global' ? 'global' : `domains/${b.name}`
+        while (sc.engine.revisions()[layer] !== r.revision && performance.now() - t0 < 10_000) await new Promise((res) => setTimeout(res, 5))
+        const live = sc.engine.revisions()[layer] === r.revision
+        process.stdout.write(`watch: published ${b.name} revision ${r.revision}; ${live ? `the sidecar serves it (${Math.round(performance.now() - t0)} ms after the publish)` : 'the sidecar has not taken it yet (see /health?bundles)'}\n`)
+      } catch (e) {
+        process.stdout.write(`watch: ${(e as Error).message}\n`)
+      }
+    }
+  }
+  const watcher = watch(ex.policies, { recursive: true }, () => {
+    clearTimeout(timer)
+    timer = setTimeout(() => { chain = chain.then(rebuild) }, 150)
+  })
+  cleanup.unshift(async () => { clearTimeout(timer); watcher.close(); await chain })
+  process.stdout.write(`watch: rebuilding and publishing on every change under ${shown(ex.policies)}\n`)
 }
 
 /** What is being served: the product, its ports, and each layer's bundle or why it has none. */
@@ -208,10 +278,22 @@ function whyInactive(lastError: string | undefined, b: Config['bundles'][number]
   return 'see the log'
 }
 
-async function exampleLines(sc: Sidecar, ex: Example): Promise<string[]> {
+async function exampleLines(sc: Sidecar, ex: Example, watching: boolean): Promise<string[]> {
+  const global = ex.registry.keys.find((k) => k.id === 'global')!
   const lines = [
-    `  example mesh: bundles built into ${shown(ex.bundleDir)}/`,
+    `  example mesh: bundles built into ${shown(ex.bundleDir)}/, signed and published to the embedded registry`,
+    `  registry: ${ex.registry.url} (embedded; the sidecar long-polls it: GET ${ex.registry.url}/v1/bundles lists what it holds)`,
     ...layerLines(sc, ex.config),
+    '',
+    watching
+      ? `The loop: edit a .rego file under ${shown(ex.policies)}/ and save; it is rebuilt, signed, published and served within a second.`
+      : 'The loop: edit a .rego file, then build, sign and publish it (or restart with `npm start -- --watch` to do this on every save):',
+    ...(watching ? [] : [
+      `  npx policy build -b ${shown(join(ex.policies, 'global'))} --revision my-change-1 -o /tmp/global.tar.gz \\`,
+      `    --signing-key ${global.privateFile} --verification-key-id global`,
+      `  npx policy push /tmp/global.tar.gz --registry ${ex.registry.url} --name global --token ${await ex.registry.token('global')}`,
+    ]),
+    '',
     '',
     'Sample requests, with DEVELOPMENT TOKENS: signed by a key pair generated for',
     'this run (its public JWKS is a temp file), valid for 1 hour, accepted by no',

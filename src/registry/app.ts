@@ -24,6 +24,10 @@ export async function buildRegistryApp(ctx: RegistryContext, opts: RegistryAppOp
     onConstructorPoisoning: 'error',
     // Long polls hold requests for up to server.max_wait_seconds.
     requestTimeout: 0,
+    // On close, held polls are answered (preClose) and then every connection
+    // is closed: a client's keep-alive or half-aborted poll must not keep a
+    // stopping registry alive.
+    forceCloseConnections: true,
   })
   await app.register(errorsPlugin)
   // Held long polls answer 304 at once when the registry shuts down.

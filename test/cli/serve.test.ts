@@ -7,7 +7,7 @@
 
 import t, { type Test } from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, cpSync, appendFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readBundle } from '../../src/bundle/index.js'
@@ -256,4 +256,34 @@ t.test('config/example.yaml is a valid config for the example bundles', async (t
   t.same(cfg.product, { domain: 'orders', dir: join(repo, 'policies', 'domains', 'orders') })
   t.same({ host: cfg.server.host, port: cfg.server.port }, { host: '127.0.0.1', port: 8181 })
   t.ok(cfg.auth?.jwks_url, 'auth from an identity provider')
+})
+
+t.test('--example --watch: the whole loop; a saved edit is rebuilt, signed, published to the embedded registry and served', async (t) => {
+  const policies = mkdtempSync(join(tmpdir(), 'mg-serve-policies-'))
+  t.teardown(() => rmSync(policies, { recursive: true, force: true }))
+  cpSync(join(repo, 'policies'), policies, { recursive: true })
+  const dir = mkdtempSync(join(tmpdir(), 'mg-serve-watch-bundles-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const s = await serve(t, ['--example', '--watch', '--addr', '127.0.0.1:0', '--bundle-dir', dir, '--policies', policies], /watch: rebuilding/)
+  t.match(s.stdout(), /registry: http:\/\/127\.0\.0\.1:\d+ \(embedded/, 'the banner names the embedded registry')
+  t.match(s.stdout(), /edit a \.rego file/, 'and says how a change reaches the sidecar')
+  const [allowed] = samples(s.stdout())
+  const before = await post(allowed!)
+  t.equal(before.body.allow, true, 'allowed before the edit')
+  const registryUrl = /registry: (http:\/\/\S+)/.exec(s.stdout())![1]!
+  const list = await (await fetch(`${registryUrl}/v1/bundles`)).json() as { result?: { name: string }[] }
+  t.same((list.result ?? []).map((b) => b.name).sort(), ['global', 'orders'], 'both layers were published to the registry')
+
+  // The governance group freezes reporting reads: one saved line.
+  appendFileSync(join(policies, 'global', 'access.rego'), '\ndeny contains {"code": "freeze", "message": "reporting reads are frozen"} if input.purpose == "reporting"\n')
+  let after = before
+  for (let i = 0; i < 200 && after.body.allow !== false; i++) {
+    await new Promise((r) => setTimeout(r, 50))
+    after = await post(allowed!)
+  }
+  t.equal(after.body.allow, false, 'the saved edit is enforced')
+  t.match(after.body.deny, [{ layer: 'global', code: 'freeze' }])
+  t.not(after.body.revisions.global, before.body.revisions.global, 'by a new global revision')
+  t.match(s.stdout(), /watch: published global revision \S+; the sidecar serves it/)
+  t.same(await stop(s), { code: 0, signal: null })
 })

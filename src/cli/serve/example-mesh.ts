@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { saveBundle } from '../../bundle/index.js'
 import { MeshgateError } from '../../errors/index.js'
-import { loadLayerBundle } from '../test/layer-bundle.js'
+import { compileLayerFolder } from '../test/layer-bundle.js'
 
 /** One layer of the example: its source folder, roots, and the bundle it becomes. */
 export interface ExampleLayer {
@@ -63,7 +63,8 @@ export async function buildExampleBundles(policiesDir: string, outDir: string): 
   })
   const built: BuiltBundle[] = []
   for (const layer of EXAMPLE_LAYERS) {
-    const { bundle } = await loadLayerBundle(join(policiesDir, layer.dir), layer.root, 1)
+    // Compiled afresh on every call: `--watch` rebuilds after each edit.
+    const { bundle } = await compileLayerFolder(join(policiesDir, layer.dir), layer.root, 1)
     const wasm = bundle.wasm.get('/policy.wasm')!
     const digest = createHash('sha256').update(wasm).update(JSON.stringify(bundle.data))
     for (const s of bundle.sources) digest.update(s.path).update(s.source)
@@ -94,16 +95,35 @@ export function exampleConfigYaml(o: {
   issuer: string
   audience: string
   anonymizeKey: string
+  /** Take the layers from this registry (long polling, signatures checked) instead of the files. */
+  registry?: { url: string; keys: { id: string; root: string; publicPem: string }[]; persistenceDir: string }
 }): string {
   const q = (s: string) => JSON.stringify(s)
+  const bundles = o.registry
+    ? o.bundles.flatMap((b) => [
+      `  ${b.name}:`,
+      '    service: registry',
+      `    resource: bundles/${b.name}`,
+      `    signing: { keyid: ${b.name} }`,
+      '    persist: true',
+      '    polling: { min_delay_seconds: 1, max_delay_seconds: 5, long_polling_timeout_seconds: 30 }',
+    ])
+    : o.bundles.flatMap((b) => [`  ${b.name}:`, `    resource: ${q(b.file)}`])
   return [
     'server:',
     `  addr: ${q(o.addr)}`,
     'product:',
     `  domain: ${EXAMPLE_DOMAIN}`,
     `  dir: ${q(o.productDir)}`,
+    ...(o.registry ? [
+      'services:',
+      `  registry: { url: ${q(o.registry.url)} }`,
+      'keys:',
+      ...o.registry.keys.map((k) => `  ${k.id}: { algorithm: ES256, key: ${q(k.publicPem)}, roots: [${q(k.root)}] }`),
+      `persistence_directory: ${q(o.registry.persistenceDir)}`,
+    ] : []),
     'bundles:',
-    ...o.bundles.flatMap((b) => [`  ${b.name}:`, `    resource: ${q(b.file)}`]),
+    ...bundles,
     'auth:',
     `  issuer: ${q(o.issuer)}`,
     `  audience: ${q(o.audience)}`,

@@ -56,6 +56,11 @@ async function fetchBundle(url: string): Promise<Uint8Array> {
   return new Uint8Array(await res.arrayBuffer())
 }
 
+/** Compiles a layer folder now (no cache): for rebuilds after an edit. */
+export async function compileLayerFolder(dir: string, root: string, regoVersion: 0 | 1): Promise<LayerBundle> {
+  return compileFolder(dir, root, regoVersion)
+}
+
 async function compileFolder(dir: string, root: string, regoVersion: 0 | 1): Promise<LayerBundle> {
   const tree = await loadSourceTree([dir])
   const modules = tree.modules.filter((m) => !m.path.endsWith('_test.rego'))
