@@ -1,8 +1,8 @@
 // The registry's fastify app: the sidecar's errors plugin (OPA's error
 // envelope) and one route plugin per API: publish, bundle downloads (OPA's
-// bundle service API) and history. OPA's status API (`POST /status`) and
-// decision logs (`POST /logs`) will be further route plugins here, fed by the
-// sidecars' reports.
+// bundle service API), history, and OPA's status API with the fleet view
+// built from it (`POST /status`, `GET /v1/sidecars`). Decision logs
+// (`POST /logs`) will be a further route plugin here.
 
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { errorsPlugin } from '../server/index.js'
@@ -10,6 +10,7 @@ import type { RegistryContext } from './context.js'
 import { downloadRoutes } from './routes/download.js'
 import { historyRoutes } from './routes/history.js'
 import { publishRoutes } from './routes/publish.js'
+import { statusRoutes } from './routes/status.js'
 
 export interface RegistryAppOptions {
   logger?: FastifyServerOptions['logger']
@@ -36,5 +37,6 @@ export async function buildRegistryApp(ctx: RegistryContext, opts: RegistryAppOp
   await app.register(publishRoutes(ctx))
   await app.register(downloadRoutes(ctx))
   await app.register(historyRoutes(ctx))
+  await app.register(statusRoutes(ctx))
   return app
 }

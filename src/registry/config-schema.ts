@@ -1,7 +1,8 @@
 // The registry config's JSON Schema (validated with ajv). `auth` is the
 // sidecar's (issuer, audience, algorithms, jwks_file | jwks_url) plus the
 // claims that say who publishes and under which roots; `keys` is OPA's keys
-// map, each key also listing the roots it may sign for. docs/registry.md
+// map, each key also listing the roots it may sign for; `status` bounds the
+// sidecars' status reports and says when one is stale. docs/registry.md
 // documents every field.
 
 const size = { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^[0-9]+\\s*(b|kb|mb|gb|kib|mib|gib)?$' }] }
@@ -84,6 +85,15 @@ export const REGISTRY_CONFIG_SCHEMA = {
         compressed: size,
         uncompressed: size,
         memory_mb: { type: 'integer', minimum: 1, maximum: 4096 },
+      },
+    },
+    status: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        stale_after_seconds: { type: 'integer', minimum: 1, maximum: 86400 },
+        max_instances: { type: 'integer', minimum: 1, maximum: 1000000 },
+        max_report_size: size,
       },
     },
     validate: {

@@ -41,10 +41,22 @@ export interface RegistryConfig {
   pins: Record<string, string[]>
   limits: { compressed: number; uncompressed: number; memoryMiB: number }
   validate: { tests: boolean; loadTimeoutMs: number }
+  /** Sidecar status reports (OPA's status API) and `GET /v1/sidecars`. */
+  status: StatusConfig
+}
+
+export interface StatusConfig {
+  /** A sidecar not heard from for this long is listed as stale. */
+  staleAfterSeconds: number
+  /** Instances kept; beyond it, those heard from longest ago are forgotten. */
+  maxInstances: number
+  /** Largest status report body, in bytes. */
+  maxReportBytes: number
 }
 
 export const DEFAULT_REGISTRY_ADDR = '127.0.0.1:8282'
-const MiB = 1024 * 1024
+const KiB = 1024
+const MiB = 1024 * KiB
 
 const Ajv = AjvModule.default ?? AjvModule
 const validate = new Ajv({ allErrors: true, strict: true }).compile(REGISTRY_CONFIG_SCHEMA)
@@ -68,6 +80,7 @@ type Raw = {
   bundles?: Record<string, { roots: string[] }>
   limits?: { compressed?: number | string; uncompressed?: number | string; memory_mb?: number }
   validate?: { tests?: boolean; load_timeout_seconds?: number }
+  status?: { stale_after_seconds?: number; max_instances?: number; max_report_size?: number | string }
 }
 
 export function parseRegistryConfig(text: string, file = '<inline>'): RegistryConfig {
@@ -149,6 +162,11 @@ export function parseRegistryConfig(text: string, file = '<inline>'): RegistryCo
       memoryMiB: raw.limits?.memory_mb ?? 256,
     },
     validate: { tests: false, loadTimeoutMs: (raw.validate?.load_timeout_seconds ?? 10) * 1000 },
+    status: {
+      staleAfterSeconds: raw.status?.stale_after_seconds ?? 60,
+      maxInstances: raw.status?.max_instances ?? 10_000,
+      maxReportBytes: parseSize(raw.status?.max_report_size ?? 256 * KiB),
+    },
   }
 }
 

@@ -4,6 +4,8 @@
 //   <dir>/blobs/sha256/<hex>     bundle bytes, named by digest, never changed
 //   <dir>/bundles/<name>.json    { name, history: [RevisionRecord…] }; the
 //                                last record is the current revision
+//   <dir>/sidecars/<hash>.json   the latest status report of each sidecar
+//                                (fs-status.ts)
 //
 // A commit writes the blob durably first and the metadata last (durable-file:
 // temp, fsync, rename, fsync folder), so a crash at any point leaves the
@@ -16,7 +18,8 @@ import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { MeshgateError } from '../errors/index.js'
 import { TEMP_SUFFIX, writeDurably, type WriteStep } from './durable-file.js'
-import type { BundleStore, BundleSummary, CommitOptions, RevisionRecord, StoreChange } from './store.js'
+import { FsStatusTable } from './fs-status.js'
+import type { BundleStore, BundleSummary, CommitOptions, RevisionRecord, SidecarStatus, StoreChange } from './store.js'
 
 export type StorePoint = `blob-${WriteStep}` | `metadata-${WriteStep}`
 
@@ -39,6 +42,7 @@ export class FsBundleStore implements BundleStore {
   private readonly hot = new Map<string, { digest: string; bytes: Uint8Array }>()
   private readonly locks = new Map<string, Promise<unknown>>()
   private readonly listeners = new Set<(c: StoreChange) => void>()
+  private sidecars!: FsStatusTable
 
   private constructor(private readonly opts: FsStoreOptions) {}
 
@@ -73,6 +77,7 @@ export class FsBundleStore implements BundleStore {
       }
       if (meta.history.length) this.metas.set(meta.name, meta)
     }
+    this.sidecars = await FsStatusTable.open(join(this.opts.dir, 'sidecars'))
   }
 
   async list(): Promise<BundleSummary[]> {
@@ -128,6 +133,14 @@ export class FsBundleStore implements BundleStore {
     for (const l of this.listeners) l({ name, current: record })
   }
 
+  putStatus(status: SidecarStatus, keep: number): Promise<void> {
+    return this.sidecars.put(status, keep)
+  }
+
+  async statuses(): Promise<SidecarStatus[]> {
+    return this.sidecars.list()
+  }
+
   subscribe(listener: (change: StoreChange) => void): () => void {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)
@@ -135,6 +148,7 @@ export class FsBundleStore implements BundleStore {
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.locks.values()])
+    await this.sidecars.close()
     this.listeners.clear()
   }
 

@@ -15,7 +15,7 @@ export interface RegistryDeps {
   config: RegistryConfig
   store: BundleStore
   loader: LoadChecker
-  /** Clock for `published_at` (tests may fix it). */
+  /** The registry's clock: `published_at`, status `received_at` and staleness (tests may fix it). */
   now?: () => Date
 }
 

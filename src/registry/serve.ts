@@ -29,13 +29,15 @@ export interface StartOptions {
   storeHook?: FsStoreOptions['hook']
   /** The load-check worker script (tests running from sources use the built one). */
   loadCheckWorker?: URL
+  /** The registry's clock (`published_at`, `received_at`, staleness); tests move it. */
+  now?: () => Date
 }
 
 export async function startRegistry(config: RegistryConfig, opts: StartOptions = {}): Promise<Registry> {
   const store = opts.store ?? (await FsBundleStore.open({ dir: config.storage.dir, ...(opts.storeHook ? { hook: opts.storeHook } : {}) }))
   const feed = new ChangeFeed(store)
   const loader = new LoadChecker({ memoryMiB: config.limits.memoryMiB, timeoutMs: config.validate.loadTimeoutMs, ...(opts.loadCheckWorker ? { workerUrl: opts.loadCheckWorker } : {}) })
-  const app = await buildRegistryApp({ deps: { config, store, loader }, tokens: new PublisherTokens(config.auth), feed }, opts.logger !== undefined ? { logger: opts.logger } : {})
+  const app = await buildRegistryApp({ deps: { config, store, loader, ...(opts.now ? { now: opts.now } : {}) }, tokens: new PublisherTokens(config.auth), feed }, opts.logger !== undefined ? { logger: opts.logger } : {})
   let address: string
   try {
     address = await app.listen({ host: config.server.host, port: config.server.port })

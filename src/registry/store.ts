@@ -1,10 +1,13 @@
 // The registry's storage contract. The registry keeps, per bundle name, the
 // history of revisions (who published or rolled back what, and when) and
-// which one is current; bundle bytes are content-addressed by digest. The
-// filesystem store (fs-store.ts) is the embedded default; a PostgreSQL store
-// for several replicas implements the same interface: `commit` is a
-// compare-and-set on the current digest (one transaction), and `subscribe`
-// would be fed by LISTEN/NOTIFY so every replica's long polls wake up.
+// which one is current; bundle bytes are content-addressed by digest. It
+// also keeps the latest status report of every sidecar (OPA's status API),
+// one per instance id, a bounded number of them. The filesystem store
+// (fs-store.ts) is the embedded default; a PostgreSQL store for several
+// replicas implements the same interface: `commit` is a compare-and-set on
+// the current digest (one transaction), `subscribe` would be fed by
+// LISTEN/NOTIFY so every replica's long polls wake up, and `putStatus` is an
+// upsert on the instance id.
 
 export interface RevisionRecord {
   /** The manifest's revision, or the digest when it has none. */
@@ -41,6 +44,40 @@ export interface CommitOptions {
   bytes?: Uint8Array
 }
 
+/** One bundle of a status report, as the registry keeps it (OPA's bundle status fields, bounded). */
+export interface ReportedBundle {
+  name: string
+  active_revision?: string
+  last_request?: string
+  last_successful_request?: string
+  last_successful_download?: string
+  last_successful_activation?: string
+  code?: string
+  message?: string
+  errors?: { code?: string; message?: string }[]
+  /** meshgate's sidecar: no successful check within the bundle's maximum age. */
+  stale?: boolean
+  /** meshgate's sidecar: served from the persisted copy. */
+  restored_from_disk?: boolean
+  long_polling?: boolean
+}
+
+/** The latest status report of one sidecar (or OPA), with when the registry received it. */
+export interface SidecarStatus {
+  /** The report's `labels.id`: the instance. */
+  id: string
+  /** When the registry received the report (ISO 8601, the registry's clock). */
+  received_at: string
+  /** `<partition>` of `POST /status/<partition>`, when the report named one. */
+  partition?: string
+  /** Subject of the token the report came with, when it came with one. */
+  reporter?: string
+  labels: Record<string, string>
+  /** By name. */
+  bundles: ReportedBundle[]
+  plugins: Record<string, { state: string; message?: string }>
+}
+
 export interface BundleStore {
   list(): Promise<BundleSummary[]>
   current(name: string): Promise<RevisionRecord | undefined>
@@ -54,6 +91,15 @@ export interface BundleStore {
    * current. Refuses with `revision_conflict` when `ifCurrent` no longer holds.
    */
   commit(name: string, record: RevisionRecord, opts: CommitOptions): Promise<void>
+  /**
+   * Keeps `status` as the latest report of its instance (`status.id`),
+   * replacing the one before, durably (a crash leaves the old report or the
+   * new one). Beyond `keep` instances, those heard from longest ago are
+   * forgotten.
+   */
+  putStatus(status: SidecarStatus, keep: number): Promise<void>
+  /** The latest report of every instance, oldest received first. */
+  statuses(): Promise<SidecarStatus[]>
   /** Called after every commit (from any replica, for stores that can tell). */
   subscribe(listener: (change: StoreChange) => void): () => void
   close(): Promise<void>

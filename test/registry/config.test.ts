@@ -33,6 +33,7 @@ t.test('defaults and relative paths', async (t) => {
   t.equal(c.signingRequired, true)
   t.same(c.keys.global?.roots, ['global'])
   t.same(c.validate, { tests: false, loadTimeoutMs: 10_000 })
+  t.same(c.status, { staleAfterSeconds: 60, maxInstances: 10_000, maxReportBytes: 256 * 1024 })
 })
 
 t.test('every field', async (t) => {
@@ -57,6 +58,7 @@ bundles:
   global: { roots: [global] }
 limits: { compressed: 1mib, uncompressed: 10mib, memory_mb: 64 }
 validate: { load_timeout_seconds: 3 }
+status: { stale_after_seconds: 5, max_instances: 50, max_report_size: 64kib }
 `, join(dir, 'registry.yaml'))
   t.same(c.server, { host: '0.0.0.0', port: 9000, bundlePrefix: '/opa/bundles', maxWaitSeconds: 60 })
   t.match(c.auth, { roots_claim: 'meshgate.roots', subject_claim: 'client_id', require_for_download: true, jwks_url: 'https://idp/jwks.json' })
@@ -64,6 +66,7 @@ validate: { load_timeout_seconds: 3 }
   t.same(c.pins, { global: ['global'] })
   t.same(c.limits, { compressed: 1024 * 1024, uncompressed: 10 * 1024 * 1024, memoryMiB: 64 })
   t.equal(c.validate.loadTimeoutMs, 3000)
+  t.same(c.status, { staleAfterSeconds: 5, maxInstances: 50, maxReportBytes: 64 * 1024 })
 })
 
 t.test('keys are checked when the config is read, each error at its value', async (t) => {
@@ -83,5 +86,6 @@ t.test('schema, auth, signing and validate errors', async (t) => {
   t.match(errorsOf(`${AUTH}keys:\n${KEY('g')}validate: { tests: true }\n`), [{ message: /`validate.tests` is not supported yet/, at: '8:20' }])
   t.match(errorsOf(`${AUTH}keys:\n${KEY('g')}bundles:\n  "../x": { roots: [x] }\n`), [{ message: /must match pattern/ }])
   t.match(errorsOf(AUTH), [{ message: /no `keys` are configured/ }])
+  t.match(errorsOf(`${AUTH}keys:\n${KEY('g')}status: { stale_after_seconds: 0 }\n`), [{ message: '`/status/stale_after_seconds` must be >= 1' }])
   t.doesNotThrow(() => parseRegistryConfig(`${AUTH}signing: { required: false }\n`), 'an unsigned registry is a choice')
 })

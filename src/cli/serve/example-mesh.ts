@@ -121,6 +121,7 @@ export function exampleConfigYaml(o: {
       'keys:',
       ...o.registry.keys.map((k) => `  ${k.id}: { algorithm: ES256, key: ${q(k.publicPem)}, roots: [${q(k.root)}] }`),
       `persistence_directory: ${q(o.registry.persistenceDir)}`,
+      'status: { service: registry }',
     ] : []),
     'bundles:',
     ...bundles,

@@ -1,0 +1,71 @@
+// OPA's status API, service side, and the fleet view built from it.
+//
+// `POST /status` and `POST /status/<partition>`: OPA's status plugin (and
+// meshgate's sidecar) posts its report here (OPA trims the slash of an empty
+// partition, so `/status`). Any 2xx is success to OPA; we answer 200. The
+// token is checked on arrival, before the body is read (context.ts,
+// `requireReporter`); the body must be `application/json`, at most
+// `status.max_report_size`, and pass status-report.ts.
+//
+// `GET /v1/sidecars[?stale=&failing=&behind=&product=&domain=]`: every
+// sidecar's latest report beside the registry's current revisions
+// (sidecars.ts), read like the other read APIs (`requireReader`).
+
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { MeshgateError } from '../../errors/index.js'
+import { requireReader, requireReporter, type RegistryContext } from '../context.js'
+import { fleetView, type SidecarFilter } from '../sidecars.js'
+import { readStatusReport } from '../status-report.js'
+import type { Publisher } from '../token.js'
+
+const SIDECARS_QUERY = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    stale: { type: 'boolean' },
+    failing: { type: 'boolean' },
+    behind: { type: 'boolean' },
+    product: { type: 'string', minLength: 1 },
+    domain: { type: 'string', minLength: 1 },
+  },
+} as const
+
+const MAX_PARTITION = 256
+
+export function statusRoutes(ctx: RegistryContext) {
+  const { config, store } = ctx.deps
+  const now = () => ctx.deps.now?.() ?? new Date()
+  return async function routes(app: FastifyInstance): Promise<void> {
+    // JSON only (OPA sends `application/json`), with this endpoint's own size limit.
+    app.removeAllContentTypeParsers()
+    app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: config.status.maxReportBytes }, app.getDefaultJsonParser('error', 'error'))
+    // A refusal before the body was read (a token, a size) closes the connection, as a publish does.
+    app.addHook('onSend', async (req, reply, payload) => {
+      if (!req.raw.complete) reply.header('connection', 'close')
+      return payload
+    })
+
+    const reporters = new WeakMap<object, Publisher | undefined>()
+    const onRequest = async (req: FastifyRequest) => { reporters.set(req, await requireReporter(ctx, req)) }
+    const receive = async (req: FastifyRequest, partition: string | undefined) => {
+      if (partition !== undefined && partition.length > MAX_PARTITION) {
+        throw new MeshgateError('request_invalid', `the status partition is longer than ${MAX_PARTITION} characters`)
+      }
+      const reporter = reporters.get(req)?.subject
+      const status = readStatusReport(req.body, { receivedAt: now(), ...(partition ? { partition } : {}), ...(reporter ? { reporter } : {}) })
+      await store.putStatus(status, config.status.maxInstances)
+      return { result: { id: status.id, received_at: status.received_at } }
+    }
+    app.post('/status', { onRequest }, async (req) => receive(req, undefined))
+    app.post<{ Params: { '*': string } }>('/status/*', { onRequest }, async (req) => receive(req, req.params['*'] || undefined))
+
+    app.get<{ Querystring: SidecarFilter }>('/v1/sidecars', {
+      schema: { querystring: SIDECARS_QUERY },
+      onRequest: async (req) => { await requireReader(ctx, req) },
+    }, async (req) => {
+      const current = new Map((await store.list()).map((b) => [b.name, b.current]))
+      const views = fleetView(await store.statuses(), current, { now: now(), staleAfterSeconds: config.status.staleAfterSeconds }, req.query)
+      return { result: views }
+    })
+  }
+}
