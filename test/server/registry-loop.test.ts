@@ -116,3 +116,54 @@ t.test('a domain bundle signed by another domain\'s key is refused, whoever serv
   t.equal(health.status, 500)
   t.match(await health.json(), { bundles: { orders: { code: 'bundle_signature_error' } } })
 })
+
+t.test('registry down at start with nothing persisted; a missing signature; the registry restarting', async (t) => {
+  const persist = mkdtempSync(join(tmpdir(), 'mg-sidecar-persist-'))
+  t.teardown(() => rmSync(persist, { recursive: true, force: true }))
+  // Nothing listens on this port (we just closed it).
+  const probe = createServer()
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r))
+  const deadUrl = `http://127.0.0.1:${(probe.address() as AddressInfo).port}`
+  await new Promise<void>((r) => probe.close(() => r()))
+
+  const down = await sidecar(t, sidecarConfig(deadUrl, persist))
+  t.notOk(down.engine.ready, 'no layer can be active')
+  const res = await fetch(`${down.url}/v1/decisions/access`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ port: 'orders-v1' }) })
+  t.equal(res.status, 503, 'decisions fail closed')
+  t.equal((await fetch(`${down.url}/health`)).status, 200, 'liveness stays 200')
+  t.ok(await until(async () => {
+    const h = await fetch(`${down.url}/health?bundles`)
+    const b = await h.json() as { bundles?: Record<string, { code?: string }> }
+    return h.status === 500 && b.bundles?.global?.code === 'bundle_download_error'
+  }), 'readiness 500, and the body says the registry cannot be reached')
+  await down.close()
+
+  // A registry serving an unsigned bundle, to a sidecar that requires signatures.
+  const unsigned = await bundle({ roots: ['global'], revision: 'unsigned', exports: ['global/access'], sign: false })
+  const plain = createServer((_req, res) => { res.writeHead(200, { 'content-type': 'application/gzip', etag: '"u"' }).end(unsigned) })
+  await new Promise<void>((r) => plain.listen(0, '127.0.0.1', r))
+  t.teardown(() => new Promise<void>((r) => { plain.closeAllConnections(); plain.close(() => r()) }))
+  const plainUrl = `http://127.0.0.1:${(plain.address() as AddressInfo).port}`
+  const sc = await sidecar(t, sidecarConfig(plainUrl, persist))
+  t.ok(await until(() => /not signed/.test(sc.sources.statuses().find((s) => s.name === 'global')?.message ?? '')), 'an unsigned bundle is refused when signing is configured')
+  t.equal(sc.engine.revisions().global, undefined)
+  await sc.close()
+
+  // The registry restarts (same data folder): the sidecar keeps serving, then follows the new registry.
+  const reg = await startTestRegistry(t)
+  t.ok((await put(reg.url, 'global', await globalBundle('g1'), await governance())).ok)
+  t.ok((await put(reg.url, 'orders', await ordersBundle('o1'), await ordersTeam())).ok)
+  const follower = await sidecar(t, sidecarConfig(reg.url, persist))
+  t.ok(await until(() => follower.engine.revisions().global === 'g1'))
+  const port = Number(new URL(reg.url).port)
+  await reg.close()
+  t.ok(await until(() => follower.sources.statuses().find((s) => s.name === 'global')?.code === 'bundle_download_error'), 'the outage is reported')
+  t.equal((await follower.engine.access(analyst)).value.allow, true, 'and the last good bundles keep serving')
+  const { readFileSync } = await import('node:fs')
+  const { parseRegistryConfig, startRegistry } = await import('../../src/registry/index.js')
+  const again = await startRegistry(parseRegistryConfig(readFileSync(join(reg.dir, 'registry.yaml'), 'utf8').replace('127.0.0.1:0', `127.0.0.1:${port}`), join(reg.dir, 'registry.yaml')))
+  t.teardown(() => again.close())
+  t.ok((await put(again.url, 'global', await globalBundle('g2'), await governance())).ok, 'a publish to the restarted registry')
+  t.ok(await until(() => follower.engine.revisions().global === 'g2', 20_000), 'reaches the sidecar after its backoff')
+  t.ok(await until(() => follower.sources.statuses().find((s) => s.name === 'global')?.code === undefined), 'and the error clears')
+})
