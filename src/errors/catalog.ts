@@ -61,6 +61,7 @@ export const ERROR_CATALOG = {
   anonymize_input_error: { status: 400, exit: 2, summary: 'records to anonymize are not a JSON array or NDJSON of objects, or one is too large' },
   schema_input_error: { status: 400, exit: 2, summary: 'a schema given for a compatibility check is neither an ODCS schema nor a JSON Schema' },
   // Bundle signing, size limits and the registry: same shape.
+  bundle_tests_failed: { status: 400, exit: 1, summary: 'a bundle\'s own tests failed, did not compile or ran past their deadline at publish (registry `validate.tests`)' },
   bundle_too_large: { status: 413, exit: 2, summary: 'a bundle is larger than the configured limit, compressed or uncompressed' },
   bundle_signature_error: { status: 400, exit: 2, summary: 'a bundle signature is missing, malformed or wrong, does not cover exactly the bundle\'s files, or comes from a key not bound to its roots' },
   key_error: { status: 400, exit: 2, summary: 'a signing or verification key cannot be read or does not suit its algorithm' },

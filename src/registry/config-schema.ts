@@ -102,6 +102,7 @@ export const REGISTRY_CONFIG_SCHEMA = {
       properties: {
         tests: { type: 'boolean' },
         load_timeout_seconds: { type: 'integer', minimum: 1, maximum: 600 },
+        tests_timeout_seconds: { type: 'integer', minimum: 1, maximum: 3600 },
       },
     },
   },

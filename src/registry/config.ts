@@ -40,7 +40,7 @@ export interface RegistryConfig {
   /** Bundle names pinned to roots: a bundle published under the name must lie under them. */
   pins: Record<string, string[]>
   limits: { compressed: number; uncompressed: number; memoryMiB: number }
-  validate: { tests: boolean; loadTimeoutMs: number }
+  validate: { tests: boolean; loadTimeoutMs: number; testsTimeoutMs: number }
   /** Sidecar status reports (OPA's status API) and `GET /v1/sidecars`. */
   status: StatusConfig
 }
@@ -79,7 +79,7 @@ type Raw = {
   signing?: { required?: boolean }
   bundles?: Record<string, { roots: string[] }>
   limits?: { compressed?: number | string; uncompressed?: number | string; memory_mb?: number }
-  validate?: { tests?: boolean; load_timeout_seconds?: number }
+  validate?: { tests?: boolean; load_timeout_seconds?: number; tests_timeout_seconds?: number }
   status?: { stale_after_seconds?: number; max_instances?: number; max_report_size?: number | string }
 }
 
@@ -122,9 +122,6 @@ export function parseRegistryConfig(text: string, file = '<inline>'): RegistryCo
   if (signingRequired && Object.keys(raw.keys ?? {}).length === 0) {
     err('/', 'signatures are required (`signing.required` defaults to true) but no `keys` are configured', 'add the public keys allowed to sign, or set `signing.required: false`', true)
   }
-  if (raw.validate?.tests) {
-    err('/validate/tests', '`validate.tests` is not supported yet: the registry cannot run a bundle\'s own tests', 'run `policy test` before `policy push`')
-  }
   if (errors.length) throw new CompileError(errors)
 
   const addr = raw.server?.addr ?? DEFAULT_REGISTRY_ADDR
@@ -161,7 +158,7 @@ export function parseRegistryConfig(text: string, file = '<inline>'): RegistryCo
       uncompressed: parseSize(raw.limits?.uncompressed ?? 128 * MiB),
       memoryMiB: raw.limits?.memory_mb ?? 256,
     },
-    validate: { tests: false, loadTimeoutMs: (raw.validate?.load_timeout_seconds ?? 10) * 1000 },
+    validate: { tests: raw.validate?.tests === true, loadTimeoutMs: (raw.validate?.load_timeout_seconds ?? 10) * 1000, testsTimeoutMs: (raw.validate?.tests_timeout_seconds ?? 60) * 1000 },
     status: {
       staleAfterSeconds: raw.status?.stale_after_seconds ?? 60,
       maxInstances: raw.status?.max_instances ?? 10_000,

@@ -4,6 +4,7 @@
 // the registry never serves a bundle it refused.
 
 import { bundleDigest, bundleFromEntries, checkBundleSignature, effectiveRevision, readTar, unpackStream, type Bundle } from '../bundle/index.js'
+import { runBundleTests } from './bundle-tests.js'
 import { MeshgateError } from '../errors/index.js'
 import type { RegistryConfig } from './config.js'
 import type { LoadChecker } from './load-check.js'
@@ -62,6 +63,8 @@ const PUBLISH_CHECKS: Check[] = [
     const exported = await d.loader.check(c.bundle, c.name)
     requireExportsCovered(c.publisher, c.bundle.manifest.roots, exported)
   } },
+  // Last and optional: the bundle's own tests run its code again, in a child process.
+  { step: 'own tests', run: async (c, d) => { if (d.config.validate.tests) await runBundleTests(c.bundle, c.name, d.config.validate.testsTimeoutMs) } },
 ]
 
 export async function publish(deps: RegistryDeps, name: string, body: AsyncIterable<Uint8Array> | Uint8Array, publisher: Publisher): Promise<PublishResult> {

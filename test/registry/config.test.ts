@@ -32,7 +32,7 @@ t.test('defaults and relative paths', async (t) => {
   t.same(c.limits, { compressed: 16 * 1024 * 1024, uncompressed: 128 * 1024 * 1024, memoryMiB: 256 })
   t.equal(c.signingRequired, true)
   t.same(c.keys.global?.roots, ['global'])
-  t.same(c.validate, { tests: false, loadTimeoutMs: 10_000 })
+  t.same(c.validate, { tests: false, loadTimeoutMs: 10_000, testsTimeoutMs: 60_000 })
   t.same(c.status, { staleAfterSeconds: 60, maxInstances: 10_000, maxReportBytes: 256 * 1024 })
 })
 
@@ -83,7 +83,7 @@ t.test('schema, auth, signing and validate errors', async (t) => {
   t.match(errorsOf('server: { adr: x }\n' + AUTH + `keys:\n${KEY('g')}`), [{ message: '`/server` has unknown field `adr`', at: '1:11' }])
   t.match(errorsOf(`auth:\n  issuer: i\n  audience: a\n  algorithms: [RS256]\nkeys:\n${KEY('g')}`), [{ message: '`/auth` needs exactly one of `jwks_url` and `jwks_file`', at: '2:3' }])
   t.match(errorsOf(`${AUTH}keys:\n${KEY('g', 'ES256', KEYS.global.pub, '[]')}`), [{ message: '`/keys/g/roots` must NOT have fewer than 1 items' }])
-  t.match(errorsOf(`${AUTH}keys:\n${KEY('g')}validate: { tests: true }\n`), [{ message: /`validate.tests` is not supported yet/, at: '8:20' }])
+  t.doesNotThrow(() => parseRegistryConfig(`${AUTH}keys:\n${KEY('g')}validate: { tests: true, tests_timeout_seconds: 30 }\n`), 'validate.tests is an option')
   t.match(errorsOf(`${AUTH}keys:\n${KEY('g')}bundles:\n  "../x": { roots: [x] }\n`), [{ message: /must match pattern/ }])
   t.match(errorsOf(AUTH), [{ message: /no `keys` are configured/ }])
   t.match(errorsOf(`${AUTH}keys:\n${KEY('g')}status: { stale_after_seconds: 0 }\n`), [{ message: '`/status/stale_after_seconds` must be >= 1' }])
