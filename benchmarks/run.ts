@@ -9,7 +9,7 @@
 // here, and tests own pass/fail.
 
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
-import { availableParallelism, cpus, totalmem } from 'node:os'
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os'
 import { join, resolve } from 'node:path'
 import { status, type Benchmark, type BenchResult, type Figure } from './harness.js'
 import { compileTime } from './compile-time.js'
@@ -51,7 +51,8 @@ function parseArgs(argv: string[]): Args {
   return args
 }
 
-interface Row { bench: Benchmark; result?: BenchResult; error?: string; seconds: number }
+/** `load1`: the 1-minute load average when the benchmark started (a ratio taken under load can look better than it is). */
+interface Row { bench: Benchmark; result?: BenchResult; error?: string; seconds: number; load1: number }
 
 function fmt(n: number | undefined): string {
   if (n === undefined || Number.isNaN(n)) return '–'
@@ -62,10 +63,11 @@ function fmt(n: number | undefined): string {
 function tableRows(rows: Row[]): string[][] {
   const out: string[][] = []
   for (const r of rows) {
-    if (r.error) { out.push([r.bench.name, `ERROR: ${r.error}`, '', '', '', '', '']); continue }
-    if (r.result?.skipped) { out.push([r.bench.name, `skipped: ${r.result.skipped}`, '', '', '', '', '']); continue }
-    for (const f of r.result?.figures ?? []) out.push(figureRow(r.bench.name, f))
-    if (r.result?.blocked) out.push([r.bench.name, `blocked: ${r.result.blocked}`, '', '', '', '', ''])
+    const load = r.load1.toFixed(2)
+    if (r.error) { out.push([r.bench.name, `ERROR: ${r.error}`, '', '', '', '', '', load]); continue }
+    if (r.result?.skipped) { out.push([r.bench.name, `skipped: ${r.result.skipped}`, '', '', '', '', '', load]); continue }
+    for (const f of r.result?.figures ?? []) out.push([...figureRow(r.bench.name, f), load])
+    if (r.result?.blocked) out.push([r.bench.name, `blocked: ${r.result.blocked}`, '', '', '', '', '', load])
   }
   return out
 }
@@ -82,7 +84,7 @@ function figureRow(bench: string, f: Figure): string[] {
   ]
 }
 
-const HEAD = ['bench', 'measure', 'value', 'baseline (same run)', 'ratio', 'target', 'status']
+const HEAD = ['bench', 'measure', 'value', 'baseline (same run)', 'ratio', 'target', 'status', 'load avg (1 min)']
 
 function textTable(rows: string[][]): string {
   const all = [HEAD, ...rows]
@@ -98,6 +100,7 @@ function markdown(rows: Row[], env: Record<string, unknown>, command: string): s
     '',
     `Written by \`${command}\` on ${env.date}. Node ${env.node}, ${env.cpus} × ${env.cpu}, ${env.memory_gib} GiB.`,
     'Every ratio compares with a baseline measured in the same run on the same machine; see docs/benchmarks.md.',
+    'The last column is the 1-minute load average when each benchmark started: take ratios from a quiet machine (load well under 1).',
     '',
     `| ${HEAD.join(' | ')} |`,
     `|${HEAD.map(() => '---').join('|')}|`,
@@ -136,7 +139,7 @@ async function main(): Promise<number> {
   for (const bench of selected) {
     console.error(`▶ ${bench.name}: ${bench.title}${args.quick ? ' (quick)' : ''}`)
     const t0 = Date.now()
-    const row: Row = { bench, seconds: 0 }
+    const row: Row = { bench, seconds: 0, load1: loadavg()[0]! }
     try {
       row.result = await bench.run(ctx)
       if (row.result.skipped) console.error(`  skipped: ${row.result.skipped}`)
@@ -172,6 +175,7 @@ async function main(): Promise<number> {
       issue: r.bench.issue,
       title: r.bench.title,
       seconds: r.seconds,
+      load_average_1min: r.load1,
       ...(r.error ? { error: r.error } : {}),
       ...(r.result?.skipped ? { skipped: r.result.skipped } : {}),
       ...(r.result?.blocked ? { blocked: r.result.blocked } : {}),
@@ -179,9 +183,11 @@ async function main(): Promise<number> {
       figures: (r.result?.figures ?? []).map((f) => ({ ...f, status: status(f) || undefined })),
     })),
   }
-  writeAtomic(join(resultsDir, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`)
-  writeAtomic(join(resultsDir, 'latest.md'), markdown(rows, env, command))
-  console.log(`wrote ${join('benchmarks', 'results', 'latest.json')} and latest.md`)
+  // A partial run (`--only`) must not replace the full run's results.
+  const base = args.only.length ? 'partial' : 'latest'
+  writeAtomic(join(resultsDir, `${base}.json`), `${JSON.stringify(json, null, 2)}\n`)
+  writeAtomic(join(resultsDir, `${base}.md`), markdown(rows, env, command))
+  console.log(`wrote ${join('benchmarks', 'results', `${base}.json`)} and ${base}.md`)
   return rows.some((r) => r.error) ? 1 : 0
 }
 
