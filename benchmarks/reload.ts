@@ -1,6 +1,7 @@
 // Issue 9's reload figures, on one machine: a registry and a sidecar on
-// loopback (in this process), the sidecar long-polling the registry for the
-// global layer's bundle.
+// loopback, each in its own process as deployed (`policy registry`, `policy
+// serve`), the sidecar long-polling the registry for the global layer's
+// bundle; this process publishes and sends the decisions.
 // - publish → first decision answered by the new revision, over 50 publishes:
 //   median and p99 (goal: p99 < 1 s; with long polling, tens of ms);
 // - decisions at a constant offered rate across 20 reloads: errors (goal 0)
@@ -15,14 +16,31 @@ import { join } from 'node:path'
 import { exportJWK, SignJWT } from 'jose'
 import { writeBundle } from '../src/bundle/index.js'
 import { compile } from '../src/compiler.js'
-import { parseConfig } from '../src/config/index.js'
-import { parseRegistryConfig, startRegistry } from '../src/registry/index.js'
-import { startSidecar } from '../src/server/index.js'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { repoRoot } from './paths.js'
 import type { Benchmark, Figure } from './harness.js'
 import { median } from './harness.js'
 import { pacedLoad } from './paced-load.js'
 
 const SOURCE = 'package global.access\n\nallow if input.subject.id != "nobody"\n\ndeny contains "marketing needs consent" if input.purpose == "marketing"\n'
+
+/** Starts `policy <args>` and resolves with its URL once `ready` matches its stdout (bounded). */
+function spawnServer(args: string[], ready: RegExp, children: ChildProcess[]): Promise<{ url: string }> {
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'policy.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  children.push(child)
+  return new Promise((resolve, reject) => {
+    let out = ''
+    let err = ''
+    const timer = setTimeout(() => reject(new Error(`policy ${args[0]} did not start: ${err}`)), 30_000)
+    child.stderr!.on('data', (d) => { err += d })
+    child.stdout!.on('data', (d) => {
+      out += d
+      const m = ready.exec(out)
+      if (m) { clearTimeout(timer); resolve({ url: m[1]! }) }
+    })
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`policy ${args[0]} exited (${code}): ${err}`)) })
+  })
+}
 
 function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b)
@@ -37,11 +55,14 @@ export const reload: Benchmark = {
     const dir = mkdtempSync(join(tmpdir(), 'mg-bench-reload-'))
     const idp = generateKeyPairSync('rsa', { modulusLength: 2048 })
     writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [{ ...(await exportJWK(idp.publicKey)), kid: 'k', alg: 'RS256' }] }))
-    const registry = await startRegistry(parseRegistryConfig(`
-server: { addr: 127.0.0.1:0, max_wait_seconds: 60 }
+    writeFileSync(join(dir, 'registry.yaml'), `
 storage: { dir: ${join(dir, 'data')} }
 auth: { issuer: bench, audience: registry, algorithms: [RS256], jwks_file: ${join(dir, 'jwks.json')} }
-`, join(dir, 'registry.yaml')))
+signing: { required: false }
+server: { max_wait_seconds: 60 }
+`)
+    const children: ChildProcess[] = []
+    const registry = await spawnServer(['registry', '--config', join(dir, 'registry.yaml'), '--addr', '127.0.0.1:0'], /registry listening on (http:\/\/\S+)/, children)
     const token = await new SignJWT({ sub: 'bench', roots: ['global'] }).setProtectedHeader({ alg: 'RS256', kid: 'k' })
       .setIssuer('bench').setAudience('registry').setExpirationTime('1h').sign(idp.privateKey)
     const { wasm } = await compile({ modules: [{ path: 'g.rego', source: SOURCE }], entrypoints: ['global/access'], strictBuiltinErrors: true })
@@ -51,21 +72,21 @@ auth: { issuer: bench, audience: registry, algorithms: [RS256], jwks_file: ${joi
       if (!res.ok) throw new Error(`publish ${revision}: HTTP ${res.status} ${await res.text()}`)
     }
     await publish('r0')
-    const sidecar = await startSidecar(parseConfig(`
-server: { addr: 127.0.0.1:0 }
+    writeFileSync(join(dir, 'sidecar.yaml'), `
 auth: { mode: none }
 services: { registry: { url: ${registry.url} } }
 bundles:
   global: { service: registry, resource: bundles/global, polling: { min_delay_seconds: 1, max_delay_seconds: 2, long_polling_timeout_seconds: 30 } }
-`, join(dir, 'sidecar.yaml')))
+`)
+    const sidecar = await spawnServer(['serve', '--config', join(dir, 'sidecar.yaml'), '--addr', '127.0.0.1:0', '--log-level', 'error'], /sidecar listening on (http:\/\/\S+)/, children)
     try {
-      for (let i = 0; i < 500 && sidecar.engine.revisions().global !== 'r0'; i++) await new Promise((r) => setTimeout(r, 10))
-      if (sidecar.engine.revisions().global !== 'r0') throw new Error('the sidecar never activated the first revision')
       const body = JSON.stringify({ port: 'orders-v1', purpose: 'analytics', fields: ['id'] })
       const decide = async () => {
         const res = await fetch(`${sidecar.url}/v1/decisions/access`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
         return (await res.json()) as { revisions?: Record<string, string> }
       }
+      for (let i = 0; i < 500 && (await decide()).revisions?.global !== 'r0'; i++) await new Promise((r) => setTimeout(r, 10))
+      if ((await decide()).revisions?.global !== 'r0') throw new Error('the sidecar never activated the first revision')
 
       // 1. publish → first decision on the new revision.
       const n = ctx.quick ? 10 : 50
@@ -125,8 +146,8 @@ bundles:
       if (errors) throw new Error(`${errors} decisions failed across reloads`)
       return { figures }
     } finally {
-      await sidecar.close()
-      await registry.close()
+      for (const c of children) c.kill('SIGTERM')
+      await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))))
       rmSync(dir, { recursive: true, force: true })
     }
   },

@@ -14,6 +14,7 @@ import { InProcessEvaluator, type EvalCall, type Evaluator } from './evaluator.j
 import type { HostBuiltins } from './host-builtins.js'
 import { checkBundleForLayer, checkDecisionEntrypoints, checkLayerSpecs, type ActiveBundle, type Layer, type LayerSpec } from './layers.js'
 import { DEFAULT_LIMITS, imageOf, LoadedBundle, type BundleLimits } from './loaded-bundle.js'
+import { LoadProbe } from './load-probe.js'
 import { planDocument, type DocPlan, type DocSource } from './virtual-doc.js'
 import { WorkerPoolEvaluator } from './worker-pool.js'
 
@@ -72,6 +73,8 @@ export class Engine {
   private readonly evaluator: Evaluator
   private readonly cache: DecisionCache
   private readonly limits: BundleLimits
+  /** Loads each new bundle in a worker with a deadline before it loads here (load-probe.ts). */
+  private readonly prober = new LoadProbe()
   private mesh: Record<string, unknown> | undefined
   private generation = 0
   private closed = false
@@ -120,7 +123,7 @@ export class Engine {
     try {
       const b = bundle instanceof Uint8Array ? readBundle(bundle, bundleName) : bundle
       checkBundleForLayer(layer, b, bundleName, this.layerList)
-      const loaded = await LoadedBundle.loadBounded(imageOf(b, bundleName, this.dataFor(b.data)), this.limits, this.opts.hostBuiltins)
+      const loaded = await LoadedBundle.loadBounded(this.prober, imageOf(b, bundleName, this.dataFor(b.data)), this.limits, this.opts.hostBuiltins)
       checkDecisionEntrypoints(layer, b, bundleName, loaded.entrypoints)
       const key = `${layer.name}@${loaded.revision}#${++this.generation}`
       await this.evaluator.register(key, loaded)
@@ -233,6 +236,7 @@ export class Engine {
     if (this.closed) return
     this.closed = true
     this.cache.clear()
+    await this.prober.close()
     await this.evaluator.close()
   }
 

@@ -3,18 +3,23 @@
 // `entrypoints`, the JSON parser behind `setData`). A module whose code never
 // returns would hang the process at 100% CPU, and no evaluation budget
 // applies yet. So a bundle is first loaded in a worker thread with a
-// deadline; past it the worker is terminated and the bundle refused. The
-// same image then loads on the calling thread: the load is deterministic, so
-// what finished in the worker finishes here.
+// deadline; past it the worker is terminated (and replaced on the next
+// probe) and the bundle refused. The same image then loads on the calling
+// thread: the load is deterministic, so what finished in the worker
+// finishes here.
+//
+// One worker per LoadProbe (the engine owns one), kept between probes:
+// starting a Node worker costs ~50 ms of CPU, which on a small machine shows
+// in the latency of every decision served during a hot reload.
 
 import { Worker } from 'node:worker_threads'
 import { MeshgateError } from '../errors/index.js'
 import type { BundleImage, BundleLimits } from './loaded-bundle.js'
 
 /**
- * The worker: for each module, exactly the module code that loading runs
+ * The worker: for each request, exactly the module code that loading runs
  * (instantiation with its start function, the SDK's calls to `builtins` and
- * `entrypoints`, `setData`), then a message saying it finished. A load that
+ * `entrypoints`, `setData`), then a reply saying it finished. A load that
  * throws also counts as finished: the calling thread's load reports the
  * error with its code. No host built-ins: none is called while loading.
  *
@@ -24,15 +29,17 @@ import type { BundleImage, BundleLimits } from './loaded-bundle.js'
  */
 const PROBE_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
-import(workerData.sdk).then(async ({ loadPolicy }) => {
-  const { image, maximum } = workerData
-  try {
-    for (const m of image.modules) {
-      const policy = await loadPolicy(m.bytes, { initial: Math.min(5, maximum), maximum }, {})
-      policy.setData(image.data)
-    }
-  } catch {}
-  parentPort.postMessage('finished')
+import(workerData.sdk).then(({ loadPolicy }) => {
+  parentPort.on('message', async ({ id, image, maximum }) => {
+    try {
+      for (const m of image.modules) {
+        const policy = await loadPolicy(m.bytes, { initial: Math.min(5, maximum), maximum }, {})
+        policy.setData(image.data)
+      }
+    } catch {}
+    parentPort.postMessage(id)
+  })
+  parentPort.postMessage('ready')
 })
 `
 
@@ -46,34 +53,85 @@ export function maxPages(limits: BundleLimits): number {
 /** Default deadline for loading one bundle, in milliseconds. */
 export const DEFAULT_LOAD_MS = 10_000
 
-/** Loads `image` in a worker within `limits.loadMs`; throws what the load threw, or `bundle_format_error` past the deadline. */
-export function probeLoad(image: BundleImage, limits: BundleLimits): Promise<void> {
-  const deadline = limits.loadMs ?? DEFAULT_LOAD_MS
-  return new Promise((resolve, reject) => {
-    const maximum = maxPages(limits)
+interface ProbeWorker {
+  worker: Worker
+  ready: Promise<void>
+  /** Heap limit it was started with; a probe needing more starts a new one. */
+  heapMb: number
+}
+
+export class LoadProbe {
+  private current?: ProbeWorker
+  private nextId = 1
+  private queue: Promise<unknown> = Promise.resolve()
+
+  /** Loads `image` in the worker within `limits.loadMs`; throws `bundle_format_error` past the deadline. Probes run one at a time. */
+  probe(image: BundleImage, limits: BundleLimits): Promise<void> {
+    const run = this.queue.then(() => this.once(image, limits))
+    this.queue = run.catch(() => undefined)
+    return run
+  }
+
+  async close(): Promise<void> {
+    const w = this.current
+    this.current = undefined
+    await w?.worker.terminate()
+  }
+
+  private start(heapMb: number): ProbeWorker {
     const worker = new Worker(PROBE_SOURCE, {
       eval: true,
       execArgv: [],
-      workerData: { image, maximum, sdk: SDK_URL },
+      workerData: { sdk: SDK_URL },
       // The module's own memory is capped by `limits.memoryMiB`; this caps the JS side.
-      resourceLimits: { maxOldGenerationSizeMb: Math.max(256, limits.memoryMiB * 4) },
+      resourceLimits: { maxOldGenerationSizeMb: heapMb },
     })
-    let settled = false
-    const finish = (err?: Error) => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
-      void worker.terminate()
-      if (err) reject(err)
-      else resolve()
+    worker.unref()
+    const ready = new Promise<void>((resolve, reject) => {
+      const onMessage = (m: unknown) => { if (m === 'ready') { worker.off('message', onMessage); resolve() } }
+      worker.on('message', onMessage)
+      worker.once('error', reject)
+      worker.once('exit', (code) => reject(new Error(`the loader exited (${code})`)))
+    })
+    ready.catch(() => undefined)
+    return { worker, ready, heapMb }
+  }
+
+  private async once(image: BundleImage, limits: BundleLimits): Promise<void> {
+    const deadline = limits.loadMs ?? DEFAULT_LOAD_MS
+    const heapMb = Math.max(256, limits.memoryMiB * 4)
+    if (!this.current || this.current.heapMb !== heapMb) {
+      await this.current?.worker.terminate()
+      this.current = this.start(heapMb)
     }
-    const timer = setTimeout(() => finish(new MeshgateError(
-      'bundle_format_error',
-      `bundle \`${image.name}\`: a module did not finish loading within ${deadline} ms (its start function or an export it runs while loading does not return)`,
-    )), deadline)
-    worker.once('message', () => finish())
-    // A worker that crashes (e.g. over its heap limit) refuses the bundle.
-    worker.once('error', (e) => finish(new MeshgateError('bundle_format_error', `bundle \`${image.name}\` cannot be loaded: ${e.message}`)))
-    worker.once('exit', (code) => finish(new MeshgateError('bundle_format_error', `bundle \`${image.name}\` cannot be loaded: the loader exited (${code})`)))
-  })
+    const w = this.current
+    const id = this.nextId++
+    const refuse = (why: string) => new MeshgateError('bundle_format_error', `bundle \`${image.name}\` ${why}`)
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => finish(refuse(`: a module did not finish loading within ${deadline} ms (its start function or an export it runs while loading does not return)`)), deadline)
+        const onMessage = (m: unknown) => { if (m === id) finish() }
+        const onError = (e: Error) => finish(refuse(`cannot be loaded: ${e.message}`))
+        const onExit = (code: number) => finish(refuse(`cannot be loaded: the loader exited (${code})`))
+        function finish(err?: Error) {
+          clearTimeout(timer)
+          w.worker.off('message', onMessage)
+          w.worker.off('error', onError)
+          w.worker.off('exit', onExit)
+          if (err) reject(err)
+          else resolve()
+        }
+        w.worker.on('message', onMessage)
+        w.worker.once('error', onError)
+        w.worker.once('exit', onExit)
+        // The deadline covers the worker's start too: a first probe pays it once.
+        w.ready.then(() => w.worker.postMessage({ id, image, maximum: maxPages(limits) }), (e: Error) => finish(refuse(`cannot be loaded: ${e.message}`)))
+      })
+    } catch (e) {
+      // A worker past its deadline may be spinning forever: replace it.
+      if (this.current === w) this.current = undefined
+      await w.worker.terminate()
+      throw e
+    }
+  }
 }

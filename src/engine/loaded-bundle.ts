@@ -11,7 +11,7 @@ import { underRoots, type Bundle, type Manifest } from '../bundle/index.js'
 import { MeshgateError } from '../errors/index.js'
 import { evalError } from './eval-errors.js'
 import { loadHostBuiltins, type HostBuiltins } from './host-builtins.js'
-import { maxPages, probeLoad } from './load-probe.js'
+import { maxPages, type LoadProbe } from './load-probe.js'
 
 /** A bundle as plain, cloneable data. */
 export interface BundleImage {
@@ -67,8 +67,8 @@ export class LoadedBundle {
    * Loads a bundle that came from outside the process (a file, the
    * registry): first in a worker with a deadline (load-probe.ts), then here.
    */
-  static async loadBounded(image: BundleImage, limits: BundleLimits = DEFAULT_LIMITS, extraBuiltins: HostBuiltins = {}): Promise<LoadedBundle> {
-    await probeLoad(image, limits)
+  static async loadBounded(prober: LoadProbe, image: BundleImage, limits: BundleLimits = DEFAULT_LIMITS, extraBuiltins: HostBuiltins = {}): Promise<LoadedBundle> {
+    await prober.probe(image, limits)
     return LoadedBundle.load(image, limits, extraBuiltins)
   }
 
