@@ -232,3 +232,26 @@ function wellFormed(xml: string): boolean {
   }
   return stack.length === 0 && !/&(?!amp;|lt;|gt;|quot;|apos;)/.test(body)
 }
+
+t.test('decision fixtures see what the sidecar answers when a deny fails: eval_error, denied', async (t) => {
+  const { appendFileSync, writeFileSync: write, mkdtempSync: mk, rmSync: rm } = await import('node:fs')
+  const { tmpdir: tmp } = await import('node:os')
+  const j = join
+  const dir = mk(j(tmp(), 'mg-fixture-eval-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  cpSync(j(repo, 'policies'), dir, { recursive: true })
+  appendFileSync(j(dir, 'global', 'access.rego'), '\ndeny contains {"code": "never", "message": "x"} if to_number(input.purpose) > 0\n')
+  write(j(dir, 'domains', 'orders', 'fixtures', 'decisions.yaml'), [
+    'product: orders',
+    'cases:',
+    '  - name: an error inside a global deny fails closed',
+    '    decision: access',
+    '    subject: { id: finance-reporting, roles: [], clearance: internal, domain: finance, region: eu }',
+    '    request: { port: orders-v1, purpose: reporting, fields: [order_id] }',
+    '    expect: { allow: false, deny: [{ layer: global, code: eval_error }] }',
+    '',
+  ].join('\n'))
+  const r = policy(['test', j(dir, 'domains', 'orders')], dir)
+  t.equal(r.code, 0, r.stdout + r.stderr)
+  t.match(r.stdout, /PASS/)
+})
