@@ -15,6 +15,7 @@ import { writeBundle } from '../../src/bundle/index.js'
 import { compile } from '../../src/compiler.js'
 import { BundleLoop, BundlePersistence, LONG_POLL_CONTENT_TYPE, type BundleLoopOptions } from '../../src/download/index.js'
 import { Engine, globalLayer } from '../../src/engine/index.js'
+import { until } from '../fixtures/wait/until.js'
 
 async function globalBundle(revision: string, denyMarketing: boolean): Promise<Buffer> {
   const source = `package global.access\n\nallow if input.subject.role == "analyst"\n${denyMarketing ? '\ndeny contains "marketing" if input.purpose == "marketing"\n' : ''}`
@@ -90,15 +91,6 @@ function setup(t: { teardown(fn: () => unknown): void }, extra: Partial<BundleLo
   return { engine, loop }
 }
 
-/** Polls `cond` every 20 ms, at most `ms`. */
-async function until(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<boolean> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (await cond()) return true
-    await new Promise((r) => setTimeout(r, 20))
-  }
-  return cond()
-}
 
 t.test('downloads, long-polls, and picks up a publish while the request is held', async (t) => {
   const svc = await bundleService(t)

@@ -9,15 +9,8 @@ import { join } from 'node:path'
 import { parseConfig } from '../../src/config/index.js'
 import { startSidecar } from '../../src/server/index.js'
 import { BUILTINS_MODULE, globalBundle, ordersBundle } from '../fixtures/engine/bundles.js'
+import { until } from '../fixtures/wait/until.js'
 
-async function until(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<boolean> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (await cond()) return true
-    await new Promise((r) => setTimeout(r, 25))
-  }
-  return cond()
-}
 
 t.test('a rebuilt bundle file is swapped in; a broken one is refused and reported', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'mg-reload-'))

@@ -16,6 +16,7 @@ import { parseConfig } from '../../src/config/index.js'
 import { startSidecar, type Sidecar } from '../../src/server/index.js'
 import { BUILTINS_MODULE } from '../fixtures/engine/bundles.js'
 import { bundle, globalBundle, governance, KEYS, ordersBundle, ordersTeam, put, startTestRegistry, ORDERS_EPS } from '../fixtures/registry/harness.js'
+import { until } from '../fixtures/wait/until.js'
 
 const analyst = { subject: { sub: 'ann', roles: ['analyst'] }, port: 'orders-v1', purpose: 'analytics', fields: ['id'] }
 
@@ -49,14 +50,6 @@ bundles:
 `
 }
 
-async function until(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<boolean> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (await cond()) return true
-    await new Promise((r) => setTimeout(r, 25))
-  }
-  return cond()
-}
 
 async function sidecar(t: { teardown(fn: () => unknown): void }, yaml: string): Promise<Sidecar> {
   const sc = await startSidecar(parseConfig(yaml), { builtinsModule: BUILTINS_MODULE })
