@@ -7,10 +7,10 @@
 import { availableParallelism } from 'node:os'
 import { readBundle, type Bundle } from '../bundle/index.js'
 import { MeshgateError } from '../errors/index.js'
-import { asEvalError } from './eval-errors.js'
+import { asEvalError, evalError } from './eval-errors.js'
 import { accessFromPackage, combineAccess, type AccessOutcome, type LayerAccess } from './access.js'
 import { DecisionCache } from './decision-cache.js'
-import { InProcessEvaluator, type EvalCall, type Evaluator } from './evaluator.js'
+import { allOrThrow, InProcessEvaluator, type CallResult, type EvalCall, type Evaluator } from './evaluator.js'
 import type { HostBuiltins } from './host-builtins.js'
 import { checkBundleForLayer, checkDecisionEntrypoints, checkLayerSpecs, type ActiveBundle, type Layer, type LayerSpec } from './layers.js'
 import { DEFAULT_LIMITS, imageOf, LoadedBundle, type BundleLimits } from './loaded-bundle.js'
@@ -60,6 +60,11 @@ export interface LayerResult {
   revision: string
   /** The layer's document for the package; undefined when the layer defines none. */
   result: unknown
+}
+
+/** A layer's document, or the error its evaluation failed with. */
+interface LayerOutcome extends LayerResult {
+  error?: MeshgateError
 }
 
 export interface Answer<T> {
@@ -188,18 +193,13 @@ export class Engine {
    */
   async access(input: unknown): Promise<Answer<AccessDecision>> {
     return this.decide('access', input, async (active) => {
-      const settled = await Promise.allSettled(active.map((l) => this.layerDocuments([l], ['access'], input)))
       let failed = false
-      const layers = settled.map((r, i) => {
-        const l = active[i]!
-        if (r.status === 'fulfilled') {
-          const d = r.value[0]!
-          return { ...accessFromPackage(d.layer, d.result), revision: d.revision }
-        }
+      const layers = (await this.layerDocuments(active, ['access'], input)).map((d) => {
+        if (!d.error) return { ...accessFromPackage(d.layer, d.result), revision: d.revision }
         failed = true
-        const err = asEvalError(r.reason, l.name)
-        this.opts.log?.warn({ layer: l.name, code: err.code, cause: err.details, err: err.message }, 'access decision failed; denying')
-        return { layer: l.name, allow: false, deny: [{ code: 'eval_error', message: err.message }], revision: l.active!.loaded.revision }
+        const err = asEvalError(d.error, d.layer)
+        this.opts.log?.warn({ layer: d.layer, code: err.code, cause: err.details, err: err.message }, 'access decision failed; denying')
+        return { layer: d.layer, allow: false, deny: [{ code: 'eval_error', message: err.message }], revision: d.revision }
       })
       return { value: { ...combineAccess(layers), layers }, cacheable: !failed }
     })
@@ -213,13 +213,14 @@ export class Engine {
   async query(pkg: string, input: unknown): Promise<Answer<LayerResult[]>> {
     const rel = pkg.split(/[./]/).filter(Boolean)
     return this.decide(`query:${rel.join('/')}`, input, async (active) => {
-      try {
-        return { value: await this.layerDocuments(active, rel, input), cacheable: true }
-      } catch (e) {
-        const err = asEvalError(e, rel.join('/'))
-        this.opts.log?.warn({ package: rel.join('/'), code: err.code, cause: err.details, err: err.message }, 'decision failed; refusing the request')
+      const docs = await this.layerDocuments(active, rel, input)
+      const failure = docs.find((d) => d.error)
+      if (failure) {
+        const err = asEvalError(failure.error, rel.join('/'))
+        this.opts.log?.warn({ package: rel.join('/'), layer: failure.layer, code: err.code, cause: err.details, err: err.message }, 'decision failed; refusing the request')
         throw err
       }
+      return { value: docs.map(({ layer, revision, result }) => ({ layer, revision, result })), cacheable: true }
     })
   }
 
@@ -228,7 +229,7 @@ export class Engine {
     return this.decide(`data:${path.join('/')}`, input, async (active) => {
       const sources: DocSource[] = active.map((l) => ({ key: l.active!.key, entrypoints: l.active!.loaded.entrypoints, data: l.active!.loaded.image.data }))
       const plan = planDocument(path, sources)
-      return { value: plan.assemble(await this.evaluator.run(plan.calls, input)), cacheable: true }
+      return { value: plan.assemble(allOrThrow(await this.evaluator.run(plan.calls, input))), cacheable: true }
     })
   }
 
@@ -271,22 +272,41 @@ export class Engine {
     return { value, revisions, cached }
   }
 
-  private async layerDocuments(active: Layer[], rel: string[], input: unknown): Promise<LayerResult[]> {
+  /**
+   * Each layer's document under its root, from one call list (the input
+   * serialized once, one task for a worker). A layer whose call failed
+   * carries the error instead of a result; a run that failed as a whole (a
+   * worker past its time budget) fails every layer.
+   */
+  private async layerDocuments(active: Layer[], rel: string[], input: unknown): Promise<LayerOutcome[]> {
     const plans: DocPlan[] = active.map((l) => {
       const a = l.active!
       const root = l.root === '' ? [] : l.root.split('/')
       return planDocument([...root, ...rel], [{ key: a.key, entrypoints: a.loaded.entrypoints, data: {} }])
     })
     const calls: EvalCall[] = plans.flatMap((p) => p.calls)
-    const results = calls.length ? await this.evaluator.run(calls, input) : []
+    let results: CallResult[]
+    try {
+      results = calls.length ? await this.evaluator.run(calls, input) : []
+    } catch (e) {
+      const error = evalError(e, rel.join('/'))
+      results = calls.map(() => ({ ok: false, error }))
+    }
     let at = 0
     return active.map((l, i) => {
       const p = plans[i]!
-      const rs = results.slice(at, at + p.calls.length)
+      const mine = results.slice(at, at + p.calls.length)
       at += p.calls.length
-      return { layer: l.name, revision: l.active!.loaded.revision, result: p.assemble(rs) }
+      const out: LayerOutcome = { layer: l.name, revision: l.active!.loaded.revision, result: undefined }
+      try {
+        out.result = p.assemble(allOrThrow(mine))
+      } catch (e) {
+        out.error = e as MeshgateError
+      }
+      return out
     })
   }
+
 
   private dataFor(bundleData: Record<string, unknown>): Record<string, unknown> {
     if (!this.mesh || 'mesh' in bundleData) return bundleData

@@ -14,8 +14,11 @@ export type WorkerRequest =
   | { type: 'run'; id: number; calls: EvalCall[]; input: unknown }
   | { type: 'sync' }
 
+/** A CallResult as it crosses the thread boundary (errors lose their class in a structured clone). */
+export type WireCallResult = { ok: true; rs: unknown } | { ok: false; error: { code: string; message: string } }
+
 export type WorkerReply =
-  | { type: 'done'; id: number; results: unknown[] }
+  | { type: 'done'; id: number; results: WireCallResult[] }
   | { type: 'failed'; id: number; error: { code: string; message: string } }
   | { type: 'loadFailed'; key: string; error: { code: string; message: string } }
   | { type: 'synced' }
@@ -48,7 +51,7 @@ async function handle(msg: WorkerRequest): Promise<void> {
       return
     case 'run':
       try {
-        const results = runCalls(bundles, msg.calls, msg.input)
+        const results = runCalls(bundles, msg.calls, msg.input).map((r): WireCallResult => (r.ok ? r : { ok: false, error: toWire(r.error) }))
         parentPort!.postMessage({ type: 'done', id: msg.id, results } satisfies WorkerReply)
       } catch (e) {
         parentPort!.postMessage({ type: 'failed', id: msg.id, error: toWire(e) } satisfies WorkerReply)

@@ -6,6 +6,7 @@
 
 import { inputBytes, type LoadedBundle, type ResultSet } from './loaded-bundle.js'
 import { MeshgateError } from '../errors/index.js'
+import { evalError } from './eval-errors.js'
 
 export interface EvalCall {
   /** Key under which the bundle was registered. */
@@ -13,11 +14,23 @@ export interface EvalCall {
   entrypoint: string
 }
 
+/**
+ * One call's outcome. Calls settle one by one, so a decision can tell which
+ * layer failed (and deny for it) while the input is serialized once and the
+ * list is one task for a worker.
+ */
+export type CallResult = { ok: true; rs: ResultSet } | { ok: false; error: MeshgateError }
+
+/** The result sets, or the first call's error thrown (for answers that need every call). */
+export function allOrThrow(results: CallResult[]): ResultSet[] {
+  return results.map((r) => { if (!r.ok) throw r.error; return r.rs })
+}
+
 export interface Evaluator {
   register(key: string, bundle: LoadedBundle): Promise<void>
   unregister(key: string): void
   setData(key: string, data: Record<string, unknown>): Promise<void>
-  run(calls: EvalCall[], input: unknown): Promise<ResultSet[]>
+  run(calls: EvalCall[], input: unknown): Promise<CallResult[]>
   close(): Promise<void>
 }
 
@@ -36,7 +49,7 @@ export class InProcessEvaluator implements Evaluator {
     this.bundles.get(key)?.setData(data)
   }
 
-  async run(calls: EvalCall[], input: unknown): Promise<ResultSet[]> {
+  async run(calls: EvalCall[], input: unknown): Promise<CallResult[]> {
     return runCalls(this.bundles, calls, input)
   }
 
@@ -46,13 +59,17 @@ export class InProcessEvaluator implements Evaluator {
 }
 
 /** Shared by the in-process evaluator and the worker thread. */
-export function runCalls(bundles: Map<string, LoadedBundle>, calls: EvalCall[], input: unknown): ResultSet[] {
+export function runCalls(bundles: Map<string, LoadedBundle>, calls: EvalCall[], input: unknown): CallResult[] {
   const bytes = inputBytes(input)
-  return calls.map((c) => {
+  return calls.map((c): CallResult => {
     const b = bundles.get(c.bundle)
-    if (!b) throw new MeshgateError('bundle_unavailable', `bundle \`${c.bundle}\` is not loaded`)
-    // The SDK reads an ArrayBuffer as JSON text; a fresh copy per call keeps
-    // the bytes valid whichever path (ABI 1.1 or 1.2) the module takes.
-    return b.evaluate(c.entrypoint, bytes === undefined ? undefined : bytes.slice(0))
+    if (!b) return { ok: false, error: new MeshgateError('bundle_unavailable', `bundle \`${c.bundle}\` is not loaded`) }
+    try {
+      // The SDK reads an ArrayBuffer as JSON text; a fresh copy per call keeps
+      // the bytes valid whichever path (ABI 1.1 or 1.2) the module takes.
+      return { ok: true, rs: b.evaluate(c.entrypoint, bytes === undefined ? undefined : bytes.slice(0)) }
+    } catch (e) {
+      return { ok: false, error: evalError(e, c.entrypoint) }
+    }
   })
 }

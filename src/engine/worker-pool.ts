@@ -6,7 +6,7 @@
 
 import { Worker } from 'node:worker_threads'
 import { MeshgateError } from '../errors/index.js'
-import type { EvalCall, Evaluator } from './evaluator.js'
+import type { CallResult, EvalCall, Evaluator } from './evaluator.js'
 import type { BundleImage, BundleLimits, LoadedBundle, ResultSet } from './loaded-bundle.js'
 import type { WorkerReply, WorkerRequest } from './eval-worker.js'
 
@@ -21,7 +21,7 @@ interface Task {
   id: number
   calls: EvalCall[]
   input: unknown
-  resolve: (r: ResultSet[]) => void
+  resolve: (r: CallResult[]) => void
   reject: (e: Error) => void
 }
 
@@ -76,7 +76,9 @@ export class WorkerPoolEvaluator implements Evaluator {
     if (!busy || busy.task.id !== msg.id) return
     clearTimeout(busy.timer)
     slot.busy = undefined
-    if (msg.type === 'done') busy.task.resolve(msg.results as ResultSet[])
+    if (msg.type === 'done') {
+      busy.task.resolve(msg.results.map((r): CallResult => (r.ok ? { ok: true, rs: r.rs as ResultSet } : { ok: false, error: new MeshgateError(r.error.code, r.error.message) })))
+    }
     else busy.task.reject(new MeshgateError(msg.error.code, msg.error.message))
     this.pump()
   }
@@ -132,7 +134,7 @@ export class WorkerPoolEvaluator implements Evaluator {
     for (const s of this.slots) this.post(s, { type: 'setData', key, data })
   }
 
-  run(calls: EvalCall[], input: unknown): Promise<ResultSet[]> {
+  run(calls: EvalCall[], input: unknown): Promise<CallResult[]> {
     if (this.closed) return Promise.reject(new MeshgateError('bundle_unavailable', 'the evaluator is closed'))
     return new Promise((resolve, reject) => {
       this.queue.push({ id: this.nextId++, calls, input, resolve, reject })
