@@ -3,6 +3,25 @@
 // `resource` and `polling`); the rest is meshgate's own. docs/config.md
 // documents every field.
 
+import { SIGNING_ALGORITHMS } from '../bundle/keys.js'
+
+/** Asymmetric JWS algorithms: bundle signatures and bearer tokens alike. */
+const algorithm = { enum: [...SIGNING_ALGORITHMS] }
+
+/**
+ * Bearer-token verification, shared by the sidecar's and the registry's
+ * `auth`: the issuer, the audience, an algorithm allow-list, and where the
+ * issuer's keys come from.
+ */
+export const JWT_AUTH_PROPERTIES = {
+  issuer: { type: 'string', minLength: 1 },
+  audience: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string' }, minItems: 1 }] },
+  algorithms: { type: 'array', minItems: 1, uniqueItems: true, items: algorithm },
+  jwks_url: { type: 'string', pattern: '^https?://' },
+  jwks_file: { type: 'string', minLength: 1 },
+  clock_tolerance_seconds: { type: 'integer', minimum: 0, maximum: 300 },
+} as const
+
 export const CONFIG_SCHEMA = {
   type: 'object',
   additionalProperties: false,
@@ -80,7 +99,7 @@ export const CONFIG_SCHEMA = {
         additionalProperties: false,
         required: ['key'],
         properties: {
-          algorithm: { enum: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] },
+          algorithm,
           key: { type: 'string', minLength: 1 },
           scope: { type: 'string' },
           roots: { type: 'array', items: { type: 'string' } },
@@ -114,17 +133,7 @@ export const CONFIG_SCHEMA = {
         required: ['issuer', 'audience', 'algorithms'],
         properties: {
           mode: { enum: ['jwt', 'none'] },
-          issuer: { type: 'string', minLength: 1 },
-          audience: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string' }, minItems: 1 }] },
-          algorithms: {
-            type: 'array',
-            minItems: 1,
-            uniqueItems: true,
-            items: { enum: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] },
-          },
-          jwks_url: { type: 'string', pattern: '^https?://' },
-          jwks_file: { type: 'string', minLength: 1 },
-          clock_tolerance_seconds: { type: 'integer', minimum: 0, maximum: 300 },
+          ...JWT_AUTH_PROPERTIES,
           claims: {
             type: 'object',
             additionalProperties: false,

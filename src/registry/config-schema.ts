@@ -5,6 +5,8 @@
 // sidecars' status reports and says when one is stale. docs/registry.md
 // documents every field.
 
+import { JWT_AUTH_PROPERTIES } from '../config/schema.js'
+
 const size = { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^[0-9]+\\s*(b|kb|mb|gb|kib|mib|gib)?$' }] }
 const root = { type: 'string', pattern: '^/?([^/\\s]+(/[^/\\s]+)*)?/?$' }
 
@@ -32,17 +34,7 @@ export const REGISTRY_CONFIG_SCHEMA = {
       additionalProperties: false,
       required: ['issuer', 'audience', 'algorithms'],
       properties: {
-        issuer: { type: 'string', minLength: 1 },
-        audience: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string' }, minItems: 1 }] },
-        algorithms: {
-          type: 'array',
-          minItems: 1,
-          uniqueItems: true,
-          items: { enum: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] },
-        },
-        jwks_url: { type: 'string', pattern: '^https?://' },
-        jwks_file: { type: 'string', minLength: 1 },
-        clock_tolerance_seconds: { type: 'integer', minimum: 0, maximum: 300 },
+        ...JWT_AUTH_PROPERTIES,
         roots_claim: { type: 'string', minLength: 1 },
         subject_claim: { type: 'string', minLength: 1 },
         require_for_download: { type: 'boolean' },
