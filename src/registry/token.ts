@@ -6,9 +6,9 @@
 // tokens carry `global`, a domain team's `domains/<domain>`.
 
 import { readFile } from 'node:fs/promises'
-import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose'
+import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose'
 import { MeshgateError } from '../errors/index.js'
-import { describeJoseError } from '../server/index.js'
+import { verifyJwt } from '../server/index.js'
 import type { RegistryAuthConfig } from './config.js'
 
 export interface Publisher {
@@ -44,19 +44,7 @@ export class PublisherTokens {
     if (!authorization) throw new MeshgateError('token_missing', 'the request has no `Authorization: Bearer` token')
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization)
     if (!m) throw new MeshgateError('token_invalid', 'the `Authorization` header is not `Bearer <token>`')
-    let payload: JWTPayload
-    try {
-      ;({ payload } = await jwtVerify(m[1]!, await this.keySet(), {
-        issuer: this.cfg.issuer,
-        audience: this.cfg.audience,
-        algorithms: this.cfg.algorithms,
-        clockTolerance: this.cfg.clock_tolerance_seconds,
-        requiredClaims: ['exp'],
-      }))
-    } catch (e) {
-      if (e instanceof MeshgateError) throw e
-      throw new MeshgateError('token_invalid', `the bearer token is not valid: ${describeJoseError(e)}`)
-    }
+    const payload = await verifyJwt(m[1]!, await this.keySet(), this.cfg)
     const sub = claim(payload, this.cfg.subject_claim)
     return { subject: typeof sub === 'string' && sub ? sub : '(no subject)', roots: rootsOf(claim(payload, this.cfg.roots_claim)) }
   }

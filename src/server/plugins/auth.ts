@@ -8,7 +8,7 @@
 // its `exp`, never longer; tokens without `exp` are refused.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose'
+import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose'
 import { LRUCache } from 'lru-cache'
 import type { AuthConfig } from '../../config/index.js'
 import { MeshgateError } from '../../errors/index.js'
@@ -49,19 +49,7 @@ export class TokenVerifier {
   async verify(token: string): Promise<Subject> {
     const hit = this.cache?.get(token)
     if (hit) return hit
-    let payload: JWTPayload
-    try {
-      ;({ payload } = await jwtVerify(token, this.keys.getKey, {
-        issuer: this.cfg.issuer,
-        audience: this.cfg.audience,
-        algorithms: this.cfg.algorithms,
-        clockTolerance: this.cfg.clock_tolerance_seconds,
-        requiredClaims: ['exp'],
-      }))
-    } catch (e) {
-      if (e instanceof MeshgateError) throw e
-      throw new MeshgateError('token_invalid', `the bearer token is not valid: ${describeJoseError(e)}`)
-    }
+    const payload = await verifyJwt(token, this.keys.getKey, this.cfg)
     const subject = this.subjectOf(payload)
     // Cache until exp, never longer (exp is required above).
     const ttl = payload.exp! * 1000 - Date.now()
@@ -106,6 +94,31 @@ function claim(p: JWTPayload, path: string): unknown {
     cur = (cur as Record<string, unknown>)[seg]
   }
   return cur
+}
+
+/**
+ * A bearer token verified as every meshgate server verifies one (the
+ * sidecar, the registry): the issuer, the audience, the algorithm
+ * allow-list, and a required `exp`; any failure is `token_invalid`.
+ */
+export async function verifyJwt(
+  token: string,
+  key: JWTVerifyGetKey,
+  cfg: Pick<AuthConfig, 'issuer' | 'audience' | 'algorithms' | 'clock_tolerance_seconds'>,
+): Promise<JWTPayload> {
+  try {
+    const { payload } = await jwtVerify(token, key, {
+      issuer: cfg.issuer,
+      audience: cfg.audience,
+      algorithms: cfg.algorithms,
+      clockTolerance: cfg.clock_tolerance_seconds,
+      requiredClaims: ['exp'],
+    })
+    return payload
+  } catch (e) {
+    if (e instanceof MeshgateError) throw e
+    throw new MeshgateError('token_invalid', `the bearer token is not valid: ${describeJoseError(e)}`)
+  }
 }
 
 export function describeJoseError(e: unknown): string {
