@@ -15,3 +15,4 @@ export { checkRoots, checkOverlap, underRoots, dataPathsOf, pathSegments } from 
 export { parseManifest, normalizeManifest, serializeManifest, type Manifest, type WasmResolver } from './manifest.js'
 export { canonicalJson, placeData, isDataFile, refuseUnsafeKeys } from './data.js'
 export { readTar, writeTar, type TarEntry } from './tar.js'
+export type { BundleStatus } from './status.js'

@@ -8,6 +8,7 @@
 // error is kept for health and status. The loop owns no engine: it calls
 // `activate` and reports; the caller wires it to the engine.
 
+import type { BundleStatus } from '../bundle/index.js'
 import { MeshgateError } from '../errors/index.js'
 import { pollDelay, retryDelay, sleep } from './backoff.js'
 import { requestBundle } from './http-client.js'
@@ -32,25 +33,6 @@ export interface BundleLoopOptions {
   onCheck?: (lastCheck: number) => void
   log?: { info(o: object, m?: string): void; warn(o: object, m?: string): void }
   now?: () => number
-}
-
-/** OPA's bundle status (the status API's `bundles.<name>`), plus meshgate's extras. */
-export interface BundleStatus {
-  name: string
-  active_revision?: string
-  last_request?: string
-  last_successful_request?: string
-  last_successful_download?: string
-  last_successful_activation?: string
-  code?: string
-  message?: string
-  errors?: { code: string; message: string }[]
-  /** Served from the persisted copy, not downloaded in this run. */
-  restored_from_disk?: boolean
-  /** No successful check within the maximum age. */
-  stale?: boolean
-  /** The service long-polls. */
-  long_polling?: boolean
 }
 
 export class BundleLoop {

@@ -10,7 +10,7 @@ import { watch, type FSWatcher } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { basename, dirname } from 'node:path'
 import { MeshgateError } from '../errors/index.js'
-import type { BundleStatus } from './bundle-loop.js'
+import type { BundleStatus } from '../bundle/index.js'
 
 export interface FileWatchOptions {
   name: string

@@ -3,7 +3,8 @@
 // delays between requests. Sits after engine/ (it activates into it through
 // a callback) and before server/.
 
-export { BundleLoop, type BundleLoopOptions, type BundleStatus } from './bundle-loop.js'
+export { BundleLoop, type BundleLoopOptions } from './bundle-loop.js'
+export type { BundleStatus } from '../bundle/index.js'
 export { BundlePersistence, type Persisted, type PersistedMeta } from './persist.js'
 export { requestBundle, LONG_POLL_CONTENT_TYPE, type BundleRequest, type BundleResponse } from './http-client.js'
 export { retryDelay, pollDelay, sleep } from './backoff.js'

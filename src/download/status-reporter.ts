@@ -6,7 +6,7 @@
 // bundle's state changes and at least every `intervalMs`; a failed report is
 // retried at the next tick, never blocks decisions, and never throws.
 
-import type { BundleStatus } from './bundle-loop.js'
+import type { BundleStatus } from '../bundle/index.js'
 
 export interface StatusReport {
   labels: Record<string, string>

@@ -92,20 +92,8 @@ export const STATUS_REPORT_SCHEMA = {
 const Ajv = AjvModule.default ?? AjvModule
 const validate = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true }).compile(STATUS_REPORT_SCHEMA)
 
-interface RawBundle {
-  name?: string
-  active_revision?: string
-  last_request?: string
-  last_successful_request?: string
-  last_successful_download?: string
-  last_successful_activation?: string
-  code?: string
-  message?: string
-  errors?: (string | { code?: unknown; message?: unknown })[]
-  stale?: boolean
-  restored_from_disk?: boolean
-  long_polling?: boolean
-}
+/** A report's bundle before it is bounded: OPA's shape, but errors may be plain strings. */
+type RawBundle = Omit<ReportedBundle, 'name' | 'errors'> & { name?: string; errors?: (string | { code?: unknown; message?: unknown })[] }
 
 interface RawReport {
   labels: Record<string, string> & { id: string }

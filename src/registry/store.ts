@@ -9,6 +9,8 @@
 // LISTEN/NOTIFY so every replica's long polls wake up, and `putStatus` is an
 // upsert on the instance id.
 
+import type { BundleStatus } from '../bundle/index.js'
+
 export interface RevisionRecord {
   /** The manifest's revision, or the digest when it has none. */
   revision: string
@@ -44,23 +46,8 @@ export interface CommitOptions {
   bytes?: Uint8Array
 }
 
-/** One bundle of a status report, as the registry keeps it (OPA's bundle status fields, bounded). */
-export interface ReportedBundle {
-  name: string
-  active_revision?: string
-  last_request?: string
-  last_successful_request?: string
-  last_successful_download?: string
-  last_successful_activation?: string
-  code?: string
-  message?: string
-  errors?: { code?: string; message?: string }[]
-  /** meshgate's sidecar: no successful check within the bundle's maximum age. */
-  stale?: boolean
-  /** meshgate's sidecar: served from the persisted copy. */
-  restored_from_disk?: boolean
-  long_polling?: boolean
-}
+/** One bundle of a status report, as the registry keeps it: OPA's bundle status, bounded when read. */
+export type ReportedBundle = BundleStatus
 
 /** The latest status report of one sidecar (or OPA), with when the registry received it. */
 export interface SidecarStatus {
