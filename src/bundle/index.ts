@@ -16,3 +16,4 @@ export { parseManifest, normalizeManifest, serializeManifest, type Manifest, typ
 export { canonicalJson, placeData, isDataFile, refuseUnsafeKeys } from './data.js'
 export { readTar, writeTar, type TarEntry } from './tar.js'
 export type { BundleStatus } from './status.js'
+export { writeDurably, syncDir, TEMP_SUFFIX, type WriteStep, type StepHook } from './durable-file.js'

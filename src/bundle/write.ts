@@ -1,11 +1,10 @@
 // writeBundle: manifest, wasm, data and sources → gzipped tar in OPA's layout
 // (`/data.json`, sources, `/policy.wasm`, `/.manifest` last). Deterministic:
 // sorted sources, canonical JSON, fixed tar metadata. saveBundle writes the
-// file atomically (temp file in the same directory, then rename).
+// file durably (durable-file.ts: temp file in the same directory, fsync, rename).
 
-import { randomBytes } from 'node:crypto'
-import { rename, rm, writeFile } from 'node:fs/promises'
 import { gzipSync } from 'node:zlib'
+import { writeDurably } from './durable-file.js'
 import { MeshgateError } from '../errors/index.js'
 import { canonicalJson, isObject } from './data.js'
 import { normalizeManifest, serializeManifest, type Manifest } from './manifest.js'
@@ -61,14 +60,11 @@ export async function saveBundle(file: string, b: BundleContents): Promise<void>
   await saveBundleBytes(file, writeBundle(b))
 }
 
-/** Writes bundle bytes to `file` atomically (temp file in the same folder, then rename). */
+/** Writes bundle bytes to `file` durably (durable-file.ts: temp file in the same folder, fsync, rename). */
 export async function saveBundleBytes(file: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`
   try {
-    await writeFile(tmp, bytes)
-    await rename(tmp, file)
+    await writeDurably(file, bytes)
   } catch (e) {
-    await rm(tmp, { force: true })
     throw new MeshgateError('io_error', `cannot write bundle \`${file}\`: ${(e as Error).message}`)
   }
 }

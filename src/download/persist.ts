@@ -1,13 +1,13 @@
 // The last good bundle of each layer on disk (OPA's `persist`): the archive
 // as downloaded and a small metadata file (ETag, revision, when the service
-// last answered), both written atomically (temp file, fsync, rename; the
+// last answered), both written durably (bundle/durable-file.ts; the
 // archive first, so metadata never names bytes that are not there). A
 // sidecar restarted while the registry is down serves from it at once, after
 // the same checks (signature, scope, load) as a download.
 
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises'
+import { mkdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { randomBytes } from 'node:crypto'
+import { writeDurably } from '../bundle/index.js'
 import { MeshgateError } from '../errors/index.js'
 
 export interface PersistedMeta {
@@ -63,20 +63,7 @@ export class BundlePersistence {
 }
 
 async function writeAtomic(file: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`
-  try {
-    const fh = await open(tmp, 'w', 0o600)
-    try {
-      await fh.writeFile(bytes)
-      await fh.sync()
-    } finally {
-      await fh.close()
-    }
-    await rename(tmp, file)
-  } catch (e) {
-    await rm(tmp, { force: true })
-    throw ioError(file)(e as Error)
-  }
+  await writeDurably(file, bytes).catch(ioError(file))
 }
 
 function ioError(path: string) {

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto'
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { MeshgateError } from '../errors/index.js'
-import { TEMP_SUFFIX, writeDurably } from './durable-file.js'
+import { TEMP_SUFFIX, writeDurably } from '../bundle/index.js'
 import type { SidecarStatus } from './store.js'
 
 export class FsStatusTable {

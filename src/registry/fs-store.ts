@@ -17,7 +17,7 @@
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { MeshgateError } from '../errors/index.js'
-import { TEMP_SUFFIX, writeDurably, type WriteStep } from './durable-file.js'
+import { TEMP_SUFFIX, writeDurably, type WriteStep } from '../bundle/index.js'
 import { FsStatusTable } from './fs-status.js'
 import type { BundleStore, BundleSummary, CommitOptions, RevisionRecord, SidecarStatus, StoreChange } from './store.js'
 
