@@ -20,7 +20,7 @@ import { parseVerbArgs, usageError, type CliCommand } from './command.js'
 import { reportError } from './report.js'
 import { listening, LOG_LEVELS, parseAddr, ReportedError, untilSignal } from './run-server.js'
 import { createDevAuth, DEV_AUDIENCE, DEV_ISSUER, type DevAuth } from './serve/dev-auth.js'
-import { buildExampleBundles, EXAMPLE_DOMAIN, exampleConfigYaml, packageRoot, type BuiltBundle } from './serve/example-mesh.js'
+import { buildExampleBundles, EXAMPLE_DOMAIN, EXAMPLE_LAYERS, exampleConfigYaml, packageRoot, type BuiltBundle } from './serve/example-mesh.js'
 import { startExampleRegistry, type ExampleRegistry } from './serve/example-registry.js'
 import { curlFor, SAMPLE_REQUESTS } from './serve/sample-requests.js'
 import { layerSources } from './test/layer-bundle.js'
@@ -220,7 +220,7 @@ async function watchExample(ex: Example, sc: Sidecar, cleanup: (() => Promise<vo
       try {
         const r = await ex.registry.publish(b.name, b.file)
         if (r.unchanged) continue
-        const layer = b.name === 'global' ? 'global' : `domains/${b.name}`
+        const layer = EXAMPLE_LAYERS.find((l) => l.name === b.name)!.root
         while (sc.engine.revisions()[layer] !== r.revision && performance.now() - t0 < 10_000) await new Promise((res) => setTimeout(res, 5))
         const live = sc.engine.revisions()[layer] === r.revision
         process.stdout.write(`watch: published ${b.name} revision ${r.revision}; ${live ? `the sidecar serves it (${Math.round(performance.now() - t0)} ms after the publish)` : 'the sidecar has not taken it yet (see /health?bundles)'}\n`)

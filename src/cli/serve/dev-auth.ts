@@ -24,8 +24,8 @@ export interface DevClaims {
 
 export interface DevAuth {
   jwksFile: string
-  /** Signs a token for `claims`, valid for `ttl` (a jose time span, e.g. `1h`). */
-  mint(claims: DevClaims, ttl?: string): Promise<string>
+  /** Signs a token for `claims` (plus any `extra` claims), valid for `ttl` (a jose time span, e.g. `1h`). */
+  mint(claims: DevClaims, ttl?: string, extra?: Record<string, unknown>): Promise<string>
   /** Removes the JWKS file and its temp folder. */
   dispose(): Promise<void>
 }
@@ -38,8 +38,8 @@ export async function createDevAuth(): Promise<DevAuth> {
   await writeFile(jwksFile, `${JSON.stringify({ keys: [jwk] }, null, 2)}\n`)
   return {
     jwksFile,
-    mint: ({ sub, ...rest }, ttl = '1h') =>
-      new SignJWT({ ...rest })
+    mint: ({ sub, ...rest }, ttl = '1h', extra = {}) =>
+      new SignJWT({ ...extra, ...rest })
         .setProtectedHeader({ alg: 'RS256', kid: KID, typ: 'JWT' })
         .setSubject(sub)
         .setIssuer(DEV_ISSUER)

@@ -12,7 +12,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
-import { packEntries, readTar, signEntries, withSignature } from '../../bundle/index.js'
+import { bundleFromEntries, packEntries, readTar, signEntries, withSignature } from '../../bundle/index.js'
 import { MeshgateError } from '../../errors/index.js'
 import { parseRegistryConfig, startRegistry, type Registry } from '../../registry/index.js'
 import { DEV_AUDIENCE, DEV_ISSUER, type DevAuth } from './dev-auth.js'
@@ -70,7 +70,8 @@ export async function startExampleRegistry(auth: DevAuth): Promise<ExampleRegist
       if (!k) throw new MeshgateError('cli_usage_error', `the example has no bundle \`${name}\``)
       return k
     }
-    const token = (name: string) => auth.mint({ sub: `${name}-team`, roles: [], clearance: 'internal', domain: name, region: 'eu', roots: [rootOf(name).root] } as Parameters<DevAuth['mint']>[0])
+    // The registry reads the publisher's roots from the `roots` claim.
+    const token = (name: string) => auth.mint({ sub: `${name}-team`, roles: [], clearance: 'internal', domain: name, region: 'eu' }, '1h', { roots: [rootOf(name).root] })
     const reg = registry
     // ECDSA signatures differ on every signing, so re-signing an unchanged
     // bundle would be new bytes under an old revision (409): skip it here.
@@ -82,8 +83,7 @@ export async function startExampleRegistry(auth: DevAuth): Promise<ExampleRegist
       token,
       async publish(name, file) {
         const entries = readTar(gunzipSync(await readFile(file))).filter((e) => e.name !== '.signatures.json')
-        const manifest = entries.find((e) => e.name === '.manifest')
-        const rev = manifest ? String((JSON.parse(Buffer.from(manifest.data).toString("utf8")) as { revision?: unknown }).revision ?? '') : ''
+        const rev = bundleFromEntries(entries, name).manifest.revision
         if (rev && published.get(name) === rev) return { revision: rev, unchanged: true }
         const signed = withSignature(entries, await signEntries(entries, { key: privates.get(name)!, keyId: name }))
         const res = await fetch(`${url}/v1/bundles/${name}`, {
