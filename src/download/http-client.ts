@@ -92,6 +92,8 @@ function tooLarge(url: string, max: number): MeshgateError {
 }
 
 function unavailable(url: string, e: unknown, signal: AbortSignal): MeshgateError {
-  const why = signal.aborted ? String((signal.reason as Error)?.message ?? signal.reason) : String((e as Error)?.cause ? ((e as { cause: Error }).cause.message ?? e) : (e as Error)?.message ?? e)
+  // Our own abort says why (stalled, too large); fetch's errors keep the socket's reason in `cause`.
+  const reason = signal.aborted ? signal.reason : ((e as { cause?: unknown })?.cause ?? e)
+  const why = reason instanceof Error ? reason.message : String(reason)
   return new MeshgateError('bundle_download_error', `cannot download \`${url}\`: ${why}`)
 }

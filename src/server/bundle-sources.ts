@@ -23,8 +23,6 @@ export interface SourceLog {
 
 export interface BundleSources {
   statuses(): BundleStatus[]
-  /** A unique id for this process, as OPA's `labels.id`. */
-  instanceId: string
   close(): Promise<void>
 }
 
@@ -45,7 +43,8 @@ export async function startBundleSources(o: {
   const loops: BundleLoop[] = []
   const watchers: FileBundleWatcher[] = []
   const statusOf = new Map<string, () => BundleStatus>()
-  const instanceId = randomUUID()
+  // Set below, once every source exists; the loops tell it about changes.
+  let reporter: StatusReporter | undefined
 
   const activator = (b: BundleConfig, layer: string) => async (bytes: Uint8Array): Promise<string> => {
     const limit = b.size_limit_bytes
@@ -113,10 +112,10 @@ export async function startBundleSources(o: {
   }
 
   const statuses = () => config.bundles.map((b) => statusOf.get(b.name)!())
-  let reporter: StatusReporter | undefined
   if (config.status) {
     const svc = config.services[config.status.service]!
-    const labels: Record<string, string> = { id: instanceId, version: 'meshgate', ...config.labels }
+    // OPA's `labels.id`: a random id per process.
+    const labels: Record<string, string> = { id: randomUUID(), version: 'meshgate', ...config.labels }
     if (o.product) { labels.product = o.product.id; labels.domain = o.product.domain } else if (config.product) labels.domain = config.product.domain
     reporter = new StatusReporter({
       url: joinUrl(svc.url, config.status.partition_name ? `status/${config.status.partition_name}` : 'status'),
@@ -132,7 +131,6 @@ export async function startBundleSources(o: {
   reporter?.start()
 
   return {
-    instanceId,
     statuses,
     async close() {
       await reporter?.close()
