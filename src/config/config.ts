@@ -5,9 +5,9 @@
 import { readFile } from 'node:fs/promises'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import AjvModule from 'ajv'
-import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml'
-import { CompileError, MeshgateError, type ErrorDetail, type Location } from '../errors/index.js'
+import { CompileError, MeshgateError, type Location } from '../errors/index.js'
 import { CONFIG_SCHEMA } from './schema.js'
+import { parseYamlWithSchema } from './yaml-schema.js'
 import { publicKeyFrom } from '../bundle/index.js'
 
 export interface BundleConfig {
@@ -126,29 +126,10 @@ async function checkNamedFiles(config: Config, locate: Locate): Promise<void> {
 }
 
 function parseWithLocations(text: string, file: string, env: NodeJS.ProcessEnv, opts: LoadOptions): { config: Config; locate: Locate } {
-  const lines = new LineCounter()
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false })
-  const at = (offset: number) => {
-    const p = lines.linePos(offset)
-    return { file, row: p.line, col: p.col }
-  }
-  if (doc.errors.length) {
-    throw new CompileError(doc.errors.map((e) => ({ code: 'config_error', message: `not valid YAML: ${e.message.split('\n')[0]}`, location: at(e.pos[0]) })))
-  }
-  const raw = doc.toJS() ?? {}
-  if (!validate(raw)) {
-    const errors: ErrorDetail[] = (validate.errors ?? [])
-      .filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'if')
-      .map((e) => ({
-        code: 'config_error',
-        message: `\`${e.instancePath || '/'}\` ${describe(e)}`,
-        location: at(offsetOf(doc, e.instancePath, e.keyword === 'additionalProperties' ? String(e.params.additionalProperty) : undefined)),
-      }))
-    throw new CompileError(errors)
-  }
+  const { raw, at } = parseYamlWithSchema(text, file, validate)
   const auth = (raw as RawConfig).auth
   if (auth && auth.mode !== 'none' && !auth.jwks_url === !auth.jwks_file) {
-    throw new CompileError([{ code: 'config_error', message: '`/auth` needs exactly one of `jwks_url` and `jwks_file`', location: at(offsetOf(doc, '/auth', '')) }])
+    throw new CompileError([{ code: 'config_error', message: '`/auth` needs exactly one of `jwks_url` and `jwks_file`', location: at('/auth', '') }])
   }
   // Unauthenticated only by choice: leaving `auth` out used to serve every
   // request as the anonymous subject without a word.
@@ -156,36 +137,11 @@ function parseWithLocations(text: string, file: string, env: NodeJS.ProcessEnv, 
     throw new CompileError([{
       code: 'config_error',
       message: 'the config has no `auth`: set `auth` to verify bearer tokens, or `auth: { mode: none }` (or `policy serve --insecure-no-auth`) to serve without authentication',
-      location: at(0),
+      location: { file, row: 1, col: 1 },
       details: 'docs/config.md, "Auth"',
     }])
   }
-  return { config: normalize(raw as RawConfig, file, env), locate: (pointer) => at(offsetOf(doc, pointer)) }
-}
-
-function describe(e: { keyword: string; message?: string; params: Record<string, unknown> }): string {
-  if (e.keyword === 'additionalProperties') return `has unknown field \`${String(e.params.additionalProperty)}\``
-  if (e.keyword === 'enum') return `must be one of ${(e.params.allowedValues as unknown[]).map((v) => `\`${String(v)}\``).join(', ')}`
-  return e.message ?? e.keyword
-}
-
-/**
- * Source offset of the node at a JSON pointer; with `key`, of that key in the
- * map there (an unknown field), or of its first key when `key` is `''`.
- */
-function offsetOf(doc: Document, pointer: string, key?: string): number {
-  const path = pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-  let node: unknown = doc.contents
-  for (const seg of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => String((p.key as { value?: unknown })?.value ?? p.key) === seg)
-      node = pair?.value
-    } else if (isSeq(node)) node = node.items[Number(seg)]
-    else break
-  }
-  const range = (node as { range?: number[] } | undefined)?.range
-  const keyNode = key !== undefined && isMap(node) ? (node.items.find((p) => String((p.key as { value?: unknown })?.value ?? p.key) === key) ?? node.items[0])?.key : undefined
-  return ((keyNode as { range?: number[] } | undefined)?.range ?? range)?.[0] ?? 0
+  return { config: normalize(raw as RawConfig, file, env), locate: (pointer) => at(pointer) }
 }
 
 type RawConfig = {

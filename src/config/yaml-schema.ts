@@ -10,8 +10,11 @@ import { CompileError, type ErrorDetail, type Location } from '../errors/index.j
 export interface CheckedYaml {
   /** The document as plain JS, valid against the schema. */
   raw: unknown
-  /** Where the node at a JSON pointer starts (its first key for `atKey`), for later errors. */
-  at(pointer: string, atKey?: boolean): Location
+  /**
+   * Where the node at a JSON pointer starts, for later errors; with `key`,
+   * where that key of the map there starts (`true` or `''`: its first key).
+   */
+  at(pointer: string, key?: string | boolean): Location
 }
 
 export function parseYamlWithSchema(text: string, file: string, validate: ValidateFunction): CheckedYaml {
@@ -31,11 +34,12 @@ export function parseYamlWithSchema(text: string, file: string, validate: Valida
       .map((e) => ({
         code: 'config_error',
         message: `\`${e.instancePath || '/'}\` ${describe(e)}`,
-        location: locate(offsetOf(doc, e.instancePath, e.keyword === 'additionalProperties')),
+        // An unknown field points at the field itself.
+        location: locate(offsetOf(doc, e.instancePath, e.keyword === 'additionalProperties' ? String(e.params.additionalProperty) : undefined)),
       }))
     throw new CompileError(errors)
   }
-  return { raw, at: (pointer, atKey = false) => locate(offsetOf(doc, pointer, atKey)) }
+  return { raw, at: (pointer, key) => locate(offsetOf(doc, pointer, key === true ? '' : key === false ? undefined : key)) }
 }
 
 function describe(e: { keyword: string; message?: string; params: Record<string, unknown> }): string {
@@ -44,8 +48,11 @@ function describe(e: { keyword: string; message?: string; params: Record<string,
   return e.message ?? e.keyword
 }
 
-/** Source offset of the node at a JSON pointer (the key itself for unknown fields). */
-function offsetOf(doc: Document, pointer: string, atKey: boolean): number {
+/**
+ * Source offset of the node at a JSON pointer; with `key`, of that key in the
+ * map there (an unknown field), or of its first key when `key` is `''`.
+ */
+function offsetOf(doc: Document, pointer: string, key?: string): number {
   const path = pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
   let node: unknown = doc.contents
   for (const seg of path) {
@@ -56,6 +63,6 @@ function offsetOf(doc: Document, pointer: string, atKey: boolean): number {
     else break
   }
   const range = (node as { range?: number[] } | undefined)?.range
-  const key = atKey && isMap(node) ? (node.items[0]?.key as { range?: number[] } | undefined)?.range : undefined
-  return (key ?? range)?.[0] ?? 0
+  const keyNode = key !== undefined && isMap(node) ? (node.items.find((p) => String((p.key as { value?: unknown })?.value ?? p.key) === key) ?? node.items[0])?.key : undefined
+  return ((keyNode as { range?: number[] } | undefined)?.range ?? range)?.[0] ?? 0
 }
