@@ -17,3 +17,4 @@ export { canonicalJson, placeData, isDataFile, refuseUnsafeKeys } from './data.j
 export { readTar, writeTar, type TarEntry } from './tar.js'
 export type { BundleStatus } from './status.js'
 export { writeDurably, syncDir, TEMP_SUFFIX, type WriteStep, type StepHook } from './durable-file.js'
+export { packageOf } from './package-of.js'

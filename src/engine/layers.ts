@@ -4,7 +4,7 @@
 // most one active bundle; activation checks the bundle's scope, loads it, and
 // only then swaps it in, so a bad bundle never replaces the last good one.
 
-import { checkOverlap, checkRoots, underRoots, type Bundle } from '../bundle/index.js'
+import { checkOverlap, checkRoots, packageOf, underRoots, type Bundle } from '../bundle/index.js'
 import { MeshgateError } from '../errors/index.js'
 import { parseModule } from '../rego/index.js'
 import type { LoadedBundle } from './loaded-bundle.js'
@@ -63,7 +63,18 @@ export function checkLayerSpecs(specs: LayerSpec[]): void {
   }
 }
 
-const PACKAGE_LINE = /^\s*package\s+([^\s#]+)/m
+/**
+ * The package a source declares, or undefined when it declares none the
+ * lexer can read: sources are for people (the module is checked by its
+ * exports), so such a file has nothing to check here.
+ */
+function sourcePackage(path: string, source: string): string[] | undefined {
+  try {
+    return packageOf(path, source)
+  } catch {
+    return undefined
+  }
+}
 
 /** Scope checks for a bundle about to enter a layer (load time). */
 export function checkBundleForLayer(layer: LayerSpec, bundle: Bundle, name: string, others: Layer[]): void {
@@ -79,11 +90,7 @@ export function checkBundleForLayer(layer: LayerSpec, bundle: Bundle, name: stri
       )
     }
   }
-  const packages: string[] = []
-  for (const s of bundle.sources) {
-    const m = PACKAGE_LINE.exec(s.source)
-    if (m) packages.push(m[1]!.replace(/\["([^"]+)"\]/g, '.$1'))
-  }
+  const packages = bundle.sources.map((s) => sourcePackage(s.path, s.source)).filter((p): p is string[] => p !== undefined)
   checkRoots(bundle.manifest, packages, bundle.data)
   checkOverlap([
     { name, manifest: bundle.manifest },
@@ -148,7 +155,6 @@ function definedRules(path: string, source: string, regoVersion: number | undefi
       // try the other Rego version, then fall back to the package line
     }
   }
-  const m = PACKAGE_LINE.exec(source)
-  if (!m) return undefined
-  return { pkg: m[1]!.replace(/\["([^"]+)"\]/g, '.$1').replace(/^data\./, '').split('.') }
+  const pkg = sourcePackage(path, source)
+  return pkg && { pkg }
 }
