@@ -3,7 +3,8 @@
 
 import t from 'tap'
 import { Parser } from 'tap-parser'
-import { cpSync } from 'node:fs'
+import { appendFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { policy, repo, workspace } from './fixtures/run-policy.js'
 
@@ -234,14 +235,11 @@ function wellFormed(xml: string): boolean {
 }
 
 t.test('decision fixtures see what the sidecar answers when a deny fails: eval_error, denied', async (t) => {
-  const { appendFileSync, writeFileSync: write, mkdtempSync: mk, rmSync: rm } = await import('node:fs')
-  const { tmpdir: tmp } = await import('node:os')
-  const j = join
-  const dir = mk(j(tmp(), 'mg-fixture-eval-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
-  cpSync(j(repo, 'policies'), dir, { recursive: true })
-  appendFileSync(j(dir, 'global', 'access.rego'), '\ndeny contains {"code": "never", "message": "x"} if to_number(input.purpose) > 0\n')
-  write(j(dir, 'domains', 'orders', 'fixtures', 'decisions.yaml'), [
+  const dir = mkdtempSync(join(tmpdir(), 'mg-fixture-eval-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  cpSync(join(repo, 'policies'), dir, { recursive: true })
+  appendFileSync(join(dir, 'global', 'access.rego'), '\ndeny contains {"code": "never", "message": "x"} if to_number(input.purpose) > 0\n')
+  writeFileSync(join(dir, 'domains', 'orders', 'fixtures', 'decisions.yaml'), [
     'product: orders',
     'cases:',
     '  - name: an error inside a global deny fails closed',
@@ -251,7 +249,7 @@ t.test('decision fixtures see what the sidecar answers when a deny fails: eval_e
     '    expect: { allow: false, deny: [{ layer: global, code: eval_error }] }',
     '',
   ].join('\n'))
-  const r = policy(['test', j(dir, 'domains', 'orders')], dir)
+  const r = policy(['test', join(dir, 'domains', 'orders')], dir)
   t.equal(r.code, 0, r.stdout + r.stderr)
   t.match(r.stdout, /PASS/)
 })
