@@ -27,15 +27,19 @@ export interface BundleConfig {
   on_max_age?: 'deny' | 'serve'
 }
 
-/** Bearer JWTs verified against the issuer's keys. */
-export interface AuthConfig {
-  mode: 'jwt'
+/** How bearer JWTs are verified (the sidecar's and the registry's `auth`): against the issuer's keys. */
+export interface JwtVerification {
   issuer: string
   audience: string | string[]
   algorithms: string[]
   jwks_url?: string
   jwks_file?: string
   clock_tolerance_seconds: number
+}
+
+/** Bearer JWTs verified against the issuer's keys. */
+export interface AuthConfig extends JwtVerification {
+  mode: 'jwt'
   claims: { subject: string; roles: string; clearance: string; domain: string; region: string }
 }
 

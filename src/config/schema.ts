@@ -22,6 +22,11 @@ export const JWT_AUTH_PROPERTIES = {
   clock_tolerance_seconds: { type: 'integer', minimum: 0, maximum: 300 },
 } as const
 
+/** `host:port`, the host possibly empty. */
+export const ADDR = { type: 'string', pattern: '^[^:\\s]*:[0-9]{1,5}$' } as const
+/** A byte size: a number, or a number with a unit (`64kb`, `16 MiB`). */
+export const SIZE = { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^[0-9]+\\s*(b|kb|mb|gb|kib|mib|gib)?$' }] } as const
+
 export const CONFIG_SCHEMA = {
   type: 'object',
   additionalProperties: false,
@@ -30,8 +35,8 @@ export const CONFIG_SCHEMA = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        addr: { type: 'string', pattern: '^[^:\\s]*:[0-9]{1,5}$' },
-        body_limit: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^[0-9]+\\s*(b|kb|mb|gb|kib|mib|gib)?$' }] },
+        addr: ADDR,
+        body_limit: SIZE,
       },
     },
     product: {

@@ -5,9 +5,8 @@
 // sidecars' status reports and says when one is stale. docs/registry.md
 // documents every field.
 
-import { JWT_AUTH_PROPERTIES } from '../config/schema.js'
+import { ADDR, JWT_AUTH_PROPERTIES, SIZE } from '../config/schema.js'
 
-const size = { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^[0-9]+\\s*(b|kb|mb|gb|kib|mib|gib)?$' }] }
 const root = { type: 'string', pattern: '^/?([^/\\s]+(/[^/\\s]+)*)?/?$' }
 
 export const REGISTRY_CONFIG_SCHEMA = {
@@ -19,7 +18,7 @@ export const REGISTRY_CONFIG_SCHEMA = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        addr: { type: 'string', pattern: '^[^:\\s]*:[0-9]{1,5}$' },
+        addr: ADDR,
         bundle_prefix: { type: 'string', pattern: '^/[A-Za-z0-9._~/-]*$' },
         max_wait_seconds: { type: 'integer', minimum: 1, maximum: 3600 },
       },
@@ -74,8 +73,8 @@ export const REGISTRY_CONFIG_SCHEMA = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        compressed: size,
-        uncompressed: size,
+        compressed: SIZE,
+        uncompressed: SIZE,
         memory_mb: { type: 'integer', minimum: 1, maximum: 4096 },
       },
     },
@@ -85,7 +84,7 @@ export const REGISTRY_CONFIG_SCHEMA = {
       properties: {
         stale_after_seconds: { type: 'integer', minimum: 1, maximum: 86400 },
         max_instances: { type: 'integer', minimum: 1, maximum: 1000000 },
-        max_report_size: size,
+        max_report_size: SIZE,
       },
     },
     validate: {

@@ -9,17 +9,11 @@ import { readFileSync } from 'node:fs'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import AjvModule from 'ajv'
 import { publicKeyFrom, type KeyMap } from '../bundle/index.js'
-import { parseSize, parseYamlWithSchema } from '../config/index.js'
+import { parseSize, parseYamlWithSchema, type JwtVerification } from '../config/index.js'
 import { CompileError, MeshgateError, type ErrorDetail } from '../errors/index.js'
 import { REGISTRY_CONFIG_SCHEMA } from './config-schema.js'
 
-export interface RegistryAuthConfig {
-  issuer: string
-  audience: string | string[]
-  algorithms: string[]
-  jwks_url?: string
-  jwks_file?: string
-  clock_tolerance_seconds: number
+export interface RegistryAuthConfig extends JwtVerification {
   /** Claim listing the roots a token may publish under (default `roots`). */
   roots_claim: string
   /** Claim naming the publisher (default `sub`). */

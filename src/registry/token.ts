@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises'
 import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose'
 import { MeshgateError } from '../errors/index.js'
-import { verifyJwt } from '../server/index.js'
+import { claim, verifyJwt } from '../server/index.js'
 import type { RegistryAuthConfig } from './config.js'
 
 export interface Publisher {
@@ -56,12 +56,3 @@ function rootsOf(v: unknown): string[] {
   return list.map((r) => r.replace(/^\/+|\/+$/g, ''))
 }
 
-/** Claims may be nested: `meshgate.roots`. */
-function claim(p: JWTPayload, path: string): unknown {
-  let cur: unknown = p
-  for (const seg of path.split('.')) {
-    if (typeof cur !== 'object' || cur === null) return undefined
-    cur = (cur as Record<string, unknown>)[seg]
-  }
-  return cur
-}

@@ -2,7 +2,7 @@
 
 export { buildApp, NO_AUTH_WARNING, type AppOptions } from './app.js'
 export { startSidecar, layerFor, type Sidecar } from './serve.js'
-export { TokenVerifier, describeJoseError, verifyJwt, type Subject } from './plugins/auth.js'
+export { TokenVerifier, claim, describeJoseError, verifyJwt, type Subject } from './plugins/auth.js'
 export { errorsPlugin, sendError, toMeshgateError } from './plugins/errors.js'
 export { globalPlugin } from './plugins/global-plugin.js'
 export type { ServerContext } from './context.js'

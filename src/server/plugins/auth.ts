@@ -10,7 +10,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose'
 import { LRUCache } from 'lru-cache'
-import type { AuthConfig } from '../../config/index.js'
+import type { AuthConfig, JwtVerification } from '../../config/index.js'
 import { MeshgateError } from '../../errors/index.js'
 import type { KeySource } from '../jwks.js'
 import { globalPlugin } from './global-plugin.js'
@@ -86,8 +86,8 @@ function checked(name: string, v: string): string {
   return v
 }
 
-/** Claims may be nested: `realm_access.roles`. */
-function claim(p: JWTPayload, path: string): unknown {
+/** A claim by dotted path: claims may be nested (`realm_access.roles`). */
+export function claim(p: JWTPayload, path: string): unknown {
   let cur: unknown = p
   for (const seg of path.split('.')) {
     if (typeof cur !== 'object' || cur === null) return undefined
@@ -104,7 +104,7 @@ function claim(p: JWTPayload, path: string): unknown {
 export async function verifyJwt(
   token: string,
   key: JWTVerifyGetKey,
-  cfg: Pick<AuthConfig, 'issuer' | 'audience' | 'algorithms' | 'clock_tolerance_seconds'>,
+  cfg: JwtVerification,
 ): Promise<JWTPayload> {
   try {
     const { payload } = await jwtVerify(token, key, {
