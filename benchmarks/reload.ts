@@ -5,7 +5,7 @@
 // - publish → first decision answered by the new revision, over 50 publishes:
 //   median and p99 (goal: p99 < 1 s; with long polling, tens of ms);
 // - decisions at a constant offered rate across 20 reloads: errors (goal 0)
-//   and p99 during reloads ÷ steady p99 (goal ≤ 1.2);
+//   and p99 during reloads ÷ steady p99 (goal ≤ 1.2), median of 3 alternating pairs;
 // - OPA's default polling delay (60–120 s, from its bundle docs) is written
 //   beside them as the anchor; it is not measured.
 
@@ -20,7 +20,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { repoRoot } from './paths.js'
 import type { Benchmark, Figure } from './harness.js'
 import { median } from './harness.js'
-import { pacedLoad } from './paced-load.js'
+import { pacedLoad, type PacedResult } from './paced-load.js'
 
 const SOURCE = 'package global.access\n\nallow if input.subject.id != "nobody"\n\ndeny contains "marketing needs consent" if input.purpose == "marketing"\n'
 
@@ -109,19 +109,29 @@ bundles:
       const seconds = ctx.quick ? 3 : 8
       const target = { url: `${sidecar.url}/v1/decisions/access`, method: 'POST', headers: { 'content-type': 'application/json' }, body }
       await pacedLoad(target, rate, 2) // warm up
-      const steady = await pacedLoad(target, rate, seconds)
+      // A p99 of one 8 s window moves with a single GC pause, so steady and
+      // reloading windows alternate, 3 of each, and the medians are compared.
+      const reps = ctx.quick ? 1 : 3
       const reloads = ctx.quick ? 6 : 20
+      const steadyRuns: PacedResult[] = []
+      const duringRuns: PacedResult[] = []
       let published = 0
-      const publisher = (async () => {
-        for (let i = 0; i < reloads; i++) {
-          await new Promise((r) => setTimeout(r, (seconds * 1000) / (reloads + 1)))
-          await publish(`load${i}`)
-          published++
-        }
-      })()
-      const during = await pacedLoad(target, rate, seconds)
-      await publisher
-      const errors = during.errors + during.non2xx + steady.errors + steady.non2xx
+      for (let rep = 0; rep < reps; rep++) {
+        steadyRuns.push(await pacedLoad(target, rate, seconds))
+        const publisher = (async () => {
+          for (let i = 0; i < reloads; i++) {
+            await new Promise((r) => setTimeout(r, (seconds * 1000) / (reloads + 1)))
+            await publish(`load${rep}-${i}`)
+            published++
+          }
+        })()
+        duringRuns.push(await pacedLoad(target, rate, seconds))
+        await publisher
+      }
+      const medianOf = (runs: PacedResult[]) => ({ p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)) })
+      const steady = medianOf(steadyRuns)
+      const during = medianOf(duringRuns)
+      const errors = [...steadyRuns, ...duringRuns].reduce((n, r) => n + r.errors + r.non2xx, 0)
       ctx.log(`at ${rate} req/s: steady p99 ${steady.p99.toFixed(2)} ms, across ${published} reloads p99 ${during.p99.toFixed(2)} ms, ${errors} errors`)
       const figures: Figure[] = [
         {
@@ -134,13 +144,13 @@ bundles:
           details: { median_ms: p50, p99_ms: p99, publishes: n },
         },
         {
-          name: `decision p99 across ${published} reloads ÷ steady p99, at ${rate} req/s`,
+          name: `decision p99 across ${reloads} reloads ÷ steady p99, at ${rate} req/s (median of ${reps})`,
           value: during.p99, unit: 'ms',
           baseline: { name: 'steady p99, same rate', value: steady.p99, unit: 'ms' },
           ratio: during.p99 / steady.p99,
           target: { op: '<=', value: 1.2 },
           note: `${errors} errors or non-2xx answers (goal 0)`,
-          details: { errors, reloads: published, rate, steady_p50: steady.p50, during_p50: during.p50 },
+          details: { errors, reloads: published, rate, reps, steady_p50: steady.p50, during_p50: during.p50, steady_p99s: steadyRuns.map((r) => r.p99).join(' '), during_p99s: duringRuns.map((r) => r.p99).join(' ') },
         },
       ]
       if (errors) throw new Error(`${errors} decisions failed across reloads`)
