@@ -76,3 +76,24 @@ export interface DecisionObserver {
    */
   record(event: DecisionEvent): Promise<void> | void
 }
+
+/** What the decision logger reports (metrics, health). Counters are since the process started; spool figures are current. */
+export interface DecisionLogStats {
+  /** Events in the spool not yet acknowledged by the collector. */
+  spool_events: number
+  spool_bytes: number
+  /** The spool's bound, in bytes. */
+  spool_limit_bytes: number
+  /** Events the collector acknowledged. */
+  uploaded_events: number
+  upload_batches: number
+  /** Upload attempts that failed (and will be retried). */
+  upload_retries: number
+  /** Events dropped because the spool was past its bound (the oldest go first). */
+  dropped_events: number
+  /** Events the log policy's `drop` rule dropped (by design, not loss). */
+  policy_dropped_events: number
+  last_upload_error?: string
+  /** ISO 8601. */
+  last_upload_at?: string
+}

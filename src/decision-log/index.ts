@@ -2,4 +2,4 @@
 // and (issue 10) the spool, masking and upload to an OPA-compatible service.
 // Sits after engine/ and before server/.
 
-export type { DecisionEvent, DecisionKind, DecisionObserver, DecisionOutcome, LoggedDenyReason } from './event.js'
+export type { DecisionEvent, DecisionKind, DecisionLogStats, DecisionObserver, DecisionOutcome, LoggedDenyReason } from './event.js'

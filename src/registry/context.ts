@@ -3,6 +3,7 @@
 // global.
 
 import type { FastifyRequest } from 'fastify'
+import type { DecisionStore } from './decision-store.js'
 import type { ChangeFeed } from './long-poll.js'
 import type { RegistryDeps } from './publish.js'
 import type { RevisionRecord } from './store.js'
@@ -12,6 +13,8 @@ export interface RegistryContext {
   deps: RegistryDeps
   tokens: PublisherTokens
   feed: ChangeFeed
+  /** Collected decision logs (`POST /logs`), queried by `GET /v1/decisions` and the console. */
+  decisions?: DecisionStore
 }
 
 /** Downloads and history are open unless `auth.require_for_download`; then any valid token reads. */
