@@ -75,6 +75,11 @@ export interface DecisionObserver {
    * rejects: an observer that cannot keep an event counts it instead.
    */
   record(event: DecisionEvent): Promise<void> | void
+  /**
+   * Records an anonymize stream wrote to the client, told when the stream
+   * ends (its decision event was recorded before the first record left).
+   */
+  recordsAnonymized?(port: string, count: number): void
 }
 
 /** What the decision logger reports (metrics, health). Counters are since the process started; spool figures are current. */

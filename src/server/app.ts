@@ -10,7 +10,8 @@ import { depthLimited } from './json-body.js'
 import { DEFAULT_RETRY, openKeySource, type KeyStatus, type RetryPolicy } from './jwks.js'
 import { authPlugin, TokenVerifier } from './plugins/auth.js'
 import { clientErrorHandler, errorsPlugin, sendError, toMeshgateError } from './plugins/errors.js'
-import type { ServerContext } from './context.js'
+import { instanceLabels, type ServerContext } from './context.js'
+import { decisionEventsPlugin, genDecisionId } from './decision-events.js'
 import { anonymizeRoutes } from './routes/anonymize.js'
 import { dataRoutes } from './routes/data.js'
 import { decisionRoutes } from './routes/decisions.js'
@@ -18,6 +19,8 @@ import { forwardAuthRoutes } from './routes/forward-auth.js'
 import { healthRoutes } from './routes/health.js'
 
 export interface AppOptions extends ServerContext {
+  /** The instance's labels for decision events (default: instanceLabels of the config). */
+  labels?: Record<string, string>
   logger?: FastifyServerOptions['logger']
   /** Backoff of the background JWKS fetch while the URL cannot be reached. */
   jwksRetry?: RetryPolicy
@@ -34,9 +37,15 @@ declare module 'fastify' {
 export const NO_AUTH_WARNING = 'AUTHENTICATION IS OFF: no bearer token is checked and every request is decided as the anonymous subject; never expose this sidecar beyond a development machine'
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
-  const ctx: ServerContext = { engine: opts.engine, config: opts.config, ...(opts.mesh ? { mesh: opts.mesh } : {}), ...(opts.bundleStatus ? { bundleStatus: opts.bundleStatus } : {}) }
+  const ctx: ServerContext = {
+    engine: opts.engine, config: opts.config, observers: [...(opts.observers ?? [])],
+    ...(opts.mesh ? { mesh: opts.mesh } : {}), ...(opts.bundleStatus ? { bundleStatus: opts.bundleStatus } : {}),
+  }
+  const labels = opts.labels ?? instanceLabels(ctx.config, opts.mesh ? { id: opts.mesh.data.product.id, domain: opts.mesh.data.product.domain } : undefined)
   const app = Fastify({
     logger: opts.logger ?? false,
+    // The request id is the decision id (decision-events.ts): random, never the client's.
+    genReqId: genDecisionId,
     bodyLimit: ctx.config.server.bodyLimit,
     // Decisions are small JSON; refuse prototype pollution outright.
     onProtoPoisoning: 'error',
@@ -59,6 +68,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, depthLimited(app.getDefaultJsonParser('error', 'error')))
   await app.register(errorsPlugin)
+  await app.register(decisionEventsPlugin({ observers: ctx.observers!, labels }))
   const auth = ctx.config.auth
   const keys = auth.mode === 'jwt' ? await openKeySource(auth, app.log, opts.jwksRetry ?? DEFAULT_RETRY) : undefined
   app.addHook('onClose', async () => keys?.close())
