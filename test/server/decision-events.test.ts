@@ -150,3 +150,20 @@ t.test('the answer leaves only after the observers took the event', async (t) =>
   const r = await pending
   t.equal(seen.byId(r.json.decision_id).length, 1)
 })
+
+t.test('one id ties the log lines, the event and the answer', async (t) => {
+  const lines: any[] = []
+  const { Writable } = await import('node:stream')
+  const stream = new Writable({ write(chunk, _enc, done) { for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l)); done() } })
+  const { loadConfig } = await import('../../src/config/index.js')
+  const { startSidecar } = await import('../../src/server/index.js')
+  const own = new Collect()
+  const cfg = await loadConfig(`${sc.dir}/meshgate.yaml`)
+  const logged = await startSidecar(cfg, { logger: { level: 'info', stream }, observers: [own] })
+  t.teardown(() => logged.close())
+  const res = await fetch(`${logged.url}/v1/decisions/access`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ port: 'orders-v1', purpose: 'reporting' }) })
+  const id = ((await res.json()) as any).decision_id
+  t.equal(own.byId(id).length, 1)
+  const mine = lines.filter((l) => l.reqId === id)
+  t.ok(mine.some((l) => l.msg === 'incoming request') && mine.some((l) => l.msg === 'request completed'), 'the request\'s log lines carry the decision id')
+})
