@@ -67,6 +67,7 @@ export const ERROR_CATALOG = {
   key_error: { status: 400, exit: 2, summary: 'a signing or verification key cannot be read or does not suit its algorithm' },
   roots_forbidden: { status: 403, exit: 1, summary: 'the token\'s roots claim does not cover the bundle the request would publish or roll back' },
   revision_conflict: { status: 409, exit: 1, summary: 'a bundle revision is published again with different content' },
+  decision_read_forbidden: { status: 403, exit: 1, summary: 'the token is valid but has none of the roles the registry requires to read decision logs (`decision_logs.read_roles`)' },
   registry_unreachable: { status: 502, exit: 1, summary: 'the registry cannot be reached, or answered with something other than its API' },
   internal_error: { status: 500, exit: 3, summary: 'a bug in meshgate: the message is logged, the client sees a generic one' },
 } as const satisfies Record<string, ErrorKind>

@@ -1,8 +1,9 @@
 // The registry's fastify app: the sidecar's errors plugin (OPA's error
 // envelope) and one route plugin per API: publish, bundle downloads (OPA's
 // bundle service API), history, and OPA's status API with the fleet view
-// built from it (`POST /status`, `GET /v1/sidecars`). Decision logs
-// (`POST /logs`) will be a further route plugin here.
+// built from it (`POST /status`, `GET /v1/sidecars`), and OPA's decision
+// log service API with the queries over what it collected (`POST /logs`,
+// `GET /v1/decisions`, `GET /v1/decisions/summary`).
 
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { errorsPlugin } from '../server/index.js'
@@ -11,6 +12,7 @@ import { downloadRoutes } from './routes/download.js'
 import { historyRoutes } from './routes/history.js'
 import { publishRoutes } from './routes/publish.js'
 import { statusRoutes } from './routes/status.js'
+import { decisionRoutes } from './routes/decisions.js'
 
 export interface RegistryAppOptions {
   logger?: FastifyServerOptions['logger']
@@ -38,5 +40,6 @@ export async function buildRegistryApp(ctx: RegistryContext, opts: RegistryAppOp
   await app.register(downloadRoutes(ctx))
   await app.register(historyRoutes(ctx))
   await app.register(statusRoutes(ctx))
+  await app.register(decisionRoutes(ctx))
   return app
 }

@@ -2,8 +2,9 @@
 // sidecar's (issuer, audience, algorithms, jwks_file | jwks_url) plus the
 // claims that say who publishes and under which roots; `keys` is OPA's keys
 // map, each key also listing the roots it may sign for; `status` bounds the
-// sidecars' status reports and says when one is stale. docs/registry.md
-// documents every field.
+// sidecars' status reports and says when one is stale; `decision_logs`
+// bounds the decision-log uploads (`POST /logs`), their retention and who
+// may read them. docs/registry.md documents every field.
 
 import { ADDR, JWT_AUTH_PROPERTIES, SIZE } from '../config/schema.js'
 
@@ -85,6 +86,26 @@ export const REGISTRY_CONFIG_SCHEMA = {
         stale_after_seconds: { type: 'integer', minimum: 1, maximum: 86400 },
         max_instances: { type: 'integer', minimum: 1, maximum: 1000000 },
         max_report_size: SIZE,
+      },
+    },
+    decision_logs: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        max_upload_size: SIZE,
+        max_uncompressed_size: SIZE,
+        max_events_per_upload: { type: 'integer', minimum: 1, maximum: 1000000 },
+        open_upload: { type: 'boolean' },
+        read_claim: { type: 'string', minLength: 1 },
+        read_roles: { type: 'array', items: { type: 'string', minLength: 1 } },
+        retention: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            max_events: { type: 'integer', minimum: 1, maximum: 1000000000 },
+            max_bytes: SIZE,
+          },
+        },
       },
     },
     validate: {
