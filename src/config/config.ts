@@ -77,6 +77,8 @@ export interface Config {
   persistenceDirectory: string
   status?: { service: string; partition_name?: string; interval_seconds?: number }
   labels: Record<string, string>
+  /** `GET /metrics`: whether a valid bearer token is needed (default: open, as OPA's is). */
+  metrics: { requireToken: boolean }
 }
 
 export const DEFAULT_ADDR = '127.0.0.1:8181'
@@ -157,6 +159,7 @@ type RawConfig = {
   persistence_directory?: string
   status?: Config['status']
   labels?: Record<string, string>
+  metrics?: { require_token?: boolean }
   auth?: { mode: 'none' } | (Omit<AuthConfig, 'mode' | 'clock_tolerance_seconds' | 'claims'> & { mode?: 'jwt'; clock_tolerance_seconds?: number; claims?: Partial<AuthConfig['claims']> })
   cache?: { decisions?: number; tokens?: number }
   budgets?: { steps?: number; time_ms?: number; workers?: number; memory_mb?: number }
@@ -222,6 +225,11 @@ function normalize(raw: RawConfig, file: string, env: NodeJS.ProcessEnv): Config
     })),
     persistenceDirectory: rel(raw.persistence_directory ?? '.meshgate'),
     labels: raw.labels ?? {},
+    metrics: { requireToken: raw.metrics?.require_token === true },
+  }
+  // A token that nothing verifies would let everyone through: say so instead.
+  if (cfg.metrics.requireToken && cfg.auth.mode === 'none') {
+    throw new MeshgateError('config_error', '`metrics.require_token` needs bearer tokens to be verified, but authentication is off (`auth: { mode: none }` or `--insecure-no-auth`)')
   }
   if (raw.status) {
     if (!raw.services?.[raw.status.service]) throw new MeshgateError('config_error', `\`status\` names service \`${raw.status.service}\`, which is not configured`)
