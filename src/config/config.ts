@@ -147,6 +147,10 @@ function parseWithLocations(text: string, file: string, env: NodeJS.ProcessEnv, 
       details: 'docs/config.md, "Auth"',
     }])
   }
+  // Without auth no token is verified, so "required" would let everyone in: say so instead.
+  if ((raw as RawConfig).metrics?.require_token && (!auth || auth.mode === 'none')) {
+    throw new CompileError([{ code: 'config_error', message: '`/metrics/require_token` needs bearer tokens to be verified, but authentication is off', location: at('/metrics/require_token'), details: 'configure `auth`, or leave `/metrics` open' }])
+  }
   return { config: normalize(raw as RawConfig, file, env), locate: (pointer) => at(pointer) }
 }
 
@@ -226,10 +230,6 @@ function normalize(raw: RawConfig, file: string, env: NodeJS.ProcessEnv): Config
     persistenceDirectory: rel(raw.persistence_directory ?? '.meshgate'),
     labels: raw.labels ?? {},
     metrics: { requireToken: raw.metrics?.require_token === true },
-  }
-  // A token that nothing verifies would let everyone through: say so instead.
-  if (cfg.metrics.requireToken && cfg.auth.mode === 'none') {
-    throw new MeshgateError('config_error', '`metrics.require_token` needs bearer tokens to be verified, but authentication is off (`auth: { mode: none }` or `--insecure-no-auth`)')
   }
   if (raw.status) {
     if (!raw.services?.[raw.status.service]) throw new MeshgateError('config_error', `\`status\` names service \`${raw.status.service}\`, which is not configured`)

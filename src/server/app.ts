@@ -33,6 +33,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Whether tokens can be verified now; `undefined` when no auth is configured. */
     authStatus(): KeyStatus | undefined
+    /** This app's metrics (`GET /metrics`); its `observer` is in the routes' observers. */
+    metrics: SidecarMetrics
   }
 }
 
@@ -82,6 +84,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     ...(opts.processMetrics !== undefined ? { processMetrics: opts.processMetrics } : {}),
   })
   ctx.observers = [...(opts.observers ?? []), metrics.observer]
+  app.decorate('metrics', metrics)
   await app.register(metricsPlugin, { metrics, requireToken: ctx.config.metrics.requireToken })
   await app.register(healthRoutes(ctx))
   await app.register(decisionRoutes(ctx))

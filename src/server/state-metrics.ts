@@ -96,7 +96,7 @@ export function registerBundleMetrics(register: Registry, src: BundleMetricsSour
 export function registerDecisionLogMetrics(register: Registry, stats: () => DecisionLogStats): void {
   const registers = [register]
   const gauge = (name: string, help: string, read: (s: DecisionLogStats) => number | undefined) => {
-    const g: Gauge = new Gauge({ name, help, registers, collect: () => { const v = read(stats()); if (v === undefined) g.reset(); else g.set(v) } })
+    const g: Gauge = new Gauge({ name, help, registers, collect: () => g.set(read(stats()) ?? 0) })
   }
   // A counter whose total someone else keeps: set to it at each scrape.
   const counter = (name: string, help: string, read: (s: DecisionLogStats) => number) => {
@@ -105,7 +105,7 @@ export function registerDecisionLogMetrics(register: Registry, stats: () => Deci
   gauge('meshgate_decision_log_spool_events', 'Decision events in the spool, not yet acknowledged by the collector.', (s) => s.spool_events)
   gauge('meshgate_decision_log_spool_bytes', 'Bytes the spool holds.', (s) => s.spool_bytes)
   gauge('meshgate_decision_log_spool_limit_bytes', 'The spool\'s bound, in bytes: past it the oldest events are dropped.', (s) => s.spool_limit_bytes)
-  gauge('meshgate_decision_log_last_upload_timestamp_seconds', 'When the collector last acknowledged an upload (Unix time).', (s) => seconds(s.last_upload_at))
+  gauge('meshgate_decision_log_last_upload_timestamp_seconds', 'When the collector last acknowledged an upload (Unix time; 0 before the first).', (s) => seconds(s.last_upload_at))
   counter('meshgate_decision_log_uploaded_events_total', 'Decision events the collector acknowledged.', (s) => s.uploaded_events)
   counter('meshgate_decision_log_upload_batches_total', 'Upload batches the collector acknowledged.', (s) => s.upload_batches)
   counter('meshgate_decision_log_upload_retries_total', 'Upload attempts that failed and will be retried.', (s) => s.upload_retries)
