@@ -1,12 +1,14 @@
 // The registry's fastify app: the sidecar's errors plugin (OPA's error
 // envelope) and one route plugin per API: publish, bundle downloads (OPA's
 // bundle service API), history, and OPA's status API with the fleet view
-// built from it (`POST /status`, `GET /v1/sidecars`). Decision logs
-// (`POST /logs`) will be a further route plugin here.
+// built from it (`POST /status`, `GET /v1/sidecars`); and `GET /metrics`
+// (metrics.ts). Decision logs (`POST /logs`) will be a further route plugin
+// here.
 
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { errorsPlugin } from '../server/index.js'
 import type { RegistryContext } from './context.js'
+import { RegistryMetrics, registryMetricsPlugin } from './metrics.js'
 import { downloadRoutes } from './routes/download.js'
 import { historyRoutes } from './routes/history.js'
 import { publishRoutes } from './routes/publish.js'
@@ -14,6 +16,8 @@ import { statusRoutes } from './routes/status.js'
 
 export interface RegistryAppOptions {
   logger?: FastifyServerOptions['logger']
+  /** Process metrics on `GET /metrics` (default true). */
+  processMetrics?: boolean
 }
 
 export async function buildRegistryApp(ctx: RegistryContext, opts: RegistryAppOptions = {}): Promise<FastifyInstance> {
@@ -31,6 +35,9 @@ export async function buildRegistryApp(ctx: RegistryContext, opts: RegistryAppOp
     forceCloseConnections: true,
   })
   await app.register(errorsPlugin)
+  // Before the routes: its request hook must see every one of them.
+  const metrics = new RegistryMetrics(ctx, opts.processMetrics !== undefined ? { processMetrics: opts.processMetrics } : {})
+  await app.register(registryMetricsPlugin, { metrics, requireToken: ctx.deps.config.metrics.requireToken, tokens: ctx.tokens })
   // Held long polls answer 304 at once when the registry shuts down.
   app.addHook('preClose', async () => ctx.feed.close())
   app.get('/health', async () => ({ status: 'ok' }))

@@ -37,6 +37,8 @@ export interface RegistryConfig {
   validate: { tests: boolean; loadTimeoutMs: number; testsTimeoutMs: number }
   /** Sidecar status reports (OPA's status API) and `GET /v1/sidecars`. */
   status: StatusConfig
+  /** `GET /metrics`: whether a valid bearer token is needed (default: open, as OPA's is). */
+  metrics: { requireToken: boolean }
 }
 
 export interface StatusConfig {
@@ -75,6 +77,7 @@ type Raw = {
   limits?: { compressed?: number | string; uncompressed?: number | string; memory_mb?: number }
   validate?: { tests?: boolean; load_timeout_seconds?: number; tests_timeout_seconds?: number }
   status?: { stale_after_seconds?: number; max_instances?: number; max_report_size?: number | string }
+  metrics?: { require_token?: boolean }
 }
 
 export function parseRegistryConfig(text: string, file = '<inline>'): RegistryConfig {
@@ -158,6 +161,7 @@ export function parseRegistryConfig(text: string, file = '<inline>'): RegistryCo
       maxInstances: raw.status?.max_instances ?? 10_000,
       maxReportBytes: parseSize(raw.status?.max_report_size ?? 256 * KiB),
     },
+    metrics: { requireToken: raw.metrics?.require_token === true },
   }
 }
 
