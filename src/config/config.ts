@@ -77,6 +77,8 @@ export interface Config {
   persistenceDirectory: string
   status?: { service: string; partition_name?: string; interval_seconds?: number }
   labels: Record<string, string>
+  /** `GET /metrics`: whether a valid bearer token is needed (default: open, as OPA's is). */
+  metrics: { requireToken: boolean }
 }
 
 export const DEFAULT_ADDR = '127.0.0.1:8181'
@@ -145,6 +147,10 @@ function parseWithLocations(text: string, file: string, env: NodeJS.ProcessEnv, 
       details: 'docs/config.md, "Auth"',
     }])
   }
+  // Without auth no token is verified, so "required" would let everyone in: say so instead.
+  if ((raw as RawConfig).metrics?.require_token && (!auth || auth.mode === 'none')) {
+    throw new CompileError([{ code: 'config_error', message: '`/metrics/require_token` needs bearer tokens to be verified, but authentication is off', location: at('/metrics/require_token'), details: 'configure `auth`, or leave `/metrics` open' }])
+  }
   return { config: normalize(raw as RawConfig, file, env), locate: (pointer) => at(pointer) }
 }
 
@@ -157,6 +163,7 @@ type RawConfig = {
   persistence_directory?: string
   status?: Config['status']
   labels?: Record<string, string>
+  metrics?: { require_token?: boolean }
   auth?: { mode: 'none' } | (Omit<AuthConfig, 'mode' | 'clock_tolerance_seconds' | 'claims'> & { mode?: 'jwt'; clock_tolerance_seconds?: number; claims?: Partial<AuthConfig['claims']> })
   cache?: { decisions?: number; tokens?: number }
   budgets?: { steps?: number; time_ms?: number; workers?: number; memory_mb?: number }
@@ -222,6 +229,7 @@ function normalize(raw: RawConfig, file: string, env: NodeJS.ProcessEnv): Config
     })),
     persistenceDirectory: rel(raw.persistence_directory ?? '.meshgate'),
     labels: raw.labels ?? {},
+    metrics: { requireToken: raw.metrics?.require_token === true },
   }
   if (raw.status) {
     if (!raw.services?.[raw.status.service]) throw new MeshgateError('config_error', `\`status\` names service \`${raw.status.service}\`, which is not configured`)

@@ -124,6 +124,12 @@ export const CONFIG_SCHEMA = {
       },
     },
     labels: { type: 'object', additionalProperties: { type: 'string' } },
+    // `GET /metrics`: open by default, as OPA's is.
+    metrics: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { require_token: { type: 'boolean' } },
+    },
     // Required (config.ts says so with a better message than ajv's). Either
     // `{mode: none}`, the explicit opt-out, or JWT verification.
     auth: {

@@ -1,13 +1,15 @@
 // The registry's fastify app: the sidecar's errors plugin (OPA's error
 // envelope) and one route plugin per API: publish, bundle downloads (OPA's
 // bundle service API), history, and OPA's status API with the fleet view
-// built from it (`POST /status`, `GET /v1/sidecars`), and OPA's decision
-// log service API with the queries over what it collected (`POST /logs`,
-// `GET /v1/decisions`, `GET /v1/decisions/summary`).
+// built from it (`POST /status`, `GET /v1/sidecars`), OPA's decision log
+// service API with the queries over what it collected (`POST /logs`,
+// `GET /v1/decisions`, `GET /v1/decisions/summary`), and `GET /metrics`
+// (metrics.ts).
 
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { errorsPlugin } from '../server/index.js'
 import type { RegistryContext } from './context.js'
+import { RegistryMetrics, registryMetricsPlugin } from './metrics.js'
 import { downloadRoutes } from './routes/download.js'
 import { historyRoutes } from './routes/history.js'
 import { publishRoutes } from './routes/publish.js'
@@ -16,6 +18,8 @@ import { decisionRoutes } from './routes/decisions.js'
 
 export interface RegistryAppOptions {
   logger?: FastifyServerOptions['logger']
+  /** Process metrics on `GET /metrics` (default true). */
+  processMetrics?: boolean
 }
 
 export async function buildRegistryApp(ctx: RegistryContext, opts: RegistryAppOptions = {}): Promise<FastifyInstance> {
@@ -33,6 +37,9 @@ export async function buildRegistryApp(ctx: RegistryContext, opts: RegistryAppOp
     forceCloseConnections: true,
   })
   await app.register(errorsPlugin)
+  // Before the routes: its request hook must see every one of them.
+  const metrics = new RegistryMetrics(ctx, opts.processMetrics !== undefined ? { processMetrics: opts.processMetrics } : {})
+  await app.register(registryMetricsPlugin, { metrics, requireToken: ctx.deps.config.metrics.requireToken, tokens: ctx.tokens })
   // Held long polls answer 304 at once when the registry shuts down.
   app.addHook('preClose', async () => ctx.feed.close())
   app.get('/health', async () => ({ status: 'ok' }))

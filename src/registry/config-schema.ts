@@ -108,6 +108,12 @@ export const REGISTRY_CONFIG_SCHEMA = {
         },
       },
     },
+    // `GET /metrics`: open by default, as OPA's is.
+    metrics: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { require_token: { type: 'boolean' } },
+    },
     validate: {
       type: 'object',
       additionalProperties: false,

@@ -39,6 +39,8 @@ export interface RegistryConfig {
   status: StatusConfig
   /** Decision logs collected from sidecars (`POST /logs`) and read back (`GET /v1/decisions`). */
   decisionLogs: DecisionLogsConfig
+  /** `GET /metrics`: whether a valid bearer token is needed (default: open, as OPA's is). */
+  metrics: { requireToken: boolean }
 }
 
 export interface DecisionLogsConfig {
@@ -107,6 +109,7 @@ type Raw = {
     read_roles?: string[]
     retention?: { max_events?: number; max_bytes?: number | string }
   }
+  metrics?: { require_token?: boolean }
 }
 
 export function parseRegistryConfig(text: string, file = '<inline>'): RegistryConfig {
@@ -204,6 +207,7 @@ export function parseRegistryConfig(text: string, file = '<inline>'): RegistryCo
       maxReportBytes: parseSize(raw.status?.max_report_size ?? 256 * KiB),
     },
     decisionLogs,
+    metrics: { requireToken: raw.metrics?.require_token === true },
   }
 }
 

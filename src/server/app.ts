@@ -1,6 +1,6 @@
-// The sidecar's fastify app: one plugin per concern (errors, auth) and one
-// route plugin per API (decisions, port streams, OPA data, health, forward
-// auth). buildApp wires them to an engine and opens the auth key source (a
+// The sidecar's fastify app: one plugin per concern (errors, auth, metrics)
+// and one route plugin per API (decisions, port streams, OPA data, health,
+// forward auth). buildApp wires them to an engine and opens the auth key source (a
 // JWKS file that cannot be read fails it; an unreachable JWKS URL does not);
 // serve.ts builds the engine from a config and listens.
 
@@ -10,6 +10,8 @@ import { depthLimited } from './json-body.js'
 import { DEFAULT_RETRY, openKeySource, type KeyStatus, type RetryPolicy } from './jwks.js'
 import { authPlugin, TokenVerifier } from './plugins/auth.js'
 import { clientErrorHandler, errorsPlugin, sendError, toMeshgateError } from './plugins/errors.js'
+import { metricsPlugin, SidecarMetrics } from './plugins/metrics.js'
+import type { DecisionLogStats } from '../decision-log/index.js'
 import { instanceLabels, type ServerContext } from './context.js'
 import { decisionEventsPlugin, genDecisionId } from './decision-events.js'
 import { anonymizeRoutes } from './routes/anonymize.js'
@@ -24,12 +26,18 @@ export interface AppOptions extends ServerContext {
   logger?: FastifyServerOptions['logger']
   /** Backoff of the background JWKS fetch while the URL cannot be reached. */
   jwksRetry?: RetryPolicy
+  /** The decision logger's figures for `GET /metrics` (the logger is one of `observers`). */
+  decisionLogStats?: () => DecisionLogStats
+  /** Process metrics on `GET /metrics` (default true). */
+  processMetrics?: boolean
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Whether tokens can be verified now; `undefined` when no auth is configured. */
     authStatus(): KeyStatus | undefined
+    /** This app's metrics (`GET /metrics`); its `observer` is in the routes' observers. */
+    metrics: SidecarMetrics
   }
 }
 
@@ -77,6 +85,17 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     app.log.warn({ auth: 'none', via: auth.via === 'flag' ? '--insecure-no-auth' : 'auth.mode: none' }, NO_AUTH_WARNING)
   }
   await app.register(authPlugin, keys && auth.mode === 'jwt' ? { verifier: new TokenVerifier(auth, keys, ctx.config.cache.tokens) } : {})
+  // Made here, after the last step that can fail, and closed with the app.
+  const metrics = new SidecarMetrics({
+    engine: ctx.engine,
+    bundles: ctx.config.bundles,
+    ...(ctx.bundleStatus ? { bundleStatus: ctx.bundleStatus } : {}),
+    ...(opts.decisionLogStats ? { decisionLogStats: opts.decisionLogStats } : {}),
+    ...(opts.processMetrics !== undefined ? { processMetrics: opts.processMetrics } : {}),
+  })
+  ctx.observers = [...(opts.observers ?? []), metrics.observer]
+  app.decorate('metrics', metrics)
+  await app.register(metricsPlugin, { metrics, requireToken: ctx.config.metrics.requireToken })
   await app.register(healthRoutes(ctx))
   await app.register(decisionRoutes(ctx))
   await app.register(anonymizeRoutes(ctx))

@@ -1,5 +1,5 @@
-// What the routes share: the engine, the guarded product's mesh model, and
-// the config. Built once by buildApp.
+// What the routes share: the engine, the guarded product's mesh model, the
+// config, and the observers of every decision. Built once by buildApp.
 
 import { randomUUID } from 'node:crypto'
 import type { Config } from '../config/index.js'
@@ -16,7 +16,10 @@ export interface ServerContext {
   mesh?: MeshModel
   /** Each configured bundle's source status (download loop or watched file), for health. */
   bundleStatus?: () => BundleStatus[]
-  /** Every decision's event goes to each (the decision logger, the metrics). */
+  /**
+   * Given every decision event the routes build (the decision logger, the
+   * metrics). buildApp adds its MetricsObserver to the ones passed in.
+   */
   observers?: DecisionObserver[]
 }
 
