@@ -60,6 +60,8 @@ export interface SpoolOptions {
 }
 
 export interface SpoolCounters {
+  /** `write` calls that succeeded: group commit makes this far smaller than the events. */
+  writes: number
   dropped_events: number
   spool_write_errors: number
   spool_corrupt_lines: number
@@ -84,7 +86,7 @@ const SCAN_CHUNK = 64 * 1024
 const NEWLINE = 0x0a
 
 export class Spool {
-  readonly counters: SpoolCounters = { dropped_events: 0, spool_write_errors: 0, spool_corrupt_lines: 0 }
+  readonly counters: SpoolCounters = { writes: 0, dropped_events: 0, spool_write_errors: 0, spool_corrupt_lines: 0 }
   private readonly o: Required<Omit<SpoolOptions, 'log'>> & Pick<SpoolOptions, 'log'>
   /** Ascending by seq; every one at or after the cursor's segment. The last may be the active one. */
   private segments: Segment[] = []
@@ -349,6 +351,7 @@ export class Spool {
       await this.abandonActive()
       throw e
     }
+    this.counters.writes++
     seg.bytes += buf.length
     seg.events += lines.length
     this.dirty = true
