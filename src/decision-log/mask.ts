@@ -128,7 +128,6 @@ function jsonCopy(v: unknown): unknown {
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(maskError(`the log policy did not answer within ${ms} ms`)), ms)
-    timer.unref?.()
     Promise.resolve(p).then((v) => { clearTimeout(timer); resolve(v) }, (e) => { clearTimeout(timer); reject(e) })
   })
 }
