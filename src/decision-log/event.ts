@@ -54,6 +54,11 @@ export interface DecisionEvent {
   erased?: string[]
   /** JSON pointers masked by an upsert (OPA's `masked`). */
   masked?: string[]
+  /**
+   * Set by the decision logger when masking failed: `input` and `result` were
+   * erased entirely instead (fail closed), and this says why.
+   */
+  mask_error?: { code: string; message: string }
   // meshgate's additions
   kind: DecisionKind
   outcome: DecisionOutcome
