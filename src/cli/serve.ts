@@ -181,7 +181,11 @@ async function prepareExample(bundleDir: string | undefined, policiesDir: string
       audience: DEV_AUDIENCE,
       // hash/tokenize need a key; one per run keeps joins stable while it runs.
       anonymizeKey: randomBytes(24).toString('hex'),
-      registry: { url: registry.url, keys: registry.keys, persistenceDir: join(registry.dir, 'sidecar') },
+      registry: {
+        url: registry.url, keys: registry.keys, persistenceDir: join(registry.dir, 'sidecar'),
+        // The sidecar's own credentials for status reports and decision-log uploads, for as long as a session may run.
+        uploadToken: await auth.mint({ sub: `${EXAMPLE_DOMAIN}-sidecar`, roles: [], clearance: 'internal', domain: EXAMPLE_DOMAIN, region: 'eu' }, '30d'),
+      },
     })
     return { config: parseConfig(yaml, '<example config>'), auth, bundleDir: out, policies, registry, bundles }
   } catch (e) {
@@ -283,6 +287,10 @@ async function exampleLines(sc: Sidecar, ex: Example, watching: boolean): Promis
     `  example mesh: bundles built into ${shown(ex.bundleDir)}/, signed and published to the embedded registry`,
     `  registry: ${ex.registry.url} (embedded; the sidecar long-polls it: GET ${ex.registry.url}/v1/bundles lists what it holds)`,
     ...layerLines(sc, ex.config),
+    `  decision logs: every decision is masked (policies/global/log.rego), spooled and uploaded to the registry; read them with`,
+    `    curl -H 'authorization: Bearer ${await ex.auth.mint({ sub: 'auditor', roles: ['decision-reader'], clearance: 'internal', domain: 'governance', region: 'eu' })}' \\`,
+    `      '${ex.registry.url}/v1/decisions?outcome=deny&limit=5'`,
+    `  metrics: ${sc.url}/metrics (sidecar), ${ex.registry.url}/metrics (registry)`,
     '',
     watching
       ? `The loop: edit a .rego file under ${shown(ex.policies)}/ and save; it is rebuilt, signed, published and served within a second.`

@@ -96,7 +96,7 @@ export function exampleConfigYaml(o: {
   audience: string
   anonymizeKey: string
   /** Take the layers from this registry (long polling, signatures checked) instead of the files. */
-  registry?: { url: string; keys: { id: string; root: string; publicPem: string }[]; persistenceDir: string }
+  registry?: { url: string; keys: { id: string; root: string; publicPem: string }[]; persistenceDir: string; uploadToken: string }
 }): string {
   const q = (s: string) => JSON.stringify(s)
   const bundles = o.registry
@@ -117,11 +117,15 @@ export function exampleConfigYaml(o: {
     `  dir: ${q(o.productDir)}`,
     ...(o.registry ? [
       'services:',
-      `  registry: { url: ${q(o.registry.url)} }`,
+      `  registry: { url: ${q(o.registry.url)}, credentials: { bearer: { token: ${q(o.registry.uploadToken)} } } }`,
       'keys:',
       ...o.registry.keys.map((k) => `  ${k.id}: { algorithm: ES256, key: ${q(k.publicPem)}, roots: [${q(k.root)}] }`),
       `persistence_directory: ${q(o.registry.persistenceDir)}`,
       'status: { service: registry }',
+      // Every decision, masked by policies/global/log.rego, spooled and uploaded to the registry.
+      'decision_logs:',
+      '  service: registry',
+      '  reporting: { min_delay_seconds: 1, max_delay_seconds: 2 }',
     ] : []),
     'bundles:',
     ...bundles,
