@@ -1,11 +1,13 @@
 // The registry's fastify app: the sidecar's errors plugin (OPA's error
 // envelope) and one route plugin per API: publish, bundle downloads (OPA's
 // bundle service API), history, and OPA's status API with the fleet view
-// built from it (`POST /status`, `GET /v1/sidecars`). Decision logs
-// (`POST /logs`) will be a further route plugin here.
+// built from it (`POST /status`, `GET /v1/sidecars`); and the governance
+// console (`/console`, console/index.ts), read-only HTML over the same
+// stores. Decision logs (`POST /logs`) will be a further route plugin here.
 
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { errorsPlugin } from '../server/index.js'
+import { consoleRoutes, CONSOLE_PREFIX } from './console/index.js'
 import type { RegistryContext } from './context.js'
 import { downloadRoutes } from './routes/download.js'
 import { historyRoutes } from './routes/history.js'
@@ -38,5 +40,6 @@ export async function buildRegistryApp(ctx: RegistryContext, opts: RegistryAppOp
   await app.register(downloadRoutes(ctx))
   await app.register(historyRoutes(ctx))
   await app.register(statusRoutes(ctx))
+  if (ctx.deps.config.console.enabled) await app.register(consoleRoutes(ctx), { prefix: CONSOLE_PREFIX })
   return app
 }

@@ -2,7 +2,8 @@
 // sidecar's (issuer, audience, algorithms, jwks_file | jwks_url) plus the
 // claims that say who publishes and under which roots; `keys` is OPA's keys
 // map, each key also listing the roots it may sign for; `status` bounds the
-// sidecars' status reports and says when one is stale. docs/registry.md
+// sidecars' status reports and says when one is stale; `console` is who may
+// read the governance console and how its session cookie is set. docs/registry.md
 // documents every field.
 
 import { ADDR, JWT_AUTH_PROPERTIES, SIZE } from '../config/schema.js'
@@ -94,6 +95,16 @@ export const REGISTRY_CONFIG_SCHEMA = {
         tests: { type: 'boolean' },
         load_timeout_seconds: { type: 'integer', minimum: 1, maximum: 600 },
         tests_timeout_seconds: { type: 'integer', minimum: 1, maximum: 3600 },
+      },
+    },
+    console: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        enabled: { type: 'boolean' },
+        read_role: { type: 'string', minLength: 1, maxLength: 256 },
+        roles_claim: { type: 'string', minLength: 1 },
+        secure_cookie: { type: 'boolean' },
       },
     },
   },

@@ -37,6 +37,19 @@ export interface RegistryConfig {
   validate: { tests: boolean; loadTimeoutMs: number; testsTimeoutMs: number }
   /** Sidecar status reports (OPA's status API) and `GET /v1/sidecars`. */
   status: StatusConfig
+  /** The governance console (`/console`). */
+  console: ConsoleConfig
+}
+
+export interface ConsoleConfig {
+  /** Whether `/console` is served (default: true). */
+  enabled: boolean
+  /** The role a token's roles claim must include to read the console (default `governance-reader`). */
+  readRole: string
+  /** Claim holding the token's roles, a dotted path (default `roles`): a list, or one string separated by spaces or commas. */
+  rolesClaim: string
+  /** Mark the session cookie `Secure` even when the request came over plain HTTP (a TLS-terminating proxy in front). */
+  secureCookie: boolean
 }
 
 export interface StatusConfig {
@@ -75,6 +88,7 @@ type Raw = {
   limits?: { compressed?: number | string; uncompressed?: number | string; memory_mb?: number }
   validate?: { tests?: boolean; load_timeout_seconds?: number; tests_timeout_seconds?: number }
   status?: { stale_after_seconds?: number; max_instances?: number; max_report_size?: number | string }
+  console?: { enabled?: boolean; read_role?: string; roles_claim?: string; secure_cookie?: boolean }
 }
 
 export function parseRegistryConfig(text: string, file = '<inline>'): RegistryConfig {
@@ -157,6 +171,12 @@ export function parseRegistryConfig(text: string, file = '<inline>'): RegistryCo
       staleAfterSeconds: raw.status?.stale_after_seconds ?? 60,
       maxInstances: raw.status?.max_instances ?? 10_000,
       maxReportBytes: parseSize(raw.status?.max_report_size ?? 256 * KiB),
+    },
+    console: {
+      enabled: raw.console?.enabled ?? true,
+      readRole: raw.console?.read_role ?? 'governance-reader',
+      rolesClaim: raw.console?.roles_claim ?? 'roles',
+      secureCookie: raw.console?.secure_cookie ?? false,
     },
   }
 }

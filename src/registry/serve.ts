@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import { buildRegistryApp } from './app.js'
 import type { RegistryConfig } from './config.js'
+import type { DecisionStore } from './decision-store.js'
 import { FsBundleStore, type FsStoreOptions } from './fs-store.js'
 import { LoadChecker } from './load-check.js'
 import { ChangeFeed } from './long-poll.js'
@@ -31,13 +32,20 @@ export interface StartOptions {
   loadCheckWorker?: URL
   /** The registry's clock (`published_at`, `received_at`, staleness); tests move it. */
   now?: () => Date
+  /** Collected decision logs, read by the console (and `GET /v1/decisions`). */
+  decisions?: DecisionStore
 }
 
 export async function startRegistry(config: RegistryConfig, opts: StartOptions = {}): Promise<Registry> {
   const store = opts.store ?? (await FsBundleStore.open({ dir: config.storage.dir, ...(opts.storeHook ? { hook: opts.storeHook } : {}) }))
   const feed = new ChangeFeed(store)
   const loader = new LoadChecker({ memoryMiB: config.limits.memoryMiB, timeoutMs: config.validate.loadTimeoutMs, ...(opts.loadCheckWorker ? { workerUrl: opts.loadCheckWorker } : {}) })
-  const app = await buildRegistryApp({ deps: { config, store, loader, ...(opts.now ? { now: opts.now } : {}) }, tokens: new PublisherTokens(config.auth), feed }, opts.logger !== undefined ? { logger: opts.logger } : {})
+  const app = await buildRegistryApp({
+    deps: { config, store, loader, ...(opts.now ? { now: opts.now } : {}) },
+    tokens: new PublisherTokens(config.auth),
+    feed,
+    ...(opts.decisions ? { decisions: opts.decisions } : {}),
+  }, opts.logger !== undefined ? { logger: opts.logger } : {})
   let address: string
   try {
     address = await app.listen({ host: config.server.host, port: config.server.port })
