@@ -44,19 +44,9 @@ export class PublisherTokens {
     if (!authorization) throw new MeshgateError('token_missing', 'the request has no `Authorization: Bearer` token')
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization)
     if (!m) throw new MeshgateError('token_invalid', 'the `Authorization` header is not `Bearer <token>`')
-    const payload = await this.claims(m[1]!)
-    return { subject: this.subjectOf(payload), roots: rootsOf(claim(payload, this.cfg.roots_claim)) }
-  }
-
-  /** A token's claims once it verifies (the console reads its roles and `exp`); `token_invalid` otherwise. */
-  async claims(token: string): Promise<JWTPayload> {
-    return verifyJwt(token, await this.keySet(), this.cfg)
-  }
-
-  /** The subject claim of verified claims, as the history records it. */
-  subjectOf(payload: JWTPayload): string {
+    const payload = await verifyJwt(m[1]!, await this.keySet(), this.cfg)
     const sub = claim(payload, this.cfg.subject_claim)
-    return typeof sub === 'string' && sub ? sub : '(no subject)'
+    return { subject: typeof sub === 'string' && sub ? sub : '(no subject)', roots: rootsOf(claim(payload, this.cfg.roots_claim)) }
   }
 }
 

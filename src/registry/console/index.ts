@@ -79,7 +79,9 @@ export function consoleRoutes(ctx: RegistryContext) {
       reply.header('content-security-policy', CONTENT_SECURITY_POLICY)
       reply.header('x-content-type-options', 'nosniff')
       reply.header('x-frame-options', 'DENY')
-      reply.header('referrer-policy', 'no-referrer')
+      // Not `no-referrer`: with it, browsers send `Origin: null` on the login form's POST, which
+      // sameOrigin() must refuse. `same-origin` keeps console URLs (searches) from other sites all the same.
+      reply.header('referrer-policy', 'same-origin')
       reply.header('cross-origin-opener-policy', 'same-origin')
       reply.header('cross-origin-resource-policy', 'same-origin')
       // Pages hold decisions: never cached. Assets are revalidated by their ETag.

@@ -23,7 +23,7 @@ export function page(o: PageOptions, body: Html): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>${o.title} · meshgate console</title>
 <link rel="stylesheet" href="/console/assets/console.css">
 ${o.charts ? html`<link rel="stylesheet" href="/console/assets/uplot.min.css">

@@ -95,6 +95,8 @@ export interface ChartData {
   /** Bucket starts, seconds since the epoch. */
   x: number[]
   bucket_seconds: number
+  /** Rates are per minute in short windows, per hour in long ones (a few decisions an hour read better so). */
+  rate_per: 'minute' | 'hour'
   ports: { label: string; total: number[]; deny: number[] }[]
 }
 
@@ -103,6 +105,12 @@ export function chartData(summary: DecisionSummary, bucketSeconds: number): Char
   return {
     x: (first?.buckets ?? []).map((b) => Date.parse(b.start) / 1000),
     bucket_seconds: bucketSeconds,
+    rate_per: ratePer(bucketSeconds),
     ports: summary.ports.map((p) => ({ label: portLabel(p), total: p.buckets.map((b) => b.total), deny: p.buckets.map((b) => b.deny) })),
   }
+}
+
+/** The rate unit of a chart with buckets of that width. */
+export function ratePer(bucketSeconds: number): 'minute' | 'hour' {
+  return bucketSeconds >= 1800 ? 'hour' : 'minute'
 }

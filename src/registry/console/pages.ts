@@ -10,7 +10,7 @@ import type { DecisionQuery, DecisionSummary, StoredDecision } from '../decision
 import type { SidecarView } from '../sidecars.js'
 import { html, url, type Html } from './html.js'
 import { page } from './layout.js'
-import { chartData, portLabel, portTotals, WINDOWS, type ProductView, type WindowName } from './mesh.js'
+import { chartData, portLabel, portTotals, ratePer, WINDOWS, type ProductView, type WindowName } from './mesh.js'
 import type { ConsoleSession } from './session.js'
 
 const NO_DECISIONS = html`<p class="muted">This registry does not collect decision logs (no decision store is configured).</p>`
@@ -70,7 +70,7 @@ ${s ? html`
   <h2>Decisions per port</h2>
   ${s ? html`
   <div class="charts" id="charts" data-series="${JSON.stringify(chartData(s, WINDOWS[d.window].bucket))}">
-    <figure><figcaption>Decisions per minute</figcaption><div class="chart" data-kind="rate"></div></figure>
+    <figure><figcaption>Decisions per ${ratePer(WINDOWS[d.window].bucket)}</figcaption><div class="chart" data-kind="rate"></div></figure>
     <figure><figcaption>Deny rate (% of decisions)</figcaption><div class="chart" data-kind="deny"></div></figure>
   </div>
   ${s.ports.length ? html`<table id="ports">

@@ -33,7 +33,9 @@ li.behind .rev { color: var(--warn); }
 .totals .n { display: block; font-size: 1.6rem; font-weight: 600; }
 .totals .k { color: var(--muted); }
 .charts { display: flex; flex-wrap: wrap; gap: 1rem; }
-.charts figure { margin: 0; flex: 1 1 560px; }
+.charts figure { margin: 0; flex: 1 1 560px; min-width: 0; }
+.charts .chart { width: 100%; }
+table.decisions td:first-child, td.outcome, td.port { white-space: nowrap; }
 .charts figcaption { font-weight: 600; margin-bottom: .3rem; }
 form.search { display: flex; flex-wrap: wrap; gap: .6rem 1rem; align-items: end; margin-bottom: 1rem; }
 form.search label { display: flex; flex-direction: column; font-size: .85rem; }

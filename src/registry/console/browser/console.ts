@@ -12,6 +12,7 @@ import type uPlotType from 'uplot'
 interface ChartData {
   x: number[]
   bucket_seconds: number
+  rate_per: 'minute' | 'hour'
   ports: { label: string; total: number[]; deny: number[] }[]
 }
 
@@ -27,18 +28,18 @@ function draw(): void {
     host.append(Object.assign(document.createElement('p'), { className: 'muted', textContent: 'No decisions in this window.' }))
     return
   }
-  const perMinute = 60 / data.bucket_seconds
+  const scale = (data.rate_per === 'hour' ? 3600 : 60) / data.bucket_seconds
   for (const el of host.querySelectorAll<HTMLElement>('.chart')) {
     const kind = el.dataset.kind
     const ys = data.ports.map((p) =>
       kind === 'deny'
         ? p.total.map((t, i) => (t ? (100 * p.deny[i]!) / t : null))
-        : p.total.map((t) => t * perMinute))
+        : p.total.map((t) => t * scale))
     const opts: uPlotType.Options = {
-      width: Math.max(320, el.clientWidth || 560),
+      width: Math.max(320, Math.floor(el.getBoundingClientRect().width) || 560),
       height: 240,
       scales: { y: kind === 'deny' ? { range: [0, 100] } : { range: (_u, _min, max) => [0, Math.max(1, max)] } },
-      axes: [{}, { label: kind === 'deny' ? '% denied' : 'per minute', size: 60 }],
+      axes: [{}, { label: kind === 'deny' ? '% denied' : `per ${data.rate_per}`, size: 60 }],
       series: [{}, ...data.ports.map((p, i) => ({ label: p.label, stroke: COLOURS[i % COLOURS.length]!, width: 2, spanGaps: kind === 'deny' }))],
     }
     el.dataset.drawn = String(data.ports.length)
