@@ -26,7 +26,9 @@ const SOURCE = 'package global.access\n\nallow if input.subject.id != "nobody"\n
 
 /** Starts `policy <args>` and resolves with its URL once `ready` matches its stdout (bounded). */
 function spawnServer(args: string[], ready: RegExp, children: ChildProcess[]): Promise<{ url: string }> {
-  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'policy.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  // MESHGATE_BENCH_CPU_PROF=<dir>: each server writes a V8 CPU profile there (node --cpu-prof) when it stops.
+  const prof = process.env.MESHGATE_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.MESHGATE_BENCH_CPU_PROF}`] : []
+  const child = spawn(process.execPath, [...prof, join(repoRoot, 'bin', 'policy.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
   children.push(child)
   return new Promise((resolve, reject) => {
     let out = ''

@@ -1,6 +1,6 @@
-// `npm run bench`: runs the benchmarks of issues 3 (compiler), 4 (sidecar)
-// and 5 (policy test), prints one table of ratios against baselines measured
-// in the same run, and writes benchmarks/results/latest.{json,md} (temp file,
+// `npm run bench`: runs the benchmarks of issues 3 (compiler), 4 (sidecar),
+// 5 (policy test), 9 (registry reload) and 10 (decision-log ingest), prints
+// one table of ratios against baselines measured in the same run, and writes benchmarks/results/latest.{json,md} (temp file,
 // then rename). Flags: `--quick` (smaller workloads, a smoke run),
 // `--only <name>[,<name>…]` (repeatable), `--list`.
 //
@@ -23,12 +23,13 @@ import { sidecarInProcess } from './sidecar-in-process.js'
 import { anonymizeThroughput } from './anonymize.js'
 import { policyTest } from './policy-test.js'
 import { reload } from './reload.js'
+import { registryIngest } from './registry-ingest.js'
 import { repoRoot } from './paths.js'
 
 /** In the order they run; cheap, self-contained ones first. */
 const BENCHMARKS: Benchmark[] = [
   evalRbac, ruleScaling, objectScaling, memoryGrowth, opaBuilt, compileTime,
-  sidecarInProcess, sidecarHttp, anonymizeThroughput, policyTest, reload,
+  sidecarInProcess, sidecarHttp, anonymizeThroughput, policyTest, reload, registryIngest,
 ]
 
 const resultsDir = join(repoRoot, 'benchmarks', 'results')

@@ -54,6 +54,36 @@ export interface NoAuthConfig {
   via: 'config' | 'flag'
 }
 
+/**
+ * Decision logging (`decision_logs`), present only when configured. OPA's
+ * names where OPA has the concept; delays and sizes defaulted to OPA's.
+ */
+export interface DecisionLogsConfig {
+  /** The service batches are uploaded to; absent for console-only logging. */
+  service?: string
+  /** Path under the service's URL; OPA's default `/logs`. */
+  resource: string
+  /** One JSON line per event on stdout. */
+  console: boolean
+  reporting: { minDelaySeconds: number; maxDelaySeconds: number; uploadSizeLimitBytes: number }
+  /** JSON pointers erased from every event, before the log policy's mask. */
+  erase: string[]
+  spool: { dir: string; maxBytes: number; fsyncIntervalSeconds: number }
+}
+
+/** OPA's decision-log defaults (configuration reference, `decision_logs.reporting`). */
+export const DECISION_LOG_DEFAULTS = {
+  resource: '/logs',
+  minDelaySeconds: 300,
+  maxDelaySeconds: 600,
+  uploadSizeLimitBytes: 32768,
+  spoolMaxBytes: 64 * 1024 * 1024,
+  fsyncIntervalSeconds: 1,
+} as const
+
+/** What a decision-log erase pointer may name: OPA's mask roots, `~` only as `~0`/`~1`. */
+const ERASE_POINTER = /^\/(input|result|nd_builtin_cache)(\/([^~]|~[01])*)*$/
+
 export interface LoadOptions {
   /** `policy serve --insecure-no-auth`: a config without `auth` serves without authentication. */
   insecureNoAuth?: boolean
@@ -77,6 +107,10 @@ export interface Config {
   persistenceDirectory: string
   status?: { service: string; partition_name?: string; interval_seconds?: number }
   labels: Record<string, string>
+  /** `GET /metrics`: whether a valid bearer token is needed (default: open, as OPA's is). */
+  metrics: { requireToken: boolean }
+  /** Absent: decision logging is off. */
+  decisionLogs?: DecisionLogsConfig
 }
 
 export const DEFAULT_ADDR = '127.0.0.1:8181'
@@ -145,7 +179,35 @@ function parseWithLocations(text: string, file: string, env: NodeJS.ProcessEnv, 
       details: 'docs/config.md, "Auth"',
     }])
   }
+  // Without auth no token is verified, so "required" would let everyone in: say so instead.
+  if ((raw as RawConfig).metrics?.require_token && (!auth || auth.mode === 'none')) {
+    throw new CompileError([{ code: 'config_error', message: '`/metrics/require_token` needs bearer tokens to be verified, but authentication is off', location: at('/metrics/require_token'), details: 'configure `auth`, or leave `/metrics` open' }])
+  }
+  checkDecisionLogs(raw as RawConfig, at)
   return { config: normalize(raw as RawConfig, file, env), locate: (pointer) => at(pointer) }
+}
+
+/** The checks on `decision_logs` the schema cannot make, each at its value's `file:row:col`. */
+function checkDecisionLogs(raw: RawConfig, at: (pointer: string, key?: string | boolean) => Location): void {
+  const d = raw.decision_logs
+  if (!d) return
+  const errors: { code: 'config_error'; message: string; location: Location }[] = []
+  if (d.service === undefined && !d.console) {
+    errors.push({ code: 'config_error', message: '`/decision_logs` needs a `service` to upload to, or `console: true`', location: at('/decision_logs', '') })
+  }
+  if (d.service !== undefined && !raw.services?.[d.service]) {
+    errors.push({ code: 'config_error', message: `\`/decision_logs/service\` names service \`${d.service}\`, which is not configured`, location: at('/decision_logs/service') })
+  }
+  const r = d.reporting
+  if (r?.min_delay_seconds !== undefined && r.max_delay_seconds !== undefined && r.min_delay_seconds > r.max_delay_seconds) {
+    errors.push({ code: 'config_error', message: '`/decision_logs/reporting/min_delay_seconds` is larger than `max_delay_seconds`', location: at('/decision_logs/reporting/min_delay_seconds') })
+  }
+  for (const [i, p] of (d.erase ?? []).entries()) {
+    if (!ERASE_POINTER.test(p)) {
+      errors.push({ code: 'config_error', message: `\`/decision_logs/erase/${i}\` \`${p}\` is not a JSON pointer under \`/input\`, \`/result\` or \`/nd_builtin_cache\` (the parts of an event masking may change)`, location: at(`/decision_logs/erase/${i}`) })
+    }
+  }
+  if (errors.length) throw new CompileError(errors)
 }
 
 type RawConfig = {
@@ -157,6 +219,15 @@ type RawConfig = {
   persistence_directory?: string
   status?: Config['status']
   labels?: Record<string, string>
+  metrics?: { require_token?: boolean }
+  decision_logs?: {
+    service?: string
+    resource?: string
+    console?: boolean
+    reporting?: { min_delay_seconds?: number; max_delay_seconds?: number; upload_size_limit_bytes?: number }
+    erase?: string[]
+    spool?: { dir?: string; max_bytes?: number | string; fsync_interval_seconds?: number }
+  }
   auth?: { mode: 'none' } | (Omit<AuthConfig, 'mode' | 'clock_tolerance_seconds' | 'claims'> & { mode?: 'jwt'; clock_tolerance_seconds?: number; claims?: Partial<AuthConfig['claims']> })
   cache?: { decisions?: number; tokens?: number }
   budgets?: { steps?: number; time_ms?: number; workers?: number; memory_mb?: number }
@@ -222,14 +293,38 @@ function normalize(raw: RawConfig, file: string, env: NodeJS.ProcessEnv): Config
     })),
     persistenceDirectory: rel(raw.persistence_directory ?? '.meshgate'),
     labels: raw.labels ?? {},
+    metrics: { requireToken: raw.metrics?.require_token === true },
   }
   if (raw.status) {
     if (!raw.services?.[raw.status.service]) throw new MeshgateError('config_error', `\`status\` names service \`${raw.status.service}\`, which is not configured`)
     cfg.status = raw.status
   }
+  if (raw.decision_logs) cfg.decisionLogs = decisionLogsOf(raw.decision_logs, cfg.persistenceDirectory, rel)
   if (raw.budgets?.workers !== undefined) cfg.budgets.workers = raw.budgets.workers
   if (raw.product) cfg.product = raw.product.dir ? { domain: raw.product.domain, dir: rel(raw.product.dir) } : { domain: raw.product.domain }
   return cfg
+}
+
+function decisionLogsOf(d: NonNullable<RawConfig['decision_logs']>, persistence: string, rel: (p: string) => string): DecisionLogsConfig {
+  const D = DECISION_LOG_DEFAULTS
+  const min = d.reporting?.min_delay_seconds ?? Math.min(D.minDelaySeconds, d.reporting?.max_delay_seconds ?? D.minDelaySeconds)
+  const out: DecisionLogsConfig = {
+    resource: d.resource ?? D.resource,
+    console: d.console ?? false,
+    reporting: {
+      minDelaySeconds: min,
+      maxDelaySeconds: d.reporting?.max_delay_seconds ?? Math.max(D.maxDelaySeconds, min),
+      uploadSizeLimitBytes: d.reporting?.upload_size_limit_bytes ?? D.uploadSizeLimitBytes,
+    },
+    erase: d.erase ?? [],
+    spool: {
+      dir: d.spool?.dir ? rel(d.spool.dir) : resolve(persistence, 'decision-logs'),
+      maxBytes: parseSize(d.spool?.max_bytes ?? D.spoolMaxBytes),
+      fsyncIntervalSeconds: d.spool?.fsync_interval_seconds ?? D.fsyncIntervalSeconds,
+    },
+  }
+  if (d.service !== undefined) out.service = d.service
+  return out
 }
 
 /** No `auth` here means `--insecure-no-auth` let it through (parseWithLocations refuses it otherwise). */

@@ -123,7 +123,43 @@ export const CONFIG_SCHEMA = {
         interval_seconds: { type: 'number', exclusiveMinimum: 0 },
       },
     },
+    // OPA's `decision_logs` (service, resource, reporting, console), plus
+    // meshgate's `erase` pointers and on-disk `spool`. Off unless present.
+    decision_logs: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        service: { type: 'string', minLength: 1 },
+        resource: { type: 'string', minLength: 1 },
+        console: { type: 'boolean' },
+        reporting: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            min_delay_seconds: { type: 'number', exclusiveMinimum: 0 },
+            max_delay_seconds: { type: 'number', exclusiveMinimum: 0 },
+            upload_size_limit_bytes: { type: 'integer', minimum: 1024 },
+          },
+        },
+        erase: { type: 'array', items: { type: 'string', minLength: 1 } },
+        spool: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            dir: { type: 'string', minLength: 1 },
+            max_bytes: SIZE,
+            fsync_interval_seconds: { type: 'number', exclusiveMinimum: 0, maximum: 3600 },
+          },
+        },
+      },
+    },
     labels: { type: 'object', additionalProperties: { type: 'string' } },
+    // `GET /metrics`: open by default, as OPA's is.
+    metrics: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { require_token: { type: 'boolean' } },
+    },
     // Required (config.ts says so with a better message than ajv's). Either
     // `{mode: none}`, the explicit opt-out, or JWT verification.
     auth: {

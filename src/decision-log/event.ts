@@ -54,6 +54,11 @@ export interface DecisionEvent {
   erased?: string[]
   /** JSON pointers masked by an upsert (OPA's `masked`). */
   masked?: string[]
+  /**
+   * Set by the decision logger when masking failed: `input` and `result` were
+   * erased entirely instead (fail closed), and this says why.
+   */
+  mask_error?: { code: string; message: string }
   // meshgate's additions
   kind: DecisionKind
   outcome: DecisionOutcome
@@ -75,6 +80,11 @@ export interface DecisionObserver {
    * rejects: an observer that cannot keep an event counts it instead.
    */
   record(event: DecisionEvent): Promise<void> | void
+  /**
+   * Records an anonymize stream wrote to the client, told when the stream
+   * ends (its decision event was recorded before the first record left).
+   */
+  recordsAnonymized?(port: string, count: number): void
 }
 
 /** What the decision logger reports (metrics, health). Counters are since the process started; spool figures are current. */

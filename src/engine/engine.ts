@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os'
 import { readBundle, type Bundle } from '../bundle/index.js'
 import { MeshgateError } from '../errors/index.js'
 import { asEvalError, evalError } from './eval-errors.js'
-import { accessFromPackage, combineAccess, type AccessOutcome, type LayerAccess } from './access.js'
+import { accessFromPackage, asSet, combineAccess, type AccessOutcome, type LayerAccess } from './access.js'
 import { DecisionCache } from './decision-cache.js'
 import { allOrThrow, InProcessEvaluator, type CallResult, type EvalCall, type Evaluator } from './evaluator.js'
 import type { HostBuiltins } from './host-builtins.js'
@@ -65,6 +65,13 @@ export interface LayerResult {
 /** A layer's document, or the error its evaluation failed with. */
 interface LayerOutcome extends LayerResult {
   error?: MeshgateError
+}
+
+/** What a log policy says about one decision event. */
+export interface LogPolicyVerdict {
+  /** OPA's mask rule entries: JSON pointers to erase, or `{op, path, value}` objects. */
+  mask: unknown[]
+  drop: boolean
 }
 
 export interface Answer<T> {
@@ -231,6 +238,26 @@ export class Engine {
       const plan = planDocument(path, sources)
       return { value: plan.assemble(allOrThrow(await this.evaluator.run(plan.calls, input))), cacheable: true }
     })
+  }
+
+  /**
+   * The decision-log policy's verdict on an event (OPA's `system.log.mask`
+   * and `system.log.drop`): the global layer's `log` package, or a
+   * standalone bundle's own `system/log`, evaluated with the event as input.
+   * No such layer, or a package that defines neither rule: nothing masked,
+   * nothing dropped. A layer that should answer but cannot (no bundle yet,
+   * an evaluation error) throws: the caller must not let the event leave in
+   * clear. Never cached: every event is a different input.
+   */
+  async logPolicy(event: unknown): Promise<LogPolicyVerdict> {
+    const layer = this.layerList.find((l) => l.root === 'global') ?? this.layerList.find((l) => l.root === '')
+    if (!layer) return { mask: [], drop: false }
+    if (this.closed || !layer.active) throw new MeshgateError('bundle_unavailable', `no valid bundle is loaded for layer \`${layer.name}\`, whose log policy masks decision logs`)
+    const rel = layer.root === '' ? ['system', 'log'] : ['log']
+    const [doc] = await this.layerDocuments([layer], rel, event)
+    if (doc!.error) throw asEvalError(doc!.error, [layer.root, ...rel].filter(Boolean).join('/'))
+    const o = (typeof doc!.result === 'object' && doc!.result !== null ? doc!.result : {}) as Record<string, unknown>
+    return { mask: asSet(o.mask), drop: o.drop === true }
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 // Public surface of the engine stage: loaded bundles, layers, federated
 // combination, decision cache and evaluation budgets.
 
-export { Engine, type EngineOptions, type Budgets, type AccessDecision, type LayerResult, type Answer, type Revisions, type EngineLog } from './engine.js'
+export { Engine, type EngineOptions, type Budgets, type AccessDecision, type LayerResult, type Answer, type Revisions, type EngineLog, type LogPolicyVerdict } from './engine.js'
 export { globalLayer, domainLayer, standaloneLayer, DECISION_PACKAGES, type LayerSpec, type Layer, type ActiveBundle } from './layers.js'
 export { combineAccess, type DenyReason, type AccessOutcome, type LayerAccess } from './access.js'
 export { LoadedBundle, imageOf, type BundleImage, type BundleLimits, type ResultSet } from './loaded-bundle.js'

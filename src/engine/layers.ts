@@ -99,7 +99,12 @@ export function checkBundleForLayer(layer: LayerSpec, bundle: Bundle, name: stri
 }
 
 /** The packages (under a layer's root) the sidecar's decisions read. */
-export const DECISION_PACKAGES = ['access', 'anonymization', 'compatibility'] as const
+/**
+ * Packages under a layer's root that the sidecar evaluates: the three
+ * decisions, and `log` (the global layer's decision-log mask and drop rules,
+ * meshgate's place for OPA's `system.log`).
+ */
+export const DECISION_PACKAGES = ['access', 'anonymization', 'compatibility', 'log'] as const
 
 /**
  * A bundle whose `.rego` sources define a decision package must export an

@@ -67,7 +67,12 @@ export const ERROR_CATALOG = {
   key_error: { status: 400, exit: 2, summary: 'a signing or verification key cannot be read or does not suit its algorithm' },
   roots_forbidden: { status: 403, exit: 1, summary: 'the token\'s roots claim does not cover the bundle the request would publish or roll back' },
   revision_conflict: { status: 409, exit: 1, summary: 'a bundle revision is published again with different content' },
+  decision_read_forbidden: { status: 403, exit: 1, summary: 'the token is valid but has none of the roles the registry requires to read decision logs (`decision_logs.read_roles`)' },
   registry_unreachable: { status: 502, exit: 1, summary: 'the registry cannot be reached, or answered with something other than its API' },
+  // Decision logs: same shape.
+  decision_log_mask_error: { status: 500, exit: 1, summary: 'the decision-log mask policy failed or answered an invalid mask; the event was logged with its input and result erased' },
+  decision_log_spool_error: { status: 500, exit: 1, summary: 'the decision-log spool could not be written or holds a line that is not an event; events wait in memory, or the line is skipped' },
+  decision_log_upload_error: { status: 502, exit: 1, summary: 'a decision-log batch could not be uploaded (unreachable, timeout, HTTP error) and stays spooled, or one event was refused and skipped' },
   internal_error: { status: 500, exit: 3, summary: 'a bug in meshgate: the message is logged, the client sees a generic one' },
 } as const satisfies Record<string, ErrorKind>
 

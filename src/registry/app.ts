@@ -1,21 +1,27 @@
 // The registry's fastify app: the sidecar's errors plugin (OPA's error
 // envelope) and one route plugin per API: publish, bundle downloads (OPA's
 // bundle service API), history, and OPA's status API with the fleet view
-// built from it (`POST /status`, `GET /v1/sidecars`); and the governance
-// console (`/console`, console/index.ts), read-only HTML over the same
-// stores. Decision logs (`POST /logs`) will be a further route plugin here.
+// built from it (`POST /status`, `GET /v1/sidecars`), OPA's decision log
+// service API with the queries over what it collected (`POST /logs`,
+// `GET /v1/decisions`, `GET /v1/decisions/summary`), `GET /metrics`
+// (metrics.ts), and the governance console (`/console`, console/index.ts):
+// read-only HTML over the same stores.
 
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { errorsPlugin } from '../server/index.js'
 import { consoleRoutes, CONSOLE_PREFIX } from './console/index.js'
 import type { RegistryContext } from './context.js'
+import { RegistryMetrics, registryMetricsPlugin } from './metrics.js'
 import { downloadRoutes } from './routes/download.js'
 import { historyRoutes } from './routes/history.js'
 import { publishRoutes } from './routes/publish.js'
 import { statusRoutes } from './routes/status.js'
+import { decisionRoutes } from './routes/decisions.js'
 
 export interface RegistryAppOptions {
   logger?: FastifyServerOptions['logger']
+  /** Process metrics on `GET /metrics` (default true). */
+  processMetrics?: boolean
 }
 
 export async function buildRegistryApp(ctx: RegistryContext, opts: RegistryAppOptions = {}): Promise<FastifyInstance> {
@@ -33,6 +39,9 @@ export async function buildRegistryApp(ctx: RegistryContext, opts: RegistryAppOp
     forceCloseConnections: true,
   })
   await app.register(errorsPlugin)
+  // Before the routes: its request hook must see every one of them.
+  const metrics = new RegistryMetrics(ctx, opts.processMetrics !== undefined ? { processMetrics: opts.processMetrics } : {})
+  await app.register(registryMetricsPlugin, { metrics, requireToken: ctx.deps.config.metrics.requireToken, tokens: ctx.tokens })
   // Held long polls answer 304 at once when the registry shuts down.
   app.addHook('preClose', async () => ctx.feed.close())
   app.get('/health', async () => ({ status: 'ok' }))
@@ -40,6 +49,7 @@ export async function buildRegistryApp(ctx: RegistryContext, opts: RegistryAppOp
   await app.register(downloadRoutes(ctx))
   await app.register(historyRoutes(ctx))
   await app.register(statusRoutes(ctx))
+  await app.register(decisionRoutes(ctx))
   if (ctx.deps.config.console.enabled) await app.register(consoleRoutes(ctx), { prefix: CONSOLE_PREFIX })
   return app
 }

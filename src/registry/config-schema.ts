@@ -2,9 +2,11 @@
 // sidecar's (issuer, audience, algorithms, jwks_file | jwks_url) plus the
 // claims that say who publishes and under which roots; `keys` is OPA's keys
 // map, each key also listing the roots it may sign for; `status` bounds the
-// sidecars' status reports and says when one is stale; `console` is who may
-// read the governance console and how its session cookie is set. docs/registry.md
-// documents every field.
+// sidecars' status reports and says when one is stale; `decision_logs`
+// bounds the decision-log uploads (`POST /logs`), their retention and who
+// may read them (the console's readers too); `console` switches the
+// governance console and its cookie's `Secure`. docs/registry.md documents
+// every field.
 
 import { ADDR, JWT_AUTH_PROPERTIES, SIZE } from '../config/schema.js'
 
@@ -88,6 +90,32 @@ export const REGISTRY_CONFIG_SCHEMA = {
         max_report_size: SIZE,
       },
     },
+    decision_logs: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        max_upload_size: SIZE,
+        max_uncompressed_size: SIZE,
+        max_events_per_upload: { type: 'integer', minimum: 1, maximum: 1000000 },
+        open_upload: { type: 'boolean' },
+        read_claim: { type: 'string', minLength: 1 },
+        read_roles: { type: 'array', items: { type: 'string', minLength: 1 } },
+        retention: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            max_events: { type: 'integer', minimum: 1, maximum: 1000000000 },
+            max_bytes: SIZE,
+          },
+        },
+      },
+    },
+    // `GET /metrics`: open by default, as OPA's is.
+    metrics: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { require_token: { type: 'boolean' } },
+    },
     validate: {
       type: 'object',
       additionalProperties: false,
@@ -102,8 +130,6 @@ export const REGISTRY_CONFIG_SCHEMA = {
       additionalProperties: false,
       properties: {
         enabled: { type: 'boolean' },
-        read_role: { type: 'string', minLength: 1, maxLength: 256 },
-        roles_claim: { type: 'string', minLength: 1 },
         secure_cookie: { type: 'boolean' },
       },
     },

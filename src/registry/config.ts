@@ -37,20 +37,40 @@ export interface RegistryConfig {
   validate: { tests: boolean; loadTimeoutMs: number; testsTimeoutMs: number }
   /** Sidecar status reports (OPA's status API) and `GET /v1/sidecars`. */
   status: StatusConfig
-  /** The governance console (`/console`). */
+  /** Decision logs collected from sidecars (`POST /logs`) and read back (`GET /v1/decisions`). */
+  decisionLogs: DecisionLogsConfig
+  /** `GET /metrics`: whether a valid bearer token is needed (default: open, as OPA's is). */
+  metrics: { requireToken: boolean }
+  /** The governance console (`/console`); who reads it is `decisionLogs.readRoles`. */
   console: ConsoleConfig
 }
 
 export interface ConsoleConfig {
   /** Whether `/console` is served (default: true). */
   enabled: boolean
-  /** The role a token's roles claim must include to read the console (default `governance-reader`). */
-  readRole: string
-  /** Claim holding the token's roles, a dotted path (default `roles`): a list, or one string separated by spaces or commas. */
-  rolesClaim: string
   /** Mark the session cookie `Secure` even when the request came over plain HTTP (a TLS-terminating proxy in front). */
   secureCookie: boolean
 }
+
+export interface DecisionLogsConfig {
+  /** Largest upload body as sent (gzip or not), in bytes. */
+  maxUploadBytes: number
+  /** Largest the body may inflate to, in bytes (gzip bombs stop here). */
+  maxUncompressedBytes: number
+  /** Most events one upload may carry. */
+  maxEventsPerUpload: number
+  /** Uploads without a token are taken (development only); a token that is sent must still verify. */
+  openUpload: boolean
+  /** Claim (dotted path allowed) listing a token's roles, read for `readRoles`. */
+  readClaim: string
+  /** A reader's token must carry one of these roles; empty: any valid token of the IdP reads. */
+  readRoles: string[]
+  /** Retention: past either bound, the oldest segments are removed. */
+  retention: { maxEvents: number; maxBytes: number }
+}
+
+/** Largest `max_uncompressed_size`: one upload is one framed record, whose length field is 32 bits. */
+export const MAX_DECISION_BATCH_BYTES = 1024 * 1024 * 1024
 
 export interface StatusConfig {
   /** A sidecar not heard from for this long is listed as stale. */
@@ -64,6 +84,7 @@ export interface StatusConfig {
 export const DEFAULT_REGISTRY_ADDR = '127.0.0.1:8282'
 const KiB = 1024
 const MiB = 1024 * KiB
+const GiB = 1024 * MiB
 
 const Ajv = AjvModule.default ?? AjvModule
 const validate = new Ajv({ allErrors: true, strict: true }).compile(REGISTRY_CONFIG_SCHEMA)
@@ -88,7 +109,17 @@ type Raw = {
   limits?: { compressed?: number | string; uncompressed?: number | string; memory_mb?: number }
   validate?: { tests?: boolean; load_timeout_seconds?: number; tests_timeout_seconds?: number }
   status?: { stale_after_seconds?: number; max_instances?: number; max_report_size?: number | string }
-  console?: { enabled?: boolean; read_role?: string; roles_claim?: string; secure_cookie?: boolean }
+  decision_logs?: {
+    max_upload_size?: number | string
+    max_uncompressed_size?: number | string
+    max_events_per_upload?: number
+    open_upload?: boolean
+    read_claim?: string
+    read_roles?: string[]
+    retention?: { max_events?: number; max_bytes?: number | string }
+  }
+  metrics?: { require_token?: boolean }
+  console?: { enabled?: boolean; secure_cookie?: boolean }
 }
 
 export function parseRegistryConfig(text: string, file = '<inline>'): RegistryConfig {
@@ -129,6 +160,19 @@ export function parseRegistryConfig(text: string, file = '<inline>'): RegistryCo
   const signingRequired = raw.signing?.required ?? true
   if (signingRequired && Object.keys(raw.keys ?? {}).length === 0) {
     err('/', 'signatures are required (`signing.required` defaults to true) but no `keys` are configured', 'add the public keys allowed to sign, or set `signing.required: false`', true)
+  }
+  const dl = raw.decision_logs ?? {}
+  const decisionLogs: DecisionLogsConfig = {
+    maxUploadBytes: parseSize(dl.max_upload_size ?? 4 * MiB),
+    maxUncompressedBytes: parseSize(dl.max_uncompressed_size ?? 64 * MiB),
+    maxEventsPerUpload: dl.max_events_per_upload ?? 10_000,
+    openUpload: dl.open_upload === true,
+    readClaim: dl.read_claim ?? 'roles',
+    readRoles: dl.read_roles ?? ['decision-reader'],
+    retention: { maxEvents: dl.retention?.max_events ?? 1_000_000, maxBytes: parseSize(dl.retention?.max_bytes ?? GiB) },
+  }
+  if (decisionLogs.maxUncompressedBytes > MAX_DECISION_BATCH_BYTES) {
+    err('/decision_logs/max_uncompressed_size', `\`/decision_logs/max_uncompressed_size\` is more than the most one upload may be (${MAX_DECISION_BATCH_BYTES} bytes)`)
   }
   if (errors.length) throw new CompileError(errors)
 
@@ -172,10 +216,10 @@ export function parseRegistryConfig(text: string, file = '<inline>'): RegistryCo
       maxInstances: raw.status?.max_instances ?? 10_000,
       maxReportBytes: parseSize(raw.status?.max_report_size ?? 256 * KiB),
     },
+    decisionLogs,
+    metrics: { requireToken: raw.metrics?.require_token === true },
     console: {
       enabled: raw.console?.enabled ?? true,
-      readRole: raw.console?.read_role ?? 'governance-reader',
-      rolesClaim: raw.console?.roles_claim ?? 'roles',
       secureCookie: raw.console?.secure_cookie ?? false,
     },
   }

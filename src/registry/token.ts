@@ -16,6 +16,8 @@ export interface Publisher {
   subject: string
   /** Roots the token may publish under; empty when the claim is missing. */
   roots: string[]
+  /** Every claim of the verified token (for checks beyond publishing, e.g. decision-log readers' roles). */
+  claims?: JWTPayload
 }
 
 export class PublisherTokens {
@@ -46,13 +48,17 @@ export class PublisherTokens {
     if (!m) throw new MeshgateError('token_invalid', 'the `Authorization` header is not `Bearer <token>`')
     const payload = await verifyJwt(m[1]!, await this.keySet(), this.cfg)
     const sub = claim(payload, this.cfg.subject_claim)
-    return { subject: typeof sub === 'string' && sub ? sub : '(no subject)', roots: rootsOf(claim(payload, this.cfg.roots_claim)) }
+    return { subject: typeof sub === 'string' && sub ? sub : '(no subject)', roots: rootsOf(claim(payload, this.cfg.roots_claim)), claims: payload }
   }
 }
 
 /** The roots claim: a list, or one string of roots separated by spaces or commas. */
 function rootsOf(v: unknown): string[] {
-  const list = Array.isArray(v) ? v.filter((r): r is string => typeof r === 'string') : typeof v === 'string' ? v.split(/[\s,]+/).filter(Boolean) : []
-  return list.map((r) => r.replace(/^\/+|\/+$/g, ''))
+  return listClaim(v).map((r) => r.replace(/^\/+|\/+$/g, ''))
+}
+
+/** A claim holding a list of names: a JSON list, or one string separated by spaces or commas (OAuth's `scope` style). */
+export function listClaim(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((r): r is string => typeof r === 'string') : typeof v === 'string' ? v.split(/[\s,]+/).filter(Boolean) : []
 }
 

@@ -1,6 +1,6 @@
-// The sidecar's fastify app: one plugin per concern (errors, auth) and one
-// route plugin per API (decisions, port streams, OPA data, health, forward
-// auth). buildApp wires them to an engine and opens the auth key source (a
+// The sidecar's fastify app: one plugin per concern (errors, auth, metrics)
+// and one route plugin per API (decisions, port streams, OPA data, health,
+// forward auth). buildApp wires them to an engine and opens the auth key source (a
 // JWKS file that cannot be read fails it; an unreachable JWKS URL does not);
 // serve.ts builds the engine from a config and listens.
 
@@ -10,7 +10,10 @@ import { depthLimited } from './json-body.js'
 import { DEFAULT_RETRY, openKeySource, type KeyStatus, type RetryPolicy } from './jwks.js'
 import { authPlugin, TokenVerifier } from './plugins/auth.js'
 import { clientErrorHandler, errorsPlugin, sendError, toMeshgateError } from './plugins/errors.js'
-import type { ServerContext } from './context.js'
+import { metricsPlugin, SidecarMetrics } from './plugins/metrics.js'
+import type { DecisionLogStats } from '../decision-log/index.js'
+import { instanceLabels, type ServerContext } from './context.js'
+import { decisionEventsPlugin, genDecisionId } from './decision-events.js'
 import { anonymizeRoutes } from './routes/anonymize.js'
 import { dataRoutes } from './routes/data.js'
 import { decisionRoutes } from './routes/decisions.js'
@@ -18,15 +21,23 @@ import { forwardAuthRoutes } from './routes/forward-auth.js'
 import { healthRoutes } from './routes/health.js'
 
 export interface AppOptions extends ServerContext {
+  /** The instance's labels for decision events (default: instanceLabels of the config). */
+  labels?: Record<string, string>
   logger?: FastifyServerOptions['logger']
   /** Backoff of the background JWKS fetch while the URL cannot be reached. */
   jwksRetry?: RetryPolicy
+  /** The decision logger's figures for `GET /metrics` (the logger is one of `observers`). */
+  decisionLogStats?: () => DecisionLogStats
+  /** Process metrics on `GET /metrics` (default true). */
+  processMetrics?: boolean
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Whether tokens can be verified now; `undefined` when no auth is configured. */
     authStatus(): KeyStatus | undefined
+    /** This app's metrics (`GET /metrics`); its `observer` is in the routes' observers. */
+    metrics: SidecarMetrics
   }
 }
 
@@ -34,9 +45,15 @@ declare module 'fastify' {
 export const NO_AUTH_WARNING = 'AUTHENTICATION IS OFF: no bearer token is checked and every request is decided as the anonymous subject; never expose this sidecar beyond a development machine'
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
-  const ctx: ServerContext = { engine: opts.engine, config: opts.config, ...(opts.mesh ? { mesh: opts.mesh } : {}), ...(opts.bundleStatus ? { bundleStatus: opts.bundleStatus } : {}) }
+  const ctx: ServerContext = {
+    engine: opts.engine, config: opts.config, observers: [...(opts.observers ?? [])],
+    ...(opts.mesh ? { mesh: opts.mesh } : {}), ...(opts.bundleStatus ? { bundleStatus: opts.bundleStatus } : {}),
+  }
+  const labels = opts.labels ?? instanceLabels(ctx.config, opts.mesh ? { id: opts.mesh.data.product.id, domain: opts.mesh.data.product.domain } : undefined)
   const app = Fastify({
     logger: opts.logger ?? false,
+    // The request id is the decision id (decision-events.ts): random, never the client's.
+    genReqId: genDecisionId,
     bodyLimit: ctx.config.server.bodyLimit,
     // Decisions are small JSON; refuse prototype pollution outright.
     onProtoPoisoning: 'error',
@@ -59,6 +76,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, depthLimited(app.getDefaultJsonParser('error', 'error')))
   await app.register(errorsPlugin)
+  await app.register(decisionEventsPlugin({ observers: ctx.observers!, labels }))
   const auth = ctx.config.auth
   const keys = auth.mode === 'jwt' ? await openKeySource(auth, app.log, opts.jwksRetry ?? DEFAULT_RETRY) : undefined
   app.addHook('onClose', async () => keys?.close())
@@ -67,6 +85,17 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     app.log.warn({ auth: 'none', via: auth.via === 'flag' ? '--insecure-no-auth' : 'auth.mode: none' }, NO_AUTH_WARNING)
   }
   await app.register(authPlugin, keys && auth.mode === 'jwt' ? { verifier: new TokenVerifier(auth, keys, ctx.config.cache.tokens) } : {})
+  // Made here, after the last step that can fail, and closed with the app.
+  const metrics = new SidecarMetrics({
+    engine: ctx.engine,
+    bundles: ctx.config.bundles,
+    ...(ctx.bundleStatus ? { bundleStatus: ctx.bundleStatus } : {}),
+    ...(opts.decisionLogStats ? { decisionLogStats: opts.decisionLogStats } : {}),
+    ...(opts.processMetrics !== undefined ? { processMetrics: opts.processMetrics } : {}),
+  })
+  ctx.observers = [...(opts.observers ?? []), metrics.observer]
+  app.decorate('metrics', metrics)
+  await app.register(metricsPlugin, { metrics, requireToken: ctx.config.metrics.requireToken })
   await app.register(healthRoutes(ctx))
   await app.register(decisionRoutes(ctx))
   await app.register(anonymizeRoutes(ctx))

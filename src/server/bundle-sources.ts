@@ -7,13 +7,13 @@
 // atomic swap. A failure anywhere keeps the last good bundle; the error is
 // in the source's status (health, status reports).
 
-import { randomUUID } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { checkBundleSignature, readBundle, DEFAULT_SIZE_LIMITS, type KeyMap } from '../bundle/index.js'
 import type { BundleConfig, Config } from '../config/index.js'
 import { BundleLoop, BundlePersistence, FileBundleWatcher, StatusReporter, type BundleStatus } from '../download/index.js'
 import type { Engine, LayerSpec } from '../engine/index.js'
 import { MeshgateError } from '../errors/index.js'
+import { instanceLabels } from './context.js'
 
 export interface SourceLog {
   info(o: object, m?: string): void
@@ -37,6 +37,8 @@ export async function startBundleSources(o: {
   /** Watch local bundle files for changes (default true). */
   watchFiles?: boolean
   product?: { id: string; domain: string }
+  /** The instance's labels for status reports (default: instanceLabels of the config and product). */
+  labels?: Record<string, string>
 }): Promise<BundleSources> {
   const { config, engine, log } = o
   const keys = config.keys as KeyMap
@@ -114,9 +116,7 @@ export async function startBundleSources(o: {
   const statuses = () => config.bundles.map((b) => statusOf.get(b.name)!())
   if (config.status) {
     const svc = config.services[config.status.service]!
-    // OPA's `labels.id`: a random id per process.
-    const labels: Record<string, string> = { id: randomUUID(), version: 'meshgate', ...config.labels }
-    if (o.product) { labels.product = o.product.id; labels.domain = o.product.domain } else if (config.product) labels.domain = config.product.domain
+    const labels = o.labels ?? instanceLabels(config, o.product)
     reporter = new StatusReporter({
       url: joinUrl(svc.url, config.status.partition_name ? `status/${config.status.partition_name}` : 'status'),
       ...(bearerOf(svc) ? { bearer: bearerOf(svc)! } : {}),

@@ -1,5 +1,5 @@
-// What the routes share: the engine, the guarded product's mesh model, and
-// the config. Built once by buildApp.
+// What the routes share: the engine, the guarded product's mesh model, the
+// config, and the observers of every decision. Built once by buildApp.
 
 import { randomUUID } from 'node:crypto'
 import type { Config } from '../config/index.js'
@@ -7,6 +7,7 @@ import type { Engine } from '../engine/index.js'
 import type { MeshModel, MeshPort } from '../engine/mesh/index.js'
 import { MeshgateError } from '../errors/index.js'
 import type { BundleStatus } from '../download/index.js'
+import type { DecisionObserver } from '../decision-log/index.js'
 
 export interface ServerContext {
   engine: Engine
@@ -15,10 +16,22 @@ export interface ServerContext {
   mesh?: MeshModel
   /** Each configured bundle's source status (download loop or watched file), for health. */
   bundleStatus?: () => BundleStatus[]
+  /**
+   * Given every decision event the routes build (the decision logger, the
+   * metrics). buildApp adds its MetricsObserver to the ones passed in.
+   */
+  observers?: DecisionObserver[]
 }
 
-export function decisionId(): string {
-  return randomUUID()
+/**
+ * The instance's labels (OPA's `labels`): a random `id` per process,
+ * `version`, the config's `labels`, and the guarded product and domain. The
+ * status reports and every decision event carry the same ones.
+ */
+export function instanceLabels(config: Config, product?: { id: string; domain: string }): Record<string, string> {
+  const labels: Record<string, string> = { id: randomUUID(), version: 'meshgate', ...config.labels }
+  if (product) { labels.product = product.id; labels.domain = product.domain } else if (config.product) labels.domain = config.product.domain
+  return labels
 }
 
 /** The port's mesh entry; 404 `port_not_found` when the product does not declare it. */

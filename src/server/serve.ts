@@ -11,6 +11,8 @@ import { loadMeshDir, type MeshModel } from '../engine/mesh/index.js'
 import { MeshgateError } from '../errors/index.js'
 import { buildApp } from './app.js'
 import { startBundleSources, type BundleSources } from './bundle-sources.js'
+import { instanceLabels } from './context.js'
+import type { DecisionObserver } from '../decision-log/index.js'
 import type { BundleStatus } from '../download/index.js'
 
 export interface Sidecar {
@@ -29,7 +31,16 @@ export function layerFor(config: Config, bundle: Config['bundles'][number]): Lay
   return domainLayer(config.product!.domain)
 }
 
-export async function startSidecar(config: Config, opts: { logger?: FastifyServerOptions['logger']; mesh?: MeshModel; builtinsModule?: string; watchFiles?: boolean } = {}): Promise<Sidecar> {
+export interface SidecarOptions {
+  logger?: FastifyServerOptions['logger']
+  mesh?: MeshModel
+  builtinsModule?: string
+  watchFiles?: boolean
+  /** Extra decision observers (tests; the decision logger and metrics are built from the config). */
+  observers?: DecisionObserver[]
+}
+
+export async function startSidecar(config: Config, opts: SidecarOptions = {}): Promise<Sidecar> {
   let mesh = opts.mesh
   if (!mesh && config.product?.dir) mesh = await loadMeshDir(config.product.dir)
   if (mesh && config.product && mesh.data.product.domain !== config.product.domain) {
@@ -45,13 +56,18 @@ export async function startSidecar(config: Config, opts: { logger?: FastifyServe
     ...(opts.builtinsModule ? { builtinsModule: opts.builtinsModule } : {}),
   })
   const status: { current?: () => BundleStatus[] } = {}
-  const app = await buildApp({ engine, config, bundleStatus: () => status.current?.() ?? [], ...(mesh ? { mesh } : {}), ...(opts.logger !== undefined ? { logger: opts.logger } : {}) })
+  const product = mesh ? { id: mesh.data.product.id, domain: mesh.data.product.domain } : undefined
+  const labels = instanceLabels(config, product)
+  const app = await buildApp({
+    engine, config, labels, observers: opts.observers ?? [], bundleStatus: () => status.current?.() ?? [],
+    ...(mesh ? { mesh } : {}), ...(opts.logger !== undefined ? { logger: opts.logger } : {}),
+  })
   let sources: BundleSources
   try {
     sources = await startBundleSources({
-      config, engine, layers, log: app.log,
+      config, engine, layers, log: app.log, labels,
       ...(opts.watchFiles !== undefined ? { watchFiles: opts.watchFiles } : {}),
-      ...(mesh ? { product: { id: mesh.data.product.id, domain: mesh.data.product.domain } } : {}),
+      ...(product ? { product } : {}),
     })
   } catch (e) {
     await app.close()

@@ -136,3 +136,52 @@ ${extra}`
   t.throws(() => parseConfig(yaml(`{ h: { algorithm: ES256, key: ${JSON.stringify(pub)} } }`)), { code: 'config_error', message: /signing key `g`/ }, 'signing.keyid must name a key')
   t.throws(() => parseConfig('auth: { mode: none }\nbundles: { global: { resource: g.tar.gz } }\nstatus: { service: nowhere }\n'), { code: 'config_error', message: /`status` names service `nowhere`/ }, 'status must name a service')
 })
+
+t.test('decision_logs: off unless configured; OPA\'s defaults; the spool in persistence_directory', async (t) => {
+  const base = 'bundles: { global: { resource: g } }\nauth: { mode: none }\n'
+  t.equal(parseConfig(base, '/etc/mg/meshgate.yaml').decisionLogs, undefined, 'off by default')
+  const c = parseConfig(`${base}services: { reg: { url: "https://r", credentials: { bearer: { token: t } } } }\ndecision_logs: { service: reg }\n`, '/etc/mg/meshgate.yaml')
+  t.same(c.decisionLogs, {
+    service: 'reg', resource: '/logs', console: false,
+    reporting: { minDelaySeconds: 300, maxDelaySeconds: 600, uploadSizeLimitBytes: 32768 },
+    erase: [],
+    spool: { dir: '/etc/mg/.meshgate/decision-logs', maxBytes: 64 * 1024 * 1024, fsyncIntervalSeconds: 1 },
+  })
+  const full = parseConfig(`${base}services: { reg: { url: "https://r/" } }
+persistence_directory: /var/mg
+decision_logs:
+  service: reg
+  resource: /v1/logs
+  console: true
+  reporting: { min_delay_seconds: 1, max_delay_seconds: 5, upload_size_limit_bytes: 65536 }
+  erase: [/input/password, /result/token]
+  spool: { max_bytes: 8mib, fsync_interval_seconds: 0.2 }
+`, '/etc/mg/meshgate.yaml')
+  t.same(full.decisionLogs, {
+    service: 'reg', resource: '/v1/logs', console: true,
+    reporting: { minDelaySeconds: 1, maxDelaySeconds: 5, uploadSizeLimitBytes: 65536 },
+    erase: ['/input/password', '/result/token'],
+    spool: { dir: '/var/mg/decision-logs', maxBytes: 8 * 1024 * 1024, fsyncIntervalSeconds: 0.2 },
+  })
+  t.same(parseConfig(`${base}decision_logs: { console: true, spool: { dir: logs } }\n`, '/etc/mg/meshgate.yaml').decisionLogs?.spool.dir, '/etc/mg/logs')
+  t.same(parseConfig(`${base}decision_logs: { console: true, reporting: { max_delay_seconds: 30 } }\n`, 'x.yaml').decisionLogs?.reporting, { minDelaySeconds: 30, maxDelaySeconds: 30, uploadSizeLimitBytes: 32768 }, 'a max below OPA\'s default min pulls the min down')
+})
+
+t.test('decision_logs errors point at file:row:col', async (t) => {
+  const base = 'bundles: { global: { resource: g } }\nauth: { mode: none }\n'
+  t.same(errorsOf(`${base}decision_logs: { service: nope }\n`), ['3:27: config_error: `/decision_logs/service` names service `nope`, which is not configured'])
+  t.same(errorsOf(`${base}decision_logs:\n  resource: /logs\n`), ['4:3: config_error: `/decision_logs` needs a `service` to upload to, or `console: true`'])
+  t.same(errorsOf(`${base}decision_logs:\n  console: true\n  erase:\n    - /input/ok\n    - /labels/id\n`), ['7:7: config_error: `/decision_logs/erase/1` `/labels/id` is not a JSON pointer under `/input`, `/result` or `/nd_builtin_cache` (the parts of an event masking may change)'])
+  t.same(errorsOf(`${base}decision_logs:\n  console: true\n  reporting: { min_delay_seconds: 10, max_delay_seconds: 5 }\n`), ['5:35: config_error: `/decision_logs/reporting/min_delay_seconds` is larger than `max_delay_seconds`'])
+  t.ok(errorsOf(`${base}decision_logs:\n  console: true\n  spool: { max_bytes: lots }\n`).every((e) => e.startsWith('5:23: config_error: `/decision_logs/spool/max_bytes`')))
+  t.same(errorsOf(`${base}decision_logs:\n  console: true\n  sppol: {}\n`), ['5:3: config_error: `/decision_logs` has unknown field `sppol`'])
+})
+
+t.test('decision_logs → DecisionLogger options: service URL + resource, bearer, ms', async (t) => {
+  const { decisionLoggerOptions } = await import('../../src/decision-log/index.js')
+  const c = parseConfig('bundles: { global: { resource: g } }\nauth: { mode: none }\nservices: { reg: { url: "https://r/api/", credentials: { bearer: { token: tk } } } }\ndecision_logs: { service: reg, erase: [/input/x] }\n', '/m/meshgate.yaml')
+  t.same(decisionLoggerOptions(c.decisionLogs!, c.services), {
+    erase: ['/input/x'], maxSpoolBytes: 64 * 1024 * 1024, fsyncIntervalMs: 1000, dir: '/m/.meshgate/decision-logs',
+    upload: { url: 'https://r/api/logs', bearer: 'tk', uploadSizeLimitBytes: 32768, timeoutMs: 10000, minDelayMs: 300000, maxDelayMs: 600000 },
+  })
+})

@@ -34,6 +34,10 @@ t.test('defaults and relative paths', async (t) => {
   t.same(c.keys.global?.roots, ['global'])
   t.same(c.validate, { tests: false, loadTimeoutMs: 10_000, testsTimeoutMs: 60_000 })
   t.same(c.status, { staleAfterSeconds: 60, maxInstances: 10_000, maxReportBytes: 256 * 1024 })
+  t.same(c.decisionLogs, {
+    maxUploadBytes: 4 * 1024 * 1024, maxUncompressedBytes: 64 * 1024 * 1024, maxEventsPerUpload: 10_000, openUpload: false,
+    readClaim: 'roles', readRoles: ['decision-reader'], retention: { maxEvents: 1_000_000, maxBytes: 1024 ** 3 },
+  }, 'decision logs: uploads need a token, reads a role')
 })
 
 t.test('every field', async (t) => {
@@ -59,6 +63,14 @@ bundles:
 limits: { compressed: 1mib, uncompressed: 10mib, memory_mb: 64 }
 validate: { load_timeout_seconds: 3 }
 status: { stale_after_seconds: 5, max_instances: 50, max_report_size: 64kib }
+decision_logs:
+  max_upload_size: 1mib
+  max_uncompressed_size: 8mib
+  max_events_per_upload: 2000
+  open_upload: true
+  read_claim: realm_access.roles
+  read_roles: []
+  retention: { max_events: 5000, max_bytes: 100mib }
 `, join(dir, 'registry.yaml'))
   t.same(c.server, { host: '0.0.0.0', port: 9000, bundlePrefix: '/opa/bundles', maxWaitSeconds: 60 })
   t.match(c.auth, { roots_claim: 'meshgate.roots', subject_claim: 'client_id', require_for_download: true, jwks_url: 'https://idp/jwks.json' })
@@ -67,6 +79,10 @@ status: { stale_after_seconds: 5, max_instances: 50, max_report_size: 64kib }
   t.same(c.limits, { compressed: 1024 * 1024, uncompressed: 10 * 1024 * 1024, memoryMiB: 64 })
   t.equal(c.validate.loadTimeoutMs, 3000)
   t.same(c.status, { staleAfterSeconds: 5, maxInstances: 50, maxReportBytes: 64 * 1024 })
+  t.same(c.decisionLogs, {
+    maxUploadBytes: 1024 * 1024, maxUncompressedBytes: 8 * 1024 * 1024, maxEventsPerUpload: 2000, openUpload: true,
+    readClaim: 'realm_access.roles', readRoles: [], retention: { maxEvents: 5000, maxBytes: 100 * 1024 * 1024 },
+  })
 })
 
 t.test('keys are checked when the config is read, each error at its value', async (t) => {
@@ -88,4 +104,7 @@ t.test('schema, auth, signing and validate errors', async (t) => {
   t.match(errorsOf(AUTH), [{ message: /no `keys` are configured/ }])
   t.match(errorsOf(`${AUTH}keys:\n${KEY('g')}status: { stale_after_seconds: 0 }\n`), [{ message: '`/status/stale_after_seconds` must be >= 1' }])
   t.doesNotThrow(() => parseRegistryConfig(`${AUTH}signing: { required: false }\n`), 'an unsigned registry is a choice')
+  t.match(errorsOf(`${AUTH}keys:\n${KEY('g')}decision_logs: { max_uncompressed_size: 2gib }\n`), [{ message: /max_uncompressed_size` is more than the most one upload may be/ }])
+  t.match(errorsOf(`${AUTH}keys:\n${KEY('g')}decision_logs: { max_events_per_upload: 0 }\n`), [{ message: '`/decision_logs/max_events_per_upload` must be >= 1' }])
+  t.match(errorsOf(`${AUTH}keys:\n${KEY('g')}decision_logs: { retention: { max_events: 10, keep: 1 } }\n`), [{ message: /unknown field `keep`/ }])
 })

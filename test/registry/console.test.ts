@@ -80,7 +80,7 @@ t.test('without a session every page redirects to the login form; assets are ope
   const login = await get(m, '/console/login')
   t.equal(login.status, 200)
   t.match(login.body, /<form method="post" action="\/console\/login">/)
-  t.match(login.body, /<code>governance-reader<\/code>/, 'names the role the token needs')
+  t.match(login.body, /<code>decision-reader<\/code>/, 'names the role the token needs: the decision readers\' (decision_logs.read_roles)')
   for (const [name, type] of [['uplot.iife.min.js', 'text/javascript'], ['uplot.min.css', 'text/css'], ['console.js', 'text/javascript'], ['console.css', 'text/css']]) {
     const r = await get(m, `/console/assets/${name}`)
     t.equal(r.status, 200, name)
@@ -116,9 +116,12 @@ t.test('login: a reader token sets an HttpOnly, SameSite=Strict cookie for /cons
   t.equal((await get(m, '/console/login', cookie.split(';')[0])).headers.get('location'), '/console', 'the login page forwards a signed-in reader')
 })
 
-t.test('console.secure_cookie marks the cookie Secure (a TLS proxy in front); console.enabled: false serves no console', async (t) => {
-  const m = await startConsoleMesh(t, { extra: 'console: { secure_cookie: true, read_role: mesh-auditor, roles_claim: realm.roles }' })
-  t.equal((await postForm(m, '/console/login', { token: await reader() })).status, 403, 'the configured role is another one')
+t.test('readers are the decision readers (decision_logs.read_roles, read_claim); console.secure_cookie marks the cookie Secure; console.enabled: false serves no console', async (t) => {
+  const m = await startConsoleMesh(t, { extra: 'console: { secure_cookie: true }\ndecision_logs: { read_roles: [mesh-auditor, dpo], read_claim: realm.roles }' })
+  const refused = await postForm(m, '/console/login', { token: await reader() })
+  t.equal(refused.status, 403, 'the configured roles are others')
+  t.match(refused.body, /it needs one of `mesh-auditor`, `dpo`/)
+  t.match((await get(m, '/console/login')).body, /<code>mesh-auditor<\/code>, <code>dpo<\/code>/)
   const r = await postForm(m, '/console/login', { token: await mint({ sub: 'ann', realm: { roles: 'viewer mesh-auditor' }, roles: [] }) })
   t.equal(r.status, 303, 'a nested roles claim, as one space-separated string')
   t.match(r.headers.get('set-cookie')!, /; Secure$/)
@@ -133,10 +136,10 @@ t.test('login refuses tokens that do not verify or lack the read role, and reque
   const m = await startConsoleMesh(t)
   const cases: [string, string, number, RegExp][] = [
     ['expired', await reader({ exp: Math.floor(Date.now() / 1000) - 60 }), 401, /not valid.*exp/],
-    ['signed by a stranger', await mint({ sub: 'x', roles: ['governance-reader'] }, { foreignKey: true }), 401, /not valid/],
-    ['other audience', await mint({ sub: 'x', roles: ['governance-reader'] }, { aud: 'someone-else' }), 401, /not valid/],
-    ['a publisher token (roots, no role)', await mint({ sub: 'governance-ci', roots: ['global'] }), 403, new RegExp(escapeHtml("the token's `roles` claim does not include the console's read role `governance-reader`"))],
-    ['another role', await mint({ sub: 'x', roles: ['governance-writer'] }), 403, /read role/],
+    ['signed by a stranger', await mint({ sub: 'x', roles: ['decision-reader'] }, { foreignKey: true }), 401, /not valid/],
+    ['other audience', await mint({ sub: 'x', roles: ['decision-reader'] }, { aud: 'someone-else' }), 401, /not valid/],
+    ['a publisher token (roots, no role)', await mint({ sub: 'governance-ci', roots: ['global'] }), 403, new RegExp(escapeHtml('the token of `governance-ci` has none of the roles that read decision logs in its `roles` claim: it needs one of `decision-reader`'))],
+    ['another role', await mint({ sub: 'x', roles: ['governance-writer'] }), 403, /none of the roles that read decision logs/],
     ['not a JWT', 'hello; Path=/; Domain=evil.example', 401, /not a compact JWT/],
     ['empty', '', 401, /sign in with a token/],
   ]
@@ -175,11 +178,11 @@ t.test('every request checks the token again: an expired or role-less token in t
   t.match(notice.body, /Your session ended/)
   t.notMatch((await get(m, `/console/login?notice=${encodeURIComponent(XSS.script)}`)).body, /__xss/, 'the notice is a fixed text chosen by key, never reflected')
 
-  const forged = `meshgate_console=${await mint({ sub: 'x', roles: ['governance-reader'] }, { foreignKey: true })}`
+  const forged = `meshgate_console=${await mint({ sub: 'x', roles: ['decision-reader'] }, { foreignKey: true })}`
   t.equal((await get(m, '/console/decisions', forged)).headers.get('location'), '/console/login?notice=expired')
   const roleless = await get(m, '/console', `meshgate_console=${await mint({ sub: 'x', roles: ['viewer'] })}`)
   t.equal(roleless.status, 403)
-  t.match(roleless.body, /read role/)
+  t.match(roleless.body, /none of the roles that read decision logs/)
   t.equal((await get(m, '/console', 'meshgate_console=garbage')).status, 303)
 })
 

@@ -65,7 +65,7 @@ function send(reply: FastifyReply, status: number, body: string): FastifyReply {
 export function consoleRoutes(ctx: RegistryContext) {
   const { config, store } = ctx.deps
   const now = () => ctx.deps.now?.() ?? new Date()
-  const auth = new ConsoleAuth(ctx.tokens, config.console)
+  const auth = new ConsoleAuth(ctx)
   const assets = new ConsoleAssets()
 
   return async function consolePlugin(app: FastifyInstance): Promise<void> {
@@ -125,14 +125,14 @@ export function consoleRoutes(ctx: RegistryContext) {
     app.get<{ Querystring: { notice?: string } }>('/login', async (req, reply) => {
       if ((await auth.fromRequest(req)).ok) return reply.code(303).header('location', '/console').send()
       const notice = req.query.notice && Object.hasOwn(LOGIN_NOTICES, req.query.notice) ? (req.query.notice as LoginNotice) : undefined
-      return send(reply, 200, loginPage({ readRole: config.console.readRole, ...(notice ? { notice } : {}) }))
+      return send(reply, 200, loginPage({ readRoles: config.decisionLogs.readRoles, ...(notice ? { notice } : {}) }))
     })
 
     app.post<{ Body: { token?: unknown } | undefined }>('/login', async (req, reply) => {
       if (!sameOrigin(req)) return send(reply, 403, errorPage(403, 'sign in from the console\'s own login page (the request came from another origin)'))
       const raw = req.body?.token
       const r = await auth.check(typeof raw === 'string' ? raw.trim() : undefined)
-      if (!r.ok) return send(reply, r.status, loginPage({ readRole: config.console.readRole, error: r.message }))
+      if (!r.ok) return send(reply, r.status, loginPage({ readRoles: config.decisionLogs.readRoles, error: r.message }))
       return reply.code(303)
         // The token's exp is judged by the real clock (jose's), so the cookie's lifetime is too.
         .header('set-cookie', sessionCookie(r.token, r.session, new Date(), secureRequest(req, config.console)))

@@ -51,11 +51,13 @@ export const LOGIN_NOTICES = {
 } as const
 export type LoginNotice = keyof typeof LOGIN_NOTICES
 
-export function loginPage(o: { error?: string; notice?: LoginNotice; readRole: string }): string {
+export function loginPage(o: { error?: string; notice?: LoginNotice; readRoles: string[] }): string {
   return page({ title: 'Sign in' }, html`
 <section class="login">
   <h1>Sign in</h1>
-  <p>Paste a token from the identity provider the registry trusts. It must carry the role <code>${o.readRole}</code>.
+  <p>Paste a token from the identity provider the registry trusts. ${o.readRoles.length
+    ? html`It must carry a role that reads decision logs: ${o.readRoles.map((r, i) => html`${i ? ', ' : ''}<code>${r}</code>`)}.`
+    : 'Any valid token reads.'}
   The console is read-only; the token is kept in an HTTP-only cookie until it expires or you sign out.</p>
   ${o.notice ? html`<p class="notice" role="status">${LOGIN_NOTICES[o.notice]}</p>` : ''}
   ${o.error ? html`<p class="error" role="alert" id="login-error">${o.error}</p>` : ''}

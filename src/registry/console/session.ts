@@ -9,18 +9,17 @@
 // role: an expired token, or one whose role was configured away, is refused
 // on the next click, and there is no server-side session state to keep.
 //
-// The rule: the token's roles claim (`console.roles_claim`, default `roles`;
-// a list, or one string separated by spaces or commas, as the sidecar reads
-// roles) must include `console.read_role` (default `governance-reader`).
-// Publisher roots grant nothing here: publishing and reading decisions are
-// different rights.
+// Who reads: the registry's decision readers, by the same check as
+// `GET /v1/decisions` (context.ts, `decisionReader`): a token holding one of
+// `decision_logs.read_roles` (default `decision-reader`) in the claim
+// `decision_logs.read_claim` (default `roles`). The console shows those
+// decisions, so it has no reader rule of its own that could drift from the
+// API's. Publisher roots grant nothing here.
 
 import type { FastifyRequest } from 'fastify'
-import { decodeJwt } from 'jose'
 import { MeshgateError } from '../../errors/index.js'
-import { claim } from '../../server/index.js'
 import type { ConsoleConfig } from '../config.js'
-import type { PublisherTokens } from '../token.js'
+import { decisionReader, type RegistryContext } from '../context.js'
 
 export const COOKIE = 'meshgate_console'
 
@@ -40,7 +39,7 @@ export type SessionResult =
   | { ok: false; status: 401 | 403; reason: 'missing' | 'malformed' | 'invalid' | 'forbidden'; message: string }
 
 export class ConsoleAuth {
-  constructor(private readonly tokens: PublisherTokens, private readonly cfg: ConsoleConfig) {}
+  constructor(private readonly ctx: RegistryContext) {}
 
   /** Verifies a token and the read role; the result says why a token is refused. */
   async check(token: string | undefined): Promise<SessionResult> {
@@ -48,33 +47,25 @@ export class ConsoleAuth {
     if (token.length > MAX_TOKEN_LENGTH || !JWT_SHAPE.test(token)) {
       return { ok: false, status: 401, reason: 'malformed', message: `the token is not a compact JWT of at most ${MAX_TOKEN_LENGTH} characters` }
     }
-    let subject: string
     try {
-      // Verified as every registry token is (signature, issuer, audience, algorithm, `exp`) …
-      subject = (await this.tokens.verify(`Bearer ${token}`)).subject
+      const reader = await decisionReader(this.ctx, `Bearer ${token}`)
+      // `exp` is required by every registry token's verification.
+      return { ok: true, token, session: { subject: reader.subject, exp: reader.claims!.exp! } }
     } catch (e) {
-      if (e instanceof MeshgateError && e.code === 'token_invalid') return { ok: false, status: 401, reason: 'invalid', message: e.message }
+      if (!(e instanceof MeshgateError)) throw e
+      if (e.code === 'token_invalid') return { ok: false, status: 401, reason: 'invalid', message: e.message }
+      if (e.code === 'decision_read_forbidden') {
+        const roles = this.ctx.deps.config.decisionLogs.readRoles
+        return { ok: false, status: 403, reason: 'forbidden', message: `${e.message}: it needs one of ${roles.map((r) => `\`${r}\``).join(', ')}` }
+      }
       throw e
     }
-    // … so its claims can be read: this is the token that just verified.
-    const payload = decodeJwt(token)
-    if (!rolesOf(claim(payload, this.cfg.rolesClaim)).includes(this.cfg.readRole)) {
-      return { ok: false, status: 403, reason: 'forbidden', message: `the token's \`${this.cfg.rolesClaim}\` claim does not include the console's read role \`${this.cfg.readRole}\`` }
-    }
-    return { ok: true, token, session: { subject, exp: payload.exp! } }
   }
 
   /** The session of a request, from its cookie. */
   fromRequest(req: FastifyRequest): Promise<SessionResult> {
     return this.check(readCookie(req.headers.cookie, COOKIE))
   }
-}
-
-/** The roles claim: a list of strings, or one string separated by spaces or commas. */
-export function rolesOf(v: unknown): string[] {
-  if (Array.isArray(v)) return v.filter((r): r is string => typeof r === 'string')
-  if (typeof v === 'string') return v.split(/[\s,]+/).filter(Boolean)
-  return []
 }
 
 /** One cookie's value from a `Cookie` header (the first of that name, as browsers send the most specific first). */

@@ -12,11 +12,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Readable } from 'node:stream'
 import { createAnonymizeStream, type AnonymizeStream, type RecordFormat } from '../../engine/anonymize/index.js'
 import { MeshgateError } from '../../errors/index.js'
-import { decisionId, portOf, type ServerContext } from '../context.js'
+import { portOf, type ServerContext } from '../context.js'
+import { noteDecision, timed } from '../decision-events.js'
 import { asciiJson } from '../headers.js'
 import { nestingGuard } from '../json-body.js'
 import { MAX_FIELD_NAME, MAX_SELECTED_FIELDS, selectFields } from '../select-fields.js'
-import { accessDecision, anonymizationPlan, policyInput } from './decisions.js'
+import { anonymizationPlan, notedAccess, policyInput } from './decisions.js'
 
 const NDJSON = /^application\/(x-ndjson|ndjson|jsonl|x-jsonlines|jsonlines)\b/i
 
@@ -51,8 +52,7 @@ export function anonymizeRoutes(ctx: ServerContext) {
       },
       async (req, reply) => {
         const subject = await app.requireSubject(req)
-        const id = decisionId()
-        reply.header('x-meshgate-decision-id', id)
+        reply.header('x-meshgate-decision-id', req.id)
         const purpose = req.query.purpose ?? header(req, 'x-meshgate-purpose')
         const fields = selectedFields(req.query.fields)
         const body: { port: string; purpose?: string; fields?: string[] } = { port: req.params.port }
@@ -61,13 +61,16 @@ export function anonymizeRoutes(ctx: ServerContext) {
         const input = policyInput(subject, body)
         portOf(ctx, req.params.port)
         // Access first: records leave only for a request the mesh allows.
-        const access = await accessDecision(ctx.engine, input)
+        const access = await notedAccess(req, ctx.engine, input, 'anonymize_stream')
         if (!access.allow) {
           reply.header('x-meshgate-revisions', asciiJson(access.revisions))
           throw new MeshgateError('access_denied', access.message, undefined, access.deny)
         }
-        const decided = await anonymizationPlan(ctx, input, req.params.port)
+        // The event's outcome stays the access decision's; an error in the plan makes it `error`.
+        req.decision!.outcome = undefined
+        const decided = await timed(req, () => anonymizationPlan(ctx, input, req.params.port))
         const plan = fields ? selectFields(decided.plan, fields) : decided.plan
+        noteDecision(req, { kind: 'anonymize_stream', path: 'meshgate/anonymize_stream', outcome: 'allow', result: { access: req.decision!.result, anonymization: plan } })
         const revisions = decided.revisions
         const source = req.body as Readable | undefined
         if (!source) throw new MeshgateError('anonymize_input_error', 'the request has no body')
@@ -82,6 +85,11 @@ export function anonymizeRoutes(ctx: ServerContext) {
         source.on('error', (e) => out.destroy(e))
         guard.on('error', (e) => out.destroy(e))
         source.pipe(guard).pipe(out)
+        const observers = ctx.observers ?? []
+        if (observers.length) {
+          const port = req.params.port
+          out.once('end', () => { for (const o of observers) o.recordsAnonymized?.(port, out.recordsOut) })
+        }
         await firstOutput(out)
         reply
           .header('content-type', out.format === 'ndjson' ? 'application/x-ndjson' : 'application/json')

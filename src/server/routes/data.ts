@@ -11,7 +11,8 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { MeshgateError } from '../../errors/index.js'
-import { decisionId, type ServerContext } from '../context.js'
+import type { ServerContext } from '../context.js'
+import { noteDecision, timed } from '../decision-events.js'
 import { asciiJson } from '../headers.js'
 import { checkJsonDepth, depthLimited } from '../json-body.js'
 
@@ -29,8 +30,11 @@ export function dataRoutes(ctx: ServerContext) {
     }))
 
     const answer = async (req: FastifyRequest, reply: FastifyReply, input: unknown) => {
-      const doc = await ctx.engine.document(dataPath(req.url), input)
-      const out: Record<string, unknown> = { decision_id: decisionId() }
+      const path = dataPath(req.url)
+      noteDecision(req, { kind: 'data', path: path.join('/'), ...(input !== undefined ? { input } : {}) })
+      const doc = await timed(req, () => ctx.engine.document(path, input))
+      noteDecision(req, { kind: 'data', path: path.join('/'), outcome: 'answer', result: doc.value, revisions: doc.revisions, cached: doc.cached })
+      const out: Record<string, unknown> = { decision_id: req.id }
       if (doc.value !== undefined) out.result = doc.value
       if ('provenance' in (req.query as object)) {
         out.provenance = { bundles: Object.fromEntries(Object.entries(doc.revisions).map(([k, v]) => [k, { revision: v }])) }
@@ -62,7 +66,9 @@ export function dataRoutes(ctx: ServerContext) {
     // OPA's default decision: `POST /` with the input itself as the body
     // answers the bare value of data.system.main (404 when it is undefined).
     app.post('/', async (req, reply) => {
-      const doc = await ctx.engine.document(['system', 'main'], req.body)
+      noteDecision(req, { kind: 'query', path: 'system/main', ...(req.body !== undefined ? { input: req.body } : {}) })
+      const doc = await timed(req, () => ctx.engine.document(['system', 'main'], req.body))
+      noteDecision(req, { kind: 'query', path: 'system/main', outcome: 'answer', result: doc.value, revisions: doc.revisions, cached: doc.cached })
       reply.header('x-meshgate-revisions', asciiJson(doc.revisions))
       if (doc.value === undefined) {
         throw new MeshgateError('undefined_document', 'document missing: data.system.main')

@@ -13,9 +13,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Readable } from 'node:stream'
 import { kindOf, MeshgateError } from '../../errors/index.js'
 import { toMeshgateError } from '../plugins/errors.js'
-import { decisionId, portOf, type ServerContext } from '../context.js'
+import { portOf, type ServerContext } from '../context.js'
+import { noteDecisionError } from '../decision-events.js'
 import { asciiJson, headerText } from '../headers.js'
-import { accessDecision, policyInput, type DecisionBody } from './decisions.js'
+import { notedAccess, policyInput, type DecisionBody } from './decisions.js'
 
 const PASSED_HEADERS = ['x-forwarded-for', 'x-real-ip', 'user-agent', 'x-request-id']
 
@@ -34,7 +35,7 @@ export function forwardAuthRoutes(ctx: ServerContext) {
     })
 
     const handler = async (req: FastifyRequest, reply: FastifyReply) => {
-      const id = decisionId()
+      const id = req.id
       reply.header('x-meshgate-decision-id', id)
       try {
         const uri = h(req, 'x-original-uri') ?? h(req, 'x-forwarded-uri') ?? '/'
@@ -56,12 +57,14 @@ export function forwardAuthRoutes(ctx: ServerContext) {
         if (purpose !== undefined) body.purpose = purpose
         const fields = url.searchParams.get('fields')
         if (fields) body.fields = fields.split(',').filter(Boolean)
-        const d = await accessDecision(ctx.engine, policyInput(subject, body))
+        const d = await notedAccess(req, ctx.engine, policyInput(subject, body), 'forward_auth')
         reply.header('x-meshgate-revisions', asciiJson(d.revisions))
         if (subject.id) reply.header('x-meshgate-subject', headerText(subject.id))
         return reply.code(d.allow ? 200 : 403).send({ decision_id: id, allow: d.allow, message: d.message })
       } catch (e) {
         const err = toMeshgateError(e) ?? new MeshgateError('internal_error', 'internal error; see the sidecar log')
+        // Caught here, so the onError hook never sees it: a decision that failed says so in its event.
+        noteDecisionError(req, err)
         if (err.code === 'internal_error') req.log.error({ err: e }, 'unexpected error')
         const status = kindOf(err.code).status
         // Anything a client caused that is not a token problem refuses (403).

@@ -1,0 +1,157 @@
+// Upload to a real collector on 127.0.0.1: OPA's request shape, nothing lost
+// while the collector is down, failing or stalled, each decision_id stored
+// exactly once when no process dies, and what a refusal (4xx) does.
+
+import t from 'tap'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DecisionLogger, type DecisionLoggerOptions } from '../../src/decision-log/index.js'
+import { startCollector, type Collector } from '../fixtures/decision-log/collector.js'
+import { event } from '../fixtures/decision-log/events.js'
+import { until } from '../fixtures/wait/until.js'
+
+async function setup(t: Tap, extra: Partial<DecisionLoggerOptions> = {}, upload: Partial<NonNullable<DecisionLoggerOptions['upload']>> = {}) {
+  const dir = await mkdtemp(join(tmpdir(), 'mg-dlog-'))
+  const collector = await startCollector()
+  const logger = await DecisionLogger.open({
+    dir,
+    upload: { url: collector.url, bearer: 'tok', uploadSizeLimitBytes: 32768, timeoutMs: 2000, minDelayMs: 3_600_000, maxDelayMs: 3_600_000, ...upload },
+    ...extra,
+  })
+  t.teardown(async () => {
+    await collector.close()
+    await logger.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+  return { dir, collector, logger }
+}
+type Tap = typeof t
+
+const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => event(from + i).decision_id)
+const exactlyOnce = (c: Collector, want: string[]) => want.every((id) => c.received.get(id) === 1) && c.received.size === want.length
+
+t.test('OPA\'s request: POST <resource>, gzip JSON array, bearer token; each id exactly once', async (t) => {
+  const { collector, logger } = await setup(t)
+  await Promise.all(Array.from({ length: 50 }, (_, i) => logger.record(event(i))))
+  t.equal(logger.stats().spool_events, 50, 'recorded events are spooled before upload')
+  t.same(await logger.flush(), { remaining: 0 })
+  t.ok(exactlyOnce(collector, ids(0, 50)), 'every decision_id stored once')
+  const h = collector.requests[0]!.headers
+  t.match(h, { 'content-encoding': 'gzip', 'content-type': 'application/json', authorization: 'Bearer tok' })
+  t.match(logger.stats(), { uploaded_events: 50, spool_events: 0, spool_bytes: 0, dropped_events: 0, upload_batches: collector.requests.length })
+})
+
+t.test('a collector that is down, then up: nothing lost, nothing twice', async (t) => {
+  const { collector, logger } = await setup(t)
+  await collector.down()
+  for (let i = 0; i < 30; i++) await logger.record(event(i))
+  const failed = await logger.flush()
+  t.equal(failed.remaining, 30, 'the events stay spooled')
+  t.match(failed.error, /cannot upload/)
+  t.match(logger.stats(), { upload_retries: 1, uploaded_events: 0, last_upload_error: /cannot upload/ })
+  await collector.up()
+  t.same(await logger.flush(), { remaining: 0 })
+  t.ok(exactlyOnce(collector, ids(0, 30)))
+  t.notOk('last_upload_error' in logger.stats(), 'a success clears the last error')
+})
+
+t.test('a collector answering 500, then 2xx: nothing lost, nothing twice', async (t) => {
+  const { collector, logger } = await setup(t)
+  collector.mode = 'fail'
+  for (let i = 0; i < 25; i++) await logger.record(event(i))
+  t.equal((await logger.flush()).remaining, 25)
+  t.match(logger.stats().last_upload_error, /HTTP 500/)
+  collector.mode = 'ok'
+  t.same(await logger.flush(), { remaining: 0 })
+  t.ok(exactlyOnce(collector, ids(0, 25)))
+})
+
+t.test('a stalled collector: the request times out, the batch is sent again', async (t) => {
+  const { collector, logger } = await setup(t, {}, { timeoutMs: 300 })
+  collector.mode = 'stall'
+  for (let i = 0; i < 10; i++) await logger.record(event(i))
+  const r = await logger.flush()
+  t.equal(r.remaining, 10)
+  t.match(r.error, /no answer within 300 ms/)
+  collector.mode = 'ok'
+  t.same(await logger.flush(), { remaining: 0 })
+  t.ok(exactlyOnce(collector, ids(0, 10)))
+})
+
+t.test('the timer uploads, and retries with backoff after failures, without flush()', async (t) => {
+  const { collector, logger } = await setup(t, {}, { minDelayMs: 10, maxDelayMs: 50 })
+  collector.mode = 'fail'
+  for (let i = 0; i < 40; i++) void logger.record(event(i))
+  t.ok(await until(() => logger.stats().upload_retries >= 2), 'failed uploads are retried')
+  collector.mode = 'ok'
+  t.ok(await until(() => collector.received.size === 40), 'the timer delivers everything once the collector recovers')
+  t.ok(exactlyOnce(collector, ids(0, 40)))
+})
+
+t.test('413 splits the batch until it fits; bodies respect upload_size_limit_bytes', async (t) => {
+  const { collector, logger } = await setup(t, {}, { uploadSizeLimitBytes: 4096 })
+  collector.refuse = (events) => (events.length > 4 ? 413 : undefined)
+  for (let i = 0; i < 40; i++) await logger.record(event(i))
+  t.same(await logger.flush(), { remaining: 0 })
+  t.ok(exactlyOnce(collector, ids(0, 40)))
+  t.ok(collector.requests.some((r) => r.status === 413), 'the collector did refuse large batches')
+  t.ok(collector.requests.every((r) => r.bytes <= 4096), 'no body over the compressed limit')
+  t.equal(logger.stats().rejected_events, 0)
+})
+
+t.test('one poison event refused with 400 is rejected and skipped; the rest gets through', async (t) => {
+  const { collector, logger } = await setup(t)
+  collector.refuse = (events) => (events.some((e) => e.decision_id === 'd-000007') ? 400 : undefined)
+  for (let i = 0; i < 20; i++) await logger.record(event(i))
+  t.same(await logger.flush(), { remaining: 0 }, 'the pipe is not blocked')
+  t.same([...collector.received.keys()].sort(), ids(0, 20).filter((id) => id !== 'd-000007'))
+  t.equal(collector.duplicates(), 0)
+  t.match(logger.stats(), { rejected_events: 1, uploaded_events: 19 })
+})
+
+t.test('401 refuses the request, not the events: retried, nothing rejected', async (t) => {
+  const { collector, logger } = await setup(t)
+  collector.refuse = () => 401
+  for (let i = 0; i < 5; i++) await logger.record(event(i))
+  t.equal((await logger.flush()).remaining, 5)
+  t.equal(logger.stats().rejected_events, 0)
+  collector.refuse = undefined
+  t.same(await logger.flush(), { remaining: 0 })
+  t.ok(exactlyOnce(collector, ids(0, 5)))
+})
+
+t.test('an event whose gzip alone is over the upload limit is rejected, the others sent', async (t) => {
+  const { collector, logger } = await setup(t, {}, { uploadSizeLimitBytes: 2048 })
+  const noise = Array.from({ length: 4000 }, (_, i) => ((i * 7919) % 65536).toString(36)).join('')
+  await logger.record(event(0))
+  await logger.record(event(1, { input: { blob: noise } }))
+  await logger.record(event(2))
+  t.same(await logger.flush(), { remaining: 0 })
+  t.same([...collector.received.keys()].sort(), ['d-000000', 'd-000002'])
+  t.equal(logger.stats().rejected_events, 1)
+})
+
+t.test('console mode: one masked JSON line per event, no spool', async (t) => {
+  const lines: string[] = []
+  const dir = join(await mkdtemp(join(tmpdir(), 'mg-dlog-')), 'never')
+  const logger = await DecisionLogger.open({ dir, console: { write: (l: string) => lines.push(l) }, erase: ['/input/subject/password'] })
+  t.teardown(() => logger.close())
+  await logger.record(event(1))
+  await logger.record(event(2))
+  t.equal(lines.length, 2)
+  t.ok(lines.every((l) => l.endsWith('\n') && !l.slice(0, -1).includes('\n')), 'one line each')
+  const e = JSON.parse(lines[0]!)
+  t.same(e.erased, ['/input/subject/password'])
+  t.notOk(lines.join('').includes('secret-'), 'the erased field is not printed')
+  t.match(logger.stats(), { spool_events: 0, spool_limit_bytes: 0 })
+})
+
+t.test('console and service together: printed and uploaded, both masked', async (t) => {
+  const lines: string[] = []
+  const { collector, logger } = await setup(t, { console: { write: (l: string) => lines.push(l) }, erase: ['/input/subject/password'] })
+  await logger.record(event(1))
+  await logger.flush()
+  t.equal(lines.length, 1)
+  t.equal(collector.received.get('d-000001'), 1)
+})
