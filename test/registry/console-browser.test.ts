@@ -2,7 +2,8 @@
 // (/usr/bin/chromium, installed by .ci/run) driven by playwright-core, never
 // a downloaded browser. A real registry on 127.0.0.1 with the console test
 // mesh (fixtures/registry/console-mesh.ts: sidecars that reported, decision
-// events seeded into the decision store, XSS payloads among them). The test
+// events uploaded with POST /logs into the registry's decision store, XSS
+// payloads among them). The test
 // signs in through the login form with a real token, checks the numbers the
 // page shows against the seeded events, that the charts drew, that no
 // payload ran and no Content-Security-Policy violation happened, opens an

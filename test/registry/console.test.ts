@@ -1,11 +1,12 @@
 // The governance console over HTTP, against a real registry on 127.0.0.1
-// with a decision store and reporting sidecars (fixtures/registry/console-
-// mesh.ts): the session (login with a pasted token, the role rule, the
-// cookie's attributes, a token checked on every request, Origin on login and
-// logout), the security headers, escaping of attacker-controlled text (event
-// fields, sidecar labels, a decision id) per place it is rendered, the
-// numbers shown against the seeded events, and the search. The browser test
-// (console-browser.test.ts) drives the same pages in Chromium.
+// whose decision store holds events uploaded with POST /logs, and with
+// reporting sidecars (fixtures/registry/console-mesh.ts): the session (login
+// with a pasted token, the reader rule, the cookie's attributes, a token
+// checked on every request, Origin on login and logout), the security
+// headers, escaping of attacker-controlled text (event fields, sidecar
+// labels, a decision id) per place it is rendered, the numbers shown against
+// the uploaded events, the search, and the console's config. The browser
+// test (console-browser.test.ts) drives the same pages in Chromium.
 
 import t from 'tap'
 import { escapeHtml, html, url } from '../../src/registry/console/html.js'
@@ -361,4 +362,13 @@ t.test('the overview offers other windows; a registry without a decision store s
   t.equal(Number(byId(body, 'total-decisions')), expected(m.events, w.from, w.to).total)
   t.match(body, /<a href="\/console\?window=1h" aria-current="true">1h<\/a>/)
   t.equal(Number(byId((await get(m, '/console?window=bogus', cookie)).body, 'total-decisions')), expected(m.events, windowQuery('24h', NOW, 10).from, windowQuery('24h', NOW, 10).to).total, 'an unknown window falls back to 24h')
+})
+
+t.test('console config: defaults, the two keys, and no others', async (t) => {
+  const { parseRegistryConfig } = await import('../../src/registry/index.js')
+  const base = 'auth: { issuer: https://idp.test, audience: a, algorithms: [RS256], jwks_file: jwks.json }\nsigning: { required: false }\n'
+  t.same(parseRegistryConfig(base).console, { enabled: true, secureCookie: false })
+  t.same(parseRegistryConfig(`${base}console: { enabled: false, secure_cookie: true }\n`).console, { enabled: false, secureCookie: true })
+  t.throws(() => parseRegistryConfig(`${base}console: { read_role: x }\n`), /console/, 'readers are decision_logs.read_roles: the console has no role key of its own')
+  t.throws(() => parseRegistryConfig(`${base}console: { secure_cookie: yes please }\n`), /secure_cookie/)
 })
