@@ -8,6 +8,9 @@
 //                       the example mesh's layer bundles as files, JWT auth
 //                       against a local JWKS file, schemas, decision ids.
 //                       `on|off` is `cache.decisions` (10000 | 0).
+//   sidecar on|off URL  the same, logging every decision (decision_logs) to
+//                       the OPA-compatible collector at URL: spool in a temp
+//                       dir, the example's global log policy, uploads.
 
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -50,8 +53,10 @@ const AUDIENCE = 'meshgate'
  * after the first one the verified-token cache (`cache.tokens`) answers, as
  * it does for a client reusing its token.
  */
-async function sidecar(cache: boolean): Promise<TargetInfo | { blocked: string }> {
+async function sidecar(cache: boolean, collector?: string): Promise<TargetInfo | { blocked: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'mg-bench-sidecar-'))
+  // The spool outlives the config's folder (removed once the sidecar has read it); the OS cleans tmp.
+  const state = collector ? await mkdtemp(join(tmpdir(), 'mg-bench-spool-')) : undefined
   try {
     const bundles = await exampleBundles(repoRoot)
     await writeFile(join(dir, 'global.tar.gz'), bundles.global)
@@ -77,6 +82,14 @@ async function sidecar(cache: boolean): Promise<TargetInfo | { blocked: string }
       '  jwks_file: jwks.json',
       'cache:',
       `  decisions: ${cache ? 10_000 : 0}`,
+      ...(collector ? [
+        'services:',
+        `  collector: { url: ${JSON.stringify(collector)} }`,
+        `persistence_directory: ${JSON.stringify(state)}`,
+        'decision_logs:',
+        '  service: collector',
+        '  reporting: { min_delay_seconds: 1, max_delay_seconds: 2 }',
+      ] : []),
       '',
     ].join('\n'))
     const sc = await startSidecar(await loadConfig(file), { logger: false })
@@ -88,7 +101,7 @@ async function sidecar(cache: boolean): Promise<TargetInfo | { blocked: string }
       url: `${sc.url}/v1/decisions/access`, method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify(REQUEST),
-      description: `startSidecar from a YAML config, ES256 bearer token checked against auth.jwks_file, cache.decisions ${cache ? 10_000 : 0}`,
+      description: `startSidecar from a YAML config, ES256 bearer token checked against auth.jwks_file, cache.decisions ${cache ? 10_000 : 0}${collector ? ', decision_logs to a policy registry' : ''}`,
     }
     // Check before timing: every layer active, and the answer over HTTP is
     // the engine's own decision for the subject the token stands for.
@@ -110,9 +123,11 @@ async function sidecar(cache: boolean): Promise<TargetInfo | { blocked: string }
 }
 
 async function main(): Promise<void> {
-  const [kind, cacheArg] = process.argv.slice(2)
+  // Stopped with SIGTERM by the benchmark: exit normally, so a --cpu-prof profile is written.
+  process.once('SIGTERM', () => process.exit(0))
+  const [kind, cacheArg, collector] = process.argv.slice(2)
   const cache = cacheArg !== 'off'
-  const info = kind === 'baseline' ? await baseline() : kind === 'sidecar' ? await sidecar(cache) : { blocked: `unknown target \`${kind}\`` }
+  const info = kind === 'baseline' ? await baseline() : kind === 'sidecar' ? await sidecar(cache, collector) : { blocked: `unknown target \`${kind}\`` }
   process.stdout.write(`${JSON.stringify(info)}\n`)
   if ('blocked' in info) process.exit(0)
 }

@@ -25,7 +25,7 @@ import { pacedLoad, type PacedResult } from './paced-load.js'
 const SOURCE = 'package global.access\n\nallow if input.subject.id != "nobody"\n\ndeny contains "marketing needs consent" if input.purpose == "marketing"\n'
 
 /** Starts `policy <args>` and resolves with its URL once `ready` matches its stdout (bounded). */
-function spawnServer(args: string[], ready: RegExp, children: ChildProcess[]): Promise<{ url: string }> {
+export function spawnServer(args: string[], ready: RegExp, children: ChildProcess[]): Promise<{ url: string }> {
   // MESHGATE_BENCH_CPU_PROF=<dir>: each server writes a V8 CPU profile there (node --cpu-prof) when it stops.
   const prof = process.env.MESHGATE_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.MESHGATE_BENCH_CPU_PROF}`] : []
   const child = spawn(process.execPath, [...prof, join(repoRoot, 'bin', 'policy.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })

@@ -24,12 +24,13 @@ import { anonymizeThroughput } from './anonymize.js'
 import { policyTest } from './policy-test.js'
 import { reload } from './reload.js'
 import { registryIngest } from './registry-ingest.js'
+import { decisionLog } from './decision-log.js'
 import { repoRoot } from './paths.js'
 
 /** In the order they run; cheap, self-contained ones first. */
 const BENCHMARKS: Benchmark[] = [
   evalRbac, ruleScaling, objectScaling, memoryGrowth, opaBuilt, compileTime,
-  sidecarInProcess, sidecarHttp, anonymizeThroughput, policyTest, reload, registryIngest,
+  sidecarInProcess, sidecarHttp, anonymizeThroughput, policyTest, reload, registryIngest, decisionLog,
 ]
 
 const resultsDir = join(repoRoot, 'benchmarks', 'results')

@@ -23,12 +23,14 @@ import { median, type Benchmark, type BenchContext, type Figure } from './harnes
 import type { TargetInfo } from './http-target.js'
 import { pacedLoad } from './paced-load.js'
 
-interface Target { info: TargetInfo; child: ChildProcess }
+export interface Target { info: TargetInfo; child: ChildProcess }
 
 const TARGET_SCRIPT = fileURLToPath(new URL('./http-target.js', import.meta.url))
 
-async function start(args: string[]): Promise<Target | { blocked: string }> {
-  const child = spawn(process.execPath, [TARGET_SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+export async function start(args: string[]): Promise<Target | { blocked: string }> {
+  // MESHGATE_BENCH_CPU_PROF=<dir>: each target writes a V8 CPU profile there when it stops.
+  const prof = process.env.MESHGATE_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.MESHGATE_BENCH_CPU_PROF}`] : []
+  const child = spawn(process.execPath, [...prof, TARGET_SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
   const lines = createInterface({ input: child.stdout! })
   const first = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`target ${args.join(' ')} did not start within 120 s`)), 120_000)
@@ -41,7 +43,7 @@ async function start(args: string[]): Promise<Target | { blocked: string }> {
   return { info: msg, child }
 }
 
-function stop(t: Target): Promise<void> {
+export function stop(t: Target): Promise<void> {
   return new Promise((resolve) => {
     if (t.child.exitCode !== null) return resolve()
     t.child.once('exit', () => resolve())
@@ -49,12 +51,12 @@ function stop(t: Target): Promise<void> {
   })
 }
 
-interface Load { rps: number; p50: number; p99: number; non2xx: number; errors: number }
+export interface Load { rps: number; p50: number; p99: number; non2xx: number; errors: number }
 
 const CONNECTIONS = 16
 
 /** At max rate: autocannon, closed loop. At a given rate: paced, open loop. */
-async function load(t: Target, duration: number, rate?: number): Promise<Load> {
+export async function load(t: Target, duration: number, rate?: number): Promise<Load> {
   if (rate) return pacedLoad(t.info, rate, duration, CONNECTIONS)
   const r = await autocannon({
     url: t.info.url, method: t.info.method, headers: t.info.headers, body: t.info.body,

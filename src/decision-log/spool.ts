@@ -73,6 +73,12 @@ interface Segment {
   /** Bytes of complete lines (a torn tail is not counted, and never read). */
   bytes: number
   events: number
+  /**
+   * Found on disk at open (written by an earlier process, which may have
+   * crashed or been lied to by its disk): its lines are checked when read.
+   * Lines this process wrote are JSON by construction and not parsed again.
+   */
+  recovered?: boolean
 }
 
 interface Group {
@@ -126,7 +132,7 @@ export class Spool {
     const names = await readdir(o.dir)
     const found = names.flatMap((n) => {
       const m = SEGMENT.exec(n)
-      return m ? [{ seq: Number(m[1]), file: join(o.dir, n), bytes: 0, events: 0 }] : []
+      return m ? [{ seq: Number(m[1]), file: join(o.dir, n), bytes: 0, events: 0, recovered: true }] : []
     }).sort((a, b) => a.seq - b.seq)
     // Temp files of a cursor write the process did not finish.
     await Promise.all(names.filter((n) => n.startsWith(`.${CURSOR}.`)).map((n) => unlink(join(o.dir, n)).catch(() => {})))
@@ -219,7 +225,7 @@ export class Spool {
           offset += i - from + 1
           events++
           from = i + 1
-          out.push({ line, end: { seq: seg.seq, offset, events }, valid: isJsonObject(line) })
+          out.push({ line, end: { seq: seg.seq, offset, events }, valid: !seg.recovered || isJsonObject(line) })
         }
         return out
       } finally {

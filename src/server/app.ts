@@ -48,6 +48,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const ctx: ServerContext = {
     engine: opts.engine, config: opts.config, observers: [...(opts.observers ?? [])],
     ...(opts.mesh ? { mesh: opts.mesh } : {}), ...(opts.bundleStatus ? { bundleStatus: opts.bundleStatus } : {}),
+    ...(opts.decisionLogStats ? { decisionLogStats: opts.decisionLogStats } : {}),
   }
   const labels = opts.labels ?? instanceLabels(ctx.config, opts.mesh ? { id: opts.mesh.data.product.id, domain: opts.mesh.data.product.domain } : undefined)
   const app = Fastify({
@@ -76,7 +77,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, depthLimited(app.getDefaultJsonParser('error', 'error')))
   await app.register(errorsPlugin)
-  await app.register(decisionEventsPlugin({ observers: ctx.observers!, labels }))
   const auth = ctx.config.auth
   const keys = auth.mode === 'jwt' ? await openKeySource(auth, app.log, opts.jwksRetry ?? DEFAULT_RETRY) : undefined
   app.addHook('onClose', async () => keys?.close())
@@ -94,6 +94,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     ...(opts.processMetrics !== undefined ? { processMetrics: opts.processMetrics } : {}),
   })
   ctx.observers = [...(opts.observers ?? []), metrics.observer]
+  await app.register(decisionEventsPlugin({ observers: ctx.observers, labels }))
   app.decorate('metrics', metrics)
   await app.register(metricsPlugin, { metrics, requireToken: ctx.config.metrics.requireToken })
   await app.register(healthRoutes(ctx))

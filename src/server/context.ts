@@ -7,7 +7,7 @@ import type { Engine } from '../engine/index.js'
 import type { MeshModel, MeshPort } from '../engine/mesh/index.js'
 import { MeshgateError } from '../errors/index.js'
 import type { BundleStatus } from '../download/index.js'
-import type { DecisionObserver } from '../decision-log/index.js'
+import type { DecisionLogStats, DecisionObserver } from '../decision-log/index.js'
 
 export interface ServerContext {
   engine: Engine
@@ -21,6 +21,8 @@ export interface ServerContext {
    * metrics). buildApp adds its MetricsObserver to the ones passed in.
    */
   observers?: DecisionObserver[]
+  /** The decision logger's figures (health, metrics), when decision logging is on. */
+  decisionLogStats?: () => DecisionLogStats
 }
 
 /**

@@ -110,9 +110,10 @@ function bundlesOf(revisions: Revisions | undefined): Record<string, { revision:
   return out
 }
 
-/** OPA writes timestamps with nanoseconds; a Date has milliseconds, padded. */
+/** OPA writes timestamps with nanoseconds; a Date has milliseconds, padded (toISOString always ends `.sssZ`). */
 function rfc3339Nano(d: Date): string {
-  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z')
+  const iso = d.toISOString()
+  return `${iso.slice(0, -1)}000000Z`
 }
 
 export interface DecisionEventsOptions {

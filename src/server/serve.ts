@@ -12,7 +12,7 @@ import { MeshgateError } from '../errors/index.js'
 import { buildApp } from './app.js'
 import { startBundleSources, type BundleSources } from './bundle-sources.js'
 import { instanceLabels } from './context.js'
-import type { DecisionObserver } from '../decision-log/index.js'
+import { DecisionLogger, decisionLoggerOptions, type DecisionLogLog, type DecisionObserver } from '../decision-log/index.js'
 import type { BundleStatus } from '../download/index.js'
 
 export interface Sidecar {
@@ -22,6 +22,8 @@ export interface Sidecar {
   url: string
   /** Where each bundle comes from, kept current (files watched, services polled). */
   sources: BundleSources
+  /** The decision logger, when `decision_logs` is configured. */
+  decisionLog?: DecisionLogger
   close(): Promise<void>
 }
 
@@ -55,13 +57,32 @@ export async function startSidecar(config: Config, opts: SidecarOptions = {}): P
     ...(mesh ? { mesh: mesh.data as unknown as Record<string, unknown> } : {}),
     ...(opts.builtinsModule ? { builtinsModule: opts.builtinsModule } : {}),
   })
+  // The decision logger opens first (it recovers its spool, which can fail
+  // on a bad directory) and logs through the app's logger once there is one.
+  const appLog: { current?: DecisionLogLog } = {}
+  const log: DecisionLogLog = {
+    info: (o, m) => appLog.current?.info(o, m),
+    warn: (o, m) => appLog.current?.warn(o, m),
+    error: (o, m) => appLog.current?.error(o, m),
+  }
+  let decisionLog: DecisionLogger | undefined
+  try {
+    decisionLog = config.decisionLogs
+      ? await DecisionLogger.open({ ...decisionLoggerOptions(config.decisionLogs, config.services), maskPolicy: (e) => engine.logPolicy(e), log })
+      : undefined
+  } catch (e) {
+    await engine.close()
+    throw e
+  }
   const status: { current?: () => BundleStatus[] } = {}
   const product = mesh ? { id: mesh.data.product.id, domain: mesh.data.product.domain } : undefined
   const labels = instanceLabels(config, product)
   const app = await buildApp({
-    engine, config, labels, observers: opts.observers ?? [], bundleStatus: () => status.current?.() ?? [],
+    engine, config, labels, observers: [...(decisionLog ? [decisionLog] : []), ...(opts.observers ?? [])], bundleStatus: () => status.current?.() ?? [],
+    ...(decisionLog ? { decisionLogStats: () => decisionLog.stats() } : {}),
     ...(mesh ? { mesh } : {}), ...(opts.logger !== undefined ? { logger: opts.logger } : {}),
   })
+  appLog.current = app.log
   let sources: BundleSources
   try {
     sources = await startBundleSources({
@@ -71,6 +92,7 @@ export async function startSidecar(config: Config, opts: SidecarOptions = {}): P
     })
   } catch (e) {
     await app.close()
+    await decisionLog?.close()
     await engine.close()
     throw e
   }
@@ -81,9 +103,12 @@ export async function startSidecar(config: Config, opts: SidecarOptions = {}): P
     engine,
     url: address,
     sources,
+    ...(decisionLog ? { decisionLog } : {}),
     async close() {
       await sources.close()
+      // Answers in flight record their events first; the logger then makes a last upload (bounded).
       await app.close()
+      await decisionLog?.close()
       await engine.close()
     },
   }

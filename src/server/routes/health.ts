@@ -5,7 +5,10 @@
 // past its maximum age in `deny` mode, and the auth keys available. When
 // something is missing or degraded (service unreachable, last update
 // refused, stale), the body shows each bundle's source status, keyed by the
-// bundle's name in the config, as OPA reports plugin status.
+// bundle's name in the config, as OPA reports plugin status. Decision
+// logging never makes the sidecar unready (decisions are still right), but
+// events dropped past the spool's bound, or uploads failing, make the
+// `decision_logs` plugin WARN and put its figures in the body.
 
 import type { FastifyInstance } from 'fastify'
 import type { BundleStatus } from '../../download/index.js'
@@ -30,16 +33,22 @@ export function healthRoutes(ctx: ServerContext) {
       if (missing.length) problems.push(`not all configured bundles have been activated: ${missing.map((l) => l.name).join(', ')}`)
       if (staleDeny.length) problems.push(`past their maximum age: ${staleDeny.map((l) => l.name).join(', ')}`)
       if (auth && !auth.ready) problems.push('bearer tokens cannot be verified yet')
-      if (!problems.length && !degraded.length && !('plugins' in q)) return {}
+      const log = ctx.decisionLogStats?.()
+      const logProblem = log && (log.dropped_events > 0 || log.last_upload_error !== undefined)
+        ? [log.dropped_events > 0 ? `${log.dropped_events} decision log events dropped past the spool's bound` : '', log.last_upload_error !== undefined ? `last upload failed: ${log.last_upload_error}` : ''].filter(Boolean).join('; ')
+        : undefined
+      if (!problems.length && !degraded.length && logProblem === undefined && !('plugins' in q)) return {}
 
       const body: Record<string, unknown> = {}
       if (problems.length) body.error = problems.join('; ')
       if (degraded.length) body.degraded = degraded
       body.bundles = Object.fromEntries(statuses.map((s) => [s.name, s]))
+      if (log && (logProblem !== undefined || 'plugins' in q)) body.decision_logs = log
       if (auth && !auth.ready) body.auth = { code: auth.code, message: auth.message, attempts: auth.attempts, retry_in_ms: auth.retry_in_ms }
       if ('plugins' in q) {
         const state = missing.length || staleDeny.length ? 'NOT_READY' : degraded.length ? 'ERR' : 'OK'
         body.plugins = { bundle: { state, ...(degraded.length ? { message: degraded.join('; ') } : {}) } }
+        if (log) (body.plugins as Record<string, unknown>).decision_logs = { state: logProblem !== undefined ? 'WARN' : 'OK', ...(logProblem !== undefined ? { message: logProblem } : {}) }
       }
       return problems.length ? reply.code(500).send(body) : body
     })
