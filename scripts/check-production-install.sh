@@ -20,6 +20,14 @@ for dev in typescript assemblyscript tap tsx autocannon; do
   if [ -e "node_modules/$dev" ]; then echo "check-production-install: dev dependency $dev is still installed" >&2; exit 1; fi
 done
 
+# The registry's console serves its assets from the production install: uPlot
+# from node_modules (a dependency), the page script compiled into dist/.
+node --input-type=module -e "
+const { ConsoleAssets, ASSET_NAMES } = await import('./dist/src/registry/console/assets.js')
+const assets = new ConsoleAssets()
+for (const name of ASSET_NAMES) if (!(await assets.get(name)).body.length) throw new Error('console asset ' + name + ' is empty')
+"
+
 node bin/policy.js build -b -o "$work/global.tar.gz" policies/global
 test -s "$work/global.tar.gz"
 
@@ -35,4 +43,4 @@ done
 [ -n "$url" ] || { echo "check-production-install: the sidecar did not start" >&2; cat "$work/serve.err" >&2; exit 1; }
 code="$(node -e "fetch(process.argv[1] + '/health?bundles').then(r => console.log(r.status), () => console.log(0))" "$url")"
 [ "$code" = "200" ] || { echo "check-production-install: /health?bundles answered $code" >&2; exit 1; }
-echo "check-production-install: ok (policy build and policy serve --example work after npm prune --omit=dev)"
+echo "check-production-install: ok (policy build, policy serve --example and the console's assets work after npm prune --omit=dev)"

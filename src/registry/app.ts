@@ -3,11 +3,13 @@
 // bundle service API), history, and OPA's status API with the fleet view
 // built from it (`POST /status`, `GET /v1/sidecars`), OPA's decision log
 // service API with the queries over what it collected (`POST /logs`,
-// `GET /v1/decisions`, `GET /v1/decisions/summary`), and `GET /metrics`
-// (metrics.ts).
+// `GET /v1/decisions`, `GET /v1/decisions/summary`), `GET /metrics`
+// (metrics.ts), and the governance console (`/console`, console/index.ts):
+// read-only HTML over the same stores.
 
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { errorsPlugin } from '../server/index.js'
+import { consoleRoutes, CONSOLE_PREFIX } from './console/index.js'
 import type { RegistryContext } from './context.js'
 import { RegistryMetrics, registryMetricsPlugin } from './metrics.js'
 import { downloadRoutes } from './routes/download.js'
@@ -48,5 +50,6 @@ export async function buildRegistryApp(ctx: RegistryContext, opts: RegistryAppOp
   await app.register(historyRoutes(ctx))
   await app.register(statusRoutes(ctx))
   await app.register(decisionRoutes(ctx))
+  if (ctx.deps.config.console.enabled) await app.register(consoleRoutes(ctx), { prefix: CONSOLE_PREFIX })
   return app
 }

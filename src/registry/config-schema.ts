@@ -4,7 +4,9 @@
 // map, each key also listing the roots it may sign for; `status` bounds the
 // sidecars' status reports and says when one is stale; `decision_logs`
 // bounds the decision-log uploads (`POST /logs`), their retention and who
-// may read them. docs/registry.md documents every field.
+// may read them (the console's readers too); `console` switches the
+// governance console and its cookie's `Secure`. docs/registry.md documents
+// every field.
 
 import { ADDR, JWT_AUTH_PROPERTIES, SIZE } from '../config/schema.js'
 
@@ -121,6 +123,14 @@ export const REGISTRY_CONFIG_SCHEMA = {
         tests: { type: 'boolean' },
         load_timeout_seconds: { type: 'integer', minimum: 1, maximum: 600 },
         tests_timeout_seconds: { type: 'integer', minimum: 1, maximum: 3600 },
+      },
+    },
+    console: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        enabled: { type: 'boolean' },
+        secure_cookie: { type: 'boolean' },
       },
     },
   },

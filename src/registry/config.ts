@@ -41,6 +41,15 @@ export interface RegistryConfig {
   decisionLogs: DecisionLogsConfig
   /** `GET /metrics`: whether a valid bearer token is needed (default: open, as OPA's is). */
   metrics: { requireToken: boolean }
+  /** The governance console (`/console`); who reads it is `decisionLogs.readRoles`. */
+  console: ConsoleConfig
+}
+
+export interface ConsoleConfig {
+  /** Whether `/console` is served (default: true). */
+  enabled: boolean
+  /** Mark the session cookie `Secure` even when the request came over plain HTTP (a TLS-terminating proxy in front). */
+  secureCookie: boolean
 }
 
 export interface DecisionLogsConfig {
@@ -110,6 +119,7 @@ type Raw = {
     retention?: { max_events?: number; max_bytes?: number | string }
   }
   metrics?: { require_token?: boolean }
+  console?: { enabled?: boolean; secure_cookie?: boolean }
 }
 
 export function parseRegistryConfig(text: string, file = '<inline>'): RegistryConfig {
@@ -208,6 +218,10 @@ export function parseRegistryConfig(text: string, file = '<inline>'): RegistryCo
     },
     decisionLogs,
     metrics: { requireToken: raw.metrics?.require_token === true },
+    console: {
+      enabled: raw.console?.enabled ?? true,
+      secureCookie: raw.console?.secure_cookie ?? false,
+    },
   }
 }
 

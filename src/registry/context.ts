@@ -61,7 +61,12 @@ export async function requireDecisionUploader(ctx: RegistryContext, req: Fastify
  * role: 403 `decision_read_forbidden`.
  */
 export async function requireDecisionReader(ctx: RegistryContext, req: FastifyRequest): Promise<Publisher> {
-  const reader = await ctx.tokens.verify(req.headers.authorization)
+  return decisionReader(ctx, req.headers.authorization)
+}
+
+/** `requireDecisionReader` for an `Authorization` value that came another way (the console's session cookie). */
+export async function decisionReader(ctx: RegistryContext, authorization: string | undefined): Promise<Publisher> {
+  const reader = await ctx.tokens.verify(authorization)
   const { readRoles, readClaim } = ctx.deps.config.decisionLogs
   if (readRoles.length === 0) return reader
   const held = listClaim(reader.claims ? claim(reader.claims, readClaim) : undefined)
