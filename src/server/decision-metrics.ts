@@ -119,4 +119,9 @@ export class MetricsObserver implements DecisionObserver {
     const records = m.counter_records_anonymized
     if (records !== undefined && records > 0 && records < Infinity) this.anonymized.get(e.port ?? '').inc(records)
   }
+
+  /** A stream's records, told when it ends (its event was recorded before the first record left). */
+  recordsAnonymized(port: string, count: number): void {
+    if (count > 0 && count < Infinity) this.anonymized.get(port).inc(count)
+  }
 }

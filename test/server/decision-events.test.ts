@@ -112,6 +112,7 @@ t.test('anonymize stream: the access decision\'s event, and the records counted 
   t.equal(e.outcome, 'allow')
   t.match(e.result, { access: { allow: true }, anonymization: { fields: Object } })
   t.same(seen.records.at(-1), { port: 'orders-v1', count: 2 })
+  t.match(await (await fetch(`${sc.base}/metrics`)).text(), /meshgate_anonymized_records_total\{port="orders-v1"\} 2\n/, 'and in the metrics')
   const denied = await fetch(`${sc.base}/v1/ports/orders-v1/anonymize?purpose=marketing`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' }, body: '{}\n' })
   t.equal(denied.status, 403)
   const ed = seen.byId(denied.headers.get('x-meshgate-decision-id')!)[0]!
