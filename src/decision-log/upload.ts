@@ -10,10 +10,13 @@
 //   about the events (401, 403, 404 …): nothing is acknowledged; the batch is
 //   sent again after a backoff. A collector down, slow or failing loses nothing.
 // - 400, 413, 422 refuse the content: the batch is split in halves and each
-//   sent on its own, down to a single event, which is then counted as
-//   rejected, logged with its decision_id and skipped, so that one poison
-//   event cannot block the pipe forever. An event whose gzip alone is larger
-//   than the upload limit is rejected the same way (OPA drops it too).
+//   sent on its own, down to a single event. A single event refused, or
+//   whose gzip alone is larger than the upload limit, is sent again reduced
+//   (`reduceEvent`: input and result erased, then everything but the
+//   decision's identity and outcome), so that a client cannot keep its
+//   decisions out of the audit trail by making them large; only an event
+//   refused even reduced is counted as rejected, logged with its decision_id
+//   and skipped, so that one poison event cannot block the pipe forever.
 // Acknowledgements only ever move forward, in spool order.
 
 import { gzip as gzipCb } from 'node:zlib'
@@ -74,10 +77,7 @@ export class Uploader {
     const body = await gzip(raw)
     this.ratio = Math.min(32, Math.max(1, raw.length / Math.max(1, body.length)))
     if (body.length > this.target.uploadSizeLimitBytes) {
-      if (events.length === 1) {
-        this.reject(events[0]!, `its gzip (${body.length} bytes) is larger than upload_size_limit_bytes (${this.target.uploadSizeLimitBytes})`)
-        return this.ack(part, 0)
-      }
+      if (events.length === 1) return this.reduceOrReject(part, events[0]!, signal, `its gzip (${body.length} bytes) is larger than upload_size_limit_bytes (${this.target.uploadSizeLimitBytes})`)
       return this.split(part, signal)
     }
     const status = await this.post(body, signal)
@@ -87,13 +87,21 @@ export class Uploader {
       return this.ack(part, events.length)
     }
     if (REFUSES_CONTENT.has(status)) {
-      if (events.length === 1) {
-        this.reject(events[0]!, `the collector refused it with HTTP ${status}`)
-        return this.ack(part, 0)
-      }
+      if (events.length === 1) return this.reduceOrReject(part, events[0]!, signal, `the collector refused it with HTTP ${status}`)
       return this.split(part, signal)
     }
     throw uploadError(`\`${this.target.url}\` answered HTTP ${status}`, status)
+  }
+
+  /** One event that cannot go as it is: sent again smaller, or (already at its smallest) rejected. */
+  private async reduceOrReject(part: SpooledLine[], event: SpooledLine, signal: AbortSignal, why: string): Promise<void> {
+    const smaller = reduceEvent(event.line)
+    if (smaller === undefined) {
+      this.reject(event, why)
+      return this.ack(part, 0)
+    }
+    this.log?.warn({ code: 'decision_log_upload_error', decision_id: decisionIdOf(event.line) }, `decision log event sent reduced: ${why}`)
+    return this.deliver(part.map((l) => (l === event ? { ...l, line: smaller } : l)), signal)
   }
 
   private async split(part: SpooledLine[], signal: AbortSignal): Promise<void> {
@@ -115,9 +123,7 @@ export class Uploader {
 
   private reject(l: SpooledLine, why: string): void {
     this.counters.rejected_events++
-    let id: unknown
-    try { id = (JSON.parse(l.line) as { decision_id?: unknown }).decision_id } catch { /* valid lines parse */ }
-    this.log?.error({ code: 'decision_log_upload_error', decision_id: id }, `decision log event rejected and skipped: ${why}`)
+    this.log?.error({ code: 'decision_log_upload_error', decision_id: decisionIdOf(l.line) }, `decision log event rejected and skipped: ${why}`)
   }
 
   private async post(body: Buffer, signal: AbortSignal): Promise<number> {
@@ -140,4 +146,49 @@ export class Uploader {
 
 function uploadError(message: string, status?: number): MeshgateError {
   return new MeshgateError('decision_log_upload_error', message, undefined, status !== undefined ? { status } : undefined)
+}
+
+function decisionIdOf(line: string): unknown {
+  try { return (JSON.parse(line) as { decision_id?: unknown }).decision_id } catch { return undefined }
+}
+
+/** Fields that say which decision it was and how it went; what a reduced event keeps at its smallest. */
+const IDENTITY = ['decision_id', 'labels', 'path', 'bundles', 'timestamp', 'requested_by', 'kind', 'outcome', 'port', 'subject', 'cached'] as const
+const MAX_KEPT_TEXT = 512
+
+/**
+ * The next smaller form of an event that is too large (or refused): first
+ * without `input`, `result` and `nd_builtin_cache` (listed in `erased`, as
+ * masking lists them), then only its identity and outcome, each string cut
+ * to 512 characters, with the error's and the deny reasons' codes.
+ * Undefined when the event is already at its smallest.
+ */
+export function reduceEvent(line: string): string | undefined {
+  let e: Record<string, unknown>
+  try { e = JSON.parse(line) as Record<string, unknown> } catch { return undefined }
+  if (e.reduced === 'identity') return undefined
+  const erased = new Set(Array.isArray(e.erased) ? (e.erased as unknown[]).filter((x): x is string => typeof x === 'string') : [])
+  if (e.reduced === undefined && ['input', 'result', 'nd_builtin_cache'].some((k) => k in e)) {
+    const { input: _i, result: _r, nd_builtin_cache: _n, ...rest } = e
+    for (const k of ['input', 'result', 'nd_builtin_cache']) if (k in e) erased.add(`/${k}`)
+    return JSON.stringify({ ...rest, erased: [...erased], reduced: 'erased' })
+  }
+  const out: Record<string, unknown> = {}
+  for (const k of IDENTITY) if (k in e) out[k] = cut(e[k])
+  const err = e.error as { code?: unknown } | undefined
+  if (err && typeof err.code === 'string') out.error = { code: cut(err.code), message: 'removed: the event was too large' }
+  if (Array.isArray(e.deny)) out.deny = (e.deny as { layer?: unknown; code?: unknown }[]).slice(0, 16).map((d) => ({ layer: cut(d?.layer), message: 'removed: the event was too large', ...(typeof d?.code === 'string' ? { code: cut(d.code) } : {}) }))
+  out.erased = [...erased, '/deny', '/error'].filter((x, i, a) => a.indexOf(x) === i)
+  out.reduced = 'identity'
+  const text = JSON.stringify(out)
+  return text.length < line.length ? text : undefined
+}
+
+/** Strings cut to MAX_KEPT_TEXT; objects (labels, bundles) with their strings cut, at most 64 entries. */
+function cut(v: unknown): unknown {
+  if (typeof v === 'string') return v.length > MAX_KEPT_TEXT ? `${v.slice(0, MAX_KEPT_TEXT)}…` : v
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).slice(0, 64).map(([k, x]) => [cut(k) as string, typeof x === 'object' && x !== null ? cut(x) : cut(x)]))
+  }
+  return v
 }

@@ -100,11 +100,12 @@ t.test('413 splits the batch until it fits; bodies respect upload_size_limit_byt
   t.equal(logger.stats().rejected_events, 0)
 })
 
-t.test('one poison event refused with 400 is rejected and skipped; the rest gets through', async (t) => {
+t.test('one poison event refused with 400, even reduced, is rejected and skipped; the rest gets through', async (t) => {
   const { collector, logger } = await setup(t)
   collector.refuse = (events) => (events.some((e) => e.decision_id === 'd-000007') ? 400 : undefined)
   for (let i = 0; i < 20; i++) await logger.record(event(i))
   t.same(await logger.flush(), { remaining: 0 }, 'the pipe is not blocked')
+  t.equal(collector.requests.filter((r) => r.events === 1 && r.status === 400).length, 3, 'sent alone as it was, then without input and result, then as its identity only')
   t.same([...collector.received.keys()].sort(), ids(0, 20).filter((id) => id !== 'd-000007'))
   t.equal(collector.duplicates(), 0)
   t.match(logger.stats(), { rejected_events: 1, uploaded_events: 19 })
@@ -121,15 +122,25 @@ t.test('401 refuses the request, not the events: retried, nothing rejected', asy
   t.ok(exactlyOnce(collector, ids(0, 5)))
 })
 
-t.test('an event whose gzip alone is over the upload limit is rejected, the others sent', async (t) => {
+t.test('an event whose gzip alone is over the upload limit goes reduced: a large request cannot keep a decision out of the log', async (t) => {
   const { collector, logger } = await setup(t, {}, { uploadSizeLimitBytes: 2048 })
   const noise = Array.from({ length: 4000 }, (_, i) => ((i * 7919) % 65536).toString(36)).join('')
   await logger.record(event(0))
   await logger.record(event(1, { input: { blob: noise } }))
   await logger.record(event(2))
+  // Large everywhere: a subject, a port and deny reasons as big as the input.
+  await logger.record(event(3, { input: { blob: noise }, subject: noise, port: noise, deny: [{ layer: 'global', message: noise }], labels: { big: noise } }))
   t.same(await logger.flush(), { remaining: 0 })
-  t.same([...collector.received.keys()].sort(), ['d-000000', 'd-000002'])
-  t.equal(logger.stats().rejected_events, 1)
+  t.same([...collector.received.keys()].sort(), ['d-000000', 'd-000001', 'd-000002', 'd-000003'])
+  t.equal(logger.stats().rejected_events, 0)
+  const reduced = collector.events.get('d-000001')!
+  t.equal(reduced.input, undefined)
+  t.equal(reduced.result, undefined)
+  t.match(reduced, { erased: ['/input', '/result'], reduced: 'erased', outcome: event(1).outcome, kind: event(1).kind })
+  const smallest = collector.events.get('d-000003')!
+  t.match(smallest, { reduced: 'identity', deny: [{ layer: 'global', message: 'removed: the event was too large' }] })
+  t.ok((smallest.subject as string).length <= 513, 'long strings are cut')
+  t.ok(collector.requests.every((r) => r.bytes <= 2048))
 })
 
 t.test('console mode: one masked JSON line per event, no spool', async (t) => {
