@@ -2,7 +2,7 @@
 // `with` mocks), one per virtual-document node that is read as a value,
 // constants, host built-in ids and entrypoints.
 
-import type { ErrorDetail } from '../errors/index.js'
+import type { ErrorCode, ErrorDetail } from '../errors/index.js'
 import type { Expr, Module, RefTerm, Term, Rule } from '../rego/ast.js'
 import { lookupBuiltin, hostTableName } from '../builtins/catalog.js'
 import type { TypeSpec } from '../builtins/types.js'
@@ -107,7 +107,7 @@ export class Program {
     return g ? g.arity : -1
   }
 
-  error(code: string, message: string, m: Module, offset: number): void {
+  error(code: ErrorCode, message: string, m: Module, offset: number): void {
     this.errors.push({ code, message, location: locate(m, offset) })
   }
 
