@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import t, { type Test } from 'tap'
 import { parseModule } from '../../dist/src/rego/index.js'
 import { planProgram } from '../../dist/src/plan/planner.js'
+import { checkProgram } from '../../dist/src/check/index.js'
 import { printPlan } from '../../dist/src/plan/print.js'
 import { matchGolden } from '../fixtures/golden.js'
 
@@ -18,7 +19,7 @@ function planOf(file: string): { text: string; errors: unknown[] } {
   const src = readFileSync(new URL(file, dir), 'utf8')
   const entrypoints = /^# entrypoints: (.*)$/m.exec(src)?.[1]?.trim().split(/\s+/) ?? []
   const m = parseModule(file, src, { regoVersion: 1 })
-  const { plan, errors } = planProgram([m], { entrypoints })
+  const { plan, errors } = planProgram(checkProgram([m]), { entrypoints })
   return { text: printPlan(plan), errors }
 }
 
