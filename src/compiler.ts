@@ -1,10 +1,12 @@
 // meshgate's public compiler API (`import { compile, hostBuiltins } from
 // "meshgate/compiler"`): Rego source → checked AST → plan → WebAssembly that
-// follows the OPA WASM ABI, loadable by @open-policy-agent/opa-wasm.
+// follows the OPA WASM ABI, loadable by @open-policy-agent/opa-wasm: parse
+// (rego/) → checkProgram (check/) → planProgram (plan/) → linkPlan (wasm/).
 
 import { parseModule } from './rego/index.js'
 import type { Module } from './rego/index.js'
 import { CompileError, MeshgateError, type ErrorDetail } from './errors/index.js'
+import { checkProgram } from './check/index.js'
 import { planProgram } from './plan/planner.js'
 import { printPlan } from './plan/print.js'
 import { linkPlan } from './wasm/link.js'
@@ -63,7 +65,7 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
   }
   if (errors.length) throw new CompileError(errors)
   const customBuiltins = opts.capabilities !== undefined ? parseCapabilities(opts.capabilities) : undefined
-  const { plan, errors: planErrors } = planProgram(modules, { entrypoints: opts.entrypoints, customBuiltins, coverage: !!opts.coverage, strict: !!opts.strictBuiltinErrors })
+  const { plan, errors: planErrors } = planProgram(checkProgram(modules), { entrypoints: opts.entrypoints, customBuiltins, coverage: !!opts.coverage, strict: !!opts.strictBuiltinErrors })
   if (planErrors.length) throw new CompileError(planErrors)
   const linked = await linkPlan(plan)
   const entrypoints: Record<string, number> = {}

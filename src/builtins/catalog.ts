@@ -10,9 +10,13 @@ export interface CatalogEntry extends BuiltinDecl {
   impl?: HostImpl
 }
 
-let cache: Map<string, CatalogEntry> | undefined
+// A lazily built immutable table: the catalog is a function of this build's
+// declarations only, built on first use (not at import, so importing a
+// signature stays cheap) and never changed after: callers get a ReadonlyMap
+// of frozen entries, so no compile or engine can alter it for another.
+let cache: ReadonlyMap<string, Readonly<CatalogEntry>> | undefined
 
-export function catalog(): Map<string, CatalogEntry> {
+export function catalog(): ReadonlyMap<string, Readonly<CatalogEntry>> {
   if (cache) return cache
   const m = new Map<string, CatalogEntry>()
   for (const f of families) {
@@ -20,10 +24,11 @@ export function catalog(): Map<string, CatalogEntry> {
   }
   for (const d of native.decls) m.set(d.name, { ...m.get(d.name), ...d })
   for (const d of native.plannerDecls) m.set(d.name, d)
+  for (const e of m.values()) Object.freeze(e)
   return (cache = m)
 }
 
-export function lookupBuiltin(name: string): CatalogEntry | undefined {
+export function lookupBuiltin(name: string): Readonly<CatalogEntry> | undefined {
   return catalog().get(name)
 }
 

@@ -1,7 +1,7 @@
-// Public surface of check/: the analyses the planner runs before planning a
-// body. Safety (which variables an expression needs and binds, and OPA's
-// reordering of body expressions) lives here; the rest of OPA's checks
-// (unknown and mistyped built-ins, recursion, rule conflicts, `:=`
-// redeclaration) are reported by the planner as it reaches each construct,
-// so every rule is planned whether an entrypoint reaches it or not.
+// Public surface of check/: checkProgram runs the ordered passes
+// (passes.ts) and returns the CheckedProgram plan/ consumes; safety.ts is
+// the variable analysis and reordering plan/ runs on each body it plans.
+export * from './passes.js'
+export * from './names.js'
+export * from './rule-tree.js'
 export * from './safety.js'

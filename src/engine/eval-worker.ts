@@ -3,7 +3,7 @@
 // order, so a `load` always completes before the `run` that follows it.
 
 import { parentPort } from 'node:worker_threads'
-import { MeshgateError } from '../errors/index.js'
+import { MeshgateError, type ErrorCode } from '../errors/index.js'
 import { runCalls, type EvalCall } from './evaluator.js'
 import { LoadedBundle, type BundleImage, type BundleLimits } from './loaded-bundle.js'
 
@@ -14,19 +14,22 @@ export type WorkerRequest =
   | { type: 'run'; id: number; calls: EvalCall[]; input: unknown }
   | { type: 'sync' }
 
-/** A CallResult as it crosses the thread boundary (errors lose their class in a structured clone). */
-export type WireCallResult = { ok: true; rs: unknown } | { ok: false; error: { code: string; message: string } }
+/** An error as it crosses the thread boundary (errors lose their class in a structured clone). */
+export type WireError = { code: ErrorCode; message: string }
+
+/** A CallResult as it crosses the thread boundary. */
+export type WireCallResult = { ok: true; rs: unknown } | { ok: false; error: WireError }
 
 export type WorkerReply =
   | { type: 'done'; id: number; results: WireCallResult[] }
-  | { type: 'failed'; id: number; error: { code: string; message: string } }
-  | { type: 'loadFailed'; key: string; error: { code: string; message: string } }
+  | { type: 'failed'; id: number; error: WireError }
+  | { type: 'loadFailed'; key: string; error: WireError }
   | { type: 'synced' }
 
 const bundles = new Map<string, LoadedBundle>()
 let chain: Promise<void> = Promise.resolve()
 
-function toWire(e: unknown): { code: string; message: string } {
+function toWire(e: unknown): WireError {
   if (e instanceof MeshgateError) return { code: e.code, message: e.message }
   return { code: 'eval_error', message: e instanceof Error ? e.message : String(e) }
 }

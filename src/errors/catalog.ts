@@ -76,8 +76,18 @@ export const ERROR_CATALOG = {
   internal_error: { status: 500, exit: 3, summary: 'a bug in meshgate: the message is logged, the client sees a generic one' },
 } as const satisfies Record<string, ErrorKind>
 
-export type ErrorCode = keyof typeof ERROR_CATALOG | (string & {})
+/**
+ * The closed union of the catalog's codes: a code that is not declared above
+ * does not compile. Codes that arrive as text (another process's envelope)
+ * become an ErrorCode only through isErrorCode.
+ */
+export type ErrorCode = keyof typeof ERROR_CATALOG
 
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CATALOG, code)
+}
+
+/** The kind of a code; a string outside the catalog is an internal error. */
 export function kindOf(code: string): ErrorKind {
   return (ERROR_CATALOG as Record<string, ErrorKind>)[code] ?? ERROR_CATALOG.internal_error
 }

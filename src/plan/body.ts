@@ -5,9 +5,9 @@
 
 import type { Body, Expr, Module, RefTerm, Term, VarTerm, Rule } from '../rego/ast.js'
 import type { Block, Local, Stmt, Origin } from './ir.js'
-import { reorder, collectAllVars, newUse } from '../check/safety.js'
+import { reorder, collectAllVars, newUse, type SafetyContext, type TreeNode } from '../check/index.js'
 import type { Program, Mock } from './planner.js'
-import { locate, type TreeNode } from './rule-tree.js'
+import { locate } from '../source/index.js'
 
 export class Scope {
   constructor(
@@ -81,6 +81,15 @@ export class BodyPlanner {
     return { kind: 'unbound' }
   }
 
+  /** What safety analysis needs to know about names in `scope`: this resolver's answers. */
+  safetyContext(scope: Scope): SafetyContext {
+    return {
+      isGlobal: this.isGlobalFn(scope),
+      outputArg: (t) => this.prog.outputArgIndex(t, scope, this),
+      isFunctionName: (n) => this.prog.isFunctionRef(n, scope, this),
+    }
+  }
+
   isGlobalFn(scope: Scope): (n: string) => boolean {
     return (n) => {
       if (scope.vars.has(n)) return true
@@ -111,7 +120,7 @@ export class BodyPlanner {
     for (const t of extraOuter) { const u = newUse(); collectAllVars(t, u); u.need.forEach((_, n) => counts.set(n, (counts.get(n) ?? 0) + 2)) }
     const shared = new Set([...counts].filter(([, c]) => c > 1).map(([n]) => n))
     for (const n of scope.vars.keys()) shared.add(n)
-    const ordered = reorder(body.exprs, new Set(scope.vars.keys()), this.isGlobalFn(scope), shared)
+    const ordered = reorder(body.exprs, new Set(scope.vars.keys()), this.safetyContext(scope), shared)
     for (const v of ordered.unsafe) this.unsafe(scope, v)
     this.planSeq(ordered.exprs, 0, scope, then)
   }

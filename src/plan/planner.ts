@@ -1,15 +1,15 @@
-// Plans a whole program: one function per rule group (specialised per set of
-// `with` mocks), one per virtual-document node that is read as a value,
-// constants, host built-in ids and entrypoints.
+// Plans a whole checked program (check/'s CheckedProgram): one function per
+// rule group (specialised per set of `with` mocks), one per virtual-document
+// node that is read as a value, constants, host built-in ids and entrypoints.
 
-import type { ErrorDetail } from '../errors/index.js'
-import type { Expr, Module, RefTerm, Term, Rule } from '../rego/ast.js'
+import type { ErrorCode, ErrorDetail } from '../errors/index.js'
+import type { CallTerm, Expr, Module, RefTerm, Term, Rule } from '../rego/ast.js'
 import { lookupBuiltin, hostTableName } from '../builtins/catalog.js'
 import type { TypeSpec } from '../builtins/types.js'
 import type { Block, Const, Func, Local, Plan, Stmt } from './ir.js'
 import { BodyPlanner, Scope, loc } from './body.js'
-import { buildRuleTree, findNode, locate, type RuleGroup, type TreeNode, type RuleDef } from './rule-tree.js'
-import { setOutputArg, setIsFunctionName } from '../check/safety.js'
+import { findNode, importOf, isRuleName, type CheckedProgram, type Names, type RuleGroup, type TreeNode, type RuleDef } from '../check/index.js'
+import { locate } from '../source/index.js'
 
 export type Mock =
   | { kind: 'data'; path: string[]; slot: string }
@@ -41,9 +41,12 @@ export interface PlanOptions {
 }
 
 export class Program {
-  readonly errors: ErrorDetail[] = []
+  /** The checks' errors first, then those found while planning. */
+  readonly errors: ErrorDetail[]
+  readonly modules: readonly Module[]
   readonly root: TreeNode
-  readonly groups: RuleGroup[]
+  readonly groups: readonly RuleGroup[]
+  private readonly names: Names
   readonly consts: Const[] = []
   private readonly constKeys = new Map<string, number>()
   readonly funcs: Func[] = []
@@ -54,8 +57,6 @@ export class Program {
   private readonly groupFuncs = new Map<string, string>()
   private readonly inProgress: string[] = []
   private readonly vdocs = new Map<string, string>()
-  private readonly ruleNames = new Map<string, Set<string>>()
-  private readonly imports = new Map<Module, Map<string, RefTerm>>()
   readonly coverable = new Map<string, Set<number>>()
 
   /** The coverage key of a source position; registers the line as coverable. */
@@ -68,54 +69,23 @@ export class Program {
     return this.intern({ kind: 'string', value: `${m.path}:${row}` })
   }
 
-  constructor(readonly modules: Module[], readonly opts: PlanOptions) {
-    const { root, groups } = buildRuleTree(modules, this.errors)
-    this.root = root
-    this.groups = groups
-    for (const m of modules) {
-      const key = m.package.join('.')
-      let names = this.ruleNames.get(key)
-      if (!names) this.ruleNames.set(key, (names = new Set()))
-      for (const r of m.rules) {
-        const h = r.head.ref[0]
-        if (h?.type === 'var') names.add(h.name)
-      }
-      const imps = new Map<string, RefTerm>()
-      for (const i of m.imports) {
-        const head = i.path.head
-        if (head.type !== 'var' || (head.name !== 'data' && head.name !== 'input')) continue
-        const last = i.path.path[i.path.path.length - 1]
-        const alias = i.alias ?? (last?.type === 'string' ? last.value : head.name)
-        imps.set(alias, i.path)
-      }
-      this.imports.set(m, imps)
-    }
-    setIsFunctionName((n) => lookupBuiltin(n) !== undefined || this.groups.some((g) => g.kind === 'function' && g.path[g.path.length - 1] === n))
-    setOutputArg((t) => {
-      if (t.func.head.type !== 'var') return undefined
-      const name = [t.func.head.name, ...t.func.path.map((p) => (p.type === 'string' ? p.value : '?'))].join('.')
-      const b = lookupBuiltin(name)
-      const custom = this.opts.customBuiltins?.get(name)
-      const arity = b ? (b.result === undefined ? -1 : b.args.length) : custom ? custom.arity : this.functionArity(name)
-      return arity >= 0 && t.args.length === arity + 1 ? arity : undefined
-    })
+  constructor(checked: CheckedProgram, readonly opts: PlanOptions) {
+    this.errors = [...checked.errors]
+    this.modules = checked.modules
+    this.root = checked.root
+    this.groups = checked.groups
+    this.names = checked.names
   }
 
-  private functionArity(name: string): number {
-    const last = name.split('.').pop()
-    const g = this.groups.find((x) => x.kind === 'function' && x.path[x.path.length - 1] === last)
-    return g ? g.arity : -1
-  }
-
-  error(code: string, message: string, m: Module, offset: number): void {
+  error(code: ErrorCode, message: string, m: Module, offset: number): void {
     this.errors.push({ code, message, location: locate(m, offset) })
   }
 
   label(): number { return this.labels++ }
 
-  importOf(m: Module, name: string): RefTerm | undefined { return this.imports.get(m)?.get(name) }
+  importOf(m: Module, name: string): RefTerm | undefined { return importOf(this.names, m, name) }
 
-  isRuleName(m: Module, name: string): boolean { return this.ruleNames.get(m.package.join('.'))?.has(name) ?? false }
+  isRuleName(m: Module, name: string): boolean { return isRuleName(this.names, m, name) }
 
   // ---- constants ---------------------------------------------------------
 
@@ -299,7 +269,20 @@ export class Program {
     }
   }
 
-  outputArgIndex(t: Extract<Term, { type: 'call' }>, scope: Scope, bp: BodyPlanner): number | undefined {
+  /**
+   * Whether a bare name in `scope` means a function: a function rule (as
+   * the resolver finds it) or a catalogued built-in that no local, import
+   * or rule shadows — what planWith accepts as a replacement function.
+   */
+  isFunctionRef(name: string, scope: Scope, bp: BodyPlanner): boolean {
+    const r = bp.resolve(name, scope)
+    if (r.kind === 'unbound' || r.kind === 'local') return lookupBuiltin(name) !== undefined
+    const span = { start: 0, end: 0 }
+    const full = this.refName({ type: 'ref', head: { type: 'var', name, span }, path: [], span }, scope, bp)
+    return full.startsWith('data.') && findNode(this.root, full.slice(5).split('.'))?.group?.kind === 'function'
+  }
+
+  outputArgIndex(t: CallTerm, scope: Scope, bp: BodyPlanner): number | undefined {
     const name = this.callName(t, scope, bp)
     const arity = this.arityOf(name)
     return arity !== undefined && arity >= 0 && t.args.length === arity + 1 ? arity : undefined
@@ -861,8 +844,9 @@ function ruleAbove(root: TreeNode, path: string[]): { group: RuleGroup; rest: st
   return undefined
 }
 
-export function planProgram(modules: Module[], opts: PlanOptions): { plan: Plan; errors: ErrorDetail[] } {
-  const prog = new Program(modules, opts)
+/** Plans a checked program; `errors` are the checks' errors followed by the planner's. */
+export function planProgram(checked: CheckedProgram, opts: PlanOptions): { plan: Plan; errors: ErrorDetail[] } {
+  const prog = new Program(checked, opts)
   const entrypoints: Plan['entrypoints'] = []
   for (const ep of opts.entrypoints) {
     const path = ep.split('/').filter((p) => p !== '')

@@ -3,7 +3,7 @@
 // publish, a refusal (the registry's envelope: code, message, errors) and a
 // registry that cannot be reached or does not speak this API.
 
-import { MeshgateError, type ErrorDetail } from '../errors/index.js'
+import { isErrorCode, MeshgateError, type ErrorDetail } from '../errors/index.js'
 import { BUNDLE_CONTENT_TYPE } from './long-poll.js'
 
 export type PushResult =
@@ -43,7 +43,8 @@ export async function pushBundle(registry: string, name: string, bytes: Uint8Arr
     }
     return { ok: true, status: res.status, revision: result.revision, digest: result.digest, record: result }
   }
-  if (typeof body?.code !== 'string' || typeof body.message !== 'string') {
+  // A code outside the catalog is not this API's envelope either.
+  if (!isErrorCode(body?.code) || typeof body.message !== 'string') {
     throw new MeshgateError('registry_unreachable', `\`${url.origin}\` answered HTTP ${res.status} without the registry's error envelope`, undefined, text.slice(0, 200) || undefined)
   }
   const error: ErrorDetail & { errors?: unknown[] } = { code: body.code, message: body.message }

@@ -5,10 +5,10 @@
 
 import { parentPort } from 'node:worker_threads'
 import { LoadedBundle, type BundleImage, type BundleLimits } from '../engine/index.js'
-import { MeshgateError } from '../errors/index.js'
+import { MeshgateError, type ErrorCode } from '../errors/index.js'
 
 export interface LoadCheckRequest { id: number; image: BundleImage; limits: BundleLimits }
-export type LoadCheckReply = { id: number; ok: true; entrypoints: string[] } | { id: number; ok: false; code: string; message: string }
+export type LoadCheckReply = { id: number; ok: true; entrypoints: string[] } | { id: number; ok: false; code: ErrorCode; message: string }
 
 parentPort!.on('message', async ({ id, image, limits }: LoadCheckRequest) => {
   try {

@@ -1,1 +1,2 @@
 export * from './source-file.js'
+export * from './locate.js'

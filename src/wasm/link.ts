@@ -11,6 +11,11 @@ import { loadRuntime, type RuntimeSymbols } from './runtime-module.js'
 import { MeshgateError } from '../errors/index.js'
 
 type Wabt = Awaited<ReturnType<typeof wabtInit>>
+// The instantiated wabt library, made on first use and then only read: it is
+// code (like an import), not compile state. Each link creates, uses and
+// destroys its own wabt module in one synchronous stretch (no await between
+// parseWat and destroy), so two compiles never see each other through it.
+// Instantiating per link would cost ~5 ms of every compile.
 let wabtP: Promise<Wabt> | undefined
 const wabt = () => (wabtP ??= wabtInit())
 

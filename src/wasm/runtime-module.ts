@@ -33,6 +33,10 @@ export class RuntimeSymbols {
   returns(name: string): boolean { return this.results.get(name) ?? true }
 }
 
+// A lazily built immutable table: the runtime build's text and symbols are
+// files of this installation, read once; a RuntimeSymbols never changes after
+// its constructor (its maps are private and only read), so every compile in
+// the process sees the same answer and none can change it for another.
 let loaded: RuntimeSymbols | undefined
 
 /** dist/runtime, whether this file runs compiled (dist/src/wasm) or from source (src/wasm, under tsx). */
@@ -52,5 +56,10 @@ export function loadRuntime(): RuntimeSymbols {
   } catch (e) {
     throw new MeshgateError('internal_error', `the wasm runtime is not built (run \`npm run build:runtime\`): ${(e as Error).message}`)
   }
-  return (loaded = new RuntimeSymbols(wat, symbols))
+  return (loaded = new RuntimeSymbols(wat, deepFreeze(symbols)))
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') { for (const v of Object.values(o)) deepFreeze(v); Object.freeze(o) }
+  return o
 }

@@ -6,13 +6,14 @@
 import t from 'tap'
 import { parseModule } from '../../dist/src/rego/index.js'
 import { planProgram } from '../../dist/src/plan/planner.js'
+import { checkProgram } from '../../dist/src/check/index.js'
 import { CompileError, type ErrorDetail } from '../../dist/src/errors/index.js'
 
 type Files = Record<string, string>
 
 function planErrors(files: Files, entrypoints: string[]): ErrorDetail[] {
   const modules = Object.entries(files).map(([path, source]) => parseModule(path, source, { regoVersion: 1 }))
-  return planProgram(modules, { entrypoints }).errors
+  return planProgram(checkProgram(modules), { entrypoints }).errors
 }
 
 /** What the public API reports: de-duplicated and sorted, as compile() throws them. */

@@ -1,24 +1,25 @@
 // Golden plans: test/fixtures/plan/<name>.rego beside <name>.plan, the
 // printed plan (printPlan of planProgram) for the entrypoints named on the
-// fixture's `# entrypoints:` line. REGEN=1 rewrites the .plan files; review
-// the diff. Besides the text, each case checks the shape a reader of the
+// fixture's `# entrypoints:` line. A missing .plan fails; REGEN=1 rewrites
+// the .plan files (test/fixtures/golden.ts); review the diff. Besides the text, each case checks the shape a reader of the
 // plan would look for (an index switch, a negation block, a new epoch …), so
 // a regenerated golden file that lost the feature still fails.
 
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import t, { type Test } from 'tap'
 import { parseModule } from '../../dist/src/rego/index.js'
 import { planProgram } from '../../dist/src/plan/planner.js'
+import { checkProgram } from '../../dist/src/check/index.js'
 import { printPlan } from '../../dist/src/plan/print.js'
+import { matchGolden } from '../fixtures/golden.js'
 
 const dir = new URL('../fixtures/plan/', import.meta.url)
-const regen = process.env.REGEN === '1'
 
 function planOf(file: string): { text: string; errors: unknown[] } {
   const src = readFileSync(new URL(file, dir), 'utf8')
   const entrypoints = /^# entrypoints: (.*)$/m.exec(src)?.[1]?.trim().split(/\s+/) ?? []
   const m = parseModule(file, src, { regoVersion: 1 })
-  const { plan, errors } = planProgram([m], { entrypoints })
+  const { plan, errors } = planProgram(checkProgram([m]), { entrypoints })
   return { text: printPlan(plan), errors }
 }
 
@@ -78,8 +79,7 @@ for (const f of readdirSync(dir).filter((x) => x.endsWith('.rego')).sort()) {
     const { text, errors } = planOf(f)
     t.same(errors, [], 'plans without errors')
     const file = new URL(f.replace(/\.rego$/, '.plan'), dir)
-    if (regen || !existsSync(file)) writeFileSync(file, text)
-    t.equal(text, readFileSync(file, 'utf8'), `${f.replace(/\.rego$/, '.plan')} matches`)
+    matchGolden(t, file, text, 'test/plan/golden.test.ts')
     const check = shape[f]
     t.ok(check, 'the fixture has a shape check')
     check?.(t, text)

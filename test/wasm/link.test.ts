@@ -8,10 +8,11 @@ import { linkPlan, ABI_VERSION, ABI_MINOR_VERSION } from '../../dist/src/wasm/li
 import { loadRuntime } from '../../dist/src/wasm/runtime-module.js'
 import type { Plan, Block } from '../../dist/src/plan/ir.js'
 import { planProgram } from '../../dist/src/plan/planner.js'
+import { checkProgram } from '../../dist/src/check/index.js'
 import { parseModule } from '../../dist/src/rego/index.js'
 
 /** The globals every plan declares (input, data, memo epochs …), as the planner makes them. */
-const baseGlobals = planProgram([parseModule('e.rego', 'package e\n', { regoVersion: 1 })], { entrypoints: [] }).plan.globals
+const baseGlobals = planProgram(checkProgram([parseModule('e.rego', 'package e\n', { regoVersion: 1 })]), { entrypoints: [] }).plan.globals
 
 const ret = (stmts: Plan['funcs'][number]['body']['stmts']) => ({ stmts })
 

@@ -7,7 +7,7 @@
 // the instrumented module (runner.ts).
 
 import type { Body, Expr, Module, Term } from '../../rego/index.js'
-import { locate } from '../../plan/rule-tree.js'
+import { locate } from '../../source/index.js'
 
 export interface LineRange { start: { row: number }; end: { row: number } }
 

@@ -11,7 +11,7 @@
 // name on that line move, rows never do.
 
 import type { Module, Rule } from '../../rego/index.js'
-import { locate } from '../../plan/rule-tree.js'
+import { locate } from '../../source/index.js'
 import type { ErrorDetail, Location } from '../../errors/index.js'
 
 export interface TestCase {

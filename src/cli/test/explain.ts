@@ -13,7 +13,7 @@
 
 import { loadPolicy } from '@open-policy-agent/opa-wasm'
 import type { Expr, Module, Term } from '../../rego/index.js'
-import { locate } from '../../plan/rule-tree.js'
+import { locate } from '../../source/index.js'
 import type { TestResult } from './runner.js'
 
 export interface ExplainContext {

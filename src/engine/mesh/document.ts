@@ -5,7 +5,7 @@
 // reported (the source/ habit).
 
 import { isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml'
-import { CompileError, type ErrorDetail, type Location } from '../../errors/index.js'
+import { CompileError, type ErrorCode, type ErrorDetail, type Location } from '../../errors/index.js'
 import { SourceFile } from '../../source/index.js'
 
 export interface MeshDocument {
@@ -91,7 +91,7 @@ function firstLine(message: string): string {
 }
 
 /** One error at a path of a document. */
-export function errorAt(md: MeshDocument, code: string, segments: readonly string[], message: string, details?: unknown, key?: string): ErrorDetail {
+export function errorAt(md: MeshDocument, code: ErrorCode, segments: readonly string[], message: string, details?: unknown, key?: string): ErrorDetail {
   const e: ErrorDetail = { code, message, location: locate(md, segments, key) }
   if (details !== undefined) e.details = details
   return e

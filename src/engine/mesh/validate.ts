@@ -3,7 +3,7 @@
 // of the offending value (or of the key, for an unknown property).
 
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
-import type { ErrorDetail } from '../../errors/index.js'
+import type { ErrorCode, ErrorDetail } from '../../errors/index.js'
 import odpsSchema from '../../../schemas/odps.schema.json' with { type: 'json' }
 import odcsSchema from '../../../schemas/odcs.schema.json' with { type: 'json' }
 import consumersSchema from '../../../schemas/consumers.schema.json' with { type: 'json' }
@@ -12,7 +12,7 @@ import { errorAt, pointerSegments, readablePath, type MeshDocument } from './doc
 export type MeshDocumentKind = 'descriptor' | 'contract' | 'consumers'
 
 /** The error code each kind of document reports. */
-export const KIND_CODES: Record<MeshDocumentKind, string> = {
+export const KIND_CODES: Record<MeshDocumentKind, ErrorCode> = {
   descriptor: 'mesh_descriptor_error',
   contract: 'mesh_contract_error',
   consumers: 'mesh_consumers_error',

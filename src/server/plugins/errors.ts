@@ -8,10 +8,10 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { httpEnvelope, kindOf, MeshgateError } from '../../errors/index.js'
+import { httpEnvelope, kindOf, MeshgateError, type ErrorCode } from '../../errors/index.js'
 import { globalPlugin } from './global-plugin.js'
 
-const FASTIFY_CODES: Record<string, { code: string; message: (e: FastifyError, req?: FastifyRequest) => string }> = {
+const FASTIFY_CODES: Record<string, { code: ErrorCode; message: (e: FastifyError, req?: FastifyRequest) => string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'request_too_large', message: () => 'the request body is larger than the configured limit' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'request_malformed', message: () => 'the request body length does not match `content-length`' },
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'request_malformed', message: (e) => `the request body is not valid JSON: ${e.message.replace(/^Body is not valid JSON but content-type is set to 'application\/json'/, '').trim() || 'syntax error'}` },

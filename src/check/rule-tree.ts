@@ -1,10 +1,12 @@
 // The rule tree: every rule of every module placed at its full path under
 // `data`, grouped as OPA groups rules (all definitions of one path form one
-// virtual document). The planner walks it to resolve `data.…` refs.
+// virtual document), and the conflicts between rules it reveals (OPA's
+// `setRuleTree` and `checkRuleConflicts` stages). The planner walks it to
+// resolve `data.…` refs.
 
 import type { Module, Rule, Term } from '../rego/ast.js'
 import type { ErrorDetail } from '../errors/index.js'
-import { SourceFile } from '../source/index.js'
+import { locate } from '../source/index.js'
 
 export interface RuleDef {
   rule: Rule
@@ -30,17 +32,6 @@ export interface TreeNode {
   group?: RuleGroup
 }
 
-export function sourceOf(m: Module): SourceFile {
-  let s = sources.get(m)
-  if (!s) sources.set(m, (s = new SourceFile(m.path, m.text)))
-  return s
-}
-const sources = new WeakMap<Module, SourceFile>()
-
-export function locate(m: Module, offset: number) {
-  return sourceOf(m).location(offset)
-}
-
 /** The fixed (string) prefix of a rule head ref and the operands after it. */
 export function splitHeadRef(rule: Rule): { names: string[]; keys: Term[] } {
   const names: string[] = []
@@ -53,7 +44,10 @@ export function splitHeadRef(rule: Rule): { names: string[]; keys: Term[] } {
   return { names, keys }
 }
 
-export function buildRuleTree(modules: Module[], errors: ErrorDetail[]): { root: TreeNode; groups: RuleGroup[] } {
+export interface RuleTree { root: TreeNode; groups: RuleGroup[]; errors: ErrorDetail[] }
+
+export function buildRuleTree(modules: readonly Module[]): RuleTree {
+  const errors: ErrorDetail[] = []
   const root: TreeNode = { path: [], children: new Map() }
   const groups: RuleGroup[] = []
   const nodeAt = (path: string[]): TreeNode => {
@@ -113,7 +107,7 @@ export function buildRuleTree(modules: Module[], errors: ErrorDetail[]): { root:
     n.children.forEach(walk)
   }
   walk(root)
-  return { root, groups }
+  return { root, groups, errors }
 }
 
 export function findNode(root: TreeNode, path: string[]): TreeNode | undefined {
