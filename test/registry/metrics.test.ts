@@ -144,7 +144,7 @@ t.test('metrics.require_token: a valid bearer token is needed; open by default',
   t.equal(m.value('meshgate_registry_bundles'), 0)
 })
 
-t.test('decisions stored, when there is a decision store; two registry apps count apart', async (t) => {
+t.test('decisions stored, read from the decision store; two registry apps count apart', async (t) => {
   const reg = await startTestRegistry(t)
   const { config: file } = await registryDir(t)
   const config = parseRegistryConfig(readFileSync(file, 'utf8'), file)
@@ -158,7 +158,7 @@ t.test('decisions stored, when there is a decision store; two registry apps coun
   stored = 43
   m = await scrape(url)
   t.equal(m.value('meshgate_registry_decisions_stored'), 43)
-  t.equal((await scrape(reg.url)).value('meshgate_registry_decisions_stored'), undefined, 'no store, no metric')
+  t.equal((await scrape(reg.url)).value('meshgate_registry_decisions_stored'), 0, 'the other registry\'s own store: empty, counted apart')
 
   await fetch(`${url}/v1/bundles`)
   await fetch(`${url}/v1/bundles`)
