@@ -283,13 +283,15 @@ function whyInactive(lastError: string | undefined, b: Config['bundles'][number]
 
 async function exampleLines(sc: Sidecar, ex: Example, watching: boolean): Promise<string[]> {
   const global = ex.registry.keys.find((k) => k.id === 'global')!
+  const reader = await ex.auth.mint({ sub: 'auditor', roles: ['decision-reader'], clearance: 'internal', domain: 'governance', region: 'eu' })
   const lines = [
     `  example mesh: bundles built into ${shown(ex.bundleDir)}/, signed and published to the embedded registry`,
     `  registry: ${ex.registry.url} (embedded; the sidecar long-polls it: GET ${ex.registry.url}/v1/bundles lists what it holds)`,
     ...layerLines(sc, ex.config),
     `  decision logs: every decision is masked (policies/global/log.rego), spooled and uploaded to the registry; read them with`,
-    `    curl -H 'authorization: Bearer ${await ex.auth.mint({ sub: 'auditor', roles: ['decision-reader'], clearance: 'internal', domain: 'governance', region: 'eu' })}' \\`,
+    `    curl -H 'authorization: Bearer ${reader}' \\`,
     `      '${ex.registry.url}/v1/decisions?outcome=deny&limit=5'`,
+    `  governance console: ${ex.registry.url}/console (sign in with the token above: a decision reader's)`,
     `  metrics: ${sc.url}/metrics (sidecar), ${ex.registry.url}/metrics (registry)`,
     '',
     watching
