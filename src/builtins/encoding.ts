@@ -17,7 +17,7 @@ function b64decode(builtin: string, s: string, url: boolean): string {
   let quantum = 0
   let padAt = -1
   for (let i = 0; i < chars.length; i++) {
-    const c = chars[i]
+    const c = chars.charAt(i)
     if (c === '=') {
       if (padAt < 0) {
         if (quantum < 2) { err = i; break }
@@ -47,15 +47,10 @@ function hexDecode(builtin: string, s: string): string {
   const bad = (x: number): BuiltinError =>
     new BuiltinError(builtin, `encoding/hex: invalid byte: U+${x.toString(16).toUpperCase().padStart(4, '0')} ${goRuneQuote(x)}`)
   const isHex = (x: number): boolean => (x >= 48 && x <= 57) || (x >= 65 && x <= 70) || (x >= 97 && x <= 102)
-  let j = 1
-  for (; j < b.length; j += 2) {
-    if (!isHex(b[j - 1])) throw bad(b[j - 1])
-    if (!isHex(b[j])) throw bad(b[j])
-  }
-  if (b.length % 2 === 1) {
-    if (!isHex(b[j - 1])) throw bad(b[j - 1])
-    throw new BuiltinError(builtin, 'encoding/hex: odd length hex string')
-  }
+  // Go reads pairs left to right, so the first non-hex byte is reported
+  // before an odd length is.
+  for (const x of b) if (!isHex(x)) throw bad(x)
+  if (b.length % 2 === 1) throw new BuiltinError(builtin, 'encoding/hex: odd length hex string')
   return Buffer.from(s, 'hex').toString('utf8')
 }
 
@@ -82,7 +77,7 @@ function queryUnescape(builtin: string, s: string): string {
   const bytes: number[] = []
   const src = Buffer.from(s, 'utf8')
   for (let i = 0; i < src.length; i++) {
-    const c = src[i]
+    const c = src[i]! // i < src.length
     if (c === 0x25) {
       const hex = src.subarray(i + 1, i + 3).toString('latin1')
       if (!/^[0-9a-fA-F]{2}$/.test(hex)) {
@@ -211,7 +206,7 @@ function jsonUnmarshal(builtin: string, s: string): unknown {
     const text = (e as Error).message
     const at = /position (\d+)/.exec(text)
     const tok = /Unexpected token '(.)'/u.exec(text)
-    const ch = at ? s.codePointAt(Number(at[1])) : tok ? tok[1].codePointAt(0) : undefined
+    const ch = at ? s.codePointAt(Number(at[1])) : tok ? tok[1]?.codePointAt(0) : undefined
     const msg = /end of JSON input/.test(text) || ch === undefined
       ? 'unexpected end of JSON input'
       : `invalid character ${goRuneQuote(ch)} looking for beginning of value`
@@ -227,7 +222,7 @@ function yamlParse(builtin: string, s: string): unknown {
   const err = doc.errors[0]
   if (err) {
     const line = (err.linePos?.[0]?.line ?? 1)
-    let what = err.message.split('\n')[0]
+    let what = err.message.replace(/\n[\s\S]*/, '') // its first line
     if (err.code === 'MISSING_CHAR' || /flow (sequence|collection|mapping)/i.test(what)) {
       what = `did not find expected ',' or '${/mapping|\{/.test(what) ? '}' : ']'}'`
     }

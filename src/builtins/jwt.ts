@@ -28,7 +28,7 @@ const B64URL = /^[A-Za-z0-9_-]*$/
 export function decodeBase64Url (s: string): Buffer {
   const body = s.replace(/=+$/, '')
   for (let i = 0; i < body.length; i++) {
-    if (!B64URL.test(body[i])) throw new Error(`illegal base64 data at input byte ${i}`)
+    if (!B64URL.test(body.charAt(i))) throw new Error(`illegal base64 data at input byte ${i}`)
   }
   if (body.length % 4 === 1) throw new Error(`illegal base64 data at input byte ${body.length - 1}`)
   return Buffer.from(body, 'base64url')
@@ -61,8 +61,11 @@ interface Token { header: string, payload: string, signature: string, signingInp
 function splitToken (name: string, jwt: string): Token {
   if (!jwt.includes('.')) throw new JwtError(name, 'encoded JWT had no period separators')
   const parts = jwt.split('.')
-  if (parts.length !== 3) throw new JwtError(name, `encoded JWT must have 3 sections, found ${parts.length}`)
-  return { header: parts[0], payload: parts[1], signature: parts[2], signingInput: `${parts[0]}.${parts[1]}` }
+  const [header, payload, signature] = parts
+  if (parts.length !== 3 || header === undefined || payload === undefined || signature === undefined) {
+    throw new JwtError(name, `encoded JWT must have 3 sections, found ${parts.length}`)
+  }
+  return { header, payload, signature, signingInput: `${header}.${payload}` }
 }
 
 function decodeHeader (name: string, t: Token): JsonObject {

@@ -34,8 +34,8 @@ function parseIPv6 (s: string): bigint | undefined {
     head = s.slice(0, lastColon + 1)
     if (!head.endsWith('::')) head = head.slice(0, -1)
   }
-  const halves = head.split('::')
-  if (halves.length > 2) return undefined
+  const [before = '', after, ...more] = head.split('::') // split always gives a first part
+  if (more.length > 0) return undefined
   const groups = (h: string): number[] | undefined => {
     if (h === '') return []
     const out: number[] = []
@@ -45,12 +45,12 @@ function parseIPv6 (s: string): bigint | undefined {
     }
     return out
   }
-  const left = groups(halves[0])
-  const right = halves.length === 2 ? groups(halves[1]) : []
+  const left = groups(before)
+  const right = after !== undefined ? groups(after) : []
   if (left === undefined || right === undefined) return undefined
   const want = tailV4 !== undefined ? 6 : 8
   let all: number[]
-  if (halves.length === 2) {
+  if (after !== undefined) {
     const missing = want - left.length - right.length
     if (missing < 1) return undefined
     all = [...left, ...new Array<number>(missing).fill(0), ...right]

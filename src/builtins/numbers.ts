@@ -42,13 +42,13 @@ function toNumber(v: unknown): number {
 }
 
 function parseHexFloat(s: string): number {
-  const m = /^([+-]?)0[xX]([0-9a-fA-F_]*)\.?([0-9a-fA-F_]*)(?:[pP]([+-]?\d+))?$/.exec(s)!
-  const intPart = m[2].replace(/_/g, '')
-  const frac = m[3].replace(/_/g, '')
-  let n = parseInt(intPart || '0', 16)
-  for (let i = 0; i < frac.length; i++) n += parseInt(frac[i], 16) / 16 ** (i + 1)
-  n *= 2 ** Number(m[4] ?? 0)
-  return m[1] === '-' ? -n : n
+  const m = /^([+-]?)0[xX]([0-9a-fA-F_]*)\.?([0-9a-fA-F_]*)(?:[pP]([+-]?\d+))?$/.exec(s)! // toNumber checked FLOAT_SYNTAX
+  const [, sign, int = '', fraction = '', exp = 0] = m
+  const frac = fraction.replace(/_/g, '')
+  let n = parseInt(int.replace(/_/g, '') || '0', 16)
+  for (let i = 0; i < frac.length; i++) n += parseInt(frac.charAt(i), 16) / 16 ** (i + 1)
+  n *= 2 ** Number(exp)
+  return sign === '-' ? -n : n
 }
 
 function big(builtin: string, pos: number, v: unknown): bigint {

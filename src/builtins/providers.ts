@@ -30,7 +30,7 @@ const IGNORED_HEADERS = new Set(['authorization', 'user-agent', 'x-amzn-trace-id
 /** The path of a URL exactly as written ("" when there is none), as Go's EscapedPath. */
 function rawPath (u: string): string {
   const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*([^?#]*)/.exec(u)
-  return m === null ? '' : m[1]
+  return m?.[1] ?? ''
 }
 
 /** 20151228T140825Z */

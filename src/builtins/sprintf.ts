@@ -91,7 +91,7 @@ function pad(s: string, spec: Spec, zeroOK: boolean): string {
   if (n >= w) return s
   if (spec.minus) return s + ' '.repeat(w - n)
   if (spec.zero && zeroOK) {
-    const sign = /^[+\- ]/.test(s) ? s[0] : ''
+    const sign = /^[+\- ]/.exec(s)?.[0] ?? ''
     const body = s.slice(sign.length)
     return sign + '0'.repeat(w - n) + body
   }
@@ -135,7 +135,7 @@ function fmtInt(v: bigint, verb: string, spec: Spec): string | undefined {
 /** Decimal digits of |x| (no trailing zeros) and decimal-point position: |x| = 0.DIGITS × 10^dp. */
 function decimal(x: number, sig?: number): { d: string; dp: number } {
   const e = sig === undefined ? Math.abs(x).toExponential() : Math.abs(x).toExponential(Math.max(0, sig - 1))
-  const [m, ex] = e.split('e')
+  const [m = '', ex] = e.split('e') // toExponential always writes an `e`
   let d = m.replace('.', '').replace(/0+$/, '')
   if (d === '') d = '0'
   return { d, dp: d === '0' ? 1 : Number(ex) + 1 }
@@ -297,8 +297,10 @@ export function sprintf(format: string, values: unknown[]): string {
     i += verb.length
     if (verb === '%') { out += '%'; continue }
     if (badIndex) { out += `%!${verb}(BADINDEX)`; continue }
-    if (argNum >= args.length) { out += `%!${verb}(MISSING)`; continue }
-    out += formatArg(args[argNum++], verb, spec)
+    const arg = args[argNum]
+    if (arg === undefined) { out += `%!${verb}(MISSING)`; continue }
+    argNum++
+    out += formatArg(arg, verb, spec)
   }
   if (!reordered && argNum < args.length) {
     out += '%!(EXTRA ' + args.slice(argNum).map((a) => `${goTypeName(a)}=${plainV(a)}`).join(', ') + ')'
@@ -366,7 +368,7 @@ function tokenize(s: string): string[] {
   const re = /\s*("(?:\\.|[^"\\])*"|`[^`]*`|'(?:\\.|[^'\\])*'|:=|=|\||\(|\)|,|[^\s|(),=:]+|:)/y
   const toks: string[] = []
   let m: RegExpExecArray | null
-  while (re.lastIndex < s.length && (m = re.exec(s))) toks.push(m[1])
+  while (re.lastIndex < s.length && (m = re.exec(s))) toks.push(m[1]!) // group 1 is the token, not optional
   if (s.slice(re.lastIndex).trim() !== '') throw new TemplateError(`unexpected ${JSON.stringify(s.slice(re.lastIndex))}`)
   return toks
 }
@@ -376,8 +378,9 @@ function parsePipe(toks: string[], pos: { i: number }, inParen: boolean): Pipe {
   // Declarations: `$x :=`, `$i, $v :=`, `$x =`.
   const save = pos.i
   const decl: string[] = []
-  while (toks[pos.i]?.startsWith('$')) {
-    decl.push(toks[pos.i++])
+  for (let t = toks[pos.i]; t?.startsWith('$'); t = toks[pos.i]) {
+    decl.push(t)
+    pos.i++
     if (toks[pos.i] === ',') { pos.i++; continue }
     break
   }
@@ -387,8 +390,7 @@ function parsePipe(toks: string[], pos: { i: number }, inParen: boolean): Pipe {
     pos.i++
   } else pos.i = save
   let cmd: Operand[] = []
-  while (pos.i < toks.length) {
-    const t = toks[pos.i]
+  for (let t = toks[pos.i]; t !== undefined; t = toks[pos.i]) {
     if (t === ')') { if (inParen) break; throw new TemplateError('unexpected right paren') }
     pos.i++
     if (t === '|') { if (!cmd.length) throw new TemplateError('missing command'); pipe.cmds.push(cmd); cmd = []; continue }
@@ -396,7 +398,8 @@ function parsePipe(toks: string[], pos: { i: number }, inParen: boolean): Pipe {
       const inner = parsePipe(toks, pos, true)
       if (toks[pos.i++] !== ')') throw new TemplateError('unclosed left paren')
       let path: string[] = []
-      if (toks[pos.i]?.startsWith('.') && toks[pos.i] !== '.') path = toks[pos.i++].split('.').slice(1)
+      const next = toks[pos.i]
+      if (next?.startsWith('.') && next !== '.') { path = next.split('.').slice(1); pos.i++ }
       cmd.push({ o: 'pipe', p: inner, path })
       continue
     }
@@ -411,7 +414,7 @@ function operand(t: string): Operand {
   if (t === '.') return { o: 'field', base: null, path: [] }
   if (t.startsWith('.')) return { o: 'field', base: null, path: t.split('.').slice(1) }
   if (t.startsWith('$')) {
-    const [name, ...path] = t.split('.')
+    const [name = '', ...path] = t.split('.') // split gives at least one part
     return { o: 'var', name, path }
   }
   if (t.startsWith('"')) return { o: 'lit', v: JSON.parse(t) }
@@ -434,7 +437,7 @@ function parseTemplate(src: string): TNode[] {
   const parseList = (ends: string[]): { nodes: TNode[]; end: string } => {
     const nodes: TNode[] = []
     while (k < items.length) {
-      const it = items[k++]
+      const it = items[k++]! // k < items.length
       if (typeof it === 'string') { if (it) nodes.push({ t: 'text', s: it }); continue }
       const a = it.action
       if (a.startsWith('/*')) continue
@@ -531,17 +534,28 @@ const FUNCS: Record<string, (...a: unknown[]) => unknown> = {
 
 type Scope = { vars: Map<string, unknown>[] }
 
+/** The innermost frame that declares `name`. */
+function frameOf(scope: Scope, name: string): Map<string, unknown> | undefined {
+  for (let i = scope.vars.length - 1; i >= 0; i--) {
+    const frame = scope.vars[i]
+    if (frame?.has(name)) return frame
+  }
+  return undefined
+}
+
 function lookupVar(scope: Scope, name: string): unknown {
-  for (let i = scope.vars.length - 1; i >= 0; i--) if (scope.vars[i].has(name)) return scope.vars[i].get(name)
-  throw new TemplateError(`undefined variable: ${name}`)
+  const frame = frameOf(scope, name)
+  if (!frame) throw new TemplateError(`undefined variable: ${name}`)
+  return frame.get(name)
 }
 
 function evalPipe(p: Pipe, dot: unknown, scope: Scope): unknown {
   let prev: unknown
   let first = true
   for (const cmd of p.cmds) {
-    const head = cmd[0]
-    const args = cmd.slice(1).map((o) => evalOperand(o, dot, scope))
+    const [head, ...rest] = cmd
+    if (head === undefined) throw new TemplateError('missing command')
+    const args = rest.map((o) => evalOperand(o, dot, scope))
     if (!first) args.push(prev)
     if (head.o === 'fn') {
       const fn = FUNCS[head.name]
@@ -553,11 +567,11 @@ function evalPipe(p: Pipe, dot: unknown, scope: Scope): unknown {
     }
     first = false
   }
-  if (p.decl.length === 1) {
-    const top = scope.vars[scope.vars.length - 1]
-    if (p.assign) {
-      for (let i = scope.vars.length - 1; i >= 0; i--) if (scope.vars[i].has(p.decl[0])) { scope.vars[i].set(p.decl[0], prev); break }
-    } else top.set(p.decl[0], prev)
+  const [name] = p.decl
+  if (p.decl.length === 1 && name !== undefined) {
+    // `$x = v` sets the innermost $x; `$x := v` declares it in the current frame.
+    const frame = p.assign ? frameOf(scope, name) : scope.vars[scope.vars.length - 1]
+    frame?.set(name, prev)
   }
   return prev
 }
@@ -596,7 +610,10 @@ function exec(nodes: TNode[], dot: unknown, scope: Scope): string {
       case 'range': {
         const frame = new Map<string, unknown>()
         scope.vars.push(frame)
-        const decl = n.p.decl
+        // `range $v :=` binds the element; `range $k, $v :=` the key as well.
+        const [first, second] = n.p.decl
+        const keyVar = n.p.decl.length === 2 ? first : undefined
+        const valueVar = n.p.decl.length === 2 ? second : n.p.decl.length === 1 ? first : undefined
         const v = evalPipe({ ...n.p, decl: [] }, dot, scope)
         const entries: [unknown, unknown][] = Array.isArray(v)
           ? v.map((x, i) => [i, x])
@@ -605,8 +622,8 @@ function exec(nodes: TNode[], dot: unknown, scope: Scope): string {
             : typeof v === 'number' ? Array.from({ length: v }, (_, i) => [i, i]) : []
         if (!entries.length) out += exec(n.els, dot, scope)
         for (const [k, x] of entries) {
-          if (decl.length === 1) frame.set(decl[0], x)
-          if (decl.length === 2) { frame.set(decl[0], k); frame.set(decl[1], x) }
+          if (keyVar !== undefined) frame.set(keyVar, k)
+          if (valueVar !== undefined) frame.set(valueVar, x)
           out += exec(n.body, x, scope)
         }
         scope.vars.pop()

@@ -99,16 +99,15 @@ function count(s: string, sub: string): number {
 function trimLeft(s: string, cutset: string): string {
   const cut = new Set(runes(cutset))
   const r = runes(s)
-  let i = 0
-  while (i < r.length && cut.has(r[i])) i++
-  return r.slice(i).join('')
+  const i = r.findIndex((c) => !cut.has(c))
+  return i < 0 ? '' : r.slice(i).join('')
 }
 
 function trimRight(s: string, cutset: string): string {
   const cut = new Set(runes(cutset))
   const r = runes(s)
   let j = r.length
-  while (j > 0 && cut.has(r[j - 1])) j--
+  while (j > 0 && cut.has(r[j - 1]!)) j-- // 0 < j <= r.length
   return r.slice(0, j).join('')
 }
 
