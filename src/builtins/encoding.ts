@@ -5,7 +5,7 @@
 import YAML from 'yaml'
 import { BuiltinError, type BuiltinDecl, type HostImpl } from './types.js'
 import { obj, str, typeName } from './strings.js'
-import { numberText } from './sprintf.js'
+import { numberText } from './rego-text.js'
 
 // ---------------------------------------------------------------------------
 // base64 (Go's StdEncoding / URLEncoding: padded, `\r` and `\n` ignored).

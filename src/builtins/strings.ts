@@ -3,7 +3,8 @@
 // points, as OPA (Go runes) does, never in UTF-16 units.
 
 import { BuiltinError, type BuiltinDecl, type HostImpl } from './types.js'
-import { renderTemplate, sprintf } from './sprintf.js'
+import { sprintf } from './go-fmt.js'
+import { renderTemplate } from './go-template.js'
 
 // ---------------------------------------------------------------------------
 // Operand checks shared by the host families. Messages follow OPA's
