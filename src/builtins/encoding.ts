@@ -3,7 +3,7 @@
 // escaping with sorted keys); decoded bytes are read back as UTF-8.
 
 import YAML from 'yaml'
-import { BuiltinError, type BuiltinDecl, type HostImpl } from './types.js'
+import { BuiltinError, type HostImpl } from './types.js'
 import { obj, str, typeName } from './strings.js'
 import { numberText } from './rego-text.js'
 
@@ -246,28 +246,6 @@ function toJSONValue(v: unknown): unknown {
 function yamlMarshal(v: unknown): string {
   return YAML.stringify(v, { sortMapEntries: true, indentSeq: false, version: '1.1', lineWidth: 0 })
 }
-
-export const decls: BuiltinDecl[] = [
-  { name: 'base64.encode', args: ['string'], result: 'string' },
-  { name: 'base64.decode', args: ['string'], result: 'string' },
-  { name: 'base64.is_valid', args: ['any'], result: 'boolean' },
-  { name: 'base64url.encode', args: ['string'], result: 'string' },
-  { name: 'base64url.encode_no_pad', args: ['string'], result: 'string' },
-  { name: 'base64url.decode', args: ['string'], result: 'string' },
-  { name: 'hex.encode', args: ['string'], result: 'string' },
-  { name: 'hex.decode', args: ['string'], result: 'string' },
-  { name: 'urlquery.encode', args: ['string'], result: 'string' },
-  { name: 'urlquery.decode', args: ['string'], result: 'string' },
-  { name: 'urlquery.encode_object', args: [{ object: ['string', { anyOf: ['string', { array: 'string' }, { set: 'string' }] }] }], result: 'string' },
-  { name: 'urlquery.decode_object', args: ['string'], result: { object: ['string', { array: 'string' }] } },
-  { name: 'json.marshal', args: ['any'], result: 'string' },
-  { name: 'json.marshal_with_options', args: ['any', 'object'], result: 'string' },
-  { name: 'json.unmarshal', args: ['string'], result: 'any' },
-  { name: 'json.is_valid', args: ['any'], result: 'boolean' },
-  { name: 'yaml.marshal', args: ['any'], result: 'string' },
-  { name: 'yaml.unmarshal', args: ['string'], result: 'any' },
-  { name: 'yaml.is_valid', args: ['any'], result: 'boolean' },
-]
 
 export const impls: Record<string, HostImpl> = {
   'base64.encode': (s) => Buffer.from(str('base64.encode', 1, s), 'utf8').toString('base64'),

@@ -2,7 +2,7 @@
 // `*` (no delimiters), `**` (anything), `?`, `[abc]`, `[!a-z]`, `{a,b}`
 // and `\` escapes. A glob is compiled once to an anchored JS RegExp.
 
-import { BuiltinError, type BuiltinDecl, type HostImpl } from './types.js'
+import { BuiltinError, type HostImpl } from './types.js'
 import { str, strElems, typeError } from './strings.js'
 
 const cache = new Map<string, RegExp>()
@@ -84,11 +84,6 @@ function globToRegExp(builtin: string, pattern: string, delimiters: string[]): R
   if (depth !== 0) throw bad('unclosed {')
   return new RegExp(`^(?:${out})$`, 'u')
 }
-
-export const decls: BuiltinDecl[] = [
-  { name: 'glob.match', args: ['string', { anyOf: ['null', { array: 'string' }] }, 'string'], result: 'boolean' },
-  { name: 'glob.quote_meta', args: ['string'], result: 'string' },
-]
 
 export const impls: Record<string, HostImpl> = {
   'glob.match'(pattern, delimiters, match) {

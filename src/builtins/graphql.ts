@@ -8,7 +8,7 @@ import {
   buildASTSchema, parse as gqlParse, specifiedRules, validate, validateSchema,
   type DocumentNode, type GraphQLError, type GraphQLSchema,
 } from 'graphql'
-import { BuiltinError, type BuiltinDecl, type HostImpl } from './types.js'
+import { BuiltinError, type HostImpl } from './types.js'
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json }
 type JsonObject = { [k: string]: Json }
@@ -756,15 +756,6 @@ function parseAndValidate (name: string, q: unknown, s: unknown): [JsonObject, J
   verifyQuery(buildSchema(schema), query)
   return [query.ast, schema.ast]
 }
-
-export const decls: BuiltinDecl[] = [
-  { name: 'graphql.is_valid', args: [{ anyOf: ['string', 'object'] }, { anyOf: ['string', 'object'] }], result: 'boolean' },
-  { name: 'graphql.parse', args: [{ anyOf: ['string', 'object'] }, { anyOf: ['string', 'object'] }], result: { array: 'object' } },
-  { name: 'graphql.parse_and_verify', args: [{ anyOf: ['string', 'object'] }, { anyOf: ['string', 'object'] }], result: { array: 'any' } },
-  { name: 'graphql.parse_query', args: ['string'], result: 'object' },
-  { name: 'graphql.parse_schema', args: ['string'], result: 'object' },
-  { name: 'graphql.schema_is_valid', args: [{ anyOf: ['string', 'object'] }], result: 'boolean' },
-]
 
 export const impls: Record<string, HostImpl> = {
   'graphql.parse_query': (q: unknown) => {

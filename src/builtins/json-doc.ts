@@ -4,7 +4,7 @@
 
 import { Ajv, type ErrorObject } from 'ajv'
 import addFormatsModule from 'ajv-formats'
-import { BuiltinError, type BuiltinDecl, type HostImpl } from './types.js'
+import { BuiltinError, type HostImpl } from './types.js'
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json }
 type JsonObject = { [k: string]: Json }
@@ -278,14 +278,6 @@ function documentOperand (name: string, d: unknown): unknown {
 }
 
 // ---------------------------------------------------------------------------
-
-export const decls: BuiltinDecl[] = [
-  { name: 'json.filter', args: ['object', { anyOf: [{ array: 'any' }, { set: 'any' }] }], result: 'any' },
-  { name: 'json.remove', args: ['object', { anyOf: [{ array: 'any' }, { set: 'any' }] }], result: 'any' },
-  { name: 'json.patch', args: ['any', { array: 'object' }], result: 'any' },
-  { name: 'json.verify_schema', args: [{ anyOf: ['string', 'object'] }], result: { array: 'any' } },
-  { name: 'json.match_schema', args: [{ anyOf: ['string', 'object'] }, { anyOf: ['string', 'object'] }], result: { array: 'any' } },
-]
 
 export const impls: Record<string, HostImpl> = {
   'json.filter': (doc: unknown, paths: unknown) => {

@@ -7,7 +7,8 @@ import {
   createHmac, createPrivateKey, createPublicKey, sign as cryptoSign, verify as cryptoVerify,
   timingSafeEqual, X509Certificate, constants, type KeyObject,
 } from 'node:crypto'
-import { BuiltinError, type BuiltinDecl, type HostImpl } from './types.js'
+import { BuiltinError, type HostImpl } from './types.js'
+import { JWT_VERIFY_ALGS } from './declarations.js'
 
 /** A BuiltinError whose message is OPA's bare JWT error text. */
 export class JwtError extends BuiltinError {
@@ -334,17 +335,6 @@ const obj = (name: string, i: number, v: unknown): JsonObject => {
 
 // ---------------------------------------------------------------------------
 
-const VERIFY_ALGS = ['rs256', 'rs384', 'rs512', 'ps256', 'ps384', 'ps512', 'es256', 'es384', 'es512', 'hs256', 'hs384', 'hs512']
-
-export const decls: BuiltinDecl[] = [
-  { name: 'io.jwt.decode', args: ['string'], result: { array: 'any' } },
-  { name: 'io.jwt.decode_verify', args: ['string', { object: ['string', 'any'] }], result: { array: 'any' } },
-  { name: 'io.jwt.encode_sign', args: ['object', 'object', 'object'], result: 'string' },
-  { name: 'io.jwt.encode_sign_raw', args: ['string', 'string', 'string'], result: 'string' },
-  { name: 'io.jwt.verify_eddsa', args: ['string', 'string'], result: 'boolean' },
-  ...VERIFY_ALGS.map((a): BuiltinDecl => ({ name: `io.jwt.verify_${a}`, args: ['string', 'string'], result: 'boolean' })),
-]
-
 export const impls: Record<string, HostImpl> = {
   'io.jwt.decode': (jwt: unknown) => decode('io.jwt.decode', jwt),
   'io.jwt.decode_verify': decodeVerify,
@@ -357,5 +347,5 @@ export const impls: Record<string, HostImpl> = {
     return encodeSignRaw(name, str(name, 1, header), str(name, 2, payload), str(name, 3, key))
   },
   'io.jwt.verify_eddsa': verifyWith('io.jwt.verify_eddsa', 'EdDSA'),
-  ...Object.fromEntries(VERIFY_ALGS.map(a => [`io.jwt.verify_${a}`, verifyWith(`io.jwt.verify_${a}`, a.toUpperCase())])),
+  ...Object.fromEntries(JWT_VERIFY_ALGS.map(a => [`io.jwt.verify_${a}`, verifyWith(`io.jwt.verify_${a}`, a.toUpperCase())])),
 }

@@ -3,7 +3,7 @@
 // iteration follows Go's rules for empty matches, not Java's.
 
 import { RE2JS, RE2JSException } from 're2js'
-import { BuiltinError, type BuiltinDecl, type HostImpl } from './types.js'
+import { BuiltinError, type HostImpl } from './types.js'
 import { int, str } from './strings.js'
 
 const cache = new Map<string, RE2JS>()
@@ -268,18 +268,6 @@ function globsIntersect(a: Tok[], b: Tok[]): boolean {
   }
   return false
 }
-
-export const decls: BuiltinDecl[] = [
-  { name: 'regex.match', args: ['string', 'string'], result: 'boolean' },
-  { name: 're_match', args: ['string', 'string'], result: 'boolean', deprecated: true },
-  { name: 'regex.is_valid', args: ['any'], result: 'boolean' },
-  { name: 'regex.split', args: ['string', 'string'], result: { array: 'string' } },
-  { name: 'regex.find_n', args: ['string', 'string', 'number'], result: { array: 'string' } },
-  { name: 'regex.find_all_string_submatch_n', args: ['string', 'string', 'number'], result: { array: { array: 'string' } } },
-  { name: 'regex.replace', args: ['string', 'string', 'string'], result: 'string' },
-  { name: 'regex.template_match', args: ['string', 'string', 'string', 'string'], result: 'boolean' },
-  { name: 'regex.globs_match', args: ['string', 'string'], result: 'boolean' },
-]
 
 function match(builtin: string, pattern: unknown, value: unknown): boolean {
   const re = compile(builtin, str(builtin, 1, pattern))

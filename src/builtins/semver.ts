@@ -1,7 +1,7 @@
 // semver.compare and semver.is_valid: Semantic Versioning 2.0.0 (no `v`
 // prefix), precedence as the spec defines it; build metadata is ignored.
 
-import { BuiltinError, type BuiltinDecl, type HostImpl } from './types.js'
+import { BuiltinError, type HostImpl } from './types.js'
 import { str } from './strings.js'
 
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/
@@ -35,11 +35,6 @@ export function compareVersions(a: Version, b: Version): number {
   }
   return Math.sign(a.pre.length - b.pre.length)
 }
-
-export const decls: BuiltinDecl[] = [
-  { name: 'semver.compare', args: ['string', 'string'], result: 'number' },
-  { name: 'semver.is_valid', args: ['any'], result: 'boolean' },
-]
 
 export const impls: Record<string, HostImpl> = {
   'semver.compare'(a, b) {

@@ -5,7 +5,7 @@
 // 1970-04-15 at ns resolution) are rounded to the nearest double, exactly as
 // any JSON number that large is once it leaves OPA.
 
-import { BuiltinError, type BuiltinDecl, type HostImpl } from './types.js'
+import { BuiltinError, type HostImpl } from './types.js'
 import { int, str, typeError } from './strings.js'
 
 const NS = 1_000_000_000n
@@ -530,19 +530,6 @@ function diff(a: GoTime, b: GoTime): number[] {
   if (month < 0) { month += 12; year-- }
   return [year, month, day, hour, min, sec]
 }
-
-export const decls: BuiltinDecl[] = [
-  { name: 'time.now_ns', args: [], result: 'number', nondeterministic: true },
-  { name: 'time.parse_ns', args: ['string', 'string'], result: 'number' },
-  { name: 'time.parse_rfc3339_ns', args: ['string'], result: 'number' },
-  { name: 'time.parse_duration_ns', args: ['string'], result: 'number' },
-  { name: 'time.date', args: [{ anyOf: ['number', { array: 'any' }] }], result: { array: 'number' } },
-  { name: 'time.clock', args: [{ anyOf: ['number', { array: 'any' }] }], result: { array: 'number' } },
-  { name: 'time.weekday', args: [{ anyOf: ['number', { array: 'any' }] }], result: 'string' },
-  { name: 'time.add_date', args: ['number', 'number', 'number', 'number'], result: 'number' },
-  { name: 'time.diff', args: [{ anyOf: ['number', { array: 'any' }] }, { anyOf: ['number', { array: 'any' }] }], result: { array: 'number' } },
-  { name: 'time.format', args: [{ anyOf: ['number', { array: 'any' }] }], result: 'string' },
-]
 
 export const impls: Record<string, HostImpl> = {
   'time.now_ns': () => Number(BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n),

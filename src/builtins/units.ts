@@ -2,7 +2,7 @@
 // SI or binary suffix. Computed exactly with BigInt rationals, as OPA does
 // with big.Rat / big.Float, then returned as a JS number.
 
-import { BuiltinError, type BuiltinDecl, type HostImpl } from './types.js'
+import { BuiltinError, type HostImpl } from './types.js'
 import { str } from './strings.js'
 
 const K = 1000n
@@ -95,11 +95,6 @@ function parseBytes(raw: string): number {
   // big.Float → big.Int truncates toward zero; so does BigInt division.
   return Number((r.n * mult) / r.d)
 }
-
-export const decls: BuiltinDecl[] = [
-  { name: 'units.parse', args: ['string'], result: 'number' },
-  { name: 'units.parse_bytes', args: ['string'], result: 'number' },
-]
 
 export const impls: Record<string, HostImpl> = {
   'units.parse': (x) => unitsParse(str('units.parse', 1, x)),

@@ -2,7 +2,7 @@
 // evaluation) and uuid.parse (the fields Go's google/uuid exposes).
 
 import { randomUUID } from 'node:crypto'
-import { type BuiltinDecl, type HostImpl } from './types.js'
+import { type HostImpl } from './types.js'
 import { str } from './strings.js'
 
 /** 100-ns intervals between 1582-10-15 and the Unix epoch. */
@@ -53,11 +53,6 @@ function parseUUID(s: string): Record<string, unknown> | undefined {
   }
   return out
 }
-
-export const decls: BuiltinDecl[] = [
-  { name: 'uuid.rfc4122', args: ['string'], result: 'string', nondeterministic: true },
-  { name: 'uuid.parse', args: ['string'], result: { object: ['string', 'any'] } },
-]
 
 export const impls: Record<string, HostImpl> = {
   'uuid.rfc4122'(key) {

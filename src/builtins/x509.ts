@@ -4,7 +4,7 @@
 // keys, and a small DER reader covers certificate requests, which it cannot.
 
 import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto'
-import { BuiltinError, type BuiltinDecl, type HostImpl } from './types.js'
+import { BuiltinError, type HostImpl } from './types.js'
 
 type JsonObject = Record<string, unknown>
 
@@ -243,16 +243,6 @@ function parseKeypair (certInput: unknown, keyInput: unknown): JsonObject {
 }
 
 // ---------------------------------------------------------------------------
-
-export const decls: BuiltinDecl[] = [
-  { name: 'crypto.x509.parse_certificates', args: ['string'], result: { array: 'object' } },
-  { name: 'crypto.x509.parse_and_verify_certificates', args: ['string'], result: { array: 'any' } },
-  { name: 'crypto.x509.parse_and_verify_certificates_with_options', args: ['string', 'object'], result: { array: 'any' } },
-  { name: 'crypto.x509.parse_certificate_request', args: ['string'], result: 'object' },
-  { name: 'crypto.x509.parse_keypair', args: ['string', 'string'], result: 'object' },
-  { name: 'crypto.x509.parse_rsa_private_key', args: ['string'], result: 'object' },
-  { name: 'crypto.parse_private_keys', args: ['string'], result: { array: 'object' } },
-]
 
 export const impls: Record<string, HostImpl> = {
   'crypto.x509.parse_certificates': (input: unknown) =>
