@@ -1,14 +1,13 @@
 // The catalog of built-ins: names, signatures and where each runs (inside the
-// module, or on the host). check/ and plan/ read it; hostBuiltins() builds the
-// host functions the opa-wasm SDK calls.
+// module, or on the host). check/ and plan/ read it; host.ts pairs it with
+// the implementations to build the host functions the opa-wasm SDK calls.
+// It imports declarations only, so reading it loads no implementation.
 
-import type { BuiltinDecl, HostImpl } from './types.js'
+import type { BuiltinDecl } from './types.js'
 import * as native from './native.js'
-import { families } from './families.js'
+import { hostDecls } from './declarations.js'
 
-export interface CatalogEntry extends BuiltinDecl {
-  impl?: HostImpl
-}
+export type CatalogEntry = BuiltinDecl
 
 // A lazily built immutable table: the catalog is a function of this build's
 // declarations only, built on first use (not at import, so importing a
@@ -19,9 +18,7 @@ let cache: ReadonlyMap<string, Readonly<CatalogEntry>> | undefined
 export function catalog(): ReadonlyMap<string, Readonly<CatalogEntry>> {
   if (cache) return cache
   const m = new Map<string, CatalogEntry>()
-  for (const f of families) {
-    for (const d of f.decls) m.set(d.name, { ...d, impl: f.impls[d.name] })
-  }
+  for (const d of hostDecls) m.set(d.name, { ...d })
   for (const d of native.decls) m.set(d.name, { ...m.get(d.name), ...d })
   for (const d of native.plannerDecls) m.set(d.name, d)
   for (const e of m.values()) Object.freeze(e)

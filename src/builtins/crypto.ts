@@ -2,7 +2,7 @@
 // as their UTF-8 bytes and digests are lowercase hex, as in OPA.
 
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
-import { BuiltinError, type BuiltinDecl, type HostImpl } from './types.js'
+import { BuiltinError, type HostImpl } from './types.js'
 
 function str (name: string, i: number, v: unknown): string {
   if (typeof v !== 'string') throw new BuiltinError(name, `operand ${i} must be string`, 'eval_type_error')
@@ -22,12 +22,6 @@ function hmacEqual (a: unknown, b: unknown): boolean {
   const y = Buffer.from(str('crypto.hmac.equal', 2, b))
   return x.length === y.length && timingSafeEqual(x, y)
 }
-
-export const decls: BuiltinDecl[] = [
-  ...['md5', 'sha1', 'sha256'].map((a): BuiltinDecl => ({ name: `crypto.${a}`, args: ['string'], result: 'string' })),
-  ...['md5', 'sha1', 'sha256', 'sha512'].map((a): BuiltinDecl => ({ name: `crypto.hmac.${a}`, args: ['string', 'string'], result: 'string' })),
-  { name: 'crypto.hmac.equal', args: ['string', 'string'], result: 'boolean' },
-]
 
 export const impls: Record<string, HostImpl> = {
   'crypto.md5': digest('md5'),

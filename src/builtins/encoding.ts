@@ -3,9 +3,9 @@
 // escaping with sorted keys); decoded bytes are read back as UTF-8.
 
 import YAML from 'yaml'
-import { BuiltinError, type BuiltinDecl, type HostImpl } from './types.js'
+import { BuiltinError, type HostImpl } from './types.js'
 import { obj, str, typeName } from './strings.js'
-import { numberText } from './sprintf.js'
+import { numberText } from './rego-text.js'
 
 // ---------------------------------------------------------------------------
 // base64 (Go's StdEncoding / URLEncoding: padded, `\r` and `\n` ignored).
@@ -17,7 +17,7 @@ function b64decode(builtin: string, s: string, url: boolean): string {
   let quantum = 0
   let padAt = -1
   for (let i = 0; i < chars.length; i++) {
-    const c = chars[i]
+    const c = chars.charAt(i)
     if (c === '=') {
       if (padAt < 0) {
         if (quantum < 2) { err = i; break }
@@ -47,15 +47,10 @@ function hexDecode(builtin: string, s: string): string {
   const bad = (x: number): BuiltinError =>
     new BuiltinError(builtin, `encoding/hex: invalid byte: U+${x.toString(16).toUpperCase().padStart(4, '0')} ${goRuneQuote(x)}`)
   const isHex = (x: number): boolean => (x >= 48 && x <= 57) || (x >= 65 && x <= 70) || (x >= 97 && x <= 102)
-  let j = 1
-  for (; j < b.length; j += 2) {
-    if (!isHex(b[j - 1])) throw bad(b[j - 1])
-    if (!isHex(b[j])) throw bad(b[j])
-  }
-  if (b.length % 2 === 1) {
-    if (!isHex(b[j - 1])) throw bad(b[j - 1])
-    throw new BuiltinError(builtin, 'encoding/hex: odd length hex string')
-  }
+  // Go reads pairs left to right, so the first non-hex byte is reported
+  // before an odd length is.
+  for (const x of b) if (!isHex(x)) throw bad(x)
+  if (b.length % 2 === 1) throw new BuiltinError(builtin, 'encoding/hex: odd length hex string')
   return Buffer.from(s, 'hex').toString('utf8')
 }
 
@@ -82,7 +77,7 @@ function queryUnescape(builtin: string, s: string): string {
   const bytes: number[] = []
   const src = Buffer.from(s, 'utf8')
   for (let i = 0; i < src.length; i++) {
-    const c = src[i]
+    const c = src[i]! // i < src.length
     if (c === 0x25) {
       const hex = src.subarray(i + 1, i + 3).toString('latin1')
       if (!/^[0-9a-fA-F]{2}$/.test(hex)) {
@@ -211,7 +206,7 @@ function jsonUnmarshal(builtin: string, s: string): unknown {
     const text = (e as Error).message
     const at = /position (\d+)/.exec(text)
     const tok = /Unexpected token '(.)'/u.exec(text)
-    const ch = at ? s.codePointAt(Number(at[1])) : tok ? tok[1].codePointAt(0) : undefined
+    const ch = at ? s.codePointAt(Number(at[1])) : tok ? tok[1]?.codePointAt(0) : undefined
     const msg = /end of JSON input/.test(text) || ch === undefined
       ? 'unexpected end of JSON input'
       : `invalid character ${goRuneQuote(ch)} looking for beginning of value`
@@ -227,7 +222,7 @@ function yamlParse(builtin: string, s: string): unknown {
   const err = doc.errors[0]
   if (err) {
     const line = (err.linePos?.[0]?.line ?? 1)
-    let what = err.message.split('\n')[0]
+    let what = err.message.replace(/\n[\s\S]*/, '') // its first line
     if (err.code === 'MISSING_CHAR' || /flow (sequence|collection|mapping)/i.test(what)) {
       what = `did not find expected ',' or '${/mapping|\{/.test(what) ? '}' : ']'}'`
     }
@@ -251,28 +246,6 @@ function toJSONValue(v: unknown): unknown {
 function yamlMarshal(v: unknown): string {
   return YAML.stringify(v, { sortMapEntries: true, indentSeq: false, version: '1.1', lineWidth: 0 })
 }
-
-export const decls: BuiltinDecl[] = [
-  { name: 'base64.encode', args: ['string'], result: 'string' },
-  { name: 'base64.decode', args: ['string'], result: 'string' },
-  { name: 'base64.is_valid', args: ['any'], result: 'boolean' },
-  { name: 'base64url.encode', args: ['string'], result: 'string' },
-  { name: 'base64url.encode_no_pad', args: ['string'], result: 'string' },
-  { name: 'base64url.decode', args: ['string'], result: 'string' },
-  { name: 'hex.encode', args: ['string'], result: 'string' },
-  { name: 'hex.decode', args: ['string'], result: 'string' },
-  { name: 'urlquery.encode', args: ['string'], result: 'string' },
-  { name: 'urlquery.decode', args: ['string'], result: 'string' },
-  { name: 'urlquery.encode_object', args: [{ object: ['string', { anyOf: ['string', { array: 'string' }, { set: 'string' }] }] }], result: 'string' },
-  { name: 'urlquery.decode_object', args: ['string'], result: { object: ['string', { array: 'string' }] } },
-  { name: 'json.marshal', args: ['any'], result: 'string' },
-  { name: 'json.marshal_with_options', args: ['any', 'object'], result: 'string' },
-  { name: 'json.unmarshal', args: ['string'], result: 'any' },
-  { name: 'json.is_valid', args: ['any'], result: 'boolean' },
-  { name: 'yaml.marshal', args: ['any'], result: 'string' },
-  { name: 'yaml.unmarshal', args: ['string'], result: 'any' },
-  { name: 'yaml.is_valid', args: ['any'], result: 'boolean' },
-]
 
 export const impls: Record<string, HostImpl> = {
   'base64.encode': (s) => Buffer.from(str('base64.encode', 1, s), 'utf8').toString('base64'),

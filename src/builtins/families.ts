@@ -1,5 +1,7 @@
-// Every host built-in family; each file exports `decls` and `impls`.
-import type { BuiltinDecl, HostImpl } from './types.js'
+// Every host built-in family's implementations (each file exports `impls`);
+// their declarations are in declarations.ts. Only host.ts imports this, as
+// it loads every library the implementations use.
+import type { HostImpl } from './types.js'
 import * as aggregates from './aggregates.js'
 import * as crypto from './crypto.js'
 import * as encoding from './encoding.js'
@@ -21,7 +23,7 @@ import * as units from './units.js'
 import * as uuid from './uuid.js'
 import * as x509 from './x509.js'
 
-export interface Family { decls: BuiltinDecl[]; impls: Record<string, HostImpl> }
+export interface Family { impls: Record<string, HostImpl> }
 
 export const families: Family[] = [
   aggregates, crypto, encoding, glob, graph, graphql, jsonDoc, jwt, net, numbers,

@@ -2,7 +2,7 @@
 // `*` (no delimiters), `**` (anything), `?`, `[abc]`, `[!a-z]`, `{a,b}`
 // and `\` escapes. A glob is compiled once to an anchored JS RegExp.
 
-import { BuiltinError, type BuiltinDecl, type HostImpl } from './types.js'
+import { BuiltinError, type HostImpl } from './types.js'
 import { str, strElems, typeError } from './strings.js'
 
 const cache = new Map<string, RegExp>()
@@ -28,7 +28,7 @@ function globToRegExp(builtin: string, pattern: string, delimiters: string[]): R
   let out = ''
   const bad = (why: string): BuiltinError => new BuiltinError(builtin, `${why} in glob pattern ${JSON.stringify(pattern)}`)
   while (i < chars.length) {
-    const c = chars[i++]
+    const c = chars[i++]! // i < chars.length
     switch (c) {
       case '*':
         if (chars[i] === '*') {
@@ -51,11 +51,11 @@ function globToRegExp(builtin: string, pattern: string, delimiters: string[]): R
         let cls = ''
         let closed = false
         while (i < chars.length) {
-          let a = chars[i++]
+          let a = chars[i++]! // i < chars.length
           if (a === ']') { closed = true; break }
           if (a === '\\') a = chars[i++] ?? ''
-          if (chars[i] === '-' && chars[i + 1] !== undefined && chars[i + 1] !== ']') {
-            const b = chars[i + 1]
+          const b = chars[i + 1]
+          if (chars[i] === '-' && b !== undefined && b !== ']') {
             i += 2
             if (b < a) throw bad('invalid character range')
             cls += `${classEscape(a)}-${classEscape(b)}`
@@ -84,11 +84,6 @@ function globToRegExp(builtin: string, pattern: string, delimiters: string[]): R
   if (depth !== 0) throw bad('unclosed {')
   return new RegExp(`^(?:${out})$`, 'u')
 }
-
-export const decls: BuiltinDecl[] = [
-  { name: 'glob.match', args: ['string', { anyOf: ['null', { array: 'string' }] }, 'string'], result: 'boolean' },
-  { name: 'glob.quote_meta', args: ['string'], result: 'string' },
-]
 
 export const impls: Record<string, HostImpl> = {
   'glob.match'(pattern, delimiters, match) {

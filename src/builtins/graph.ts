@@ -2,7 +2,7 @@
 // values. Sets arrive from the SDK as arrays, so a neighbour list may be
 // either; walk addresses set members by position (see walk below).
 
-import { BuiltinError, type BuiltinDecl, type HostImpl, RegoSet } from './types.js'
+import { BuiltinError, type HostImpl, RegoSet } from './types.js'
 
 type Graph = Record<string, unknown>
 
@@ -84,12 +84,6 @@ function walk (x: unknown): Array<[unknown[], unknown]> {
   visit([], x)
   return out
 }
-
-export const decls: BuiltinDecl[] = [
-  { name: 'graph.reachable', args: [{ object: ['any', { anyOf: [{ set: 'any' }, { array: 'any' }] }] }, { anyOf: [{ set: 'any' }, { array: 'any' }] }], result: { set: 'any' } },
-  { name: 'graph.reachable_paths', args: [{ object: ['any', { anyOf: [{ set: 'any' }, { array: 'any' }] }] }, { anyOf: [{ set: 'any' }, { array: 'any' }] }], result: { set: { array: 'any' } } },
-  { name: 'walk', args: ['any'], result: { array: { array: 'any' } }, setAware: true },
-]
 
 export const impls: Record<string, HostImpl> = {
   'graph.reachable': reachable,

@@ -8,7 +8,7 @@ import {
   buildASTSchema, parse as gqlParse, specifiedRules, validate, validateSchema,
   type DocumentNode, type GraphQLError, type GraphQLSchema,
 } from 'graphql'
-import { BuiltinError, type BuiltinDecl, type HostImpl } from './types.js'
+import { BuiltinError, type HostImpl } from './types.js'
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json }
 type JsonObject = { [k: string]: Json }
@@ -78,15 +78,16 @@ class Lexer {
     const s = this.src
     const start = this.runes
     if (this.pos >= s.length) return this.tok('<EOF>', '', start)
-    const c = s[this.pos]
-    if (PUNCT[c] !== undefined) { this.advance(); return this.tok(PUNCT[c], '', start) }
+    const c = s.charAt(this.pos)
+    const punct = PUNCT[c]
+    if (punct !== undefined) { this.advance(); return this.tok(punct, '', start) }
     if (c === '.') {
       if (s.startsWith('...', this.pos)) { this.pos += 3; this.runes += 3; return this.tok('...', '', start) }
       return this.invalid()
     }
     if (/[_A-Za-z]/.test(c)) {
       const from = this.pos
-      while (this.pos < s.length && /[_0-9A-Za-z]/.test(s[this.pos])) this.advance()
+      while (this.pos < s.length && /[_0-9A-Za-z]/.test(s.charAt(this.pos))) this.advance()
       return this.tok('Name', s.slice(from, this.pos), start)
     }
     if (c === '-' || (c >= '0' && c <= '9')) return this.number(start)
@@ -96,7 +97,8 @@ class Lexer {
 
   private digits (): number {
     let n = 0
-    while (this.pos < this.src.length && this.src[this.pos] >= '0' && this.src[this.pos] <= '9') { this.advance(); n++ }
+    // charAt gives '' at the end, which is not a digit.
+    while (this.src.charAt(this.pos) >= '0' && this.src.charAt(this.pos) <= '9') { this.advance(); n++ }
     return n
   }
 
@@ -127,7 +129,7 @@ class Lexer {
     const start = this.runes
     let out = ''
     while (this.pos < s.length) {
-      const c = s[this.pos]
+      const c = s.charAt(this.pos)
       if (c === '\n' || c === '\r') break
       if (c < ' ' && c !== '\t') return this.invalid()
       if (c === '"') {
@@ -145,8 +147,9 @@ class Lexer {
           continue
         }
         const map: Record<string, string> = { '"': '"', '/': '/', '\\': '\\', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' }
-        if (e === undefined || map[e] === undefined) return this.invalid()
-        out += map[e]
+        const escaped = e === undefined ? undefined : map[e]
+        if (escaped === undefined) return this.invalid()
+        out += escaped
         this.pos += 2; this.runes += 2
         continue
       }
@@ -165,7 +168,7 @@ class Lexer {
     const startLineStart = this.lineStart
     let raw = ''
     while (this.pos < s.length) {
-      const c = s[this.pos]
+      const c = s.charAt(this.pos)
       if (s.startsWith('"""', this.pos)) {
         const t: Token = { kind: 'BlockString', value: blockStringValue(raw), line: startLine, col: start - startLineStart + 1 }
         this.pos += 3; this.runes += 3
@@ -190,16 +193,17 @@ class Lexer {
 // The spec's BlockStringValue: drop the common indentation of all lines but
 // the first, then leading and trailing blank lines.
 function blockStringValue (raw: string): string {
-  const lines = raw.split('\n')
+  let lines = raw.split('\n')
   let common: number | undefined
   for (const line of lines.slice(1)) {
     const indent = line.length - line.replace(/^[ \t]+/, '').length
     if (indent < line.length && (common === undefined || indent < common)) common = indent
   }
-  if (common !== undefined) for (let i = 1; i < lines.length; i++) lines[i] = lines[i].slice(common)
-  const blank = (l: string) => /^[ \t]*$/.test(l)
-  while (lines.length > 0 && blank(lines[0])) lines.shift()
-  while (lines.length > 0 && blank(lines[lines.length - 1])) lines.pop()
+  const indent = common
+  if (indent !== undefined) lines = lines.map((l, i) => (i === 0 ? l : l.slice(indent)))
+  const blank = (l: string | undefined) => l !== undefined && /^[ \t]*$/.test(l)
+  while (blank(lines[0])) lines.shift()
+  while (blank(lines.at(-1))) lines.pop()
   return lines.join('\n')
 }
 
@@ -339,8 +343,8 @@ class Parser {
 
   selection (): JsonObject {
     if (this.peek().kind === '...') return this.fragment()
-    const field: JsonObject = { Alias: this.name() }
-    field.Name = this.skip(':') ? this.name() : field.Alias
+    const alias = this.name()
+    const field: JsonObject = { Alias: alias, Name: this.skip(':') ? this.name() : alias }
     put(field, 'Arguments', this.arguments(false))
     put(field, 'Directives', this.directives(false))
     if (this.peek().kind === '{') put(field, 'SelectionSet', this.some('{', '}', () => this.selection()))
@@ -449,7 +453,7 @@ class Parser {
   // --- schema documents ---
 
   schemaDocument (): JsonObject {
-    const doc: Record<string, Json[]> = { Schema: [], SchemaExtension: [], Directives: [], Definitions: [], Extensions: [] }
+    const doc: Record<'Schema' | 'SchemaExtension' | 'Directives' | 'Definitions' | 'Extensions', Json[]> = { Schema: [], SchemaExtension: [], Directives: [], Definitions: [], Extensions: [] }
     while (this.peek().kind !== '<EOF>') {
       let description = ''
       if (this.peek().kind === 'String' || this.peek().kind === 'BlockString') description = this.next().value
@@ -726,7 +730,8 @@ function buildSchema (schema: Loaded): GraphQLSchema {
     throw new GqlProblem((e as Error).message.replace(/\.$/, ''))
   }
   const problems = validateSchema(built).filter(e => !/Query root type must be provided/.test(e.message))
-  if (problems.length > 0) throw gqlErrorProblem(problems[0])
+  const [problem] = problems
+  if (problem) throw gqlErrorProblem(problem)
   return built
 }
 
@@ -740,7 +745,8 @@ function verifyQuery (schema: GraphQLSchema, query: Loaded): void {
     throw new GqlProblem((e as GraphQLError).message.replace(/^Syntax Error: /, ''))
   }
   const errors = validate(schema, doc, specifiedRules)
-  if (errors.length > 0) throw gqlErrorProblem(errors[0])
+  const [error] = errors
+  if (error) throw gqlErrorProblem(error)
 }
 
 /** Parses and validates; throws a GqlProblem/GqlSyntaxError or BuiltinError. */
@@ -750,15 +756,6 @@ function parseAndValidate (name: string, q: unknown, s: unknown): [JsonObject, J
   verifyQuery(buildSchema(schema), query)
   return [query.ast, schema.ast]
 }
-
-export const decls: BuiltinDecl[] = [
-  { name: 'graphql.is_valid', args: [{ anyOf: ['string', 'object'] }, { anyOf: ['string', 'object'] }], result: 'boolean' },
-  { name: 'graphql.parse', args: [{ anyOf: ['string', 'object'] }, { anyOf: ['string', 'object'] }], result: { array: 'object' } },
-  { name: 'graphql.parse_and_verify', args: [{ anyOf: ['string', 'object'] }, { anyOf: ['string', 'object'] }], result: { array: 'any' } },
-  { name: 'graphql.parse_query', args: ['string'], result: 'object' },
-  { name: 'graphql.parse_schema', args: ['string'], result: 'object' },
-  { name: 'graphql.schema_is_valid', args: [{ anyOf: ['string', 'object'] }], result: 'boolean' },
-]
 
 export const impls: Record<string, HostImpl> = {
   'graphql.parse_query': (q: unknown) => {

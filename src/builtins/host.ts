@@ -1,15 +1,17 @@
 // The host functions handed to the opa-wasm SDK: each catalogued host
-// built-in, keyed by the name the module's `builtins` table uses, wrapped so
-// a built-in error is "undefined" (OPA's default) or, in strict mode, an
-// evaluation error.
+// built-in paired with its implementation (families.ts), keyed by the name
+// the module's `builtins` table uses, wrapped so a built-in error is
+// "undefined" (OPA's default) or, in strict mode, an evaluation error.
 
 import { catalog, hostTableName } from './catalog.js'
-import { BuiltinError, decodeSets, encodeSets } from './types.js'
+import { families } from './families.js'
+import { BuiltinError, decodeSets, encodeSets, type HostImpl } from './types.js'
 
 export function hostFunctions(strict: boolean): Record<string, (...args: any[]) => unknown> {
+  const impls = new Map<string, HostImpl>(families.flatMap((f) => Object.entries(f.impls)))
   const out: Record<string, (...args: any[]) => unknown> = {}
   for (const [name, entry] of catalog()) {
-    const impl = entry.impl
+    const impl = impls.get(name)
     if (!impl || entry.native) continue
     const setAware = !!entry.setAware
     out[hostTableName(name)] = (...args: unknown[]) => {

@@ -4,7 +4,7 @@
 
 import { Ajv, type ErrorObject } from 'ajv'
 import addFormatsModule from 'ajv-formats'
-import { BuiltinError, type BuiltinDecl, type HostImpl } from './types.js'
+import { BuiltinError, type HostImpl } from './types.js'
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json }
 type JsonObject = { [k: string]: Json }
@@ -74,8 +74,9 @@ function filterValue (v: Json, tree: PathTree): Json | undefined {
   if (isObject(v)) {
     const out: JsonObject = {}
     for (const [k, child] of tree.children) {
-      if (!(k in v)) continue
-      const kept = filterValue(v[k], child)
+      const e = v[k]
+      if (e === undefined) continue
+      const kept = filterValue(e, child)
       if (kept !== undefined) out[k] = kept
     }
     return out
@@ -137,19 +138,20 @@ function arrayIndex (arr: Json[], seg: string, forInsert: boolean): number {
 function getAt (doc: Json, path: string[]): Json {
   let cur = doc
   for (const seg of path) {
-    if (Array.isArray(cur)) cur = cur[arrayIndex(cur, seg, false)]
-    else if (isObject(cur) && Object.hasOwn(cur, seg)) cur = cur[seg]
-    else throw new PatchError(`path /${path.join('/')} does not exist`)
+    const next = Array.isArray(cur) ? cur[arrayIndex(cur, seg, false)] : isObject(cur) && Object.hasOwn(cur, seg) ? cur[seg] : undefined
+    if (next === undefined) throw new PatchError(`path /${path.join('/')} does not exist`)
+    cur = next
   }
   return cur
 }
 
 /** Applies fn to the parent container of path; returns the new document. */
 function atParent (doc: Json, path: string[], fn: (parent: Json[] | JsonObject, key: string) => void): Json {
-  if (path.length === 0) throw new PatchError('operation on the document root')
+  const key = path[path.length - 1]
+  if (key === undefined) throw new PatchError('operation on the document root')
   const parent = getAt(doc, path.slice(0, -1))
   if (!Array.isArray(parent) && !isObject(parent)) throw new PatchError(`path /${path.slice(0, -1).join('/')} is not a container`)
-  fn(parent, path[path.length - 1])
+  fn(parent, key)
   return doc
 }
 
@@ -170,11 +172,13 @@ function removeAt (doc: Json, path: string[]): Json {
 }
 
 function deepEqual (a: Json, b: Json): boolean {
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]))
+  if (Array.isArray(a)) {
+    return Array.isArray(b) && a.length === b.length && a.every((x, i) => { const y = b[i]; return y !== undefined && deepEqual(x, y) })
+  }
   if (isObject(a)) {
     if (!isObject(b)) return false
-    const ka = Object.keys(a)
-    return ka.length === Object.keys(b).length && ka.every(k => Object.hasOwn(b, k) && deepEqual(a[k], b[k]))
+    const ea = Object.entries(a)
+    return ea.length === Object.keys(b).length && ea.every(([k, x]) => { const y = b[k]; return y !== undefined && Object.hasOwn(b, k) && deepEqual(x, y) })
   }
   return a === b
 }
@@ -186,12 +190,12 @@ function applyPatch (doc: Json, ops: Json[]): Json {
     const path = patchPath(raw, 'path')
     switch (raw.op) {
       case 'add':
-        if (!Object.hasOwn(raw, 'value')) throw new PatchError('add needs a value')
+        if (raw.value === undefined) throw new PatchError('add needs a value')
         cur = addAt(cur, path, clone(raw.value)); break
       case 'remove':
         cur = removeAt(cur, path); break
       case 'replace':
-        if (!Object.hasOwn(raw, 'value')) throw new PatchError('replace needs a value')
+        if (raw.value === undefined) throw new PatchError('replace needs a value')
         getAt(cur, path)
         cur = path.length === 0 ? clone(raw.value) : addAt(removeAt(cur, path), path, clone(raw.value)); break
       case 'move': {
@@ -203,7 +207,7 @@ function applyPatch (doc: Json, ops: Json[]): Json {
       case 'copy':
         cur = addAt(cur, path, clone(getAt(cur, patchPath(raw, 'from')))); break
       case 'test':
-        if (!Object.hasOwn(raw, 'value')) throw new PatchError("missing 'value' parameter")
+        if (raw.value === undefined) throw new PatchError("missing 'value' parameter")
         if (!deepEqual(getAt(cur, path), raw.value)) throw new PatchError('test failed'); break
       default:
         throw new PatchError(`unknown op ${JSON.stringify(raw.op)}`)
@@ -274,14 +278,6 @@ function documentOperand (name: string, d: unknown): unknown {
 }
 
 // ---------------------------------------------------------------------------
-
-export const decls: BuiltinDecl[] = [
-  { name: 'json.filter', args: ['object', { anyOf: [{ array: 'any' }, { set: 'any' }] }], result: 'any' },
-  { name: 'json.remove', args: ['object', { anyOf: [{ array: 'any' }, { set: 'any' }] }], result: 'any' },
-  { name: 'json.patch', args: ['any', { array: 'object' }], result: 'any' },
-  { name: 'json.verify_schema', args: [{ anyOf: ['string', 'object'] }], result: { array: 'any' } },
-  { name: 'json.match_schema', args: [{ anyOf: ['string', 'object'] }, { anyOf: ['string', 'object'] }], result: { array: 'any' } },
-]
 
 export const impls: Record<string, HostImpl> = {
   'json.filter': (doc: unknown, paths: unknown) => {

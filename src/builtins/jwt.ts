@@ -7,7 +7,8 @@ import {
   createHmac, createPrivateKey, createPublicKey, sign as cryptoSign, verify as cryptoVerify,
   timingSafeEqual, X509Certificate, constants, type KeyObject,
 } from 'node:crypto'
-import { BuiltinError, type BuiltinDecl, type HostImpl } from './types.js'
+import { BuiltinError, type HostImpl } from './types.js'
+import { JWT_VERIFY_ALGS } from './declarations.js'
 
 /** A BuiltinError whose message is OPA's bare JWT error text. */
 export class JwtError extends BuiltinError {
@@ -28,7 +29,7 @@ const B64URL = /^[A-Za-z0-9_-]*$/
 export function decodeBase64Url (s: string): Buffer {
   const body = s.replace(/=+$/, '')
   for (let i = 0; i < body.length; i++) {
-    if (!B64URL.test(body[i])) throw new Error(`illegal base64 data at input byte ${i}`)
+    if (!B64URL.test(body.charAt(i))) throw new Error(`illegal base64 data at input byte ${i}`)
   }
   if (body.length % 4 === 1) throw new Error(`illegal base64 data at input byte ${body.length - 1}`)
   return Buffer.from(body, 'base64url')
@@ -61,8 +62,11 @@ interface Token { header: string, payload: string, signature: string, signingInp
 function splitToken (name: string, jwt: string): Token {
   if (!jwt.includes('.')) throw new JwtError(name, 'encoded JWT had no period separators')
   const parts = jwt.split('.')
-  if (parts.length !== 3) throw new JwtError(name, `encoded JWT must have 3 sections, found ${parts.length}`)
-  return { header: parts[0], payload: parts[1], signature: parts[2], signingInput: `${parts[0]}.${parts[1]}` }
+  const [header, payload, signature] = parts
+  if (parts.length !== 3 || header === undefined || payload === undefined || signature === undefined) {
+    throw new JwtError(name, `encoded JWT must have 3 sections, found ${parts.length}`)
+  }
+  return { header, payload, signature, signingInput: `${header}.${payload}` }
 }
 
 function decodeHeader (name: string, t: Token): JsonObject {
@@ -331,17 +335,6 @@ const obj = (name: string, i: number, v: unknown): JsonObject => {
 
 // ---------------------------------------------------------------------------
 
-const VERIFY_ALGS = ['rs256', 'rs384', 'rs512', 'ps256', 'ps384', 'ps512', 'es256', 'es384', 'es512', 'hs256', 'hs384', 'hs512']
-
-export const decls: BuiltinDecl[] = [
-  { name: 'io.jwt.decode', args: ['string'], result: { array: 'any' } },
-  { name: 'io.jwt.decode_verify', args: ['string', { object: ['string', 'any'] }], result: { array: 'any' } },
-  { name: 'io.jwt.encode_sign', args: ['object', 'object', 'object'], result: 'string' },
-  { name: 'io.jwt.encode_sign_raw', args: ['string', 'string', 'string'], result: 'string' },
-  { name: 'io.jwt.verify_eddsa', args: ['string', 'string'], result: 'boolean' },
-  ...VERIFY_ALGS.map((a): BuiltinDecl => ({ name: `io.jwt.verify_${a}`, args: ['string', 'string'], result: 'boolean' })),
-]
-
 export const impls: Record<string, HostImpl> = {
   'io.jwt.decode': (jwt: unknown) => decode('io.jwt.decode', jwt),
   'io.jwt.decode_verify': decodeVerify,
@@ -354,5 +347,5 @@ export const impls: Record<string, HostImpl> = {
     return encodeSignRaw(name, str(name, 1, header), str(name, 2, payload), str(name, 3, key))
   },
   'io.jwt.verify_eddsa': verifyWith('io.jwt.verify_eddsa', 'EdDSA'),
-  ...Object.fromEntries(VERIFY_ALGS.map(a => [`io.jwt.verify_${a}`, verifyWith(`io.jwt.verify_${a}`, a.toUpperCase())])),
+  ...Object.fromEntries(JWT_VERIFY_ALGS.map(a => [`io.jwt.verify_${a}`, verifyWith(`io.jwt.verify_${a}`, a.toUpperCase())])),
 }

@@ -3,7 +3,7 @@
 // package, whose text OPA returns (RFC 5952 zero compression for IPv6).
 
 import { isIP } from 'node:net'
-import { BuiltinError, type BuiltinDecl, type HostImpl, RegoSet } from './types.js'
+import { BuiltinError, type HostImpl, RegoSet } from './types.js'
 
 interface Addr { bits: 32 | 128, value: bigint }
 interface Prefix extends Addr { len: number }
@@ -34,8 +34,8 @@ function parseIPv6 (s: string): bigint | undefined {
     head = s.slice(0, lastColon + 1)
     if (!head.endsWith('::')) head = head.slice(0, -1)
   }
-  const halves = head.split('::')
-  if (halves.length > 2) return undefined
+  const [before = '', after, ...more] = head.split('::') // split always gives a first part
+  if (more.length > 0) return undefined
   const groups = (h: string): number[] | undefined => {
     if (h === '') return []
     const out: number[] = []
@@ -45,12 +45,12 @@ function parseIPv6 (s: string): bigint | undefined {
     }
     return out
   }
-  const left = groups(halves[0])
-  const right = halves.length === 2 ? groups(halves[1]) : []
+  const left = groups(before)
+  const right = after !== undefined ? groups(after) : []
   if (left === undefined || right === undefined) return undefined
   const want = tailV4 !== undefined ? 6 : 8
   let all: number[]
-  if (halves.length === 2) {
+  if (after !== undefined) {
     const missing = want - left.length - right.length
     if (missing < 1) return undefined
     all = [...left, ...new Array<number>(missing).fill(0), ...right]
@@ -244,17 +244,6 @@ function lookupIPAddr (host: unknown): string[] {
   if (h.toLowerCase() === 'localhost' || h.toLowerCase().endsWith('.localhost')) return ['127.0.0.1', '::1']
   throw new BuiltinError(name, `lookup ${h}: name resolution is not available in this host`)
 }
-
-export const decls: BuiltinDecl[] = [
-  { name: 'net.cidr_contains', args: ['string', 'string'], result: 'boolean' },
-  { name: 'net.cidr_contains_matches', args: ['any', 'any'], result: { set: { array: 'any' } }, setAware: true },
-  { name: 'net.cidr_expand', args: ['string'], result: { set: 'string' } },
-  { name: 'net.cidr_intersects', args: ['string', 'string'], result: 'boolean' },
-  { name: 'net.cidr_is_valid', args: ['string'], result: 'boolean' },
-  { name: 'net.cidr_merge', args: [{ anyOf: [{ array: 'string' }, { set: 'string' }] }], result: { set: 'string' } },
-  { name: 'net.cidr_overlap', args: ['string', 'string'], result: 'boolean', deprecated: true },
-  { name: 'net.lookup_ip_addr', args: ['string'], result: { set: 'string' } },
-]
 
 export const impls: Record<string, HostImpl> = {
   'net.cidr_contains': cidrContains('net.cidr_contains'),

@@ -3,7 +3,7 @@
 // numbers, so magnitudes past 2^53 lose precision on the way out.
 
 import { randomInt } from 'node:crypto'
-import { BuiltinError, type BuiltinDecl, type HostImpl } from './types.js'
+import { BuiltinError, type HostImpl } from './types.js'
 import { int, typeError } from './strings.js'
 
 /** Largest range OPA would build is bounded by memory; we cap to keep the host alive. */
@@ -42,13 +42,13 @@ function toNumber(v: unknown): number {
 }
 
 function parseHexFloat(s: string): number {
-  const m = /^([+-]?)0[xX]([0-9a-fA-F_]*)\.?([0-9a-fA-F_]*)(?:[pP]([+-]?\d+))?$/.exec(s)!
-  const intPart = m[2].replace(/_/g, '')
-  const frac = m[3].replace(/_/g, '')
-  let n = parseInt(intPart || '0', 16)
-  for (let i = 0; i < frac.length; i++) n += parseInt(frac[i], 16) / 16 ** (i + 1)
-  n *= 2 ** Number(m[4] ?? 0)
-  return m[1] === '-' ? -n : n
+  const m = /^([+-]?)0[xX]([0-9a-fA-F_]*)\.?([0-9a-fA-F_]*)(?:[pP]([+-]?\d+))?$/.exec(s)! // toNumber checked FLOAT_SYNTAX
+  const [, sign, int = '', fraction = '', exp = 0] = m
+  const frac = fraction.replace(/_/g, '')
+  let n = parseInt(int.replace(/_/g, '') || '0', 16)
+  for (let i = 0; i < frac.length; i++) n += parseInt(frac.charAt(i), 16) / 16 ** (i + 1)
+  n *= 2 ** Number(exp)
+  return sign === '-' ? -n : n
 }
 
 function big(builtin: string, pos: number, v: unknown): bigint {
@@ -60,19 +60,6 @@ function shift(builtin: string, pos: number, v: unknown): bigint {
   if (n < 0n) throw new BuiltinError(builtin, `operand ${pos} must be an unsigned integer number but got a negative integer`, 'eval_type_error')
   return n
 }
-
-export const decls: BuiltinDecl[] = [
-  { name: 'numbers.range', args: ['number', 'number'], result: { array: 'number' } },
-  { name: 'numbers.range_step', args: ['number', 'number', 'number'], result: { array: 'number' } },
-  { name: 'rand.intn', args: ['string', 'number'], result: 'number', nondeterministic: true },
-  { name: 'to_number', args: [{ anyOf: ['null', 'boolean', 'number', 'string'] }], result: 'number' },
-  { name: 'bits.and', args: ['number', 'number'], result: 'number' },
-  { name: 'bits.or', args: ['number', 'number'], result: 'number' },
-  { name: 'bits.xor', args: ['number', 'number'], result: 'number' },
-  { name: 'bits.negate', args: ['number'], result: 'number' },
-  { name: 'bits.lsh', args: ['number', 'number'], result: 'number' },
-  { name: 'bits.rsh', args: ['number', 'number'], result: 'number' },
-]
 
 export const impls: Record<string, HostImpl> = {
   'numbers.range'(a, b) {

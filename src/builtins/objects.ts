@@ -3,7 +3,7 @@
 // `set` results are converted back by the compiler). Object keys that are not
 // strings arrive as their JSON text, so lookups use that text too.
 
-import { BuiltinError, type BuiltinDecl, type HostImpl, RegoSet } from './types.js'
+import { BuiltinError, type HostImpl, RegoSet } from './types.js'
 import { arr, int, obj, typeError, typeName } from './strings.js'
 
 type Obj = Record<string, unknown>
@@ -93,22 +93,6 @@ function dedupe(xs: unknown[]): unknown[] {
   for (const x of xs) seen.set(canonical(x), x)
   return Array.from(seen.values())
 }
-
-export const decls: BuiltinDecl[] = [
-  { name: 'object.union', args: ['object', 'object'], result: 'object' },
-  { name: 'object.union_n', args: [{ array: 'object' }], result: 'object' },
-  { name: 'object.filter', args: ['object', { anyOf: ['array', 'set', 'object'] }], result: 'object' },
-  { name: 'object.remove', args: ['object', { anyOf: ['array', 'set', 'object'] }], result: 'object' },
-  { name: 'object.keys', args: ['object'], result: { set: 'any' } },
-  { name: 'object.subset', args: [{ anyOf: ['object', 'set', 'array'] }, { anyOf: ['object', 'set', 'array'] }], result: 'boolean', setAware: true },
-  { name: 'object.get', args: ['object', 'any', 'any'], result: 'any' },
-  { name: 'array.concat', args: ['array', 'array'], result: 'array' },
-  { name: 'array.slice', args: ['array', 'number', 'number'], result: 'array' },
-  { name: 'array.reverse', args: ['array'], result: 'array' },
-  { name: 'array.flatten', args: ['array'], result: 'array' },
-  { name: 'union', args: [{ set: 'set' }], result: 'set' },
-  { name: 'intersection', args: [{ set: 'set' }], result: 'set' },
-]
 
 export const impls: Record<string, HostImpl> = {
   'object.union': (a, b) => union(obj('object.union', 1, a), obj('object.union', 2, b)),

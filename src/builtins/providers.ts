@@ -4,7 +4,7 @@
 // headers added, as OPA does; http.send can then send it.
 
 import { createHash, createHmac } from 'node:crypto'
-import { BuiltinError, type BuiltinDecl, type HostImpl } from './types.js'
+import { BuiltinError, type HostImpl } from './types.js'
 import { canonicalJson } from './jwt.js'
 
 const NAME = 'providers.aws.sign_req'
@@ -30,7 +30,7 @@ const IGNORED_HEADERS = new Set(['authorization', 'user-agent', 'x-amzn-trace-id
 /** The path of a URL exactly as written ("" when there is none), as Go's EscapedPath. */
 function rawPath (u: string): string {
   const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*([^?#]*)/.exec(u)
-  return m === null ? '' : m[1]
+  return m?.[1] ?? ''
 }
 
 /** 20151228T140825Z */
@@ -90,10 +90,6 @@ function signRequest (req: unknown, config: unknown, timeNs: unknown): JsonObjec
   headers.Authorization = `AWS4-HMAC-SHA256 Credential=${accessKey}/${scope},SignedHeaders=${signedHeaders},Signature=${signature}`
   return { ...request, headers }
 }
-
-export const decls: BuiltinDecl[] = [
-  { name: 'providers.aws.sign_req', args: ['object', 'object', 'number'], result: 'object', setAware: true },
-]
 
 export const impls: Record<string, HostImpl> = {
   'providers.aws.sign_req': signRequest,

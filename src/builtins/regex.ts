@@ -3,7 +3,7 @@
 // iteration follows Go's rules for empty matches, not Java's.
 
 import { RE2JS, RE2JSException } from 're2js'
-import { BuiltinError, type BuiltinDecl, type HostImpl } from './types.js'
+import { BuiltinError, type HostImpl } from './types.js'
 import { int, str } from './strings.js'
 
 const cache = new Map<string, RE2JS>()
@@ -136,24 +136,24 @@ function quoteMeta(s: string): string {
 
 /** regex.template_match: literal text outside the delimiters, regex inside, whole string. */
 function templateMatch(builtin: string, tpl: string, value: string, open: string, close: string): boolean {
-  const idxs: number[] = []
+  const spans: [start: number, end: number][] = []
   let level = 0
   let idx = 0
   for (let i = 0; i < tpl.length; i++) {
-    if (tpl[i] === open) {
+    if (tpl.charAt(i) === open) {
       if (++level === 1) idx = i
-    } else if (tpl[i] === close) {
-      if (--level === 0) idxs.push(idx, i + 1)
+    } else if (tpl.charAt(i) === close) {
+      if (--level === 0) spans.push([idx, i + 1])
       else if (level < 0) throw new BuiltinError(builtin, `unbalanced braces in ${JSON.stringify(tpl)}`)
     }
   }
   if (level !== 0) throw new BuiltinError(builtin, `unbalanced braces in ${JSON.stringify(tpl)}`)
   let pattern = '^'
   let end = 0
-  for (let i = 0; i < idxs.length; i += 2) {
-    const raw = tpl.slice(end, idxs[i])
-    end = idxs[i + 1]
-    const inner = tpl.slice(idxs[i] + 1, end - 1)
+  for (const [start, stop] of spans) {
+    const raw = tpl.slice(end, start)
+    end = stop
+    const inner = tpl.slice(start + 1, end - 1)
     compile(builtin, `^${inner}$`)
     pattern += `${quoteMeta(raw)}(${inner})`
   }
@@ -179,32 +179,36 @@ function parseGlobRegex(builtin: string, p: string): Tok[] {
   const toks: Tok[] = []
   let i = 0
   const lit = (c: string): CharSet => ({ neg: false, ranges: [[c.codePointAt(0)!, c.codePointAt(0)!]] })
+  const unclosed = (): never => { throw new BuiltinError(builtin, `unclosed character class in ${JSON.stringify(p)}`) }
   while (i < chars.length) {
-    const c = chars[i++]
+    const c = chars[i++]! // i < chars.length
     let set: CharSet
     if (c === '.') set = { neg: true, ranges: [] }
     else if (c === '\\') {
       const e = chars[i++]
       if (e === undefined) throw new BuiltinError(builtin, `trailing backslash in ${JSON.stringify(p)}`)
-      set = CLASS_ESC[e] ? { neg: false, ranges: CLASS_ESC[e] } : lit(e)
+      const cls = CLASS_ESC[e]
+      set = cls ? { neg: false, ranges: cls } : lit(e)
     } else if (c === '[') {
       set = { neg: chars[i] === '^', ranges: [] }
       if (set.neg) i++
       let first = true
       while (i < chars.length && (chars[i] !== ']' || first)) {
         first = false
-        let a = chars[i++]
-        if (a === '\\') a = chars[i++]
-        if (chars[i] === '-' && chars[i + 1] !== undefined && chars[i + 1] !== ']') {
-          let b = chars[i + 1]
+        let a = chars[i++]! // i < chars.length
+        // A class ending in a backslash (`[\`, `[a-\`) is unclosed.
+        if (a === '\\') a = chars[i++] ?? unclosed()
+        const next = chars[i + 1]
+        const cls = CLASS_ESC[a]
+        if (chars[i] === '-' && next !== undefined && next !== ']') {
           i += 2
-          if (b === '\\') b = chars[i++]
+          const b = next === '\\' ? chars[i++] ?? unclosed() : next
           set.ranges.push([a.codePointAt(0)!, b.codePointAt(0)!])
-        } else if (CLASS_ESC[a] && chars[i - 2] === '\\') {
-          set.ranges.push(...CLASS_ESC[a])
+        } else if (cls && chars[i - 2] === '\\') {
+          set.ranges.push(...cls)
         } else set.ranges.push([a.codePointAt(0)!, a.codePointAt(0)!])
       }
-      if (chars[i++] !== ']') throw new BuiltinError(builtin, `unclosed character class in ${JSON.stringify(p)}`)
+      if (chars[i++] !== ']') unclosed()
     } else if ('*+?'.includes(c)) {
       throw new BuiltinError(builtin, `quantifier without operand in ${JSON.stringify(p)}`)
     } else if ('()|{}^$'.includes(c)) {
@@ -237,7 +241,7 @@ function intersects(a: CharSet, b: CharSet): boolean {
 /** States reachable from `i` without consuming (skipping `*` and `?` tokens). */
 function closure(toks: Tok[], i: number): number[] {
   const out = [i]
-  while (i < toks.length && toks[i].q !== '') out.push(++i)
+  while ((toks[i]?.q ?? '') !== '') out.push(++i)
   return out
 }
 
@@ -252,9 +256,9 @@ function globsIntersect(a: Tok[], b: Tok[]): boolean {
         if (seen.has(key)) continue
         seen.add(key)
         if (i === a.length && j === b.length) return true
-        if (i === a.length || j === b.length) continue
         const ta = a[i]
         const tb = b[j]
+        if (ta === undefined || tb === undefined) continue // one side at its end
         if (!intersects(ta.set, tb.set)) continue
         const ni = ta.q === '*' ? i : i + 1
         const nj = tb.q === '*' ? j : j + 1
@@ -264,18 +268,6 @@ function globsIntersect(a: Tok[], b: Tok[]): boolean {
   }
   return false
 }
-
-export const decls: BuiltinDecl[] = [
-  { name: 'regex.match', args: ['string', 'string'], result: 'boolean' },
-  { name: 're_match', args: ['string', 'string'], result: 'boolean', deprecated: true },
-  { name: 'regex.is_valid', args: ['any'], result: 'boolean' },
-  { name: 'regex.split', args: ['string', 'string'], result: { array: 'string' } },
-  { name: 'regex.find_n', args: ['string', 'string', 'number'], result: { array: 'string' } },
-  { name: 'regex.find_all_string_submatch_n', args: ['string', 'string', 'number'], result: { array: { array: 'string' } } },
-  { name: 'regex.replace', args: ['string', 'string', 'string'], result: 'string' },
-  { name: 'regex.template_match', args: ['string', 'string', 'string', 'string'], result: 'boolean' },
-  { name: 'regex.globs_match', args: ['string', 'string'], result: 'boolean' },
-]
 
 function match(builtin: string, pattern: unknown, value: unknown): boolean {
   const re = compile(builtin, str(builtin, 1, pattern))

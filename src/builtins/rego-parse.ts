@@ -5,11 +5,7 @@
 
 import { parseModule } from '../rego/index.js'
 import type { Term } from '../rego/index.js'
-import { BuiltinError, type BuiltinDecl, type HostImpl } from './types.js'
-
-export const decls: BuiltinDecl[] = [
-  { name: 'rego.parse_module', args: ['string', 'string'], result: 'object' },
-]
+import { BuiltinError, type HostImpl } from './types.js'
 
 function termJSON(t: Term): unknown {
   switch (t.type) {

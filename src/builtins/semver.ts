@@ -1,17 +1,18 @@
 // semver.compare and semver.is_valid: Semantic Versioning 2.0.0 (no `v`
 // prefix), precedence as the spec defines it; build metadata is ignored.
 
-import { BuiltinError, type BuiltinDecl, type HostImpl } from './types.js'
+import { BuiltinError, type HostImpl } from './types.js'
 import { str } from './strings.js'
 
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/
 
-interface Version { core: bigint[]; pre: string[] }
+interface Version { core: [bigint, bigint, bigint]; pre: string[] }
 
 function parse(s: string): Version | undefined {
   const m = SEMVER.exec(s)
   if (!m) return undefined
-  return { core: [BigInt(m[1]), BigInt(m[2]), BigInt(m[3])], pre: m[4] ? m[4].split('.') : [] }
+  const [, major = '', minor = '', patch = '', pre] = m // the three core groups are not optional
+  return { core: [BigInt(major), BigInt(minor), BigInt(patch)], pre: pre ? pre.split('.') : [] }
 }
 
 function cmpIdent(a: string, b: string): number {
@@ -24,19 +25,16 @@ function cmpIdent(a: string, b: string): number {
 }
 
 export function compareVersions(a: Version, b: Version): number {
-  for (let i = 0; i < 3; i++) if (a.core[i] !== b.core[i]) return a.core[i] < b.core[i] ? -1 : 1
+  for (const i of [0, 1, 2] as const) if (a.core[i] !== b.core[i]) return a.core[i] < b.core[i] ? -1 : 1
   if (!a.pre.length || !b.pre.length) return a.pre.length === b.pre.length ? 0 : a.pre.length ? -1 : 1
-  for (let i = 0; i < Math.min(a.pre.length, b.pre.length); i++) {
-    const c = cmpIdent(a.pre[i], b.pre[i])
+  for (const [i, x] of a.pre.entries()) {
+    const y = b.pre[i]
+    if (y === undefined) break
+    const c = cmpIdent(x, y)
     if (c !== 0) return c
   }
   return Math.sign(a.pre.length - b.pre.length)
 }
-
-export const decls: BuiltinDecl[] = [
-  { name: 'semver.compare', args: ['string', 'string'], result: 'number' },
-  { name: 'semver.is_valid', args: ['any'], result: 'boolean' },
-]
 
 export const impls: Record<string, HostImpl> = {
   'semver.compare'(a, b) {

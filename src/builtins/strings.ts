@@ -2,8 +2,9 @@
 // the operand checks every host family shares. Strings are measured in code
 // points, as OPA (Go runes) does, never in UTF-16 units.
 
-import { BuiltinError, type BuiltinDecl, type HostImpl } from './types.js'
-import { renderTemplate, sprintf } from './sprintf.js'
+import { BuiltinError, type HostImpl } from './types.js'
+import { sprintf } from './go-fmt.js'
+import { renderTemplate } from './go-template.js'
 
 // ---------------------------------------------------------------------------
 // Operand checks shared by the host families. Messages follow OPA's
@@ -99,16 +100,15 @@ function count(s: string, sub: string): number {
 function trimLeft(s: string, cutset: string): string {
   const cut = new Set(runes(cutset))
   const r = runes(s)
-  let i = 0
-  while (i < r.length && cut.has(r[i])) i++
-  return r.slice(i).join('')
+  const i = r.findIndex((c) => !cut.has(c))
+  return i < 0 ? '' : r.slice(i).join('')
 }
 
 function trimRight(s: string, cutset: string): string {
   const cut = new Set(runes(cutset))
   const r = runes(s)
   let j = r.length
-  while (j > 0 && cut.has(r[j - 1])) j--
+  while (j > 0 && cut.has(r[j - 1]!)) j-- // 0 < j <= r.length
   return r.slice(0, j).join('')
 }
 
@@ -127,34 +127,6 @@ function formatInt(n: number, base: number): string {
   const digits = Number.isSafeInteger(t) ? t.toString(base) : BigInt(t).toString(base)
   return digits
 }
-
-export const decls: BuiltinDecl[] = [
-  { name: 'concat', args: ['string', { anyOf: [{ array: 'string' }, { set: 'string' }] }], result: 'string' },
-  { name: 'contains', args: ['string', 'string'], result: 'boolean' },
-  { name: 'endswith', args: ['string', 'string'], result: 'boolean' },
-  { name: 'startswith', args: ['string', 'string'], result: 'boolean' },
-  { name: 'format_int', args: ['number', 'number'], result: 'string' },
-  { name: 'indexof', args: ['string', 'string'], result: 'number' },
-  { name: 'indexof_n', args: ['string', 'string'], result: { array: 'number' } },
-  { name: 'lower', args: ['string'], result: 'string' },
-  { name: 'upper', args: ['string'], result: 'string' },
-  { name: 'replace', args: ['string', 'string', 'string'], result: 'string' },
-  { name: 'split', args: ['string', 'string'], result: { array: 'string' } },
-  { name: 'sprintf', args: ['string', 'array'], result: 'string', setAware: true },
-  { name: 'substring', args: ['string', 'number', 'number'], result: 'string' },
-  { name: 'trim', args: ['string', 'string'], result: 'string' },
-  { name: 'trim_left', args: ['string', 'string'], result: 'string' },
-  { name: 'trim_prefix', args: ['string', 'string'], result: 'string' },
-  { name: 'trim_right', args: ['string', 'string'], result: 'string' },
-  { name: 'trim_suffix', args: ['string', 'string'], result: 'string' },
-  { name: 'trim_space', args: ['string'], result: 'string' },
-  { name: 'strings.any_prefix_match', args: [{ anyOf: ['string', { array: 'string' }, { set: 'string' }] }, { anyOf: ['string', { array: 'string' }, { set: 'string' }] }], result: 'boolean' },
-  { name: 'strings.any_suffix_match', args: [{ anyOf: ['string', { array: 'string' }, { set: 'string' }] }, { anyOf: ['string', { array: 'string' }, { set: 'string' }] }], result: 'boolean' },
-  { name: 'strings.count', args: ['string', 'string'], result: 'number' },
-  { name: 'strings.render_template', args: ['string', { object: ['string', 'any'] }], result: 'string' },
-  { name: 'strings.replace_n', args: [{ object: ['string', 'string'] }, 'string'], result: 'string' },
-  { name: 'strings.reverse', args: ['string'], result: 'string' },
-]
 
 export const impls: Record<string, HostImpl> = {
   concat(delim, coll) {

@@ -5,7 +5,7 @@
 // 1970-04-15 at ns resolution) are rounded to the nearest double, exactly as
 // any JSON number that large is once it leaves OPA.
 
-import { BuiltinError, type BuiltinDecl, type HostImpl } from './types.js'
+import { BuiltinError, type HostImpl } from './types.js'
 import { int, str, typeError } from './strings.js'
 
 const NS = 1_000_000_000n
@@ -15,7 +15,7 @@ const INT64_MAX = (1n << 63n) - 1n
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
 
-const NAMED_LAYOUTS: Record<string, string> = {
+const NAMED_LAYOUTS = {
   ANSIC: 'Mon Jan _2 15:04:05 2006',
   UnixDate: 'Mon Jan _2 15:04:05 MST 2006',
   RubyDate: 'Mon Jan 02 15:04:05 -0700 2006',
@@ -34,7 +34,14 @@ const NAMED_LAYOUTS: Record<string, string> = {
   DateTime: '2006-01-02 15:04:05',
   DateOnly: '2006-01-02',
   TimeOnly: '15:04:05',
-}
+} as const satisfies Record<string, string>
+
+/** A layout given by Go's constant name (`RFC3339`), or the layout itself. */
+const layoutNamed = (l: string): string => Object.hasOwn(NAMED_LAYOUTS, l) ? NAMED_LAYOUTS[l as keyof typeof NAMED_LAYOUTS] : l
+
+/** Go's Month.String and Weekday.String, with their text for a value out of range. */
+const monthName = (m: number): string => MONTHS[m - 1] ?? `%!Month(${m})`
+const dayName = (d: number): string => DAYS[d] ?? `%!Weekday(${d})`
 
 // ---------------------------------------------------------------------------
 // Calendar arithmetic (proleptic Gregorian, days since 1970-01-01).
@@ -67,7 +74,7 @@ function civilFromDays(z0: number): [number, number, number] {
 
 function daysIn(m: number, y: number): number {
   if (m === 2) return (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)) ? 29 : 28
-  return [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
+  return [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]! // callers pass a month, 1..12
 }
 
 // ---------------------------------------------------------------------------
@@ -177,7 +184,7 @@ function fromCivil(y: number, mon: number, d: number, h: number, mi: number, s: 
 function tzTime(builtin: string, v: unknown): { t: GoTime; layout: string } {
   let nv: unknown = v
   let zone = UTC
-  let layout = NAMED_LAYOUTS.RFC3339Nano
+  let layout: string = NAMED_LAYOUTS.RFC3339Nano
   if (Array.isArray(v)) {
     if (v.length === 0) throw typeError(builtin, 1, v, 'either number (ns) or [number (ns), string (tz)]')
     nv = v[0]
@@ -185,7 +192,7 @@ function tzTime(builtin: string, v: unknown): { t: GoTime; layout: string } {
     if (v.length > 1) zone = loadZone(builtin, str(builtin, 1, v[1]))
     if (v.length > 2) {
       const l = str(builtin, 1, v[2])
-      layout = NAMED_LAYOUTS[l] ?? l
+      layout = layoutNamed(l)
     }
   } else if (typeof v !== 'number') {
     throw typeError(builtin, 1, v, 'either number (ns) or [number (ns), string (tz)]')
@@ -204,9 +211,10 @@ type Std =
   | 'Z070000' | 'Z07:00:00' | 'Z0700' | 'Z07:00' | 'Z07' | '-070000' | '-07:00:00' | '-0700' | '-07:00' | '-07'
   | 'frac0' | 'frac9'
 
-type Chunk = { lit: string } | { std: Std; digits?: number; sep?: string }
+type FracStd = 'frac0' | 'frac9'
+type Chunk = { lit: string } | { std: Exclude<Std, FracStd> } | { std: FracStd; digits: number; sep: string }
 
-const STD_PREFIXES: Std[] = [
+const STD_PREFIXES: Exclude<Std, FracStd>[] = [
   'January', 'Jan', 'Monday', 'Mon', 'MST', '01', '02', '03', '04', '05', '06', '002', '15', '1', '2006', '2',
   '__2', '_2', '3', '4', '5', 'PM', 'pm',
   '-07:00:00', '-070000', '-07:00', '-0700', '-07', 'Z07:00:00', 'Z070000', 'Z07:00', 'Z0700', 'Z07',
@@ -221,9 +229,9 @@ function chunks(layout: string): Chunk[] {
   let lit = ''
   let i = 0
   outer: while (i < layout.length) {
-    const c = layout[i]
-    if ((c === '.' || c === ',') && (layout[i + 1] === '0' || layout[i + 1] === '9')) {
-      const d = layout[i + 1]
+    const c = layout.charAt(i)
+    const d = layout[i + 1]
+    if ((c === '.' || c === ',') && (d === '0' || d === '9')) {
       let j = i + 1
       while (layout[j] === d) j++
       if (!/[0-9]/.test(layout[j] ?? '')) {
@@ -280,12 +288,12 @@ export function formatTime(t: GoTime, layout: string): string {
   for (const c of chunks(layout)) {
     if ('lit' in c) { out += c.lit; continue }
     switch (c.std) {
-      case 'January': out += MONTHS[f.month - 1]; break
-      case 'Jan': out += MONTHS[f.month - 1].slice(0, 3); break
+      case 'January': out += monthName(f.month); break
+      case 'Jan': out += monthName(f.month).slice(0, 3); break
       case '1': out += f.month; break
       case '01': out += pad(f.month, 2); break
-      case 'Monday': out += DAYS[f.wday]; break
-      case 'Mon': out += DAYS[f.wday].slice(0, 3); break
+      case 'Monday': out += dayName(f.wday); break
+      case 'Mon': out += dayName(f.wday).slice(0, 3); break
       case '2': out += f.day; break
       case '_2': out += pad(f.day, 2, ' '); break
       case '02': out += pad(f.day, 2); break
@@ -334,19 +342,21 @@ export function parseTime(layout: string, value: string): { sec: bigint; nsec: n
     v = v.slice(m[0].length)
     return Number(m[0])
   }
-  const fracDigits = (): number => {
-    const m = /^[.,](\d+)/.exec(v)!
-    v = v.slice(m[0].length)
-    return Number(m[1].slice(0, 9).padEnd(9, '0'))
+  /** A fraction (`.123`, `,5`) at the head of `v`, consumed, in ns; undefined when there is none. */
+  const fraction = (): number | undefined => {
+    const m = /^[.,](\d+)/.exec(v)
+    if (!m) return undefined
+    const [all, digits = ''] = m
+    v = v.slice(all.length)
+    return Number(digits.slice(0, 9).padEnd(9, '0'))
   }
-  for (let ci = 0; ci < cs.length; ci++) {
-    const c = cs[ci]
+  for (const [ci, c] of cs.entries()) {
     if ('lit' in c) {
       if (!v.startsWith(c.lit)) throw fail(v, c.lit)
       v = v.slice(c.lit.length)
       continue
     }
-    const elem = c.std.startsWith('frac') ? c.sep + (c.std === 'frac0' ? '0' : '9').repeat(c.digits!) : c.std
+    const elem = 'digits' in c ? c.sep + (c.std === 'frac0' ? '0' : '9').repeat(c.digits) : c.std
     switch (c.std) {
       case '2006': {
         const m = /^\d{4}/.exec(v)
@@ -358,13 +368,13 @@ export function parseTime(layout: string, value: string): { sec: bigint; nsec: n
         const names = c.std === 'Jan' ? MONTHS.map((x) => x.slice(0, 3)) : MONTHS
         const i = names.findIndex((n) => v.slice(0, n.length).toLowerCase() === n.toLowerCase())
         if (i < 0) throw fail(v, elem)
-        month = i + 1; v = v.slice(names[i].length); break
+        month = i + 1; v = v.slice(names[i]!.length); break // i is findIndex's, not -1
       }
       case 'Monday': case 'Mon': {
         const names = c.std === 'Mon' ? DAYS.map((x) => x.slice(0, 3)) : DAYS
         const i = names.findIndex((n) => v.slice(0, n.length).toLowerCase() === n.toLowerCase())
         if (i < 0) throw fail(v, elem)
-        v = v.slice(names[i].length); break
+        v = v.slice(names[i]!.length); break // i is findIndex's, not -1
       }
       case '1': case '01':
         month = num(c.std === '01', elem)
@@ -397,7 +407,7 @@ export function parseTime(layout: string, value: string): { sec: bigint; nsec: n
         if (sec > 59) throw range('second')
         // A fraction after the seconds is accepted even when the layout has none.
         const next = cs[ci + 1]
-        if (/^[.,]\d/.test(v) && !(next && 'std' in next && next.std.startsWith('frac'))) nsec = fracDigits()
+        if (!(next && 'digits' in next)) nsec = fraction() ?? nsec
         break
       }
       case 'PM': case 'pm': {
@@ -411,21 +421,22 @@ export function parseTime(layout: string, value: string): { sec: bigint; nsec: n
       case 'frac0': {
         const m = new RegExp(`^[.,](\\d{${c.digits}})`).exec(v)
         if (!m) throw fail(v, elem)
-        nsec = Number(m[1].slice(0, 9).padEnd(9, '0')); v = v.slice(m[0].length); break
+        const [all, digits = ''] = m
+        nsec = Number(digits.slice(0, 9).padEnd(9, '0')); v = v.slice(all.length); break
       }
       case 'frac9':
-        if (/^[.,]\d/.test(v)) nsec = fracDigits()
+        nsec = fraction() ?? nsec
         break
       case 'MST': {
         const m = /^(UTC|GMT[+-]\d{1,2}|[A-Z]{3,5}T?)/.exec(v)
         if (!m) throw fail(v, elem)
-        const g = /^GMT([+-]\d{1,2})$/.exec(m[1])
+        const g = /^GMT([+-]\d{1,2})$/.exec(m[0])
         offset = g ? Number(g[1]) * 3600 : 0
         v = v.slice(m[0].length); break
       }
       default: {
-        if (c.std.startsWith('Z') && v[0] === 'Z') { offset = 0; v = v.slice(1); break }
-        const form = c.std.slice(1)
+        if (c.std.startsWith('Z') && v.startsWith('Z')) { offset = 0; v = v.slice(1); break }
+        const form = c.std.slice(1) // what is left of Std here is the zone offsets: Z or - and a form below
         const re = {
           '07': /^([+-])(\d{2})/, '0700': /^([+-])(\d{2})(\d{2})/, '07:00': /^([+-])(\d{2}):(\d{2})/,
           '070000': /^([+-])(\d{2})(\d{2})(\d{2})/, '07:00:00': /^([+-])(\d{2}):(\d{2}):(\d{2})/,
@@ -520,19 +531,6 @@ function diff(a: GoTime, b: GoTime): number[] {
   return [year, month, day, hour, min, sec]
 }
 
-export const decls: BuiltinDecl[] = [
-  { name: 'time.now_ns', args: [], result: 'number', nondeterministic: true },
-  { name: 'time.parse_ns', args: ['string', 'string'], result: 'number' },
-  { name: 'time.parse_rfc3339_ns', args: ['string'], result: 'number' },
-  { name: 'time.parse_duration_ns', args: ['string'], result: 'number' },
-  { name: 'time.date', args: [{ anyOf: ['number', { array: 'any' }] }], result: { array: 'number' } },
-  { name: 'time.clock', args: [{ anyOf: ['number', { array: 'any' }] }], result: { array: 'number' } },
-  { name: 'time.weekday', args: [{ anyOf: ['number', { array: 'any' }] }], result: 'string' },
-  { name: 'time.add_date', args: ['number', 'number', 'number', 'number'], result: 'number' },
-  { name: 'time.diff', args: [{ anyOf: ['number', { array: 'any' }] }, { anyOf: ['number', { array: 'any' }] }], result: { array: 'number' } },
-  { name: 'time.format', args: [{ anyOf: ['number', { array: 'any' }] }], result: 'string' },
-]
-
 export const impls: Record<string, HostImpl> = {
   'time.now_ns': () => Number(BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n),
   'time.parse_ns'(layout, value) {
@@ -559,7 +557,7 @@ export const impls: Record<string, HostImpl> = {
     const f = fields(tzTime('time.clock', x).t)
     return [f.hour, f.min, f.sec]
   },
-  'time.weekday': (x) => DAYS[fields(tzTime('time.weekday', x).t).wday],
+  'time.weekday': (x) => dayName(fields(tzTime('time.weekday', x).t).wday),
   'time.add_date'(x, years, months, days) {
     const b = 'time.add_date'
     const { t } = tzTime(b, int(b, 1, x))

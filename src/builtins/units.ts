@@ -2,7 +2,7 @@
 // SI or binary suffix. Computed exactly with BigInt rationals, as OPA does
 // with big.Rat / big.Float, then returned as a JS number.
 
-import { BuiltinError, type BuiltinDecl, type HostImpl } from './types.js'
+import { BuiltinError, type HostImpl } from './types.js'
 import { str } from './strings.js'
 
 const K = 1000n
@@ -14,7 +14,7 @@ const MAX_EXPONENT_DIGITS = 6
 function splitNumUnit(s: string): { num: string; unit: string; expTooLarge: boolean } {
   let cut = -1
   for (let i = 0; i < s.length; i++) {
-    const c = s[i]
+    const c = s.charAt(i)
     const numeric = (c >= '0' && c <= '9') || c === '.' || c === '+' || c === '-'
     if (!numeric && c !== 'e' && c !== 'E') { cut = i; break }
     if (c === 'e' || c === 'E') {
@@ -62,15 +62,16 @@ function unitsParse(raw: string): number {
   if (expTooLarge) throw fail('exponent too large')
   if (num === '') throw fail('no amount provided')
   // Only the first letter keeps its case, so `m` (milli) and `M` (mega) differ.
-  const unit = u0.length > 1 ? u0[0] + u0.slice(1).toLowerCase() : u0
+  const unit = u0.length > 1 ? u0.charAt(0) + u0.slice(1).toLowerCase() : u0
   let mult = { n: 1n, d: 1n }
   if (unit === 'm') mult = { n: 1n, d: 1000n }
   else if (unit !== '') {
     // `m` alone is milli; every other prefix is case-insensitive (`mi` is Mi).
     const m = /^([kKmMgGtTpPeE])(i?)$/.exec(unit)
     if (!m) throw fail(`unit ${unit} not recognized`)
-    const idx = ' KMGTPE'.indexOf(m[1].toUpperCase())
-    mult = { n: m[2] ? BIN[idx] : DEC[idx], d: 1n }
+    const [, prefix = '', binary] = m
+    const idx = ' KMGTPE'.indexOf(prefix.toUpperCase())
+    mult = { n: (binary ? BIN : DEC)[idx]!, d: 1n } // the regex admits only these prefixes: 1 <= idx <= 6
   }
   const r = rational(num)
   if (!r) throw fail('could not parse amount to a number')
@@ -86,18 +87,14 @@ function parseBytes(raw: string): number {
   if (num === '') throw fail('no byte amount provided')
   const m = /^(?:([kmgtpe])(i?)b?)?$/.exec(unit)
   if (!m) throw fail(`byte unit ${unit} not recognized`)
-  const idx = m[1] ? ' kmgtpe'.indexOf(m[1]) : 0
-  const mult = m[2] ? BIN[idx] : DEC[idx]
+  const [, prefix, binary] = m
+  const idx = prefix ? ' kmgtpe'.indexOf(prefix) : 0
+  const mult = (binary ? BIN : DEC)[idx]! // the regex admits only these prefixes: 0 <= idx <= 6
   const r = rational(num)
   if (!r) throw fail('could not parse byte amount to a number')
   // big.Float → big.Int truncates toward zero; so does BigInt division.
   return Number((r.n * mult) / r.d)
 }
-
-export const decls: BuiltinDecl[] = [
-  { name: 'units.parse', args: ['string'], result: 'number' },
-  { name: 'units.parse_bytes', args: ['string'], result: 'number' },
-]
 
 export const impls: Record<string, HostImpl> = {
   'units.parse': (x) => unitsParse(str('units.parse', 1, x)),

@@ -2,14 +2,14 @@
 // evaluation) and uuid.parse (the fields Go's google/uuid exposes).
 
 import { randomUUID } from 'node:crypto'
-import { type BuiltinDecl, type HostImpl } from './types.js'
+import { type HostImpl } from './types.js'
 import { str } from './strings.js'
 
 /** 100-ns intervals between 1582-10-15 and the Unix epoch. */
 const GREGORIAN_OFFSET = 122192928000000000n
 
 /** The 16 bytes of a UUID in any of google/uuid's accepted spellings. */
-function bytes(s: string): Uint8Array | undefined {
+function bytes(s: string): DataView | undefined {
   let hex: string
   if (s.length === 36) hex = dashed(s)
   else if (s.length === 38 && s[0] === '{' && s[37] === '}') hex = dashed(s.slice(1, 37))
@@ -17,7 +17,7 @@ function bytes(s: string): Uint8Array | undefined {
   else if (s.length === 32) hex = s
   else return undefined
   if (!/^[0-9a-fA-F]{32}$/.test(hex)) return undefined
-  return Uint8Array.from(Buffer.from(hex, 'hex'))
+  return new DataView(Uint8Array.from(Buffer.from(hex, 'hex')).buffer)
 }
 
 function dashed(s: string): string {
@@ -33,29 +33,26 @@ function variant(b: number): string {
 }
 
 function parseUUID(s: string): Record<string, unknown> | undefined {
-  const u = bytes(s)
-  if (!u) return undefined
-  const version = u[6] >> 4
-  const out: Record<string, unknown> = { version, variant: variant(u[8]) }
+  // A DataView: reads past the 16 bytes throw instead of giving undefined.
+  const dv = bytes(s)
+  if (!dv) return undefined
+  const version = dv.getUint8(6) >> 4
+  const out: Record<string, unknown> = { version, variant: variant(dv.getUint8(8)) }
   if (version === 1 || version === 2) {
-    const dv = new DataView(u.buffer)
     const t = BigInt(dv.getUint32(0)) | (BigInt(dv.getUint16(4)) << 32n) | (BigInt(dv.getUint16(6) & 0x0fff) << 48n)
     out.time = Number((t - GREGORIAN_OFFSET) * 100n)
     out.clocksequence = dv.getUint16(8) & 0x3fff
-    out.nodeid = Array.from(u.slice(10), (b) => b.toString(16).padStart(2, '0')).join('-')
-    out.macvariables = `${u[10] & 0x02 ? 'local' : 'global'}:${u[10] & 0x01 ? 'multicast' : 'unicast'}`
+    out.nodeid = Array.from(new Uint8Array(dv.buffer, 10), (b) => b.toString(16).padStart(2, '0')).join('-')
+    const node0 = dv.getUint8(10)
+    out.macvariables = `${node0 & 0x02 ? 'local' : 'global'}:${node0 & 0x01 ? 'multicast' : 'unicast'}`
     if (version === 2) {
       out.id = dv.getUint32(0)
-      out.domain = ['Person', 'Group', 'Org'][u[9]] ?? `Domain${u[9]}`
+      const domain = dv.getUint8(9)
+      out.domain = ['Person', 'Group', 'Org'][domain] ?? `Domain${domain}`
     }
   }
   return out
 }
-
-export const decls: BuiltinDecl[] = [
-  { name: 'uuid.rfc4122', args: ['string'], result: 'string', nondeterministic: true },
-  { name: 'uuid.parse', args: ['string'], result: { object: ['string', 'any'] } },
-]
 
 export const impls: Record<string, HostImpl> = {
   'uuid.rfc4122'(key) {

@@ -4,7 +4,7 @@
 // keys, and a small DER reader covers certificate requests, which it cannot.
 
 import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto'
-import { BuiltinError, type BuiltinDecl, type HostImpl } from './types.js'
+import { BuiltinError, type HostImpl } from './types.js'
 
 type JsonObject = Record<string, unknown>
 
@@ -16,7 +16,8 @@ interface PemBlock { type: string, der: Buffer }
 function pemBlocks (text: string): PemBlock[] {
   const out: PemBlock[] = []
   for (const m of text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g)) {
-    out.push({ type: m[1], der: Buffer.from(m[2].replace(/\s+/g, ''), 'base64') })
+    const [, type = '', body = ''] = m // both groups always take part in a match
+    out.push({ type, der: Buffer.from(body.replace(/\s+/g, ''), 'base64') })
   }
   return out
 }
@@ -115,22 +116,29 @@ function certificatesDer (name: string, input: unknown): Buffer[] {
  * (indices into certs), or undefined.
  */
 function verifyChain (certs: X509Certificate[], atMs: number, dnsName?: string): number[] | undefined {
-  if (certs.length === 0) return undefined
+  const leaf = certs.length - 1
+  const root = certs[0]
+  const leafCert = certs[leaf]
+  if (root === undefined || leafCert === undefined) return undefined
   const valid = (c: X509Certificate) => atMs >= Date.parse(c.validFrom) && atMs <= Date.parse(c.validTo)
   const signs = (issuer: X509Certificate, c: X509Certificate) => c.checkIssued(issuer) && c.verify(issuer.publicKey)
-  const leaf = certs.length - 1
-  if (dnsName !== undefined && certs[leaf].checkHost(dnsName) === undefined) return undefined
+  if (dnsName !== undefined && leafCert.checkHost(dnsName) === undefined) return undefined
   const chain = [leaf]
   const used = new Set([leaf])
+  let at = leaf
+  let cur = leafCert
   for (;;) {
-    const cur = certs[chain[chain.length - 1]]
     if (!valid(cur)) return undefined
-    if (chain[chain.length - 1] === 0) return chain
-    if (signs(certs[0], cur) && valid(certs[0])) return [...chain, 0]
-    const next = certs.findIndex((c, i) => i > 0 && !used.has(i) && c.ca && signs(c, cur))
-    if (next < 0) return undefined
+    if (at === 0) return chain
+    if (signs(root, cur) && valid(root)) return [...chain, 0]
+    const issuer = cur
+    const next = certs.findIndex((c, i) => i > 0 && !used.has(i) && c.ca && signs(c, issuer))
+    const nextCert = certs[next]
+    if (nextCert === undefined) return undefined // none found (-1)
     chain.push(next)
     used.add(next)
+    at = next
+    cur = nextCert
   }
 }
 
@@ -140,7 +148,8 @@ function parseAndVerify (name: string, input: unknown, options: JsonObject): [bo
   const atMs = typeof options.CurrentTime === 'number' ? options.CurrentTime / 1e6 : Date.now()
   const dns = typeof options.DNSName === 'string' ? options.DNSName : undefined
   const chain = verifyChain(ders.map(d => new X509Certificate(d)), atMs, dns)
-  return chain === undefined ? [false, []] : [true, chain.map(i => certificateJson(ders[i]))]
+  // The chain's indices are into certs, which is ders parsed one to one.
+  return chain === undefined ? [false, []] : [true, chain.map(i => certificateJson(ders[i]!))]
 }
 
 // ---------------------------------------------------------------------------
@@ -149,15 +158,16 @@ function parseAndVerify (name: string, input: unknown, options: JsonObject): [bo
 interface Tlv { tag: number, start: number, end: number }
 
 function readTlv (b: Buffer, at: number): Tlv {
+  // Bounds are checked first, for Go's errors; readUInt8 would throw a RangeError.
   if (at + 2 > b.length) throw new Error('asn1: structure error: truncated')
-  const tag = b[at]
-  let len = b[at + 1]
+  const tag = b.readUInt8(at)
+  let len = b.readUInt8(at + 1)
   let start = at + 2
   if (len & 0x80) {
     const n = len & 0x7f
     if (n === 0 || n > 4 || start + n > b.length) throw new Error('asn1: structure error: bad length')
     len = 0
-    for (let i = 0; i < n; i++) len = len * 256 + b[start + i]
+    for (const x of b.subarray(start, start + n)) len = len * 256 + x
     start += n
   }
   if (start + len > b.length) throw new Error('asn1: structure error: data truncated')
@@ -172,7 +182,9 @@ function children (b: Buffer, t: Tlv): Tlv[] {
 
 function oid (b: Buffer, t: Tlv): string {
   const bytes = b.subarray(t.start, t.end)
-  const parts = [Math.floor(bytes[0] / 40), bytes[0] % 40]
+  const first = bytes[0]
+  if (first === undefined) throw new Error('asn1: syntax error: zero length OBJECT IDENTIFIER')
+  const parts = [Math.floor(first / 40), first % 40]
   let v = 0
   for (const x of bytes.subarray(1)) { v = v * 128 + (x & 0x7f); if (!(x & 0x80)) { parts.push(v); v = 0 } }
   return parts.join('.')
@@ -195,6 +207,7 @@ function certificateRequestJson (der: Buffer): JsonObject {
   for (const rdn of children(der, subject)) {
     for (const atv of children(der, rdn)) {
       const [type, value] = children(der, atv)
+      if (type === undefined || value === undefined) throw new Error('asn1: structure error: sequence truncated')
       const label = DN_OIDS[oid(der, type)]
       if (label !== undefined) lines.push(`${label}=${der.subarray(value.start, value.end).toString('utf8')}`)
     }
@@ -220,8 +233,9 @@ function parseKeypair (certInput: unknown, keyInput: unknown): JsonObject {
   const name = 'crypto.x509.parse_keypair'
   const ders = certificatesDer(name, certInput)
   const [key] = privateKeys(name, keyInput)
-  if (ders.length === 0 || key === undefined) throw new BuiltinError(name, 'tls: failed to find any PEM data in certificate or key input')
-  const certKey = new X509Certificate(ders[0]).publicKey.export({ format: 'der', type: 'spki' })
+  const [first] = ders
+  if (first === undefined || key === undefined) throw new BuiltinError(name, 'tls: failed to find any PEM data in certificate or key input')
+  const certKey = new X509Certificate(first).publicKey.export({ format: 'der', type: 'spki' })
   if (!createPublicKey(key).export({ format: 'der', type: 'spki' }).equals(certKey)) {
     throw new BuiltinError(name, 'tls: private key does not match public key')
   }
@@ -229,16 +243,6 @@ function parseKeypair (certInput: unknown, keyInput: unknown): JsonObject {
 }
 
 // ---------------------------------------------------------------------------
-
-export const decls: BuiltinDecl[] = [
-  { name: 'crypto.x509.parse_certificates', args: ['string'], result: { array: 'object' } },
-  { name: 'crypto.x509.parse_and_verify_certificates', args: ['string'], result: { array: 'any' } },
-  { name: 'crypto.x509.parse_and_verify_certificates_with_options', args: ['string', 'object'], result: { array: 'any' } },
-  { name: 'crypto.x509.parse_certificate_request', args: ['string'], result: 'object' },
-  { name: 'crypto.x509.parse_keypair', args: ['string', 'string'], result: 'object' },
-  { name: 'crypto.x509.parse_rsa_private_key', args: ['string'], result: 'object' },
-  { name: 'crypto.parse_private_keys', args: ['string'], result: { array: 'object' } },
-]
 
 export const impls: Record<string, HostImpl> = {
   'crypto.x509.parse_certificates': (input: unknown) =>

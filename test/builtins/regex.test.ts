@@ -47,4 +47,7 @@ t.test('globs_match intersects two glob-like regexes', async (t) => {
   t.equal(call('regex.globs_match', '[a-z]+\\[[0-9]+\\]', 'foo\\[1\\]'), true)
   t.equal(call('regex.globs_match', '[a-z]+\\[[0-9]+\\]', 'foo["bar"]'), false)
   t.equal(call('regex.globs_match', '[^a]x', 'ax'), false)
+  // A class that ends in an escape with nothing after it is unclosed, not a crash.
+  t.throws(() => call('regex.globs_match', '[a\\', 'a'), { message: 'regex.globs_match: unclosed character class in "[a\\\\"' })
+  t.throws(() => call('regex.globs_match', 'a', '[a-\\'), { message: 'regex.globs_match: unclosed character class in "[a-\\\\"' })
 })

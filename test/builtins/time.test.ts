@@ -59,6 +59,8 @@ t.test('diff gives calendar components, earlier first', async (t) => {
 t.test('format uses RFC3339Nano by default, named and custom layouts', async (t) => {
   t.equal(call('time.format', 1517832000e9), '2018-02-05T12:00:00Z')
   t.equal(call('time.format', [1517832000e9, 'America/New_York', 'RFC1123Z']), 'Mon, 05 Feb 2018 07:00:00 -0500')
+  // Only Go's layout constants are names; anything else is a layout, even an Object method's name.
+  t.equal(call('time.format', [1517832000e9, 'UTC', 'toString']), 'toString')
   t.equal(call('time.format', [1517832000e9, 'America/New_York', 'Mon Jan _2 15:04:05 MST 2006']), 'Mon Feb  5 07:00:00 EST 2018')
   t.equal(call('time.format', [1517832123456789000, 'UTC', '2006-01-02T15:04:05.000Z07:00 3:04PM .999 002']), '2018-02-05T12:02:03.456Z 12:02PM .456 036')
 })

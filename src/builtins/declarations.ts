@@ -1,0 +1,171 @@
+// The host built-ins' declarations: OPA's name and signature of each, and
+// the flags check/ and plan/ read (deprecated, nondeterministic, setAware).
+// Their implementations are in one file per family (strings.ts, time.ts …),
+// loaded only by host.ts, so reading a signature never loads graphql-js, ajv,
+// re2js or yaml. OPA divides them the same way: ast/builtins.go declares
+// every built-in, topdown/ implements them.
+
+import type { BuiltinDecl } from './types.js'
+
+/** The algorithms of `io.jwt.verify_<alg>`; jwt.ts implements one per entry. */
+export const JWT_VERIFY_ALGS = ['rs256', 'rs384', 'rs512', 'ps256', 'ps384', 'ps512', 'es256', 'es384', 'es512', 'hs256', 'hs384', 'hs512'] as const
+
+/** In family order (the files that implement them); native.ts adds the runtime's own. */
+export const hostDecls: readonly BuiltinDecl[] = [
+  // aggregates.ts
+  { name: 'any', args: [{ anyOf: ['array', 'set'] }], result: 'boolean', deprecated: true },
+  { name: 'all', args: [{ anyOf: ['array', 'set'] }], result: 'boolean', deprecated: true },
+  // crypto.ts
+  ...['md5', 'sha1', 'sha256'].map((a): BuiltinDecl => ({ name: `crypto.${a}`, args: ['string'], result: 'string' })),
+  ...['md5', 'sha1', 'sha256', 'sha512'].map((a): BuiltinDecl => ({ name: `crypto.hmac.${a}`, args: ['string', 'string'], result: 'string' })),
+  { name: 'crypto.hmac.equal', args: ['string', 'string'], result: 'boolean' },
+  // encoding.ts
+  { name: 'base64.encode', args: ['string'], result: 'string' },
+  { name: 'base64.decode', args: ['string'], result: 'string' },
+  { name: 'base64.is_valid', args: ['any'], result: 'boolean' },
+  { name: 'base64url.encode', args: ['string'], result: 'string' },
+  { name: 'base64url.encode_no_pad', args: ['string'], result: 'string' },
+  { name: 'base64url.decode', args: ['string'], result: 'string' },
+  { name: 'hex.encode', args: ['string'], result: 'string' },
+  { name: 'hex.decode', args: ['string'], result: 'string' },
+  { name: 'urlquery.encode', args: ['string'], result: 'string' },
+  { name: 'urlquery.decode', args: ['string'], result: 'string' },
+  { name: 'urlquery.encode_object', args: [{ object: ['string', { anyOf: ['string', { array: 'string' }, { set: 'string' }] }] }], result: 'string' },
+  { name: 'urlquery.decode_object', args: ['string'], result: { object: ['string', { array: 'string' }] } },
+  { name: 'json.marshal', args: ['any'], result: 'string' },
+  { name: 'json.marshal_with_options', args: ['any', 'object'], result: 'string' },
+  { name: 'json.unmarshal', args: ['string'], result: 'any' },
+  { name: 'json.is_valid', args: ['any'], result: 'boolean' },
+  { name: 'yaml.marshal', args: ['any'], result: 'string' },
+  { name: 'yaml.unmarshal', args: ['string'], result: 'any' },
+  { name: 'yaml.is_valid', args: ['any'], result: 'boolean' },
+  // glob.ts
+  { name: 'glob.match', args: ['string', { anyOf: ['null', { array: 'string' }] }, 'string'], result: 'boolean' },
+  { name: 'glob.quote_meta', args: ['string'], result: 'string' },
+  // graph.ts
+  { name: 'graph.reachable', args: [{ object: ['any', { anyOf: [{ set: 'any' }, { array: 'any' }] }] }, { anyOf: [{ set: 'any' }, { array: 'any' }] }], result: { set: 'any' } },
+  { name: 'graph.reachable_paths', args: [{ object: ['any', { anyOf: [{ set: 'any' }, { array: 'any' }] }] }, { anyOf: [{ set: 'any' }, { array: 'any' }] }], result: { set: { array: 'any' } } },
+  { name: 'walk', args: ['any'], result: { array: { array: 'any' } }, setAware: true },
+  // graphql.ts
+  { name: 'graphql.is_valid', args: [{ anyOf: ['string', 'object'] }, { anyOf: ['string', 'object'] }], result: 'boolean' },
+  { name: 'graphql.parse', args: [{ anyOf: ['string', 'object'] }, { anyOf: ['string', 'object'] }], result: { array: 'object' } },
+  { name: 'graphql.parse_and_verify', args: [{ anyOf: ['string', 'object'] }, { anyOf: ['string', 'object'] }], result: { array: 'any' } },
+  { name: 'graphql.parse_query', args: ['string'], result: 'object' },
+  { name: 'graphql.parse_schema', args: ['string'], result: 'object' },
+  { name: 'graphql.schema_is_valid', args: [{ anyOf: ['string', 'object'] }], result: 'boolean' },
+  // json-doc.ts
+  { name: 'json.filter', args: ['object', { anyOf: [{ array: 'any' }, { set: 'any' }] }], result: 'any' },
+  { name: 'json.remove', args: ['object', { anyOf: [{ array: 'any' }, { set: 'any' }] }], result: 'any' },
+  { name: 'json.patch', args: ['any', { array: 'object' }], result: 'any' },
+  { name: 'json.verify_schema', args: [{ anyOf: ['string', 'object'] }], result: { array: 'any' } },
+  { name: 'json.match_schema', args: [{ anyOf: ['string', 'object'] }, { anyOf: ['string', 'object'] }], result: { array: 'any' } },
+  // jwt.ts
+  { name: 'io.jwt.decode', args: ['string'], result: { array: 'any' } },
+  { name: 'io.jwt.decode_verify', args: ['string', { object: ['string', 'any'] }], result: { array: 'any' } },
+  { name: 'io.jwt.encode_sign', args: ['object', 'object', 'object'], result: 'string' },
+  { name: 'io.jwt.encode_sign_raw', args: ['string', 'string', 'string'], result: 'string' },
+  { name: 'io.jwt.verify_eddsa', args: ['string', 'string'], result: 'boolean' },
+  ...JWT_VERIFY_ALGS.map((a): BuiltinDecl => ({ name: `io.jwt.verify_${a}`, args: ['string', 'string'], result: 'boolean' })),
+  // net.ts
+  { name: 'net.cidr_contains', args: ['string', 'string'], result: 'boolean' },
+  { name: 'net.cidr_contains_matches', args: ['any', 'any'], result: { set: { array: 'any' } }, setAware: true },
+  { name: 'net.cidr_expand', args: ['string'], result: { set: 'string' } },
+  { name: 'net.cidr_intersects', args: ['string', 'string'], result: 'boolean' },
+  { name: 'net.cidr_is_valid', args: ['string'], result: 'boolean' },
+  { name: 'net.cidr_merge', args: [{ anyOf: [{ array: 'string' }, { set: 'string' }] }], result: { set: 'string' } },
+  { name: 'net.cidr_overlap', args: ['string', 'string'], result: 'boolean', deprecated: true },
+  { name: 'net.lookup_ip_addr', args: ['string'], result: { set: 'string' } },
+  // numbers.ts
+  { name: 'numbers.range', args: ['number', 'number'], result: { array: 'number' } },
+  { name: 'numbers.range_step', args: ['number', 'number', 'number'], result: { array: 'number' } },
+  { name: 'rand.intn', args: ['string', 'number'], result: 'number', nondeterministic: true },
+  { name: 'to_number', args: [{ anyOf: ['null', 'boolean', 'number', 'string'] }], result: 'number' },
+  { name: 'bits.and', args: ['number', 'number'], result: 'number' },
+  { name: 'bits.or', args: ['number', 'number'], result: 'number' },
+  { name: 'bits.xor', args: ['number', 'number'], result: 'number' },
+  { name: 'bits.negate', args: ['number'], result: 'number' },
+  { name: 'bits.lsh', args: ['number', 'number'], result: 'number' },
+  { name: 'bits.rsh', args: ['number', 'number'], result: 'number' },
+  // objects.ts
+  { name: 'object.union', args: ['object', 'object'], result: 'object' },
+  { name: 'object.union_n', args: [{ array: 'object' }], result: 'object' },
+  { name: 'object.filter', args: ['object', { anyOf: ['array', 'set', 'object'] }], result: 'object' },
+  { name: 'object.remove', args: ['object', { anyOf: ['array', 'set', 'object'] }], result: 'object' },
+  { name: 'object.keys', args: ['object'], result: { set: 'any' } },
+  { name: 'object.subset', args: [{ anyOf: ['object', 'set', 'array'] }, { anyOf: ['object', 'set', 'array'] }], result: 'boolean', setAware: true },
+  { name: 'object.get', args: ['object', 'any', 'any'], result: 'any' },
+  { name: 'array.concat', args: ['array', 'array'], result: 'array' },
+  { name: 'array.slice', args: ['array', 'number', 'number'], result: 'array' },
+  { name: 'array.reverse', args: ['array'], result: 'array' },
+  { name: 'array.flatten', args: ['array'], result: 'array' },
+  { name: 'union', args: [{ set: 'set' }], result: 'set' },
+  { name: 'intersection', args: [{ set: 'set' }], result: 'set' },
+  // providers.ts
+  { name: 'providers.aws.sign_req', args: ['object', 'object', 'number'], result: 'object', setAware: true },
+  // regex.ts
+  { name: 'regex.match', args: ['string', 'string'], result: 'boolean' },
+  { name: 're_match', args: ['string', 'string'], result: 'boolean', deprecated: true },
+  { name: 'regex.is_valid', args: ['any'], result: 'boolean' },
+  { name: 'regex.split', args: ['string', 'string'], result: { array: 'string' } },
+  { name: 'regex.find_n', args: ['string', 'string', 'number'], result: { array: 'string' } },
+  { name: 'regex.find_all_string_submatch_n', args: ['string', 'string', 'number'], result: { array: { array: 'string' } } },
+  { name: 'regex.replace', args: ['string', 'string', 'string'], result: 'string' },
+  { name: 'regex.template_match', args: ['string', 'string', 'string', 'string'], result: 'boolean' },
+  { name: 'regex.globs_match', args: ['string', 'string'], result: 'boolean' },
+  // rego-parse.ts
+  { name: 'rego.parse_module', args: ['string', 'string'], result: 'object' },
+  // semver.ts
+  { name: 'semver.compare', args: ['string', 'string'], result: 'number' },
+  { name: 'semver.is_valid', args: ['any'], result: 'boolean' },
+  // strings.ts
+  { name: 'concat', args: ['string', { anyOf: [{ array: 'string' }, { set: 'string' }] }], result: 'string' },
+  { name: 'contains', args: ['string', 'string'], result: 'boolean' },
+  { name: 'endswith', args: ['string', 'string'], result: 'boolean' },
+  { name: 'startswith', args: ['string', 'string'], result: 'boolean' },
+  { name: 'format_int', args: ['number', 'number'], result: 'string' },
+  { name: 'indexof', args: ['string', 'string'], result: 'number' },
+  { name: 'indexof_n', args: ['string', 'string'], result: { array: 'number' } },
+  { name: 'lower', args: ['string'], result: 'string' },
+  { name: 'upper', args: ['string'], result: 'string' },
+  { name: 'replace', args: ['string', 'string', 'string'], result: 'string' },
+  { name: 'split', args: ['string', 'string'], result: { array: 'string' } },
+  { name: 'sprintf', args: ['string', 'array'], result: 'string', setAware: true },
+  { name: 'substring', args: ['string', 'number', 'number'], result: 'string' },
+  { name: 'trim', args: ['string', 'string'], result: 'string' },
+  { name: 'trim_left', args: ['string', 'string'], result: 'string' },
+  { name: 'trim_prefix', args: ['string', 'string'], result: 'string' },
+  { name: 'trim_right', args: ['string', 'string'], result: 'string' },
+  { name: 'trim_suffix', args: ['string', 'string'], result: 'string' },
+  { name: 'trim_space', args: ['string'], result: 'string' },
+  { name: 'strings.any_prefix_match', args: [{ anyOf: ['string', { array: 'string' }, { set: 'string' }] }, { anyOf: ['string', { array: 'string' }, { set: 'string' }] }], result: 'boolean' },
+  { name: 'strings.any_suffix_match', args: [{ anyOf: ['string', { array: 'string' }, { set: 'string' }] }, { anyOf: ['string', { array: 'string' }, { set: 'string' }] }], result: 'boolean' },
+  { name: 'strings.count', args: ['string', 'string'], result: 'number' },
+  { name: 'strings.render_template', args: ['string', { object: ['string', 'any'] }], result: 'string' },
+  { name: 'strings.replace_n', args: [{ object: ['string', 'string'] }, 'string'], result: 'string' },
+  { name: 'strings.reverse', args: ['string'], result: 'string' },
+  // time.ts
+  { name: 'time.now_ns', args: [], result: 'number', nondeterministic: true },
+  { name: 'time.parse_ns', args: ['string', 'string'], result: 'number' },
+  { name: 'time.parse_rfc3339_ns', args: ['string'], result: 'number' },
+  { name: 'time.parse_duration_ns', args: ['string'], result: 'number' },
+  { name: 'time.date', args: [{ anyOf: ['number', { array: 'any' }] }], result: { array: 'number' } },
+  { name: 'time.clock', args: [{ anyOf: ['number', { array: 'any' }] }], result: { array: 'number' } },
+  { name: 'time.weekday', args: [{ anyOf: ['number', { array: 'any' }] }], result: 'string' },
+  { name: 'time.add_date', args: ['number', 'number', 'number', 'number'], result: 'number' },
+  { name: 'time.diff', args: [{ anyOf: ['number', { array: 'any' }] }, { anyOf: ['number', { array: 'any' }] }], result: { array: 'number' } },
+  { name: 'time.format', args: [{ anyOf: ['number', { array: 'any' }] }], result: 'string' },
+  // units.ts
+  { name: 'units.parse', args: ['string'], result: 'number' },
+  { name: 'units.parse_bytes', args: ['string'], result: 'number' },
+  // uuid.ts
+  { name: 'uuid.rfc4122', args: ['string'], result: 'string', nondeterministic: true },
+  { name: 'uuid.parse', args: ['string'], result: { object: ['string', 'any'] } },
+  // x509.ts
+  { name: 'crypto.x509.parse_certificates', args: ['string'], result: { array: 'object' } },
+  { name: 'crypto.x509.parse_and_verify_certificates', args: ['string'], result: { array: 'any' } },
+  { name: 'crypto.x509.parse_and_verify_certificates_with_options', args: ['string', 'object'], result: { array: 'any' } },
+  { name: 'crypto.x509.parse_certificate_request', args: ['string'], result: 'object' },
+  { name: 'crypto.x509.parse_keypair', args: ['string', 'string'], result: 'object' },
+  { name: 'crypto.x509.parse_rsa_private_key', args: ['string'], result: 'object' },
+  { name: 'crypto.parse_private_keys', args: ['string'], result: { array: 'object' } },
+]
