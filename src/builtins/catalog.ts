@@ -22,7 +22,7 @@ export function catalog(): ReadonlyMap<string, Readonly<CatalogEntry>> {
   for (const f of families) {
     for (const d of f.decls) m.set(d.name, { ...d, impl: f.impls[d.name] })
   }
-  for (const d of native.decls) m.set(d.name, { ...m.get(d.name), ...d })
+  for (const d of native.decls) m.set(d.name, { ...m.get(d.name), ...d, inModule: true })
   for (const d of native.plannerDecls) m.set(d.name, d)
   for (const e of m.values()) Object.freeze(e)
   return (cache = m)

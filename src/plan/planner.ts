@@ -19,8 +19,8 @@ export type CallTarget =
   | { kind: 'error' }
   | { kind: 'value'; slot: string }
   | { kind: 'const'; index: number }
-  | { kind: 'func'; fn: string }
-  | { kind: 'native'; fn: string; name: string; strict: boolean }
+  | { kind: 'func'; func: string }
+  | { kind: 'builtin'; name: string; strict: boolean }
   | { kind: 'host'; id: number; toSet: boolean; cached: boolean; sets: boolean }
   | { kind: 'print' }
 
@@ -201,8 +201,7 @@ export class Program {
     this.vdocs.set(key, name)
     const body: Block = { stmts: [] }
     const bp = new BodyPlanner(this, mocks, body)
-    const res = bp.local()
-    bp.emit({ op: 'call', fn: 'mg_obj', args: [], target: res, check: false })
+    const res = bp.make('object')
     for (const [childName, child] of [...node.children].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       if (child.group?.kind === 'function') continue
       const b: Block = { stmts: [] }
@@ -216,10 +215,10 @@ export class Program {
         } else {
           const d = child.group?.defs[0] ?? child.group?.default
           const fn = child.group ? this.groupFunc(child.group, mocks, d!.module, d!.rule.span.start) : this.vdocFunc(child, mocks)
-          bp.emit({ op: 'call', fn, args: [], target: v, check: true })
+          bp.emit({ op: 'call', func: fn, args: [], target: v, check: true })
         }
         const k = bp.constLocal(this.intern({ kind: 'string', value: childName }))
-        bp.emit({ op: 'call', fn: 'mg_obj_insert', args: [loc(res), loc(k), loc(v)], check: false })
+        bp.emit({ op: 'objectinsert', object: res, key: k, value: v })
       })
     }
     const bb: Block = { stmts: [] }
@@ -227,7 +226,8 @@ export class Program {
     bp.into(bb.stmts, () => {
       const base = bp.baseDoc(node.path)
       // Where base and virtual documents overlap, the base document wins (OPA).
-      const merged = bp.callRt('mg_obj_merge', [res, base])
+      const merged = bp.local()
+      bp.emit({ op: 'objectmerge', a: res, b: base, target: merged })
       bp.emit({ op: 'assign', source: loc(merged), target: res })
     })
     bp.emit({ op: 'return', source: loc(res) })
@@ -333,7 +333,7 @@ export class Program {
         this.error('rego_type_error', `function ${name} has arity ${n.group.arity}, got ${given} arguments`, scope.module, t.span.start)
         return { kind: 'error' }
       }
-      return { kind: 'func', fn: this.groupFunc(n.group, mocks, scope.module, t.span.start) }
+      return { kind: 'func', func: this.groupFunc(n.group, mocks, scope.module, t.span.start) }
     }
     const custom = this.opts.customBuiltins?.get(name)
     const b = lookupBuiltin(name)
@@ -347,7 +347,7 @@ export class Program {
       return { kind: 'error' }
     }
     if (b) this.checkArgTypes(name, b.args, t.args.slice(0, nargs), scope)
-    if (b?.native) return { kind: 'native', fn: b.native, name, strict: !!this.opts.strict && !UNDEFINED_NOT_ERROR.has(name) }
+    if (b?.inModule) return { kind: 'builtin', name, strict: !!this.opts.strict && !UNDEFINED_NOT_ERROR.has(name) }
     switch (name) {
       case 'print': return { kind: 'print' }
       case 'trace': return { kind: 'const', index: this.intern({ kind: 'bool', value: true }) }
@@ -413,14 +413,15 @@ export class Program {
         continue
       }
       const strPath = path as string[]
+      const at = bp.origin(scope.module, w.span.start)
       if (head === 'input' && !bp.resolve('input', scope).kind.startsWith('local')) {
         const v = bp.planTerm(w.value, scope)
-        if (strPath.length === 0) apply.push({ op: 'setglobal', name: 'g_input', source: loc(v) })
+        if (strPath.length === 0) apply.push({ op: 'setglobal', name: 'g_input', source: loc(v), at })
         else {
           const p = bp.constLocal(this.constJSON(strPath))
           const t = bp.local()
-          apply.push({ op: 'call', fn: 'mg_upsert', args: [{ kind: 'global', name: 'g_input' }, loc(p), loc(v)], target: t, check: false })
-          apply.push({ op: 'setglobal', name: 'g_input', source: loc(t) })
+          apply.push({ op: 'upsert', doc: { kind: 'global', name: 'g_input' }, path: p, value: v, target: t, at })
+          apply.push({ op: 'setglobal', name: 'g_input', source: loc(t), at })
         }
         continue
       }
@@ -443,7 +444,7 @@ export class Program {
         else {
           const v = bp.planTerm(wv, scope)
           const slot = this.newSlot()
-          apply.push({ op: 'setglobal', name: slot, source: loc(v) })
+          apply.push({ op: 'setglobal', name: slot, source: loc(v), at })
           newMocks.push({ kind: 'func', name, slot })
         }
         continue
@@ -454,12 +455,12 @@ export class Program {
       }
       const v = bp.planTerm(w.value, scope)
       const slot = this.newSlot()
-      apply.push({ op: 'setglobal', name: slot, source: loc(v) })
+      apply.push({ op: 'setglobal', name: slot, source: loc(v), at })
       newMocks.push({ kind: 'data', path: dataPath, slot })
       const p = bp.constLocal(this.constJSON(dataPath))
       const t = bp.local()
-      apply.push({ op: 'call', fn: 'mg_upsert', args: [{ kind: 'global', name: 'g_data' }, loc(p), loc(v)], target: t, check: false })
-      apply.push({ op: 'setglobal', name: 'g_data', source: loc(t) })
+      apply.push({ op: 'upsert', doc: { kind: 'global', name: 'g_data' }, path: p, value: v, target: t, at })
+      apply.push({ op: 'setglobal', name: 'g_data', source: loc(t), at })
     }
     bp.emit({ op: 'assign', source: { kind: 'global', name: 'g_input' }, target: saveInput })
     bp.emit({ op: 'assign', source: { kind: 'global', name: 'g_data' }, target: saveData })
@@ -469,9 +470,8 @@ export class Program {
       { op: 'setglobal', name: 'g_data', source: loc(saveData) },
       { op: 'setglobal', name: 'g_epoch', source: loc(saveEpoch) },
     ]
-    const sol = bp.local()
-    bp.emit({ op: 'call', fn: 'mg_arr', args: [{ kind: 'i32', value: 0 }], target: sol, check: false })
-    bp.cur.push(...apply, { op: 'newepoch' })
+    const sol = bp.make('array')
+    for (const s of [...apply, { op: 'newepoch' } as const]) bp.emit(s)
     const inner = scope.child()
     const block: Block = { stmts: [] }
     bp.emit({ op: 'blocks', blocks: [block] })
@@ -480,20 +480,19 @@ export class Program {
     ;(bp as { mocks: Mock[] }).mocks = [...bp.mocks, ...newMocks]
     bp.into(block.stmts, () => bp.planExpr({ ...e, with: [] }, inner, () => {
       outputs = [...inner.vars.keys()].filter((n) => scope.vars.get(n) !== inner.vars.get(n))
-      const tuple = bp.local()
-      bp.emit({ op: 'call', fn: 'mg_arr', args: [{ kind: 'i32', value: outputs.length }], target: tuple, check: false })
-      for (const n of outputs) bp.emit({ op: 'call', fn: 'mg_arr_push', args: [loc(tuple), loc(inner.vars.get(n)!)], check: false })
-      bp.emit({ op: 'call', fn: 'mg_arr_push', args: [loc(sol), loc(tuple)], check: false })
+      const tuple = bp.make('array', outputs.length)
+      for (const n of outputs) bp.emit({ op: 'arrayappend', array: tuple, value: loc(inner.vars.get(n)!) })
+      bp.emit({ op: 'arrayappend', array: sol, value: loc(tuple) })
     }))
     ;(bp as { mocks: Mock[] }).mocks = saveMocks
-    bp.cur.push(...restore)
+    for (const s of restore) bp.emit(s)
     const k = bp.local(), tv = bp.local()
     const scan: Block = { stmts: [] }
     bp.emit({ op: 'scan', source: sol, key: k, value: tv, body: scan })
     bp.cur = scan.stmts
     outputs.forEach((n, i) => {
       const idx = bp.constLocal(this.intern({ kind: 'number', raw: String(i) }))
-      scope.vars.set(n, bp.callRt('mg_get', [tv, idx]))
+      scope.vars.set(n, bp.dot(tv, idx))
       scope.declared.add(n)
     })
     if (outputs.length === 0) {
@@ -558,15 +557,18 @@ function metadataOf(r: Rule | undefined): Record<string, unknown> {
 function planGroup(prog: Program, g: RuleGroup, mocks: Mock[], name: string): Func {
   const body: Block = { stmts: [] }
   const bp = new BodyPlanner(prog, mocks, body)
+  // The group's own statements (memo, accumulator, index, merge) come from its first definition.
+  const first = g.defs[0] ?? g.default
+  if (first) bp.at = bp.origin(first.module, first.rule.span.start)
   const params: Local[] = []
   if (g.kind === 'function') for (let i = 0; i < g.arity; i++) params.push(bp.local())
   if (prog.opts.steps) bp.emit({ op: 'step' })
   const memo = g.kind !== 'function'
   if (memo) { prog.globals.add(`memo_v_${name}`); prog.globals.add(`memo_e_${name}`); bp.emit({ op: 'memoget', name }) }
-  const res = bp.local()
-  if (g.kind === 'set') bp.emit({ op: 'call', fn: 'mg_set', args: [], target: res, check: false })
-  else if (g.kind === 'object') bp.emit({ op: 'call', fn: 'mg_obj', args: [], target: res, check: false })
-  else bp.emit({ op: 'assign', source: { kind: 'i32', value: 0 }, target: res })
+  let res: Local
+  if (g.kind === 'set') res = bp.make('set')
+  else if (g.kind === 'object') res = bp.make('object')
+  else { res = bp.local(); bp.emit({ op: 'assign', source: { kind: 'i32', value: 0 }, target: res }) }
 
   const index = g.kind === 'function' ? undefined : ruleIndex(prog, g)
   const indexed = new Set(index ? [...index.byValue.values()].flat() : [])
@@ -586,13 +588,14 @@ function planGroup(prog: Program, g: RuleGroup, mocks: Mock[], name: string): Fu
       const fname = `${name}$d${i}`
       const fbody: Block = { stmts: [] }
       const dbp = new BodyPlanner(prog, mocks, fbody)
+      dbp.at = bp.origin(g.defs[i]!.module, g.defs[i]!.rule.span.start)
       const acc = dbp.local()
       const inner: Block = { stmts: [] }
       dbp.emit({ op: 'blocks', blocks: [inner] })
       dbp.into(inner.stmts, () => planDef(prog, dbp, g, g.defs[i]!, [], acc))
       dbp.emit({ op: 'return', source: loc(acc) })
       prog.funcs.push({ name: fname, params: [acc], nlocals: dbp.nlocals, body: fbody, comment: `definition ${i} of data.${g.path.join('.')}` })
-      return { stmts: [{ op: 'call', fn: fname, args: [loc(res)], target: res, check: false }] } as Block
+      return { stmts: [{ op: 'call', func: fname, args: [loc(res)], target: res, check: false, at: bp.origin(g.defs[i]!.module, g.defs[i]!.rule.span.start) }] } as Block
     })
     const position = new Map(index.defs.map((d, j) => [d, j]))
     const table = prog.constJSONEntries([...index.byValue].map(([c, defs]) => [c, prog.constJSON(defs.map((d) => position.get(d)!))]))
@@ -602,13 +605,14 @@ function planGroup(prog: Program, g: RuleGroup, mocks: Mock[], name: string): Fu
       let v = bp.local()
       bp.emit({ op: 'assign', source: { kind: 'global', name: 'g_input' }, target: v })
       bp.emit({ op: 'isdefined', local: v })
-      for (const p of index.path) v = bp.callRt('mg_get', [v, bp.constLocal(prog.constJSON(p))])
-      const sel = bp.callRt('mg_get', [bp.constLocal(table), v])
+      for (const p of index.path) v = bp.dot(v, bp.constLocal(prog.constJSON(p)))
+      const sel = bp.dot(bp.constLocal(table), v)
       const k = bp.local(), d = bp.local()
       const body: Block = { stmts: [] }
       bp.emit({ op: 'scan', source: sel, key: k, value: d, body })
       bp.into(body.stmts, () => {
-        const n = bp.callRt('mg_to_i32', [d], false)
+        const n = bp.local()
+        bp.emit({ op: 'caseindex', source: d, target: n })
         bp.emit({ op: 'switch', index: n, cases })
       })
     })
@@ -625,27 +629,25 @@ function planGroup(prog: Program, g: RuleGroup, mocks: Mock[], name: string): Fu
         const d = child.group?.defs[0] ?? child.group?.default
         const fn = child.group ? prog.groupFunc(child.group, mocks, d!.module, d!.rule.span.start) : prog.vdocFunc(child, mocks)
         const v = bp.local()
-        bp.emit({ op: 'call', fn, args: [], target: v, check: true })
+        bp.emit({ op: 'call', func: fn, args: [], target: v, check: true })
         const k = bp.constLocal(prog.constJSON(childName))
         const m = d?.module ?? g.defs[0]!.module
         // Where the object's own keys meet a rule below it, sets unite and
         // objects join key by key; other clashes are conflicts (as in OPA).
-        const existing = bp.callRt('mg_get', [res, k], false)
+        const existing = bp.dot(res, k, false)
         const done = bp.local()
         bp.emit({ op: 'flag', local: done, value: 0 })
-        for (const fn of ['mg_union_docs']) {
-          const b2: Block = { stmts: [] }
-          bp.emit({ op: 'blocks', blocks: [b2] })
-          bp.into(b2.stmts, () => {
-            bp.emit({ op: 'isdefined', local: existing })
-            bp.emit({ op: 'flagis', local: done, value: 0 })
-            const depth = Math.max(0, ...g.defs.map((x) => x.keys.length)) - 1
-            const u = bp.local()
-            bp.emit({ op: 'call', fn, args: [loc(existing), loc(v), { kind: 'i32', value: depth }], target: u, check: true })
-            bp.emit({ op: 'call', fn: 'mg_obj_insert', args: [loc(res), loc(k), loc(u)], check: false })
-            bp.emit({ op: 'flag', local: done, value: 1 })
-          })
-        }
+        const b2: Block = { stmts: [] }
+        bp.emit({ op: 'blocks', blocks: [b2] })
+        bp.into(b2.stmts, () => {
+          bp.emit({ op: 'isdefined', local: existing })
+          bp.emit({ op: 'flagis', local: done, value: 0 })
+          const depth = Math.max(0, ...g.defs.map((x) => x.keys.length)) - 1
+          const u = bp.local()
+          bp.emit({ op: 'uniondocs', a: existing, b: v, depth, target: u })
+          bp.emit({ op: 'objectinsert', object: res, key: k, value: u })
+          bp.emit({ op: 'flag', local: done, value: 1 })
+        })
         const b3: Block = { stmts: [{ op: 'flagis', local: done, value: 0 }] }
         bp.emit({ op: 'blocks', blocks: [b3] })
         bp.into(b3.stmts, () => bp.insertChecked(res, k, v, m, (d ?? g.defs[0]!).rule.span.start, 'object keys must be unique'))
@@ -722,6 +724,10 @@ function ruleIndex(prog: Program, g: RuleGroup): { path: string[]; byValue: Map<
 }
 
 function planDef(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef, params: Local[], res: Local): void {
+  bp.located(def.module, def.rule.span.start, () => planDefAt(prog, bp, g, def, params, res))
+}
+
+function planDefAt(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef, params: Local[], res: Local): void {
   const scope = new Scope(def.module, new Map(), new Set(), def.rule)
   const rule = def.rule
   // Function arguments that are patterns bind before the body; others
@@ -749,18 +755,21 @@ function planDefChain(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef
   for (let r: Rule | undefined = rule; r; r = r.else) chain.push(r)
   const headTerms = (r: Rule): Term[] => [r.head.value, r.head.key, ...def.keys, ...(rule.head.args ?? [])].filter((x): x is Term => !!x)
   const valueOf = (r: Rule, s: Scope): Local => r.head.value ? bp.planTerm(r.head.value, s) : bp.constLocal(prog.constOf({ type: 'boolean', value: true, span: r.span }))
-  const origin = locate(def.module, rule.head.span.start)
+  const origin = bp.origin(def.module, rule.head.span.start)
+  // What a solution adds to the value comes from the rule's head, not from
+  // the last expression of its body.
+  const atHead = (r: Rule, f: (s: Scope) => void) => (s: Scope) => bp.located(def.module, r.head.span.start, () => f(s))
 
   if (g.kind === 'set') {
-    bp.planBody(rule.body, scope, (s) => {
+    bp.planBody(rule.body, scope, atHead(rule, (s) => {
       solution(s)
       const k = bp.planTerm(rule.head.key ?? rule.head.value!, s)
-      bp.emit({ op: 'call', fn: 'mg_set_add', args: [loc(res), loc(k)], check: false })
-    }, headTerms(rule))
+      bp.emit({ op: 'setadd', set: res, value: k })
+    }), headTerms(rule))
     return
   }
   if (g.kind === 'object') {
-    bp.planBody(rule.body, scope, (s) => {
+    bp.planBody(rule.body, scope, atHead(rule, (s) => {
       solution(s)
       const v = valueOf(rule, s)
       let target = res
@@ -771,20 +780,20 @@ function planDefChain(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef
           bp.insertChecked(target, k, v, def.module, rule.head.span.start, 'object keys must be unique')
           return
         }
-        const child = bp.callRt('mg_get', [target, k], false)
+        const child = bp.dot(target, k, false)
         const fresh: Block = { stmts: [] }
         bp.emit({ op: 'blocks', blocks: [fresh] })
         bp.into(fresh.stmts, () => {
           bp.emit({ op: 'isundefined', local: child })
-          const o = bp.callRt(last ? 'mg_set' : 'mg_obj', [], false)
-          bp.emit({ op: 'call', fn: 'mg_obj_insert', args: [loc(target), loc(k), loc(o)], check: false })
+          const o = bp.make(last ? 'set' : 'object')
+          bp.emit({ op: 'objectinsert', object: target, key: k, value: o })
           bp.emit({ op: 'assign', source: loc(o), target: child })
         })
         target = child
       })
       // the leaf is a set: add this solution's element
-      if (g.leafSet) bp.emit({ op: 'call', fn: 'mg_set_add', args: [loc(target), loc(bp.planTerm(rule.head.key!, s))], check: false })
-    }, headTerms(rule))
+      if (g.leafSet) bp.emit({ op: 'setadd', set: target, value: bp.planTerm(rule.head.key!, s) })
+    }), headTerms(rule))
     return
   }
   // complete rules and functions: one value, conflicts abort at run time
@@ -794,7 +803,7 @@ function planDefChain(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef
     const nl = prog.label()
     bp.emit({ op: 'blocks', blocks: [{ stmts: [
       { op: 'not', label: nl, body: { stmts: [{ op: 'equal', a: loc(into), b: loc(v) }, { op: 'break', label: nl }] } },
-      { op: 'abort', message: `eval_conflict_error: ${conflict}`, origin },
+      { op: 'abort', message: `eval_conflict_error: ${conflict}`, at: origin },
     ] }] })
   }
   if (chain.length === 1) {
@@ -802,12 +811,12 @@ function planDefChain(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef
     const label = prog.label()
     const lb: Block = { stmts: [] }
     bp.emit({ op: 'labeled', label, body: lb })
-    bp.into(lb.stmts, () => bp.planBody(rule.body, scope, (s) => {
+    bp.into(lb.stmts, () => bp.planBody(rule.body, scope, atHead(rule, (s) => {
       solution(s)
       merge(valueOf(rule, s))
       // A constant value cannot conflict with itself: stop at the first solution.
       if (constant) bp.emit({ op: 'break', label })
-    }, headTerms(rule)))
+    }), headTerms(rule)))
     return
   }
   // else chains: the first branch with any solution gives the value; all of
@@ -822,7 +831,7 @@ function planDefChain(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef
     bp.into(blocks[i]!.stmts, () => {
       const body: Block = { stmts: [] }
       bp.emit({ op: 'blocks', blocks: [body] })
-      bp.into(body.stmts, () => bp.planBody(r.body, scope.child(), (s) => { solution(s); merge(valueOf(r, s), dv) }, headTerms(r)))
+      bp.into(body.stmts, () => bp.planBody(r.body, scope.child(), atHead(r, (s) => { solution(s); merge(valueOf(r, s), dv) }), headTerms(r)))
       bp.emit({ op: 'isdefined', local: dv })
       bp.emit({ op: 'break', label })
     })
@@ -871,8 +880,8 @@ export function planProgram(checked: CheckedProgram, opts: PlanOptions): { plan:
       const body: Block = { stmts: [] }
       const bp = new BodyPlanner(prog, [], body)
       let v = bp.local()
-      bp.emit({ op: 'call', fn: gf, args: [], target: v, check: true })
-      for (const seg of rest) v = bp.callRt('mg_get', [v, bp.constLocal(prog.constJSON(seg))])
+      bp.emit({ op: 'call', func: gf, args: [], target: v, check: true })
+      for (const seg of rest) v = bp.dot(v, bp.constLocal(prog.constJSON(seg)))
       bp.emit({ op: 'return', source: loc(v) })
       prog.funcs.push({ name: func, params: [], nlocals: bp.nlocals, body, comment: `entrypoint ${ep}` })
     } else {
