@@ -7,6 +7,7 @@ import type { Body, Expr, Module, RefTerm, Term, VarTerm, Rule } from '../rego/a
 import type { Block, Local, Stmt, Origin } from './ir.js'
 import { reorder, collectAllVars, newUse, type SafetyContext, type TreeNode } from '../check/index.js'
 import type { Program, Mock } from './planner.js'
+import { planWith } from './with.js'
 
 export class Scope {
   constructor(
@@ -173,7 +174,7 @@ export class BodyPlanner {
   private planExprAt(e: Expr, scope: Scope, then: () => void): void {
     const cover = this.prog.coverKey(scope.module, e.span.start)
     if (cover !== undefined && e.span.end > e.span.start) this.emit({ op: 'cover', key: cover })
-    if (e.with.length) return this.prog.planWith(this, e, scope, then)
+    if (e.with.length) return planWith(this.prog, this, e, scope, then)
     if (e.negated) {
       const label = this.prog.label()
       const body: Block = { stmts: [] }
