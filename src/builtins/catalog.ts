@@ -19,7 +19,7 @@ export function catalog(): ReadonlyMap<string, Readonly<CatalogEntry>> {
   if (cache) return cache
   const m = new Map<string, CatalogEntry>()
   for (const d of hostDecls) m.set(d.name, { ...d })
-  for (const d of native.decls) m.set(d.name, { ...m.get(d.name), ...d })
+  for (const d of native.decls) m.set(d.name, { ...m.get(d.name), ...d, inModule: true })
   for (const d of native.plannerDecls) m.set(d.name, d)
   for (const e of m.values()) Object.freeze(e)
   return (cache = m)

@@ -12,7 +12,7 @@ export function hostFunctions(strict: boolean): Record<string, (...args: any[]) 
   const out: Record<string, (...args: any[]) => unknown> = {}
   for (const [name, entry] of catalog()) {
     const impl = impls.get(name)
-    if (!impl || entry.native) continue
+    if (!impl || entry.inModule) continue
     const setAware = !!entry.setAware
     out[hostTableName(name)] = (...args: unknown[]) => {
       try {

@@ -22,10 +22,10 @@ export interface BuiltinDecl {
   /** Infix spelling, when the parser produces it (`plus` for `+`). */
   infix?: string
   /**
-   * Implemented inside the wasm runtime: the runtime function that computes
-   * it (args and result are runtime value addresses, 0 = undefined).
+   * Implemented inside the wasm module rather than by the host (which runtime
+   * function computes it is wasm/natives.ts's business).
    */
-  native?: string
+  inModule?: boolean
   /** Non-deterministic built-ins (time.now_ns, rand.intn, uuid.rfc4122): memoised per evaluation. */
   nondeterministic?: boolean
   /** Deprecated OPA built-ins are still accepted (v0 modules use them). */

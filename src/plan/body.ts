@@ -7,7 +7,7 @@ import type { Body, Expr, Module, RefTerm, Term, VarTerm, Rule } from '../rego/a
 import type { Block, Local, Stmt, Origin } from './ir.js'
 import { reorder, collectAllVars, newUse, type SafetyContext, type TreeNode } from '../check/index.js'
 import type { Program, Mock } from './planner.js'
-import { locate } from '../source/index.js'
+import { planWith } from './with.js'
 
 export class Scope {
   constructor(
@@ -44,9 +44,19 @@ export class BodyPlanner {
     this.cur = root.stmts
   }
 
+  /** The Rego construct being planned: statements emitted without an `at` of their own get it. */
+  at: Origin | undefined
+
   local(): Local { return this.nlocals++ }
-  emit(s: Stmt): void { this.cur.push(s) }
-  origin(m: Module, offset: number): Origin { return locate(m, offset) }
+  emit(s: Stmt): void { this.cur.push(stamp(s, this.at)) }
+  origin(m: Module, offset: number): Origin { return { source: m, offset } }
+
+  /** Plan `f` as coming from `offset` in `m` (a rule, expression or term): what it emits is located there. */
+  located<T>(m: Module, offset: number, f: () => T): T {
+    const save = this.at
+    this.at = { source: m, offset }
+    try { return f() } finally { this.at = save }
+  }
 
   /** Run `f` emitting into `stmts`, then continue emitting where we were. */
   into(stmts: Stmt[], f: () => void): void {
@@ -61,10 +71,32 @@ export class BodyPlanner {
     return l
   }
 
-  callRt(fn: string, args: Local[], check = true): Local {
-    const t = this.local()
-    this.emit({ op: 'call', fn, args: args.map((local) => ({ kind: 'local', local })), target: t, check })
-    return t
+  /** A new local holding source[key]; unless `check` is false, an undefined result fails. */
+  dot(source: Local, key: Local, check = true): Local {
+    const target = this.local()
+    this.emit({ op: 'dot', source, key, target, check })
+    return target
+  }
+
+  /** A new local holding an empty object, set or array. */
+  make(kind: 'object' | 'set' | 'array', capacity = 0): Local {
+    const target = this.local()
+    this.emit(kind === 'object' ? { op: 'makeobject', target } : kind === 'set' ? { op: 'makeset', target } : { op: 'makearray', capacity, target })
+    return target
+  }
+
+  /** The value as text (template strings, print). */
+  toText(source: Local): Local {
+    const target = this.local()
+    this.emit({ op: 'totext', source, target })
+    return target
+  }
+
+  /** The concatenation of an array of strings. */
+  concat(parts: Local, check: boolean): Local {
+    const target = this.local()
+    this.emit({ op: 'concat', parts, target, check })
+    return target
   }
 
   // ---- names -------------------------------------------------------------
@@ -136,9 +168,13 @@ export class BodyPlanner {
   }
 
   planExpr(e: Expr, scope: Scope, then: () => void): void {
+    this.located(scope.module, e.span.start, () => this.planExprAt(e, scope, then))
+  }
+
+  private planExprAt(e: Expr, scope: Scope, then: () => void): void {
     const cover = this.prog.coverKey(scope.module, e.span.start)
     if (cover !== undefined && e.span.end > e.span.start) this.emit({ op: 'cover', key: cover })
-    if (e.with.length) return this.prog.planWith(this, e, scope, then)
+    if (e.with.length) return planWith(this.prog, this, e, scope, then)
     if (e.negated) {
       const label = this.prog.label()
       const body: Block = { stmts: [] }
@@ -242,6 +278,10 @@ export class BodyPlanner {
 
   /** Evaluate a term into a local; undefined fails the enclosing block. */
   planTerm(t: Term, scope: Scope): Local {
+    return this.located(scope.module, t.span.start, () => this.planTermAt(t, scope))
+  }
+
+  private planTermAt(t: Term, scope: Scope): Local {
     switch (t.type) {
       case 'null': case 'boolean': case 'number': case 'string':
         return this.constLocal(this.prog.constOf(t))
@@ -265,17 +305,16 @@ export class BodyPlanner {
         const c = this.prog.constOfComposite(t)
         if (c !== undefined) return this.constLocal(c)
         if (t.type === 'array') {
-          const a = this.callRt('mg_arr', [], false)
-          this.cur[this.cur.length - 1] = { op: 'call', fn: 'mg_arr', args: [{ kind: 'i32', value: t.items.length }], target: a, check: false }
-          for (const i of t.items) { const v = this.planTerm(i, scope); this.emit({ op: 'call', fn: 'mg_arr_push', args: [loc(a), loc(v)], check: false }) }
+          const a = this.make('array', t.items.length)
+          for (const i of t.items) { const v = this.planTerm(i, scope); this.emit({ op: 'arrayappend', array: a, value: loc(v) }) }
           return a
         }
         if (t.type === 'set') {
-          const s = this.callRt('mg_set', [], false)
-          for (const i of t.items) { const v = this.planTerm(i, scope); this.emit({ op: 'call', fn: 'mg_set_add', args: [loc(s), loc(v)], check: false }) }
+          const s = this.make('set')
+          for (const i of t.items) { const v = this.planTerm(i, scope); this.emit({ op: 'setadd', set: s, value: v }) }
           return s
         }
-        const o = this.callRt('mg_obj', [], false)
+        const o = this.make('object')
         for (const [k, v] of t.items) {
           const kl = this.planTerm(k, scope), vl = this.planTerm(v, scope)
           this.insertChecked(o, kl, vl, scope.module, k.span.start, 'object keys must be unique')
@@ -283,28 +322,26 @@ export class BodyPlanner {
         return o
       }
       case 'arraycomp': case 'setcomp': case 'objectcomp': {
-        const fn = t.type === 'arraycomp' ? 'mg_arr' : t.type === 'setcomp' ? 'mg_set' : 'mg_obj'
-        const res = this.local()
-        this.emit({ op: 'call', fn, args: fn === 'mg_arr' ? [{ kind: 'i32', value: 0 }] : [], target: res, check: false })
+        const res = this.make(t.type === 'arraycomp' ? 'array' : t.type === 'setcomp' ? 'set' : 'object')
         const b: Block = { stmts: [] }
         this.emit({ op: 'blocks', blocks: [b] })
         const inner = scope.child()
         const heads = t.type === 'objectcomp' ? [t.key, t.value] : [t.term]
-        this.into(b.stmts, () => this.planBody(t.body, inner, (s) => {
+        // The head's statements come from the comprehension, not from the last expression of its body.
+        this.into(b.stmts, () => this.planBody(t.body, inner, (s) => this.located(scope.module, t.span.start, () => {
           if (t.type === 'objectcomp') {
             const k = this.planTerm(t.key, s), v = this.planTerm(t.value, s)
             this.insertChecked(res, k, v, scope.module, t.key.span.start, 'object keys must be unique')
           } else {
             const v = this.planTerm(t.term, s)
-            this.emit({ op: 'call', fn: t.type === 'arraycomp' ? 'mg_arr_push' : 'mg_set_add', args: [loc(res), loc(v)], check: false })
+            this.emit(t.type === 'arraycomp' ? { op: 'arrayappend', array: res, value: loc(v) } : { op: 'setadd', set: res, value: v })
           }
-        }, heads))
+        }), heads))
         return res
       }
       case 'call': return this.planCall(t, scope, t.args)
       case 'templatestring': {
-        const parts = this.local()
-        this.emit({ op: 'call', fn: 'mg_arr', args: [{ kind: 'i32', value: t.parts.length }], target: parts, check: false })
+        const parts = this.make('array', t.parts.length)
         for (const p of t.parts) {
           let v: Local
           if (typeof p === 'string') v = this.constLocal(this.prog.constOf({ type: 'string', value: p, span: t.span }))
@@ -324,13 +361,13 @@ export class BodyPlanner {
                 hv = inner.vars.get(tmp.name) ?? this.constZero()
                 this.emit({ op: 'isdefined', local: hv })
               } else hv = this.planTerm(p, inner)
-              this.emit({ op: 'assign', source: loc(this.callRt('mg_template_str', [hv], false)), target: hole })
+              this.emit({ op: 'assign', source: loc(this.toText(hv)), target: hole })
             })
             v = hole
           }
-          this.emit({ op: 'call', fn: 'mg_arr_push', args: [loc(parts), loc(v)], check: false })
+          this.emit({ op: 'arrayappend', array: parts, value: loc(v) })
         }
-        return this.callRt('mg_str_join', [parts])
+        return this.concat(parts, true)
       }
     }
     throw new Error(`unreachable term ${(t as Term).type}`)
@@ -338,9 +375,9 @@ export class BodyPlanner {
 
   insertChecked(obj: Local, k: Local, v: Local, m: Module, offset: number, message: string): void {
     const r = this.local()
-    this.emit({ op: 'call', fn: 'mg_obj_insert_checked', args: [loc(obj), loc(k), loc(v)], target: r, check: false })
+    this.emit({ op: 'objectinsertonce', object: obj, key: k, value: v, conflict: r })
     // A flag test that fails leaves only this small block: no conflict, go on.
-    const ab: Block = { stmts: [{ op: 'flagis', local: r, value: 1 }, { op: 'abort', message: `eval_conflict_error: ${message}`, origin: this.origin(m, offset) }] }
+    const ab: Block = { stmts: [{ op: 'flagis', local: r, value: 1 }, { op: 'abort', message: `eval_conflict_error: ${message}`, at: this.origin(m, offset) }] }
     this.emit({ op: 'blocks', blocks: [ab] })
   }
 
@@ -384,9 +421,7 @@ export class BodyPlanner {
     for (const op of ops) {
       if (this.isGround(op, scope)) {
         const k = this.planTerm(op, scope)
-        const t = this.local()
-        this.emit({ op: 'call', fn: 'mg_get', args: [loc(cur), loc(k)], target: t, check: true })
-        cur = t
+        cur = this.dot(cur, k)
       } else {
         const k = this.local(), v = this.local()
         const body: Block = { stmts: [] }
@@ -436,11 +471,11 @@ export class BodyPlanner {
       }
       const fn = this.prog.groupFunc(node.group, this.mocks, scope.module, ops[0]?.span.start ?? 0)
       v = this.local()
-      this.emit({ op: 'call', fn, args: [], target: v, check: true })
+      this.emit({ op: 'call', func: fn, args: [], target: v, check: true })
     } else {
       const fn = this.prog.vdocFunc(node, this.mocks)
       v = this.local()
-      this.emit({ op: 'call', fn, args: [], target: v, check: true })
+      this.emit({ op: 'call', func: fn, args: [], target: v, check: true })
     }
     return this.applyOps(v, ops.slice(i), scope)
   }
@@ -452,7 +487,7 @@ export class BodyPlanner {
     this.emit({ op: 'isdefined', local: cur })
     for (const p of path) {
       const k = this.constLocal(this.prog.constOf({ type: 'string', value: p, span: { start: 0, end: 0 } }))
-      cur = this.callRt('mg_get', [cur, k])
+      cur = this.dot(cur, k)
     }
     return cur
   }
@@ -460,27 +495,30 @@ export class BodyPlanner {
   // ---- calls -------------------------------------------------------------
 
   planCall(t: Extract<Term, { type: 'call' }>, scope: Scope, args: Term[]): Local {
+    return this.located(scope.module, t.span.start, () => this.planCallAt(t, scope, args))
+  }
+
+  private planCallAt(t: Extract<Term, { type: 'call' }>, scope: Scope, args: Term[]): Local {
     const target = this.prog.resolveCall(t, scope, this, args.length)
     const vals = () => args.map((a) => this.planTerm(a, scope))
     switch (target.kind) {
       case 'error': return this.constLocal(this.prog.constOf({ type: 'null', span: t.span }))
       case 'print': {
         // print(a, b): values joined by spaces; an undefined argument prints `<undefined>`.
-        const parts = this.local()
-        this.emit({ op: 'call', fn: 'mg_arr', args: [{ kind: 'i32', value: args.length * 2 }], target: parts, check: false })
+        const parts = this.make('array', args.length * 2)
         const space = this.prog.constOf({ type: 'string', value: ' ', span: t.span })
         args.forEach((a, i) => {
-          if (i > 0) this.emit({ op: 'call', fn: 'mg_arr_push', args: [loc(parts), { kind: 'const', index: space }], check: false })
+          if (i > 0) this.emit({ op: 'arrayappend', array: parts, value: { kind: 'const', index: space } })
           const hole = this.constLocal(this.prog.constOf({ type: 'string', value: '<undefined>', span: t.span }))
           const hb: Block = { stmts: [] }
           this.emit({ op: 'blocks', blocks: [hb] })
           this.into(hb.stmts, () => {
             const v = this.planTerm(a, scope.child())
-            this.emit({ op: 'assign', source: loc(this.callRt('mg_template_str', [v], false)), target: hole })
+            this.emit({ op: 'assign', source: loc(this.toText(v)), target: hole })
           })
-          this.emit({ op: 'call', fn: 'mg_arr_push', args: [loc(parts), loc(hole)], check: false })
+          this.emit({ op: 'arrayappend', array: parts, value: loc(hole) })
         })
-        const line = this.callRt('mg_str_join', [parts], false)
+        const line = this.concat(parts, false)
         this.emit({ op: 'println', local: line })
         return this.constLocal(this.prog.constOf({ type: 'boolean', value: true, span: t.span }))
       }
@@ -495,23 +533,23 @@ export class BodyPlanner {
       case 'func': {
         const a = vals()
         const r = this.local()
-        this.emit({ op: 'call', fn: target.fn, args: a.map(loc), target: r, check: true, origin: this.origin(scope.module, t.span.start) })
+        this.emit({ op: 'call', func: target.func, args: a.map(loc), target: r, check: true })
         return r
       }
-      case 'native': {
+      case 'builtin': {
         const a = vals()
         const r = this.local()
         if (target.strict) {
           // Strict mode: an in-module built-in that gives no value failed.
-          this.emit({ op: 'call', fn: target.fn, args: a.map(loc), target: r, check: false })
-          this.emit({ op: 'blocks', blocks: [{ stmts: [{ op: 'isundefined', local: r }, { op: 'abort', message: `eval_builtin_error: ${target.name}: invalid argument(s)`, origin: this.origin(scope.module, t.span.start) }] }] })
-        } else this.emit({ op: 'call', fn: target.fn, args: a.map(loc), target: r, check: true })
+          this.emit({ op: 'callbuiltin', name: target.name, args: a.map(loc), target: r, check: false })
+          this.emit({ op: 'blocks', blocks: [{ stmts: [{ op: 'isundefined', local: r }, { op: 'abort', message: `eval_builtin_error: ${target.name}: invalid argument(s)` }] }] })
+        } else this.emit({ op: 'callbuiltin', name: target.name, args: a.map(loc), target: r, check: true })
         return r
       }
       case 'host': {
         const a = vals()
         const r = this.local()
-        this.emit({ op: 'host', id: target.id, args: a.map(loc), target: r, toSet: target.toSet, origin: this.origin(scope.module, t.span.start), cached: target.cached, sets: target.sets })
+        this.emit({ op: 'host', id: target.id, args: a.map(loc), target: r, toSet: target.toSet, cached: target.cached, sets: target.sets })
         this.emit({ op: 'isdefined', local: r })
         if (!RELATIONS.has(this.prog.callName(t, scope, this))) return r
         // A relation (walk) has many outputs, one per solution: iterate them.
@@ -598,19 +636,21 @@ export class BodyPlanner {
       }
       case 'array': {
         if (!this.hasUnboundPattern(t, scope)) break
-        this.emit({ op: 'lenis', local: v, len: t.items.length, type: 5 })
+        this.emit({ op: 'isarray', local: v })
+        this.emit({ op: 'lenis', local: v, len: t.items.length })
         t.items.forEach((item, i) => {
           const idx = this.constLocal(this.prog.constOf({ type: 'number', raw: String(i), span: t.span }))
-          this.unifyLocal(item, this.callRt('mg_get', [v, idx]), scope)
+          this.unifyLocal(item, this.dot(v, idx), scope)
         })
         return
       }
       case 'object': {
         if (!this.hasUnboundPattern(t, scope)) break
-        this.emit({ op: 'lenis', local: v, len: t.items.length, type: 6 })
+        this.emit({ op: 'isobject', local: v })
+        this.emit({ op: 'lenis', local: v, len: t.items.length })
         for (const [k, val] of t.items) {
           const kl = this.planTerm(k, scope)
-          this.unifyLocal(val, this.callRt('mg_get', [v, kl]), scope)
+          this.unifyLocal(val, this.dot(v, kl), scope)
         }
         return
       }
@@ -619,6 +659,18 @@ export class BodyPlanner {
     const tv = this.planTerm(t, scope)
     this.emit({ op: 'equal', a: loc(tv), b: loc(v) })
   }
+}
+
+/** Gives `s`, and the literal statements nested in it, the location `at` unless they have their own. */
+function stamp(s: Stmt, at: Origin | undefined): Stmt {
+  if (!at || s.at) return s
+  s.at = at
+  switch (s.op) {
+    case 'blocks': for (const b of s.blocks) for (const x of b.stmts) stamp(x, at); break
+    case 'not': case 'labeled': case 'scan': for (const x of s.body.stmts) stamp(x, at); break
+    case 'switch': for (const b of s.cases) for (const x of b.stmts) stamp(x, at); break
+  }
+  return s
 }
 
 export function loc(local: Local): { kind: 'local'; local: Local } {

@@ -1,14 +1,18 @@
 // Plans a whole checked program (check/'s CheckedProgram): one function per
 // rule group (specialised per set of `with` mocks), one per virtual-document
 // node that is read as a value, constants, host built-in ids and entrypoints.
+// Program owns what is shared across functions (constants, the function
+// table, call resolution, mocks); a group's function is planned by
+// rule-group.ts, bodies and terms by body.ts, `with` by with.ts.
 
 import type { ErrorCode, ErrorDetail } from '../errors/index.js'
-import type { CallTerm, Expr, Module, RefTerm, Term, Rule } from '../rego/ast.js'
+import type { CallTerm, Module, RefTerm, Term, Rule } from '../rego/ast.js'
 import { lookupBuiltin, hostTableName } from '../builtins/catalog.js'
 import type { TypeSpec } from '../builtins/types.js'
-import type { Block, Const, Func, Local, Plan, Stmt } from './ir.js'
+import type { Block, Const, Func, Plan } from './ir.js'
 import { BodyPlanner, Scope, loc } from './body.js'
-import { findNode, importOf, isRuleName, type CheckedProgram, type Names, type RuleGroup, type TreeNode, type RuleDef } from '../check/index.js'
+import { planGroup } from './rule-group.js'
+import { findNode, importOf, isRuleName, type CheckedProgram, type Names, type RuleGroup, type TreeNode } from '../check/index.js'
 import { locate } from '../source/index.js'
 
 export type Mock =
@@ -19,8 +23,8 @@ export type CallTarget =
   | { kind: 'error' }
   | { kind: 'value'; slot: string }
   | { kind: 'const'; index: number }
-  | { kind: 'func'; fn: string }
-  | { kind: 'native'; fn: string; name: string; strict: boolean }
+  | { kind: 'func'; func: string }
+  | { kind: 'builtin'; name: string; strict: boolean }
   | { kind: 'host'; id: number; toSet: boolean; cached: boolean; sets: boolean }
   | { kind: 'print' }
 
@@ -201,8 +205,7 @@ export class Program {
     this.vdocs.set(key, name)
     const body: Block = { stmts: [] }
     const bp = new BodyPlanner(this, mocks, body)
-    const res = bp.local()
-    bp.emit({ op: 'call', fn: 'mg_obj', args: [], target: res, check: false })
+    const res = bp.make('object')
     for (const [childName, child] of [...node.children].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       if (child.group?.kind === 'function') continue
       const b: Block = { stmts: [] }
@@ -216,10 +219,10 @@ export class Program {
         } else {
           const d = child.group?.defs[0] ?? child.group?.default
           const fn = child.group ? this.groupFunc(child.group, mocks, d!.module, d!.rule.span.start) : this.vdocFunc(child, mocks)
-          bp.emit({ op: 'call', fn, args: [], target: v, check: true })
+          bp.emit({ op: 'call', func: fn, args: [], target: v, check: true })
         }
         const k = bp.constLocal(this.intern({ kind: 'string', value: childName }))
-        bp.emit({ op: 'call', fn: 'mg_obj_insert', args: [loc(res), loc(k), loc(v)], check: false })
+        bp.emit({ op: 'objectinsert', object: res, key: k, value: v })
       })
     }
     const bb: Block = { stmts: [] }
@@ -227,7 +230,8 @@ export class Program {
     bp.into(bb.stmts, () => {
       const base = bp.baseDoc(node.path)
       // Where base and virtual documents overlap, the base document wins (OPA).
-      const merged = bp.callRt('mg_obj_merge', [res, base])
+      const merged = bp.local()
+      bp.emit({ op: 'objectmerge', a: res, b: base, target: merged })
       bp.emit({ op: 'assign', source: loc(merged), target: res })
     })
     bp.emit({ op: 'return', source: loc(res) })
@@ -333,7 +337,7 @@ export class Program {
         this.error('rego_type_error', `function ${name} has arity ${n.group.arity}, got ${given} arguments`, scope.module, t.span.start)
         return { kind: 'error' }
       }
-      return { kind: 'func', fn: this.groupFunc(n.group, mocks, scope.module, t.span.start) }
+      return { kind: 'func', func: this.groupFunc(n.group, mocks, scope.module, t.span.start) }
     }
     const custom = this.opts.customBuiltins?.get(name)
     const b = lookupBuiltin(name)
@@ -347,7 +351,7 @@ export class Program {
       return { kind: 'error' }
     }
     if (b) this.checkArgTypes(name, b.args, t.args.slice(0, nargs), scope)
-    if (b?.native) return { kind: 'native', fn: b.native, name, strict: !!this.opts.strict && !UNDEFINED_NOT_ERROR.has(name) }
+    if (b?.inModule) return { kind: 'builtin', name, strict: !!this.opts.strict && !UNDEFINED_NOT_ERROR.has(name) }
     switch (name) {
       case 'print': return { kind: 'print' }
       case 'trace': return { kind: 'const', index: this.intern({ kind: 'bool', value: true }) }
@@ -397,117 +401,6 @@ export class Program {
     }
     return out
   }
-
-  // ---- with ---------------------------------------------------------------
-
-  planWith(bp: BodyPlanner, e: Expr, scope: Scope, then: () => void): void {
-    const saveInput = bp.local(), saveData = bp.local(), saveEpoch = bp.local()
-    const newMocks: Mock[] = []
-    const apply: Stmt[] = []
-    for (const w of e.with) {
-      const target = w.target
-      const head = target.head.type === 'var' ? target.head.name : ''
-      const path = target.path.map((p) => (p.type === 'string' ? p.value : undefined))
-      if (path.some((p) => p === undefined)) {
-        this.error('rego_compile_error', 'with keyword target must be a reference with constant string operands', scope.module, w.span.start)
-        continue
-      }
-      const strPath = path as string[]
-      if (head === 'input' && !bp.resolve('input', scope).kind.startsWith('local')) {
-        const v = bp.planTerm(w.value, scope)
-        if (strPath.length === 0) apply.push({ op: 'setglobal', name: 'g_input', source: loc(v) })
-        else {
-          const p = bp.constLocal(this.constJSON(strPath))
-          const t = bp.local()
-          apply.push({ op: 'call', fn: 'mg_upsert', args: [{ kind: 'global', name: 'g_input' }, loc(p), loc(v)], target: t, check: false })
-          apply.push({ op: 'setglobal', name: 'g_input', source: loc(t) })
-        }
-        continue
-      }
-      const name = this.refName(target, scope, bp)
-      const isData = name.startsWith('data.')
-      const dataPath = isData ? name.slice(5).split('.') : []
-      const node = isData ? findNode(this.root, dataPath) : undefined
-      const isFunc = isData ? node?.group?.kind === 'function' : lookupBuiltin(name) !== undefined || this.opts.customBuiltins?.has(name)
-      if (isFunc) {
-        // A function replaced by another function, or by a value.
-        const wv = w.value
-        let fnName: string | undefined
-        if (wv.type === 'var' || wv.type === 'ref') {
-          const ref: RefTerm = wv.type === 'var' ? { type: 'ref', head: wv, path: [], span: wv.span } : wv
-          const n = this.refName(ref, scope, bp)
-          const nn = n.startsWith('data.') ? findNode(this.root, n.slice(5).split('.')) : undefined
-          if (nn?.group?.kind === 'function' || (!n.startsWith('data.') && lookupBuiltin(n) && bp.resolve((ref.head as { name: string }).name, scope).kind === 'unbound')) fnName = n
-        }
-        if (fnName) newMocks.push({ kind: 'func', name, fn: fnName })
-        else {
-          const v = bp.planTerm(wv, scope)
-          const slot = this.newSlot()
-          apply.push({ op: 'setglobal', name: slot, source: loc(v) })
-          newMocks.push({ kind: 'func', name, slot })
-        }
-        continue
-      }
-      if (!isData) {
-        this.error('rego_compile_error', `with keyword target must reference existing input, data, or a function`, scope.module, w.span.start)
-        continue
-      }
-      const v = bp.planTerm(w.value, scope)
-      const slot = this.newSlot()
-      apply.push({ op: 'setglobal', name: slot, source: loc(v) })
-      newMocks.push({ kind: 'data', path: dataPath, slot })
-      const p = bp.constLocal(this.constJSON(dataPath))
-      const t = bp.local()
-      apply.push({ op: 'call', fn: 'mg_upsert', args: [{ kind: 'global', name: 'g_data' }, loc(p), loc(v)], target: t, check: false })
-      apply.push({ op: 'setglobal', name: 'g_data', source: loc(t) })
-    }
-    bp.emit({ op: 'assign', source: { kind: 'global', name: 'g_input' }, target: saveInput })
-    bp.emit({ op: 'assign', source: { kind: 'global', name: 'g_data' }, target: saveData })
-    bp.emit({ op: 'assign', source: { kind: 'global', name: 'g_epoch' }, target: saveEpoch })
-    const restore: Stmt[] = [
-      { op: 'setglobal', name: 'g_input', source: loc(saveInput) },
-      { op: 'setglobal', name: 'g_data', source: loc(saveData) },
-      { op: 'setglobal', name: 'g_epoch', source: loc(saveEpoch) },
-    ]
-    const sol = bp.local()
-    bp.emit({ op: 'call', fn: 'mg_arr', args: [{ kind: 'i32', value: 0 }], target: sol, check: false })
-    bp.cur.push(...apply, { op: 'newepoch' })
-    const inner = scope.child()
-    const block: Block = { stmts: [] }
-    bp.emit({ op: 'blocks', blocks: [block] })
-    let outputs: string[] = []
-    const saveMocks = bp.mocks
-    ;(bp as { mocks: Mock[] }).mocks = [...bp.mocks, ...newMocks]
-    bp.into(block.stmts, () => bp.planExpr({ ...e, with: [] }, inner, () => {
-      outputs = [...inner.vars.keys()].filter((n) => scope.vars.get(n) !== inner.vars.get(n))
-      const tuple = bp.local()
-      bp.emit({ op: 'call', fn: 'mg_arr', args: [{ kind: 'i32', value: outputs.length }], target: tuple, check: false })
-      for (const n of outputs) bp.emit({ op: 'call', fn: 'mg_arr_push', args: [loc(tuple), loc(inner.vars.get(n)!)], check: false })
-      bp.emit({ op: 'call', fn: 'mg_arr_push', args: [loc(sol), loc(tuple)], check: false })
-    }))
-    ;(bp as { mocks: Mock[] }).mocks = saveMocks
-    bp.cur.push(...restore)
-    const k = bp.local(), tv = bp.local()
-    const scan: Block = { stmts: [] }
-    bp.emit({ op: 'scan', source: sol, key: k, value: tv, body: scan })
-    bp.cur = scan.stmts
-    outputs.forEach((n, i) => {
-      const idx = bp.constLocal(this.intern({ kind: 'number', raw: String(i) }))
-      scope.vars.set(n, bp.callRt('mg_get', [tv, idx]))
-      scope.declared.add(n)
-    })
-    if (outputs.length === 0) {
-      // One solution is enough: leave the scan after the continuation ran once.
-      const label = this.label()
-      const lb: Block = { stmts: [] }
-      bp.emit({ op: 'labeled', label, body: lb })
-      bp.cur = lb.stmts
-      then()
-      bp.emit({ op: 'break', label })
-      return
-    }
-    then()
-  }
 }
 
 /** Annotations as rego.metadata returns them: authors and organizations normalised as OPA does. */
@@ -553,285 +446,6 @@ function metadataOf(r: Rule | undefined): Record<string, unknown> {
   return r?.annotations ? cleanAnnotations(r.annotations) : {}
 }
 
-// ---- rule groups ------------------------------------------------------------
-
-function planGroup(prog: Program, g: RuleGroup, mocks: Mock[], name: string): Func {
-  const body: Block = { stmts: [] }
-  const bp = new BodyPlanner(prog, mocks, body)
-  const params: Local[] = []
-  if (g.kind === 'function') for (let i = 0; i < g.arity; i++) params.push(bp.local())
-  if (prog.opts.steps) bp.emit({ op: 'step' })
-  const memo = g.kind !== 'function'
-  if (memo) { prog.globals.add(`memo_v_${name}`); prog.globals.add(`memo_e_${name}`); bp.emit({ op: 'memoget', name }) }
-  const res = bp.local()
-  if (g.kind === 'set') bp.emit({ op: 'call', fn: 'mg_set', args: [], target: res, check: false })
-  else if (g.kind === 'object') bp.emit({ op: 'call', fn: 'mg_obj', args: [], target: res, check: false })
-  else bp.emit({ op: 'assign', source: { kind: 'i32', value: 0 }, target: res })
-
-  const index = g.kind === 'function' ? undefined : ruleIndex(prog, g)
-  const indexed = new Set(index ? [...index.byValue.values()].flat() : [])
-  g.defs.forEach((def, i) => {
-    if (indexed.has(i)) return
-    const b: Block = { stmts: [] }
-    bp.emit({ op: 'blocks', blocks: [b] })
-    bp.into(b.stmts, () => planDef(prog, bp, g, def, params, res))
-  })
-  if (index) {
-    // Only the definitions whose condition on the indexed input value can
-    // hold run: look the value up in a constant object of value → [def].
-    // Each indexed definition is its own function taking and returning the
-    // accumulated value: one huge function would zero thousands of locals on
-    // every call and defeat the engine's optimising tier.
-    const cases = index.defs.map((i) => {
-      const fname = `${name}$d${i}`
-      const fbody: Block = { stmts: [] }
-      const dbp = new BodyPlanner(prog, mocks, fbody)
-      const acc = dbp.local()
-      const inner: Block = { stmts: [] }
-      dbp.emit({ op: 'blocks', blocks: [inner] })
-      dbp.into(inner.stmts, () => planDef(prog, dbp, g, g.defs[i]!, [], acc))
-      dbp.emit({ op: 'return', source: loc(acc) })
-      prog.funcs.push({ name: fname, params: [acc], nlocals: dbp.nlocals, body: fbody, comment: `definition ${i} of data.${g.path.join('.')}` })
-      return { stmts: [{ op: 'call', fn: fname, args: [loc(res)], target: res, check: false }] } as Block
-    })
-    const position = new Map(index.defs.map((d, j) => [d, j]))
-    const table = prog.constJSONEntries([...index.byValue].map(([c, defs]) => [c, prog.constJSON(defs.map((d) => position.get(d)!))]))
-    const lookup: Block = { stmts: [] }
-    bp.emit({ op: 'blocks', blocks: [lookup] })
-    bp.into(lookup.stmts, () => {
-      let v = bp.local()
-      bp.emit({ op: 'assign', source: { kind: 'global', name: 'g_input' }, target: v })
-      bp.emit({ op: 'isdefined', local: v })
-      for (const p of index.path) v = bp.callRt('mg_get', [v, bp.constLocal(prog.constJSON(p))])
-      const sel = bp.callRt('mg_get', [bp.constLocal(table), v])
-      const k = bp.local(), d = bp.local()
-      const body: Block = { stmts: [] }
-      bp.emit({ op: 'scan', source: sel, key: k, value: d, body })
-      bp.into(body.stmts, () => {
-        const n = bp.callRt('mg_to_i32', [d], false)
-        bp.emit({ op: 'switch', index: n, cases })
-      })
-    })
-  }
-  if (g.kind === 'object') {
-    // `p[k] := v` and `p.foo := w` both define parts of data.p: rules below
-    // the object's path are keys of it.
-    const node = findNode(prog.root, g.path)
-    for (const [childName, child] of node?.children ?? []) {
-      if (child.group?.kind === 'function') continue
-      const b: Block = { stmts: [] }
-      bp.emit({ op: 'blocks', blocks: [b] })
-      bp.into(b.stmts, () => {
-        const d = child.group?.defs[0] ?? child.group?.default
-        const fn = child.group ? prog.groupFunc(child.group, mocks, d!.module, d!.rule.span.start) : prog.vdocFunc(child, mocks)
-        const v = bp.local()
-        bp.emit({ op: 'call', fn, args: [], target: v, check: true })
-        const k = bp.constLocal(prog.constJSON(childName))
-        const m = d?.module ?? g.defs[0]!.module
-        // Where the object's own keys meet a rule below it, sets unite and
-        // objects join key by key; other clashes are conflicts (as in OPA).
-        const existing = bp.callRt('mg_get', [res, k], false)
-        const done = bp.local()
-        bp.emit({ op: 'flag', local: done, value: 0 })
-        for (const fn of ['mg_union_docs']) {
-          const b2: Block = { stmts: [] }
-          bp.emit({ op: 'blocks', blocks: [b2] })
-          bp.into(b2.stmts, () => {
-            bp.emit({ op: 'isdefined', local: existing })
-            bp.emit({ op: 'flagis', local: done, value: 0 })
-            const depth = Math.max(0, ...g.defs.map((x) => x.keys.length)) - 1
-            const u = bp.local()
-            bp.emit({ op: 'call', fn, args: [loc(existing), loc(v), { kind: 'i32', value: depth }], target: u, check: true })
-            bp.emit({ op: 'call', fn: 'mg_obj_insert', args: [loc(res), loc(k), loc(u)], check: false })
-            bp.emit({ op: 'flag', local: done, value: 1 })
-          })
-        }
-        const b3: Block = { stmts: [{ op: 'flagis', local: done, value: 0 }] }
-        bp.emit({ op: 'blocks', blocks: [b3] })
-        bp.into(b3.stmts, () => bp.insertChecked(res, k, v, m, (d ?? g.defs[0]!).rule.span.start, 'object keys must be unique'))
-      })
-    }
-  }
-  if (g.default) {
-    const d = g.default.rule
-    const value = d.head.value ?? { type: 'boolean', value: true, span: d.span }
-    const fallback: Block = { stmts: [{ op: 'isundefined', local: res }] }
-    bp.emit({ op: 'blocks', blocks: [fallback] })
-    bp.into(fallback.stmts, () => {
-      const v = bp.planTerm(value, new Scope(g.default!.module, new Map(), new Set(), d))
-      bp.emit({ op: 'assign', source: loc(v), target: res })
-    })
-  }
-  if (memo) bp.emit({ op: 'memoset', name, source: loc(res) })
-  bp.emit({ op: 'return', source: loc(res) })
-  return { name, params, nlocals: bp.nlocals, body, comment: `${g.kind} data.${g.path.join('.')}` }
-}
-
-/** A definition's top-level `input.a.b == <scalar>` conditions, as (path, constant) pairs. */
-function indexConditions(prog: Program, def: RuleDef): { path: string[]; value: number }[] {
-  const out: { path: string[]; value: number }[] = []
-  const inputRef = (t: Term): string[] | undefined => {
-    if (t.type !== 'ref' || t.head.type !== 'var' || t.head.name !== 'input') return undefined
-    if (prog.importOf(def.module, 'input')) return undefined
-    const path: string[] = []
-    for (const p of t.path) { if (p.type !== 'string') return undefined; path.push(p.value) }
-    return path
-  }
-  const scalar = (t: Term) => t.type === 'string' || t.type === 'number' || t.type === 'boolean' || t.type === 'null'
-  for (const e of def.rule.body.exprs) {
-    if (e.negated || e.with.length) continue
-    let a: Term | undefined, b: Term | undefined
-    if (e.kind === 'unify') { a = e.left; b = e.right }
-    else if (e.kind === 'term' && e.term.type === 'call' && e.term.args.length === 2 && e.term.func.head.type === 'var' && e.term.func.head.name === 'equal' && e.term.func.path.length === 0) { a = e.term.args[0]; b = e.term.args[1] }
-    if (!a || !b) continue
-    const [r, c] = inputRef(a) && scalar(b) ? [a, b] : inputRef(b) && scalar(a) ? [b, a] : [undefined, undefined]
-    if (!r || !c) continue
-    out.push({ path: inputRef(r)!, value: prog.constOf(c) })
-  }
-  return out
-}
-
-/** Definitions are indexed only when there are enough of them to pay off. */
-const INDEX_MIN_DEFS = 4
-
-/**
- * OPA's evaluator indexes rules on their constant-valued conditions; OPA's
- * wasm does not. Pick the input path most definitions test for equality
- * with a constant; definitions without such a condition stay unindexed.
- */
-function ruleIndex(prog: Program, g: RuleGroup): { path: string[]; byValue: Map<number, number[]>; defs: number[] } | undefined {
-  if (g.defs.length < INDEX_MIN_DEFS) return undefined
-  const conds = g.defs.map((d) => (d.rule.else ? [] : indexConditions(prog, d)))
-  const counts = new Map<string, number>()
-  for (const cs of conds) for (const k of new Set(cs.map((c) => JSON.stringify(c.path)))) counts.set(k, (counts.get(k) ?? 0) + 1)
-  let best: string | undefined
-  for (const [k, n] of counts) if (n >= INDEX_MIN_DEFS && (!best || n > counts.get(best)!)) best = k
-  if (!best) return undefined
-  const path = JSON.parse(best) as string[]
-  const byValue = new Map<number, number[]>()
-  const defs: number[] = []
-  conds.forEach((cs, i) => {
-    const c = cs.find((x) => JSON.stringify(x.path) === best)
-    if (!c) return
-    defs.push(i)
-    let list = byValue.get(c.value)
-    if (!list) byValue.set(c.value, (list = []))
-    list.push(i)
-  })
-  return { path, byValue, defs }
-}
-
-function planDef(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef, params: Local[], res: Local): void {
-  const scope = new Scope(def.module, new Map(), new Set(), def.rule)
-  const rule = def.rule
-  // Function arguments that are patterns bind before the body; others
-  // (template strings, calls) can only be evaluated after it.
-  const lateArgs: [Term, Local][] = []
-  if (g.kind === 'function') {
-    const isPattern = (t: Term): boolean => t.type === 'var' || t.type === 'null' || t.type === 'boolean' || t.type === 'number' || t.type === 'string' ||
-      (t.type === 'array' && t.items.every(isPattern)) || (t.type === 'object' && t.items.every(([, v]) => isPattern(v)))
-    rule.head.args?.forEach((a) => { if (isPattern(a)) bp.declarePattern(a, scope) })
-    rule.head.args?.forEach((a, i) => { if (isPattern(a)) bp.unifyLocal(a, params[i]!, scope); else lateArgs.push([a, params[i]!]) })
-  }
-  // At every solution of the definition's bodies (not of bodies nested in
-  // them): bind the late arguments, and mark the head line covered.
-  const headKey = prog.coverKey(def.module, rule.head.span.start)
-  const solution = (s: Scope) => {
-    for (const [a, p] of lateArgs) bp.unifyLocal(a, p, s)
-    if (headKey !== undefined) bp.emit({ op: 'cover', key: headKey })
-  }
-  planDefChain(prog, bp, g, def, res, scope, solution)
-}
-
-function planDefChain(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef, res: Local, scope: Scope, solution: (s: Scope) => void): void {
-  const rule = def.rule
-  const chain: Rule[] = []
-  for (let r: Rule | undefined = rule; r; r = r.else) chain.push(r)
-  const headTerms = (r: Rule): Term[] => [r.head.value, r.head.key, ...def.keys, ...(rule.head.args ?? [])].filter((x): x is Term => !!x)
-  const valueOf = (r: Rule, s: Scope): Local => r.head.value ? bp.planTerm(r.head.value, s) : bp.constLocal(prog.constOf({ type: 'boolean', value: true, span: r.span }))
-  const origin = locate(def.module, rule.head.span.start)
-
-  if (g.kind === 'set') {
-    bp.planBody(rule.body, scope, (s) => {
-      solution(s)
-      const k = bp.planTerm(rule.head.key ?? rule.head.value!, s)
-      bp.emit({ op: 'call', fn: 'mg_set_add', args: [loc(res), loc(k)], check: false })
-    }, headTerms(rule))
-    return
-  }
-  if (g.kind === 'object') {
-    bp.planBody(rule.body, scope, (s) => {
-      solution(s)
-      const v = valueOf(rule, s)
-      let target = res
-      def.keys.forEach((kt, i) => {
-        const k = bp.planTerm(kt, s)
-        const last = i === def.keys.length - 1
-        if (last && !g.leafSet) {
-          bp.insertChecked(target, k, v, def.module, rule.head.span.start, 'object keys must be unique')
-          return
-        }
-        const child = bp.callRt('mg_get', [target, k], false)
-        const fresh: Block = { stmts: [] }
-        bp.emit({ op: 'blocks', blocks: [fresh] })
-        bp.into(fresh.stmts, () => {
-          bp.emit({ op: 'isundefined', local: child })
-          const o = bp.callRt(last ? 'mg_set' : 'mg_obj', [], false)
-          bp.emit({ op: 'call', fn: 'mg_obj_insert', args: [loc(target), loc(k), loc(o)], check: false })
-          bp.emit({ op: 'assign', source: loc(o), target: child })
-        })
-        target = child
-      })
-      // the leaf is a set: add this solution's element
-      if (g.leafSet) bp.emit({ op: 'call', fn: 'mg_set_add', args: [loc(target), loc(bp.planTerm(rule.head.key!, s))], check: false })
-    }, headTerms(rule))
-    return
-  }
-  // complete rules and functions: one value, conflicts abort at run time
-  const conflict = g.kind === 'function' ? 'functions must not produce multiple outputs for same inputs' : 'complete rules must not produce multiple outputs'
-  const merge = (v: Local, into: Local = res) => {
-    bp.emit({ op: 'blocks', blocks: [{ stmts: [{ op: 'isundefined', local: into }, { op: 'assign', source: loc(v), target: into }] }] })
-    const nl = prog.label()
-    bp.emit({ op: 'blocks', blocks: [{ stmts: [
-      { op: 'not', label: nl, body: { stmts: [{ op: 'equal', a: loc(into), b: loc(v) }, { op: 'break', label: nl }] } },
-      { op: 'abort', message: `eval_conflict_error: ${conflict}`, origin },
-    ] }] })
-  }
-  if (chain.length === 1) {
-    const constant = !rule.head.value || prog.constOfComposite(rule.head.value) !== undefined
-    const label = prog.label()
-    const lb: Block = { stmts: [] }
-    bp.emit({ op: 'labeled', label, body: lb })
-    bp.into(lb.stmts, () => bp.planBody(rule.body, scope, (s) => {
-      solution(s)
-      merge(valueOf(rule, s))
-      // A constant value cannot conflict with itself: stop at the first solution.
-      if (constant) bp.emit({ op: 'break', label })
-    }, headTerms(rule)))
-    return
-  }
-  // else chains: the first branch with any solution gives the value; all of
-  // that branch's solutions must agree, and the chain's value must agree
-  // with the group's other definitions.
-  const dv = bp.local()
-  bp.emit({ op: 'assign', source: { kind: 'i32', value: 0 }, target: dv })
-  const label = prog.label()
-  const blocks: Block[] = chain.map(() => ({ stmts: [] }))
-  bp.emit({ op: 'labeled', label, body: { stmts: [{ op: 'blocks', blocks }] } })
-  chain.forEach((r, i) => {
-    bp.into(blocks[i]!.stmts, () => {
-      const body: Block = { stmts: [] }
-      bp.emit({ op: 'blocks', blocks: [body] })
-      bp.into(body.stmts, () => bp.planBody(r.body, scope.child(), (s) => { solution(s); merge(valueOf(r, s), dv) }, headTerms(r)))
-      bp.emit({ op: 'isdefined', local: dv })
-      bp.emit({ op: 'break', label })
-    })
-  })
-  const after: Block = { stmts: [{ op: 'isdefined', local: dv }] }
-  bp.emit({ op: 'blocks', blocks: [after] })
-  bp.into(after.stmts, () => merge(dv))
-}
-
 // ---- program --------------------------------------------------------------
 
 /** The rule whose value holds `path` (a group on a proper prefix of it), and the rest of the path. */
@@ -871,8 +485,8 @@ export function planProgram(checked: CheckedProgram, opts: PlanOptions): { plan:
       const body: Block = { stmts: [] }
       const bp = new BodyPlanner(prog, [], body)
       let v = bp.local()
-      bp.emit({ op: 'call', fn: gf, args: [], target: v, check: true })
-      for (const seg of rest) v = bp.callRt('mg_get', [v, bp.constLocal(prog.constJSON(seg))])
+      bp.emit({ op: 'call', func: gf, args: [], target: v, check: true })
+      for (const seg of rest) v = bp.dot(v, bp.constLocal(prog.constJSON(seg)))
       bp.emit({ op: 'return', source: loc(v) })
       prog.funcs.push({ name: func, params: [], nlocals: bp.nlocals, body, comment: `entrypoint ${ep}` })
     } else {

@@ -1,6 +1,8 @@
-// Text form of the plan, for golden files and `policy build --dump-plan`.
+// Text form of the plan, for golden files and `policy build --dump-plan`:
+// one statement a line, each ending in the `@file:row:col` it was planned from.
 
 import type { Block, Const, Operand, Plan, Stmt } from './ir.js'
+import { locate } from '../source/index.js'
 
 export function printPlan(plan: Plan): string {
   const out: string[] = []
@@ -41,61 +43,70 @@ function printBlock(b: Block, depth: number, out: string[]): void {
   for (const s of b.stmts) printStmt(s, depth, out)
 }
 
+/** ` @file:row:col` of a statement (rows and columns computed here, from its offset). */
+function where(s: Stmt): string {
+  if (!s.at) return ''
+  const { file, row, col } = locate(s.at.source, s.at.offset)
+  return `  @${file}:${row}:${col}`
+}
+
 function printStmt(s: Stmt, depth: number, out: string[]): void {
   const pad = '  '.repeat(depth)
-  const at = 'origin' in s && s.origin ? `  @${s.origin.row}:${s.origin.col}` : ''
+  const at = where(s)
+  const line = (text: string) => out.push(`${pad}${text}${at}`)
+  const nested = (head: string, b: Block) => {
+    line(`${head} {`)
+    printBlock(b, depth + 1, out)
+    out.push(`${pad}}`)
+  }
+  const nocheck = (check: boolean) => (check ? '' : ' nocheck')
   switch (s.op) {
-    case 'call':
-      out.push(`${pad}${s.target !== undefined ? `l${s.target} = ` : ''}call ${s.fn}(${s.args.map(op).join(', ')})${s.check ? '' : ' nocheck'}${at}`)
-      return
-    case 'host':
-      out.push(`${pad}l${s.target} = host #${s.id}(${s.args.map(op).join(', ')})${s.toSet ? ' toset' : ''}${at}`)
-      return
-    case 'assign': out.push(`${pad}l${s.target} = ${op(s.source)}`); return
-    case 'setglobal': out.push(`${pad}$${s.name} = ${op(s.source)}`); return
-    case 'isdefined': out.push(`${pad}isdefined l${s.local}`); return
-    case 'isundefined': out.push(`${pad}isundefined l${s.local}`); return
-    case 'notfalse': out.push(`${pad}notfalse l${s.local}`); return
-    case 'equal': out.push(`${pad}equal ${op(s.a)} ${op(s.b)}`); return
-    case 'iscoll': out.push(`${pad}iscoll l${s.local}`); return
-    case 'lenis': out.push(`${pad}lenis l${s.local} ${s.type === 5 ? 'array' : 'object'} ${s.len}`); return
-    case 'scan':
-      out.push(`${pad}scan l${s.source} key=l${s.key} value=l${s.value} {`)
-      printBlock(s.body, depth + 1, out)
-      out.push(`${pad}}`)
-      return
-    case 'not':
-      out.push(`${pad}not #${s.label} {`)
-      printBlock(s.body, depth + 1, out)
-      out.push(`${pad}}`)
-      return
-    case 'labeled':
-      out.push(`${pad}block #${s.label} {`)
-      printBlock(s.body, depth + 1, out)
-      out.push(`${pad}}`)
-      return
-    case 'blocks':
-      for (const b of s.blocks) {
-        out.push(`${pad}block {`)
-        printBlock(b, depth + 1, out)
-        out.push(`${pad}}`)
-      }
-      return
-    case 'break': out.push(`${pad}break #${s.label}`); return
-    case 'abort': out.push(`${pad}abort ${JSON.stringify(s.message)}${at}`); return
-    case 'return': out.push(`${pad}return ${op(s.source)}`); return
-    case 'flag': out.push(`${pad}flag l${s.local} = ${s.value}`); return
-    case 'flagis': out.push(`${pad}flagis l${s.local} ${s.value}`); return
-    case 'step': out.push(`${pad}step`); return
-    case 'memoget': out.push(`${pad}memoget ${s.name}`); return
-    case 'memoset': out.push(`${pad}memoset ${s.name} ${op(s.source)}`); return
+    case 'makeobject': line(`l${s.target} = makeobject`); return
+    case 'makeset': line(`l${s.target} = makeset`); return
+    case 'makearray': line(`l${s.target} = makearray ${s.capacity}`); return
+    case 'objectinsert': line(`objectinsert l${s.object} l${s.key} l${s.value}`); return
+    case 'objectinsertonce': line(`l${s.conflict} = objectinsertonce l${s.object} l${s.key} l${s.value}`); return
+    case 'setadd': line(`setadd l${s.set} l${s.value}`); return
+    case 'arrayappend': line(`arrayappend l${s.array} ${op(s.value)}`); return
+    case 'dot': line(`l${s.target} = dot l${s.source} l${s.key}${nocheck(s.check)}`); return
+    case 'objectmerge': line(`l${s.target} = objectmerge l${s.a} l${s.b}`); return
+    case 'uniondocs': line(`l${s.target} = uniondocs l${s.a} l${s.b} depth=${s.depth}`); return
+    case 'upsert': line(`l${s.target} = upsert ${op(s.doc)} l${s.path} l${s.value}`); return
+    case 'totext': line(`l${s.target} = totext l${s.source}`); return
+    case 'concat': line(`l${s.target} = concat l${s.parts}${nocheck(s.check)}`); return
+    case 'caseindex': line(`l${s.target} = caseindex l${s.source}`); return
+    case 'callbuiltin': line(`l${s.target} = callbuiltin ${s.name}(${s.args.map(op).join(', ')})${nocheck(s.check)}`); return
+    case 'host': line(`l${s.target} = host #${s.id}(${s.args.map(op).join(', ')})${s.toSet ? ' toset' : ''}`); return
+    case 'call': line(`l${s.target} = call ${s.func}(${s.args.map(op).join(', ')})${nocheck(s.check)}`); return
+    case 'assign': line(`l${s.target} = ${op(s.source)}`); return
+    case 'setglobal': line(`$${s.name} = ${op(s.source)}`); return
+    case 'isdefined': line(`isdefined l${s.local}`); return
+    case 'isundefined': line(`isundefined l${s.local}`); return
+    case 'notfalse': line(`notfalse l${s.local}`); return
+    case 'equal': line(`equal ${op(s.a)} ${op(s.b)}`); return
+    case 'iscoll': line(`iscoll l${s.local}`); return
+    case 'isarray': line(`isarray l${s.local}`); return
+    case 'isobject': line(`isobject l${s.local}`); return
+    case 'lenis': line(`lenis l${s.local} ${s.len}`); return
+    case 'scan': nested(`scan l${s.source} key=l${s.key} value=l${s.value}`, s.body); return
+    case 'not': nested(`not #${s.label}`, s.body); return
+    case 'labeled': nested(`block #${s.label}`, s.body); return
+    case 'blocks': for (const b of s.blocks) nested('block', b); return
+    case 'break': line(`break #${s.label}`); return
+    case 'abort': line(`abort ${JSON.stringify(s.message)}`); return
+    case 'return': line(`return ${op(s.source)}`); return
+    case 'flag': line(`flag l${s.local} = ${s.value}`); return
+    case 'flagis': line(`flagis l${s.local} ${s.value}`); return
+    case 'step': line('step'); return
+    case 'memoget': line(`memoget ${s.name}`); return
+    case 'memoset': line(`memoset ${s.name} ${op(s.source)}`); return
     case 'switch':
-      out.push(`${pad}switch l${s.index} {`)
+      line(`switch l${s.index} {`)
       s.cases.forEach((c, i) => { out.push(`${pad}  case ${i}:`); printBlock(c, depth + 2, out) })
       out.push(`${pad}}`)
       return
-    case 'println': out.push(`${pad}println l${s.local}`); return
-    case 'cover': out.push(`${pad}cover c${s.key}`); return
-    case 'newepoch': out.push(`${pad}newepoch`); return
+    case 'println': line(`println l${s.local}`); return
+    case 'cover': line(`cover c${s.key}`); return
+    case 'newepoch': line('newepoch'); return
   }
 }

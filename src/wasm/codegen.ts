@@ -3,7 +3,10 @@
 // `br` to the end of its innermost block; `scan` is a counted loop over the
 // runtime's positional iteration (mg_len / mg_key_at / mg_val_at).
 
-import type { Block, Func, Operand, Plan, Stmt } from '../plan/ir.js'
+import type { Block, Func, Local, Operand, Plan, Stmt } from '../plan/ir.js'
+import { locate } from '../source/index.js'
+import { MeshgateError } from '../errors/index.js'
+import { NATIVES } from './natives.js'
 import type { RuntimeSymbols } from './runtime-module.js'
 import type { DataSegments } from './data-segments.js'
 
@@ -15,6 +18,9 @@ export interface CodegenContext {
 }
 
 const SWITCH_GROUP = 32
+
+/** The runtime's type tags (runtime/assembly/value.ts). */
+const T_BOOL = 2, T_ARRAY = 5, T_OBJECT = 6
 
 export function funcId(name: string): string {
   return `$${name}`
@@ -51,6 +57,26 @@ class FuncGen {
 
   private rt(name: string): string {
     return this.cx.rt.func(name)
+  }
+
+  /** `(call <runtime fn> args…)`. */
+  private rtCall(name: string, ...args: string[]): string {
+    return `(call ${this.rt(name)} ${args.join(' ')})`
+  }
+
+  /** target := value; with `check`, an undefined (0) value fails the block. */
+  private set(d: number, target: Local, value: string, check = false): void {
+    this.line(d, `(local.set $l${target} ${value})`)
+    if (check) this.line(d, `(br_if ${this.fail} (i32.eqz (local.get $l${target})))`)
+  }
+
+  /** Fail unless the value has the runtime type tag `tag`. */
+  private typeIs(d: number, local: Local, tag: number): void {
+    this.line(d, `(br_if ${this.fail} (i32.ne (call ${this.rt('mg_type')} (local.get $l${local})) (i32.const ${tag})))`)
+  }
+
+  private loc(l: Local): string {
+    return `(local.get $l${l})`
   }
 
   private op(o: Operand): string {
@@ -104,17 +130,29 @@ class FuncGen {
 
   private stmt(s: Stmt, d: number): void {
     switch (s.op) {
-      case 'call': {
-        const generated = !this.cx.rt.has(s.fn)
-        const fn = generated ? funcId(s.fn) : this.rt(s.fn)
-        const call = `(call ${fn} ${s.args.map((a) => this.op(a)).join(' ')})`
-        const returns = generated || this.cx.rt.returns(s.fn)
-        if (s.target !== undefined) {
-          this.line(d, `(local.set $l${s.target} ${call})`)
-          if (s.check) this.line(d, `(br_if ${this.fail} (i32.eqz (local.get $l${s.target})))`)
-        } else this.line(d, returns ? `(drop ${call})` : call)
+      case 'makeobject': this.set(d, s.target, this.rtCall('mg_obj')); return
+      case 'makeset': this.set(d, s.target, this.rtCall('mg_set')); return
+      case 'makearray': this.set(d, s.target, this.rtCall('mg_arr', `(i32.const ${s.capacity})`)); return
+      case 'objectinsert': this.line(d, this.rtCall('mg_obj_insert', this.loc(s.object), this.loc(s.key), this.loc(s.value))); return
+      case 'objectinsertonce': this.set(d, s.conflict, this.rtCall('mg_obj_insert_checked', this.loc(s.object), this.loc(s.key), this.loc(s.value))); return
+      case 'setadd': this.line(d, this.rtCall('mg_set_add', this.loc(s.set), this.loc(s.value))); return
+      case 'arrayappend': this.line(d, this.rtCall('mg_arr_push', this.loc(s.array), this.op(s.value))); return
+      case 'dot': this.set(d, s.target, this.rtCall('mg_get', this.loc(s.source), this.loc(s.key)), s.check); return
+      case 'objectmerge': this.set(d, s.target, this.rtCall('mg_obj_merge', this.loc(s.a), this.loc(s.b)), true); return
+      case 'uniondocs': this.set(d, s.target, this.rtCall('mg_union_docs', this.loc(s.a), this.loc(s.b), `(i32.const ${s.depth})`), true); return
+      case 'upsert': this.set(d, s.target, this.rtCall('mg_upsert', this.op(s.doc), this.loc(s.path), this.loc(s.value))); return
+      case 'totext': this.set(d, s.target, this.rtCall('mg_template_str', this.loc(s.source))); return
+      case 'concat': this.set(d, s.target, this.rtCall('mg_str_join', this.loc(s.parts)), s.check); return
+      case 'caseindex': this.set(d, s.target, this.rtCall('mg_to_i32', this.loc(s.source))); return
+      case 'callbuiltin': {
+        const fn = NATIVES.get(s.name)
+        if (!fn) throw new MeshgateError('internal_error', `built-in ${s.name} is not implemented in the module`)
+        this.set(d, s.target, this.rtCall(fn, ...s.args.map((a) => this.op(a))), s.check)
         return
       }
+      case 'call':
+        this.set(d, s.target, `(call ${funcId(s.func)} ${s.args.map((a) => this.op(a)).join(' ')})`, s.check)
+        return
       case 'host': {
         const n = s.args.length
         const arg = (a: Operand) => (s.sets ? `(call ${this.rt('mg_mark_sets')} ${this.op(a)})` : this.op(a))
@@ -140,7 +178,7 @@ class FuncGen {
       case 'isundefined': this.line(d, `(br_if ${this.fail} (local.get $l${s.local}))`); return
       case 'notfalse':
         this.line(d, `(br_if ${this.fail} (i32.eqz (local.get $l${s.local})))`)
-        this.line(d, `(if (i32.eq (call ${this.rt('mg_type')} (local.get $l${s.local})) (i32.const 2)) (then (br_if ${this.fail} (i32.eqz (call ${this.rt('mg_is_true')} (local.get $l${s.local}))))))`)
+        this.line(d, `(if (i32.eq (call ${this.rt('mg_type')} (local.get $l${s.local})) (i32.const ${T_BOOL})) (then (br_if ${this.fail} (i32.eqz (call ${this.rt('mg_is_true')} (local.get $l${s.local}))))))`)
         return
       case 'equal':
         this.line(d, `(br_if ${this.fail} (i32.eqz (call ${this.rt('mg_equal')} ${this.op(s.a)} ${this.op(s.b)})))`)
@@ -148,8 +186,9 @@ class FuncGen {
       case 'iscoll':
         this.line(d, `(br_if ${this.fail} (i32.lt_s (call ${this.rt('mg_len')} (local.get $l${s.local})) (i32.const 0)))`)
         return
+      case 'isarray': this.typeIs(d, s.local, T_ARRAY); return
+      case 'isobject': this.typeIs(d, s.local, T_OBJECT); return
       case 'lenis':
-        this.line(d, `(br_if ${this.fail} (i32.ne (call ${this.rt('mg_type')} (local.get $l${s.local})) (i32.const ${s.type})))`)
         this.line(d, `(br_if ${this.fail} (i32.ne (call ${this.rt('mg_len')} (local.get $l${s.local})) (i32.const ${s.len})))`)
         return
       case 'scan': {
@@ -186,7 +225,8 @@ class FuncGen {
         return
       case 'break': this.line(d, `(br $L${s.label})`); return
       case 'abort': {
-        const where = s.origin ? `${s.origin.file}:${s.origin.row}:${s.origin.col}: ` : ''
+        const at = s.at && locate(s.at.source, s.at.offset)
+        const where = at ? `${at.file}:${at.row}:${at.col}: ` : ''
         this.line(d, `(call $opa_abort (i32.const ${this.cx.abortText(where + s.message)})) (unreachable)`)
         return
       }

@@ -1,6 +1,6 @@
 // The prebuilt runtime (dist/runtime/runtime.wat + symbols.json, made by
 // `npm run build:runtime`): loaded once per process, then queried by the
-// code generator for function names and signatures.
+// code generator for function names.
 
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -15,27 +15,17 @@ export interface SymbolsFile {
 }
 
 export class RuntimeSymbols {
-  private readonly results = new Map<string, boolean>()
-  constructor(readonly wat: string, readonly symbols: SymbolsFile) {
-    // Which runtime functions return a value: read from their signatures.
-    const re = /\(func (\$[^\s()]+)([^\n]*)/g
-    let m: RegExpExecArray | null
-    const byName = new Map<string, boolean>()
-    while ((m = re.exec(wat))) byName.set(m[1]!, /\(result /.test(m[2]!))
-    for (const [exp, internal] of Object.entries(symbols.functions)) this.results.set(exp, byName.get(internal) ?? true)
-  }
-  has(name: string): boolean { return name in this.symbols.functions }
+  constructor(readonly wat: string, readonly symbols: SymbolsFile) {}
   func(name: string): string {
     const f = this.symbols.functions[name]
     if (!f) throw new MeshgateError('internal_error', `runtime function ${name} is missing from the runtime build`)
     return f
   }
-  returns(name: string): boolean { return this.results.get(name) ?? true }
 }
 
 // A lazily built immutable table: the runtime build's text and symbols are
 // files of this installation, read once; a RuntimeSymbols never changes after
-// its constructor (its maps are private and only read), so every compile in
+// its constructor (it only reads its frozen symbols), so every compile in
 // the process sees the same answer and none can change it for another.
 let loaded: RuntimeSymbols | undefined
 
