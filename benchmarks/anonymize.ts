@@ -10,7 +10,7 @@
 
 import { Readable, Transform, Writable, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { applyPlan, combineAnonymization, compilePlan, createAnonymizeStream } from '../src/engine/anonymize/index.js'
+import { applyPlan, combineAnonymization, compilePlan, createAnonymizeStream } from '../src/product/anonymize/index.js'
 import { timeTask, timeFigure, type Benchmark, type Sample } from './harness.js'
 import { exampleEngine, INPUT, PORT } from './example-mesh.js'
 import { repoRoot } from './paths.js'

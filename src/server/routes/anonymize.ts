@@ -10,7 +10,7 @@
 
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Readable } from 'node:stream'
-import { createAnonymizeStream, type AnonymizeStream, type RecordFormat } from '../../engine/anonymize/index.js'
+import { createAnonymizeStream, type AnonymizeStream, type RecordFormat } from '../../product/anonymize/index.js'
 import { MeshgateError } from '../../errors/index.js'
 import { portOf, type ServerContext } from '../context.js'
 import { noteDecision, timed } from '../decision-events.js'
