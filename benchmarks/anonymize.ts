@@ -1,7 +1,7 @@
 // Anonymization throughput (issue 4): records/s applying a typical decision
 // to 1,000,000 order records (100,000 with --quick). The plan is the real
 // one: the example mesh's global and orders layers asked about an analyst
-// reading for reporting, combined with `combineAnonymization` (hash, mask,
+// reading for reporting, combined by `Engine.anonymization` (hash, mask,
 // generalize, redact and a row filter). Two paths, each against a baseline
 // doing the same plumbing with no transform:
 //   - in memory: `applyPlan` per record ÷ copying each record by hand;
@@ -10,7 +10,7 @@
 
 import { Readable, Transform, Writable, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { applyPlan, combineAnonymization, compilePlan, createAnonymizeStream } from '../src/engine/anonymize/index.js'
+import { applyPlan, compilePlan, createAnonymizeStream } from '../src/product/index.js'
 import { timeTask, timeFigure, type Benchmark, type Sample } from './harness.js'
 import { exampleEngine, INPUT, PORT } from './example-mesh.js'
 import { repoRoot } from './paths.js'
@@ -85,16 +85,12 @@ export const anonymizeThroughput: Benchmark = {
   title: 'anonymization throughput on 1M records',
   async run(ctx) {
     const { engine, mesh } = await exampleEngine(repoRoot, 0)
-    let layers
+    let plan
     try {
-      layers = (await engine.query('anonymization', INPUT)).value
+      plan = (await engine.anonymization(INPUT, mesh.data.ports[PORT]!.fields)).value
     } finally {
       await engine.close()
     }
-    const plan = combineAnonymization(
-      layers.map((l) => ({ layer: l.layer, ...(l.result as { fields?: Record<string, unknown>; row_filters?: unknown[] } | undefined) })),
-      mesh.data.ports[PORT]!.fields,
-    )
     const keys = { key: 'bench-hmac-key' }
     const compiled = compilePlan(plan, keys)
     const n = ctx.quick ? 100_000 : 1_000_000

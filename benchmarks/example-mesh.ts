@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { compile } from '../src/compiler.js'
 import { writeBundle } from '../src/bundle/index.js'
 import { Engine, domainLayer, globalLayer } from '../src/engine/index.js'
-import { loadMeshDir, type MeshModel } from '../src/engine/mesh/index.js'
+import { loadMeshDir, type MeshModel } from '../src/product/index.js'
 
 export const PORT = 'orders-v1'
 

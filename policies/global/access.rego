@@ -30,7 +30,13 @@ deny contains {"code": "residency", "message": msg} if {
 deny contains {"code": "purpose_required", "message": sprintf("reading pii field %v needs a purpose", [f])} if {
 	some f in requested_fields
 	port.fields[f].classification == "pii"
-	object.get(input, "purpose", "") == ""
+	not has_purpose
+}
+
+# A request without a purpose has `input.purpose` null; an empty one states none either.
+has_purpose if {
+	is_string(input.purpose)
+	input.purpose != ""
 }
 
 # The fields asked for; none listed means every field of the port.

@@ -39,6 +39,12 @@ test_pii_without_purpose_is_denied if {
 	"purpose_required" in codes(denies)
 }
 
+# The sidecar sends `purpose: null` and `fields: []` when the request gives none.
+test_pii_with_a_null_purpose_is_denied if {
+	denies := access.deny with input as {"port": "p", "subject": subject, "purpose": null, "fields": []} with data.mesh as mesh
+	"purpose_required" in codes(denies)
+}
+
 test_pii_with_purpose_is_not_denied if {
 	denies := access.deny with input as {"port": "p", "subject": subject, "fields": ["email"], "purpose": "reporting"}
 		with data.mesh as mesh

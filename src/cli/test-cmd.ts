@@ -10,7 +10,7 @@
 import { readdir, stat } from 'node:fs/promises'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { CompileError, MeshgateError, type ErrorDetail } from '../errors/index.js'
-import { loadMeshDir } from '../engine/mesh/index.js'
+import { loadMeshDir } from '../product/index.js'
 import { parseVerbArgs, usageError, type CliCommand } from './command.js'
 import { watchAndRerun } from './watch.js'
 import { parseAll } from './entrypoints.js'

@@ -53,16 +53,3 @@ function denyReason(layer: string, d: unknown): DenyReason {
   }
   return { layer, message: JSON.stringify(d) }
 }
-
-/** Reads a layer's access package document (`{allow, deny}`), tolerating absent rules. */
-export function accessFromPackage(layer: string, doc: unknown): LayerAccess {
-  const o = (typeof doc === 'object' && doc !== null ? doc : {}) as Record<string, unknown>
-  return { layer, allow: o.allow === true, deny: asSet(o.deny) }
-}
-
-export function asSet(v: unknown): unknown[] {
-  if (v === undefined || v === null || v === false) return []
-  if (Array.isArray(v)) return v
-  if (typeof v === 'object') return Object.keys(v as object).length ? [v] : []
-  return [v]
-}

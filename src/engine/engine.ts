@@ -1,14 +1,19 @@
 // The engine: layers with their active bundles, an evaluator (in process, or
 // a worker pool when a wall-clock budget is configured), the decision cache,
-// and the decisions built on them. Everything the server answers goes through
-// here. Fails closed: a decision needing a layer with no valid bundle throws
+// and the decisions built on them: `access`, `anonymization` and
+// `compatibility`, each combined across layers here, so the HTTP routes and
+// `policy test` are thin callers that cannot answer one request two ways.
+// Everything the server answers goes through here. Fails closed: a decision needing a layer with no valid bundle throws
 // `bundle_unavailable`, never allows.
 
 import { availableParallelism } from 'node:os'
 import { readBundle, type Bundle } from '../bundle/index.js'
 import { MeshgateError } from '../errors/index.js'
+import { combineAnonymization, mergeCompatibility, type AnonymizationPlan, type CompatibilityAnswer, type ContractFieldInfo } from '../product/index.js'
 import { asEvalError, evalError } from './eval-errors.js'
-import { accessFromPackage, asSet, combineAccess, type AccessOutcome, type LayerAccess } from './access.js'
+import { combineAccess, type AccessOutcome, type LayerAccess } from './access.js'
+import type { CompatibilityQuestion } from './decision-input.js'
+import { accessFromPackage, anonymizationFromPackage, asSet, violationsFromPackage } from './layer-documents.js'
 import { DecisionCache } from './decision-cache.js'
 import { allOrThrow, InProcessEvaluator, type CallResult, type EvalCall, type Evaluator } from './evaluator.js'
 import type { HostBuiltins } from './host-builtins.js'
@@ -210,6 +215,32 @@ export class Engine {
       })
       return { value: { ...combineAccess(layers), layers }, cacheable: !failed }
     })
+  }
+
+  /**
+   * The anonymization decision: every layer's `anonymization` package on
+   * `input`, combined strictest-first over the port's contract fields (pii
+   * never in clear, docs/policy-contract.md). An evaluation error in any
+   * layer throws `eval_error`; a rule the plan cannot apply throws
+   * `anonymize_rule_error`: never a partial plan. The layers' documents are
+   * cached; the plan is combined on every call, from the fields given.
+   */
+  async anonymization(input: unknown, portFields: Record<string, ContractFieldInfo> = {}): Promise<Answer<AnonymizationPlan>> {
+    const docs = await this.query('anonymization', input)
+    return { ...docs, value: combineAnonymization(docs.value.map((d) => anonymizationFromPackage(d.layer, d.result)), portFields) }
+  }
+
+  /**
+   * The schema-compatibility decision on a question built by
+   * `compatibilityQuestion` (the diff under the port's mode and the layers'
+   * input): every layer's `compatibility` package, its violations merged with
+   * the consumers each one affects. An evaluation error in any layer throws
+   * `eval_error`: never a partial list of violations.
+   */
+  async compatibility(question: CompatibilityQuestion): Promise<Answer<CompatibilityAnswer>> {
+    const docs = await this.query('compatibility', question.input)
+    const { input, verdict } = question.baseline
+    return { ...docs, value: mergeCompatibility(input, verdict, docs.value.map((d) => violationsFromPackage(d.layer, d.result))) }
   }
 
   /**

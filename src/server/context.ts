@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Config } from '../config/index.js'
 import type { Engine } from '../engine/index.js'
-import type { MeshModel, MeshPort } from '../engine/mesh/index.js'
+import type { MeshModel, MeshPort } from '../product/index.js'
 import { MeshgateError } from '../errors/index.js'
 import type { BundleStatus } from '../download/index.js'
 import type { DecisionLogStats, DecisionObserver } from '../decision-log/index.js'

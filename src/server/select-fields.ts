@@ -18,7 +18,7 @@
 // Names are the contract's dotted paths (`shipping_address.street`), as in
 // the access decision's `fields`.
 
-import type { AnonymizationPlan, PlannedField } from '../engine/anonymize/index.js'
+import type { AnonymizationPlan, PlannedField } from '../product/index.js'
 
 /** Bounds on `?fields=`, the same as on a decision body's `fields` (schemas.ts). */
 export const MAX_SELECTED_FIELDS = 1000

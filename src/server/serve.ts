@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import type { Config } from '../config/index.js'
 import { domainLayer, Engine, globalLayer, standaloneLayer, type LayerSpec } from '../engine/index.js'
-import { loadMeshDir, type MeshModel } from '../engine/mesh/index.js'
+import { loadMeshDir, type MeshModel } from '../product/index.js'
 import { MeshgateError } from '../errors/index.js'
 import { buildApp } from './app.js'
 import { startBundleSources, type BundleSources } from './bundle-sources.js'

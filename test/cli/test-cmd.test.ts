@@ -198,6 +198,30 @@ t.test('a fixture with an unknown decision or key: exit 2 at the key', async (t)
   t.match(r.stderr, /decisions\.yaml:8:5: fixture_error: unknown key `extra` in case `x`/)
 })
 
+t.test('a fixture request says only what the sidecar\'s request could: exit 2 at the value', async (t) => {
+  const yaml = [
+    'product: shop',
+    'cases:',
+    '  - name: compat with fields',
+    '    decision: schema-compatibility',
+    '    subject: { id: ana }',
+    '    request: { port: items-v1, proposed: items.odcs.yaml, fields: [id] }',
+    '    expect: {}',
+    '  - name: numeric purpose',
+    '    decision: access',
+    '    subject: { id: ana }',
+    '    request: { port: items-v1, purpose: 7, fields: id }',
+    '    expect: {}',
+    '',
+  ].join('\n')
+  const dir = meshCopy(t, { 'domains/shop/fixtures/decisions.yaml': yaml })
+  const r = policy(['test', 'mesh'], dir)
+  t.equal(r.code, 2, r.stdout)
+  t.match(r.stderr, /decisions\.yaml:6:59: fixture_error: case `compat with fields`: `request\.fields` is not part of a schema-compatibility request/)
+  t.match(r.stderr, /decisions\.yaml:11:41: fixture_error: case `numeric purpose`: `request\.purpose` must be a string/)
+  t.match(r.stderr, /decisions\.yaml:11:52: fixture_error: case `numeric purpose`: `request\.fields` must be a list of field names/)
+})
+
 t.test('--compare-global lists the decisions a new global layer would change', async (t) => {
   const dir = meshCopy(t, { 'next/access.rego': 'package global.access\n\ndeny contains {"code": "closed", "message": "closed"} if true\n' })
   const r = policy(['test', 'mesh', '--compare-global', 'mesh/next'], dir)

@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib'
 import wabtInit from 'wabt'
 import { readBundle, writeBundle, writeTar, serializeManifest, normalizeManifest, type TarEntry } from '../../src/bundle/index.js'
 import { compile } from '../../src/compiler.js'
-import { Engine, domainLayer, globalLayer } from '../../src/engine/index.js'
+import { Engine, compatibilityQuestion, domainLayer, globalLayer } from '../../src/engine/index.js'
 
 const GLOBAL_REGO = `package global.access
 
@@ -98,7 +98,18 @@ t.test('3. an evaluation error inside a decision fails closed', async (t) => {
       'g.rego': GLOBAL_REGO,
       'a.rego': 'package global.anonymization\n\nfields["email"] := "redact"\nfields["phone"] := "hash" if to_number(input.purpose) > 0\n',
     }, ['global/access', 'global/anonymization'], { revision: 'g-anon' }))
-    const err = await e.query('anonymization', analyst).catch((x) => x)
+    const err = await e.anonymization(analyst).catch((x) => x)
+    t.equal(err.code, 'eval_error')
+    t.equal(err.status, 500)
+  })
+  await t.test('an error in a compatibility decision refuses the request, never a partial list of violations', async (t) => {
+    const e = await mesh(t)
+    await e.activate('domains/orders', await rego('domains/orders', {
+      'o.rego': ORDERS_REGO,
+      'c.rego': 'package domains.orders.compatibility\n\nviolations contains "always"\nviolations contains "numeric purpose" if to_number(input.purpose) > 0\n',
+    }, ['domains/orders/access', 'domains/orders/compatibility'], { revision: 'o-compat' }))
+    const schema = { type: 'object', properties: { a: { type: 'string' } } }
+    const err = await e.compatibility(compatibilityQuestion(analyst.subject, { port: 'orders-v1', purpose: 'analytics', current: schema, proposed: schema })).catch((x) => x)
     t.equal(err.code, 'eval_error')
     t.equal(err.status, 500)
   })

@@ -3,7 +3,7 @@
 // each with the transform the decision gave it (or a stricter one above it).
 
 import t from 'tap'
-import { applyPlan, combineAnonymization, type AnonymizationPlan } from '../../src/engine/anonymize/index.js'
+import { applyPlan, combineAnonymization, type AnonymizationPlan } from '../../src/product/anonymize/index.js'
 import { selectFields } from '../../src/server/select-fields.js'
 
 const contract = {

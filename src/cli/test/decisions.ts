@@ -1,18 +1,16 @@
 // Running decision fixtures (cli stage, on top of the engine): each case is
-// answered by the same pieces the sidecar combines — an Engine holding the
-// global and the domain layer over the product's `data.mesh`, `combineAccess`
-// through `Engine.access`, `combineAnonymization` over every layer's
-// anonymization document, and `diffSchemas` → `evaluateCompatibility` →
-// every layer's compatibility document → `mergeCompatibility` — then the
-// answer is compared with the case's `expect` (docs/fixtures.md).
+// answered by the engine's decision API, exactly as the sidecar answers it —
+// an Engine holding the global and the domain layer over the product's
+// `data.mesh`, the case's request turned into the policy input by the same
+// builder the HTTP routes use (`decisionInput`, `compatibilityQuestion`),
+// then `access()`, `anonymization()` or `compatibility()` — and the answer
+// is compared with the case's `expect` (docs/fixtures.md).
 
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
-import { Engine, domainLayer, globalLayer } from '../../engine/index.js'
-import { combineAnonymization } from '../../engine/anonymize/index.js'
-import { diffSchemas, evaluateCompatibility, mergeCompatibility } from '../../engine/schema/index.js'
-import type { MeshModel } from '../../engine/mesh/index.js'
+import { Engine, compatibilityQuestion, decisionInput, domainLayer, globalLayer, type AccessOutcome, type DecisionRequest } from '../../engine/index.js'
+import type { AnonymizationPlan, CompatibilityAnswer, MeshModel } from '../../product/index.js'
 import { MeshgateError, type ErrorDetail } from '../../errors/index.js'
 import { FIXTURE_ERROR, type FixtureCase, type FixtureFile } from './fixtures.js'
 import type { LayerBundle } from './layer-bundle.js'
@@ -89,50 +87,57 @@ export async function runCase(engine: Engine, ctx: FixtureContext, c: FixtureCas
   }
 }
 
-/** The policy input of a case: subject, port, purpose, fields, and `request` for gateway cases. */
-function inputOf(c: FixtureCase): Record<string, unknown> {
+/** A case's request as the sidecar's decision body: port, purpose, fields, and `request` for gateway cases. */
+function requestOf(c: FixtureCase): DecisionRequest {
   const { port, purpose, fields, method, path, headers } = c.request
-  const input: Record<string, unknown> = { subject: c.subject, port }
-  if (purpose !== undefined) input.purpose = purpose
-  if (fields !== undefined) input.fields = fields
+  const req: DecisionRequest = { port }
+  if (purpose !== undefined) req.purpose = purpose as string
+  if (fields !== undefined) req.fields = fields as string[]
   if (method !== undefined || path !== undefined || headers !== undefined) {
-    input.request = { ...(method !== undefined ? { method } : {}), ...(path !== undefined ? { path } : {}), headers: headers ?? {} }
+    req.request = {
+      ...(method !== undefined ? { method: method as string } : {}),
+      ...(path !== undefined ? { path: path as string } : {}),
+      ...(headers !== undefined ? { headers: headers as Record<string, string> } : {}),
+    }
   }
-  return input
+  return req
 }
 
 async function decide(engine: Engine, ctx: FixtureContext, c: FixtureCase): Promise<Decision> {
-  const input = inputOf(c)
   const port = ctx.mesh.data.ports[c.request.port]!
   switch (c.decision) {
-    case 'access': {
-      const { value } = await engine.access(input)
-      const deny = value.deny.map((r) => ({ layer: r.layer, ...(r.code !== undefined ? { code: r.code } : {}), message: r.message }))
-      return { allow: value.allow, deny }
-    }
-    case 'anonymization': {
-      const { value: layers } = await engine.query('anonymization', input)
-      const plan = combineAnonymization(layers.map((l) => {
-        const doc = (l.result ?? {}) as Record<string, unknown>
-        return { layer: l.layer, fields: doc.fields as Record<string, unknown> | undefined, row_filters: asList(doc.row_filters) }
-      }), port.fields)
-      const fields: Record<string, unknown> = {}
-      for (const [path, f] of Object.entries(plan.fields)) fields[path] = { ...f.transform, layer: f.layer }
-      return { fields, row_filters: plan.row_filters }
-    }
+    case 'access':
+      return accessDecision((await engine.access(decisionInput(c.subject, requestOf(c)))).value)
+    case 'anonymization':
+      return anonymizationDecision((await engine.anonymization(decisionInput(c.subject, requestOf(c)), port.fields)).value)
     case 'schema-compatibility': {
-      const current = ctx.mesh.contracts.get(port.contract.id)
       const proposed = await readProposed(ctx.file.path, c.request.proposed!)
-      const { input: compat, verdict } = evaluateCompatibility({ changes: diffSchemas(current, proposed), mode: port.compatibility, consumers: port.consumers })
-      const { value: layers } = await engine.query('compatibility', { ...input, ...compat })
-      const answer = mergeCompatibility(compat, verdict, layers.map((l) => ({ layer: l.layer, violations: asList(((l.result ?? {}) as Record<string, unknown>).violations) })))
-      return {
-        compatible: answer.compatible,
-        bump: answer.bump,
-        affected_consumers: answer.affected_consumers,
-        violations: answer.violations.map((v) => ({ layer: v.layer, field: v.field, change: v.change, message: v.message })),
-      }
+      const current = ctx.mesh.contracts.get(port.contract.id)
+      const purpose = c.request.purpose as string | undefined
+      return compatibilityDecision((await engine.compatibility(compatibilityQuestion(c.subject, { port: c.request.port, purpose, current, proposed }, port))).value)
     }
+  }
+}
+
+// ---- decisions reduced to what `expect` asserts ----
+
+function accessDecision(d: AccessOutcome): Decision {
+  return { allow: d.allow, deny: d.deny.map((r) => ({ layer: r.layer, ...(r.code !== undefined ? { code: r.code } : {}), message: r.message })) }
+}
+
+/** Each field as its transform plus the layer that won. */
+function anonymizationDecision(plan: AnonymizationPlan): Decision {
+  const fields: Record<string, unknown> = {}
+  for (const [path, f] of Object.entries(plan.fields)) fields[path] = { ...f.transform, layer: f.layer }
+  return { fields, row_filters: plan.row_filters }
+}
+
+function compatibilityDecision(answer: CompatibilityAnswer): Decision {
+  return {
+    compatible: answer.compatible,
+    bump: answer.bump,
+    affected_consumers: answer.affected_consumers,
+    violations: answer.violations.map((v) => ({ layer: v.layer, field: v.field, change: v.change, message: v.message })),
   }
 }
 
@@ -149,11 +154,6 @@ async function readProposed(fixturePath: string, rel: string): Promise<unknown> 
   } catch (e) {
     throw new MeshgateError(FIXTURE_ERROR, `proposed contract \`${rel}\` is not valid YAML/JSON: ${(e as Error).message.split('\n')[0]}`)
   }
-}
-
-function asList(v: unknown): unknown[] | undefined {
-  if (v === undefined || v === null) return undefined
-  return Array.isArray(v) ? v : [v]
 }
 
 // ---- comparing with `expect` ----

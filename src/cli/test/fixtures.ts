@@ -34,7 +34,14 @@ export interface FixtureFile {
 }
 
 const CASE_KEYS = new Set(['name', 'decision', 'subject', 'request', 'expect'])
-const REQUEST_KEYS = new Set(['port', 'purpose', 'fields', 'proposed', 'method', 'path', 'headers'])
+/** What each decision's request may say: the sidecar's request bodies (docs/http-api.md), no more. */
+const DECISION_REQUEST_KEYS = ['port', 'purpose', 'fields', 'method', 'path', 'headers']
+const REQUEST_KEYS_OF: Record<DecisionKind, Set<string>> = {
+  access: new Set(DECISION_REQUEST_KEYS),
+  anonymization: new Set(DECISION_REQUEST_KEYS),
+  'schema-compatibility': new Set(['port', 'purpose', 'proposed']),
+}
+const REQUEST_KEYS = new Set([...DECISION_REQUEST_KEYS, 'proposed'])
 const EXPECT_KEYS: Record<DecisionKind, Set<string>> = {
   access: new Set(['allow', 'deny']),
   anonymization: new Set(['fields', 'row_filters']),
@@ -106,7 +113,22 @@ export function parseFixtureFile(path: string, text: string): { file?: FixtureFi
     }
     const request = (c.request ?? {}) as Record<string, unknown>
     if (typeof c.request === 'object' && c.request !== null) {
-      for (const k of Object.keys(request)) if (!REQUEST_KEYS.has(k)) fail(`${label}: unknown request key \`${k}\``, keyNode(doc, [...path0, 'request', k]), `a request has ${[...REQUEST_KEYS].map((x) => `\`${x}\``).join(', ')}`)
+      const allowed = REQUEST_KEYS_OF[c.decision as DecisionKind] ?? REQUEST_KEYS
+      for (const k of Object.keys(request)) {
+        const at = keyNode(doc, [...path0, 'request', k])
+        if (!REQUEST_KEYS.has(k)) fail(`${label}: unknown request key \`${k}\``, at, `a request has ${[...REQUEST_KEYS].map((x) => `\`${x}\``).join(', ')}`)
+        else if (!allowed.has(k)) fail(`${label}: \`request.${k}\` is not part of a${c.decision === 'access' || c.decision === 'anonymization' ? 'n' : ''} ${c.decision as string} request`, at, `its request has ${[...allowed].map((x) => `\`${x}\``).join(', ')}`)
+      }
+      // The types the sidecar's request schema enforces, so a case asks only what a request could.
+      const typed = (k: string, ok: (v: unknown) => boolean, what: string) => {
+        if (request[k] !== undefined && !ok(request[k])) fail(`${label}: \`request.${k}\` must be ${what}`, (doc.getIn([...path0, 'request', k], true) as YamlNode) ?? node)
+      }
+      const isString = (v: unknown) => typeof v === 'string'
+      typed('purpose', isString, 'a string')
+      typed('fields', (v) => Array.isArray(v) && v.every(isString), 'a list of field names')
+      typed('method', isString, 'a string')
+      typed('path', isString, 'a string')
+      typed('headers', (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every(isString), 'a mapping of header names to strings')
       if (typeof request.port !== 'string' || !request.port) fail(`${label}: \`request.port\` must name an output port`, (doc.getIn([...path0, 'request'], true) as YamlNode) ?? node)
       if (c.decision === 'schema-compatibility' && typeof request.proposed !== 'string') {
         fail(`${label}: a schema-compatibility case needs \`request.proposed\`, the proposed contract file (relative to the fixture file)`, (doc.getIn([...path0, 'request'], true) as YamlNode) ?? node)

@@ -10,14 +10,15 @@
 
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Readable } from 'node:stream'
-import { createAnonymizeStream, type AnonymizeStream, type RecordFormat } from '../../engine/anonymize/index.js'
+import { decisionInput, type DecisionRequest } from '../../engine/index.js'
+import { createAnonymizeStream, type AnonymizeStream, type RecordFormat } from '../../product/index.js'
 import { MeshgateError } from '../../errors/index.js'
 import { portOf, type ServerContext } from '../context.js'
 import { noteDecision, timed } from '../decision-events.js'
 import { asciiJson } from '../headers.js'
 import { nestingGuard } from '../json-body.js'
 import { MAX_FIELD_NAME, MAX_SELECTED_FIELDS, selectFields } from '../select-fields.js'
-import { anonymizationPlan, notedAccess, policyInput } from './decisions.js'
+import { anonymizationPlan, notedAccess } from './decisions.js'
 
 const NDJSON = /^application\/(x-ndjson|ndjson|jsonl|x-jsonlines|jsonlines)\b/i
 
@@ -55,10 +56,10 @@ export function anonymizeRoutes(ctx: ServerContext) {
         reply.header('x-meshgate-decision-id', req.id)
         const purpose = req.query.purpose ?? header(req, 'x-meshgate-purpose')
         const fields = selectedFields(req.query.fields)
-        const body: { port: string; purpose?: string; fields?: string[] } = { port: req.params.port }
+        const body: DecisionRequest = { port: req.params.port }
         if (purpose !== undefined) body.purpose = purpose
         if (fields) body.fields = fields
-        const input = policyInput(subject, body)
+        const input = decisionInput(subject, body)
         portOf(ctx, req.params.port)
         // Access first: records leave only for a request the mesh allows.
         const access = await notedAccess(req, ctx.engine, input, 'anonymize_stream')

@@ -16,7 +16,8 @@ import { toMeshgateError } from '../plugins/errors.js'
 import { portOf, type ServerContext } from '../context.js'
 import { noteDecisionError } from '../decision-events.js'
 import { asciiJson, headerText } from '../headers.js'
-import { notedAccess, policyInput, type DecisionBody } from './decisions.js'
+import { decisionInput, type DecisionRequest } from '../../engine/index.js'
+import { notedAccess } from './decisions.js'
 
 const PASSED_HEADERS = ['x-forwarded-for', 'x-real-ip', 'user-agent', 'x-request-id']
 
@@ -53,11 +54,11 @@ export function forwardAuthRoutes(ctx: ServerContext) {
         const headers: Record<string, string> = {}
         for (const name of PASSED_HEADERS) { const v = h(req, name); if (v !== undefined) headers[name] = v }
         const host = h(req, 'x-forwarded-host'); if (host !== undefined) headers.host = host
-        const body: DecisionBody = { port, request: { method, path: url.pathname, headers } }
+        const body: DecisionRequest = { port, request: { method, path: url.pathname, headers } }
         if (purpose !== undefined) body.purpose = purpose
         const fields = url.searchParams.get('fields')
         if (fields) body.fields = fields.split(',').filter(Boolean)
-        const d = await notedAccess(req, ctx.engine, policyInput(subject, body), 'forward_auth')
+        const d = await notedAccess(req, ctx.engine, decisionInput(subject, body), 'forward_auth')
         reply.header('x-meshgate-revisions', asciiJson(d.revisions))
         if (subject.id) reply.header('x-meshgate-subject', headerText(subject.id))
         return reply.code(d.allow ? 200 : 403).send({ decision_id: id, allow: d.allow, message: d.message })

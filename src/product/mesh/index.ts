@@ -1,4 +1,4 @@
-// The data-mesh model: ODPS descriptors, ODCS v3 contracts and consumers
+// The data-mesh model (product stage): ODPS descriptors, ODCS v3 contracts and consumers
 // files, validated against the JSON Schemas in `schemas/` and linked into
 // `data.mesh` (docs/mesh-data.md). The engine loads one data product per
 // sidecar and hands `data` to every layer.

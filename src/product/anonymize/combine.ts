@@ -11,7 +11,11 @@ import { parseTransform, stricter, type Transform } from './transforms.js'
 /** What one layer's anonymization package answered (`fields`, `row_filters`). */
 export interface LayerAnonymization {
   layer: string
-  fields?: Record<string, unknown> | undefined
+  /**
+   * Field path → transform, as the policy gave it: anything but an object
+   * (or nothing: absent, null) is refused, never read as "no rules".
+   */
+  fields?: unknown
   row_filters?: unknown[] | undefined
 }
 
@@ -55,7 +59,13 @@ export function combineAnonymization(
   const fields = new Map<string, PlannedField>()
   const rowFilters: AnonymizationPlan['row_filters'] = []
   for (const lr of layerResults) {
-    for (const [field, raw] of Object.entries(lr.fields ?? {})) {
+    const given = lr.fields ?? {}
+    const isMap = typeof given === 'object' && !Array.isArray(given)
+    if (!isMap) {
+      // A set or a scalar where the contract says object: the rules it meant are unknown, so no plan.
+      errors.push({ code: 'anonymize_rule_error', message: `layer \`${lr.layer}\`: \`fields\` must be an object mapping field paths to transforms, not ${Array.isArray(given) ? 'a set' : `a ${typeof given}`}` })
+    }
+    for (const [field, raw] of Object.entries(isMap ? given : {})) {
       let t: Transform
       try {
         t = parseTransform(raw, `layer \`${lr.layer}\`, field \`${field}\``)

@@ -16,7 +16,7 @@
 
 import t from 'tap'
 import fc from 'fast-check'
-import { applyPlan, combineAnonymization, type AnonymizationPlan, type Transform } from '../../../src/engine/anonymize/index.js'
+import { applyPlan, combineAnonymization, type AnonymizationPlan, type Transform } from '../../../src/product/anonymize/index.js'
 
 const SEED = Number(process.env.MESHGATE_FUZZ_SEED ?? 0x5eed8)
 const RUNS = 10_000

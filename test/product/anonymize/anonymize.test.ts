@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto'
 import { CompileError } from '../../../src/errors/index.js'
 import {
   applyPlan, combineAnonymization, laplace, parseTransform, stricter, TOKEN_PREFIX, type Transform,
-} from '../../../src/engine/anonymize/index.js'
+} from '../../../src/product/anonymize/index.js'
 
 const KEY = { key: 'test-key' }
 const one = (transform: unknown, value: unknown, keys = KEY): unknown => {

@@ -5,7 +5,7 @@
 import t from 'tap'
 import { Readable } from 'node:stream'
 import { text } from 'node:stream/consumers'
-import { combineAnonymization, createAnonymizeStream, DETECT_WINDOW, type AnonymizeStream } from '../../../src/engine/anonymize/index.js'
+import { combineAnonymization, createAnonymizeStream, DETECT_WINDOW, type AnonymizeStream } from '../../../src/product/anonymize/index.js'
 
 const plan = combineAnonymization([
   { layer: 'global', fields: { email: { action: 'mask', show_last: 3 } }, row_filters: [{ field: 'keep', op: '==', value: true }] },

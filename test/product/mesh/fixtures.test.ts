@@ -6,8 +6,8 @@
 import t from 'tap'
 import { readFile } from 'node:fs/promises'
 import { parse } from 'yaml'
-import { loadMeshDir } from '../../../src/engine/mesh/index.js'
-import { consumersUsing, diffSchemas, evaluateCompatibility } from '../../../src/engine/schema/index.js'
+import { loadMeshDir } from '../../../src/product/mesh/index.js'
+import { consumersUsing, diffSchemas, evaluateCompatibility } from '../../../src/product/schema/index.js'
 
 const DOMAINS = new URL('../../../policies/domains/', import.meta.url)
 

@@ -4,7 +4,7 @@
 
 import t from 'tap'
 import { createHmac } from 'node:crypto'
-import { applyPlan, combineAnonymization } from '../../../src/engine/anonymize/index.js'
+import { applyPlan, combineAnonymization } from '../../../src/product/anonymize/index.js'
 
 const KEY = { key: 'test-key' }
 const hmac = (s: string) => createHmac('sha256', 'test-key').update(s).digest('hex')

@@ -8,12 +8,13 @@
 // version too (pass their diffs as `previous`).
 
 import { MeshgateError } from '../../errors/index.js'
+import { COMPATIBILITY_MODES, type CompatibilityMode } from '../mesh/types.js'
 import type { SchemaChange } from './diff.js'
 
-export type CompatibilityMode =
-  | 'backward' | 'backward_transitive' | 'forward' | 'forward_transitive' | 'full' | 'full_transitive' | 'none'
+export type { CompatibilityMode }
 
-export const MODES: readonly CompatibilityMode[] = ['backward', 'backward_transitive', 'forward', 'forward_transitive', 'full', 'full_transitive', 'none']
+/** The modes a port may declare (one list, the descriptors' own). */
+export const MODES: readonly CompatibilityMode[] = COMPATIBILITY_MODES
 
 export type VersionBump = 'major' | 'minor' | 'patch' | 'none'
 

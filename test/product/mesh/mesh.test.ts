@@ -4,7 +4,7 @@
 import t from 'tap'
 import { readFile } from 'node:fs/promises'
 import { CompileError, type ErrorDetail } from '../../../src/errors/index.js'
-import { buildMesh, loadMeshDir, type MeshSources } from '../../../src/engine/mesh/index.js'
+import { buildMesh, loadMeshDir, type MeshSources } from '../../../src/product/mesh/index.js'
 
 const POLICIES = new URL('../../../policies/', import.meta.url)
 const orders = new URL('domains/orders/', POLICIES)

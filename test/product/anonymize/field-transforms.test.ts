@@ -4,7 +4,7 @@
 
 import t from 'tap'
 import { createHmac } from 'node:crypto'
-import { applyPlan, combineAnonymization, stricter, type Transform } from '../../../src/engine/anonymize/index.js'
+import { applyPlan, combineAnonymization, stricter, type Transform } from '../../../src/product/anonymize/index.js'
 
 const KEY = { key: 'test-key', uniform: () => 0.75 }
 const one = (transform: unknown, value: unknown): unknown => {

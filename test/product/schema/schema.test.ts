@@ -3,7 +3,7 @@
 // and the merged answer.
 
 import t from 'tap'
-import { diffSchemas, evaluateCompatibility, mergeCompatibility, versionBump, type SchemaChange } from '../../../src/engine/schema/index.js'
+import { diffSchemas, evaluateCompatibility, mergeCompatibility, versionBump, type SchemaChange } from '../../../src/product/schema/index.js'
 
 const obj = (props: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ type: 'object', properties: props, ...extra })
 const pick = (cs: SchemaChange[]) => cs.map((c) => [c.field, c.change, c.backward, c.forward])
@@ -173,7 +173,7 @@ t.test('the merged answer lists every layer\'s violations with their consumers',
 })
 
 t.test('deep and exploding schemas are refused with schema_input_error, never a stack overflow', async (t) => {
-  const { MAX_SCHEMA_DEPTH, MAX_SCHEMA_NODES } = await import('../../../src/engine/schema/shape.js')
+  const { MAX_SCHEMA_DEPTH, MAX_SCHEMA_NODES } = await import('../../../src/product/schema/shape.js')
   const refused = (what: string, current: unknown, proposed: unknown, message: RegExp) => {
     try {
       diffSchemas(current, proposed)
