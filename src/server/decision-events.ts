@@ -82,13 +82,13 @@ export function denyOf(reasons: DenyReason[]): LoggedDenyReason[] {
 }
 
 /** Builds the event for a noted decision. `labels` are the instance's (id, version, product, domain, config labels). */
-export function decisionEvent(req: FastifyRequest, d: NotedDecision, labels: Record<string, string>, now = new Date()): DecisionEvent {
+export function decisionEvent(req: FastifyRequest, d: NotedDecision, labels: Record<string, string>, timestamp = rfc3339Nano(Date.now())): DecisionEvent {
   const ev: DecisionEvent = {
     decision_id: String(req.id),
-    labels: d.port !== undefined ? { ...labels, port: d.port } : labels,
+    labels: d.port !== undefined ? { ...labels, port: d.port } : { ...labels },
     path: d.path,
     bundles: bundlesOf(d.revisions),
-    timestamp: rfc3339Nano(now),
+    timestamp,
     metrics: { timer_server_handler_ns: Math.round((performance.now() - req.receivedAt) * 1e6), ...(d.evalNs !== undefined ? { timer_rego_query_eval_ns: d.evalNs } : {}) },
     requested_by: `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''}`,
     kind: d.kind,
@@ -111,8 +111,8 @@ function bundlesOf(revisions: Revisions | undefined): Record<string, { revision:
 }
 
 /** OPA writes timestamps with nanoseconds; a Date has milliseconds, padded (toISOString always ends `.sssZ`). */
-function rfc3339Nano(d: Date): string {
-  const iso = d.toISOString()
+export function rfc3339Nano(ms: number): string {
+  const iso = new Date(ms).toISOString()
   return `${iso.slice(0, -1)}000000Z`
 }
 
@@ -131,6 +131,7 @@ export function decisionEventsPlugin(opts: DecisionEventsOptions) {
     app.decorateRequest('decision', undefined)
     app.decorateRequest('receivedAt', 0)
     if (!opts.observers.length) return
+    const clock = { ms: -1, text: '' }
     app.addHook('onRequest', (req, _reply, done) => {
       req.receivedAt = performance.now()
       done()
@@ -138,19 +139,32 @@ export function decisionEventsPlugin(opts: DecisionEventsOptions) {
     app.addHook('onError', async (req, _reply, err) => {
       noteDecisionError(req, err)
     })
-    app.addHook('onSend', async (req, _reply, payload) => {
+    // Callback style, and a promise only when an observer returns one (the
+    // decision logger): the metrics alone stay synchronous on the hot path.
+    app.addHook('onSend', (req, _reply, payload, done) => {
       const d = req.decision
-      if (!d) return payload
+      if (!d) return done(null, payload)
       // Once per request, even if the payload is sent twice (an error while serializing).
       req.decision = undefined
-      const ev = decisionEvent(req, d, opts.labels)
-      try {
-        await Promise.all(opts.observers.map((o) => o.record(ev)))
-      } catch (err) {
+      const now = Date.now()
+      // Decisions within one millisecond share the timestamp's text (toISOString is a visible cost per request).
+      if (now !== clock.ms) { clock.ms = now; clock.text = rfc3339Nano(now) }
+      const ev = decisionEvent(req, d, opts.labels, clock.text)
+      const failed = (err: unknown) => {
         // Observers count what they cannot keep; one that throws anyway must not fail the answer.
         req.log.error({ err }, 'a decision observer failed')
       }
-      return payload
+      let pending: Promise<void>[] | undefined
+      for (const o of opts.observers) {
+        try {
+          const r = o.record(ev)
+          if (r) (pending ??= []).push(r)
+        } catch (err) {
+          failed(err)
+        }
+      }
+      if (!pending) return done(null, payload)
+      Promise.all(pending).catch(failed).then(() => done(null, payload), () => done(null, payload))
     })
   }, 'meshgate-decision-events')
 }
