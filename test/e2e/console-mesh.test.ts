@@ -9,7 +9,7 @@
 // time.
 
 import t from 'tap'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { writeBundle } from '../../src/bundle/index.js'
@@ -17,10 +17,10 @@ import { compile } from '../../src/compiler.js'
 import { loadConfig } from '../../src/config/index.js'
 import { startSidecar, type Sidecar } from '../../src/server/index.js'
 import { governance, mint, put, startTestRegistry } from '../fixtures/registry/harness.js'
+import { launchChromium, skipWithoutChromium } from '../fixtures/browser.js'
 
-const CHROMIUM = '/usr/bin/chromium'
 const ARTIFACTS = new URL('../artifacts/', import.meta.url)
-const skip = existsSync(CHROMIUM) ? false : `the console test needs Debian's chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`
+const skip = skipWithoutChromium
 
 const ACCESS = `package global.access
 
@@ -115,18 +115,7 @@ decision_logs:
   const denied = stored.filter((e) => e.outcome === 'deny').length
   t.ok(denied > 0 && denied < stored.length, 'some allowed, some denied')
 
-  const { chromium } = await import('playwright-core')
-  const profile = mkdtempSync(join(tmpdir(), 'mg-chromium-'))
-  t.teardown(() => rmSync(profile, { recursive: true, force: true }))
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1400, height: 1000 },
-    timeout: 30_000,
-  })
-  t.teardown(() => context.close())
-  context.setDefaultTimeout(15_000)
+  const context = await launchChromium(t)
   await context.route((u) => !u.href.startsWith(reg.url), (route) => route.abort())
   const page = context.pages()[0] ?? (await context.newPage())
   await page.goto(`${reg.url}/console/login`)

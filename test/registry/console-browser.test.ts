@@ -11,37 +11,23 @@
 // Every wait is bounded (playwright's timeouts); nothing asserts on time.
 
 import t from 'tap'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { windowQuery } from '../../src/registry/console/mesh.js'
 import { mint } from '../fixtures/registry/harness.js'
+import { launchChromium, skipWithoutChromium } from '../fixtures/browser.js'
 import { ATTACK_EVENT_ID, expected, NOW, reader, SIDECARS, startConsoleMesh, XSS } from '../fixtures/registry/console-mesh.js'
 
-const CHROMIUM = '/usr/bin/chromium'
 const ARTIFACTS = new URL('../artifacts/', import.meta.url)
 
-const skip = existsSync(CHROMIUM) ? false : `the console browser test needs Debian's chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`
+const skip = skipWithoutChromium
 
 t.test('the console in Chromium: login, the numbers, charts, an event, search, logout; no payload runs', { skip }, async (t) => {
-  const { chromium } = await import('playwright-core')
   const m = await startConsoleMesh(t)
   mkdirSync(ARTIFACTS, { recursive: true })
   const shot = (name: string) => join(ARTIFACTS.pathname, `console-${name}.png`)
 
-  const profile = mkdtempSync(join(tmpdir(), 'mg-chromium-'))
-  t.teardown(() => rmSync(profile, { recursive: true, force: true }))
-  // A persistent context is how playwright takes a --user-data-dir: a fresh, empty one.
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1400, height: 1000 },
-    timeout: 30_000,
-  })
-  t.teardown(() => context.close())
-  context.setDefaultTimeout(15_000)
-  context.setDefaultNavigationTimeout(15_000)
+  const context = await launchChromium(t)
   // Loopback only: any request elsewhere is refused and recorded.
   const offsite: string[] = []
   await context.route((u) => !u.href.startsWith(m.reg.url), (route) => { offsite.push(route.request().url()); return route.abort() })
