@@ -14,6 +14,7 @@
 // behind a reader's token (`requireDecisionReader`).
 
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { closeWhenBodyUnread, rawBodies } from './body.js'
 import { MeshgateError } from '../../errors/index.js'
 import { requireDecisionReader, requireDecisionUploader, type RegistryContext } from '../context.js'
 import type { DecisionQuery, DecisionStore } from '../decision-store.js'
@@ -70,13 +71,8 @@ export function decisionRoutes(ctx: RegistryContext) {
 
   return async function routes(app: FastifyInstance): Promise<void> {
     // The body is read by the route (log-upload.ts), within the upload limits, gzip or not.
-    app.removeAllContentTypeParsers()
-    app.addContentTypeParser('*', (_req, payload, done) => done(null, payload))
-    // A refusal before the body was read to the end closes the connection, so the rest is never parsed as a request.
-    app.addHook('onSend', async (req, reply, payload) => {
-      if (!req.raw.complete) reply.header('connection', 'close')
-      return payload
-    })
+    rawBodies(app)
+    closeWhenBodyUnread(app)
 
     const uploaders = new WeakMap<object, Publisher | undefined>()
     const onRequest = async (req: FastifyRequest) => { uploaders.set(req, await requireDecisionUploader(ctx, req)) }

@@ -5,18 +5,15 @@
 // rest is never parsed as a next request.
 
 import type { FastifyInstance } from 'fastify'
+import { closeWhenBodyUnread, rawBodies } from './body.js'
 import { tooLargeCompressed } from '../../bundle/index.js'
 import { revisionView, type RegistryContext } from '../context.js'
 import { checkName, publish } from '../publish.js'
 
 export function publishRoutes(ctx: RegistryContext) {
   return async function routes(app: FastifyInstance): Promise<void> {
-    app.removeAllContentTypeParsers()
-    app.addContentTypeParser('*', (_req, payload, done) => done(null, payload))
-    app.addHook('onSend', async (req, reply, payload) => {
-      if (!req.raw.complete) reply.header('connection', 'close')
-      return payload
-    })
+    rawBodies(app)
+    closeWhenBodyUnread(app)
     app.put<{ Params: { name: string } }>('/v1/bundles/:name', async (req, reply) => {
       const publisher = await ctx.tokens.verify(req.headers.authorization)
       const { name } = req.params

@@ -12,6 +12,7 @@
 // (sidecars.ts), read like the other read APIs (`requireReader`).
 
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { closeWhenBodyUnread } from './body.js'
 import { MeshgateError } from '../../errors/index.js'
 import { requireReader, requireReporter, type RegistryContext } from '../context.js'
 import { fleetView, type SidecarFilter } from '../sidecars.js'
@@ -39,11 +40,7 @@ export function statusRoutes(ctx: RegistryContext) {
     // JSON only (OPA sends `application/json`), with this endpoint's own size limit.
     app.removeAllContentTypeParsers()
     app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: config.status.maxReportBytes }, app.getDefaultJsonParser('error', 'error'))
-    // A refusal before the body was read (a token, a size) closes the connection, as a publish does.
-    app.addHook('onSend', async (req, reply, payload) => {
-      if (!req.raw.complete) reply.header('connection', 'close')
-      return payload
-    })
+    closeWhenBodyUnread(app)
 
     const reporters = new WeakMap<object, Publisher | undefined>()
     const onRequest = async (req: FastifyRequest) => { reporters.set(req, await requireReporter(ctx, req)) }
