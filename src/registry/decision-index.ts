@@ -12,7 +12,7 @@
 // from the newest end; a summary walks the time range once.
 
 import type { DecisionOutcome } from '../decision-log/index.js'
-import type { DecisionSummary, DecisionSummaryQuery, PortSeries } from './decision-store.js'
+import type { DecisionQuery, DecisionSummary, DecisionSummaryQuery, PortSeries } from './decision-store.js'
 import { MeshgateError } from '../errors/index.js'
 
 export interface DenyKey { layer: string; message: string; code?: string }
@@ -37,13 +37,8 @@ export interface IndexEntry {
 export type FilterField = 'port' | 'subject' | 'product' | 'domain' | 'outcome'
 const FIELDS: FilterField[] = ['port', 'subject', 'product', 'domain', 'outcome']
 
-export interface IndexQuery {
-  decision_id?: string
-  port?: string
-  subject?: string
-  product?: string
-  domain?: string
-  outcome?: DecisionOutcome
+/** A DecisionQuery's filters, with its time bounds as milliseconds and its cursor decoded. */
+export interface IndexQuery extends Pick<DecisionQuery, 'decision_id' | FilterField> {
   fromMs?: number
   toMs?: number
   /** Only entries strictly older than this (ts, seq): the previous page's last. */
