@@ -18,6 +18,7 @@ import { loadConfig } from '../../src/config/index.js'
 import { startSidecar, type Sidecar } from '../../src/server/index.js'
 import { governance, mint, put, startTestRegistry } from '../fixtures/registry/harness.js'
 import { launchChromium, skipWithoutChromium } from '../fixtures/browser.js'
+import { waitFor } from '../fixtures/wait/until.js'
 
 const ARTIFACTS = new URL('../artifacts/', import.meta.url)
 const skip = skipWithoutChromium
@@ -30,16 +31,6 @@ deny contains "marketing needs consent" if input.purpose == "marketing"
 
 deny contains {"code": "pii", "message": "email is personal data"} if "email" in input.fields
 `
-
-async function until<T>(what: string, get: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const v = await get()
-    if (v !== undefined) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
 
 t.test('the console shows what real sidecars decided and which revision they run', { skip }, async (t) => {
   const reg = await startTestRegistry(t, { extra: 'signing: { required: false }' })
@@ -76,7 +67,7 @@ decision_logs:
     t.teardown(() => sc.close())
     sidecars.push({ sc, ...s })
   }
-  for (const { sc } of sidecars) await until('the sidecar to activate the published bundle', async () => (sc.engine.ready ? true : undefined))
+  for (const { sc } of sidecars) await waitFor('the sidecar to activate the published bundle', () => sc.engine.ready, 30_000)
 
   // Real decisions: allowed, denied with a reason, denied by default.
   const answered: string[] = []
@@ -90,17 +81,17 @@ decision_logs:
     }
   }
   const reader = await mint({ sub: 'auditor-ann', roles: ['decision-reader'] })
-  const stored = await until('every decision to reach the registry', async () => {
+  let stored: { decision_id: string; port: string; outcome: string; deny?: { message: string }[] }[] = []
+  await waitFor('every decision to reach the registry', async () => {
     const res = await fetch(`${reg.url}/v1/decisions?limit=1000`, { headers: { authorization: `Bearer ${reader}` } })
-    const body = (await res.json()) as { result: { decision_id: string; port: string; outcome: string; deny?: { message: string }[] }[] }
-    return body.result.length >= answered.length ? body.result : undefined
-  })
+    stored = ((await res.json()) as { result: typeof stored }).result
+    return stored.length >= answered.length
+  }, 30_000)
   t.same(new Set(stored.map((e) => e.decision_id)), new Set(answered), 'the registry holds exactly the decisions answered')
-  await until('all three sidecars to report', async () => {
+  await waitFor('all three sidecars to report', async () => {
     const res = await fetch(`${reg.url}/v1/sidecars`)
-    const body = (await res.json()) as { result: { labels: Record<string, string> }[] }
-    return body.result.length >= 3 ? true : undefined
-  })
+    return ((await res.json()) as { result: unknown[] }).result.length >= 3
+  }, 30_000)
 
   // The oracle: counted from what the registry stored.
   const perPort = new Map<string, { total: number; deny: number }>()

@@ -21,6 +21,7 @@ import { writeBundle } from '../../src/bundle/index.js'
 import { compile } from '../../src/compiler.js'
 import { bin } from '../cli/fixtures/run-policy.js'
 import { AUDIENCE, ISSUER, jwksJson, mint } from '../fixtures/registry/harness.js'
+import { waitFor } from '../fixtures/wait/until.js'
 
 const ACCESS = `package global.access
 
@@ -53,14 +54,6 @@ async function stop(p: Proc | undefined, signal: NodeJS.Signals = 'SIGTERM') {
   if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return
   p.child.kill(signal)
   await p.exited
-}
-
-async function until(what: string, check: () => Promise<boolean> | boolean, ms = 60_000) {
-  const deadline = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
 }
 
 /** A port nobody listens on now, for a registry that must come back on the same address. */
@@ -197,7 +190,7 @@ decision_logs:
 
   // 1. All well.
   await decide(60, 'normal')
-  await until('the first decisions to be stored', async () => (await stored()).length >= 60)
+  await waitFor('the first decisions to be stored', async () => (await stored()).length >= 60, 60_000)
 
   // 2. The collector is down (its process stopped) for a while: decisions go on.
   await stop(procs.registry)
@@ -208,13 +201,13 @@ decision_logs:
   // 3. The collector answers 500 for a while.
   proxy.setMode('fail500')
   await decide(60, 'fail500')
-  await until('uploads refused with 500', () => proxy.attempts500() >= 2)
+  await waitFor('uploads refused with 500', () => proxy.attempts500() >= 2, 60_000)
   proxy.setMode('pass')
 
   // 4. The collector is slow: it holds the upload past the sidecar's timeout.
   proxy.setMode('stall')
   await decide(60, 'slow')
-  await until('an upload held by the slow collector', () => proxy.held() >= 1)
+  await waitFor('an upload held by the slow collector', () => proxy.held() >= 1, 60_000)
   await new Promise((r) => setTimeout(r, 1500))
   proxy.setMode('pass')
 
@@ -222,16 +215,16 @@ decision_logs:
   // registry, its answer not yet back), then started again on the same spool.
   proxy.setMode('store-then-stall')
   await decide(80, 'killed')
-  await until('a batch in flight at the kill', () => proxy.held() >= 1)
+  await waitFor('a batch in flight at the kill', () => proxy.held() >= 1, 60_000)
   await stop(procs.sidecar, 'SIGKILL')
   proxy.setMode('pass')
   procs.sidecar = await startSidecar()
   await decide(20, 'after-restart')
 
-  await until(`all ${answered.size} answered decisions to be stored`, async () => {
+  await waitFor(`all ${answered.size} answered decisions to be stored`, async () => {
     const ids = new Set(await stored())
     return [...answered].every((id) => ids.has(id))
-  })
+  }, 60_000)
   const ids = await stored()
   t.equal(failed, 0, 'no decision failed while the collector misbehaved')
   t.equal(new Set(ids).size, ids.length, 'each decision_id stored once')

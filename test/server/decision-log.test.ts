@@ -13,6 +13,7 @@ import { compile } from '../../src/compiler.js'
 import { loadConfig } from '../../src/config/index.js'
 import { startSidecar, type Sidecar } from '../../src/server/index.js'
 import { mint, startTestRegistry } from '../fixtures/registry/harness.js'
+import { waitFor } from '../fixtures/wait/until.js'
 
 const ACCESS = `package global.access
 
@@ -60,16 +61,15 @@ const decide = async (sc: Sidecar, body: unknown) => {
   return ((await res.json()) as { decision_id: string }).decision_id
 }
 
-async function storedEvent(base: string, id: string, ms = 20_000): Promise<any> {
+async function storedEvent(base: string, id: string): Promise<any> {
   const reader = await mint({ sub: 'auditor', roles: ['decision-reader'] })
-  const deadline = Date.now() + ms
-  for (;;) {
+  let found: any[] = []
+  await waitFor(`decision ${id} to be stored`, async () => {
     const res = await fetch(`${base}/v1/decisions?decision_id=${id}`, { headers: { authorization: `Bearer ${reader}` } })
-    const body = (await res.json()) as { result: any[] }
-    if (body.result.length) return body.result[0]
-    if (Date.now() > deadline) throw new Error(`decision ${id} was never stored`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
+    found = ((await res.json()) as { result: any[] }).result
+    return found.length > 0
+  }, 20_000)
+  return found[0]
 }
 
 t.test('events reach the registry masked by the erase list and the global log policy; dropped ones never leave', async (t) => {
@@ -119,8 +119,7 @@ t.test('health and metrics show a collector that refuses uploads; decisions go o
   // A port nobody listens on: every upload fails.
   const sc = await sidecarLoggingTo(t, 'http://127.0.0.1:9', await globalBundle({ 'a.rego': ACCESS }, ['global/access']))
   await decide(sc, { port: 'orders-v1', purpose: 'analytics' })
-  const deadline = Date.now() + 20_000
-  while (sc.decisionLog!.stats().upload_retries === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+  await waitFor('a failed upload', () => sc.decisionLog!.stats().upload_retries > 0, 20_000)
   const h = await fetch(`${sc.url}/health?plugins`)
   t.equal(h.status, 200, 'decision logging never makes the sidecar unready')
   const body = (await h.json()) as any
