@@ -40,7 +40,7 @@ export interface DecisionEvent {
   path: string
   input?: unknown
   result?: unknown
-  /** Bundle name → revision, for every bundle the decision used (OPA's `bundles`). */
+  /** Layer name → revision, for every layer the decision used (the answer's `revisions`, in OPA's `bundles` shape). */
   bundles: Record<string, { revision: string }>
   /** RFC 3339 with nanoseconds, UTC, as OPA writes it. */
   timestamp: string

@@ -67,7 +67,7 @@ export function anonymizeRoutes(ctx: ServerContext) {
           reply.header('x-meshgate-revisions', asciiJson(access.revisions))
           throw new MeshgateError('access_denied', access.message, undefined, access.deny)
         }
-        // The event's outcome stays the access decision's; an error in the plan makes it `error`.
+        // Allowed: the stream's outcome waits for the plan, so that an error in it makes the event `error`.
         req.decision!.outcome = undefined
         const decided = await timed(req, () => anonymizationPlan(ctx, input, req.params.port))
         const plan = fields ? selectFields(decided.plan, fields) : decided.plan
