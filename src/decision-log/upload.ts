@@ -188,7 +188,7 @@ export function reduceEvent(line: string): string | undefined {
 function cut(v: unknown): unknown {
   if (typeof v === 'string') return v.length > MAX_KEPT_TEXT ? `${v.slice(0, MAX_KEPT_TEXT)}…` : v
   if (v && typeof v === 'object' && !Array.isArray(v)) {
-    return Object.fromEntries(Object.entries(v as Record<string, unknown>).slice(0, 64).map(([k, x]) => [cut(k) as string, typeof x === 'object' && x !== null ? cut(x) : cut(x)]))
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).slice(0, 64).map(([k, x]) => [cut(k) as string, cut(x)]))
   }
   return v
 }
