@@ -73,7 +73,7 @@ server: { max_wait_seconds: 60 }
     // generator shares this event loop, and gzipping a bundle in the middle
     // of a paced window would delay reading the sidecar's answers and charge
     // that stall to the sidecar. A real publisher is a CI job elsewhere.
-    const publish = async (revision: string, bytes: Uint8Array = new Uint8Array(bundleOf(revision))) => {
+    const publish = async (revision: string, bytes: Uint8Array<ArrayBuffer> = new Uint8Array(bundleOf(revision))) => {
       const res = await fetch(`${registry.url}/v1/bundles/global`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/gzip' }, body: bytes })
       if (!res.ok) throw new Error(`publish ${revision}: HTTP ${res.status} ${await res.text()}`)
     }
