@@ -10,6 +10,7 @@ import { checkProgram } from './check/index.js'
 import { planProgram } from './plan/planner.js'
 import { printPlan } from './plan/print.js'
 import { linkPlan } from './wasm/link.js'
+import { createToolchain, type Toolchain } from './wasm/toolchain.js'
 import { parseCapabilities } from './builtins/capabilities.js'
 import { hostFunctions } from './builtins/host.js'
 
@@ -29,7 +30,15 @@ export interface CompileOptions {
    * evaluation ran; `coverable` lists every line that could run.
    */
   coverage?: boolean
+  /**
+   * The runtime and assembler to link with (createToolchain()). A caller that
+   * compiles many times creates one and passes it to each compile; without
+   * it, this compile makes its own (tens of milliseconds).
+   */
+  toolchain?: Toolchain | Promise<Toolchain>
 }
+
+export { createToolchain, type Toolchain }
 
 export interface CompileResult {
   wasm: Uint8Array
@@ -67,7 +76,7 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
   const customBuiltins = opts.capabilities !== undefined ? parseCapabilities(opts.capabilities) : undefined
   const { plan, errors: planErrors } = planProgram(checkProgram(modules), { entrypoints: opts.entrypoints, customBuiltins, coverage: !!opts.coverage, strict: !!opts.strictBuiltinErrors })
   if (planErrors.length) throw new CompileError(planErrors)
-  const linked = await linkPlan(plan)
+  const linked = await linkPlan(plan, opts.toolchain)
   const entrypoints: Record<string, number> = {}
   plan.entrypoints.forEach((e, i) => { entrypoints[e.path] = i })
   const result: CompileResult = { wasm: linked.wasm, entrypoints, builtins: plan.hostBuiltins.map((h) => h.name), modules }

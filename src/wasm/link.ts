@@ -1,31 +1,24 @@
 // Links a plan with the prebuilt runtime: generated functions, constants,
 // data, the OPA ABI glue (opa_eval, eval context, builtins/entrypoints
 // tables, ABI version globals) and a start function, appended to the
-// runtime's WAT text and assembled with wabt.
+// runtime's WAT text and assembled with the toolchain's wabt.
 
-import wabtInit from 'wabt'
 import type { Plan, Const } from '../plan/ir.js'
 import { emitPlanFuncs, type CodegenContext } from './codegen.js'
 import { DataSegments } from './data-segments.js'
-import { loadRuntime, type RuntimeSymbols } from './runtime-module.js'
+import type { RuntimeSymbols } from './runtime-module.js'
+import { createToolchain, type Toolchain } from './toolchain.js'
 import { MeshgateError } from '../errors/index.js'
-
-type Wabt = Awaited<ReturnType<typeof wabtInit>>
-// The instantiated wabt library, made on first use and then only read: it is
-// code (like an import), not compile state. Each link creates, uses and
-// destroys its own wabt module in one synchronous stretch (no await between
-// parseWat and destroy), so two compiles never see each other through it.
-// Instantiating per link would cost ~5 ms of every compile.
-let wabtP: Promise<Wabt> | undefined
-const wabt = () => (wabtP ??= wabtInit())
 
 export const ABI_VERSION = 1
 export const ABI_MINOR_VERSION = 3
 
 export interface LinkResult { wasm: Uint8Array; wat: string; policyWat: string }
 
-export async function linkPlan(plan: Plan): Promise<LinkResult> {
-  const rt = loadRuntime()
+/** Links `plan` with the toolchain's runtime; without a toolchain, makes one for this link. */
+export async function linkPlan(plan: Plan, toolchain?: Toolchain | Promise<Toolchain>): Promise<LinkResult> {
+  const tools = await (toolchain ?? createToolchain())
+  const rt = tools.runtime
   const data = new DataSegments(align(rt.symbols.dataEnd, 16))
   const cx: CodegenContext = { rt, data, abortText: (m) => data.add(ascii(m), true).addr }
   const funcs = emitPlanFuncs(plan, cx)
@@ -46,7 +39,7 @@ export async function linkPlan(plan: Plan): Promise<LinkResult> {
   ]
   const policyWat = [...globals, ...funcs, ...glue, start.replaceAll(HEAP_BASE, String(heapBase)), data.toWat(), '(start $mg_start)'].join('\n')
   const wat = splice(rt, policyWat, heapBase)
-  const w = await wabt()
+  const w = tools.wabt
   let mod
   try {
     mod = w.parseWat('policy.wat', wat, { bulk_memory: true, mutable_globals: true, sign_extension: true, sat_float_to_int: true, reference_types: true, multi_value: true })
