@@ -74,7 +74,7 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
   }
   if (errors.length) throw new CompileError(errors)
   const customBuiltins = opts.capabilities !== undefined ? parseCapabilities(opts.capabilities) : undefined
-  const { plan, errors: planErrors } = planProgram(checkProgram(modules), { entrypoints: opts.entrypoints, customBuiltins, coverage: !!opts.coverage, strict: !!opts.strictBuiltinErrors })
+  const { plan, errors: planErrors } = planProgram(checkProgram(modules, customBuiltins ? { customBuiltins } : {}), { entrypoints: opts.entrypoints, coverage: !!opts.coverage, strict: !!opts.strictBuiltinErrors })
   if (planErrors.length) throw new CompileError(planErrors)
   const linked = await linkPlan(plan, opts.toolchain)
   const entrypoints: Record<string, number> = {}

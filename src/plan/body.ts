@@ -17,8 +17,6 @@ export class Scope {
     readonly declared: Set<string> = new Set(),
     readonly rule?: Rule,
   ) {}
-  /** names declared with `:=` in this body (not an enclosing one): redeclaring them is an error */
-  readonly own = new Set<string>()
   child(): Scope {
     return new Scope(this.module, new Map(this.vars), new Set(this.declared), this.rule)
   }
@@ -117,7 +115,7 @@ export class BodyPlanner {
   safetyContext(scope: Scope): SafetyContext {
     return {
       isGlobal: this.isGlobalFn(scope),
-      outputArg: (t) => this.prog.outputArgIndex(t, scope, this),
+      outputArg: (t) => this.prog.outputArgIndex(t),
       isFunctionName: (n) => this.prog.isFunctionRef(n, scope, this),
     }
   }
@@ -189,13 +187,10 @@ export class BodyPlanner {
       case 'assign': {
         const lhs = newUse()
         collectAllVars(e.left, lhs)
-        for (const [n, v] of lhs.need) {
-          if (scope.own.has(n) && !isWild(n)) {
-            this.prog.error('rego_compile_error', `var ${n} assigned above`, scope.module, v.span.start)
-          }
+        // A second `:=` of a name in one body is check/'s redeclaration error.
+        for (const n of lhs.need.keys()) {
           scope.vars.delete(n)
           scope.declared.add(n)
-          scope.own.add(n)
         }
         const v = this.planTerm(e.right, scope)
         this.unifyLocal(e.left, v, scope)
@@ -253,8 +248,8 @@ export class BodyPlanner {
   /** An expression used as a condition: defined and not false. */
   planCondition(t: Term, scope: Scope): void {
     if (t.type === 'call') {
-      const name = this.prog.callName(t, scope, this)
-      const out = this.prog.outputArgIndex(t, scope, this)
+      const name = this.prog.callName(t)
+      const out = this.prog.outputArgIndex(t)
       if (out !== undefined) {
         const r = this.planCall(t, scope, t.args.slice(0, -1))
         this.unifyLocal(t.args[t.args.length - 1]!, r, scope)
@@ -551,7 +546,7 @@ export class BodyPlanner {
         const r = this.local()
         this.emit({ op: 'host', id: target.id, args: a.map(loc), target: r, toSet: target.toSet, cached: target.cached, sets: target.sets })
         this.emit({ op: 'isdefined', local: r })
-        if (!RELATIONS.has(this.prog.callName(t, scope, this))) return r
+        if (!RELATIONS.has(this.prog.callName(t))) return r
         // A relation (walk) has many outputs, one per solution: iterate them.
         const k = this.local(), v = this.local()
         const body: Block = { stmts: [] }

@@ -8,11 +8,10 @@
 import type { ErrorCode, ErrorDetail } from '../errors/index.js'
 import type { CallTerm, Module, RefTerm, Term, Rule } from '../rego/ast.js'
 import { lookupBuiltin, hostTableName } from '../builtins/catalog.js'
-import type { TypeSpec } from '../builtins/types.js'
 import type { Block, Const, Func, Plan } from './ir.js'
 import { BodyPlanner, Scope, loc } from './body.js'
 import { planGroup } from './rule-group.js'
-import { findNode, importOf, isRuleName, type CheckedProgram, type Names, type RuleGroup, type TreeNode } from '../check/index.js'
+import { findNode, functionGroup, importOf, isRuleName, type CallTable, type CheckedProgram, type CustomBuiltins, type Names, type RuleGroup, type TreeNode } from '../check/index.js'
 import { locate } from '../source/index.js'
 
 export type Mock =
@@ -34,8 +33,6 @@ const UNDEFINED_NOT_ERROR = new Set(['max', 'min', 'object.get'])
 
 export interface PlanOptions {
   entrypoints: string[]
-  /** extra built-ins from an OPA capabilities file: compiled to host calls */
-  customBuiltins?: Map<string, { arity: number; resultSet: boolean }>
   /** instrument loops and calls with a step counter (for budgets) */
   steps?: boolean
   /** record the lines of the expressions and rule heads that run (policy test --coverage) */
@@ -51,6 +48,11 @@ export class Program {
   readonly root: TreeNode
   readonly groups: readonly RuleGroup[]
   private readonly names: Names
+  private readonly calls: CallTable
+  /** Extra built-ins from an OPA capabilities file (check/'s options): compiled to host calls. */
+  readonly customBuiltins: CustomBuiltins | undefined
+  /** How many errors check/ reported: plan/ meeting a broken invariant after none is an internal error. */
+  private readonly checkErrors: number
   readonly consts: Const[] = []
   private readonly constKeys = new Map<string, number>()
   readonly funcs: Func[] = []
@@ -79,10 +81,22 @@ export class Program {
     this.root = checked.root
     this.groups = checked.groups
     this.names = checked.names
+    this.calls = checked.calls
+    this.customBuiltins = checked.customBuiltins
+    this.checkErrors = checked.errors.length
   }
 
   error(code: ErrorCode, message: string, m: Module, offset: number): void {
     this.errors.push({ code, message, location: locate(m, offset) })
+  }
+
+  /**
+   * Something check/ guarantees does not hold (a call it did not resolve, a
+   * cycle it did not report). After a check error that is expected (plan/
+   * goes on to collect its own errors); otherwise it is a bug, reported as one.
+   */
+  private broken(message: string, m: Module, offset: number): void {
+    if (this.checkErrors === 0) this.error('internal_error', message, m, offset)
   }
 
   label(): number { return this.labels++ }
@@ -180,10 +194,8 @@ export class Program {
     const key = `${g.id}${this.mockKey(mocks)}`
     const have = this.groupFuncs.get(key)
     if (have) {
-      if (this.inProgress.includes(key)) {
-        const cycle = this.inProgress.slice(this.inProgress.indexOf(key)).map((k) => `data.${this.groups[Number(k.split('__')[0])]!.path.join('.')}`)
-        this.error('rego_recursion_error', `rule data.${g.path.join('.')} is recursive: ${[...cycle, `data.${g.path.join('.')}`].join(' -> ')}`, m, offset)
-      }
+      // check/'s recursion pass reports every cycle; plan/ only guards it.
+      if (this.inProgress.includes(key)) this.broken(`rule data.${g.path.join('.')} is recursive, and check/ did not report it`, m, offset)
       return have
     }
     const name = this.funcName(g.kind === 'function' ? 'f_' : 'r_', g.path, mocks) + `#${g.id}`
@@ -251,9 +263,16 @@ export class Program {
 
   // ---- calls -------------------------------------------------------------
 
-  /** The name a call refers to: `data.pkg.f` for rules, the built-in name otherwise. */
-  callName(t: Extract<Term, { type: 'call' }>, scope: Scope, bp: BodyPlanner): string {
-    return this.refName(t.func, scope, bp)
+  /** The name check/ resolved a call to: `data.pkg.f` for rules, the built-in name otherwise. */
+  callName(t: CallTerm): string {
+    const r = this.calls.get(t)
+    if (!r) throw new Error(`plan: a call at offset ${t.span.start} was not resolved by check/`)
+    return r.name
+  }
+
+  /** The output argument check/ found for a call used as a condition. */
+  outputArgIndex(t: CallTerm): number | undefined {
+    return this.calls.get(t)?.outputArg
   }
 
   refName(ref: RefTerm, scope: Scope, bp: BodyPlanner): string {
@@ -286,38 +305,9 @@ export class Program {
     return full.startsWith('data.') && findNode(this.root, full.slice(5).split('.'))?.group?.kind === 'function'
   }
 
-  outputArgIndex(t: CallTerm, scope: Scope, bp: BodyPlanner): number | undefined {
-    const name = this.callName(t, scope, bp)
-    const arity = this.arityOf(name)
-    return arity !== undefined && arity >= 0 && t.args.length === arity + 1 ? arity : undefined
-  }
-
-  private arityOf(name: string): number | undefined {
-    if (name.startsWith('data.')) {
-      const n = findNode(this.root, name.slice(5).split('.'))
-      return n?.group?.kind === 'function' ? n.group.arity : undefined
-    }
-    const b = lookupBuiltin(name)
-    if (b) return b.result === undefined && b.name !== 'print' ? -1 : b.args.length
-    return this.opts.customBuiltins?.get(name)?.arity
-  }
-
-  /**
-   * OPA's type checker, for what is known at compile time: a literal
-   * argument whose type the built-in can never accept is a rego_type_error.
-   */
-  private checkArgTypes(name: string, want: TypeSpec[], args: Term[], scope: Scope): void {
-    args.forEach((a, i) => {
-      const have = literalType(a)
-      const spec = want[i]
-      if (!have || !spec || acceptsType(spec, have)) return
-      this.error('rego_type_error', `${name}: invalid argument(s): operand ${i + 1} must be ${typeText(spec)} but got ${have}`, scope.module, a.span.start)
-    })
-  }
-
   /** What a call to `t` with `nargs` input arguments runs, under `mocks`. */
-  resolveCall(t: Extract<Term, { type: 'call' }>, scope: Scope, bp: BodyPlanner, nargs: number, nameOverride?: string, mocks: Mock[] = bp.mocks): CallTarget {
-    const name = nameOverride ?? this.callName(t, scope, bp)
+  resolveCall(t: CallTerm, scope: Scope, bp: BodyPlanner, nargs: number, nameOverride?: string, mocks: Mock[] = bp.mocks): CallTarget {
+    const name = nameOverride ?? this.callName(t)
     for (let i = mocks.length - 1; i >= 0; i--) {
       const m = mocks[i]!
       if (m.kind !== 'func' || m.name !== name) continue
@@ -326,31 +316,17 @@ export class Program {
       // another mock), so a mock may call the function it replaces.
       return this.resolveCall(t, scope, bp, nargs, m.fn, mocks.filter((x) => x.kind === 'data'))
     }
-    const given = nargs
-    if (name.startsWith('data.')) {
-      const n = findNode(this.root, name.slice(5).split('.'))
-      if (!n?.group || n.group.kind !== 'function') {
-        this.error('rego_type_error', `undefined function ${name}`, scope.module, t.span.start)
-        return { kind: 'error' }
-      }
-      if (n.group.arity !== given) {
-        this.error('rego_type_error', `function ${name} has arity ${n.group.arity}, got ${given} arguments`, scope.module, t.span.start)
-        return { kind: 'error' }
-      }
-      return { kind: 'func', func: this.groupFunc(n.group, mocks, scope.module, t.span.start) }
-    }
-    const custom = this.opts.customBuiltins?.get(name)
+    // check/'s call checks reported every call that does not resolve or does
+    // not take `nargs` arguments; what is left is the target.
+    const group = functionGroup(this.root, name)
+    if (group && group.arity === nargs) return { kind: 'func', func: this.groupFunc(group, mocks, scope.module, t.span.start) }
+    const custom = this.customBuiltins?.get(name)
     const b = lookupBuiltin(name)
-    if (!b && !custom) {
-      this.error('rego_type_error', `undefined function ${name}`, scope.module, t.span.start)
+    const arity = b ? b.args.length : custom?.arity
+    if (group || arity === undefined || (b?.name !== 'print' && arity !== nargs)) {
+      this.broken(`call of ${name} with ${nargs} arguments was not reported by check/`, scope.module, t.span.start)
       return { kind: 'error' }
     }
-    const arity = b ? b.args.length : custom!.arity
-    if (b?.name !== 'print' && arity !== given) {
-      this.error('rego_type_error', `${name}: arity mismatch: expected ${arity} arguments, got ${given}`, scope.module, t.span.start)
-      return { kind: 'error' }
-    }
-    if (b) this.checkArgTypes(name, b.args, t.args.slice(0, nargs), scope)
     if (b?.inModule) return { kind: 'builtin', name, strict: !!this.opts.strict && !UNDEFINED_NOT_ERROR.has(name) }
     switch (name) {
       case 'print': return { kind: 'print' }
@@ -362,9 +338,7 @@ export class Program {
     const table = hostTableName(name)
     let h = this.hosts.get(table)
     if (!h) this.hosts.set(table, (h = { id: this.hosts.size, arity, name }))
-    if (arity > 4) {
-      this.error('compile_unsupported_error', `built-in ${name} takes ${arity} arguments; host calls support at most 4`, scope.module, t.span.start)
-    }
+    // More than 4 arguments: check/ reported compile_unsupported_error.
     const res = b?.result ?? (custom?.resultSet ? 'set' : 'any')
     const toSet = res === 'set' || (typeof res === 'object' && 'set' in res)
     if (b?.nondeterministic) { this.globals.add(`g_nd_${h.id}`); this.globals.add(`g_nde_${h.id}`) }
@@ -404,29 +378,6 @@ export class Program {
 }
 
 /** Annotations as rego.metadata returns them: authors and organizations normalised as OPA does. */
-type LiteralType = 'null' | 'boolean' | 'number' | 'string' | 'array' | 'object' | 'set'
-
-function literalType(t: Term): LiteralType | undefined {
-  switch (t.type) {
-    case 'null': case 'boolean': case 'number': case 'string': case 'array': case 'object': case 'set': return t.type
-    default: return undefined
-  }
-}
-
-function acceptsType(spec: TypeSpec, have: LiteralType): boolean {
-  if (typeof spec === 'string') return spec === 'any' || spec === have
-  if ('anyOf' in spec) return spec.anyOf.some((s) => acceptsType(s, have))
-  if ('array' in spec) return have === 'array'
-  if ('set' in spec) return have === 'set'
-  return have === 'object'
-}
-
-function typeText(spec: TypeSpec): string {
-  if (typeof spec === 'string') return spec
-  if ('anyOf' in spec) return `one of {${spec.anyOf.map(typeText).join(', ')}}`
-  return 'array' in spec ? 'array' : 'set' in spec ? 'set' : 'object'
-}
-
 function cleanAnnotations(a: object): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(a)) {

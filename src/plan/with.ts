@@ -40,7 +40,7 @@ export function planWith(prog: Program, bp: BodyPlanner, e: Expr, scope: Scope, 
     const isData = name.startsWith('data.')
     const dataPath = isData ? name.slice(5).split('.') : []
     const node = isData ? findNode(prog.root, dataPath) : undefined
-    const isFunc = isData ? node?.group?.kind === 'function' : lookupBuiltin(name) !== undefined || prog.opts.customBuiltins?.has(name)
+    const isFunc = isData ? node?.group?.kind === 'function' : lookupBuiltin(name) !== undefined || prog.customBuiltins?.has(name)
     if (isFunc) {
       // A function replaced by another function, or by a value.
       const wv = w.value
