@@ -62,6 +62,18 @@ export function functionGroup(root: TreeNode, name: string): RuleGroup | undefin
 }
 
 /**
+ * The rule group a call of `name` with `nargs` arguments runs: a function
+ * rule of that arity, or, with no arguments, any other rule (`f()` reads the
+ * rule `f`, as OPA evaluates a call of a rule without arguments).
+ */
+export function calledGroup(root: TreeNode, name: string, nargs: number): RuleGroup | undefined {
+  if (!name.startsWith('data.')) return undefined
+  const g = findNode(root, name.slice(5).split('.'))?.group
+  if (!g) return undefined
+  return g.kind === 'function' ? g : nargs === 0 ? g : undefined
+}
+
+/**
  * The number of input arguments a name takes: a function rule's arity, a
  * built-in's (-1 for one without a result, which has no output argument),
  * a custom built-in's; undefined when the name is no function.
@@ -133,6 +145,7 @@ export function checkCalls(groups: readonly RuleGroup[], root: TreeNode, names: 
   const error = (code: ErrorDetail['code'], message: string, m: Module, offset: number) => errors.push({ code, message, location: locate(m, offset) })
   /** Reports a call of `name` with `given` arguments that it does not take; false when it is reported. */
   const arityError = (name: string, given: number, m: Module, offset: number): boolean => {
+    if (given === 0 && calledGroup(root, name, 0)) return true
     const g = functionGroup(root, name)
     if (g) {
       if (g.arity === given) return true
@@ -176,7 +189,7 @@ export function checkCalls(groups: readonly RuleGroup[], root: TreeNode, names: 
       if (!arityError(effective, given, s.module, t.span.start)) return false
       const b = lookupBuiltin(effective)
       if (b) checkArgTypes(effective, b.args, t.args.slice(0, given), s.module, error)
-      if (!b?.inModule && !PLANNED.has(effective) && !functionGroup(root, effective)) {
+      if (!b?.inModule && !PLANNED.has(effective) && !effective.startsWith('data.')) {
         const hostArity = b ? b.args.length : custom?.get(effective)?.arity ?? 0
         if (hostArity > MAX_HOST_ARGS) error('compile_unsupported_error', `built-in ${effective} takes ${hostArity} arguments; host calls support at most ${MAX_HOST_ARGS}`, s.module, t.span.start)
       }

@@ -8,7 +8,7 @@
 import type { ErrorDetail } from '../errors/index.js'
 import type { CallTerm, Module, RefTerm, Term, With } from '../rego/ast.js'
 import { locate } from '../source/index.js'
-import { funcMocks, functionGroup, refName, type CallTable, type CustomBuiltins } from './calls.js'
+import { calledGroup, funcMocks, functionGroup, refName, type CallTable, type CustomBuiltins } from './calls.js'
 import { importOf, isRuleName, type Names } from './names.js'
 import type { RuleGroup, TreeNode } from './rule-tree.js'
 import { walkGroup, walkTerm, type WalkScope, type WalkVisitor } from './walk.js'
@@ -84,7 +84,7 @@ function edgesOf(g: RuleGroup, root: TreeNode, names: Names, calls: CallTable, c
     if (!resolved) return
     const mock = s.withs.length ? funcMocks(s.withs, s, root, names, custom).get(resolved.name) : undefined
     if (mock?.value) return
-    const g = functionGroup(root, mock?.fn ?? resolved.name)
+    const g = calledGroup(root, mock?.fn ?? resolved.name, resolved.outputArg ?? t.args.length)
     if (g) out.push({ to: g, module: s.module, offset: t.span.start })
   }
   const visitor: WalkVisitor = {

@@ -6,7 +6,7 @@
 
 import type { CallTerm, Rule, Term } from '../rego/ast.js'
 import { lookupBuiltin, hostTableName } from '../builtins/catalog.js'
-import { findNode, functionGroup } from '../check/index.js'
+import { calledGroup, findNode } from '../check/index.js'
 import type { Block, Local } from './ir.js'
 import { loc } from './emitter.js'
 import type { BodyPlanner, Scope } from './body.js'
@@ -17,6 +17,7 @@ export type CallTarget =
   | { kind: 'value'; slot: string }
   | { kind: 'const'; index: number }
   | { kind: 'func'; func: string }
+  | { kind: 'rule'; path: string[] }
   | { kind: 'builtin'; name: string; strict: boolean }
   | { kind: 'host'; id: number; toSet: boolean; cached: boolean; sets: boolean }
   | { kind: 'print' }
@@ -59,6 +60,7 @@ export function planCall(bp: BodyPlanner, t: CallTerm, scope: Scope, args: Term[
       return l
     }
     case 'const': vals(); return bp.constLocal(target.index)
+    case 'rule': return bp.planDataRef(target.path.map((value): Term => ({ type: 'string', value, span: t.span })), scope)
     case 'func': {
       const a = vals()
       const r = bp.local()
@@ -101,7 +103,9 @@ function resolveCall(bp: BodyPlanner, t: CallTerm, scope: Scope, nargs: number, 
   }
   // check/'s call checks reported every call that does not resolve or does
   // not take `nargs` arguments; what is left is the target.
-  const group = functionGroup(prog.root, name)
+  const group = calledGroup(prog.root, name, nargs)
+  // `f()` of a rule that is no function reads the rule's value.
+  if (group && group.kind !== 'function') return { kind: 'rule', path: group.path }
   if (group && group.arity === nargs) return { kind: 'func', func: prog.groupFunc(group, mocks, scope.module, t.span.start) }
   const custom = prog.customBuiltins?.get(name)
   const b = lookupBuiltin(name)
