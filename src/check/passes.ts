@@ -17,6 +17,7 @@ import type { Module } from '../rego/ast.js'
 import { checkCalls, resolveCalls, type CallTable, type CustomBuiltins } from './calls.js'
 import { resolveNames, type Names } from './names.js'
 import { checkRecursion } from './recursion.js'
+import { negationWarnings } from './negation.js'
 import { checkRedeclarations } from './redeclare.js'
 import { buildRuleTree, type RuleGroup, type TreeNode } from './rule-tree.js'
 
@@ -32,6 +33,8 @@ export interface CheckedProgram {
   readonly customBuiltins?: CustomBuiltins
   /** Every error the passes found, in the order they ran. */
   readonly errors: readonly ErrorDetail[]
+  /** What compiles but likely does not mean what it says (`policy check` prints these). */
+  readonly warnings: readonly ErrorDetail[]
 }
 
 export interface CheckOptions {
@@ -39,14 +42,14 @@ export interface CheckOptions {
   readonly customBuiltins?: CustomBuiltins
 }
 
-type Derived = Omit<CheckedProgram, 'modules' | 'errors' | 'customBuiltins'>
+type Derived = Omit<CheckedProgram, 'modules' | 'errors' | 'warnings' | 'customBuiltins'>
 
 export interface CheckPass {
   readonly name: string
   /** Why it runs where it does. */
   readonly why: string
   /** A pure function of the modules, the options and what earlier passes derived. */
-  run(modules: readonly Module[], before: Readonly<Partial<Derived>>, opts: CheckOptions): { adds?: Partial<Derived>; errors?: ErrorDetail[] }
+  run(modules: readonly Module[], before: Readonly<Partial<Derived>>, opts: CheckOptions): { adds?: Partial<Derived>; errors?: ErrorDetail[]; warnings?: ErrorDetail[] }
 }
 
 /** What a pass needs from an earlier one; a missing one is a mistake in CHECK_PASSES's order. */
@@ -99,16 +102,26 @@ export const CHECK_PASSES: readonly CheckPass[] = [
     why: 'OPA\'s local-variable rewriting: a `:=` of a variable already declared with `:=` in the same body is an error; it needs only the groups, and runs last since nothing reads its result',
     run: (_modules, before) => ({ errors: checkRedeclarations(need(before, 'groups').groups) }),
   },
+  {
+    name: 'negation-warnings',
+    why: 'a warning, last since nothing depends on it: in `not f(input.x)` OPA evaluates `input.x` before the negation (plan/ does the same), so an undefined argument fails the body; authors rarely mean that (OPA issue 8387)',
+    run: (_modules, before) => {
+      const { groups, names } = need(before, 'groups', 'names')
+      return { warnings: negationWarnings(groups, names) }
+    },
+  },
 ]
 
 export function checkProgram(modules: readonly Module[], opts: CheckOptions = {}): CheckedProgram {
   const errors: ErrorDetail[] = []
+  const warnings: ErrorDetail[] = []
   let derived: Partial<Derived> = {}
   for (const pass of CHECK_PASSES) {
     const out = pass.run(modules, derived, opts)
     derived = { ...derived, ...out.adds }
     if (out.errors) errors.push(...out.errors)
+    if (out.warnings) warnings.push(...out.warnings)
   }
   const { root, groups, names, calls } = need(derived, 'root', 'groups', 'names', 'calls')
-  return { modules, root, groups, names, calls, ...(opts.customBuiltins ? { customBuiltins: opts.customBuiltins } : {}), errors }
+  return { modules, root, groups, names, calls, ...(opts.customBuiltins ? { customBuiltins: opts.customBuiltins } : {}), errors, warnings }
 }

@@ -7,7 +7,7 @@
 
 import type { Body, CallTerm, Expr, Module, RefTerm, Term, VarTerm, Rule } from '../rego/ast.js'
 import type { Block, Local, Origin } from './ir.js'
-import { reorder, collectAllVars, newUse, type SafetyContext, type TreeNode } from '../check/index.js'
+import { reorder, collectAllVars, hoistedTerms, newUse, type SafetyContext, type TreeNode } from '../check/index.js'
 import type { Program, Mock } from './planner.js'
 import { Emitter, loc } from './emitter.js'
 import { planCall } from './call.js'
@@ -23,9 +23,11 @@ export class Scope {
     /** names declared local in this body (`some`, `:=`), shadowing rules and imports */
     readonly declared: Set<string> = new Set(),
     readonly rule?: Rule,
+    /** Terms of a negated expression already evaluated before the negation (check/'s hoistedTerms). */
+    readonly hoisted: Map<Term, Local> = new Map(),
   ) {}
   child(): Scope {
-    return new Scope(this.module, new Map(this.vars), new Set(this.declared), this.rule)
+    return new Scope(this.module, new Map(this.vars), new Set(this.declared), this.rule, new Map(this.hoisted))
   }
 }
 
@@ -134,6 +136,11 @@ export class BodyPlanner extends Emitter {
     if (cover !== undefined && e.span.end > e.span.start) this.emit({ op: 'cover', key: cover })
     if (e.with.length) return planWith(this.prog, this, e, scope, then)
     if (e.negated) {
+      // As OPA's compiler rewrites it, nested calls and the refs in call
+      // arguments and ref operands are evaluated before the negation: when
+      // one is undefined the body fails (`not f(input.missing)` is undefined).
+      const isRef = (n: string) => { const k = this.resolve(n, scope).kind; return k !== 'local' && k !== 'unbound' }
+      for (const t of hoistedTerms(e, isRef)) scope.hoisted.set(t, this.planTerm(t, scope))
       const label = this.prog.label()
       const body: Block = { stmts: [] }
       this.emit({ op: 'not', label, body })
@@ -231,6 +238,8 @@ export class BodyPlanner extends Emitter {
   }
 
   private planTermAt(t: Term, scope: Scope): Local {
+    const before = scope.hoisted.get(t)
+    if (before !== undefined) return before
     switch (t.type) {
       case 'null': case 'boolean': case 'number': case 'string':
         return this.constLocal(this.prog.constOf(t))
