@@ -91,13 +91,14 @@ export function negationWarnings(groups: readonly RuleGroup[], names: Names): Er
       if (!e.negated) return
       const isRef = (n: string) => !s.declared.has(n) && !n.startsWith('$wild') && n !== '_' &&
         (n === 'input' || n === 'data' || importOf(names, s.module, n) !== undefined || isRuleName(names, s.module, n))
+      const inner = s.module.text.slice(e.span.start, e.span.end).replace(/^not\s+/, '').replace(/\s+with\s[\s\S]*$/, '')
       for (const t of hoistedTerms(e, isRef)) {
         const text = s.module.text.slice(t.span.start, t.span.end)
         warnings.push({
           code: 'rego_negation_undefined_arg',
           message: `\`${text}\` is evaluated before \`not\`: when it is undefined the body fails instead of the negation holding`,
           location: locate(s.module, t.span.start),
-          details: `OPA evaluates the arguments of a negated call before the negation (open-policy-agent/opa#8387); to negate an undefined value too, test it in a helper rule, e.g. \`ok if f(${text})\` then \`not ok\``,
+          details: `OPA evaluates it before the negation (open-policy-agent/opa#8387); to negate the undefined case too, test the expression in a helper rule: \`ok if ${inner}\`, then \`not ok\``,
         })
       }
     },
