@@ -130,11 +130,12 @@ function emitGlue(plan: Plan, rt: RuntimeSymbols, cx: CodegenContext): string[] 
     (call ${f('mg_obj_insert')} (local.get $o) (global.get $c_result_key) (local.get $v))
     (call ${f('mg_set_add')} (local.get $s) (local.get $o))))
   (local.get $s))`)
-  // A NUL-terminated copy of a string value (layout: length at +8, bytes at +12).
+  // A NUL-terminated copy of a string value (where its length and bytes are: the runtime build measured them).
+  const str = rt.symbols.layout.string
   out.push(`(func $mg_cstr (param $v i32) (result i32) (local $p i32) (local $n i32)
-  (local.set $n (i32.load offset=8 (local.get $v)))
+  (local.set $n (i32.load offset=${str.length} (local.get $v)))
   (local.set $p (call ${f('opa_malloc')} (i32.add (local.get $n) (i32.const 1))))
-  (memory.copy (local.get $p) (i32.load offset=12 (local.get $v)) (local.get $n))
+  (memory.copy (local.get $p) (i32.load offset=${str.bytes} (local.get $v)) (local.get $n))
   (i32.store8 (i32.add (local.get $p) (local.get $n)) (i32.const 0))
   (local.get $p))`)
   // Coverage of the last evaluation: the JSON array of "file:row" lines that ran.
@@ -157,7 +158,8 @@ function emitGlue(plan: Plan, rt: RuntimeSymbols, cx: CodegenContext): string[] 
   (if (result i32) (i32.eq (local.get $fmt) (i32.const 1))
     (then (call ${f('opa_value_dump')} (local.get $rs)))
     (else (call ${f('opa_json_dump')} (local.get $rs)))))`)
-  // The eval context of the slow path: [entrypoint, data, input, result].
+  // The eval context of the slow path, the module's own struct (not the
+  // runtime's layout): [entrypoint @0, data @4, input @8, result @12].
   out.push(`(func $opa_eval_ctx_new (result i32) (local $c i32)
   (local.set $c (call ${f('opa_malloc')} (i32.const 16)))
   (i32.store (local.get $c) (i32.const 0)) (i32.store offset=4 (local.get $c) (i32.const 0))

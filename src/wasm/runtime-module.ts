@@ -13,6 +13,15 @@ export interface SymbolsFile {
   start: string | null
   imports: Record<string, string>
   dataEnd: number
+  /** The value layout, measured from the runtime's own constructors at build time. */
+  layout: RuntimeLayout
+}
+
+export interface RuntimeLayout {
+  /** mg_type's answer for each kind of value. */
+  typeTags: Record<'null' | 'boolean' | 'number' | 'string' | 'array' | 'object' | 'set', number>
+  /** Byte offsets, in a string value, of its byte length and of its bytes pointer. */
+  string: { length: number; bytes: number }
 }
 
 export class RuntimeSymbols {
@@ -41,6 +50,7 @@ export function loadRuntime(): RuntimeSymbols {
   } catch (e) {
     throw new MeshgateError('internal_error', `the wasm runtime is not built (run \`npm run build:runtime\`): ${(e as Error).message}`)
   }
+  if (!symbols.layout) throw new MeshgateError('internal_error', 'the wasm runtime build predates its layout in symbols.json (run `npm run build:runtime`)')
   return new RuntimeSymbols(wat, deepFreeze(symbols))
 }
 

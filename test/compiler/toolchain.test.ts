@@ -24,3 +24,21 @@ t.test('a toolchain is read-only and reusable across concurrent compiles', async
   t.ok(Object.isFrozen(tc), 'the toolchain object cannot be changed by a compile')
   t.ok(Object.isFrozen(tc.runtime.symbols), 'nor can the runtime symbols')
 })
+
+t.test('codegen takes the runtime layout from the runtime build, not from constants of its own', async (t) => {
+  const { RuntimeSymbols } = await import('../../dist/src/wasm/runtime-module.js')
+  const real = await createToolchain()
+  const layout = real.runtime.symbols.layout
+  t.same(Object.keys(layout.typeTags).sort(), ['array', 'boolean', 'null', 'number', 'object', 'set', 'string'])
+  t.equal(new Set(Object.values(layout.typeTags)).size, 7, 'the measured tags are distinct')
+  // A toolchain whose runtime says arrays have tag 99 generates code testing for 99.
+  const symbols = { ...real.runtime.symbols, layout: { ...layout, typeTags: { ...layout.typeTags, array: 99 } } }
+  const altered = { runtime: new RuntimeSymbols(real.runtime.wat, symbols), wabt: real.wabt }
+  const modules = [{ path: 'l.rego', source: 'package l\n\np := a if [a, _] = input.pair\n' }]
+  const normal = await compile({ modules, entrypoints: ['l/p'], toolchain: real, debug: true })
+  const odd = await compile({ modules, entrypoints: ['l/p'], toolchain: altered, debug: true })
+  t.match(normal.wat!, `(i32.const ${layout.typeTags.array})`)
+  t.match(odd.wat!, '(i32.const 99)')
+  t.same((await loadPolicy(normal.wasm)).evaluate({ pair: [1, 2] }, 'l/p'), [{ result: 1 }])
+  t.same((await loadPolicy(odd.wasm)).evaluate({ pair: [1, 2] }, 'l/p'), [], 'with a wrong tag no array matches: the tag really comes from the layout')
+})
