@@ -6,7 +6,7 @@
 // (the policy's own `allow`, same module shape), both with and without the
 // one compile amortized over the suite.
 
-import { compile, hostBuiltins } from '../src/compiler.js'
+import { compile, hostBuiltins, createToolchain } from '../src/compiler.js'
 import { parseModule } from '../src/rego/index.js'
 import { discoverTests } from '../src/cli/test/discover.js'
 import { runSuite } from '../src/cli/test/runner.js'
@@ -27,7 +27,9 @@ export const policyTest: Benchmark = {
     if (found.errors.length) throw new Error(`test discovery failed: ${found.errors[0]!.message}`)
     if (found.tests.length !== TESTS) throw new Error(`discovered ${found.tests.length} tests, generated ${TESTS}`)
     const sources = suite.modules.map((m) => ({ path: m.path, source: found.rewritten.get(m.path) ?? m.source }))
-    const doCompile = () => compile({ modules: sources, entrypoints: found.tests.map((t) => t.entrypoint) })
+    // One toolchain for every compile, as `policy test --watch` would keep one.
+    const toolchain = await createToolchain()
+    const doCompile = () => compile({ modules: sources, entrypoints: found.tests.map((t) => t.entrypoint), toolchain })
     const compiled = await doCompile()
     const compileT = await timeTask(doCompile, 0, ctx.quick ? 1 : 3)
     const compiledSuite = { wasm: compiled.wasm, entrypoints: compiled.entrypoints, hostBuiltins: { ...hostBuiltins, ...compiled.hostBuiltins } }

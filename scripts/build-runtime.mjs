@@ -6,7 +6,7 @@
 //
 //   dist/runtime/runtime.wat    the runtime module as text, with debug names
 //   dist/runtime/symbols.json   { functions, heapOffsetGlobal, start, imports,
-//                                 dataEnd } — see docs/runtime-api.md
+//                                 dataEnd, layout } — see docs/runtime-api.md
 //
 // The output is rebuilt only when a source, this script or the compiler
 // changes (a stamp of their hash sits beside it): asc at -O3 takes several
@@ -108,8 +108,11 @@ function symbolsOf(wat) {
 }
 
 /** The first free byte after static data: the heap base the runtime's own
- *  init sets, read by running it once. Also proves the text assembles. */
-async function measureDataEnd(wat) {
+ *  init sets, read by running it once. Also proves the text assembles.
+ *  Then the value layout the generated code relies on, measured from the
+ *  runtime's own constructors (not restated by hand): the type tag of each
+ *  kind (mg_type) and where a string keeps its byte length and bytes. */
+async function measure(wat) {
   const { default: wabtInit } = await import('wabt');
   const wabt = await wabtInit();
   const mod = wabt.parseWat('runtime.wat', wat, { bulk_memory: true, mutable_globals: true, sign_extension: true, sat_float_to_int: true });
@@ -122,7 +125,33 @@ async function measureDataEnd(wat) {
   });
   const ex = instance.exports;
   if (typeof ex._start === 'function') ex._start();
-  return ex.opa_heap_ptr_get();
+  const dataEnd = ex.opa_heap_ptr_get();
+  return { dataEnd, layout: measureLayout(ex, memory) };
+}
+
+/** Type tags and the string layout, read from values the runtime builds. */
+function measureLayout(ex, memory) {
+  const typeTags = {
+    null: ex.mg_type(ex.mg_null()), boolean: ex.mg_type(ex.mg_bool(1)), number: ex.mg_type(ex.mg_int(1n)),
+    array: ex.mg_type(ex.mg_arr(0)), object: ex.mg_type(ex.mg_obj()), set: ex.mg_type(ex.mg_set()),
+  };
+  const bytes = ex.opa_malloc(7);
+  new Uint8Array(memory.buffer, bytes, 7).set([109, 101, 115, 104, 103, 97, 116]);
+  const str = ex.mg_str(bytes, 7);
+  typeTags.string = ex.mg_type(str);
+  if (new Set(Object.values(typeTags)).size !== 7) throw new Error(`runtime type tags are not distinct: ${JSON.stringify(typeTags)}`);
+  // A string value is a header of i32 fields: find the one holding the
+  // length and the one pointing at the bytes (a copy or the original).
+  const view = new DataView(memory.buffer);
+  const text = (p) => new TextDecoder().decode(new Uint8Array(memory.buffer, p, 7));
+  let length, data;
+  for (let off = 4; off < 32; off += 4) {
+    const v = view.getInt32(str + off, true);
+    if (length === undefined && v === 7) length = off;
+    else if (data === undefined && v > 0 && v + 7 <= memory.buffer.byteLength && text(v) === 'meshgat') data = off;
+  }
+  if (length === undefined || data === undefined) throw new Error('runtime string layout not found (length and bytes pointer)');
+  return { typeTags, string: { length, bytes: data } };
 }
 
 async function main() {
@@ -135,7 +164,9 @@ async function main() {
   const t0 = Date.now();
   const wat = await compile();
   const symbols = symbolsOf(wat);
-  symbols.dataEnd = await measureDataEnd(wat);
+  const measured = await measure(wat);
+  symbols.dataEnd = measured.dataEnd;
+  symbols.layout = measured.layout;
   await mkdir(outDir, { recursive: true });
   // temp file, then rename: never a half-written output
   await writeFile(watPath + '.tmp', wat);

@@ -10,6 +10,7 @@ import { checkProgram } from './check/index.js'
 import { planProgram } from './plan/planner.js'
 import { printPlan } from './plan/print.js'
 import { linkPlan } from './wasm/link.js'
+import { createToolchain, type Toolchain } from './wasm/toolchain.js'
 import { parseCapabilities } from './builtins/capabilities.js'
 import { hostFunctions } from './builtins/host.js'
 
@@ -29,7 +30,15 @@ export interface CompileOptions {
    * evaluation ran; `coverable` lists every line that could run.
    */
   coverage?: boolean
+  /**
+   * The runtime and assembler to link with (createToolchain()). A caller that
+   * compiles many times creates one and passes it to each compile; without
+   * it, this compile makes its own (tens of milliseconds).
+   */
+  toolchain?: Toolchain | Promise<Toolchain>
 }
+
+export { createToolchain, type Toolchain }
 
 export interface CompileResult {
   wasm: Uint8Array
@@ -39,6 +48,12 @@ export interface CompileResult {
   /** The names of host built-ins the module calls (its `builtins` table). */
   builtins: string[]
   modules: Module[]
+  /**
+   * What compiles but likely does not mean what it says, e.g.
+   * `rego_negation_undefined_arg` (`policy check` prints them); each with
+   * code, message and location, like an error.
+   */
+  warnings: ErrorDetail[]
   plan?: string
   wat?: string
   coverable?: Record<string, number[]>
@@ -65,12 +80,13 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
   }
   if (errors.length) throw new CompileError(errors)
   const customBuiltins = opts.capabilities !== undefined ? parseCapabilities(opts.capabilities) : undefined
-  const { plan, errors: planErrors } = planProgram(checkProgram(modules), { entrypoints: opts.entrypoints, customBuiltins, coverage: !!opts.coverage, strict: !!opts.strictBuiltinErrors })
+  const checked = checkProgram(modules, customBuiltins ? { customBuiltins } : {})
+  const { plan, errors: planErrors } = planProgram(checked, { entrypoints: opts.entrypoints, coverage: !!opts.coverage, strict: !!opts.strictBuiltinErrors })
   if (planErrors.length) throw new CompileError(planErrors)
-  const linked = await linkPlan(plan)
+  const linked = await linkPlan(plan, opts.toolchain)
   const entrypoints: Record<string, number> = {}
   plan.entrypoints.forEach((e, i) => { entrypoints[e.path] = i })
-  const result: CompileResult = { wasm: linked.wasm, entrypoints, builtins: plan.hostBuiltins.map((h) => h.name), modules }
+  const result: CompileResult = { wasm: linked.wasm, entrypoints, builtins: plan.hostBuiltins.map((h) => h.name), modules, warnings: byLocation(checked.warnings) }
   if (opts.strictBuiltinErrors) {
     const strict = hostFunctions(true)
     result.hostBuiltins = Object.fromEntries(plan.hostBuiltins.filter((h) => strict[h.name]).map((h) => [h.name, strict[h.name]!]))
@@ -81,3 +97,12 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
 }
 
 export { CompileError, MeshgateError }
+
+/** Warnings in source order (file, row, column), as errors are reported. */
+function byLocation(warnings: readonly ErrorDetail[]): ErrorDetail[] {
+  const key = (w: ErrorDetail) => [w.location?.file ?? '', w.location?.row ?? 0, w.location?.col ?? 0] as const
+  return [...warnings].sort((a, b) => {
+    const [fa, ra, ca] = key(a), [fb, rb, cb] = key(b)
+    return fa < fb ? -1 : fa > fb ? 1 : ra - rb || ca - cb
+  })
+}

@@ -64,7 +64,10 @@ export function buildRuleTree(modules: readonly Module[]): RuleTree {
     for (const rule of m.rules) {
       const { names, keys: refKeys } = splitHeadRef(rule)
       let keys = refKeys
-      let kind: RuleGroup['kind'] = rule.head.kind
+      // `f() := v` is a complete rule (OPA: a zero-argument "function" is a
+      // rule at path f, part of its package's document; `f` and `f()` both
+      // read it, see open-policy-agent/opa#6315).
+      let kind: RuleGroup['kind'] = rule.head.kind === 'function' && (rule.head.args?.length ?? 0) === 0 ? 'complete' : rule.head.kind
       if (kind === 'object' && keys.length === 0 && rule.head.key) keys = [rule.head.key]
       // `p[q] contains r`: the object p, keyed by q, of sets of r.
       const leafSet = kind === 'set' && keys.length > 0
@@ -72,7 +75,7 @@ export function buildRuleTree(modules: readonly Module[]): RuleTree {
       if (kind === 'complete' && keys.length > 0) kind = 'object'
       const path = [...m.package, ...names]
       const node = nodeAt(path)
-      const arity = rule.head.args?.length ?? 0
+      const arity = kind === 'function' ? rule.head.args?.length ?? 0 : 0
       let g = node.group
       if (!g) {
         g = { id: groups.length, path, kind, defs: [], arity, ...(leafSet ? { leafSet } : {}) }

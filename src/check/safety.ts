@@ -6,7 +6,8 @@
 //
 // Pure functions of their arguments: what a name means in the body (a rule,
 // an import, a function, a call's output argument) comes in a SafetyContext
-// built from the planner's resolver for that body's scope, and the walk's own
+// the planner builds for that body's scope (bound names are its knowledge; a
+// call's output argument is the resolve-calls pass's), and the walk's own
 // state (the enclosing body's names, lenient closures) travels in a Walk.
 
 import type { CallTerm, Expr, Term, VarTerm } from '../rego/ast.js'
@@ -14,7 +15,7 @@ import type { CallTerm, Expr, Term, VarTerm } from '../rego/ast.js'
 /** How a name that is not a local resolves: rules, imports, input/data. */
 export type IsGlobal = (name: string) => boolean
 
-/** What the names of one body mean, answered by the planner's resolver for that body's scope. */
+/** What the names of one body mean in the scope the planner plans it in. */
 export interface SafetyContext {
   /** A name that is not bound here but resolves to a rule, an import, `input` or `data`. */
   isGlobal: IsGlobal

@@ -1,13 +1,16 @@
 // `policy check`: parse and check Rego, report compile errors only (cli
 // stage). Like `opa check`, nothing is written; the exit code says whether
 // the sources compile, and `--format json` prints the same errors as
-// `{ "errors": [{ code, message, location }] }` for tools.
+// `{ "errors": [{ code, message, location }] }` for tools. Warnings (a
+// negated call whose argument may be undefined) are printed the same way
+// and do not change the exit code.
 
 import { readCapabilities } from './capabilities-file.js'
 import { parseVerbArgs, usageError, type CliCommand } from './command.js'
 import { loadSourceTree } from './source-tree.js'
 import { parseAll } from './entrypoints.js'
 import { reportError, type OutputFormat } from './report.js'
+import { renderText, type ErrorDetail } from '../errors/index.js'
 
 const help = `Usage: policy check [options] <path>...
 
@@ -22,6 +25,10 @@ Options:
       --v0-compatible        read the sources as Rego v0 (OPA 0.x syntax)
   -b, --bundle               accepted for compatibility with opa check
   -h, --help                 show this help
+
+Warnings (rego_negation_undefined_arg: a term of a negated expression that
+is evaluated before \`not\`, so an undefined value fails the rule) are
+printed like errors (in json: "warnings") and do not fail the check.
 
 Exit code 0 when everything compiles; otherwise the error catalog's code
 (2 for Rego errors).
@@ -46,6 +53,7 @@ async function run(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw usageError('check', 'no paths given: name the .rego files or directories to check')
 
   let sources = new Map<string, string>()
+  let warnings: ErrorDetail[] = []
   try {
     const tree = await loadSourceTree(positionals)
     sources = new Map(tree.modules.map((m) => [m.path, m.source]))
@@ -56,14 +64,22 @@ async function run(argv: string[]): Promise<number> {
       const { compile } = await import('../compiler.js')
       // compile() plans only what its entrypoints reach; asking for every
       // package reaches every rule, so every rule is checked.
-      await compile({
+      ;({ warnings } = await compile({
         modules: tree.modules.map((m) => ({ path: m.path, source: m.source })),
         entrypoints: [...new Set(parsed.map((m) => m.package.join('/')))],
         regoVersion,
         ...(capabilities !== undefined ? { capabilities } : {}),
-      })
+      }))
     }
-    if (format === 'json') process.stdout.write(`${JSON.stringify({ errors: [] }, null, 2)}\n`)
+    // Warnings are printed and do not fail the check.
+    if (format === 'json') process.stdout.write(`${JSON.stringify({ errors: [], warnings }, null, 2)}\n`)
+    else {
+      for (const w of warnings) {
+        process.stderr.write(`${renderText(w, (file) => sources.get(file))}\n`)
+        if (typeof w.details === 'string') process.stderr.write(`\t${w.details}\n`)
+      }
+      if (warnings.length > 1) process.stderr.write(`${warnings.length} warnings\n`)
+    }
     return 0
   } catch (e) {
     return format === 'json'

@@ -18,6 +18,7 @@ export const ERROR_CATALOG = {
   rego_unsafe_var_error: { status: 400, exit: 2, summary: 'a variable is used where nothing can bind it' },
   rego_recursion_error: { status: 400, exit: 2, summary: 'rules depend on each other in a cycle' },
   rego_type_error: { status: 400, exit: 2, summary: 'a built-in or operator gets the wrong number or kind of arguments, or is unknown' },
+  rego_negation_undefined_arg: { status: 400, exit: 0, summary: 'a warning, not an error: a term of a negated expression (a call\'s argument) is evaluated before `not`, as OPA does, so when it is undefined the body fails instead of the negation holding' },
   // Evaluation errors: OPA's codes.
   eval_conflict_error: { status: 500, exit: 1, summary: 'a complete rule, function or object produced two different values' },
   eval_type_error: { status: 500, exit: 1, summary: 'a value has the wrong type at run time' },

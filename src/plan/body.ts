@@ -1,13 +1,20 @@
-// Plans rule bodies, terms and unification into plan statements. The rest
-// of a body is always planned inside the innermost scan (continuation
-// passing through `then`), so failure is a break out of the innermost block
-// and iteration is backtracking, as in OPA's planner.
+// Plans rule bodies, expressions and terms into plan statements, through
+// an Emitter (emitter.ts: locals and where statements go). The rest of a
+// body is always planned inside the innermost scan (continuation passing
+// through `then`), so failure is a break out of the innermost block and
+// iteration is backtracking, as in OPA's planner. Calls are call.ts's,
+// unification unify.ts's, `with` with.ts's.
 
-import type { Body, Expr, Module, RefTerm, Term, VarTerm, Rule } from '../rego/ast.js'
-import type { Block, Local, Stmt, Origin } from './ir.js'
-import { reorder, collectAllVars, newUse, type SafetyContext, type TreeNode } from '../check/index.js'
+import type { Body, CallTerm, Expr, Module, RefTerm, Term, VarTerm, Rule } from '../rego/ast.js'
+import type { Block, Local, Origin } from './ir.js'
+import { reorder, collectAllVars, hoistedTerms, newUse, type SafetyContext, type TreeNode } from '../check/index.js'
 import type { Program, Mock } from './planner.js'
+import { Emitter, loc } from './emitter.js'
+import { planCall } from './call.js'
+import { unify, unifyLocal } from './unify.js'
 import { planWith } from './with.js'
+
+export { loc }
 
 export class Scope {
   constructor(
@@ -16,11 +23,11 @@ export class Scope {
     /** names declared local in this body (`some`, `:=`), shadowing rules and imports */
     readonly declared: Set<string> = new Set(),
     readonly rule?: Rule,
+    /** Terms of a negated expression already evaluated before the negation (check/'s hoistedTerms). */
+    readonly hoisted: Map<Term, Local> = new Map(),
   ) {}
-  /** names declared with `:=` in this body (not an enclosing one): redeclaring them is an error */
-  readonly own = new Set<string>()
   child(): Scope {
-    return new Scope(this.module, new Map(this.vars), new Set(this.declared), this.rule)
+    return new Scope(this.module, new Map(this.vars), new Set(this.declared), this.rule, new Map(this.hoisted))
   }
 }
 
@@ -34,69 +41,22 @@ type Resolved =
 
 const isWild = (n: string) => n.startsWith('$wild') || n === '_'
 
-/** Built-ins whose output argument takes several values, one per solution. */
-const RELATIONS = new Set(['walk'])
+export class BodyPlanner extends Emitter {
+  private currentMocks: readonly Mock[]
 
-export class BodyPlanner {
-  nlocals = 0
-  cur: Stmt[]
-  constructor(readonly prog: Program, readonly mocks: Mock[], root: Block) {
-    this.cur = root.stmts
+  constructor(readonly prog: Program, mocks: readonly Mock[], root: Block, origin?: Origin) {
+    super(root, origin)
+    this.currentMocks = mocks
   }
 
-  /** The Rego construct being planned: statements emitted without an `at` of their own get it. */
-  at: Origin | undefined
+  /** The `with` mocks in force where planning is. */
+  get mocks(): readonly Mock[] { return this.currentMocks }
 
-  local(): Local { return this.nlocals++ }
-  emit(s: Stmt): void { this.cur.push(stamp(s, this.at)) }
-  origin(m: Module, offset: number): Origin { return { source: m, offset } }
-
-  /** Plan `f` as coming from `offset` in `m` (a rule, expression or term): what it emits is located there. */
-  located<T>(m: Module, offset: number, f: () => T): T {
-    const save = this.at
-    this.at = { source: m, offset }
-    try { return f() } finally { this.at = save }
-  }
-
-  /** Run `f` emitting into `stmts`, then continue emitting where we were. */
-  into(stmts: Stmt[], f: () => void): void {
-    const save = this.cur
-    this.cur = stmts
-    try { f() } finally { this.cur = save }
-  }
-
-  constLocal(index: number): Local {
-    const l = this.local()
-    this.emit({ op: 'assign', source: { kind: 'const', index }, target: l })
-    return l
-  }
-
-  /** A new local holding source[key]; unless `check` is false, an undefined result fails. */
-  dot(source: Local, key: Local, check = true): Local {
-    const target = this.local()
-    this.emit({ op: 'dot', source, key, target, check })
-    return target
-  }
-
-  /** A new local holding an empty object, set or array. */
-  make(kind: 'object' | 'set' | 'array', capacity = 0): Local {
-    const target = this.local()
-    this.emit(kind === 'object' ? { op: 'makeobject', target } : kind === 'set' ? { op: 'makeset', target } : { op: 'makearray', capacity, target })
-    return target
-  }
-
-  /** The value as text (template strings, print). */
-  toText(source: Local): Local {
-    const target = this.local()
-    this.emit({ op: 'totext', source, target })
-    return target
-  }
-
-  /** The concatenation of an array of strings. */
-  concat(parts: Local, check: boolean): Local {
-    const target = this.local()
-    this.emit({ op: 'concat', parts, target, check })
-    return target
+  /** Plan `f` with `more` mocks in force (an expression under `with`). */
+  withMocks<T>(more: readonly Mock[], f: () => T): T {
+    const save = this.currentMocks
+    this.currentMocks = [...save, ...more]
+    try { return f() } finally { this.currentMocks = save }
   }
 
   // ---- names -------------------------------------------------------------
@@ -117,7 +77,7 @@ export class BodyPlanner {
   safetyContext(scope: Scope): SafetyContext {
     return {
       isGlobal: this.isGlobalFn(scope),
-      outputArg: (t) => this.prog.outputArgIndex(t, scope, this),
+      outputArg: (t) => this.prog.outputArgIndex(t),
       isFunctionName: (n) => this.prog.isFunctionRef(n, scope, this),
     }
   }
@@ -176,6 +136,11 @@ export class BodyPlanner {
     if (cover !== undefined && e.span.end > e.span.start) this.emit({ op: 'cover', key: cover })
     if (e.with.length) return planWith(this.prog, this, e, scope, then)
     if (e.negated) {
+      // As OPA's compiler rewrites it, nested calls and the refs in call
+      // arguments and ref operands are evaluated before the negation: when
+      // one is undefined the body fails (`not f(input.missing)` is undefined).
+      const isRef = (n: string) => { const k = this.resolve(n, scope).kind; return k !== 'local' && k !== 'unbound' }
+      for (const t of hoistedTerms(e, isRef)) scope.hoisted.set(t, this.planTerm(t, scope))
       const label = this.prog.label()
       const body: Block = { stmts: [] }
       this.emit({ op: 'not', label, body })
@@ -189,13 +154,10 @@ export class BodyPlanner {
       case 'assign': {
         const lhs = newUse()
         collectAllVars(e.left, lhs)
-        for (const [n, v] of lhs.need) {
-          if (scope.own.has(n) && !isWild(n)) {
-            this.prog.error('rego_compile_error', `var ${n} assigned above`, scope.module, v.span.start)
-          }
+        // A second `:=` of a name in one body is check/'s redeclaration error.
+        for (const n of lhs.need.keys()) {
           scope.vars.delete(n)
           scope.declared.add(n)
-          scope.own.add(n)
         }
         const v = this.planTerm(e.right, scope)
         this.unifyLocal(e.left, v, scope)
@@ -204,10 +166,7 @@ export class BodyPlanner {
       case 'some': return then()
       case 'somein': {
         const dom = this.planTerm(e.domain, scope)
-        const k = this.local(), v = this.local()
-        const body: Block = { stmts: [] }
-        this.emit({ op: 'scan', source: dom, key: k, value: v, body })
-        this.cur = body.stmts
+        const { key: k, value: v } = this.scan(dom)
         for (const t of [e.key, e.value]) if (t) this.declarePattern(t, scope)
         if (e.key) this.unifyLocal(e.key, k, scope)
         this.unifyLocal(e.value, v, scope)
@@ -223,10 +182,7 @@ export class BodyPlanner {
         const lb: Block = { stmts: [] }
         this.emit({ op: 'labeled', label: outerLabel, body: lb })
         this.into(lb.stmts, () => {
-          const k = this.local(), v = this.local()
-          const sb: Block = { stmts: [] }
-          this.emit({ op: 'scan', source: dom, key: k, value: v, body: sb })
-          this.cur = sb.stmts
+          const { key: k, value: v } = this.scan(dom)
           const inner = scope.child()
           if (e.key) { inner.declared.add(e.key.name); inner.vars.delete(e.key.name); this.unifyLocal(e.key, k, inner) }
           inner.declared.add(e.value.name); inner.vars.delete(e.value.name)
@@ -253,8 +209,8 @@ export class BodyPlanner {
   /** An expression used as a condition: defined and not false. */
   planCondition(t: Term, scope: Scope): void {
     if (t.type === 'call') {
-      const name = this.prog.callName(t, scope, this)
-      const out = this.prog.outputArgIndex(t, scope, this)
+      const name = this.prog.callName(t)
+      const out = this.prog.outputArgIndex(t)
       if (out !== undefined) {
         const r = this.planCall(t, scope, t.args.slice(0, -1))
         this.unifyLocal(t.args[t.args.length - 1]!, r, scope)
@@ -282,6 +238,8 @@ export class BodyPlanner {
   }
 
   private planTermAt(t: Term, scope: Scope): Local {
+    const before = scope.hoisted.get(t)
+    if (before !== undefined) return before
     switch (t.type) {
       case 'null': case 'boolean': case 'number': case 'string':
         return this.constLocal(this.prog.constOf(t))
@@ -373,14 +331,6 @@ export class BodyPlanner {
     throw new Error(`unreachable term ${(t as Term).type}`)
   }
 
-  insertChecked(obj: Local, k: Local, v: Local, m: Module, offset: number, message: string): void {
-    const r = this.local()
-    this.emit({ op: 'objectinsertonce', object: obj, key: k, value: v, conflict: r })
-    // A flag test that fails leaves only this small block: no conflict, go on.
-    const ab: Block = { stmts: [{ op: 'flagis', local: r, value: 1 }, { op: 'abort', message: `eval_conflict_error: ${message}`, at: this.origin(m, offset) }] }
-    this.emit({ op: 'blocks', blocks: [ab] })
-  }
-
   inputLocal(): Local {
     const l = this.local()
     this.emit({ op: 'assign', source: { kind: 'global', name: 'g_input' }, target: l })
@@ -423,12 +373,9 @@ export class BodyPlanner {
         const k = this.planTerm(op, scope)
         cur = this.dot(cur, k)
       } else {
-        const k = this.local(), v = this.local()
-        const body: Block = { stmts: [] }
-        this.emit({ op: 'scan', source: cur, key: k, value: v, body })
-        this.cur = body.stmts
-        this.unifyLocal(op, k, scope)
-        cur = v
+        const { key, value } = this.scan(cur)
+        this.unifyLocal(op, key, scope)
+        cur = value
       }
     }
     return cur
@@ -492,202 +439,18 @@ export class BodyPlanner {
     return cur
   }
 
-  // ---- calls -------------------------------------------------------------
+  // ---- calls and unification: call.ts and unify.ts -------------------------
 
-  planCall(t: Extract<Term, { type: 'call' }>, scope: Scope, args: Term[]): Local {
-    return this.located(scope.module, t.span.start, () => this.planCallAt(t, scope, args))
+  planCall(t: CallTerm, scope: Scope, args: Term[]): Local {
+    return this.located(scope.module, t.span.start, () => planCall(this, t, scope, args))
   }
 
-  private planCallAt(t: Extract<Term, { type: 'call' }>, scope: Scope, args: Term[]): Local {
-    const target = this.prog.resolveCall(t, scope, this, args.length)
-    const vals = () => args.map((a) => this.planTerm(a, scope))
-    switch (target.kind) {
-      case 'error': return this.constLocal(this.prog.constOf({ type: 'null', span: t.span }))
-      case 'print': {
-        // print(a, b): values joined by spaces; an undefined argument prints `<undefined>`.
-        const parts = this.make('array', args.length * 2)
-        const space = this.prog.constOf({ type: 'string', value: ' ', span: t.span })
-        args.forEach((a, i) => {
-          if (i > 0) this.emit({ op: 'arrayappend', array: parts, value: { kind: 'const', index: space } })
-          const hole = this.constLocal(this.prog.constOf({ type: 'string', value: '<undefined>', span: t.span }))
-          const hb: Block = { stmts: [] }
-          this.emit({ op: 'blocks', blocks: [hb] })
-          this.into(hb.stmts, () => {
-            const v = this.planTerm(a, scope.child())
-            this.emit({ op: 'assign', source: loc(this.toText(v)), target: hole })
-          })
-          this.emit({ op: 'arrayappend', array: parts, value: loc(hole) })
-        })
-        const line = this.concat(parts, false)
-        this.emit({ op: 'println', local: line })
-        return this.constLocal(this.prog.constOf({ type: 'boolean', value: true, span: t.span }))
-      }
-      case 'value': {
-        vals()
-        const l = this.local()
-        this.emit({ op: 'assign', source: { kind: 'global', name: target.slot }, target: l })
-        this.emit({ op: 'isdefined', local: l })
-        return l
-      }
-      case 'const': vals(); return this.constLocal(target.index)
-      case 'func': {
-        const a = vals()
-        const r = this.local()
-        this.emit({ op: 'call', func: target.func, args: a.map(loc), target: r, check: true })
-        return r
-      }
-      case 'builtin': {
-        const a = vals()
-        const r = this.local()
-        if (target.strict) {
-          // Strict mode: an in-module built-in that gives no value failed.
-          this.emit({ op: 'callbuiltin', name: target.name, args: a.map(loc), target: r, check: false })
-          this.emit({ op: 'blocks', blocks: [{ stmts: [{ op: 'isundefined', local: r }, { op: 'abort', message: `eval_builtin_error: ${target.name}: invalid argument(s)` }] }] })
-        } else this.emit({ op: 'callbuiltin', name: target.name, args: a.map(loc), target: r, check: true })
-        return r
-      }
-      case 'host': {
-        const a = vals()
-        const r = this.local()
-        this.emit({ op: 'host', id: target.id, args: a.map(loc), target: r, toSet: target.toSet, cached: target.cached, sets: target.sets })
-        this.emit({ op: 'isdefined', local: r })
-        if (!RELATIONS.has(this.prog.callName(t, scope, this))) return r
-        // A relation (walk) has many outputs, one per solution: iterate them.
-        const k = this.local(), v = this.local()
-        const body: Block = { stmts: [] }
-        this.emit({ op: 'scan', source: r, key: k, value: v, body })
-        this.cur = body.stmts
-        return v
-      }
-    }
-  }
-
-  // ---- unification -------------------------------------------------------
-
-  /** Does the term bind variables when unified (unbound vars in pattern positions)? */
-  hasUnboundPattern(t: Term, scope: Scope): boolean {
-    switch (t.type) {
-      case 'var': return this.resolve(t.name, scope).kind === 'unbound'
-      case 'array': return t.items.some((i) => this.hasUnboundPattern(i, scope))
-      case 'object': return t.items.some(([, v]) => this.hasUnboundPattern(v, scope))
-      default: return false
-    }
-  }
-
-  /** Can the term be evaluated (unbound vars only where refs generate them)? */
-  canEval(t: Term, scope: Scope): boolean {
-    switch (t.type) {
-      case 'var': return this.resolve(t.name, scope).kind !== 'unbound'
-      case 'ref': return (t.head.type !== 'var' || this.resolve(t.head.name, scope).kind !== 'unbound') && (t.head.type === 'var' || this.canEval(t.head, scope)) && t.path.every((p) => p.type === 'var' || p.type === 'array' || p.type === 'object' || this.canEval(p, scope))
-      case 'array': case 'set': return t.items.every((i) => this.canEval(i, scope))
-      case 'object': return t.items.every(([k, v]) => this.canEval(k, scope) && this.canEval(v, scope))
-      case 'call': return t.args.every((a) => this.canEval(a, scope))
-      case 'templatestring': return t.parts.every((p) => typeof p === 'string' || this.canEval(p, scope))
-      default: return true
-    }
-  }
-
-  unify(a: Term, b: Term, scope: Scope): void {
-    if (this.hasUnboundPattern(a, scope) && this.canEval(b, scope)) return this.unifyLocal(a, this.planTerm(b, scope), scope)
-    if (this.hasUnboundPattern(b, scope) && this.canEval(a, scope)) return this.unifyLocal(b, this.planTerm(a, scope), scope)
-    if (a.type === 'array' && b.type === 'array') {
-      if (a.items.length !== b.items.length) { this.fail(); return }
-      const pairs = a.items.map((x, i) => [x, b.items[i]!] as const)
-      let left = [...pairs]
-      while (left.length) {
-        const i = left.findIndex(([x, y]) => (this.hasUnboundPattern(x, scope) && this.canEval(y, scope)) || (this.hasUnboundPattern(y, scope) && this.canEval(x, scope)) || (this.canEval(x, scope) && this.canEval(y, scope)))
-        const [x, y] = left[Math.max(0, i)]!
-        left = left.filter((_, j) => j !== Math.max(0, i))
-        this.unify(x, y, scope)
-      }
-      return
-    }
-    if (a.type === 'object' && b.type === 'object' && !this.canEval(a, scope) && !this.canEval(b, scope)) {
-      if (a.items.length !== b.items.length) { this.fail(); return }
-      for (const [k, v] of a.items) {
-        const other = b.items.find(([k2]) => JSON.stringify(stripSpan(k2)) === JSON.stringify(stripSpan(k)))
-        if (!other) { this.fail(); return }
-        this.unify(v, other[1], scope)
-      }
-      return
-    }
-    const va = this.planTerm(a, scope)
-    const vb = this.planTerm(b, scope)
-    this.emit({ op: 'equal', a: loc(va), b: loc(vb) })
-  }
-
-  fail(): void {
-    this.emit({ op: 'isdefined', local: this.constZero() })
-  }
-
-  constZero(): Local {
-    const l = this.local()
-    this.emit({ op: 'assign', source: { kind: 'i32', value: 0 }, target: l })
-    return l
-  }
+  unify(a: Term, b: Term, scope: Scope): void { unify(this, a, b, scope) }
 
   /** Unify a term with a value already in a local. */
-  unifyLocal(t: Term, v: Local, scope: Scope): void {
-    switch (t.type) {
-      case 'var': {
-        const r = this.resolve(t.name, scope)
-        if (r.kind === 'unbound') { if (!isWild(t.name)) scope.vars.set(t.name, v); return }
-        break
-      }
-      case 'array': {
-        if (!this.hasUnboundPattern(t, scope)) break
-        this.emit({ op: 'isarray', local: v })
-        this.emit({ op: 'lenis', local: v, len: t.items.length })
-        t.items.forEach((item, i) => {
-          const idx = this.constLocal(this.prog.constOf({ type: 'number', raw: String(i), span: t.span }))
-          this.unifyLocal(item, this.dot(v, idx), scope)
-        })
-        return
-      }
-      case 'object': {
-        if (!this.hasUnboundPattern(t, scope)) break
-        this.emit({ op: 'isobject', local: v })
-        this.emit({ op: 'lenis', local: v, len: t.items.length })
-        for (const [k, val] of t.items) {
-          const kl = this.planTerm(k, scope)
-          this.unifyLocal(val, this.dot(v, kl), scope)
-        }
-        return
-      }
-      default: break
-    }
-    const tv = this.planTerm(t, scope)
-    this.emit({ op: 'equal', a: loc(tv), b: loc(v) })
-  }
-}
-
-/** Gives `s`, and the literal statements nested in it, the location `at` unless they have their own. */
-function stamp(s: Stmt, at: Origin | undefined): Stmt {
-  if (!at || s.at) return s
-  s.at = at
-  switch (s.op) {
-    case 'blocks': for (const b of s.blocks) for (const x of b.stmts) stamp(x, at); break
-    case 'not': case 'labeled': case 'scan': for (const x of s.body.stmts) stamp(x, at); break
-    case 'switch': for (const b of s.cases) for (const x of b.stmts) stamp(x, at); break
-  }
-  return s
-}
-
-export function loc(local: Local): { kind: 'local'; local: Local } {
-  return { kind: 'local', local }
+  unifyLocal(t: Term, v: Local, scope: Scope): void { unifyLocal(this, t, v, scope) }
 }
 
 function str(value: string, at: Term): Term {
   return { type: 'string', value, span: at.span }
 }
-
-function stripSpan(t: unknown): unknown {
-  if (Array.isArray(t)) return t.map(stripSpan)
-  if (t && typeof t === 'object') {
-    const o: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(t)) if (k !== 'span') o[k] = stripSpan(v)
-    return o
-  }
-  return t
-}
-

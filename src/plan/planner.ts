@@ -2,40 +2,27 @@
 // rule group (specialised per set of `with` mocks), one per virtual-document
 // node that is read as a value, constants, host built-in ids and entrypoints.
 // Program owns what is shared across functions (constants, the function
-// table, call resolution, mocks); a group's function is planned by
-// rule-group.ts, bodies and terms by body.ts, `with` by with.ts.
+// table, host built-in ids, globals, mocks) and changes it only through its
+// methods; a group's function is planned by rule-group.ts, bodies and terms
+// by body.ts (statements go through emitter.ts), calls by call.ts,
+// unification by unify.ts, `with` by with.ts.
 
 import type { ErrorCode, ErrorDetail } from '../errors/index.js'
-import type { CallTerm, Module, RefTerm, Term, Rule } from '../rego/ast.js'
-import { lookupBuiltin, hostTableName } from '../builtins/catalog.js'
-import type { TypeSpec } from '../builtins/types.js'
+import type { CallTerm, Module, RefTerm, Term } from '../rego/ast.js'
+import { lookupBuiltin } from '../builtins/catalog.js'
 import type { Block, Const, Func, Plan } from './ir.js'
 import { BodyPlanner, Scope, loc } from './body.js'
 import { planGroup } from './rule-group.js'
-import { findNode, importOf, isRuleName, type CheckedProgram, type Names, type RuleGroup, type TreeNode } from '../check/index.js'
+import { findNode, importOf, isRuleName, type CallTable, type CheckedProgram, type CustomBuiltins, type Names, type RuleGroup, type TreeNode } from '../check/index.js'
 import { locate } from '../source/index.js'
 
 export type Mock =
   | { kind: 'data'; path: string[]; slot: string }
   | { kind: 'func'; name: string; fn?: string; slot?: string }
 
-export type CallTarget =
-  | { kind: 'error' }
-  | { kind: 'value'; slot: string }
-  | { kind: 'const'; index: number }
-  | { kind: 'func'; func: string }
-  | { kind: 'builtin'; name: string; strict: boolean }
-  | { kind: 'host'; id: number; toSet: boolean; cached: boolean; sets: boolean }
-  | { kind: 'print' }
-
-/** In-module built-ins whose undefined result is not an error (max([]) is undefined in OPA). */
-const UNDEFINED_NOT_ERROR = new Set(['max', 'min', 'object.get'])
-
 
 export interface PlanOptions {
   entrypoints: string[]
-  /** extra built-ins from an OPA capabilities file: compiled to host calls */
-  customBuiltins?: Map<string, { arity: number; resultSet: boolean }>
   /** instrument loops and calls with a step counter (for budgets) */
   steps?: boolean
   /** record the lines of the expressions and rule heads that run (policy test --coverage) */
@@ -51,11 +38,16 @@ export class Program {
   readonly root: TreeNode
   readonly groups: readonly RuleGroup[]
   private readonly names: Names
+  private readonly calls: CallTable
+  /** Extra built-ins from an OPA capabilities file (check/'s options): compiled to host calls. */
+  readonly customBuiltins: CustomBuiltins | undefined
+  /** How many errors check/ reported: plan/ meeting a broken invariant after none is an internal error. */
+  private readonly checkErrors: number
   readonly consts: Const[] = []
   private readonly constKeys = new Map<string, number>()
-  readonly funcs: Func[] = []
-  readonly globals = new Set<string>(['g_input', 'g_data', 'g_epoch', 'g_epoch_ctr', 'g_eval_id'])
-  readonly hosts = new Map<string, { id: number; arity: number; name: string }>()
+  private readonly funcs: Func[] = []
+  private readonly globals = new Set<string>(['g_input', 'g_data', 'g_epoch', 'g_epoch_ctr', 'g_eval_id'])
+  private readonly hosts = new Map<string, { id: number; arity: number; name: string }>()
   private labels = 0
   private slots = 0
   private readonly groupFuncs = new Map<string, string>()
@@ -79,13 +71,47 @@ export class Program {
     this.root = checked.root
     this.groups = checked.groups
     this.names = checked.names
+    this.calls = checked.calls
+    this.customBuiltins = checked.customBuiltins
+    this.checkErrors = checked.errors.length
   }
 
   error(code: ErrorCode, message: string, m: Module, offset: number): void {
     this.errors.push({ code, message, location: locate(m, offset) })
   }
 
+  /**
+   * Something check/ guarantees does not hold (a call it did not resolve, a
+   * cycle it did not report). After a check error that is expected (plan/
+   * goes on to collect its own errors); otherwise it is a bug, reported as one.
+   */
+  broken(message: string, m: Module, offset: number): void {
+    if (this.checkErrors === 0) this.error('internal_error', message, m, offset)
+  }
+
   label(): number { return this.labels++ }
+
+  /** A planned function joins the plan. */
+  addFunc(f: Func): void { this.funcs.push(f) }
+
+  /** The two globals that memoise a rule group's value per evaluation epoch. */
+  memoGlobals(name: string): void { this.globals.add(`memo_v_${name}`); this.globals.add(`memo_e_${name}`) }
+
+  /** The id of host built-in `table` (its name in the module's builtins table), registered on first use. */
+  hostId(table: string, name: string, arity: number, nondeterministic: boolean): number {
+    let h = this.hosts.get(table)
+    if (!h) this.hosts.set(table, (h = { id: this.hosts.size, arity, name }))
+    // A nondeterministic built-in's result is cached per evaluation.
+    if (nondeterministic) { this.globals.add(`g_nd_${h.id}`); this.globals.add(`g_nde_${h.id}`) }
+    return h.id
+  }
+
+  /** The plan's functions, constants, host table and globals, once every function is planned. */
+  finish(entrypoints: Plan['entrypoints']): Plan {
+    const hostBuiltins = [...this.hosts].map(([name, h]) => ({ name, id: h.id, arity: h.arity }))
+    const coverable = this.opts.coverage ? Object.fromEntries([...this.coverable].map(([f, rows]) => [f, [...rows].sort((a, b) => a - b)])) : undefined
+    return { funcs: this.funcs, consts: this.consts, entrypoints, hostBuiltins, globals: [...this.globals], ...(coverable ? { coverable } : {}) }
+  }
 
   importOf(m: Module, name: string): RefTerm | undefined { return importOf(this.names, m, name) }
 
@@ -151,11 +177,11 @@ export class Program {
 
   // ---- mocks -------------------------------------------------------------
 
-  mockKey(mocks: Mock[]): string {
+  mockKey(mocks: readonly Mock[]): string {
     return mocks.length ? '__' + mocks.map((m) => (m.kind === 'data' ? `d${m.path.join('.')}=${m.slot}` : `f${m.name}=${m.fn ?? m.slot}`)).join(',') : ''
   }
 
-  dataMock(mocks: Mock[], path: string[]): string | undefined {
+  dataMock(mocks: readonly Mock[], path: string[]): string | undefined {
     for (let i = mocks.length - 1; i >= 0; i--) {
       const m = mocks[i]!
       if (m.kind === 'data' && m.path.length === path.length && m.path.every((p, j) => p === path[j])) return m.slot
@@ -171,33 +197,31 @@ export class Program {
 
   // ---- functions for groups and virtual documents --------------------------
 
-  private funcName(prefix: string, path: string[], mocks: Mock[]): string {
+  private funcName(prefix: string, path: string[], mocks: readonly Mock[]): string {
     const base = `${prefix}${path.map((p) => p.replace(/[^A-Za-z0-9_]/g, '_')).join('.')}`
     return `${base}${mocks.length ? `__m${this.funcs.length}` : ''}`
   }
 
-  groupFunc(g: RuleGroup, mocks: Mock[], m: Module, offset: number): string {
+  groupFunc(g: RuleGroup, mocks: readonly Mock[], m: Module, offset: number): string {
     const key = `${g.id}${this.mockKey(mocks)}`
     const have = this.groupFuncs.get(key)
     if (have) {
-      if (this.inProgress.includes(key)) {
-        const cycle = this.inProgress.slice(this.inProgress.indexOf(key)).map((k) => `data.${this.groups[Number(k.split('__')[0])]!.path.join('.')}`)
-        this.error('rego_recursion_error', `rule data.${g.path.join('.')} is recursive: ${[...cycle, `data.${g.path.join('.')}`].join(' -> ')}`, m, offset)
-      }
+      // check/'s recursion pass reports every cycle; plan/ only guards it.
+      if (this.inProgress.includes(key)) this.broken(`rule data.${g.path.join('.')} is recursive, and check/ did not report it`, m, offset)
       return have
     }
     const name = this.funcName(g.kind === 'function' ? 'f_' : 'r_', g.path, mocks) + `#${g.id}`
     this.groupFuncs.set(key, name)
     this.inProgress.push(key)
     try {
-      this.funcs.push(planGroup(this, g, mocks, name))
+      this.addFunc(planGroup(this, g, mocks, name))
     } finally {
       this.inProgress.pop()
     }
     return name
   }
 
-  vdocFunc(node: TreeNode, mocks: Mock[]): string {
+  vdocFunc(node: TreeNode, mocks: readonly Mock[]): string {
     const key = `${node.path.join('.')}${this.mockKey(mocks)}`
     const have = this.vdocs.get(key)
     if (have) return have
@@ -235,7 +259,7 @@ export class Program {
       bp.emit({ op: 'assign', source: loc(merged), target: res })
     })
     bp.emit({ op: 'return', source: loc(res) })
-    this.funcs.push({ name, params: [], nlocals: bp.nlocals, body, comment: `virtual document data.${node.path.join('.')}` })
+    this.addFunc({ name, params: [], nlocals: bp.nlocals, body, comment: `virtual document data.${node.path.join('.')}` })
     return name
   }
 
@@ -245,15 +269,22 @@ export class Program {
     const bp = new BodyPlanner(this, [], body)
     const v = bp.baseDoc(path)
     bp.emit({ op: 'return', source: loc(v) })
-    this.funcs.push({ name, params: [], nlocals: bp.nlocals, body, comment: `base document data.${path.join('.')}` })
+    this.addFunc({ name, params: [], nlocals: bp.nlocals, body, comment: `base document data.${path.join('.')}` })
     return name
   }
 
   // ---- calls -------------------------------------------------------------
 
-  /** The name a call refers to: `data.pkg.f` for rules, the built-in name otherwise. */
-  callName(t: Extract<Term, { type: 'call' }>, scope: Scope, bp: BodyPlanner): string {
-    return this.refName(t.func, scope, bp)
+  /** The name check/ resolved a call to: `data.pkg.f` for rules, the built-in name otherwise. */
+  callName(t: CallTerm): string {
+    const r = this.calls.get(t)
+    if (!r) throw new Error(`plan: a call at offset ${t.span.start} was not resolved by check/`)
+    return r.name
+  }
+
+  /** The output argument check/ found for a call used as a condition. */
+  outputArgIndex(t: CallTerm): number | undefined {
+    return this.calls.get(t)?.outputArg
   }
 
   refName(ref: RefTerm, scope: Scope, bp: BodyPlanner): string {
@@ -286,164 +317,6 @@ export class Program {
     return full.startsWith('data.') && findNode(this.root, full.slice(5).split('.'))?.group?.kind === 'function'
   }
 
-  outputArgIndex(t: CallTerm, scope: Scope, bp: BodyPlanner): number | undefined {
-    const name = this.callName(t, scope, bp)
-    const arity = this.arityOf(name)
-    return arity !== undefined && arity >= 0 && t.args.length === arity + 1 ? arity : undefined
-  }
-
-  private arityOf(name: string): number | undefined {
-    if (name.startsWith('data.')) {
-      const n = findNode(this.root, name.slice(5).split('.'))
-      return n?.group?.kind === 'function' ? n.group.arity : undefined
-    }
-    const b = lookupBuiltin(name)
-    if (b) return b.result === undefined && b.name !== 'print' ? -1 : b.args.length
-    return this.opts.customBuiltins?.get(name)?.arity
-  }
-
-  /**
-   * OPA's type checker, for what is known at compile time: a literal
-   * argument whose type the built-in can never accept is a rego_type_error.
-   */
-  private checkArgTypes(name: string, want: TypeSpec[], args: Term[], scope: Scope): void {
-    args.forEach((a, i) => {
-      const have = literalType(a)
-      const spec = want[i]
-      if (!have || !spec || acceptsType(spec, have)) return
-      this.error('rego_type_error', `${name}: invalid argument(s): operand ${i + 1} must be ${typeText(spec)} but got ${have}`, scope.module, a.span.start)
-    })
-  }
-
-  /** What a call to `t` with `nargs` input arguments runs, under `mocks`. */
-  resolveCall(t: Extract<Term, { type: 'call' }>, scope: Scope, bp: BodyPlanner, nargs: number, nameOverride?: string, mocks: Mock[] = bp.mocks): CallTarget {
-    const name = nameOverride ?? this.callName(t, scope, bp)
-    for (let i = mocks.length - 1; i >= 0; i--) {
-      const m = mocks[i]!
-      if (m.kind !== 'func' || m.name !== name) continue
-      if (m.slot) return { kind: 'value', slot: m.slot }
-      // The replacement runs without function mocks (OPA: a mock never calls
-      // another mock), so a mock may call the function it replaces.
-      return this.resolveCall(t, scope, bp, nargs, m.fn, mocks.filter((x) => x.kind === 'data'))
-    }
-    const given = nargs
-    if (name.startsWith('data.')) {
-      const n = findNode(this.root, name.slice(5).split('.'))
-      if (!n?.group || n.group.kind !== 'function') {
-        this.error('rego_type_error', `undefined function ${name}`, scope.module, t.span.start)
-        return { kind: 'error' }
-      }
-      if (n.group.arity !== given) {
-        this.error('rego_type_error', `function ${name} has arity ${n.group.arity}, got ${given} arguments`, scope.module, t.span.start)
-        return { kind: 'error' }
-      }
-      return { kind: 'func', func: this.groupFunc(n.group, mocks, scope.module, t.span.start) }
-    }
-    const custom = this.opts.customBuiltins?.get(name)
-    const b = lookupBuiltin(name)
-    if (!b && !custom) {
-      this.error('rego_type_error', `undefined function ${name}`, scope.module, t.span.start)
-      return { kind: 'error' }
-    }
-    const arity = b ? b.args.length : custom!.arity
-    if (b?.name !== 'print' && arity !== given) {
-      this.error('rego_type_error', `${name}: arity mismatch: expected ${arity} arguments, got ${given}`, scope.module, t.span.start)
-      return { kind: 'error' }
-    }
-    if (b) this.checkArgTypes(name, b.args, t.args.slice(0, nargs), scope)
-    if (b?.inModule) return { kind: 'builtin', name, strict: !!this.opts.strict && !UNDEFINED_NOT_ERROR.has(name) }
-    switch (name) {
-      case 'print': return { kind: 'print' }
-      case 'trace': return { kind: 'const', index: this.intern({ kind: 'bool', value: true }) }
-      case 'opa.runtime': return { kind: 'const', index: this.intern({ kind: 'object', items: [] }) }
-      case 'rego.metadata.rule': return { kind: 'const', index: this.constJSON(metadataOf(scope.rule)) }
-      case 'rego.metadata.chain': return { kind: 'const', index: this.constJSON(this.chainOf(scope)) }
-    }
-    const table = hostTableName(name)
-    let h = this.hosts.get(table)
-    if (!h) this.hosts.set(table, (h = { id: this.hosts.size, arity, name }))
-    if (arity > 4) {
-      this.error('compile_unsupported_error', `built-in ${name} takes ${arity} arguments; host calls support at most 4`, scope.module, t.span.start)
-    }
-    const res = b?.result ?? (custom?.resultSet ? 'set' : 'any')
-    const toSet = res === 'set' || (typeof res === 'object' && 'set' in res)
-    if (b?.nondeterministic) { this.globals.add(`g_nd_${h.id}`); this.globals.add(`g_nde_${h.id}`) }
-    return { kind: 'host', id: h.id, toSet, cached: !!b?.nondeterministic, sets: !!b?.setAware }
-  }
-
-  /**
-   * rego.metadata.chain(): the rule's own annotations, the document-scoped
-   * ones of its path, then package and subpackages annotations outwards, as
-   * OPA lists them (paths without the leading `data`).
-   */
-  private chainOf(scope: Scope): unknown[] {
-    const out: unknown[] = []
-    const r = scope.rule
-    const pkg = scope.module.package
-    if (r) {
-      const path = [...pkg, ...r.head.ref.map((t) => (t.type === 'var' ? t.name : t.type === 'string' ? t.value : '?'))].filter((x) => x !== '?')
-      const own = r.annotations && r.annotations.scope !== 'document' ? metadataOf(r) : undefined
-      out.push(own ? { annotations: own, path } : { path })
-      const node = findNode(this.root, path)
-      for (const d of [...(node?.group?.defs ?? []), ...(node?.group?.default ? [node.group.default] : [])]) {
-        if (d.rule.annotations?.scope === 'document') out.push({ annotations: metadataOf(d.rule), path })
-      }
-    }
-    for (let depth = pkg.length; depth >= 0; depth--) {
-      const prefix = pkg.slice(0, depth)
-      for (const m of this.modules) {
-        if (m.package.join('.') !== prefix.join('.')) continue
-        for (const a of m.annotations) {
-          if (a.scope === 'package' && depth === pkg.length) out.push({ annotations: cleanAnnotations(a), path: prefix })
-          if (a.scope === 'subpackages') out.push({ annotations: cleanAnnotations(a), path: prefix })
-        }
-      }
-    }
-    return out
-  }
-}
-
-/** Annotations as rego.metadata returns them: authors and organizations normalised as OPA does. */
-type LiteralType = 'null' | 'boolean' | 'number' | 'string' | 'array' | 'object' | 'set'
-
-function literalType(t: Term): LiteralType | undefined {
-  switch (t.type) {
-    case 'null': case 'boolean': case 'number': case 'string': case 'array': case 'object': case 'set': return t.type
-    default: return undefined
-  }
-}
-
-function acceptsType(spec: TypeSpec, have: LiteralType): boolean {
-  if (typeof spec === 'string') return spec === 'any' || spec === have
-  if ('anyOf' in spec) return spec.anyOf.some((s) => acceptsType(s, have))
-  if ('array' in spec) return have === 'array'
-  if ('set' in spec) return have === 'set'
-  return have === 'object'
-}
-
-function typeText(spec: TypeSpec): string {
-  if (typeof spec === 'string') return spec
-  if ('anyOf' in spec) return `one of {${spec.anyOf.map(typeText).join(', ')}}`
-  return 'array' in spec ? 'array' : 'set' in spec ? 'set' : 'object'
-}
-
-function cleanAnnotations(a: object): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(a)) {
-    if (k === 'span' || v === undefined) continue
-    if (k === 'authors' && Array.isArray(v)) {
-      out[k] = v.map((x) => {
-        if (typeof x !== 'string') return x
-        const m = /^(.*?)\s*<([^>]*)>\s*$/.exec(x)
-        return m ? (m[1] ? { name: m[1], email: m[2] } : { email: m[2] }) : { name: x }
-      })
-    } else out[k] = v
-  }
-  return out
-}
-
-function metadataOf(r: Rule | undefined): Record<string, unknown> {
-  return r?.annotations ? cleanAnnotations(r.annotations) : {}
 }
 
 // ---- program --------------------------------------------------------------
@@ -488,7 +361,7 @@ export function planProgram(checked: CheckedProgram, opts: PlanOptions): { plan:
       bp.emit({ op: 'call', func: gf, args: [], target: v, check: true })
       for (const seg of rest) v = bp.dot(v, bp.constLocal(prog.constJSON(seg)))
       bp.emit({ op: 'return', source: loc(v) })
-      prog.funcs.push({ name: func, params: [], nlocals: bp.nlocals, body, comment: `entrypoint ${ep}` })
+      prog.addFunc({ name: func, params: [], nlocals: bp.nlocals, body, comment: `entrypoint ${ep}` })
     } else {
       prog.errors.push({ code: 'compile_entrypoint_error', message: `entrypoint ${JSON.stringify(ep)} does not name a rule or package of the compiled modules` })
       continue
@@ -501,11 +374,6 @@ export function planProgram(checked: CheckedProgram, opts: PlanOptions): { plan:
     const d = g.defs[0] ?? g.default
     if (d) prog.groupFunc(g, [], d.module, d.rule.span.start)
   }
-  const hostBuiltins = [...prog.hosts].map(([name, h]) => ({ name, id: h.id, arity: h.arity }))
-  const coverable = opts.coverage ? Object.fromEntries([...prog.coverable].map(([f, rows]) => [f, [...rows].sort((a, b) => a - b)])) : undefined
-  return {
-    plan: { funcs: prog.funcs, consts: prog.consts, entrypoints, hostBuiltins, globals: [...prog.globals], ...(coverable ? { coverable } : {}) },
-    errors: prog.errors,
-  }
+  return { plan: prog.finish(entrypoints), errors: prog.errors }
 }
 

@@ -3,7 +3,7 @@
 // chain, conflicts checked at run time, the rule index for groups with many
 // definitions testing one input value, rules below an object's path, and the
 // default. Program.groupFunc calls planGroup once per group and set of mocks;
-// bodies and terms are BodyPlanner's.
+// bodies and terms are BodyPlanner's (body.ts).
 
 import type { Rule, Term } from '../rego/ast.js'
 import type { Block, Func, Local } from './ir.js'
@@ -11,17 +11,16 @@ import { BodyPlanner, Scope, loc } from './body.js'
 import { findNode, type RuleGroup, type RuleDef } from '../check/index.js'
 import type { Program, Mock } from './planner.js'
 
-export function planGroup(prog: Program, g: RuleGroup, mocks: Mock[], name: string): Func {
+export function planGroup(prog: Program, g: RuleGroup, mocks: readonly Mock[], name: string): Func {
   const body: Block = { stmts: [] }
-  const bp = new BodyPlanner(prog, mocks, body)
   // The group's own statements (memo, accumulator, index, merge) come from its first definition.
   const first = g.defs[0] ?? g.default
-  if (first) bp.at = bp.origin(first.module, first.rule.span.start)
+  const bp = new BodyPlanner(prog, mocks, body, first ? { source: first.module, offset: first.rule.span.start } : undefined)
   const params: Local[] = []
   if (g.kind === 'function') for (let i = 0; i < g.arity; i++) params.push(bp.local())
   if (prog.opts.steps) bp.emit({ op: 'step' })
   const memo = g.kind !== 'function'
-  if (memo) { prog.globals.add(`memo_v_${name}`); prog.globals.add(`memo_e_${name}`); bp.emit({ op: 'memoget', name }) }
+  if (memo) { prog.memoGlobals(name); bp.emit({ op: 'memoget', name }) }
   let res: Local
   if (g.kind === 'set') res = bp.make('set')
   else if (g.kind === 'object') res = bp.make('object')
@@ -44,14 +43,13 @@ export function planGroup(prog: Program, g: RuleGroup, mocks: Mock[], name: stri
     const cases = index.defs.map((i) => {
       const fname = `${name}$d${i}`
       const fbody: Block = { stmts: [] }
-      const dbp = new BodyPlanner(prog, mocks, fbody)
-      dbp.at = bp.origin(g.defs[i]!.module, g.defs[i]!.rule.span.start)
+      const dbp = new BodyPlanner(prog, mocks, fbody, bp.origin(g.defs[i]!.module, g.defs[i]!.rule.span.start))
       const acc = dbp.local()
       const inner: Block = { stmts: [] }
       dbp.emit({ op: 'blocks', blocks: [inner] })
       dbp.into(inner.stmts, () => planDef(prog, dbp, g, g.defs[i]!, [], acc))
       dbp.emit({ op: 'return', source: loc(acc) })
-      prog.funcs.push({ name: fname, params: [acc], nlocals: dbp.nlocals, body: fbody, comment: `definition ${i} of data.${g.path.join('.')}` })
+      prog.addFunc({ name: fname, params: [acc], nlocals: dbp.nlocals, body: fbody, comment: `definition ${i} of data.${g.path.join('.')}` })
       return { stmts: [{ op: 'call', func: fname, args: [loc(res)], target: res, check: false, at: bp.origin(g.defs[i]!.module, g.defs[i]!.rule.span.start) }] } as Block
     })
     const position = new Map(index.defs.map((d, j) => [d, j]))

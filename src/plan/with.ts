@@ -40,7 +40,7 @@ export function planWith(prog: Program, bp: BodyPlanner, e: Expr, scope: Scope, 
     const isData = name.startsWith('data.')
     const dataPath = isData ? name.slice(5).split('.') : []
     const node = isData ? findNode(prog.root, dataPath) : undefined
-    const isFunc = isData ? node?.group?.kind === 'function' : lookupBuiltin(name) !== undefined || prog.opts.customBuiltins?.has(name)
+    const isFunc = isData ? node?.group?.kind === 'function' : lookupBuiltin(name) !== undefined || prog.customBuiltins?.has(name)
     if (isFunc) {
       // A function replaced by another function, or by a value.
       const wv = w.value
@@ -87,20 +87,14 @@ export function planWith(prog: Program, bp: BodyPlanner, e: Expr, scope: Scope, 
   const block: Block = { stmts: [] }
   bp.emit({ op: 'blocks', blocks: [block] })
   let outputs: string[] = []
-  const saveMocks = bp.mocks
-  ;(bp as { mocks: Mock[] }).mocks = [...bp.mocks, ...newMocks]
-  bp.into(block.stmts, () => bp.planExpr({ ...e, with: [] }, inner, () => {
+  bp.withMocks(newMocks, () => bp.into(block.stmts, () => bp.planExpr({ ...e, with: [] }, inner, () => {
     outputs = [...inner.vars.keys()].filter((n) => scope.vars.get(n) !== inner.vars.get(n))
     const tuple = bp.make('array', outputs.length)
     for (const n of outputs) bp.emit({ op: 'arrayappend', array: tuple, value: loc(inner.vars.get(n)!) })
     bp.emit({ op: 'arrayappend', array: sol, value: loc(tuple) })
-  }))
-  ;(bp as { mocks: Mock[] }).mocks = saveMocks
+  })))
   for (const s of restore) bp.emit(s)
-  const k = bp.local(), tv = bp.local()
-  const scan: Block = { stmts: [] }
-  bp.emit({ op: 'scan', source: sol, key: k, value: tv, body: scan })
-  bp.cur = scan.stmts
+  const { value: tv } = bp.scan(sol)
   outputs.forEach((n, i) => {
     const idx = bp.constLocal(prog.constJSON(i))
     scope.vars.set(n, bp.dot(tv, idx))
@@ -109,9 +103,7 @@ export function planWith(prog: Program, bp: BodyPlanner, e: Expr, scope: Scope, 
   if (outputs.length === 0) {
     // One solution is enough: leave the scan after the continuation ran once.
     const label = prog.label()
-    const lb: Block = { stmts: [] }
-    bp.emit({ op: 'labeled', label, body: lb })
-    bp.cur = lb.stmts
+    bp.enter({ op: 'labeled', label, body: { stmts: [] } })
     then()
     bp.emit({ op: 'break', label })
     return

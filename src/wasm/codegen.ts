@@ -19,8 +19,6 @@ export interface CodegenContext {
 
 const SWITCH_GROUP = 32
 
-/** The runtime's type tags (runtime/assembly/value.ts). */
-const T_BOOL = 2, T_ARRAY = 5, T_OBJECT = 6
 
 export function funcId(name: string): string {
   return `$${name}`
@@ -178,7 +176,7 @@ class FuncGen {
       case 'isundefined': this.line(d, `(br_if ${this.fail} (local.get $l${s.local}))`); return
       case 'notfalse':
         this.line(d, `(br_if ${this.fail} (i32.eqz (local.get $l${s.local})))`)
-        this.line(d, `(if (i32.eq (call ${this.rt('mg_type')} (local.get $l${s.local})) (i32.const ${T_BOOL})) (then (br_if ${this.fail} (i32.eqz (call ${this.rt('mg_is_true')} (local.get $l${s.local}))))))`)
+        this.line(d, `(if (i32.eq (call ${this.rt('mg_type')} (local.get $l${s.local})) (i32.const ${this.cx.rt.symbols.layout.typeTags.boolean})) (then (br_if ${this.fail} (i32.eqz (call ${this.rt('mg_is_true')} (local.get $l${s.local}))))))`)
         return
       case 'equal':
         this.line(d, `(br_if ${this.fail} (i32.eqz (call ${this.rt('mg_equal')} ${this.op(s.a)} ${this.op(s.b)})))`)
@@ -186,8 +184,8 @@ class FuncGen {
       case 'iscoll':
         this.line(d, `(br_if ${this.fail} (i32.lt_s (call ${this.rt('mg_len')} (local.get $l${s.local})) (i32.const 0)))`)
         return
-      case 'isarray': this.typeIs(d, s.local, T_ARRAY); return
-      case 'isobject': this.typeIs(d, s.local, T_OBJECT); return
+      case 'isarray': this.typeIs(d, s.local, this.cx.rt.symbols.layout.typeTags.array); return
+      case 'isobject': this.typeIs(d, s.local, this.cx.rt.symbols.layout.typeTags.object); return
       case 'lenis':
         this.line(d, `(br_if ${this.fail} (i32.ne (call ${this.rt('mg_len')} (local.get $l${s.local})) (i32.const ${s.len})))`)
         return

@@ -1,31 +1,24 @@
 // Links a plan with the prebuilt runtime: generated functions, constants,
 // data, the OPA ABI glue (opa_eval, eval context, builtins/entrypoints
 // tables, ABI version globals) and a start function, appended to the
-// runtime's WAT text and assembled with wabt.
+// runtime's WAT text and assembled with the toolchain's wabt.
 
-import wabtInit from 'wabt'
 import type { Plan, Const } from '../plan/ir.js'
 import { emitPlanFuncs, type CodegenContext } from './codegen.js'
 import { DataSegments } from './data-segments.js'
-import { loadRuntime, type RuntimeSymbols } from './runtime-module.js'
+import type { RuntimeSymbols } from './runtime-module.js'
+import { createToolchain, type Toolchain } from './toolchain.js'
 import { MeshgateError } from '../errors/index.js'
-
-type Wabt = Awaited<ReturnType<typeof wabtInit>>
-// The instantiated wabt library, made on first use and then only read: it is
-// code (like an import), not compile state. Each link creates, uses and
-// destroys its own wabt module in one synchronous stretch (no await between
-// parseWat and destroy), so two compiles never see each other through it.
-// Instantiating per link would cost ~5 ms of every compile.
-let wabtP: Promise<Wabt> | undefined
-const wabt = () => (wabtP ??= wabtInit())
 
 export const ABI_VERSION = 1
 export const ABI_MINOR_VERSION = 3
 
 export interface LinkResult { wasm: Uint8Array; wat: string; policyWat: string }
 
-export async function linkPlan(plan: Plan): Promise<LinkResult> {
-  const rt = loadRuntime()
+/** Links `plan` with the toolchain's runtime; without a toolchain, makes one for this link. */
+export async function linkPlan(plan: Plan, toolchain?: Toolchain | Promise<Toolchain>): Promise<LinkResult> {
+  const tools = await (toolchain ?? createToolchain())
+  const rt = tools.runtime
   const data = new DataSegments(align(rt.symbols.dataEnd, 16))
   const cx: CodegenContext = { rt, data, abortText: (m) => data.add(ascii(m), true).addr }
   const funcs = emitPlanFuncs(plan, cx)
@@ -46,7 +39,7 @@ export async function linkPlan(plan: Plan): Promise<LinkResult> {
   ]
   const policyWat = [...globals, ...funcs, ...glue, start.replaceAll(HEAP_BASE, String(heapBase)), data.toWat(), '(start $mg_start)'].join('\n')
   const wat = splice(rt, policyWat, heapBase)
-  const w = await wabt()
+  const w = tools.wabt
   let mod
   try {
     mod = w.parseWat('policy.wat', wat, { bulk_memory: true, mutable_globals: true, sign_extension: true, sat_float_to_int: true, reference_types: true, multi_value: true })
@@ -137,11 +130,12 @@ function emitGlue(plan: Plan, rt: RuntimeSymbols, cx: CodegenContext): string[] 
     (call ${f('mg_obj_insert')} (local.get $o) (global.get $c_result_key) (local.get $v))
     (call ${f('mg_set_add')} (local.get $s) (local.get $o))))
   (local.get $s))`)
-  // A NUL-terminated copy of a string value (layout: length at +8, bytes at +12).
+  // A NUL-terminated copy of a string value (where its length and bytes are: the runtime build measured them).
+  const str = rt.symbols.layout.string
   out.push(`(func $mg_cstr (param $v i32) (result i32) (local $p i32) (local $n i32)
-  (local.set $n (i32.load offset=8 (local.get $v)))
+  (local.set $n (i32.load offset=${str.length} (local.get $v)))
   (local.set $p (call ${f('opa_malloc')} (i32.add (local.get $n) (i32.const 1))))
-  (memory.copy (local.get $p) (i32.load offset=12 (local.get $v)) (local.get $n))
+  (memory.copy (local.get $p) (i32.load offset=${str.bytes} (local.get $v)) (local.get $n))
   (i32.store8 (i32.add (local.get $p) (local.get $n)) (i32.const 0))
   (local.get $p))`)
   // Coverage of the last evaluation: the JSON array of "file:row" lines that ran.
@@ -164,7 +158,8 @@ function emitGlue(plan: Plan, rt: RuntimeSymbols, cx: CodegenContext): string[] 
   (if (result i32) (i32.eq (local.get $fmt) (i32.const 1))
     (then (call ${f('opa_value_dump')} (local.get $rs)))
     (else (call ${f('opa_json_dump')} (local.get $rs)))))`)
-  // The eval context of the slow path: [entrypoint, data, input, result].
+  // The eval context of the slow path, the module's own struct (not the
+  // runtime's layout): [entrypoint @0, data @4, input @8, result @12].
   out.push(`(func $opa_eval_ctx_new (result i32) (local $c i32)
   (local.set $c (call ${f('opa_malloc')} (i32.const 16)))
   (i32.store (local.get $c) (i32.const 0)) (i32.store offset=4 (local.get $c) (i32.const 0))

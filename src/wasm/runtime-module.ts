@@ -1,6 +1,7 @@
 // The prebuilt runtime (dist/runtime/runtime.wat + symbols.json, made by
-// `npm run build:runtime`): loaded once per process, then queried by the
-// code generator for function names.
+// `npm run build:runtime`): read by loadRuntime() into a RuntimeSymbols that
+// a Toolchain (toolchain.ts) holds for as many compiles as its owner runs;
+// the code generator queries it for function names.
 
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -12,6 +13,15 @@ export interface SymbolsFile {
   start: string | null
   imports: Record<string, string>
   dataEnd: number
+  /** The value layout, measured from the runtime's own constructors at build time. */
+  layout: RuntimeLayout
+}
+
+export interface RuntimeLayout {
+  /** mg_type's answer for each kind of value. */
+  typeTags: Record<'null' | 'boolean' | 'number' | 'string' | 'array' | 'object' | 'set', number>
+  /** Byte offsets, in a string value, of its byte length and of its bytes pointer. */
+  string: { length: number; bytes: number }
 }
 
 export class RuntimeSymbols {
@@ -23,12 +33,6 @@ export class RuntimeSymbols {
   }
 }
 
-// A lazily built immutable table: the runtime build's text and symbols are
-// files of this installation, read once; a RuntimeSymbols never changes after
-// its constructor (it only reads its frozen symbols), so every compile in
-// the process sees the same answer and none can change it for another.
-let loaded: RuntimeSymbols | undefined
-
 /** dist/runtime, whether this file runs compiled (dist/src/wasm) or from source (src/wasm, under tsx). */
 export function runtimeDir(): string {
   const compiled = fileURLToPath(new URL('../../runtime/', import.meta.url))
@@ -36,8 +40,8 @@ export function runtimeDir(): string {
   return fileURLToPath(new URL('../../dist/runtime/', import.meta.url))
 }
 
+/** Reads the runtime build; each call reads the files again (about a millisecond), so the caller decides how long one is kept. */
 export function loadRuntime(): RuntimeSymbols {
-  if (loaded) return loaded
   const dir = runtimeDir()
   let wat: string, symbols: SymbolsFile
   try {
@@ -46,7 +50,8 @@ export function loadRuntime(): RuntimeSymbols {
   } catch (e) {
     throw new MeshgateError('internal_error', `the wasm runtime is not built (run \`npm run build:runtime\`): ${(e as Error).message}`)
   }
-  return (loaded = new RuntimeSymbols(wat, deepFreeze(symbols)))
+  if (!symbols.layout) throw new MeshgateError('internal_error', 'the wasm runtime build predates its layout in symbols.json (run `npm run build:runtime`)')
+  return new RuntimeSymbols(wat, deepFreeze(symbols))
 }
 
 function deepFreeze<T>(o: T): T {

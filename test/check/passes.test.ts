@@ -10,7 +10,7 @@ import { parseModule } from '../../dist/src/rego/index.js'
 const parse = (files: Record<string, string>) => Object.entries(files).map(([path, source]) => parseModule(path, source, { regoVersion: 1 }))
 
 t.test('the passes run in OPA\'s order, each with a reason', async (t) => {
-  t.same(CHECK_PASSES.map((p) => p.name), ['rule-tree', 'resolve-names'])
+  t.same(CHECK_PASSES.map((p) => p.name), ['rule-tree', 'resolve-names', 'resolve-calls', 'check-calls', 'recursion', 'redeclarations', 'negation-warnings'])
   for (const p of CHECK_PASSES) t.ok(p.why.length > 20, `${p.name} says why it runs where it does`)
 })
 

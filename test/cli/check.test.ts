@@ -39,7 +39,7 @@ t.test('--format json with no errors', async (t) => {
   const dir = workspace(t, { 'ok.rego': 'package ok\n\nx := 1\n' })
   const r = policy(['check', '--format', 'json', 'ok.rego'], dir)
   t.equal(r.code, 0)
-  t.same(JSON.parse(r.stdout), { errors: [] })
+  t.same(JSON.parse(r.stdout), { errors: [], warnings: [] })
 })
 
 t.test('--v0-compatible accepts v0 syntax', async (t) => {
@@ -47,4 +47,30 @@ t.test('--v0-compatible accepts v0 syntax', async (t) => {
   t.equal(policy(['check', 'v0.rego'], dir).code, 2)
   const r = policy(['check', '--v0-compatible', 'v0.rego'], dir)
   t.equal(r.code, 0, r.stderr)
+})
+
+t.test('a negated call whose argument may be undefined: a warning, exit 0', async (t) => {
+  // OPA evaluates `input.user` before `not` (open-policy-agent/opa#8387):
+  // deny does not fire when the user is missing.
+  const src = 'package w\n\nis_admin(u) if u == "admin"\n\ndeny if not is_admin(input.user)\n'
+  const dir = workspace(t, { 'w.rego': src })
+  const r = policy(['check', 'w.rego'], dir)
+  t.equal(r.code, 0, 'a warning does not fail the check')
+  t.match(r.stderr, /^w\.rego:5:22: rego_negation_undefined_arg: `input\.user` is evaluated before `not`/)
+  const lines = r.stderr.split('\n')
+  t.equal(lines[1], '\tdeny if not is_admin(input.user)')
+  t.equal(lines[2], `\t${' '.repeat(21)}^`, 'the caret points at the argument')
+  t.match(lines[3], /opa#8387/, 'the details say why and what to write instead')
+  const j = policy(['check', '--format', 'json', 'w.rego'], dir)
+  t.equal(j.code, 0)
+  const out = JSON.parse(j.stdout) as { errors: unknown[]; warnings: { code: string; location: { row: number; col: number } }[] }
+  t.same(out.errors, [])
+  t.same(out.warnings.map((w) => [w.code, w.location.row, w.location.col]), [['rego_negation_undefined_arg', 5, 22]])
+})
+
+t.test('a negation over a plain ref or a local is no warning', async (t) => {
+  const dir = workspace(t, { 'q.rego': 'package q\n\nf(u) if u == "a"\n\np if not input.user\n\nr if {\n\tu := "b"\n\tnot f(u)\n}\n' })
+  const r = policy(['check', 'q.rego'], dir)
+  t.equal(r.code, 0)
+  t.equal(r.stderr, '')
 })

@@ -1,5 +1,6 @@
-// Compile-time errors from the plan stage (safety, recursion, calls, rule
-// kinds, `:=` redeclaration, entrypoints): each test checks the code, the
+// Compile-time errors of check + plan as compile() reports them (safety and
+// entrypoints from plan/; recursion, calls, rule kinds and `:=`
+// redeclaration from check/'s passes): each test checks the code, the
 // row:col, and the source text at that location (habit: assert the text an
 // error points at), so an error that names the wrong place fails.
 
