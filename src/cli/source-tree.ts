@@ -32,7 +32,17 @@ export interface SourceTree {
   manifestPath?: string
 }
 
-export async function loadSourceTree(paths: string[], cwd = process.cwd()): Promise<SourceTree> {
+export interface SourceTreeOptions {
+  /**
+   * Whether the files become one bundle (`build`): two files that would be
+   * stored at one bundle path are refused. `test` and `eval` load files as
+   * `opa test` does, by their own paths: `a/x_test.rego` and `b/x_test.rego`
+   * are two modules, and a file named twice is read once.
+   */
+  bundle?: boolean
+}
+
+export async function loadSourceTree(paths: string[], cwd = process.cwd(), options: SourceTreeOptions = {}): Promise<SourceTree> {
   const tree: SourceTree = { modules: [], data: {}, dataFiles: [] }
   for (const p of paths) {
     const abs = resolve(cwd, p)
@@ -45,6 +55,11 @@ export async function loadSourceTree(paths: string[], cwd = process.cwd()): Prom
     }
   }
   tree.modules.sort((a, b) => (a.bundlePath < b.bundlePath ? -1 : a.bundlePath > b.bundlePath ? 1 : 0))
+  if (options.bundle === false) {
+    const read = new Set<string>()
+    tree.modules = tree.modules.filter((m) => !read.has(m.path) && read.add(m.path))
+    return tree
+  }
   const seen = new Map<string, string>()
   for (const m of tree.modules) {
     const other = seen.get(m.bundlePath)

@@ -138,7 +138,7 @@ async function run(argv: string[]): Promise<number> {
   }
   const sources = new Map<string, string>()
   try {
-    const tree = await loadSourceTree(paths)
+    const tree = await loadSourceTree(paths, process.cwd(), { bundle: false })
     for (const m of tree.modules) sources.set(m.path, m.source)
     const parsed = parseAll(tree.modules, f.regoVersion)
     const found = discoverTests(parsed)

@@ -126,3 +126,22 @@ t.test('one probe that does not compile costs only its own line of explanation',
   t.match(r.stdout, /test_a: FAIL[^]*failed at u_test\.rego:4:2:/)
   t.match(r.stdout, /test_b: FAIL[^]*failed at u_test\.rego:9:2:\n {4}count\(xs\) == 2\n {4}count\(xs\) = 1/)
 })
+
+t.test('two test files with one name from different folders are two modules, as opa test loads them', async (t) => {
+  const a = join(LIB, 'same-name', 'admission', 'src_test.rego')
+  const b = join(LIB, 'same-name', 'audit', 'src_test.rego')
+  const r = policy(['test', '-v', a, b, a], repo)
+  t.equal(r.code, 0, r.stderr)
+  t.match(r.stdout, /data\.sameName\.admission\.test_admission: PASS/)
+  t.match(r.stdout, /data\.sameName\.audit\.test_audit: PASS/)
+  t.match(r.stdout, /^PASS: 2\/2$/m, 'a file named twice is read once')
+  const dirs = policy(['test', join(LIB, 'same-name', 'admission'), join(LIB, 'same-name', 'audit')], repo)
+  t.equal(dirs.code, 0, dirs.stderr)
+})
+
+t.test('build still refuses two files that would share one bundle path', async (t) => {
+  const dir = workspace(t, { 'a/x.rego': 'package a\n\np := 1\n', 'b/x.rego': 'package b\n\nq := 1\n' })
+  const r = policy(['build', 'a/x.rego', 'b/x.rego', '-e', 'a/p', '-o', 'out.tar.gz'], dir)
+  t.equal(r.code, 2)
+  t.match(r.stderr, /would both be stored as `\/x\.rego` in the bundle/)
+})
