@@ -145,3 +145,9 @@ t.test('build still refuses two files that would share one bundle path', async (
   t.equal(r.code, 2)
   t.match(r.stderr, /would both be stored as `\/x\.rego` in the bundle/)
 })
+
+t.test('json.patch paths without a leading slash, as OPA trims them', async (t) => {
+  const r = policy(['test', join(LIB, 'json-patch')], repo)
+  t.equal(r.code, 0, r.stdout + r.stderr)
+  t.match(r.stdout, /^PASS: 1\/1$/m)
+})
