@@ -340,7 +340,10 @@ export class Program {
       return { kind: 'func', func: this.groupFunc(n.group, mocks, scope.module, t.span.start) }
     }
     const custom = this.opts.customBuiltins?.get(name)
-    const b = lookupBuiltin(name)
+    // OPA v1 removed the deprecated built-ins (cast_array, set_diff, re_match …): v0 modules only
+    // (a v0 module with `import rego.v1` follows v1's rules, as in OPA).
+    const v1 = scope.module.regoVersion === 1 || scope.module.imports.some((i) => i.path.head.type === 'var' && i.path.head.name === 'rego')
+    const b = ((found) => (found?.deprecated && v1 ? undefined : found))(lookupBuiltin(name))
     if (!b && !custom) {
       this.error('rego_type_error', `undefined function ${name}`, scope.module, t.span.start)
       return { kind: 'error' }
