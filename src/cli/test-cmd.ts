@@ -11,6 +11,7 @@ import { readdir, stat } from 'node:fs/promises'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { CompileError, MeshgateError, type ErrorDetail } from '../errors/index.js'
 import { loadMeshDir } from '../product/index.js'
+import { readCapabilities } from './capabilities-file.js'
 import { parseVerbArgs, usageError, type CliCommand } from './command.js'
 import { watchAndRerun } from './watch.js'
 import { parseAll } from './entrypoints.js'
@@ -60,6 +61,8 @@ Options:
                              and list the decisions that would change; exit 1
                              when a case passing today would fail
       --v0-compatible        read the sources as Rego v0 (OPA 0.x syntax)
+      --capabilities <file>  an OPA capabilities JSON file: declared built-ins
+                             compile to host calls (as for build and eval)
   -w, --watch                run again on every change under the paths (and the
                              --global / --fixtures folders), until Ctrl-C
   -h, --help                 show this help
@@ -84,6 +87,7 @@ interface Flags {
   domain?: string
   compareGlobal?: string
   regoVersion: 0 | 1
+  capabilities?: string
 }
 
 function flags(argv: string[]): { flags: Flags; paths: string[] } {
@@ -98,6 +102,7 @@ function flags(argv: string[]): { flags: Flags; paths: string[] } {
     domain: { type: 'string' },
     'compare-global': { type: 'string' },
     'v0-compatible': { type: 'boolean', default: false },
+    capabilities: { type: 'string' },
   })
   const format = values.format as Format
   if (!FORMATS.includes(format)) throw usageError('test', `format \`${format}\` is not one of ${FORMATS.map((f) => `\`${f}\``).join(', ')}`)
@@ -121,6 +126,7 @@ function flags(argv: string[]): { flags: Flags; paths: string[] } {
     if (!f.coverage) throw usageError('test', '`--threshold` needs `--coverage`')
     f.threshold = n
   }
+  if (values.capabilities !== undefined) f.capabilities = values.capabilities as string
   if (values.global !== undefined) f.global = values.global as string
   if (values.domain !== undefined) f.domain = values.domain as string
   if (values['compare-global'] !== undefined) f.compareGlobal = values['compare-global'] as string
@@ -156,8 +162,9 @@ async function run(argv: string[]): Promise<number> {
 
     let compiledSources = tree.modules.map((m) => ({ path: m.path, source: found.rewritten.get(m.path) ?? m.source }))
     const { compile, hostBuiltins } = await import('../compiler.js')
+    const capabilities = f.capabilities !== undefined ? await readCapabilities('test', f.capabilities) : undefined
     const compileWith = async (modules: { path: string; source: string }[], entrypoints: string[], coverage = false) => {
-      const r = await compile({ modules, entrypoints, regoVersion: f.regoVersion, coverage })
+      const r = await compile({ modules, entrypoints, regoVersion: f.regoVersion, coverage, ...(capabilities !== undefined ? { capabilities } : {}) })
       return { ...r, hostBuiltins: { ...hostBuiltins, ...r.hostBuiltins } }
     }
 
