@@ -15,6 +15,14 @@ export const hostDecls: readonly BuiltinDecl[] = [
   // aggregates.ts
   { name: 'any', args: [{ anyOf: ['array', 'set'] }], result: 'boolean', deprecated: true },
   { name: 'all', args: [{ anyOf: ['array', 'set'] }], result: 'boolean', deprecated: true },
+  // casts.ts: Rego v0 only (the planner refuses them in v1 modules)
+  { name: 'cast_array', args: ['any'], result: { array: 'any' }, deprecated: true, setAware: true },
+  { name: 'cast_set', args: ['any'], result: { set: 'any' }, deprecated: true, setAware: true },
+  { name: 'cast_string', args: ['any'], result: 'string', deprecated: true, setAware: true },
+  { name: 'cast_boolean', args: ['any'], result: 'boolean', deprecated: true, setAware: true },
+  { name: 'cast_null', args: ['any'], result: 'null', deprecated: true, setAware: true },
+  { name: 'cast_object', args: ['any'], result: 'object', deprecated: true, setAware: true },
+  { name: 'set_diff', args: ['set', 'set'], result: { set: 'any' }, deprecated: true, setAware: true },
   // crypto.ts
   ...['md5', 'sha1', 'sha256'].map((a): BuiltinDecl => ({ name: `crypto.${a}`, args: ['string'], result: 'string' })),
   ...['md5', 'sha1', 'sha256', 'sha512'].map((a): BuiltinDecl => ({ name: `crypto.hmac.${a}`, args: ['string', 'string'], result: 'string' })),

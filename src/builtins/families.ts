@@ -3,6 +3,7 @@
 // it loads every library the implementations use.
 import type { HostImpl } from './types.js'
 import * as aggregates from './aggregates.js'
+import * as casts from './casts.js'
 import * as crypto from './crypto.js'
 import * as encoding from './encoding.js'
 import * as glob from './glob.js'
@@ -26,6 +27,6 @@ import * as x509 from './x509.js'
 export interface Family { impls: Record<string, HostImpl> }
 
 export const families: Family[] = [
-  aggregates, crypto, encoding, glob, graph, graphql, jsonDoc, jwt, net, numbers,
+  aggregates, casts, crypto, encoding, glob, graph, graphql, jsonDoc, jwt, net, numbers,
   objects, providers, regex, regoParse, semver, strings, time, units, uuid, x509,
 ]

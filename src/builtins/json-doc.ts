@@ -119,9 +119,9 @@ function patchPath (op: JsonObject, key: 'path' | 'from'): string[] {
   const p = op[key]
   if (typeof p === 'string') {
     if (p === '') return []
-    if (!p.startsWith('/')) throw new PatchError(`invalid ${key}: ${p}`)
-    // RFC 6901: "/" is the member named "" of the root.
-    return p.slice(1).split('/').map(s => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    // OPA trims every leading slash (topdown/json.go, parsePath): "a/b" is
+    // "/a/b", "//a" is "/a"; "/" is still the member named "" of the root.
+    return p.replace(/^\/+/, '').split('/').map(s => s.replace(/~1/g, '/').replace(/~0/g, '~'))
   }
   if (Array.isArray(p)) return p.map(s => typeof s === 'string' ? s : JSON.stringify(s))
   throw new PatchError(`missing ${key}`)

@@ -85,6 +85,15 @@ export function arityOf(root: TreeNode, custom: CustomBuiltins | undefined, name
   return custom?.get(name)?.arity
 }
 
+/**
+ * OPA v1 removed the deprecated built-ins (cast_array, set_diff, re_match …):
+ * only a v0 module without `import rego.v1` may call them, as in OPA.
+ */
+function availableIn<B extends { deprecated?: boolean }>(m: Module, b: B | undefined): B | undefined {
+  const v1 = m.regoVersion === 1 || m.imports.some((i) => i.path.head.type === 'var' && i.path.head.name === 'rego')
+  return b?.deprecated && v1 ? undefined : b
+}
+
 /** Built-ins plan/ answers itself (no host call), so the host's argument limit does not apply. */
 const PLANNED = new Set(['print', 'trace', 'opa.runtime', 'rego.metadata.rule', 'rego.metadata.chain'])
 
@@ -153,7 +162,7 @@ export function checkCalls(groups: readonly RuleGroup[], root: TreeNode, names: 
       return false
     }
     if (name.startsWith('data.')) { error('rego_type_error', `undefined function ${name}`, m, offset); return false }
-    const b = lookupBuiltin(name), c = custom?.get(name)
+    const b = availableIn(m, lookupBuiltin(name)), c = custom?.get(name)
     if (!b && !c) { error('rego_type_error', `undefined function ${name}`, m, offset); return false }
     const arity = b ? b.args.length : c!.arity
     if (b?.name !== 'print' && arity !== given) {

@@ -13,7 +13,7 @@ import { readFile, readdir, stat } from 'node:fs/promises'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { MeshgateError } from '../errors/index.js'
-import { parseManifest, placeData, isDataFile, type Manifest } from '../bundle/index.js'
+import { parseManifest, placeData, isDataFile, readBundle, type Manifest } from '../bundle/index.js'
 
 export interface SourceModule {
   path: string
@@ -32,7 +32,20 @@ export interface SourceTree {
   manifestPath?: string
 }
 
-export async function loadSourceTree(paths: string[], cwd = process.cwd()): Promise<SourceTree> {
+export interface SourceTreeOptions {
+  /**
+   * Whether the files become one bundle (`build`): two files that would be
+   * stored at one bundle path are refused. `test` and `eval` load files as
+   * `opa test` does, by their own paths: `a/x_test.rego` and `b/x_test.rego`
+   * are two modules, and a file named twice is read once.
+   */
+  bundle?: boolean
+}
+
+/** An OPA bundle file (`policy build`'s output, or OPA's): read for its Rego sources and data. */
+const BUNDLE_FILE = /\.(tar\.gz|tgz)$/i
+
+export async function loadSourceTree(paths: string[], cwd = process.cwd(), options: SourceTreeOptions = {}): Promise<SourceTree> {
   const tree: SourceTree = { modules: [], data: {}, dataFiles: [] }
   for (const p of paths) {
     const abs = resolve(cwd, p)
@@ -40,11 +53,18 @@ export async function loadSourceTree(paths: string[], cwd = process.cwd()): Prom
     if (info.isDirectory()) {
       await readManifest(tree, abs, cwd)
       await walk(tree, abs, abs, cwd)
+    } else if (options.bundle === false && BUNDLE_FILE.test(abs)) {
+      await addBundle(tree, abs, cwd)
     } else {
       await addFile(tree, abs, dirname(abs), cwd, true)
     }
   }
   tree.modules.sort((a, b) => (a.bundlePath < b.bundlePath ? -1 : a.bundlePath > b.bundlePath ? 1 : 0))
+  if (options.bundle === false) {
+    const read = new Set<string>()
+    tree.modules = tree.modules.filter((m) => !read.has(m.path) && read.add(m.path))
+    return tree
+  }
   const seen = new Map<string, string>()
   for (const m of tree.modules) {
     const other = seen.get(m.bundlePath)
@@ -93,6 +113,31 @@ async function addFile(tree: SourceTree, file: string, root: string, cwd: string
   if (explicit) {
     throw new MeshgateError('cli_usage_error', `\`${display(file, cwd)}\` is neither a \`.rego\` module nor a data file (data.json, data.yaml)`)
   }
+}
+
+/**
+ * `test` and `eval` take a bundle as `opa test` and `opa eval -b` do: its
+ * modules (named `<bundle file>/<path inside>`, so errors say where they
+ * came from) and its data, merged with the other paths' data.
+ */
+async function addBundle(tree: SourceTree, file: string, cwd: string): Promise<void> {
+  const shown = display(file, cwd)
+  let bytes: Uint8Array
+  try {
+    bytes = await readFile(file)
+  } catch (e) {
+    throw ioError(shown, e)
+  }
+  const bundle = readBundle(bytes, shown)
+  if (bundle.sources.length === 0 && bundle.wasm.size > 0) {
+    throw new MeshgateError('cli_usage_error', `\`${shown}\` holds only compiled WebAssembly, no Rego sources to read`, undefined, 'name the source folder instead, or build the bundle with its .rego files (policy build keeps them)')
+  }
+  for (const s of bundle.sources) {
+    const inside = s.path.replace(/^\/+/, '')
+    tree.modules.push({ path: `${shown}/${inside}`, bundlePath: inside, source: s.source })
+  }
+  placeData(tree.data, [], bundle.data, shown)
+  tree.dataFiles.push({ path: shown, at: [], doc: bundle.data })
 }
 
 async function readManifest(tree: SourceTree, dir: string, cwd: string): Promise<void> {

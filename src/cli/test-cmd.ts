@@ -11,6 +11,7 @@ import { readdir, stat } from 'node:fs/promises'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { CompileError, MeshgateError, type ErrorDetail } from '../errors/index.js'
 import { loadMeshDir } from '../product/index.js'
+import { readCapabilities } from './capabilities-file.js'
 import { parseVerbArgs, usageError, type CliCommand } from './command.js'
 import { watchAndRerun } from './watch.js'
 import { parseAll } from './entrypoints.js'
@@ -25,9 +26,9 @@ import { layerSources, loadLayerBundle } from './test/layer-bundle.js'
 import { formatHuman } from './test/reporters/human.js'
 import { formatJson } from './test/reporters/json.js'
 import { formatJunit } from './test/reporters/junit.js'
-import type { Outcome } from './test/reporters/outcome.js'
+import type { Outcome, SubOutcome } from './test/reporters/outcome.js'
 import { formatTap } from './test/reporters/tap.js'
-import { runSuite, type TestResult } from './test/runner.js'
+import { runSuite, type SubResult, type TestResult } from './test/runner.js'
 
 const help = `Usage: policy test [options] <path>...
 
@@ -60,6 +61,8 @@ Options:
                              and list the decisions that would change; exit 1
                              when a case passing today would fail
       --v0-compatible        read the sources as Rego v0 (OPA 0.x syntax)
+      --capabilities <file>  an OPA capabilities JSON file: declared built-ins
+                             compile to host calls (as for build and eval)
   -w, --watch                run again on every change under the paths (and the
                              --global / --fixtures folders), until Ctrl-C
   -h, --help                 show this help
@@ -84,6 +87,7 @@ interface Flags {
   domain?: string
   compareGlobal?: string
   regoVersion: 0 | 1
+  capabilities?: string
 }
 
 function flags(argv: string[]): { flags: Flags; paths: string[] } {
@@ -98,6 +102,7 @@ function flags(argv: string[]): { flags: Flags; paths: string[] } {
     domain: { type: 'string' },
     'compare-global': { type: 'string' },
     'v0-compatible': { type: 'boolean', default: false },
+    capabilities: { type: 'string' },
   })
   const format = values.format as Format
   if (!FORMATS.includes(format)) throw usageError('test', `format \`${format}\` is not one of ${FORMATS.map((f) => `\`${f}\``).join(', ')}`)
@@ -121,6 +126,7 @@ function flags(argv: string[]): { flags: Flags; paths: string[] } {
     if (!f.coverage) throw usageError('test', '`--threshold` needs `--coverage`')
     f.threshold = n
   }
+  if (values.capabilities !== undefined) f.capabilities = values.capabilities as string
   if (values.global !== undefined) f.global = values.global as string
   if (values.domain !== undefined) f.domain = values.domain as string
   if (values['compare-global'] !== undefined) f.compareGlobal = values['compare-global'] as string
@@ -138,7 +144,7 @@ async function run(argv: string[]): Promise<number> {
   }
   const sources = new Map<string, string>()
   try {
-    const tree = await loadSourceTree(paths)
+    const tree = await loadSourceTree(paths, process.cwd(), { bundle: false })
     for (const m of tree.modules) sources.set(m.path, m.source)
     const parsed = parseAll(tree.modules, f.regoVersion)
     const found = discoverTests(parsed)
@@ -154,10 +160,14 @@ async function run(argv: string[]): Promise<number> {
       throw usageError('test', `no tests found under ${paths.map((p) => `\`${p}\``).join(', ')}: no rules named \`test_*\` and no fixtures/*.yaml files`)
     }
 
-    const compiledSources = tree.modules.map((m) => ({ path: m.path, source: found.rewritten.get(m.path) ?? m.source }))
-    const { compile, hostBuiltins } = await import('../compiler.js')
+    let compiledSources = tree.modules.map((m) => ({ path: m.path, source: found.rewritten.get(m.path) ?? m.source }))
+    const { compile, createToolchain, hostBuiltins } = await import('../compiler.js')
+    const capabilities = f.capabilities !== undefined ? await readCapabilities('test', f.capabilities) : undefined
+    // One toolchain for the run's compiles (tests, explanations, coverage): instantiating wabt costs tens of ms.
+    let toolchain: ReturnType<typeof createToolchain> | undefined
     const compileWith = async (modules: { path: string; source: string }[], entrypoints: string[], coverage = false) => {
-      const r = await compile({ modules, entrypoints, regoVersion: f.regoVersion, coverage })
+      toolchain ??= createToolchain()
+      const r = await compile({ modules, entrypoints, regoVersion: f.regoVersion, coverage, toolchain, ...(capabilities !== undefined ? { capabilities } : {}) })
       return { ...r, hostBuiltins: { ...hostBuiltins, ...r.hostBuiltins } }
     }
 
@@ -167,8 +177,19 @@ async function run(argv: string[]): Promise<number> {
     let hits = new Map<string, Set<number>>()
     let coverable: Record<string, number[]> | undefined
     if (found.tests.length) {
-      const suite = await compileWith(compiledSources, found.tests.map((t) => t.entrypoint), f.coverage)
-      coverable = suite.coverable
+      const testEntrypoints = found.tests.map((t) => t.entrypoint)
+      const casesEntrypoints = found.tests.flatMap((t) => (t.params ? [t.params.casesEntrypoint] : []))
+      let suite
+      try {
+        suite = await compileWith(compiledSources, [...testEntrypoints, ...casesEntrypoints], f.coverage)
+      } catch (e) {
+        if (casesEntrypoints.length === 0 || !(e instanceof CompileError)) throw e
+        // A cases rule that does not compile costs only the names of failed
+        // cases; the errors that matter are the sources' own, shown by this compile.
+        compiledSources = tree.modules.map((m) => ({ path: m.path, source: found.withoutCases.get(m.path) ?? m.source }))
+        suite = await compileWith(compiledSources, testEntrypoints, f.coverage)
+      }
+      coverable = onlyWritten(suite.coverable, sources)
       ;({ results, hits } = await runSuite(suite, selected, { data: tree.data, coverage: f.coverage }))
       const failed = results.filter((r) => r.status === 'fail')
       if (failed.length) await explainFailures(failed, { sources: compiledSources, data: tree.data, regoVersion: f.regoVersion, compile: compileWith })
@@ -256,10 +277,32 @@ function format(f: Format, outcomes: Outcome[], verbose: boolean, source: (file:
 
 function testOutcome(r: TestResult): Outcome {
   const messages = [...(r.explanation ?? [])]
-  if (r.status === 'fail' && messages.length === 0) messages.push(r.value === undefined ? 'the test is undefined' : `the test's value is ${JSON.stringify(r.value)}`)
+  if (r.status === 'fail' && messages.length === 0 && !r.subResults?.some((s) => s.fail)) {
+    messages.push(r.value === undefined ? 'the test is undefined' : `the test's value is ${JSON.stringify(r.value)}`)
+  }
   const o: Outcome = { id: r.test.id, pkg: r.test.pkg, name: r.test.name, location: r.test.location, status: r.status, durationNs: r.durationNs, output: r.output, messages }
   if (r.error) o.error = r.error
+  if (r.subResults) o.subResults = r.subResults.map(subOutcome)
   return o
+}
+
+function subOutcome(s: SubResult): SubOutcome {
+  const o: SubOutcome = { name: s.name, fail: s.fail, subResults: s.subResults.map(subOutcome), messages: s.explanation ?? [] }
+  return o
+}
+
+/**
+ * Coverage counts the lines as written: rows past a module's end belong to
+ * the rules `policy test` appends (cases and probes), never to the author's.
+ */
+function onlyWritten(coverable: Record<string, number[]> | undefined, sources: Map<string, string>): Record<string, number[]> | undefined {
+  if (!coverable) return coverable
+  const out: Record<string, number[]> = {}
+  for (const [file, rows] of Object.entries(coverable)) {
+    const lines = sources.get(file)?.split('\n').length ?? Infinity
+    out[file] = rows.filter((r) => r <= lines)
+  }
+  return out
 }
 
 function caseOutcome(ctx: FixtureContext, r: CaseResult): Outcome {

@@ -26,6 +26,16 @@ t.test('json.patch applies RFC 6902 operations without touching its input', asyn
   t.ok(errorOf(() => impls['json.patch']([1, 2, 3], [{ op: 'add', path: '1.2', value: 'foo' }])))
 })
 
+t.test('json.patch paths without a leading slash are read as OPA reads them: the slashes are trimmed', async t => {
+  const doc = { a: { b: [1, 2] } }
+  t.same(impls['json.patch'](doc, [{ op: 'add', path: 'a/c', value: 3 }]), { a: { b: [1, 2], c: 3 } })
+  t.same(impls['json.patch'](doc, [{ op: 'replace', path: 'a/b/0', value: 9 }]), { a: { b: [9, 2] } })
+  t.same(impls['json.patch'](doc, [{ op: 'move', from: 'a/b', path: 'moved' }]), { a: {}, moved: [1, 2] })
+  t.same(impls['json.patch'](doc, [{ op: 'remove', path: '//a' }]), {}, 'every leading slash is trimmed')
+  t.same(impls['json.patch'](doc, [{ op: 'test', path: 'a/b/1', value: 2 }]), doc)
+  t.ok(errorOf(() => impls['json.patch'](doc, [{ op: 'test', path: 'a/b/1', value: 3 }])), 'a failing test op still fails')
+})
+
 t.test('json.filter keeps, json.remove drops, the named paths', async t => {
   const doc = { a: [{ b: 7, c: 8 }, { d: 9 }], e: { '1': ['x', 'y', 'z'] } }
   t.same(impls['json.filter'](doc, ['a/0/b', 'a/1']), { a: [{ b: 7 }, { d: 9 }] })

@@ -26,6 +26,18 @@ export interface TestResult {
   error?: string
   /** Lines explaining a failure (explain.ts): the first failing expression and its values. */
   explanation?: string[]
+  /** A parameterized test's cases, sorted by name. */
+  subResults?: SubResult[]
+}
+
+/** One case of a parameterized test; `subResults` when the head has more terms below it. */
+export interface SubResult {
+  name: string
+  /** The key path from the test down to this case (the values bound to the head's tail). */
+  path: string[]
+  fail: boolean
+  subResults: SubResult[]
+  explanation?: string[]
 }
 
 export interface CompiledSuite {
@@ -63,6 +75,8 @@ export async function runSuite(suite: CompiledSuite, tests: TestCase[], opts: Ru
     const output = lines.length ? `${lines.join('\n')}\n` : ''
     if ('error' in outcome) {
       results.push({ test, status: 'error', durationNs: ns, output, error: outcome.error })
+    } else if (test.params) {
+      results.push(parameterized(policy, suite, test, outcome, ns, output))
     } else if (outcome.defined && outcome.value !== false) {
       results.push({ test, status: 'pass', durationNs: ns, output, value: outcome.value })
     } else {
@@ -75,6 +89,40 @@ export async function runSuite(suite: CompiledSuite, tests: TestCase[], opts: Ru
 }
 
 type Outcome = { defined: boolean; value?: unknown } | { error: string }
+
+function parameterized(policy: LoadedPolicy, suite: CompiledSuite, test: TestCase, outcome: { defined: boolean; value?: unknown }, ns: number, output: string): TestResult {
+  const params = test.params!
+  const value = outcome.defined ? outcome.value : {}
+  // Without its cases rule (it did not compile, or failed), only the cases that passed are known.
+  const reached = suite.entrypoints[params.casesEntrypoint] === undefined ? undefined : silently(() => evaluate(policy, suite.entrypoints[params.casesEntrypoint], params.casesEntrypoint))
+  const casesValue = reached && !('error' in reached) && reached.defined ? reached.value : {}
+  const subResults = mergeCases(casesValue, value, params.depth, [])
+  const r: TestResult = { test, status: 'pass', durationNs: ns, output, value: outcome.value, subResults }
+  if (!isObject(value) || subResults.some((s) => s.fail)) r.status = 'fail'
+  return r
+}
+
+/** Sub-results at `depth` below a test: every key of either object, failing unless the value's leaf is `true`. */
+function mergeCases(reached: unknown, passed: unknown, depth: number, path: string[]): SubResult[] {
+  const keys = new Set<string>([...(isObject(reached) ? Object.keys(reached) : []), ...(isObject(passed) ? Object.keys(passed) : [])])
+  return [...keys].sort().map((name) => {
+    const r = isObject(reached) ? reached[name] : undefined
+    const p = isObject(passed) ? passed[name] : undefined
+    const here = [...path, name]
+    if (depth <= 1) return { name, path: here, fail: p !== true, subResults: [] }
+    const subResults = mergeCases(r, p, depth - 1, here)
+    return { name, path: here, fail: subResults.some((s) => s.fail) || !isObject(p), subResults }
+  })
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v)
+
+/** The cases rule's `print()` calls are the test's own calls again: dropped. */
+function silently<T>(fn: () => T): T {
+  const original = console.log
+  console.log = () => {}
+  try { return fn() } finally { console.log = original }
+}
 
 function evaluate(policy: LoadedPolicy, id: number | undefined, name: string): Outcome {
   if (id === undefined) return { error: `the compiled module has no entrypoint \`${name}\`` }

@@ -2,8 +2,11 @@
 // every test by file with its status and duration; failures with their
 // location, source line, failing expression and values, and print output;
 // then the counts. A run where everything passes prints only the counts.
+// A parameterized test lists its cases below it, indented by depth as
+// `opa test` does: the failed ones under FAILURES (each with why), every one
+// with -v.
 
-import { humanDuration, totals, where, type Outcome } from './outcome.js'
+import { eachCase, humanDuration, totals, where, type Outcome } from './outcome.js'
 
 const RULE = '-'.repeat(80)
 
@@ -25,6 +28,12 @@ export function formatHuman(outcomes: Outcome[], opts: HumanOptions): string {
       if (line !== undefined && line.trim()) out.push(`    ${line.trim()}`)
       if (o.error) out.push(`  error: ${o.error}`)
       for (const m of o.messages) out.push(`  ${m}`)
+      for (const { sub, depth } of eachCase(o.subResults ?? [])) {
+        if (!sub.fail) continue
+        const indent = '  '.repeat(depth + 1)
+        out.push(`${indent}${sub.name}: FAIL`)
+        for (const m of sub.messages) out.push(`${indent}  ${m}`)
+      }
       if (o.output) {
         out.push('  print output:')
         for (const l of o.output.replace(/\n$/, '').split('\n')) out.push(`    ${l}`)
@@ -42,6 +51,7 @@ export function formatHuman(outcomes: Outcome[], opts: HumanOptions): string {
         out.push(`${file}:`)
       }
       out.push(`${o.id}: ${label(o)} (${humanDuration(o.durationNs)})`)
+      for (const { sub, depth } of eachCase(o.subResults ?? [])) out.push(`${'  '.repeat(depth + 1)}${sub.name}: ${sub.fail ? 'FAIL' : 'PASS'}`)
       if (o.output && o.status === 'pass') for (const l of o.output.replace(/\n$/, '').split('\n')) out.push(`  ${l}`)
     }
     out.push(RULE)

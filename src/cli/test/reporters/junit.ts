@@ -2,13 +2,15 @@
 // <testsuite> per package (or fixture file's product), one <testcase> per
 // test with `classname` = package, `file` and `line`; failures and errors
 // carry their explanation as text, print output goes to <system-out>,
-// `todo_` tests are <skipped/>. Times are seconds.
+// `todo_` tests are <skipped/>. Times are seconds. Each case of a
+// parameterized test is a <testcase> of its own, named `test_x/<case>` (the
+// way Go names subtests); the test's duration goes to its first case.
 
-import { totals, where, type Outcome } from './outcome.js'
+import { leafCases, totals, where, type Outcome } from './outcome.js'
 
 export function formatJunit(outcomes: Outcome[]): string {
   const suites = new Map<string, Outcome[]>()
-  for (const o of outcomes) suites.set(o.pkg, [...(suites.get(o.pkg) ?? []), o])
+  for (const o of outcomes.flatMap(asCases)) suites.set(o.pkg, [...(suites.get(o.pkg) ?? []), o])
   const all = totals(outcomes)
   const out = ['<?xml version="1.0" encoding="UTF-8"?>']
   out.push(`<testsuites name="policy test" ${counts(all)} time="${seconds(sum(outcomes))}">`)
@@ -28,6 +30,22 @@ export function formatJunit(outcomes: Outcome[]): string {
   }
   out.push('</testsuites>')
   return `${out.join('\n')}\n`
+}
+
+/** A parameterized test with cases becomes one outcome per leaf case. */
+function asCases(o: Outcome): Outcome[] {
+  const leaves = o.status === 'pass' || o.status === 'fail' ? leafCases(o.subResults ?? []) : []
+  if (leaves.length === 0) return [o]
+  return leaves.map((l, i) => ({
+    ...o,
+    id: `${o.id}/${l.path.join('/')}`,
+    name: `${o.name}/${l.path.join('/')}`,
+    status: l.fail ? 'fail' : 'pass',
+    durationNs: i === 0 ? o.durationNs : 0,
+    messages: l.fail ? [...o.messages, ...l.messages] : [],
+    output: i === 0 ? o.output : '',
+    subResults: [],
+  }))
 }
 
 function counts(t: ReturnType<typeof totals>): string {

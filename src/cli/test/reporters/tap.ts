@@ -1,10 +1,12 @@
 // `policy test --format tap`: TAP version 14. One test point per Rego test
 // or fixture case; skipped (`todo_`) tests carry a SKIP directive; a failure
 // has a YAML diagnostic block (indented two spaces, between `---` and `...`)
-// with its location, messages, error and print output.
+// with its location, messages, error and print output. A parameterized
+// test's cases are a TAP 14 subtest (indented four spaces, before the test
+// point it belongs to), one point per case, nested as deep as its head.
 
 import { stringify } from 'yaml'
-import { totals, type Outcome } from './outcome.js'
+import { totals, type Outcome, type SubOutcome } from './outcome.js'
 
 export function formatTap(outcomes: Outcome[]): string {
   const out = ['TAP version 14', `1..${outcomes.length}`]
@@ -15,6 +17,7 @@ export function formatTap(outcomes: Outcome[]): string {
       out.push(`ok ${n} - ${desc} # SKIP todo`)
       return
     }
+    if (o.subResults?.length && (o.status === 'pass' || o.status === 'fail')) out.push(...subtest(o.id, o.subResults, '    '))
     if (o.status === 'pass') {
       out.push(`ok ${n} - ${desc}`)
       return
@@ -36,6 +39,20 @@ export function formatTap(outcomes: Outcome[]): string {
   const t = totals(outcomes)
   out.push(`# pass ${t.pass}`, `# fail ${t.fail + t.error}`, `# skip ${t.skip}`)
   return `${out.join('\n')}\n`
+}
+
+function subtest(name: string, subs: SubOutcome[], indent: string): string[] {
+  const out = [`${indent.slice(4)}# Subtest: ${escape(name)}`, `${indent}1..${subs.length}`]
+  subs.forEach((s, i) => {
+    if (s.subResults.length) out.push(...subtest(s.name, s.subResults, `${indent}    `))
+    out.push(`${indent}${s.fail ? 'not ok' : 'ok'} ${i + 1} - ${escape(s.name)}`)
+    if (s.fail && s.messages.length) {
+      out.push(`${indent}  ---`)
+      for (const l of stringify({ message: 'case failed', severity: 'fail', explanation: s.messages.join('\n') }).replace(/\n$/, '').split('\n')) out.push(`${indent}  ${l}`)
+      out.push(`${indent}  ...`)
+    }
+  })
+  return out
 }
 
 /** `#` starts a directive and `\` escapes; both are escaped in descriptions (TAP 14). */
