@@ -14,6 +14,7 @@ import { reportError } from './report.js'
 const VERBS: Record<string, { module: string; optional?: boolean }> = {
   build: { module: './build.js' },
   check: { module: './check.js' },
+  fmt: { module: './fmt.js' },
   serve: { module: './serve.js', optional: true },
   test: { module: './test-cmd.js', optional: true },
   sign: { module: './sign.js' },
