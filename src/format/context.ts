@@ -68,36 +68,26 @@ export function countNewlines(s: string): number {
 }
 
 /**
- * The row of the bracket closing the first `open` in `text` (starting at
- * `row`), skipping first past one `skipOpen…skipClose` group (a head's
- * arguments or key). Like OPA's formatter this counts characters, not
- * tokens; -1 when there is no such bracket, which places no comments.
+ * The offset of the bracket that closes a list or body whose last item ends
+ * at `from`: the next character that is not whitespace, a comment or a
+ * trailing comma. (OPA's formatter searches the node's text for the first
+ * bracket of the kind instead, which can find another one, e.g. a head's
+ * object value; comments before the closing bracket then move below it, and
+ * move again on the next run. Where its search finds the right bracket the
+ * two agree.)
  */
-export function closingRow(text: string, row: number, open: string, close: string, skip?: [string, string]): number {
-  let i = 0
-  let offset = 0
-  if (skip) {
-    while (i < text.length && text[i] !== skip[0]) i++
-    let depth = 1
-    while (depth > 0) {
+export function closeAfter(c: Ctx, from: number): number {
+  const text = c.text
+  let i = from
+  while (i < text.length) {
+    const ch = text[i]!
+    if (ch === '#') {
+      while (i < text.length && text[i] !== '\n') i++
+    } else if (/[\s,]/.test(ch)) {
       i++
-      if (i >= text.length) break
-      const c = text[i]
-      if (c === skip[0]) depth++
-      else if (c === skip[1]) depth--
-      else if (c === '\n') offset++
+    } else {
+      break
     }
   }
-  while (i < text.length && text[i] !== open) i++
-  if (i >= text.length) return -1
-  let depth = 1
-  while (depth > 0) {
-    i++
-    if (i >= text.length) return -1
-    const c = text[i]
-    if (c === open) depth++
-    else if (c === close) depth--
-    else if (c === '\n') offset++
-  }
-  return row + offset
+  return i
 }

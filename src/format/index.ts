@@ -29,10 +29,12 @@ const FUTURE_KEYWORDS = ['contains', 'every', 'if', 'in']
  * file:row:col) when the source does not parse, and MeshgateError
  * (internal_error) if the result would not mean what the source meant.
  */
-export function formatSource(path: string, text: string, opts: FormatOptions = {}): string {
+export function formatSource(path: string, text: string, opts: FormatOptions = {}, print: (mod: Module) => string = formatModule): string {
   const regoVersion = opts.regoVersion ?? 1
   const mod = parseModule(path, text, { regoVersion })
-  const out = formatModule(mod)
+  // `print` is the formatter proper; a parameter so that a test can hand in
+  // a wrong one and see the check below refuse its output.
+  const out = print(mod)
   let again: Module
   try {
     again = parseModule(path, out, { regoVersion })

@@ -5,8 +5,8 @@
 // Rego version has them, and `else` chains.
 
 import type { Body, Import, Module, Rule, RuleHead, Term } from '../rego/index.js'
-import { closingRow, type Ctx } from './context.js'
-import { listItem, quote, varName, writeBody, writeExpr, writeIterable, writeRefString, writeTerm } from './terms.js'
+import { closeAfter, type Ctx } from './context.js'
+import { listItem, quote, varName, writeBody, writeExpr, writeIterable, writeRefString, writeTerm, writeUnformatted } from './terms.js'
 import { UnexpectedComment } from './writer.js'
 
 export function writeModule(c: Ctx, mod: Module, imports: Import[]): void {
@@ -111,7 +111,15 @@ function writeImport(c: Ctx, imp: Import): void {
 function writeRules(c: Ctx, rules: Rule[]): void {
   rules.forEach((rule, i) => {
     c.w.insertComments(c.row(rule.span.start))
-    writeRule(c, rule, false)
+    const before = c.w.snapshot()
+    try {
+      writeRule(c, rule, false)
+    } catch (e) {
+      // A comment that cannot be placed: the rule is written as it was.
+      if (!(e instanceof UnexpectedComment)) throw e
+      writeUnformatted(c, rule.span, before)
+      c.w.endLine()
+    }
     const next = rules[i + 1]
     if (next && groupableOneLiner(c, rule) && groupableOneLiner(c, next) && c.row(next.span.start) === c.row(rule.span.start) + 1) return
     c.w.blankLine()
@@ -145,14 +153,9 @@ function writeRule(c: Ctx, rule: Rule, isElse: boolean): void {
   if (!isElse) w.startLine()
   if (rule.default) w.write('default ')
   const expandedConst = isTrueBody(rule.body) && !rule.else
-  let unexpectedComment = false
-  try {
-    writeHead(c, rule.head, rule.default, expandedConst, isElse)
-  } catch (e) {
-    if (!(e instanceof UnexpectedComment)) throw e
-    unexpectedComment = true
-  }
+  writeHead(c, rule.head, rule.default, expandedConst, isElse)
   if (expandedConst) {
+    w.trailingCommentAt(c.endRow(rule.span))
     w.endLine()
     return
   }
@@ -163,25 +166,20 @@ function writeRule(c: Ctx, rule: Rule, isElse: boolean): void {
       // `p if cond` stays on one line.
       w.write(' ')
       writeExpr(c, only)
+      w.trailingCommentAt(c.endRow(only.span))
       w.endLine()
       if (rule.else) writeElse(c, rule)
       return
     }
   }
-  if (unexpectedComment && w.pending.length) {
-    w.write(' { ')
-  } else {
-    w.write(' {')
-    w.endLine()
-  }
+  w.write(' {')
+  w.endLine()
   w.up()
   writeBody(c, rule.body)
-  const text = c.src(rule.span)
-  const row = c.row(rule.span.start)
-  const closeRow = rule.head.args?.length
-    ? closingRow(text, row, '{', '}', ['(', ')'])
-    : rule.head.key !== undefined ? closingRow(text, row, '{', '}', ['[', ']']) : closingRow(text, row, '{', '}')
-  w.insertComments(closeRow)
+  const closeRow = c.row(closeAfter(c, rule.body.span.end))
+  // `} else … # note`: the comment ends the else's line, not the brace's
+  // (claimed by the brace, it would push the else onto a line of its own).
+  w.insertComments(closeRow, !(rule.else && c.row(rule.else.span.start) === closeRow))
   w.down()
   w.startLine()
   w.write('}')
@@ -233,7 +231,8 @@ function writeHead(c: Ctx, head: RuleHead, isDefault: boolean, expandedConst: bo
   if (head.args?.length && !isElse) {
     w.write('(')
     try {
-      writeIterable(c, head.args, head.span, closingRow(c.src(head.span), c.row(head.span.start), '(', ')'), listItem(c, false))
+      const closeRow = c.row(closeAfter(c, head.args[head.args.length - 1]!.span.end))
+      writeIterable(c, head.args, head.span, closeRow, listItem(c, false))
     } finally {
       w.write(')')
     }

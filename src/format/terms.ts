@@ -6,8 +6,8 @@
 // with their escapes, raw strings, numbers as written).
 
 import type { Body, CallTerm, Expr, RefTerm, Span, Term, With } from '../rego/index.js'
-import { closingRow, countNewlines, type Ctx } from './context.js'
-import { UnexpectedComment } from './writer.js'
+import { closeAfter, countNewlines, type Ctx } from './context.js'
+import { UnexpectedComment, type WriterState } from './writer.js'
 
 /** Infix operators by built-in name, with binding strength (higher binds tighter). */
 const INFIX: Record<string, { op: string; prec: number }> = {
@@ -55,33 +55,36 @@ export function varName(name: string): string {
 
 /**
  * A term, falling back to its source text when a comment inside it cannot
- * be placed (OPA's formatter does the same).
+ * be placed (a collection on one line with comments between its items), as
+ * OPA's formatter does. Unlike OPA's, the fallback ends here: the rest of
+ * the expression is still written (OPA drops an operator's right operand
+ * after a fallback in its left one).
  */
 export function writeTerm(c: Ctx, t: Term): void {
   if (!c.w.pending.length) return writeTermParens(c, false, t)
-  const mark = c.w.length
-  const level = c.w.level
-  const saved = c.w.pending.slice()
+  const before = c.w.snapshot()
   try {
     writeTermParens(c, false, t)
   } catch (e) {
     if (!(e instanceof UnexpectedComment)) throw e
-    c.w.truncate(mark)
-    c.w.level = level
-    const start = c.row(t.span.start)
-    const end = c.endRow(t.span)
-    const be = c.w.beforeEnd
-    if (be && be.row >= start && be.row <= end) c.w.beforeEnd = undefined
-    writeUnformatted(c, t.span, saved)
-    throw e
+    writeUnformatted(c, t.span, before)
   }
 }
 
-/** The source text of a node as it was; comments inside it go with it. */
-export function writeUnformatted(c: Ctx, span: Span, saved = c.w.pending): void {
-  c.w.write(c.src(span))
+/**
+ * Go back to `before` and write the node's source text as it was; the
+ * comments inside it go with the text, those after it stay pending.
+ */
+export function writeUnformatted(c: Ctx, span: Span, before: WriterState): void {
+  const w = c.w
+  w.restore(before)
+  const first = c.row(span.start)
   const last = c.endRow(span)
-  c.w.pending = saved.filter((cm) => cm.row >= last)
+  // A comment kept for the end of the first line is inside a node that spans lines.
+  if (w.beforeEnd && w.beforeEnd.row >= first && w.beforeEnd.row < last) w.beforeEnd = undefined
+  if (!w.inline) w.startLine()
+  w.write(c.src(span))
+  w.pending = w.pending.filter((cm) => cm.row >= last)
 }
 
 export function writeTermParens(c: Ctx, parens: boolean, t: Term): void {
@@ -92,7 +95,7 @@ export function writeTermParens(c: Ctx, parens: boolean, t: Term): void {
     case 'ref': writeRef(c, t); break
     case 'object': {
       w.write('{')
-      writeIterable(c, t.items, t.span, closingRow(c.src(t.span), c.row(t.span.start), '{', '}'), (item, i) => {
+      writeIterable(c, t.items, t.span, c.row(t.span.end - 1), (item, i) => {
         const [k, v] = item as [Term, Term]
         writeParenthesized(c, unionNeedsParens(c, k, i), () => writeTerm(c, k))
         w.write(': ')
@@ -103,27 +106,27 @@ export function writeTermParens(c: Ctx, parens: boolean, t: Term): void {
     }
     case 'array':
       w.write('[')
-      writeIterable(c, t.items, t.span, closingRow(c.src(t.span), c.row(t.span.start), '[', ']'), listItem(c, true))
+      writeIterable(c, t.items, t.span, c.row(t.span.end - 1), listItem(c, true))
       w.write(']')
       break
     case 'set':
       if (!t.items.length) {
         w.write('set()')
-        w.insertComments(closingRow(c.src(t.span), c.row(t.span.start), '(', ')'))
+        w.insertComments(c.row(t.span.end - 1))
         break
       }
       w.write('{')
-      writeIterable(c, t.items, t.span, closingRow(c.src(t.span), c.row(t.span.start), '{', '}'), listItem(c, true))
+      writeIterable(c, t.items, t.span, c.row(t.span.end - 1), listItem(c, true))
       w.write('}')
       break
     case 'arraycomp':
       w.write('[')
-      writeComprehension(c, '[', ']', t.term, t.term.span, t.body, t.span)
+      writeComprehension(c, t.term, t.term.span, t.body, t.span)
       w.write(']')
       break
     case 'setcomp':
       w.write('{')
-      writeComprehension(c, '{', '}', t.term, t.term.span, t.body, t.span)
+      writeComprehension(c, t.term, t.term.span, t.body, t.span)
       w.write('}')
       break
     case 'objectcomp': {
@@ -136,7 +139,7 @@ export function writeTermParens(c: Ctx, parens: boolean, t: Term): void {
       }
       writeParenthesized(c, isUnionCall(t.key), () => writeTerm(c, t.key))
       w.write(': ')
-      writeComprehension(c, '{', '}', t.value, t.key.span, t.body, t.span)
+      writeComprehension(c, t.value, t.key.span, t.body, t.span)
       w.write('}')
       break
     }
@@ -182,12 +185,7 @@ export function writeRef(c: Ctx, r: RefTerm): void {
       c.w.write(`[${varName(p.name)}]`)
     } else {
       c.w.write('[')
-      try {
-        writeTerm(c, p)
-      } catch (e) {
-        if (!(e instanceof UnexpectedComment)) throw e
-        c.w.write('\n') // keeps the bracket off the comment's line
-      }
+      writeTerm(c, p)
       c.w.write(']')
     }
   }
@@ -257,9 +255,8 @@ export function listItem(c: Ctx, collection: boolean): (x: unknown, index: numbe
   return (x, index) => {
     const t = x as Term
     const union = collection ? unionNeedsParens(c, t, index) : isUnionCall(t) && c.parenthesized(t)
-    // `k, v in xs` as a list item would split into two items.
-    const member3 = isMember(t) && (t as CallTerm).args.length === 3
-    writeParenthesized(c, union || member3, () => writeTerm(c, t))
+    // (`k, v in xs` is parenthesized by writeIn: in a list it would split in two.)
+    writeParenthesized(c, union, () => writeTerm(c, t))
   }
 }
 
@@ -331,7 +328,7 @@ function groupByRow<T>(c: Ctx, items: readonly T[], lastRow: number): T[][] {
 
 // ---- comprehensions and bodies ---------------------------------------------------
 
-function writeComprehension(c: Ctx, open: string, close: string, term: Term, termAt: Span, body: Body, compr: Span): void {
+function writeComprehension(c: Ctx, term: Term, termAt: Span, body: Body, compr: Span): void {
   const w = c.w
   if (c.row(termAt.start) - c.row(compr.start) >= 1) {
     w.endLine()
@@ -340,14 +337,14 @@ function writeComprehension(c: Ctx, open: string, close: string, term: Term, ter
   const parens = term.type === 'call' && (isUnionCall(term) || c.parenthesized(term))
   writeTermParens(c, parens, term)
   w.write(' |')
-  writeComprehensionBody(c, open, close, body, termAt, compr)
+  writeComprehensionBody(c, body, termAt, compr)
 }
 
-export function writeComprehensionBody(c: Ctx, open: string, close: string, body: Body, termAt: Span, compr: Span): void {
+export function writeComprehensionBody(c: Ctx, body: Body, termAt: Span, compr: Span): void {
   const w = c.w
   const termRow = c.row(termAt.start)
   const lines = groupByRow(c, body.exprs, termRow)
-  const closeRow = closingRow(c.src(compr), c.row(compr.start), open, close)
+  const closeRow = c.row(closeAfter(c, body.span.end))
   if (c.row(body.exprs[0]!.span.start) - termRow > 0 || lines.length > 1) {
     w.endLine()
     w.up()
@@ -371,21 +368,41 @@ export function writeBody(c: Ctx, body: Body): void {
   w.insertComments(c.row(body.exprs[0]!.span.start))
   body.exprs.forEach((e, i) => {
     if (i > 0 && c.row(e.span.start) > c.endRow(body.exprs[i - 1]!.span) + 1) w.blankLine()
+    // Comments above the expression first, so that a fallback keeps them.
+    w.insertComments(c.row(e.span.start))
     w.startLine()
+    const before = w.snapshot()
     try {
-      writeExpr(c, e)
+      writeExpr(c, e, i > 0 && leadsWithMinus(e))
     } catch (err) {
       if (!(err instanceof UnexpectedComment)) throw err
+      writeUnformatted(c, e.span, before)
     }
+    w.trailingCommentAt(c.endRow(e.span))
     w.endLine()
   })
 }
 
-export function writeExpr(c: Ctx, e: Expr): void {
+/**
+ * An expression that would start with a negative number: on a line of its
+ * own after another expression, the parser reads `-` as continuing the line
+ * before (`x := 1` then `-1 < y` is `x := 1 - 1 < y`), so it keeps the
+ * parentheses it needed in the source.
+ */
+function leadsWithMinus(e: Expr): boolean {
+  const leftmost = (t: Term): Term => (t.type === 'call' && (infixOf(t) || isMember(t)) ? leftmost(t.args[0]!) : t.type === 'ref' ? leftmost(t.head) : t)
+  if (e.negated) return false
+  const first = e.kind === 'term' ? e.term : e.kind === 'unify' || e.kind === 'assign' ? e.left : undefined
+  const t = first && leftmost(first)
+  return t?.type === 'number' && t.raw.startsWith('-')
+}
+
+export function writeExpr(c: Ctx, e: Expr, wrap = false): void {
   const w = c.w
   w.insertComments(c.row(e.span.start))
   if (!w.inline) w.startLine()
   if (e.negated) w.write('not ')
+  if (wrap) w.write('(')
   switch (e.kind) {
     case 'term':
       if (e.term.type === 'call') writeExprCall(c, e.term)
@@ -429,16 +446,13 @@ export function writeExpr(c: Ctx, e: Expr): void {
       w.write(' in ')
       writeTerm(c, e.domain)
       w.write(' {')
-      try {
-        writeComprehensionBody(c, '{', '}', e.body, e.span, e.span)
-      } catch (err) {
-        if (!(err instanceof UnexpectedComment)) throw err
-      }
+      writeComprehensionBody(c, e.body, e.span, e.span)
       if (e.body.exprs.length === 1 && c.row(e.body.exprs[0]!.span.start) === c.row(e.span.start)) w.write(' ')
       w.write('}')
       break
     }
   }
+  if (wrap) w.write(')')
   writeWiths(c, e)
 }
 
@@ -494,9 +508,5 @@ function writeWith(c: Ctx, wi: With, indented: boolean): void {
   w.write('with ')
   writeTerm(c, wi.target)
   w.write(' as ')
-  try {
-    writeTerm(c, wi.value)
-  } catch (e) {
-    if (!(e instanceof UnexpectedComment)) throw e
-  }
+  writeTerm(c, wi.value)
 }

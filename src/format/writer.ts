@@ -17,6 +17,14 @@ export class UnexpectedComment extends Error {
   constructor(row: number) { super(`comment on line ${row} cannot be placed`) }
 }
 
+export interface WriterState {
+  size: number
+  level: number
+  inline: boolean
+  beforeEnd: FmtComment | undefined
+  pending: FmtComment[]
+}
+
 export class Writer {
   private out: string[] = []
   private size = 0
@@ -37,11 +45,20 @@ export class Writer {
   text(): string { return this.out.join('') }
   get length(): number { return this.size }
 
-  /** Drop everything written after `length` (used to fall back to the source text of a term). */
-  truncate(length: number): void {
-    const all = this.text().slice(0, length)
+  /** The writer's state, to return to when a node falls back to its source text. */
+  snapshot(): WriterState {
+    return { size: this.size, level: this.level, inline: this.inline, beforeEnd: this.beforeEnd, pending: this.pending }
+  }
+
+  /** Drop everything written since `s` and take its state back. */
+  restore(s: WriterState): void {
+    const all = this.text().slice(0, s.size)
     this.out = [all]
     this.size = all.length
+    this.level = s.level
+    this.inline = s.inline
+    this.beforeEnd = s.beforeEnd
+    this.pending = s.pending
   }
 
   write(s: string): void {
@@ -108,21 +125,34 @@ export class Writer {
 
   /**
    * Write the pending comments above `row`, then keep the one on `row` (if
-   * any) for the end of the current line.
+   * any, and if `claimAt`) for the end of the current line.
    */
-  insertComments(row: number): void {
+  insertComments(row: number, claimAt = true): void {
     const before: FmtComment[] = []
     const after: FmtComment[] = []
     let at: FmtComment | undefined
     for (const c of this.pending) {
       if (c.row < row) before.push(c)
-      else if (c.row > row) after.push(c)
+      else if (c.row > row || !claimAt) after.push(c)
       else at = c
     }
     this.pending = after
     this.writeComments(before)
     if (before.length && row - before[before.length - 1]!.row > 1) this.blankLine()
     this.beforeLineEnd(at)
+  }
+
+  /**
+   * Keep a comment on `row` for the end of the current line when nothing
+   * else is kept there: the last row of a node that spans rows by itself (a
+   * raw string), whose end no bracket marks. Without it the comment would
+   * move to a line of its own and move again on the next run.
+   */
+  trailingCommentAt(row: number): void {
+    const c = this.pending[0]
+    if (this.beforeEnd || !c || c.row !== row) return
+    this.pending = this.pending.slice(1)
+    this.beforeEnd = c
   }
 
   private beforeLineEnd(c: FmtComment | undefined): void {
