@@ -24,6 +24,8 @@ export interface FormatChoices {
 
 export class Ctx {
   private readonly lineStarts: number[]
+  /** A negative number that starts an expression on its own line: written in parentheses. */
+  minusLead: Term | undefined
 
   constructor(readonly w: Writer, readonly text: string, readonly opts: FormatChoices) {
     this.lineStarts = [0]

@@ -6,7 +6,7 @@
 
 import type { Body, Import, Module, Rule, RuleHead, Term } from '../rego/index.js'
 import { closeAfter, type Ctx } from './context.js'
-import { listItem, quote, varName, writeBody, writeExpr, writeIterable, writeRefString, writeTerm, writeUnformatted } from './terms.js'
+import { leftmostTerm, listItem, quote, varName, writeBody, writeExpr, writeIterable, writeRefString, writeTerm, writeUnformatted } from './terms.js'
 import { UnexpectedComment } from './writer.js'
 
 export function writeModule(c: Ctx, mod: Module, imports: Import[]): void {
@@ -186,9 +186,16 @@ function writeRule(c: Ctx, rule: Rule, isElse: boolean): void {
   if (rule.else) writeElse(c, rule)
 }
 
-/** A body of one set literal keeps its braces: `p if { {x} }` is not `p if {x}`. */
+/**
+ * A body of one set literal keeps its braces: `p if { {x} }` is not
+ * `p if {x}` (as OPA). Nor can an expression that starts with a set or set
+ * comprehension follow `if` on its line (`p if {x} | y` would read `{x}` as
+ * the body), so it keeps them too.
+ */
 function isSetExpr(e: Body['exprs'][number]): boolean {
-  return e.kind === 'term' && !e.negated && e.term.type === 'set'
+  if (e.kind === 'term' && !e.negated && e.term.type === 'set') return true
+  const first = leftmostTerm(e)
+  return (first?.type === 'set' && first.items.length > 0) || first?.type === 'setcomp'
 }
 
 function writeElse(c: Ctx, rule: Rule): void {

@@ -62,6 +62,8 @@ export function varName(name: string): string {
  */
 export function writeTerm(c: Ctx, t: Term): void {
   if (!c.w.pending.length) return writeTermParens(c, false, t)
+  // Comments above the term first, so that a fallback keeps them.
+  c.w.insertComments(c.row(t.span.start))
   const before = c.w.snapshot()
   try {
     writeTermParens(c, false, t)
@@ -97,9 +99,9 @@ export function writeTermParens(c: Ctx, parens: boolean, t: Term): void {
       w.write('{')
       writeIterable(c, t.items, t.span, c.row(t.span.end - 1), (item, i) => {
         const [k, v] = item as [Term, Term]
-        writeParenthesized(c, unionNeedsParens(c, k, i), () => writeTerm(c, k))
+        writeParenthesized(c, unionNeedsParens(c, k, i), () => writeTerm(c, k), k)
         w.write(': ')
-        writeParenthesized(c, unionNeedsParens(c, v, i), () => writeTerm(c, v))
+        writeParenthesized(c, unionNeedsParens(c, v, i), () => writeTerm(c, v), v)
       })
       w.write('}')
       break
@@ -137,7 +139,7 @@ export function writeTermParens(c: Ctx, parens: boolean, t: Term): void {
         w.endLine()
         w.startLine()
       }
-      writeParenthesized(c, isUnionCall(t.key), () => writeTerm(c, t.key))
+      writeParenthesized(c, isUnionCall(t.key), () => writeTerm(c, t.key), t.key)
       w.write(': ')
       writeComprehension(c, t.value, t.key.span, t.body, t.span)
       w.write('}')
@@ -152,7 +154,7 @@ export function writeTermParens(c: Ctx, parens: boolean, t: Term): void {
       // Written as in the source: its literal parts keep their escapes.
       w.write(c.src(t.span))
       break
-    case 'number': w.write(t.raw); break
+    case 'number': w.write(t === c.minusLead ? `(${t.raw})` : t.raw); break
     case 'boolean': w.write(t.value ? 'true' : 'false'); break
     case 'null': w.write('null'); break
     case 'var': w.write(varName(t.name)); break
@@ -161,7 +163,9 @@ export function writeTermParens(c: Ctx, parens: boolean, t: Term): void {
   if (!w.inline) w.startLine()
 }
 
-function writeParenthesized(c: Ctx, parens: boolean, f: () => void): void {
+/** `f` in parentheses when `parens`; comments above `t` go before the `(`. */
+function writeParenthesized(c: Ctx, parens: boolean, f: () => void, t?: Term): void {
+  if (parens && t) c.w.insertComments(c.row(t.span.start))
   if (parens) c.w.write('(')
   try {
     f()
@@ -256,7 +260,7 @@ export function listItem(c: Ctx, collection: boolean): (x: unknown, index: numbe
     const t = x as Term
     const union = collection ? unionNeedsParens(c, t, index) : isUnionCall(t) && c.parenthesized(t)
     // (`k, v in xs` is parenthesized by writeIn: in a list it would split in two.)
-    writeParenthesized(c, union, () => writeTerm(c, t))
+    writeParenthesized(c, union, () => writeTerm(c, t), t)
   }
 }
 
@@ -373,7 +377,8 @@ export function writeBody(c: Ctx, body: Body): void {
     w.startLine()
     const before = w.snapshot()
     try {
-      writeExpr(c, e, i > 0 && leadsWithMinus(e))
+      if (i > 0) c.minusLead = leadingMinus(e)
+      writeExpr(c, e)
     } catch (err) {
       if (!(err instanceof UnexpectedComment)) throw err
       writeUnformatted(c, e.span, before)
@@ -384,25 +389,29 @@ export function writeBody(c: Ctx, body: Body): void {
 }
 
 /**
- * An expression that would start with a negative number: on a line of its
+ * The negative number an expression would start with: on a line of its
  * own after another expression, the parser reads `-` as continuing the line
- * before (`x := 1` then `-1 < y` is `x := 1 - 1 < y`), so it keeps the
- * parentheses it needed in the source.
+ * before (`x := 1` then `-1 < y` is `x := 1 - 1 < y`), so the number is
+ * written in parentheses, as the source needed it to be.
  */
-function leadsWithMinus(e: Expr): boolean {
-  const leftmost = (t: Term): Term => (t.type === 'call' && (infixOf(t) || isMember(t)) ? leftmost(t.args[0]!) : t.type === 'ref' ? leftmost(t.head) : t)
-  if (e.negated) return false
-  const first = e.kind === 'term' ? e.term : e.kind === 'unify' || e.kind === 'assign' ? e.left : undefined
-  const t = first && leftmost(first)
-  return t?.type === 'number' && t.raw.startsWith('-')
+function leadingMinus(e: Expr): Term | undefined {
+  const t = leftmostTerm(e)
+  return t?.type === 'number' && t.raw.startsWith('-') ? t : undefined
 }
 
-export function writeExpr(c: Ctx, e: Expr, wrap = false): void {
+/** The term an expression's text starts with (none for `not`, `some`, `every`). */
+export function leftmostTerm(e: Expr): Term | undefined {
+  const leftmost = (t: Term): Term => (t.type === 'call' && (infixOf(t) || isMember(t)) ? leftmost(t.args[0]!) : t.type === 'ref' ? leftmost(t.head) : t)
+  if (e.negated) return undefined
+  const first = e.kind === 'term' ? e.term : e.kind === 'unify' || e.kind === 'assign' ? e.left : undefined
+  return first && leftmost(first)
+}
+
+export function writeExpr(c: Ctx, e: Expr): void {
   const w = c.w
   w.insertComments(c.row(e.span.start))
   if (!w.inline) w.startLine()
   if (e.negated) w.write('not ')
-  if (wrap) w.write('(')
   switch (e.kind) {
     case 'term':
       if (e.term.type === 'call') writeExprCall(c, e.term)
@@ -452,7 +461,6 @@ export function writeExpr(c: Ctx, e: Expr, wrap = false): void {
       break
     }
   }
-  if (wrap) w.write(')')
   writeWiths(c, e)
 }
 
@@ -466,9 +474,9 @@ function writeExprCall(c: Ctx, t: CallTerm): void {
   const inf = infixOf(t)
   if (!inf) return writeCallPlain(c, t)
   const [a, b] = t.args as [Term, Term]
-  writeParenthesized(c, precOf(a) < inf.prec, () => writeTerm(c, a))
+  writeParenthesized(c, precOf(a) < inf.prec, () => writeTerm(c, a), a)
   c.w.write(` ${inf.op} `)
-  writeParenthesized(c, precOf(b) <= inf.prec, () => writeTerm(c, b))
+  writeParenthesized(c, precOf(b) <= inf.prec, () => writeTerm(c, b), b)
 }
 
 function writeWiths(c: Ctx, e: Expr): void {
