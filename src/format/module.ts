@@ -235,6 +235,7 @@ function writeHead(c: Ctx, head: RuleHead, isDefault: boolean, expandedConst: bo
       w.write(']')
     }
   }
+  if (head.args && !head.args.length && !isElse) w.write('()') // a function of no arguments stays one
   if (head.args?.length && !isElse) {
     w.write('(')
     try {
