@@ -6,7 +6,7 @@
 // formatting changes, through a temporary file renamed into place.
 
 import { randomBytes } from 'node:crypto'
-import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { CompileError, MeshgateError, type ErrorDetail } from '../errors/index.js'
 import { formatSource, unifiedDiff } from '../format/index.js'
@@ -122,15 +122,20 @@ async function readText(file: string): Promise<string> {
   }
 }
 
-/** Write beside the file, then rename over it: a reader sees the old text or the new, never half. */
+/**
+ * Write beside the file, then rename over it: a reader sees the old text or
+ * the new, never half. A symlink is followed, so the link stays a link.
+ */
 async function replaceFile(file: string, text: string): Promise<void> {
-  const tmp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`)
+  let tmp: string | undefined
   try {
-    const { mode } = await stat(file)
+    const target = await realpath(file)
+    tmp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`)
+    const { mode } = await stat(target)
     await writeFile(tmp, text, { mode })
-    await rename(tmp, file)
+    await rename(tmp, target)
   } catch (e) {
-    await rm(tmp, { force: true })
+    if (tmp) await rm(tmp, { force: true })
     throw ioError(file, e, 'write')
   }
 }

@@ -1,7 +1,7 @@
 // `policy fmt`: prints, lists, diffs, rewrites; exit codes; parse errors
 // as file:row:col; the repository's own policies are formatted already.
 import { spawnSync } from 'node:child_process'
-import { readFileSync, statSync } from 'node:fs'
+import { lstatSync, readFileSync, statSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { bin, listing, policy, repo, workspace } from './fixtures/run-policy.js'
@@ -65,6 +65,16 @@ t.test('--write rewrites only the files that change, keeps their mode, leaves no
   t.equal(statSync(join(dir, 'b.rego')).mtimeMs, before.mtimeMs, 'a formatted file is not rewritten')
   t.same(listing(dir), ['a.rego', 'b.rego'])
   t.equal(policy(['fmt', '-l', '.'], dir).stdout, '', 'a second run finds nothing to do')
+})
+
+t.test('--write through a symlink rewrites the target and keeps the link', async (t) => {
+  const dir = workspace(t, { 'real/a.rego': messy })
+  symlinkSync(join(dir, 'real', 'a.rego'), join(dir, 'link.rego'))
+  const r = policy(['fmt', '-w', 'link.rego'], dir)
+  t.equal(r.code, 0, r.stderr)
+  t.ok(lstatSync(join(dir, 'link.rego')).isSymbolicLink())
+  t.equal(readFileSync(join(dir, 'real', 'a.rego'), 'utf8'), tidy)
+  t.same(listing(join(dir, 'real')), ['a.rego'])
 })
 
 t.test('a file that does not parse: file:row:col: rego_parse_error, exit 2; the others are still formatted', async (t) => {
