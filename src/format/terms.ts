@@ -341,10 +341,15 @@ function writeComprehension(c: Ctx, term: Term, termAt: Span, body: Body, compr:
   const parens = term.type === 'call' && (isUnionCall(term) || c.parenthesized(term))
   writeTermParens(c, parens, term)
   w.write(' |')
-  writeComprehensionBody(c, body, termAt, compr)
+  writeComprehensionBody(c, body, termAt)
 }
 
-export function writeComprehensionBody(c: Ctx, body: Body, termAt: Span, compr: Span): void {
+/**
+ * The body after `|` (or an `every`'s `{`): on the same line, `;`-separated,
+ * when it started on the line of `termAt` and all on one row; otherwise one
+ * expression per line, indented.
+ */
+function writeComprehensionBody(c: Ctx, body: Body, termAt: Span): void {
   const w = c.w
   const termRow = c.row(termAt.start)
   const lines = groupByRow(c, body.exprs, termRow)
@@ -455,7 +460,7 @@ export function writeExpr(c: Ctx, e: Expr): void {
       w.write(' in ')
       writeTerm(c, e.domain)
       w.write(' {')
-      writeComprehensionBody(c, e.body, e.span, e.span)
+      writeComprehensionBody(c, e.body, e.span)
       if (e.body.exprs.length === 1 && c.row(e.body.exprs[0]!.span.start) === c.row(e.span.start)) w.write(' ')
       w.write('}')
       break
