@@ -257,9 +257,12 @@ function writeHead(c: Ctx, head: RuleHead, isDefault: boolean, expandedConst: bo
     return
   }
   const value = head.value
-  // A value of `true` is left out (it is implied) unless nothing else would say it.
-  if (!(head.kind === 'object' || !isTrue(value) || expandedConst || isDefault)) return
-  const v1RefConst = c.opts.regoV1 && expandedConst && head.kind !== 'object' && !head.args?.length
+  // A value of `true` is left out (it is implied) unless nothing else would
+  // say it. Without `if`, `p["q"] { … }` would be a partial set: there the
+  // value stays (OPA's head has a key then).
+  const keyed = head.kind === 'object' || (!c.opts.ifs && head.ref.length === 2)
+  if (!(keyed || !isTrue(value) || expandedConst || isDefault)) return
+  const v1RefConst = c.opts.regoV1 && expandedConst && !keyed && !head.args?.length
   if (value === undefined && !isElse && !v1RefConst) return
   w.write(head.assign || c.opts.regoV1 ? ' := ' : ' = ')
   if (value === undefined) w.write('true')
