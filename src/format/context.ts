@@ -16,10 +16,8 @@ export interface FormatChoices {
   contains: boolean
   /** Some rule head needs ref-head syntax (`a.b.c := 1`, `a.b contains x`): all heads are written as refs. */
   refHeads: boolean
-  /** Words that cannot follow a `.` unless `keywordsInRefs`. */
+  /** Keywords of the module: `x["not"]` keeps its brackets where it was written with them. */
   keywords: ReadonlySet<string>
-  /** OPA 1.x reads `x.not` as a ref; v0 needs `x["not"]`. */
-  keywordsInRefs: boolean
 }
 
 export class Ctx {

@@ -105,5 +105,5 @@ function choices(mod: Module): FormatChoices {
     }
   }
   const refHeads = mod.rules.some((r) => r.head.ref.length > 2 || (r.head.ref.length === 2 && r.head.kind === 'set'))
-  return { regoV1: v1, ifs, contains, refHeads, keywords, keywordsInRefs: v1 }
+  return { regoV1: v1, ifs, contains, refHeads, keywords }
 }

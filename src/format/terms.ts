@@ -195,10 +195,14 @@ export function writeRef(c: Ctx, r: RefTerm): void {
   }
 }
 
-/** `.name` where the name allows it, else `["name"]`; keywords keep the form they were written in. */
+/**
+ * `.name` where the name allows it, else `["name"]`. A keyword keeps the form
+ * it was written in: OPA reads `x.not` as a ref (its `keywords_in_refs`
+ * capability, in v0 and v1 alike) but keeps `x["not"]` as written.
+ */
 export function writeRefString(c: Ctx, s: string, wasQuoted: boolean): void {
   let bracket = !VAR_NAME.test(s)
-  if (!bracket && c.opts.keywords.has(s)) bracket = !c.opts.keywordsInRefs || wasQuoted
+  if (!bracket && c.opts.keywords.has(s)) bracket = wasQuoted
   c.w.write(bracket ? `[${quote(s)}]` : `.${s}`)
 }
 
