@@ -19,7 +19,7 @@ export function meaningKey(mod: Module): string {
     regoVersion: mod.regoVersion,
     imports,
     rules: mod.rules.map((r) => strip(normalizeRule(r, mod.regoVersion))),
-    annotations: strip(mod.annotations),
+    annotations: strip(mod.annotations, trimLines),
   })
 }
 
@@ -32,6 +32,7 @@ function normalizeRule(r: Rule, version: 0 | 1): Rule {
   if (head.kind !== 'set' && head.kind !== 'object' && head.value?.type === 'boolean' && head.value.value) delete head.value
   if (version === 1) head.assign = false
   const out: Rule = { ...r, head }
+  if (r.annotations) out.annotations = strip(r.annotations, trimLines) as Rule['annotations']
   if (r.else) out.else = normalizeRule(r.else, version)
   return out
 }
@@ -44,14 +45,23 @@ function isFuture(i: Import): boolean {
   return i.path.head.type === 'var' && i.path.head.name === 'future'
 }
 
-function strip(x: unknown): unknown {
-  if (Array.isArray(x)) return x.map(strip)
+/**
+ * Comments lose their trailing spaces (as in OPA), so a METADATA block's
+ * YAML strings may lose them too (`description: |` keeps them): not a
+ * difference in meaning.
+ */
+function trimLines(s: string): string {
+  return s.replace(/[ \t]+$/gm, '')
+}
+
+function strip(x: unknown, str: (s: string) => string = (s) => s): unknown {
+  if (Array.isArray(x)) return x.map((v) => strip(v, str))
   if (x && typeof x === 'object') {
     return Object.fromEntries(
       Object.entries(x)
-        .filter(([k, v]) => k !== 'span' && k !== 'text' && k !== 'path' || (k === 'path' && typeof v !== 'string'))
-        .map(([k, v]) => [k, strip(v)]),
+        .filter(([k, v]) => (k !== 'span' && k !== 'text' && k !== 'path') || (k === 'path' && typeof v !== 'string'))
+        .map(([k, v]) => [k, strip(v, str)]),
     )
   }
-  return x
+  return typeof x === 'string' ? str(x) : x
 }

@@ -7,7 +7,7 @@ import { stripSpans } from '../rego/strip-spans.js'
  * The two modules' ASTs without locations, after the head normalizations
  * the formatter makes on purpose (`:= true` left out, `=` → `:=` in v1) and
  * with imports as a set (they are sorted; `future.keywords` beside `rego.v1`
- * dropped). Kept independent of format/same-meaning.ts so the check does not
+ * dropped; METADATA strings without trailing spaces, which comments lose). Kept independent of format/same-meaning.ts so the check does not
  * trust the code it checks.
  */
 export function equalAsts(a: ReturnType<typeof parseModule>, b: ReturnType<typeof parseModule>): boolean {
@@ -22,10 +22,19 @@ export function equalAsts(a: ReturnType<typeof parseModule>, b: ReturnType<typeo
       if (r.head.kind !== 'set' && r.head.kind !== 'object' && value?.type === 'boolean' && value.value === true) delete head.value
       if (m.regoVersion === 1) delete head.assign
       const out = { ...(stripSpans(r) as Record<string, unknown>), head }
+      if (r.annotations) out.annotations = trimmed(stripSpans(r.annotations))
       if (r.else) out.else = rule(r.else)
       return out
     }
-    return JSON.stringify({ pkg: m.package, imports, rules: m.rules.map(rule), ann: stripSpans(m.annotations) })
+    return JSON.stringify({ pkg: m.package, imports, rules: m.rules.map(rule), ann: trimmed(stripSpans(m.annotations)) })
   }
   return norm(a) === norm(b)
+}
+
+/** Strings with trailing spaces and tabs removed from each line. */
+function trimmed(x: unknown): unknown {
+  if (typeof x === 'string') return x.replace(/[ \t]+$/gm, '')
+  if (Array.isArray(x)) return x.map(trimmed)
+  if (x && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, trimmed(v)]))
+  return x
 }
