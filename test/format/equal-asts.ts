@@ -7,8 +7,9 @@ import { stripSpans } from '../rego/strip-spans.js'
  * The two modules' ASTs without locations, after the head normalizations
  * the formatter makes on purpose (`:= true` left out, `=` → `:=` in v1) and
  * with imports as a set (they are sorted; `future.keywords` beside `rego.v1`
- * dropped; METADATA strings without trailing spaces, which comments lose). Kept independent of format/same-meaning.ts so the check does not
- * trust the code it checks.
+ * dropped); METADATA strings without trailing spaces, which comments lose.
+ * Kept independent of format/same-meaning.ts so the check does not trust
+ * the code it checks.
  */
 export function equalAsts(a: ReturnType<typeof parseModule>, b: ReturnType<typeof parseModule>): boolean {
   const norm = (m: ReturnType<typeof parseModule>) => {
