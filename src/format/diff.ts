@@ -4,6 +4,8 @@
 // longest common subsequence, after trimming the common head and tail.
 
 const CONTEXT = 3
+/** Cells of the line-matching table (4 bytes each) before the diff stops looking for common lines. */
+const MAX_CELLS = 4_000_000
 
 type Op = { kind: ' ' | '-' | '+'; line: Line; a: number; b: number }
 
@@ -67,9 +69,12 @@ function diffLines(a: Line[], b: Line[]): Op[] {
   const bm = b.slice(head, b.length - tail)
   const n = am.length
   const m = bm.length
+  // The table grows as n·m: past a bound (a large file changed all over)
+  // the middle is shown as one block removed and one added, still a
+  // correct diff, rather than spending memory on a minimal one.
+  const lcs = n * m <= MAX_CELLS ? new Uint32Array((n + 1) * (m + 1)) : new Uint32Array(0)
   // lcs[i][j]: length of the longest common subsequence of am[i..] and bm[j..].
-  const lcs = new Uint32Array((n + 1) * (m + 1))
-  for (let i = n - 1; i >= 0; i--) {
+  for (let i = lcs.length ? n - 1 : -1; i >= 0; i--) {
     for (let j = m - 1; j >= 0; j--) {
       lcs[i * (m + 1) + j] = same(am[i]!, bm[j]!)
         ? lcs[(i + 1) * (m + 1) + j + 1]! + 1
@@ -80,7 +85,13 @@ function diffLines(a: Line[], b: Line[]): Op[] {
   for (let k = 0; k < head; k++) ops.push({ kind: ' ', line: a[k]!, a: k, b: k })
   let i = 0
   let j = 0
+  const table = lcs.length > 0
   while (i < n || j < m) {
+    if (!table) {
+      if (i < n) ops.push({ kind: '-', line: am[i++]!, a: head + i - 1, b: head + j })
+      else ops.push({ kind: '+', line: bm[j++]!, a: head + i, b: head + j - 1 })
+      continue
+    }
     if (i < n && j < m && same(am[i]!, bm[j]!)) {
       ops.push({ kind: ' ', line: am[i]!, a: head + i, b: head + j }); i++; j++
     } else if (i < n && (j >= m || lcs[(i + 1) * (m + 1) + j]! >= lcs[i * (m + 1) + j + 1]!)) {

@@ -39,6 +39,14 @@ t.test('the diff applies: replaying it on the old text gives the new', async (t)
   t.equal(apply(before, unifiedDiff(before, after, 'a', 'b')), after)
 })
 
+t.test('a large file changed all over: a correct diff without the quadratic table', async (t) => {
+  const before = Array.from({ length: 3000 }, (_, i) => `  line ${i}`).join('\n') + '\n'
+  const after = before.replace(/^  /gm, '\t')
+  const diff = unifiedDiff(before, after, 'a', 'b')
+  t.equal(apply(before, diff), after)
+  t.equal(diff.split('\n').filter((l) => l.startsWith('-') && !l.startsWith('---')).length, 3000)
+})
+
 /** A minimal patch: hunks in order, context and deletions checked against the old text. */
 function apply(text: string, diff: string): string {
   const old = text.split('\n')
