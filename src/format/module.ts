@@ -229,9 +229,9 @@ function writeHead(c: Ctx, head: RuleHead, isDefault: boolean, expandedConst: bo
     } else {
       // OPA writes a two-part head `p.q`/`p[x]` with brackets unless some
       // head in the module needs ref-head syntax.
-      w.write(termString(c, ref[0]!))
+      writeScalarOr(c, ref[0]!)
       w.write('[')
-      w.write(termString(c, ref[1]!))
+      writeScalarOr(c, ref[1]!)
       w.write(']')
     }
   }
@@ -283,15 +283,15 @@ function writeHeadRef(c: Ctx, ref: Term[]): void {
   }
 }
 
-/** A scalar as OPA's `String()` prints it; anything else as formatted. */
-function termString(c: Ctx, t: Term): string {
+/** A scalar as OPA's `String()` prints it (a string always quoted); anything else as formatted. */
+function writeScalarOr(c: Ctx, t: Term): void {
   switch (t.type) {
-    case 'var': return varName(t.name)
-    case 'string': return quote(t.value)
-    case 'number': return t.raw
-    case 'boolean': return String(t.value)
-    case 'null': return 'null'
-    default: return c.src(t.span)
+    case 'var': c.w.write(varName(t.name)); break
+    case 'string': c.w.write(quote(t.value)); break
+    case 'number': c.w.write(t.raw); break
+    case 'boolean': c.w.write(String(t.value)); break
+    case 'null': c.w.write('null'); break
+    default: writeTerm(c, t)
   }
 }
 

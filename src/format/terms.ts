@@ -78,13 +78,18 @@ export function writeTerm(c: Ctx, t: Term): void {
  * comments inside it go with the text, those after it stay pending.
  */
 export function writeUnformatted(c: Ctx, span: Span, before: WriterState): void {
+  c.w.restore(before)
+  if (!c.w.inline) c.w.startLine()
+  writeSource(c, span)
+}
+
+/** The source text of a span; the comments inside it are written with it, not again. */
+function writeSource(c: Ctx, span: Span): void {
   const w = c.w
-  w.restore(before)
   const first = c.row(span.start)
   const last = c.endRow(span)
   // A comment kept for the end of the first line is inside a node that spans lines.
   if (w.beforeEnd && w.beforeEnd.row >= first && w.beforeEnd.row < last) w.beforeEnd = undefined
-  if (!w.inline) w.startLine()
   w.write(c.src(span))
   w.pending = w.pending.filter((cm) => cm.row >= last)
 }
@@ -150,10 +155,12 @@ export function writeTermParens(c: Ctx, parens: boolean, t: Term): void {
       w.write(src.startsWith('"') || src.startsWith('`') ? src : quote(t.value))
       break
     }
-    case 'templatestring':
-      // Written as in the source: its literal parts keep their escapes.
-      w.write(c.src(t.span))
+    case 'templatestring': {
+      // Written as in the source: its literal parts keep their escapes, and
+      // comments inside its expressions go with the text.
+      writeSource(c, t.span)
       break
+    }
     case 'number': w.write(t === c.minusLead ? `(${t.raw})` : t.raw); break
     case 'boolean': w.write(t.value ? 'true' : 'false'); break
     case 'null': w.write('null'); break

@@ -113,7 +113,9 @@ const { term } = fc.letrec<{ term: string; composite: string }>((tie) => ({
     fc.tuple(fc.array(fc.tuple(fc.oneof(str, number), tie('term')), { maxLength: 3 }), brk)
       .map(([kv, s]) => `{${kv.map(([k, v]) => `${k}: ${v}`).join(`,${s}`)}}`),
     fc.tuple(name, ref, brk).map(([n, r, s]) => `[${n} |${s}some ${n} in ${r}]`),
-    fc.tuple(name, ref).map(([n, r]) => `{${n}: 1 | some ${n} in ${r}}`),
+    fc.tuple(name, ref, brk).map(([n, r, s]) => `{${n}: 1 |${s}some ${n} in ${r}}`),
+    fc.tuple(tie('term'), fc.constantFrom('a', '\\{', ' ')).map(([x, lit]) => `$"${lit}{${x}}${lit}"`),
+    fc.tuple(fc.constantFrom('f', 'count'), tie('term'), fc.constantFrom('.b', '[0]')).map(([f, x, p]) => `${f}(${x})${p}`),
   ),
 }))
 
@@ -126,6 +128,8 @@ const expr = fc.oneof(
   fc.tuple(name, name, ref).map(([k, v, r]) => `some ${k}, ${v} in ${r}`),
   fc.tuple(ref, term, brk).map(([r, body, s]) => `every e in ${r} {${s}${body}${s.trim() ? '\n' : ' '}}`),
   fc.tuple(term, term, brk).map(([x, v, s]) => `${x}${s.includes('#') ? ' ' : s}with input as ${v}`),
+  fc.tuple(term, term, term, brk).map(([x, v, u, s]) => `${x} with input as ${v}${s.includes('#') ? ' ' : s}with data.d as ${u}`),
+  fc.tuple(name, name, ref, term, brk).map(([k, v, r, b, s]) => `every ${k}, ${v} in ${r} {${s}${b}\n}`),
 )
 
 const body = fc.tuple(fc.array(expr, { minLength: 1, maxLength: 4 }), fc.array(fc.constantFrom('\n\t', '\n  ', '; ', '\n\n\t', ' # c\n\t'), { minLength: 4, maxLength: 4 }))
@@ -137,12 +141,15 @@ const rule = fc.oneof(
   fc.tuple(name, term, body).map(([n, v, b]) => `v_${n} := ${v} if {${b}}`),
   fc.tuple(name, term, body).map(([n, k, b]) => `s_${n} contains ${k} if {\n${b}\n}`),
   fc.tuple(name, body, term).map(([n, b, e]) => `f_${n}(x) := 1 if {\n\t${b}\n} else := ${e}`),
+  fc.tuple(name, expr, body, fc.constantFrom(' ', '\n', '\n\n', ' # e\n')).map(([n, e, b, s]) => `g_${n} := 1 if ${e}${s}else := 2 if {\n${b}\n}${s}else := 3`),
+  fc.tuple(name, fc.array(name, { minLength: 1, maxLength: 3 }), brk, term).map(([n, args, s, v]) => `h_${n}(${args.join(`,${s}`)}) := ${v}`),
+  fc.tuple(name, term, brk).map(([n, k, s]) => `m_${n}[${k}] := 1 if {${s}true\n}`),
   fc.tuple(name, expr).map(([n, e]) => `o_${n} if ${e}`),
   fc.tuple(name, scalar).map(([n, v]) => `default d_${n} := ${v}`),
 )
 
 const module = fc.tuple(
-  fc.array(fc.constantFrom('import data.z', 'import input.u as u', 'import data.a', 'import rego.v1', 'import future.keywords.in'), { maxLength: 3 }),
+  fc.array(fc.constantFrom('import data.z', 'import input.u as u', 'import data.a', 'import rego.v1', 'import future.keywords.in', 'import data.a.b as ab # i', '\nimport data.c'), { maxLength: 4 }),
   fc.array(fc.tuple(rule, fc.constantFrom('\n', '\n\n', '\n\n\n', ' # end\n', '\n# between\n')), { minLength: 1, maxLength: 5 }),
   ws,
 ).map(([imps, rules]) => `package gen\n\n${[...new Set(imps)].join('\n')}\n\n${rules.map(([r, s]) => r + s).join('')}`)
