@@ -1,44 +1,31 @@
 // The `policy` command (cli stage, entry point): finds the verb, hands it the
 // remaining arguments, and turns any error that escapes into the CLI's text
 // form and exit code. Verbs live in their own modules and export
-// `command: CliCommand` (command.ts). `serve` and `test` are registered only
-// when their modules exist, so this file never has to change when they land.
+// `command: CliCommand` (command.ts), listed in the static table below; each
+// is imported when it runs, so `policy check` never loads fastify.
 
-import { existsSync, realpathSync } from 'node:fs'
+import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { MeshgateError } from '../errors/index.js'
 import { wantsHelp, type CliCommand } from './command.js'
 import { reportError } from './report.js'
 
-/** Verb name → module (relative to this file) exporting `command`. */
-const VERBS: Record<string, { module: string; optional?: boolean }> = {
-  build: { module: './build.js' },
-  check: { module: './check.js' },
-  eval: { module: './eval.js' },
-  serve: { module: './serve.js', optional: true },
-  test: { module: './test-cmd.js', optional: true },
-  sign: { module: './sign.js' },
-  push: { module: './push.js' },
-  registry: { module: './registry.js' },
+/** Verb name → its module, imported on use (the import specifiers are static, so tsc checks each exports `command`). */
+const VERBS: Record<string, () => Promise<{ command: CliCommand }>> = {
+  build: () => import('./build.js'),
+  check: () => import('./check.js'),
+  eval: () => import('./eval.js'),
+  fmt: () => import('./fmt.js'),
+  serve: () => import('./serve.js'),
+  test: () => import('./test-cmd.js'),
+  sign: () => import('./sign.js'),
+  push: () => import('./push.js'),
+  registry: () => import('./registry.js'),
 }
 
 async function loadVerb(name: string): Promise<CliCommand | undefined> {
-  const entry = VERBS[name]
-  if (!entry) return undefined
-  if (entry.optional && !existsSync(new URL(entry.module, import.meta.url))) return undefined
-  return toCommand(name, (await import(entry.module)) as Record<string, unknown>)
-}
-
-/** Accepts `export const command`, or a module exporting `run` (and optionally `help`, `summary`). */
-function toCommand(name: string, mod: Record<string, unknown>): CliCommand | undefined {
-  const c = (mod.command ?? mod.default ?? mod) as Partial<CliCommand>
-  if (typeof c.run !== 'function') return undefined
-  return {
-    name,
-    summary: typeof c.summary === 'string' ? c.summary : '',
-    help: typeof c.help === 'string' ? c.help : `Usage: policy ${name} [options]\n`,
-    run: c.run.bind(c),
-  }
+  const load = Object.hasOwn(VERBS, name) ? VERBS[name] : undefined
+  return load ? (await load()).command : undefined
 }
 
 async function availableVerbs(): Promise<CliCommand[]> {

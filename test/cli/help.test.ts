@@ -71,3 +71,18 @@ t.test('check --format must be text or json', async (t) => {
   t.equal(r.code, 2)
   t.match(r.stderr, /format `xml` is not one of/)
 })
+
+t.test('a name every object inherits is no verb (the table is looked up by own keys)', async (t) => {
+  for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
+    const r = policy([name], workspace(t, {}))
+    t.equal(r.code, 2, name)
+    t.match(r.stderr, /cli_usage_error: unknown command/, name)
+  }
+})
+
+t.test('every verb in the table loads and lists itself with a summary', async (t) => {
+  const r = policy(['--help'], workspace(t, {}))
+  for (const verb of ['build', 'check', 'eval', 'fmt', 'serve', 'test', 'sign', 'push', 'registry']) {
+    t.match(r.stdout, new RegExp(`\\n  ${verb}\\s+\\S`), verb)
+  }
+})
