@@ -124,7 +124,7 @@ export function generateApply(tree: PlanTree, rowFilters: readonly RowFilter[], 
   const filters = rowFilters.map((f) => e.constant(compileFilter(f)))
   const root = e.objectWalker(tree.root, tree.other)
   const body = [
-    '"use strict";',
+    "'use strict';",
     ...e.functions,
     `return function anonymize(r) {\n${filters.map((f) => `  if (!${f}(r)) return undefined;\n`).join('')}  return ${root}(r);\n};`,
   ].join('\n')
