@@ -55,7 +55,7 @@ export function valueFunction(t: Transform, keys: AnonymizeKeys): ValueFn | type
     case 'tokenize': {
       // A key derived for tokens, so a token never equals the hash of the same value.
       const hmac = new HmacSha256(createHmac('sha256', needKey(keys, 'tokenize')).update('meshgate/tokenize/v1').digest())
-      return (v) => v === null ? null : TOKEN_PREFIX + hmac.base64url(digestInput(v), 22)
+      return (v) => v === null ? null : TOKEN_PREFIX + hmac.base64url(digestInput(v)).slice(0, 22)
     }
     case 'generalize': return eachElement(generalizeFn(t))
     case 'noise': {

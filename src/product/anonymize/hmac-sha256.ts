@@ -27,8 +27,6 @@ const K = new Int32Array([
 
 const IV = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
 
-const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
-const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 
 /** Compresses the 64-byte blocks of `bytes[0, end)` into `state`. */
 function compress(state: Int32Array, w: Int32Array, bytes: Uint8Array, end: number): void {
@@ -91,6 +89,7 @@ export class HmacSha256 {
   private readonly w = new Int32Array(64)
   /** Scratch for the message's blocks; grown for a longer value. */
   private bytes = new Uint8Array(1024)
+  private readonly out = Buffer.alloc(32)
 
   constructor(key: string | Buffer) {
     let k = typeof key === 'string' ? Buffer.from(key, 'utf8') : key
@@ -105,11 +104,39 @@ export class HmacSha256 {
 
   /** Digests `s`; the result is in `this.state` until the next call. */
   private digest(s: string): Int32Array {
+    const st = this.state, w = this.w
+    st.set(this.inner)
+    if (!this.asciiBlock(s)) this.blocks(s)
+    return this.outerOf(st, w)
+  }
+
+  /**
+   * The common case, an ASCII value of at most 55 characters: its one padded
+   * block written straight into the message words. False (nothing done) otherwise.
+   */
+  private asciiBlock(s: string): boolean {
+    const n = s.length
+    if (n > 55) return false
+    const w = this.w
+    w.fill(0, 0, 16)
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i)
+      if (c >= 0x80) return false
+      w[i >> 2] = w[i >> 2]! | (c << (24 - 8 * (i & 3)))
+    }
+    w[n >> 2] = w[n >> 2]! | (0x80 << (24 - 8 * (n & 3)))
+    // The inner message is the 64-byte key block (already compressed) followed by `s`.
+    w[15] = (64 + n) * 8
+    compressWords(this.state, w)
+    return true
+  }
+
+  /** Any value: its UTF-8 bytes padded into blocks in the scratch buffer, compressed into the state. */
+  private blocks(s: string): void {
     // At most 3 bytes per UTF-16 unit, then 0x80 and the 8-byte length.
     if (s.length * 3 + 72 > this.bytes.length) this.bytes = new Uint8Array(s.length * 3 + 72 + 64)
     const bytes = this.bytes
     const n = utf8(s, bytes, 0)
-    // The inner message is the 64-byte key block (already compressed) followed by `s`.
     const bits = (64 + n) * 8
     let end = n
     bytes[end++] = 0x80
@@ -118,9 +145,11 @@ export class HmacSha256 {
     bytes[end++] = 0; bytes[end++] = 0; bytes[end++] = 0
     bytes[end++] = Math.floor(bits / 2 ** 32) & 255
     bytes[end++] = bits >>> 24; bytes[end++] = (bits >>> 16) & 255; bytes[end++] = (bits >>> 8) & 255; bytes[end++] = bits & 255
-    const st = this.state, w = this.w
-    st.set(this.inner)
-    compress(st, w, bytes, end)
+    compress(this.state, this.w, bytes, end)
+  }
+
+  /** The outer hash over the inner digest in `st`. */
+  private outerOf(st: Int32Array, w: Int32Array): Int32Array {
     // Outer: the 64-byte key block (compressed), then the inner digest: one block.
     for (let i = 0; i < 8; i++) w[i] = st[i]!
     w[8] = 0x80000000 | 0
@@ -131,31 +160,21 @@ export class HmacSha256 {
     return st
   }
 
-  /** The digest as lowercase hex, as `digest('hex')`. */
-  hex(s: string): string {
+  /** The digest of `s` as bytes, in a buffer reused by the next call. */
+  private bytesOf(s: string): Buffer {
     const st = this.digest(s)
-    let out = ''
-    for (let i = 0; i < 8; i++) {
-      const x = st[i]!
-      out += HEX[x >>> 24]! + HEX[(x >>> 16) & 255]! + HEX[(x >>> 8) & 255]! + HEX[x & 255]!
-    }
+    const out = this.out
+    for (let i = 0; i < 8; i++) out.writeInt32BE(st[i]!, i * 4)
     return out
   }
 
-  /** The first `chars` characters (at most 40) of the digest in base64url, as `digest('base64url').slice(0, chars)`. */
-  base64url(s: string, chars: number): string {
-    const st = this.digest(s)
-    let out = ''
-    // 30 bytes (the first 40 characters) in groups of 3 bytes → 4 characters.
-    for (let g = 0; out.length < chars; g++) {
-      const b0 = byteAt(st, 3 * g), b1 = byteAt(st, 3 * g + 1), b2 = byteAt(st, 3 * g + 2)
-      const v = (b0 << 16) | (b1 << 8) | b2
-      out += B64URL[v >>> 18]! + B64URL[(v >>> 12) & 63]! + B64URL[(v >>> 6) & 63]! + B64URL[v & 63]!
-    }
-    return out.length === chars ? out : out.slice(0, chars)
+  /** The digest as lowercase hex, as `digest('hex')`. */
+  hex(s: string): string {
+    return this.bytesOf(s).toString('hex')
   }
-}
 
-function byteAt(st: Int32Array, i: number): number {
-  return (st[i >> 2]! >>> (24 - 8 * (i & 3))) & 255
+  /** The digest in base64url, as `digest('base64url')`. */
+  base64url(s: string): string {
+    return this.bytesOf(s).toString('base64url')
+  }
 }
