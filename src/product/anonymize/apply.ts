@@ -62,6 +62,12 @@ export interface PlanTree {
 export interface CompiledPlan {
   /** The record with the plan applied, or `undefined` when a row filter withholds it. */
   apply(record: Record<string, unknown>): Record<string, unknown> | undefined
+  /**
+   * `JSON.stringify(apply(record))`, or `undefined` when a row filter
+   * withholds it, computed in place: the record is changed, so give it only
+   * a record parsed for this (the stream does).
+   */
+  serialize(record: Record<string, unknown>): string | undefined
   /** The generated source, for tests and for reading what a plan became. */
   readonly source: string
 }

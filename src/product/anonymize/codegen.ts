@@ -74,42 +74,56 @@ class Emitter {
     }
   }
 
-  /** Defines the walker of an object whose keys are `children`; returns its name. */
-  objectWalker(children: Map<string, PlanNode>, other: Transform): string {
-    const name = `W${this.nodes++}`
+  /**
+   * Defines the walker of an object whose keys are `children`; returns its
+   * name. `inPlace`: the walker writes the transformed values into the object
+   * it is given, a dropped key set to `undefined` (which JSON.stringify
+   * leaves out), instead of building a new object: for records parsed only
+   * to be written out again (the stream), where the copy is pure garbage.
+   */
+  objectWalker(children: Map<string, PlanNode>, other: Transform, inPlace: boolean): string {
+    const name = `${inPlace ? 'I' : 'W'}${this.nodes++}`
     const cases: string[] = []
-    for (const [key, node] of children) cases.push(`case ${jsString(key)}: ${this.field(key, node)} break;`)
+    for (const [key, node] of children) cases.push(`case ${jsString(key)}: ${this.field(key, node, inPlace)} break;`)
     const rest = this.transform(other, 'obj[k]')
-    const dflt = rest === undefined
-      ? ''
-      : `default: { const x = ${rest}; if (k === "__proto__") defineOwn(o, k, x); else o[k] = x; }`
+    let dflt: string
+    if (inPlace) {
+      dflt = rest === undefined ? 'default: obj[k] = undefined;' : rest === 'obj[k]' ? '' : `default: obj[k] = ${rest};`
+    } else {
+      dflt = rest === undefined ? '' : `default: { const x = ${rest}; if (k === "__proto__") defineOwn(o, k, x); else o[k] = x; }`
+    }
+    const target = inPlace ? 'obj' : 'o'
     this.functions.push(
-      `function ${name}(obj) {\n  const o = {};\n  for (const k in obj) {\n    if (!hasOwn.call(obj, k)) continue;\n    switch (k) {\n` +
+      `function ${name}(obj) {\n${inPlace ? '' : '  const o = {};\n'}  for (const k in obj) {\n    if (!hasOwn.call(obj, k)) continue;\n    switch (k) {\n` +
       cases.map((c) => `      ${c}\n`).join('') + (dflt ? `      ${dflt}\n` : '') +
-      '    }\n  }\n  return o;\n}',
+      `    }\n  }\n  return ${target};\n}`,
     )
     return name
   }
 
-  /** The statements that write field `key` of `o` from `obj[k]`. */
-  private field(key: string, node: PlanNode): string {
-    const store = (x: string) => key === '__proto__' ? `defineOwn(o, "__proto__", ${x});` : `o[${jsString(key)}] = ${x};`
+  /** The statements that write field `key` of the output from `obj[k]`. */
+  private field(key: string, node: PlanNode, inPlace: boolean): string {
+    const target = inPlace ? 'obj' : 'o'
+    const store = (x: string) => key === '__proto__' ? `defineOwn(${target}, "__proto__", ${x});` : `${target}[${jsString(key)}] = ${x};`
     if (!node.walk) {
       const e = this.transform(node.whole, 'obj[k]')
-      return e === undefined ? '' : store(e)
+      if (!inPlace) return e === undefined ? '' : store(e)
+      return e === undefined ? store('undefined') : e === 'obj[k]' ? '' : store(e)
     }
-    const walker = this.valueWalker(node)
-    return node.mismatch.action === 'drop'
-      ? `{ const x = ${walker}(obj[k]); if (x !== DROP) ${store('x')} }`
-      : store(`${walker}(obj[k])`)
+    const walker = this.valueWalker(node, inPlace)
+    if (node.mismatch.action !== 'drop') return store(`${walker}(obj[k])`)
+    return inPlace
+      ? `{ const x = ${walker}(obj[k]); ${store('x === DROP ? undefined : x')} }`
+      : `{ const x = ${walker}(obj[k]); if (x !== DROP) ${store('x')} }`
   }
 
   /** Defines the function applying a walked node to a value of any shape; returns its name. */
-  private valueWalker(node: PlanNode): string {
-    const objects = this.objectWalker(node.children, node.other)
-    const name = `N${this.nodes++}`
+  private valueWalker(node: PlanNode, inPlace: boolean): string {
+    const objects = this.objectWalker(node.children, node.other, inPlace)
+    const name = `${inPlace ? 'M' : 'N'}${this.nodes++}`
     const mismatch = this.transform(node.mismatch, 'v') ?? 'DROP'
     const push = node.mismatch.action === 'drop' ? 'if (x !== DROP) out.push(x);' : 'out.push(x);'
+    // Arrays are always built anew: an element that is dropped leaves no hole.
     this.functions.push(
       `function ${name}(v) {\n  if (v === null) return null;\n  if (typeof v === "object") {\n    if (!Array.isArray(v)) return ${objects}(v);\n` +
       `    const out = [];\n    for (let i = 0; i < v.length; i++) { const x = ${name}(v[i]); ${push} }\n    return out;\n  }\n  return ${mismatch};\n}`,
@@ -122,14 +136,18 @@ class Emitter {
 export function generateApply(tree: PlanTree, rowFilters: readonly RowFilter[], keys: AnonymizeKeys): CompiledPlan {
   const e = new Emitter(keys)
   const filters = rowFilters.map((f) => e.constant(compileFilter(f)))
-  const root = e.objectWalker(tree.root, tree.other)
+  const root = e.objectWalker(tree.root, tree.other, false)
+  const rootInPlace = e.objectWalker(tree.root, tree.other, true)
+  const filtered = filters.map((f) => `  if (!${f}(r)) return undefined;\n`).join('')
   const body = [
     "'use strict';",
     ...e.functions,
-    `return function anonymize(r) {\n${filters.map((f) => `  if (!${f}(r)) return undefined;\n`).join('')}  return ${root}(r);\n};`,
+    `function anonymize(r) {\n${filtered}  return ${root}(r);\n}`,
+    `function serialize(r) {\n${filtered}  return JSON.stringify(${rootInPlace}(r));\n}`,
+    'return { apply: anonymize, serialize };',
   ].join('\n')
   const names = e.constants.map((_, i) => `C${i}`)
-  const factory = new Function('hasOwn', 'defineOwn', 'DROP', ...names, body) as (...args: unknown[]) => CompiledPlan['apply']
-  const apply = factory(Object.prototype.hasOwnProperty, defineOwn, DROP_VALUE, ...e.constants)
-  return { apply, source: body }
+  const factory = new Function('hasOwn', 'defineOwn', 'DROP', ...names, body) as (...args: unknown[]) => Pick<CompiledPlan, 'apply' | 'serialize'>
+  const { apply, serialize } = factory(Object.prototype.hasOwnProperty, defineOwn, DROP_VALUE, ...e.constants)
+  return { apply, serialize, source: body }
 }

@@ -241,9 +241,10 @@ export class AnonymizeStream extends Transform {
     }
     let json: string
     try {
-      const out = this.plan.apply(value as Record<string, unknown>)
+      // The parsed record is ours alone: the plan may write into it.
+      const out = this.plan.serialize(value as Record<string, unknown>)
       if (out === undefined) return ''
-      json = JSON.stringify(out)
+      json = out
     } catch (e) {
       // JSON.parse takes any nesting, but walking the record and
       // JSON.stringify recurse: a record nested deep enough to exhaust the

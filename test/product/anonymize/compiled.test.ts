@@ -109,7 +109,15 @@ function outcome(run: () => Record<string, unknown> | undefined): Outcome {
   }
 }
 
-t.test('the compiled plan answers as the interpreter does, for random plans and records', async (t) => {
+function textOutcome(run: () => string | undefined): string | undefined | { threw: string } {
+  try {
+    return run()
+  } catch (e) {
+    return { threw: (e as Error).constructor.name }
+  }
+}
+
+t.test('the compiled plan answers as the interpreter does, for random plans and records, in a new object and in place', async (t) => {
   const protoBefore = Object.getOwnPropertyNames(Object.prototype).join()
   let withheld = 0, passed = 0, runs = 0
   fc.assert(fc.property(decision, fc.array(record, { minLength: 1, maxLength: 4 }), fc.nat(), (d, records, seed) => {
@@ -124,6 +132,13 @@ t.test('the compiled plan answers as the interpreter does, for random plans and 
       const got = outcome(() => compiled.apply(r))
       if (JSON.stringify(got) !== JSON.stringify(want)) {
         throw new Error(`differs\n  plan: ${JSON.stringify(plan.fields)} filters=${JSON.stringify(plan.row_filters)} unknown=${plan.unknown_fields}\n  record: ${JSON.stringify(r)}\n  want: ${JSON.stringify(want)}\n  got:  ${JSON.stringify(got)}\n  source:\n${compiled.source}`)
+      }
+      // serialize works in place on a record parsed for it: the same text as the interpreter's answer.
+      seq.reset()
+      const text = textOutcome(() => compiled.serialize(JSON.parse(JSON.stringify(r)) as Record<string, unknown>))
+      const wantText = 'json' in want ? want.json : 'withheld' in want ? undefined : want
+      if (JSON.stringify(text) !== JSON.stringify(wantText)) {
+        throw new Error(`serialize differs\n  plan: ${JSON.stringify(plan.fields)} unknown=${plan.unknown_fields}\n  record: ${JSON.stringify(r)}\n  want: ${JSON.stringify(wantText)}\n  got:  ${JSON.stringify(text)}\n  source:\n${compiled.source}`)
       }
       if ('withheld' in want) withheld++
       else passed++
