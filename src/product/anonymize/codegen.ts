@@ -3,7 +3,10 @@
 // `new Function`, so that applying a plan to a record is a loop over the
 // record's own keys with a `switch` on the names the plan knows, and each
 // known field is written with a constant property name (V8 keeps one hidden
-// class per output shape instead of a dictionary lookup per key).
+// class per output shape instead of a dictionary lookup per key). Each plan
+// gets two variants sharing its transforms: `apply` builds a new record,
+// `serialize` writes into the parsed record it is given and returns its JSON
+// (the stream's path, where a copy of each record would only be garbage).
 //
 // Safety of the generated source. Nothing from a plan or a record enters
 // the source except through `jsString`, which writes a string literal in

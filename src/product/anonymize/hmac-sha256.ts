@@ -87,8 +87,8 @@ export class HmacSha256 {
   private readonly outer = new Int32Array(8)
   private readonly state = new Int32Array(8)
   private readonly w = new Int32Array(64)
-  /** Scratch for the message's blocks; grown for a longer value. */
-  private bytes = new Uint8Array(1024)
+  /** Scratch for the message's blocks, for values up to about 300 characters. */
+  private readonly bytes = new Uint8Array(1024)
   private readonly out = Buffer.alloc(32)
 
   constructor(key: string | Buffer) {
@@ -133,15 +133,17 @@ export class HmacSha256 {
 
   /** Any value: its UTF-8 bytes padded into blocks in the scratch buffer, compressed into the state. */
   private blocks(s: string): void {
-    // At most 3 bytes per UTF-16 unit, then 0x80 and the 8-byte length.
-    if (s.length * 3 + 72 > this.bytes.length) this.bytes = new Uint8Array(s.length * 3 + 72 + 64)
-    const bytes = this.bytes
+    // At most 3 bytes per UTF-16 unit, then 0x80 and the 8-byte length. A
+    // longer value gets a buffer of its own for this call: kept, it would
+    // hold the largest value ever seen for as long as the plan is cached.
+    const need = s.length * 3 + 72
+    const bytes = need > this.bytes.length ? new Uint8Array(need) : this.bytes
     const n = utf8(s, bytes, 0)
     const bits = (64 + n) * 8
     let end = n
     bytes[end++] = 0x80
     while ((end & 63) !== 56) bytes[end++] = 0
-    // Lengths beyond 2^32 bits are not reachable (the scratch would be 512 MiB).
+    // The 64-bit bit length: the top 3 bytes stay 0 below 2^40 bits, beyond any string V8 holds.
     bytes[end++] = 0; bytes[end++] = 0; bytes[end++] = 0
     bytes[end++] = Math.floor(bits / 2 ** 32) & 255
     bytes[end++] = bits >>> 24; bytes[end++] = (bits >>> 16) & 255; bytes[end++] = (bits >>> 8) & 255; bytes[end++] = bits & 255
