@@ -12,7 +12,8 @@
 //     hash alone (HMAC-SHA256 through node:crypto's createHmac, the
 //     documented output) on the same field of the same records;
 //   - streamed NDJSON: `createAnonymizeStream`'s records/s ÷ those of a line
-//     splitter doing JSON.parse + JSON.stringify per record.
+//     splitter doing JSON.parse + JSON.stringify per record, repetitions
+//     alternating between the two, with the ratio in CPU time beside it.
 // Before timing, the compiled plan's answers are checked: the hashed field
 // equals the primitive's digest, and the stream writes what applying the
 // plan in memory gives.
@@ -23,7 +24,7 @@ import { pipeline } from 'node:stream/promises'
 import { loadavg } from 'node:os'
 import { compilePlan, createAnonymizeStream, type AnonymizationPlan } from '../src/product/index.js'
 import { HmacSha256 } from '../src/product/anonymize/hmac-sha256.js'
-import { timeTask, timeFigure, type Benchmark, type Figure, type Sample } from './harness.js'
+import { median, timeTask, timeFigure, type Benchmark, type Figure, type Sample } from './harness.js'
 import { exampleEngine, INPUT, PORT } from './example-mesh.js'
 import { repoRoot } from './paths.js'
 
@@ -89,6 +90,7 @@ async function drain(source: Buffer[], through: Transform): Promise<number> {
   return bytes
 }
 
+const sample = (reps: number[]): Sample => ({ median: median(reps), min: Math.min(...reps), max: Math.max(...reps), reps })
 const perRecord = (s: Sample, n: number): Sample => ({ median: s.median / n, min: s.min / n, max: s.max / n, reps: s.reps.map((x) => x / n) })
 
 /** The plan with every `hash` replaced by `drop`: the keyless plan of issue 13's first goal. */
@@ -161,15 +163,21 @@ export const anonymizeThroughput: Benchmark = {
     const anonStream = (b: Buffer[]) => () => drain(b, createAnonymizeStream(plan, { ...keys, format: 'ndjson', compiled }))
     const identStream = (b: Buffer[]) => () => drain(b, new IdentityNdjson())
     await timeTask(anonStream(warmBody), 0, 1)
-    const streamLoad = load()
-    // CPU time beside wall time: on a loaded machine the wall-clock ratio moves with the neighbours.
-    let cpu0 = process.cpuUsage()
-    const streamT = await timeTask(anonStream(body), 0, reps)
-    const streamCpu = cpuNs(process.cpuUsage(cpu0))
     await timeTask(identStream(warmBody), 0, 1)
-    cpu0 = process.cpuUsage()
-    const identT = await timeTask(identStream(body), 0, reps)
-    const identCpu = cpuNs(process.cpuUsage(cpu0))
+    const streamLoad = load()
+    // The two streams alternate, one repetition each in turn, so that a neighbour's load falls on
+    // both alike; CPU time is kept beside wall time, since on a loaded machine the wall clock moves.
+    const streamReps: number[] = [], identReps: number[] = []
+    let streamCpu = 0, identCpu = 0
+    for (let r = 0; r < reps; r++) {
+      let cpu0 = process.cpuUsage()
+      streamReps.push((await timeTask(anonStream(body), 0, 1)).median)
+      streamCpu += cpuNs(process.cpuUsage(cpu0))
+      cpu0 = process.cpuUsage()
+      identReps.push((await timeTask(identStream(body), 0, 1)).median)
+      identCpu += cpuNs(process.cpuUsage(cpu0))
+    }
+    const streamT = sample(streamReps), identT = sample(identReps)
 
     const rps = (s: Sample) => Math.round(1e9 / (s.median / n))
     const fmt = (x: number) => x.toLocaleString('en-US')
