@@ -1,6 +1,11 @@
-// Applying a plan to records. A plan is compiled once (per plan object and
-// key set, cached) into a tree of per-key nodes, so each record costs one
-// pass over its own keys: the path for 1M-record bodies.
+// Applying a plan to records. A plan is compiled once into a function
+// specialized to its fields (codegen.ts), so each record costs one pass over
+// its own keys with no lookup of rules: the path for 1M-record bodies. The
+// stream and the HTTP route compile once per (port, decision), through a
+// bounded cache (plan-cache.ts).
+//
+// What the compiled function does is decided here, as a tree of per-key
+// nodes each holding the transforms that apply at that key:
 //
 // Nested fields inherit: the transform that governs a field is the strictest
 // of its own and every ancestor's, because a parent's transform covers all of
@@ -28,32 +33,43 @@
 // such a field is no answer: it would show the structure, or digests per
 // field, that the parent's rule withholds.
 
-import { DROP, valueFunction, type AnonymizeKeys, type ValueFn } from './field-transforms.js'
+import { generateApply } from './codegen.js'
 import type { AnonymizationPlan } from './combine.js'
-import { compileFilter, type RowPredicate } from './row-filter.js'
+import type { AnonymizeKeys } from './field-transforms.js'
 import { stricter, type Transform } from './transforms.js'
 
-type Apply = ValueFn | typeof DROP
-
-/** A field of the plan, compiled. */
-interface Node {
+/** A field of the plan, resolved: which transform applies to what. */
+export interface PlanNode {
   /** Walk into the value (see the header) rather than apply `whole` to it. */
   walk: boolean
   /** Not walked: the governing transform, applied to the whole value. */
-  whole: Apply
+  whole: Transform
   /** Walked: the child fields by key. */
-  children: Map<string, Node>
+  children: Map<string, PlanNode>
   /** Walked: what a key no child names gets (`unknown_fields` and the field's own transform). */
-  other: Apply
+  other: Transform
   /** Walked: what a value of the wrong shape gets, the strictest transform of the subtree. */
-  mismatch: Apply
+  mismatch: Transform
 }
 
-export interface CompiledPlan {
-  root: Map<string, Node>
+export interface PlanTree {
+  root: Map<string, PlanNode>
   /** What a top-level key no rule names gets (`unknown_fields`). */
-  other: Apply
-  filters: RowPredicate[]
+  other: Transform
+}
+
+/** A plan compiled for one key set: apply it to as many records as come. */
+export interface CompiledPlan {
+  /** The record with the plan applied, or `undefined` when a row filter withholds it. */
+  apply(record: Record<string, unknown>): Record<string, unknown> | undefined
+  /**
+   * `JSON.stringify(apply(record))`, or `undefined` when a row filter
+   * withholds it, computed in place: the record is changed, so give it only
+   * a record parsed for this (the stream does).
+   */
+  serialize(record: Record<string, unknown>): string | undefined
+  /** The generated source, for tests and for reading what a plan became. */
+  readonly source: string
 }
 
 /** The plan's paths as a tree, before inheritance. */
@@ -62,17 +78,21 @@ interface Draft {
   children: Map<string, Draft>
 }
 
-const KEEP: ValueFn = (v) => v
-
-// Plans and key sets are long-lived objects: a two-level WeakMap lets both be collected.
-const cache = new WeakMap<AnonymizationPlan, WeakMap<AnonymizeKeys, CompiledPlan>>()
+export const KEEP: Transform = { action: 'keep' }
+export const DROP: Transform = { action: 'drop' }
 const NO_KEYS: AnonymizeKeys = {}
 
+/**
+ * Compiles a plan for a key set. Throws `anonymize_rule_error` when the plan
+ * hashes or tokenizes and no key is given. Not cached: callers that apply a
+ * plan per request hold a `CompiledPlans` cache.
+ */
 export function compilePlan(plan: AnonymizationPlan, keys: AnonymizeKeys = NO_KEYS): CompiledPlan {
-  let byKeys = cache.get(plan)
-  if (!byKeys) { byKeys = new WeakMap(); cache.set(plan, byKeys) }
-  const hit = byKeys.get(keys)
-  if (hit) return hit
+  return generateApply(planTree(plan), plan.row_filters, keys)
+}
+
+/** The plan as a tree of resolved nodes (see the header). */
+export function planTree(plan: AnonymizationPlan): PlanTree {
   const drafts = new Map<string, Draft>()
   for (const path of Object.keys(plan.fields)) {
     const segs = path.split('.')
@@ -86,82 +106,43 @@ export function compilePlan(plan: AnonymizationPlan, keys: AnonymizeKeys = NO_KE
     d!.own = plan.fields[path]!.transform
   }
   const keepUnknown = plan.unknown_fields === 'keep'
-  const fns = new Map<Transform, Apply>()
-  const fnOf = (t: Transform): Apply => {
-    let f = fns.get(t)
-    if (f === undefined) { f = valueFunction(t, keys); fns.set(t, f) }
-    return f
-  }
-  const root = new Map<string, Node>()
-  for (const [k, d] of drafts) root.set(k, compileNode(d, undefined, keepUnknown, fnOf).node)
-  const compiled: CompiledPlan = {
-    root,
-    other: keepUnknown ? KEEP : DROP,
-    filters: plan.row_filters.map(compileFilter),
-  }
-  byKeys.set(keys, compiled)
-  return compiled
+  const root = new Map<string, PlanNode>()
+  for (const [k, d] of drafts) root.set(k, resolveNode(d, undefined, keepUnknown).node)
+  return { root, other: keepUnknown ? KEEP : DROP }
 }
 
 /** Transforms that work value by value, so a field under them can be walked into (see the header). */
 const BY_VALUE: ReadonlySet<Transform['action']> = new Set(['keep', 'mask', 'generalize', 'noise'])
 
 /**
- * Compiles a field given the transform its ancestors impose; also returns
+ * Resolves a field given the transform its ancestors impose; also returns
  * the strictest transform in its subtree (itself included), which its
  * ancestors need for their `mismatch` and `whole`.
  */
-function compileNode(d: Draft, inherited: Transform | undefined, keepUnknown: boolean, fnOf: (t: Transform) => Apply): { node: Node; strictest: Transform | undefined } {
+function resolveNode(d: Draft, inherited: Transform | undefined, keepUnknown: boolean): { node: PlanNode; strictest: Transform | undefined } {
   const eff = d.own === undefined ? inherited : inherited === undefined ? d.own : stricter(inherited, d.own)
-  const children = new Map<string, Node>()
+  const children = new Map<string, PlanNode>()
   let strictest = eff
   for (const [k, cd] of d.children) {
-    const c = compileNode(cd, eff, keepUnknown, fnOf)
+    const c = resolveNode(cd, eff, keepUnknown)
     children.set(k, c.node)
     if (c.strictest !== undefined) strictest = strictest === undefined ? c.strictest : stricter(strictest, c.strictest)
   }
   // Every path of the plan ends in a transform, so a draft without one has children that have.
-  const governing = strictest ?? { action: 'redact' }
+  const governing: Transform = strictest ?? { action: 'redact' }
   if (children.size > 0 && (eff === undefined || BY_VALUE.has(eff.action))) {
-    return { node: { walk: true, whole: DROP, children, other: keepUnknown ? (eff ? fnOf(eff) : KEEP) : DROP, mismatch: fnOf(governing) }, strictest }
+    return { node: { walk: true, whole: DROP, children, other: keepUnknown ? (eff ?? KEEP) : DROP, mismatch: governing }, strictest }
   }
   const whole = eff!.action === 'redact' || eff!.action === 'drop' ? eff! : governing
-  return { node: { walk: false, whole: fnOf(whole), children, other: DROP, mismatch: DROP }, strictest }
+  return { node: { walk: false, whole, children, other: DROP, mismatch: DROP }, strictest }
 }
 
-/** The record with the plan applied, or `undefined` when a row filter withholds it. */
+/**
+ * The record with the plan applied, or `undefined` when a row filter
+ * withholds it. Given a plan rather than a compiled one, it compiles it for
+ * this one call: compile once (`compilePlan`) to apply a plan to many records.
+ */
 export function applyPlan(plan: AnonymizationPlan | CompiledPlan, record: Record<string, unknown>, keys?: AnonymizeKeys): Record<string, unknown> | undefined {
-  const c = 'root' in plan ? plan : compilePlan(plan, keys)
-  for (let i = 0; i < c.filters.length; i++) if (!c.filters[i]!(record)) return undefined
-  return walkObject(c.root, c.other, record)
-}
-
-function walkObject(children: Map<string, Node>, other: Apply, obj: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const k in obj) {
-    if (!Object.prototype.hasOwnProperty.call(obj, k)) continue
-    const node = children.get(k)
-    const r = node === undefined ? (other === DROP ? DROP : other(obj[k])) : applyNode(node, obj[k])
-    if (r === DROP) continue
-    // JSON.parse makes `__proto__` an own key; plain assignment would set the prototype.
-    if (k === '__proto__') Object.defineProperty(out, k, { value: r, enumerable: true, writable: true, configurable: true })
-    else out[k] = r
-  }
-  return out
-}
-
-function applyNode(node: Node, v: unknown): unknown {
-  if (!node.walk) return node.whole === DROP ? DROP : node.whole(v)
-  if (v === null) return null
-  if (typeof v === 'object') {
-    if (!Array.isArray(v)) return walkObject(node.children, node.other, v as Record<string, unknown>)
-    const out: unknown[] = []
-    for (let i = 0; i < v.length; i++) {
-      const r = applyNode(node, v[i])
-      // An element whose governing transform is `drop` is left out of the list.
-      if (r !== DROP) out.push(r)
-    }
-    return out
-  }
-  return node.mismatch === DROP ? DROP : node.mismatch(v)
+  const c = 'apply' in plan && typeof plan.apply === 'function' ? plan : compilePlan(plan as AnonymizationPlan, keys)
+  return c.apply(record)
 }

@@ -4,11 +4,14 @@
 // time or streamed for large JSON-array / NDJSON bodies.
 //
 //   const plan = combineAnonymization(layerResults, data.mesh.ports[p].fields)
-//   applyPlan(plan, record, { key })          // → record | undefined
-//   body.pipe(createAnonymizeStream(plan, { key })).pipe(reply)
+//   const compiled = compilePlan(plan, { key }) // once per (port, decision):
+//                                                // or plans.get(port, plan) from a CompiledPlans
+//   compiled.apply(record)                       // → record | undefined
+//   body.pipe(createAnonymizeStream(plan, { key, compiled })).pipe(reply)
 
 export { combineAnonymization, PII_DEFAULT, type AnonymizationPlan, type CombineOptions, type ContractFieldInfo, type LayerAnonymization, type PlannedField } from './combine.js'
 export { applyPlan, compilePlan, type CompiledPlan } from './apply.js'
+export { CompiledPlans, DEFAULT_COMPILED_PLANS, planKey } from './plan-cache.js'
 export { AnonymizeStream, createAnonymizeStream, DETECT_WINDOW, type AnonymizeStreamOptions, type RecordFormat } from './stream.js'
 export { parseTransform, stricter, STRICTNESS, type Action, type Transform } from './transforms.js'
 export { parseRowFilter, type FilterOp, type RowFilter } from './row-filter.js'

@@ -22,7 +22,7 @@
 import { Transform, type TransformCallback } from 'node:stream'
 import { StringDecoder } from 'node:string_decoder'
 import { MeshgateError } from '../../errors/index.js'
-import { applyPlan, compilePlan, type CompiledPlan } from './apply.js'
+import { compilePlan, type CompiledPlan } from './apply.js'
 import type { AnonymizationPlan } from './combine.js'
 import type { AnonymizeKeys } from './field-transforms.js'
 
@@ -33,6 +33,11 @@ export interface AnonymizeStreamOptions extends AnonymizeKeys {
   format?: RecordFormat
   /** Largest record accepted, in UTF-16 code units of its text; default 1 MiB. */
   maxRecordBytes?: number
+  /**
+   * The plan already compiled for these keys (from a `CompiledPlans` cache),
+   * so a request does not compile it again; by default it is compiled here.
+   */
+  compiled?: CompiledPlan
 }
 
 /** How far into the body the first record must start when the format is detected. */
@@ -70,7 +75,7 @@ export class AnonymizeStream extends Transform {
 
   constructor(plan: AnonymizationPlan, options: AnonymizeStreamOptions = {}) {
     super()
-    this.plan = compilePlan(plan, options)
+    this.plan = options.compiled ?? compilePlan(plan, options)
     this.max = options.maxRecordBytes ?? 1 << 20
     this.format = options.format
   }
@@ -236,9 +241,10 @@ export class AnonymizeStream extends Transform {
     }
     let json: string
     try {
-      const out = applyPlan(this.plan, value as Record<string, unknown>)
+      // The parsed record is ours alone: the plan may write into it.
+      const out = this.plan.serialize(value as Record<string, unknown>)
       if (out === undefined) return ''
-      json = JSON.stringify(out)
+      json = out
     } catch (e) {
       // JSON.parse takes any nesting, but walking the record and
       // JSON.stringify recurse: a record nested deep enough to exhaust the

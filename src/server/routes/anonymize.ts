@@ -11,7 +11,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Readable } from 'node:stream'
 import { decisionInput, type DecisionRequest } from '../../engine/index.js'
-import { createAnonymizeStream, type AnonymizeStream, type RecordFormat } from '../../product/index.js'
+import { CompiledPlans, createAnonymizeStream, type AnonymizeStream, type AnonymizeStreamOptions, type RecordFormat } from '../../product/index.js'
 import { MeshgateError } from '../../errors/index.js'
 import { portOf, type ServerContext } from '../context.js'
 import { noteDecision, timed } from '../decision-events.js'
@@ -38,6 +38,8 @@ function firstOutput(s: AnonymizeStream): Promise<void> {
 }
 
 export function anonymizeRoutes(ctx: ServerContext) {
+  // Compiled plans per (port, decision), for this server's key (a new key, a new cache).
+  let plans: CompiledPlans | undefined
   return async function routes(app: FastifyInstance) {
     // Raw body stream, whatever the content type: the stream parses it.
     app.removeAllContentTypeParsers()
@@ -77,9 +79,11 @@ export function anonymizeRoutes(ctx: ServerContext) {
         if (!source) throw new MeshgateError('anonymize_input_error', 'the request has no body')
         const ct = String(req.headers['content-type'] ?? '')
         const format: RecordFormat | undefined = NDJSON.test(ct) ? 'ndjson' : undefined
-        const opts: { key?: string; format?: RecordFormat; maxRecordBytes: number } = { maxRecordBytes: ctx.config.server.bodyLimit }
+        const opts: AnonymizeStreamOptions = { maxRecordBytes: ctx.config.server.bodyLimit }
         if (ctx.config.anonymize.key) opts.key = ctx.config.anonymize.key
         if (format) opts.format = format
+        if (plans === undefined || plans.keys.key !== opts.key) plans = new CompiledPlans(opts.key ? { key: opts.key } : {})
+        opts.compiled = plans.get(req.params.port, plan)
         const out = createAnonymizeStream(plan, opts)
         // The nesting limit of every JSON body, on the bytes as they stream by.
         const guard = nestingGuard()

@@ -3,8 +3,9 @@
 // memory and work bounds, checked by counting (never by timing).
 
 import t from 'tap'
-import { Readable } from 'node:stream'
+import { Readable, Writable } from 'node:stream'
 import { text } from 'node:stream/consumers'
+import { waitFor } from '../../fixtures/wait/until.js'
 import { combineAnonymization, createAnonymizeStream, DETECT_WINDOW, type AnonymizeStream } from '../../../src/product/anonymize/index.js'
 
 const plan = combineAnonymization([
@@ -179,4 +180,29 @@ t.test('large bodies stream with bounded memory', async (t) => {
   // The body is ~10 MB; the stream must not have held it.
   t.ok(process.memoryUsage().heapUsed - before < 64 * 1024 * 1024)
   t.ok(s.maxPendingChars < 100, `held at most ${s.maxPendingChars} characters`)
+})
+
+t.test('a slow reader holds the body back: what the stream buffers stays within its highWaterMarks, whatever the body size', async (t) => {
+  const n = 50_000
+  const line = (i: number) => `${JSON.stringify({ id: i, email: `user${i}@example.com`, keep: true, note: 'x'.repeat(100) })}\n`
+  let produced = 0
+  const source = new Readable({ read() { this.push(produced < n ? line(produced++) : null) } })
+  const s = createAnonymizeStream(plan, { format: 'ndjson' })
+  const waiting: (() => void)[] = []
+  let received = 0
+  const sink = new Writable({ highWaterMark: 1024, write(c: Buffer, _e, cb) { received += c.length; waiting.push(cb) } })
+  source.pipe(s).pipe(sink)
+  // The reader takes nothing: the source must stop being read once the buffers are full.
+  let last = -1
+  await waitFor('the source to be paused', () => { const still = produced === last; last = produced; return still && waiting.length > 0 })
+  const recordBytes = line(n).length
+  t.ok(produced < n / 50, `${produced} of ${n} records read while the reader is stalled`)
+  t.ok(s.writableLength <= s.writableHighWaterMark + recordBytes, `input buffered: ${s.writableLength}`)
+  t.ok(s.readableLength <= s.readableHighWaterMark + recordBytes, `output buffered: ${s.readableLength}`)
+  // Now read everything: all records come out, in order.
+  sink._write = (c: Buffer, _e, cb) => { received += c.length; cb() }
+  for (const cb of waiting.splice(0)) cb()
+  await new Promise<void>((resolve, reject) => sink.on('finish', resolve).on('error', reject))
+  t.equal(s.recordsOut, n)
+  t.ok(received > n * 100)
 })
