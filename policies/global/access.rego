@@ -10,8 +10,13 @@ default allow := false
 
 allow if "mesh-admin" in input.subject.roles
 
-deny contains {"code": "unknown_port", "message": sprintf("output port %v is not declared by the data product", [input.port])} if {
-	not data.mesh.ports[input.port]
+# `not data.mesh.ports[input.port]` would not fire when input.port is missing
+# (OPA evaluates input.port before the negation): test the port in a helper
+# rule and negate that, so a request without a port is denied too.
+known_port if data.mesh.ports[input.port]
+
+deny contains {"code": "unknown_port", "message": sprintf("output port %v is not declared by the data product", [object.get(input, "port", null)])} if {
+	not known_port
 }
 
 deny contains {"code": "anonymous_subject", "message": "the request has no authenticated subject"} if {
@@ -20,10 +25,11 @@ deny contains {"code": "anonymous_subject", "message": "the request has no authe
 
 # Data residency: when the contract lists regions, the subject must be in one.
 deny contains {"code": "residency", "message": msg} if {
-	count(port.residency) > 0
+	residency := port.residency
+	count(residency) > 0
 	region := lower(object.get(input.subject, "region", ""))
-	not region in port.residency
-	msg := sprintf("data of port %v stays in %v; the subject is in %v", [input.port, concat(", ", port.residency), region])
+	not region in residency
+	msg := sprintf("data of port %v stays in %v; the subject is in %v", [input.port, concat(", ", residency), region])
 }
 
 # Asking for pii fields needs a purpose, even though they are anonymized.

@@ -24,6 +24,11 @@ test_unknown_port_is_denied if {
 	"unknown_port" in codes(denies)
 }
 
+test_request_without_port_is_denied if {
+	denies := access.deny with input as {"subject": subject, "fields": []} with data.mesh as mesh
+	"unknown_port" in codes(denies)
+}
+
 test_subject_outside_residency_is_denied if {
 	denies := access.deny with input as {"port": "p", "subject": us_subject, "fields": ["id"]} with data.mesh as mesh
 	"residency" in codes(denies)

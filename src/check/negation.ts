@@ -5,7 +5,8 @@
 // ref` expressions before it (rewriteDynamicTerms). Neither looks at `not`, so
 // in `not f(input.missing)` the argument is evaluated before the negation and
 // an undefined argument makes the body fail instead of the negation succeed
-// (open-policy-agent/opa#1877, #4743, #8387). plan/ evaluates these terms
+// (open-policy-agent/opa#1877, #4743, #8387); `a == b` is the exception, as
+// OPA rewrites it to `a = b` first. plan/ evaluates these terms
 // before the negation, in this order; check/ warns about them.
 
 import type { ErrorDetail } from '../errors/index.js'
@@ -60,7 +61,15 @@ export function hoistedTerms(e: Expr, isRefName: IsRefName): Term[] {
 
   switch (e.kind) {
     case 'term':
-      if (e.term.type === 'call') {
+      if (e.term.type === 'call' && isDoubleEquals(e.term)) {
+        // OPA's rewriteEquals turns a body's `a == b` into `a = b` before
+        // rewriteDynamics runs, so its operands are treated as unification's:
+        // only calls and dynamic parts of refs leave the negation, the refs
+        // themselves stay (`not input.x == "a"` is true when input.x is
+        // missing; opa#1877, and gatekeeper-library's tests rely on it).
+        e.term.args.forEach(expand)
+        e.term.args.forEach(inTerm)
+      } else if (e.term.type === 'call') {
         e.term.args.forEach(expand)
         e.term.args.forEach(one)
       } else {
@@ -104,4 +113,9 @@ export function negationWarnings(groups: readonly RuleGroup[], names: Names): Er
     },
   })
   return warnings
+}
+
+/** `a == b` (or `equal(a, b)`): the call OPA's rewriteEquals makes a unification. */
+function isDoubleEquals(t: Term): boolean {
+  return t.type === 'call' && t.args.length === 2 && t.func.path.length === 0 && t.func.head.type === 'var' && t.func.head.name === 'equal'
 }
