@@ -53,6 +53,8 @@ export const decls: BuiltinDecl[] = [
   { name: 'is_object', args: [any], result: 'boolean' },
   { name: 'is_null', args: [any], result: 'boolean' },
   { name: 'object.keys', args: ['object'], result: 'set' },
+  { name: 'sprintf', args: ['string', 'array'], result: 'string' },
+  { name: 'format_int', args: [num, num], result: 'string' },
 ]
 
 /** Built-ins the planner handles itself (no runtime or host function). */

@@ -48,4 +48,7 @@ export const NATIVES: ReadonlyMap<string, string> = new Map([
   ['is_object', 'mg_is_object'],
   ['is_null', 'mg_is_null'],
   ['object.keys', 'mg_object_keys'],
+  // builtins-format.ts
+  ['sprintf', 'mg_sprintf'],
+  ['format_int', 'mg_format_int'],
 ])

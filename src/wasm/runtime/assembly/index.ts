@@ -25,6 +25,7 @@ export {
 export {
   mg_startswith, mg_endswith, mg_contains, mg_template_str, mg_str_join,
 } from "./builtins-strings";
+export { mg_sprintf, mg_format_int } from "./builtins-format";
 export {
   mg_object_get, mg_object_keys, mg_and, mg_or, mg_union, mg_intersection,
   mg_array_concat, mg_array_slice,

@@ -1,0 +1,30 @@
+// Where each built-in runs (scripts/builtin-placement.ts, the figure issue 12
+// tracks): the in-module families are in the module, each host built-in
+// keeps OPA's name (so any SDK that implements it can provide it), and the
+// counts move only on purpose.
+
+import t from 'tap'
+import { counts, placements } from '../../scripts/builtin-placement.js'
+import { hostTableName } from '../../src/builtins/catalog.js'
+
+/** Built-ins issue 12 moved into the module, by family. */
+const IN_MODULE_FAMILIES: Record<string, string[]> = {
+  format: ['sprintf', 'format_int'],
+}
+
+t.test('each in-module family runs in the module', async (t) => {
+  const p = placements()
+  for (const [family, names] of Object.entries(IN_MODULE_FAMILIES)) {
+    for (const n of names) t.equal(p.get(n), 'module', `${family}: ${n}`)
+  }
+})
+
+t.test('the count of built-ins in the module, the planner and the host', async (t) => {
+  // Before issue 12: 42 in the module, 8 in the planner, 143 on the host.
+  t.same(counts(), { module: 44, planner: 8, host: 141 })
+})
+
+t.test('host built-ins keep OPA names, except where the SDK would shadow them', async (t) => {
+  const renamed = [...placements()].filter(([n, where]) => where === 'host' && hostTableName(n) !== n).map(([n]) => n)
+  t.same(renamed.sort(), ['json.is_valid', 'regex.split', 'yaml.is_valid', 'yaml.marshal', 'yaml.unmarshal'])
+})
