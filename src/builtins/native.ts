@@ -1,9 +1,13 @@
 // Built-ins the wasm runtime implements itself (docs/runtime-api.md): the
 // hot ones (operators, equality, count, membership, object.get, prefix and
-// suffix checks). Their calls compile to direct runtime calls, never to the
-// host; which runtime function computes each is wasm/natives.ts's table.
+// suffix checks), and the families a typical access, masking or
+// compatibility policy calls (issue 12: sprintf and formatting, strings),
+// so that a module runs in any OPA SDK without meshgate's host functions.
+// Their calls compile to direct runtime calls, never to the host; which
+// runtime function computes each is wasm/natives.ts's table.
 
 import type { BuiltinDecl, TypeSpec } from './types.js'
+import { hostDecls } from './declarations.js'
 
 const num: TypeSpec = 'number'
 const any: TypeSpec = 'any'
@@ -53,9 +57,24 @@ export const decls: BuiltinDecl[] = [
   { name: 'is_object', args: [any], result: 'boolean' },
   { name: 'is_null', args: [any], result: 'boolean' },
   { name: 'object.keys', args: ['object'], result: 'set' },
-  { name: 'sprintf', args: ['string', 'array'], result: 'string' },
-  { name: 'format_int', args: [num, num], result: 'string' },
+  ...inModule([
+    // formatting (runtime: builtins-format.ts)
+    'sprintf', 'format_int',
+    // strings (builtins-text.ts)
+    'concat', 'split', 'replace', 'strings.replace_n', 'lower', 'upper', 'trim', 'trim_left',
+    'trim_right', 'trim_prefix', 'trim_suffix', 'trim_space', 'substring', 'indexof', 'indexof_n',
+    'strings.count', 'strings.reverse', 'strings.any_prefix_match', 'strings.any_suffix_match',
+  ]),
 ]
+
+/** OPA's declarations (declarations.ts) of built-ins the runtime also computes. */
+function inModule(names: string[]): BuiltinDecl[] {
+  return names.map((n) => {
+    const d = hostDecls.find((h) => h.name === n)
+    if (!d) throw new Error(`native.ts: ${n} has no declaration`)
+    return d
+  })
+}
 
 /** Built-ins the planner handles itself (no runtime or host function). */
 export const plannerDecls: BuiltinDecl[] = [

@@ -31,12 +31,34 @@ const FORMAT_REGO = [
   '',
 ].join('\n')
 
-const ENTRYPOINTS = ['fam/format/sprintf_out', 'fam/format/format_int_out', 'fam/format/deny']
+/** The string family: one rule per built-in, its operands from input.a, input.b, input.c. */
+const TEXT_BUILTINS: [string, number][] = [
+  ['concat', 2], ['split', 2], ['replace', 3], ['strings.replace_n', 2], ['lower', 1], ['upper', 1],
+  ['trim', 2], ['trim_left', 2], ['trim_right', 2], ['trim_prefix', 2], ['trim_suffix', 2], ['trim_space', 1],
+  ['substring', 3], ['indexof', 2], ['indexof_n', 2], ['strings.count', 2], ['strings.reverse', 1],
+  ['strings.any_prefix_match', 2], ['strings.any_suffix_match', 2],
+]
+const ruleOf = (name: string) => 'out_' + name.replaceAll('.', '_')
+const TEXT_REGO = [
+  'package fam.text',
+  '',
+  ...TEXT_BUILTINS.map(([n, k]) => `${ruleOf(n)} := ${n}(${['input.a', 'input.b', 'input.c'].slice(0, k).join(', ')})`),
+  '',
+  '# a typical masking rule',
+  'masked := concat("", [substring(lower(parts[0]), 0, 1), "***@", trim_space(parts[1])]) if parts := split(input.email, "@")',
+  '',
+].join('\n')
+
+const ENTRYPOINTS = [
+  'fam/format/sprintf_out', 'fam/format/format_int_out', 'fam/format/deny',
+  ...TEXT_BUILTINS.map(([n]) => `fam/text/${ruleOf(n)}`), 'fam/text/masked',
+]
+const SOURCES = [{ path: 'format.rego', source: FORMAT_REGO }, { path: 'text.rego', source: TEXT_REGO }]
 
 interface Evaluator { stock(input: unknown, ep: string): unknown; withHost(input: unknown, ep: string): unknown }
 
 async function buildBundle(t: Tap.Test): Promise<Evaluator> {
-  const dir = workspace(t, { 'src/fam/format.rego': FORMAT_REGO })
+  const dir = workspace(t, Object.fromEntries(SOURCES.map((m) => [`src/fam/${m.path}`, m.source])))
   const r = policy(['build', '-t', 'wasm', ...ENTRYPOINTS.flatMap((e) => ['-e', e]), '-o', 'out.tar.gz', 'src'], dir)
   if (r.code !== 0) throw new Error(`policy build failed: ${r.stderr}`)
   const b = readBundle(readFileSync(join(dir, 'out.tar.gz')), 'out.tar.gz')
@@ -53,8 +75,8 @@ async function buildBundle(t: Tap.Test): Promise<Evaluator> {
 
 declare namespace Tap { type Test = Parameters<Parameters<typeof t.test>[1]>[0] }
 
-t.test('the module imports no host built-in for the format family', async (t) => {
-  const r = await compile({ modules: [{ path: 'format.rego', source: FORMAT_REGO }], entrypoints: ENTRYPOINTS })
+t.test('the module imports no host built-in for the in-module families', async (t) => {
+  const r = await compile({ modules: SOURCES, entrypoints: ENTRYPOINTS })
   t.same(r.builtins, [], 'no opa_builtin import: nothing for an SDK to provide')
 })
 
@@ -128,4 +150,51 @@ t.test('integers beyond 2^53 keep their precision (issue 12)', async (t) => {
   t.equal(ev.stock(input, 'fam/format/sprintf_out'), `${big} ${big} 18ee90ff6c373e0ee4e3f0ad2 ${big}`)
   t.equal(ev.stock(input, 'fam/format/format_int_out'), '18ee90ff6c373e0ee4e3f0ad2')
   t.equal(ev.stock({ f: '%d', args: [2 ** 53 + 2] }, 'fam/format/sprintf_out'), '9007199254740994')
+})
+
+t.test('string functions: stock SDK without host built-ins = meshgate host implementation', async (t) => {
+  const ev = await buildBundle(t)
+  t.equal(ev.stock({ email: 'Alice.Smith@example.com ' }, 'fam/text/masked'), 'a***@example.com')
+
+  // Small alphabets make matches likely; graphemes bring any code point.
+  const alphabet = ['a', 'b', 'A', ' ', '-', 'é', 'É', 'ß', 'Σ', 'ς', '日', '本', '😀', '\t', '\u00a0', '\u2003', 'İ', 'ı', 'ǅ']
+  const small = fc.string({ unit: fc.constantFrom(...alphabet), maxLength: 10 })
+  const str = fc.oneof(small, fc.string({ unit: 'grapheme', maxLength: 10 }))
+  const strs = fc.array(str, { maxLength: 4 })
+  const int = fc.integer({ min: -3, max: 12 })
+  const operands: Record<string, fc.Arbitrary<unknown[]>> = {
+    concat: fc.tuple(str, strs),
+    'strings.replace_n': fc.tuple(fc.dictionary(small, str, { maxKeys: 3 }), str),
+    substring: fc.tuple(str, fc.nat({ max: 12 }), int),
+    'strings.any_prefix_match': fc.tuple(fc.oneof(str, strs), fc.oneof(str, strs)),
+    'strings.any_suffix_match': fc.tuple(fc.oneof(str, strs), fc.oneof(str, strs)),
+  }
+  // Go maps case one code point at a time (unicode.ToLower/ToUpper); the
+  // host's JavaScript toLowerCase/toUpperCase applies Unicode's special
+  // casing (ß → SS, final ς, İ → i̇): inputs where they differ are pinned
+  // by test/wasm/runtime/text.test.ts instead.
+  const perCodePoint = (s: string, f: (c: string) => string) =>
+    Array.from(s).map((c) => (Array.from(f(c)).length === 1 ? f(c) : c)).join('')
+  const jsCaseDiffers = (name: string, args: unknown[]) =>
+    (name === 'lower' || name === 'upper') &&
+    perCodePoint(args[0] as string, (c) => (name === 'lower' ? c.toLowerCase() : c.toUpperCase())) !==
+      (name === 'lower' ? (args[0] as string).toLowerCase() : (args[0] as string).toUpperCase())
+  const outcome = (f: () => unknown) => {
+    try { return { value: f() } } catch { return { error: true } }
+  }
+  for (const [name, k] of TEXT_BUILTINS) {
+    const args = operands[name] ?? fc.tuple(...Array.from({ length: k }, () => str))
+    fc.assert(fc.property(args, (a) => {
+      if (jsCaseDiffers(name, a)) return
+      const want = outcome(() => stringImpls[name]!(...a))
+      const input = { a: a[0], b: a[1], c: a[2] }
+      const got = outcome(() => ev.stock(input, `fam/text/${ruleOf(name)}`))
+      if (JSON.stringify(got) !== JSON.stringify(want)) {
+        throw new Error(`${name}(${a.map((x) => JSON.stringify(x)).join(', ')}): module ${JSON.stringify(got)}, host ${JSON.stringify(want)}`)
+      }
+      const viaHost = outcome(() => ev.withHost(input, `fam/text/${ruleOf(name)}`))
+      if (JSON.stringify(viaHost) !== JSON.stringify(got)) throw new Error(`${name}: the SDK with host built-ins answers otherwise`)
+    }), { numRuns: 300 })
+    t.pass(name)
+  }
 })

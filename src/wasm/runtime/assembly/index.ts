@@ -27,6 +27,11 @@ export {
 } from "./builtins-strings";
 export { mg_sprintf, mg_format_int } from "./builtins-format";
 export {
+  mg_concat, mg_split, mg_replace, mg_replace_n, mg_lower, mg_upper, mg_trim, mg_trim_left,
+  mg_trim_right, mg_trim_prefix, mg_trim_suffix, mg_trim_space, mg_substring, mg_indexof,
+  mg_indexof_n, mg_strings_count, mg_strings_reverse, mg_any_prefix_match, mg_any_suffix_match,
+} from "./builtins-text";
+export {
   mg_object_get, mg_object_keys, mg_and, mg_or, mg_union, mg_intersection,
   mg_array_concat, mg_array_slice,
 } from "./builtins-collections";
