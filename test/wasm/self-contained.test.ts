@@ -198,3 +198,20 @@ t.test('string functions: stock SDK without host built-ins = meshgate host imple
     t.pass(name)
   }
 })
+
+t.test('bundles built before a built-in moved into the module still load in the engine', async (t) => {
+  // An older module imported sprintf from the host as `meshgate.sprintf` and
+  // upper as `upper`; a capabilities entry makes today's compiler emit the
+  // same imports.
+  const capabilities = {
+    builtins: [
+      { name: 'meshgate.sprintf', decl: { type: 'function', args: [{ type: 'string' }, { type: 'array', dynamic: { type: 'any' } }], result: { type: 'string' } } },
+    ],
+  }
+  const r = await compile({ modules: [{ path: 'old.rego', source: 'package old\n\nmsg := meshgate.sprintf("%d-%s", [input.n, input.s])\n' }], entrypoints: ['old/msg'], capabilities })
+  t.same(r.builtins, ['meshgate.sprintf'])
+  const { loadHostBuiltins } = await import('../../src/engine/host-builtins.js')
+  const p = await loadPolicy(r.wasm, undefined, (await loadHostBuiltins()) as never)
+  t.same(p.evaluate({ n: 7, s: 'x' }, 'old/msg'), [{ result: '7-x' }])
+  t.type(hostBuiltins.upper, 'function', 'the compiler API exports them too')
+})
