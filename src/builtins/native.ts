@@ -64,6 +64,8 @@ export const decls: BuiltinDecl[] = [
     'concat', 'split', 'replace', 'strings.replace_n', 'lower', 'upper', 'trim', 'trim_left',
     'trim_right', 'trim_prefix', 'trim_suffix', 'trim_space', 'substring', 'indexof', 'indexof_n',
     'strings.count', 'strings.reverse', 'strings.any_prefix_match', 'strings.any_suffix_match',
+    // encodings (builtins-encoding.ts)
+    'base64.encode', 'base64.decode', 'base64.is_valid', 'base64url.encode', 'base64url.encode_no_pad', 'base64url.decode', 'hex.encode', 'hex.decode', 'urlquery.encode', 'urlquery.decode', 'urlquery.encode_object', 'urlquery.decode_object', 'json.marshal', 'json.unmarshal', 'json.is_valid',
   ]),
 ]
 

@@ -10,10 +10,12 @@ import t from 'tap'
 import fc from 'fast-check'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { isDeepStrictEqual } from 'node:util'
 import { loadPolicy } from '@open-policy-agent/opa-wasm'
 import { readBundle } from '../../src/bundle/index.js'
 import { compile, hostBuiltins } from '../../src/compiler.js'
 import { impls as stringImpls } from '../../src/builtins/strings.js'
+import { impls as encodingImpls } from '../../src/builtins/encoding.js'
 import { policy, workspace } from '../cli/fixtures/run-policy.js'
 
 const FORMAT_REGO = [
@@ -49,11 +51,31 @@ const TEXT_REGO = [
   '',
 ].join('\n')
 
+/** The encoding family: one rule per built-in, its operand input.a. */
+const ENCODING_BUILTINS = [
+  'base64.encode', 'base64.decode', 'base64.is_valid', 'base64url.encode', 'base64url.encode_no_pad', 'base64url.decode',
+  'hex.encode', 'hex.decode', 'urlquery.encode', 'urlquery.decode', 'urlquery.encode_object', 'urlquery.decode_object',
+  'json.marshal', 'json.unmarshal', 'json.is_valid',
+]
+const ENCODING_REGO = [
+  'package fam.encoding',
+  '',
+  ...ENCODING_BUILTINS.map((n) => `${ruleOf(n)} := ${n}(input.a)`),
+  '',
+  '# a typical compatibility check: a claim carried base64-encoded JSON',
+  'claims := json.unmarshal(base64url.decode(input.token))',
+  'ok if claims.v == 2',
+  '',
+].join('\n')
+
 const ENTRYPOINTS = [
+  ...ENCODING_BUILTINS.map((n) => `fam/encoding/${ruleOf(n)}`), 'fam/encoding/ok',
   'fam/format/sprintf_out', 'fam/format/format_int_out', 'fam/format/deny',
   ...TEXT_BUILTINS.map(([n]) => `fam/text/${ruleOf(n)}`), 'fam/text/masked',
 ]
-const SOURCES = [{ path: 'format.rego', source: FORMAT_REGO }, { path: 'text.rego', source: TEXT_REGO }]
+const SOURCES = [
+  { path: 'format.rego', source: FORMAT_REGO }, { path: 'text.rego', source: TEXT_REGO }, { path: 'encoding.rego', source: ENCODING_REGO },
+]
 
 interface Evaluator { stock(input: unknown, ep: string): unknown; withHost(input: unknown, ep: string): unknown }
 
@@ -73,6 +95,17 @@ async function buildBundle(t: Tap.Test): Promise<Evaluator> {
   return { stock: one(stock), withHost: one(host) }
 }
 
+/** A call's value, or that it failed (strict builds abort where the host throws). */
+const outcome = (f: () => unknown) => {
+  try { return { value: f() } } catch { return { error: true } }
+}
+
+// One `policy build` serves every test below (each spawns the CLI otherwise).
+let built: Promise<Evaluator> | undefined
+const bundle = (t: Tap.Test) => (built ??= buildBundle(t))
+// The differential runs a few thousand evaluations: allow for a busy machine.
+t.setTimeout(180_000)
+
 declare namespace Tap { type Test = Parameters<Parameters<typeof t.test>[1]>[0] }
 
 t.test('the module imports no host built-in for the in-module families', async (t) => {
@@ -81,7 +114,7 @@ t.test('the module imports no host built-in for the in-module families', async (
 })
 
 t.test('sprintf and format_int: stock SDK without host built-ins = meshgate host implementation', async (t) => {
-  const ev = await buildBundle(t)
+  const ev = await bundle(t)
   const hostSprintf = (f: string, args: unknown[]) => stringImpls.sprintf!(f, args) as string
 
   t.same(ev.stock({ containers: [{ name: 'web', cpu: 2.5 }, { name: 'db', cpu: 1 }] }, 'fam/format/deny'), ['container "web" asks for 2.5 CPUs (limit 2)'])
@@ -142,7 +175,7 @@ t.test('sprintf and format_int: stock SDK without host built-ins = meshgate host
 })
 
 t.test('integers beyond 2^53 keep their precision (issue 12)', async (t) => {
-  const ev = await buildBundle(t)
+  const ev = await bundle(t)
   const big = '123456789012345678901234567890'
   // Input given as JSON text keeps the literal's digits (a JS object would
   // already hold an f64), as a request body reaching the sidecar does.
@@ -153,7 +186,7 @@ t.test('integers beyond 2^53 keep their precision (issue 12)', async (t) => {
 })
 
 t.test('string functions: stock SDK without host built-ins = meshgate host implementation', async (t) => {
-  const ev = await buildBundle(t)
+  const ev = await bundle(t)
   t.equal(ev.stock({ email: 'Alice.Smith@example.com ' }, 'fam/text/masked'), 'a***@example.com')
 
   // Small alphabets make matches likely; graphemes bring any code point.
@@ -179,9 +212,6 @@ t.test('string functions: stock SDK without host built-ins = meshgate host imple
     (name === 'lower' || name === 'upper') &&
     perCodePoint(args[0] as string, (c) => (name === 'lower' ? c.toLowerCase() : c.toUpperCase())) !==
       (name === 'lower' ? (args[0] as string).toLowerCase() : (args[0] as string).toUpperCase())
-  const outcome = (f: () => unknown) => {
-    try { return { value: f() } } catch { return { error: true } }
-  }
   for (const [name, k] of TEXT_BUILTINS) {
     const args = operands[name] ?? fc.tuple(...Array.from({ length: k }, () => str))
     fc.assert(fc.property(args, (a) => {
@@ -214,4 +244,50 @@ t.test('bundles built before a built-in moved into the module still load in the 
   const p = await loadPolicy(r.wasm, undefined, (await loadHostBuiltins()) as never)
   t.same(p.evaluate({ n: 7, s: 'x' }, 'old/msg'), [{ result: '7-x' }])
   t.type(hostBuiltins.upper, 'function', 'the compiler API exports them too')
+})
+
+t.test('encodings: stock SDK without host built-ins = meshgate host implementation', async (t) => {
+  const ev = await bundle(t)
+  const token = Buffer.from(JSON.stringify({ v: 2 })).toString('base64url')
+  t.equal(ev.stock({ token }, 'fam/encoding/ok'), true)
+
+  const text = fc.string({ unit: 'grapheme', maxLength: 12 })
+  // Object keys: the host sorts them in UTF-16 order, OPA (and the module)
+  // in UTF-8 byte order; the two agree below U+D800.
+  const key = fc.string({ unit: fc.constantFrom('a', 'b', 'Z', '0', ' ', '&', '=', '<', 'é', '日', '\u00a0'), maxLength: 6 })
+  const b64 = (s: string) => Buffer.from(s).toString('base64')
+  const garbage = (chars: string) => fc.string({ unit: fc.constantFrom(...chars), maxLength: 12 })
+  // JSON values whose numbers JavaScript and OPA print alike (no ±1e21 and beyond, no -0)
+  const num = fc.oneof(fc.integer(), fc.double({ min: -1e20, max: 1e20, noNaN: true, noDefaultInfinity: true }).filter((x) => !Object.is(x, -0)))
+  const { json } = fc.letrec((tie) => ({
+    json: fc.oneof({ depthSize: 'small' }, fc.constant(null), fc.boolean(), num, text,
+      fc.array(tie('json'), { maxLength: 4 }), fc.dictionary(key, tie('json'), { maxKeys: 4 })),
+  }))
+  const operand: Record<string, fc.Arbitrary<unknown>> = {
+    'base64.decode': fc.oneof(text.map(b64), garbage('QUJDabc+/=\n')),
+    'base64.is_valid': fc.oneof(text.map(b64), garbage('QUJDabc+/=\n'), fc.integer()),
+    'base64url.decode': fc.oneof(text.map((s) => Buffer.from(s).toString('base64url')), text.map((s) => b64(s).replaceAll('+', '-').replaceAll('/', '_')), garbage('QUJDabc-_=')),
+    'hex.decode': fc.oneof(text.map((s) => Buffer.from(s).toString('hex')), garbage('0aF9gx')),
+    'urlquery.decode': fc.oneof(text.map((s) => encodeURIComponent(s)), garbage('a%2B+é%zF')),
+    'urlquery.encode_object': fc.dictionary(key, fc.oneof(text, fc.array(text, { maxLength: 3 })), { maxKeys: 3 }),
+    'urlquery.decode_object': fc.oneof(
+      fc.array(fc.tuple(text, text), { maxLength: 4 }).map((kv) => kv.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')),
+      garbage('ab=&;%2x')),
+    'json.marshal': json,
+    'json.unmarshal': fc.oneof(json.map((v) => JSON.stringify(v)), garbage('{}[]":,1a tn')),
+    'json.is_valid': fc.oneof(json.map((v) => JSON.stringify(v)), garbage('{}[]":,1a tn'), fc.integer()),
+  }
+  for (const name of ENCODING_BUILTINS) {
+    fc.assert(fc.property(operand[name] ?? text, (a) => {
+      const want = outcome(() => encodingImpls[name]!(a))
+      // Bytes that are not UTF-8: Go (and the module) replace each invalid
+      // byte, Node's decoder each maximal invalid sequence.
+      if (typeof want.value === 'string' && want.value.includes('\ufffd')) return
+      const got = outcome(() => ev.stock({ a }, `fam/encoding/${ruleOf(name)}`))
+      if (!isDeepStrictEqual(got, want)) {
+        throw new Error(`${name}(${JSON.stringify(a)}): module ${JSON.stringify(got)}, host ${JSON.stringify(want)}`)
+      }
+    }), { numRuns: 300 })
+    t.pass(name)
+  }
 })

@@ -32,6 +32,9 @@ export {
   mg_indexof_n, mg_strings_count, mg_strings_reverse, mg_any_prefix_match, mg_any_suffix_match,
 } from "./builtins-text";
 export {
+  mg_base64_encode, mg_base64_decode, mg_base64_is_valid, mg_base64url_encode, mg_base64url_encode_no_pad, mg_base64url_decode, mg_hex_encode, mg_hex_decode, mg_urlquery_encode, mg_urlquery_decode, mg_urlquery_encode_object, mg_urlquery_decode_object, mg_json_marshal, mg_json_unmarshal, mg_json_is_valid,
+} from "./builtins-encoding";
+export {
   mg_object_get, mg_object_keys, mg_and, mg_or, mg_union, mg_intersection,
   mg_array_concat, mg_array_slice,
 } from "./builtins-collections";
