@@ -66,6 +66,8 @@ export const decls: BuiltinDecl[] = [
     'strings.count', 'strings.reverse', 'strings.any_prefix_match', 'strings.any_suffix_match',
     // encodings (builtins-encoding.ts)
     'base64.encode', 'base64.decode', 'base64.is_valid', 'base64url.encode', 'base64url.encode_no_pad', 'base64url.decode', 'hex.encode', 'hex.decode', 'urlquery.encode', 'urlquery.decode', 'urlquery.encode_object', 'urlquery.decode_object', 'json.marshal', 'json.unmarshal', 'json.is_valid',
+    // units (builtins-units.ts)
+    'units.parse', 'units.parse_bytes',
   ]),
 ]
 

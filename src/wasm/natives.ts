@@ -87,4 +87,7 @@ export const NATIVES: ReadonlyMap<string, string> = new Map([
   ['json.marshal', 'mg_json_marshal'],
   ['json.unmarshal', 'mg_json_unmarshal'],
   ['json.is_valid', 'mg_json_is_valid'],
+  // builtins-units.ts
+  ['units.parse', 'mg_units_parse'],
+  ['units.parse_bytes', 'mg_units_parse_bytes'],
 ])

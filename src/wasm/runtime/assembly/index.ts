@@ -34,6 +34,7 @@ export {
 export {
   mg_base64_encode, mg_base64_decode, mg_base64_is_valid, mg_base64url_encode, mg_base64url_encode_no_pad, mg_base64url_decode, mg_hex_encode, mg_hex_decode, mg_urlquery_encode, mg_urlquery_decode, mg_urlquery_encode_object, mg_urlquery_decode_object, mg_json_marshal, mg_json_unmarshal, mg_json_is_valid,
 } from "./builtins-encoding";
+export { mg_units_parse, mg_units_parse_bytes } from "./builtins-units";
 export {
   mg_object_get, mg_object_keys, mg_and, mg_or, mg_union, mg_intersection,
   mg_array_concat, mg_array_slice,
