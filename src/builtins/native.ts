@@ -1,7 +1,8 @@
 // Built-ins the wasm runtime implements itself (docs/runtime-api.md): the
 // hot ones (operators, equality, count, membership, object.get, prefix and
 // suffix checks), and the families a typical access, masking or
-// compatibility policy calls (issue 12: sprintf and formatting, strings),
+// compatibility policy calls (issue 12: sprintf and formatting, strings,
+// encodings, units, digests),
 // so that a module runs in any OPA SDK without meshgate's host functions.
 // Their calls compile to direct runtime calls, never to the host; which
 // runtime function computes each is wasm/natives.ts's table.
@@ -68,6 +69,8 @@ export const decls: BuiltinDecl[] = [
     'base64.encode', 'base64.decode', 'base64.is_valid', 'base64url.encode', 'base64url.encode_no_pad', 'base64url.decode', 'hex.encode', 'hex.decode', 'urlquery.encode', 'urlquery.decode', 'urlquery.encode_object', 'urlquery.decode_object', 'json.marshal', 'json.unmarshal', 'json.is_valid',
     // units (builtins-units.ts)
     'units.parse', 'units.parse_bytes',
+    // digests (builtins-crypto.ts)
+    'crypto.md5', 'crypto.sha1', 'crypto.sha256', 'crypto.hmac.md5', 'crypto.hmac.sha1', 'crypto.hmac.sha256', 'crypto.hmac.sha512', 'crypto.hmac.equal',
   ]),
 ]
 

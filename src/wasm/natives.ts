@@ -90,4 +90,13 @@ export const NATIVES: ReadonlyMap<string, string> = new Map([
   // builtins-units.ts
   ['units.parse', 'mg_units_parse'],
   ['units.parse_bytes', 'mg_units_parse_bytes'],
+  // builtins-crypto.ts
+  ['crypto.md5', 'mg_crypto_md5'],
+  ['crypto.sha1', 'mg_crypto_sha1'],
+  ['crypto.sha256', 'mg_crypto_sha256'],
+  ['crypto.hmac.md5', 'mg_hmac_md5'],
+  ['crypto.hmac.sha1', 'mg_hmac_sha1'],
+  ['crypto.hmac.sha256', 'mg_hmac_sha256'],
+  ['crypto.hmac.sha512', 'mg_hmac_sha512'],
+  ['crypto.hmac.equal', 'mg_hmac_equal'],
 ])

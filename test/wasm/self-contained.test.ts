@@ -17,6 +17,7 @@ import { compile, hostBuiltins } from '../../src/compiler.js'
 import { impls as stringImpls } from '../../src/builtins/strings.js'
 import { impls as encodingImpls } from '../../src/builtins/encoding.js'
 import { impls as unitsImpls } from '../../src/builtins/units.js'
+import { impls as cryptoImpls } from '../../src/builtins/crypto.js'
 import { policy, workspace } from '../cli/fixtures/run-policy.js'
 
 const FORMAT_REGO = [
@@ -52,6 +53,12 @@ const TEXT_REGO = [
   '',
 ].join('\n')
 
+/** Digests, in the encoding package: operands input.a (and input.b). */
+const CRYPTO_BUILTINS: [string, number][] = [
+  ['crypto.md5', 1], ['crypto.sha1', 1], ['crypto.sha256', 1], ['crypto.hmac.md5', 2], ['crypto.hmac.sha1', 2],
+  ['crypto.hmac.sha256', 2], ['crypto.hmac.sha512', 2], ['crypto.hmac.equal', 2],
+]
+
 /** The encoding family: one rule per built-in, its operand input.a. */
 const ENCODING_BUILTINS = [
   'base64.encode', 'base64.decode', 'base64.is_valid', 'base64url.encode', 'base64url.encode_no_pad', 'base64url.decode',
@@ -64,6 +71,7 @@ const ENCODING_REGO = [
   ...ENCODING_BUILTINS.map((n) => `${ruleOf(n)} := ${n}(input.a)`),
   `${ruleOf('units.parse')} := units.parse(input.a)`,
   `${ruleOf('units.parse_bytes')} := units.parse_bytes(input.a)`,
+  ...CRYPTO_BUILTINS.map(([n, k]) => `${ruleOf(n)} := ${n}(${['input.a', 'input.b'].slice(0, k).join(', ')})`),
   '',
   '# a typical compatibility check: a claim carried base64-encoded JSON',
   'claims := json.unmarshal(base64url.decode(input.token))',
@@ -74,6 +82,7 @@ const ENCODING_REGO = [
 const ENTRYPOINTS = [
   ...ENCODING_BUILTINS.map((n) => `fam/encoding/${ruleOf(n)}`), 'fam/encoding/ok',
   `fam/encoding/${ruleOf('units.parse')}`, `fam/encoding/${ruleOf('units.parse_bytes')}`,
+  ...CRYPTO_BUILTINS.map(([n]) => `fam/encoding/${ruleOf(n)}`),
   'fam/format/sprintf_out', 'fam/format/format_int_out', 'fam/format/deny',
   ...TEXT_BUILTINS.map(([n]) => `fam/text/${ruleOf(n)}`), 'fam/text/masked',
 ]
@@ -316,4 +325,18 @@ t.test('units: stock SDK without host built-ins = meshgate host implementation',
     t.pass(name)
   }
   // exact digits past 2^53: test/wasm/runtime/units.test.ts (the SDK parses results into f64s)
+})
+
+t.test('digests: stock SDK without host built-ins = meshgate host implementation', async (t) => {
+  const ev = await bundle(t)
+  const text = fc.string({ unit: 'grapheme', maxLength: 40 })
+  for (const [name, k] of CRYPTO_BUILTINS) {
+    const args = name === 'crypto.hmac.equal' ? fc.oneof(fc.tuple(text, text), text.map((x) => [x, x] as [string, string])) : fc.tuple(text, text)
+    fc.assert(fc.property(args, ([a, b]) => {
+      const want = outcome(() => cryptoImpls[name]!(...[a, b].slice(0, k)))
+      const got = outcome(() => ev.stock({ a, b }, `fam/encoding/${ruleOf(name)}`))
+      if (!isDeepStrictEqual(got, want)) throw new Error(`${name}(${JSON.stringify(a)}, ${JSON.stringify(b)}): module ${JSON.stringify(got)}, host ${JSON.stringify(want)}`)
+    }), { numRuns: 100 })
+    t.pass(name)
+  }
 })

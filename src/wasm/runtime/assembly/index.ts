@@ -36,6 +36,9 @@ export {
 } from "./builtins-encoding";
 export { mg_units_parse, mg_units_parse_bytes } from "./builtins-units";
 export {
+  mg_crypto_md5, mg_crypto_sha1, mg_crypto_sha256, mg_hmac_md5, mg_hmac_sha1, mg_hmac_sha256, mg_hmac_sha512, mg_hmac_equal,
+} from "./builtins-crypto";
+export {
   mg_object_get, mg_object_keys, mg_and, mg_or, mg_union, mg_intersection,
   mg_array_concat, mg_array_slice,
 } from "./builtins-collections";
