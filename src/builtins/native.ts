@@ -2,7 +2,7 @@
 // hot ones (operators, equality, count, membership, object.get, prefix and
 // suffix checks), and the families a typical access, masking or
 // compatibility policy calls (issue 12: sprintf and formatting, strings,
-// encodings, units, digests),
+// encodings, units, digests, objects, semver),
 // so that a module runs in any OPA SDK without meshgate's host functions.
 // Their calls compile to direct runtime calls, never to the host; which
 // runtime function computes each is wasm/natives.ts's table.
@@ -71,6 +71,10 @@ export const decls: BuiltinDecl[] = [
     'units.parse', 'units.parse_bytes',
     // digests (builtins-crypto.ts)
     'crypto.md5', 'crypto.sha1', 'crypto.sha256', 'crypto.hmac.md5', 'crypto.hmac.sha1', 'crypto.hmac.sha256', 'crypto.hmac.sha512', 'crypto.hmac.equal',
+    // objects and arrays (builtins-objects.ts)
+    'object.union', 'object.union_n', 'object.filter', 'object.remove', 'array.reverse', 'array.flatten',
+    // semver (builtins-semver.ts)
+    'semver.compare', 'semver.is_valid',
   ]),
 ]
 

@@ -99,4 +99,14 @@ export const NATIVES: ReadonlyMap<string, string> = new Map([
   ['crypto.hmac.sha256', 'mg_hmac_sha256'],
   ['crypto.hmac.sha512', 'mg_hmac_sha512'],
   ['crypto.hmac.equal', 'mg_hmac_equal'],
+  // builtins-objects.ts
+  ['object.union', 'mg_object_union'],
+  ['object.union_n', 'mg_object_union_n'],
+  ['object.filter', 'mg_object_filter'],
+  ['object.remove', 'mg_object_remove'],
+  ['array.reverse', 'mg_array_reverse'],
+  ['array.flatten', 'mg_array_flatten'],
+  // builtins-semver.ts
+  ['semver.compare', 'mg_semver_compare'],
+  ['semver.is_valid', 'mg_semver_is_valid'],
 ])

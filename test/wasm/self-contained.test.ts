@@ -18,6 +18,8 @@ import { impls as stringImpls } from '../../src/builtins/strings.js'
 import { impls as encodingImpls } from '../../src/builtins/encoding.js'
 import { impls as unitsImpls } from '../../src/builtins/units.js'
 import { impls as cryptoImpls } from '../../src/builtins/crypto.js'
+import { impls as objectImpls } from '../../src/builtins/objects.js'
+import { impls as semverImpls } from '../../src/builtins/semver.js'
 import { policy, workspace } from '../cli/fixtures/run-policy.js'
 
 const FORMAT_REGO = [
@@ -59,6 +61,12 @@ const CRYPTO_BUILTINS: [string, number][] = [
   ['crypto.hmac.sha256', 2], ['crypto.hmac.sha512', 2], ['crypto.hmac.equal', 2],
 ]
 
+/** Objects and arrays, in the encoding package: operands input.a (and input.b). */
+const OBJECT_BUILTINS: [string, number][] = [
+  ['semver.compare', 2], ['semver.is_valid', 1],
+  ['object.union', 2], ['object.union_n', 1], ['object.filter', 2], ['object.remove', 2], ['array.reverse', 1], ['array.flatten', 1],
+]
+
 /** The encoding family: one rule per built-in, its operand input.a. */
 const ENCODING_BUILTINS = [
   'base64.encode', 'base64.decode', 'base64.is_valid', 'base64url.encode', 'base64url.encode_no_pad', 'base64url.decode',
@@ -72,6 +80,7 @@ const ENCODING_REGO = [
   `${ruleOf('units.parse')} := units.parse(input.a)`,
   `${ruleOf('units.parse_bytes')} := units.parse_bytes(input.a)`,
   ...CRYPTO_BUILTINS.map(([n, k]) => `${ruleOf(n)} := ${n}(${['input.a', 'input.b'].slice(0, k).join(', ')})`),
+  ...OBJECT_BUILTINS.map(([n, k]) => `${ruleOf(n)} := ${n}(${['input.a', 'input.b'].slice(0, k).join(', ')})`),
   '',
   '# a typical compatibility check: a claim carried base64-encoded JSON',
   'claims := json.unmarshal(base64url.decode(input.token))',
@@ -83,6 +92,7 @@ const ENTRYPOINTS = [
   ...ENCODING_BUILTINS.map((n) => `fam/encoding/${ruleOf(n)}`), 'fam/encoding/ok',
   `fam/encoding/${ruleOf('units.parse')}`, `fam/encoding/${ruleOf('units.parse_bytes')}`,
   ...CRYPTO_BUILTINS.map(([n]) => `fam/encoding/${ruleOf(n)}`),
+  ...OBJECT_BUILTINS.map(([n]) => `fam/encoding/${ruleOf(n)}`),
   'fam/format/sprintf_out', 'fam/format/format_int_out', 'fam/format/deny',
   ...TEXT_BUILTINS.map(([n]) => `fam/text/${ruleOf(n)}`), 'fam/text/masked',
 ]
@@ -107,6 +117,10 @@ async function buildBundle(t: Tap.Test): Promise<Evaluator> {
   }
   return { stock: one(stock), withHost: one(host) }
 }
+
+/** JSON text with object keys sorted: equal Rego values, equal text (prototypes aside). */
+const canon = (v: unknown): string => JSON.stringify(v, (_k, x) =>
+  x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, x[k]])) : x)
 
 /** A call's value, or that it failed (strict builds abort where the host throws). */
 const outcome = (f: () => unknown) => {
@@ -337,6 +351,39 @@ t.test('digests: stock SDK without host built-ins = meshgate host implementation
       const got = outcome(() => ev.stock({ a, b }, `fam/encoding/${ruleOf(name)}`))
       if (!isDeepStrictEqual(got, want)) throw new Error(`${name}(${JSON.stringify(a)}, ${JSON.stringify(b)}): module ${JSON.stringify(got)}, host ${JSON.stringify(want)}`)
     }), { numRuns: 100 })
+    t.pass(name)
+  }
+})
+
+t.test('objects, arrays and semver: stock SDK without host built-ins = meshgate host implementation', async (t) => {
+  const ev = await bundle(t)
+  const key = fc.constantFrom('a', 'b', 'c', 'd')
+  const { value } = fc.letrec((tie) => ({
+    value: fc.oneof({ depthSize: 'small' }, fc.integer(), fc.string({ maxLength: 3 }), fc.boolean(),
+      fc.array(tie('value'), { maxLength: 3 }), fc.dictionary(key, tie('value'), { maxKeys: 3 })),
+  }))
+  const object = fc.dictionary(key, value, { maxKeys: 4 })
+  const ident = fc.oneof(fc.nat({ max: 12 }).map(String), fc.constantFrom('alpha', 'beta', 'rc', 'x-1', '0a', '01', ''))
+  const version = fc.tuple(fc.nat({ max: 3 }), fc.nat({ max: 11 }), fc.nat({ max: 3 }),
+    fc.option(fc.array(ident, { minLength: 1, maxLength: 3 }), { nil: undefined }), fc.option(fc.constantFrom('build.1', 'x'), { nil: undefined }))
+    .map(([a, b, c, pre, build]) => `${a}.${b}.${c}${pre ? '-' + pre.join('.') : ''}${build ? '+' + build : ''}`)
+  const operands: Record<string, fc.Arbitrary<unknown[]>> = {
+    'object.union': fc.tuple(fc.oneof(object, value), object),
+    'object.union_n': fc.tuple(fc.oneof(fc.array(object, { maxLength: 3 }), fc.array(value, { maxLength: 2 }))),
+    'object.filter': fc.tuple(object, fc.oneof(fc.array(key, { maxLength: 3 }), object, fc.integer())),
+    'object.remove': fc.tuple(object, fc.oneof(fc.array(key, { maxLength: 3 }), object)),
+    'array.reverse': fc.tuple(fc.oneof(fc.array(value, { maxLength: 4 }), object)),
+    'array.flatten': fc.tuple(fc.array(value, { maxLength: 4 })),
+    'semver.compare': fc.tuple(version, version),
+    'semver.is_valid': fc.tuple(fc.oneof(version, fc.string({ maxLength: 8 }), fc.integer())),
+  }
+  const impls: Record<string, (...a: unknown[]) => unknown> = { ...objectImpls, ...semverImpls }
+  for (const [name] of OBJECT_BUILTINS) {
+    fc.assert(fc.property(operands[name]!, ([a, b]) => {
+      const want = outcome(() => impls[name]!(a, b))
+      const got = outcome(() => ev.stock({ a, b }, `fam/encoding/${ruleOf(name)}`))
+      if (canon(got) !== canon(want)) throw new Error(`${name}(${JSON.stringify(a)}, ${JSON.stringify(b)}): module ${JSON.stringify(got)}, host ${JSON.stringify(want)}`)
+    }), { numRuns: 200 })
     t.pass(name)
   }
 })

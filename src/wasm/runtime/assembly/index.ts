@@ -39,6 +39,10 @@ export {
   mg_crypto_md5, mg_crypto_sha1, mg_crypto_sha256, mg_hmac_md5, mg_hmac_sha1, mg_hmac_sha256, mg_hmac_sha512, mg_hmac_equal,
 } from "./builtins-crypto";
 export {
+  mg_object_union, mg_object_union_n, mg_object_filter, mg_object_remove, mg_array_reverse, mg_array_flatten,
+} from "./builtins-objects";
+export { mg_semver_compare, mg_semver_is_valid } from "./builtins-semver";
+export {
   mg_object_get, mg_object_keys, mg_and, mg_or, mg_union, mg_intersection,
   mg_array_concat, mg_array_slice,
 } from "./builtins-collections";
