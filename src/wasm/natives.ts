@@ -109,4 +109,9 @@ export const NATIVES: ReadonlyMap<string, string> = new Map([
   // builtins-semver.ts
   ['semver.compare', 'mg_semver_compare'],
   ['semver.is_valid', 'mg_semver_is_valid'],
+  // builtins-net.ts (net.cidr_overlap is cidr_contains's deprecated name)
+  ['net.cidr_contains', 'mg_cidr_contains'],
+  ['net.cidr_overlap', 'mg_cidr_contains'],
+  ['net.cidr_intersects', 'mg_cidr_intersects'],
+  ['net.cidr_is_valid', 'mg_cidr_is_valid'],
 ])

@@ -20,6 +20,7 @@ import { impls as unitsImpls } from '../../src/builtins/units.js'
 import { impls as cryptoImpls } from '../../src/builtins/crypto.js'
 import { impls as objectImpls } from '../../src/builtins/objects.js'
 import { impls as semverImpls } from '../../src/builtins/semver.js'
+import { impls as netImpls } from '../../src/builtins/net.js'
 import { policy, workspace } from '../cli/fixtures/run-policy.js'
 
 const FORMAT_REGO = [
@@ -64,6 +65,7 @@ const CRYPTO_BUILTINS: [string, number][] = [
 /** Objects and arrays, in the encoding package: operands input.a (and input.b). */
 const OBJECT_BUILTINS: [string, number][] = [
   ['semver.compare', 2], ['semver.is_valid', 1],
+  ['net.cidr_contains', 2], ['net.cidr_intersects', 2], ['net.cidr_is_valid', 1],
   ['object.union', 2], ['object.union_n', 1], ['object.filter', 2], ['object.remove', 2], ['array.reverse', 1], ['array.flatten', 1],
 ]
 
@@ -355,7 +357,7 @@ t.test('digests: stock SDK without host built-ins = meshgate host implementation
   }
 })
 
-t.test('objects, arrays and semver: stock SDK without host built-ins = meshgate host implementation', async (t) => {
+t.test('objects, arrays, semver and CIDRs: stock SDK without host built-ins = meshgate host implementation', async (t) => {
   const ev = await bundle(t)
   const key = fc.constantFrom('a', 'b', 'c', 'd')
   const { value } = fc.letrec((tie) => ({
@@ -367,6 +369,19 @@ t.test('objects, arrays and semver: stock SDK without host built-ins = meshgate 
   const version = fc.tuple(fc.nat({ max: 3 }), fc.nat({ max: 11 }), fc.nat({ max: 3 }),
     fc.option(fc.array(ident, { minLength: 1, maxLength: 3 }), { nil: undefined }), fc.option(fc.constantFrom('build.1', 'x'), { nil: undefined }))
     .map(([a, b, c, pre, build]) => `${a}.${b}.${c}${pre ? '-' + pre.join('.') : ''}${build ? '+' + build : ''}`)
+  // addresses near one another, so that containment goes both ways; now and then malformed
+  const octet = fc.oneof(fc.constantFrom(0, 10, 192, 255), fc.nat({ max: 255 }))
+  const v4 = fc.tuple(fc.constant(10), fc.constantFrom(0, 1, 128), octet, octet).map((o) => o.join('.'))
+  const group = fc.oneof(fc.constantFrom('0', 'db8', 'ffff', '2001', '1'), fc.nat({ max: 0xffff }).map((g) => g.toString(16)))
+  const v6 = fc.oneof(
+    fc.array(group, { minLength: 8, maxLength: 8 }).map((g) => g.join(':')),
+    fc.tuple(fc.array(group, { maxLength: 3 }), fc.array(group, { maxLength: 3 })).map(([a, b]) => `${a.join(':')}::${b.join(':')}`),
+    v4.map((x) => `::ffff:${x}`))
+  const ip = fc.oneof(v4, v6, fc.constantFrom('10.0.0.256', '010.0.0.1', '1::2::3', 'x'))
+  const cidr = fc.oneof(
+    fc.tuple(v4, fc.integer({ min: 0, max: 33 })).map(([a, n]) => `${a}/${n}`),
+    fc.tuple(v6, fc.integer({ min: 0, max: 129 })).map(([a, n]) => `${a}/${n}`),
+    ip)
   const operands: Record<string, fc.Arbitrary<unknown[]>> = {
     'object.union': fc.tuple(fc.oneof(object, value), object),
     'object.union_n': fc.tuple(fc.oneof(fc.array(object, { maxLength: 3 }), fc.array(value, { maxLength: 2 }))),
@@ -376,8 +391,11 @@ t.test('objects, arrays and semver: stock SDK without host built-ins = meshgate 
     'array.flatten': fc.tuple(fc.array(value, { maxLength: 4 })),
     'semver.compare': fc.tuple(version, version),
     'semver.is_valid': fc.tuple(fc.oneof(version, fc.string({ maxLength: 8 }), fc.integer())),
+    'net.cidr_contains': fc.tuple(cidr, fc.oneof(cidr, ip)),
+    'net.cidr_intersects': fc.tuple(cidr, cidr),
+    'net.cidr_is_valid': fc.tuple(fc.oneof(cidr, ip, fc.string({ maxLength: 10 }))),
   }
-  const impls: Record<string, (...a: unknown[]) => unknown> = { ...objectImpls, ...semverImpls }
+  const impls: Record<string, (...a: unknown[]) => unknown> = { ...objectImpls, ...semverImpls, ...netImpls }
   for (const [name] of OBJECT_BUILTINS) {
     fc.assert(fc.property(operands[name]!, ([a, b]) => {
       const want = outcome(() => impls[name]!(a, b))

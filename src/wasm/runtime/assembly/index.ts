@@ -42,6 +42,7 @@ export {
   mg_object_union, mg_object_union_n, mg_object_filter, mg_object_remove, mg_array_reverse, mg_array_flatten,
 } from "./builtins-objects";
 export { mg_semver_compare, mg_semver_is_valid } from "./builtins-semver";
+export { mg_cidr_contains, mg_cidr_intersects, mg_cidr_is_valid } from "./builtins-net";
 export {
   mg_object_get, mg_object_keys, mg_and, mg_or, mg_union, mg_intersection,
   mg_array_concat, mg_array_slice,
