@@ -405,3 +405,15 @@ t.test('objects, arrays, semver and CIDRs: stock SDK without host built-ins = me
     t.pass(name)
   }
 })
+
+t.test("the worked example mesh (policies/) needs no host built-in", async (t) => {
+  // It calls sprintf, concat and lower, which were host imports before issue 12.
+  const { readdirSync, statSync } = await import('node:fs')
+  const root = join(import.meta.dirname, '..', '..', 'policies')
+  const walk = (d: string): string[] => readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : [join(d, f)]))
+  const modules = walk(root).filter((f) => f.endsWith('.rego') && !f.endsWith('_test.rego')).map((f) => ({ path: f, source: readFileSync(f, 'utf8') }))
+  const packages = [...new Set(modules.map((m) => /^package\s+(\S+)/m.exec(m.source)![1]!))]
+  t.ok(packages.length >= 9)
+  const r = await compile({ modules, entrypoints: packages.map((p) => p.replaceAll('.', '/')) })
+  t.same(r.builtins, [])
+})
