@@ -2,7 +2,7 @@
 // hot ones (operators, equality, count, membership, object.get, prefix and
 // suffix checks), and the families a typical access, masking or
 // compatibility policy calls (issue 12: sprintf and formatting, strings,
-// encodings, units, digests, objects, semver, CIDRs),
+// encodings, units, digests, objects, semver, CIDRs, globs),
 // so that a module runs in any OPA SDK without meshgate's host functions.
 // Their calls compile to direct runtime calls, never to the host; which
 // runtime function computes each is wasm/natives.ts's table.
@@ -77,6 +77,8 @@ export const decls: BuiltinDecl[] = [
     'semver.compare', 'semver.is_valid',
     // CIDRs (builtins-net.ts)
     'net.cidr_contains', 'net.cidr_overlap', 'net.cidr_intersects', 'net.cidr_is_valid',
+    // globs (builtins-glob.ts)
+    'glob.match', 'glob.quote_meta',
   ]),
 ]
 

@@ -114,4 +114,7 @@ export const NATIVES: ReadonlyMap<string, string> = new Map([
   ['net.cidr_overlap', 'mg_cidr_contains'],
   ['net.cidr_intersects', 'mg_cidr_intersects'],
   ['net.cidr_is_valid', 'mg_cidr_is_valid'],
+  // builtins-glob.ts
+  ['glob.match', 'mg_glob_match'],
+  ['glob.quote_meta', 'mg_glob_quote_meta'],
 ])

@@ -21,6 +21,7 @@ import { impls as cryptoImpls } from '../../src/builtins/crypto.js'
 import { impls as objectImpls } from '../../src/builtins/objects.js'
 import { impls as semverImpls } from '../../src/builtins/semver.js'
 import { impls as netImpls } from '../../src/builtins/net.js'
+import { impls as globImpls } from '../../src/builtins/glob.js'
 import { policy, workspace } from '../cli/fixtures/run-policy.js'
 
 const FORMAT_REGO = [
@@ -66,6 +67,7 @@ const CRYPTO_BUILTINS: [string, number][] = [
 const OBJECT_BUILTINS: [string, number][] = [
   ['semver.compare', 2], ['semver.is_valid', 1],
   ['net.cidr_contains', 2], ['net.cidr_intersects', 2], ['net.cidr_is_valid', 1],
+  ['glob.match', 3], ['glob.quote_meta', 1],
   ['object.union', 2], ['object.union_n', 1], ['object.filter', 2], ['object.remove', 2], ['array.reverse', 1], ['array.flatten', 1],
 ]
 
@@ -82,7 +84,7 @@ const ENCODING_REGO = [
   `${ruleOf('units.parse')} := units.parse(input.a)`,
   `${ruleOf('units.parse_bytes')} := units.parse_bytes(input.a)`,
   ...CRYPTO_BUILTINS.map(([n, k]) => `${ruleOf(n)} := ${n}(${['input.a', 'input.b'].slice(0, k).join(', ')})`),
-  ...OBJECT_BUILTINS.map(([n, k]) => `${ruleOf(n)} := ${n}(${['input.a', 'input.b'].slice(0, k).join(', ')})`),
+  ...OBJECT_BUILTINS.map(([n, k]) => `${ruleOf(n)} := ${n}(${['input.a', 'input.b', 'input.c'].slice(0, k).join(', ')})`),
   '',
   '# a typical compatibility check: a claim carried base64-encoded JSON',
   'claims := json.unmarshal(base64url.decode(input.token))',
@@ -357,7 +359,7 @@ t.test('digests: stock SDK without host built-ins = meshgate host implementation
   }
 })
 
-t.test('objects, arrays, semver and CIDRs: stock SDK without host built-ins = meshgate host implementation', async (t) => {
+t.test('objects, arrays, semver, CIDRs and globs: stock SDK without host built-ins = meshgate host implementation', async (t) => {
   const ev = await bundle(t)
   const key = fc.constantFrom('a', 'b', 'c', 'd')
   const { value } = fc.letrec((tie) => ({
@@ -394,14 +396,19 @@ t.test('objects, arrays, semver and CIDRs: stock SDK without host built-ins = me
     'net.cidr_contains': fc.tuple(cidr, fc.oneof(cidr, ip)),
     'net.cidr_intersects': fc.tuple(cidr, cidr),
     'net.cidr_is_valid': fc.tuple(fc.oneof(cidr, ip, fc.string({ maxLength: 10 }))),
+    'glob.match': fc.tuple(
+      fc.string({ unit: fc.constantFrom('a', 'b', '.', ':', '*', '**', '?', '[a-b]', '[!a]', '{a,b.}', '{', '}', ',', '\\*', 'é'), maxLength: 6 }),
+      fc.oneof(fc.constant(null), fc.constant([]), fc.constant(['.']), fc.constant([':', '.'])),
+      fc.string({ unit: fc.constantFrom('a', 'b', '.', ':', 'é', '*'), maxLength: 8 })),
+    'glob.quote_meta': fc.tuple(fc.string({ unit: fc.constantFrom('a', '*', '?', '\\', '[', ']', '{', '}', 'é'), maxLength: 8 })),
   }
-  const impls: Record<string, (...a: unknown[]) => unknown> = { ...objectImpls, ...semverImpls, ...netImpls }
+  const impls: Record<string, (...a: unknown[]) => unknown> = { ...objectImpls, ...semverImpls, ...netImpls, ...globImpls }
   for (const [name] of OBJECT_BUILTINS) {
-    fc.assert(fc.property(operands[name]!, ([a, b]) => {
-      const want = outcome(() => impls[name]!(a, b))
-      const got = outcome(() => ev.stock({ a, b }, `fam/encoding/${ruleOf(name)}`))
-      if (canon(got) !== canon(want)) throw new Error(`${name}(${JSON.stringify(a)}, ${JSON.stringify(b)}): module ${JSON.stringify(got)}, host ${JSON.stringify(want)}`)
-    }), { numRuns: 200 })
+    fc.assert(fc.property(operands[name]!, ([a, b, c]) => {
+      const want = outcome(() => impls[name]!(a, b, c))
+      const got = outcome(() => ev.stock({ a, b, c }, `fam/encoding/${ruleOf(name)}`))
+      if (canon(got) !== canon(want)) throw new Error(`${name}(${JSON.stringify([a, b, c])}): module ${JSON.stringify(got)}, host ${JSON.stringify(want)}`)
+    }), { numRuns: 300 })
     t.pass(name)
   }
 })
