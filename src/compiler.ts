@@ -59,8 +59,9 @@ export interface CompileResult {
   coverable?: Record<string, number[]>
 }
 
-/** Host implementations of every catalogued built-in, OPA's non-strict mode. */
-export const hostBuiltins: Record<string, (...args: any[]) => unknown> = hostFunctions(false)
+/** Host implementations of every catalogued built-in, OPA's non-strict mode
+ *  (also those now computed in the module, for modules built before). */
+export const hostBuiltins: Record<string, (...args: any[]) => unknown> = hostFunctions(false, { withInModule: true })
 
 export async function compile(opts: CompileOptions): Promise<CompileResult> {
   if (!opts || !Array.isArray(opts.modules)) throw new MeshgateError('cli_usage_error', 'compile() needs `modules`: an array of { path, source }')

@@ -7,12 +7,17 @@ import { catalog, hostTableName } from './catalog.js'
 import { families } from './families.js'
 import { BuiltinError, decodeSets, encodeSets, type HostImpl } from './types.js'
 
-export function hostFunctions(strict: boolean): Record<string, (...args: any[]) => unknown> {
+/**
+ * With `withInModule`, also the built-ins the module now computes itself,
+ * under the names that modules built before they moved in import them by
+ * (`meshgate.sprintf`, `upper`, …): such bundles keep loading.
+ */
+export function hostFunctions(strict: boolean, opts: { withInModule?: boolean } = {}): Record<string, (...args: any[]) => unknown> {
   const impls = new Map<string, HostImpl>(families.flatMap((f) => Object.entries(f.impls)))
   const out: Record<string, (...args: any[]) => unknown> = {}
   for (const [name, entry] of catalog()) {
     const impl = impls.get(name)
-    if (!impl || entry.inModule) continue
+    if (!impl || (entry.inModule && !opts.withInModule)) continue
     const setAware = !!entry.setAware
     out[hostTableName(name)] = (...args: unknown[]) => {
       try {

@@ -1,9 +1,14 @@
 // Built-ins the wasm runtime implements itself (docs/runtime-api.md): the
 // hot ones (operators, equality, count, membership, object.get, prefix and
-// suffix checks). Their calls compile to direct runtime calls, never to the
-// host; which runtime function computes each is wasm/natives.ts's table.
+// suffix checks), and the families a typical access, masking or
+// compatibility policy calls (issue 12: sprintf and formatting, strings,
+// encodings, units, digests, objects, semver, CIDRs, globs),
+// so that a module runs in any OPA SDK without meshgate's host functions.
+// Their calls compile to direct runtime calls, never to the host; which
+// runtime function computes each is wasm/natives.ts's table.
 
 import type { BuiltinDecl, TypeSpec } from './types.js'
+import { hostDecls } from './declarations.js'
 
 const num: TypeSpec = 'number'
 const any: TypeSpec = 'any'
@@ -53,7 +58,38 @@ export const decls: BuiltinDecl[] = [
   { name: 'is_object', args: [any], result: 'boolean' },
   { name: 'is_null', args: [any], result: 'boolean' },
   { name: 'object.keys', args: ['object'], result: 'set' },
+  ...inModule([
+    // formatting (runtime: builtins-format.ts)
+    'sprintf', 'format_int',
+    // strings (builtins-text.ts)
+    'concat', 'split', 'replace', 'strings.replace_n', 'lower', 'upper', 'trim', 'trim_left',
+    'trim_right', 'trim_prefix', 'trim_suffix', 'trim_space', 'substring', 'indexof', 'indexof_n',
+    'strings.count', 'strings.reverse', 'strings.any_prefix_match', 'strings.any_suffix_match',
+    // encodings (builtins-encoding.ts)
+    'base64.encode', 'base64.decode', 'base64.is_valid', 'base64url.encode', 'base64url.encode_no_pad', 'base64url.decode', 'hex.encode', 'hex.decode', 'urlquery.encode', 'urlquery.decode', 'urlquery.encode_object', 'urlquery.decode_object', 'json.marshal', 'json.unmarshal', 'json.is_valid',
+    // units (builtins-units.ts)
+    'units.parse', 'units.parse_bytes',
+    // digests (builtins-crypto.ts)
+    'crypto.md5', 'crypto.sha1', 'crypto.sha256', 'crypto.hmac.md5', 'crypto.hmac.sha1', 'crypto.hmac.sha256', 'crypto.hmac.sha512', 'crypto.hmac.equal',
+    // objects and arrays (builtins-objects.ts)
+    'object.union', 'object.union_n', 'object.filter', 'object.remove', 'array.reverse', 'array.flatten',
+    // semver (builtins-semver.ts)
+    'semver.compare', 'semver.is_valid',
+    // CIDRs (builtins-net.ts)
+    'net.cidr_contains', 'net.cidr_overlap', 'net.cidr_intersects', 'net.cidr_is_valid',
+    // globs (builtins-glob.ts)
+    'glob.match', 'glob.quote_meta',
+  ]),
 ]
+
+/** OPA's declarations (declarations.ts) of built-ins the runtime also computes. */
+function inModule(names: string[]): BuiltinDecl[] {
+  return names.map((n) => {
+    const d = hostDecls.find((h) => h.name === n)
+    if (!d) throw new Error(`native.ts: ${n} has no declaration`)
+    return d
+  })
+}
 
 /** Built-ins the planner handles itself (no runtime or host function). */
 export const plannerDecls: BuiltinDecl[] = [

@@ -13,7 +13,9 @@ export type HostBuiltins = Record<string, (...args: unknown[]) => unknown>
 
 /** The strict catalogued built-ins, plus those of `moduleUrl` when given. */
 export async function loadHostBuiltins(moduleUrl?: string): Promise<HostBuiltins> {
-  const strict = hostFunctions(true) as HostBuiltins
+  // withInModule: bundles built before a built-in moved into the module
+  // (issue 12) still import it from the host
+  const strict = hostFunctions(true, { withInModule: true }) as HostBuiltins
   if (!moduleUrl) return strict
   const mod = (await import(moduleUrl)) as { hostBuiltins?: HostBuiltins }
   return { ...strict, ...(mod.hostBuiltins ?? {}) }

@@ -25,6 +25,25 @@ export {
 export {
   mg_startswith, mg_endswith, mg_contains, mg_template_str, mg_str_join,
 } from "./builtins-strings";
+export { mg_sprintf, mg_format_int } from "./builtins-format";
+export {
+  mg_concat, mg_split, mg_replace, mg_replace_n, mg_lower, mg_upper, mg_trim, mg_trim_left,
+  mg_trim_right, mg_trim_prefix, mg_trim_suffix, mg_trim_space, mg_substring, mg_indexof,
+  mg_indexof_n, mg_strings_count, mg_strings_reverse, mg_any_prefix_match, mg_any_suffix_match,
+} from "./builtins-text";
+export {
+  mg_base64_encode, mg_base64_decode, mg_base64_is_valid, mg_base64url_encode, mg_base64url_encode_no_pad, mg_base64url_decode, mg_hex_encode, mg_hex_decode, mg_urlquery_encode, mg_urlquery_decode, mg_urlquery_encode_object, mg_urlquery_decode_object, mg_json_marshal, mg_json_unmarshal, mg_json_is_valid,
+} from "./builtins-encoding";
+export { mg_units_parse, mg_units_parse_bytes } from "./builtins-units";
+export {
+  mg_crypto_md5, mg_crypto_sha1, mg_crypto_sha256, mg_hmac_md5, mg_hmac_sha1, mg_hmac_sha256, mg_hmac_sha512, mg_hmac_equal,
+} from "./builtins-crypto";
+export {
+  mg_object_union, mg_object_union_n, mg_object_filter, mg_object_remove, mg_array_reverse, mg_array_flatten,
+} from "./builtins-objects";
+export { mg_semver_compare, mg_semver_is_valid } from "./builtins-semver";
+export { mg_cidr_contains, mg_cidr_intersects, mg_cidr_is_valid } from "./builtins-net";
+export { mg_glob_match, mg_glob_quote_meta } from "./builtins-glob";
 export {
   mg_object_get, mg_object_keys, mg_and, mg_or, mg_union, mg_intersection,
   mg_array_concat, mg_array_slice,
