@@ -9,8 +9,11 @@
 //
 // A rule with no entrypoint of its own must be known to be undefined, or the
 // decision would read `deny` as empty and allow what the package denies. It
-// is known only when nothing in the bundle can define it: every source
-// parses, none defines the rule in the package (tests included), none
+// is known only from the bundle's sources, which `policy build` and `opa
+// build` store beside the module they compiled, and only when nothing there
+// can define it: some source declares the package (a bundle without the
+// package's sources proves nothing), every source parses, none defines the
+// rule in the package (tests included), none
 // reaches into the package from above with a ref head (`access.deny
 // contains …` in `package global`), none is a package below the rule, and the
 // bundle's data has nothing there. Otherwise the package document is
@@ -51,7 +54,7 @@ export function ruleEntrypoints(pkg: string[], rules: readonly string[], entrypo
   }
   if (missing.length === 0) return out
   const modules = parseSources(bundle)
-  if (!modules) return undefined
+  if (!modules || !modules.some((m) => m.package.join('/') === pkg.join('/'))) return undefined
   for (const r of missing) {
     if (mayDefine(modules, [...pkg, r]) || dataAt(bundle.data, [...pkg, r]) !== undefined) return undefined
     out[r] = null

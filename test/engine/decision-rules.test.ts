@@ -69,7 +69,7 @@ t.test('a rule the package does not define needs no entrypoint; one the bundle m
   const b = (sources: Modules, data: Record<string, unknown> = {}) => ({ sources: Object.entries(sources).map(([path, source]) => ({ path, source })), data, manifest: { revision: '', roots: ['global'], rego_version: 1 } })
   const onlyAllow = { 'a.rego': 'package global.access\nallow := true\n' }
   t.same(ruleEntrypoints(['global', 'access'], ['allow', 'deny'], eps(['global/access', 'global/access/allow']), b(onlyAllow)), { allow: 'global/access/allow', deny: null })
-  t.same(ruleEntrypoints(['global', 'log'], ['mask', 'drop'], eps(['global/access']), b(onlyAllow)), { mask: null, drop: null }, 'no log package: nothing to evaluate')
+  t.equal(ruleEntrypoints(['global', 'log'], ['mask', 'drop'], eps(['global/access']), b(onlyAllow)), undefined, 'no log sources: the (absent) package is planned as a document, which has no calls')
   const cases: [string, Modules, Record<string, unknown>?][] = [
     ['defined in the package (even in a test file)', { ...onlyAllow, 'a_test.rego': 'package global.access\ndeny contains "x"\n' }],
     ['a ref head in a package above', { ...onlyAllow, 'g.rego': 'package global\naccess.deny contains "x" if input.bad\n' }],
@@ -77,11 +77,23 @@ t.test('a rule the package does not define needs no entrypoint; one the bundle m
     ['a package below the rule', { ...onlyAllow, 'd.rego': 'package global.access.deny\nx := 1\n' }],
     ['a source that does not parse', { ...onlyAllow, 'bad.rego': 'package global.access\ndeny contains if {' }],
     ['base data at the rule\'s path', onlyAllow, { global: { access: { deny: ['from data'] } } }],
+    ['no source declares the package', {}],
+    ['only another package\'s sources', { 'l.rego': 'package global.log\ndrop := true\n' }],
   ]
   for (const [why, sources, data] of cases) {
     t.equal(ruleEntrypoints(['global', 'access'], ['allow', 'deny'], eps(['global/access', 'global/access/allow']), b(sources, data)), undefined, why)
   }
   t.same(ruleEntrypoints(['global', 'access'], ['allow', 'deny'], eps(['global/access/allow', 'global/access/deny']), { sources: [], data: {}, manifest: { revision: '', roots: [] } }), { allow: 'global/access/allow', deny: 'global/access/deny' }, 'every rule has its entrypoint: the sources are not needed')
+})
+
+t.test('a bundle without sources exporting allow but not deny is evaluated whole: its deny still denies', async (t) => {
+  const e = new Engine({ layers: [globalLayer()], cacheSize: 0 })
+  t.teardown(() => e.close())
+  const { wasm } = await compile({ modules: [{ path: 'a.rego', source: DENYING }], entrypoints: ['global/access', 'global/access/allow'] })
+  await e.activate('global', writeBundle({ manifest: { revision: 'g', roots: ['global'] }, wasm, data: {} }))
+  const d = await e.access({ subject: { id: 'ana' }, method: 'PUT' })
+  t.equal(d.value.allow, false)
+  t.same(d.value.deny.map((r) => r.message), ['writes are refused'])
 })
 
 t.test('a package defining only allow, built with its rule entrypoint, is answered by that rule alone', async (t) => {
