@@ -7,7 +7,7 @@
 import { pathSegments } from '../bundle/index.js'
 import { parseModule, type Module, type Term } from '../rego/index.js'
 import { CompileError, MeshgateError, type ErrorDetail } from '../errors/index.js'
-import { DECISION_RULES } from '../engine/decision-rules.js'
+import { DECISION_RULES, PER_RULE_PACKAGES } from '../engine/decision-rules.js'
 import { usageError } from './command.js'
 
 export function normalizeEntrypoint(raw: string): string {
@@ -67,8 +67,8 @@ export function annotatedEntrypoints(modules: Module[]): string[] {
 }
 
 /**
- * An entrypoint for each rule a decision reads (`<root>/access/allow` and
- * `deny`, `<root>/log/mask` and `drop`) that the package's sources define,
+ * An entrypoint for each rule a decision reads rule by rule
+ * (`<root>/access/allow` and `deny`) that the package's sources define,
  * so the sidecar evaluates only those rules instead of dumping the whole
  * package document on every request (engine/decision-rules.ts). Test files
  * are not decisions; a rule the package leaves undefined gets none (the
@@ -80,7 +80,8 @@ export function decisionRuleEntrypoints(modules: Module[], roots: string[]): str
     if (mod.path.endsWith('_test.rego')) continue
     const pkg = mod.package
     const root = roots.map((r) => (r === '' ? [] : r.split('/'))).find((r) => pkg.length === r.length + 1 && r.every((s, i) => pkg[i] === s))
-    const rules = root && DECISION_RULES[pkg[root.length]!]
+    const name = root && pkg[root.length]!
+    const rules = name && PER_RULE_PACKAGES.includes(name) ? DECISION_RULES[name] : undefined
     if (!rules) continue
     for (const rule of mod.rules) {
       const head = rule.head.ref[0]

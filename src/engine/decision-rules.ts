@@ -36,6 +36,16 @@ export const DECISION_RULES: Readonly<Record<string, readonly string[]>> = {
   log: ['mask', 'drop'],
 }
 
+/**
+ * Packages read rule by rule even when the package itself is an entrypoint.
+ * Not the log package: its input is the whole decision event (~1 KB of JSON),
+ * which each entrypoint evaluation parses again, while its document is just
+ * `mask` and `drop`; one evaluation of the package costs less than two of its
+ * rules (measured: 8.4 against 11.6 µs per event on the example). Its rules
+ * are read one by one only from a bundle that exports them but not the package.
+ */
+export const PER_RULE_PACKAGES: readonly string[] = ['access']
+
 /** Rule name → the entrypoint answering it, or null when the rule is provably undefined. */
 export type RuleEntrypoints = Record<string, string | null>
 

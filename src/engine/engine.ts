@@ -15,11 +15,11 @@ import { combineAccess, type AccessOutcome, type LayerAccess } from './access.js
 import type { CompatibilityQuestion } from './decision-input.js'
 import { accessFromPackage, anonymizationFromPackage, asSet, violationsFromPackage } from './layer-documents.js'
 import { DecisionCache } from './decision-cache.js'
-import { DECISION_RULES, ruleEntrypoints, rulePlan } from './decision-rules.js'
+import { DECISION_RULES, PER_RULE_PACKAGES, ruleEntrypoints, rulePlan } from './decision-rules.js'
 import { allOrThrow, InProcessEvaluator, type CallResult, type EvalCall, type Evaluator } from './evaluator.js'
 import type { HostBuiltins } from './host-builtins.js'
 import { checkBundleForLayer, checkDecisionEntrypoints, checkLayerSpecs, type ActiveBundle, type Layer, type LayerSpec } from './layers.js'
-import { DEFAULT_LIMITS, imageOf, LoadedBundle, type BundleLimits } from './loaded-bundle.js'
+import { DEFAULT_LIMITS, EncodedInput, imageOf, LoadedBundle, type BundleLimits } from './loaded-bundle.js'
 import { LoadProbe } from './load-probe.js'
 import { planDocument, type DocPlan, type DocSource } from './virtual-doc.js'
 import { WorkerPoolEvaluator } from './worker-pool.js'
@@ -78,6 +78,12 @@ export interface LogPolicyVerdict {
   /** OPA's mask rule entries: JSON pointers to erase, or `{op, path, value}` objects. */
   mask: unknown[]
   drop: boolean
+  /**
+   * `JSON.stringify(event)`, when the engine serialized the event to evaluate
+   * it: the decision logger writes it as the event's line when nothing is
+   * masked, instead of serializing the event a second time.
+   */
+  eventJson?: string
 }
 
 /** A decision as computed, before the cache: whether it may be kept (one that failed closed may not). */
@@ -97,6 +103,7 @@ const ACCESS = ['access']
 export class Engine {
   private readonly layerList: Layer[]
   private readonly evaluator: Evaluator
+  private readonly encoder = new TextEncoder()
   /** The evaluator when it runs in this thread: called without a promise per call list. */
   private readonly inProcess?: InProcessEvaluator
   private readonly cache: DecisionCache
@@ -305,14 +312,31 @@ export class Engine {
    * clear. Never cached: every event is a different input.
    */
   async logPolicy(event: unknown): Promise<LogPolicyVerdict> {
+    const { mask, drop } = await this.logVerdict(event)
+    return { mask, drop }
+  }
+
+  /**
+   * `logPolicy` without a promise when the evaluation runs in this thread
+   * (the decision logger then needs no timer to bound it), with the event's
+   * JSON text; errors are thrown, not returned as a rejected promise.
+   */
+  logVerdict(event: unknown): LogPolicyVerdict | Promise<LogPolicyVerdict> {
     const layer = this.layerList.find((l) => l.root === 'global') ?? this.layerList.find((l) => l.root === '')
     if (!layer) return { mask: [], drop: false }
     if (this.closed || !layer.active) throw new MeshgateError('bundle_unavailable', `no valid bundle is loaded for layer \`${layer.name}\`, whose log policy masks decision logs`)
     const rel = layer.root === '' ? ['system', 'log'] : ['log']
-    const [doc] = await this.layerDocuments([layer], rel, event)
-    if (doc!.error) throw asEvalError(doc!.error, [layer.root, ...rel].filter(Boolean).join('/'))
-    const o = (typeof doc!.result === 'object' && doc!.result !== null ? doc!.result : {}) as Record<string, unknown>
-    return { mask: asSet(o.mask), drop: o.drop === true }
+    // Serialized here (in process) so the text can go on to the logger.
+    const json = this.inProcess ? JSON.stringify(event) : undefined
+    const verdict = ([doc]: LayerOutcome[]): LogPolicyVerdict => {
+      if (doc!.error) throw asEvalError(doc!.error, [layer.root, ...rel].filter(Boolean).join('/'))
+      const o = (typeof doc!.result === 'object' && doc!.result !== null ? doc!.result : {}) as Record<string, unknown>
+      const v: LogPolicyVerdict = { mask: asSet(o.mask), drop: o.drop === true }
+      if (json !== undefined) v.eventJson = json
+      return v
+    }
+    const docs = this.layerDocuments([layer], rel, json === undefined ? event : new EncodedInput(event, this.encoder, json))
+    return docs instanceof Promise ? docs.then(verdict) : verdict(docs)
   }
 
   async close(): Promise<void> {
@@ -431,7 +455,9 @@ function decisionPlans(layer: LayerSpec, bundle: Bundle, key: string, entrypoint
   const packages: [string, readonly string[]][] = Object.entries(DECISION_RULES)
   if (layer.root === '') packages.push(['system/log', DECISION_RULES.log!])
   for (const [rel, rules] of packages) {
-    const found = ruleEntrypoints([...root, ...rel.split('/')], rules, eps, bundle)
+    const pkg = [...root, ...rel.split('/')]
+    if (!PER_RULE_PACKAGES.includes(rel) && eps.has(pkg.join('/'))) continue
+    const found = ruleEntrypoints(pkg, rules, eps, bundle)
     if (found) plans.set(rel, rulePlan(key, found))
   }
   return plans

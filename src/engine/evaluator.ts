@@ -64,6 +64,7 @@ export class InProcessEvaluator implements Evaluator {
 }
 
 /** Shared by the in-process evaluator and the worker thread. */
+/** `input` may be an EncodedInput already (in this thread only: a worker gets plain values). */
 export function runCalls(bundles: Map<string, LoadedBundle>, calls: EvalCall[], input: unknown): CallResult[] {
   // Serialized once for every call (and written once into each module's memory).
   let encoded: EncodedInput | undefined
@@ -71,7 +72,7 @@ export function runCalls(bundles: Map<string, LoadedBundle>, calls: EvalCall[], 
     const b = bundles.get(c.bundle)
     if (!b) return { ok: false, error: new MeshgateError('bundle_unavailable', `bundle \`${c.bundle}\` is not loaded`) }
     try {
-      encoded ??= b.encode(input)
+      encoded ??= input instanceof EncodedInput ? input : b.encode(input)
       return { ok: true, rs: b.evaluate(c.entrypoint, encoded) }
     } catch (e) {
       return { ok: false, error: evalError(e, c.entrypoint) }

@@ -24,8 +24,9 @@ export class EncodedInput {
   readonly text: string | undefined
   private bytes?: Uint8Array
 
-  constructor(readonly value: unknown, private readonly encoder: TextEncoder) {
-    this.text = value === undefined ? undefined : JSON.stringify(value)
+  /** `text`: the value's JSON text when the caller has it already (it must be `JSON.stringify(value)`). */
+  constructor(readonly value: unknown, private readonly encoder: TextEncoder, text?: string) {
+    this.text = text ?? (value === undefined ? undefined : JSON.stringify(value))
   }
 
   /** The UTF-8 bytes (computed on first use: the SDK path, or an input too large for the room at hand). */
