@@ -15,6 +15,7 @@
 import { Worker } from 'node:worker_threads'
 import { MeshgateError } from '../errors/index.js'
 import type { BundleImage, BundleLimits } from './loaded-bundle.js'
+import { memoryImportMinimum } from './memory-import.js'
 
 /**
  * The worker: for each request, exactly the module code that loading runs
@@ -30,10 +31,10 @@ import type { BundleImage, BundleLimits } from './loaded-bundle.js'
 const PROBE_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 import(workerData.sdk).then(({ loadPolicy }) => {
-  parentPort.on('message', async ({ id, image, maximum }) => {
+  parentPort.on('message', async ({ id, image, maximum, initial }) => {
     try {
-      for (const m of image.modules) {
-        const policy = await loadPolicy(m.bytes, { initial: Math.min(5, maximum), maximum }, {})
+      for (const [i, m] of image.modules.entries()) {
+        const policy = await loadPolicy(m.bytes, { initial: initial[i], maximum }, {})
         policy.setData(image.data)
       }
     } catch {}
@@ -48,6 +49,11 @@ const SDK_URL = import.meta.resolve('@open-policy-agent/opa-wasm')
 /** The most 64 KiB pages one module's memory may grow to. */
 export function maxPages(limits: BundleLimits): number {
   return Math.max(2, Math.floor((limits.memoryMiB * 1024 * 1024) / 65536))
+}
+
+/** The pages a module's memory starts with: the SDK's 5, or what its memory import asks for (large data segments), within the limit. */
+export function initialPages(bytes: Uint8Array, maximum: number): number {
+  return Math.min(Math.max(5, memoryImportMinimum(bytes) ?? 0), maximum)
 }
 
 /** Default deadline for loading one bundle, in milliseconds. */
@@ -125,7 +131,7 @@ export class LoadProbe {
         w.worker.once('error', onError)
         w.worker.once('exit', onExit)
         // The deadline covers the worker's start too: a first probe pays it once.
-        w.ready.then(() => w.worker.postMessage({ id, image, maximum: maxPages(limits) }), (e: Error) => finish(refuse(`cannot be loaded: ${e.message}`)))
+        w.ready.then(() => w.worker.postMessage({ id, image, maximum: maxPages(limits), initial: image.modules.map((m) => initialPages(m.bytes, maxPages(limits))) }), (e: Error) => finish(refuse(`cannot be loaded: ${e.message}`)))
       })
     } catch (e) {
       // A worker past its deadline may be spinning forever: replace it.

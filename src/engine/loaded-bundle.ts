@@ -11,7 +11,7 @@ import { underRoots, type Bundle, type Manifest } from '../bundle/index.js'
 import { MeshgateError } from '../errors/index.js'
 import { evalError } from './eval-errors.js'
 import { loadHostBuiltins, type HostBuiltins } from './host-builtins.js'
-import { maxPages, type LoadProbe } from './load-probe.js'
+import { initialPages, maxPages, type LoadProbe } from './load-probe.js'
 import { EncodedInput, ModuleCall, type ResultSet } from './module-call.js'
 
 export { EncodedInput, type ResultSet } from './module-call.js'
@@ -92,7 +92,7 @@ export class LoadedBundle {
     for (const m of image.modules) {
       let policy: LoadedPolicy
       try {
-        policy = await loadPolicy(m.bytes, { initial: Math.min(5, maximum), maximum }, builtins)
+        policy = await loadPolicy(m.bytes, { initial: initialPages(m.bytes, maximum), maximum }, builtins)
         policy.setData(image.data)
       } catch (e) {
         const err = evalError(e, m.path)
