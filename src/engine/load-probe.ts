@@ -66,19 +66,44 @@ interface ProbeWorker {
   heapMb: number
 }
 
+/**
+ * An idle worker is stopped after this long: its isolate (and the modules it
+ * last loaded) would otherwise stay resident for the sidecar's lifetime, tens
+ * of MB for a check that runs once per bundle activation. The next
+ * activation starts a new one (tens of milliseconds, inside its deadline).
+ */
+export const PROBE_IDLE_MS = 2_000
+
 export class LoadProbe {
   private current?: ProbeWorker
   private nextId = 1
   private queue: Promise<unknown> = Promise.resolve()
+  private pending = 0
+  private idle?: NodeJS.Timeout
+
+  constructor(private readonly idleMs = PROBE_IDLE_MS) {}
+
+  /** Whether a worker is running now (stopped when idle). */
+  get running(): boolean {
+    return this.current !== undefined
+  }
 
   /** Loads `image` in the worker within `limits.loadMs`; throws `bundle_format_error` past the deadline. Probes run one at a time. */
   probe(image: BundleImage, limits: BundleLimits): Promise<void> {
+    clearTimeout(this.idle)
+    this.pending++
     const run = this.queue.then(() => this.once(image, limits))
-    this.queue = run.catch(() => undefined)
+    this.queue = run.catch(() => undefined).then(() => {
+      if (--this.pending === 0) {
+        this.idle = setTimeout(() => { if (this.pending === 0) void this.close() }, this.idleMs)
+        this.idle.unref()
+      }
+    })
     return run
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.idle)
     const w = this.current
     this.current = undefined
     await w?.worker.terminate()
