@@ -11,6 +11,8 @@ declare module 'autocannon' {
     pipelining?: number
     duration?: number
     overallRate?: number
+    /** Each connection loops over these, in order. */
+    requests?: { method?: string; path?: string; headers?: Record<string, string>; body?: string }[]
   }
   interface Histogram { average: number; mean: number; p50: number; p90: number; p99: number; max: number }
   interface Result {

@@ -1,12 +1,13 @@
 // The worked example mesh of `policies/` (global layer + the orders domain),
 // built the way `policy build` builds it (every non-test package an
-// entrypoint, an OPA-format bundle per layer) and loaded into an Engine: the
+// entrypoint, plus one per decision rule; an OPA-format bundle per layer) and loaded into an Engine: the
 // realistic setting for the sidecar benchmarks.
 
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { compile } from '../src/compiler.js'
 import { writeBundle } from '../src/bundle/index.js'
+import { decisionRuleEntrypoints, parseAll } from '../src/cli/entrypoints.js'
 import { Engine, domainLayer, globalLayer } from '../src/engine/index.js'
 import { loadMeshDir, type MeshModel } from '../src/product/index.js'
 
@@ -22,12 +23,13 @@ async function layerBundle(repoRoot: string, dir: string, root: string, revision
   const files = readdirSync(abs).filter((f) => f.endsWith('.rego') && !f.endsWith('_test.rego')).sort()
   const modules = files.map((f) => ({ path: join('policies', dir, f), source: readFileSync(join(abs, f), 'utf8') }))
   const packages = [...new Set(modules.map((m) => /^package\s+([\w.]+)/m.exec(m.source)![1]!))]
-  const entrypoints = packages.map((p) => p.replace(/\./g, '/'))
+  const entrypoints = [...packages.map((p) => p.replace(/\./g, '/')), ...decisionRuleEntrypoints(parseAll(modules, 1), [root])]
   const { wasm } = await compile({ modules, entrypoints })
   return writeBundle({
     manifest: { revision, roots: [root], wasm: entrypoints.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' })), rego_version: 1 },
     wasm,
     data: {},
+    sources: modules,
   })
 }
 

@@ -20,7 +20,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { loadConfig } from '../src/config/index.js'
 import { startSidecar } from '../src/server/index.js'
 import { canonical } from './harness.js'
-import { exampleBundles, INPUT, productDir, REQUEST, SUBJECT } from './example-mesh.js'
+import { exampleBundles, productDir, REQUEST, SUBJECT } from './example-mesh.js'
 import { repoRoot } from './paths.js'
 
 export interface TargetInfo {
@@ -28,8 +28,30 @@ export interface TargetInfo {
   method: 'POST'
   headers: Record<string, string>
   body: string
+  /**
+   * Distinct requests the load cycles through (each connection loops over
+   * them): many subjects (one token each) and request bodies, so neither the
+   * token cache nor the decision cache sees one request over and over.
+   */
+  requests: { headers: Record<string, string>; body: string }[]
   /** What the target is, for the notes (e.g. the auth mode). */
   description: string
+}
+
+/** Subjects (one token each) and bodies the HTTP load cycles through: SUBJECTS × BODIES distinct requests. */
+export const SUBJECTS = 64
+const FIELD_LISTS = [REQUEST.fields, ['order_id', 'status'], ['order_id', 'order_date', 'total_amount'], ['currency']]
+const PURPOSES = ['reporting', 'fraud-detection']
+export const BODIES = FIELD_LISTS.length * PURPOSES.length
+
+/** The request bodies: the example request with other field lists and purposes, all for the orders port. */
+export function requestBodies(): (typeof REQUEST)[] {
+  return FIELD_LISTS.flatMap((fields) => PURPOSES.map((purpose) => ({ ...REQUEST, purpose, fields })))
+}
+
+/** Subject `i`: the example analyst's claims under another id, every fourth one without the reader role (denied). */
+export function subjectOf(i: number): typeof SUBJECT {
+  return { ...SUBJECT, id: `${SUBJECT.id}-${i}`, roles: i % 4 === 3 ? ['analyst'] : SUBJECT.roles }
 }
 
 const CONSTANT = { decision_id: 'constant', result: { allowed: true, reasons: [] } }
@@ -38,8 +60,11 @@ async function baseline(): Promise<TargetInfo> {
   const app = Fastify({ logger: false })
   app.post('/v1/decisions/access', async () => CONSTANT)
   const address = await app.listen({ host: '127.0.0.1', port: 0 })
+  const headers = { 'content-type': 'application/json' }
   return {
-    url: `${address}/v1/decisions/access`, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(REQUEST),
+    url: `${address}/v1/decisions/access`, method: 'POST', headers, body: JSON.stringify(REQUEST),
+    // The same bodies as the sidecar gets (no token: the route checks none).
+    requests: requestBodies().map((b) => ({ headers, body: JSON.stringify(b) })),
     description: 'bare fastify route, constant answer',
   }
 }
@@ -93,28 +118,38 @@ async function sidecar(cache: boolean, collector?: string): Promise<TargetInfo |
       '',
     ].join('\n'))
     const sc = await startSidecar(await loadConfig(file), { logger: false })
-    const token = await new SignJWT({ roles: SUBJECT.roles, clearance: SUBJECT.clearance, domain: SUBJECT.domain, region: SUBJECT.region })
+    const sign = (s: typeof SUBJECT) => new SignJWT({ roles: s.roles, clearance: s.clearance, domain: s.domain, region: s.region })
       .setProtectedHeader({ alg: 'ES256', kid: 'bench' })
-      .setSubject(SUBJECT.id).setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt().setExpirationTime('2h')
+      .setSubject(s.id).setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt().setExpirationTime('2h')
       .sign(privateKey)
+    const bodies = requestBodies()
+    const subjects = Array.from({ length: SUBJECTS }, (_, i) => subjectOf(i))
+    const tokens = await Promise.all(subjects.map(sign))
+    // Subject-major, bodies rotating: consecutive requests differ in both.
+    const cases = subjects.flatMap((subject, i) => bodies.map((_, j) => ({ subject, token: tokens[i]!, body: bodies[(i + j) % bodies.length]! })))
+    const header = (token: string) => ({ 'content-type': 'application/json', authorization: `Bearer ${token}` })
     const info: TargetInfo = {
       url: `${sc.url}/v1/decisions/access`, method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      headers: header(await sign(SUBJECT)),
       body: JSON.stringify(REQUEST),
-      description: `startSidecar from a YAML config, ES256 bearer token checked against auth.jwks_file, cache.decisions ${cache ? 10_000 : 0}${collector ? ', decision_logs to a policy registry' : ''}`,
+      requests: cases.map((c) => ({ headers: header(c.token), body: JSON.stringify(c.body) })),
+      description: `startSidecar from a YAML config, ${SUBJECTS} subjects (ES256 bearer tokens checked against auth.jwks_file) × ${bodies.length} request bodies, cache.decisions ${cache ? 10_000 : 0}${collector ? ', decision_logs to a policy registry' : ''}`,
     }
-    // Check before timing: every layer active, and the answer over HTTP is
-    // the engine's own decision for the subject the token stands for.
+    // Check before timing: every layer active, and every request's answer
+    // over HTTP is the engine's own decision for the subject its token stands for.
     const health = await fetch(`${sc.url}/health?bundles`)
     if (health.status !== 200) return { blocked: `the sidecar's bundles are not all active: ${(await health.text()).slice(0, 200)}` }
-    const probe = await fetch(info.url, { method: 'POST', headers: info.headers, body: info.body })
-    const text = await probe.text()
-    if (probe.status !== 200) return { blocked: `the sidecar answered ${probe.status} to the benchmark request: ${text.slice(0, 200)}` }
-    const { decision_id: _id, ...got } = JSON.parse(text) as Record<string, unknown>
-    const a = await sc.engine.access(INPUT)
-    const { layers: _layers, ...outcome } = a.value
-    const want = { ...outcome, revisions: a.revisions }
-    if (canonical(got) !== canonical(want)) throw new Error(`the sidecar's answer ${canonical(got)} is not the engine's ${canonical(want)}`)
+    const all = [{ subject: SUBJECT, body: REQUEST, req: { headers: info.headers, body: info.body } }, ...cases.map((c, k) => ({ subject: c.subject, body: c.body, req: info.requests[k]! }))]
+    for (const { subject, body, req } of all) {
+      const probe = await fetch(info.url, { method: 'POST', headers: req.headers, body: req.body })
+      const text = await probe.text()
+      if (probe.status !== 200) return { blocked: `the sidecar answered ${probe.status} to a benchmark request: ${text.slice(0, 200)}` }
+      const { decision_id: _id, ...got } = JSON.parse(text) as Record<string, unknown>
+      const a = await sc.engine.access({ ...body, subject })
+      const { layers: _layers, ...outcome } = a.value
+      const want = { ...outcome, revisions: a.revisions }
+      if (canonical(got) !== canonical(want)) throw new Error(`the sidecar's answer ${canonical(got)} is not the engine's ${canonical(want)}`)
+    }
     return info
   } finally {
     // Bundles and keys are read by now (the probe verified the token).

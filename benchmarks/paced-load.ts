@@ -14,15 +14,24 @@
 
 import { Agent, request } from 'node:http'
 
-export interface PacedTarget { url: string; method: string; headers: Record<string, string>; body: string }
+export interface PacedTarget {
+  url: string
+  method: string
+  headers: Record<string, string>
+  body: string
+  /** Cycled in order when given (distinct subjects and bodies); else `headers` and `body` every time. */
+  requests?: { headers: Record<string, string>; body: string }[]
+}
 
 export interface PacedResult { rps: number; p50: number; p99: number; non2xx: number; errors: number; sent: number }
 
 export async function pacedLoad(t: PacedTarget, rate: number, seconds: number, connections = 16): Promise<PacedResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: connections })
   const url = new URL(t.url)
-  const body = Buffer.from(t.body)
-  const headers = { ...t.headers, 'content-length': String(body.length) }
+  const prepared = (t.requests?.length ? t.requests : [{ headers: t.headers, body: t.body }]).map((r) => {
+    const body = Buffer.from(r.body)
+    return { body, headers: { ...r.headers, 'content-length': String(body.length) } }
+  })
   const latencies: number[] = []
   let non2xx = 0
   let errors = 0
@@ -31,6 +40,7 @@ export async function pacedLoad(t: PacedTarget, rate: number, seconds: number, c
   let onIdle: (() => void) | undefined
 
   const issue = (): void => {
+    const { headers, body } = prepared[sent % prepared.length]!
     const t0 = performance.now()
     inFlight++
     const done = (ok: boolean, status?: number): void => {

@@ -20,6 +20,7 @@ import { memoryGrowth } from './memory-growth.js'
 import { opaBuilt } from './opa-built.js'
 import { sidecarHttp } from './sidecar-http.js'
 import { sidecarInProcess } from './sidecar-in-process.js'
+import { sidecarFootprint } from './sidecar-footprint.js'
 import { anonymizeThroughput } from './anonymize.js'
 import { policyTest } from './policy-test.js'
 import { reload } from './reload.js'
@@ -30,7 +31,7 @@ import { repoRoot } from './paths.js'
 /** In the order they run; cheap, self-contained ones first. */
 const BENCHMARKS: Benchmark[] = [
   evalRbac, ruleScaling, objectScaling, memoryGrowth, opaBuilt, compileTime,
-  sidecarInProcess, sidecarHttp, anonymizeThroughput, policyTest, reload, registryIngest, decisionLog,
+  sidecarInProcess, sidecarHttp, sidecarFootprint, anonymizeThroughput, policyTest, reload, registryIngest, decisionLog,
 ]
 
 const resultsDir = join(repoRoot, 'benchmarks', 'results')

@@ -11,7 +11,7 @@ import { parseVerbArgs, usageError, type CliCommand } from './command.js'
 import { loadSourceTree, type SourceTree } from './source-tree.js'
 import { SourceFile } from '../source/index.js'
 import type { Module } from '../rego/index.js'
-import { annotatedEntrypoints, normalizeEntrypoint, parseAll } from './entrypoints.js'
+import { annotatedEntrypoints, decisionRuleEntrypoints, normalizeEntrypoint, parseAll } from './entrypoints.js'
 import { reportError } from './report.js'
 import { DECISION_PACKAGES } from '../engine/layers.js'
 import { readText, SIGNING_FLAGS, SIGNING_HELP, signingOptions } from './signing-flags.js'
@@ -93,8 +93,9 @@ async function run(argv: string[]): Promise<number> {
     const roots = tree.manifest?.roots ?? ['']
     const given = uniq([...(values.entrypoint as string[]).map(normalizeEntrypoint), ...annotatedEntrypoints(parsed)])
     // Every decision package the sources define gets an entrypoint, so a
-    // bundle never silently drops one (the sidecar refuses such bundles).
-    const entrypoints = uniq([...given, ...decisionEntrypoints(parsed, roots, given)])
+    // bundle never silently drops one (the sidecar refuses such bundles); and
+    // each rule a decision reads gets its own, the sidecar's fast path.
+    const entrypoints = uniq([...given, ...decisionEntrypoints(parsed, roots, given), ...decisionRuleEntrypoints(parsed, roots)])
     if (entrypoints.length === 0) {
       throw usageError('build', 'wasm needs at least one entrypoint: pass `-e <package/rule>` or annotate a rule with `entrypoint: true`')
     }

@@ -7,6 +7,7 @@
 import { pathSegments } from '../bundle/index.js'
 import { parseModule, type Module, type Term } from '../rego/index.js'
 import { CompileError, MeshgateError, type ErrorDetail } from '../errors/index.js'
+import { DECISION_RULES, PER_RULE_PACKAGES } from '../engine/decision-rules.js'
 import { usageError } from './command.js'
 
 export function normalizeEntrypoint(raw: string): string {
@@ -63,4 +64,29 @@ export function annotatedEntrypoints(modules: Module[]): string[] {
     }
   }
   return out
+}
+
+/**
+ * An entrypoint for each rule a decision reads rule by rule
+ * (`<root>/access/allow` and `deny`) that the package's sources define,
+ * so the sidecar evaluates only those rules instead of dumping the whole
+ * package document on every request (engine/decision-rules.ts). Test files
+ * are not decisions; a rule the package leaves undefined gets none (the
+ * engine proves it undefined from the sources).
+ */
+export function decisionRuleEntrypoints(modules: Module[], roots: string[]): string[] {
+  const out: string[] = []
+  for (const mod of modules) {
+    if (mod.path.endsWith('_test.rego')) continue
+    const pkg = mod.package
+    const root = roots.map((r) => (r === '' ? [] : r.split('/'))).find((r) => pkg.length === r.length + 1 && r.every((s, i) => pkg[i] === s))
+    const name = root && pkg[root.length]!
+    const rules = name && PER_RULE_PACKAGES.includes(name) ? DECISION_RULES[name] : undefined
+    if (!rules) continue
+    for (const rule of mod.rules) {
+      const head = rule.head.ref[0]
+      if (rule.head.kind !== 'function' && head?.type === 'var' && rules.includes(head.name)) out.push([...pkg, head.name].join('/'))
+    }
+  }
+  return [...new Set(out)]
 }

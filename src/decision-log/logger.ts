@@ -135,7 +135,7 @@ export class DecisionLogger implements DecisionObserver {
             return
           }
           if (m.failed) this.maskFailed(m.event)
-          return this.emit(m.event)
+          return this.emit(m.event, m.json)
         })
         .catch((e) => this.emit(this.failClosed(event, e)))
     } catch (e) {
@@ -232,10 +232,11 @@ export class DecisionLogger implements DecisionObserver {
     return this.erase.length === 0 ? event : applyMask(event, this.erase)
   }
 
-  private emit(event: DecisionEvent): Promise<void> {
+  /** `json`: the event's JSON text when the caller has it (the log policy serialized the unmasked event). */
+  private emit(event: DecisionEvent, json?: string): Promise<void> {
     let line: string
     try {
-      line = JSON.stringify(event)
+      line = json ?? JSON.stringify(event)
     } catch (e) {
       // Not JSON (a cycle, a BigInt): what of it can be written is written, in no case in clear.
       try {

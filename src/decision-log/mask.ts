@@ -20,16 +20,19 @@ import { maskError, parseMaskPointer, removeAt, upsertAt, type ParsedPointer } f
 export interface MaskDecision {
   mask: unknown[]
   drop: boolean
+  /** `JSON.stringify(event)` if the policy serialized the event as it stands: the line to write when nothing is masked. */
+  eventJson?: string
 }
 
 /** Evaluates the log policy for an event (the server's part: `data.global.log.mask` and `.drop`). */
-export type MaskPolicy = (event: DecisionEvent) => Promise<MaskDecision>
+/** A policy answering in this thread may answer without a promise: then no timer bounds it. */
+export type MaskPolicy = (event: DecisionEvent) => Promise<MaskDecision> | MaskDecision
 
 export type MaskOp = { op: 'remove'; pointer: ParsedPointer } | { op: 'upsert'; pointer: ParsedPointer; value: unknown }
 
 export type MaskOutcome =
   | { drop: true }
-  | { drop: false; event: DecisionEvent; failed?: string }
+  | { drop: false; event: DecisionEvent; failed?: string; /** The event's JSON text, when known (nothing masked). */ json?: string }
 
 /** Parses the config's erase list; throws `decision_log_mask_error` for a pointer that is not allowed. */
 export function eraseOps(pointers: readonly string[]): MaskOp[] {
@@ -101,7 +104,8 @@ export async function maskEvent(event: DecisionEvent, o: MaskerOptions): Promise
   let decision: MaskDecision | undefined
   if (o.policy) {
     try {
-      decision = await withTimeout(o.policy(event), o.timeoutMs)
+      const answer = o.policy(event)
+      decision = answer instanceof Promise ? await withTimeout(answer, o.timeoutMs) : answer
     } catch (e) {
       return { drop: false, event: eraseAll(event, `the log policy failed: ${(e as Error)?.message ?? String(e)}`), failed: 'policy' }
     }
@@ -114,6 +118,7 @@ export async function maskEvent(event: DecisionEvent, o: MaskerOptions): Promise
       const fromPolicy = policyOps(decision.mask)
       if (decision.drop) return { drop: true }
       ops = [...ops, ...fromPolicy]
+      if (ops.length === 0 && typeof decision.eventJson === 'string') return { drop: false, event, json: decision.eventJson }
     }
     return { drop: false, event: applyMask(event, ops) }
   } catch (e) {

@@ -15,10 +15,11 @@ import { combineAccess, type AccessOutcome, type LayerAccess } from './access.js
 import type { CompatibilityQuestion } from './decision-input.js'
 import { accessFromPackage, anonymizationFromPackage, asSet, violationsFromPackage } from './layer-documents.js'
 import { DecisionCache } from './decision-cache.js'
+import { DECISION_RULES, PER_RULE_PACKAGES, ruleEntrypoints, rulePlan } from './decision-rules.js'
 import { allOrThrow, InProcessEvaluator, type CallResult, type EvalCall, type Evaluator } from './evaluator.js'
 import type { HostBuiltins } from './host-builtins.js'
 import { checkBundleForLayer, checkDecisionEntrypoints, checkLayerSpecs, type ActiveBundle, type Layer, type LayerSpec } from './layers.js'
-import { DEFAULT_LIMITS, imageOf, LoadedBundle, type BundleLimits } from './loaded-bundle.js'
+import { DEFAULT_LIMITS, EncodedInput, imageOf, LoadedBundle, type BundleLimits } from './loaded-bundle.js'
 import { LoadProbe } from './load-probe.js'
 import { planDocument, type DocPlan, type DocSource } from './virtual-doc.js'
 import { WorkerPoolEvaluator } from './worker-pool.js'
@@ -77,6 +78,18 @@ export interface LogPolicyVerdict {
   /** OPA's mask rule entries: JSON pointers to erase, or `{op, path, value}` objects. */
   mask: unknown[]
   drop: boolean
+  /**
+   * `JSON.stringify(event)`, when the engine serialized the event to evaluate
+   * it: the decision logger writes it as the event's line when nothing is
+   * masked, instead of serializing the event a second time.
+   */
+  eventJson?: string
+}
+
+/** A decision as computed, before the cache: whether it may be kept (one that failed closed may not). */
+interface Computed<T> {
+  value: T
+  cacheable: boolean
 }
 
 export interface Answer<T> {
@@ -85,9 +98,14 @@ export interface Answer<T> {
   cached: boolean
 }
 
+const ACCESS = ['access']
+
 export class Engine {
   private readonly layerList: Layer[]
   private readonly evaluator: Evaluator
+  private readonly encoder = new TextEncoder()
+  /** The evaluator when it runs in this thread: called without a promise per call list. */
+  private readonly inProcess?: InProcessEvaluator
   private readonly cache: DecisionCache
   private readonly limits: BundleLimits
   /** Loads each new bundle in a worker with a deadline before it loads here (load-probe.ts). */
@@ -104,9 +122,12 @@ export class Engine {
     if (opts.builtinsModule) this.limits.builtinsModule = opts.builtinsModule
     if (opts.budgets?.loadMs) this.limits.loadMs = opts.budgets.loadMs
     const timeMs = opts.budgets?.timeMs ?? 0
-    this.evaluator = timeMs > 0
-      ? new WorkerPoolEvaluator({ size: opts.budgets?.workers ?? Math.min(4, availableParallelism()), timeMs, limits: this.limits })
-      : new InProcessEvaluator()
+    if (timeMs > 0) {
+      this.evaluator = new WorkerPoolEvaluator({ size: opts.budgets?.workers ?? Math.min(4, availableParallelism()), timeMs, limits: this.limits })
+    } else {
+      this.inProcess = new InProcessEvaluator()
+      this.evaluator = this.inProcess
+    }
     this.cache = new DecisionCache(opts.cacheSize ?? 10_000)
   }
 
@@ -143,9 +164,10 @@ export class Engine {
       const loaded = await LoadedBundle.loadBounded(this.prober, imageOf(b, bundleName, this.dataFor(b.data)), this.limits, this.opts.hostBuiltins)
       checkDecisionEntrypoints(layer, b, bundleName, loaded.entrypoints)
       const key = `${layer.name}@${loaded.revision}#${++this.generation}`
+      const plans = decisionPlans(layer, b, key, loaded.entrypoints)
       await this.evaluator.register(key, loaded)
       const previous = layer.active
-      layer.active = { key, loaded, activatedAt: new Date(), bundleData: b.data }
+      layer.active = { key, loaded, activatedAt: new Date(), bundleData: b.data, plans }
       delete layer.lastError
       if (previous) this.evaluator.unregister(previous.key)
       this.cache.clear()
@@ -204,17 +226,26 @@ export class Engine {
    * not cached, so the next request evaluates again.
    */
   async access(input: unknown): Promise<Answer<AccessDecision>> {
-    return this.decide('access', input, async (active) => {
-      let failed = false
-      const layers = (await this.layerDocuments(active, ['access'], input)).map((d) => {
-        if (!d.error) return { ...accessFromPackage(d.layer, d.result), revision: d.revision }
-        failed = true
-        const err = asEvalError(d.error, d.layer)
-        this.opts.log?.warn({ layer: d.layer, code: err.code, cause: err.details, err: err.message }, 'access decision failed; denying')
-        return { layer: d.layer, allow: false, deny: [{ code: 'eval_error', message: err.message }], revision: d.revision }
-      })
-      return { value: { ...combineAccess(layers), layers }, cacheable: !failed }
+    return this.decide('access', input, (active) => {
+      // In process, the layers answer synchronously: no promise per decision.
+      const docs = this.layerDocuments(active, ACCESS, input)
+      return docs instanceof Promise ? docs.then((d) => this.combinedAccess(d)) : this.combinedAccess(docs)
     })
+  }
+
+  private combinedAccess(docs: LayerOutcome[]): Computed<AccessDecision> {
+    let failed = false
+    const layers = docs.map((d) => {
+      if (!d.error) {
+        const { allow, deny } = accessFromPackage(d.layer, d.result)
+        return { layer: d.layer, allow, deny, revision: d.revision }
+      }
+      failed = true
+      const err = asEvalError(d.error, d.layer)
+      this.opts.log?.warn({ layer: d.layer, code: err.code, cause: err.details, err: err.message }, 'access decision failed; denying')
+      return { layer: d.layer, allow: false, deny: [{ code: 'eval_error', message: err.message }], revision: d.revision }
+    })
+    return { value: { ...combineAccess(layers), layers }, cacheable: !failed }
   }
 
   /**
@@ -281,14 +312,31 @@ export class Engine {
    * clear. Never cached: every event is a different input.
    */
   async logPolicy(event: unknown): Promise<LogPolicyVerdict> {
+    const { mask, drop } = await this.logVerdict(event)
+    return { mask, drop }
+  }
+
+  /**
+   * `logPolicy` without a promise when the evaluation runs in this thread
+   * (the decision logger then needs no timer to bound it), with the event's
+   * JSON text; errors are thrown, not returned as a rejected promise.
+   */
+  logVerdict(event: unknown): LogPolicyVerdict | Promise<LogPolicyVerdict> {
     const layer = this.layerList.find((l) => l.root === 'global') ?? this.layerList.find((l) => l.root === '')
     if (!layer) return { mask: [], drop: false }
     if (this.closed || !layer.active) throw new MeshgateError('bundle_unavailable', `no valid bundle is loaded for layer \`${layer.name}\`, whose log policy masks decision logs`)
     const rel = layer.root === '' ? ['system', 'log'] : ['log']
-    const [doc] = await this.layerDocuments([layer], rel, event)
-    if (doc!.error) throw asEvalError(doc!.error, [layer.root, ...rel].filter(Boolean).join('/'))
-    const o = (typeof doc!.result === 'object' && doc!.result !== null ? doc!.result : {}) as Record<string, unknown>
-    return { mask: asSet(o.mask), drop: o.drop === true }
+    // Serialized here (in process) so the text can go on to the logger.
+    const json = this.inProcess ? JSON.stringify(event) : undefined
+    const verdict = ([doc]: LayerOutcome[]): LogPolicyVerdict => {
+      if (doc!.error) throw asEvalError(doc!.error, [layer.root, ...rel].filter(Boolean).join('/'))
+      const o = (typeof doc!.result === 'object' && doc!.result !== null ? doc!.result : {}) as Record<string, unknown>
+      const v: LogPolicyVerdict = { mask: asSet(o.mask), drop: o.drop === true }
+      if (json !== undefined) v.eventJson = json
+      return v
+    }
+    const docs = this.layerDocuments([layer], rel, json === undefined ? event : new EncodedInput(event, this.encoder, json))
+    return docs instanceof Promise ? docs.then(verdict) : verdict(docs)
   }
 
   async close(): Promise<void> {
@@ -301,6 +349,8 @@ export class Engine {
 
   private requireActive(): Layer[] {
     if (this.closed) throw new MeshgateError('bundle_unavailable', 'the engine is shut down')
+    // The common case, checked without building lists: every layer active, none with a maximum age.
+    if (this.layerList.every((l) => l.active && l.freshUntil === undefined)) return this.layerList
     const missing = this.layerList.filter((l) => !l.active)
     if (missing.length) {
       throw new MeshgateError(
@@ -322,11 +372,15 @@ export class Engine {
     return this.layerList
   }
 
-  private async decide<T>(kind: string, input: unknown, compute: (active: Layer[]) => Promise<{ value: T; cacheable: boolean }>): Promise<Answer<T>> {
+  private async decide<T>(kind: string, input: unknown, compute: (active: Layer[]) => Computed<T> | Promise<Computed<T>>): Promise<Answer<T>> {
     const active = this.requireActive()
-    const key = active.map((l) => l.active!.key).join(';')
     const revisions = this.revisions()
-    const { value, cached } = await this.cache.through(key, kind, input, () => compute(active))
+    if (!this.cache.enabled) {
+      const c = compute(active)
+      return { value: (c instanceof Promise ? await c : c).value, revisions, cached: false }
+    }
+    const key = active.map((l) => l.active!.key).join(';')
+    const { value, cached } = await this.cache.through(key, kind, input, async () => compute(active))
     return { value, revisions, cached }
   }
 
@@ -336,38 +390,75 @@ export class Engine {
    * carries the error instead of a result; a run that failed as a whole (a
    * worker past its time budget) fails every layer.
    */
-  private async layerDocuments(active: Layer[], rel: string[], input: unknown): Promise<LayerOutcome[]> {
+  private layerDocuments(active: Layer[], rel: string[], input: unknown): LayerOutcome[] | Promise<LayerOutcome[]> {
+    const relKey = rel.join('/')
     const plans: DocPlan[] = active.map((l) => {
       const a = l.active!
-      const root = l.root === '' ? [] : l.root.split('/')
-      return planDocument([...root, ...rel], [{ key: a.key, entrypoints: a.loaded.entrypoints, data: {} }])
-    })
-    const calls: EvalCall[] = plans.flatMap((p) => p.calls)
-    let results: CallResult[]
-    try {
-      results = calls.length ? await this.evaluator.run(calls, input) : []
-    } catch (e) {
-      const error = evalError(e, rel.join('/'))
-      results = calls.map(() => ({ ok: false, error }))
-    }
-    let at = 0
-    return active.map((l, i) => {
-      const p = plans[i]!
-      const mine = results.slice(at, at + p.calls.length)
-      at += p.calls.length
-      const out: LayerOutcome = { layer: l.name, revision: l.active!.loaded.revision, result: undefined }
-      try {
-        out.result = p.assemble(allOrThrow(mine))
-      } catch (e) {
-        out.error = e as MeshgateError
+      let plan = a.plans.get(relKey)
+      if (!plan) {
+        const root = l.root === '' ? [] : l.root.split('/')
+        plan = planDocument([...root, ...rel], [{ key: a.key, entrypoints: a.loaded.entrypoints, data: {} }])
+        a.plans.set(relKey, plan)
       }
-      return out
+      return plan
     })
+    const calls: EvalCall[] = plans.length === 1 ? plans[0]!.calls : plans.flatMap((p) => p.calls)
+    const failedAll = (e: unknown): CallResult[] => {
+      const error = evalError(e, relKey)
+      return calls.map(() => ({ ok: false, error }))
+    }
+    if (calls.length === 0) return outcomes(active, plans, [])
+    if (this.inProcess) {
+      let results: CallResult[]
+      try {
+        results = this.inProcess.runNow(calls, input)
+      } catch (e) {
+        results = failedAll(e)
+      }
+      return outcomes(active, plans, results)
+    }
+    return this.evaluator.run(calls, input).then((r) => outcomes(active, plans, r), (e: unknown) => outcomes(active, plans, failedAll(e)))
   }
-
 
   private dataFor(bundleData: Record<string, unknown>): Record<string, unknown> {
     if (!this.mesh || 'mesh' in bundleData) return bundleData
     return { ...bundleData, mesh: this.mesh }
   }
+}
+
+/** Each layer's share of the call results, assembled into its document (or the error it failed with). */
+function outcomes(active: Layer[], plans: DocPlan[], results: CallResult[]): LayerOutcome[] {
+  let at = 0
+  return active.map((l, i) => {
+    const p = plans[i]!
+    const n = p.calls.length
+    const out: LayerOutcome = { layer: l.name, revision: l.active!.loaded.revision, result: undefined }
+    try {
+      out.result = p.assemble(allOrThrow(n === results.length ? results : results.slice(at, at + n)))
+    } catch (e) {
+      out.error = e as MeshgateError
+    }
+    at += n
+    return out
+  })
+}
+
+/**
+ * The per-rule plans of a layer's decision packages (`access`, `log`, and a
+ * standalone bundle's `system/log`) whose rules the bundle can answer one by
+ * one; the others are planned as package documents on first use.
+ */
+function decisionPlans(layer: LayerSpec, bundle: Bundle, key: string, entrypoints: string[]): Map<string, DocPlan> {
+  const plans = new Map<string, DocPlan>()
+  const root = layer.root === '' ? [] : layer.root.split('/')
+  const eps = new Set(entrypoints)
+  const packages: [string, readonly string[]][] = Object.entries(DECISION_RULES)
+  if (layer.root === '') packages.push(['system/log', DECISION_RULES.log!])
+  for (const [rel, rules] of packages) {
+    const pkg = [...root, ...rel.split('/')]
+    if (!PER_RULE_PACKAGES.includes(rel) && eps.has(pkg.join('/'))) continue
+    const found = ruleEntrypoints(pkg, rules, eps, bundle)
+    if (found) plans.set(rel, rulePlan(key, found))
+  }
+  return plans
 }

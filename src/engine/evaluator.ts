@@ -4,7 +4,7 @@
 // budget can stop a runaway module). WorkerPoolEvaluator (worker-pool.ts)
 // adds a wall-clock budget by running in worker threads it can terminate.
 
-import { inputBytes, type LoadedBundle, type ResultSet } from './loaded-bundle.js'
+import { EncodedInput, type LoadedBundle, type ResultSet } from './loaded-bundle.js'
 import { MeshgateError } from '../errors/index.js'
 import { evalError } from './eval-errors.js'
 
@@ -53,21 +53,27 @@ export class InProcessEvaluator implements Evaluator {
     return runCalls(this.bundles, calls, input)
   }
 
+  /** `run` without the promise, for a caller in this thread. */
+  runNow(calls: EvalCall[], input: unknown): CallResult[] {
+    return runCalls(this.bundles, calls, input)
+  }
+
   async close(): Promise<void> {
     this.bundles.clear()
   }
 }
 
 /** Shared by the in-process evaluator and the worker thread. */
+/** `input` may be an EncodedInput already (in this thread only: a worker gets plain values). */
 export function runCalls(bundles: Map<string, LoadedBundle>, calls: EvalCall[], input: unknown): CallResult[] {
-  const bytes = inputBytes(input)
+  // Serialized once for every call (and written once into each module's memory).
+  let encoded: EncodedInput | undefined
   return calls.map((c): CallResult => {
     const b = bundles.get(c.bundle)
     if (!b) return { ok: false, error: new MeshgateError('bundle_unavailable', `bundle \`${c.bundle}\` is not loaded`) }
     try {
-      // The SDK reads an ArrayBuffer as JSON text; a fresh copy per call keeps
-      // the bytes valid whichever path (ABI 1.1 or 1.2) the module takes.
-      return { ok: true, rs: b.evaluate(c.entrypoint, bytes === undefined ? undefined : bytes.slice(0)) }
+      encoded ??= input instanceof EncodedInput ? input : b.encode(input)
+      return { ok: true, rs: b.evaluate(c.entrypoint, encoded) }
     } catch (e) {
       return { ok: false, error: evalError(e, c.entrypoint) }
     }

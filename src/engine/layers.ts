@@ -8,6 +8,7 @@ import { checkOverlap, checkRoots, packageOf, underRoots, type Bundle } from '..
 import { MeshgateError } from '../errors/index.js'
 import { parseModule } from '../rego/index.js'
 import type { LoadedBundle } from './loaded-bundle.js'
+import type { DocPlan } from './virtual-doc.js'
 
 export interface LayerSpec {
   /** `global`, `domains/<domain>`, or any name for a standalone layer. */
@@ -23,6 +24,13 @@ export interface ActiveBundle {
   activatedAt: Date
   /** The bundle's own data, before `mesh` is added. */
   bundleData: Record<string, unknown>
+  /**
+   * How each package the decisions read is evaluated, by path relative to
+   * the layer root (`access`, `log`): the decision rules' own entrypoints
+   * when the bundle has them (decision-rules.ts), else the package document.
+   * Filled at activation for the decision packages, on first use for others.
+   */
+  plans: Map<string, DocPlan>
 }
 
 export interface Layer extends LayerSpec {

@@ -15,6 +15,7 @@
 import { Worker } from 'node:worker_threads'
 import { MeshgateError } from '../errors/index.js'
 import type { BundleImage, BundleLimits } from './loaded-bundle.js'
+import { memoryImportMinimum } from './memory-import.js'
 
 /**
  * The worker: for each request, exactly the module code that loading runs
@@ -30,10 +31,10 @@ import type { BundleImage, BundleLimits } from './loaded-bundle.js'
 const PROBE_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 import(workerData.sdk).then(({ loadPolicy }) => {
-  parentPort.on('message', async ({ id, image, maximum }) => {
+  parentPort.on('message', async ({ id, image, maximum, initial }) => {
     try {
-      for (const m of image.modules) {
-        const policy = await loadPolicy(m.bytes, { initial: Math.min(5, maximum), maximum }, {})
+      for (const [i, m] of image.modules.entries()) {
+        const policy = await loadPolicy(m.bytes, { initial: initial[i], maximum }, {})
         policy.setData(image.data)
       }
     } catch {}
@@ -50,6 +51,11 @@ export function maxPages(limits: BundleLimits): number {
   return Math.max(2, Math.floor((limits.memoryMiB * 1024 * 1024) / 65536))
 }
 
+/** The pages a module's memory starts with: the SDK's 5, or what its memory import asks for (large data segments), within the limit. */
+export function initialPages(bytes: Uint8Array, maximum: number): number {
+  return Math.min(Math.max(5, memoryImportMinimum(bytes) ?? 0), maximum)
+}
+
 /** Default deadline for loading one bundle, in milliseconds. */
 export const DEFAULT_LOAD_MS = 10_000
 
@@ -60,19 +66,44 @@ interface ProbeWorker {
   heapMb: number
 }
 
+/**
+ * An idle worker is stopped after this long: its isolate (and the modules it
+ * last loaded) would otherwise stay resident for the sidecar's lifetime, tens
+ * of MB for a check that runs once per bundle activation. The next
+ * activation starts a new one (tens of milliseconds, inside its deadline).
+ */
+export const PROBE_IDLE_MS = 2_000
+
 export class LoadProbe {
   private current?: ProbeWorker
   private nextId = 1
   private queue: Promise<unknown> = Promise.resolve()
+  private pending = 0
+  private idle?: NodeJS.Timeout
+
+  constructor(private readonly idleMs = PROBE_IDLE_MS) {}
+
+  /** Whether a worker is running now (stopped when idle). */
+  get running(): boolean {
+    return this.current !== undefined
+  }
 
   /** Loads `image` in the worker within `limits.loadMs`; throws `bundle_format_error` past the deadline. Probes run one at a time. */
   probe(image: BundleImage, limits: BundleLimits): Promise<void> {
+    clearTimeout(this.idle)
+    this.pending++
     const run = this.queue.then(() => this.once(image, limits))
-    this.queue = run.catch(() => undefined)
+    this.queue = run.catch(() => undefined).then(() => {
+      if (--this.pending === 0) {
+        this.idle = setTimeout(() => { if (this.pending === 0) void this.close() }, this.idleMs)
+        this.idle.unref()
+      }
+    })
     return run
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.idle)
     const w = this.current
     this.current = undefined
     await w?.worker.terminate()
@@ -125,7 +156,7 @@ export class LoadProbe {
         w.worker.once('error', onError)
         w.worker.once('exit', onExit)
         // The deadline covers the worker's start too: a first probe pays it once.
-        w.ready.then(() => w.worker.postMessage({ id, image, maximum: maxPages(limits) }), (e: Error) => finish(refuse(`cannot be loaded: ${e.message}`)))
+        w.ready.then(() => w.worker.postMessage({ id, image, maximum: maxPages(limits), initial: image.modules.map((m) => initialPages(m.bytes, maxPages(limits))) }), (e: Error) => finish(refuse(`cannot be loaded: ${e.message}`)))
       })
     } catch (e) {
       // A worker past its deadline may be spinning forever: replace it.

@@ -11,7 +11,10 @@ import { underRoots, type Bundle, type Manifest } from '../bundle/index.js'
 import { MeshgateError } from '../errors/index.js'
 import { evalError } from './eval-errors.js'
 import { loadHostBuiltins, type HostBuiltins } from './host-builtins.js'
-import { maxPages, type LoadProbe } from './load-probe.js'
+import { initialPages, maxPages, type LoadProbe } from './load-probe.js'
+import { EncodedInput, ModuleCall, type ResultSet } from './module-call.js'
+
+export { EncodedInput, type ResultSet } from './module-call.js'
 
 /** A bundle as plain, cloneable data. */
 export interface BundleImage {
@@ -35,11 +38,10 @@ export interface BundleLimits {
 
 export const DEFAULT_LIMITS: BundleLimits = { memoryMiB: 256, steps: 0 }
 
-export type ResultSet = { result: unknown }[]
-
 interface ModuleRef {
   path: string
   policy: LoadedPolicy
+  call: ModuleCall
   setSteps?: (n: number) => void
 }
 
@@ -52,6 +54,7 @@ export class LoadedBundle {
   /** Entrypoint name → module. */
   private readonly entries = new Map<string, { mod: ModuleRef; id: number }>()
   private readonly limits: BundleLimits
+  private readonly encoder = new TextEncoder()
 
   private constructor(image: BundleImage, limits: BundleLimits) {
     this.image = image
@@ -89,14 +92,14 @@ export class LoadedBundle {
     for (const m of image.modules) {
       let policy: LoadedPolicy
       try {
-        policy = await loadPolicy(m.bytes, { initial: Math.min(5, maximum), maximum }, builtins)
+        policy = await loadPolicy(m.bytes, { initial: initialPages(m.bytes, maximum), maximum }, builtins)
         policy.setData(image.data)
       } catch (e) {
         const err = evalError(e, m.path)
         throw new MeshgateError(err.code === 'eval_memory_exceeded' ? err.code : 'bundle_format_error', `bundle \`${image.name}\`: module \`${m.path}\` cannot be loaded: ${err.message}`)
       }
       const exports = (policy.wasmInstance as WebAssembly.Instance).exports
-      const ref: ModuleRef = { path: m.path, policy }
+      const ref: ModuleRef = { path: m.path, policy, call: new ModuleCall(policy) }
       if (typeof exports.mg_set_step_budget === 'function') ref.setSteps = exports.mg_set_step_budget as (n: number) => void
       const eps = policy.entrypoints as Record<string, number>
       const outside = Object.keys(eps).filter((ep) => !underRoots(roots, ep))
@@ -126,13 +129,22 @@ export class LoadedBundle {
     return this.entries.has(entrypoint)
   }
 
-  /** Evaluates one entrypoint; `input` may be pre-serialized JSON bytes. */
+  /** Serializes an input once, for any number of `evaluate` calls on any bundle. */
+  encode(input: unknown): EncodedInput {
+    return new EncodedInput(input, this.encoder)
+  }
+
+  /**
+   * Evaluates one entrypoint. Give an EncodedInput when several entrypoints
+   * read the same input: it is serialized once and written into each
+   * module's memory once.
+   */
   evaluate(entrypoint: string, input: unknown): ResultSet {
     const e = this.entries.get(entrypoint)
     if (!e) throw new MeshgateError('resource_not_found', `bundle \`${this.name}\` has no entrypoint \`${entrypoint}\``)
     try {
       e.mod.setSteps?.(this.limits.steps)
-      return e.mod.policy.evaluate(input, e.id) as ResultSet
+      return e.mod.call.evaluate(e.id, input instanceof EncodedInput ? input : this.encode(input))
     } catch (err) {
       throw evalError(err, entrypoint)
     }
@@ -146,13 +158,7 @@ export class LoadedBundle {
       if (seen.has(mod)) continue
       seen.add(mod)
       mod.policy.setData(data)
+      mod.call.dataChanged()
     }
   }
-}
-
-/** Serializes an input once so several evaluations reuse the bytes. */
-export function inputBytes(input: unknown): ArrayBuffer | undefined {
-  if (input === undefined) return undefined
-  const b = new TextEncoder().encode(JSON.stringify(input))
-  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer
 }

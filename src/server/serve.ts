@@ -68,7 +68,7 @@ export async function startSidecar(config: Config, opts: SidecarOptions = {}): P
   let decisionLog: DecisionLogger | undefined
   try {
     decisionLog = config.decisionLogs
-      ? await DecisionLogger.open({ ...decisionLoggerOptions(config.decisionLogs, config.services), maskPolicy: (e) => engine.logPolicy(e), log })
+      ? await DecisionLogger.open({ ...decisionLoggerOptions(config.decisionLogs, config.services), maskPolicy: (e) => engine.logVerdict(e), log })
       : undefined
   } catch (e) {
     await engine.close()

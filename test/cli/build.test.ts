@@ -191,9 +191,11 @@ t.test('every decision package the sources define gets an entrypoint; built-in e
   const r = policy(['build', '-b', '-e', 'global/access', '-o', 'g.tar.gz', 'global'], dir)
   t.equal(r.code, 0, r.stderr)
   const b = readBundle(readFileSync(join(dir, 'g.tar.gz')))
-  t.same(b.manifest.wasm?.map((w) => w.entrypoint).sort(), ['global/access', 'global/anonymization', 'global/compatibility'], 'decision packages added, others not')
+  t.same(b.manifest.wasm?.map((w) => w.entrypoint).sort(), ['global/access', 'global/access/allow', 'global/access/deny', 'global/anonymization', 'global/compatibility'], 'decision packages added, and each access rule the package defines (the sidecar\'s fast path); others not')
   const p = await loadPolicy(b.wasm.get('/policy.wasm')!)
   t.same(p.evaluate({ role: 'analyst', n: 3 }, 'global/access'), [{ result: { allow: true, deny: [] } }])
+  t.same(p.evaluate({ role: 'analyst', n: 3 }, 'global/access/allow'), [{ result: true }])
+  t.same(p.evaluate({ role: 'analyst', n: 3 }, 'global/access/deny'), [{ result: [] }])
   // Division by zero fails in the module's own `div` built-in.
   // The SDK rethrows the module's abort message as a string.
   const thrown = (() => { try { p.evaluate({ role: 'analyst', n: 0 }, 'global/access'); return undefined } catch (e) { return String(e) } })()

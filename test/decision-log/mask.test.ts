@@ -57,6 +57,20 @@ t.test('fail closed: a policy that throws, times out or answers garbage erases i
   }
 })
 
+t.test('a policy answering in this thread: no timer; its JSON of the event is the line when nothing is masked', async (t) => {
+  const e = ev({ password: 'p' })
+  const json = JSON.stringify({ ...e, marker: 'the policy\'s text' })
+  const plain = await maskEvent(e, { erase: [], policy: () => ({ mask: [], drop: false, eventJson: json }), timeoutMs: 50 })
+  t.same(plain, { drop: false, event: e, json }, 'nothing masked: the policy\'s text is passed on')
+  const masked = await maskEvent(e, { erase: [], policy: () => ({ mask: ['/input/password'], drop: false, eventJson: json }), timeoutMs: 50 })
+  t.notOk(!masked.drop && masked.json, 'something masked: the text of the unmasked event is never used')
+  t.same(!masked.drop && masked.event.input, {})
+  const erased = await maskEvent(e, { erase: eraseOps(['/input/password']), policy: () => ({ mask: [], drop: false, eventJson: json }), timeoutMs: 50 })
+  t.notOk(!erased.drop && erased.json, 'the config\'s erase list applies too')
+  const thrown = await maskEvent(e, { erase: [], policy: () => { throw new Error('eval_error: boom') }, timeoutMs: 50 })
+  t.ok(!thrown.drop && !('input' in thrown.event), 'a policy throwing synchronously fails closed')
+})
+
 t.test('the logger: config erase, then the policy; drop counted; failures counted and logged', async (t) => {
   const lines: string[] = []
   const errors: string[] = []

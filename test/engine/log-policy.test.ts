@@ -72,3 +72,15 @@ t.test('a bundle whose sources define global.log must export it (policy build ad
   const b = await bundle('global', { 'a.rego': ACCESS, 'log.rego': LOG }, ['global/access'])
   await t.rejects(e.activate('global', b), { code: 'bundle_format_error', message: /data\.global\.log/ })
 })
+
+t.test('in process the verdict comes without a promise, with the event\'s JSON for the logger to reuse', async (t) => {
+  const e = new Engine({ layers: [globalLayer()] })
+  t.teardown(() => e.close())
+  await e.activate('global', await bundle('global', { 'a.rego': ACCESS, 'log.rego': LOG }, ['global/access', 'global/log']))
+  const event = { path: 'meshgate/access', input: { subject: { email: 'a@b.c' }, note: 'ünïcode ✓' } }
+  const v = e.logVerdict(event)
+  t.notOk(v instanceof Promise, 'no promise, so the logger sets no timer')
+  t.equal((v as { eventJson?: string }).eventJson, JSON.stringify(event))
+  t.same((v as { mask: unknown[] }).mask, ['/input/subject/email'])
+  t.throws(() => e.logVerdict({ path: 'x', input: { zero: 0 } }), { code: 'eval_error' }, 'an evaluation error is thrown at once')
+})
