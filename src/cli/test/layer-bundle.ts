@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises'
 import { readBundle, normalizeManifest, type Bundle } from '../../bundle/index.js'
 import { MeshgateError } from '../../errors/index.js'
 import { loadSourceTree } from '../source-tree.js'
-import { parseAll } from '../entrypoints.js'
+import { decisionRuleEntrypoints, parseAll } from '../entrypoints.js'
 
 export interface LayerBundle {
   bundle: Bundle
@@ -67,14 +67,20 @@ async function compileFolder(dir: string, root: string, regoVersion: 0 | 1): Pro
   const sources = new Map(modules.map((m) => [m.path, m.source]))
   for (const [p, text] of sources) layerSources.set(p, text)
   if (modules.length === 0) throw new MeshgateError('cli_usage_error', `no policies (.rego files other than tests) under \`${dir}\``)
-  const packages = [...new Set(parseAll(modules, regoVersion).map((m) => m.package.join('/')))]
+  const parsed = parseAll(modules, regoVersion)
+  const packages = [...new Set(parsed.map((m) => m.package.join('/')))]
+  const roots = tree.manifest?.roots ?? [root]
+  // As `policy build` writes them: every package, plus each decision rule's
+  // own entrypoint (the engine's fast path), so fixtures and `serve
+  // --example` run the path the sidecar runs for a built bundle.
+  const entrypoints = [...new Set([...packages, ...decisionRuleEntrypoints(parsed, roots)])]
   const { compile } = await import('../../compiler.js')
   // Strict, as `policy build` and the sidecar are: a fixture sees the same fail-closed answer.
-  const result = await compile({ modules: modules.map((m) => ({ path: m.path, source: m.source })), entrypoints: packages, regoVersion, strictBuiltinErrors: true })
+  const result = await compile({ modules: modules.map((m) => ({ path: m.path, source: m.source })), entrypoints, regoVersion, strictBuiltinErrors: true })
   const manifest = normalizeManifest({
     revision: `source:${dir}`,
-    roots: tree.manifest?.roots ?? [root],
-    wasm: packages.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' })),
+    roots,
+    wasm: entrypoints.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' })),
     rego_version: regoVersion,
   })
   const bundle: Bundle = {
