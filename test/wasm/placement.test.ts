@@ -40,7 +40,8 @@ t.test('each in-module family runs in the module', async (t) => {
 
 t.test('the count of built-ins in the module, the planner and the host', async (t) => {
   // Before issue 12: 42 in the module, 8 in the planner, 143 on the host.
-  t.same(counts(), { module: 102, planner: 8, host: 83 })
+  // Host 90 = 83 + Rego v0's seven deprecated built-ins (cast_*, set_diff), added on the host in issue 12.
+  t.same(counts(), { module: 102, planner: 8, host: 90 })
 })
 
 t.test('host built-ins keep OPA names, except where the SDK would shadow them', async (t) => {
