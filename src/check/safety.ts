@@ -32,11 +32,17 @@ export interface SafetyContext {
  * outer variables are not bound yet treats them as its own (OPA: a closure
  * only captures variables the enclosing body has bound).
  */
-interface Walk { readonly outer?: Set<string> | undefined; readonly lenient: boolean }
+interface Walk {
+  readonly outer?: Set<string> | undefined
+  readonly lenient: boolean
+}
 
 const NO_WALK: Walk = { lenient: false }
 
-export interface VarUse { need: Map<string, VarTerm>; gen: Set<string> }
+export interface VarUse {
+  need: Map<string, VarTerm>
+  gen: Set<string>
+}
 
 const isWild = (name: string) => name.startsWith('$wild') || name === '_'
 
@@ -62,11 +68,15 @@ export function termVars(t: Term, bound: Set<string>, isGlobal: IsGlobal, use: V
         else termVars(op, bound, isGlobal, use, false, w)
       }
       return
-    case 'array': case 'set':
+    case 'array':
+    case 'set':
       for (const i of t.items) termVars(i, bound, isGlobal, use, gen, w)
       return
     case 'object':
-      for (const [k, v] of t.items) { termVars(k, bound, isGlobal, use, false, w); termVars(v, bound, isGlobal, use, gen, w) }
+      for (const [k, v] of t.items) {
+        termVars(k, bound, isGlobal, use, false, w)
+        termVars(v, bound, isGlobal, use, gen, w)
+      }
       return
     case 'call':
       for (const a of t.args) termVars(a, bound, isGlobal, use, false, w)
@@ -74,7 +84,9 @@ export function termVars(t: Term, bound: Set<string>, isGlobal: IsGlobal, use: V
     case 'templatestring':
       for (const p of t.parts) if (typeof p !== 'string') termVars(p, bound, isGlobal, use, false, w)
       return
-    case 'arraycomp': case 'setcomp': case 'objectcomp':
+    case 'arraycomp':
+    case 'setcomp':
+    case 'objectcomp':
       closureNeeds(t, bound, isGlobal, use, w)
       return
     default:
@@ -100,27 +112,72 @@ function closureNeeds(t: Term, bound: Set<string>, isGlobal: IsGlobal, use: VarU
 export function collectAllVars(t: Term | Expr, use: VarUse): void {
   const visit = (x: Term): void => {
     switch (x.type) {
-      case 'var': if (!use.need.has(x.name)) use.need.set(x.name, x); return
-      case 'ref': visit(x.head); x.path.forEach(visit); return
-      case 'array': case 'set': x.items.forEach(visit); return
-      case 'object': x.items.forEach(([k, v]) => { visit(k); visit(v) }); return
-      case 'call': x.args.forEach(visit); return
-      case 'templatestring': x.parts.forEach((p) => typeof p !== 'string' && visit(p)); return
-      case 'arraycomp': case 'setcomp': visit(x.term); x.body.exprs.forEach((e) => collectAllVars(e, use)); return
-      case 'objectcomp': visit(x.key); visit(x.value); x.body.exprs.forEach((e) => collectAllVars(e, use)); return
-      default: return
+      case 'var':
+        if (!use.need.has(x.name)) use.need.set(x.name, x)
+        return
+      case 'ref':
+        visit(x.head)
+        x.path.forEach(visit)
+        return
+      case 'array':
+      case 'set':
+        x.items.forEach(visit)
+        return
+      case 'object':
+        x.items.forEach(([k, v]) => {
+          visit(k)
+          visit(v)
+        })
+        return
+      case 'call':
+        x.args.forEach(visit)
+        return
+      case 'templatestring':
+        x.parts.forEach((p) => typeof p !== 'string' && visit(p))
+        return
+      case 'arraycomp':
+      case 'setcomp':
+        visit(x.term)
+        x.body.exprs.forEach((e) => collectAllVars(e, use))
+        return
+      case 'objectcomp':
+        visit(x.key)
+        visit(x.value)
+        x.body.exprs.forEach((e) => collectAllVars(e, use))
+        return
+      default:
+        return
     }
   }
   if ('kind' in t) {
     const e = t as Expr
     switch (e.kind) {
-      case 'term': visit(e.term); break
-      case 'unify': case 'assign': visit(e.left); visit(e.right); break
-      case 'some': e.vars.forEach(visit); break
-      case 'somein': if (e.key) visit(e.key); visit(e.value); visit(e.domain); break
-      case 'every': if (e.key) visit(e.key); visit(e.value); visit(e.domain); e.body.exprs.forEach((x) => collectAllVars(x, use)); break
+      case 'term':
+        visit(e.term)
+        break
+      case 'unify':
+      case 'assign':
+        visit(e.left)
+        visit(e.right)
+        break
+      case 'some':
+        e.vars.forEach(visit)
+        break
+      case 'somein':
+        if (e.key) visit(e.key)
+        visit(e.value)
+        visit(e.domain)
+        break
+      case 'every':
+        if (e.key) visit(e.key)
+        visit(e.value)
+        visit(e.domain)
+        e.body.exprs.forEach((x) => collectAllVars(x, use))
+        break
     }
-    for (const w of e.with) { visit(w.value) }
+    for (const w of e.with) {
+      visit(w.value)
+    }
   } else visit(t as Term)
 }
 
@@ -134,7 +191,10 @@ export function patternVars(t: Term, bound: Set<string>, isGlobal: IsGlobal, use
       for (const i of t.items) patternVars(i, bound, isGlobal, use, w)
       return
     case 'object':
-      for (const [k, v] of t.items) { termVars(k, bound, isGlobal, use, false, w); patternVars(v, bound, isGlobal, use, w) }
+      for (const [k, v] of t.items) {
+        termVars(k, bound, isGlobal, use, false, w)
+        patternVars(v, bound, isGlobal, use, w)
+      }
       return
     default:
       termVars(t, bound, isGlobal, use, false, w)
@@ -180,7 +240,10 @@ function exprUse(e: Expr, bound: Set<string>, cx: SafetyContext, outer: Set<stri
       return use
     }
     case 'unify': {
-      for (const [p, v] of [[e.left, e.right], [e.right, e.left]] as const) {
+      for (const [p, v] of [
+        [e.left, e.right],
+        [e.right, e.left],
+      ] as const) {
         const u = newUse()
         patternVars(p, bound, isGlobal, u, walk)
         termVars(v, bound, isGlobal, u, false, walk)
@@ -189,17 +252,30 @@ function exprUse(e: Expr, bound: Set<string>, cx: SafetyContext, outer: Set<stri
       if (e.left.type === 'array' && e.right.type === 'array' && e.left.items.length === e.right.items.length) {
         const b = new Set(bound)
         const u = newUse()
-        const pairs = e.left.items.map((l, i) => ({ kind: 'unify', left: l, right: (e.right as { items: Term[] }).items[i]!, negated: false, with: [], span: e.span }) as Expr)
+        const pairs = e.left.items.map(
+          (l, i) => ({ kind: 'unify', left: l, right: (e.right as { items: Term[] }).items[i]!, negated: false, with: [], span: e.span }) as Expr,
+        )
         let progress = true
         const left = [...pairs]
         while (left.length && progress) {
           progress = false
           for (let i = 0; i < left.length; i++) {
             const pu = exprUse(left[i]!, b, cx, outer, walk)
-            if (ready(pu)) { pu.gen.forEach((g) => { b.add(g); u.gen.add(g) }); left.splice(i, 1); progress = true; break }
+            if (ready(pu)) {
+              pu.gen.forEach((g) => {
+                b.add(g)
+                u.gen.add(g)
+              })
+              left.splice(i, 1)
+              progress = true
+              break
+            }
           }
         }
-        for (const p of left) { const pu = exprUse(p, b, cx, outer, walk); pu.need.forEach((v, n) => u.need.set(n, v)) }
+        for (const p of left) {
+          const pu = exprUse(p, b, cx, outer, walk)
+          pu.need.forEach((v, n) => u.need.set(n, v))
+        }
         return u
       }
       if (e.left.type === 'object' && e.right.type === 'object' && e.left.items.length === e.right.items.length) {
@@ -207,7 +283,11 @@ function exprUse(e: Expr, bound: Set<string>, cx: SafetyContext, outer: Set<stri
         const right = new Map(e.right.items.map(([k, v]) => [key(k), v]))
         const pairs = e.left.items.filter(([k]) => right.has(key(k))).map(([k, v]) => [v, right.get(key(k))!] as [Term, Term])
         if (pairs.length === e.left.items.length) {
-          const arrays: Expr = { ...e, left: { type: 'array', items: pairs.map((p) => p[0]), span: e.span }, right: { type: 'array', items: pairs.map((p) => p[1]), span: e.span } }
+          const arrays: Expr = {
+            ...e,
+            left: { type: 'array', items: pairs.map((p) => p[0]), span: e.span },
+            right: { type: 'array', items: pairs.map((p) => p[1]), span: e.span },
+          }
           return exprUse(arrays, bound, cx, outer, walk)
         }
       }
@@ -226,13 +306,22 @@ function exprUse(e: Expr, bound: Set<string>, cx: SafetyContext, outer: Set<stri
       termVars(e.domain, bound, isGlobal, use, false, walk)
       const inner = newUse()
       e.body.exprs.forEach((x) => collectAllVars(x, inner))
-      for (const [n, v] of inner.need) if (outer.has(n) && !bound.has(n) && !isGlobal(n) && !isWild(n)) use.need.set(n, v)
+      // The every's own key and value are bound by it, whatever the
+      // enclosing body calls `x` elsewhere (`every x in xs { … }` then
+      // `[x | some x in ys]`): they are never needed from outside.
+      const own = newUse()
+      if (e.key) collectAllVars(e.key, own)
+      collectAllVars(e.value, own)
+      for (const [n, v] of inner.need) if (!own.need.has(n) && outer.has(n) && !bound.has(n) && !isGlobal(n) && !isWild(n)) use.need.set(n, v)
       return use
     }
   }
 }
 
-export interface Ordered { exprs: Expr[]; unsafe: VarTerm[] }
+export interface Ordered {
+  exprs: Expr[]
+  unsafe: VarTerm[]
+}
 
 /** OPA's reordering: keep source order, but move an expression later until what it needs is bound. */
 export function reorder(exprs: Expr[], bound: Set<string>, cx: SafetyContext, outer: Set<string>): Ordered {
@@ -258,19 +347,31 @@ export function reorder(exprs: Expr[], bound: Set<string>, cx: SafetyContext, ou
       let use: VarUse | undefined
       for (let i = 0; i < left.length; i++) {
         const u = useOf(left[i]!, b)
-        if (ready(u)) { picked = i; use = u; break }
+        if (ready(u)) {
+          picked = i
+          use = u
+          break
+        }
       }
       if (picked < 0) {
         for (let i = 0; i < left.length; i++) {
           const u = useOf(left[i]!, b, true)
-          if (ready(u)) { picked = i; use = u; break }
+          if (ready(u)) {
+            picked = i
+            use = u
+            break
+          }
         }
       }
       if (picked < 0) {
         const unsafe: VarTerm[] = []
         for (const e of left) {
           const u = useOf(e, b)
-          for (const [n, v] of u.need) if (!u.gen.has(n) && !b.has(n)) { unsafe.push(v); b.add(n) }
+          for (const [n, v] of u.need)
+            if (!u.gen.has(n) && !b.has(n)) {
+              unsafe.push(v)
+              b.add(n)
+            }
         }
         return { exprs: [...out, ...left], unsafe }
       }

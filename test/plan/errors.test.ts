@@ -43,8 +43,14 @@ t.test('unsafe variable: the variable itself is pointed at', async (t) => {
 t.test('every unsafe variable of a body is reported', async (t) => {
   const files = { 'u.rego': 'package t\n\np if {\n\tx > y\n}\n' }
   const errs = reported(files, ['t/p'])
-  t.same(errs.map((e) => e.code), ['rego_unsafe_var_error', 'rego_unsafe_var_error'])
-  t.same(errs.map((e) => at(files, e, 1)), ['x', 'y'])
+  t.same(
+    errs.map((e) => e.code),
+    ['rego_unsafe_var_error', 'rego_unsafe_var_error'],
+  )
+  t.same(
+    errs.map((e) => at(files, e, 1)),
+    ['x', 'y'],
+  )
 })
 
 t.test('safety reordering: `x = y; y = 1` is not unsafe', async (t) => {
@@ -73,7 +79,10 @@ t.test('undefined function: rego_type_error at the call', async (t) => {
 t.test('arity mismatch: a built-in and a user function', async (t) => {
   const files = { 'a.rego': 'package t\n\nf(x) := x\n\np := count(input.a, input.b, 3)\n\nq := f(1, 2)\n' }
   const errs = reported(files, ['t/p', 't/q'])
-  t.same(errs.map((e) => e.code), ['rego_type_error', 'rego_type_error'])
+  t.same(
+    errs.map((e) => e.code),
+    ['rego_type_error', 'rego_type_error'],
+  )
   t.match(errs[0]!.message, /count: arity mismatch: expected 1 arguments, got 3/)
   t.equal(at(files, errs[0]!, 6), 'count(')
   t.match(errs[1]!.message, /data\.t\.f has arity 1, got 2/)
@@ -127,8 +136,17 @@ t.test('all errors are reported: two files, one error each, sorted by file then 
     'a.rego': 'package a\n\nq := 1\n\np := nope(1)\n',
   }
   const errs = reported(files, ['b/p', 'a/p'])
-  t.same(errs.map((e) => [e.location?.file, e.code]), [['a.rego', 'rego_type_error'], ['b.rego', 'rego_unsafe_var_error']])
-  t.same(errs.map((e) => e.location?.row), [5, 4])
+  t.same(
+    errs.map((e) => [e.location?.file, e.code]),
+    [
+      ['a.rego', 'rego_type_error'],
+      ['b.rego', 'rego_unsafe_var_error'],
+    ],
+  )
+  t.same(
+    errs.map((e) => e.location?.row),
+    [5, 4],
+  )
   const thrown = new CompileError(planErrors(files, ['b/p', 'a/p']))
   t.equal(thrown.message, '2 errors occurred')
   t.equal(thrown.code, 'rego_type_error', 'the first error (by location) gives the thrown code')
@@ -142,6 +160,27 @@ t.test('one unsafe variable used twice is reported once per place', async (t) =>
 t.test('errors in rules the entrypoints do not reach', async (t) => {
   // OPA checks every rule of every module, reachable or not; so does compile().
   const files = { 'g.rego': 'package t\n\np := 1\n\nf(a) := b\n' }
-  t.same(reported(files, ['t/p']).map((e) => e.code), ['rego_unsafe_var_error'], 'a function nobody calls is checked')
-  t.same(reported({ 'g.rego': 'package t\n\np := 1\n\nq if {\n\tx > 1\n}\n' }, ['t']).map((e) => e.code), ['rego_unsafe_var_error'], 'a package entrypoint checks every rule in it')
+  t.same(
+    reported(files, ['t/p']).map((e) => e.code),
+    ['rego_unsafe_var_error'],
+    'a function nobody calls is checked',
+  )
+  t.same(
+    reported({ 'g.rego': 'package t\n\np := 1\n\nq if {\n\tx > 1\n}\n' }, ['t']).map((e) => e.code),
+    ['rego_unsafe_var_error'],
+    'a package entrypoint checks every rule in it',
+  )
+})
+
+t.test("every's own variable is not needed from outside when the body names it again elsewhere", async (t) => {
+  // Found running gatekeeper-library-style tests: `x` of the every and the
+  // comprehension's own `some x` are different variables (OPA accepts this).
+  const ok = { 'e.rego': 'package t\n\np if {\n\tevery x in [1] { x == 1 }\n\tcount([x | some x in [2]]) == 1\n}\n' }
+  t.same(reported(ok, ['t/p']), [])
+  // A variable the every's body reads from outside is still checked.
+  const bad = { 'e.rego': 'package t\n\np if {\n\tevery x in [1] { x == z }\n\t[z | some z in [2]]\n}\n' }
+  const errs = reported(bad, ['t/p'])
+  t.equal(errs.length, 1)
+  t.equal(errs[0]!.code, 'rego_unsafe_var_error')
+  t.equal(at(bad, errs[0]!, 1), 'z')
 })
