@@ -48,7 +48,12 @@ function makeRecords(n: number): OrderRecord[] {
       order_id: `ord-${i}`,
       customer_id: `cus-${i}`,
       customer_email: `customer${i}@example.com`,
-      shipping_address: { street: `${i % 300} Long Street`, postcode: `${10_000 + (i % 89_999)}`, city: ['Berlin', 'Paris', 'Madrid', 'Rome'][i & 3]!, country: 'DE' },
+      shipping_address: {
+        street: `${i % 300} Long Street`,
+        postcode: `${10_000 + (i % 89_999)}`,
+        city: ['Berlin', 'Paris', 'Madrid', 'Rome'][i & 3]!,
+        country: 'DE',
+      },
       order_date: `2024-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`,
       status: STATUSES[i % STATUSES.length]!,
       total_amount: Math.round((i % 1000) * 13.7) / 10,
@@ -86,7 +91,16 @@ function chunks(body: Buffer, size = 64 * 1024): Buffer[] {
 
 async function drain(source: Buffer[], through: Transform): Promise<number> {
   let bytes = 0
-  await pipeline(Readable.from(source), through, new Writable({ write(c: Buffer, _e, cb) { bytes += c.length; cb() } }))
+  await pipeline(
+    Readable.from(source),
+    through,
+    new Writable({
+      write(c: Buffer, _e, cb) {
+        bytes += c.length
+        cb()
+      },
+    }),
+  )
   return bytes
 }
 
@@ -124,7 +138,11 @@ export const anonymizeThroughput: Benchmark = {
     const n = ctx.quick ? 100_000 : 1_000_000
     const reps = ctx.quick ? 1 : 3
     const records = makeRecords(n)
-    ctx.log(`plan: ${Object.entries(plan.fields).map(([f, p]) => `${f}=${p.transform.action}`).join(', ')}; ${plan.row_filters.length} row filter(s)`)
+    ctx.log(
+      `plan: ${Object.entries(plan.fields)
+        .map(([f, p]) => `${f}=${p.transform.action}`)
+        .join(', ')}; ${plan.row_filters.length} row filter(s)`,
+    )
 
     // The primitive: HMAC-SHA256, hex, of the hashed field, as node:crypto computes it.
     const hmac = (v: string) => createHmac('sha256', keys.key).update(v).digest('hex')
@@ -136,9 +154,20 @@ export const anonymizeThroughput: Benchmark = {
     // Warm-up on a tenth of the records, then `reps` timed passes over all of them.
     const warmN = Math.ceil(n / 10)
     let kept = 0
-    const applyAll = (c: typeof compiled, rs: OrderRecord[]) => () => { kept = 0; for (const r of rs) if (c.apply(r as unknown as Record<string, unknown>)) kept++ }
-    const copyAll = (rs: OrderRecord[]) => () => { let k = 0; for (const r of rs) if (copyRecord(r)) k++; return k }
-    const hashAll = (rs: OrderRecord[]) => () => { let k = 0; for (const r of rs) k += hmac(r.customer_email).length; return k }
+    const applyAll = (c: typeof compiled, rs: OrderRecord[]) => () => {
+      kept = 0
+      for (const r of rs) if (c.apply(r as unknown as Record<string, unknown>)) kept++
+    }
+    const copyAll = (rs: OrderRecord[]) => () => {
+      let k = 0
+      for (const r of rs) if (copyRecord(r)) k++
+      return k
+    }
+    const hashAll = (rs: OrderRecord[]) => () => {
+      let k = 0
+      for (const r of rs) k += hmac(r.customer_email).length
+      return k
+    }
     const timed = async (task: (rs: OrderRecord[]) => () => unknown): Promise<{ s: Sample; load: string }> => {
       await timeTask(task(records.slice(0, warmN)), 0, 1)
       const l = load()
@@ -151,14 +180,33 @@ export const anonymizeThroughput: Benchmark = {
     const hmacT = await timed(hashAll)
     // The same digest as the plan computes it (hmac-sha256.ts): the plan's overhead beyond its own hashing.
     const js = new HmacSha256(keys.key)
-    const jsHashAll = (rs: OrderRecord[]) => () => { let k = 0; for (const r of rs) k += js.hex(r.customer_email).length; return k }
+    const jsHashAll = (rs: OrderRecord[]) => () => {
+      let k = 0
+      for (const r of rs) k += js.hex(r.customer_email).length
+      return k
+    }
     const jsHmacT = await timed(jsHashAll)
 
     const ndjson = (rs: OrderRecord[]) => chunks(Buffer.from(rs.map((r) => JSON.stringify(r)).join('\n') + '\n'))
-    const body = ndjson(records), warmBody = ndjson(records.slice(0, warmN))
+    const body = ndjson(records),
+      warmBody = ndjson(records.slice(0, warmN))
     const streamed: Buffer[] = []
-    await pipeline(Readable.from(ndjson(records.slice(0, 1000))), createAnonymizeStream(plan, { ...keys, format: 'ndjson' }), new Writable({ write(c: Buffer, _e, cb) { streamed.push(c); cb() } }))
-    const expected = records.slice(0, 1000).map((r) => compiled.apply(JSON.parse(JSON.stringify(r)) as Record<string, unknown>)).filter((r) => r !== undefined).map((r) => `${JSON.stringify(r)}\n`).join('')
+    await pipeline(
+      Readable.from(ndjson(records.slice(0, 1000))),
+      createAnonymizeStream(plan, { ...keys, format: 'ndjson' }),
+      new Writable({
+        write(c: Buffer, _e, cb) {
+          streamed.push(c)
+          cb()
+        },
+      }),
+    )
+    const expected = records
+      .slice(0, 1000)
+      .map((r) => compiled.apply(JSON.parse(JSON.stringify(r)) as Record<string, unknown>))
+      .filter((r) => r !== undefined)
+      .map((r) => `${JSON.stringify(r)}\n`)
+      .join('')
     if (Buffer.concat(streamed).toString('utf8') !== expected) throw new Error('the stream wrote something else than applying the plan in memory')
     const anonStream = (b: Buffer[]) => () => drain(b, createAnonymizeStream(plan, { ...keys, format: 'ndjson', compiled }))
     const identStream = (b: Buffer[]) => () => drain(b, new IdentityNdjson())
@@ -167,8 +215,10 @@ export const anonymizeThroughput: Benchmark = {
     const streamLoad = load()
     // The two streams alternate, one repetition each in turn, so that a neighbour's load falls on
     // both alike; CPU time is kept beside wall time, since on a loaded machine the wall clock moves.
-    const streamReps: number[] = [], identReps: number[] = []
-    let streamCpu = 0, identCpu = 0
+    const streamReps: number[] = [],
+      identReps: number[] = []
+    let streamCpu = 0,
+      identCpu = 0
     for (let r = 0; r < reps; r++) {
       let cpu0 = process.cpuUsage()
       streamReps.push((await timeTask(anonStream(body), 0, 1)).median)
@@ -177,7 +227,8 @@ export const anonymizeThroughput: Benchmark = {
       identReps.push((await timeTask(identStream(body), 0, 1)).median)
       identCpu += cpuNs(process.cpuUsage(cpu0))
     }
-    const streamT = sample(streamReps), identT = sample(identReps)
+    const streamT = sample(streamReps),
+      identT = sample(identReps)
 
     const rps = (s: Sample) => Math.round(1e9 / (s.median / n))
     const fmt = (x: number) => x.toLocaleString('en-US')
@@ -195,11 +246,24 @@ export const anonymizeThroughput: Benchmark = {
     return {
       figures: [
         keylessFigure,
-        timeFigure(`anonymize ${N} records in memory with hash (the example plan) ÷ HMAC-SHA256 (createHmac) of the hashed field alone`, perRecord(hashPlanT.s, n), 'HMAC-SHA256 hex, node:crypto', perRecord(hmacT.s, n), {
-          target: { op: '<=', value: 1.3 },
-          note: `${fmt(rps(hashPlanT.s))} records/s (load ${hashPlanT.load}); createHmac alone ${fmt(rps(hmacT.s))} digests/s (load ${hmacT.load}); the plan's own HMAC-SHA256 (hmac-sha256.ts) alone ${fmt(rps(jsHmacT.s))} digests/s (load ${jsHmacT.load}), so the plan costs ${(hashPlanT.s.median / jsHmacT.s.median).toFixed(2)}× the hashing it does`,
-          details: { records_per_s: rps(hashPlanT.s), hmac_per_s: rps(hmacT.s), js_hmac_per_s: rps(jsHmacT.s), ratio_to_own_hmac: hashPlanT.s.median / jsHmacT.s.median, records: n, load_1min: Number(hashPlanT.load) },
-        }),
+        timeFigure(
+          `anonymize ${N} records in memory with hash (the example plan) ÷ HMAC-SHA256 (createHmac) of the hashed field alone`,
+          perRecord(hashPlanT.s, n),
+          'HMAC-SHA256 hex, node:crypto',
+          perRecord(hmacT.s, n),
+          {
+            target: { op: '<=', value: 1.3 },
+            note: `${fmt(rps(hashPlanT.s))} records/s (load ${hashPlanT.load}); createHmac alone ${fmt(rps(hmacT.s))} digests/s (load ${hmacT.load}); the plan's own HMAC-SHA256 (hmac-sha256.ts) alone ${fmt(rps(jsHmacT.s))} digests/s (load ${jsHmacT.load}), so the plan costs ${(hashPlanT.s.median / jsHmacT.s.median).toFixed(2)}× the hashing it does`,
+            details: {
+              records_per_s: rps(hashPlanT.s),
+              hmac_per_s: rps(hmacT.s),
+              js_hmac_per_s: rps(jsHmacT.s),
+              ratio_to_own_hmac: hashPlanT.s.median / jsHmacT.s.median,
+              records: n,
+              load_1min: Number(hashPlanT.load),
+            },
+          },
+        ),
         {
           name: `anonymize ${N} records streamed as NDJSON: records/s ÷ a parse+stringify stream's`,
           value: rps(streamT),
@@ -208,7 +272,13 @@ export const anonymizeThroughput: Benchmark = {
           ratio: rps(streamT) / rps(identT),
           target: { op: '>=', value: 0.8 },
           note: `${fmt(rps(streamT))} records/s streamed, identity ${fmt(rps(identT))} records/s (load ${streamLoad}); in CPU time (this process, all threads) ${(identCpu / streamCpu).toFixed(2)}×`,
-          details: { records_per_s: rps(streamT), baseline_records_per_s: rps(identT), cpu_ratio: identCpu / streamCpu, records: n, load_1min: Number(streamLoad) },
+          details: {
+            records_per_s: rps(streamT),
+            baseline_records_per_s: rps(identT),
+            cpu_ratio: identCpu / streamCpu,
+            records: n,
+            load_1min: Number(streamLoad),
+          },
         },
       ],
     }

@@ -14,7 +14,14 @@ declare module 'autocannon' {
     /** Each connection loops over these, in order. */
     requests?: { method?: string; path?: string; headers?: Record<string, string>; body?: string }[]
   }
-  interface Histogram { average: number; mean: number; p50: number; p90: number; p99: number; max: number }
+  interface Histogram {
+    average: number
+    mean: number
+    p50: number
+    p90: number
+    p99: number
+    max: number
+  }
   interface Result {
     requests: Histogram & { total: number; sent: number }
     latency: Histogram

@@ -24,13 +24,26 @@ function event(i: number): DecisionEvent {
     decision_id: `0b4c${String(i).padStart(8, '0')}-55e4-417a-b1d8-4aceb67960d1`,
     labels: { id: 'c0ffee00-1111-2222-3333-444455556666', version: 'meshgate', product: 'orders', domain: 'orders', port: 'orders-v1' },
     path: 'meshgate/access',
-    input: { subject: { id: 'ana', roles: ['analyst'], clearance: 'internal', domain: 'finance', region: 'eu' }, port: 'orders-v1', purpose: 'reporting', fields: ['order_id', 'amount', 'email'] },
-    result: { allow: false, deny: [{ layer: 'global', message: 'reading pii field email needs a purpose', code: 'purpose_required' }], allowed_by: ['domains/orders'], message: 'denied by layer `global`' },
+    input: {
+      subject: { id: 'ana', roles: ['analyst'], clearance: 'internal', domain: 'finance', region: 'eu' },
+      port: 'orders-v1',
+      purpose: 'reporting',
+      fields: ['order_id', 'amount', 'email'],
+    },
+    result: {
+      allow: false,
+      deny: [{ layer: 'global', message: 'reading pii field email needs a purpose', code: 'purpose_required' }],
+      allowed_by: ['domains/orders'],
+      message: 'denied by layer `global`',
+    },
     bundles: { global: { revision: 'g42' }, 'domains/orders': { revision: 'o17' } },
     timestamp: '2026-12-03T10:00:00.123000000Z',
     metrics: { timer_server_handler_ns: 81234, timer_rego_query_eval_ns: 40321 },
     requested_by: '127.0.0.1:53412',
-    kind: 'access', outcome: 'deny', port: 'orders-v1', subject: 'ana',
+    kind: 'access',
+    outcome: 'deny',
+    port: 'orders-v1',
+    subject: 'ana',
     deny: [{ layer: 'global', message: 'reading pii field email needs a purpose', code: 'purpose_required' }],
     cached: false,
   }
@@ -40,7 +53,8 @@ async function spoolCost(quick: boolean): Promise<Figure> {
   const dir = mkdtempSync(join(tmpdir(), 'mg-bench-spool-'))
   // Uploads go nowhere and wait an hour: the figure is the spool alone.
   const logger = await DecisionLogger.open({
-    dir, upload: { url: 'http://127.0.0.1:9/logs', uploadSizeLimitBytes: 32_768, timeoutMs: 1000, minDelayMs: 3_600_000, maxDelayMs: 3_600_000 },
+    dir,
+    upload: { url: 'http://127.0.0.1:9/logs', uploadSizeLimitBytes: 32_768, timeoutMs: 1000, minDelayMs: 3_600_000, maxDelayMs: 3_600_000 },
     maxSpoolBytes: 1024 * 1024 * 1024,
   })
   try {
@@ -55,21 +69,22 @@ async function spoolCost(quick: boolean): Promise<Figure> {
       let t0 = performance.now()
       for (let i = 0; i < n; i += batch) {
         const pending: Promise<void>[] = []
-        for (let j = 0; j < batch; j++) pending.push(logger.record({ ...events[(k++) & 4095]!, decision_id: `r${r}-${i + j}` }))
+        for (let j = 0; j < batch; j++) pending.push(logger.record({ ...events[k++ & 4095]!, decision_id: `r${r}-${i + j}` }))
         await Promise.all(pending)
       }
       perEvent.push(((performance.now() - t0) * 1000) / n)
       t0 = performance.now()
       let bytes = 0
       for (let i = 0; i < n; i++) bytes += JSON.stringify({ ...events[i & 4095]!, decision_id: `s${r}-${i}` }).length
-      if (bytes === 0) throw new Error("nothing serialized")
+      if (bytes === 0) throw new Error('nothing serialized')
       stringify.push(((performance.now() - t0) * 1000) / n)
     }
     const v = median(perEvent)
     const b = median(stringify)
     return {
       name: 'spool: DecisionLogger.record per event (group commit, 64 concurrent) ÷ JSON.stringify of the event',
-      value: v, unit: 'µs',
+      value: v,
+      unit: 'µs',
       baseline: { name: 'JSON.stringify of the same event', value: b, unit: 'µs' },
       ratio: v / b,
       note: `${n} events per repetition, ${reps} repetitions, medians; no log policy here (the HTTP figure includes it); fsync every 1 s`,
@@ -84,7 +99,7 @@ async function spoolCost(quick: boolean): Promise<Figure> {
 export const decisionLog: Benchmark = {
   name: 'decision-log',
   issue: 10,
-  title: 'decision logging: HTTP decisions/s with logging on ÷ off, and the spool\'s cost per event',
+  title: "decision logging: HTTP decisions/s with logging on ÷ off, and the spool's cost per event",
   async run(ctx) {
     const figures: Figure[] = [await spoolCost(ctx.quick)]
     ctx.log(`spool: ${figures[0]!.value.toFixed(2)} µs per event (JSON.stringify ${figures[0]!.baseline!.value.toFixed(2)} µs)`)
@@ -94,21 +109,34 @@ export const decisionLog: Benchmark = {
     try {
       // The collector: a real registry taking uploads without a token (bench only).
       writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [] }))
-      writeFileSync(join(dir, 'registry.yaml'), `
+      writeFileSync(
+        join(dir, 'registry.yaml'),
+        `
 storage: { dir: ${join(dir, 'data')} }
 auth: { issuer: bench, audience: registry, algorithms: [ES256], jwks_file: ${join(dir, 'jwks.json')} }
 signing: { required: false }
 decision_logs: { open_upload: true }
-`)
-      const registry = await spawnServer(['registry', '--config', join(dir, 'registry.yaml'), '--addr', '127.0.0.1:0', '--log-level', 'error'], /registry listening on (http:\/\/\S+)/, children)
+`,
+      )
+      const registry = await spawnServer(
+        ['registry', '--config', join(dir, 'registry.yaml'), '--addr', '127.0.0.1:0', '--log-level', 'error'],
+        /registry listening on (http:\/\/\S+)/,
+        children,
+      )
       const plan = ctx.quick ? { warm: 1, duration: 2, reps: 1 } : { warm: 2, duration: 5, reps: 3 }
       for (const cache of ['on', 'off'] as const) {
         const off = await start(['sidecar', cache])
         if ('blocked' in off) throw new Error(off.blocked)
         const on = await start(['sidecar', cache, registry.url])
-        if ('blocked' in on) { await stop(off); throw new Error(on.blocked) }
+        if ('blocked' in on) {
+          await stop(off)
+          throw new Error(on.blocked)
+        }
         try {
-          const check = (what: string, l: Load) => { if (l.non2xx || l.errors) throw new Error(`${what}: ${l.non2xx} non-2xx, ${l.errors} errors`); return l }
+          const check = (what: string, l: Load) => {
+            if (l.non2xx || l.errors) throw new Error(`${what}: ${l.non2xx} non-2xx, ${l.errors} errors`)
+            return l
+          }
           await load(off, plan.warm)
           await load(on, plan.warm)
           const a: Load[] = []
@@ -124,22 +152,34 @@ decision_logs: { open_upload: true }
           const offRps = median(a.map((x) => x.rps))
           const onRps = median(b.map((x) => x.rps))
           const health = await healthOf(on)
-          ctx.log(`cache ${cache}: ${Math.round(onRps)} req/s logging on, ${Math.round(offRps)} off; ${lv.note}; spool ${health.spool_events} events, ${health.uploaded_events} uploaded, ${health.dropped_events} dropped`)
+          ctx.log(
+            `cache ${cache}: ${Math.round(onRps)} req/s logging on, ${Math.round(offRps)} off; ${lv.note}; spool ${health.spool_events} events, ${health.uploaded_events} uploaded, ${health.dropped_events} dropped`,
+          )
           figures.push({
             name: `HTTP decisions/s, cache ${cache}: decision logging on (mask, spool, upload) ÷ off`,
-            value: onRps, unit: 'req/s',
+            value: onRps,
+            unit: 'req/s',
             baseline: { name: 'same sidecar, decision logging off', value: offRps, unit: 'req/s' },
             ratio: onRps / offRps,
             ...(lv.comparable ? { target: { op: '>=' as const, value: 0.9 } } : {}),
             note: `${lv.note}; ${CONNECTIONS_NOTE}; ${plan.reps} alternating runs of ${plan.duration} s, medians; ${health.uploaded_events} events uploaded to a policy registry, ${health.dropped_events} dropped`,
-            details: { on_rps: onRps, off_rps: offRps, uploaded: health.uploaded_events, dropped: health.dropped_events, spool_events: health.spool_events, load_average_1min_max: watch.max },
+            details: {
+              on_rps: onRps,
+              off_rps: offRps,
+              uploaded: health.uploaded_events,
+              dropped: health.dropped_events,
+              spool_events: health.spool_events,
+              load_average_1min_max: watch.max,
+            },
           })
         } finally {
           await stop(on)
           await stop(off)
         }
       }
-      notes.push('the collector is `policy registry` in its own process (decision_logs.open_upload: true); the example mesh\'s global bundle carries its log policy (policies/global/log.rego)')
+      notes.push(
+        "the collector is `policy registry` in its own process (decision_logs.open_upload: true); the example mesh's global bundle carries its log policy (policies/global/log.rego)",
+      )
       return { figures, notes }
     } finally {
       for (const c of children) c.kill('SIGTERM')

@@ -20,16 +20,20 @@ export const evalRbac: Benchmark = {
       if (ours !== js) throw new Error(`policy and JavaScript disagree on ${JSON.stringify(input)}: ${ours} vs ${js}`)
     }
     const n = INPUTS.length
-    const wasm = timeSync((i) => policy.evaluate(INPUTS[i % n]!, ENTRYPOINT), ctx.quick
-      ? { warmup: 2_000, iterations: 10_000, reps: 3 }
-      : { warmup: 20_000, iterations: 50_000, reps: 7 })
-    const js = timeSync((i) => allowJs(DATA, INPUTS[i % n]!), ctx.quick
-      ? { warmup: 100_000, iterations: 1_000_000, reps: 3 }
-      : { warmup: 1_000_000, iterations: 5_000_000, reps: 7 })
+    const wasm = timeSync(
+      (i) => policy.evaluate(INPUTS[i % n]!, ENTRYPOINT),
+      ctx.quick ? { warmup: 2_000, iterations: 10_000, reps: 3 } : { warmup: 20_000, iterations: 50_000, reps: 7 },
+    )
+    const js = timeSync(
+      (i) => allowJs(DATA, INPUTS[i % n]!),
+      ctx.quick ? { warmup: 100_000, iterations: 1_000_000, reps: 3 } : { warmup: 1_000_000, iterations: 5_000_000, reps: 7 },
+    )
     return {
-      figures: [timeFigure(`RBAC/ABAC decision (${n} inputs, answers equal): wasm via SDK ÷ JavaScript`, wasm, 'hand-written JS function', js, {
-        details: { wasm_ns: wasm.median, js_ns: js.median, decisions_per_s: Math.round(1e9 / wasm.median) },
-      })],
+      figures: [
+        timeFigure(`RBAC/ABAC decision (${n} inputs, answers equal): wasm via SDK ÷ JavaScript`, wasm, 'hand-written JS function', js, {
+          details: { wasm_ns: wasm.median, js_ns: js.median, decisions_per_s: Math.round(1e9 / wasm.median) },
+        }),
+      ],
     }
   },
 }

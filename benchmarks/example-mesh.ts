@@ -20,7 +20,9 @@ export const INPUT = { ...REQUEST, subject: SUBJECT }
 
 async function layerBundle(repoRoot: string, dir: string, root: string, revision: string): Promise<Buffer> {
   const abs = join(repoRoot, 'policies', dir)
-  const files = readdirSync(abs).filter((f) => f.endsWith('.rego') && !f.endsWith('_test.rego')).sort()
+  const files = readdirSync(abs)
+    .filter((f) => f.endsWith('.rego') && !f.endsWith('_test.rego'))
+    .sort()
   const modules = files.map((f) => ({ path: join('policies', dir, f), source: readFileSync(join(abs, f), 'utf8') }))
   const packages = [...new Set(modules.map((m) => /^package\s+([\w.]+)/m.exec(m.source)![1]!))]
   const entrypoints = [...packages.map((p) => p.replace(/\./g, '/')), ...decisionRuleEntrypoints(parseAll(modules, 1), [root])]

@@ -125,8 +125,12 @@ export async function timeTask(task: () => Promise<unknown> | unknown, warmup: n
 
 // Keeps results observable so the optimizer cannot drop the measured work.
 let kept: unknown
-function keep(v: unknown): void { kept = v }
-export function lastKept(): unknown { return kept }
+function keep(v: unknown): void {
+  kept = v
+}
+export function lastKept(): unknown {
+  return kept
+}
 
 /** Nanoseconds in the unit that reads best for per-operation times. */
 export function perOp(ns: number): { value: number; unit: string } {
@@ -154,7 +158,10 @@ export function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).sort().join(',')}]`
   if (v !== null && typeof v === 'object') {
     const o = v as Record<string, unknown>
-    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`
+    return `{${Object.keys(o)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+      .join(',')}}`
   }
   return JSON.stringify(v)
 }

@@ -62,7 +62,10 @@ async function baseline(): Promise<TargetInfo> {
   const address = await app.listen({ host: '127.0.0.1', port: 0 })
   const headers = { 'content-type': 'application/json' }
   return {
-    url: `${address}/v1/decisions/access`, method: 'POST', headers, body: JSON.stringify(REQUEST),
+    url: `${address}/v1/decisions/access`,
+    method: 'POST',
+    headers,
+    body: JSON.stringify(REQUEST),
     // The same bodies as the sidecar gets (no token: the route checks none).
     requests: requestBodies().map((b) => ({ headers, body: JSON.stringify(b) })),
     description: 'bare fastify route, constant answer',
@@ -89,39 +92,49 @@ async function sidecar(cache: boolean, collector?: string): Promise<TargetInfo |
     const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true })
     await writeFile(join(dir, 'jwks.json'), JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'bench', alg: 'ES256', use: 'sig' }] }))
     const file = join(dir, 'meshgate.yaml')
-    await writeFile(file, [
-      'server:',
-      '  addr: 127.0.0.1:0',
-      'product:',
-      '  domain: orders',
-      `  dir: ${JSON.stringify(productDir(repoRoot))}`,
-      'bundles:',
-      '  global:',
-      '    resource: global.tar.gz',
-      '  orders:',
-      '    resource: orders.tar.gz',
-      'auth:',
-      `  issuer: ${ISSUER}`,
-      `  audience: ${AUDIENCE}`,
-      '  algorithms: [ES256]',
-      '  jwks_file: jwks.json',
-      'cache:',
-      `  decisions: ${cache ? 10_000 : 0}`,
-      ...(collector ? [
-        'services:',
-        `  collector: { url: ${JSON.stringify(collector)} }`,
-        `persistence_directory: ${JSON.stringify(state)}`,
-        'decision_logs:',
-        '  service: collector',
-        '  reporting: { min_delay_seconds: 1, max_delay_seconds: 2 }',
-      ] : []),
-      '',
-    ].join('\n'))
+    await writeFile(
+      file,
+      [
+        'server:',
+        '  addr: 127.0.0.1:0',
+        'product:',
+        '  domain: orders',
+        `  dir: ${JSON.stringify(productDir(repoRoot))}`,
+        'bundles:',
+        '  global:',
+        '    resource: global.tar.gz',
+        '  orders:',
+        '    resource: orders.tar.gz',
+        'auth:',
+        `  issuer: ${ISSUER}`,
+        `  audience: ${AUDIENCE}`,
+        '  algorithms: [ES256]',
+        '  jwks_file: jwks.json',
+        'cache:',
+        `  decisions: ${cache ? 10_000 : 0}`,
+        ...(collector
+          ? [
+              'services:',
+              `  collector: { url: ${JSON.stringify(collector)} }`,
+              `persistence_directory: ${JSON.stringify(state)}`,
+              'decision_logs:',
+              '  service: collector',
+              '  reporting: { min_delay_seconds: 1, max_delay_seconds: 2 }',
+            ]
+          : []),
+        '',
+      ].join('\n'),
+    )
     const sc = await startSidecar(await loadConfig(file), { logger: false })
-    const sign = (s: typeof SUBJECT) => new SignJWT({ roles: s.roles, clearance: s.clearance, domain: s.domain, region: s.region })
-      .setProtectedHeader({ alg: 'ES256', kid: 'bench' })
-      .setSubject(s.id).setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt().setExpirationTime('2h')
-      .sign(privateKey)
+    const sign = (s: typeof SUBJECT) =>
+      new SignJWT({ roles: s.roles, clearance: s.clearance, domain: s.domain, region: s.region })
+        .setProtectedHeader({ alg: 'ES256', kid: 'bench' })
+        .setSubject(s.id)
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setIssuedAt()
+        .setExpirationTime('2h')
+        .sign(privateKey)
     const bodies = requestBodies()
     const subjects = Array.from({ length: SUBJECTS }, (_, i) => subjectOf(i))
     const tokens = await Promise.all(subjects.map(sign))
@@ -129,7 +142,8 @@ async function sidecar(cache: boolean, collector?: string): Promise<TargetInfo |
     const cases = subjects.flatMap((subject, i) => bodies.map((_, j) => ({ subject, token: tokens[i]!, body: bodies[(i + j) % bodies.length]! })))
     const header = (token: string) => ({ 'content-type': 'application/json', authorization: `Bearer ${token}` })
     const info: TargetInfo = {
-      url: `${sc.url}/v1/decisions/access`, method: 'POST',
+      url: `${sc.url}/v1/decisions/access`,
+      method: 'POST',
       headers: header(await sign(SUBJECT)),
       body: JSON.stringify(REQUEST),
       requests: cases.map((c) => ({ headers: header(c.token), body: JSON.stringify(c.body) })),
@@ -139,7 +153,10 @@ async function sidecar(cache: boolean, collector?: string): Promise<TargetInfo |
     // over HTTP is the engine's own decision for the subject its token stands for.
     const health = await fetch(`${sc.url}/health?bundles`)
     if (health.status !== 200) return { blocked: `the sidecar's bundles are not all active: ${(await health.text()).slice(0, 200)}` }
-    const all = [{ subject: SUBJECT, body: REQUEST, req: { headers: info.headers, body: info.body } }, ...cases.map((c, k) => ({ subject: c.subject, body: c.body, req: info.requests[k]! }))]
+    const all = [
+      { subject: SUBJECT, body: REQUEST, req: { headers: info.headers, body: info.body } },
+      ...cases.map((c, k) => ({ subject: c.subject, body: c.body, req: info.requests[k]! })),
+    ]
     for (const { subject, body, req } of all) {
       const probe = await fetch(info.url, { method: 'POST', headers: req.headers, body: req.body })
       const text = await probe.text()

@@ -19,15 +19,17 @@ export const memoryGrowth: Benchmark = {
     for (let i = 0; i < total; i++) policy.evaluate(INPUTS[i % n]!, ENTRYPOINT)
     const after = memoryPages(policy)
     return {
-      figures: [{
-        name: `memory pages after ${total.toLocaleString('en-US')} evaluations ÷ after warm-up`,
-        value: after,
-        unit: 'pages',
-        baseline: { name: 'after 10,000 warm-up evaluations', value: warm, unit: 'pages' },
-        ratio: after / warm,
-        target: { op: '<=', value: 1 },
-        details: { pages_warm: warm, pages_after: after, evaluations: total },
-      }],
+      figures: [
+        {
+          name: `memory pages after ${total.toLocaleString('en-US')} evaluations ÷ after warm-up`,
+          value: after,
+          unit: 'pages',
+          baseline: { name: 'after 10,000 warm-up evaluations', value: warm, unit: 'pages' },
+          ratio: after / warm,
+          target: { op: '<=', value: 1 },
+          details: { pages_warm: warm, pages_after: after, evaluations: total },
+        },
+      ],
     }
   },
 }

@@ -30,11 +30,13 @@ export const objectScaling: Benchmark = {
       const input = inputOf(n)
       const got = policy.evaluate(input, 'scale/found')[0]?.result
       if (got !== n) throw new Error(`${n} keys: found ${JSON.stringify(got)}`)
-      samples.set(n, timeSync(() => policy.evaluate(input, 'scale/found'), ctx.quick
-        ? { warmup: 2, iterations: 5, reps: 3 }
-        : { warmup: 5, iterations: 20, reps: 5 }))
+      samples.set(
+        n,
+        timeSync(() => policy.evaluate(input, 'scale/found'), ctx.quick ? { warmup: 2, iterations: 5, reps: 3 } : { warmup: 5, iterations: 20, reps: 5 }),
+      )
     }
-    const small = samples.get(2_500)!, big = samples.get(10_000)!
+    const small = samples.get(2_500)!,
+      big = samples.get(10_000)!
     const perKey = (s: Sample, n: number) => s.median / n
     const ratio = perKey(big, 10_000) / perKey(small, 2_500)
     const figure: Figure = {

@@ -23,7 +23,14 @@ export interface PacedTarget {
   requests?: { headers: Record<string, string>; body: string }[]
 }
 
-export interface PacedResult { rps: number; p50: number; p99: number; non2xx: number; errors: number; sent: number }
+export interface PacedResult {
+  rps: number
+  p50: number
+  p99: number
+  non2xx: number
+  errors: number
+  sent: number
+}
 
 export async function pacedLoad(t: PacedTarget, rate: number, seconds: number, connections = 16): Promise<PacedResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: connections })
@@ -74,8 +81,14 @@ export async function pacedLoad(t: PacedTarget, rate: number, seconds: number, c
   // Drain, bounded: an answer still missing after 10 s counts as an error.
   if (inFlight > 0) {
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => { errors += inFlight; resolve() }, 10_000)
-      onIdle = () => { clearTimeout(timer); resolve() }
+      const timer = setTimeout(() => {
+        errors += inFlight
+        resolve()
+      }, 10_000)
+      onIdle = () => {
+        clearTimeout(timer)
+        resolve()
+      }
     })
   }
   const elapsed = (performance.now() - start) / 1000

@@ -27,7 +27,10 @@ export function generatePolicySet(packages: number, datasetsPerPackage: number):
   for (let p = 0; p < packages; p++) {
     const pkg = `gen.domain_${p}.access`
     const out: string[] = []
-    const rule = (text: string): void => { out.push(text, ''); rules++ }
+    const rule = (text: string): void => {
+      out.push(text, '')
+      rules++
+    }
     out.push(`# Generated access rules for domain ${p}.`, `package ${pkg}`, '')
     rule(`default allow := false`)
     rule(`has_role(subject, role) if {\n\tsome r in subject.roles\n\tr == role\n}`)
@@ -38,52 +41,59 @@ export function generatePolicySet(packages: number, datasetsPerPackage: number):
     for (let d = 0; d < datasetsPerPackage; d++) {
       const ds = `ds_${p}_${d}`
       const action = ACTIONS[d % ACTIONS.length]!
-      const regions = `{${REGIONS.slice(0, 1 + (d % REGIONS.length)).map((r) => `"${r}"`).join(', ')}}`
-      rule([
-        `# ${ds}: role_${d} may ${action} from ${regions}.`,
-        `allow if {`,
-        `\tinput.resource.dataset == "${ds}"`,
-        `\tinput.action == "${action}"`,
-        `\thas_role(input.subject, "role_${d}")`,
-        `\tregion_ok(input.subject, ${regions})`,
-        `\tnot deny_${d}`,
-        `}`,
-      ].join('\n'))
-      rule([
-        `deny_${d} if {`,
-        `\tinput.resource.dataset == "${ds}"`,
-        `\tcount(pii_fields("${ds}") & {f | some f in input.fields}) > 0`,
-        `\tclearance(input.subject) < ${1 + (d % 4)}`,
-        `}`,
-      ].join('\n'))
-      rule([
-        `deny contains msg if {`,
-        `\tdeny_${d}`,
-        `\tmsg := sprintf("%s needs clearance ${1 + (d % 4)} for pii fields, subject has %v", ["${ds}", clearance(input.subject)])`,
-        `}`,
-      ].join('\n'))
-      rule([
-        `visible_fields contains f if {`,
-        `\tinput.resource.dataset == "${ds}"`,
-        `\tsome f in [g | some g, _ in data.catalog["${ds}"].fields]`,
-        `\tnot f in pii_fields("${ds}")`,
-        `}`,
-      ].join('\n'))
-      rule([
-        `purpose_ok if {`,
-        `\tinput.resource.dataset == "${ds}"`,
-        `\tinput.purpose in {"analytics", "support", "purpose_${d % 7}"}`,
-        `}`,
-      ].join('\n'))
+      const regions = `{${REGIONS.slice(0, 1 + (d % REGIONS.length))
+        .map((r) => `"${r}"`)
+        .join(', ')}}`
+      rule(
+        [
+          `# ${ds}: role_${d} may ${action} from ${regions}.`,
+          `allow if {`,
+          `\tinput.resource.dataset == "${ds}"`,
+          `\tinput.action == "${action}"`,
+          `\thas_role(input.subject, "role_${d}")`,
+          `\tregion_ok(input.subject, ${regions})`,
+          `\tnot deny_${d}`,
+          `}`,
+        ].join('\n'),
+      )
+      rule(
+        [
+          `deny_${d} if {`,
+          `\tinput.resource.dataset == "${ds}"`,
+          `\tcount(pii_fields("${ds}") & {f | some f in input.fields}) > 0`,
+          `\tclearance(input.subject) < ${1 + (d % 4)}`,
+          `}`,
+        ].join('\n'),
+      )
+      rule(
+        [
+          `deny contains msg if {`,
+          `\tdeny_${d}`,
+          `\tmsg := sprintf("%s needs clearance ${1 + (d % 4)} for pii fields, subject has %v", ["${ds}", clearance(input.subject)])`,
+          `}`,
+        ].join('\n'),
+      )
+      rule(
+        [
+          `visible_fields contains f if {`,
+          `\tinput.resource.dataset == "${ds}"`,
+          `\tsome f in [g | some g, _ in data.catalog["${ds}"].fields]`,
+          `\tnot f in pii_fields("${ds}")`,
+          `}`,
+        ].join('\n'),
+      )
+      rule([`purpose_ok if {`, `\tinput.resource.dataset == "${ds}"`, `\tinput.purpose in {"analytics", "support", "purpose_${d % 7}"}`, `}`].join('\n'))
     }
-    rule([
-      `summary := {`,
-      `\t"allow": allow,`,
-      `\t"deny": deny,`,
-      `\t"fields": visible_fields,`,
-      `\t"purpose_ok": object.get({"v": purpose_ok}, "v", false),`,
-      `} if true`,
-    ].join('\n'))
+    rule(
+      [
+        `summary := {`,
+        `\t"allow": allow,`,
+        `\t"deny": deny,`,
+        `\t"fields": visible_fields,`,
+        `\t"purpose_ok": object.get({"v": purpose_ok}, "v", false),`,
+        `} if true`,
+      ].join('\n'),
+    )
     modules.push({ path: `gen/domain_${p}/access.rego`, source: out.join('\n') })
     entrypoints.push(`${pkg.replace(/\./g, '/')}/allow`, `${pkg.replace(/\./g, '/')}/summary`)
   }
@@ -135,13 +145,19 @@ export function generateTestSuite(n: number, perPackage = 100): GeneratedSet {
           out.push(`test_admin_${t} if authz.allow with input as {"subject": {"roles": ["admin"]}, "action": "read", "dataset": "ds_${t}"}`)
           break
         case 1:
-          out.push(`test_grant_${t} if {\n\tauthz.allow with input as {"subject": {"roles": ["${role}"]}, "action": "read", "dataset": "ds_${t}"}\n\t\twith data.grants as ${grants}\n}`)
+          out.push(
+            `test_grant_${t} if {\n\tauthz.allow with input as {"subject": {"roles": ["${role}"]}, "action": "read", "dataset": "ds_${t}"}\n\t\twith data.grants as ${grants}\n}`,
+          )
           break
         case 2:
-          out.push(`test_no_grant_${t} if {\n\tnot authz.allow with input as {"subject": {"roles": ["${role}"]}, "action": "write", "dataset": "ds_${t}"}\n\t\twith data.grants as ${grants}\n}`)
+          out.push(
+            `test_no_grant_${t} if {\n\tnot authz.allow with input as {"subject": {"roles": ["${role}"]}, "action": "write", "dataset": "ds_${t}"}\n\t\twith data.grants as ${grants}\n}`,
+          )
           break
         default:
-          out.push(`test_pii_${t} if {\n\t"pii" in authz.deny with input as {"subject": {"roles": []}, "dataset": "ds_${t}"}\n\t\twith data.pii_datasets as {"ds_${t}"}\n}`)
+          out.push(
+            `test_pii_${t} if {\n\t"pii" in authz.deny with input as {"subject": {"roles": []}, "dataset": "ds_${t}"}\n\t\twith data.pii_datasets as {"ds_${t}"}\n}`,
+          )
       }
       out.push('')
       entrypoints.push(`suite/authz_test_${p}/${out[out.length - 2]!.match(/^(test_\w+)/)![1]}`)

@@ -35,28 +35,38 @@ export const policyTest: Benchmark = {
     const compiledSuite = { wasm: compiled.wasm, entrypoints: compiled.entrypoints, hostBuiltins: { ...hostBuiltins, ...compiled.hostBuiltins } }
     const check = await runSuite(compiledSuite, found.tests, { data: {}, coverage: false })
     const failed = check.results.filter((r) => r.status !== 'pass')
-    if (failed.length) throw new Error(`${failed.length} generated tests did not pass, e.g. ${failed[0]!.test.id}: ${failed[0]!.status} ${failed[0]!.error ?? ''}`)
+    if (failed.length)
+      throw new Error(`${failed.length} generated tests did not pass, e.g. ${failed[0]!.test.id}: ${failed[0]!.status} ${failed[0]!.error ?? ''}`)
     // One whole run of the suite per repetition (load, setData, every test).
     const suiteT = await timeTask(() => runSuite(compiledSuite, found.tests, { data: {}, coverage: false }), 1, ctx.quick ? 3 : 7)
     const perTest: Sample = scale(suiteT, 1 / TESTS)
     const withCompile: Sample = scale({ ...suiteT, median: suiteT.median + compileT.median }, 1 / TESTS)
 
     // Baseline: one evaluation of a compiled rule of the policy under test.
-    const { policy } = await compileAndLoad([suite.modules[0]!], ['suite/authz/allow'], { data: { grants: { r: [{ action: 'read', dataset: 'd' }] }, pii_datasets: [] } })
+    const { policy } = await compileAndLoad([suite.modules[0]!], ['suite/authz/allow'], {
+      data: { grants: { r: [{ action: 'read', dataset: 'd' }] }, pii_datasets: [] },
+    })
     const input = { subject: { roles: ['r'] }, action: 'read', dataset: 'd' }
     if (policy.evaluate(input, 'suite/authz/allow')[0]?.result !== true) throw new Error('baseline rule did not allow')
-    const one = timeSync(() => policy.evaluate(input, 'suite/authz/allow'), ctx.quick
-      ? { warmup: 2_000, iterations: 10_000, reps: 3 }
-      : { warmup: 20_000, iterations: 50_000, reps: 7 })
+    const one = timeSync(
+      () => policy.evaluate(input, 'suite/authz/allow'),
+      ctx.quick ? { warmup: 2_000, iterations: 10_000, reps: 3 } : { warmup: 20_000, iterations: 50_000, reps: 7 },
+    )
     return {
       figures: [
         timeFigure(`time per test, ${TESTS} tests run by the policy-test runner ÷ one evaluation`, perTest, 'one evaluation of a compiled rule', one, {
           details: { suite_run_ms: suiteT.median / 1e6, tests: TESTS },
         }),
-        timeFigure(`time per test incl. the one compile (${suite.modules.length} files) ÷ one evaluation`, withCompile, 'one evaluation of a compiled rule', one, {
-          note: `compile once: ${(compileT.median / 1e6).toFixed(0)} ms; runner: src/cli/test (discoverTests + runSuite)`,
-          details: { compile_ms: compileT.median / 1e6 },
-        }),
+        timeFigure(
+          `time per test incl. the one compile (${suite.modules.length} files) ÷ one evaluation`,
+          withCompile,
+          'one evaluation of a compiled rule',
+          one,
+          {
+            note: `compile once: ${(compileT.median / 1e6).toFixed(0)} ms; runner: src/cli/test (discoverTests + runSuite)`,
+            details: { compile_ms: compileT.median / 1e6 },
+          },
+        ),
       ],
     }
   },

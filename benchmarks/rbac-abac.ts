@@ -40,10 +40,25 @@ export const ENTRYPOINT = 'bench/authz/allow'
 export const DATA = {
   user_roles: { alice: ['admin'], bob: ['employee', 'billing'], eve: ['customer'], carol: ['analyst'] },
   role_grants: {
-    customer: [{ action: 'read', type: 'dog' }, { action: 'read', type: 'cat' }, { action: 'adopt', type: 'dog' }],
-    employee: [{ action: 'read', type: 'dog' }, { action: 'read', type: 'cat' }, { action: 'update', type: 'dog' }, { action: 'update', type: 'cat' }],
-    billing: [{ action: 'read', type: 'finance' }, { action: 'update', type: 'finance' }],
-    analyst: [{ action: 'read', type: 'orders' }, { action: 'read', type: 'customers' }],
+    customer: [
+      { action: 'read', type: 'dog' },
+      { action: 'read', type: 'cat' },
+      { action: 'adopt', type: 'dog' },
+    ],
+    employee: [
+      { action: 'read', type: 'dog' },
+      { action: 'read', type: 'cat' },
+      { action: 'update', type: 'dog' },
+      { action: 'update', type: 'cat' },
+    ],
+    billing: [
+      { action: 'read', type: 'finance' },
+      { action: 'update', type: 'finance' },
+    ],
+    analyst: [
+      { action: 'read', type: 'orders' },
+      { action: 'read', type: 'customers' },
+    ],
   },
   blocked_regions: ['xx', 'yy'],
 }

@@ -30,7 +30,12 @@ function event(i: number): DecisionEvent {
     decision_id: `${i.toString(16).padStart(8, '0')}-55e4-417a-b1d8-4aceb67960d1`,
     labels: { id: `orders-api-${i % 5}`, version: '0.1.0', product: 'orders-api', domain: 'orders', port },
     path: 'meshgate/access',
-    input: { subject: { sub: subject, groups: ['analysts', 'eu'], purpose: 'reporting' }, port, action: 'read', fields: ['order_id', 'amount', 'country', 'customer_id'] },
+    input: {
+      subject: { sub: subject, groups: ['analysts', 'eu'], purpose: 'reporting' },
+      port,
+      action: 'read',
+      fields: ['order_id', 'amount', 'country', 'customer_id'],
+    },
     result: { allow: !deny, reasons: deny ? ['not a member of the consumers'] : [] },
     bundles: { global: { revision: 'g42' }, orders: { revision: 'o17' } },
     timestamp: new Date(Date.UTC(2025, 4, 1, 10) + i).toISOString().replace('Z', '123456Z'),
@@ -53,7 +58,11 @@ function batches(first: number, count: number): DecisionEvent[][] {
 async function timed(jobs: (() => Promise<void>)[], n: number): Promise<number> {
   const t0 = process.hrtime.bigint()
   let next = 0
-  await Promise.all(Array.from({ length: n }, async () => { while (next < jobs.length) await jobs[next++]!() }))
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < jobs.length) await jobs[next++]!()
+    }),
+  )
   return Number(process.hrtime.bigint() - t0) / 1e9
 }
 
@@ -67,14 +76,21 @@ export const registryIngest: Benchmark = {
     const dir = mkdtempSync(join(tmpdir(), 'mg-bench-ingest-'))
     const idp = generateKeyPairSync('rsa', { modulusLength: 2048 })
     writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [{ ...(await exportJWK(idp.publicKey)), kid: 'k', alg: 'RS256' }] }))
-    const config = parseRegistryConfig(`
+    const config = parseRegistryConfig(
+      `
 server: { addr: 127.0.0.1:0 }
 storage: { dir: ${join(dir, 'data')} }
 auth: { issuer: bench, audience: registry, algorithms: [RS256], jwks_file: ${join(dir, 'jwks.json')} }
 signing: { required: false }
-`, join(dir, 'registry.yaml'))
-    const token = await new SignJWT({ sub: 'bench-sidecar' }).setProtectedHeader({ alg: 'RS256', kid: 'k' })
-      .setIssuer('bench').setAudience('registry').setExpirationTime('1h').sign(idp.privateKey)
+`,
+      join(dir, 'registry.yaml'),
+    )
+    const token = await new SignJWT({ sub: 'bench-sidecar' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k' })
+      .setIssuer('bench')
+      .setAudience('registry')
+      .setExpirationTime('1h')
+      .sign(idp.privateKey)
     const registry = await startRegistry(config)
     const direct = await FsDecisionStore.open({ dir: join(dir, 'direct'), maxEvents: 1e9, maxBytes: 2 ** 40 })
     try {
@@ -90,12 +106,24 @@ signing: { required: false }
         first += n * BATCH
         const forStore = batches(first, n).map((b) => b.map((e): StoredDecision => ({ ...e, received_at: new Date().toISOString() })))
         first += n * BATCH
-        const httpSeconds = await timed(forHttp.map((body) => async () => {
-          const r = await fetch(`${registry.url}/logs`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', authorization: `Bearer ${token}` }, body })
-          const text = await r.text()
-          if (r.status !== 200) throw new Error(`POST /logs answered ${r.status}: ${text.slice(0, 200)}`)
-        }), IN_FLIGHT)
-        const directSeconds = await timed(forStore.map((b) => async () => { await direct.append(b) }), IN_FLIGHT)
+        const httpSeconds = await timed(
+          forHttp.map((body) => async () => {
+            const r = await fetch(`${registry.url}/logs`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', authorization: `Bearer ${token}` },
+              body,
+            })
+            const text = await r.text()
+            if (r.status !== 200) throw new Error(`POST /logs answered ${r.status}: ${text.slice(0, 200)}`)
+          }),
+          IN_FLIGHT,
+        )
+        const directSeconds = await timed(
+          forStore.map((b) => async () => {
+            await direct.append(b)
+          }),
+          IN_FLIGHT,
+        )
         if (rep < 0) continue
         httpRates.push((n * BATCH) / httpSeconds)
         directRates.push((n * BATCH) / directSeconds)
@@ -108,15 +136,17 @@ signing: { required: false }
       const http = median(httpRates)
       const base = median(directRates)
       return {
-        figures: [{
-          name: `ingest over HTTP: gzip batches of ${BATCH}, ${IN_FLIGHT} in flight (events/s)`,
-          value: http,
-          unit: 'events/s',
-          baseline: { name: 'FsDecisionStore.append directly, same batches', value: base, unit: 'events/s' },
-          ratio: http / base,
-          note: `median of ${reps} repetitions of ${perRep} batches; ${Math.round(bytesSent / eventsSent)} bytes per event on the wire (gzip); one fsync per batch`,
-          details: { batch: BATCH, in_flight: IN_FLIGHT, events_per_rep: perRep * BATCH, wire_bytes_per_event: bytesSent / eventsSent },
-        }],
+        figures: [
+          {
+            name: `ingest over HTTP: gzip batches of ${BATCH}, ${IN_FLIGHT} in flight (events/s)`,
+            value: http,
+            unit: 'events/s',
+            baseline: { name: 'FsDecisionStore.append directly, same batches', value: base, unit: 'events/s' },
+            ratio: http / base,
+            note: `median of ${reps} repetitions of ${perRep} batches; ${Math.round(bytesSent / eventsSent)} bytes per event on the wire (gzip); one fsync per batch`,
+            details: { batch: BATCH, in_flight: IN_FLIGHT, events_per_rep: perRep * BATCH, wire_bytes_per_event: bytesSent / eventsSent },
+          },
+        ],
       }
     } finally {
       await direct.close()

@@ -34,13 +34,21 @@ export function spawnServer(args: string[], ready: RegExp, children: ChildProces
     let out = ''
     let err = ''
     const timer = setTimeout(() => reject(new Error(`policy ${args[0]} did not start: ${err}`)), 30_000)
-    child.stderr!.on('data', (d) => { err += d })
+    child.stderr!.on('data', (d) => {
+      err += d
+    })
     child.stdout!.on('data', (d) => {
       out += d
       const m = ready.exec(out)
-      if (m) { clearTimeout(timer); resolve({ url: m[1]! }) }
+      if (m) {
+        clearTimeout(timer)
+        resolve({ url: m[1]! })
+      }
     })
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`policy ${args[0]} exited (${code}): ${err}`)) })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`policy ${args[0]} exited (${code}): ${err}`))
+    })
   })
 }
 
@@ -57,34 +65,62 @@ export const reload: Benchmark = {
     const dir = mkdtempSync(join(tmpdir(), 'mg-bench-reload-'))
     const idp = generateKeyPairSync('rsa', { modulusLength: 2048 })
     writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [{ ...(await exportJWK(idp.publicKey)), kid: 'k', alg: 'RS256' }] }))
-    writeFileSync(join(dir, 'registry.yaml'), `
+    writeFileSync(
+      join(dir, 'registry.yaml'),
+      `
 storage: { dir: ${join(dir, 'data')} }
 auth: { issuer: bench, audience: registry, algorithms: [RS256], jwks_file: ${join(dir, 'jwks.json')} }
 signing: { required: false }
 server: { max_wait_seconds: 60 }
-`)
+`,
+    )
     const children: ChildProcess[] = []
-    const registry = await spawnServer(['registry', '--config', join(dir, 'registry.yaml'), '--addr', '127.0.0.1:0'], /registry listening on (http:\/\/\S+)/, children)
-    const token = await new SignJWT({ sub: 'bench', roots: ['global'] }).setProtectedHeader({ alg: 'RS256', kid: 'k' })
-      .setIssuer('bench').setAudience('registry').setExpirationTime('1h').sign(idp.privateKey)
+    const registry = await spawnServer(
+      ['registry', '--config', join(dir, 'registry.yaml'), '--addr', '127.0.0.1:0'],
+      /registry listening on (http:\/\/\S+)/,
+      children,
+    )
+    const token = await new SignJWT({ sub: 'bench', roots: ['global'] })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k' })
+      .setIssuer('bench')
+      .setAudience('registry')
+      .setExpirationTime('1h')
+      .sign(idp.privateKey)
     const { wasm } = await compile({ modules: [{ path: 'g.rego', source: SOURCE }], entrypoints: ['global/access'], strictBuiltinErrors: true })
-    const bundleOf = (revision: string) => writeBundle({ manifest: { revision, roots: ['global'], wasm: [{ entrypoint: 'global/access', module: '/policy.wasm' }] }, wasm, data: {}, sources: [{ path: 'g.rego', source: SOURCE }] })
+    const bundleOf = (revision: string) =>
+      writeBundle({
+        manifest: { revision, roots: ['global'], wasm: [{ entrypoint: 'global/access', module: '/policy.wasm' }] },
+        wasm,
+        data: {},
+        sources: [{ path: 'g.rego', source: SOURCE }],
+      })
     // Publishing sends bytes built beforehand (`prebuilt` below): the load
     // generator shares this event loop, and gzipping a bundle in the middle
     // of a paced window would delay reading the sidecar's answers and charge
     // that stall to the sidecar. A real publisher is a CI job elsewhere.
     const publish = async (revision: string, bytes: Uint8Array<ArrayBuffer> = new Uint8Array(bundleOf(revision))) => {
-      const res = await fetch(`${registry.url}/v1/bundles/global`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/gzip' }, body: bytes })
+      const res = await fetch(`${registry.url}/v1/bundles/global`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/gzip' },
+        body: bytes,
+      })
       if (!res.ok) throw new Error(`publish ${revision}: HTTP ${res.status} ${await res.text()}`)
     }
     await publish('r0')
-    writeFileSync(join(dir, 'sidecar.yaml'), `
+    writeFileSync(
+      join(dir, 'sidecar.yaml'),
+      `
 auth: { mode: none }
 services: { registry: { url: ${registry.url} } }
 bundles:
   global: { service: registry, resource: bundles/global, polling: { min_delay_seconds: 1, max_delay_seconds: 2, long_polling_timeout_seconds: 30 } }
-`)
-    const sidecar = await spawnServer(['serve', '--config', join(dir, 'sidecar.yaml'), '--addr', '127.0.0.1:0', '--log-level', 'error'], /sidecar listening on (http:\/\/\S+)/, children)
+`,
+    )
+    const sidecar = await spawnServer(
+      ['serve', '--config', join(dir, 'sidecar.yaml'), '--addr', '127.0.0.1:0', '--log-level', 'error'],
+      /sidecar listening on (http:\/\/\S+)/,
+      children,
+    )
     try {
       const body = JSON.stringify({ port: 'orders-v1', purpose: 'analytics', fields: ['id'] })
       const decide = async () => {
@@ -107,7 +143,8 @@ bundles:
         }
         latencies.push(performance.now() - t0)
       }
-      const p50 = median(latencies), p99 = quantile(latencies, 0.99)
+      const p50 = median(latencies),
+        p99 = quantile(latencies, 0.99)
       ctx.log(`publish → decision: median ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms over ${n} publishes`)
 
       // 2. constant load, steady vs across 20 reloads (same rate, same length).
@@ -143,7 +180,8 @@ bundles:
       const figures: Figure[] = [
         {
           name: 'publish → first decision on the new revision, p99 (long polling)',
-          value: p99, unit: 'ms',
+          value: p99,
+          unit: 'ms',
           baseline: { name: 'OPA default polling delay, lower bound (docs, not measured)', value: 60_000, unit: 'ms' },
           ratio: p99 / 1000,
           target: { op: '<=', value: 1 },
@@ -152,12 +190,22 @@ bundles:
         },
         {
           name: `decision p99 across ${reloads} reloads ÷ steady p99, at ${rate} req/s (median of ${reps})`,
-          value: during.p99, unit: 'ms',
+          value: during.p99,
+          unit: 'ms',
           baseline: { name: 'steady p99, same rate', value: steady.p99, unit: 'ms' },
           ratio: during.p99 / steady.p99,
           target: { op: '<=', value: 1.2 },
           note: `${errors} errors or non-2xx answers (goal 0)`,
-          details: { errors, reloads: published, rate, reps, steady_p50: steady.p50, during_p50: during.p50, steady_p99s: steadyRuns.map((r) => r.p99).join(' '), during_p99s: duringRuns.map((r) => r.p99).join(' ') },
+          details: {
+            errors,
+            reloads: published,
+            rate,
+            reps,
+            steady_p50: steady.p50,
+            during_p50: during.p50,
+            steady_p99s: steadyRuns.map((r) => r.p99).join(' '),
+            during_p99s: duringRuns.map((r) => r.p99).join(' '),
+          },
         },
       ]
       if (errors) throw new Error(`${errors} decisions failed across reloads`)

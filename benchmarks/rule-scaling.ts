@@ -20,12 +20,19 @@ export const ruleScaling: Benchmark = {
     for (const n of SIZES) {
       const ep = `scale/n${n}/allow`
       const { policy } = await compileAndLoad([{ path: `scale/n${n}.rego`, source: generateSameShape(n) }], [ep])
-      const inputs = [{ role: `role_${n - 1}`, action: 'read' }, { role: 'nobody', action: 'read' }]
+      const inputs = [
+        { role: `role_${n - 1}`, action: 'read' },
+        { role: 'nobody', action: 'read' },
+      ]
       const got = inputs.map((i) => policy.evaluate(i, ep)[0]?.result)
       if (got[0] !== true || got[1] !== false) throw new Error(`${n} rules: unexpected answers ${JSON.stringify(got)}`)
-      times.set(n, timeSync((i) => policy.evaluate(inputs[i & 1]!, ep), ctx.quick
-        ? { warmup: 1_000, iterations: 5_000, reps: 3 }
-        : { warmup: 10_000, iterations: 30_000, reps: 7 }))
+      times.set(
+        n,
+        timeSync(
+          (i) => policy.evaluate(inputs[i & 1]!, ep),
+          ctx.quick ? { warmup: 1_000, iterations: 5_000, reps: 3 } : { warmup: 10_000, iterations: 30_000, reps: 7 },
+        ),
+      )
     }
     const t10 = times.get(10)!
     return {

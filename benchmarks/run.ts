@@ -30,13 +30,29 @@ import { repoRoot } from './paths.js'
 
 /** In the order they run; cheap, self-contained ones first. */
 const BENCHMARKS: Benchmark[] = [
-  evalRbac, ruleScaling, objectScaling, memoryGrowth, opaBuilt, compileTime,
-  sidecarInProcess, sidecarHttp, sidecarFootprint, anonymizeThroughput, policyTest, reload, registryIngest, decisionLog,
+  evalRbac,
+  ruleScaling,
+  objectScaling,
+  memoryGrowth,
+  opaBuilt,
+  compileTime,
+  sidecarInProcess,
+  sidecarHttp,
+  sidecarFootprint,
+  anonymizeThroughput,
+  policyTest,
+  reload,
+  registryIngest,
+  decisionLog,
 ]
 
 const resultsDir = join(repoRoot, 'benchmarks', 'results')
 
-interface Args { quick: boolean; only: string[]; list: boolean }
+interface Args {
+  quick: boolean
+  only: string[]
+  list: boolean
+}
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { quick: false, only: [], list: false }
@@ -55,7 +71,13 @@ function parseArgs(argv: string[]): Args {
 }
 
 /** `load1`: the 1-minute load average when the benchmark started (a ratio taken under load can look better than it is). */
-interface Row { bench: Benchmark; result?: BenchResult; error?: string; seconds: number; load1: number }
+interface Row {
+  bench: Benchmark
+  result?: BenchResult
+  error?: string
+  seconds: number
+  load1: number
+}
 
 function fmt(n: number | undefined): string {
   if (n === undefined || Number.isNaN(n)) return '–'
@@ -67,8 +89,14 @@ function tableRows(rows: Row[]): string[][] {
   const out: string[][] = []
   for (const r of rows) {
     const load = r.load1.toFixed(2)
-    if (r.error) { out.push([r.bench.name, `ERROR: ${r.error}`, '', '', '', '', '', load]); continue }
-    if (r.result?.skipped) { out.push([r.bench.name, `skipped: ${r.result.skipped}`, '', '', '', '', '', load]); continue }
+    if (r.error) {
+      out.push([r.bench.name, `ERROR: ${r.error}`, '', '', '', '', '', load])
+      continue
+    }
+    if (r.result?.skipped) {
+      out.push([r.bench.name, `skipped: ${r.result.skipped}`, '', '', '', '', '', load])
+      continue
+    }
     for (const f of r.result?.figures ?? []) out.push([...figureRow(r.bench.name, f), load])
     if (r.result?.blocked) out.push([r.bench.name, `blocked: ${r.result.blocked}`, '', '', '', '', '', load])
   }
@@ -92,7 +120,11 @@ const HEAD = ['bench', 'measure', 'value', 'baseline (same run)', 'ratio', 'targ
 function textTable(rows: string[][]): string {
   const all = [HEAD, ...rows]
   const w = HEAD.map((_, i) => Math.min(i === 1 ? 70 : 60, Math.max(...all.map((r) => r[i]!.length))))
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd()
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(w[i]!))
+      .join('  ')
+      .trimEnd()
   return [line(HEAD), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n')
 }
 
@@ -194,7 +226,12 @@ async function main(): Promise<number> {
   return rows.some((r) => r.error) ? 1 : 0
 }
 
-main().then((code) => { process.exitCode = code }, (e: Error) => {
-  console.error(`bench: ${e.message}`)
-  process.exitCode = 2
-})
+main().then(
+  (code) => {
+    process.exitCode = code
+  },
+  (e: Error) => {
+    console.error(`bench: ${e.message}`)
+    process.exitCode = 2
+  },
+)

@@ -28,7 +28,11 @@ import { repoRoot } from './paths.js'
 const BARE_SCRIPT = fileURLToPath(new URL('./bare-fastify.js', import.meta.url))
 const MIB = 1024 * 1024
 
-interface Started { child: ChildProcess; url: string; ms: number }
+interface Started {
+  child: ChildProcess
+  url: string
+  ms: number
+}
 
 /** Spawns a process and resolves once `ready` matches its stdout (the URL), with the time taken. */
 function spawnUntil(args: string[], ready: (out: string) => string | undefined): Promise<Started> {
@@ -37,14 +41,25 @@ function spawnUntil(args: string[], ready: (out: string) => string | undefined):
   return new Promise((resolve, reject) => {
     let out = ''
     let err = ''
-    const timer = setTimeout(() => { child.kill(); reject(new Error(`${args.join(' ')} did not start within 60 s: ${err.slice(0, 300)}`)) }, 60_000)
-    child.stderr!.on('data', (d) => { err += d })
+    const timer = setTimeout(() => {
+      child.kill()
+      reject(new Error(`${args.join(' ')} did not start within 60 s: ${err.slice(0, 300)}`))
+    }, 60_000)
+    child.stderr!.on('data', (d) => {
+      err += d
+    })
     child.stdout!.on('data', (d) => {
       out += d
       const url = ready(out)
-      if (url) { clearTimeout(timer); resolve({ child, url, ms: performance.now() - t0 }) }
+      if (url) {
+        clearTimeout(timer)
+        resolve({ child, url, ms: performance.now() - t0 })
+      }
     })
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${args.join(' ')} exited (${code}): ${err.slice(0, 300)}`)) })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`${args.join(' ')} exited (${code}): ${err.slice(0, 300)}`))
+    })
   })
 }
 
@@ -83,17 +98,30 @@ export async function grownOrdersBundle(factor: number, exampleBytes: number): P
   const files = ['access.rego', 'anonymization.rego', 'compatibility.rego']
   const base = files.map((f) => ({ path: join('policies/domains/orders', f), source: readFileSync(join(dir, f), 'utf8') }))
   const build = async (n: number) => {
-    const rules = Array.from({ length: n }, (_, i) => `
+    const rules = Array.from(
+      { length: n },
+      (_, i) => `
 allow if {
 	input.subject.id == "generated-consumer-${i}"
 	input.purpose in {"reporting", "audit-${i}"}
 	every f in input.fields { f in {"order_id", "status", "field_${i}"} }
 }
-`).join('')
+`,
+    ).join('')
     const modules = [...base, { path: 'policies/domains/orders/generated.rego', source: `package domains.orders.access\n${rules}` }]
-    const eps = ['domains/orders/access', 'domains/orders/anonymization', 'domains/orders/compatibility', ...decisionRuleEntrypoints(parseAll(modules, 1), ['domains/orders'])]
+    const eps = [
+      'domains/orders/access',
+      'domains/orders/anonymization',
+      'domains/orders/compatibility',
+      ...decisionRuleEntrypoints(parseAll(modules, 1), ['domains/orders']),
+    ]
     const { wasm } = await compile({ modules, entrypoints: eps })
-    return writeBundle({ manifest: { revision: `grown-${n}`, roots: ['domains/orders'], wasm: eps.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' })), rego_version: 1 }, wasm, data: {}, sources: modules })
+    return writeBundle({
+      manifest: { revision: `grown-${n}`, roots: ['domains/orders'], wasm: eps.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' })), rego_version: 1 },
+      wasm,
+      data: {},
+      sources: modules,
+    })
   }
   // Calibrate on a small count (the size grows about linearly with the rules), then build once;
   // the figure's name says the factor reached. Capped at 2,500 rules: past about 3,000 rules of
@@ -103,22 +131,25 @@ allow if {
   const probe = 50
   const small = await build(probe)
   const perRule = Math.max(1, (small.length - exampleBytes) / probe)
-  const rules = Math.min(MAX_GENERATED_RULES, Math.max(probe, Math.round((factor - 1) * exampleBytes / perRule)))
+  const rules = Math.min(MAX_GENERATED_RULES, Math.max(probe, Math.round(((factor - 1) * exampleBytes) / perRule)))
   return { bytes: await build(rules), rules }
 }
 
 function sidecarConfig(dir: string, orders: string): string {
   const file = join(dir, `${orders}.yaml`)
-  writeFileSync(file, [
-    'server: { addr: 127.0.0.1:0 }',
-    `product: { domain: orders, dir: ${JSON.stringify(productDir(repoRoot))} }`,
-    'bundles:',
-    '  global: { resource: global.tar.gz }',
-    `  orders: { resource: ${orders}.tar.gz }`,
-    'auth: { mode: none }',
-    'cache: { decisions: 0 }',
-    '',
-  ].join('\n'))
+  writeFileSync(
+    file,
+    [
+      'server: { addr: 127.0.0.1:0 }',
+      `product: { domain: orders, dir: ${JSON.stringify(productDir(repoRoot))} }`,
+      'bundles:',
+      '  global: { resource: global.tar.gz }',
+      `  orders: { resource: ${orders}.tar.gz }`,
+      'auth: { mode: none }',
+      'cache: { decisions: 0 }',
+      '',
+    ].join('\n'),
+  )
   return file
 }
 
@@ -190,7 +221,10 @@ export const sidecarFootprint: Benchmark = {
       const tBase: number[] = []
       const tSide: number[] = []
       for (let r = 0; r < reps; r++) {
-        for (const [args, ready, into] of [[baseArgs, baselineReady, tBase], [serveArgs(example), sidecarReady, tSide]] as const) {
+        for (const [args, ready, into] of [
+          [baseArgs, baselineReady, tBase],
+          [serveArgs(example), sidecarReady, tSide],
+        ] as const) {
           const s = await startToAnswer([...args], ready)
           into.push(s.ms)
           await stopChild(s.child)
@@ -198,7 +232,11 @@ export const sidecarFootprint: Benchmark = {
       }
       // Memory, each after the same warm-up of distinct requests.
       const rss: Record<string, number> = {}
-      for (const [name, args, ready] of [['baseline', baseArgs, baselineReady], ['example', serveArgs(example), sidecarReady], ['large', serveArgs(large), sidecarReady]] as const) {
+      for (const [name, args, ready] of [
+        ['baseline', baseArgs, baselineReady],
+        ['example', serveArgs(example), sidecarReady],
+        ['large', serveArgs(large), sidecarReady],
+      ] as const) {
         const s = await spawnUntil([...args], ready)
         children.push(s.child)
         await firstAnswer(s.url)
@@ -225,22 +263,37 @@ export const sidecarFootprint: Benchmark = {
       const figures: Figure[] = [
         {
           name: '`policy serve --config` to first answered decision ÷ bare fastify process to first answer',
-          value: ss, unit: 'ms', baseline: { name: 'bare fastify process, spawn to first answer', value: sb, unit: 'ms' }, ratio: ss / sb,
+          value: ss,
+          unit: 'ms',
+          baseline: { name: 'bare fastify process, spawn to first answer', value: sb, unit: 'ms' },
+          ratio: ss / sb,
           target: { op: '<=', value: 3 },
           note: `${reps} of each, alternating, medians; example mesh (global + orders bundles from files, product folder), auth off`,
           details: { sidecar_ms: tSide.map((x) => x.toFixed(0)).join(' '), baseline_ms: tBase.map((x) => x.toFixed(0)).join(' ') },
         },
         {
           name: 'RSS of a sidecar serving the example mesh ÷ bare fastify process',
-          value: mb(rss.example!), unit: 'MiB', baseline: { name: 'bare fastify process, same warm-up', value: mb(rss.baseline!), unit: 'MiB' }, ratio: rss.example! / rss.baseline!,
+          value: mb(rss.example!),
+          unit: 'MiB',
+          baseline: { name: 'bare fastify process, same warm-up', value: mb(rss.baseline!), unit: 'MiB' },
+          ratio: rss.example! / rss.baseline!,
           note: `after ${warm} distinct decisions; issue 13's goal is under 60 MB (${mb(rss.example!) < 60 ? 'met' : 'NOT met'})`,
           details: { rss_bytes: rss.example!, baseline_rss_bytes: rss.baseline! },
         },
         {
           name: `RSS with a domain bundle ${(grown.bytes.length / bundles.orders.length).toFixed(1)}× the example's (gzip) ÷ bare fastify process`,
-          value: mb(rss.large!), unit: 'MiB', baseline: { name: 'bare fastify process, same warm-up', value: mb(rss.baseline!), unit: 'MiB' }, ratio: rss.large! / rss.baseline!,
+          value: mb(rss.large!),
+          unit: 'MiB',
+          baseline: { name: 'bare fastify process, same warm-up', value: mb(rss.baseline!), unit: 'MiB' },
+          ratio: rss.large! / rss.baseline!,
           note: `orders access package grown by ${grown.rules} generated allow rules (${(grown.bytes.length / 1024).toFixed(0)} KiB against ${(bundles.orders.length / 1024).toFixed(0)} KiB); each wasm instance after 10,000 distinct decisions in process: ${pages.join('; ')}`,
-          details: { rss_bytes: rss.large!, baseline_rss_bytes: rss.baseline!, bundle_bytes: grown.bytes.length, example_bundle_bytes: bundles.orders.length, wasm_memory: pages.join('; ') },
+          details: {
+            rss_bytes: rss.large!,
+            baseline_rss_bytes: rss.baseline!,
+            bundle_bytes: grown.bytes.length,
+            example_bundle_bytes: bundles.orders.length,
+            wasm_memory: pages.join('; '),
+          },
         },
       ]
       return { figures }

@@ -30,7 +30,10 @@ import { median, type Benchmark, type BenchContext, type Figure } from './harnes
 import type { TargetInfo } from './http-target.js'
 import { pacedLoad } from './paced-load.js'
 
-export interface Target { info: TargetInfo; child: ChildProcess }
+export interface Target {
+  info: TargetInfo
+  child: ChildProcess
+}
 
 const TARGET_SCRIPT = fileURLToPath(new URL('./http-target.js', import.meta.url))
 
@@ -41,12 +44,21 @@ export async function start(args: string[]): Promise<Target | { blocked: string 
   const lines = createInterface({ input: child.stdout! })
   const first = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`target ${args.join(' ')} did not start within 120 s`)), 120_000)
-    lines.once('line', (l) => { clearTimeout(timer); resolve(l) })
+    lines.once('line', (l) => {
+      clearTimeout(timer)
+      resolve(l)
+    })
     // 'close' (not 'exit'): stdout is drained by then, so a reason it printed is read first.
-    child.once('close', (code) => { clearTimeout(timer); reject(new Error(`target ${args.join(' ')} exited with ${code}`)) })
+    child.once('close', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`target ${args.join(' ')} exited with ${code}`))
+    })
   })
   const msg = JSON.parse(first) as TargetInfo | { blocked: string }
-  if ('blocked' in msg) { child.kill(); return msg }
+  if ('blocked' in msg) {
+    child.kill()
+    return msg
+  }
   return { info: msg, child }
 }
 
@@ -58,7 +70,13 @@ export function stop(t: Target): Promise<void> {
   })
 }
 
-export interface Load { rps: number; p50: number; p99: number; non2xx: number; errors: number }
+export interface Load {
+  rps: number
+  p50: number
+  p99: number
+  non2xx: number
+  errors: number
+}
 
 /** Above this 1-minute load average a ratio is reported as not comparable (2 cores: well past one busy process). */
 export const MAX_LOAD = 1.5
@@ -66,14 +84,21 @@ export const MAX_LOAD = 1.5
 /** The worst 1-minute load average seen over a measurement, beside its figure. */
 export class LoadWatch {
   private readonly seen: number[] = []
-  sample(): void { this.seen.push(loadavg()[0]!) }
-  get max(): number { return Math.max(...this.seen) }
+  sample(): void {
+    this.seen.push(loadavg()[0]!)
+  }
+  get max(): number {
+    return Math.max(...this.seen)
+  }
   /** Note text, and whether the figure may keep its target. */
   verdict(): { note: string; comparable: boolean } {
     const max = this.max
     const list = this.seen.map((l) => l.toFixed(2)).join(', ')
     return max > MAX_LOAD
-      ? { note: `LOAD AVERAGE UP TO ${max.toFixed(2)} (> ${MAX_LOAD}) during the runs (${list}): ratio not comparable, target not judged; re-measure on a quiet machine`, comparable: false }
+      ? {
+          note: `LOAD AVERAGE UP TO ${max.toFixed(2)} (> ${MAX_LOAD}) during the runs (${list}): ratio not comparable, target not judged; re-measure on a quiet machine`,
+          comparable: false,
+        }
       : { note: `load average ${list} during the runs`, comparable: true }
   }
 }
@@ -84,13 +109,22 @@ const CONNECTIONS = 16
 export async function load(t: Target, duration: number, rate?: number): Promise<Load> {
   if (rate) return pacedLoad(t.info, rate, duration, CONNECTIONS)
   const r = await autocannon({
-    url: t.info.url, method: t.info.method, headers: t.info.headers, body: t.info.body,
-    requests: t.info.requests, connections: CONNECTIONS, duration,
+    url: t.info.url,
+    method: t.info.method,
+    headers: t.info.headers,
+    body: t.info.body,
+    requests: t.info.requests,
+    connections: CONNECTIONS,
+    duration,
   })
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts }
 }
 
-interface Plan { warm: number; duration: number; reps: number }
+interface Plan {
+  warm: number
+  duration: number
+  reps: number
+}
 
 function check(name: string, l: Load): Load {
   if (l.non2xx || l.errors) throw new Error(`${name}: ${l.non2xx} non-2xx answers and ${l.errors} errors under load`)
@@ -135,16 +169,26 @@ async function compare(ctx: BenchContext, base: Target, target: Target, label: s
   return [
     {
       name: `${label}: decisions/s at max rate ÷ constant fastify route`,
-      value: max.target.rps, unit: 'req/s',
+      value: max.target.rps,
+      unit: 'req/s',
       baseline: { name: 'constant fastify route', value: max.base.rps, unit: 'req/s' },
       ratio: max.target.rps / max.base.rps,
       ...(targets && mv.comparable ? { target: { op: '>=' as const, value: cacheOn ? 0.85 : 0.5 } } : {}),
       note: `${mv.note}; p50/p99 at max (autocannon, whole ms): ${max.target.p50}/${max.target.p99} ms (constant route ${max.base.p50}/${max.base.p99} ms)`,
-      details: { rps: max.target.rps, p50_ms: max.target.p50, p99_ms: max.target.p99, baseline_rps: max.base.rps, baseline_p50_ms: max.base.p50, baseline_p99_ms: max.base.p99, load_average_1min_max: maxWatch.max },
+      details: {
+        rps: max.target.rps,
+        p50_ms: max.target.p50,
+        p99_ms: max.target.p99,
+        baseline_rps: max.base.rps,
+        baseline_p50_ms: max.base.p50,
+        baseline_p99_ms: max.base.p99,
+        load_average_1min_max: maxWatch.max,
+      },
     },
     {
       name: `${label}: p50 at ${rate} req/s (half of max) ÷ constant route at the same rate`,
-      value: half.target.p50, unit: 'ms',
+      value: half.target.p50,
+      unit: 'ms',
       baseline: { name: 'constant fastify route, same rate', value: half.base.p50, unit: 'ms' },
       ratio: half.target.p50 / half.base.p50,
       note: hv.note,
@@ -152,12 +196,20 @@ async function compare(ctx: BenchContext, base: Target, target: Target, label: s
     },
     {
       name: `${label}: p99 at ${rate} req/s (half of max) ÷ constant route at the same rate`,
-      value: half.target.p99, unit: 'ms',
+      value: half.target.p99,
+      unit: 'ms',
       baseline: { name: 'constant fastify route, same rate', value: half.base.p99, unit: 'ms' },
       ratio: half.target.p99 / half.base.p99,
       ...(targets && hv.comparable ? { target: { op: '<=' as const, value: 2 } } : {}),
       note: `${hv.note}; achieved ${Math.round(half.target.rps)} vs ${Math.round(half.base.rps)} req/s; open-loop, requests evenly spaced, latency from issue to last byte`,
-      details: { rate, p99_ms: half.target.p99, baseline_p99_ms: half.base.p99, achieved_rps: half.target.rps, baseline_achieved_rps: half.base.rps, load_average_1min_max: halfWatch.max },
+      details: {
+        rate,
+        p99_ms: half.target.p99,
+        baseline_p99_ms: half.base.p99,
+        achieved_rps: half.target.rps,
+        baseline_achieved_rps: half.base.rps,
+        load_average_1min_max: halfWatch.max,
+      },
     },
   ]
 }
@@ -179,10 +231,13 @@ export const sidecarHttp: Benchmark = {
       for (const cache of ['on', 'off'] as const) {
         const label = `sidecar, cache ${cache}`
         const t = await start(['sidecar', cache])
-        if ('blocked' in t) { failures.push(`${label}: ${t.blocked}`); continue }
+        if ('blocked' in t) {
+          failures.push(`${label}: ${t.blocked}`)
+          continue
+        }
         notes.push(`${label}: ${t.info.description}`)
         try {
-          figures.push(...await compare(ctx, base, t, label, plan, cache === 'on'))
+          figures.push(...(await compare(ctx, base, t, label, plan, cache === 'on')))
         } catch (e) {
           failures.push(`${label}: ${(e as Error).message}`)
         } finally {
@@ -192,7 +247,9 @@ export const sidecarHttp: Benchmark = {
     } finally {
       await stop(base)
     }
-    notes.push(`load: ${CONNECTIONS} connections; max rate by autocannon, latency at half rate by paced-load.ts; ${plan.reps} alternating run(s) of ${plan.duration} s per server after a ${plan.warm} s warm-up each; medians`)
+    notes.push(
+      `load: ${CONNECTIONS} connections; max rate by autocannon, latency at half rate by paced-load.ts; ${plan.reps} alternating run(s) of ${plan.duration} s per server after a ${plan.warm} s warm-up each; medians`,
+    )
     notes.push(...failures.map((f) => `FAILED ${f}`))
     if (failures.length && figures.length === 0) throw new Error(failures.join('; '))
     return { figures, notes }

@@ -32,7 +32,13 @@ export function accessInputs(n: number): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = []
   for (let i = 0; i < n; i++) {
     out.push({
-      subject: { id: i % 17 === 0 ? '' : `user-${i}`, roles: roles[i % roles.length], clearance: i % 3 ? 'internal' : 'public', domain: 'finance', region: regions[i % regions.length] },
+      subject: {
+        id: i % 17 === 0 ? '' : `user-${i}`,
+        roles: roles[i % roles.length],
+        clearance: i % 3 ? 'internal' : 'public',
+        domain: 'finance',
+        region: regions[i % regions.length],
+      },
       port: i % 11 === 0 ? 'unknown-port' : PORT,
       purpose: purposes[i % purposes.length],
       fields: fields[i % fields.length],
@@ -43,14 +49,21 @@ export function accessInputs(n: number): Record<string, unknown>[] {
 
 /** Times each operation in turn, repetition by repetition, so a noisy moment slows all of them. */
 async function alternate(ops: ((i: number) => unknown)[], plan: TimingPlan): Promise<number[]> {
-  for (const op of ops) for (let i = 0; i < plan.warmup; i++) { const r = op(i); if (r instanceof Promise) await r }
+  for (const op of ops)
+    for (let i = 0; i < plan.warmup; i++) {
+      const r = op(i)
+      if (r instanceof Promise) await r
+    }
   const reps: number[][] = ops.map(() => [])
   for (let r = 0; r < plan.reps; r++) {
     for (let k = 0; k < ops.length; k++) {
       const op = ops[k]!
       const t0 = process.hrtime.bigint()
       // Only a promise is awaited: a synchronous baseline pays no microtask.
-      for (let i = 0; i < plan.iterations; i++) { const r = op(i); if (r instanceof Promise) await r }
+      for (let i = 0; i < plan.iterations; i++) {
+        const r = op(i)
+        if (r instanceof Promise) await r
+      }
       reps[k]!.push(Number(process.hrtime.bigint() - t0) / plan.iterations)
     }
   }
@@ -75,7 +88,8 @@ export const sidecarInProcess: Benchmark = {
       for (const input of inputs) {
         const { layers: _layers, ...got } = (await off.engine.access(input)).value
         const want = fromPackages(input)
-        if (canonical(got) !== canonical(want)) throw new Error(`the engine's decision ${canonical(got)} differs from the package documents' ${canonical(want)} on ${JSON.stringify(input)}`)
+        if (canonical(got) !== canonical(want))
+          throw new Error(`the engine's decision ${canonical(got)} differs from the package documents' ${canonical(want)} on ${JSON.stringify(input)}`)
         if (got.allow) allowed++
       }
       const { wasm } = await compile({ modules: [{ path: 'one-rule.rego', source: ONE_RULE }], entrypoints: ['bench/allow'] })
@@ -83,32 +97,53 @@ export const sidecarInProcess: Benchmark = {
       const oneAnswer = one.evaluate(INPUT, 'bench/allow') as unknown
       if (canonical(oneAnswer) !== canonical([{ result: true }])) throw new Error(`the one-rule policy answered ${canonical(oneAnswer)}`)
 
-      const [sdkOne, offOne, sdk, tOff, packages, tOn] = await alternate([
-        () => one.evaluate(INPUT, 'bench/allow'),
-        () => off.engine.access(INPUT),
-        (i) => one.evaluate(at(i), 'bench/allow'),
-        (i) => off.engine.access(at(i)),
-        (i) => fromPackages(at(i)),
-        (i) => on.engine.access(at(i)),
-      ], plan)
+      const [sdkOne, offOne, sdk, tOff, packages, tOn] = await alternate(
+        [
+          () => one.evaluate(INPUT, 'bench/allow'),
+          () => off.engine.access(INPUT),
+          (i) => one.evaluate(at(i), 'bench/allow'),
+          (i) => off.engine.access(at(i)),
+          (i) => fromPackages(at(i)),
+          (i) => on.engine.access(at(i)),
+        ],
+        plan,
+      )
       const unit = perOp(sdk!).unit
       const scale = unit === 'µs/op' ? 1e3 : unit === 'ms/op' ? 1e6 : 1
-      const figure = (name: string, v: number, baseName: string, b: number, extra: Partial<Figure> = {}): Figure =>
-        ({ name, value: v / scale, unit, baseline: { name: baseName, value: b / scale, unit }, ratio: v / b, ...extra })
+      const figure = (name: string, v: number, baseName: string, b: number, extra: Partial<Figure> = {}): Figure => ({
+        name,
+        value: v / scale,
+        unit,
+        baseline: { name: baseName, value: b / scale, unit },
+        ratio: v / b,
+        ...extra,
+      })
       const mixName = 'one SDK evaluation of a one-rule policy, same inputs'
       const mix = `${inputs.length} distinct inputs cycled (${allowed} allowed; the denied ones format their reasons with host built-ins)`
       const checked = 'every decision checked against the package documents before timing; operations alternate per repetition, medians'
       return {
         figures: [
-          figure('in-process access decision (2 layers), cache off ÷ one SDK evaluation of a one-rule policy, typical request', offOne!, 'one SDK evaluation of a one-rule policy, same input', sdkOne!, {
-            target: { op: '<=', value: 3 }, note: `the example's analyst reading orders-v1 for reporting (allowed by the orders layer); ${checked}`,
-            details: { decisions_per_s: Math.round(1e9 / offOne!), sdk_evaluations_per_s: Math.round(1e9 / sdkOne!) },
-          }),
+          figure(
+            'in-process access decision (2 layers), cache off ÷ one SDK evaluation of a one-rule policy, typical request',
+            offOne!,
+            'one SDK evaluation of a one-rule policy, same input',
+            sdkOne!,
+            {
+              target: { op: '<=', value: 3 },
+              note: `the example's analyst reading orders-v1 for reporting (allowed by the orders layer); ${checked}`,
+              details: { decisions_per_s: Math.round(1e9 / offOne!), sdk_evaluations_per_s: Math.round(1e9 / sdkOne!) },
+            },
+          ),
           figure('in-process access decision (2 layers), cache off ÷ one SDK evaluation of a one-rule policy, input mix', tOff!, mixName, sdk!, {
             note: `${mix}; ${checked}`,
             details: { decisions_per_s: Math.round(1e9 / tOff!), sdk_evaluations_per_s: Math.round(1e9 / sdk!) },
           }),
-          figure('in-process access decision, cache off ÷ both layers\' access package documents, evaluated and combined, input mix', tOff!, 'package documents (what the engine evaluated before per-rule entrypoints)', packages!),
+          figure(
+            "in-process access decision, cache off ÷ both layers' access package documents, evaluated and combined, input mix",
+            tOff!,
+            'package documents (what the engine evaluated before per-rule entrypoints)',
+            packages!,
+          ),
           figure('in-process access decision, cache on (hit) ÷ one SDK evaluation of a one-rule policy, input mix', tOn!, mixName, sdk!, {
             details: { decisions_per_s: Math.round(1e9 / tOn!) },
           }),

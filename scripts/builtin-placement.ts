@@ -37,7 +37,12 @@ if (invoked) {
     if (process.argv.includes('--list')) {
       for (const kind of ['module', 'host'] as const) {
         console.log(`\n${kind}:`)
-        console.log([...p].filter(([, v]) => v === kind).map(([k]) => k).join(' '))
+        console.log(
+          [...p]
+            .filter(([, v]) => v === kind)
+            .map(([k]) => k)
+            .join(' '),
+        )
       }
     }
   }

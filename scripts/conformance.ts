@@ -120,16 +120,22 @@ async function main(): Promise<number> {
   }
 
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({
-      passed,
-      applicable: reports.length,
-      skipped,
-      percent: Math.round(percent * 100) / 100,
-      categories: Object.fromEntries([...categories].sort(([a], [b]) => (a < b ? -1 : 1))),
-      failures,
-      newFailures: newFailures.map((r) => r.id),
-      stale,
-    }, null, 2)}\n`)
+    process.stdout.write(
+      `${JSON.stringify(
+        {
+          passed,
+          applicable: reports.length,
+          skipped,
+          percent: Math.round(percent * 100) / 100,
+          categories: Object.fromEntries([...categories].sort(([a], [b]) => (a < b ? -1 : 1))),
+          failures,
+          newFailures: newFailures.map((r) => r.id),
+          stale,
+        },
+        null,
+        2,
+      )}\n`,
+    )
   } else {
     const width = Math.max(8, ...[...categories.keys()].map((k) => k.length))
     for (const [cat, s] of [...categories].sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -171,7 +177,12 @@ function pct(n: number, d: number): string {
   return `${(d ? (100 * n) / d : 100).toFixed(1).padStart(5)}%`
 }
 
-main().then((code) => { process.exitCode = code }, (e: unknown) => {
-  process.stderr.write(`conformance: ${(e as Error).message ?? e}\n`)
-  process.exitCode = 2
-})
+main().then(
+  (code) => {
+    process.exitCode = code
+  },
+  (e: unknown) => {
+    process.stderr.write(`conformance: ${(e as Error).message ?? e}\n`)
+    process.exitCode = 2
+  },
+)

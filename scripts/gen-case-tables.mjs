@@ -18,7 +18,9 @@ const SIMPLE_ONLY = {
   lower: { 0x130: 0x69 },
   upper: Object.fromEntries([
     ...[0x1f80, 0x1f90, 0x1fa0].flatMap((b) => Array.from({ length: 8 }, (_, i) => [b + i, b + i + 8])),
-    [0x1fb3, 0x1fbc], [0x1fc3, 0x1fcc], [0x1ff3, 0x1ffc],
+    [0x1fb3, 0x1fbc],
+    [0x1fc3, 0x1fcc],
+    [0x1ff3, 0x1ffc],
   ]),
 }
 
@@ -46,7 +48,10 @@ function runs(pairs) {
     for (const stride of [1, 2]) {
       let n = 1
       let j = i + 1
-      while (j < pairs.length && pairs[j][0] === c + n * stride && pairs[j][1] === d) { n++; j++ }
+      while (j < pairs.length && pairs[j][0] === c + n * stride && pairs[j][1] === d) {
+        n++
+        j++
+      }
       if (n > best[1]) best = [c, n, stride, d]
     }
     out.push(best)

@@ -86,14 +86,25 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
   if (planErrors.length) throw new CompileError(planErrors)
   const linked = await linkPlan(plan, opts.toolchain)
   const entrypoints: Record<string, number> = {}
-  plan.entrypoints.forEach((e, i) => { entrypoints[e.path] = i })
-  const result: CompileResult = { wasm: linked.wasm, entrypoints, builtins: plan.hostBuiltins.map((h) => h.name), modules, warnings: byLocation(checked.warnings) }
+  plan.entrypoints.forEach((e, i) => {
+    entrypoints[e.path] = i
+  })
+  const result: CompileResult = {
+    wasm: linked.wasm,
+    entrypoints,
+    builtins: plan.hostBuiltins.map((h) => h.name),
+    modules,
+    warnings: byLocation(checked.warnings),
+  }
   if (opts.strictBuiltinErrors) {
     const strict = hostFunctions(true)
     result.hostBuiltins = Object.fromEntries(plan.hostBuiltins.filter((h) => strict[h.name]).map((h) => [h.name, strict[h.name]!]))
   }
   if (plan.coverable) result.coverable = plan.coverable
-  if (opts.debug) { result.plan = printPlan(plan); result.wat = linked.policyWat }
+  if (opts.debug) {
+    result.plan = printPlan(plan)
+    result.wat = linked.policyWat
+  }
   return result
 }
 
@@ -103,7 +114,8 @@ export { CompileError, MeshgateError }
 function byLocation(warnings: readonly ErrorDetail[]): ErrorDetail[] {
   const key = (w: ErrorDetail) => [w.location?.file ?? '', w.location?.row ?? 0, w.location?.col ?? 0] as const
   return [...warnings].sort((a, b) => {
-    const [fa, ra, ca] = key(a), [fb, rb, cb] = key(b)
+    const [fa, ra, ca] = key(a),
+      [fb, rb, cb] = key(b)
     return fa < fb ? -1 : fa > fb ? 1 : ra - rb || ca - cb
   })
 }

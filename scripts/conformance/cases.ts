@@ -44,7 +44,9 @@ export function loadCases(casesDir: string): ConformanceCase[] {
   for (const category of readdirSync(casesDir).sort()) {
     let files: string[]
     try {
-      files = readdirSync(join(casesDir, category)).filter((f) => f.endsWith('.json')).sort()
+      files = readdirSync(join(casesDir, category))
+        .filter((f) => f.endsWith('.json'))
+        .sort()
     } catch {
       continue // a stray file beside the category folders
     }

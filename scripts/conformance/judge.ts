@@ -32,7 +32,8 @@ export function judge(c: ConformanceCase, o: Outcome): Verdict {
     if (raw.strict_error) {
       // A built-in error only raised in strict mode: the SDK's default is not
       // strict, so undefined (or the case's want_result) passes too.
-      const pass = o.kind === 'eval_error' ||
+      const pass =
+        o.kind === 'eval_error' ||
         (o.kind === 'result' && (isEmpty(o.result) || (wantSet !== undefined && resultsEqual(wantSet, o.result, !!raw.sort_bindings))))
       return { pass, expected: `${what}, or undefined in non-strict mode`, got }
     }
@@ -53,11 +54,16 @@ export function expectedResult(c: ConformanceCase): { result: unknown }[] {
 
 function describe(o: Outcome): string {
   switch (o.kind) {
-    case 'result': return JSON.stringify(o.result)
-    case 'compile_error': return `compile error [${o.codes.join(', ')}]: ${o.message}`
-    case 'eval_error': return `evaluation error: ${o.message}`
-    case 'timeout': return `timed out after ${o.ms} ms`
-    case 'crash': return `worker crashed: ${o.message}`
+    case 'result':
+      return JSON.stringify(o.result)
+    case 'compile_error':
+      return `compile error [${o.codes.join(', ')}]: ${o.message}`
+    case 'eval_error':
+      return `evaluation error: ${o.message}`
+    case 'timeout':
+      return `timed out after ${o.ms} ms`
+    case 'crash':
+      return `worker crashed: ${o.message}`
   }
 }
 
@@ -72,13 +78,15 @@ function isEmpty(v: unknown): boolean {
  */
 export function resultsEqual(want: { result: unknown }[], got: unknown, sortBindings: boolean): boolean {
   if (!Array.isArray(got) || got.length !== want.length) return false
-  const norm = (rs: unknown[]) => rs.map((r) => {
-    if (!isObject(r)) return r
-    const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(r)) out[k] = sortBindings && Array.isArray(v) ? [...v].sort(compareValues) : v
-    return out
-  })
-  const a = norm(want), b = norm(got)
+  const norm = (rs: unknown[]) =>
+    rs.map((r) => {
+      if (!isObject(r)) return r
+      const out: Record<string, unknown> = {}
+      for (const [k, v] of Object.entries(r)) out[k] = sortBindings && Array.isArray(v) ? [...v].sort(compareValues) : v
+      return out
+    })
+  const a = norm(want),
+    b = norm(got)
   const used = new Set<number>()
   return a.every((x) => {
     const i = b.findIndex((y, j) => !used.has(j) && compareValues(x, y) === 0)
@@ -90,15 +98,22 @@ export function resultsEqual(want: { result: unknown }[], got: unknown, sortBind
 
 /** OPA's value order on JSON: null < boolean < number < string < array < object. */
 export function compareValues(a: unknown, b: unknown): number {
-  const ra = rank(a), rb = rank(b)
+  const ra = rank(a),
+    rb = rank(b)
   if (ra !== rb) return ra - rb
   switch (ra) {
-    case -1: case 0: return 0
-    case 1: return (a === b ? 0 : a ? 1 : -1)
-    case 2: return (a as number) - (b as number)
-    case 3: return (a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0
+    case -1:
+    case 0:
+      return 0
+    case 1:
+      return a === b ? 0 : a ? 1 : -1
+    case 2:
+      return (a as number) - (b as number)
+    case 3:
+      return (a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0
     case 4: {
-      const x = a as unknown[], y = b as unknown[]
+      const x = a as unknown[],
+        y = b as unknown[]
       for (let i = 0; i < Math.min(x.length, y.length); i++) {
         const c = compareValues(x[i], y[i])
         if (c) return c
@@ -106,8 +121,10 @@ export function compareValues(a: unknown, b: unknown): number {
       return x.length - y.length
     }
     default: {
-      const x = a as Record<string, unknown>, y = b as Record<string, unknown>
-      const kx = Object.keys(x).sort(), ky = Object.keys(y).sort()
+      const x = a as Record<string, unknown>,
+        y = b as Record<string, unknown>
+      const kx = Object.keys(x).sort(),
+        ky = Object.keys(y).sort()
       for (let i = 0; i < Math.min(kx.length, ky.length); i++) {
         if (kx[i] !== ky[i]) return kx[i]! < ky[i]! ? -1 : 1
         const c = compareValues(x[kx[i]!], y[ky[i]!])
@@ -122,10 +139,14 @@ function rank(v: unknown): number {
   if (v === undefined) return -1
   if (v === null) return 0
   switch (typeof v) {
-    case 'boolean': return 1
-    case 'number': return 2
-    case 'string': return 3
-    default: return Array.isArray(v) ? 4 : 5
+    case 'boolean':
+      return 1
+    case 'number':
+      return 2
+    case 'string':
+      return 3
+    default:
+      return Array.isArray(v) ? 4 : 5
   }
 }
 

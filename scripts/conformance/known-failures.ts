@@ -46,7 +46,8 @@ export interface CaseResult {
  * the whole suite ran.
  */
 export function staleEntries(k: KnownFailures, results: CaseResult[], fullRun: boolean): { categories: string[]; cases: string[] } {
-  const byNote = new Map<string, boolean[]>(), byCategory = new Map<string, boolean[]>()
+  const byNote = new Map<string, boolean[]>(),
+    byCategory = new Map<string, boolean[]>()
   for (const r of results) {
     if (!byNote.has(r.note)) byNote.set(r.note, [])
     byNote.get(r.note)!.push(r.pass)

@@ -18,7 +18,11 @@ export class WorkerPool {
   private slots: Slot[] = []
   private fatal: string | undefined
 
-  constructor(private readonly script: string, size: number, private readonly timeoutMs: number) {
+  constructor(
+    private readonly script: string,
+    size: number,
+    private readonly timeoutMs: number,
+  ) {
     for (let i = 0; i < size; i++) this.slots.push(this.spawn())
   }
 
@@ -52,11 +56,20 @@ export class WorkerPool {
     })
     const slot: Slot = { child, busy: false, stderrTail: '', ready: Promise.resolve() }
     child.stdout?.resume()
-    child.stderr?.on('data', (b: Buffer) => { slot.stderrTail = (slot.stderrTail + b.toString()).slice(-2000) })
+    child.stderr?.on('data', (b: Buffer) => {
+      slot.stderrTail = (slot.stderrTail + b.toString()).slice(-2000)
+    })
     slot.ready = new Promise<void>((resolve, reject) => {
       const onMsg = (m: { ready?: boolean; fatal?: string }) => {
-        if (m.ready) { child.off('message', onMsg); resolve() }
-        if (m.fatal) { this.fatal = m.fatal; child.off('message', onMsg); reject(new Error(m.fatal)) }
+        if (m.ready) {
+          child.off('message', onMsg)
+          resolve()
+        }
+        if (m.fatal) {
+          this.fatal = m.fatal
+          child.off('message', onMsg)
+          reject(new Error(m.fatal))
+        }
       }
       child.on('message', onMsg)
       child.once('exit', (code, signal) => reject(new Error(`worker exited (${signal ?? code}) before it was ready: ${slot.stderrTail.trim()}`)))
@@ -67,7 +80,11 @@ export class WorkerPool {
 
   private kill(slot: Slot): void {
     if (slot.child.exitCode === null && slot.child.signalCode === null && slot.child.pid !== undefined) {
-      try { process.kill(slot.child.pid, 'SIGKILL') } catch { /* already gone */ }
+      try {
+        process.kill(slot.child.pid, 'SIGKILL')
+      } catch {
+        /* already gone */
+      }
     }
   }
 
@@ -99,7 +116,10 @@ export class WorkerPool {
         if (m.id === req.id && m.outcome) finish(m.outcome, false)
       }
       const onExit = (code: number | null, signal: string | null) => {
-        finish({ kind: 'crash', message: `exit ${signal ?? code}${slot.stderrTail ? `: ${slot.stderrTail.trim().split('\n').slice(-3).join(' | ')}` : ''}` }, true)
+        finish(
+          { kind: 'crash', message: `exit ${signal ?? code}${slot.stderrTail ? `: ${slot.stderrTail.trim().split('\n').slice(-3).join(' | ')}` : ''}` },
+          true,
+        )
       }
       const timer = setTimeout(() => finish({ kind: 'timeout', ms: this.timeoutMs }, true), this.timeoutMs)
       child.on('message', onMsg)

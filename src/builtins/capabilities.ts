@@ -7,7 +7,11 @@ import { MeshgateError } from '../errors/index.js'
 export function parseCapabilities(input: unknown): Map<string, { arity: number; resultSet: boolean }> {
   let caps = input
   if (typeof caps === 'string') {
-    try { caps = JSON.parse(caps) } catch (e) { throw new MeshgateError('cli_usage_error', `capabilities are not valid JSON: ${(e as Error).message}`) }
+    try {
+      caps = JSON.parse(caps)
+    } catch (e) {
+      throw new MeshgateError('cli_usage_error', `capabilities are not valid JSON: ${(e as Error).message}`)
+    }
   }
   const list = (caps as { builtins?: unknown })?.builtins
   if (!Array.isArray(list)) throw new MeshgateError('cli_usage_error', 'capabilities must have a `builtins` array')

@@ -51,8 +51,16 @@ export const hostDecls: readonly BuiltinDecl[] = [
   { name: 'glob.match', args: ['string', { anyOf: ['null', { array: 'string' }] }, 'string'], result: 'boolean' },
   { name: 'glob.quote_meta', args: ['string'], result: 'string' },
   // graph.ts
-  { name: 'graph.reachable', args: [{ object: ['any', { anyOf: [{ set: 'any' }, { array: 'any' }] }] }, { anyOf: [{ set: 'any' }, { array: 'any' }] }], result: { set: 'any' } },
-  { name: 'graph.reachable_paths', args: [{ object: ['any', { anyOf: [{ set: 'any' }, { array: 'any' }] }] }, { anyOf: [{ set: 'any' }, { array: 'any' }] }], result: { set: { array: 'any' } } },
+  {
+    name: 'graph.reachable',
+    args: [{ object: ['any', { anyOf: [{ set: 'any' }, { array: 'any' }] }] }, { anyOf: [{ set: 'any' }, { array: 'any' }] }],
+    result: { set: 'any' },
+  },
+  {
+    name: 'graph.reachable_paths',
+    args: [{ object: ['any', { anyOf: [{ set: 'any' }, { array: 'any' }] }] }, { anyOf: [{ set: 'any' }, { array: 'any' }] }],
+    result: { set: { array: 'any' } },
+  },
   { name: 'walk', args: ['any'], result: { array: { array: 'any' } }, setAware: true },
   // graphql.ts
   { name: 'graphql.is_valid', args: [{ anyOf: ['string', 'object'] }, { anyOf: ['string', 'object'] }], result: 'boolean' },
@@ -145,8 +153,16 @@ export const hostDecls: readonly BuiltinDecl[] = [
   { name: 'trim_right', args: ['string', 'string'], result: 'string' },
   { name: 'trim_suffix', args: ['string', 'string'], result: 'string' },
   { name: 'trim_space', args: ['string'], result: 'string' },
-  { name: 'strings.any_prefix_match', args: [{ anyOf: ['string', { array: 'string' }, { set: 'string' }] }, { anyOf: ['string', { array: 'string' }, { set: 'string' }] }], result: 'boolean' },
-  { name: 'strings.any_suffix_match', args: [{ anyOf: ['string', { array: 'string' }, { set: 'string' }] }, { anyOf: ['string', { array: 'string' }, { set: 'string' }] }], result: 'boolean' },
+  {
+    name: 'strings.any_prefix_match',
+    args: [{ anyOf: ['string', { array: 'string' }, { set: 'string' }] }, { anyOf: ['string', { array: 'string' }, { set: 'string' }] }],
+    result: 'boolean',
+  },
+  {
+    name: 'strings.any_suffix_match',
+    args: [{ anyOf: ['string', { array: 'string' }, { set: 'string' }] }, { anyOf: ['string', { array: 'string' }, { set: 'string' }] }],
+    result: 'boolean',
+  },
   { name: 'strings.count', args: ['string', 'string'], result: 'number' },
   { name: 'strings.render_template', args: ['string', { object: ['string', 'any'] }], result: 'string' },
   { name: 'strings.replace_n', args: [{ object: ['string', 'string'] }, 'string'], result: 'string' },

@@ -20,14 +20,26 @@ function b64decode(builtin: string, s: string, url: boolean): string {
     const c = chars.charAt(i)
     if (c === '=') {
       if (padAt < 0) {
-        if (quantum < 2) { err = i; break }
+        if (quantum < 2) {
+          err = i
+          break
+        }
         padAt = i
       }
       quantum++
-      if (quantum === 4) { quantum = 0; if (i !== chars.length - 1) { err = i + 1; break } }
+      if (quantum === 4) {
+        quantum = 0
+        if (i !== chars.length - 1) {
+          err = i + 1
+          break
+        }
+      }
       continue
     }
-    if (padAt >= 0 || !alpha.test(c)) { err = i; break }
+    if (padAt >= 0 || !alpha.test(c)) {
+      err = i
+      break
+    }
     quantum = (quantum + 1) % 4
   }
   if (err < 0 && quantum !== 0) err = chars.length - quantum
@@ -36,7 +48,12 @@ function b64decode(builtin: string, s: string, url: boolean): string {
 }
 
 function b64valid(s: string): boolean {
-  try { b64decode('base64.is_valid', s, false); return true } catch { return false }
+  try {
+    b64decode('base64.is_valid', s, false)
+    return true
+  } catch {
+    return false
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -110,7 +127,10 @@ function decodeObject(builtin: string, s: string): Record<string, string[]> {
   let firstErr: BuiltinError | undefined
   for (const part of s.split('&')) {
     if (part === '') continue
-    if (part.includes(';')) { firstErr ??= new BuiltinError(builtin, 'invalid semicolon separator in query'); continue }
+    if (part.includes(';')) {
+      firstErr ??= new BuiltinError(builtin, 'invalid semicolon separator in query')
+      continue
+    }
     const eq = part.indexOf('=')
     const [rk, rv] = eq < 0 ? [part, ''] : [part.slice(0, eq), part.slice(eq + 1)]
     try {
@@ -134,13 +154,27 @@ function goJSONString(s: string): string {
   for (const ch of s) {
     const c = ch.codePointAt(0)!
     switch (ch) {
-      case '"': out += '\\"'; continue
-      case '\\': out += '\\\\'; continue
-      case '\n': out += '\\n'; continue
-      case '\r': out += '\\r'; continue
-      case '\t': out += '\\t'; continue
-      case '\b': out += '\\b'; continue
-      case '\f': out += '\\f'; continue
+      case '"':
+        out += '\\"'
+        continue
+      case '\\':
+        out += '\\\\'
+        continue
+      case '\n':
+        out += '\\n'
+        continue
+      case '\r':
+        out += '\\r'
+        continue
+      case '\t':
+        out += '\\t'
+        continue
+      case '\b':
+        out += '\\b'
+        continue
+      case '\f':
+        out += '\\f'
+        continue
     }
     if (c < 0x20 || ch === '<' || ch === '>' || ch === '&' || c === 0x2028 || c === 0x2029) {
       out += '\\u' + c.toString(16).padStart(4, '0')
@@ -153,9 +187,12 @@ function goJSONString(s: string): string {
 export function goJSON(v: unknown, indent?: string, prefix = '', depth = 0): string {
   if (v === null || v === undefined) return 'null'
   switch (typeof v) {
-    case 'string': return goJSONString(v)
-    case 'number': return numberText(v)
-    case 'boolean': return String(v)
+    case 'string':
+      return goJSONString(v)
+    case 'number':
+      return numberText(v)
+    case 'boolean':
+      return String(v)
   }
   const nl = (d: number): string => '\n' + prefix + (indent ?? '').repeat(d)
   if (Array.isArray(v)) {
@@ -177,7 +214,8 @@ function marshalWithOptions(builtin: string, x: unknown, opts: Record<string, un
   for (const key of Object.keys(opts).sort()) {
     const val = opts[key]
     switch (key) {
-      case 'prefix': case 'indent':
+      case 'prefix':
+      case 'indent':
         if (typeof val !== 'string') {
           throw new BuiltinError(builtin, `operand 2 key ${key} failed cast to string: operand must be string but got ${typeName(val)}`)
         }
@@ -207,9 +245,10 @@ function jsonUnmarshal(builtin: string, s: string): unknown {
     const at = /position (\d+)/.exec(text)
     const tok = /Unexpected token '(.)'/u.exec(text)
     const ch = at ? s.codePointAt(Number(at[1])) : tok ? tok[1]?.codePointAt(0) : undefined
-    const msg = /end of JSON input/.test(text) || ch === undefined
-      ? 'unexpected end of JSON input'
-      : `invalid character ${goRuneQuote(ch)} looking for beginning of value`
+    const msg =
+      /end of JSON input/.test(text) || ch === undefined
+        ? 'unexpected end of JSON input'
+        : `invalid character ${goRuneQuote(ch)} looking for beginning of value`
     throw new BuiltinError(builtin, msg)
   }
 }
@@ -221,7 +260,7 @@ function yamlParse(builtin: string, s: string): unknown {
   const doc = YAML.parseDocument(s, { version: '1.1', uniqueKeys: false, prettyErrors: false })
   const err = doc.errors[0]
   if (err) {
-    const line = (err.linePos?.[0]?.line ?? 1)
+    const line = err.linePos?.[0]?.line ?? 1
     let what = err.message.replace(/\n[\s\S]*/, '') // its first line
     if (err.code === 'MISSING_CHAR' || /flow (sequence|collection|mapping)/i.test(what)) {
       what = `did not find expected ',' or '${/mapping|\{/.test(what) ? '}' : ']'}'`
@@ -251,7 +290,11 @@ export const impls: Record<string, HostImpl> = {
   'base64.encode': (s) => Buffer.from(str('base64.encode', 1, s), 'utf8').toString('base64'),
   'base64.decode': (s) => b64decode('base64.decode', str('base64.decode', 1, s), false),
   'base64.is_valid': (s) => typeof s === 'string' && b64valid(s),
-  'base64url.encode': (s) => Buffer.from(str('base64url.encode', 1, s), 'utf8').toString('base64').replace(/\+/g, '-').replace(/\//g, '_'),
+  'base64url.encode': (s) =>
+    Buffer.from(str('base64url.encode', 1, s), 'utf8')
+      .toString('base64')
+      .replace(/\+/g, '-')
+      .replace(/\//g, '_'),
   'base64url.encode_no_pad': (s) => Buffer.from(str('base64url.encode_no_pad', 1, s), 'utf8').toString('base64url'),
   'base64url.decode'(s) {
     const b = 'base64url.decode'
@@ -259,10 +302,16 @@ export const impls: Record<string, HostImpl> = {
     // RFC 7515 Appendix C: restore the padding some encoders omit.
     if (!x.endsWith('=')) {
       switch (x.length % 4) {
-        case 0: break
-        case 2: x += '=='; break
-        case 3: x += '='; break
-        default: throw new BuiltinError(b, `illegal base64url string: ${x}`)
+        case 0:
+          break
+        case 2:
+          x += '=='
+          break
+        case 3:
+          x += '='
+          break
+        default:
+          throw new BuiltinError(b, `illegal base64url string: ${x}`)
       }
     }
     return b64decode(b, x, true)
@@ -278,12 +327,22 @@ export const impls: Record<string, HostImpl> = {
   'json.unmarshal': (s) => jsonUnmarshal('json.unmarshal', str('json.unmarshal', 1, s)),
   'json.is_valid'(s) {
     if (typeof s !== 'string') return false
-    try { JSON.parse(s); return true } catch { return false }
+    try {
+      JSON.parse(s)
+      return true
+    } catch {
+      return false
+    }
   },
   'yaml.marshal': (x) => yamlMarshal(x),
   'yaml.unmarshal': (s) => yamlParse('yaml.unmarshal', str('yaml.unmarshal', 1, s)),
   'yaml.is_valid'(s) {
     if (typeof s !== 'string') return false
-    try { yamlParse('yaml.is_valid', s); return true } catch { return false }
+    try {
+      yamlParse('yaml.is_valid', s)
+      return true
+    } catch {
+      return false
+    }
   },
 }

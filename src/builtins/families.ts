@@ -24,9 +24,30 @@ import * as units from './units.js'
 import * as uuid from './uuid.js'
 import * as x509 from './x509.js'
 
-export interface Family { impls: Record<string, HostImpl> }
+export interface Family {
+  impls: Record<string, HostImpl>
+}
 
 export const families: Family[] = [
-  aggregates, casts, crypto, encoding, glob, graph, graphql, jsonDoc, jwt, net, numbers,
-  objects, providers, regex, regoParse, semver, strings, time, units, uuid, x509,
+  aggregates,
+  casts,
+  crypto,
+  encoding,
+  glob,
+  graph,
+  graphql,
+  jsonDoc,
+  jwt,
+  net,
+  numbers,
+  objects,
+  providers,
+  regex,
+  regoParse,
+  semver,
+  strings,
+  time,
+  units,
+  uuid,
+  x509,
 ]

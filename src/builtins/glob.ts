@@ -47,12 +47,18 @@ function globToRegExp(builtin: string, pattern: string, delimiters: string[]): R
       }
       case '[': {
         let neg = false
-        if (chars[i] === '!') { neg = true; i++ }
+        if (chars[i] === '!') {
+          neg = true
+          i++
+        }
         let cls = ''
         let closed = false
         while (i < chars.length) {
           let a = chars[i++]! // i < chars.length
-          if (a === ']') { closed = true; break }
+          if (a === ']') {
+            closed = true
+            break
+          }
           if (a === '\\') a = chars[i++] ?? ''
           const b = chars[i + 1]
           if (chars[i] === '-' && b !== undefined && b !== ']') {
@@ -92,7 +98,9 @@ export const impls: Record<string, HostImpl> = {
     let delims: string[]
     if (delimiters === null) delims = []
     else if (Array.isArray(delimiters)) {
-      delims = strElems(b, 2, delimiters).map((d) => Array.from(d)[0]).filter((d) => d !== undefined)
+      delims = strElems(b, 2, delimiters)
+        .map((d) => Array.from(d)[0])
+        .filter((d) => d !== undefined)
       // OPA: an empty delimiter list means the default, `.`.
       if (delims.length === 0) delims = ['.']
     } else throw typeError(b, 2, delimiters, 'array', 'null')
@@ -107,6 +115,8 @@ export const impls: Record<string, HostImpl> = {
     return re.test(m)
   },
   'glob.quote_meta'(pattern) {
-    return Array.from(str('glob.quote_meta', 1, pattern)).map((c) => (SPECIAL.has(c) ? '\\' + c : c)).join('')
+    return Array.from(str('glob.quote_meta', 1, pattern))
+      .map((c) => (SPECIAL.has(c) ? '\\' + c : c))
+      .join('')
   },
 }

@@ -5,10 +5,7 @@
 import { goQuote, regoString } from './rego-text.js'
 
 /** A Go fmt argument, typed as OPA converts Rego values before calling Sprintf. */
-type GoArg =
-  | { kind: 'int'; v: bigint }
-  | { kind: 'float'; v: number }
-  | { kind: 'string'; v: string }
+type GoArg = { kind: 'int'; v: bigint } | { kind: 'float'; v: number } | { kind: 'string'; v: string }
 
 function toGoArg(v: unknown): GoArg {
   if (typeof v === 'number') {
@@ -30,8 +27,13 @@ function goTypeName(a: GoArg): string {
 }
 
 interface Spec {
-  minus: boolean; plus: boolean; sharp: boolean; space: boolean; zero: boolean
-  width?: number; prec?: number
+  minus: boolean
+  plus: boolean
+  sharp: boolean
+  space: boolean
+  zero: boolean
+  width?: number
+  prec?: number
 }
 
 function pad(s: string, spec: Spec, zeroOK: boolean): string {
@@ -57,19 +59,40 @@ function fmtInt(v: bigint, verb: string, spec: Spec): string | undefined {
   let digits: string
   let prefix = ''
   switch (verb) {
-    case 'v': case 'd': digits = abs.toString(10); break
-    case 'b': digits = abs.toString(2); if (spec.sharp) prefix = '0b'; break
-    case 'o': digits = abs.toString(8); if (spec.sharp) prefix = '0'; break
-    case 'O': digits = abs.toString(8); prefix = '0o'; break
-    case 'x': digits = abs.toString(16); if (spec.sharp) prefix = '0x'; break
-    case 'X': digits = abs.toString(16).toUpperCase(); if (spec.sharp) prefix = '0X'; break
-    case 'c': return pad(String.fromCodePoint(Number(v)), spec, false)
-    case 'q': return pad(goQuote(String.fromCodePoint(Number(v)), "'"), spec, false)
+    case 'v':
+    case 'd':
+      digits = abs.toString(10)
+      break
+    case 'b':
+      digits = abs.toString(2)
+      if (spec.sharp) prefix = '0b'
+      break
+    case 'o':
+      digits = abs.toString(8)
+      if (spec.sharp) prefix = '0'
+      break
+    case 'O':
+      digits = abs.toString(8)
+      prefix = '0o'
+      break
+    case 'x':
+      digits = abs.toString(16)
+      if (spec.sharp) prefix = '0x'
+      break
+    case 'X':
+      digits = abs.toString(16).toUpperCase()
+      if (spec.sharp) prefix = '0X'
+      break
+    case 'c':
+      return pad(String.fromCodePoint(Number(v)), spec, false)
+    case 'q':
+      return pad(goQuote(String.fromCodePoint(Number(v)), "'"), spec, false)
     case 'U': {
       const u = 'U+' + abs.toString(16).toUpperCase().padStart(4, '0')
       return pad(spec.sharp ? `${u} '${String.fromCodePoint(Number(v))}'` : u, spec, false)
     }
-    default: return undefined
+    default:
+      return undefined
   }
   if (spec.prec !== undefined) {
     if (spec.prec === 0 && v === 0n) digits = ''
@@ -101,9 +124,16 @@ function fixedText(d: string, dp: number, prec: number): string {
   // d/dp come from an exact rounding to `prec` places or from a shortest form.
   let int: string
   let frac: string
-  if (dp <= 0) { int = '0'; frac = '0'.repeat(-dp) + d }
-  else if (dp >= d.length) { int = d + '0'.repeat(dp - d.length); frac = '' }
-  else { int = d.slice(0, dp); frac = d.slice(dp) }
+  if (dp <= 0) {
+    int = '0'
+    frac = '0'.repeat(-dp) + d
+  } else if (dp >= d.length) {
+    int = d + '0'.repeat(dp - d.length)
+    frac = ''
+  } else {
+    int = d.slice(0, dp)
+    frac = d.slice(dp)
+  }
   frac = frac.padEnd(prec, '0').slice(0, prec)
   return int + (prec > 0 ? '.' + frac : '')
 }
@@ -115,17 +145,20 @@ function fmtFloat(x: number, verb: string, spec: Spec): string | undefined {
   if (!Number.isFinite(x)) return pad(signed(neg, 'Inf', spec), { ...spec, zero: false }, false)
   let body: string
   switch (verb) {
-    case 'e': case 'E': {
+    case 'e':
+    case 'E': {
       const p = spec.prec ?? 6
       const { d, dp } = decimal(x, p + 1)
       body = expText(d, dp, p, verb === 'E')
       break
     }
-    case 'f': case 'F': {
+    case 'f':
+    case 'F': {
       body = Math.abs(x).toFixed(Math.min(spec.prec ?? 6, 100))
       break
     }
-    default: { // v g G (b/x fall back to %g as well)
+    default: {
+      // v g G (b/x fall back to %g as well)
       const shortest = spec.prec === undefined
       let prec = spec.prec ?? -1
       if (prec === 0) prec = 1
@@ -151,14 +184,19 @@ function fmtString(s: string, verb: string, spec: Spec): string | undefined {
   let t = s
   if (spec.prec !== undefined && 'svq'.includes(verb)) t = Array.from(t).slice(0, spec.prec).join('')
   switch (verb) {
-    case 'v': case 's': return pad(t, spec, true)
-    case 'q': return pad(spec.sharp && !t.includes('`') && !/[\x00-\x08\x0a-\x1f\x7f]/.test(t) ? '`' + t + '`' : goQuote(t), spec, true)
-    case 'x': case 'X': {
+    case 'v':
+    case 's':
+      return pad(t, spec, true)
+    case 'q':
+      return pad(spec.sharp && !t.includes('`') && !/[\x00-\x08\x0a-\x1f\x7f]/.test(t) ? '`' + t + '`' : goQuote(t), spec, true)
+    case 'x':
+    case 'X': {
       const hex = Array.from(Buffer.from(s, 'utf8')).map((b) => b.toString(16).padStart(2, '0'))
-      const out = (spec.space ? hex.map((h) => (spec.sharp ? '0x' : '') + h).join(' ') : (spec.sharp ? '0x' : '') + hex.join(''))
+      const out = spec.space ? hex.map((h) => (spec.sharp ? '0x' : '') + h).join(' ') : (spec.sharp ? '0x' : '') + hex.join('')
       return pad(verb === 'X' ? out.toUpperCase() : out, spec, true)
     }
-    default: return undefined
+    default:
+      return undefined
   }
 }
 
@@ -190,18 +228,33 @@ export function sprintf(format: string, values: unknown[]): string {
   let i = 0
   while (i < f.length) {
     const pct = f.indexOf('%', i)
-    if (pct < 0) { out += f.slice(i); break }
+    if (pct < 0) {
+      out += f.slice(i)
+      break
+    }
     out += f.slice(i, pct)
     i = pct + 1
     const spec: Spec = { minus: false, plus: false, sharp: false, space: false, zero: false }
     flags: for (; i < f.length; i++) {
       switch (f[i]) {
-        case '-': spec.minus = true; spec.zero = false; break
-        case '+': spec.plus = true; break
-        case '#': spec.sharp = true; break
-        case ' ': spec.space = true; break
-        case '0': spec.zero = !spec.minus; break
-        default: break flags
+        case '-':
+          spec.minus = true
+          spec.zero = false
+          break
+        case '+':
+          spec.plus = true
+          break
+        case '#':
+          spec.sharp = true
+          break
+        case ' ':
+          spec.space = true
+          break
+        case '0':
+          spec.zero = !spec.minus
+          break
+        default:
+          break flags
       }
     }
     let badIndex = false
@@ -230,7 +283,11 @@ export function sprintf(format: string, values: unknown[]): string {
     argIndex()
     if (f[i] === '*') {
       spec.width = star()
-      if (spec.width !== undefined && spec.width < 0) { spec.minus = true; spec.width = -spec.width; spec.zero = false }
+      if (spec.width !== undefined && spec.width < 0) {
+        spec.minus = true
+        spec.width = -spec.width
+        spec.zero = false
+      }
     } else spec.width = number()
     if (f[i] === '.') {
       i++
@@ -241,18 +298,36 @@ export function sprintf(format: string, values: unknown[]): string {
       } else spec.prec = number() ?? 0
     }
     argIndex()
-    if (i >= f.length) { out += '%!(NOVERB)'; break }
+    if (i >= f.length) {
+      out += '%!(NOVERB)'
+      break
+    }
     const verb = String.fromCodePoint(f.codePointAt(i)!)
     i += verb.length
-    if (verb === '%') { out += '%'; continue }
-    if (badIndex) { out += `%!${verb}(BADINDEX)`; continue }
+    if (verb === '%') {
+      out += '%'
+      continue
+    }
+    if (badIndex) {
+      out += `%!${verb}(BADINDEX)`
+      continue
+    }
     const arg = args[argNum]
-    if (arg === undefined) { out += `%!${verb}(MISSING)`; continue }
+    if (arg === undefined) {
+      out += `%!${verb}(MISSING)`
+      continue
+    }
     argNum++
     out += formatArg(arg, verb, spec)
   }
   if (!reordered && argNum < args.length) {
-    out += '%!(EXTRA ' + args.slice(argNum).map((a) => `${goTypeName(a)}=${plainV(a)}`).join(', ') + ')'
+    out +=
+      '%!(EXTRA ' +
+      args
+        .slice(argNum)
+        .map((a) => `${goTypeName(a)}=${plainV(a)}`)
+        .join(', ') +
+      ')'
   }
   return out
 }

@@ -17,7 +17,11 @@ type TNode =
   | { t: 'if' | 'with'; p: Pipe; body: TNode[]; els: TNode[] }
   | { t: 'range'; p: Pipe; body: TNode[]; els: TNode[] }
 
-interface Pipe { decl: string[]; assign: boolean; cmds: Operand[][] }
+interface Pipe {
+  decl: string[]
+  assign: boolean
+  cmds: Operand[][]
+}
 type Operand =
   | { o: 'field'; base: Operand | null; path: string[] }
   | { o: 'var'; name: string; path: string[] }
@@ -30,18 +34,33 @@ function lexActions(src: string): (string | { action: string })[] {
   let i = 0
   while (i < src.length) {
     const open = src.indexOf('{{', i)
-    if (open < 0) { out.push(src.slice(i)); break }
+    if (open < 0) {
+      out.push(src.slice(i))
+      break
+    }
     let text = src.slice(i, open)
     let start = open + 2
-    if (src.startsWith('- ', start) || src.startsWith('-\t', start) || src.startsWith('-\n', start)) { text = text.replace(/\s+$/, ''); start += 1 }
+    if (src.startsWith('- ', start) || src.startsWith('-\t', start) || src.startsWith('-\n', start)) {
+      text = text.replace(/\s+$/, '')
+      start += 1
+    }
     out.push(text)
     // Find the closing delimiter outside string literals.
     let j = start
     let quote = ''
     while (j < src.length) {
       const c = src[j]
-      if (quote) { if (c === '\\' && quote !== '`') j++; else if (c === quote) quote = ''; j++; continue }
-      if (c === '"' || c === '`' || c === "'") { quote = c; j++; continue }
+      if (quote) {
+        if (c === '\\' && quote !== '`') j++
+        else if (c === quote) quote = ''
+        j++
+        continue
+      }
+      if (c === '"' || c === '`' || c === "'") {
+        quote = c
+        j++
+        continue
+      }
       if (src.startsWith('}}', j)) break
       j++
     }
@@ -75,7 +94,10 @@ function parsePipe(toks: string[], pos: { i: number }, inParen: boolean): Pipe {
   for (let t = toks[pos.i]; t?.startsWith('$'); t = toks[pos.i]) {
     decl.push(t)
     pos.i++
-    if (toks[pos.i] === ',') { pos.i++; continue }
+    if (toks[pos.i] === ',') {
+      pos.i++
+      continue
+    }
     break
   }
   if (decl.length && (toks[pos.i] === ':=' || toks[pos.i] === '=')) {
@@ -85,15 +107,26 @@ function parsePipe(toks: string[], pos: { i: number }, inParen: boolean): Pipe {
   } else pos.i = save
   let cmd: Operand[] = []
   for (let t = toks[pos.i]; t !== undefined; t = toks[pos.i]) {
-    if (t === ')') { if (inParen) break; throw new TemplateError('unexpected right paren') }
+    if (t === ')') {
+      if (inParen) break
+      throw new TemplateError('unexpected right paren')
+    }
     pos.i++
-    if (t === '|') { if (!cmd.length) throw new TemplateError('missing command'); pipe.cmds.push(cmd); cmd = []; continue }
+    if (t === '|') {
+      if (!cmd.length) throw new TemplateError('missing command')
+      pipe.cmds.push(cmd)
+      cmd = []
+      continue
+    }
     if (t === '(') {
       const inner = parsePipe(toks, pos, true)
       if (toks[pos.i++] !== ')') throw new TemplateError('unclosed left paren')
       let path: string[] = []
       const next = toks[pos.i]
-      if (next?.startsWith('.') && next !== '.') { path = next.split('.').slice(1); pos.i++ }
+      if (next?.startsWith('.') && next !== '.') {
+        path = next.split('.').slice(1)
+        pos.i++
+      }
       cmd.push({ o: 'pipe', p: inner, path })
       continue
     }
@@ -132,13 +165,20 @@ function parseTemplate(src: string): TNode[] {
     const nodes: TNode[] = []
     while (k < items.length) {
       const it = items[k++]! // k < items.length
-      if (typeof it === 'string') { if (it) nodes.push({ t: 'text', s: it }); continue }
+      if (typeof it === 'string') {
+        if (it) nodes.push({ t: 'text', s: it })
+        continue
+      }
       const a = it.action
       if (a.startsWith('/*')) continue
       const kw = /^(if|range|with|else|end)\b/.exec(a)?.[1]
       if (kw === 'end' || kw === 'else') {
         if (!ends.length) throw new TemplateError(`unexpected {{${kw}}}`)
-        if (kw === 'else' && /^else\s+if\b/.test(a)) { k--; items[k] = { action: a.replace(/^else\s+/, '') }; return { nodes, end: 'elseif' } }
+        if (kw === 'else' && /^else\s+if\b/.test(a)) {
+          k--
+          items[k] = { action: a.replace(/^else\s+/, '') }
+          return { nodes, end: 'elseif' }
+        }
         return { nodes, end: kw }
       }
       if (kw === 'if' || kw === 'range' || kw === 'with') {
@@ -162,7 +202,9 @@ function parseTemplate(src: string): TNode[] {
   return parseList([]).nodes
 }
 
-class JsonNum { constructor(readonly text: string) {} }
+class JsonNum {
+  constructor(readonly text: string) {}
+}
 
 function fromJSON(v: unknown): unknown {
   if (typeof v === 'number') return new JsonNum(numberText(v))
@@ -180,7 +222,14 @@ function goV(v: unknown): string {
   if (typeof v === 'string') return v
   if (typeof v === 'number' || typeof v === 'boolean') return String(v)
   if (Array.isArray(v)) return '[' + v.map(goV).join(' ') + ']'
-  return 'map[' + Object.keys(v as object).sort().map((k) => `${k}:${goV((v as Record<string, unknown>)[k])}`).join(' ') + ']'
+  return (
+    'map[' +
+    Object.keys(v as object)
+      .sort()
+      .map((k) => `${k}:${goV((v as Record<string, unknown>)[k])}`)
+      .join(' ') +
+    ']'
+  )
 }
 
 function truthy(v: unknown): boolean {
@@ -208,14 +257,28 @@ function field(v: unknown, path: string[]): unknown {
 }
 
 const FUNCS: Record<string, (...a: unknown[]) => unknown> = {
-  and: (...a) => { for (const x of a) if (!truthy(x)) return x; return a[a.length - 1] },
-  or: (...a) => { for (const x of a) if (truthy(x)) return x; return a[a.length - 1] },
+  and: (...a) => {
+    for (const x of a) if (!truthy(x)) return x
+    return a[a.length - 1]
+  },
+  or: (...a) => {
+    for (const x of a) if (truthy(x)) return x
+    return a[a.length - 1]
+  },
   not: (a) => !truthy(a),
   len: (a) => (typeof a === 'string' ? Buffer.byteLength(a) : Array.isArray(a) ? a.length : Object.keys(a as object).length),
-  index: (a, ...ks) => { let c = a; for (const k of ks) c = Array.isArray(c) ? c[Number(numeric(k))] : (c as Record<string, unknown>)[String(numeric(k))]; return c ?? MISSING },
+  index: (a, ...ks) => {
+    let c = a
+    for (const k of ks) c = Array.isArray(c) ? c[Number(numeric(k))] : (c as Record<string, unknown>)[String(numeric(k))]
+    return c ?? MISSING
+  },
   print: (...a) => a.map(goV).join(''),
   println: (...a) => a.map(goV).join(' ') + '\n',
-  printf: (f, ...a) => sprintf(String(f), a.map((x) => (x instanceof JsonNum ? Number(x.text) : x))),
+  printf: (f, ...a) =>
+    sprintf(
+      String(f),
+      a.map((x) => (x instanceof JsonNum ? Number(x.text) : x)),
+    ),
   eq: (a, ...bs) => bs.some((b) => numeric(a) === numeric(b)),
   ne: (a, b) => numeric(a) !== numeric(b),
   lt: (a, b) => (numeric(a) as number) < (numeric(b) as number),
@@ -223,7 +286,11 @@ const FUNCS: Record<string, (...a: unknown[]) => unknown> = {
   gt: (a, b) => (numeric(a) as number) > (numeric(b) as number),
   ge: (a, b) => (numeric(a) as number) >= (numeric(b) as number),
   urlquery: (...a) => encodeURIComponent(a.map(goV).join('')).replace(/%20/g, '+'),
-  html: (...a) => a.map(goV).join('').replace(/[&'<>"\0]/g, (c) => ({ '&': '&amp;', "'": '&#39;', '<': '&lt;', '>': '&gt;', '"': '&#34;', '\0': '\uFFFD' })[c]!),
+  html: (...a) =>
+    a
+      .map(goV)
+      .join('')
+      .replace(/[&'<>"\0]/g, (c) => ({ '&': '&amp;', "'": '&#39;', '<': '&lt;', '>': '&gt;', '"': '&#34;', '\0': '\uFFFD' })[c]!),
 }
 
 type Scope = { vars: Map<string, unknown>[] }
@@ -272,10 +339,14 @@ function evalPipe(p: Pipe, dot: unknown, scope: Scope): unknown {
 
 function evalOperand(o: Operand, dot: unknown, scope: Scope): unknown {
   switch (o.o) {
-    case 'lit': return o.v
-    case 'field': return field(dot, o.path)
-    case 'var': return field(lookupVar(scope, o.name), o.path)
-    case 'pipe': return field(evalPipe(o.p, dot, scope), o.path)
+    case 'lit':
+      return o.v
+    case 'field':
+      return field(dot, o.path)
+    case 'var':
+      return field(lookupVar(scope, o.name), o.path)
+    case 'pipe':
+      return field(evalPipe(o.p, dot, scope), o.path)
     case 'fn': {
       const fn = FUNCS[o.name]
       if (!fn) throw new TemplateError(`function "${o.name}" not defined`)
@@ -288,13 +359,16 @@ function exec(nodes: TNode[], dot: unknown, scope: Scope): string {
   let out = ''
   for (const n of nodes) {
     switch (n.t) {
-      case 'text': out += n.s; break
+      case 'text':
+        out += n.s
+        break
       case 'action': {
         const v = evalPipe(n.p, dot, scope)
         if (!n.p.decl.length) out += goV(v)
         break
       }
-      case 'if': case 'with': {
+      case 'if':
+      case 'with': {
         scope.vars.push(new Map())
         const v = evalPipe(n.p, dot, scope)
         out += truthy(v) ? exec(n.body, n.t === 'with' ? v : dot, scope) : exec(n.els, dot, scope)
@@ -312,8 +386,12 @@ function exec(nodes: TNode[], dot: unknown, scope: Scope): string {
         const entries: [unknown, unknown][] = Array.isArray(v)
           ? v.map((x, i) => [i, x])
           : v !== null && typeof v === 'object' && !(v instanceof JsonNum)
-            ? Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]])
-            : typeof v === 'number' ? Array.from({ length: v }, (_, i) => [i, i]) : []
+            ? Object.keys(v)
+                .sort()
+                .map((k) => [k, (v as Record<string, unknown>)[k]])
+            : typeof v === 'number'
+              ? Array.from({ length: v }, (_, i) => [i, i])
+              : []
         if (!entries.length) out += exec(n.els, dot, scope)
         for (const [k, x] of entries) {
           if (keyVar !== undefined) frame.set(keyVar, k)

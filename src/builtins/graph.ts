@@ -6,28 +6,28 @@ import { BuiltinError, type HostImpl, RegoSet } from './types.js'
 
 type Graph = Record<string, unknown>
 
-function graphOperand (name: string, g: unknown): Graph {
+function graphOperand(name: string, g: unknown): Graph {
   if (g === null || typeof g !== 'object' || Array.isArray(g)) throw new BuiltinError(name, 'operand 1 must be object', 'eval_type_error')
   return g as Graph
 }
 
-function nodesOperand (name: string, n: unknown): unknown[] {
+function nodesOperand(name: string, n: unknown): unknown[] {
   if (!Array.isArray(n)) throw new BuiltinError(name, 'operand 2 must be one of {array, set}', 'eval_type_error')
   return n
 }
 
 /** Node ids are object keys: strings as they are, anything else as JSON text. */
-const key = (node: unknown): string => typeof node === 'string' ? node : JSON.stringify(node)
+const key = (node: unknown): string => (typeof node === 'string' ? node : JSON.stringify(node))
 
 /** Neighbours of a node in the graph; undefined when the node is not in it. */
-function neighbours (g: Graph, node: unknown): unknown[] | undefined {
+function neighbours(g: Graph, node: unknown): unknown[] | undefined {
   const k = key(node)
   if (!Object.hasOwn(g, k)) return undefined
   const edges = g[k]
   return Array.isArray(edges) ? edges : []
 }
 
-function reachable (g: unknown, initial: unknown): unknown[] {
+function reachable(g: unknown, initial: unknown): unknown[] {
   const graph = graphOperand('graph.reachable', g)
   const queue = [...nodesOperand('graph.reachable', initial)]
   const reached = new Map<string, unknown>()
@@ -47,15 +47,18 @@ function reachable (g: unknown, initial: unknown): unknown[] {
  * node has no neighbours, or each neighbour is already on the path or is not
  * a node of the graph.
  */
-function reachablePaths (g: unknown, initial: unknown): unknown[][] {
+function reachablePaths(g: unknown, initial: unknown): unknown[][] {
   const graph = graphOperand('graph.reachable_paths', g)
   const found = new Map<string, unknown[]>()
   const record = (path: unknown[]) => found.set(JSON.stringify(path), path)
   const extend = (path: unknown[]) => {
     const edges = neighbours(graph, path[path.length - 1]) ?? []
-    if (edges.length === 0) { record(path); return }
+    if (edges.length === 0) {
+      record(path)
+      return
+    }
     for (const next of edges) {
-      if (path.some(p => key(p) === key(next)) || neighbours(graph, next) === undefined) record(path)
+      if (path.some((p) => key(p) === key(next)) || neighbours(graph, next) === undefined) record(path)
       else extend([...path, next])
     }
   }
@@ -70,7 +73,7 @@ function reachablePaths (g: unknown, initial: unknown): unknown[][] {
  * the empty path. Set members are addressed by the member itself (walk is
  * set-aware: sets arrive as RegoSet).
  */
-function walk (x: unknown): Array<[unknown[], unknown]> {
+function walk(x: unknown): Array<[unknown[], unknown]> {
   const out: Array<[unknown[], unknown]> = []
   const visit = (path: unknown[], v: unknown) => {
     out.push([path, v])

@@ -4,10 +4,7 @@
 // follows gqlparser's grammar walk and error wording; validation is delegated
 // to graphql-js, whose rule messages match gqlparser's for the common rules.
 
-import {
-  buildASTSchema, parse as gqlParse, specifiedRules, validate, validateSchema,
-  type DocumentNode, type GraphQLError, type GraphQLSchema,
-} from 'graphql'
+import { buildASTSchema, parse as gqlParse, specifiedRules, validate, validateSchema, type DocumentNode, type GraphQLError, type GraphQLSchema } from 'graphql'
 import { BuiltinError, type HostImpl } from './types.js'
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json }
@@ -18,18 +15,59 @@ type JsonObject = { [k: string]: Json }
 // gqlparser counts runes.
 
 type Kind =
-  | '<Invalid>' | '<EOF>' | '!' | '$' | '&' | '(' | ')' | '...' | ':' | '=' | '@'
-  | '[' | ']' | '{' | '}' | '|' | 'Name' | 'Int' | 'Float' | 'String' | 'BlockString'
+  | '<Invalid>'
+  | '<EOF>'
+  | '!'
+  | '$'
+  | '&'
+  | '('
+  | ')'
+  | '...'
+  | ':'
+  | '='
+  | '@'
+  | '['
+  | ']'
+  | '{'
+  | '}'
+  | '|'
+  | 'Name'
+  | 'Int'
+  | 'Float'
+  | 'String'
+  | 'BlockString'
 
-interface Token { kind: Kind, value: string, line: number, col: number }
+interface Token {
+  kind: Kind
+  value: string
+  line: number
+  col: number
+}
 
 class GqlSyntaxError extends Error {
-  constructor (message: string, readonly line: number, readonly col: number) { super(message) }
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly col: number,
+  ) {
+    super(message)
+  }
 }
 
 const PUNCT: Record<string, Kind> = {
-  '!': '!', $: '$', '&': '&', '(': '(', ')': ')', ':': ':', '=': '=', '@': '@',
-  '[': '[', ']': ']', '{': '{', '}': '}', '|': '|',
+  '!': '!',
+  $: '$',
+  '&': '&',
+  '(': '(',
+  ')': ')',
+  ':': ':',
+  '=': '=',
+  '@': '@',
+  '[': '[',
+  ']': ']',
+  '{': '{',
+  '}': '}',
+  '|': '|',
 }
 
 class Lexer {
@@ -37,30 +75,39 @@ class Lexer {
   private runes = 0 // code points consumed
   private line = 1
   private lineStart = 0 // rune offset of the current line's start
-  constructor (private readonly src: string) {}
+  constructor(private readonly src: string) {}
 
-  private tok (kind: Kind, value: string, startRunes: number): Token {
+  private tok(kind: Kind, value: string, startRunes: number): Token {
     return { kind, value, line: this.line, col: startRunes - this.lineStart + 1 }
   }
 
   // gqlparser reports a lexing problem as an <Invalid> token placed at the
   // point where lexing stopped; the parser then says "Unexpected <Invalid>".
-  private invalid (): Token {
+  private invalid(): Token {
     return { kind: '<Invalid>', value: '', line: this.line, col: this.runes - this.lineStart + 1 }
   }
 
-  private advance (units = 1): void { this.pos += units; this.runes += 1 }
+  private advance(units = 1): void {
+    this.pos += units
+    this.runes += 1
+  }
 
-  private newline (): void { this.line++; this.lineStart = this.runes }
+  private newline(): void {
+    this.line++
+    this.lineStart = this.runes
+  }
 
-  private skipIgnored (): void {
+  private skipIgnored(): void {
     const s = this.src
     while (this.pos < s.length) {
       const c = s[this.pos]
       if (c === ' ' || c === '\t' || c === ',' || c === '\ufeff') this.advance()
-      else if (c === '\n') { this.advance(); this.newline() }
-      else if (c === '\r') {
-        this.advance(); this.newline()
+      else if (c === '\n') {
+        this.advance()
+        this.newline()
+      } else if (c === '\r') {
+        this.advance()
+        this.newline()
         if (s[this.pos] === '\n') this.advance()
       } else if (c === '#') {
         while (this.pos < s.length && s[this.pos] !== '\n' && s[this.pos] !== '\r') this.advance(this.unitWidth())
@@ -68,21 +115,28 @@ class Lexer {
     }
   }
 
-  private unitWidth (): number {
+  private unitWidth(): number {
     const cp = this.src.codePointAt(this.pos) ?? 0
     return cp > 0xffff ? 2 : 1
   }
 
-  next (): Token {
+  next(): Token {
     this.skipIgnored()
     const s = this.src
     const start = this.runes
     if (this.pos >= s.length) return this.tok('<EOF>', '', start)
     const c = s.charAt(this.pos)
     const punct = PUNCT[c]
-    if (punct !== undefined) { this.advance(); return this.tok(punct, '', start) }
+    if (punct !== undefined) {
+      this.advance()
+      return this.tok(punct, '', start)
+    }
     if (c === '.') {
-      if (s.startsWith('...', this.pos)) { this.pos += 3; this.runes += 3; return this.tok('...', '', start) }
+      if (s.startsWith('...', this.pos)) {
+        this.pos += 3
+        this.runes += 3
+        return this.tok('...', '', start)
+      }
       return this.invalid()
     }
     if (/[_A-Za-z]/.test(c)) {
@@ -95,14 +149,17 @@ class Lexer {
     return this.invalid()
   }
 
-  private digits (): number {
+  private digits(): number {
     let n = 0
     // charAt gives '' at the end, which is not a digit.
-    while (this.src.charAt(this.pos) >= '0' && this.src.charAt(this.pos) <= '9') { this.advance(); n++ }
+    while (this.src.charAt(this.pos) >= '0' && this.src.charAt(this.pos) <= '9') {
+      this.advance()
+      n++
+    }
     return n
   }
 
-  private number (start: number): Token {
+  private number(start: number): Token {
     const s = this.src
     const from = this.pos
     let float = false
@@ -112,18 +169,20 @@ class Lexer {
       if (this.digits() > 0) return this.invalid()
     } else if (this.digits() === 0) return this.invalid()
     if (s[this.pos] === '.') {
-      float = true; this.advance()
+      float = true
+      this.advance()
       if (this.digits() === 0) return this.invalid()
     }
     if (s[this.pos] === 'e' || s[this.pos] === 'E') {
-      float = true; this.advance()
+      float = true
+      this.advance()
       if (s[this.pos] === '+' || s[this.pos] === '-') this.advance()
       if (this.digits() === 0) return this.invalid()
     }
     return this.tok(float ? 'Float' : 'Int', s.slice(from, this.pos), start)
   }
 
-  private string (): Token {
+  private string(): Token {
     const s = this.src
     this.advance() // opening quote; the token's column is just after it
     const start = this.runes
@@ -143,14 +202,16 @@ class Lexer {
           const hex = s.slice(this.pos + 2, this.pos + 6)
           if (!/^[0-9a-fA-F]{4}$/.test(hex)) return this.invalid()
           out += String.fromCharCode(parseInt(hex, 16))
-          this.pos += 6; this.runes += 6
+          this.pos += 6
+          this.runes += 6
           continue
         }
         const map: Record<string, string> = { '"': '"', '/': '/', '\\': '\\', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' }
         const escaped = e === undefined ? undefined : map[e]
         if (escaped === undefined) return this.invalid()
         out += escaped
-        this.pos += 2; this.runes += 2
+        this.pos += 2
+        this.runes += 2
         continue
       }
       const w = this.unitWidth()
@@ -160,9 +221,10 @@ class Lexer {
     return this.invalid()
   }
 
-  private blockString (): Token {
+  private blockString(): Token {
     const s = this.src
-    this.pos += 3; this.runes += 3
+    this.pos += 3
+    this.runes += 3
     const start = this.runes
     const startLine = this.line
     const startLineStart = this.lineStart
@@ -171,14 +233,22 @@ class Lexer {
       const c = s.charAt(this.pos)
       if (s.startsWith('"""', this.pos)) {
         const t: Token = { kind: 'BlockString', value: blockStringValue(raw), line: startLine, col: start - startLineStart + 1 }
-        this.pos += 3; this.runes += 3
+        this.pos += 3
+        this.runes += 3
         return t
       }
       if (c < ' ' && c !== '\t' && c !== '\n' && c !== '\r') return this.invalid()
-      if (s.startsWith('\\"""', this.pos)) { raw += '"""'; this.pos += 4; this.runes += 4; continue }
+      if (s.startsWith('\\"""', this.pos)) {
+        raw += '"""'
+        this.pos += 4
+        this.runes += 4
+        continue
+      }
       if (c === '\r') {
         if (s[this.pos + 1] === '\n') this.advance()
-        raw += '\n'; this.advance(); this.newline()
+        raw += '\n'
+        this.advance()
+        this.newline()
         continue
       }
       const w = this.unitWidth()
@@ -192,7 +262,7 @@ class Lexer {
 
 // The spec's BlockStringValue: drop the common indentation of all lines but
 // the first, then leading and trailing blank lines.
-function blockStringValue (raw: string): string {
+function blockStringValue(raw: string): string {
   let lines = raw.split('\n')
   let common: number | undefined
   for (const line of lines.slice(1)) {
@@ -207,7 +277,7 @@ function blockStringValue (raw: string): string {
   return lines.join('\n')
 }
 
-function tokenText (t: Token): string {
+function tokenText(t: Token): string {
   return t.value !== '' ? `${t.kind} ${JSON.stringify(t.value)}` : t.kind
 }
 
@@ -217,15 +287,31 @@ function tokenText (t: Token): string {
 // in OPA's JSON shape: optional lists are present only when non-empty.
 
 const DIRECTIVE_LOCATIONS = new Set([
-  'QUERY', 'MUTATION', 'SUBSCRIPTION', 'FIELD', 'FRAGMENT_DEFINITION', 'FRAGMENT_SPREAD',
-  'INLINE_FRAGMENT', 'VARIABLE_DEFINITION', 'SCHEMA', 'SCALAR', 'OBJECT', 'FIELD_DEFINITION',
-  'ARGUMENT_DEFINITION', 'INTERFACE', 'UNION', 'ENUM', 'ENUM_VALUE', 'INPUT_OBJECT', 'INPUT_FIELD_DEFINITION',
+  'QUERY',
+  'MUTATION',
+  'SUBSCRIPTION',
+  'FIELD',
+  'FRAGMENT_DEFINITION',
+  'FRAGMENT_SPREAD',
+  'INLINE_FRAGMENT',
+  'VARIABLE_DEFINITION',
+  'SCHEMA',
+  'SCALAR',
+  'OBJECT',
+  'FIELD_DEFINITION',
+  'ARGUMENT_DEFINITION',
+  'INTERFACE',
+  'UNION',
+  'ENUM',
+  'ENUM_VALUE',
+  'INPUT_OBJECT',
+  'INPUT_FIELD_DEFINITION',
 ])
 
 /** gqlparser's ast.ValueKind numbering. */
 const VALUE_KIND = { Variable: 0, Int: 1, Float: 2, String: 3, Block: 4, Boolean: 5, Null: 6, Enum: 7, List: 8, Object: 9 } as const
 
-function put (obj: JsonObject, key: string, list: Json[]): void {
+function put(obj: JsonObject, key: string, list: Json[]): void {
   if (list.length > 0) obj[key] = list
 }
 
@@ -233,39 +319,47 @@ class Parser {
   private readonly lexer: Lexer
   private peeked: Token | undefined
   private prev: Token | undefined
-  constructor (src: string) { this.lexer = new Lexer(src) }
+  constructor(src: string) {
+    this.lexer = new Lexer(src)
+  }
 
-  peek (): Token { return (this.peeked ??= this.lexer.next()) }
-  next (): Token {
+  peek(): Token {
+    return (this.peeked ??= this.lexer.next())
+  }
+  next(): Token {
     const t = this.peek()
     this.peeked = undefined
     this.prev = t
     return t
   }
 
-  fail (t: Token, message: string): never { throw new GqlSyntaxError(message, t.line, t.col) }
-  unexpected (t: Token = this.peek()): never { this.fail(t, `Unexpected ${tokenText(t)}`) }
+  fail(t: Token, message: string): never {
+    throw new GqlSyntaxError(message, t.line, t.col)
+  }
+  unexpected(t: Token = this.peek()): never {
+    this.fail(t, `Unexpected ${tokenText(t)}`)
+  }
 
-  expect (kind: Kind): Token {
+  expect(kind: Kind): Token {
     const t = this.peek()
     if (t.kind === kind) return this.next()
     this.fail(t, `Expected ${kind}, found ${t.kind}`)
   }
 
-  expectKeyword (word: string): Token {
+  expectKeyword(word: string): Token {
     const t = this.peek()
     if (t.kind === 'Name' && t.value === word) return this.next()
     this.fail(t, `Expected ${JSON.stringify(word)}, found ${tokenText(t)}`)
   }
 
-  skip (kind: Kind): boolean {
+  skip(kind: Kind): boolean {
     if (this.peek().kind !== kind) return false
     this.next()
     return true
   }
 
   /** Zero or more items between delimiters; absent delimiters mean none. */
-  many<T> (open: Kind, close: Kind, item: () => T): T[] {
+  many<T>(open: Kind, close: Kind, item: () => T): T[] {
     const out: T[] = []
     if (!this.skip(open)) return out
     while (this.peek().kind !== close) out.push(item())
@@ -274,7 +368,7 @@ class Parser {
   }
 
   /** One or more items between delimiters. */
-  some<T> (open: Kind, close: Kind, item: () => T): T[] {
+  some<T>(open: Kind, close: Kind, item: () => T): T[] {
     const out: T[] = []
     if (!this.skip(open)) return out
     while (this.peek().kind !== close) out.push(item())
@@ -283,11 +377,13 @@ class Parser {
     return out
   }
 
-  name (): string { return this.expect('Name').value }
+  name(): string {
+    return this.expect('Name').value
+  }
 
   // --- executable documents ---
 
-  queryDocument (): JsonObject {
+  queryDocument(): JsonObject {
     const operations: Json[] = []
     const fragments: Json[] = []
     while (this.peek().kind !== '<EOF>') {
@@ -303,7 +399,7 @@ class Parser {
     return doc
   }
 
-  operation (): JsonObject {
+  operation(): JsonObject {
     if (this.peek().kind === '{') {
       const op: JsonObject = { Name: '', Operation: 'query' }
       put(op, 'SelectionSet', this.requiredSelectionSet())
@@ -317,13 +413,13 @@ class Parser {
     return op
   }
 
-  operationType (): string {
+  operationType(): string {
     const t = this.next()
     if (t.value === 'query' || t.value === 'mutation' || t.value === 'subscription') return t.value
     this.unexpected(t)
   }
 
-  variableDefinitions (): Json[] {
+  variableDefinitions(): Json[] {
     return this.many('(', ')', () => {
       this.expect('$')
       const def: JsonObject = { Variable: this.name(), Used: false }
@@ -335,23 +431,28 @@ class Parser {
     })
   }
 
-  requiredSelectionSet (): Json[] {
+  requiredSelectionSet(): Json[] {
     const t = this.peek()
     if (t.kind !== '{') this.fail(t, `Expected {, found ${t.kind}`)
     return this.some('{', '}', () => this.selection())
   }
 
-  selection (): JsonObject {
+  selection(): JsonObject {
     if (this.peek().kind === '...') return this.fragment()
     const alias = this.name()
     const field: JsonObject = { Alias: alias, Name: this.skip(':') ? this.name() : alias }
     put(field, 'Arguments', this.arguments(false))
     put(field, 'Directives', this.directives(false))
-    if (this.peek().kind === '{') put(field, 'SelectionSet', this.some('{', '}', () => this.selection()))
+    if (this.peek().kind === '{')
+      put(
+        field,
+        'SelectionSet',
+        this.some('{', '}', () => this.selection()),
+      )
     return field
   }
 
-  arguments (isConst: boolean): Json[] {
+  arguments(isConst: boolean): Json[] {
     return this.many('(', ')', () => {
       const arg: JsonObject = { Name: this.name() }
       this.expect(':')
@@ -360,7 +461,7 @@ class Parser {
     })
   }
 
-  fragment (): JsonObject {
+  fragment(): JsonObject {
     this.expect('...')
     const t = this.peek()
     if (t.kind === 'Name' && t.value !== 'on') {
@@ -378,7 +479,7 @@ class Parser {
     return inline
   }
 
-  fragmentDefinition (): JsonObject {
+  fragmentDefinition(): JsonObject {
     this.expectKeyword('fragment')
     const def: JsonObject = { Name: this.fragmentName() }
     put(def, 'VariableDefinition', this.variableDefinitions())
@@ -389,12 +490,12 @@ class Parser {
     return def
   }
 
-  fragmentName (): string {
+  fragmentName(): string {
     if (this.peek().value === 'on') this.unexpected()
     return this.name()
   }
 
-  value (isConst: boolean): JsonObject {
+  value(isConst: boolean): JsonObject {
     const t = this.peek()
     const node = (kind: number, raw: string, children?: Json[]): JsonObject => {
       const v: JsonObject = { ExpectedTypeHasDefault: false, Kind: kind, Raw: raw }
@@ -403,21 +504,37 @@ class Parser {
     }
     switch (t.kind) {
       case '[':
-        return node(VALUE_KIND.List, '', this.many('[', ']', () => ({ Name: '', Value: this.value(isConst) })))
+        return node(
+          VALUE_KIND.List,
+          '',
+          this.many('[', ']', () => ({ Name: '', Value: this.value(isConst) })),
+        )
       case '{':
-        return node(VALUE_KIND.Object, '', this.many('{', '}', () => {
-          const name = this.name()
-          this.expect(':')
-          return { Name: name, Value: this.value(isConst) }
-        }))
+        return node(
+          VALUE_KIND.Object,
+          '',
+          this.many('{', '}', () => {
+            const name = this.name()
+            this.expect(':')
+            return { Name: name, Value: this.value(isConst) }
+          }),
+        )
       case '$':
         if (isConst) this.unexpected()
         this.next()
         return node(VALUE_KIND.Variable, this.name())
-      case 'Int': this.next(); return node(VALUE_KIND.Int, t.value)
-      case 'Float': this.next(); return node(VALUE_KIND.Float, t.value)
-      case 'String': this.next(); return node(VALUE_KIND.String, t.value)
-      case 'BlockString': this.next(); return node(VALUE_KIND.Block, t.value)
+      case 'Int':
+        this.next()
+        return node(VALUE_KIND.Int, t.value)
+      case 'Float':
+        this.next()
+        return node(VALUE_KIND.Float, t.value)
+      case 'String':
+        this.next()
+        return node(VALUE_KIND.String, t.value)
+      case 'BlockString':
+        this.next()
+        return node(VALUE_KIND.Block, t.value)
       case 'Name': {
         this.next()
         const kind = t.value === 'true' || t.value === 'false' ? VALUE_KIND.Boolean : t.value === 'null' ? VALUE_KIND.Null : VALUE_KIND.Enum
@@ -428,7 +545,7 @@ class Parser {
     }
   }
 
-  directives (isConst: boolean): Json[] {
+  directives(isConst: boolean): Json[] {
     const out: Json[] = []
     while (this.peek().kind === '@') {
       this.next()
@@ -439,7 +556,7 @@ class Parser {
     return out
   }
 
-  typeReference (): JsonObject {
+  typeReference(): JsonObject {
     let t: JsonObject
     if (this.skip('[')) {
       const elem = this.typeReference()
@@ -452,21 +569,35 @@ class Parser {
 
   // --- schema documents ---
 
-  schemaDocument (): JsonObject {
-    const doc: Record<'Schema' | 'SchemaExtension' | 'Directives' | 'Definitions' | 'Extensions', Json[]> = { Schema: [], SchemaExtension: [], Directives: [], Definitions: [], Extensions: [] }
+  schemaDocument(): JsonObject {
+    const doc: Record<'Schema' | 'SchemaExtension' | 'Directives' | 'Definitions' | 'Extensions', Json[]> = {
+      Schema: [],
+      SchemaExtension: [],
+      Directives: [],
+      Definitions: [],
+      Extensions: [],
+    }
     while (this.peek().kind !== '<EOF>') {
       let description = ''
       if (this.peek().kind === 'String' || this.peek().kind === 'BlockString') description = this.next().value
       const t = this.peek()
       if (t.kind !== 'Name') this.unexpected()
       switch (t.value) {
-        case 'scalar': case 'type': case 'interface': case 'union': case 'enum': case 'input':
-          doc.Definitions.push(this.typeDefinition(description, false)); break
+        case 'scalar':
+        case 'type':
+        case 'interface':
+        case 'union':
+        case 'enum':
+        case 'input':
+          doc.Definitions.push(this.typeDefinition(description, false))
+          break
         case 'schema':
           this.next()
-          doc.Schema.push(this.schemaDefinition(description, false)); break
+          doc.Schema.push(this.schemaDefinition(description, false))
+          break
         case 'directive':
-          doc.Directives.push(this.directiveDefinition(description)); break
+          doc.Directives.push(this.directiveDefinition(description))
+          break
         case 'extend':
           if (description !== '' && this.prev !== undefined) this.unexpected(this.prev)
           this.next()
@@ -486,7 +617,7 @@ class Parser {
     return out
   }
 
-  schemaDefinition (description: string, extension: boolean): JsonObject {
+  schemaDefinition(description: string, extension: boolean): JsonObject {
     const def: JsonObject = { Description: description }
     const directives = this.directives(true)
     put(def, 'Directives', directives)
@@ -501,26 +632,47 @@ class Parser {
     return def
   }
 
-  typeDefinition (description: string, extension: boolean): JsonObject {
+  typeDefinition(description: string, extension: boolean): JsonObject {
     const keyword = this.next().value
     const kind = { scalar: 'SCALAR', type: 'OBJECT', interface: 'INTERFACE', union: 'UNION', enum: 'ENUM', input: 'INPUT_OBJECT' }[keyword] as string
     const def: JsonObject = { BuiltIn: false, Description: description, Kind: kind, Name: this.name() }
     let parts = 0
-    const add = (key: string, list: Json[]) => { put(def, key, list); parts += list.length }
+    const add = (key: string, list: Json[]) => {
+      put(def, key, list)
+      parts += list.length
+    }
     // gqlparser lets interfaces implement interfaces in definitions only.
     if (keyword === 'type' || (keyword === 'interface' && !extension)) add('Interfaces', this.implementsInterfaces())
     add('Directives', this.directives(!(extension && keyword === 'input')))
     switch (keyword) {
-      case 'type': case 'interface': add('Fields', this.some('{', '}', () => this.fieldDefinition())); break
-      case 'input': add('Fields', this.some('{', '}', () => this.inputValueDefinition())); break
-      case 'enum': add('EnumValues', this.some('{', '}', () => this.enumValueDefinition())); break
-      case 'union': add('Types', this.unionMembers()); break
+      case 'type':
+      case 'interface':
+        add(
+          'Fields',
+          this.some('{', '}', () => this.fieldDefinition()),
+        )
+        break
+      case 'input':
+        add(
+          'Fields',
+          this.some('{', '}', () => this.inputValueDefinition()),
+        )
+        break
+      case 'enum':
+        add(
+          'EnumValues',
+          this.some('{', '}', () => this.enumValueDefinition()),
+        )
+        break
+      case 'union':
+        add('Types', this.unionMembers())
+        break
     }
     if (extension && parts === 0) this.unexpected()
     return def
   }
 
-  implementsInterfaces (): Json[] {
+  implementsInterfaces(): Json[] {
     const types: Json[] = []
     if (this.peek().value !== 'implements') return types
     this.next()
@@ -530,7 +682,7 @@ class Parser {
     return types
   }
 
-  unionMembers (): Json[] {
+  unionMembers(): Json[] {
     const types: Json[] = []
     if (!this.skip('=')) return types
     this.skip('|')
@@ -539,21 +691,25 @@ class Parser {
     return types
   }
 
-  description (): string {
+  description(): string {
     const k = this.peek().kind
     return k === 'String' || k === 'BlockString' ? this.next().value : ''
   }
 
-  fieldDefinition (): JsonObject {
+  fieldDefinition(): JsonObject {
     const def: JsonObject = { Description: this.description(), Name: this.name() }
-    put(def, 'Arguments', this.some('(', ')', () => this.inputValueDefinition()))
+    put(
+      def,
+      'Arguments',
+      this.some('(', ')', () => this.inputValueDefinition()),
+    )
     this.expect(':')
     def.Type = this.typeReference()
     put(def, 'Directives', this.directives(true))
     return def
   }
 
-  inputValueDefinition (): JsonObject {
+  inputValueDefinition(): JsonObject {
     const def: JsonObject = { Description: this.description(), Name: this.name() }
     this.expect(':')
     def.Type = this.typeReference()
@@ -562,19 +718,26 @@ class Parser {
     return def
   }
 
-  enumValueDefinition (): JsonObject {
+  enumValueDefinition(): JsonObject {
     const def: JsonObject = { Description: this.description(), Name: this.name() }
     put(def, 'Directives', this.directives(true))
     return def
   }
 
-  directiveDefinition (description: string): JsonObject {
+  directiveDefinition(description: string): JsonObject {
     this.expectKeyword('directive')
     this.expect('@')
     const def: JsonObject = { Description: description, Name: this.name(), IsRepeatable: false }
-    put(def, 'Arguments', this.some('(', ')', () => this.inputValueDefinition()))
+    put(
+      def,
+      'Arguments',
+      this.some('(', ')', () => this.inputValueDefinition()),
+    )
     const t = this.peek()
-    if (t.kind === 'Name' && t.value === 'repeatable') { def.IsRepeatable = true; this.next() }
+    if (t.kind === 'Name' && t.value === 'repeatable') {
+      def.IsRepeatable = true
+      this.next()
+    }
     this.expectKeyword('on')
     this.skip('|')
     const locations: Json[] = [this.directiveLocation()]
@@ -583,7 +746,7 @@ class Parser {
     return def
   }
 
-  directiveLocation (): string {
+  directiveLocation(): string {
     const t = this.expect('Name')
     if (!DIRECTIVE_LOCATIONS.has(t.value)) this.unexpected(t)
     return t.value
@@ -594,58 +757,94 @@ class Parser {
 // Printing OPA-shaped ASTs back to GraphQL text, so that AST arguments can be
 // validated by graphql-js like string arguments.
 
-function printValue (v: any): string {
+function printValue(v: any): string {
   switch (v?.Kind) {
-    case VALUE_KIND.Variable: return `$${v.Raw}`
-    case VALUE_KIND.String: case VALUE_KIND.Block: return JSON.stringify(String(v.Raw))
-    case VALUE_KIND.List: return `[${(v.Children ?? []).map((c: any) => printValue(c.Value)).join(', ')}]`
-    case VALUE_KIND.Object: return `{${(v.Children ?? []).map((c: any) => `${c.Name}: ${printValue(c.Value)}`).join(', ')}}`
-    default: return String(v?.Raw ?? 'null')
+    case VALUE_KIND.Variable:
+      return `$${v.Raw}`
+    case VALUE_KIND.String:
+    case VALUE_KIND.Block:
+      return JSON.stringify(String(v.Raw))
+    case VALUE_KIND.List:
+      return `[${(v.Children ?? []).map((c: any) => printValue(c.Value)).join(', ')}]`
+    case VALUE_KIND.Object:
+      return `{${(v.Children ?? []).map((c: any) => `${c.Name}: ${printValue(c.Value)}`).join(', ')}}`
+    default:
+      return String(v?.Raw ?? 'null')
   }
 }
 
-function printType (t: any): string {
+function printType(t: any): string {
   const base = t?.Elem !== undefined && t?.Elem !== null ? `[${printType(t.Elem)}]` : String(t?.NamedType ?? '')
   return t?.NonNull === true ? `${base}!` : base
 }
 
-const list = (x: any): any[] => Array.isArray(x) ? x : []
-const printArgs = (args: any): string => list(args).length === 0 ? '' : `(${list(args).map((a: any) => `${a.Name}: ${printValue(a.Value)}`).join(', ')})`
-const printDirectives = (ds: any): string => list(ds).map((d: any) => ` @${d.Name}${printArgs(d.Arguments)}`).join('')
-const printVarDefs = (vs: any): string => list(vs).length === 0
-  ? ''
-  : `(${list(vs).map((v: any) => `$${v.Variable}: ${printType(v.Type)}${v.DefaultValue != null ? ` = ${printValue(v.DefaultValue)}` : ''}${printDirectives(v.Directives)}`).join(', ')})`
+const list = (x: any): any[] => (Array.isArray(x) ? x : [])
+const printArgs = (args: any): string =>
+  list(args).length === 0
+    ? ''
+    : `(${list(args)
+        .map((a: any) => `${a.Name}: ${printValue(a.Value)}`)
+        .join(', ')})`
+const printDirectives = (ds: any): string =>
+  list(ds)
+    .map((d: any) => ` @${d.Name}${printArgs(d.Arguments)}`)
+    .join('')
+const printVarDefs = (vs: any): string =>
+  list(vs).length === 0
+    ? ''
+    : `(${list(vs)
+        .map(
+          (v: any) => `$${v.Variable}: ${printType(v.Type)}${v.DefaultValue != null ? ` = ${printValue(v.DefaultValue)}` : ''}${printDirectives(v.Directives)}`,
+        )
+        .join(', ')})`
 
-function printSelections (sel: any): string {
+function printSelections(sel: any): string {
   if (list(sel).length === 0) return ''
-  return ` { ${list(sel).map((s: any) => {
-    if (s.Alias === undefined && s.SelectionSet === undefined) return `...${s.Name}${printDirectives(s.Directives)}`
-    if (s.Alias === undefined) return `...${s.TypeCondition ? ` on ${s.TypeCondition}` : ''}${printDirectives(s.Directives)}${printSelections(s.SelectionSet)}`
-    return `${s.Alias !== s.Name ? `${s.Alias}: ` : ''}${s.Name}${printArgs(s.Arguments)}${printDirectives(s.Directives)}${printSelections(s.SelectionSet)}`
-  }).join(' ')} }`
+  return ` { ${list(sel)
+    .map((s: any) => {
+      if (s.Alias === undefined && s.SelectionSet === undefined) return `...${s.Name}${printDirectives(s.Directives)}`
+      if (s.Alias === undefined)
+        return `...${s.TypeCondition ? ` on ${s.TypeCondition}` : ''}${printDirectives(s.Directives)}${printSelections(s.SelectionSet)}`
+      return `${s.Alias !== s.Name ? `${s.Alias}: ` : ''}${s.Name}${printArgs(s.Arguments)}${printDirectives(s.Directives)}${printSelections(s.SelectionSet)}`
+    })
+    .join(' ')} }`
 }
 
-function printQuery (doc: any): string {
-  const ops = list(doc?.Operations).map((o: any) =>
-    `${o.Operation ?? 'query'} ${o.Name ?? ''}${printVarDefs(o.VariableDefinitions)}${printDirectives(o.Directives)}${printSelections(o.SelectionSet)}`)
-  const frags = list(doc?.Fragments).map((f: any) =>
-    `fragment ${f.Name}${printVarDefs(f.VariableDefinition)} on ${f.TypeCondition}${printDirectives(f.Directives)}${printSelections(f.SelectionSet)}`)
+function printQuery(doc: any): string {
+  const ops = list(doc?.Operations).map(
+    (o: any) =>
+      `${o.Operation ?? 'query'} ${o.Name ?? ''}${printVarDefs(o.VariableDefinitions)}${printDirectives(o.Directives)}${printSelections(o.SelectionSet)}`,
+  )
+  const frags = list(doc?.Fragments).map(
+    (f: any) =>
+      `fragment ${f.Name}${printVarDefs(f.VariableDefinition)} on ${f.TypeCondition}${printDirectives(f.Directives)}${printSelections(f.SelectionSet)}`,
+  )
   return [...ops, ...frags].join('\n')
 }
 
-function printInputValue (f: any): string {
+function printInputValue(f: any): string {
   return `${f.Name}: ${printType(f.Type)}${f.DefaultValue != null ? ` = ${printValue(f.DefaultValue)}` : ''}${printDirectives(f.Directives)}`
 }
 
-function printDefinition (d: any, prefix: string): string {
-  const kw = ({ SCALAR: 'scalar', OBJECT: 'type', INTERFACE: 'interface', UNION: 'union', ENUM: 'enum', INPUT_OBJECT: 'input' } as Record<string, string>)[d.Kind] ?? 'type'
+function printDefinition(d: any, prefix: string): string {
+  const kw =
+    ({ SCALAR: 'scalar', OBJECT: 'type', INTERFACE: 'interface', UNION: 'union', ENUM: 'enum', INPUT_OBJECT: 'input' } as Record<string, string>)[d.Kind] ??
+    'type'
   let out = `${prefix}${kw} ${d.Name}`
   if (list(d.Interfaces).length > 0) out += ` implements ${list(d.Interfaces).join(' & ')}`
   out += printDirectives(d.Directives)
   if (d.Kind === 'UNION' && list(d.Types).length > 0) out += ` = ${list(d.Types).join(' | ')}`
-  if (d.Kind === 'ENUM' && list(d.EnumValues).length > 0) out += ` { ${list(d.EnumValues).map((v: any) => `${v.Name}${printDirectives(v.Directives)}`).join(' ')} }`
+  if (d.Kind === 'ENUM' && list(d.EnumValues).length > 0)
+    out += ` { ${list(d.EnumValues)
+      .map((v: any) => `${v.Name}${printDirectives(v.Directives)}`)
+      .join(' ')} }`
   if ((d.Kind === 'OBJECT' || d.Kind === 'INTERFACE') && list(d.Fields).length > 0) {
-    out += ` { ${list(d.Fields).map((f: any) => `${f.Name}${list(f.Arguments).length > 0 ? `(${list(f.Arguments).map(printInputValue).join(', ')})` : ''}: ${printType(f.Type)}${printDirectives(f.Directives)}`).join(' ')} }`
+    out += ` { ${list(d.Fields)
+      .map(
+        (f: any) =>
+          `${f.Name}${list(f.Arguments).length > 0 ? `(${list(f.Arguments).map(printInputValue).join(', ')})` : ''}: ${printType(f.Type)}${printDirectives(f.Directives)}`,
+      )
+      .join(' ')} }`
   }
   if (d.Kind === 'INPUT_OBJECT' && list(d.Fields).length > 0) out += ` { ${list(d.Fields).map(printInputValue).join(' ')} }`
   return out
@@ -656,7 +855,7 @@ function printDefinition (d: any, prefix: string): string {
  * never defined (it creates the type), which graphql-js rejects, so the first
  * extension of an undefined type is printed as its definition.
  */
-function printSchema (doc: any): string {
+function printSchema(doc: any): string {
   const out: string[] = []
   const defined = new Set(list(doc?.Definitions).map((d: any) => d.Name))
   for (const d of list(doc?.Definitions)) out.push(printDefinition(d, ''))
@@ -664,11 +863,20 @@ function printSchema (doc: any): string {
     out.push(printDefinition(d, defined.has(d.Name) ? 'extend ' : ''))
     defined.add(d.Name)
   }
-  const schemaBody = (s: any, prefix: string) => `${prefix}schema${printDirectives(s.Directives)}${list(s.OperationTypes).length > 0 ? ` { ${list(s.OperationTypes).map((o: any) => `${o.Operation}: ${o.Type}`).join(' ')} }` : ''}`
+  const schemaBody = (s: any, prefix: string) =>
+    `${prefix}schema${printDirectives(s.Directives)}${
+      list(s.OperationTypes).length > 0
+        ? ` { ${list(s.OperationTypes)
+            .map((o: any) => `${o.Operation}: ${o.Type}`)
+            .join(' ')} }`
+        : ''
+    }`
   for (const s of list(doc?.Schema)) out.push(schemaBody(s, ''))
   for (const s of list(doc?.SchemaExtension)) out.push(schemaBody(s, 'extend '))
   for (const d of list(doc?.Directives)) {
-    out.push(`directive @${d.Name}${list(d.Arguments).length > 0 ? `(${list(d.Arguments).map(printInputValue).join(', ')})` : ''}${d.IsRepeatable === true ? ' repeatable' : ''} on ${list(d.Locations).join(' | ')}`)
+    out.push(
+      `directive @${d.Name}${list(d.Arguments).length > 0 ? `(${list(d.Arguments).map(printInputValue).join(', ')})` : ''}${d.IsRepeatable === true ? ' repeatable' : ''} on ${list(d.Locations).join(' | ')}`,
+    )
   }
   return out.join('\n')
 }
@@ -678,45 +886,58 @@ function printSchema (doc: any): string {
 
 /** A GraphQL problem with the position OPA prints after the message. */
 class GqlProblem extends Error {
-  constructor (message: string, readonly line?: number, readonly col?: number) { super(message) }
+  constructor(
+    message: string,
+    readonly line?: number,
+    readonly col?: number,
+  ) {
+    super(message)
+  }
 }
 
-function problemText (e: unknown): string {
+function problemText(e: unknown): string {
   if (e instanceof GqlSyntaxError || e instanceof GqlProblem) {
     return e.line !== undefined ? `${e.message} in GraphQL string at location ${e.line}:${e.col}` : e.message
   }
   return e instanceof Error ? e.message : String(e)
 }
 
-function fail (name: string, e: unknown): never {
+function fail(name: string, e: unknown): never {
   if (e instanceof BuiltinError) throw e
   throw new BuiltinError(name, problemText(e))
 }
 
-export function parseQuery (src: string): JsonObject { return new Parser(src).queryDocument() }
-export function parseSchema (src: string): JsonObject { return new Parser(src).schemaDocument() }
+export function parseQuery(src: string): JsonObject {
+  return new Parser(src).queryDocument()
+}
+export function parseSchema(src: string): JsonObject {
+  return new Parser(src).schemaDocument()
+}
 
-interface Loaded { ast: JsonObject, text: string }
+interface Loaded {
+  ast: JsonObject
+  text: string
+}
 
-function loadQuery (name: string, q: unknown): Loaded {
+function loadQuery(name: string, q: unknown): Loaded {
   if (typeof q === 'string') return { ast: parseQuery(q), text: q }
   if (q !== null && typeof q === 'object' && !Array.isArray(q)) return { ast: q as JsonObject, text: printQuery(q) }
   throw new BuiltinError(name, 'operand 1 must be one of {object, string}', 'eval_type_error')
 }
 
-function loadSchemaDoc (name: string, s: unknown, operand = 2): Loaded {
+function loadSchemaDoc(name: string, s: unknown, operand = 2): Loaded {
   if (typeof s === 'string') return { ast: parseSchema(s), text: s }
   if (s !== null && typeof s === 'object' && !Array.isArray(s)) return { ast: s as JsonObject, text: '' }
   throw new BuiltinError(name, `operand ${operand} must be one of {object, string}`, 'eval_type_error')
 }
 
-function gqlErrorProblem (err: GraphQLError): GqlProblem {
+function gqlErrorProblem(err: GraphQLError): GqlProblem {
   const loc = err.locations?.[0]
   return new GqlProblem(err.message.replace(/\.$/, ''), loc?.line, loc?.column)
 }
 
 /** Builds a graphql-js schema; gqlparser does not insist on a Query type. */
-function buildSchema (schema: Loaded): GraphQLSchema {
+function buildSchema(schema: Loaded): GraphQLSchema {
   let doc: DocumentNode
   try {
     doc = gqlParse(printSchema(schema.ast))
@@ -729,13 +950,13 @@ function buildSchema (schema: Loaded): GraphQLSchema {
   } catch (e) {
     throw new GqlProblem((e as Error).message.replace(/\.$/, ''))
   }
-  const problems = validateSchema(built).filter(e => !/Query root type must be provided/.test(e.message))
+  const problems = validateSchema(built).filter((e) => !/Query root type must be provided/.test(e.message))
   const [problem] = problems
   if (problem) throw gqlErrorProblem(problem)
   return built
 }
 
-function verifyQuery (schema: GraphQLSchema, query: Loaded): void {
+function verifyQuery(schema: GraphQLSchema, query: Loaded): void {
   const hasDefinitions = Object.keys(query.ast).length > 0
   if (!hasDefinitions) return
   let doc: DocumentNode
@@ -750,7 +971,7 @@ function verifyQuery (schema: GraphQLSchema, query: Loaded): void {
 }
 
 /** Parses and validates; throws a GqlProblem/GqlSyntaxError or BuiltinError. */
-function parseAndValidate (name: string, q: unknown, s: unknown): [JsonObject, JsonObject] {
+function parseAndValidate(name: string, q: unknown, s: unknown): [JsonObject, JsonObject] {
   const query = loadQuery(name, q)
   const schema = loadSchemaDoc(name, s)
   verifyQuery(buildSchema(schema), query)
@@ -760,14 +981,26 @@ function parseAndValidate (name: string, q: unknown, s: unknown): [JsonObject, J
 export const impls: Record<string, HostImpl> = {
   'graphql.parse_query': (q: unknown) => {
     if (typeof q !== 'string') throw new BuiltinError('graphql.parse_query', 'operand 1 must be string', 'eval_type_error')
-    try { return parseQuery(q) } catch (e) { fail('graphql.parse_query', e) }
+    try {
+      return parseQuery(q)
+    } catch (e) {
+      fail('graphql.parse_query', e)
+    }
   },
   'graphql.parse_schema': (s: unknown) => {
     if (typeof s !== 'string') throw new BuiltinError('graphql.parse_schema', 'operand 1 must be string', 'eval_type_error')
-    try { return parseSchema(s) } catch (e) { fail('graphql.parse_schema', e) }
+    try {
+      return parseSchema(s)
+    } catch (e) {
+      fail('graphql.parse_schema', e)
+    }
   },
   'graphql.parse': (q: unknown, s: unknown) => {
-    try { return parseAndValidate('graphql.parse', q, s) } catch (e) { fail('graphql.parse', e) }
+    try {
+      return parseAndValidate('graphql.parse', q, s)
+    } catch (e) {
+      fail('graphql.parse', e)
+    }
   },
   'graphql.parse_and_verify': (q: unknown, s: unknown) => {
     try {

@@ -12,7 +12,7 @@ type JsonObject = { [k: string]: Json }
 const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v)
 
 /** OPA's type names, for "must be X but got Y" messages. */
-function typeName (v: unknown): string {
+function typeName(v: unknown): string {
   if (v === null) return 'null'
   if (Array.isArray(v)) return 'array'
   if (typeof v === 'object') return 'object'
@@ -23,34 +23,41 @@ function typeName (v: unknown): string {
 // Paths: "a/b/c" (JSON-pointer escaped, leading slash optional) or an array
 // of segments.
 
-function pointerSegments (path: string): string[] {
+function pointerSegments(path: string): string[] {
   const body = path.startsWith('/') ? path.slice(1) : path
   if (body === '') return []
-  return body.split('/').map(s => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+  return body.split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
 }
 
-function pathOperand (name: string, paths: unknown): string[][] {
+function pathOperand(name: string, paths: unknown): string[][] {
   if (!Array.isArray(paths)) {
     throw new BuiltinError(name, `operand 2 must be one of {set, array} but got ${typeName(paths)}`, 'eval_type_error')
   }
-  return paths.map(p => {
+  return paths.map((p) => {
     if (typeof p === 'string') return pointerSegments(p)
-    if (Array.isArray(p)) return p.map(s => typeof s === 'string' ? s : JSON.stringify(s))
-    throw new BuiltinError(name, `operand 2 must be one of {set, array} containing string paths or array of path segments but got ${typeName(p)}`, 'eval_type_error')
+    if (Array.isArray(p)) return p.map((s) => (typeof s === 'string' ? s : JSON.stringify(s)))
+    throw new BuiltinError(
+      name,
+      `operand 2 must be one of {set, array} containing string paths or array of path segments but got ${typeName(p)}`,
+      'eval_type_error',
+    )
   })
 }
 
 /** A trie of paths; a node that ends a path swallows everything below it. */
-interface PathTree { end: boolean, children: Map<string, PathTree> }
+interface PathTree {
+  end: boolean
+  children: Map<string, PathTree>
+}
 
-function pathTree (paths: string[][]): PathTree {
+function pathTree(paths: string[][]): PathTree {
   const root: PathTree = { end: false, children: new Map() }
   for (const path of paths) {
     let node = root
     for (const seg of path) {
       if (node.end) break
       let child = node.children.get(seg)
-      if (child === undefined) node.children.set(seg, child = { end: false, children: new Map() })
+      if (child === undefined) node.children.set(seg, (child = { end: false, children: new Map() }))
       node = child
     }
     node.end = true
@@ -59,7 +66,7 @@ function pathTree (paths: string[][]): PathTree {
   return root
 }
 
-function filterValue (v: Json, tree: PathTree): Json | undefined {
+function filterValue(v: Json, tree: PathTree): Json | undefined {
   if (tree.end) return v
   if (Array.isArray(v)) {
     const out: Json[] = []
@@ -84,7 +91,7 @@ function filterValue (v: Json, tree: PathTree): Json | undefined {
   return undefined
 }
 
-function removeValue (v: Json, tree: PathTree): Json | undefined {
+function removeValue(v: Json, tree: PathTree): Json | undefined {
   if (tree.end) return undefined
   if (tree.children.size === 0) return v
   if (Array.isArray(v)) {
@@ -115,19 +122,22 @@ class PatchError extends Error {}
 
 const clone = (v: Json): Json => structuredClone(v)
 
-function patchPath (op: JsonObject, key: 'path' | 'from'): string[] {
+function patchPath(op: JsonObject, key: 'path' | 'from'): string[] {
   const p = op[key]
   if (typeof p === 'string') {
     if (p === '') return []
     // OPA trims every leading slash (topdown/json.go, parsePath): "a/b" is
     // "/a/b", "//a" is "/a"; "/" is still the member named "" of the root.
-    return p.replace(/^\/+/, '').split('/').map(s => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    return p
+      .replace(/^\/+/, '')
+      .split('/')
+      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
   }
-  if (Array.isArray(p)) return p.map(s => typeof s === 'string' ? s : JSON.stringify(s))
+  if (Array.isArray(p)) return p.map((s) => (typeof s === 'string' ? s : JSON.stringify(s)))
   throw new PatchError(`missing ${key}`)
 }
 
-function arrayIndex (arr: Json[], seg: string, forInsert: boolean): number {
+function arrayIndex(arr: Json[], seg: string, forInsert: boolean): number {
   if (forInsert && seg === '-') return arr.length
   if (!/^(0|[1-9][0-9]*)$/.test(seg)) throw new PatchError(`invalid array index ${seg}`)
   const i = Number(seg)
@@ -135,7 +145,7 @@ function arrayIndex (arr: Json[], seg: string, forInsert: boolean): number {
   return i
 }
 
-function getAt (doc: Json, path: string[]): Json {
+function getAt(doc: Json, path: string[]): Json {
   let cur = doc
   for (const seg of path) {
     const next = Array.isArray(cur) ? cur[arrayIndex(cur, seg, false)] : isObject(cur) && Object.hasOwn(cur, seg) ? cur[seg] : undefined
@@ -146,7 +156,7 @@ function getAt (doc: Json, path: string[]): Json {
 }
 
 /** Applies fn to the parent container of path; returns the new document. */
-function atParent (doc: Json, path: string[], fn: (parent: Json[] | JsonObject, key: string) => void): Json {
+function atParent(doc: Json, path: string[], fn: (parent: Json[] | JsonObject, key: string) => void): Json {
   const key = path[path.length - 1]
   if (key === undefined) throw new PatchError('operation on the document root')
   const parent = getAt(doc, path.slice(0, -1))
@@ -155,7 +165,7 @@ function atParent (doc: Json, path: string[], fn: (parent: Json[] | JsonObject, 
   return doc
 }
 
-function addAt (doc: Json, path: string[], value: Json): Json {
+function addAt(doc: Json, path: string[], value: Json): Json {
   if (path.length === 0) return value
   return atParent(doc, path, (parent, key) => {
     if (Array.isArray(parent)) parent.splice(arrayIndex(parent, key, true), 0, value)
@@ -163,7 +173,7 @@ function addAt (doc: Json, path: string[], value: Json): Json {
   })
 }
 
-function removeAt (doc: Json, path: string[]): Json {
+function removeAt(doc: Json, path: string[]): Json {
   getAt(doc, path)
   return atParent(doc, path, (parent, key) => {
     if (Array.isArray(parent)) parent.splice(arrayIndex(parent, key, false), 1)
@@ -171,19 +181,32 @@ function removeAt (doc: Json, path: string[]): Json {
   })
 }
 
-function deepEqual (a: Json, b: Json): boolean {
+function deepEqual(a: Json, b: Json): boolean {
   if (Array.isArray(a)) {
-    return Array.isArray(b) && a.length === b.length && a.every((x, i) => { const y = b[i]; return y !== undefined && deepEqual(x, y) })
+    return (
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((x, i) => {
+        const y = b[i]
+        return y !== undefined && deepEqual(x, y)
+      })
+    )
   }
   if (isObject(a)) {
     if (!isObject(b)) return false
     const ea = Object.entries(a)
-    return ea.length === Object.keys(b).length && ea.every(([k, x]) => { const y = b[k]; return y !== undefined && Object.hasOwn(b, k) && deepEqual(x, y) })
+    return (
+      ea.length === Object.keys(b).length &&
+      ea.every(([k, x]) => {
+        const y = b[k]
+        return y !== undefined && Object.hasOwn(b, k) && deepEqual(x, y)
+      })
+    )
   }
   return a === b
 }
 
-function applyPatch (doc: Json, ops: Json[]): Json {
+function applyPatch(doc: Json, ops: Json[]): Json {
   let cur = clone(doc)
   for (const raw of ops) {
     if (!isObject(raw)) throw new PatchError('patch operation must be an object')
@@ -191,24 +214,30 @@ function applyPatch (doc: Json, ops: Json[]): Json {
     switch (raw.op) {
       case 'add':
         if (raw.value === undefined) throw new PatchError('add needs a value')
-        cur = addAt(cur, path, clone(raw.value)); break
+        cur = addAt(cur, path, clone(raw.value))
+        break
       case 'remove':
-        cur = removeAt(cur, path); break
+        cur = removeAt(cur, path)
+        break
       case 'replace':
         if (raw.value === undefined) throw new PatchError('replace needs a value')
         getAt(cur, path)
-        cur = path.length === 0 ? clone(raw.value) : addAt(removeAt(cur, path), path, clone(raw.value)); break
+        cur = path.length === 0 ? clone(raw.value) : addAt(removeAt(cur, path), path, clone(raw.value))
+        break
       case 'move': {
         const from = patchPath(raw, 'from')
         if (from.length < path.length && from.every((s, i) => s === path[i])) throw new PatchError('cannot move a value into itself')
         const value = getAt(cur, from)
-        cur = addAt(removeAt(cur, from), path, value); break
+        cur = addAt(removeAt(cur, from), path, value)
+        break
       }
       case 'copy':
-        cur = addAt(cur, path, clone(getAt(cur, patchPath(raw, 'from')))); break
+        cur = addAt(cur, path, clone(getAt(cur, patchPath(raw, 'from'))))
+        break
       case 'test':
         if (raw.value === undefined) throw new PatchError("missing 'value' parameter")
-        if (!deepEqual(getAt(cur, path), raw.value)) throw new PatchError('test failed'); break
+        if (!deepEqual(getAt(cur, path), raw.value)) throw new PatchError('test failed')
+        break
       default:
         throw new PatchError(`unknown op ${JSON.stringify(raw.op)}`)
     }
@@ -225,9 +254,12 @@ const ajv = addFormats(new Ajv({ allErrors: true, strict: false, validateSchema:
 const PRIMITIVES = ['array', 'boolean', 'integer', 'number', 'null', 'object', 'string']
 
 /** gojsonschema's wording for the most common schema mistake. */
-function badPrimitive (schema: unknown): string | undefined {
+function badPrimitive(schema: unknown): string | undefined {
   if (Array.isArray(schema)) {
-    for (const s of schema) { const r = badPrimitive(s); if (r !== undefined) return r }
+    for (const s of schema) {
+      const r = badPrimitive(s)
+      if (r !== undefined) return r
+    }
     return undefined
   }
   if (!isObject(schema)) return undefined
@@ -245,15 +277,19 @@ function badPrimitive (schema: unknown): string | undefined {
   return undefined
 }
 
-function schemaOperand (name: string, operand: number, s: unknown): unknown {
+function schemaOperand(name: string, operand: number, s: unknown): unknown {
   if (typeof s === 'string') {
-    try { return JSON.parse(s) } catch (e) { throw new BuiltinError(name, `jsonschema: ${(e as Error).message}`) }
+    try {
+      return JSON.parse(s)
+    } catch (e) {
+      throw new BuiltinError(name, `jsonschema: ${(e as Error).message}`)
+    }
   }
   if (isObject(s) || typeof s === 'boolean') return s
   throw new BuiltinError(name, `operand ${operand} must be one of {object, string} but got ${typeName(s)}`, 'eval_type_error')
 }
 
-function compileSchema (schema: unknown): ReturnType<Ajv['compile']> | string {
+function compileSchema(schema: unknown): ReturnType<Ajv['compile']> | string {
   const bad = badPrimitive(schema)
   if (bad !== undefined) return `jsonschema: ${bad}`
   try {
@@ -264,17 +300,24 @@ function compileSchema (schema: unknown): ReturnType<Ajv['compile']> | string {
 }
 
 /** gojsonschema's result error shape: field in dotted form, "(root)" for the top. */
-function schemaError (e: ErrorObject): JsonObject {
-  const segs = e.instancePath.split('/').slice(1).map(s => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+function schemaError(e: ErrorObject): JsonObject {
+  const segs = e.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
   if (e.keyword === 'required' && typeof e.params.missingProperty === 'string') segs.push(e.params.missingProperty)
   const field = segs.length === 0 ? '(root)' : segs.join('.')
   const desc = e.message ?? e.keyword
   return { error: `${field}: ${desc}`, type: e.keyword, field, desc }
 }
 
-function documentOperand (name: string, d: unknown): unknown {
+function documentOperand(name: string, d: unknown): unknown {
   if (typeof d !== 'string') return d
-  try { return JSON.parse(d) } catch (e) { throw new BuiltinError(name, `jsonschema: ${(e as Error).message}`) }
+  try {
+    return JSON.parse(d)
+  } catch (e) {
+    throw new BuiltinError(name, `jsonschema: ${(e as Error).message}`)
+  }
 }
 
 // ---------------------------------------------------------------------------

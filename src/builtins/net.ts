@@ -5,13 +5,18 @@
 import { isIP } from 'node:net'
 import { BuiltinError, type HostImpl, RegoSet } from './types.js'
 
-interface Addr { bits: 32 | 128, value: bigint }
-interface Prefix extends Addr { len: number }
+interface Addr {
+  bits: 32 | 128
+  value: bigint
+}
+interface Prefix extends Addr {
+  len: number
+}
 
 // ---------------------------------------------------------------------------
 // Parsing and printing.
 
-function parseIPv4 (s: string): bigint | undefined {
+function parseIPv4(s: string): bigint | undefined {
   const parts = s.split('.')
   if (parts.length !== 4) return undefined
   let v = 0n
@@ -23,7 +28,7 @@ function parseIPv4 (s: string): bigint | undefined {
   return v
 }
 
-function parseIPv6 (s: string): bigint | undefined {
+function parseIPv6(s: string): bigint | undefined {
   if (s.includes('%')) return undefined
   let head = s
   let tailV4: bigint | undefined
@@ -64,7 +69,7 @@ function parseIPv6 (s: string): bigint | undefined {
   return v
 }
 
-export function parseIP (s: string): Addr | undefined {
+export function parseIP(s: string): Addr | undefined {
   const v4 = parseIPv4(s)
   if (v4 !== undefined) return { bits: 32, value: v4 }
   if (!s.includes(':')) return undefined
@@ -75,7 +80,7 @@ export function parseIP (s: string): Addr | undefined {
 const mask = (bits: number, len: number): bigint => ((1n << BigInt(bits)) - 1n) ^ ((1n << BigInt(bits - len)) - 1n)
 
 /** Go's net.ParseCIDR; the result's value is the masked network address. */
-export function parseCIDR (s: string): (Prefix & { ip: bigint }) | undefined {
+export function parseCIDR(s: string): (Prefix & { ip: bigint }) | undefined {
   const slash = s.indexOf('/')
   if (slash < 0) return undefined
   const ip = parseIP(s.slice(0, slash))
@@ -86,51 +91,58 @@ export function parseCIDR (s: string): (Prefix & { ip: bigint }) | undefined {
   return { bits: ip.bits, value: ip.value & mask(ip.bits, len), len, ip: ip.value }
 }
 
-export function formatIP (a: Addr): string {
-  if (a.bits === 32) return [24n, 16n, 8n, 0n].map(s => String((a.value >> s) & 255n)).join('.')
-  const groups = [...Array(8).keys()].map(i => Number((a.value >> BigInt(112 - 16 * i)) & 0xffffn))
+export function formatIP(a: Addr): string {
+  if (a.bits === 32) return [24n, 16n, 8n, 0n].map((s) => String((a.value >> s) & 255n)).join('.')
+  const groups = [...Array(8).keys()].map((i) => Number((a.value >> BigInt(112 - 16 * i)) & 0xffffn))
   // Longest run of two or more zero groups, leftmost on ties (RFC 5952).
-  let best = -1; let bestLen = 1
+  let best = -1
+  let bestLen = 1
   for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) { i++; continue }
+    if (groups[i] !== 0) {
+      i++
+      continue
+    }
     let j = i
     while (j < 8 && groups[j] === 0) j++
-    if (j - i > bestLen) { best = i; bestLen = j - i }
+    if (j - i > bestLen) {
+      best = i
+      bestLen = j - i
+    }
     i = j
   }
-  const hex = (gs: number[]) => gs.map(g => g.toString(16)).join(':')
+  const hex = (gs: number[]) => gs.map((g) => g.toString(16)).join(':')
   if (best < 0) return hex(groups)
   return `${hex(groups.slice(0, best))}::${hex(groups.slice(best + bestLen))}`
 }
 
 const formatPrefix = (p: Prefix) => `${formatIP(p)}/${p.len}`
 
-function contains (outer: Prefix, inner: Prefix): boolean {
+function contains(outer: Prefix, inner: Prefix): boolean {
   return outer.bits === inner.bits && outer.len <= inner.len && (inner.value & mask(outer.bits, outer.len)) === outer.value
 }
 
 // ---------------------------------------------------------------------------
 // The built-ins.
 
-function str (name: string, i: number, v: unknown): string {
+function str(name: string, i: number, v: unknown): string {
   if (typeof v !== 'string') throw new BuiltinError(name, `operand ${i} must be string`, 'eval_type_error')
   return v
 }
 
-function cidrOperand (name: string, s: string): Prefix {
+function cidrOperand(name: string, s: string): Prefix {
   const p = parseCIDR(s)
   if (p === undefined) throw new BuiltinError(name, `invalid CIDR address: ${s}`)
   return p
 }
 
 /** A CIDR, or a bare address as a full-length prefix. */
-function cidrOrIP (name: string, s: string): Prefix {
+function cidrOrIP(name: string, s: string): Prefix {
   const ip = parseIP(s)
   if (ip !== undefined) return { ...ip, len: ip.bits }
   return cidrOperand(name, s)
 }
 
-function cidrContains (name: string) {
+function cidrContains(name: string) {
   return (a: unknown, b: unknown): boolean => {
     const outer = cidrOperand(name, str(name, 1, a))
     return contains(outer, cidrOrIP(name, str(name, 2, b)))
@@ -138,7 +150,7 @@ function cidrContains (name: string) {
 }
 
 /** The (key, cidr-or-ip) pairs of a cidr_contains_matches operand. */
-function matchItems (name: string, operand: number, v: unknown): Array<[unknown, string]> {
+function matchItems(name: string, operand: number, v: unknown): Array<[unknown, string]> {
   const elementText = (e: unknown): string => {
     if (typeof e === 'string') return e
     if (Array.isArray(e) && e.length > 0 && typeof e[0] === 'string') return e[0]
@@ -153,7 +165,7 @@ function matchItems (name: string, operand: number, v: unknown): Array<[unknown,
   throw new BuiltinError(name, `operand ${operand} must be one of {string, array, set, object}`, 'eval_type_error')
 }
 
-function cidrContainsMatches (a: unknown, b: unknown): unknown[] {
+function cidrContainsMatches(a: unknown, b: unknown): unknown[] {
   const name = 'net.cidr_contains_matches'
   const cidrs = matchItems(name, 1, a)
   const ips = matchItems(name, 2, b)
@@ -168,15 +180,15 @@ function cidrContainsMatches (a: unknown, b: unknown): unknown[] {
 }
 
 /** Go's net.IP.DefaultMask: a bare IPv4 address in cidr_merge gets its classful prefix. */
-function classfulLength (v: bigint): number {
+function classfulLength(v: bigint): number {
   const first = Number(v >> 24n)
   return first < 0x80 ? 8 : first < 0xc0 ? 16 : 24
 }
 
-function cidrMerge (addrs: unknown): string[] {
+function cidrMerge(addrs: unknown): string[] {
   const name = 'net.cidr_merge'
   if (!Array.isArray(addrs)) throw new BuiltinError(name, 'operand 1 must be one of {array, set}', 'eval_type_error')
-  const prefixes: Prefix[] = addrs.map(a => {
+  const prefixes: Prefix[] = addrs.map((a) => {
     if (typeof a !== 'string') throw new BuiltinError(name, 'operand 1: element must be string')
     const ip = parseIP(a)
     if (ip !== undefined) {
@@ -189,14 +201,17 @@ function cidrMerge (addrs: unknown): string[] {
   })
   const merged: Prefix[] = []
   for (const bits of [32, 128] as const) {
-    let set = prefixes.filter(p => p.bits === bits)
+    let set = prefixes.filter((p) => p.bits === bits)
     for (let changed = true; changed;) {
       changed = false
-      set.sort((x, y) => x.value < y.value ? -1 : x.value > y.value ? 1 : x.len - y.len)
+      set.sort((x, y) => (x.value < y.value ? -1 : x.value > y.value ? 1 : x.len - y.len))
       const next: Prefix[] = []
       for (const p of set) {
         const last = next[next.length - 1]
-        if (last !== undefined && contains(last, p)) { changed ||= last.len !== p.len || last.value !== p.value; continue }
+        if (last !== undefined && contains(last, p)) {
+          changed ||= last.len !== p.len || last.value !== p.value
+          continue
+        }
         // Two halves of one block become the block.
         if (last !== undefined && last.len === p.len && last.len > 0) {
           const parentLen = last.len - 1
@@ -219,7 +234,7 @@ function cidrMerge (addrs: unknown): string[] {
 /** Expanding is capped: OPA would enumerate a /0 until memory runs out. */
 const MAX_EXPAND = 1 << 24
 
-function cidrExpand (cidr: unknown): string[] {
+function cidrExpand(cidr: unknown): string[] {
   const name = 'net.cidr_expand'
   const p = cidrOperand(name, str(name, 1, cidr))
   const count = 1n << BigInt(p.bits - p.len)
@@ -234,7 +249,7 @@ function cidrExpand (cidr: unknown): string[] {
  * server runs without network lookups), so only literal addresses and the
  * loopback name `localhost` (RFC 6761) resolve; other names are errors.
  */
-function lookupIPAddr (host: unknown): string[] {
+function lookupIPAddr(host: unknown): string[] {
   const name = 'net.lookup_ip_addr'
   const h = str(name, 1, host)
   if (isIP(h) !== 0) {

@@ -25,8 +25,10 @@ const NON_FINITE = /^[+-]?(?:inf|infinity|nan)$/i
 function toNumber(v: unknown): number {
   const b = 'to_number'
   switch (typeof v) {
-    case 'number': return v
-    case 'boolean': return v ? 1 : 0
+    case 'number':
+      return v
+    case 'boolean':
+      return v ? 1 : 0
     case 'string': {
       if (NON_FINITE.test(v)) throw typeError(b, 1, v, 'valid number string')
       if (v === '' || !FLOAT_SYNTAX.test(v) || !/\d/.test(v)) throw new BuiltinError(b, 'strconv.ParseFloat: parsing ' + JSON.stringify(v) + ': invalid syntax')

@@ -13,7 +13,15 @@ const isObj = (v: unknown): v is Obj => typeName(v) === 'object'
 /** A canonical text for a value: equal Rego values, equal text. */
 export function canonical(v: unknown): string {
   if (Array.isArray(v)) return '[' + v.map(canonical).join(',') + ']'
-  if (isObj(v)) return '{' + Object.keys(v).sort().map((k) => JSON.stringify(k) + ':' + canonical(v[k])).join(',') + '}'
+  if (isObj(v))
+    return (
+      '{' +
+      Object.keys(v)
+        .sort()
+        .map((k) => JSON.stringify(k) + ':' + canonical(v[k]))
+        .join(',') +
+      '}'
+    )
   return JSON.stringify(v ?? null)
 }
 
@@ -48,7 +56,7 @@ function subset(sup: unknown, sub: unknown): boolean {
     return Object.entries(sub).every(([k, v]) => {
       if (!Object.prototype.hasOwnProperty.call(sup, k)) return false
       const s = sup[k]
-      if ((isObj(s) && isObj(v)) || (Array.isArray(s) && Array.isArray(v) && (s instanceof RegoSet) === (v instanceof RegoSet))) return subset(s, v)
+      if ((isObj(s) && isObj(v)) || (Array.isArray(s) && Array.isArray(v) && s instanceof RegoSet === v instanceof RegoSet)) return subset(s, v)
       return equal(s, v)
     })
   }

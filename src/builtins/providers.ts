@@ -13,12 +13,12 @@ type JsonObject = Record<string, unknown>
 const sha256Hex = (data: string | Buffer) => createHash('sha256').update(data).digest('hex')
 const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest()
 
-function objectOperand (i: number, v: unknown): JsonObject {
+function objectOperand(i: number, v: unknown): JsonObject {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new BuiltinError(NAME, `operand ${i} must be object`, 'eval_type_error')
   return v as JsonObject
 }
 
-function requiredString (o: JsonObject, key: string): string {
+function requiredString(o: JsonObject, key: string): string {
   const v = o[key]
   if (typeof v !== 'string' || v === '') throw new BuiltinError(NAME, `missing or invalid ${key}`)
   return v
@@ -28,17 +28,20 @@ function requiredString (o: JsonObject, key: string): string {
 const IGNORED_HEADERS = new Set(['authorization', 'user-agent', 'x-amzn-trace-id', 'expect'])
 
 /** The path of a URL exactly as written ("" when there is none), as Go's EscapedPath. */
-function rawPath (u: string): string {
+function rawPath(u: string): string {
   const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*([^?#]*)/.exec(u)
   return m?.[1] ?? ''
 }
 
 /** 20151228T140825Z */
-function amzDate (ns: number): string {
-  return new Date(Math.floor(ns / 1e6)).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')
+function amzDate(ns: number): string {
+  return new Date(Math.floor(ns / 1e6))
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '')
 }
 
-function signRequest (req: unknown, config: unknown, timeNs: unknown): JsonObject {
+function signRequest(req: unknown, config: unknown, timeNs: unknown): JsonObject {
   const request = objectOperand(1, req)
   const cfg = objectOperand(2, config)
   if (typeof timeNs !== 'number') throw new BuiltinError(NAME, 'operand 3 must be number', 'eval_type_error')
@@ -49,7 +52,11 @@ function signRequest (req: unknown, config: unknown, timeNs: unknown): JsonObjec
   const method = requiredString(request, 'method')
   const rawUrl = requiredString(request, 'url')
   let url: URL
-  try { url = new URL(rawUrl) } catch { throw new BuiltinError(NAME, `invalid url: ${rawUrl}`) }
+  try {
+    url = new URL(rawUrl)
+  } catch {
+    throw new BuiltinError(NAME, `invalid url: ${rawUrl}`)
+  }
 
   // The payload is raw_body when given, else the JSON text of body.
   let payload = ''
@@ -65,7 +72,7 @@ function signRequest (req: unknown, config: unknown, timeNs: unknown): JsonObjec
   if (typeof cfg.aws_session_token === 'string' && cfg.aws_session_token !== '') awsHeaders['x-amz-security-token'] = cfg.aws_session_token
 
   // The request's own headers are signed too, and win over the added ones.
-  const inHeaders = (request.headers !== null && typeof request.headers === 'object') ? request.headers as JsonObject : {}
+  const inHeaders = request.headers !== null && typeof request.headers === 'object' ? (request.headers as JsonObject) : {}
   const toSign = new Map<string, string>(Object.entries(awsHeaders))
   for (const [k, v] of Object.entries(inHeaders)) {
     if (!IGNORED_HEADERS.has(k.toLowerCase())) toSign.set(k.toLowerCase(), Array.isArray(v) ? v.join(',') : String(v))
@@ -77,7 +84,7 @@ function signRequest (req: unknown, config: unknown, timeNs: unknown): JsonObjec
     method,
     rawPath(rawUrl),
     url.search.replace(/^\?/, ''),
-    ...names.map(k => `${k}:${toSign.get(k) as string}`),
+    ...names.map((k) => `${k}:${toSign.get(k) as string}`),
     '',
     signedHeaders,
     bodyHash,

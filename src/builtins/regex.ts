@@ -30,7 +30,11 @@ export function compile(builtin: string, pattern: string): RE2JS {
   return re
 }
 
-interface Match { start: number; end: number; groups: (string | null)[] }
+interface Match {
+  start: number
+  end: number
+  groups: (string | null)[]
+}
 
 function widthAt(s: string, i: number): number {
   const c = s.codePointAt(i)
@@ -87,18 +91,34 @@ function expand(re: RE2JS, repl: string, groups: (string | null)[]): string {
   let out = ''
   for (let i = 0; i < repl.length; i++) {
     const c = repl[i]
-    if (c !== '$') { out += c; continue }
-    if (repl[i + 1] === '$') { out += '$'; i++; continue }
+    if (c !== '$') {
+      out += c
+      continue
+    }
+    if (repl[i + 1] === '$') {
+      out += '$'
+      i++
+      continue
+    }
     let name: string | undefined
     let next = i
     if (repl[i + 1] === '{') {
       const m = /^\{(\w+)\}/.exec(repl.slice(i + 1))
-      if (m) { name = m[1]; next = i + m[0].length }
+      if (m) {
+        name = m[1]
+        next = i + m[0].length
+      }
     } else {
       const m = /^\w+/.exec(repl.slice(i + 1))
-      if (m) { name = m[0]; next = i + m[0].length }
+      if (m) {
+        name = m[0]
+        next = i + m[0].length
+      }
     }
-    if (name === undefined) { out += '$'; continue }
+    if (name === undefined) {
+      out += '$'
+      continue
+    }
     i = next
     const idx = /^\d+$/.test(name) ? Number(name) : names[name]
     if (idx !== undefined && idx < groups.length) out += groups[idx] ?? ''
@@ -165,13 +185,28 @@ function templateMatch(builtin: string, tpl: string, value: string, open: string
 // regex.globs_match: do two "glob-like" regexes (literals, `.`, classes,
 // `*`, `+`, `?`) match a common string? A product walk of their automata.
 
-interface CharSet { neg: boolean; ranges: [number, number][] }
-interface Tok { set: CharSet; q: '' | '*' | '?' }
+interface CharSet {
+  neg: boolean
+  ranges: [number, number][]
+}
+interface Tok {
+  set: CharSet
+  q: '' | '*' | '?'
+}
 
 const CLASS_ESC: Record<string, [number, number][]> = {
   d: [[48, 57]],
-  w: [[48, 57], [65, 90], [95, 95], [97, 122]],
-  s: [[9, 10], [12, 13], [32, 32]],
+  w: [
+    [48, 57],
+    [65, 90],
+    [95, 95],
+    [97, 122],
+  ],
+  s: [
+    [9, 10],
+    [12, 13],
+    [32, 32],
+  ],
 }
 
 function parseGlobRegex(builtin: string, p: string): Tok[] {
@@ -179,7 +214,9 @@ function parseGlobRegex(builtin: string, p: string): Tok[] {
   const toks: Tok[] = []
   let i = 0
   const lit = (c: string): CharSet => ({ neg: false, ranges: [[c.codePointAt(0)!, c.codePointAt(0)!]] })
-  const unclosed = (): never => { throw new BuiltinError(builtin, `unclosed character class in ${JSON.stringify(p)}`) }
+  const unclosed = (): never => {
+    throw new BuiltinError(builtin, `unclosed character class in ${JSON.stringify(p)}`)
+  }
   while (i < chars.length) {
     const c = chars[i++]! // i < chars.length
     let set: CharSet
@@ -202,7 +239,7 @@ function parseGlobRegex(builtin: string, p: string): Tok[] {
         const cls = CLASS_ESC[a]
         if (chars[i] === '-' && next !== undefined && next !== ']') {
           i += 2
-          const b = next === '\\' ? chars[i++] ?? unclosed() : next
+          const b = next === '\\' ? (chars[i++] ?? unclosed()) : next
           set.ranges.push([a.codePointAt(0)!, b.codePointAt(0)!])
         } else if (cls && chars[i - 2] === '\\') {
           set.ranges.push(...cls)
@@ -215,9 +252,13 @@ function parseGlobRegex(builtin: string, p: string): Tok[] {
       throw new BuiltinError(builtin, `unsupported syntax ${JSON.stringify(c)} in ${JSON.stringify(p)}`)
     } else set = lit(c)
     const q = chars[i]
-    if (q === '*' || q === '?') { i++; toks.push({ set, q }) }
-    else if (q === '+') { i++; toks.push({ set, q: '' }, { set, q: '*' }) }
-    else toks.push({ set, q: '' })
+    if (q === '*' || q === '?') {
+      i++
+      toks.push({ set, q })
+    } else if (q === '+') {
+      i++
+      toks.push({ set, q: '' }, { set, q: '*' })
+    } else toks.push({ set, q: '' })
   }
   return toks
 }
@@ -279,7 +320,12 @@ export const impls: Record<string, HostImpl> = {
   re_match: (p, v) => match('re_match', p, v),
   'regex.is_valid'(p) {
     if (typeof p !== 'string') return false
-    try { compile('regex.is_valid', p); return true } catch { return false }
+    try {
+      compile('regex.is_valid', p)
+      return true
+    } catch {
+      return false
+    }
   },
   'regex.split'(p, v) {
     const re = compile('regex.split', str('regex.split', 1, p))

@@ -9,12 +9,18 @@ import { BuiltinError, type HostImpl } from './types.js'
 
 function termJSON(t: Term): unknown {
   switch (t.type) {
-    case 'var': return { type: 'var', value: t.name }
-    case 'string': return { type: 'string', value: t.value }
-    case 'number': return { type: 'number', value: Number(t.raw) }
-    case 'boolean': return { type: 'boolean', value: t.value }
-    case 'null': return { type: 'null' }
-    default: return { type: t.type }
+    case 'var':
+      return { type: 'var', value: t.name }
+    case 'string':
+      return { type: 'string', value: t.value }
+    case 'number':
+      return { type: 'number', value: Number(t.raw) }
+    case 'boolean':
+      return { type: 'boolean', value: t.value }
+    case 'null':
+      return { type: 'null' }
+    default:
+      return { type: t.type }
   }
 }
 
@@ -34,7 +40,11 @@ export const impls: Record<string, HostImpl> = {
     }
     return {
       package: { path: [{ type: 'var', value: 'data' }, ...m.package.map((p) => ({ type: 'string', value: p }))] },
-      rules: m.rules.map((r) => ({ head: { ref: r.head.ref.map(termJSON), ...(r.head.value ? { value: termJSON(r.head.value) } : {}) }, body: strip(r.body.exprs), ...(r.default ? { default: true } : {}) })),
+      rules: m.rules.map((r) => ({
+        head: { ref: r.head.ref.map(termJSON), ...(r.head.value ? { value: termJSON(r.head.value) } : {}) },
+        body: strip(r.body.exprs),
+        ...(r.default ? { default: true } : {}),
+      })),
     }
   },
 }

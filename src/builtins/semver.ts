@@ -4,9 +4,13 @@
 import { BuiltinError, type HostImpl } from './types.js'
 import { str } from './strings.js'
 
-const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/
+const SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/
 
-interface Version { core: [bigint, bigint, bigint]; pre: string[] }
+interface Version {
+  core: [bigint, bigint, bigint]
+  pre: string[]
+}
 
 function parse(s: string): Version | undefined {
   const m = SEMVER.exec(s)
@@ -18,7 +22,11 @@ function parse(s: string): Version | undefined {
 function cmpIdent(a: string, b: string): number {
   const an = /^\d+$/.test(a)
   const bn = /^\d+$/.test(b)
-  if (an && bn) { const x = BigInt(a); const y = BigInt(b); return x < y ? -1 : x > y ? 1 : 0 }
+  if (an && bn) {
+    const x = BigInt(a)
+    const y = BigInt(b)
+    return x < y ? -1 : x > y ? 1 : 0
+  }
   if (an) return -1
   if (bn) return 1
   return a < b ? -1 : a > b ? 1 : 0

@@ -16,10 +16,15 @@ export function typeName(v: unknown): string {
   if (v === null || v === undefined) return 'null'
   if (Array.isArray(v)) return 'array'
   switch (typeof v) {
-    case 'string': return 'string'
-    case 'number': case 'bigint': return 'number'
-    case 'boolean': return 'boolean'
-    default: return 'object'
+    case 'string':
+      return 'string'
+    case 'number':
+    case 'bigint':
+      return 'number'
+    case 'boolean':
+      return 'boolean'
+    default:
+      return 'object'
   }
 }
 
@@ -113,7 +118,8 @@ function trimRight(s: string, cutset: string): string {
 }
 
 /** Unicode White_Space, which Go's strings.TrimSpace strips. */
-const SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g
+const SPACE =
+  /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g
 
 /** Operand of any_prefix_match/any_suffix_match: a string, or an array/set of strings. */
 function stringOrStrings(builtin: string, pos: number, v: unknown): string[] {
@@ -236,7 +242,10 @@ export const impls: Record<string, HostImpl> = {
     pairs.sort((a, c) => (a[0] < c[0] ? -1 : a[0] > c[0] ? 1 : 0))
     return replaceMany(x, pairs)
   },
-  'strings.reverse': (s) => runes(str('strings.reverse', 1, s)).reverse().join(''),
+  'strings.reverse': (s) =>
+    runes(str('strings.reverse', 1, s))
+      .reverse()
+      .join(''),
 }
 
 /** Go's generic strings.Replacer: scan left to right, first matching old string wins. */
@@ -249,7 +258,10 @@ function replaceMany(s: string, pairs: [string, string][]): string {
     let hit: [string, string] | undefined
     for (const p of pairs) {
       if (p[0] === '' && prevEmpty) continue
-      if (s.startsWith(p[0], i)) { hit = p; break }
+      if (s.startsWith(p[0], i)) {
+        hit = p
+        break
+      }
     }
     if (hit) {
       out += hit[1]

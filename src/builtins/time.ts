@@ -37,7 +37,7 @@ const NAMED_LAYOUTS = {
 } as const satisfies Record<string, string>
 
 /** A layout given by Go's constant name (`RFC3339`), or the layout itself. */
-const layoutNamed = (l: string): string => Object.hasOwn(NAMED_LAYOUTS, l) ? NAMED_LAYOUTS[l as keyof typeof NAMED_LAYOUTS] : l
+const layoutNamed = (l: string): string => (Object.hasOwn(NAMED_LAYOUTS, l) ? NAMED_LAYOUTS[l as keyof typeof NAMED_LAYOUTS] : l)
 
 /** Go's Month.String and Weekday.String, with their text for a value out of range. */
 const monthName = (m: number): string => MONTHS[m - 1] ?? `%!Month(${m})`
@@ -48,7 +48,7 @@ const dayName = (d: number): string => DAYS[d] ?? `%!Weekday(${d})`
 
 function floorDiv(a: bigint, b: bigint): bigint {
   const q = a / b
-  return (a % b !== 0n && (a < 0n) !== (b < 0n)) ? q - 1n : q
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q
 }
 
 function daysFromCivil(y: number, m: number, d: number): number {
@@ -73,22 +73,32 @@ function civilFromDays(z0: number): [number, number, number] {
 }
 
 function daysIn(m: number, y: number): number {
-  if (m === 2) return (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)) ? 29 : 28
+  if (m === 2) return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28
   return [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]! // callers pass a month, 1..12
 }
 
 // ---------------------------------------------------------------------------
 // Zones.
 
-interface Zone { name: string; offsetAt(unixSec: number): { offset: number; abbr: string } }
+interface Zone {
+  name: string
+  offsetAt(unixSec: number): { offset: number; abbr: string }
+}
 
 const UTC: Zone = { name: 'UTC', offsetAt: () => ({ offset: 0, abbr: 'UTC' }) }
 const zones = new Map<string, Zone>()
 
 function intlZone(name: string): Zone {
   const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: name, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric',
-    hour: 'numeric', minute: 'numeric', second: 'numeric', era: 'short',
+    timeZone: name,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+    era: 'short',
   })
   const abbr = new Intl.DateTimeFormat('en-US', { timeZone: name, timeZoneName: 'short' })
   return {
@@ -136,11 +146,24 @@ function loadZone(builtin: string, name: string): Zone {
 // ---------------------------------------------------------------------------
 // A Go time.Time: an instant plus the zone it is viewed in.
 
-interface GoTime { sec: bigint; nsec: number; zone: Zone }
+interface GoTime {
+  sec: bigint
+  nsec: number
+  zone: Zone
+}
 
 interface Fields {
-  year: number; month: number; day: number; hour: number; min: number; sec: number; nsec: number
-  wday: number; yday: number; offset: number; abbr: string
+  year: number
+  month: number
+  day: number
+  hour: number
+  min: number
+  sec: number
+  nsec: number
+  wday: number
+  yday: number
+  offset: number
+  abbr: string
 }
 
 function fields(t: GoTime): Fields {
@@ -150,10 +173,17 @@ function fields(t: GoTime): Fields {
   const sod = Number(local - BigInt(days) * 86400n)
   const [year, month, day] = civilFromDays(days)
   return {
-    year, month, day,
-    hour: Math.floor(sod / 3600), min: Math.floor(sod / 60) % 60, sec: sod % 60, nsec: t.nsec,
-    wday: ((days % 7) + 11) % 7, yday: days - daysFromCivil(year, 1, 1) + 1,
-    offset, abbr: t.zone === UTC ? 'UTC' : abbr,
+    year,
+    month,
+    day,
+    hour: Math.floor(sod / 3600),
+    min: Math.floor(sod / 60) % 60,
+    sec: sod % 60,
+    nsec: t.nsec,
+    wday: ((days % 7) + 11) % 7,
+    yday: days - daysFromCivil(year, 1, 1) + 1,
+    offset,
+    abbr: t.zone === UTC ? 'UTC' : abbr,
   }
 }
 
@@ -172,7 +202,7 @@ function toNs(builtin: string, t: { sec: bigint; nsec: number }): number {
 function fromCivil(y: number, mon: number, d: number, h: number, mi: number, s: number, nsec: number, zone: Zone): { sec: bigint; nsec: number } {
   const m0 = mon - 1
   const year = y + Math.floor(m0 / 12)
-  const month = ((m0 % 12) + 12) % 12 + 1
+  const month = (((m0 % 12) + 12) % 12) + 1
   const local = BigInt(daysFromCivil(year, month, 1) + d - 1) * 86400n + BigInt(h * 3600 + mi * 60 + s)
   // Go resolves the zone offset from the local time; two passes settle DST edges.
   let offset = zone.offsetAt(Number(local)).offset
@@ -206,18 +236,79 @@ function tzTime(builtin: string, v: unknown): { t: GoTime; layout: string } {
 // Go layouts.
 
 type Std =
-  | 'January' | 'Jan' | '1' | '01' | 'Monday' | 'Mon' | '2' | '_2' | '02' | '__2' | '002'
-  | '15' | '3' | '03' | '4' | '04' | '5' | '05' | '2006' | '06' | 'PM' | 'pm' | 'MST'
-  | 'Z070000' | 'Z07:00:00' | 'Z0700' | 'Z07:00' | 'Z07' | '-070000' | '-07:00:00' | '-0700' | '-07:00' | '-07'
-  | 'frac0' | 'frac9'
+  | 'January'
+  | 'Jan'
+  | '1'
+  | '01'
+  | 'Monday'
+  | 'Mon'
+  | '2'
+  | '_2'
+  | '02'
+  | '__2'
+  | '002'
+  | '15'
+  | '3'
+  | '03'
+  | '4'
+  | '04'
+  | '5'
+  | '05'
+  | '2006'
+  | '06'
+  | 'PM'
+  | 'pm'
+  | 'MST'
+  | 'Z070000'
+  | 'Z07:00:00'
+  | 'Z0700'
+  | 'Z07:00'
+  | 'Z07'
+  | '-070000'
+  | '-07:00:00'
+  | '-0700'
+  | '-07:00'
+  | '-07'
+  | 'frac0'
+  | 'frac9'
 
 type FracStd = 'frac0' | 'frac9'
 type Chunk = { lit: string } | { std: Exclude<Std, FracStd> } | { std: FracStd; digits: number; sep: string }
 
 const STD_PREFIXES: Exclude<Std, FracStd>[] = [
-  'January', 'Jan', 'Monday', 'Mon', 'MST', '01', '02', '03', '04', '05', '06', '002', '15', '1', '2006', '2',
-  '__2', '_2', '3', '4', '5', 'PM', 'pm',
-  '-07:00:00', '-070000', '-07:00', '-0700', '-07', 'Z07:00:00', 'Z070000', 'Z07:00', 'Z0700', 'Z07',
+  'January',
+  'Jan',
+  'Monday',
+  'Mon',
+  'MST',
+  '01',
+  '02',
+  '03',
+  '04',
+  '05',
+  '06',
+  '002',
+  '15',
+  '1',
+  '2006',
+  '2',
+  '__2',
+  '_2',
+  '3',
+  '4',
+  '5',
+  'PM',
+  'pm',
+  '-07:00:00',
+  '-070000',
+  '-07:00',
+  '-0700',
+  '-07',
+  'Z07:00:00',
+  'Z070000',
+  'Z07:00',
+  'Z0700',
+  'Z07',
 ]
 
 const layoutCache = new Map<string, Chunk[]>()
@@ -235,7 +326,10 @@ function chunks(layout: string): Chunk[] {
       let j = i + 1
       while (layout[j] === d) j++
       if (!/[0-9]/.test(layout[j] ?? '')) {
-        if (lit) { out.push({ lit }); lit = '' }
+        if (lit) {
+          out.push({ lit })
+          lit = ''
+        }
         out.push({ std: d === '0' ? 'frac0' : 'frac9', digits: j - i - 1, sep: c })
         i = j
         continue
@@ -247,7 +341,10 @@ function chunks(layout: string): Chunk[] {
       if ((p === 'Jan' || p === 'Mon') && /[a-z]/.test(layout[i + 3] ?? '')) continue
       // `_2006` is a literal underscore before a year.
       if (p === '_2' && layout.startsWith('_2006', i)) continue
-      if (lit) { out.push({ lit }); lit = '' }
+      if (lit) {
+        out.push({ lit })
+        lit = ''
+      }
       out.push({ std: p })
       i += p.length
       continue outer
@@ -274,11 +371,16 @@ function fmtOffset(off: number, std: Std): string {
   const ss = pad(a % 60, 2)
   const form = std.slice(1)
   switch (form) {
-    case '07': return sign + hh
-    case '0700': return sign + hh + mm
-    case '07:00': return `${sign}${hh}:${mm}`
-    case '070000': return sign + hh + mm + ss
-    default: return `${sign}${hh}:${mm}:${ss}`
+    case '07':
+      return sign + hh
+    case '0700':
+      return sign + hh + mm
+    case '07:00':
+      return `${sign}${hh}:${mm}`
+    case '070000':
+      return sign + hh + mm + ss
+    default:
+      return `${sign}${hh}:${mm}:${ss}`
   }
 }
 
@@ -286,38 +388,90 @@ export function formatTime(t: GoTime, layout: string): string {
   const f = fields(t)
   let out = ''
   for (const c of chunks(layout)) {
-    if ('lit' in c) { out += c.lit; continue }
+    if ('lit' in c) {
+      out += c.lit
+      continue
+    }
     switch (c.std) {
-      case 'January': out += monthName(f.month); break
-      case 'Jan': out += monthName(f.month).slice(0, 3); break
-      case '1': out += f.month; break
-      case '01': out += pad(f.month, 2); break
-      case 'Monday': out += dayName(f.wday); break
-      case 'Mon': out += dayName(f.wday).slice(0, 3); break
-      case '2': out += f.day; break
-      case '_2': out += pad(f.day, 2, ' '); break
-      case '02': out += pad(f.day, 2); break
-      case '__2': out += pad(f.yday, 3, ' '); break
-      case '002': out += pad(f.yday, 3); break
-      case '15': out += pad(f.hour, 2); break
-      case '3': out += f.hour % 12 === 0 ? 12 : f.hour % 12; break
-      case '03': out += pad(f.hour % 12 === 0 ? 12 : f.hour % 12, 2); break
-      case '4': out += f.min; break
-      case '04': out += pad(f.min, 2); break
-      case '5': out += f.sec; break
-      case '05': out += pad(f.sec, 2); break
-      case '2006': out += pad(f.year, 4); break
-      case '06': out += pad(((f.year % 100) + 100) % 100, 2); break
-      case 'PM': out += f.hour >= 12 ? 'PM' : 'AM'; break
-      case 'pm': out += f.hour >= 12 ? 'pm' : 'am'; break
-      case 'MST': out += f.abbr || fmtOffset(f.offset, '-0700'); break
-      case 'frac0': out += c.sep + pad(f.nsec, 9).slice(0, c.digits); break
+      case 'January':
+        out += monthName(f.month)
+        break
+      case 'Jan':
+        out += monthName(f.month).slice(0, 3)
+        break
+      case '1':
+        out += f.month
+        break
+      case '01':
+        out += pad(f.month, 2)
+        break
+      case 'Monday':
+        out += dayName(f.wday)
+        break
+      case 'Mon':
+        out += dayName(f.wday).slice(0, 3)
+        break
+      case '2':
+        out += f.day
+        break
+      case '_2':
+        out += pad(f.day, 2, ' ')
+        break
+      case '02':
+        out += pad(f.day, 2)
+        break
+      case '__2':
+        out += pad(f.yday, 3, ' ')
+        break
+      case '002':
+        out += pad(f.yday, 3)
+        break
+      case '15':
+        out += pad(f.hour, 2)
+        break
+      case '3':
+        out += f.hour % 12 === 0 ? 12 : f.hour % 12
+        break
+      case '03':
+        out += pad(f.hour % 12 === 0 ? 12 : f.hour % 12, 2)
+        break
+      case '4':
+        out += f.min
+        break
+      case '04':
+        out += pad(f.min, 2)
+        break
+      case '5':
+        out += f.sec
+        break
+      case '05':
+        out += pad(f.sec, 2)
+        break
+      case '2006':
+        out += pad(f.year, 4)
+        break
+      case '06':
+        out += pad(((f.year % 100) + 100) % 100, 2)
+        break
+      case 'PM':
+        out += f.hour >= 12 ? 'PM' : 'AM'
+        break
+      case 'pm':
+        out += f.hour >= 12 ? 'pm' : 'am'
+        break
+      case 'MST':
+        out += f.abbr || fmtOffset(f.offset, '-0700')
+        break
+      case 'frac0':
+        out += c.sep + pad(f.nsec, 9).slice(0, c.digits)
+        break
       case 'frac9': {
         const digits = pad(f.nsec, 9).slice(0, c.digits).replace(/0+$/, '')
         if (digits) out += c.sep + digits
         break
       }
-      default: out += fmtOffset(f.offset, c.std)
+      default:
+        out += fmtOffset(f.offset, c.std)
     }
   }
   return out
@@ -331,9 +485,16 @@ export function parseTime(layout: string, value: string): { sec: bigint; nsec: n
     new ParseError(`parsing time ${JSON.stringify(value)} as ${JSON.stringify(layout)}: cannot parse ${JSON.stringify(rest)} as ${JSON.stringify(elem)}`)
   const range = (what: string): ParseError => new ParseError(`parsing time ${JSON.stringify(value)}: ${what} out of range`)
   let v = value
-  let year = 1; let month = -1; let day = -1; let yday = -1
-  let hour = 0; let min = 0; let sec = 0; let nsec = 0
-  let pm = false; let am = false
+  let year = 1
+  let month = -1
+  let day = -1
+  let yday = -1
+  let hour = 0
+  let min = 0
+  let sec = 0
+  let nsec = 0
+  let pm = false
+  let am = false
   let offset: number | undefined
   const cs = chunks(layout)
   const num = (fixed: boolean, elem: string): number => {
@@ -361,48 +522,68 @@ export function parseTime(layout: string, value: string): { sec: bigint; nsec: n
       case '2006': {
         const m = /^\d{4}/.exec(v)
         if (!m) throw fail(v, elem)
-        year = Number(m[0]); v = v.slice(4); break
+        year = Number(m[0])
+        v = v.slice(4)
+        break
       }
-      case '06': { const y = num(true, elem); year = y >= 69 ? 1900 + y : 2000 + y; break }
-      case 'January': case 'Jan': {
+      case '06': {
+        const y = num(true, elem)
+        year = y >= 69 ? 1900 + y : 2000 + y
+        break
+      }
+      case 'January':
+      case 'Jan': {
         const names = c.std === 'Jan' ? MONTHS.map((x) => x.slice(0, 3)) : MONTHS
         const i = names.findIndex((n) => v.slice(0, n.length).toLowerCase() === n.toLowerCase())
         if (i < 0) throw fail(v, elem)
-        month = i + 1; v = v.slice(names[i]!.length); break // i is findIndex's, not -1
+        month = i + 1
+        v = v.slice(names[i]!.length)
+        break // i is findIndex's, not -1
       }
-      case 'Monday': case 'Mon': {
+      case 'Monday':
+      case 'Mon': {
         const names = c.std === 'Mon' ? DAYS.map((x) => x.slice(0, 3)) : DAYS
         const i = names.findIndex((n) => v.slice(0, n.length).toLowerCase() === n.toLowerCase())
         if (i < 0) throw fail(v, elem)
-        v = v.slice(names[i]!.length); break // i is findIndex's, not -1
+        v = v.slice(names[i]!.length)
+        break // i is findIndex's, not -1
       }
-      case '1': case '01':
+      case '1':
+      case '01':
         month = num(c.std === '01', elem)
         if (month < 1 || month > 12) throw range('month')
         break
-      case '2': case '_2': case '02':
+      case '2':
+      case '_2':
+      case '02':
         if (c.std === '_2' && v[0] === ' ') v = v.slice(1)
         day = num(c.std === '02', elem)
         break
-      case '__2': case '002': {
+      case '__2':
+      case '002': {
         if (c.std === '__2') v = v.replace(/^ {1,2}/, '')
         const m = (c.std === '002' ? /^\d{3}/ : /^\d{1,3}/).exec(v)
         if (!m) throw fail(v, elem)
-        yday = Number(m[0]); v = v.slice(m[0].length); break
+        yday = Number(m[0])
+        v = v.slice(m[0].length)
+        break
       }
       case '15':
         hour = num(false, elem)
         if (hour > 23) throw range('hour')
         break
-      case '3': case '03':
+      case '3':
+      case '03':
         hour = num(c.std === '03', elem)
         if (hour < 0 || hour > 12) throw range('hour')
         break
-      case '4': case '04':
+      case '4':
+      case '04':
         min = num(c.std === '04', elem)
         if (min > 59) throw range('minute')
         break
-      case '5': case '05': {
+      case '5':
+      case '05': {
         sec = num(c.std === '05', elem)
         if (sec > 59) throw range('second')
         // A fraction after the seconds is accepted even when the layout has none.
@@ -410,19 +591,23 @@ export function parseTime(layout: string, value: string): { sec: bigint; nsec: n
         if (!(next && 'digits' in next)) nsec = fraction() ?? nsec
         break
       }
-      case 'PM': case 'pm': {
+      case 'PM':
+      case 'pm': {
         const p = v.slice(0, 2)
         const want = c.std === 'PM' ? ['AM', 'PM'] : ['am', 'pm']
         if (p === want[1]) pm = true
         else if (p === want[0]) am = true
         else throw fail(v, elem)
-        v = v.slice(2); break
+        v = v.slice(2)
+        break
       }
       case 'frac0': {
         const m = new RegExp(`^[.,](\\d{${c.digits}})`).exec(v)
         if (!m) throw fail(v, elem)
         const [all, digits = ''] = m
-        nsec = Number(digits.slice(0, 9).padEnd(9, '0')); v = v.slice(all.length); break
+        nsec = Number(digits.slice(0, 9).padEnd(9, '0'))
+        v = v.slice(all.length)
+        break
       }
       case 'frac9':
         nsec = fraction() ?? nsec
@@ -432,14 +617,22 @@ export function parseTime(layout: string, value: string): { sec: bigint; nsec: n
         if (!m) throw fail(v, elem)
         const g = /^GMT([+-]\d{1,2})$/.exec(m[0])
         offset = g ? Number(g[1]) * 3600 : 0
-        v = v.slice(m[0].length); break
+        v = v.slice(m[0].length)
+        break
       }
       default: {
-        if (c.std.startsWith('Z') && v.startsWith('Z')) { offset = 0; v = v.slice(1); break }
+        if (c.std.startsWith('Z') && v.startsWith('Z')) {
+          offset = 0
+          v = v.slice(1)
+          break
+        }
         const form = c.std.slice(1) // what is left of Std here is the zone offsets: Z or - and a form below
         const re = {
-          '07': /^([+-])(\d{2})/, '0700': /^([+-])(\d{2})(\d{2})/, '07:00': /^([+-])(\d{2}):(\d{2})/,
-          '070000': /^([+-])(\d{2})(\d{2})(\d{2})/, '07:00:00': /^([+-])(\d{2}):(\d{2}):(\d{2})/,
+          '07': /^([+-])(\d{2})/,
+          '0700': /^([+-])(\d{2})(\d{2})/,
+          '07:00': /^([+-])(\d{2}):(\d{2})/,
+          '070000': /^([+-])(\d{2})(\d{2})(\d{2})/,
+          '07:00:00': /^([+-])(\d{2}):(\d{2}):(\d{2})/,
         }[form]!
         const m = re.exec(v)
         if (!m) throw fail(v, elem)
@@ -458,7 +651,8 @@ export function parseTime(layout: string, value: string): { sec: bigint; nsec: n
     const [, m, d] = civilFromDays(daysFromCivil(year, 1, 1) + yday - 1)
     if (month >= 0 && month !== m) throw range('day-of-year')
     if (day >= 0 && day !== d) throw range('day-of-year')
-    month = m; day = d
+    month = m
+    day = d
   }
   if (month < 0) month = 1
   if (day < 0) day = 1
@@ -470,13 +664,16 @@ export function parseTime(layout: string, value: string): { sec: bigint; nsec: n
 // ---------------------------------------------------------------------------
 // Durations (Go's time.ParseDuration).
 
-const UNIT_NS: Record<string, bigint> = { ns: 1n, us: 1000n, 'µs': 1000n, 'μs': 1000n, ms: 1_000_000n, s: NS, m: 60n * NS, h: 3600n * NS }
+const UNIT_NS: Record<string, bigint> = { ns: 1n, us: 1000n, µs: 1000n, μs: 1000n, ms: 1_000_000n, s: NS, m: 60n * NS, h: 3600n * NS }
 
 export function parseDuration(s: string): bigint {
   const bad = (): ParseError => new ParseError(`time: invalid duration ${goQuote(s)}`)
   let rest = s
   let neg = false
-  if (rest[0] === '-' || rest[0] === '+') { neg = rest[0] === '-'; rest = rest.slice(1) }
+  if (rest[0] === '-' || rest[0] === '+') {
+    neg = rest[0] === '-'
+    rest = rest.slice(1)
+  }
   if (rest === '0') return 0n
   if (rest === '') throw bad()
   let total = 0n
@@ -501,7 +698,9 @@ function goQuote(s: string): string {
 }
 
 function wrap<T>(builtin: string, f: () => T): T {
-  try { return f() } catch (e) {
+  try {
+    return f()
+  } catch (e) {
     if (e instanceof ParseError) throw new BuiltinError(builtin, e.message)
     throw e
   }
@@ -519,15 +718,27 @@ function diff(a: GoTime, b: GoTime): number[] {
   let hour = f2.hour - f1.hour
   let min = f2.min - f1.min
   let sec = f2.sec - f1.sec
-  if (sec < 0) { sec += 60; min-- }
-  if (min < 0) { min += 60; hour-- }
-  if (hour < 0) { hour += 24; day-- }
+  if (sec < 0) {
+    sec += 60
+    min--
+  }
+  if (min < 0) {
+    min += 60
+    hour--
+  }
+  if (hour < 0) {
+    hour += 24
+    day--
+  }
   if (day < 0) {
     // Days of f1's month: the day-of-month Go's time.Date(y, m, 32) normalises to.
     day += daysIn(f1.month, f1.year)
     month--
   }
-  if (month < 0) { month += 12; year-- }
+  if (month < 0) {
+    month += 12
+    year--
+  }
   return [year, month, day, hour, min, sec]
 }
 
@@ -537,12 +748,18 @@ export const impls: Record<string, HostImpl> = {
     const b = 'time.parse_ns'
     const l = str(b, 1, layout)
     const v = str(b, 2, value)
-    return toNs(b, wrap(b, () => parseTime(l, v)))
+    return toNs(
+      b,
+      wrap(b, () => parseTime(l, v)),
+    )
   },
   'time.parse_rfc3339_ns'(value) {
     const b = 'time.parse_rfc3339_ns'
     const v = str(b, 1, value)
-    return toNs(b, wrap(b, () => parseTime(NAMED_LAYOUTS.RFC3339, v)))
+    return toNs(
+      b,
+      wrap(b, () => parseTime(NAMED_LAYOUTS.RFC3339, v)),
+    )
   },
   'time.parse_duration_ns'(value) {
     const b = 'time.parse_duration_ns'

@@ -8,10 +8,18 @@
  * match; `any` accepts everything.
  */
 export type TypeSpec =
-  | 'any' | 'null' | 'boolean' | 'number' | 'string'
-  | 'array' | 'object' | 'set'
+  | 'any'
+  | 'null'
+  | 'boolean'
+  | 'number'
+  | 'string'
+  | 'array'
+  | 'object'
+  | 'set'
   | { anyOf: TypeSpec[] }
-  | { array: TypeSpec } | { set: TypeSpec } | { object: [TypeSpec, TypeSpec] }
+  | { array: TypeSpec }
+  | { set: TypeSpec }
+  | { object: [TypeSpec, TypeSpec] }
 
 export interface BuiltinDecl {
   /** OPA's name, e.g. `strings.replace_n`, `io.jwt.decode`. */
@@ -43,7 +51,9 @@ export interface BuiltinDecl {
  * are plain arrays.
  */
 export class RegoSet extends Array<unknown> {
-  static override get [Symbol.species](): ArrayConstructor { return Array }
+  static override get [Symbol.species](): ArrayConstructor {
+    return Array
+  }
   static of2(items: unknown[]): RegoSet {
     const s = new RegoSet()
     for (const x of items) s.push(x)
@@ -82,7 +92,11 @@ export function encodeSets(v: unknown): unknown {
 export type HostImpl = (...args: any[]) => unknown
 
 export class BuiltinError extends Error {
-  constructor(readonly builtin: string, message: string, readonly code: 'eval_type_error' | 'eval_builtin_error' = 'eval_builtin_error') {
+  constructor(
+    readonly builtin: string,
+    message: string,
+    readonly code: 'eval_type_error' | 'eval_builtin_error' = 'eval_builtin_error',
+  ) {
     super(`${builtin}: ${message}`)
     this.name = 'BuiltinError'
   }

@@ -16,10 +16,16 @@ function splitNumUnit(s: string): { num: string; unit: string; expTooLarge: bool
   for (let i = 0; i < s.length; i++) {
     const c = s.charAt(i)
     const numeric = (c >= '0' && c <= '9') || c === '.' || c === '+' || c === '-'
-    if (!numeric && c !== 'e' && c !== 'E') { cut = i; break }
+    if (!numeric && c !== 'e' && c !== 'E') {
+      cut = i
+      break
+    }
     if (c === 'e' || c === 'E') {
       const n = s[i + 1]
-      if (n === undefined || !((n >= '0' && n <= '9') || n === '+' || n === '-')) { cut = i; break }
+      if (n === undefined || !((n >= '0' && n <= '9') || n === '+' || n === '-')) {
+        cut = i
+        break
+      }
       if (n === '+' || n === '-') i++
       const digits = /^\d*/.exec(s.slice(i + 1))![0].length
       if (digits > MAX_EXPONENT_DIGITS) return { num: '', unit: '', expTooLarge: true }

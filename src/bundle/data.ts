@@ -58,7 +58,11 @@ export function refuseUnsafeKeys(path: readonly string[], value: unknown, file: 
   if (bad !== undefined) throw unsafeKey(file, path, bad)
   // Each entry links to its parent, so the path is only built for the error
   // (copying it per level would cost depth² on a deep chain).
-  interface At { v: object; key: string; up?: At }
+  interface At {
+    v: object
+    key: string
+    up?: At
+  }
   const pathOf = (a: At | undefined): string[] => {
     const out: string[] = []
     for (let n = a; n; n = n.up) out.push(n.key)
@@ -82,7 +86,10 @@ export function refuseUnsafeKeys(path: readonly string[], value: unknown, file: 
 }
 
 function unsafeKey(file: string, at: readonly string[], key: string): MeshgateError {
-  return new MeshgateError('bundle_format_error', `\`${file}\` writes the key \`${key}\` at \`/${[...at].join('/')}\`, which is refused (it would reach the object prototype)`)
+  return new MeshgateError(
+    'bundle_format_error',
+    `\`${file}\` writes the key \`${key}\` at \`/${[...at].join('/')}\`, which is refused (it would reach the object prototype)`,
+  )
 }
 
 function mergeInto(into: Record<string, unknown>, from: Record<string, unknown>, at: string[], file: string): void {

@@ -40,8 +40,12 @@ export function isStructuredFile(name: string): boolean {
 export function hashFile(name: string, bytes: Uint8Array, algorithm = DEFAULT_HASH): string {
   const node = HASHES[algorithm]
   if (!node) {
-    throw new MeshgateError('bundle_signature_error', `file \`${name}\` is hashed with \`${algorithm}\`, which is not accepted`, undefined,
-      `accepted: ${Object.keys(HASHES).join(', ')}`)
+    throw new MeshgateError(
+      'bundle_signature_error',
+      `file \`${name}\` is hashed with \`${algorithm}\`, which is not accepted`,
+      undefined,
+      `accepted: ${Object.keys(HASHES).join(', ')}`,
+    )
   }
   const h = createHash(node)
   h.update(isStructuredFile(name) ? normalFormOf(name, bytes) : bytes)
@@ -154,8 +158,15 @@ class JsonReader {
     if (c === '[') return this.array(depth)
     if (c === '"') return this.string()
     if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return this.number()
-    for (const [word, v] of [['true', true], ['false', false], ['null', null]] as const) {
-      if (this.s.startsWith(word, this.i)) { this.i += word.length; return v }
+    for (const [word, v] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
+      if (this.s.startsWith(word, this.i)) {
+        this.i += word.length
+        return v
+      }
     }
     return this.fail('expected a JSON value')
   }
@@ -164,7 +175,10 @@ class JsonReader {
     const m = new Map<string, Value>()
     this.i++
     this.ws()
-    if (this.s[this.i] === '}') { this.i++; return m }
+    if (this.s[this.i] === '}') {
+      this.i++
+      return m
+    }
     for (;;) {
       this.ws()
       if (this.s[this.i] !== '"') this.fail('expected a string key')
@@ -184,7 +198,10 @@ class JsonReader {
     const a: Value[] = []
     this.i++
     this.ws()
-    if (this.s[this.i] === ']') { this.i++; return a }
+    if (this.s[this.i] === ']') {
+      this.i++
+      return a
+    }
     for (;;) {
       a.push(this.value(depth + 1))
       this.ws()

@@ -8,7 +8,16 @@ export { gunzipCapped, unpackStream, tooLargeCompressed, tooLargeUncompressed, D
 export { hashFile, normalFormOf, isStructuredFile, DEFAULT_HASH } from './hash.js'
 export { signEntries, signatureFiles, withSignature, SIGNATURES_FILE, type FileInfo, type SigningOptions } from './sign.js'
 export { verifyBundleSignature, checkBundleSignature, type VerifyOptions, type VerifiedSignature } from './verify.js'
-export { publicKeyFrom, privateKeyFrom, defaultAlgorithmFor, isSigningAlgorithm, SIGNING_ALGORITHMS, type SigningAlgorithm, type VerificationKey, type KeyMap } from './keys.js'
+export {
+  publicKeyFrom,
+  privateKeyFrom,
+  defaultAlgorithmFor,
+  isSigningAlgorithm,
+  SIGNING_ALGORITHMS,
+  type SigningAlgorithm,
+  type VerificationKey,
+  type KeyMap,
+} from './keys.js'
 export { rootCovered, uncoveredRoots } from './root-cover.js'
 export { bundleDigest, effectiveRevision } from './digest.js'
 export { checkRoots, checkOverlap, underRoots, dataPathsOf, pathSegments } from './roots.js'

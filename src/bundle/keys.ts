@@ -78,7 +78,9 @@ export function defaultAlgorithmFor(pem: string): SigningAlgorithm {
 
 function checkAlgorithm(algorithm: string, what: string): asserts algorithm is SigningAlgorithm {
   if (!isSigningAlgorithm(algorithm)) {
-    const hint = /^HS/.test(algorithm) ? 'shared-secret (HMAC) signatures cannot be bound to roots; use a key pair' : `use one of ${SIGNING_ALGORITHMS.join(', ')}`
+    const hint = /^HS/.test(algorithm)
+      ? 'shared-secret (HMAC) signatures cannot be bound to roots; use a key pair'
+      : `use one of ${SIGNING_ALGORITHMS.join(', ')}`
     throw new MeshgateError('key_error', `${what}: algorithm \`${algorithm}\` is not supported`, undefined, hint)
   }
 }
@@ -87,11 +89,13 @@ const CURVES: Record<string, string> = { ES256: 'prime256v1', ES384: 'secp384r1'
 
 function checkKeyType(key: KeyObject, algorithm: SigningAlgorithm, what: string): void {
   const type = key.asymmetricKeyType
-  const ok =
-    algorithm.startsWith('RS') ? type === 'rsa'
-    : algorithm.startsWith('PS') ? type === 'rsa' || type === 'rsa-pss'
-    : algorithm.startsWith('ES') ? type === 'ec' && key.asymmetricKeyDetails?.namedCurve === CURVES[algorithm]
-    : type === 'ed25519' || type === 'ed448'
+  const ok = algorithm.startsWith('RS')
+    ? type === 'rsa'
+    : algorithm.startsWith('PS')
+      ? type === 'rsa' || type === 'rsa-pss'
+      : algorithm.startsWith('ES')
+        ? type === 'ec' && key.asymmetricKeyDetails?.namedCurve === CURVES[algorithm]
+        : type === 'ed25519' || type === 'ed448'
   if (!ok) {
     const curve = key.asymmetricKeyDetails?.namedCurve
     throw new MeshgateError('key_error', `${what} is of type \`${type}${curve ? ` ${curve}` : ''}\`, which cannot make \`${algorithm}\` signatures`)

@@ -20,8 +20,16 @@ export function packageOf(path: string, source: string): string[] {
   for (;;) {
     const t = tokens[i]
     if (!t || t.kind === 'eof' || t.nl) break
-    if (t.kind === '.' && tokens[i + 1]?.kind === 'ident' && !tokens[i + 1]!.ws) { segs.push(tokens[i + 1]!.value); i += 2; continue }
-    if (t.kind === '[' && tokens[i + 1]?.kind === 'string' && tokens[i + 2]?.kind === ']') { segs.push(tokens[i + 1]!.value); i += 3; continue }
+    if (t.kind === '.' && tokens[i + 1]?.kind === 'ident' && !tokens[i + 1]!.ws) {
+      segs.push(tokens[i + 1]!.value)
+      i += 2
+      continue
+    }
+    if (t.kind === '[' && tokens[i + 1]?.kind === 'string' && tokens[i + 2]?.kind === ']') {
+      segs.push(tokens[i + 1]!.value)
+      i += 3
+      continue
+    }
     throw bad()
   }
   // `package data.x` is legal and means the same as `package x`.

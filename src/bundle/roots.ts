@@ -41,9 +41,15 @@ export function dataPathsOf(data: unknown, roots: readonly string[]): string[] {
   const rs = roots.map(rootSegments)
   const out: string[] = []
   const walk = (node: unknown, at: string[]) => {
-    if (rs.some((r) => isPrefix(r, at))) { if (at.length) out.push(at.join('/')); return }
+    if (rs.some((r) => isPrefix(r, at))) {
+      if (at.length) out.push(at.join('/'))
+      return
+    }
     const onTheWay = rs.some((r) => isPrefix(at, r))
-    if (!onTheWay || typeof node !== 'object' || node === null || Array.isArray(node)) { out.push(at.join('/')); return }
+    if (!onTheWay || typeof node !== 'object' || node === null || Array.isArray(node)) {
+      out.push(at.join('/'))
+      return
+    }
     for (const k of Object.keys(node).sort()) walk((node as Record<string, unknown>)[k], [...at, k])
   }
   walk(data, [])
@@ -86,17 +92,17 @@ export function checkRoots(
 export function checkOverlap(bundles: ReadonlyArray<{ name: string; manifest: Pick<Manifest, 'roots'> }>): void {
   for (let i = 0; i < bundles.length; i++) {
     for (let j = i + 1; j < bundles.length; j++) {
-      const a = bundles[i]!, b = bundles[j]!
+      const a = bundles[i]!,
+        b = bundles[j]!
       for (const ra of a.manifest.roots) {
         for (const rb of b.manifest.roots) {
-          const sa = rootSegments(ra), sb = rootSegments(rb)
+          const sa = rootSegments(ra),
+            sb = rootSegments(rb)
           if (isPrefix(sa, sb) || isPrefix(sb, sa)) {
-            throw new MeshgateError(
-              'bundle_scope_error',
-              `bundles \`${a.name}\` and \`${b.name}\` have overlapping roots \`${ra}\` and \`${rb}\``,
-              undefined,
-              { bundles: [a.name, b.name], roots: [ra, rb] },
-            )
+            throw new MeshgateError('bundle_scope_error', `bundles \`${a.name}\` and \`${b.name}\` have overlapping roots \`${ra}\` and \`${rb}\``, undefined, {
+              bundles: [a.name, b.name],
+              roots: [ra, rb],
+            })
           }
         }
       }

@@ -35,9 +35,7 @@ export interface SigningOptions {
 
 /** The `files` list for a bundle's members (everything but the signatures file). */
 export function signatureFiles(entries: readonly TarEntry[]): FileInfo[] {
-  return entries
-    .filter((e) => e.name !== SIGNATURES_FILE)
-    .map((e) => ({ name: e.name, hash: hashFile(e.name, e.data, DEFAULT_HASH), algorithm: DEFAULT_HASH }))
+  return entries.filter((e) => e.name !== SIGNATURES_FILE).map((e) => ({ name: e.name, hash: hashFile(e.name, e.data, DEFAULT_HASH), algorithm: DEFAULT_HASH }))
 }
 
 /** The `.signatures.json` member for these entries. */
@@ -60,7 +58,11 @@ export async function signEntries(entries: readonly TarEntry[], opts: SigningOpt
   const header: { alg: string; kid?: string } = { alg: algorithm }
   if (opts.keyId) header.kid = opts.keyId
   // Go marshals a map with sorted keys; do the same so our payloads read like OPA's.
-  const sorted = Object.fromEntries(Object.keys(payload).sort().map((k) => [k, payload[k]]))
+  const sorted = Object.fromEntries(
+    Object.keys(payload)
+      .sort()
+      .map((k) => [k, payload[k]]),
+  )
   const jws = await new CompactSign(Buffer.from(JSON.stringify(sorted))).setProtectedHeader(header).sign(key)
   return { name: SIGNATURES_FILE, data: Buffer.from(JSON.stringify({ signatures: [jws] }, null, 1)) }
 }

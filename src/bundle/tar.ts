@@ -29,8 +29,14 @@ export function readTar(buf: Uint8Array): TarEntry[] {
     if (end > buf.length) throw formatError(`tar member at offset ${off} runs past the end of the archive`)
     const data = buf.subarray(start, end)
     off = start + Math.ceil(size / BLOCK) * BLOCK
-    if (type === 'L') { longName = cString(data); continue }
-    if (type === 'x') { paxPath = parsePax(data).path ?? paxPath; continue }
+    if (type === 'L') {
+      longName = cString(data)
+      continue
+    }
+    if (type === 'x') {
+      paxPath = parsePax(data).path ?? paxPath
+      continue
+    }
     if (type === 'g') continue
     let name = longName ?? paxPath ?? headerName(header)
     longName = paxPath = undefined

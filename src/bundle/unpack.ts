@@ -24,7 +24,12 @@ export function tooLargeCompressed(name: string, limit: number): MeshgateError {
 }
 
 export function tooLargeUncompressed(name: string, limit: number): MeshgateError {
-  return new MeshgateError('bundle_too_large', `\`${name}\` inflates to more than the limit of ${limit} bytes (uncompressed); refused as a possible gzip bomb`, undefined, { limit, kind: 'uncompressed' })
+  return new MeshgateError(
+    'bundle_too_large',
+    `\`${name}\` inflates to more than the limit of ${limit} bytes (uncompressed); refused as a possible gzip bomb`,
+    undefined,
+    { limit, kind: 'uncompressed' },
+  )
 }
 
 function notGzip(name: string, e: unknown): MeshgateError {

@@ -74,7 +74,12 @@ export async function verifyBundleSignature(entries: readonly TarEntry[], opts: 
     const key = opts.keys[wanted]
     if (!key) throw fail(`the bundle is signed with key \`${wanted}\`, which is not configured`, { keys: Object.keys(opts.keys) })
     if (!eligible.includes(wanted)) {
-      throw fail(`key \`${wanted}\` may not sign for the bundle's roots ${rootList}`, { key: wanted, key_roots: key.roots, bundle_roots: roots, outside: uncoveredRoots(key.roots ?? [''], roots) })
+      throw fail(`key \`${wanted}\` may not sign for the bundle's roots ${rootList}`, {
+        key: wanted,
+        key_roots: key.roots,
+        bundle_roots: roots,
+        outside: uncoveredRoots(key.roots ?? [''], roots),
+      })
     }
     candidates = [wanted]
   } else {
@@ -146,7 +151,10 @@ function checkFiles(raw: unknown, entries: readonly TarEntry[], exclude: readonl
   const excluded = exclude.map(globToRegExp)
   for (const e of entries) {
     if (e.name === SIGNATURES_FILE) continue
-    if (excluded.some((re) => re.test(e.name))) { listed.delete(e.name); continue }
+    if (excluded.some((re) => re.test(e.name))) {
+      listed.delete(e.name)
+      continue
+    }
     const fi = listed.get(e.name)
     if (!fi) throw fail(`\`${e.name}\` is in the bundle but not in its signature`)
     const got = hashFile(e.name, e.data, fi.algorithm)
@@ -167,7 +175,10 @@ function globToRegExp(glob: string): RegExp {
     else if (c === '\\' && i + 1 < glob.length) re += escapeRe(glob[++i]!)
     else if (c === '[') {
       const end = glob.indexOf(']', i + 2)
-      if (end < 0) { re += '\\['; continue }
+      if (end < 0) {
+        re += '\\['
+        continue
+      }
       let cls = glob.slice(i + 1, end)
       if (cls.startsWith('^')) cls = '!' + cls.slice(1)
       re += cls.startsWith('!') ? `[^/${cls.slice(1).replace(/[\\\]]/g, '\\$&')}]` : `[${cls.replace(/[\\\]]/g, '\\$&')}]`

@@ -100,14 +100,23 @@ const PLANNED = new Set(['print', 'trace', 'opa.runtime', 'rego.metadata.rule', 
 /** Host calls pass at most this many arguments (the ABI's opa_builtin0…4). */
 const MAX_HOST_ARGS = 4
 
-interface FuncMock { readonly value?: true; readonly fn?: string }
+interface FuncMock {
+  readonly value?: true
+  readonly fn?: string
+}
 
 /**
  * The function mocks of `withs` (later ones win), as plan/'s `with` makes
  * them: a target that is a function, replaced by another function (`fn`) or
  * by a value.
  */
-export function funcMocks(withs: readonly With[], s: NameScope, root: TreeNode, names: Names, custom: CustomBuiltins | undefined): Map<string, FuncMock & { at: With }> {
+export function funcMocks(
+  withs: readonly With[],
+  s: NameScope,
+  root: TreeNode,
+  names: Names,
+  custom: CustomBuiltins | undefined,
+): Map<string, FuncMock & { at: With }> {
   const out = new Map<string, FuncMock & { at: With }>()
   for (const w of withs) {
     const target = refName(w.target, s, names)
@@ -161,9 +170,16 @@ export function checkCalls(groups: readonly RuleGroup[], root: TreeNode, names: 
       error('rego_type_error', `function ${name} has arity ${g.arity}, got ${given} arguments`, m, offset)
       return false
     }
-    if (name.startsWith('data.')) { error('rego_type_error', `undefined function ${name}`, m, offset); return false }
-    const b = availableIn(m, lookupBuiltin(name)), c = custom?.get(name)
-    if (!b && !c) { error('rego_type_error', `undefined function ${name}`, m, offset); return false }
+    if (name.startsWith('data.')) {
+      error('rego_type_error', `undefined function ${name}`, m, offset)
+      return false
+    }
+    const b = availableIn(m, lookupBuiltin(name)),
+      c = custom?.get(name)
+    if (!b && !c) {
+      error('rego_type_error', `undefined function ${name}`, m, offset)
+      return false
+    }
     const arity = b ? b.args.length : c!.arity
     if (b?.name !== 'print' && arity !== given) {
       error('rego_type_error', `${name}: arity mismatch: expected ${arity} arguments, got ${given}`, m, offset)
@@ -199,8 +215,14 @@ export function checkCalls(groups: readonly RuleGroup[], root: TreeNode, names: 
       const b = lookupBuiltin(effective)
       if (b) checkArgTypes(effective, b.args, t.args.slice(0, given), s.module, error)
       if (!b?.inModule && !PLANNED.has(effective) && !effective.startsWith('data.')) {
-        const hostArity = b ? b.args.length : custom?.get(effective)?.arity ?? 0
-        if (hostArity > MAX_HOST_ARGS) error('compile_unsupported_error', `built-in ${effective} takes ${hostArity} arguments; host calls support at most ${MAX_HOST_ARGS}`, s.module, t.span.start)
+        const hostArity = b ? b.args.length : (custom?.get(effective)?.arity ?? 0)
+        if (hostArity > MAX_HOST_ARGS)
+          error(
+            'compile_unsupported_error',
+            `built-in ${effective} takes ${hostArity} arguments; host calls support at most ${MAX_HOST_ARGS}`,
+            s.module,
+            t.span.start,
+          )
       }
       return
     },
@@ -214,7 +236,13 @@ type LiteralType = 'null' | 'boolean' | 'number' | 'string' | 'array' | 'object'
  * OPA's type checker, for what is known at compile time: a literal
  * argument whose type the built-in can never accept is a rego_type_error.
  */
-function checkArgTypes(name: string, want: readonly TypeSpec[], args: Term[], m: Module, error: (code: 'rego_type_error', message: string, m: Module, offset: number) => void): void {
+function checkArgTypes(
+  name: string,
+  want: readonly TypeSpec[],
+  args: Term[],
+  m: Module,
+  error: (code: 'rego_type_error', message: string, m: Module, offset: number) => void,
+): void {
   args.forEach((a, i) => {
     const have = literalType(a)
     const spec = want[i]
@@ -225,8 +253,16 @@ function checkArgTypes(name: string, want: readonly TypeSpec[], args: Term[], m:
 
 function literalType(t: Term): LiteralType | undefined {
   switch (t.type) {
-    case 'null': case 'boolean': case 'number': case 'string': case 'array': case 'object': case 'set': return t.type
-    default: return undefined
+    case 'null':
+    case 'boolean':
+    case 'number':
+    case 'string':
+    case 'array':
+    case 'object':
+    case 'set':
+      return t.type
+    default:
+      return undefined
   }
 }
 

@@ -27,35 +27,76 @@ export type IsRefName = (name: string) => boolean
 export function hoistedTerms(e: Expr, isRefName: IsRefName): Term[] {
   const out: Term[] = []
   const hoisted = new Set<Term>()
-  const hoist = (t: Term) => { if (!hoisted.has(t)) { hoisted.add(t); out.push(t) } }
+  const hoist = (t: Term) => {
+    if (!hoisted.has(t)) {
+      hoisted.add(t)
+      out.push(t)
+    }
+  }
 
   // expandExpr: every call nested in the expression's operands.
   const expand = (t: Term): void => {
     switch (t.type) {
-      case 'call': t.args.forEach(expand); hoist(t); return
-      case 'ref': expand(t.head); t.path.forEach(expand); return
-      case 'array': case 'set': t.items.forEach(expand); return
-      case 'object': t.items.forEach(([k, v]) => { expand(k); expand(v) }); return
-      default: return
+      case 'call':
+        t.args.forEach(expand)
+        hoist(t)
+        return
+      case 'ref':
+        expand(t.head)
+        t.path.forEach(expand)
+        return
+      case 'array':
+      case 'set':
+        t.items.forEach(expand)
+        return
+      case 'object':
+        t.items.forEach(([k, v]) => {
+          expand(k)
+          expand(v)
+        })
+        return
+      default:
+        return
     }
   }
   // rewriteDynamics: refs become variables bound before the expression.
   const one = (t: Term): void => {
     if (hoisted.has(t)) return
     switch (t.type) {
-      case 'ref': t.path.forEach(one); hoist(t); return
-      case 'var': if (isRefName(t.name)) hoist(t); return
-      case 'array': case 'set': t.items.forEach(one); return
-      case 'object': t.items.forEach(([k, v]) => { one(k); one(v) }); return
-      default: return
+      case 'ref':
+        t.path.forEach(one)
+        hoist(t)
+        return
+      case 'var':
+        if (isRefName(t.name)) hoist(t)
+        return
+      case 'array':
+      case 'set':
+        t.items.forEach(one)
+        return
+      case 'object':
+        t.items.forEach(([k, v]) => {
+          one(k)
+          one(v)
+        })
+        return
+      default:
+        return
     }
   }
   const inTerm = (t: Term): void => {
     if (hoisted.has(t)) return
     switch (t.type) {
-      case 'ref': t.path.forEach(one); return
-      case 'array': case 'set': case 'object': one(t); return
-      default: return
+      case 'ref':
+        t.path.forEach(one)
+        return
+      case 'array':
+      case 'set':
+      case 'object':
+        one(t)
+        return
+      default:
+        return
     }
   }
 
@@ -78,8 +119,10 @@ export function hoistedTerms(e: Expr, isRefName: IsRefName): Term[] {
       }
       break
     case 'unify':
-      expand(e.left); expand(e.right)
-      inTerm(e.left); inTerm(e.right)
+      expand(e.left)
+      expand(e.right)
+      inTerm(e.left)
+      inTerm(e.right)
       break
     default:
       break
@@ -98,9 +141,15 @@ export function negationWarnings(groups: readonly RuleGroup[], names: Names): Er
   walkGroups(groups, {
     expr(e, s) {
       if (!e.negated) return
-      const isRef = (n: string) => !s.declared.has(n) && !n.startsWith('$wild') && n !== '_' &&
+      const isRef = (n: string) =>
+        !s.declared.has(n) &&
+        !n.startsWith('$wild') &&
+        n !== '_' &&
         (n === 'input' || n === 'data' || importOf(names, s.module, n) !== undefined || isRuleName(names, s.module, n))
-      const inner = s.module.text.slice(e.span.start, e.span.end).replace(/^not\s+/, '').replace(/\s+with\s[\s\S]*$/, '')
+      const inner = s.module.text
+        .slice(e.span.start, e.span.end)
+        .replace(/^not\s+/, '')
+        .replace(/\s+with\s[\s\S]*$/, '')
       for (const t of hoistedTerms(e, isRef)) {
         const text = s.module.text.slice(t.span.start, t.span.end)
         warnings.push({

@@ -49,7 +49,11 @@ export interface CheckPass {
   /** Why it runs where it does. */
   readonly why: string
   /** A pure function of the modules, the options and what earlier passes derived. */
-  run(modules: readonly Module[], before: Readonly<Partial<Derived>>, opts: CheckOptions): { adds?: Partial<Derived>; errors?: ErrorDetail[]; warnings?: ErrorDetail[] }
+  run(
+    modules: readonly Module[],
+    before: Readonly<Partial<Derived>>,
+    opts: CheckOptions,
+  ): { adds?: Partial<Derived>; errors?: ErrorDetail[]; warnings?: ErrorDetail[] }
 }
 
 /** What a pass needs from an earlier one; a missing one is a mistake in CHECK_PASSES's order. */
@@ -75,7 +79,7 @@ export const CHECK_PASSES: readonly CheckPass[] = [
   },
   {
     name: 'resolve-calls',
-    why: 'after the names: each call is resolved once, to a function rule of the tree or a built-in, with the locals of its scope shadowing rules and imports; safety (a call\'s output argument) and plan/ read the result',
+    why: "after the names: each call is resolved once, to a function rule of the tree or a built-in, with the locals of its scope shadowing rules and imports; safety (a call's output argument) and plan/ read the result",
     run: (_modules, before, opts) => {
       const { groups, root, names } = need(before, 'groups', 'root', 'names')
       return { adds: { calls: resolveCalls(groups, root, names, opts.customBuiltins) } }
@@ -83,7 +87,7 @@ export const CHECK_PASSES: readonly CheckPass[] = [
   },
   {
     name: 'check-calls',
-    why: 'after resolution, as OPA\'s type checker follows its resolver: an undefined function, a wrong number of arguments or a literal argument of a type the built-in never accepts is an error wherever the call sits, reachable or not',
+    why: "after resolution, as OPA's type checker follows its resolver: an undefined function, a wrong number of arguments or a literal argument of a type the built-in never accepts is an error wherever the call sits, reachable or not",
     run: (_modules, before, opts) => {
       const { groups, root, names, calls } = need(before, 'groups', 'root', 'names', 'calls')
       return { errors: checkCalls(groups, root, names, calls, opts.customBuiltins) }
@@ -99,7 +103,7 @@ export const CHECK_PASSES: readonly CheckPass[] = [
   },
   {
     name: 'redeclarations',
-    why: 'OPA\'s local-variable rewriting: a `:=` of a variable already declared with `:=` in the same body is an error; it needs only the groups, and runs last since nothing reads its result',
+    why: "OPA's local-variable rewriting: a `:=` of a variable already declared with `:=` in the same body is an error; it needs only the groups, and runs last since nothing reads its result",
     run: (_modules, before) => ({ errors: checkRedeclarations(need(before, 'groups').groups) }),
   },
   {

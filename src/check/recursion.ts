@@ -13,7 +13,11 @@ import { importOf, isRuleName, type Names } from './names.js'
 import type { RuleGroup, TreeNode } from './rule-tree.js'
 import { walkGroup, walkTerm, type WalkScope, type WalkVisitor } from './walk.js'
 
-interface Edge { readonly to: RuleGroup; readonly module: Module; readonly offset: number }
+interface Edge {
+  readonly to: RuleGroup
+  readonly module: Module
+  readonly offset: number
+}
 
 const isWild = (n: string) => n.startsWith('$wild') || n === '_'
 
@@ -97,8 +101,14 @@ function edgesOf(g: RuleGroup, root: TreeNode, names: Names, calls: CallTable, c
       }
     },
     term(t, s) {
-      if (t.type === 'call') { call(t, s); return }
-      if (t.type === 'var') { named(t.name, [], s, t.span.start); return }
+      if (t.type === 'call') {
+        call(t, s)
+        return
+      }
+      if (t.type === 'var') {
+        named(t.name, [], s, t.span.start)
+        return
+      }
       if (t.type !== 'ref' || t.head.type !== 'var') return
       named(t.head.name, t.path, s, t.span.start)
       for (const op of t.path) walkTerm(op, s, visitor, false)
@@ -141,7 +151,11 @@ export function checkRecursion(groups: readonly RuleGroup[], root: TreeNode, nam
       const at = stack.indexOf(e.to)
       if (at >= 0) {
         const cycle = [...stack.slice(at), e.to].map((x) => `data.${x.path.join('.')}`)
-        errors.push({ code: 'rego_recursion_error', message: `rule data.${e.to.path.join('.')} is recursive: ${cycle.join(' -> ')}`, location: locate(e.module, e.offset) })
+        errors.push({
+          code: 'rego_recursion_error',
+          message: `rule data.${e.to.path.join('.')} is recursive: ${cycle.join(' -> ')}`,
+          location: locate(e.module, e.offset),
+        })
       } else if (!done.has(e.to)) visit(e.to)
     }
     stack.pop()

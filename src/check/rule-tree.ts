@@ -44,7 +44,11 @@ export function splitHeadRef(rule: Rule): { names: string[]; keys: Term[] } {
   return { names, keys }
 }
 
-export interface RuleTree { root: TreeNode; groups: RuleGroup[]; errors: ErrorDetail[] }
+export interface RuleTree {
+  root: TreeNode
+  groups: RuleGroup[]
+  errors: ErrorDetail[]
+}
 
 export function buildRuleTree(modules: readonly Module[]): RuleTree {
   const errors: ErrorDetail[] = []
@@ -75,7 +79,7 @@ export function buildRuleTree(modules: readonly Module[]): RuleTree {
       if (kind === 'complete' && keys.length > 0) kind = 'object'
       const path = [...m.package, ...names]
       const node = nodeAt(path)
-      const arity = kind === 'function' ? rule.head.args?.length ?? 0 : 0
+      const arity = kind === 'function' ? (rule.head.args?.length ?? 0) : 0
       let g = node.group
       if (!g) {
         g = { id: groups.length, path, kind, defs: [], arity, ...(leafSet ? { leafSet } : {}) }
@@ -85,9 +89,10 @@ export function buildRuleTree(modules: readonly Module[]): RuleTree {
         const loc = locate(m, rule.head.span.start)
         errors.push({
           code: 'rego_type_error',
-          message: kind === 'function' && g.kind === 'function'
-            ? `function ${path.join('.')} has arity ${arity}, conflicting with another definition of arity ${g.arity}`
-            : `conflicting rules data.${path.join('.')} found`,
+          message:
+            kind === 'function' && g.kind === 'function'
+              ? `function ${path.join('.')} has arity ${arity}, conflicting with another definition of arity ${g.arity}`
+              : `conflicting rules data.${path.join('.')} found`,
           location: loc,
         })
         continue
@@ -105,7 +110,12 @@ export function buildRuleTree(modules: readonly Module[]): RuleTree {
   const walk = (n: TreeNode) => {
     if (n.group && n.children.size > 0 && n.group.kind !== 'object') {
       const d = n.group.defs[0] ?? n.group.default
-      if (d) errors.push({ code: 'rego_type_error', message: `rule data.${n.path.join('.')} conflicts with rules below it`, location: locate(d.module, d.rule.span.start) })
+      if (d)
+        errors.push({
+          code: 'rego_type_error',
+          message: `rule data.${n.path.join('.')} conflicts with rules below it`,
+          location: locate(d.module, d.rule.span.start),
+        })
     }
     n.children.forEach(walk)
   }

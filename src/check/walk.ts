@@ -56,8 +56,14 @@ function scope(module: Module, rule: Rule, declared: ReadonlySet<string>, withs:
   return { module, rule, declared, withs }
 }
 
-const isPattern = (t: Term): boolean => t.type === 'var' || t.type === 'null' || t.type === 'boolean' || t.type === 'number' || t.type === 'string' ||
-  (t.type === 'array' && t.items.every(isPattern)) || (t.type === 'object' && t.items.every(([, x]) => isPattern(x)))
+const isPattern = (t: Term): boolean =>
+  t.type === 'var' ||
+  t.type === 'null' ||
+  t.type === 'boolean' ||
+  t.type === 'number' ||
+  t.type === 'string' ||
+  (t.type === 'array' && t.items.every(isPattern)) ||
+  (t.type === 'object' && t.items.every(([, x]) => isPattern(x)))
 
 function walkDef(g: RuleGroup, def: RuleDef, v: WalkVisitor): void {
   const rule = def.rule
@@ -93,9 +99,16 @@ function walkExpr(e: Expr, s: WalkScope, v: WalkVisitor): void {
   const inner: WalkScope = e.with.length ? { ...s, withs: [...s.withs, ...e.with] } : s
   v.expr?.(e, inner)
   switch (e.kind) {
-    case 'term': walkTerm(e.term, inner, v, true); return
-    case 'unify': case 'assign': walkTerm(e.left, inner, v, false); walkTerm(e.right, inner, v, false); return
-    case 'some': return
+    case 'term':
+      walkTerm(e.term, inner, v, true)
+      return
+    case 'unify':
+    case 'assign':
+      walkTerm(e.left, inner, v, false)
+      walkTerm(e.right, inner, v, false)
+      return
+    case 'some':
+      return
     case 'somein':
       walkTerm(e.domain, inner, v, false)
       for (const t of [e.key, e.value]) if (t) walkTerm(t, inner, v, false)
@@ -114,10 +127,23 @@ function walkExpr(e: Expr, s: WalkScope, v: WalkVisitor): void {
 export function walkTerm(t: Term, s: WalkScope, v: WalkVisitor, condition: boolean): void {
   if (v.term?.(t, s, condition) === false) return
   switch (t.type) {
-    case 'ref': walkTerm(t.head, s, v, false); t.path.forEach((p) => walkTerm(p, s, v, false)); return
-    case 'array': case 'set': t.items.forEach((i) => walkTerm(i, s, v, false)); return
-    case 'object': t.items.forEach(([k, x]) => { walkTerm(k, s, v, false); walkTerm(x, s, v, false) }); return
-    case 'call': t.args.forEach((a) => walkTerm(a, s, v, false)); return
+    case 'ref':
+      walkTerm(t.head, s, v, false)
+      t.path.forEach((p) => walkTerm(p, s, v, false))
+      return
+    case 'array':
+    case 'set':
+      t.items.forEach((i) => walkTerm(i, s, v, false))
+      return
+    case 'object':
+      t.items.forEach(([k, x]) => {
+        walkTerm(k, s, v, false)
+        walkTerm(x, s, v, false)
+      })
+      return
+    case 'call':
+      t.args.forEach((a) => walkTerm(a, s, v, false))
+      return
     case 'templatestring':
       t.parts.forEach((p, i) => {
         if (typeof p === 'string') return
@@ -126,7 +152,8 @@ export function walkTerm(t: Term, s: WalkScope, v: WalkVisitor, condition: boole
         walkTerm(p, withs.length ? { ...s, withs: [...s.withs, ...withs] } : s, v, false)
       })
       return
-    case 'arraycomp': case 'setcomp': {
+    case 'arraycomp':
+    case 'setcomp': {
       const inner = walkBody(t.body, s, v)
       walkTerm(t.term, inner, v, false)
       return
@@ -137,7 +164,8 @@ export function walkTerm(t: Term, s: WalkScope, v: WalkVisitor, condition: boole
       walkTerm(t.value, inner, v, false)
       return
     }
-    default: return
+    default:
+      return
   }
 }
 

@@ -5,7 +5,17 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { CompileError, MeshgateError, type ErrorDetail } from '../errors/index.js'
-import { bundleEntries, dataPathsOf, packEntries, saveBundleBytes, signEntries, underRoots, verifyBundleSignature, withSignature, type Manifest } from '../bundle/index.js'
+import {
+  bundleEntries,
+  dataPathsOf,
+  packEntries,
+  saveBundleBytes,
+  signEntries,
+  underRoots,
+  verifyBundleSignature,
+  withSignature,
+  type Manifest,
+} from '../bundle/index.js'
 import { readCapabilities } from './capabilities-file.js'
 import { parseVerbArgs, usageError, type CliCommand } from './command.js'
 import { loadSourceTree, type SourceTree } from './source-tree.js'
@@ -78,7 +88,8 @@ async function run(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw usageError('build', 'no paths given: name the .rego files or directories to build')
 
   const signing = await signingOptions('build', values)
-  if (values['verification-key'] !== undefined && !signing) throw usageError('build', '`--verification-key` checks the signature `--signing-key` makes; give both')
+  if (values['verification-key'] !== undefined && !signing)
+    throw usageError('build', '`--verification-key` checks the signature `--signing-key` makes; give both')
   const verificationKey = values['verification-key'] !== undefined ? await readText(values['verification-key'] as string, 'verification key') : undefined
 
   const tree = await loadSourceTree(positionals)
@@ -128,7 +139,12 @@ async function run(argv: string[]): Promise<number> {
         // As a verifier would: this key only, the signature's own kid, the scope asked for.
         const id = signing.keyId ?? 'verification-key'
         const scope = signing.scope ?? (typeof signing.claims?.scope === 'string' ? signing.claims.scope : undefined)
-        await verifyBundleSignature(entries, { keys: { [id]: { algorithm: signing.algorithm!, key: verificationKey } }, roots, keyId: id, ...(scope !== undefined ? { scope } : {}) })
+        await verifyBundleSignature(entries, {
+          keys: { [id]: { algorithm: signing.algorithm!, key: verificationKey } },
+          roots,
+          keyId: id,
+          ...(scope !== undefined ? { scope } : {}),
+        })
       }
     }
     // A temporary file renamed into place: no partial bundle.

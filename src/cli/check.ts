@@ -82,8 +82,6 @@ async function run(argv: string[]): Promise<number> {
     }
     return 0
   } catch (e) {
-    return format === 'json'
-      ? reportError(e, process.stdout, { format: 'json' })
-      : reportError(e, process.stderr, { sources })
+    return format === 'json' ? reportError(e, process.stdout, { format: 'json' }) : reportError(e, process.stderr, { sources })
   }
 }

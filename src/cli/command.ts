@@ -31,7 +31,10 @@ export function parseVerbArgs(verb: string, argv: string[], options: Options): P
     const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true })
     return { values: values as ParsedArgs['values'], positionals }
   } catch (e) {
-    const message = (e as Error).message.split('\n')[0]!.split('. ')[0]!.replace(/^./, (c) => c.toLowerCase())
+    const message = (e as Error).message
+      .split('\n')[0]!
+      .split('. ')[0]!
+      .replace(/^./, (c) => c.toLowerCase())
     throw usageError(verb, message)
   }
 }

@@ -77,7 +77,12 @@ async function run(argv: string[]): Promise<number> {
   const format = values.format as Format
   if (!FORMATS.includes(format)) throw usageError('eval', `format \`${format}\` is not one of ${FORMATS.map((f) => `\`${f}\``).join(', ')}`)
   if (positionals.length !== 1) {
-    throw usageError('eval', positionals.length === 0 ? 'no query given: write it after the options, e.g. `policy eval -d . data.authz.allow`' : `one query expected, got ${positionals.length}: quote the query (\`'x := 1; x > 0'\`)`)
+    throw usageError(
+      'eval',
+      positionals.length === 0
+        ? 'no query given: write it after the options, e.g. `policy eval -d . data.authz.allow`'
+        : `one query expected, got ${positionals.length}: quote the query (\`'x := 1; x > 0'\`)`,
+    )
   }
   if (values.fail && values['fail-defined']) throw usageError('eval', '`--fail` and `--fail-defined` contradict each other; give one')
   const paths = [...(values.data as string[]), ...(values.bundle as string[])]

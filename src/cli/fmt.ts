@@ -93,7 +93,9 @@ async function run(argv: string[]): Promise<number> {
 async function regoFiles(paths: string[], cwd = process.cwd()): Promise<string[]> {
   const out: string[] = []
   const walk = async (dir: string): Promise<void> => {
-    const entries = await readdir(dir, { withFileTypes: true }).catch((e: unknown) => { throw ioError(display(dir, cwd), e, 'read') })
+    const entries = await readdir(dir, { withFileTypes: true }).catch((e: unknown) => {
+      throw ioError(display(dir, cwd), e, 'read')
+    })
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     for (const ent of entries) {
       if (ent.name.startsWith('.')) continue

@@ -48,7 +48,7 @@ async function topHelp(): Promise<string> {
     'Commands:',
     ...verbs.map((v) => `  ${v.name.padEnd(width)}  ${v.summary}`),
     '',
-    'Run `policy <command> --help` for a command\'s options.',
+    "Run `policy <command> --help` for a command's options.",
     '',
   ].join('\n')
 }

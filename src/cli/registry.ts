@@ -76,15 +76,17 @@ async function run(argv: string[]): Promise<number> {
     }
     const registry = await listening(config.server, () => startRegistry(config, opts))
     const bundles = await registry.store.list()
-    process.stdout.write(`${[
-      `meshgate registry listening on ${registry.url}`,
-      `  data: ${config.storage.dir} (${bundles.length} bundle${bundles.length === 1 ? '' : 's'})`,
-      `  downloads: ${registry.url}${config.server.bundlePrefix}/<name>${config.auth.require_for_download ? ' (token required)' : ''}`,
-      `  publish: policy push bundle.tar.gz --registry ${registry.url} --name <name> --token <JWT>`,
-      `  decision logs: POST ${registry.url}/logs (OPA's upload API), GET ${registry.url}/v1/decisions (a reader's token)`,
-      ...(config.console.enabled ? [`  console: ${registry.url}/console (sign in with a reader's token)`] : []),
-      `  metrics: ${registry.url}/metrics`,
-    ].join('\n')}\n`)
+    process.stdout.write(
+      `${[
+        `meshgate registry listening on ${registry.url}`,
+        `  data: ${config.storage.dir} (${bundles.length} bundle${bundles.length === 1 ? '' : 's'})`,
+        `  downloads: ${registry.url}${config.server.bundlePrefix}/<name>${config.auth.require_for_download ? ' (token required)' : ''}`,
+        `  publish: policy push bundle.tar.gz --registry ${registry.url} --name <name> --token <JWT>`,
+        `  decision logs: POST ${registry.url}/logs (OPA's upload API), GET ${registry.url}/v1/decisions (a reader's token)`,
+        ...(config.console.enabled ? [`  console: ${registry.url}/console (sign in with a reader's token)`] : []),
+        `  metrics: ${registry.url}/metrics`,
+      ].join('\n')}\n`,
+    )
     const signal = await untilSignal()
     process.stderr.write(`${signal}: closing\n`)
     await registry.close()

@@ -17,11 +17,7 @@ export function errorDetails(err: unknown): ErrorDetail[] {
 }
 
 /** Writes the errors to `out` and returns the process exit code. */
-export function reportError(
-  err: unknown,
-  out: NodeJS.WritableStream,
-  opts: { format?: OutputFormat; sources?: ReadonlyMap<string, string> } = {},
-): number {
+export function reportError(err: unknown, out: NodeJS.WritableStream, opts: { format?: OutputFormat; sources?: ReadonlyMap<string, string> } = {}): number {
   const errors = errorDetails(err)
   if (process.env.MESHGATE_DEBUG && err instanceof Error && errors[0]?.code === 'internal_error') {
     out.write(`${err.stack}\n`)

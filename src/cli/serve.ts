@@ -86,7 +86,10 @@ async function run(argv: string[]): Promise<number> {
   if (configFile !== undefined && example) throw usageError('serve', '`--config` and `--example` cannot be used together')
   if (configFile === undefined && !example) throw usageError('serve', 'name a config with `--config <file>`, or serve the worked example with `--example`')
   if (!example && (values['bundle-dir'] !== undefined || values.policies !== undefined || values.watch)) {
-    throw usageError('serve', '`--bundle-dir`, `--policies` and `--watch` apply only with `--example` (a `--config` sidecar reloads changed bundle files by itself)')
+    throw usageError(
+      'serve',
+      '`--bundle-dir`, `--policies` and `--watch` apply only with `--example` (a `--config` sidecar reloads changed bundle files by itself)',
+    )
   }
   const insecureNoAuth = values['insecure-no-auth'] as boolean
   if (example && insecureNoAuth) throw usageError('serve', '`--insecure-no-auth` does not apply to `--example`, which authenticates with development tokens')
@@ -182,7 +185,9 @@ async function prepareExample(bundleDir: string | undefined, policiesDir: string
       // hash/tokenize need a key; one per run keeps joins stable while it runs.
       anonymizeKey: randomBytes(24).toString('hex'),
       registry: {
-        url: registry.url, keys: registry.keys, persistenceDir: join(registry.dir, 'sidecar'),
+        url: registry.url,
+        keys: registry.keys,
+        persistenceDir: join(registry.dir, 'sidecar'),
         // The sidecar's own credentials for status reports and decision-log uploads, for as long as a session may run.
         uploadToken: await auth.mint({ sub: `${EXAMPLE_DOMAIN}-sidecar`, roles: [], clearance: 'internal', domain: EXAMPLE_DOMAIN, region: 'eu' }, '30d'),
       },
@@ -227,7 +232,9 @@ async function watchExample(ex: Example, sc: Sidecar, cleanup: (() => Promise<vo
         const layer = EXAMPLE_LAYERS.find((l) => l.name === b.name)!.root
         while (sc.engine.revisions()[layer] !== r.revision && performance.now() - t0 < 10_000) await new Promise((res) => setTimeout(res, 5))
         const live = sc.engine.revisions()[layer] === r.revision
-        process.stdout.write(`watch: published ${b.name} revision ${r.revision}; ${live ? `the sidecar serves it (${Math.round(performance.now() - t0)} ms after the publish)` : 'the sidecar has not taken it yet (see /health?bundles)'}\n`)
+        process.stdout.write(
+          `watch: published ${b.name} revision ${r.revision}; ${live ? `the sidecar serves it (${Math.round(performance.now() - t0)} ms after the publish)` : 'the sidecar has not taken it yet (see /health?bundles)'}\n`,
+        )
       } catch (e) {
         process.stdout.write(`watch: ${(e as Error).message}\n`)
       }
@@ -235,9 +242,15 @@ async function watchExample(ex: Example, sc: Sidecar, cleanup: (() => Promise<vo
   }
   const watcher = watch(ex.policies, { recursive: true }, () => {
     clearTimeout(timer)
-    timer = setTimeout(() => { chain = chain.then(rebuild) }, 150)
+    timer = setTimeout(() => {
+      chain = chain.then(rebuild)
+    }, 150)
   })
-  cleanup.unshift(async () => { clearTimeout(timer); watcher.close(); await chain })
+  cleanup.unshift(async () => {
+    clearTimeout(timer)
+    watcher.close()
+    await chain
+  })
   process.stdout.write(`watch: rebuilding and publishing on every change under ${shown(ex.policies)}\n`)
 }
 
@@ -297,11 +310,13 @@ async function exampleLines(sc: Sidecar, ex: Example, watching: boolean): Promis
     watching
       ? `The loop: edit a .rego file under ${shown(ex.policies)}/ and save; it is rebuilt, signed, published and served within a second.`
       : 'The loop: edit a .rego file, then build, sign and publish it (or restart with `npm start -- --watch` to do this on every save):',
-    ...(watching ? [] : [
-      `  npx policy build -b ${shown(join(ex.policies, 'global'))} --revision my-change-1 -o /tmp/global.tar.gz \\`,
-      `    --signing-key ${global.privateFile} --verification-key-id global`,
-      `  npx policy push /tmp/global.tar.gz --registry ${ex.registry.url} --name global --token ${await ex.registry.token('global')}`,
-    ]),
+    ...(watching
+      ? []
+      : [
+          `  npx policy build -b ${shown(join(ex.policies, 'global'))} --revision my-change-1 -o /tmp/global.tar.gz \\`,
+          `    --signing-key ${global.privateFile} --verification-key-id global`,
+          `  npx policy push /tmp/global.tar.gz --registry ${ex.registry.url} --name global --token ${await ex.registry.token('global')}`,
+        ]),
     '',
     '',
     'Sample requests, with DEVELOPMENT TOKENS: signed by a key pair generated for',
@@ -321,4 +336,3 @@ function shown(p: string): string {
   const rel = relative(process.cwd(), p)
   return rel && !rel.startsWith('..') ? rel : p
 }
-

@@ -25,7 +25,7 @@ ${SIGNING_HELP}
 
 export const command: CliCommand = {
   name: 'sign',
-  summary: 'sign a bundle (OPA\'s .signatures.json)',
+  summary: "sign a bundle (OPA's .signatures.json)",
   help,
   run,
 }

@@ -130,7 +130,12 @@ async function addBundle(tree: SourceTree, file: string, cwd: string): Promise<v
   }
   const bundle = readBundle(bytes, shown)
   if (bundle.sources.length === 0 && bundle.wasm.size > 0) {
-    throw new MeshgateError('cli_usage_error', `\`${shown}\` holds only compiled WebAssembly, no Rego sources to read`, undefined, 'name the source folder instead, or build the bundle with its .rego files (policy build keeps them)')
+    throw new MeshgateError(
+      'cli_usage_error',
+      `\`${shown}\` holds only compiled WebAssembly, no Rego sources to read`,
+      undefined,
+      'name the source folder instead, or build the bundle with its .rego files (policy build keeps them)',
+    )
   }
   for (const s of bundle.sources) {
     const inside = s.path.replace(/^\/+/, '')
@@ -162,7 +167,10 @@ function parseDataFile(name: string, text: string, shown: string): unknown {
   try {
     return name.endsWith('.json') ? JSON.parse(text) : parseYaml(text)
   } catch (e) {
-    throw new MeshgateError('bundle_format_error', `\`${shown}\` is not valid ${name.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`)
+    throw new MeshgateError(
+      'bundle_format_error',
+      `\`${shown}\` is not valid ${name.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`,
+    )
   }
 }
 

@@ -154,7 +154,10 @@ async function run(argv: string[]): Promise<number> {
     const fixtureFiles = f.fixtures.length ? await globFiles(f.fixtures) : await findFixtureFiles(paths)
     const contexts = await loadFixtures(fixtureFiles, f)
     if (f.domain && new Set(contexts.map((c) => c.domain)).size > 1) {
-      throw usageError('test', '`--domain` names one domain layer, but the fixtures belong to several domains; pass the fixtures of one domain with `--fixtures`')
+      throw usageError(
+        'test',
+        '`--domain` names one domain layer, but the fixtures belong to several domains; pass the fixtures of one domain with `--fixtures`',
+      )
     }
     if (found.tests.length === 0 && contexts.length === 0) {
       throw usageError('test', `no tests found under ${paths.map((p) => `\`${p}\``).join(', ')}: no rules named \`test_*\` and no fixtures/*.yaml files`)
@@ -167,7 +170,14 @@ async function run(argv: string[]): Promise<number> {
     let toolchain: ReturnType<typeof createToolchain> | undefined
     const compileWith = async (modules: { path: string; source: string }[], entrypoints: string[], coverage = false) => {
       toolchain ??= createToolchain()
-      const r = await compile({ modules, entrypoints, regoVersion: f.regoVersion, coverage, toolchain, ...(capabilities !== undefined ? { capabilities } : {}) })
+      const r = await compile({
+        modules,
+        entrypoints,
+        regoVersion: f.regoVersion,
+        coverage,
+        toolchain,
+        ...(capabilities !== undefined ? { capabilities } : {}),
+      })
       return { ...r, hostBuiltins: { ...hostBuiltins, ...r.hostBuiltins } }
     }
 
@@ -253,9 +263,11 @@ async function run(argv: string[]): Promise<number> {
     if (f.compareGlobal) {
       const out = f.format === 'human' && !f.coverage ? process.stdout : process.stderr
       const count = cases.length
-      out.write(changes.length
-        ? `\nDECISIONS THAT WOULD CHANGE with the global layer \`${f.compareGlobal}\`\n${'-'.repeat(80)}\n${changes.join('\n')}\n`
-        : `\nno decision of the ${count} fixture case${count === 1 ? '' : 's'} would change with the global layer \`${f.compareGlobal}\`\n`)
+      out.write(
+        changes.length
+          ? `\nDECISIONS THAT WOULD CHANGE with the global layer \`${f.compareGlobal}\`\n${'-'.repeat(80)}\n${changes.join('\n')}\n`
+          : `\nno decision of the ${count} fixture case${count === 1 ? '' : 's'} would change with the global layer \`${f.compareGlobal}\`\n`,
+      )
       if (regressions) code = 1
     }
     if (f.run && outcomes.length === 0) process.stderr.write(`no tests match \`--run ${f.run.source}\`\n`)
@@ -268,10 +280,14 @@ async function run(argv: string[]): Promise<number> {
 
 function format(f: Format, outcomes: Outcome[], verbose: boolean, source: (file: string) => string | undefined): string {
   switch (f) {
-    case 'tap': return formatTap(outcomes)
-    case 'json': return formatJson(outcomes)
-    case 'junit': return formatJunit(outcomes)
-    case 'human': return formatHuman(outcomes, { verbose, source })
+    case 'tap':
+      return formatTap(outcomes)
+    case 'json':
+      return formatJson(outcomes)
+    case 'junit':
+      return formatJunit(outcomes)
+    case 'human':
+      return formatHuman(outcomes, { verbose, source })
   }
 }
 
@@ -280,7 +296,16 @@ function testOutcome(r: TestResult): Outcome {
   if (r.status === 'fail' && messages.length === 0 && !r.subResults?.some((s) => s.fail)) {
     messages.push(r.value === undefined ? 'the test is undefined' : `the test's value is ${JSON.stringify(r.value)}`)
   }
-  const o: Outcome = { id: r.test.id, pkg: r.test.pkg, name: r.test.name, location: r.test.location, status: r.status, durationNs: r.durationNs, output: r.output, messages }
+  const o: Outcome = {
+    id: r.test.id,
+    pkg: r.test.pkg,
+    name: r.test.name,
+    location: r.test.location,
+    status: r.status,
+    durationNs: r.durationNs,
+    output: r.output,
+    messages,
+  }
   if (r.error) o.error = r.error
   if (r.subResults) o.subResults = r.subResults.map(subOutcome)
   return o
@@ -308,7 +333,16 @@ function onlyWritten(coverable: Record<string, number[]> | undefined, sources: M
 function caseOutcome(ctx: FixtureContext, r: CaseResult): Outcome {
   const pkg = `fixtures.${ctx.file.product}`
   const status = r.error !== undefined ? 'error' : r.mismatches.length ? 'fail' : 'pass'
-  const o: Outcome = { id: `${pkg}.${r.fixture.name}`, pkg, name: r.fixture.name, location: r.fixture.location, status, durationNs: r.durationNs, output: '', messages: r.mismatches }
+  const o: Outcome = {
+    id: `${pkg}.${r.fixture.name}`,
+    pkg,
+    name: r.fixture.name,
+    location: r.fixture.location,
+    status,
+    durationNs: r.durationNs,
+    output: '',
+    messages: r.mismatches,
+  }
   if (r.error !== undefined) o.error = r.error
   return o
 }
@@ -331,8 +365,14 @@ async function loadFixtures(files: string[], f: Flags): Promise<FixtureContext[]
       try {
         mesh = await loadMeshDir(dir)
       } catch (e) {
-        if (e instanceof CompileError) { errors.push(...e.errors); continue }
-        if (e instanceof MeshgateError) { errors.push({ ...e.toJSON(), message: `${e.message} (the data product of \`${path}\`)` }); continue }
+        if (e instanceof CompileError) {
+          errors.push(...e.errors)
+          continue
+        }
+        if (e instanceof MeshgateError) {
+          errors.push({ ...e.toJSON(), message: `${e.message} (the data product of \`${path}\`)` })
+          continue
+        }
         throw e
       }
       meshes.set(dir, mesh)
@@ -397,7 +437,11 @@ async function globFiles(patterns: string[]): Promise<string[]> {
     const re = new RegExp(`^${globToRegex(norm)}$`)
     const walk = async (dir: string): Promise<void> => {
       let entries
-      try { entries = await readdir(dir, { withFileTypes: true }) } catch { return }
+      try {
+        entries = await readdir(dir, { withFileTypes: true })
+      } catch {
+        return
+      }
       for (const e of entries) {
         if (e.name.startsWith('.') || e.name === 'node_modules') continue
         const full = dir === '.' ? e.name : `${dir}/${e.name}`
@@ -415,9 +459,13 @@ function globToRegex(glob: string): string {
   let out = ''
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]!
-    if (glob.startsWith('**/', i)) { out += '(?:.*/)?'; i += 2 }
-    else if (glob.startsWith('**', i)) { out += '.*'; i += 1 }
-    else if (c === '*') out += '[^/]*'
+    if (glob.startsWith('**/', i)) {
+      out += '(?:.*/)?'
+      i += 2
+    } else if (glob.startsWith('**', i)) {
+      out += '.*'
+      i += 1
+    } else if (c === '*') out += '[^/]*'
     else if (c === '?') out += '[^/]'
     else out += c.replace(/[.+^${}()|[\]\\]/g, '\\$&')
   }
@@ -425,11 +473,19 @@ function globToRegex(glob: string): string {
 }
 
 async function isDir(p: string): Promise<boolean> {
-  try { return (await stat(p)).isDirectory() } catch { return false }
+  try {
+    return (await stat(p)).isDirectory()
+  } catch {
+    return false
+  }
 }
 
 async function isFile(p: string): Promise<boolean> {
-  try { return (await stat(p)).isFile() } catch { return false }
+  try {
+    return (await stat(p)).isFile()
+  } catch {
+    return false
+  }
 }
 
 function display(abs: string): string {

@@ -51,10 +51,16 @@ export async function watchAndRerun(o: WatchOptions): Promise<number> {
     if (stop.signal.aborted) return
     clearTimeout(timer)
     timer = setTimeout(() => {
-      if (running) { pending = true; return }
+      if (running) {
+        pending = true
+        return
+      }
       running = runOnce().finally(() => {
         running = undefined
-        if (pending) { pending = false; schedule() }
+        if (pending) {
+          pending = false
+          schedule()
+        }
       })
     }, o.debounceMs ?? 100)
   }
@@ -64,7 +70,13 @@ export async function watchAndRerun(o: WatchOptions): Promise<number> {
     // A glob or a missing path is not watchable; its folder's changes still show under the others.
     if (st) watchers.push(watch(p, { recursive: st.isDirectory() }, schedule))
   }
-  running = runOnce().finally(() => { running = undefined; if (pending) { pending = false; schedule() } })
+  running = runOnce().finally(() => {
+    running = undefined
+    if (pending) {
+      pending = false
+      schedule()
+    }
+  })
   await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }))
   clearTimeout(timer)
   for (const w of watchers) w.close()

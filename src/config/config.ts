@@ -154,9 +154,12 @@ async function checkNamedFiles(config: Config, locate: Locate): Promise<void> {
     else if (jwks.keys.length === 0) problem = `\`${file}\` holds no keys, so no token could be verified`
   } catch (e) {
     const err = e as NodeJS.ErrnoException
-    problem = err.code === 'ENOENT' ? `\`${file}\` does not exist`
-      : err instanceof SyntaxError ? `\`${file}\` is not JSON: ${err.message}`
-      : `\`${file}\` cannot be read: ${err.code ?? err.message}`
+    problem =
+      err.code === 'ENOENT'
+        ? `\`${file}\` does not exist`
+        : err instanceof SyntaxError
+          ? `\`${file}\` is not JSON: ${err.message}`
+          : `\`${file}\` cannot be read: ${err.code ?? err.message}`
   }
   if (problem) {
     throw new CompileError([{ code: 'config_error', message: `\`/auth/jwks_file\` ${problem}`, location: locate('/auth/jwks_file') }])
@@ -172,16 +175,26 @@ function parseWithLocations(text: string, file: string, env: NodeJS.ProcessEnv, 
   // Unauthenticated only by choice: leaving `auth` out used to serve every
   // request as the anonymous subject without a word.
   if (!auth && !opts.insecureNoAuth) {
-    throw new CompileError([{
-      code: 'config_error',
-      message: 'the config has no `auth`: set `auth` to verify bearer tokens, or `auth: { mode: none }` (or `policy serve --insecure-no-auth`) to serve without authentication',
-      location: { file, row: 1, col: 1 },
-      details: 'docs/config.md, "Auth"',
-    }])
+    throw new CompileError([
+      {
+        code: 'config_error',
+        message:
+          'the config has no `auth`: set `auth` to verify bearer tokens, or `auth: { mode: none }` (or `policy serve --insecure-no-auth`) to serve without authentication',
+        location: { file, row: 1, col: 1 },
+        details: 'docs/config.md, "Auth"',
+      },
+    ])
   }
   // Without auth no token is verified, so "required" would let everyone in: say so instead.
   if ((raw as RawConfig).metrics?.require_token && (!auth || auth.mode === 'none')) {
-    throw new CompileError([{ code: 'config_error', message: '`/metrics/require_token` needs bearer tokens to be verified, but authentication is off', location: at('/metrics/require_token'), details: 'configure `auth`, or leave `/metrics` open' }])
+    throw new CompileError([
+      {
+        code: 'config_error',
+        message: '`/metrics/require_token` needs bearer tokens to be verified, but authentication is off',
+        location: at('/metrics/require_token'),
+        details: 'configure `auth`, or leave `/metrics` open',
+      },
+    ])
   }
   checkDecisionLogs(raw as RawConfig, at)
   return { config: normalize(raw as RawConfig, file, env), locate: (pointer) => at(pointer) }
@@ -196,15 +209,27 @@ function checkDecisionLogs(raw: RawConfig, at: (pointer: string, key?: string | 
     errors.push({ code: 'config_error', message: '`/decision_logs` needs a `service` to upload to, or `console: true`', location: at('/decision_logs', '') })
   }
   if (d.service !== undefined && !raw.services?.[d.service]) {
-    errors.push({ code: 'config_error', message: `\`/decision_logs/service\` names service \`${d.service}\`, which is not configured`, location: at('/decision_logs/service') })
+    errors.push({
+      code: 'config_error',
+      message: `\`/decision_logs/service\` names service \`${d.service}\`, which is not configured`,
+      location: at('/decision_logs/service'),
+    })
   }
   const r = d.reporting
   if (r?.min_delay_seconds !== undefined && r.max_delay_seconds !== undefined && r.min_delay_seconds > r.max_delay_seconds) {
-    errors.push({ code: 'config_error', message: '`/decision_logs/reporting/min_delay_seconds` is larger than `max_delay_seconds`', location: at('/decision_logs/reporting/min_delay_seconds') })
+    errors.push({
+      code: 'config_error',
+      message: '`/decision_logs/reporting/min_delay_seconds` is larger than `max_delay_seconds`',
+      location: at('/decision_logs/reporting/min_delay_seconds'),
+    })
   }
   for (const [i, p] of (d.erase ?? []).entries()) {
     if (!ERASE_POINTER.test(p)) {
-      errors.push({ code: 'config_error', message: `\`/decision_logs/erase/${i}\` \`${p}\` is not a JSON pointer under \`/input\`, \`/result\` or \`/nd_builtin_cache\` (the parts of an event masking may change)`, location: at(`/decision_logs/erase/${i}`) })
+      errors.push({
+        code: 'config_error',
+        message: `\`/decision_logs/erase/${i}\` \`${p}\` is not a JSON pointer under \`/input\`, \`/result\` or \`/nd_builtin_cache\` (the parts of an event masking may change)`,
+        location: at(`/decision_logs/erase/${i}`),
+      })
     }
   }
   if (errors.length) throw new CompileError(errors)
@@ -228,7 +253,13 @@ type RawConfig = {
     erase?: string[]
     spool?: { dir?: string; max_bytes?: number | string; fsync_interval_seconds?: number }
   }
-  auth?: { mode: 'none' } | (Omit<AuthConfig, 'mode' | 'clock_tolerance_seconds' | 'claims'> & { mode?: 'jwt'; clock_tolerance_seconds?: number; claims?: Partial<AuthConfig['claims']> })
+  auth?:
+    | { mode: 'none' }
+    | (Omit<AuthConfig, 'mode' | 'clock_tolerance_seconds' | 'claims'> & {
+        mode?: 'jwt'
+        clock_tolerance_seconds?: number
+        claims?: Partial<AuthConfig['claims']>
+      })
   cache?: { decisions?: number; tokens?: number }
   budgets?: { steps?: number; time_ms?: number; workers?: number; memory_mb?: number }
   anonymize?: { key?: string; key_env?: string }
@@ -251,7 +282,8 @@ function normalize(raw: RawConfig, file: string, env: NodeJS.ProcessEnv): Config
     }
     if (b.polling) out.polling = b.polling
     if (b.signing) {
-      if (b.signing.keyid && !raw.keys?.[b.signing.keyid]) throw new MeshgateError('config_error', `bundle \`${name}\` names signing key \`${b.signing.keyid}\`, which is not in \`keys\``)
+      if (b.signing.keyid && !raw.keys?.[b.signing.keyid])
+        throw new MeshgateError('config_error', `bundle \`${name}\` names signing key \`${b.signing.keyid}\`, which is not in \`keys\``)
       out.signing = b.signing
     }
     if (b.persist) out.persist = true
@@ -262,7 +294,7 @@ function normalize(raw: RawConfig, file: string, env: NodeJS.ProcessEnv): Config
   })
   const domainBundles = bundles.filter((b) => b.layer === 'domain')
   if (domainBundles.length && !raw.product) throw new MeshgateError('config_error', 'a domain bundle needs `product.domain`')
-  if (domainBundles.length > 1) throw new MeshgateError('config_error', 'only one domain bundle per sidecar (the guarded product\'s domain)')
+  if (domainBundles.length > 1) throw new MeshgateError('config_error', "only one domain bundle per sidecar (the guarded product's domain)")
   if (bundles.some((b) => b.layer === 'standalone') && bundles.length > 1) {
     throw new MeshgateError('config_error', 'a standalone bundle (roots [""]) must be the only bundle')
   }
@@ -281,22 +313,25 @@ function normalize(raw: RawConfig, file: string, env: NodeJS.ProcessEnv): Config
     anonymize: key ? { key } : {},
     forwardAuth: { routes: raw.forward_auth?.routes ?? [] },
     auth: authOf(raw.auth, rel),
-    keys: Object.fromEntries(Object.entries(raw.keys ?? {}).map(([id, k]) => {
-      const algorithm = k.algorithm ?? 'RS256'
-      // A key that cannot verify anything is a config error now, not a refused bundle later.
-      try {
-        publicKeyFrom(k.key, algorithm, `key \`${id}\``)
-      } catch (e) {
-        throw new MeshgateError('config_error', `\`/keys/${id}\`: ${(e as Error).message}`)
-      }
-      return [id, { ...k, algorithm }]
-    })),
+    keys: Object.fromEntries(
+      Object.entries(raw.keys ?? {}).map(([id, k]) => {
+        const algorithm = k.algorithm ?? 'RS256'
+        // A key that cannot verify anything is a config error now, not a refused bundle later.
+        try {
+          publicKeyFrom(k.key, algorithm, `key \`${id}\``)
+        } catch (e) {
+          throw new MeshgateError('config_error', `\`/keys/${id}\`: ${(e as Error).message}`)
+        }
+        return [id, { ...k, algorithm }]
+      }),
+    ),
     persistenceDirectory: rel(raw.persistence_directory ?? '.meshgate'),
     labels: raw.labels ?? {},
     metrics: { requireToken: raw.metrics?.require_token === true },
   }
   if (raw.status) {
-    if (!raw.services?.[raw.status.service]) throw new MeshgateError('config_error', `\`status\` names service \`${raw.status.service}\`, which is not configured`)
+    if (!raw.services?.[raw.status.service])
+      throw new MeshgateError('config_error', `\`status\` names service \`${raw.status.service}\`, which is not configured`)
     cfg.status = raw.status
   }
   if (raw.decision_logs) cfg.decisionLogs = decisionLogsOf(raw.decision_logs, cfg.persistenceDirectory, rel)

@@ -15,7 +15,12 @@ const algorithm = { enum: [...SIGNING_ALGORITHMS] }
  */
 export const JWT_AUTH_PROPERTIES = {
   issuer: { type: 'string', minLength: 1 },
-  audience: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string' }, minItems: 1 }] },
+  audience: {
+    anyOf: [
+      { type: 'string', minLength: 1 },
+      { type: 'array', items: { type: 'string' }, minItems: 1 },
+    ],
+  },
   algorithms: { type: 'array', minItems: 1, uniqueItems: true, items: algorithm },
   jwks_url: { type: 'string', pattern: '^https?://' },
   jwks_file: { type: 'string', minLength: 1 },
@@ -25,7 +30,12 @@ export const JWT_AUTH_PROPERTIES = {
 /** `host:port`, the host possibly empty. */
 export const ADDR = { type: 'string', pattern: '^[^:\\s]*:[0-9]{1,5}$' } as const
 /** A byte size: a number, or a number with a unit (`64kb`, `16 MiB`). */
-export const SIZE = { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^[0-9]+\\s*(b|kb|mb|gb|kib|mib|gib)?$' }] } as const
+export const SIZE = {
+  anyOf: [
+    { type: 'integer', minimum: 1 },
+    { type: 'string', pattern: '^[0-9]+\\s*(b|kb|mb|gb|kib|mib|gib)?$' },
+  ],
+} as const
 
 export const CONFIG_SCHEMA = {
   type: 'object',

@@ -25,7 +25,9 @@ export function parseYamlWithSchema(text: string, file: string, validate: Valida
     return { file, row: p.line, col: p.col }
   }
   if (doc.errors.length) {
-    throw new CompileError(doc.errors.map((e) => ({ code: 'config_error', message: `not valid YAML: ${e.message.split('\n')[0]}`, location: locate(e.pos[0]) })))
+    throw new CompileError(
+      doc.errors.map((e) => ({ code: 'config_error', message: `not valid YAML: ${e.message.split('\n')[0]}`, location: locate(e.pos[0]) })),
+    )
   }
   const raw = doc.toJS() ?? {}
   if (!validate(raw)) {
@@ -53,7 +55,10 @@ function describe(e: { keyword: string; message?: string; params: Record<string,
  * map there (an unknown field), or of its first key when `key` is `''`.
  */
 function offsetOf(doc: Document, pointer: string, key?: string): number {
-  const path = pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+  const path = pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
   let node: unknown = doc.contents
   for (const seg of path) {
     if (isMap(node)) {
@@ -63,6 +68,9 @@ function offsetOf(doc: Document, pointer: string, key?: string): number {
     else break
   }
   const range = (node as { range?: number[] } | undefined)?.range
-  const keyNode = key !== undefined && isMap(node) ? (node.items.find((p) => String((p.key as { value?: unknown })?.value ?? p.key) === key) ?? node.items[0])?.key : undefined
+  const keyNode =
+    key !== undefined && isMap(node)
+      ? (node.items.find((p) => String((p.key as { value?: unknown })?.value ?? p.key) === key) ?? node.items[0])?.key
+      : undefined
   return ((keyNode as { range?: number[] } | undefined)?.range ?? range)?.[0] ?? 0
 }

@@ -9,13 +9,13 @@
 
 /** Which API made the decision. */
 export type DecisionKind =
-  | 'access'                // POST /v1/decisions/access
-  | 'anonymization'         // POST /v1/decisions/anonymization
-  | 'schema_compatibility'  // POST /v1/decisions/schema-compatibility
-  | 'anonymize_stream'      // POST /v1/ports/:port/anonymize
-  | 'data'                  // OPA's GET|POST /v1/data/{path}
-  | 'query'                 // OPA's POST / (system.main)
-  | 'forward_auth'          // gateway forward-auth
+  | 'access' // POST /v1/decisions/access
+  | 'anonymization' // POST /v1/decisions/anonymization
+  | 'schema_compatibility' // POST /v1/decisions/schema-compatibility
+  | 'anonymize_stream' // POST /v1/ports/:port/anonymize
+  | 'data' // OPA's GET|POST /v1/data/{path}
+  | 'query' // OPA's POST / (system.main)
+  | 'forward_auth' // gateway forward-auth
 
 /**
  * `allow`/`deny`: an access decision (also the one a stream or forward-auth

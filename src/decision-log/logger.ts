@@ -69,8 +69,16 @@ export const DEFAULT_FSYNC_INTERVAL_MS = 1000
 export class DecisionLogger implements DecisionObserver {
   private readonly erase: MaskOp[]
   private readonly sink?: LineSink
-  private readonly counters: UploadCounters & { policy_dropped_events: number; mask_errors: number; upload_retries: number; recorded_events: number }
-    = { uploaded_events: 0, upload_batches: 0, rejected_events: 0, spool_corrupt_lines: 0, policy_dropped_events: 0, mask_errors: 0, upload_retries: 0, recorded_events: 0 }
+  private readonly counters: UploadCounters & { policy_dropped_events: number; mask_errors: number; upload_retries: number; recorded_events: number } = {
+    uploaded_events: 0,
+    upload_batches: 0,
+    rejected_events: 0,
+    spool_corrupt_lines: 0,
+    policy_dropped_events: 0,
+    mask_errors: 0,
+    upload_retries: 0,
+    recorded_events: 0,
+  }
   private lastUploadError?: string
   private readonly uploader?: Uploader
   private readonly stop = new AbortController()
@@ -79,7 +87,10 @@ export class DecisionLogger implements DecisionObserver {
   private loop?: Promise<void>
   private closed = false
 
-  private constructor(private readonly o: DecisionLoggerOptions, private readonly spool?: Spool) {
+  private constructor(
+    private readonly o: DecisionLoggerOptions,
+    private readonly spool?: Spool,
+  ) {
     this.erase = eraseOps(o.erase ?? [])
     if (o.console) this.sink = o.console === true ? process.stdout : o.console
     if (spool && o.upload) this.uploader = new Uploader(spool, o.upload, this.counters, o.log)
@@ -143,7 +154,13 @@ export class DecisionLogger implements DecisionObserver {
     }
   }
 
-  stats(): DecisionLogStats & { rejected_events: number; mask_errors: number; spool_write_errors: number; spool_corrupt_lines: number; memory_queue_events: number } {
+  stats(): DecisionLogStats & {
+    rejected_events: number
+    mask_errors: number
+    spool_write_errors: number
+    spool_corrupt_lines: number
+    memory_queue_events: number
+  } {
     const depth = this.spool?.depth() ?? { events: 0, bytes: 0, memoryEvents: 0 }
     const s: ReturnType<DecisionLogger['stats']> = {
       spool_events: depth.events,
@@ -219,7 +236,10 @@ export class DecisionLogger implements DecisionObserver {
       } catch (e) {
         this.counters.upload_retries++
         this.lastUploadError = (e as Error).message
-        this.o.log?.warn({ code: (e as MeshgateError).code ?? 'decision_log_upload_error', err: this.lastUploadError, spooled: this.spool?.depth().events }, 'decision log upload failed; the events stay spooled and are retried')
+        this.o.log?.warn(
+          { code: (e as MeshgateError).code ?? 'decision_log_upload_error', err: this.lastUploadError, spooled: this.spool?.depth().events },
+          'decision log upload failed; the events stay spooled and are retried',
+        )
         return false
       }
     })
@@ -268,7 +288,10 @@ export class DecisionLogger implements DecisionObserver {
 
   private maskFailed(event: DecisionEvent): void {
     this.counters.mask_errors++
-    this.o.log?.error({ code: 'decision_log_mask_error', decision_id: event.decision_id, err: event.mask_error?.message }, 'decision log masking failed; input and result erased')
+    this.o.log?.error(
+      { code: 'decision_log_mask_error', decision_id: event.decision_id, err: event.mask_error?.message },
+      'decision log masking failed; input and result erased',
+    )
   }
 }
 

@@ -31,8 +31,7 @@ export type MaskPolicy = (event: DecisionEvent) => Promise<MaskDecision> | MaskD
 export type MaskOp = { op: 'remove'; pointer: ParsedPointer } | { op: 'upsert'; pointer: ParsedPointer; value: unknown }
 
 export type MaskOutcome =
-  | { drop: true }
-  | { drop: false; event: DecisionEvent; failed?: string; /** The event's JSON text, when known (nothing masked). */ json?: string }
+  { drop: true } | { drop: false; event: DecisionEvent; failed?: string; /** The event's JSON text, when known (nothing masked). */ json?: string }
 
 /** Parses the config's erase list; throws `decision_log_mask_error` for a pointer that is not allowed. */
 export function eraseOps(pointers: readonly string[]): MaskOp[] {
@@ -47,7 +46,8 @@ export function policyOps(mask: unknown): MaskOp[] {
   if (!Array.isArray(mask)) throw maskError(`the log policy's \`mask\` must be a set or array, not ${typeof mask}`)
   return mask.map((entry): MaskOp => {
     if (typeof entry === 'string') return { op: 'remove', pointer: parseMaskPointer(entry) }
-    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) throw maskError('a `mask` entry must be a JSON pointer or an object with `op` and `path`')
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry))
+      throw maskError('a `mask` entry must be a JSON pointer or an object with `op` and `path`')
     const o = entry as Record<string, unknown>
     const op = Object.hasOwn(o, 'op') ? o.op : 'remove'
     if (op !== 'remove' && op !== 'upsert') throw maskError(`mask op \`${String(op)}\` is not \`remove\` or \`upsert\``)
@@ -114,7 +114,7 @@ export async function maskEvent(event: DecisionEvent, o: MaskerOptions): Promise
     let ops = o.erase
     if (decision !== undefined) {
       if (decision === null || typeof decision !== 'object') throw maskError('the log policy answered no `{mask, drop}` object')
-      if (typeof decision.drop !== 'boolean') throw maskError('the log policy\'s `drop` must be a boolean')
+      if (typeof decision.drop !== 'boolean') throw maskError("the log policy's `drop` must be a boolean")
       const fromPolicy = policyOps(decision.mask)
       if (decision.drop) return { drop: true }
       ops = [...ops, ...fromPolicy]
@@ -133,6 +133,15 @@ function jsonCopy(v: unknown): unknown {
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(maskError(`the log policy did not answer within ${ms} ms`)), ms)
-    Promise.resolve(p).then((v) => { clearTimeout(timer); resolve(v) }, (e) => { clearTimeout(timer); reject(e) })
+    Promise.resolve(p).then(
+      (v) => {
+        clearTimeout(timer)
+        resolve(v)
+      },
+      (e) => {
+        clearTimeout(timer)
+        reject(e)
+      },
+    )
   })
 }

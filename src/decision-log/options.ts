@@ -10,10 +10,7 @@ import type { DecisionLoggerOptions } from './logger.js'
 /** OPA's services answer within this, or the upload is retried (OPA's `response_header_timeout_seconds` default). */
 const DEFAULT_TIMEOUT_SECONDS = 10
 
-export function decisionLoggerOptions(
-  d: DecisionLogsConfig,
-  services: Record<string, { url: string; [k: string]: unknown }>,
-): DecisionLoggerOptions {
+export function decisionLoggerOptions(d: DecisionLogsConfig, services: Record<string, { url: string; [k: string]: unknown }>): DecisionLoggerOptions {
   const o: DecisionLoggerOptions = {
     erase: d.erase,
     maxSpoolBytes: d.spool.maxBytes,

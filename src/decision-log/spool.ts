@@ -134,13 +134,15 @@ export class Spool {
   static async open(o: SpoolOptions): Promise<Spool> {
     await mkdir(o.dir, { recursive: true })
     const names = await readdir(o.dir)
-    const found = names.flatMap((n) => {
-      const m = SEGMENT.exec(n)
-      return m ? [{ seq: Number(m[1]), file: join(o.dir, n), bytes: 0, events: 0, recovered: true }] : []
-    }).sort((a, b) => a.seq - b.seq)
+    const found = names
+      .flatMap((n) => {
+        const m = SEGMENT.exec(n)
+        return m ? [{ seq: Number(m[1]), file: join(o.dir, n), bytes: 0, events: 0, recovered: true }] : []
+      })
+      .sort((a, b) => a.seq - b.seq)
     // Temp files of a cursor write the process did not finish.
     await Promise.all(names.filter((n) => n.startsWith(`.${CURSOR}.`)).map((n) => unlink(join(o.dir, n)).catch(() => {})))
-    let cursor = await readCursor(join(o.dir, CURSOR)) ?? { seq: found[0]?.seq ?? 0, offset: 0, events: 0 }
+    let cursor = (await readCursor(join(o.dir, CURSOR))) ?? { seq: found[0]?.seq ?? 0, offset: 0, events: 0 }
     const segments: Segment[] = []
     for (const s of found) {
       if (s.seq < cursor.seq) {
@@ -332,8 +334,10 @@ export class Spool {
         this.counters.spool_write_errors++
         this.degraded = true
         this.keepInMemory(lines)
-        this.o.log?.error({ code: 'decision_log_spool_error', err: (e as NodeJS.ErrnoException).code ?? (e as Error).message, queued: this.memory.length },
-          'cannot write decision log events to the spool; keeping them in memory and retrying')
+        this.o.log?.error(
+          { code: 'decision_log_spool_error', err: (e as NodeJS.ErrnoException).code ?? (e as Error).message, queued: this.memory.length },
+          'cannot write decision log events to the spool; keeping them in memory and retrying',
+        )
       }
       group?.resolve()
     }
@@ -443,19 +447,32 @@ export class Spool {
     const a = this.active
     if (!this.dirty || !a || this.syncing) return
     this.dirty = false
-    this.syncing = a.fh.datasync()
-      .catch((e: Error) => { this.o.log?.warn({ code: 'decision_log_spool_error', err: e.message }, 'decision log spool fsync failed') })
-      .finally(() => { this.syncing = undefined })
+    this.syncing = a.fh
+      .datasync()
+      .catch((e: Error) => {
+        this.o.log?.warn({ code: 'decision_log_spool_error', err: e.message }, 'decision log spool fsync failed')
+      })
+      .finally(() => {
+        this.syncing = undefined
+      })
   }
 }
 
 function newGroup(timeoutMs: number): Group {
   let resolve!: () => void
-  const promise = new Promise<void>((r) => { resolve = r })
+  const promise = new Promise<void>((r) => {
+    resolve = r
+  })
   // The answer never waits on a stuck disk for longer than this.
   const timer = setTimeout(resolve, timeoutMs)
   timer.unref()
-  return { promise, resolve: () => { clearTimeout(timer); resolve() } }
+  return {
+    promise,
+    resolve: () => {
+      clearTimeout(timer)
+      resolve()
+    },
+  }
 }
 
 async function readCursor(file: string): Promise<Position | undefined> {

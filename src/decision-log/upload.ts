@@ -77,7 +77,13 @@ export class Uploader {
     const body = await gzip(raw)
     this.ratio = Math.min(32, Math.max(1, raw.length / Math.max(1, body.length)))
     if (body.length > this.target.uploadSizeLimitBytes) {
-      if (events.length === 1) return this.reduceOrReject(part, events[0]!, signal, `its gzip (${body.length} bytes) is larger than upload_size_limit_bytes (${this.target.uploadSizeLimitBytes})`)
+      if (events.length === 1)
+        return this.reduceOrReject(
+          part,
+          events[0]!,
+          signal,
+          `its gzip (${body.length} bytes) is larger than upload_size_limit_bytes (${this.target.uploadSizeLimitBytes})`,
+        )
       return this.split(part, signal)
     }
     const status = await this.post(body, signal)
@@ -101,7 +107,10 @@ export class Uploader {
       return this.ack(part, 0)
     }
     this.log?.warn({ code: 'decision_log_upload_error', decision_id: decisionIdOf(event.line) }, `decision log event sent reduced: ${why}`)
-    return this.deliver(part.map((l) => (l === event ? { ...l, line: smaller } : l)), signal)
+    return this.deliver(
+      part.map((l) => (l === event ? { ...l, line: smaller } : l)),
+      signal,
+    )
   }
 
   private async split(part: SpooledLine[], signal: AbortSignal): Promise<void> {
@@ -131,14 +140,22 @@ export class Uploader {
     if (this.target.bearer) headers.authorization = `Bearer ${this.target.bearer}`
     const timeout = AbortSignal.timeout(this.target.timeoutMs)
     try {
-      const res = await fetch(this.target.url, { method: 'POST', headers, body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) as Uint8Array<ArrayBuffer>, signal: AbortSignal.any([signal, timeout]), redirect: 'error' })
+      const res = await fetch(this.target.url, {
+        method: 'POST',
+        headers,
+        body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) as Uint8Array<ArrayBuffer>,
+        signal: AbortSignal.any([signal, timeout]),
+        redirect: 'error',
+      })
       // The answer's body says nothing we act on; never buffer what a collector sends.
       await res.body?.cancel().catch(() => undefined)
       return res.status
     } catch (e) {
-      const why = timeout.aborted ? `no answer within ${this.target.timeoutMs} ms`
-        : signal.aborted ? 'the upload was stopped'
-        : ((e as { cause?: { code?: string; message?: string } }).cause?.code ?? (e as Error).message)
+      const why = timeout.aborted
+        ? `no answer within ${this.target.timeoutMs} ms`
+        : signal.aborted
+          ? 'the upload was stopped'
+          : ((e as { cause?: { code?: string; message?: string } }).cause?.code ?? (e as Error).message)
       throw uploadError(`cannot upload to \`${this.target.url}\`: ${why}`)
     }
   }
@@ -149,7 +166,11 @@ function uploadError(message: string, status?: number): MeshgateError {
 }
 
 function decisionIdOf(line: string): unknown {
-  try { return (JSON.parse(line) as { decision_id?: unknown }).decision_id } catch { return undefined }
+  try {
+    return (JSON.parse(line) as { decision_id?: unknown }).decision_id
+  } catch {
+    return undefined
+  }
 }
 
 /** Fields that say which decision it was and how it went; what a reduced event keeps at its smallest. */
@@ -165,7 +186,11 @@ const MAX_KEPT_TEXT = 512
  */
 export function reduceEvent(line: string): string | undefined {
   let e: Record<string, unknown>
-  try { e = JSON.parse(line) as Record<string, unknown> } catch { return undefined }
+  try {
+    e = JSON.parse(line) as Record<string, unknown>
+  } catch {
+    return undefined
+  }
   if (e.reduced === 'identity') return undefined
   const erased = new Set(Array.isArray(e.erased) ? (e.erased as unknown[]).filter((x): x is string => typeof x === 'string') : [])
   if (e.reduced === undefined && ['input', 'result', 'nd_builtin_cache'].some((k) => k in e)) {
@@ -177,7 +202,10 @@ export function reduceEvent(line: string): string | undefined {
   for (const k of IDENTITY) if (k in e) out[k] = cut(e[k])
   const err = e.error as { code?: unknown } | undefined
   if (err && typeof err.code === 'string') out.error = { code: cut(err.code), message: 'removed: the event was too large' }
-  if (Array.isArray(e.deny)) out.deny = (e.deny as { layer?: unknown; code?: unknown }[]).slice(0, 16).map((d) => ({ layer: cut(d?.layer), message: 'removed: the event was too large', ...(typeof d?.code === 'string' ? { code: cut(d.code) } : {}) }))
+  if (Array.isArray(e.deny))
+    out.deny = (e.deny as { layer?: unknown; code?: unknown }[])
+      .slice(0, 16)
+      .map((d) => ({ layer: cut(d?.layer), message: 'removed: the event was too large', ...(typeof d?.code === 'string' ? { code: cut(d.code) } : {}) }))
   out.erased = [...erased, '/deny', '/error'].filter((x, i, a) => a.indexOf(x) === i)
   out.reduced = 'identity'
   const text = JSON.stringify(out)
@@ -188,7 +216,11 @@ export function reduceEvent(line: string): string | undefined {
 function cut(v: unknown): unknown {
   if (typeof v === 'string') return v.length > MAX_KEPT_TEXT ? `${v.slice(0, MAX_KEPT_TEXT)}…` : v
   if (v && typeof v === 'object' && !Array.isArray(v)) {
-    return Object.fromEntries(Object.entries(v as Record<string, unknown>).slice(0, 64).map(([k, x]) => [cut(k) as string, cut(x)]))
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>)
+        .slice(0, 64)
+        .map(([k, x]) => [cut(k) as string, cut(x)]),
+    )
   }
   return v
 }

@@ -43,7 +43,16 @@ export class BundleLoop {
   private longPoll: boolean
   private retries = 0
   private running?: Promise<void>
-  private st: { lastRequest?: number; lastSuccessfulRequest?: number; lastDownload?: number; lastActivation?: number; lastCheck?: number; revision?: string; error?: MeshgateError; restored?: boolean } = {}
+  private st: {
+    lastRequest?: number
+    lastSuccessfulRequest?: number
+    lastDownload?: number
+    lastActivation?: number
+    lastCheck?: number
+    revision?: string
+    error?: MeshgateError
+    restored?: boolean
+  } = {}
 
   constructor(opts: BundleLoopOptions) {
     this.opts = opts
@@ -68,8 +77,10 @@ export class BundleLoop {
     const s: BundleStatus = { name: this.opts.name }
     if (this.st.revision !== undefined) s.active_revision = this.st.revision
     const fields: [keyof BundleStatus, number | undefined][] = [
-      ['last_request', this.st.lastRequest], ['last_successful_request', this.st.lastSuccessfulRequest],
-      ['last_successful_download', this.st.lastDownload], ['last_successful_activation', this.st.lastActivation],
+      ['last_request', this.st.lastRequest],
+      ['last_successful_request', this.st.lastSuccessfulRequest],
+      ['last_successful_download', this.st.lastDownload],
+      ['last_successful_activation', this.st.lastActivation],
     ]
     for (const [k, v] of fields) if (v !== undefined) (s as unknown as Record<string, unknown>)[k] = iso(v)
     if (this.st.error) {

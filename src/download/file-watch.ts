@@ -41,11 +41,16 @@ export class FileBundleWatcher {
 
   /** Remembers the file as it is now (already activated by the caller) and starts watching. */
   async start(activeRevision?: string): Promise<void> {
-    if (activeRevision !== undefined) { this.revision = activeRevision; this.lastActivation = Date.now() }
+    if (activeRevision !== undefined) {
+      this.revision = activeRevision
+      this.lastActivation = Date.now()
+    }
     this.seen = await this.signature()
     const base = basename(this.opts.file)
     try {
-      this.watcher = watch(dirname(this.opts.file), (_ev, f) => { if (!f || f === base) this.schedule() })
+      this.watcher = watch(dirname(this.opts.file), (_ev, f) => {
+        if (!f || f === base) this.schedule()
+      })
       this.watcher.on('error', () => undefined)
     } catch {
       // No folder to watch (yet): the poll still notices the file appearing.
@@ -81,7 +86,9 @@ export class FileBundleWatcher {
   private schedule(): void {
     if (this.closed) return
     clearTimeout(this.debounce)
-    this.debounce = setTimeout(() => { this.busy = this.busy.then(() => this.check()) }, this.opts.debounceMs ?? 50)
+    this.debounce = setTimeout(() => {
+      this.busy = this.busy.then(() => this.check())
+    }, this.opts.debounceMs ?? 50)
   }
 
   private async signature(): Promise<string> {
@@ -102,7 +109,10 @@ export class FileBundleWatcher {
       this.opts.log?.info({ bundle: this.opts.name, file: this.opts.file, revision: this.revision }, 'bundle file changed; reloaded')
     } catch (e) {
       this.error = e instanceof MeshgateError ? e : new MeshgateError('io_error', `cannot read \`${this.opts.file}\`: ${(e as Error).message}`)
-      this.opts.log?.warn({ bundle: this.opts.name, code: this.error.code, err: this.error.message }, 'bundle file changed but was refused; keeping the last good bundle')
+      this.opts.log?.warn(
+        { bundle: this.opts.name, code: this.error.code, err: this.error.message },
+        'bundle file changed but was refused; keeping the last good bundle',
+      )
     }
   }
 }

@@ -25,9 +25,7 @@ export interface BundleRequest {
   signal: AbortSignal
 }
 
-export type BundleResponse =
-  | { modified: true; bytes: Uint8Array; etag: string; longPoll: boolean }
-  | { modified: false; etag: string; longPoll: boolean }
+export type BundleResponse = { modified: true; bytes: Uint8Array; etag: string; longPoll: boolean } | { modified: false; etag: string; longPoll: boolean }
 
 export async function requestBundle(r: BundleRequest): Promise<BundleResponse> {
   const headers: Record<string, string> = { Prefer: r.waitSeconds ? `modes=snapshot;wait=${r.waitSeconds}` : 'modes=snapshot' }

@@ -28,7 +28,7 @@ export function statusReport(labels: Record<string, string>, bundles: BundleStat
   const failing = bundles.filter((b) => b.code !== undefined || b.stale || b.active_revision === undefined)
   const state = bundles.some((b) => b.active_revision === undefined) ? 'NOT_READY' : failing.length ? 'ERR' : 'OK'
   const plugin: StatusReport['plugins'][string] = { state }
-  if (failing.length) plugin.message = failing.map((b) => `${b.name}: ${b.stale ? 'stale' : b.message ?? 'not active'}`).join('; ')
+  if (failing.length) plugin.message = failing.map((b) => `${b.name}: ${b.stale ? 'stale' : (b.message ?? 'not active')}`).join('; ')
   return { labels, bundles: Object.fromEntries(bundles.map((b) => [b.name, b])), plugins: { bundle: plugin } }
 }
 

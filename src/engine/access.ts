@@ -34,7 +34,9 @@ export function combineAccess(layers: LayerAccess[]): AccessOutcome {
   const allow = allowedBy.length > 0 && deny.length === 0
   const message = deny.length
     ? `denied by layer \`${deny[0]!.layer}\`: ${deny[0]!.message}`
-    : allow ? `allowed by layer${allowedBy.length > 1 ? 's' : ''} ${allowedBy.map((l) => `\`${l}\``).join(', ')}` : 'no layer allows the request (default deny)'
+    : allow
+      ? `allowed by layer${allowedBy.length > 1 ? 's' : ''} ${allowedBy.map((l) => `\`${l}\``).join(', ')}`
+      : 'no layer allows the request (default deny)'
   return { allow, deny, allowed_by: allowedBy, message }
 }
 

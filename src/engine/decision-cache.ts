@@ -18,7 +18,12 @@ export class DecisionCache {
   }
 
   /** `compute` says whether its answer may be kept (a decision that failed closed is not). */
-  async through<T>(revisions: string, kind: string, input: unknown, compute: () => Promise<{ value: T; cacheable: boolean }>): Promise<{ value: T; cached: boolean }> {
+  async through<T>(
+    revisions: string,
+    kind: string,
+    input: unknown,
+    compute: () => Promise<{ value: T; cacheable: boolean }>,
+  ): Promise<{ value: T; cached: boolean }> {
     if (!this.lru) return { value: (await compute()).value, cached: false }
     const key = `${revisions}\u0000${kind}\u0000${JSON.stringify(input)}`
     const hit = this.lru.get(key)

@@ -54,7 +54,12 @@ export type RuleEntrypoints = Record<string, string | null>
  * or undefined when some rule has no entrypoint and the bundle may still
  * define it.
  */
-export function ruleEntrypoints(pkg: string[], rules: readonly string[], entrypoints: ReadonlySet<string>, bundle: Pick<Bundle, 'sources' | 'data' | 'manifest'>): RuleEntrypoints | undefined {
+export function ruleEntrypoints(
+  pkg: string[],
+  rules: readonly string[],
+  entrypoints: ReadonlySet<string>,
+  bundle: Pick<Bundle, 'sources' | 'data' | 'manifest'>,
+): RuleEntrypoints | undefined {
   const out: RuleEntrypoints = {}
   const missing: string[] = []
   for (const r of rules) {
@@ -80,14 +85,16 @@ export function rulePlan(bundleKey: string, rules: RuleEntrypoints): DocPlan {
     calls,
     assemble: (results: ResultSet[]) => {
       const doc: Record<string, unknown> = {}
-      results.forEach((rs, i) => { if (rs.length) doc[asked[i]![0]] = rs[0]!.result })
+      results.forEach((rs, i) => {
+        if (rs.length) doc[asked[i]![0]] = rs[0]!.result
+      })
       return doc
     },
   }
 }
 
 function parseSources(bundle: Pick<Bundle, 'sources' | 'manifest'>): Module[] | undefined {
-  const versions = bundle.manifest.rego_version === 0 ? [0, 1] as const : [1, 0] as const
+  const versions = bundle.manifest.rego_version === 0 ? ([0, 1] as const) : ([1, 0] as const)
   const out: Module[] = []
   for (const s of bundle.sources) {
     let mod: Module | undefined

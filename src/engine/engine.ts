@@ -174,7 +174,8 @@ export class Engine {
       this.opts.log?.info({ layer: layer.name, bundle: bundleName, revision: loaded.revision }, 'bundle activated')
       return layer.active
     } catch (e) {
-      const err = e instanceof MeshgateError ? e : new MeshgateError('bundle_format_error', `bundle \`${bundleName}\` cannot be activated: ${(e as Error).message}`)
+      const err =
+        e instanceof MeshgateError ? e : new MeshgateError('bundle_format_error', `bundle \`${bundleName}\` cannot be activated: ${(e as Error).message}`)
       layer.lastError = err
       this.opts.log?.warn({ layer: layer.name, bundle: bundleName, code: err.code, err: err.message }, 'bundle activation failed; keeping the last good bundle')
       throw err
@@ -258,7 +259,13 @@ export class Engine {
    */
   async anonymization(input: unknown, portFields: Record<string, ContractFieldInfo> = {}): Promise<Answer<AnonymizationPlan>> {
     const docs = await this.query('anonymization', input)
-    return { ...docs, value: combineAnonymization(docs.value.map((d) => anonymizationFromPackage(d.layer, d.result)), portFields) }
+    return {
+      ...docs,
+      value: combineAnonymization(
+        docs.value.map((d) => anonymizationFromPackage(d.layer, d.result)),
+        portFields,
+      ),
+    }
   }
 
   /**
@@ -271,7 +278,14 @@ export class Engine {
   async compatibility(question: CompatibilityQuestion): Promise<Answer<CompatibilityAnswer>> {
     const docs = await this.query('compatibility', question.input)
     const { input, verdict } = question.baseline
-    return { ...docs, value: mergeCompatibility(input, verdict, docs.value.map((d) => violationsFromPackage(d.layer, d.result))) }
+    return {
+      ...docs,
+      value: mergeCompatibility(
+        input,
+        verdict,
+        docs.value.map((d) => violationsFromPackage(d.layer, d.result)),
+      ),
+    }
   }
 
   /**
@@ -286,7 +300,10 @@ export class Engine {
       const failure = docs.find((d) => d.error)
       if (failure) {
         const err = asEvalError(failure.error, rel.join('/'))
-        this.opts.log?.warn({ package: rel.join('/'), layer: failure.layer, code: err.code, cause: err.details, err: err.message }, 'decision failed; refusing the request')
+        this.opts.log?.warn(
+          { package: rel.join('/'), layer: failure.layer, code: err.code, cause: err.details, err: err.message },
+          'decision failed; refusing the request',
+        )
         throw err
       }
       return { value: docs.map(({ layer, revision, result }) => ({ layer, revision, result })), cacheable: true }
@@ -324,7 +341,8 @@ export class Engine {
   logVerdict(event: unknown): LogPolicyVerdict | Promise<LogPolicyVerdict> {
     const layer = this.layerList.find((l) => l.root === 'global') ?? this.layerList.find((l) => l.root === '')
     if (!layer) return { mask: [], drop: false }
-    if (this.closed || !layer.active) throw new MeshgateError('bundle_unavailable', `no valid bundle is loaded for layer \`${layer.name}\`, whose log policy masks decision logs`)
+    if (this.closed || !layer.active)
+      throw new MeshgateError('bundle_unavailable', `no valid bundle is loaded for layer \`${layer.name}\`, whose log policy masks decision logs`)
     const rel = layer.root === '' ? ['system', 'log'] : ['log']
     // Serialized here (in process) so the text can go on to the logger.
     const json = this.inProcess ? JSON.stringify(event) : undefined
@@ -417,7 +435,10 @@ export class Engine {
       }
       return outcomes(active, plans, results)
     }
-    return this.evaluator.run(calls, input).then((r) => outcomes(active, plans, r), (e: unknown) => outcomes(active, plans, failedAll(e)))
+    return this.evaluator.run(calls, input).then(
+      (r) => outcomes(active, plans, r),
+      (e: unknown) => outcomes(active, plans, failedAll(e)),
+    )
   }
 
   private dataFor(bundleData: Record<string, unknown>): Record<string, unknown> {

@@ -23,7 +23,10 @@ export type CallResult = { ok: true; rs: ResultSet } | { ok: false; error: Meshg
 
 /** The result sets, or the first call's error thrown (for answers that need every call). */
 export function allOrThrow(results: CallResult[]): ResultSet[] {
-  return results.map((r) => { if (!r.ok) throw r.error; return r.rs })
+  return results.map((r) => {
+    if (!r.ok) throw r.error
+    return r.rs
+  })
 }
 
 export interface Evaluator {

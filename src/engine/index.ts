@@ -2,7 +2,17 @@
 // API (access, anonymization, compatibility, and their inputs), federated
 // combination, decision cache and evaluation budgets.
 
-export { Engine, type EngineOptions, type Budgets, type AccessDecision, type LayerResult, type Answer, type Revisions, type EngineLog, type LogPolicyVerdict } from './engine.js'
+export {
+  Engine,
+  type EngineOptions,
+  type Budgets,
+  type AccessDecision,
+  type LayerResult,
+  type Answer,
+  type Revisions,
+  type EngineLog,
+  type LogPolicyVerdict,
+} from './engine.js'
 export { globalLayer, domainLayer, standaloneLayer, DECISION_PACKAGES, type LayerSpec, type Layer, type ActiveBundle } from './layers.js'
 export { combineAccess, type DenyReason, type AccessOutcome, type LayerAccess } from './access.js'
 export { decisionInput, compatibilityQuestion, type DecisionRequest, type CompatibilityRequest, type CompatibilityQuestion } from './decision-input.js'

@@ -133,7 +133,8 @@ export function checkDecisionEntrypoints(layer: LayerSpec, bundle: Bundle, name:
     const found = definedRules(src.path, src.source, bundle.manifest.rego_version)
     if (!found) continue
     const pkg = found.pkg
-    const isDecision = pkg.length === root.length + 1 && root.every((s, i) => pkg[i] === s) && (DECISION_PACKAGES as readonly string[]).includes(pkg[root.length]!)
+    const isDecision =
+      pkg.length === root.length + 1 && root.every((s, i) => pkg[i] === s) && (DECISION_PACKAGES as readonly string[]).includes(pkg[root.length]!)
     if (!isDecision || covered(pkg)) continue
     // No entrypoint for the whole package: every rule needs its own.
     const rules = found.rules
@@ -153,7 +154,7 @@ export function checkDecisionEntrypoints(layer: LayerSpec, bundle: Bundle, name:
 
 /** The package and rule names a source defines; `rules` is undefined when it does not parse (then the whole package must be covered). */
 function definedRules(path: string, source: string, regoVersion: number | undefined): { pkg: string[]; rules?: string[] } | undefined {
-  for (const v of regoVersion === 0 ? [0, 1] as const : [1, 0] as const) {
+  for (const v of regoVersion === 0 ? ([0, 1] as const) : ([1, 0] as const)) {
     try {
       const mod = parseModule(path, source, { regoVersion: v })
       const rules = new Set<string>()

@@ -93,12 +93,16 @@ export class LoadProbe {
     clearTimeout(this.idle)
     this.pending++
     const run = this.queue.then(() => this.once(image, limits))
-    this.queue = run.catch(() => undefined).then(() => {
-      if (--this.pending === 0) {
-        this.idle = setTimeout(() => { if (this.pending === 0) void this.close() }, this.idleMs)
-        this.idle.unref()
-      }
-    })
+    this.queue = run
+      .catch(() => undefined)
+      .then(() => {
+        if (--this.pending === 0) {
+          this.idle = setTimeout(() => {
+            if (this.pending === 0) void this.close()
+          }, this.idleMs)
+          this.idle.unref()
+        }
+      })
     return run
   }
 
@@ -119,7 +123,12 @@ export class LoadProbe {
     })
     worker.unref()
     const ready = new Promise<void>((resolve, reject) => {
-      const onMessage = (m: unknown) => { if (m === 'ready') { worker.off('message', onMessage); resolve() } }
+      const onMessage = (m: unknown) => {
+        if (m === 'ready') {
+          worker.off('message', onMessage)
+          resolve()
+        }
+      }
       worker.on('message', onMessage)
       worker.once('error', reject)
       worker.once('exit', (code) => reject(new Error(`the loader exited (${code})`)))
@@ -140,8 +149,14 @@ export class LoadProbe {
     const refuse = (why: string) => new MeshgateError('bundle_format_error', `bundle \`${image.name}\` ${why}`)
     try {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => finish(refuse(`: a module did not finish loading within ${deadline} ms (its start function or an export it runs while loading does not return)`)), deadline)
-        const onMessage = (m: unknown) => { if (m === id) finish() }
+        const timer = setTimeout(
+          () =>
+            finish(refuse(`: a module did not finish loading within ${deadline} ms (its start function or an export it runs while loading does not return)`)),
+          deadline,
+        )
+        const onMessage = (m: unknown) => {
+          if (m === id) finish()
+        }
         const onError = (e: Error) => finish(refuse(`cannot be loaded: ${e.message}`))
         const onExit = (code: number) => finish(refuse(`cannot be loaded: the loader exited (${code})`))
         function finish(err?: Error) {
@@ -156,7 +171,10 @@ export class LoadProbe {
         w.worker.once('error', onError)
         w.worker.once('exit', onExit)
         // The deadline covers the worker's start too: a first probe pays it once.
-        w.ready.then(() => w.worker.postMessage({ id, image, maximum: maxPages(limits), initial: image.modules.map((m) => initialPages(m.bytes, maxPages(limits))) }), (e: Error) => finish(refuse(`cannot be loaded: ${e.message}`)))
+        w.ready.then(
+          () => w.worker.postMessage({ id, image, maximum: maxPages(limits), initial: image.modules.map((m) => initialPages(m.bytes, maxPages(limits))) }),
+          (e: Error) => finish(refuse(`cannot be loaded: ${e.message}`)),
+        )
       })
     } catch (e) {
       // A worker past its deadline may be spinning forever: replace it.

@@ -61,16 +61,29 @@ export class LoadedBundle {
     this.limits = limits
   }
 
-  get name(): string { return this.image.name }
-  get revision(): string { return this.image.manifest.revision }
-  get roots(): string[] { return this.image.manifest.roots }
-  get entrypoints(): string[] { return [...this.entries.keys()] }
+  get name(): string {
+    return this.image.name
+  }
+  get revision(): string {
+    return this.image.manifest.revision
+  }
+  get roots(): string[] {
+    return this.image.manifest.roots
+  }
+  get entrypoints(): string[] {
+    return [...this.entries.keys()]
+  }
 
   /**
    * Loads a bundle that came from outside the process (a file, the
    * registry): first in a worker with a deadline (load-probe.ts), then here.
    */
-  static async loadBounded(prober: LoadProbe, image: BundleImage, limits: BundleLimits = DEFAULT_LIMITS, extraBuiltins: HostBuiltins = {}): Promise<LoadedBundle> {
+  static async loadBounded(
+    prober: LoadProbe,
+    image: BundleImage,
+    limits: BundleLimits = DEFAULT_LIMITS,
+    extraBuiltins: HostBuiltins = {},
+  ): Promise<LoadedBundle> {
     await prober.probe(image, limits)
     return LoadedBundle.load(image, limits, extraBuiltins)
   }
@@ -96,7 +109,10 @@ export class LoadedBundle {
         policy.setData(image.data)
       } catch (e) {
         const err = evalError(e, m.path)
-        throw new MeshgateError(err.code === 'eval_memory_exceeded' ? err.code : 'bundle_format_error', `bundle \`${image.name}\`: module \`${m.path}\` cannot be loaded: ${err.message}`)
+        throw new MeshgateError(
+          err.code === 'eval_memory_exceeded' ? err.code : 'bundle_format_error',
+          `bundle \`${image.name}\`: module \`${m.path}\` cannot be loaded: ${err.message}`,
+        )
       }
       const exports = (policy.wasmInstance as WebAssembly.Instance).exports
       const ref: ModuleRef = { path: m.path, policy, call: new ModuleCall(policy) }

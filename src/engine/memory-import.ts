@@ -20,7 +20,10 @@ export function memoryImportMinimum(bytes: Uint8Array): number | undefined {
     }
     throw new RangeError('LEB128 too long')
   }
-  const skipName = () => { const n = u32(); at += n }
+  const skipName = () => {
+    const n = u32()
+    at += n
+  }
   const skipLimits = (): number => {
     const flags = bytes[at++]!
     const min = u32()
@@ -33,15 +36,20 @@ export function memoryImportMinimum(bytes: Uint8Array): number | undefined {
       const id = bytes[at++]!
       const size = u32()
       const end = at + size
-      if (id !== 2) { at = end; continue }
+      if (id !== 2) {
+        at = end
+        continue
+      }
       const count = u32()
       for (let i = 0; i < count; i++) {
         skipName()
         skipName()
         const kind = bytes[at++]!
         if (kind === 0) u32()
-        else if (kind === 1) { at++; skipLimits() }
-        else if (kind === 2) return skipLimits()
+        else if (kind === 1) {
+          at++
+          skipLimits()
+        } else if (kind === 2) return skipLimits()
         else if (kind === 3) at += 2
         else return undefined
       }

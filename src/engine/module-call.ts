@@ -25,7 +25,11 @@ export class EncodedInput {
   private bytes?: Uint8Array
 
   /** `text`: the value's JSON text when the caller has it already (it must be `JSON.stringify(value)`). */
-  constructor(readonly value: unknown, private readonly encoder: TextEncoder, text?: string) {
+  constructor(
+    readonly value: unknown,
+    private readonly encoder: TextEncoder,
+    text?: string,
+  ) {
     this.text = text ?? (value === undefined ? undefined : JSON.stringify(value))
   }
 
@@ -112,7 +116,7 @@ export class ModuleCall {
     const view = this.bytesView()
     const end = view.indexOf(0, out)
     if (end < 0) throw new Error(`the module's result at ${out} has no terminating NUL`)
-    return commonResult(view, out, end) ?? JSON.parse(this.decoder.decode(view.subarray(out, end))) as ResultSet
+    return commonResult(view, out, end) ?? (JSON.parse(this.decoder.decode(view.subarray(out, end))) as ResultSet)
   }
 
   /** Writes the input's UTF-8 bytes at `at`, growing the memory as the SDK does when they do not fit. */

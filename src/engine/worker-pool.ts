@@ -77,9 +77,12 @@ export class WorkerPoolEvaluator implements Evaluator {
     clearTimeout(busy.timer)
     slot.busy = undefined
     if (msg.type === 'done') {
-      busy.task.resolve(msg.results.map((r): CallResult => (r.ok ? { ok: true, rs: r.rs as ResultSet } : { ok: false, error: new MeshgateError(r.error.code, r.error.message) })))
-    }
-    else busy.task.reject(new MeshgateError(msg.error.code, msg.error.message))
+      busy.task.resolve(
+        msg.results.map((r): CallResult =>
+          r.ok ? { ok: true, rs: r.rs as ResultSet } : { ok: false, error: new MeshgateError(r.error.code, r.error.message) },
+        ),
+      )
+    } else busy.task.reject(new MeshgateError(msg.error.code, msg.error.message))
     this.pump()
   }
 
@@ -145,9 +148,14 @@ export class WorkerPoolEvaluator implements Evaluator {
   async close(): Promise<void> {
     this.closed = true
     for (const t of this.queue.splice(0)) t.reject(new MeshgateError('bundle_unavailable', 'the evaluator is closed'))
-    await Promise.all(this.slots.map(async (s) => {
-      if (s.busy) { clearTimeout(s.busy.timer); s.busy.task.reject(new MeshgateError('bundle_unavailable', 'the evaluator is closed')) }
-      await s.worker.terminate()
-    }))
+    await Promise.all(
+      this.slots.map(async (s) => {
+        if (s.busy) {
+          clearTimeout(s.busy.timer)
+          s.busy.task.reject(new MeshgateError('bundle_unavailable', 'the evaluator is closed'))
+        }
+        await s.worker.terminate()
+      }),
+    )
   }
 }

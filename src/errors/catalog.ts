@@ -18,7 +18,12 @@ export const ERROR_CATALOG = {
   rego_unsafe_var_error: { status: 400, exit: 2, summary: 'a variable is used where nothing can bind it' },
   rego_recursion_error: { status: 400, exit: 2, summary: 'rules depend on each other in a cycle' },
   rego_type_error: { status: 400, exit: 2, summary: 'a built-in or operator gets the wrong number or kind of arguments, or is unknown' },
-  rego_negation_undefined_arg: { status: 400, exit: 0, summary: 'a warning, not an error: a term of a negated expression (a call\'s argument) is evaluated before `not`, as OPA does, so when it is undefined the body fails instead of the negation holding' },
+  rego_negation_undefined_arg: {
+    status: 400,
+    exit: 0,
+    summary:
+      "a warning, not an error: a term of a negated expression (a call's argument) is evaluated before `not`, as OPA does, so when it is undefined the body fails instead of the negation holding",
+  },
   // Evaluation errors: OPA's codes.
   eval_conflict_error: { status: 500, exit: 1, summary: 'a complete rule, function or object produced two different values' },
   eval_type_error: { status: 500, exit: 1, summary: 'a value has the wrong type at run time' },
@@ -34,18 +39,22 @@ export const ERROR_CATALOG = {
   bundle_scope_error: { status: 400, exit: 2, summary: 'a bundle writes outside its declared roots, or roots overlap' },
   // Sidecar (engine, config, server): same shape.
   bundle_download_error: { status: 502, exit: 1, summary: 'a bundle could not be downloaded from its service (unreachable, HTTP error, stalled, too large)' },
-  bundle_stale: { status: 503, exit: 1, summary: 'a layer\'s bundle has not been checked with its service within its maximum age; the sidecar fails closed' },
+  bundle_stale: { status: 503, exit: 1, summary: "a layer's bundle has not been checked with its service within its maximum age; the sidecar fails closed" },
   bundle_unavailable: { status: 503, exit: 1, summary: 'no valid bundle is loaded for a layer the decision needs; the sidecar fails closed' },
   eval_budget_exceeded: { status: 500, exit: 1, summary: 'an evaluation ran past its step or time budget and was cut off' },
-  eval_memory_exceeded: { status: 500, exit: 1, summary: 'an evaluation needed more memory than the bundle\'s limit' },
+  eval_memory_exceeded: { status: 500, exit: 1, summary: "an evaluation needed more memory than the bundle's limit" },
   eval_error: { status: 500, exit: 1, summary: 'a policy module failed while evaluating' },
   config_error: { status: 500, exit: 2, summary: 'the config file is missing, not YAML, or does not match the config schema' },
   token_missing: { status: 401, exit: 1, summary: 'the request has no `Authorization: Bearer` token' },
   token_invalid: { status: 401, exit: 1, summary: 'the bearer token is malformed, expired, wrongly signed, or has the wrong issuer, audience or algorithm' },
-  auth_unavailable: { status: 503, exit: 1, summary: 'the signing keys for bearer tokens (the JWKS URL) cannot be fetched yet; the sidecar retries in the background' },
+  auth_unavailable: {
+    status: 503,
+    exit: 1,
+    summary: 'the signing keys for bearer tokens (the JWKS URL) cannot be fetched yet; the sidecar retries in the background',
+  },
   access_denied: { status: 403, exit: 1, summary: 'the access decision denied the request (forward auth, or records asked for on a port stream)' },
   request_malformed: { status: 400, exit: 1, summary: 'the request body is not valid JSON (or NDJSON)' },
-  request_invalid: { status: 400, exit: 1, summary: 'the request body or parameters do not match the endpoint\'s JSON Schema' },
+  request_invalid: { status: 400, exit: 1, summary: "the request body or parameters do not match the endpoint's JSON Schema" },
   request_too_large: { status: 413, exit: 1, summary: 'the request body is larger than the configured limit' },
   request_headers_too_large: { status: 431, exit: 1, summary: 'the request line and headers are larger than the server reads' },
   request_timeout: { status: 408, exit: 1, summary: 'the request did not arrive completely in time' },
@@ -62,18 +71,42 @@ export const ERROR_CATALOG = {
   anonymize_input_error: { status: 400, exit: 2, summary: 'records to anonymize are not a JSON array or NDJSON of objects, or one is too large' },
   schema_input_error: { status: 400, exit: 2, summary: 'a schema given for a compatibility check is neither an ODCS schema nor a JSON Schema' },
   // Bundle signing, size limits and the registry: same shape.
-  bundle_tests_failed: { status: 400, exit: 1, summary: 'a bundle\'s own tests failed, did not compile or ran past their deadline at publish (registry `validate.tests`)' },
+  bundle_tests_failed: {
+    status: 400,
+    exit: 1,
+    summary: "a bundle's own tests failed, did not compile or ran past their deadline at publish (registry `validate.tests`)",
+  },
   bundle_too_large: { status: 413, exit: 2, summary: 'a bundle is larger than the configured limit, compressed or uncompressed' },
-  bundle_signature_error: { status: 400, exit: 2, summary: 'a bundle signature is missing, malformed or wrong, does not cover exactly the bundle\'s files, or comes from a key not bound to its roots' },
+  bundle_signature_error: {
+    status: 400,
+    exit: 2,
+    summary: "a bundle signature is missing, malformed or wrong, does not cover exactly the bundle's files, or comes from a key not bound to its roots",
+  },
   key_error: { status: 400, exit: 2, summary: 'a signing or verification key cannot be read or does not suit its algorithm' },
-  roots_forbidden: { status: 403, exit: 1, summary: 'the token\'s roots claim does not cover the bundle the request would publish or roll back' },
+  roots_forbidden: { status: 403, exit: 1, summary: "the token's roots claim does not cover the bundle the request would publish or roll back" },
   revision_conflict: { status: 409, exit: 1, summary: 'a bundle revision is published again with different content' },
-  decision_read_forbidden: { status: 403, exit: 1, summary: 'the token is valid but has none of the roles the registry requires to read decision logs (`decision_logs.read_roles`)' },
+  decision_read_forbidden: {
+    status: 403,
+    exit: 1,
+    summary: 'the token is valid but has none of the roles the registry requires to read decision logs (`decision_logs.read_roles`)',
+  },
   registry_unreachable: { status: 502, exit: 1, summary: 'the registry cannot be reached, or answered with something other than its API' },
   // Decision logs: same shape.
-  decision_log_mask_error: { status: 500, exit: 1, summary: 'the decision-log mask policy failed or answered an invalid mask; the event was logged with its input and result erased' },
-  decision_log_spool_error: { status: 500, exit: 1, summary: 'the decision-log spool could not be written or holds a line that is not an event; events wait in memory, or the line is skipped' },
-  decision_log_upload_error: { status: 502, exit: 1, summary: 'a decision-log batch could not be uploaded (unreachable, timeout, HTTP error) and stays spooled, or one event was refused and skipped' },
+  decision_log_mask_error: {
+    status: 500,
+    exit: 1,
+    summary: 'the decision-log mask policy failed or answered an invalid mask; the event was logged with its input and result erased',
+  },
+  decision_log_spool_error: {
+    status: 500,
+    exit: 1,
+    summary: 'the decision-log spool could not be written or holds a line that is not an event; events wait in memory, or the line is skipped',
+  },
+  decision_log_upload_error: {
+    status: 502,
+    exit: 1,
+    summary: 'a decision-log batch could not be uploaded (unreachable, timeout, HTTP error) and stays spooled, or one event was refused and skipped',
+  },
   internal_error: { status: 500, exit: 3, summary: 'a bug in meshgate: the message is logged, the client sees a generic one' },
 } as const satisfies Record<string, ErrorKind>
 

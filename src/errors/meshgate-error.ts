@@ -27,8 +27,12 @@ export class MeshgateError extends Error implements ErrorDetail {
     if (location) this.location = location
     if (details !== undefined) this.details = details
   }
-  get status(): number { return kindOf(this.code).status }
-  get exitCode(): number { return kindOf(this.code).exit }
+  get status(): number {
+    return kindOf(this.code).status
+  }
+  get exitCode(): number {
+    return kindOf(this.code).exit
+  }
   toJSON(): ErrorDetail {
     const out: ErrorDetail = { code: this.code, message: this.message }
     if (this.location) out.location = this.location
@@ -64,7 +68,8 @@ function dedupe(errors: ErrorDetail[]): ErrorDetail[] {
 
 function sortErrors(errors: ErrorDetail[]): ErrorDetail[] {
   return [...errors].sort((a, b) => {
-    const fa = a.location?.file ?? '', fb = b.location?.file ?? ''
+    const fa = a.location?.file ?? '',
+      fb = b.location?.file ?? ''
     if (fa !== fb) return fa < fb ? -1 : 1
     return (a.location?.row ?? 0) - (b.location?.row ?? 0) || (a.location?.col ?? 0) - (b.location?.col ?? 0)
   })

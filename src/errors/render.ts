@@ -14,7 +14,10 @@ export function renderText(e: ErrorDetail, lookup?: SourceLookup): string {
     const line = src.split('\n')[e.location.row - 1]
     if (line !== undefined) {
       // Keep the line's own tabs under the caret so it lines up in a terminal.
-      const pad = [...line].slice(0, Math.max(0, e.location.col - 1)).map((c) => (c === '\t' ? '\t' : ' ')).join('')
+      const pad = [...line]
+        .slice(0, Math.max(0, e.location.col - 1))
+        .map((c) => (c === '\t' ? '\t' : ' '))
+        .join('')
       out += `\n\t${line}\n\t${pad}^`
     }
   }

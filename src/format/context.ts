@@ -25,7 +25,11 @@ export class Ctx {
   /** A negative number that starts an expression on its own line: written in parentheses. */
   minusLead: Term | undefined
 
-  constructor(readonly w: Writer, readonly text: string, readonly opts: FormatChoices) {
+  constructor(
+    readonly w: Writer,
+    readonly text: string,
+    readonly opts: FormatChoices,
+  ) {
     this.lineStarts = [0]
     for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1)
   }
@@ -33,7 +37,8 @@ export class Ctx {
   /** 1-based row of an offset. */
   row(offset: number): number {
     const starts = this.lineStarts
-    let lo = 0, hi = starts.length - 1
+    let lo = 0,
+      hi = starts.length - 1
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1
       if (starts[mid]! <= offset) lo = mid
@@ -42,10 +47,14 @@ export class Ctx {
     return lo + 1
   }
 
-  src(span: Span): string { return this.text.slice(span.start, span.end) }
+  src(span: Span): string {
+    return this.text.slice(span.start, span.end)
+  }
 
   /** Row of the last line a span covers. */
-  endRow(span: Span): number { return this.row(span.start) + countNewlines(this.src(span)) }
+  endRow(span: Span): number {
+    return this.row(span.start) + countNewlines(this.src(span))
+  }
 
   /**
    * The term was written in parentheses of its own (`f((a | b))`, `(a | b)[0]`).

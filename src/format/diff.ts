@@ -26,7 +26,10 @@ export function unifiedDiff(before: string, after: string, fromName: string, toN
       while (end < ops.length && ops[end]!.kind !== ' ') end++
       let k = end
       while (k < ops.length && ops[k]!.kind === ' ' && k - end < 2 * CONTEXT) k++
-      if (k < ops.length && ops[k]!.kind !== ' ' && k - end <= 2 * CONTEXT) { end = k; continue }
+      if (k < ops.length && ops[k]!.kind !== ' ' && k - end <= 2 * CONTEXT) {
+        end = k
+        continue
+      }
       end = Math.min(ops.length, end + CONTEXT)
       break
     }
@@ -47,7 +50,10 @@ function range(start: number, n: number): string {
   return n === 1 ? `${start}` : `${start},${n}`
 }
 
-interface Line { text: string; eol: boolean }
+interface Line {
+  text: string
+  eol: boolean
+}
 
 function splitLines(s: string): Line[] {
   if (s === '') return []
@@ -58,7 +64,9 @@ function splitLines(s: string): Line[] {
   return lines
 }
 
-function same(x: Line, y: Line): boolean { return x.text === y.text && x.eol === y.eol }
+function same(x: Line, y: Line): boolean {
+  return x.text === y.text && x.eol === y.eol
+}
 
 function diffLines(a: Line[], b: Line[]): Op[] {
   let head = 0
@@ -76,9 +84,7 @@ function diffLines(a: Line[], b: Line[]): Op[] {
   // lcs[i][j]: length of the longest common subsequence of am[i..] and bm[j..].
   for (let i = lcs.length ? n - 1 : -1; i >= 0; i--) {
     for (let j = m - 1; j >= 0; j--) {
-      lcs[i * (m + 1) + j] = same(am[i]!, bm[j]!)
-        ? lcs[(i + 1) * (m + 1) + j + 1]! + 1
-        : Math.max(lcs[(i + 1) * (m + 1) + j]!, lcs[i * (m + 1) + j + 1]!)
+      lcs[i * (m + 1) + j] = same(am[i]!, bm[j]!) ? lcs[(i + 1) * (m + 1) + j + 1]! + 1 : Math.max(lcs[(i + 1) * (m + 1) + j]!, lcs[i * (m + 1) + j + 1]!)
     }
   }
   const ops: Op[] = []
@@ -93,11 +99,15 @@ function diffLines(a: Line[], b: Line[]): Op[] {
       continue
     }
     if (i < n && j < m && same(am[i]!, bm[j]!)) {
-      ops.push({ kind: ' ', line: am[i]!, a: head + i, b: head + j }); i++; j++
+      ops.push({ kind: ' ', line: am[i]!, a: head + i, b: head + j })
+      i++
+      j++
     } else if (i < n && (j >= m || lcs[(i + 1) * (m + 1) + j]! >= lcs[i * (m + 1) + j + 1]!)) {
-      ops.push({ kind: '-', line: am[i]!, a: head + i, b: head + j }); i++
+      ops.push({ kind: '-', line: am[i]!, a: head + i, b: head + j })
+      i++
     } else {
-      ops.push({ kind: '+', line: bm[j]!, a: head + i, b: head + j }); j++
+      ops.push({ kind: '+', line: bm[j]!, a: head + i, b: head + j })
+      j++
     }
   }
   for (let k = 0; k < tail; k++) ops.push({ kind: ' ', line: a[a.length - tail + k]!, a: a.length - tail + k, b: b.length - tail + k })

@@ -60,8 +60,7 @@ export function formatSource(path: string, text: string, opts: FormatOptions = {
 const MAX_RUNS = 4
 
 function formatBug(path: string, message: string): MeshgateError {
-  return new MeshgateError('internal_error', `cannot format \`${path}\`: ${message}`, undefined,
-    'the file is left as it is; please report this with the file')
+  return new MeshgateError('internal_error', `cannot format \`${path}\`: ${message}`, undefined, 'the file is left as it is; please report this with the file')
 }
 
 /** Format a parsed module (its `text` holds the source the spans point into). */

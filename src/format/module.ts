@@ -286,12 +286,22 @@ function writeHeadRef(c: Ctx, ref: Term[]): void {
 /** A scalar as OPA's `String()` prints it (a string always quoted); anything else as formatted. */
 function writeScalarOr(c: Ctx, t: Term): void {
   switch (t.type) {
-    case 'var': c.w.write(varName(t.name)); break
-    case 'string': c.w.write(quote(t.value)); break
-    case 'number': c.w.write(t.raw); break
-    case 'boolean': c.w.write(String(t.value)); break
-    case 'null': c.w.write('null'); break
-    default: writeTerm(c, t)
+    case 'var':
+      c.w.write(varName(t.name))
+      break
+    case 'string':
+      c.w.write(quote(t.value))
+      break
+    case 'number':
+      c.w.write(t.raw)
+      break
+    case 'boolean':
+      c.w.write(String(t.value))
+      break
+    case 'null':
+      c.w.write('null')
+      break
+    default:
+      writeTerm(c, t)
   }
 }
-

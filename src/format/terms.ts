@@ -11,11 +11,19 @@ import { UnexpectedComment, type WriterState } from './writer.js'
 
 /** Infix operators by built-in name, with binding strength (higher binds tighter). */
 const INFIX: Record<string, { op: string; prec: number }> = {
-  equal: { op: '==', prec: 1 }, neq: { op: '!=', prec: 1 },
-  lt: { op: '<', prec: 1 }, lte: { op: '<=', prec: 1 }, gt: { op: '>', prec: 1 }, gte: { op: '>=', prec: 1 },
-  or: { op: '|', prec: 2 }, and: { op: '&', prec: 3 },
-  plus: { op: '+', prec: 4 }, minus: { op: '-', prec: 4 },
-  mul: { op: '*', prec: 5 }, div: { op: '/', prec: 5 }, rem: { op: '%', prec: 5 },
+  equal: { op: '==', prec: 1 },
+  neq: { op: '!=', prec: 1 },
+  lt: { op: '<', prec: 1 },
+  lte: { op: '<=', prec: 1 },
+  gt: { op: '>', prec: 1 },
+  gte: { op: '>=', prec: 1 },
+  or: { op: '|', prec: 2 },
+  and: { op: '&', prec: 3 },
+  plus: { op: '+', prec: 4 },
+  minus: { op: '-', prec: 4 },
+  mul: { op: '*', prec: 5 },
+  div: { op: '/', prec: 5 },
+  rem: { op: '%', prec: 5 },
 }
 const MEMBER_PREC = 0
 
@@ -99,7 +107,9 @@ export function writeTermParens(c: Ctx, parens: boolean, t: Term): void {
   w.insertComments(c.row(t.span.start))
   if (!w.inline) w.startLine()
   switch (t.type) {
-    case 'ref': writeRef(c, t); break
+    case 'ref':
+      writeRef(c, t)
+      break
     case 'object': {
       w.write('{')
       writeIterable(c, t.items, t.span, c.row(t.span.end - 1), (item, i) => {
@@ -161,11 +171,21 @@ export function writeTermParens(c: Ctx, parens: boolean, t: Term): void {
       writeSource(c, t.span)
       break
     }
-    case 'number': w.write(t === c.minusLead ? `(${t.raw})` : t.raw); break
-    case 'boolean': w.write(t.value ? 'true' : 'false'); break
-    case 'null': w.write('null'); break
-    case 'var': w.write(varName(t.name)); break
-    case 'call': writeCall(c, parens, t); break
+    case 'number':
+      w.write(t === c.minusLead ? `(${t.raw})` : t.raw)
+      break
+    case 'boolean':
+      w.write(t.value ? 'true' : 'false')
+      break
+    case 'null':
+      w.write('null')
+      break
+    case 'var':
+      w.write(varName(t.name))
+      break
+    case 'call':
+      writeCall(c, parens, t)
+      break
   }
   if (!w.inline) w.startLine()
 }

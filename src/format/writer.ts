@@ -5,7 +5,10 @@
 // the end of the line of the node on its row.
 
 /** A source comment: its row and its text from `#`, trailing whitespace trimmed (as OPA does). */
-export interface FmtComment { row: number; text: string }
+export interface FmtComment {
+  row: number
+  text: string
+}
 
 /**
  * Thrown when a second end-of-line comment would land on one output line
@@ -14,7 +17,9 @@ export interface FmtComment { row: number; text: string }
  * as OPA does, rather than lose or misplace a comment.
  */
 export class UnexpectedComment extends Error {
-  constructor(row: number) { super(`comment on line ${row} cannot be placed`) }
+  constructor(row: number) {
+    super(`comment on line ${row} cannot be placed`)
+  }
 }
 
 export interface WriterState {
@@ -38,12 +43,19 @@ export class Writer {
   /** Comments not written yet, in source order. */
   pending: FmtComment[]
 
-  constructor(comments: FmtComment[], private readonly indent = '\t') {
+  constructor(
+    comments: FmtComment[],
+    private readonly indent = '\t',
+  ) {
     this.pending = comments
   }
 
-  text(): string { return this.out.join('') }
-  get length(): number { return this.size }
+  text(): string {
+    return this.out.join('')
+  }
+  get length(): number {
+    return this.size
+  }
 
   /** The writer's state, to return to when a node falls back to its source text. */
   snapshot(): WriterState {
@@ -92,8 +104,12 @@ export class Writer {
     this.endLine()
   }
 
-  up(): void { this.level++ }
-  down(): void { if (this.level > 0) this.level-- }
+  up(): void {
+    this.level++
+  }
+  down(): void {
+    if (this.level > 0) this.level--
+  }
 
   /** Open a multi-line sequence: the rest goes on indented lines. */
   startMultilineSeq(): void {
@@ -102,7 +118,9 @@ export class Writer {
     this.startLine()
   }
 
-  delayBeforeEnd(): void { this.delay = true }
+  delayBeforeEnd(): void {
+    this.delay = true
+  }
 
   /** Write comments on their own lines, keeping one blank line where the source had any. */
   writeComments(comments: FmtComment[]): void {

@@ -44,19 +44,30 @@ const isWild = (n: string) => n.startsWith('$wild') || n === '_'
 export class BodyPlanner extends Emitter {
   private currentMocks: readonly Mock[]
 
-  constructor(readonly prog: Program, mocks: readonly Mock[], root: Block, origin?: Origin) {
+  constructor(
+    readonly prog: Program,
+    mocks: readonly Mock[],
+    root: Block,
+    origin?: Origin,
+  ) {
     super(root, origin)
     this.currentMocks = mocks
   }
 
   /** The `with` mocks in force where planning is. */
-  get mocks(): readonly Mock[] { return this.currentMocks }
+  get mocks(): readonly Mock[] {
+    return this.currentMocks
+  }
 
   /** Plan `f` with `more` mocks in force (an expression under `with`). */
   withMocks<T>(more: readonly Mock[], f: () => T): T {
     const save = this.currentMocks
     this.currentMocks = [...save, ...more]
-    try { return f() } finally { this.currentMocks = save }
+    try {
+      return f()
+    } finally {
+      this.currentMocks = save
+    }
   }
 
   // ---- names -------------------------------------------------------------
@@ -95,7 +106,11 @@ export class BodyPlanner extends Emitter {
   /** Plan `body`, calling `then` at every solution with the scope of bindings. */
   planBody(body: Body, scope: Scope, then: (s: Scope) => void, extraOuter: Term[] = []): void {
     for (const e of body.exprs) {
-      if (e.kind === 'some') for (const v of e.vars) { scope.declared.add(v.name); scope.vars.delete(v.name) }
+      if (e.kind === 'some')
+        for (const v of e.vars) {
+          scope.declared.add(v.name)
+          scope.vars.delete(v.name)
+        }
     }
     const outer = new Set<string>()
     const all = newUse()
@@ -109,7 +124,11 @@ export class BodyPlanner extends Emitter {
       collectAllVars(e, u)
       u.need.forEach((_, n) => counts.set(n, (counts.get(n) ?? 0) + 1))
     }
-    for (const t of extraOuter) { const u = newUse(); collectAllVars(t, u); u.need.forEach((_, n) => counts.set(n, (counts.get(n) ?? 0) + 2)) }
+    for (const t of extraOuter) {
+      const u = newUse()
+      collectAllVars(t, u)
+      u.need.forEach((_, n) => counts.set(n, (counts.get(n) ?? 0) + 2))
+    }
     const shared = new Set([...counts].filter(([, c]) => c > 1).map(([n]) => n))
     for (const n of scope.vars.keys()) shared.add(n)
     const ordered = reorder(body.exprs, new Set(scope.vars.keys()), this.safetyContext(scope), shared)
@@ -139,7 +158,10 @@ export class BodyPlanner extends Emitter {
       // As OPA's compiler rewrites it, nested calls and the refs in call
       // arguments and ref operands are evaluated before the negation: when
       // one is undefined the body fails (`not f(input.missing)` is undefined).
-      const isRef = (n: string) => { const k = this.resolve(n, scope).kind; return k !== 'local' && k !== 'unbound' }
+      const isRef = (n: string) => {
+        const k = this.resolve(n, scope).kind
+        return k !== 'local' && k !== 'unbound'
+      }
       for (const t of hoistedTerms(e, isRef)) scope.hoisted.set(t, this.planTerm(t, scope))
       const label = this.prog.label()
       const body: Block = { stmts: [] }
@@ -149,8 +171,12 @@ export class BodyPlanner extends Emitter {
       return then()
     }
     switch (e.kind) {
-      case 'term': this.planCondition(e.term, scope); return then()
-      case 'unify': this.unify(e.left, e.right, scope); return then()
+      case 'term':
+        this.planCondition(e.term, scope)
+        return then()
+      case 'unify':
+        this.unify(e.left, e.right, scope)
+        return then()
       case 'assign': {
         const lhs = newUse()
         collectAllVars(e.left, lhs)
@@ -163,7 +189,8 @@ export class BodyPlanner extends Emitter {
         this.unifyLocal(e.left, v, scope)
         return then()
       }
-      case 'some': return then()
+      case 'some':
+        return then()
       case 'somein': {
         const dom = this.planTerm(e.domain, scope)
         const { key: k, value: v } = this.scan(dom)
@@ -184,8 +211,13 @@ export class BodyPlanner extends Emitter {
         this.into(lb.stmts, () => {
           const { key: k, value: v } = this.scan(dom)
           const inner = scope.child()
-          if (e.key) { inner.declared.add(e.key.name); inner.vars.delete(e.key.name); this.unifyLocal(e.key, k, inner) }
-          inner.declared.add(e.value.name); inner.vars.delete(e.value.name)
+          if (e.key) {
+            inner.declared.add(e.key.name)
+            inner.vars.delete(e.key.name)
+            this.unifyLocal(e.key, k, inner)
+          }
+          inner.declared.add(e.value.name)
+          inner.vars.delete(e.value.name)
           this.unifyLocal(e.value, v, inner)
           const nl = this.prog.label()
           const nb: Block = { stmts: [] }
@@ -203,7 +235,10 @@ export class BodyPlanner extends Emitter {
   declarePattern(t: Term, scope: Scope): void {
     const u = newUse()
     collectAllVars(t, u)
-    for (const n of u.need.keys()) { scope.declared.add(n); scope.vars.delete(n) }
+    for (const n of u.need.keys()) {
+      scope.declared.add(n)
+      scope.vars.delete(n)
+    }
   }
 
   /** An expression used as a condition: defined and not false. */
@@ -217,7 +252,8 @@ export class BodyPlanner extends Emitter {
         return
       }
       if (name === 'equal' && t.args.length === 2 && !this.mocked('equal')) {
-        const a = this.planTerm(t.args[0]!, scope), b = this.planTerm(t.args[1]!, scope)
+        const a = this.planTerm(t.args[0]!, scope),
+          b = this.planTerm(t.args[1]!, scope)
         this.emit({ op: 'equal', a: { kind: 'local', local: a }, b: { kind: 'local', local: b } })
         return
       }
@@ -241,16 +277,27 @@ export class BodyPlanner extends Emitter {
     const before = scope.hoisted.get(t)
     if (before !== undefined) return before
     switch (t.type) {
-      case 'null': case 'boolean': case 'number': case 'string':
+      case 'null':
+      case 'boolean':
+      case 'number':
+      case 'string':
         return this.constLocal(this.prog.constOf(t))
       case 'var': {
         const r = this.resolve(t.name, scope)
         switch (r.kind) {
-          case 'local': return r.local
-          case 'input': return this.inputLocal()
-          case 'data': return this.planDataRef([], scope)
-          case 'rule': return this.planDataRef(r.path.map((s) => str(s, t)), scope)
-          case 'import': return this.planTerm(r.ref, scope)
+          case 'local':
+            return r.local
+          case 'input':
+            return this.inputLocal()
+          case 'data':
+            return this.planDataRef([], scope)
+          case 'rule':
+            return this.planDataRef(
+              r.path.map((s) => str(s, t)),
+              scope,
+            )
+          case 'import':
+            return this.planTerm(r.ref, scope)
           case 'unbound': {
             this.unsafe(scope, t)
             return this.constLocal(this.prog.constOf({ type: 'null', span: t.span }))
@@ -258,46 +305,68 @@ export class BodyPlanner extends Emitter {
         }
         break
       }
-      case 'ref': return this.planRef(t, scope)
-      case 'array': case 'set': case 'object': {
+      case 'ref':
+        return this.planRef(t, scope)
+      case 'array':
+      case 'set':
+      case 'object': {
         const c = this.prog.constOfComposite(t)
         if (c !== undefined) return this.constLocal(c)
         if (t.type === 'array') {
           const a = this.make('array', t.items.length)
-          for (const i of t.items) { const v = this.planTerm(i, scope); this.emit({ op: 'arrayappend', array: a, value: loc(v) }) }
+          for (const i of t.items) {
+            const v = this.planTerm(i, scope)
+            this.emit({ op: 'arrayappend', array: a, value: loc(v) })
+          }
           return a
         }
         if (t.type === 'set') {
           const s = this.make('set')
-          for (const i of t.items) { const v = this.planTerm(i, scope); this.emit({ op: 'setadd', set: s, value: v }) }
+          for (const i of t.items) {
+            const v = this.planTerm(i, scope)
+            this.emit({ op: 'setadd', set: s, value: v })
+          }
           return s
         }
         const o = this.make('object')
         for (const [k, v] of t.items) {
-          const kl = this.planTerm(k, scope), vl = this.planTerm(v, scope)
+          const kl = this.planTerm(k, scope),
+            vl = this.planTerm(v, scope)
           this.insertChecked(o, kl, vl, scope.module, k.span.start, 'object keys must be unique')
         }
         return o
       }
-      case 'arraycomp': case 'setcomp': case 'objectcomp': {
+      case 'arraycomp':
+      case 'setcomp':
+      case 'objectcomp': {
         const res = this.make(t.type === 'arraycomp' ? 'array' : t.type === 'setcomp' ? 'set' : 'object')
         const b: Block = { stmts: [] }
         this.emit({ op: 'blocks', blocks: [b] })
         const inner = scope.child()
         const heads = t.type === 'objectcomp' ? [t.key, t.value] : [t.term]
         // The head's statements come from the comprehension, not from the last expression of its body.
-        this.into(b.stmts, () => this.planBody(t.body, inner, (s) => this.located(scope.module, t.span.start, () => {
-          if (t.type === 'objectcomp') {
-            const k = this.planTerm(t.key, s), v = this.planTerm(t.value, s)
-            this.insertChecked(res, k, v, scope.module, t.key.span.start, 'object keys must be unique')
-          } else {
-            const v = this.planTerm(t.term, s)
-            this.emit(t.type === 'arraycomp' ? { op: 'arrayappend', array: res, value: loc(v) } : { op: 'setadd', set: res, value: v })
-          }
-        }), heads))
+        this.into(b.stmts, () =>
+          this.planBody(
+            t.body,
+            inner,
+            (s) =>
+              this.located(scope.module, t.span.start, () => {
+                if (t.type === 'objectcomp') {
+                  const k = this.planTerm(t.key, s),
+                    v = this.planTerm(t.value, s)
+                  this.insertChecked(res, k, v, scope.module, t.key.span.start, 'object keys must be unique')
+                } else {
+                  const v = this.planTerm(t.term, s)
+                  this.emit(t.type === 'arraycomp' ? { op: 'arrayappend', array: res, value: loc(v) } : { op: 'setadd', set: res, value: v })
+                }
+              }),
+            heads,
+          ),
+        )
         return res
       }
-      case 'call': return this.planCall(t, scope, t.args)
+      case 'call':
+        return this.planCall(t, scope, t.args)
       case 'templatestring': {
         const parts = this.make('array', t.parts.length)
         for (const p of t.parts) {
@@ -343,12 +412,19 @@ export class BodyPlanner extends Emitter {
     if (h.type === 'var') {
       const r = this.resolve(h.name, scope)
       switch (r.kind) {
-        case 'data': return this.planDataRef(t.path, scope)
-        case 'input': return this.applyOps(this.inputLocal(), t.path, scope)
-        case 'local': return this.applyOps(r.local, t.path, scope)
-        case 'rule': return this.planDataRef([...r.path.map((s) => str(s, h)), ...t.path], scope)
-        case 'import': return this.planRef({ ...r.ref, path: [...r.ref.path, ...t.path], span: t.span }, scope)
-        case 'unbound': this.unsafe(scope, h); return this.constLocal(this.prog.constOf({ type: 'null', span: h.span }))
+        case 'data':
+          return this.planDataRef(t.path, scope)
+        case 'input':
+          return this.applyOps(this.inputLocal(), t.path, scope)
+        case 'local':
+          return this.applyOps(r.local, t.path, scope)
+        case 'rule':
+          return this.planDataRef([...r.path.map((s) => str(s, h)), ...t.path], scope)
+        case 'import':
+          return this.planRef({ ...r.ref, path: [...r.ref.path, ...t.path], span: t.span }, scope)
+        case 'unbound':
+          this.unsafe(scope, h)
+          return this.constLocal(this.prog.constOf({ type: 'null', span: h.span }))
       }
     }
     return this.applyOps(this.planTerm(h, scope), t.path, scope)
@@ -445,10 +521,14 @@ export class BodyPlanner extends Emitter {
     return this.located(scope.module, t.span.start, () => planCall(this, t, scope, args))
   }
 
-  unify(a: Term, b: Term, scope: Scope): void { unify(this, a, b, scope) }
+  unify(a: Term, b: Term, scope: Scope): void {
+    unify(this, a, b, scope)
+  }
 
   /** Unify a term with a value already in a local. */
-  unifyLocal(t: Term, v: Local, scope: Scope): void { unifyLocal(this, t, v, scope) }
+  unifyLocal(t: Term, v: Local, scope: Scope): void {
+    unifyLocal(this, t, v, scope)
+  }
 }
 
 function str(value: string, at: Term): Term {

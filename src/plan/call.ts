@@ -32,7 +32,8 @@ export function planCall(bp: BodyPlanner, t: CallTerm, scope: Scope, args: Term[
   const target = resolveCall(bp, t, scope, args.length)
   const vals = () => args.map((a) => bp.planTerm(a, scope))
   switch (target.kind) {
-    case 'error': return bp.constLocal(bp.prog.constOf({ type: 'null', span: t.span }))
+    case 'error':
+      return bp.constLocal(bp.prog.constOf({ type: 'null', span: t.span }))
     case 'print': {
       // print(a, b): values joined by spaces; an undefined argument prints `<undefined>`.
       const parts = bp.make('array', args.length * 2)
@@ -59,8 +60,14 @@ export function planCall(bp: BodyPlanner, t: CallTerm, scope: Scope, args: Term[
       bp.emit({ op: 'isdefined', local: l })
       return l
     }
-    case 'const': vals(); return bp.constLocal(target.index)
-    case 'rule': return bp.planDataRef(target.path.map((value): Term => ({ type: 'string', value, span: t.span })), scope)
+    case 'const':
+      vals()
+      return bp.constLocal(target.index)
+    case 'rule':
+      return bp.planDataRef(
+        target.path.map((value): Term => ({ type: 'string', value, span: t.span })),
+        scope,
+      )
     case 'func': {
       const a = vals()
       const r = bp.local()
@@ -73,7 +80,17 @@ export function planCall(bp: BodyPlanner, t: CallTerm, scope: Scope, args: Term[
       if (target.strict) {
         // Strict mode: an in-module built-in that gives no value failed.
         bp.emit({ op: 'callbuiltin', name: target.name, args: a.map(loc), target: r, check: false })
-        bp.emit({ op: 'blocks', blocks: [{ stmts: [{ op: 'isundefined', local: r }, { op: 'abort', message: `eval_builtin_error: ${target.name}: invalid argument(s)` }] }] })
+        bp.emit({
+          op: 'blocks',
+          blocks: [
+            {
+              stmts: [
+                { op: 'isundefined', local: r },
+                { op: 'abort', message: `eval_builtin_error: ${target.name}: invalid argument(s)` },
+              ],
+            },
+          ],
+        })
       } else bp.emit({ op: 'callbuiltin', name: target.name, args: a.map(loc), target: r, check: true })
       return r
     }
@@ -99,7 +116,14 @@ function resolveCall(bp: BodyPlanner, t: CallTerm, scope: Scope, nargs: number, 
     if (m.slot) return { kind: 'value', slot: m.slot }
     // The replacement runs without function mocks (OPA: a mock never calls
     // another mock), so a mock may call the function it replaces.
-    return resolveCall(bp, t, scope, nargs, m.fn, mocks.filter((x) => x.kind === 'data'))
+    return resolveCall(
+      bp,
+      t,
+      scope,
+      nargs,
+      m.fn,
+      mocks.filter((x) => x.kind === 'data'),
+    )
   }
   // check/'s call checks reported every call that does not resolve or does
   // not take `nargs` arguments; what is left is the target.
@@ -116,11 +140,16 @@ function resolveCall(bp: BodyPlanner, t: CallTerm, scope: Scope, nargs: number, 
   }
   if (b?.inModule) return { kind: 'builtin', name, strict: !!prog.opts.strict && !UNDEFINED_NOT_ERROR.has(name) }
   switch (name) {
-    case 'print': return { kind: 'print' }
-    case 'trace': return { kind: 'const', index: prog.constJSON(true) }
-    case 'opa.runtime': return { kind: 'const', index: prog.constJSON({}) }
-    case 'rego.metadata.rule': return { kind: 'const', index: prog.constJSON(metadataOf(scope.rule)) }
-    case 'rego.metadata.chain': return { kind: 'const', index: prog.constJSON(chainOf(prog, scope)) }
+    case 'print':
+      return { kind: 'print' }
+    case 'trace':
+      return { kind: 'const', index: prog.constJSON(true) }
+    case 'opa.runtime':
+      return { kind: 'const', index: prog.constJSON({}) }
+    case 'rego.metadata.rule':
+      return { kind: 'const', index: prog.constJSON(metadataOf(scope.rule)) }
+    case 'rego.metadata.chain':
+      return { kind: 'const', index: prog.constJSON(chainOf(prog, scope)) }
   }
   // More than 4 arguments: check/ reported compile_unsupported_error.
   const id = prog.hostId(hostTableName(name), name, arity, !!b?.nondeterministic)

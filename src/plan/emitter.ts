@@ -19,24 +19,40 @@ export class Emitter {
   }
 
   /** How many locals the function uses. */
-  get nlocals(): number { return this.count }
+  get nlocals(): number {
+    return this.count
+  }
 
-  local(): Local { return this.count++ }
-  emit(s: Stmt): void { this.cur.push(stamp(s, this.at)) }
-  origin(m: Module, offset: number): Origin { return { source: m, offset } }
+  local(): Local {
+    return this.count++
+  }
+  emit(s: Stmt): void {
+    this.cur.push(stamp(s, this.at))
+  }
+  origin(m: Module, offset: number): Origin {
+    return { source: m, offset }
+  }
 
   /** Plan `f` as coming from `offset` in `m` (a rule, expression or term): what it emits is located there. */
   located<T>(m: Module, offset: number, f: () => T): T {
     const save = this.at
     this.at = { source: m, offset }
-    try { return f() } finally { this.at = save }
+    try {
+      return f()
+    } finally {
+      this.at = save
+    }
   }
 
   /** Run `f` emitting into `stmts`, then continue emitting where we were. */
   into(stmts: Stmt[], f: () => void): void {
     const save = this.cur
     this.cur = stmts
-    try { f() } finally { this.cur = save }
+    try {
+      f()
+    } finally {
+      this.cur = save
+    }
   }
 
   /**
@@ -50,7 +66,8 @@ export class Emitter {
 
   /** A `scan` of `source`, entered: returns its key and value locals. */
   scan(source: Local): { key: Local; value: Local } {
-    const key = this.local(), value = this.local()
+    const key = this.local(),
+      value = this.local()
     this.enter({ op: 'scan', source, key, value, body: { stmts: [] } })
     return { key, value }
   }
@@ -105,7 +122,12 @@ export class Emitter {
     const r = this.local()
     this.emit({ op: 'objectinsertonce', object: obj, key: k, value: v, conflict: r })
     // A flag test that fails leaves only this small block: no conflict, go on.
-    const ab: Block = { stmts: [{ op: 'flagis', local: r, value: 1 }, { op: 'abort', message: `eval_conflict_error: ${message}`, at: this.origin(m, offset) }] }
+    const ab: Block = {
+      stmts: [
+        { op: 'flagis', local: r, value: 1 },
+        { op: 'abort', message: `eval_conflict_error: ${message}`, at: this.origin(m, offset) },
+      ],
+    }
     this.emit({ op: 'blocks', blocks: [ab] })
   }
 }
@@ -115,9 +137,17 @@ function stamp(s: Stmt, at: Origin | undefined): Stmt {
   if (!at || s.at) return s
   s.at = at
   switch (s.op) {
-    case 'blocks': for (const b of s.blocks) for (const x of b.stmts) stamp(x, at); break
-    case 'not': case 'labeled': case 'scan': for (const x of s.body.stmts) stamp(x, at); break
-    case 'switch': for (const b of s.cases) for (const x of b.stmts) stamp(x, at); break
+    case 'blocks':
+      for (const b of s.blocks) for (const x of b.stmts) stamp(x, at)
+      break
+    case 'not':
+    case 'labeled':
+    case 'scan':
+      for (const x of s.body.stmts) stamp(x, at)
+      break
+    case 'switch':
+      for (const b of s.cases) for (const x of b.stmts) stamp(x, at)
+      break
   }
   return s
 }

@@ -13,13 +13,20 @@ import { lookupBuiltin } from '../builtins/catalog.js'
 import type { Block, Const, Func, Plan } from './ir.js'
 import { BodyPlanner, Scope, loc } from './body.js'
 import { planGroup } from './rule-group.js'
-import { findNode, importOf, isRuleName, type CallTable, type CheckedProgram, type CustomBuiltins, type Names, type RuleGroup, type TreeNode } from '../check/index.js'
+import {
+  findNode,
+  importOf,
+  isRuleName,
+  type CallTable,
+  type CheckedProgram,
+  type CustomBuiltins,
+  type Names,
+  type RuleGroup,
+  type TreeNode,
+} from '../check/index.js'
 import { locate } from '../source/index.js'
 
-export type Mock =
-  | { kind: 'data'; path: string[]; slot: string }
-  | { kind: 'func'; name: string; fn?: string; slot?: string }
-
+export type Mock = { kind: 'data'; path: string[]; slot: string } | { kind: 'func'; name: string; fn?: string; slot?: string }
 
 export interface PlanOptions {
   entrypoints: string[]
@@ -65,7 +72,10 @@ export class Program {
     return this.intern({ kind: 'string', value: `${m.path}:${row}` })
   }
 
-  constructor(checked: CheckedProgram, readonly opts: PlanOptions) {
+  constructor(
+    checked: CheckedProgram,
+    readonly opts: PlanOptions,
+  ) {
     this.errors = [...checked.errors]
     this.modules = checked.modules
     this.root = checked.root
@@ -89,20 +99,30 @@ export class Program {
     if (this.checkErrors === 0) this.error('internal_error', message, m, offset)
   }
 
-  label(): number { return this.labels++ }
+  label(): number {
+    return this.labels++
+  }
 
   /** A planned function joins the plan. */
-  addFunc(f: Func): void { this.funcs.push(f) }
+  addFunc(f: Func): void {
+    this.funcs.push(f)
+  }
 
   /** The two globals that memoise a rule group's value per evaluation epoch. */
-  memoGlobals(name: string): void { this.globals.add(`memo_v_${name}`); this.globals.add(`memo_e_${name}`) }
+  memoGlobals(name: string): void {
+    this.globals.add(`memo_v_${name}`)
+    this.globals.add(`memo_e_${name}`)
+  }
 
   /** The id of host built-in `table` (its name in the module's builtins table), registered on first use. */
   hostId(table: string, name: string, arity: number, nondeterministic: boolean): number {
     let h = this.hosts.get(table)
     if (!h) this.hosts.set(table, (h = { id: this.hosts.size, arity, name }))
     // A nondeterministic built-in's result is cached per evaluation.
-    if (nondeterministic) { this.globals.add(`g_nd_${h.id}`); this.globals.add(`g_nde_${h.id}`) }
+    if (nondeterministic) {
+      this.globals.add(`g_nd_${h.id}`)
+      this.globals.add(`g_nde_${h.id}`)
+    }
     return h.id
   }
 
@@ -113,25 +133,37 @@ export class Program {
     return { funcs: this.funcs, consts: this.consts, entrypoints, hostBuiltins, globals: [...this.globals], ...(coverable ? { coverable } : {}) }
   }
 
-  importOf(m: Module, name: string): RefTerm | undefined { return importOf(this.names, m, name) }
+  importOf(m: Module, name: string): RefTerm | undefined {
+    return importOf(this.names, m, name)
+  }
 
-  isRuleName(m: Module, name: string): boolean { return isRuleName(this.names, m, name) }
+  isRuleName(m: Module, name: string): boolean {
+    return isRuleName(this.names, m, name)
+  }
 
   // ---- constants ---------------------------------------------------------
 
   private intern(c: Const): number {
     const key = JSON.stringify(c)
     let i = this.constKeys.get(key)
-    if (i === undefined) { i = this.consts.length; this.consts.push(c); this.constKeys.set(key, i) }
+    if (i === undefined) {
+      i = this.consts.length
+      this.consts.push(c)
+      this.constKeys.set(key, i)
+    }
     return i
   }
 
   constOf(t: Term): number {
     switch (t.type) {
-      case 'null': return this.intern({ kind: 'null' })
-      case 'boolean': return this.intern({ kind: 'bool', value: t.value })
-      case 'number': return this.intern({ kind: 'number', raw: t.raw })
-      case 'string': return this.intern({ kind: 'string', value: t.value })
+      case 'null':
+        return this.intern({ kind: 'null' })
+      case 'boolean':
+        return this.intern({ kind: 'bool', value: t.value })
+      case 'number':
+        return this.intern({ kind: 'number', raw: t.raw })
+      case 'string':
+        return this.intern({ kind: 'string', value: t.value })
       default: {
         const c = this.constOfComposite(t)
         if (c === undefined) throw new Error('not a constant')
@@ -142,22 +174,33 @@ export class Program {
 
   constOfComposite(t: Term): number | undefined {
     switch (t.type) {
-      case 'null': case 'boolean': case 'number': case 'string': return this.constOf(t)
-      case 'array': case 'set': {
+      case 'null':
+      case 'boolean':
+      case 'number':
+      case 'string':
+        return this.constOf(t)
+      case 'array':
+      case 'set': {
         const items: number[] = []
-        for (const i of t.items) { const c = this.constOfComposite(i); if (c === undefined) return undefined; items.push(c) }
+        for (const i of t.items) {
+          const c = this.constOfComposite(i)
+          if (c === undefined) return undefined
+          items.push(c)
+        }
         return this.intern({ kind: t.type, items })
       }
       case 'object': {
         const items: [number, number][] = []
         for (const [k, v] of t.items) {
-          const ck = this.constOfComposite(k), cv = this.constOfComposite(v)
+          const ck = this.constOfComposite(k),
+            cv = this.constOfComposite(v)
           if (ck === undefined || cv === undefined) return undefined
           items.push([ck, cv])
         }
         return this.intern({ kind: 'object', items })
       }
-      default: return undefined
+      default:
+        return undefined
     }
   }
 
@@ -293,14 +336,17 @@ export class Program {
     const h = ref.head.name
     const r = bp.resolve(h, scope)
     switch (r.kind) {
-      case 'rule': return `data.${[...r.path, ...parts].join('.')}`
-      case 'data': return `data.${parts.join('.')}`
+      case 'rule':
+        return `data.${[...r.path, ...parts].join('.')}`
+      case 'data':
+        return `data.${parts.join('.')}`
       case 'import': {
         const ip = r.ref.path.map((p) => (p.type === 'string' ? p.value : '?'))
         const head = r.ref.head.type === 'var' ? r.ref.head.name : '?'
         return [head, ...ip, ...parts].join('.')
       }
-      default: return [h, ...parts].join('.')
+      default:
+        return [h, ...parts].join('.')
     }
   }
 
@@ -316,7 +362,6 @@ export class Program {
     const full = this.refName({ type: 'ref', head: { type: 'var', name, span }, path: [], span }, scope, bp)
     return full.startsWith('data.') && findNode(this.root, full.slice(5).split('.'))?.group?.kind === 'function'
   }
-
 }
 
 // ---- program --------------------------------------------------------------
@@ -342,7 +387,11 @@ export function planProgram(checked: CheckedProgram, opts: PlanOptions): { plan:
     if (node?.group) {
       if (node.group.kind === 'function') {
         const d = node.group.defs[0]!
-        prog.errors.push({ code: 'compile_entrypoint_error', message: `entrypoint ${JSON.stringify(ep)} is a function, not a rule or package`, location: locate(d.module, d.rule.span.start) })
+        prog.errors.push({
+          code: 'compile_entrypoint_error',
+          message: `entrypoint ${JSON.stringify(ep)} is a function, not a rule or package`,
+          location: locate(d.module, d.rule.span.start),
+        })
         continue
       }
       const d = node.group.defs[0] ?? node.group.default!
@@ -363,7 +412,10 @@ export function planProgram(checked: CheckedProgram, opts: PlanOptions): { plan:
       bp.emit({ op: 'return', source: loc(v) })
       prog.addFunc({ name: func, params: [], nlocals: bp.nlocals, body, comment: `entrypoint ${ep}` })
     } else {
-      prog.errors.push({ code: 'compile_entrypoint_error', message: `entrypoint ${JSON.stringify(ep)} does not name a rule or package of the compiled modules` })
+      prog.errors.push({
+        code: 'compile_entrypoint_error',
+        message: `entrypoint ${JSON.stringify(ep)} does not name a rule or package of the compiled modules`,
+      })
       continue
     }
     entrypoints.push({ path: ep, func })
@@ -376,4 +428,3 @@ export function planProgram(checked: CheckedProgram, opts: PlanOptions): { plan:
   }
   return { plan: prog.finish(entrypoints), errors: prog.errors }
 }
-

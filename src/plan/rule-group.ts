@@ -20,11 +20,17 @@ export function planGroup(prog: Program, g: RuleGroup, mocks: readonly Mock[], n
   if (g.kind === 'function') for (let i = 0; i < g.arity; i++) params.push(bp.local())
   if (prog.opts.steps) bp.emit({ op: 'step' })
   const memo = g.kind !== 'function'
-  if (memo) { prog.memoGlobals(name); bp.emit({ op: 'memoget', name }) }
+  if (memo) {
+    prog.memoGlobals(name)
+    bp.emit({ op: 'memoget', name })
+  }
   let res: Local
   if (g.kind === 'set') res = bp.make('set')
   else if (g.kind === 'object') res = bp.make('object')
-  else { res = bp.local(); bp.emit({ op: 'assign', source: { kind: 'i32', value: 0 }, target: res }) }
+  else {
+    res = bp.local()
+    bp.emit({ op: 'assign', source: { kind: 'i32', value: 0 }, target: res })
+  }
 
   const index = g.kind === 'function' ? undefined : ruleIndex(prog, g)
   const indexed = new Set(index ? [...index.byValue.values()].flat() : [])
@@ -50,7 +56,9 @@ export function planGroup(prog: Program, g: RuleGroup, mocks: readonly Mock[], n
       dbp.into(inner.stmts, () => planDef(prog, dbp, g, g.defs[i]!, [], acc))
       dbp.emit({ op: 'return', source: loc(acc) })
       prog.addFunc({ name: fname, params: [acc], nlocals: dbp.nlocals, body: fbody, comment: `definition ${i} of data.${g.path.join('.')}` })
-      return { stmts: [{ op: 'call', func: fname, args: [loc(res)], target: res, check: false, at: bp.origin(g.defs[i]!.module, g.defs[i]!.rule.span.start) }] } as Block
+      return {
+        stmts: [{ op: 'call', func: fname, args: [loc(res)], target: res, check: false, at: bp.origin(g.defs[i]!.module, g.defs[i]!.rule.span.start) }],
+      } as Block
     })
     const position = new Map(index.defs.map((d, j) => [d, j]))
     const table = prog.constJSONEntries([...index.byValue].map(([c, defs]) => [c, prog.constJSON(defs.map((d) => position.get(d)!))]))
@@ -62,7 +70,8 @@ export function planGroup(prog: Program, g: RuleGroup, mocks: readonly Mock[], n
       bp.emit({ op: 'isdefined', local: v })
       for (const p of index.path) v = bp.dot(v, bp.constLocal(prog.constJSON(p)))
       const sel = bp.dot(bp.constLocal(table), v)
-      const k = bp.local(), d = bp.local()
+      const k = bp.local(),
+        d = bp.local()
       const body: Block = { stmts: [] }
       bp.emit({ op: 'scan', source: sel, key: k, value: d, body })
       bp.into(body.stmts, () => {
@@ -131,15 +140,30 @@ function indexConditions(prog: Program, def: RuleDef): { path: string[]; value: 
     if (t.type !== 'ref' || t.head.type !== 'var' || t.head.name !== 'input') return undefined
     if (prog.importOf(def.module, 'input')) return undefined
     const path: string[] = []
-    for (const p of t.path) { if (p.type !== 'string') return undefined; path.push(p.value) }
+    for (const p of t.path) {
+      if (p.type !== 'string') return undefined
+      path.push(p.value)
+    }
     return path
   }
   const scalar = (t: Term) => t.type === 'string' || t.type === 'number' || t.type === 'boolean' || t.type === 'null'
   for (const e of def.rule.body.exprs) {
     if (e.negated || e.with.length) continue
     let a: Term | undefined, b: Term | undefined
-    if (e.kind === 'unify') { a = e.left; b = e.right }
-    else if (e.kind === 'term' && e.term.type === 'call' && e.term.args.length === 2 && e.term.func.head.type === 'var' && e.term.func.head.name === 'equal' && e.term.func.path.length === 0) { a = e.term.args[0]; b = e.term.args[1] }
+    if (e.kind === 'unify') {
+      a = e.left
+      b = e.right
+    } else if (
+      e.kind === 'term' &&
+      e.term.type === 'call' &&
+      e.term.args.length === 2 &&
+      e.term.func.head.type === 'var' &&
+      e.term.func.head.name === 'equal' &&
+      e.term.func.path.length === 0
+    ) {
+      a = e.term.args[0]
+      b = e.term.args[1]
+    }
     if (!a || !b) continue
     const [r, c] = inputRef(a) && scalar(b) ? [a, b] : inputRef(b) && scalar(a) ? [b, a] : [undefined, undefined]
     if (!r || !c) continue
@@ -189,10 +213,21 @@ function planDefAt(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef, p
   // (template strings, calls) can only be evaluated after it.
   const lateArgs: [Term, Local][] = []
   if (g.kind === 'function') {
-    const isPattern = (t: Term): boolean => t.type === 'var' || t.type === 'null' || t.type === 'boolean' || t.type === 'number' || t.type === 'string' ||
-      (t.type === 'array' && t.items.every(isPattern)) || (t.type === 'object' && t.items.every(([, v]) => isPattern(v)))
-    rule.head.args?.forEach((a) => { if (isPattern(a)) bp.declarePattern(a, scope) })
-    rule.head.args?.forEach((a, i) => { if (isPattern(a)) bp.unifyLocal(a, params[i]!, scope); else lateArgs.push([a, params[i]!]) })
+    const isPattern = (t: Term): boolean =>
+      t.type === 'var' ||
+      t.type === 'null' ||
+      t.type === 'boolean' ||
+      t.type === 'number' ||
+      t.type === 'string' ||
+      (t.type === 'array' && t.items.every(isPattern)) ||
+      (t.type === 'object' && t.items.every(([, v]) => isPattern(v)))
+    rule.head.args?.forEach((a) => {
+      if (isPattern(a)) bp.declarePattern(a, scope)
+    })
+    rule.head.args?.forEach((a, i) => {
+      if (isPattern(a)) bp.unifyLocal(a, params[i]!, scope)
+      else lateArgs.push([a, params[i]!])
+    })
   }
   // At every solution of the definition's bodies (not of bodies nested in
   // them): bind the late arguments, and mark the head line covered.
@@ -209,69 +244,113 @@ function planDefChain(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef
   const chain: Rule[] = []
   for (let r: Rule | undefined = rule; r; r = r.else) chain.push(r)
   const headTerms = (r: Rule): Term[] => [r.head.value, r.head.key, ...def.keys, ...(rule.head.args ?? [])].filter((x): x is Term => !!x)
-  const valueOf = (r: Rule, s: Scope): Local => r.head.value ? bp.planTerm(r.head.value, s) : bp.constLocal(prog.constOf({ type: 'boolean', value: true, span: r.span }))
+  const valueOf = (r: Rule, s: Scope): Local =>
+    r.head.value ? bp.planTerm(r.head.value, s) : bp.constLocal(prog.constOf({ type: 'boolean', value: true, span: r.span }))
   const origin = bp.origin(def.module, rule.head.span.start)
   // What a solution adds to the value comes from the rule's head, not from
   // the last expression of its body.
   const atHead = (r: Rule, f: (s: Scope) => void) => (s: Scope) => bp.located(def.module, r.head.span.start, () => f(s))
 
   if (g.kind === 'set') {
-    bp.planBody(rule.body, scope, atHead(rule, (s) => {
-      solution(s)
-      const k = bp.planTerm(rule.head.key ?? rule.head.value!, s)
-      bp.emit({ op: 'setadd', set: res, value: k })
-    }), headTerms(rule))
+    bp.planBody(
+      rule.body,
+      scope,
+      atHead(rule, (s) => {
+        solution(s)
+        const k = bp.planTerm(rule.head.key ?? rule.head.value!, s)
+        bp.emit({ op: 'setadd', set: res, value: k })
+      }),
+      headTerms(rule),
+    )
     return
   }
   if (g.kind === 'object') {
-    bp.planBody(rule.body, scope, atHead(rule, (s) => {
-      solution(s)
-      const v = valueOf(rule, s)
-      let target = res
-      def.keys.forEach((kt, i) => {
-        const k = bp.planTerm(kt, s)
-        const last = i === def.keys.length - 1
-        if (last && !g.leafSet) {
-          bp.insertChecked(target, k, v, def.module, rule.head.span.start, 'object keys must be unique')
-          return
-        }
-        const child = bp.dot(target, k, false)
-        const fresh: Block = { stmts: [] }
-        bp.emit({ op: 'blocks', blocks: [fresh] })
-        bp.into(fresh.stmts, () => {
-          bp.emit({ op: 'isundefined', local: child })
-          const o = bp.make(last ? 'set' : 'object')
-          bp.emit({ op: 'objectinsert', object: target, key: k, value: o })
-          bp.emit({ op: 'assign', source: loc(o), target: child })
+    bp.planBody(
+      rule.body,
+      scope,
+      atHead(rule, (s) => {
+        solution(s)
+        const v = valueOf(rule, s)
+        let target = res
+        def.keys.forEach((kt, i) => {
+          const k = bp.planTerm(kt, s)
+          const last = i === def.keys.length - 1
+          if (last && !g.leafSet) {
+            bp.insertChecked(target, k, v, def.module, rule.head.span.start, 'object keys must be unique')
+            return
+          }
+          const child = bp.dot(target, k, false)
+          const fresh: Block = { stmts: [] }
+          bp.emit({ op: 'blocks', blocks: [fresh] })
+          bp.into(fresh.stmts, () => {
+            bp.emit({ op: 'isundefined', local: child })
+            const o = bp.make(last ? 'set' : 'object')
+            bp.emit({ op: 'objectinsert', object: target, key: k, value: o })
+            bp.emit({ op: 'assign', source: loc(o), target: child })
+          })
+          target = child
         })
-        target = child
-      })
-      // the leaf is a set: add this solution's element
-      if (g.leafSet) bp.emit({ op: 'setadd', set: target, value: bp.planTerm(rule.head.key!, s) })
-    }), headTerms(rule))
+        // the leaf is a set: add this solution's element
+        if (g.leafSet) bp.emit({ op: 'setadd', set: target, value: bp.planTerm(rule.head.key!, s) })
+      }),
+      headTerms(rule),
+    )
     return
   }
   // complete rules and functions: one value, conflicts abort at run time
   const conflict = g.kind === 'function' ? 'functions must not produce multiple outputs for same inputs' : 'complete rules must not produce multiple outputs'
   const merge = (v: Local, into: Local = res) => {
-    bp.emit({ op: 'blocks', blocks: [{ stmts: [{ op: 'isundefined', local: into }, { op: 'assign', source: loc(v), target: into }] }] })
+    bp.emit({
+      op: 'blocks',
+      blocks: [
+        {
+          stmts: [
+            { op: 'isundefined', local: into },
+            { op: 'assign', source: loc(v), target: into },
+          ],
+        },
+      ],
+    })
     const nl = prog.label()
-    bp.emit({ op: 'blocks', blocks: [{ stmts: [
-      { op: 'not', label: nl, body: { stmts: [{ op: 'equal', a: loc(into), b: loc(v) }, { op: 'break', label: nl }] } },
-      { op: 'abort', message: `eval_conflict_error: ${conflict}`, at: origin },
-    ] }] })
+    bp.emit({
+      op: 'blocks',
+      blocks: [
+        {
+          stmts: [
+            {
+              op: 'not',
+              label: nl,
+              body: {
+                stmts: [
+                  { op: 'equal', a: loc(into), b: loc(v) },
+                  { op: 'break', label: nl },
+                ],
+              },
+            },
+            { op: 'abort', message: `eval_conflict_error: ${conflict}`, at: origin },
+          ],
+        },
+      ],
+    })
   }
   if (chain.length === 1) {
     const constant = !rule.head.value || prog.constOfComposite(rule.head.value) !== undefined
     const label = prog.label()
     const lb: Block = { stmts: [] }
     bp.emit({ op: 'labeled', label, body: lb })
-    bp.into(lb.stmts, () => bp.planBody(rule.body, scope, atHead(rule, (s) => {
-      solution(s)
-      merge(valueOf(rule, s))
-      // A constant value cannot conflict with itself: stop at the first solution.
-      if (constant) bp.emit({ op: 'break', label })
-    }), headTerms(rule)))
+    bp.into(lb.stmts, () =>
+      bp.planBody(
+        rule.body,
+        scope,
+        atHead(rule, (s) => {
+          solution(s)
+          merge(valueOf(rule, s))
+          // A constant value cannot conflict with itself: stop at the first solution.
+          if (constant) bp.emit({ op: 'break', label })
+        }),
+        headTerms(rule),
+      ),
+    )
     return
   }
   // else chains: the first branch with any solution gives the value; all of
@@ -286,7 +365,17 @@ function planDefChain(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef
     bp.into(blocks[i]!.stmts, () => {
       const body: Block = { stmts: [] }
       bp.emit({ op: 'blocks', blocks: [body] })
-      bp.into(body.stmts, () => bp.planBody(r.body, scope.child(), atHead(r, (s) => { solution(s); merge(valueOf(r, s), dv) }), headTerms(r)))
+      bp.into(body.stmts, () =>
+        bp.planBody(
+          r.body,
+          scope.child(),
+          atHead(r, (s) => {
+            solution(s)
+            merge(valueOf(r, s), dv)
+          }),
+          headTerms(r),
+        ),
+      )
       bp.emit({ op: 'isdefined', local: dv })
       bp.emit({ op: 'break', label })
     })

@@ -12,7 +12,9 @@ import { loc, type BodyPlanner, type Scope } from './body.js'
 import type { Mock, Program } from './planner.js'
 
 export function planWith(prog: Program, bp: BodyPlanner, e: Expr, scope: Scope, then: () => void): void {
-  const saveInput = bp.local(), saveData = bp.local(), saveEpoch = bp.local()
+  const saveInput = bp.local(),
+    saveData = bp.local(),
+    saveEpoch = bp.local()
   const newMocks: Mock[] = []
   const apply: Stmt[] = []
   for (const w of e.with) {
@@ -49,7 +51,11 @@ export function planWith(prog: Program, bp: BodyPlanner, e: Expr, scope: Scope, 
         const ref: RefTerm = wv.type === 'var' ? { type: 'ref', head: wv, path: [], span: wv.span } : wv
         const n = prog.refName(ref, scope, bp)
         const nn = n.startsWith('data.') ? findNode(prog.root, n.slice(5).split('.')) : undefined
-        if (nn?.group?.kind === 'function' || (!n.startsWith('data.') && lookupBuiltin(n) && bp.resolve((ref.head as { name: string }).name, scope).kind === 'unbound')) fnName = n
+        if (
+          nn?.group?.kind === 'function' ||
+          (!n.startsWith('data.') && lookupBuiltin(n) && bp.resolve((ref.head as { name: string }).name, scope).kind === 'unbound')
+        )
+          fnName = n
       }
       if (fnName) newMocks.push({ kind: 'func', name, fn: fnName })
       else {
@@ -87,12 +93,16 @@ export function planWith(prog: Program, bp: BodyPlanner, e: Expr, scope: Scope, 
   const block: Block = { stmts: [] }
   bp.emit({ op: 'blocks', blocks: [block] })
   let outputs: string[] = []
-  bp.withMocks(newMocks, () => bp.into(block.stmts, () => bp.planExpr({ ...e, with: [] }, inner, () => {
-    outputs = [...inner.vars.keys()].filter((n) => scope.vars.get(n) !== inner.vars.get(n))
-    const tuple = bp.make('array', outputs.length)
-    for (const n of outputs) bp.emit({ op: 'arrayappend', array: tuple, value: loc(inner.vars.get(n)!) })
-    bp.emit({ op: 'arrayappend', array: sol, value: loc(tuple) })
-  })))
+  bp.withMocks(newMocks, () =>
+    bp.into(block.stmts, () =>
+      bp.planExpr({ ...e, with: [] }, inner, () => {
+        outputs = [...inner.vars.keys()].filter((n) => scope.vars.get(n) !== inner.vars.get(n))
+        const tuple = bp.make('array', outputs.length)
+        for (const n of outputs) bp.emit({ op: 'arrayappend', array: tuple, value: loc(inner.vars.get(n)!) })
+        bp.emit({ op: 'arrayappend', array: sol, value: loc(tuple) })
+      }),
+    ),
+  )
   for (const s of restore) bp.emit(s)
   const { value: tv } = bp.scan(sol)
   outputs.forEach((n, i) => {

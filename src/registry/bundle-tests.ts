@@ -47,16 +47,29 @@ export async function runBundleTests(bundle: Bundle, name: string, timeoutMs: nu
     const { code, out } = await new Promise<{ code: number | null; out: string }>((res) => {
       const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } })
       let out = ''
-      const keep = (d: Buffer) => { if (out.length < 64 * 1024) out += d.toString() }
+      const keep = (d: Buffer) => {
+        if (out.length < 64 * 1024) out += d.toString()
+      }
       p.stdout.on('data', keep)
       p.stderr.on('data', keep)
-      const timer = setTimeout(() => { out += `\n(stopped after ${timeoutMs} ms)`; p.kill('SIGKILL') }, timeoutMs)
-      p.on('close', (c) => { clearTimeout(timer); res({ code: c, out }) })
+      const timer = setTimeout(() => {
+        out += `\n(stopped after ${timeoutMs} ms)`
+        p.kill('SIGKILL')
+      }, timeoutMs)
+      p.on('close', (c) => {
+        clearTimeout(timer)
+        res({ code: c, out })
+      })
     })
     if (code !== 0) {
-      const report = out.split(dir + '/').join('').trim()
+      const report = out
+        .split(dir + '/')
+        .join('')
+        .trim()
       const first = report.split('\n').find((l) => /FAIL|error|stopped/i.test(l)) ?? report.split('\n')[0] ?? ''
-      throw new MeshgateError('bundle_tests_failed', `bundle \`${name}\`: its own tests did not pass: ${first.slice(0, 300)}`, undefined, { report: report.slice(0, 8000) })
+      throw new MeshgateError('bundle_tests_failed', `bundle \`${name}\`: its own tests did not pass: ${first.slice(0, 300)}`, undefined, {
+        report: report.slice(0, 8000),
+      })
     }
     return { ran: true }
   } finally {

@@ -45,7 +45,12 @@ export async function pushBundle(registry: string, name: string, bytes: Uint8Arr
   }
   // A code outside the catalog is not this API's envelope either.
   if (!isErrorCode(body?.code) || typeof body.message !== 'string') {
-    throw new MeshgateError('registry_unreachable', `\`${url.origin}\` answered HTTP ${res.status} without the registry's error envelope`, undefined, text.slice(0, 200) || undefined)
+    throw new MeshgateError(
+      'registry_unreachable',
+      `\`${url.origin}\` answered HTTP ${res.status} without the registry's error envelope`,
+      undefined,
+      text.slice(0, 200) || undefined,
+    )
   }
   const error: ErrorDetail & { errors?: unknown[] } = { code: body.code, message: body.message }
   if (Array.isArray(body.errors)) error.errors = body.errors

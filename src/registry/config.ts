@@ -138,7 +138,10 @@ export function parseRegistryConfig(text: string, file = '<inline>'): RegistryCo
   const keys: KeyMap = {}
   for (const [id, k] of Object.entries(raw.keys ?? {})) {
     const pointer = `/keys/${id.replace(/~/g, '~0').replace(/\//g, '~1')}`
-    if (!k.key === !k.key_file) { err(pointer, `\`${pointer}\` needs exactly one of \`key\` (PEM text) and \`key_file\``, undefined, true); continue }
+    if (!k.key === !k.key_file) {
+      err(pointer, `\`${pointer}\` needs exactly one of \`key\` (PEM text) and \`key_file\``, undefined, true)
+      continue
+    }
     let pem = k.key
     if (k.key_file) {
       try {
@@ -159,7 +162,12 @@ export function parseRegistryConfig(text: string, file = '<inline>'): RegistryCo
   }
   const signingRequired = raw.signing?.required ?? true
   if (signingRequired && Object.keys(raw.keys ?? {}).length === 0) {
-    err('/', 'signatures are required (`signing.required` defaults to true) but no `keys` are configured', 'add the public keys allowed to sign, or set `signing.required: false`', true)
+    err(
+      '/',
+      'signatures are required (`signing.required` defaults to true) but no `keys` are configured',
+      'add the public keys allowed to sign, or set `signing.required: false`',
+      true,
+    )
   }
   const dl = raw.decision_logs ?? {}
   const decisionLogs: DecisionLogsConfig = {
@@ -172,14 +180,18 @@ export function parseRegistryConfig(text: string, file = '<inline>'): RegistryCo
     retention: { maxEvents: dl.retention?.max_events ?? 1_000_000, maxBytes: parseSize(dl.retention?.max_bytes ?? GiB) },
   }
   if (decisionLogs.maxUncompressedBytes > MAX_DECISION_BATCH_BYTES) {
-    err('/decision_logs/max_uncompressed_size', `\`/decision_logs/max_uncompressed_size\` is more than the most one upload may be (${MAX_DECISION_BATCH_BYTES} bytes)`)
+    err(
+      '/decision_logs/max_uncompressed_size',
+      `\`/decision_logs/max_uncompressed_size\` is more than the most one upload may be (${MAX_DECISION_BATCH_BYTES} bytes)`,
+    )
   }
   if (errors.length) throw new CompileError(errors)
 
   const addr = raw.server?.addr ?? DEFAULT_REGISTRY_ADDR
   const colon = addr.lastIndexOf(':')
   const port = Number(addr.slice(colon + 1))
-  if (port > 65535) throw new CompileError([{ code: 'config_error', message: `\`/server/addr\` port \`${port}\` is out of range`, location: at('/server/addr') }])
+  if (port > 65535)
+    throw new CompileError([{ code: 'config_error', message: `\`/server/addr\` port \`${port}\` is out of range`, location: at('/server/addr') }])
   const a = raw.auth
   const auth: RegistryAuthConfig = {
     issuer: a.issuer,
@@ -210,7 +222,11 @@ export function parseRegistryConfig(text: string, file = '<inline>'): RegistryCo
       uncompressed: parseSize(raw.limits?.uncompressed ?? 128 * MiB),
       memoryMiB: raw.limits?.memory_mb ?? 256,
     },
-    validate: { tests: raw.validate?.tests === true, loadTimeoutMs: (raw.validate?.load_timeout_seconds ?? 10) * 1000, testsTimeoutMs: (raw.validate?.tests_timeout_seconds ?? 60) * 1000 },
+    validate: {
+      tests: raw.validate?.tests === true,
+      loadTimeoutMs: (raw.validate?.load_timeout_seconds ?? 10) * 1000,
+      testsTimeoutMs: (raw.validate?.tests_timeout_seconds ?? 60) * 1000,
+    },
     status: {
       staleAfterSeconds: raw.status?.stale_after_seconds ?? 60,
       maxInstances: raw.status?.max_instances ?? 10_000,

@@ -71,8 +71,12 @@ export async function decisionReader(ctx: RegistryContext, authorization: string
   if (readRoles.length === 0) return reader
   const held = listClaim(reader.claims ? claim(reader.claims, readClaim) : undefined)
   if (!held.some((r) => readRoles.includes(r))) {
-    throw new MeshgateError('decision_read_forbidden', `the token of \`${reader.subject}\` has none of the roles that read decision logs in its \`${readClaim}\` claim`, undefined,
-      { required_any_of: readRoles, claim: readClaim })
+    throw new MeshgateError(
+      'decision_read_forbidden',
+      `the token of \`${reader.subject}\` has none of the roles that read decision logs in its \`${readClaim}\` claim`,
+      undefined,
+      { required_any_of: readRoles, claim: readClaim },
+    )
   }
   return reader
 }

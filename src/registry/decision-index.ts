@@ -15,7 +15,11 @@ import type { DecisionOutcome } from '../decision-log/index.js'
 import type { DecisionQuery, DecisionSummary, DecisionSummaryQuery, PortSeries } from './decision-store.js'
 import { MeshgateError } from '../errors/index.js'
 
-export interface DenyKey { layer: string; message: string; code?: string }
+export interface DenyKey {
+  layer: string
+  message: string
+  code?: string
+}
 
 export interface IndexEntry {
   id: string
@@ -54,14 +58,24 @@ export const MAX_SUMMARY_BUCKETS = 10_000
 export class DecisionIndex {
   private readonly all: IndexEntry[] = []
   private readonly byId = new Map<string, IndexEntry>()
-  private readonly by: Record<FilterField, Map<string, IndexEntry[]>> = { port: new Map(), subject: new Map(), product: new Map(), domain: new Map(), outcome: new Map() }
+  private readonly by: Record<FilterField, Map<string, IndexEntry[]>> = {
+    port: new Map(),
+    subject: new Map(),
+    product: new Map(),
+    domain: new Map(),
+    outcome: new Map(),
+  }
   /** Label values and deny reasons repeat across events: one copy each. */
   private readonly strings = new Map<string, string>()
   private readonly reasons = new Map<string, DenyKey>()
 
-  get size(): number { return this.all.length }
+  get size(): number {
+    return this.all.length
+  }
 
-  has(id: string): boolean { return this.byId.has(id) }
+  has(id: string): boolean {
+    return this.byId.has(id)
+  }
 
   intern(s: string | undefined): string | undefined {
     if (s === undefined) return undefined
@@ -159,8 +173,14 @@ export class DecisionIndex {
       const b = s.buckets[Math.floor((e.ts - fromMs) / width)]!
       b.total++
       summary.total++
-      if (e.outcome === 'deny') { b.deny++; summary.deny++ }
-      if (e.outcome === 'error') { b.error++; summary.error++ }
+      if (e.outcome === 'deny') {
+        b.deny++
+        summary.deny++
+      }
+      if (e.outcome === 'error') {
+        b.error++
+        summary.error++
+      }
       if (e.outcome === 'deny') for (const r of e.deny ?? []) reasons.set(r, (reasons.get(r) ?? 0) + 1)
     }
     summary.ports = [...series.values()].sort((a, b) => order(a.product, b.product) || order(a.domain, b.domain) || order(a.port, b.port))
@@ -182,7 +202,10 @@ export class DecisionIndex {
 }
 
 function tooManyBuckets(n: number): MeshgateError {
-  return new MeshgateError('request_invalid', `the summary would have ${n} buckets per port, more than ${MAX_SUMMARY_BUCKETS}; widen \`bucket_seconds\` or narrow \`from\`–\`to\``)
+  return new MeshgateError(
+    'request_invalid',
+    `the summary would have ${n} buckets per port, more than ${MAX_SUMMARY_BUCKETS}; widen \`bucket_seconds\` or narrow \`from\`–\`to\``,
+  )
 }
 
 function order(a: string | undefined, b: string | undefined): number {

@@ -51,7 +51,11 @@ const SEGMENT = /^seg-(\d{10})\.log$/
 /** `seq` = segment × 2^32 + place in it: unique, ordered by arrival, stable across restarts. */
 const SEQ_PER_SEGMENT = 2 ** 32
 
-interface Segment { no: number; bytes: number; events: number }
+interface Segment {
+  no: number
+  bytes: number
+  events: number
+}
 
 export class FsDecisionStore implements DecisionStore {
   private readonly index = new DecisionIndex()
@@ -86,7 +90,11 @@ export class FsDecisionStore implements DecisionStore {
     } catch (e) {
       throw new MeshgateError('io_error', `cannot use decision log folder \`${this.opts.dir}\`: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
     }
-    const nos = (await readdir(this.opts.dir)).map((f) => SEGMENT.exec(f)).filter((m) => m !== null).map((m) => Number(m[1])).sort((a, b) => a - b)
+    const nos = (await readdir(this.opts.dir))
+      .map((f) => SEGMENT.exec(f))
+      .filter((m) => m !== null)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => a - b)
     for (const no of nos) {
       const file = this.file(no)
       const buf = await readFile(file)
@@ -103,7 +111,10 @@ export class FsDecisionStore implements DecisionStore {
       }
       // A torn record (a crash mid-write) is never acknowledged: cut it off.
       if (off < buf.length) await truncate(file, off)
-      if (off === 0) { await rm(file, { force: true }); continue }
+      if (off === 0) {
+        await rm(file, { force: true })
+        continue
+      }
       seg.bytes = off
       this.bytes += off
       this.segments.push(seg)
@@ -125,7 +136,15 @@ export class FsDecisionStore implements DecisionStore {
 
   private entryOf(ev: StoredDecision, seg: Segment, off: number, len: number): IndexEntry {
     const ix = this.index
-    const e: IndexEntry = { id: ev.decision_id, ts: timeOf(ev.timestamp) ?? timeOf(ev.received_at) ?? 0, seq: seg.no * SEQ_PER_SEGMENT + seg.events, outcome: ev.outcome, seg: seg.no, off, len }
+    const e: IndexEntry = {
+      id: ev.decision_id,
+      ts: timeOf(ev.timestamp) ?? timeOf(ev.received_at) ?? 0,
+      seq: seg.no * SEQ_PER_SEGMENT + seg.events,
+      outcome: ev.outcome,
+      seg: seg.no,
+      off,
+      len,
+    }
     const port = ix.intern(ev.port ?? ev.labels.port)
     const subject = ix.intern(ev.subject)
     const product = ix.intern(ev.labels.product)
@@ -229,7 +248,11 @@ export class FsDecisionStore implements DecisionStore {
   private async read(entries: IndexEntry[]): Promise<StoredDecision[]> {
     const out = new Array<StoredDecision | undefined>(entries.length)
     const bySeg = new Map<number, number[]>()
-    entries.forEach((e, i) => { const l = bySeg.get(e.seg); if (l) l.push(i); else bySeg.set(e.seg, [i]) })
+    entries.forEach((e, i) => {
+      const l = bySeg.get(e.seg)
+      if (l) l.push(i)
+      else bySeg.set(e.seg, [i])
+    })
     for (const [seg, idx] of bySeg) {
       let fh: FileHandle
       try {

@@ -40,7 +40,10 @@ export class FsStatusTable {
     const found: SidecarStatus[] = []
     for (const f of await readdir(this.dir)) {
       const file = join(this.dir, f)
-      if (f.endsWith(TEMP_SUFFIX)) { await rm(file, { force: true }); continue }
+      if (f.endsWith(TEMP_SUFFIX)) {
+        await rm(file, { force: true })
+        continue
+      }
       if (!f.endsWith('.json')) continue
       try {
         const s = JSON.parse(await readFile(file, 'utf8')) as SidecarStatus
@@ -83,7 +86,9 @@ export class FsStatusTable {
     for (const id of this.byId.keys()) {
       if (this.byId.size <= keep) break
       this.byId.delete(id)
-      void this.locked(id, async () => { if (!this.byId.has(id)) await rm(this.fileOf(id), { force: true }) }).catch(() => undefined)
+      void this.locked(id, async () => {
+        if (!this.byId.has(id)) await rm(this.fileOf(id), { force: true })
+      }).catch(() => undefined)
     }
   }
 
@@ -91,7 +96,11 @@ export class FsStatusTable {
     const prev = this.locks.get(id) ?? Promise.resolve()
     const next = prev.catch(() => undefined).then(run)
     this.locks.set(id, next)
-    void next.finally(() => { if (this.locks.get(id) === next) this.locks.delete(id) }).catch(() => undefined)
+    void next
+      .finally(() => {
+        if (this.locks.get(id) === next) this.locks.delete(id)
+      })
+      .catch(() => undefined)
     return next
   }
 

@@ -52,8 +52,12 @@ export class FsBundleStore implements BundleStore {
     return s
   }
 
-  private get blobDir(): string { return join(this.opts.dir, 'blobs', 'sha256') }
-  private get metaDir(): string { return join(this.opts.dir, 'bundles') }
+  private get blobDir(): string {
+    return join(this.opts.dir, 'blobs', 'sha256')
+  }
+  private get metaDir(): string {
+    return join(this.opts.dir, 'bundles')
+  }
 
   private async load(): Promise<void> {
     try {
@@ -107,7 +111,11 @@ export class FsBundleStore implements BundleStore {
     const prev = this.locks.get(name) ?? Promise.resolve()
     const next = prev.catch(() => undefined).then(() => this.commitNow(name, record, opts))
     this.locks.set(name, next)
-    void next.finally(() => { if (this.locks.get(name) === next) this.locks.delete(name) }).catch(() => undefined)
+    void next
+      .finally(() => {
+        if (this.locks.get(name) === next) this.locks.delete(name)
+      })
+      .catch(() => undefined)
     return next
   }
 
@@ -127,7 +135,11 @@ export class FsBundleStore implements BundleStore {
       if (!bytes) throw new MeshgateError('resource_not_found', `bundle \`${name}\` has no stored bytes for \`${record.digest}\``)
     }
     const updated: Meta = { name, history: [...(meta?.history ?? []), record] }
-    await writeDurably(join(this.metaDir, `${name}.json`), Buffer.from(`${JSON.stringify(updated, null, 2)}\n`), hook && ((step) => hook(`metadata-${step}`, name)))
+    await writeDurably(
+      join(this.metaDir, `${name}.json`),
+      Buffer.from(`${JSON.stringify(updated, null, 2)}\n`),
+      hook && ((step) => hook(`metadata-${step}`, name)),
+    )
     this.metas.set(name, updated)
     this.hot.set(name, { digest: record.digest, bytes })
     for (const l of this.listeners) l({ name, current: record })

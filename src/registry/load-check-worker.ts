@@ -7,7 +7,11 @@ import { parentPort } from 'node:worker_threads'
 import { LoadedBundle, type BundleImage, type BundleLimits } from '../engine/index.js'
 import { MeshgateError, type ErrorCode } from '../errors/index.js'
 
-export interface LoadCheckRequest { id: number; image: BundleImage; limits: BundleLimits }
+export interface LoadCheckRequest {
+  id: number
+  image: BundleImage
+  limits: BundleLimits
+}
 export type LoadCheckReply = { id: number; ok: true; entrypoints: string[] } | { id: number; ok: false; code: ErrorCode; message: string }
 
 parentPort!.on('message', async ({ id, image, limits }: LoadCheckRequest) => {
@@ -16,6 +20,11 @@ parentPort!.on('message', async ({ id, image, limits }: LoadCheckRequest) => {
     parentPort!.postMessage({ id, ok: true, entrypoints: loaded.entrypoints } satisfies LoadCheckReply)
   } catch (e) {
     const me = e instanceof MeshgateError ? e : undefined
-    parentPort!.postMessage({ id, ok: false, code: me?.code ?? 'bundle_format_error', message: me?.message ?? `the bundle cannot be loaded: ${(e as Error).message}` } satisfies LoadCheckReply)
+    parentPort!.postMessage({
+      id,
+      ok: false,
+      code: me?.code ?? 'bundle_format_error',
+      message: me?.message ?? `the bundle cannot be loaded: ${(e as Error).message}`,
+    } satisfies LoadCheckReply)
   }
 })

@@ -54,7 +54,12 @@ export class LoadChecker {
         void worker.terminate()
         reject(new MeshgateError('bundle_format_error', message))
       }
-      const onMessage = (m: LoadCheckReply) => { if (m.id === request.id) { cleanup(); resolve(m) } }
+      const onMessage = (m: LoadCheckReply) => {
+        if (m.id === request.id) {
+          cleanup()
+          resolve(m)
+        }
+      }
       const onError = (e: Error) => fail(`bundle \`${name}\` cannot be loaded: ${e.message}`)
       const onExit = (code: number) => fail(`bundle \`${name}\` cannot be loaded: the loader stopped (exit ${code})`)
       const timer = setTimeout(() => fail(`bundle \`${name}\` did not load within ${this.opts.timeoutMs} ms`), this.opts.timeoutMs)
@@ -64,7 +69,13 @@ export class LoadChecker {
       worker.postMessage(request)
     })
     // Whatever stopped the load (a bad module, memory past the limit), at publish time it is the bundle's fault.
-    if (!reply.ok) throw new MeshgateError(reply.code.startsWith('bundle_') ? reply.code : 'bundle_format_error', reply.message, undefined, reply.code.startsWith('bundle_') ? undefined : { cause: reply.code })
+    if (!reply.ok)
+      throw new MeshgateError(
+        reply.code.startsWith('bundle_') ? reply.code : 'bundle_format_error',
+        reply.message,
+        undefined,
+        reply.code.startsWith('bundle_') ? undefined : { cause: reply.code },
+      )
     return reply.entrypoints
   }
 
@@ -75,7 +86,9 @@ export class LoadChecker {
     const w = new Worker(url, url.pathname.endsWith('.js') ? { execArgv: [] } : {})
     w.unref()
     // Between checks a broken worker is simply forgotten; the next check starts another.
-    const forget = () => { if (this.worker === w) this.worker = undefined }
+    const forget = () => {
+      if (this.worker === w) this.worker = undefined
+    }
     w.on('error', forget)
     w.on('exit', forget)
     return w

@@ -91,7 +91,9 @@ export async function readUploadBody(body: AsyncIterable<Uint8Array> | Uint8Arra
     const me = e as MeshgateError
     if (me.code === 'bundle_too_large') {
       const kind = (me.details as { kind?: string } | undefined)?.kind
-      throw kind === 'uncompressed' ? tooLarge('inflates to more than', limits.uncompressed, 'uncompressed') : tooLarge('is larger than', limits.compressed, 'compressed')
+      throw kind === 'uncompressed'
+        ? tooLarge('inflates to more than', limits.uncompressed, 'uncompressed')
+        : tooLarge('is larger than', limits.compressed, 'compressed')
     }
     if (me.code === 'bundle_format_error') throw new MeshgateError('request_malformed', 'the upload is not valid gzip (`Content-Encoding: gzip`)')
     throw e
@@ -139,27 +141,35 @@ export function readDecisionBatch(json: Uint8Array, limits: Pick<UploadLimits, '
     throw new MeshgateError('request_malformed', `the decision-log upload is not valid JSON: ${(e as Error).message.slice(0, 200)}`)
   }
   if (nestedDeeperThan(body, MAX_LOG_DEPTH)) {
-    throw new MeshgateError('request_invalid', `the decision-log upload is nested deeper than ${MAX_LOG_DEPTH} levels of arrays and objects`, undefined,
-      [{ path: '', message: `nests deeper than ${MAX_LOG_DEPTH}` }])
+    throw new MeshgateError('request_invalid', `the decision-log upload is nested deeper than ${MAX_LOG_DEPTH} levels of arrays and objects`, undefined, [
+      { path: '', message: `nests deeper than ${MAX_LOG_DEPTH}` },
+    ])
   }
   if (!Array.isArray(body)) {
-    throw new MeshgateError('request_invalid', 'the decision-log upload must be a JSON array of decision events (OPA\'s decision log service API)', undefined,
-      [{ path: '', message: 'must be array' }])
+    throw new MeshgateError('request_invalid', "the decision-log upload must be a JSON array of decision events (OPA's decision log service API)", undefined, [
+      { path: '', message: 'must be array' },
+    ])
   }
   if (body.length > limits.events) {
-    throw new MeshgateError('request_too_large', `the decision-log upload has ${body.length} events, more than the limit of ${limits.events}`, undefined,
-      { limit: limits.events, kind: 'events' })
+    throw new MeshgateError('request_too_large', `the decision-log upload has ${body.length} events, more than the limit of ${limits.events}`, undefined, {
+      limit: limits.events,
+      kind: 'events',
+    })
   }
   const received_at = ctx.receivedAt.toISOString()
   return body.map((e: unknown, i) => {
     if (!validate(e)) {
       const err = validate.errors![0]!
       const path = `/${i}${err.instancePath}`
-      throw new MeshgateError('request_invalid', `decision event \`${path}\` ${err.message ?? 'is invalid'}`, undefined, [{ path, message: err.message ?? 'is invalid' }])
+      throw new MeshgateError('request_invalid', `decision event \`${path}\` ${err.message ?? 'is invalid'}`, undefined, [
+        { path, message: err.message ?? 'is invalid' },
+      ])
     }
     const ev = e as Partial<DecisionEvent> & { decision_id: string }
     if (ev.timestamp !== undefined && timeOf(ev.timestamp) === undefined) {
-      throw new MeshgateError('request_invalid', `decision event \`/${i}/timestamp\` is not an RFC 3339 time`, undefined, [{ path: `/${i}/timestamp`, message: 'must be RFC 3339' }])
+      throw new MeshgateError('request_invalid', `decision event \`/${i}/timestamp\` is not an RFC 3339 time`, undefined, [
+        { path: `/${i}/timestamp`, message: 'must be RFC 3339' },
+      ])
     }
     const stored: StoredDecision = {
       ...ev,

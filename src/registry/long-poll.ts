@@ -18,7 +18,10 @@ export function etagOf(digest: string): string {
 /** Whether `If-None-Match` names this ETag (`*`, weak forms and lists too). */
 export function ifNoneMatch(header: string | undefined, etag: string): boolean {
   if (!header) return false
-  return header.split(',').map((s) => s.trim().replace(/^W\//, '')).some((t) => t === '*' || t === etag)
+  return header
+    .split(',')
+    .map((s) => s.trim().replace(/^W\//, ''))
+    .some((t) => t === '*' || t === etag)
 }
 
 /** A field of the `Prefer` header, parsed as OPA's test server does: `;`-separated `key=value` parts. */

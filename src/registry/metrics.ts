@@ -49,30 +49,90 @@ export class RegistryMetrics {
   private readonly refresh: () => Promise<void>
   private readonly stop: (() => void)[] = []
 
-  constructor(private readonly ctx: RegistryContext, o: RegistryMetricsOptions = {}) {
+  constructor(
+    private readonly ctx: RegistryContext,
+    o: RegistryMetricsOptions = {},
+  ) {
     const registers = [this.register]
-    const requests = new Counter({ name: 'meshgate_registry_http_requests_total', help: 'HTTP requests answered, by route pattern, method and status code.', labelNames: ['route', 'method', 'status'], registers })
-    const duration = new Histogram({ name: 'meshgate_registry_http_request_duration_seconds', help: 'Time to answer an HTTP request (long polls included: they are held up to their wait), by route pattern and method.', labelNames: ['route', 'method'], buckets: REQUEST_BUCKETS, registers })
-    this.requests = new LabelChildren((route) => new LabelChildren((methodStatus) => {
-      const [method, status] = methodStatus.split(' ') as [string, string]
-      return { count: requests.labels(route, method, status), duration: duration.labels(route, method) }
-    }))
-    this.publishes = new Counter({ name: 'meshgate_registry_publishes_total', help: 'Bundle publishes (PUT /v1/bundles/{name}) by outcome: created, unchanged (already current), refused (4xx), failed (5xx).', labelNames: ['outcome'], registers })
-    this.rollbacks = new Counter({ name: 'meshgate_registry_rollbacks_total', help: 'Rollback requests by outcome: ok (rolled back, or already current), refused (4xx), failed (5xx).', labelNames: ['outcome'], registers })
-    const committed = new Counter({ name: 'meshgate_registry_revisions_committed_total', help: 'Revisions made current in the store, by action (publish, rollback).', labelNames: ['action'], registers })
+    const requests = new Counter({
+      name: 'meshgate_registry_http_requests_total',
+      help: 'HTTP requests answered, by route pattern, method and status code.',
+      labelNames: ['route', 'method', 'status'],
+      registers,
+    })
+    const duration = new Histogram({
+      name: 'meshgate_registry_http_request_duration_seconds',
+      help: 'Time to answer an HTTP request (long polls included: they are held up to their wait), by route pattern and method.',
+      labelNames: ['route', 'method'],
+      buckets: REQUEST_BUCKETS,
+      registers,
+    })
+    this.requests = new LabelChildren(
+      (route) =>
+        new LabelChildren((methodStatus) => {
+          const [method, status] = methodStatus.split(' ') as [string, string]
+          return { count: requests.labels(route, method, status), duration: duration.labels(route, method) }
+        }),
+    )
+    this.publishes = new Counter({
+      name: 'meshgate_registry_publishes_total',
+      help: 'Bundle publishes (PUT /v1/bundles/{name}) by outcome: created, unchanged (already current), refused (4xx), failed (5xx).',
+      labelNames: ['outcome'],
+      registers,
+    })
+    this.rollbacks = new Counter({
+      name: 'meshgate_registry_rollbacks_total',
+      help: 'Rollback requests by outcome: ok (rolled back, or already current), refused (4xx), failed (5xx).',
+      labelNames: ['outcome'],
+      registers,
+    })
+    const committed = new Counter({
+      name: 'meshgate_registry_revisions_committed_total',
+      help: 'Revisions made current in the store, by action (publish, rollback).',
+      labelNames: ['action'],
+      registers,
+    })
     this.stop.push(ctx.deps.store.subscribe((c) => committed.inc({ action: c.current.action })))
 
-    const held = new Gauge({ name: 'meshgate_registry_long_polls_held', help: 'Bundle download requests held open (long polling), by bundle.', labelNames: ['bundle'], registers })
+    const held = new Gauge({
+      name: 'meshgate_registry_long_polls_held',
+      help: 'Bundle download requests held open (long polling), by bundle.',
+      labelNames: ['bundle'],
+      registers,
+    })
     const bundles = new Gauge({ name: 'meshgate_registry_bundles', help: 'Bundles the registry serves.', registers })
-    const info = new Gauge({ name: 'meshgate_registry_bundle_info', help: 'Each bundle\'s current revision (value 1).', labelNames: ['bundle', 'revision'], registers })
-    const published = new Gauge({ name: 'meshgate_registry_bundle_published_timestamp_seconds', help: 'When each bundle\'s current revision was made current (Unix time).', labelNames: ['bundle'], registers })
-    const size = new Gauge({ name: 'meshgate_registry_bundle_size_bytes', help: 'Compressed size of each bundle\'s current revision.', labelNames: ['bundle'], registers })
+    const info = new Gauge({
+      name: 'meshgate_registry_bundle_info',
+      help: "Each bundle's current revision (value 1).",
+      labelNames: ['bundle', 'revision'],
+      registers,
+    })
+    const published = new Gauge({
+      name: 'meshgate_registry_bundle_published_timestamp_seconds',
+      help: "When each bundle's current revision was made current (Unix time).",
+      labelNames: ['bundle'],
+      registers,
+    })
+    const size = new Gauge({
+      name: 'meshgate_registry_bundle_size_bytes',
+      help: "Compressed size of each bundle's current revision.",
+      labelNames: ['bundle'],
+      registers,
+    })
     const sidecars = new Gauge({ name: 'meshgate_registry_sidecars', help: 'Sidecars (and OPAs) whose status reports the registry keeps.', registers })
-    const stale = new Gauge({ name: 'meshgate_registry_sidecars_stale', help: 'Sidecars not heard from within status.stale_after_seconds, or reporting a bundle past its maximum age.', registers })
+    const stale = new Gauge({
+      name: 'meshgate_registry_sidecars_stale',
+      help: 'Sidecars not heard from within status.stale_after_seconds, or reporting a bundle past its maximum age.',
+      registers,
+    })
     const failing = new Gauge({ name: 'meshgate_registry_sidecars_failing', help: 'Sidecars reporting a bundle error or a plugin in state ERR.', registers })
-    const behind = new Gauge({ name: 'meshgate_registry_sidecars_behind', help: 'Sidecars running a bundle revision other than the registry\'s current one.', registers })
+    const behind = new Gauge({
+      name: 'meshgate_registry_sidecars_behind',
+      help: "Sidecars running a bundle revision other than the registry's current one.",
+      registers,
+    })
     const decisions = ctx.decisions
-      ? new Gauge({ name: 'meshgate_registry_decisions_stored', help: 'Decision log events in the registry\'s decision store.', registers })
+      ? new Gauge({ name: 'meshgate_registry_decisions_stored', help: "Decision log events in the registry's decision store.", registers })
       : undefined
 
     this.refresh = async () => {
@@ -89,7 +149,9 @@ export class RegistryMetrics {
       }
       const current = new Map(list.map((b) => [b.name, b.current]))
       const fleet = { now: this.ctx.deps.now?.() ?? new Date(), staleAfterSeconds: config.status.staleAfterSeconds }
-      let nStale = 0, nFailing = 0, nBehind = 0
+      let nStale = 0,
+        nFailing = 0,
+        nBehind = 0
       for (const s of statuses) {
         const v = sidecarView(s, current, fleet)
         if (v.stale) nStale++

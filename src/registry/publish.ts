@@ -49,22 +49,44 @@ type Check = { step: string; run(c: Candidate, deps: RegistryDeps): void | Promi
 const PUBLISH_CHECKS: Check[] = [
   // Authorization before any work on contents: the manifest says where the bundle writes.
   { step: 'pinned name', run: (c, d) => requirePinned(c.name, d.config.pins, c.bundle.manifest.roots) },
-  { step: 'token covers the roots', run: (c) => requireRootsCovered(c.publisher, c.bundle.manifest.roots, 'the bundle\'s roots') },
+  { step: 'token covers the roots', run: (c) => requireRootsCovered(c.publisher, c.bundle.manifest.roots, "the bundle's roots") },
   // A name already in use belongs to whoever may write its current roots.
-  { step: 'token covers the name', run: (c) => { if (c.current) requireRootsCovered(c.publisher, c.current.roots, `bundle \`${c.name}\` (its current roots)`) } },
+  {
+    step: 'token covers the name',
+    run: (c) => {
+      if (c.current) requireRootsCovered(c.publisher, c.current.roots, `bundle \`${c.name}\` (its current roots)`)
+    },
+  },
   // The manifest could lie about its contents; check them against both roots.
-  { step: 'contents in scope', run: (c) => { c.packages = packagesOf(c.bundle); requireContentsCovered(c.publisher, c.bundle, c.packages) } },
-  { step: 'signature', run: async (c, d) => {
-    const v = await checkBundleSignature(c.bundle.files!, { keys: d.config.keys, roots: c.bundle.manifest.roots, required: d.config.signingRequired })
-    if (v) c.signedBy = v.keyId
-  } },
+  {
+    step: 'contents in scope',
+    run: (c) => {
+      c.packages = packagesOf(c.bundle)
+      requireContentsCovered(c.publisher, c.bundle, c.packages)
+    },
+  },
+  {
+    step: 'signature',
+    run: async (c, d) => {
+      const v = await checkBundleSignature(c.bundle.files!, { keys: d.config.keys, roots: c.bundle.manifest.roots, required: d.config.signingRequired })
+      if (v) c.signedBy = v.keyId
+    },
+  },
   // Only now is the bundle's code run: its modules instantiated, their real exports checked.
-  { step: 'loads', run: async (c, d) => {
-    const exported = await d.loader.check(c.bundle, c.name)
-    requireExportsCovered(c.publisher, c.bundle.manifest.roots, exported)
-  } },
+  {
+    step: 'loads',
+    run: async (c, d) => {
+      const exported = await d.loader.check(c.bundle, c.name)
+      requireExportsCovered(c.publisher, c.bundle.manifest.roots, exported)
+    },
+  },
   // Last and optional: the bundle's own tests run its code again, in a child process.
-  { step: 'own tests', run: async (c, d) => { if (d.config.validate.tests) await runBundleTests(c.bundle, c.name, d.config.validate.testsTimeoutMs) } },
+  {
+    step: 'own tests',
+    run: async (c, d) => {
+      if (d.config.validate.tests) await runBundleTests(c.bundle, c.name, d.config.validate.testsTimeoutMs)
+    },
+  },
 ]
 
 export async function publish(deps: RegistryDeps, name: string, body: AsyncIterable<Uint8Array> | Uint8Array, publisher: Publisher): Promise<PublishResult> {
@@ -80,8 +102,11 @@ export async function publish(deps: RegistryDeps, name: string, body: AsyncItera
   if (c.current?.digest === digest) return { record: c.current, created: false }
   const clash = (await deps.store.history(name)).find((r) => r.revision === revision && r.digest !== digest)
   if (clash) {
-    throw new MeshgateError('revision_conflict', `bundle \`${name}\` already has a revision \`${revision}\` with other content`, undefined,
-      { revision, digest: clash.digest, hint: 'give the new bundle a new revision (policy build --revision)' })
+    throw new MeshgateError('revision_conflict', `bundle \`${name}\` already has a revision \`${revision}\` with other content`, undefined, {
+      revision,
+      digest: clash.digest,
+      hint: 'give the new bundle a new revision (policy build --revision)',
+    })
   }
   const record: RevisionRecord = {
     revision,

@@ -21,7 +21,10 @@ export function requireRootsCovered(publisher: Publisher, roots: readonly string
   if (publisher.roots.length === 0) throw forbidden(`the token carries no roots, so it may not change ${what}`, { token_roots: [] })
   const outside = uncoveredRoots(publisher.roots, roots.length ? roots : [''])
   if (outside.length) {
-    throw forbidden(`the token may publish under ${list(publisher.roots)}, not ${what} (root${outside.length > 1 ? 's' : ''} ${list(outside)})`, { token_roots: publisher.roots, outside })
+    throw forbidden(`the token may publish under ${list(publisher.roots)}, not ${what} (root${outside.length > 1 ? 's' : ''} ${list(outside)})`, {
+      token_roots: publisher.roots,
+      outside,
+    })
   }
 }
 
@@ -32,17 +35,30 @@ export function requireContentsCovered(publisher: Publisher, bundle: Bundle, pac
   for (const d of dataPathsOf(bundle.data, roots)) if (!underRoots(roots, d)) outside.push(`data at \`/${d}\``)
   for (const p of packages) if (!underRoots(roots, p)) outside.push(`package \`data.${p.join('.')}\``)
   for (const w of bundle.manifest.wasm ?? []) if (!underRoots(roots, w.entrypoint)) outside.push(`entrypoint \`${w.entrypoint}\``)
-  if (outside.length) throw forbidden(`${outside[0]} is outside the token's roots ${list(roots)}${outside.length > 1 ? ` (and ${outside.length - 1} more)` : ''}`, { token_roots: roots, outside })
+  if (outside.length)
+    throw forbidden(`${outside[0]} is outside the token's roots ${list(roots)}${outside.length > 1 ? ` (and ${outside.length - 1} more)` : ''}`, {
+      token_roots: roots,
+      outside,
+    })
 }
 
 /** Entrypoints the loaded module really exports, under the manifest's and the token's roots. */
 export function requireExportsCovered(publisher: Publisher, manifestRoots: readonly string[], exported: readonly string[]): void {
   const inManifest = exported.filter((e) => !underRoots(manifestRoots.length ? manifestRoots : [''], e))
   if (inManifest.length) {
-    throw new MeshgateError('bundle_scope_error', `the module exports entrypoint \`${inManifest[0]}\` outside the bundle roots ${list(manifestRoots)}`, undefined, { outside: inManifest })
+    throw new MeshgateError(
+      'bundle_scope_error',
+      `the module exports entrypoint \`${inManifest[0]}\` outside the bundle roots ${list(manifestRoots)}`,
+      undefined,
+      { outside: inManifest },
+    )
   }
   const inToken = exported.filter((e) => !underRoots(publisher.roots, e))
-  if (inToken.length) throw forbidden(`the module exports entrypoint \`${inToken[0]}\` outside the token's roots ${list(publisher.roots)}`, { token_roots: publisher.roots, outside: inToken })
+  if (inToken.length)
+    throw forbidden(`the module exports entrypoint \`${inToken[0]}\` outside the token's roots ${list(publisher.roots)}`, {
+      token_roots: publisher.roots,
+      outside: inToken,
+    })
 }
 
 /** A pinned name takes only bundles under its pinned roots. */
@@ -61,4 +77,3 @@ export function packagesOf(bundle: Bundle): string[][] {
   checkRoots(bundle.manifest, packages)
   return packages
 }
-

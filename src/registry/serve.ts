@@ -46,14 +46,23 @@ export async function startRegistry(config: RegistryConfig, opts: StartOptions =
   let decisions: DecisionStore
   try {
     const { retention } = config.decisionLogs
-    decisions = opts.decisions ?? (await FsDecisionStore.open({ dir: join(config.storage.dir, 'decisions'), maxEvents: retention.maxEvents, maxBytes: retention.maxBytes }))
+    decisions =
+      opts.decisions ??
+      (await FsDecisionStore.open({ dir: join(config.storage.dir, 'decisions'), maxEvents: retention.maxEvents, maxBytes: retention.maxBytes }))
   } catch (e) {
     await store.close()
     throw e
   }
   const feed = new ChangeFeed(store)
-  const loader = new LoadChecker({ memoryMiB: config.limits.memoryMiB, timeoutMs: config.validate.loadTimeoutMs, ...(opts.loadCheckWorker ? { workerUrl: opts.loadCheckWorker } : {}) })
-  const app = await buildRegistryApp({ deps: { config, store, loader, ...(opts.now ? { now: opts.now } : {}) }, tokens: new PublisherTokens(config.auth), feed, decisions }, opts.logger !== undefined ? { logger: opts.logger } : {})
+  const loader = new LoadChecker({
+    memoryMiB: config.limits.memoryMiB,
+    timeoutMs: config.validate.loadTimeoutMs,
+    ...(opts.loadCheckWorker ? { workerUrl: opts.loadCheckWorker } : {}),
+  })
+  const app = await buildRegistryApp(
+    { deps: { config, store, loader, ...(opts.now ? { now: opts.now } : {}) }, tokens: new PublisherTokens(config.auth), feed, decisions },
+    opts.logger !== undefined ? { logger: opts.logger } : {},
+  )
   // Stores close after the app: requests under way finish their appends first.
   const closeAll = async () => {
     await app.close()

@@ -111,14 +111,16 @@ export interface ReportContext {
 /** Checks a parsed status report body and returns what the registry keeps of it. */
 export function readStatusReport(body: unknown, ctx: ReportContext): SidecarStatus {
   if (nestedDeeperThan(body, MAX_STATUS_DEPTH)) {
-    throw new MeshgateError('request_invalid', `the status report is nested deeper than ${MAX_STATUS_DEPTH} levels of arrays and objects`, undefined,
-      [{ path: '', message: `nests deeper than ${MAX_STATUS_DEPTH}` }])
+    throw new MeshgateError('request_invalid', `the status report is nested deeper than ${MAX_STATUS_DEPTH} levels of arrays and objects`, undefined, [
+      { path: '', message: `nests deeper than ${MAX_STATUS_DEPTH}` },
+    ])
   }
   if (!validate(body)) {
     const e = validate.errors![0]!
     const path = e.instancePath || '/'
-    throw new MeshgateError('request_invalid', `the status report does not have OPA's status API shape: \`${path}\` ${e.message ?? 'is invalid'}`, undefined,
-      [{ path: e.instancePath, message: e.message ?? 'is invalid' }])
+    throw new MeshgateError('request_invalid', `the status report does not have OPA's status API shape: \`${path}\` ${e.message ?? 'is invalid'}`, undefined, [
+      { path: e.instancePath, message: e.message ?? 'is invalid' },
+    ])
   }
   const raw = body as RawReport
   const bundles: ReportedBundle[] = []

@@ -61,4 +61,3 @@ function rootsOf(v: unknown): string[] {
 export function listClaim(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((r): r is string => typeof r === 'string') : typeof v === 'string' ? v.split(/[\s,]+/).filter(Boolean) : []
 }
-

@@ -10,7 +10,12 @@ import type { Annotations, Module } from './ast.js'
 import type { Comment } from './lexer.js'
 import type { ParserState } from './parser-state.js'
 
-interface Block { start: number; end: number; yaml: string; lines: Comment[] }
+interface Block {
+  start: number
+  end: number
+  yaml: string
+  lines: Comment[]
+}
 
 const SCOPES = new Set(['rule', 'document', 'package', 'subpackages'])
 

@@ -3,36 +3,101 @@
 // Every node keeps `span`: offsets into its module's text; `file:row:col` is
 // computed from them only when reported (SourceFile.location).
 
-export interface Span { start: number; end: number }
+export interface Span {
+  start: number
+  end: number
+}
 
 export type Term =
-  | NullTerm | BooleanTerm | NumberTerm | StringTerm | VarTerm | RefTerm
-  | ArrayTerm | ObjectTerm | SetTerm
-  | ArrayComprehension | ObjectComprehension | SetComprehension
-  | CallTerm | TemplateStringTerm
+  | NullTerm
+  | BooleanTerm
+  | NumberTerm
+  | StringTerm
+  | VarTerm
+  | RefTerm
+  | ArrayTerm
+  | ObjectTerm
+  | SetTerm
+  | ArrayComprehension
+  | ObjectComprehension
+  | SetComprehension
+  | CallTerm
+  | TemplateStringTerm
 
-export interface NullTerm { type: 'null'; span: Span }
-export interface BooleanTerm { type: 'boolean'; value: boolean; span: Span }
+export interface NullTerm {
+  type: 'null'
+  span: Span
+}
+export interface BooleanTerm {
+  type: 'boolean'
+  value: boolean
+  span: Span
+}
 /** `raw` is the literal as written (OPA keeps json.Number text; big ints stay exact). */
-export interface NumberTerm { type: 'number'; raw: string; span: Span }
-export interface StringTerm { type: 'string'; value: string; span: Span }
+export interface NumberTerm {
+  type: 'number'
+  raw: string
+  span: Span
+}
+export interface StringTerm {
+  type: 'string'
+  value: string
+  span: Span
+}
 /**
  * A variable. `_` is the wildcard; the parser renames each `_` to a unique
  * `$wildN` so later stages never see two wildcards as one variable.
  */
-export interface VarTerm { type: 'var'; name: string; span: Span }
+export interface VarTerm {
+  type: 'var'
+  name: string
+  span: Span
+}
 /**
  * A reference: `head` is a var (`data`, `input`, a local) or, for refs on
  * composite/call values, any term (`[1,2][i]`, `f(x).y`). `path` holds the
  * operands: `a.b` gives a string term "b"; `a[x]` gives the term x.
  */
-export interface RefTerm { type: 'ref'; head: Term; path: Term[]; span: Span }
-export interface ArrayTerm { type: 'array'; items: Term[]; span: Span }
-export interface ObjectTerm { type: 'object'; items: [Term, Term][]; span: Span }
-export interface SetTerm { type: 'set'; items: Term[]; span: Span }
-export interface ArrayComprehension { type: 'arraycomp'; term: Term; body: Body; span: Span }
-export interface SetComprehension { type: 'setcomp'; term: Term; body: Body; span: Span }
-export interface ObjectComprehension { type: 'objectcomp'; key: Term; value: Term; body: Body; span: Span }
+export interface RefTerm {
+  type: 'ref'
+  head: Term
+  path: Term[]
+  span: Span
+}
+export interface ArrayTerm {
+  type: 'array'
+  items: Term[]
+  span: Span
+}
+export interface ObjectTerm {
+  type: 'object'
+  items: [Term, Term][]
+  span: Span
+}
+export interface SetTerm {
+  type: 'set'
+  items: Term[]
+  span: Span
+}
+export interface ArrayComprehension {
+  type: 'arraycomp'
+  term: Term
+  body: Body
+  span: Span
+}
+export interface SetComprehension {
+  type: 'setcomp'
+  term: Term
+  body: Body
+  span: Span
+}
+export interface ObjectComprehension {
+  type: 'objectcomp'
+  key: Term
+  value: Term
+  body: Body
+  span: Span
+}
 /**
  * A call `f(args)` used as a term (nested calls, `x := f(y)`), and every
  * operator: infix operators are calls of their built-in names (`plus`,
@@ -41,7 +106,12 @@ export interface ObjectComprehension { type: 'objectcomp'; key: Term; value: Ter
  * `internal.member_3` (k, v in xs)); unary minus on a non-literal is
  * `minus(0, x)`. `func` is a RefTerm (`count`, `data.lib.f`, `lib.f`).
  */
-export interface CallTerm { type: 'call'; func: RefTerm; args: Term[]; span: Span }
+export interface CallTerm {
+  type: 'call'
+  func: RefTerm
+  args: Term[]
+  span: Span
+}
 /** `$"text {expr} more"`: parts alternate literal strings and embedded terms. */
 export interface TemplateStringTerm {
   type: 'templatestring'
@@ -76,9 +146,16 @@ export type Expr = ExprKind & {
   span: Span
 }
 
-export interface With { target: RefTerm; value: Term; span: Span }
+export interface With {
+  target: RefTerm
+  value: Term
+  span: Span
+}
 
-export interface Body { exprs: Expr[]; span: Span }
+export interface Body {
+  exprs: Expr[]
+  span: Span
+}
 
 export interface Import {
   /** The imported path as a ref: `data.lib.x`, `input.user`, `future.keywords.in`, `rego.v1`. */

@@ -9,10 +9,37 @@
 import type { Span } from './ast.js'
 
 export type TokenKind =
-  | 'ident' | 'number' | 'string' | 'template' | 'eof' | 'illegal'
-  | '[' | ']' | '{' | '}' | '(' | ')' | ',' | ':' | ';' | '.'
-  | ':=' | '=' | '==' | '!=' | '<' | '<=' | '>' | '>='
-  | '+' | '-' | '*' | '/' | '%' | '&' | '|'
+  | 'ident'
+  | 'number'
+  | 'string'
+  | 'template'
+  | 'eof'
+  | 'illegal'
+  | '['
+  | ']'
+  | '{'
+  | '}'
+  | '('
+  | ')'
+  | ','
+  | ':'
+  | ';'
+  | '.'
+  | ':='
+  | '='
+  | '=='
+  | '!='
+  | '<'
+  | '<='
+  | '>'
+  | '>='
+  | '+'
+  | '-'
+  | '*'
+  | '/'
+  | '%'
+  | '&'
+  | '|'
 
 export interface Token {
   kind: TokenKind
@@ -31,46 +58,102 @@ export interface Token {
   raw?: boolean
 }
 
-export interface Comment { start: number; end: number; /** Text after `#`. */ text: string }
+export interface Comment {
+  start: number
+  end: number
+  /** Text after `#`. */ text: string
+}
 
-export interface LexError { start: number; message: string }
+export interface LexError {
+  start: number
+  message: string
+}
 
-export interface LexResult { tokens: Token[]; comments: Comment[]; errors: LexError[] }
+export interface LexResult {
+  tokens: Token[]
+  comments: Comment[]
+  errors: LexError[]
+}
 
 /** OPA's token names, used in `unexpected X token` messages. */
 export function tokenName(t: Token): string {
   switch (t.kind) {
-    case 'ident': return 'ident'
-    case '+': return 'plus'
-    case '-': return 'minus'
-    case '*': return 'mul'
-    case '/': return 'div'
-    case '%': return 'rem'
-    case '&': return 'and'
-    case '|': return 'or'
-    case '=': return 'eq'
-    case '==': return 'equal'
-    case ':=': return 'assign'
-    case '!=': return 'neq'
-    case '<': return 'lt'
-    case '<=': return 'lte'
-    case '>': return 'gt'
-    case '>=': return 'gte'
-    case 'template': return 'template-string'
-    default: return t.kind
+    case 'ident':
+      return 'ident'
+    case '+':
+      return 'plus'
+    case '-':
+      return 'minus'
+    case '*':
+      return 'mul'
+    case '/':
+      return 'div'
+    case '%':
+      return 'rem'
+    case '&':
+      return 'and'
+    case '|':
+      return 'or'
+    case '=':
+      return 'eq'
+    case '==':
+      return 'equal'
+    case ':=':
+      return 'assign'
+    case '!=':
+      return 'neq'
+    case '<':
+      return 'lt'
+    case '<=':
+      return 'lte'
+    case '>':
+      return 'gt'
+    case '>=':
+      return 'gte'
+    case 'template':
+      return 'template-string'
+    default:
+      return t.kind
   }
 }
 
-const enum C { NL = 10, CR = 13, SP = 32, TAB = 9, HASH = 35, DQ = 34, BT = 96, BS = 92, LB = 123, RB = 125 }
+const enum C {
+  NL = 10,
+  CR = 13,
+  SP = 32,
+  TAB = 9,
+  HASH = 35,
+  DQ = 34,
+  BT = 96,
+  BS = 92,
+  LB = 123,
+  RB = 125,
+}
 
 function isLetter(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95
 }
-function isDigit(c: number): boolean { return c >= 48 && c <= 57 }
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57
+}
 
 const PUNCT: Record<string, TokenKind> = {
-  '[': '[', ']': ']', '{': '{', '}': '}', '(': '(', ')': ')', ',': ',', ';': ';', '.': '.',
-  '+': '+', '-': '-', '*': '*', '/': '/', '%': '%', '&': '&', '|': '|',
+  '[': '[',
+  ']': ']',
+  '{': '{',
+  '}': '}',
+  '(': '(',
+  ')': ')',
+  ',': ',',
+  ';': ';',
+  '.': '.',
+  '+': '+',
+  '-': '-',
+  '*': '*',
+  '/': '/',
+  '%': '%',
+  '&': '&',
+  '|': '|',
 }
 
 /**
@@ -124,8 +207,16 @@ export function tokenize(text: string): LexResult {
       }
       if (c === C.BS) {
         const d = text.charCodeAt(i + 1)
-        if (d === C.LB) { out += '{'; i += 2; continue }
-        if (raw) { out += '\\'; i++; continue }
+        if (d === C.LB) {
+          out += '{'
+          i += 2
+          continue
+        }
+        if (raw) {
+          out += '\\'
+          i++
+          continue
+        }
         const r = decodeEscape(text, i)
         if (r === undefined) {
           errors.push({ start: i, message: 'illegal escape sequence' })
@@ -144,8 +235,17 @@ export function tokenize(text: string): LexResult {
 
   while (i < n) {
     const c = text.charCodeAt(i)
-    if (c === C.NL) { nl = true; ws = true; i++; continue }
-    if (c === C.SP || c === C.TAB || c === C.CR) { ws = true; i++; continue }
+    if (c === C.NL) {
+      nl = true
+      ws = true
+      i++
+      continue
+    }
+    if (c === C.SP || c === C.TAB || c === C.CR) {
+      ws = true
+      i++
+      continue
+    }
     const start = i
     if (c === C.HASH) {
       let j = i + 1
@@ -168,7 +268,10 @@ export function tokenize(text: string): LexResult {
       scanNumber(start)
       continue
     }
-    if (c === C.DQ) { scanString(start); continue }
+    if (c === C.DQ) {
+      scanString(start)
+      continue
+    }
     if (c === C.BT) {
       const j = text.indexOf('`', i + 1)
       if (j < 0) {
@@ -187,7 +290,12 @@ export function tokenize(text: string): LexResult {
       scanTemplatePart(start, raw, true)
       continue
     }
-    if (c === C.LB) { depth++; i++; push('{', start, i, '{'); continue }
+    if (c === C.LB) {
+      depth++
+      i++
+      push('{', start, i, '{')
+      continue
+    }
     if (c === C.RB) {
       const top = templates[templates.length - 1]
       if (top && top.depth === depth - 1) {
@@ -204,20 +312,41 @@ export function tokenize(text: string): LexResult {
     }
     const next = text.charCodeAt(i + 1)
     if (c === 58 /* : */) {
-      if (next === 61) { i += 2; push(':=', start, i, ':='); } else { i++; push(':', start, i, ':') }
+      if (next === 61) {
+        i += 2
+        push(':=', start, i, ':=')
+      } else {
+        i++
+        push(':', start, i, ':')
+      }
       continue
     }
     if (c === 61 /* = */) {
-      if (next === 61) { i += 2; push('==', start, i, '==') } else { i++; push('=', start, i, '=') }
+      if (next === 61) {
+        i += 2
+        push('==', start, i, '==')
+      } else {
+        i++
+        push('=', start, i, '=')
+      }
       continue
     }
     if (c === 60 || c === 62 /* < > */) {
       const base = c === 60 ? '<' : '>'
-      if (next === 61) { i += 2; push(`${base}=` as TokenKind, start, i, `${base}=`) } else { i++; push(base as TokenKind, start, i, base) }
+      if (next === 61) {
+        i += 2
+        push(`${base}=` as TokenKind, start, i, `${base}=`)
+      } else {
+        i++
+        push(base as TokenKind, start, i, base)
+      }
       continue
     }
     if (c === 33 /* ! */) {
-      if (next === 61) { i += 2; push('!=', start, i, '!=') } else {
+      if (next === 61) {
+        i += 2
+        push('!=', start, i, '!=')
+      } else {
         i++
         errors.push({ start, message: 'illegal ! character' })
         push('illegal', start, i, '!')
@@ -225,7 +354,11 @@ export function tokenize(text: string): LexResult {
       continue
     }
     const p = PUNCT[text[i]!]
-    if (p) { i++; push(p, start, i, p); continue }
+    if (p) {
+      i++
+      push(p, start, i, p)
+      continue
+    }
     // Anything else (non-ASCII letters, stray symbols) is illegal, one code point at a time.
     const cp = text.codePointAt(i)!
     i += cp > 0xffff ? 2 : 1
@@ -334,4 +467,6 @@ function decodeEscape(text: string, at: number): { value: string; next: number }
   return { value: String.fromCharCode(parseInt(hex, 16)), next: at + 6 }
 }
 
-export function spanOf(t: Token): Span { return { start: t.start, end: t.end } }
+export function spanOf(t: Token): Span {
+  return { start: t.start, end: t.end }
+}

@@ -15,7 +15,10 @@ export function parseBody(p: ParserState, end: BodyEnd): Body {
   const exprs: Expr[] = []
   for (;;) {
     exprs.push(parseLiteral(p))
-    if (p.is(';')) { p.next(); continue }
+    if (p.is(';')) {
+      p.next()
+      continue
+    }
     if (p.is(end)) break
     if (!p.tok.nl) p.unexpected(`expected \\n or ; or ${end}`)
   }
@@ -92,9 +95,7 @@ function parseSome(p: ParserState): ExprKind {
   })
   if (inForm) {
     const a = inForm.args
-    return a.length === 3
-      ? { kind: 'somein', key: a[0]!, value: a[1]!, domain: a[2]! }
-      : { kind: 'somein', value: a[0]!, domain: a[1]! }
+    return a.length === 3 ? { kind: 'somein', key: a[0]!, value: a[1]!, domain: a[2]! } : { kind: 'somein', value: a[0]!, domain: a[1]! }
   }
   const vars: VarTerm[] = []
   for (;;) {
@@ -120,7 +121,5 @@ function parseEvery(p: ParserState): ExprKind {
   p.next()
   const body = parseBody(p, '}')
   p.next()
-  return key
-    ? { kind: 'every', key: key as VarTerm, value, domain, body }
-    : { kind: 'every', value, domain, body }
+  return key ? { kind: 'every', key: key as VarTerm, value, domain, body } : { kind: 'every', value, domain, body }
 }

@@ -30,8 +30,14 @@ export function parseModule(path: string, text: string, opts: ParseOptions = {})
   const p = stateFor(path, text, regoVersion, lexed)
 
   const mod: Module = {
-    path, text, package: [], packageSpan: { start: 0, end: 0 },
-    imports: [], rules: [], annotations: [], regoVersion,
+    path,
+    text,
+    package: [],
+    packageSpan: { start: 0, end: 0 },
+    imports: [],
+    rules: [],
+    annotations: [],
+    regoVersion,
   }
   if (p.is('eof')) {
     p.error(0, 'empty module')
@@ -45,7 +51,11 @@ export function parseModule(path: string, text: string, opts: ParseOptions = {})
       if (p.isKw('package')) {
         const { path: pkg, span } = parsePackage(p)
         if (sawPackage) p.error(span.start, 'unexpected package')
-        else { mod.package = pkg; mod.packageSpan = span; sawPackage = true }
+        else {
+          mod.package = pkg
+          mod.packageSpan = span
+          sawPackage = true
+        }
         continue
       }
       if (!sawPackage) {
@@ -168,4 +178,3 @@ function parseImport(p: ParserState): Import {
   }
   return imp
 }
-

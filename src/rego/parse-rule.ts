@@ -65,9 +65,10 @@ export function parseRules(p: ParserState): Rule[] {
   const rules = [rule]
   if (p.isKw('else')) {
     if (head.kind === 'set' || head.kind === 'object') {
-      p.fail(p.tok.start, head.kind === 'set'
-        ? 'else keyword cannot be used on multi-value rules'
-        : 'else keyword cannot be used on rules with variables in head')
+      p.fail(
+        p.tok.start,
+        head.kind === 'set' ? 'else keyword cannot be used on multi-value rules' : 'else keyword cannot be used on rules with variables in head',
+      )
     }
     rule.else = parseElse(p, head)
     rule.span = p.span(start)
@@ -118,9 +119,13 @@ function parseHead(p: ParserState, isDefault: boolean): HeadParse {
   } else if (p.is('=') || p.is(':=')) {
     h.assign = p.next().kind === ':='
     if (p.is('eof')) {
-      p.unexpected(args ? `expected function value term (e.g., ${name}(...) := <VALUE> { ... })`
-        : isDefault ? `expected default rule value term (e.g., default ${name} := <VALUE>)`
-          : `expected rule value term (e.g., ${name} := <VALUE> { ... })`)
+      p.unexpected(
+        args
+          ? `expected function value term (e.g., ${name}(...) := <VALUE> { ... })`
+          : isDefault
+            ? `expected default rule value term (e.g., default ${name} := <VALUE>)`
+            : `expected rule value term (e.g., ${name} := <VALUE> { ... })`,
+      )
     }
     h.value = parseTermInfix(p)
   }
@@ -195,19 +200,35 @@ function parseDefault(p: ParserState, h: HeadParse, start: number): Rule {
 /** A var, ref or call anywhere outside comprehensions makes a default value illegal. */
 function forbiddenInDefault(t: Term): string | undefined {
   switch (t.type) {
-    case 'var': return 'var'
-    case 'ref': return 'ref'
-    case 'call': return 'call'
-    case 'array': case 'set':
-      for (const x of t.items) { const r = forbiddenInDefault(x); if (r) return r }
+    case 'var':
+      return 'var'
+    case 'ref':
+      return 'ref'
+    case 'call':
+      return 'call'
+    case 'array':
+    case 'set':
+      for (const x of t.items) {
+        const r = forbiddenInDefault(x)
+        if (r) return r
+      }
       return undefined
     case 'object':
-      for (const [k, v] of t.items) { const r = forbiddenInDefault(k) ?? forbiddenInDefault(v); if (r) return r }
+      for (const [k, v] of t.items) {
+        const r = forbiddenInDefault(k) ?? forbiddenInDefault(v)
+        if (r) return r
+      }
       return undefined
     case 'templatestring':
-      for (const x of t.parts) { if (typeof x !== 'string') { const r = forbiddenInDefault(x); if (r) return r } }
+      for (const x of t.parts) {
+        if (typeof x !== 'string') {
+          const r = forbiddenInDefault(x)
+          if (r) return r
+        }
+      }
       return undefined
-    default: return undefined
+    default:
+      return undefined
   }
 }
 
@@ -247,7 +268,12 @@ function copyHead(p: ParserState, head: RuleHead, span: Span): RuleHead {
   return out
 }
 
-interface V1Facts { hasBody: boolean; hasIf: boolean; usesContains: boolean; hasValue: boolean }
+interface V1Facts {
+  hasBody: boolean
+  hasIf: boolean
+  usesContains: boolean
+  hasValue: boolean
+}
 
 /** OPA's checkRegoV1Rule: errors, not aborts, so both can be reported for one rule. */
 function checkV1(p: ParserState, rule: Rule, start: number, f: V1Facts): void {
@@ -258,4 +284,3 @@ function checkV1(p: ParserState, rule: Rule, start: number, f: V1Facts): void {
   if (f.hasBody && !f.hasIf) p.error(start, `\`if\` keyword is required before ${what} body`)
   if (rule.head.kind === 'set' && !f.usesContains) p.error(start, '`contains` keyword is required for partial set rules')
 }
-

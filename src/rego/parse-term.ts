@@ -4,16 +4,19 @@
 // call suffixes. Every operator becomes a CallTerm of its built-in name, as
 // if the user had written `plus(a, b)` or `internal.member_2(x, xs)`.
 
-import type {
-  ArrayTerm, Body, CallTerm, ObjectTerm, RefTerm, SetTerm, Span, StringTerm, Term, VarTerm,
-} from './ast.js'
+import type { ArrayTerm, Body, CallTerm, ObjectTerm, RefTerm, SetTerm, Span, StringTerm, Term, VarTerm } from './ast.js'
 import type { TokenKind } from './lexer.js'
 import { parseBody } from './parse-body.js'
 import { ParseAbort, type ParserState } from './parser-state.js'
 import { parseTemplateString } from './template-string.js'
 
 const RELATION_OPS: Partial<Record<TokenKind, string>> = {
-  '==': 'equal', '!=': 'neq', '<': 'lt', '<=': 'lte', '>': 'gt', '>=': 'gte',
+  '==': 'equal',
+  '!=': 'neq',
+  '<': 'lt',
+  '<=': 'lte',
+  '>': 'gt',
+  '>=': 'gte',
 }
 const ARITH_OPS: Partial<Record<TokenKind, string>> = { '+': 'plus', '-': 'minus' }
 const FACTOR_OPS: Partial<Record<TokenKind, string>> = { '*': 'mul', '/': 'div', '%': 'rem' }
@@ -21,8 +24,12 @@ const FACTOR_OPS: Partial<Record<TokenKind, string>> = { '*': 'mul', '/': 'div',
 /** Root documents: a bare `data` or `input` is a ref, not a var. */
 const ROOT_DOCUMENTS = new Set(['data', 'input'])
 
-export function varTerm(name: string, span: Span): VarTerm { return { type: 'var', name, span } }
-export function stringTerm(value: string, span: Span): StringTerm { return { type: 'string', value, span } }
+export function varTerm(name: string, span: Span): VarTerm {
+  return { type: 'var', name, span }
+}
+export function stringTerm(value: string, span: Span): StringTerm {
+  return { type: 'string', value, span }
+}
 
 /** The function ref of a built-in operator: `plus`, or `internal.member_2`. */
 export function builtinRef(name: string, span: Span): RefTerm {
@@ -114,7 +121,11 @@ export function parseTerm(p: ParserState): Term {
       term = parseTemplateString(p)
       break
     case 'ident':
-      if (p.isKw('null')) { p.next(); term = { type: 'null', span: p.span(start) }; break }
+      if (p.isKw('null')) {
+        p.next()
+        term = { type: 'null', span: p.span(start) }
+        break
+      }
       if (p.isKw('true') || p.isKw('false')) {
         p.next()
         term = { type: 'boolean', value: t.value === 'true', span: p.span(start) }
@@ -192,8 +203,14 @@ function extendRef(p: ParserState, term: Term, operand: Term, start: number): Re
   switch (term.type) {
     case 'ref':
       return { type: 'ref', head: term.head, path: [...term.path, operand], span: p.span(start) }
-    case 'var': case 'array': case 'object': case 'set': case 'call':
-    case 'arraycomp': case 'setcomp': case 'objectcomp':
+    case 'var':
+    case 'array':
+    case 'object':
+    case 'set':
+    case 'call':
+    case 'arraycomp':
+    case 'setcomp':
+    case 'objectcomp':
       return { type: 'ref', head: term, path: [operand], span: p.span(start) }
     default:
       p.fail(term.span.start, `illegal ref (head cannot be ${term.type})`)
@@ -260,14 +277,23 @@ function comprehensionBody(p: ParserState, end: ']' | '}'): Body | undefined {
 
 function parseArray(p: ParserState): Term {
   const start = p.next().start // [
-  if (p.is(']')) { p.next(); return { type: 'array', items: [], span: p.span(start) } }
+  if (p.is(']')) {
+    p.next()
+    return { type: 'array', items: [], span: p.span(start) }
+  }
   let potentialComprehension = true
-  if (p.is(',')) { potentialComprehension = false; p.next() }
+  if (p.is(',')) {
+    potentialComprehension = false
+    p.next()
+  }
   const s = p.save()
   // A single term first: `[x | body]` is a comprehension, not `or(x, body)`.
   const head = p.attempt(() => parseTerm(p))
   if (head) {
-    if (p.is(']')) { p.next(); return { type: 'array', items: [head], span: p.span(start) } }
+    if (p.is(']')) {
+      p.next()
+      return { type: 'array', items: [head], span: p.span(start) }
+    }
     if (p.is(',')) {
       p.next()
       const items = parseTermList(p, ']', [head])
@@ -287,9 +313,15 @@ function parseArray(p: ParserState): Term {
 
 function parseSetOrObject(p: ParserState): Term {
   const start = p.next().start // {
-  if (p.is('}')) { p.next(); return { type: 'object', items: [], span: p.span(start) } }
+  if (p.is('}')) {
+    p.next()
+    return { type: 'object', items: [], span: p.span(start) }
+  }
   let potentialComprehension = true
-  if (p.is(',')) { potentialComprehension = false; p.next() }
+  if (p.is(',')) {
+    potentialComprehension = false
+    p.next()
+  }
   const s = p.save()
   const head = p.attempt(() => parseTerm(p))
   if (head) {

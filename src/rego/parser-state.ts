@@ -13,7 +13,9 @@ import type { Span } from './ast.js'
 import { tokenName, type Token, type TokenKind } from './lexer.js'
 
 export class ParseAbort extends Error {
-  constructor() { super('parse aborted') }
+  constructor() {
+    super('parse aborted')
+  }
 }
 
 /** Keywords in every Rego version. */
@@ -21,7 +23,11 @@ const BASE_KEYWORDS = ['package', 'import', 'as', 'default', 'else', 'not', 'som
 /** Keywords that v0 only knows after `import future.keywords[.kw]` or `import rego.v1`. */
 export const FUTURE_KEYWORDS = ['in', 'every', 'contains', 'if']
 
-export interface SavedState { pos: number; wild: number; errors: number }
+export interface SavedState {
+  pos: number
+  wild: number
+  errors: number
+}
 
 export class ParserState {
   pos = 0
@@ -42,8 +48,12 @@ export class ParserState {
     this.keywords = new Set(regoVersion === 1 ? [...BASE_KEYWORDS, ...FUTURE_KEYWORDS] : BASE_KEYWORDS)
   }
 
-  get tok(): Token { return this.tokens[this.pos]! }
-  peek(k = 1): Token { return this.tokens[Math.min(this.pos + k, this.tokens.length - 1)]! }
+  get tok(): Token {
+    return this.tokens[this.pos]!
+  }
+  peek(k = 1): Token {
+    return this.tokens[Math.min(this.pos + k, this.tokens.length - 1)]!
+  }
 
   next(): Token {
     const t = this.tokens[this.pos]!
@@ -54,7 +64,9 @@ export class ParserState {
     return t
   }
 
-  is(kind: TokenKind): boolean { return this.tok.kind === kind }
+  is(kind: TokenKind): boolean {
+    return this.tok.kind === kind
+  }
 
   /**
    * The current token is the keyword `kw` (active in this module). As in OPA,
@@ -78,14 +90,18 @@ export class ParserState {
   }
 
   /** The next token follows the current one with no whitespace (ref and call continuation). */
-  adjacent(): boolean { return !this.tok.ws && this.pos > 0 }
+  adjacent(): boolean {
+    return !this.tok.ws && this.pos > 0
+  }
 
   expect(kind: TokenKind, note?: string): Token {
     if (this.tok.kind !== kind) this.unexpected(note ?? `expected ${kind}`)
     return this.next()
   }
 
-  save(): SavedState { return { pos: this.pos, wild: this.wild, errors: this.errors.length } }
+  save(): SavedState {
+    return { pos: this.pos, wild: this.wild, errors: this.errors.length }
+  }
   restore(s: SavedState): void {
     this.pos = s.pos
     this.wild = s.wild
@@ -105,9 +121,13 @@ export class ParserState {
     }
   }
 
-  wildcard(): string { return `$wild${this.wild++}` }
+  wildcard(): string {
+    return `$wild${this.wild++}`
+  }
 
-  span(start: number): Span { return { start, end: this.lastEnd } }
+  span(start: number): Span {
+    return { start, end: this.lastEnd }
+  }
 
   error(offset: number, message: string): void {
     this.errors.push({ code: 'rego_parse_error', message, location: this.source.location(offset) })

@@ -42,12 +42,16 @@ declare module 'fastify' {
 }
 
 /** Logged at start, and printed by `policy serve`, whenever authentication is off. */
-export const NO_AUTH_WARNING = 'AUTHENTICATION IS OFF: no bearer token is checked and every request is decided as the anonymous subject; never expose this sidecar beyond a development machine'
+export const NO_AUTH_WARNING =
+  'AUTHENTICATION IS OFF: no bearer token is checked and every request is decided as the anonymous subject; never expose this sidecar beyond a development machine'
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const ctx: ServerContext = {
-    engine: opts.engine, config: opts.config, observers: [...(opts.observers ?? [])],
-    ...(opts.mesh ? { mesh: opts.mesh } : {}), ...(opts.bundleStatus ? { bundleStatus: opts.bundleStatus } : {}),
+    engine: opts.engine,
+    config: opts.config,
+    observers: [...(opts.observers ?? [])],
+    ...(opts.mesh ? { mesh: opts.mesh } : {}),
+    ...(opts.bundleStatus ? { bundleStatus: opts.bundleStatus } : {}),
     ...(opts.decisionLogStats ? { decisionLogStats: opts.decisionLogStats } : {}),
   }
   const labels = opts.labels ?? instanceLabels(ctx.config, opts.mesh ? { id: opts.mesh.data.product.id, domain: opts.mesh.data.product.domain } : undefined)

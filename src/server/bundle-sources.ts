@@ -48,21 +48,27 @@ export async function startBundleSources(o: {
   // Set below, once every source exists; the loops tell it about changes.
   let reporter: StatusReporter | undefined
 
-  const activator = (b: BundleConfig, layer: string) => async (bytes: Uint8Array): Promise<string> => {
-    const limit = b.size_limit_bytes
-    const bundle = readBundle(bytes, b.name, limit ? { compressed: limit, uncompressed: Math.max(limit * 8, DEFAULT_SIZE_LIMITS.uncompressed) } : DEFAULT_SIZE_LIMITS)
-    if (b.signing || Object.keys(keys).length) {
-      await checkBundleSignature(bundle.files ?? [], {
-        keys,
-        roots: bundle.manifest.roots,
-        required: b.signing !== undefined,
-        ...(b.signing?.keyid ? { keyId: b.signing.keyid } : {}),
-        ...(b.signing?.scope !== undefined ? { scope: b.signing.scope } : {}),
-        ...(b.signing?.exclude_files ? { exclude: b.signing.exclude_files } : {}),
-      })
+  const activator =
+    (b: BundleConfig, layer: string) =>
+    async (bytes: Uint8Array): Promise<string> => {
+      const limit = b.size_limit_bytes
+      const bundle = readBundle(
+        bytes,
+        b.name,
+        limit ? { compressed: limit, uncompressed: Math.max(limit * 8, DEFAULT_SIZE_LIMITS.uncompressed) } : DEFAULT_SIZE_LIMITS,
+      )
+      if (b.signing || Object.keys(keys).length) {
+        await checkBundleSignature(bundle.files ?? [], {
+          keys,
+          roots: bundle.manifest.roots,
+          required: b.signing !== undefined,
+          ...(b.signing?.keyid ? { keyId: b.signing.keyid } : {}),
+          ...(b.signing?.scope !== undefined ? { scope: b.signing.scope } : {}),
+          ...(b.signing?.exclude_files ? { exclude: b.signing.exclude_files } : {}),
+        })
+      }
+      return (await engine.activate(layer, bundle, b.name)).loaded.revision
     }
-    return (await engine.activate(layer, bundle, b.name)).loaded.revision
-  }
 
   for (const [i, b] of config.bundles.entries()) {
     const layer = o.layers[i]!.name
@@ -96,11 +102,14 @@ export async function startBundleSources(o: {
     }
     let revision: string | undefined
     try {
-      revision = await activate(await readFile(b.resource).catch((e: NodeJS.ErrnoException) => {
-        throw new MeshgateError('io_error', `cannot read bundle \`${b.resource}\`: ${e.code ?? e.message}`)
-      }))
+      revision = await activate(
+        await readFile(b.resource).catch((e: NodeJS.ErrnoException) => {
+          throw new MeshgateError('io_error', `cannot read bundle \`${b.resource}\`: ${e.code ?? e.message}`)
+        }),
+      )
     } catch (e) {
-      const err = e instanceof MeshgateError ? e : new MeshgateError('io_error', `cannot read bundle \`${b.resource}\``, undefined, { cause: (e as Error).message })
+      const err =
+        e instanceof MeshgateError ? e : new MeshgateError('io_error', `cannot read bundle \`${b.resource}\``, undefined, { cause: (e as Error).message })
       log.error({ bundle: b.name, code: err.code, err: err.message }, 'bundle not activated; its decisions fail closed')
     }
     if (o.watchFiles !== false) {

@@ -32,7 +32,10 @@ export interface ServerContext {
  */
 export function instanceLabels(config: Config, product?: { id: string; domain: string }): Record<string, string> {
   const labels: Record<string, string> = { id: randomUUID(), version: 'meshgate', ...config.labels }
-  if (product) { labels.product = product.id; labels.domain = product.domain } else if (config.product) labels.domain = config.product.domain
+  if (product) {
+    labels.product = product.id
+    labels.domain = product.domain
+  } else if (config.product) labels.domain = config.product.domain
   return labels
 }
 
@@ -42,8 +45,9 @@ export function portOf(ctx: ServerContext, port: string): MeshPort | undefined {
   // Own keys only: `constructor` or `__proto__` must not find Object.prototype's members.
   const p = Object.hasOwn(ctx.mesh.data.ports, port) ? ctx.mesh.data.ports[port] : undefined
   if (!p) {
-    throw new MeshgateError('port_not_found', `output port \`${port}\` is not declared by data product \`${ctx.mesh.data.product.id}\``, undefined,
-      { ports: Object.keys(ctx.mesh.data.ports) })
+    throw new MeshgateError('port_not_found', `output port \`${port}\` is not declared by data product \`${ctx.mesh.data.product.id}\``, undefined, {
+      ports: Object.keys(ctx.mesh.data.ports),
+    })
   }
   return p
 }

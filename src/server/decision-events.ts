@@ -89,7 +89,10 @@ export function decisionEvent(req: FastifyRequest, d: NotedDecision, labels: Rec
     path: d.path,
     bundles: bundlesOf(d.revisions),
     timestamp,
-    metrics: { timer_server_handler_ns: Math.round((performance.now() - req.receivedAt) * 1e6), ...(d.evalNs !== undefined ? { timer_rego_query_eval_ns: d.evalNs } : {}) },
+    metrics: {
+      timer_server_handler_ns: Math.round((performance.now() - req.receivedAt) * 1e6),
+      ...(d.evalNs !== undefined ? { timer_rego_query_eval_ns: d.evalNs } : {}),
+    },
     requested_by: `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''}`,
     kind: d.kind,
     outcome: d.outcome ?? (d.error ? 'error' : 'answer'),
@@ -148,7 +151,10 @@ export function decisionEventsPlugin(opts: DecisionEventsOptions) {
       req.decision = undefined
       const now = Date.now()
       // Decisions within one millisecond share the timestamp's text (toISOString is a visible cost per request).
-      if (now !== clock.ms) { clock.ms = now; clock.text = rfc3339Nano(now) }
+      if (now !== clock.ms) {
+        clock.ms = now
+        clock.text = rfc3339Nano(now)
+      }
       const ev = decisionEvent(req, d, opts.labels, clock.text)
       const failed = (err: unknown) => {
         // Observers count what they cannot keep; one that throws anyway must not fail the answer.
@@ -164,7 +170,12 @@ export function decisionEventsPlugin(opts: DecisionEventsOptions) {
         }
       }
       if (!pending) return done(null, payload)
-      Promise.all(pending).catch(failed).then(() => done(null, payload), () => done(null, payload))
+      Promise.all(pending)
+        .catch(failed)
+        .then(
+          () => done(null, payload),
+          () => done(null, payload),
+        )
     })
   }, 'meshgate-decision-events')
 }

@@ -24,17 +24,17 @@ export const OTHER_LABEL = '_other'
  * milliseconds (a cached decision ~10 µs, an evaluation 50 µs – a few ms)
  * with a tail for budgets and slow built-ins.
  */
-export const DECISION_BUCKETS = [
-  0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005,
-  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
-]
+export const DECISION_BUCKETS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
 
 /** Children of one metric by one label value, made on first use; bounded (see the header). */
 export class LabelChildren<T> {
   private readonly children = new Map<string, T>()
   private other?: T
 
-  constructor(private readonly make: (value: string) => T, private readonly max = MAX_LABEL_VALUES) {}
+  constructor(
+    private readonly make: (value: string) => T,
+    private readonly max = MAX_LABEL_VALUES,
+  ) {}
 
   get(value: string): T {
     const c = this.children.get(value)
@@ -70,13 +70,50 @@ export class MetricsObserver implements DecisionObserver {
 
   constructor(register: Registry) {
     const registers = [register]
-    const decisions = new Counter({ name: 'meshgate_decisions_total', help: 'Decisions answered, by kind and outcome (allow, deny, answer, error).', labelNames: ['kind', 'outcome'], registers })
-    const denies = new Counter({ name: 'meshgate_decision_denies_total', help: 'Denied decisions by the layer that gave a deny reason (a decision denied by two layers counts once for each).', labelNames: ['kind', 'layer'], registers })
-    const duration = new Histogram({ name: 'meshgate_decision_duration_seconds', help: 'Time to answer a decision, end to end in the server handler (OPA\'s timer_server_handler_ns).', labelNames: ['kind'], buckets: DECISION_BUCKETS, registers })
-    const evalDuration = new Histogram({ name: 'meshgate_decision_eval_duration_seconds', help: 'Time spent evaluating policy for a decision (OPA\'s timer_rego_query_eval_ns).', labelNames: ['kind'], buckets: DECISION_BUCKETS, registers })
-    const hits = new Counter({ name: 'meshgate_decision_cache_hits_total', help: 'Decisions answered from the decision cache.', labelNames: ['kind'], registers })
-    const misses = new Counter({ name: 'meshgate_decision_cache_misses_total', help: 'Cacheable decisions that had to be evaluated.', labelNames: ['kind'], registers })
-    const anonymized = new Counter({ name: 'meshgate_anonymized_records_total', help: 'Records anonymized by the port stream endpoint, by output port.', labelNames: ['port'], registers })
+    const decisions = new Counter({
+      name: 'meshgate_decisions_total',
+      help: 'Decisions answered, by kind and outcome (allow, deny, answer, error).',
+      labelNames: ['kind', 'outcome'],
+      registers,
+    })
+    const denies = new Counter({
+      name: 'meshgate_decision_denies_total',
+      help: 'Denied decisions by the layer that gave a deny reason (a decision denied by two layers counts once for each).',
+      labelNames: ['kind', 'layer'],
+      registers,
+    })
+    const duration = new Histogram({
+      name: 'meshgate_decision_duration_seconds',
+      help: "Time to answer a decision, end to end in the server handler (OPA's timer_server_handler_ns).",
+      labelNames: ['kind'],
+      buckets: DECISION_BUCKETS,
+      registers,
+    })
+    const evalDuration = new Histogram({
+      name: 'meshgate_decision_eval_duration_seconds',
+      help: "Time spent evaluating policy for a decision (OPA's timer_rego_query_eval_ns).",
+      labelNames: ['kind'],
+      buckets: DECISION_BUCKETS,
+      registers,
+    })
+    const hits = new Counter({
+      name: 'meshgate_decision_cache_hits_total',
+      help: 'Decisions answered from the decision cache.',
+      labelNames: ['kind'],
+      registers,
+    })
+    const misses = new Counter({
+      name: 'meshgate_decision_cache_misses_total',
+      help: 'Cacheable decisions that had to be evaluated.',
+      labelNames: ['kind'],
+      registers,
+    })
+    const anonymized = new Counter({
+      name: 'meshgate_anonymized_records_total',
+      help: 'Records anonymized by the port stream endpoint, by output port.',
+      labelNames: ['port'],
+      registers,
+    })
     const ratio: Gauge = new Gauge({
       name: 'meshgate_decision_cache_hit_ratio',
       help: 'Decision cache hits ÷ (hits + misses) since the sidecar started; 0 before the first cacheable decision.',
@@ -103,8 +140,13 @@ export class MetricsObserver implements DecisionObserver {
     if (handler !== undefined && handler >= 0 && handler < Infinity) k.duration.observe(handler / NS_PER_SECOND)
     const evaluation = m.timer_rego_query_eval_ns
     if (evaluation !== undefined && evaluation >= 0 && evaluation < Infinity) k.evalDuration.observe(evaluation / NS_PER_SECOND)
-    if (e.cached === true) { k.hits.inc(); this.hits++ }
-    else if (e.cached === false) { k.misses.inc(); this.misses++ }
+    if (e.cached === true) {
+      k.hits.inc()
+      this.hits++
+    } else if (e.cached === false) {
+      k.misses.inc()
+      this.misses++
+    }
     const deny = e.deny
     if (deny !== undefined) {
       // Once per layer: reasons come grouped by layer (global first), so a

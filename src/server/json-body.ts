@@ -61,8 +61,9 @@ export function checkJsonDepth(text: string, what: string): void {
 }
 
 function tooDeep(what: string): MeshgateError {
-  return new MeshgateError('request_invalid', `${what} is nested deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`, undefined,
-    [{ path: '', message: `nests deeper than ${MAX_JSON_DEPTH}` }])
+  return new MeshgateError('request_invalid', `${what} is nested deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`, undefined, [
+    { path: '', message: `nests deeper than ${MAX_JSON_DEPTH}` },
+  ])
 }
 
 /**

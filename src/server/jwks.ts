@@ -39,8 +39,7 @@ export interface KeySourceLog {
 
 /** What the readiness check and the banner show. */
 export type KeyStatus =
-  | { ready: true; source: string }
-  | { ready: false; source: string; code: 'auth_unavailable'; message: string; attempts: number; retry_in_ms: number }
+  { ready: true; source: string } | { ready: false; source: string; code: 'auth_unavailable'; message: string; attempts: number; retry_in_ms: number }
 
 export interface KeySource {
   readonly getKey: JWTVerifyGetKey
@@ -74,7 +73,11 @@ class RemoteKeys implements KeySource {
   private closed = false
   readonly getKey: JWTVerifyGetKey
 
-  constructor(private readonly url: URL, private readonly log: KeySourceLog, private readonly retry: RetryPolicy) {
+  constructor(
+    private readonly url: URL,
+    private readonly log: KeySourceLog,
+    private readonly retry: RetryPolicy,
+  ) {
     this.remote = createRemoteJWKSet(url, { timeoutDuration: JWKS_FETCH_TIMEOUT_MS, cooldownDuration: 30_000 })
     this.getKey = (header, token) => this.keyFor(header, token)
   }
@@ -90,7 +93,14 @@ class RemoteKeys implements KeySource {
 
   status(): KeyStatus {
     if (!this.failure) return { ready: true, source: this.url.href }
-    return { ready: false, source: this.url.href, code: 'auth_unavailable', message: this.describe(), attempts: this.failure.attempts, retry_in_ms: this.failure.retryInMs }
+    return {
+      ready: false,
+      source: this.url.href,
+      code: 'auth_unavailable',
+      message: this.describe(),
+      attempts: this.failure.attempts,
+      retry_in_ms: this.failure.retryInMs,
+    }
   }
 
   close(): void {
@@ -129,7 +139,10 @@ class RemoteKeys implements KeySource {
     const attempts = (this.failure?.attempts ?? 0) + 1
     const retryInMs = Math.min(this.retry.maxMs, this.retry.minMs * 2 ** Math.min(attempts - 1, 30))
     this.failure = { message: reason(e), attempts, retryInMs }
-    this.log.warn({ jwks_url: this.url.href, attempts, retry_in_ms: retryInMs, err: this.failure.message }, 'JWKS cannot be fetched; requests that need a token answer 503 until it can')
+    this.log.warn(
+      { jwks_url: this.url.href, attempts, retry_in_ms: retryInMs, err: this.failure.message },
+      'JWKS cannot be fetched; requests that need a token answer 503 until it can',
+    )
     clearTimeout(this.timer)
     this.timer = setTimeout(() => void this.retryNow(), retryInMs)
     // A pending retry must not keep the process alive.

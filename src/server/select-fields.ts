@@ -42,11 +42,15 @@ export function selectFields(plan: AnonymizationPlan, selected: readonly string[
     if (entry && entry.transform.action !== 'keep') continue // applies to the whole value, `s` included
     // A `keep` with no entries below it keeps its whole value, `s` included;
     // otherwise the walk reaches `s` as a field no entry names.
-    const kept = entry && !paths.some((p) => under(p, above!)) ? entry : plan.unknown_fields === 'keep' ? { layer: 'unknown_fields', source: 'contract' as const } : undefined
+    const kept =
+      entry && !paths.some((p) => under(p, above!))
+        ? entry
+        : plan.unknown_fields === 'keep'
+          ? { layer: 'unknown_fields', source: 'contract' as const }
+          : undefined
     if (kept) fields[s] = { transform: { action: 'keep' }, layer: kept.layer, source: kept.source }
   }
   const sorted: Record<string, PlannedField> = {}
   for (const k of Object.keys(fields).sort()) sorted[k] = fields[k]!
   return { fields: sorted, row_filters: plan.row_filters, unknown_fields: 'drop' }
 }
-

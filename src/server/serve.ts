@@ -46,7 +46,10 @@ export async function startSidecar(config: Config, opts: SidecarOptions = {}): P
   let mesh = opts.mesh
   if (!mesh && config.product?.dir) mesh = await loadMeshDir(config.product.dir)
   if (mesh && config.product && mesh.data.product.domain !== config.product.domain) {
-    throw new MeshgateError('config_error', `product \`${mesh.data.product.id}\` is in domain \`${mesh.data.product.domain}\`, but the config says \`${config.product.domain}\``)
+    throw new MeshgateError(
+      'config_error',
+      `product \`${mesh.data.product.id}\` is in domain \`${mesh.data.product.domain}\`, but the config says \`${config.product.domain}\``,
+    )
   }
   const layers = config.bundles.map((b) => layerFor(config, b))
   const engine = new Engine({
@@ -78,15 +81,24 @@ export async function startSidecar(config: Config, opts: SidecarOptions = {}): P
   const product = mesh ? { id: mesh.data.product.id, domain: mesh.data.product.domain } : undefined
   const labels = instanceLabels(config, product)
   const app = await buildApp({
-    engine, config, labels, observers: [...(decisionLog ? [decisionLog] : []), ...(opts.observers ?? [])], bundleStatus: () => status.current?.() ?? [],
+    engine,
+    config,
+    labels,
+    observers: [...(decisionLog ? [decisionLog] : []), ...(opts.observers ?? [])],
+    bundleStatus: () => status.current?.() ?? [],
     ...(decisionLog ? { decisionLogStats: () => decisionLog.stats() } : {}),
-    ...(mesh ? { mesh } : {}), ...(opts.logger !== undefined ? { logger: opts.logger } : {}),
+    ...(mesh ? { mesh } : {}),
+    ...(opts.logger !== undefined ? { logger: opts.logger } : {}),
   })
   appLog.current = app.log
   let sources: BundleSources
   try {
     sources = await startBundleSources({
-      config, engine, layers, log: app.log, labels,
+      config,
+      engine,
+      layers,
+      log: app.log,
+      labels,
       ...(opts.watchFiles !== undefined ? { watchFiles: opts.watchFiles } : {}),
       ...(product ? { product } : {}),
     })

@@ -34,14 +34,55 @@ export function registerBundleMetrics(register: Registry, src: BundleMetricsSour
   // Its collect fills every gauge below from one reading of the layers and
   // statuses. prom-client calls a metric's (synchronous) collect as it
   // starts reading that metric, in registration order: this one first.
-  const info = new Gauge({ name: 'meshgate_bundle_info', help: 'The bundle active in each layer and its revision (value 1).', labelNames: ['layer', 'bundle', 'revision'], registers, collect: () => fill() })
-  const active = new Gauge({ name: 'meshgate_bundle_active', help: 'Whether the layer has an active bundle (0: its decisions fail closed).', labelNames: ['layer'], registers })
-  const activation = new Gauge({ name: 'meshgate_bundle_last_activation_timestamp_seconds', help: 'When the layer\'s active bundle was activated (Unix time).', labelNames: ['layer', 'bundle'], registers })
-  const download = new Gauge({ name: 'meshgate_bundle_last_successful_download_timestamp_seconds', help: 'When the bundle was last downloaded from its service (Unix time).', labelNames: ['layer', 'bundle'], registers })
-  const request = new Gauge({ name: 'meshgate_bundle_last_successful_request_timestamp_seconds', help: 'When the bundle\'s service last answered a check (a download or 304 Not Modified; Unix time).', labelNames: ['layer', 'bundle'], registers })
-  const error = new Gauge({ name: 'meshgate_bundle_error', help: 'The error of the bundle\'s latest update attempt, by code (value 1; absent when the latest attempt succeeded).', labelNames: ['layer', 'bundle', 'code'], registers })
-  const errorAt = new Gauge({ name: 'meshgate_bundle_last_error_timestamp_seconds', help: 'When an update attempt of the bundle last failed, as seen by scrapes (Unix time).', labelNames: ['layer', 'bundle'], registers })
-  const stale = new Gauge({ name: 'meshgate_bundle_stale', help: 'Whether the bundle is past its maximum age (max_age_seconds).', labelNames: ['layer', 'bundle'], registers })
+  const info = new Gauge({
+    name: 'meshgate_bundle_info',
+    help: 'The bundle active in each layer and its revision (value 1).',
+    labelNames: ['layer', 'bundle', 'revision'],
+    registers,
+    collect: () => fill(),
+  })
+  const active = new Gauge({
+    name: 'meshgate_bundle_active',
+    help: 'Whether the layer has an active bundle (0: its decisions fail closed).',
+    labelNames: ['layer'],
+    registers,
+  })
+  const activation = new Gauge({
+    name: 'meshgate_bundle_last_activation_timestamp_seconds',
+    help: "When the layer's active bundle was activated (Unix time).",
+    labelNames: ['layer', 'bundle'],
+    registers,
+  })
+  const download = new Gauge({
+    name: 'meshgate_bundle_last_successful_download_timestamp_seconds',
+    help: 'When the bundle was last downloaded from its service (Unix time).',
+    labelNames: ['layer', 'bundle'],
+    registers,
+  })
+  const request = new Gauge({
+    name: 'meshgate_bundle_last_successful_request_timestamp_seconds',
+    help: "When the bundle's service last answered a check (a download or 304 Not Modified; Unix time).",
+    labelNames: ['layer', 'bundle'],
+    registers,
+  })
+  const error = new Gauge({
+    name: 'meshgate_bundle_error',
+    help: "The error of the bundle's latest update attempt, by code (value 1; absent when the latest attempt succeeded).",
+    labelNames: ['layer', 'bundle', 'code'],
+    registers,
+  })
+  const errorAt = new Gauge({
+    name: 'meshgate_bundle_last_error_timestamp_seconds',
+    help: 'When an update attempt of the bundle last failed, as seen by scrapes (Unix time).',
+    labelNames: ['layer', 'bundle'],
+    registers,
+  })
+  const stale = new Gauge({
+    name: 'meshgate_bundle_stale',
+    help: 'Whether the bundle is past its maximum age (max_age_seconds).',
+    labelNames: ['layer', 'bundle'],
+    registers,
+  })
 
   /** Last failure seen per bundle: kept after recovery, so the timestamp outlives the error. */
   const lastError = new Map<string, { key: string; at: number }>()
@@ -62,9 +103,15 @@ export function registerBundleMetrics(register: Registry, src: BundleMetricsSour
       info.set({ layer: l.name, bundle, revision: l.active.loaded.revision }, 1)
       activation.set({ layer: l.name, bundle }, l.active.activatedAt.getTime() / 1000)
     }
-    const statuses: BundleStatus[] = src.bundleStatus?.() ?? layers.filter((l) => l.lastError).map((l) => ({
-      name: l.active?.loaded.name ?? l.name, code: l.lastError!.code, message: l.lastError!.message,
-    }))
+    const statuses: BundleStatus[] =
+      src.bundleStatus?.() ??
+      layers
+        .filter((l) => l.lastError)
+        .map((l) => ({
+          name: l.active?.loaded.name ?? l.name,
+          code: l.lastError!.code,
+          message: l.lastError!.message,
+        }))
     for (const s of statuses) {
       const labels = { layer: layerOf(layers, s.name), bundle: s.name }
       const dl = seconds(s.last_successful_download)
@@ -100,15 +147,33 @@ export function registerDecisionLogMetrics(register: Registry, stats: () => Deci
   }
   // A counter whose total someone else keeps: set to it at each scrape.
   const counter = (name: string, help: string, read: (s: DecisionLogStats) => number) => {
-    const c: Counter = new Counter({ name, help, registers, collect: () => { c.reset(); c.inc(read(stats())) } })
+    const c: Counter = new Counter({
+      name,
+      help,
+      registers,
+      collect: () => {
+        c.reset()
+        c.inc(read(stats()))
+      },
+    })
   }
   gauge('meshgate_decision_log_spool_events', 'Decision events in the spool, not yet acknowledged by the collector.', (s) => s.spool_events)
   gauge('meshgate_decision_log_spool_bytes', 'Bytes the spool holds.', (s) => s.spool_bytes)
-  gauge('meshgate_decision_log_spool_limit_bytes', 'The spool\'s bound, in bytes: past it the oldest events are dropped.', (s) => s.spool_limit_bytes)
-  gauge('meshgate_decision_log_last_upload_timestamp_seconds', 'When the collector last acknowledged an upload (Unix time; 0 before the first).', (s) => seconds(s.last_upload_at))
+  gauge('meshgate_decision_log_spool_limit_bytes', "The spool's bound, in bytes: past it the oldest events are dropped.", (s) => s.spool_limit_bytes)
+  gauge('meshgate_decision_log_last_upload_timestamp_seconds', 'When the collector last acknowledged an upload (Unix time; 0 before the first).', (s) =>
+    seconds(s.last_upload_at),
+  )
   counter('meshgate_decision_log_uploaded_events_total', 'Decision events the collector acknowledged.', (s) => s.uploaded_events)
   counter('meshgate_decision_log_upload_batches_total', 'Upload batches the collector acknowledged.', (s) => s.upload_batches)
   counter('meshgate_decision_log_upload_retries_total', 'Upload attempts that failed and will be retried.', (s) => s.upload_retries)
-  counter('meshgate_decision_log_dropped_events_total', 'Decision events dropped because the spool was past its bound (lost; the oldest go first).', (s) => s.dropped_events)
-  counter('meshgate_decision_log_policy_dropped_events_total', 'Decision events the log policy\'s `drop` rule dropped (by design, not loss).', (s) => s.policy_dropped_events)
+  counter(
+    'meshgate_decision_log_dropped_events_total',
+    'Decision events dropped because the spool was past its bound (lost; the oldest go first).',
+    (s) => s.dropped_events,
+  )
+  counter(
+    'meshgate_decision_log_policy_dropped_events_total',
+    "Decision events the log policy's `drop` rule dropped (by design, not loss).",
+    (s) => s.policy_dropped_events,
+  )
 }

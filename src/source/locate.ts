@@ -5,7 +5,10 @@ import type { Location } from '../errors/index.js'
 import { SourceFile } from './source-file.js'
 
 /** What locate needs of a module: its path and text (rego's Module has both). */
-export interface Located { readonly path: string; readonly text: string }
+export interface Located {
+  readonly path: string
+  readonly text: string
+}
 
 // A memo of a pure function keyed by module identity, not shared state: a
 // module's line table depends only on its (immutable) text, entries die with

@@ -5,12 +5,16 @@ import type { Location } from '../errors/index.js'
 
 export class SourceFile {
   private lineStarts?: number[]
-  constructor(readonly path: string, readonly text: string) {}
+  constructor(
+    readonly path: string,
+    readonly text: string,
+  ) {}
 
   /** 1-based row and column (in code points of the line, as OPA counts) of an offset. */
   location(offset: number): Location {
     const starts = (this.lineStarts ??= computeLineStarts(this.text))
-    let lo = 0, hi = starts.length - 1
+    let lo = 0,
+      hi = starts.length - 1
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1
       if (starts[mid]! <= offset) lo = mid

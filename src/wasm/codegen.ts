@@ -19,7 +19,6 @@ export interface CodegenContext {
 
 const SWITCH_GROUP = 32
 
-
 export function funcId(name: string): string {
   return `$${name}`
 }
@@ -34,7 +33,10 @@ class FuncGen {
   private labels: string[] = []
   private blockN = 0
   private extra = 0
-  constructor(private readonly f: Func, private readonly cx: CodegenContext) {}
+  constructor(
+    private readonly f: Func,
+    private readonly cx: CodegenContext,
+  ) {}
 
   emit(): string {
     const params = this.f.params.map((p) => `(param $l${p} i32)`).join(' ')
@@ -79,10 +81,14 @@ class FuncGen {
 
   private op(o: Operand): string {
     switch (o.kind) {
-      case 'local': return `(local.get $l${o.local})`
-      case 'const': return `(global.get $c${o.index})`
-      case 'global': return `(global.get $${o.name})`
-      case 'i32': return `(i32.const ${o.value})`
+      case 'local':
+        return `(local.get $l${o.local})`
+      case 'const':
+        return `(global.get $c${o.index})`
+      case 'global':
+        return `(global.get $${o.name})`
+      case 'i32':
+        return `(i32.const ${o.value})`
     }
   }
 
@@ -107,7 +113,8 @@ class FuncGen {
       const groups: Block[][] = []
       for (let g = 0; g < cases.length; g += SWITCH_GROUP) groups.push(cases.slice(g, g + SWITCH_GROUP))
       this.ladder(`(i32.div_u (local.get ${i}) (i32.const ${SWITCH_GROUP}))`, groups.length, d, (g, dd) =>
-        this.switchLadder(`(i32.rem_u (local.get ${i}) (i32.const ${SWITCH_GROUP}))`, groups[g]!, dd))
+        this.switchLadder(`(i32.rem_u (local.get ${i}) (i32.const ${SWITCH_GROUP}))`, groups[g]!, dd),
+      )
       return
     }
     this.ladder(index, cases.length, d, (c, dd) => this.block(cases[c]!, dd))
@@ -128,20 +135,48 @@ class FuncGen {
 
   private stmt(s: Stmt, d: number): void {
     switch (s.op) {
-      case 'makeobject': this.set(d, s.target, this.rtCall('mg_obj')); return
-      case 'makeset': this.set(d, s.target, this.rtCall('mg_set')); return
-      case 'makearray': this.set(d, s.target, this.rtCall('mg_arr', `(i32.const ${s.capacity})`)); return
-      case 'objectinsert': this.line(d, this.rtCall('mg_obj_insert', this.loc(s.object), this.loc(s.key), this.loc(s.value))); return
-      case 'objectinsertonce': this.set(d, s.conflict, this.rtCall('mg_obj_insert_checked', this.loc(s.object), this.loc(s.key), this.loc(s.value))); return
-      case 'setadd': this.line(d, this.rtCall('mg_set_add', this.loc(s.set), this.loc(s.value))); return
-      case 'arrayappend': this.line(d, this.rtCall('mg_arr_push', this.loc(s.array), this.op(s.value))); return
-      case 'dot': this.set(d, s.target, this.rtCall('mg_get', this.loc(s.source), this.loc(s.key)), s.check); return
-      case 'objectmerge': this.set(d, s.target, this.rtCall('mg_obj_merge', this.loc(s.a), this.loc(s.b)), true); return
-      case 'uniondocs': this.set(d, s.target, this.rtCall('mg_union_docs', this.loc(s.a), this.loc(s.b), `(i32.const ${s.depth})`), true); return
-      case 'upsert': this.set(d, s.target, this.rtCall('mg_upsert', this.op(s.doc), this.loc(s.path), this.loc(s.value))); return
-      case 'totext': this.set(d, s.target, this.rtCall('mg_template_str', this.loc(s.source))); return
-      case 'concat': this.set(d, s.target, this.rtCall('mg_str_join', this.loc(s.parts)), s.check); return
-      case 'caseindex': this.set(d, s.target, this.rtCall('mg_to_i32', this.loc(s.source))); return
+      case 'makeobject':
+        this.set(d, s.target, this.rtCall('mg_obj'))
+        return
+      case 'makeset':
+        this.set(d, s.target, this.rtCall('mg_set'))
+        return
+      case 'makearray':
+        this.set(d, s.target, this.rtCall('mg_arr', `(i32.const ${s.capacity})`))
+        return
+      case 'objectinsert':
+        this.line(d, this.rtCall('mg_obj_insert', this.loc(s.object), this.loc(s.key), this.loc(s.value)))
+        return
+      case 'objectinsertonce':
+        this.set(d, s.conflict, this.rtCall('mg_obj_insert_checked', this.loc(s.object), this.loc(s.key), this.loc(s.value)))
+        return
+      case 'setadd':
+        this.line(d, this.rtCall('mg_set_add', this.loc(s.set), this.loc(s.value)))
+        return
+      case 'arrayappend':
+        this.line(d, this.rtCall('mg_arr_push', this.loc(s.array), this.op(s.value)))
+        return
+      case 'dot':
+        this.set(d, s.target, this.rtCall('mg_get', this.loc(s.source), this.loc(s.key)), s.check)
+        return
+      case 'objectmerge':
+        this.set(d, s.target, this.rtCall('mg_obj_merge', this.loc(s.a), this.loc(s.b)), true)
+        return
+      case 'uniondocs':
+        this.set(d, s.target, this.rtCall('mg_union_docs', this.loc(s.a), this.loc(s.b), `(i32.const ${s.depth})`), true)
+        return
+      case 'upsert':
+        this.set(d, s.target, this.rtCall('mg_upsert', this.op(s.doc), this.loc(s.path), this.loc(s.value)))
+        return
+      case 'totext':
+        this.set(d, s.target, this.rtCall('mg_template_str', this.loc(s.source)))
+        return
+      case 'concat':
+        this.set(d, s.target, this.rtCall('mg_str_join', this.loc(s.parts)), s.check)
+        return
+      case 'caseindex':
+        this.set(d, s.target, this.rtCall('mg_to_i32', this.loc(s.source)))
+        return
       case 'callbuiltin': {
         const fn = NATIVES.get(s.name)
         if (!fn) throw new MeshgateError('internal_error', `built-in ${s.name} is not implemented in the module`)
@@ -160,23 +195,41 @@ class FuncGen {
           // Non-deterministic built-ins answer the same within one evaluation
           // (OPA caches them by arguments).
           const key = `$x${this.extra++}`
-          const cache = `$g_nd_${s.id}`, epoch = `$g_nde_${s.id}`
-          this.line(d, `(if (i32.ne (global.get ${epoch}) (global.get $g_eval_id)) (then (global.set ${cache} (call ${this.rt('mg_obj')})) (global.set ${epoch} (global.get $g_eval_id))))`)
+          const cache = `$g_nd_${s.id}`,
+            epoch = `$g_nde_${s.id}`
+          this.line(
+            d,
+            `(if (i32.ne (global.get ${epoch}) (global.get $g_eval_id)) (then (global.set ${cache} (call ${this.rt('mg_obj')})) (global.set ${epoch} (global.get $g_eval_id))))`,
+          )
           this.line(d, `(local.set ${key} (call ${this.rt('mg_arr')} (i32.const ${n})))`)
           for (const a of s.args) this.line(d, `(call ${this.rt('mg_arr_push')} (local.get ${key}) ${this.op(a)})`)
           this.line(d, `(local.set $l${s.target} (call ${this.rt('mg_get')} (global.get ${cache}) (local.get ${key})))`)
-          this.line(d, `(if (i32.eqz (local.get $l${s.target})) (then (local.set $l${s.target} ${call}) (if (local.get $l${s.target}) (then (call ${this.rt('mg_obj_insert')} (global.get ${cache}) (local.get ${key}) (local.get $l${s.target}))))))`)
+          this.line(
+            d,
+            `(if (i32.eqz (local.get $l${s.target})) (then (local.set $l${s.target} ${call}) (if (local.get $l${s.target}) (then (call ${this.rt('mg_obj_insert')} (global.get ${cache}) (local.get ${key}) (local.get $l${s.target}))))))`,
+          )
         } else this.line(d, `(local.set $l${s.target} ${call})`)
         if (s.toSet) this.line(d, `(if (local.get $l${s.target}) (then (local.set $l${s.target} (call ${this.rt('mg_to_set')} (local.get $l${s.target})))))`)
         return
       }
-      case 'assign': this.line(d, `(local.set $l${s.target} ${this.op(s.source)})`); return
-      case 'setglobal': this.line(d, `(global.set $${s.name} ${this.op(s.source)})`); return
-      case 'isdefined': this.line(d, `(br_if ${this.fail} (i32.eqz (local.get $l${s.local})))`); return
-      case 'isundefined': this.line(d, `(br_if ${this.fail} (local.get $l${s.local}))`); return
+      case 'assign':
+        this.line(d, `(local.set $l${s.target} ${this.op(s.source)})`)
+        return
+      case 'setglobal':
+        this.line(d, `(global.set $${s.name} ${this.op(s.source)})`)
+        return
+      case 'isdefined':
+        this.line(d, `(br_if ${this.fail} (i32.eqz (local.get $l${s.local})))`)
+        return
+      case 'isundefined':
+        this.line(d, `(br_if ${this.fail} (local.get $l${s.local}))`)
+        return
       case 'notfalse':
         this.line(d, `(br_if ${this.fail} (i32.eqz (local.get $l${s.local})))`)
-        this.line(d, `(if (i32.eq (call ${this.rt('mg_type')} (local.get $l${s.local})) (i32.const ${this.cx.rt.symbols.layout.typeTags.boolean})) (then (br_if ${this.fail} (i32.eqz (call ${this.rt('mg_is_true')} (local.get $l${s.local}))))))`)
+        this.line(
+          d,
+          `(if (i32.eq (call ${this.rt('mg_type')} (local.get $l${s.local})) (i32.const ${this.cx.rt.symbols.layout.typeTags.boolean})) (then (br_if ${this.fail} (i32.eqz (call ${this.rt('mg_is_true')} (local.get $l${s.local}))))))`,
+        )
         return
       case 'equal':
         this.line(d, `(br_if ${this.fail} (i32.eqz (call ${this.rt('mg_equal')} ${this.op(s.a)} ${this.op(s.b)})))`)
@@ -184,14 +237,20 @@ class FuncGen {
       case 'iscoll':
         this.line(d, `(br_if ${this.fail} (i32.lt_s (call ${this.rt('mg_len')} (local.get $l${s.local})) (i32.const 0)))`)
         return
-      case 'isarray': this.typeIs(d, s.local, this.cx.rt.symbols.layout.typeTags.array); return
-      case 'isobject': this.typeIs(d, s.local, this.cx.rt.symbols.layout.typeTags.object); return
+      case 'isarray':
+        this.typeIs(d, s.local, this.cx.rt.symbols.layout.typeTags.array)
+        return
+      case 'isobject':
+        this.typeIs(d, s.local, this.cx.rt.symbols.layout.typeTags.object)
+        return
       case 'lenis':
         this.line(d, `(br_if ${this.fail} (i32.ne (call ${this.rt('mg_len')} (local.get $l${s.local})) (i32.const ${s.len})))`)
         return
       case 'scan': {
-        const i = `$x${this.extra++}`, n = `$x${this.extra++}`
-        const exit = `$b${this.blockN++}`, loop = `$b${this.blockN++}`
+        const i = `$x${this.extra++}`,
+          n = `$x${this.extra++}`
+        const exit = `$b${this.blockN++}`,
+          loop = `$b${this.blockN++}`
         this.line(d, `(local.set ${i} (i32.const 0))`)
         this.line(d, `(local.set ${n} (call ${this.rt('mg_len')} (local.get $l${s.source})))`)
         this.line(d, `(block ${exit} (loop ${loop}`)
@@ -221,17 +280,27 @@ class FuncGen {
       case 'blocks':
         for (const b of s.blocks) this.block(b, d)
         return
-      case 'break': this.line(d, `(br $L${s.label})`); return
+      case 'break':
+        this.line(d, `(br $L${s.label})`)
+        return
       case 'abort': {
         const at = s.at && locate(s.at.source, s.at.offset)
         const where = at ? `${at.file}:${at.row}:${at.col}: ` : ''
         this.line(d, `(call $opa_abort (i32.const ${this.cx.abortText(where + s.message)})) (unreachable)`)
         return
       }
-      case 'return': this.line(d, `(return ${this.op(s.source)})`); return
-      case 'flag': this.line(d, `(local.set $l${s.local} (i32.const ${s.value}))`); return
-      case 'flagis': this.line(d, `(br_if ${this.fail} (i32.ne (local.get $l${s.local}) (i32.const ${s.value})))`); return
-      case 'step': this.line(d, '(call $mg_step)'); return
+      case 'return':
+        this.line(d, `(return ${this.op(s.source)})`)
+        return
+      case 'flag':
+        this.line(d, `(local.set $l${s.local} (i32.const ${s.value}))`)
+        return
+      case 'flagis':
+        this.line(d, `(br_if ${this.fail} (i32.ne (local.get $l${s.local}) (i32.const ${s.value})))`)
+        return
+      case 'step':
+        this.line(d, '(call $mg_step)')
+        return
       case 'memoget':
         this.line(d, `(if (i32.eq (global.get $memo_e_${s.name}) (global.get $g_epoch)) (then (return (global.get $memo_v_${s.name}))))`)
         return

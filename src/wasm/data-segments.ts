@@ -31,7 +31,10 @@ export class DataSegments {
     if (this.size === 0) return ''
     const all = new Uint8Array(this.size)
     let o = 0
-    for (const c of this.chunks) { all.set(c, o); o += c.length }
+    for (const c of this.chunks) {
+      all.set(c, o)
+      o += c.length
+    }
     let s = ''
     for (const b of all) {
       s += b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c ? String.fromCharCode(b) : `\\${b.toString(16).padStart(2, '0')}`

@@ -13,7 +13,11 @@ import { MeshgateError } from '../errors/index.js'
 export const ABI_VERSION = 1
 export const ABI_MINOR_VERSION = 3
 
-export interface LinkResult { wasm: Uint8Array; wat: string; policyWat: string }
+export interface LinkResult {
+  wasm: Uint8Array
+  wat: string
+  policyWat: string
+}
 
 /** Links `plan` with the toolchain's runtime; without a toolchain, makes one for this link. */
 export async function linkPlan(plan: Plan, toolchain?: Toolchain | Promise<Toolchain>): Promise<LinkResult> {
@@ -42,7 +46,14 @@ export async function linkPlan(plan: Plan, toolchain?: Toolchain | Promise<Toolc
   const w = tools.wabt
   let mod
   try {
-    mod = w.parseWat('policy.wat', wat, { bulk_memory: true, mutable_globals: true, sign_extension: true, sat_float_to_int: true, reference_types: true, multi_value: true })
+    mod = w.parseWat('policy.wat', wat, {
+      bulk_memory: true,
+      mutable_globals: true,
+      sign_extension: true,
+      sat_float_to_int: true,
+      reference_types: true,
+      multi_value: true,
+    })
     mod.resolveNames()
     mod.validate()
     const { buffer } = mod.toBinary({ log: false, write_debug_names: false })
@@ -72,19 +83,30 @@ function emitStart(plan: Plan, rt: RuntimeSymbols, data: DataSegments): string {
   plan.consts.forEach((c, i) => {
     if (c.kind === 'array') for (const it of c.items) lines.push(`(call ${f('mg_arr_push')} (global.get $c${i}) (global.get $c${it}))`)
     if (c.kind === 'set') for (const it of c.items) lines.push(`(call ${f('mg_set_add')} (global.get $c${i}) (global.get $c${it}))`)
-    if (c.kind === 'object') for (const [k, v] of c.items) lines.push(`(call ${f('mg_obj_insert')} (global.get $c${i}) (global.get $c${k}) (global.get $c${v}))`)
+    if (c.kind === 'object')
+      for (const [k, v] of c.items) lines.push(`(call ${f('mg_obj_insert')} (global.get $c${i}) (global.get $c${k}) (global.get $c${v}))`)
   })
   const objOf = (global: string, entries: [string, number][]) => {
     lines.push(`(global.set ${global} (call ${f('mg_obj')}))`)
     for (const [k, v] of entries) {
       const s = data.add(k)
-      lines.push(`(call ${f('mg_obj_insert')} (global.get ${global}) (call ${f('mg_str')} (i32.const ${s.addr}) (i32.const ${s.len})) (call ${f('mg_int')} (i64.const ${v})))`)
+      lines.push(
+        `(call ${f('mg_obj_insert')} (global.get ${global}) (call ${f('mg_str')} (i32.const ${s.addr}) (i32.const ${s.len})) (call ${f('mg_int')} (i64.const ${v})))`,
+      )
     }
   }
   // Constants live for the module's life: sort them now (see opa_json_parse).
-  plan.consts.forEach((c, i) => { if (c.kind === 'object' || c.kind === 'set' || c.kind === 'array') lines.push(`(call ${f('mg_freeze')} (global.get $c${i}))`) })
-  objOf('$c_builtins', plan.hostBuiltins.map((h) => [h.name, h.id]))
-  objOf('$c_entrypoints', plan.entrypoints.map((e, i) => [e.path, i]))
+  plan.consts.forEach((c, i) => {
+    if (c.kind === 'object' || c.kind === 'set' || c.kind === 'array') lines.push(`(call ${f('mg_freeze')} (global.get $c${i}))`)
+  })
+  objOf(
+    '$c_builtins',
+    plan.hostBuiltins.map((h) => [h.name, h.id]),
+  )
+  objOf(
+    '$c_entrypoints',
+    plan.entrypoints.map((e, i) => [e.path, i]),
+  )
   const rk = data.add('result')
   lines.push(`(call ${f('mg_freeze')} (global.get $c_builtins))`, `(call ${f('mg_freeze')} (global.get $c_entrypoints))`)
   lines.push(`(global.set $c_result_key (call ${f('mg_str')} (i32.const ${rk.addr}) (i32.const ${rk.len})))`)
@@ -100,13 +122,24 @@ function emitStart(plan: Plan, rt: RuntimeSymbols, data: DataSegments): string {
 function constExpr(c: Const, rt: RuntimeSymbols, data: DataSegments): string {
   const f = (n: string) => rt.func(n)
   switch (c.kind) {
-    case 'null': return `(call ${f('mg_null')})`
-    case 'bool': return `(call ${f('mg_bool')} (i32.const ${c.value ? 1 : 0}))`
-    case 'number': { const s = data.add(c.raw); return `(call ${f('mg_num_str')} (i32.const ${s.addr}) (i32.const ${s.len}))` }
-    case 'string': { const s = data.add(c.value); return `(call ${f('mg_str')} (i32.const ${s.addr}) (i32.const ${s.len}))` }
-    case 'array': return `(call ${f('mg_arr')} (i32.const ${c.items.length}))`
-    case 'set': return `(call ${f('mg_set')})`
-    case 'object': return `(call ${f('mg_obj')})`
+    case 'null':
+      return `(call ${f('mg_null')})`
+    case 'bool':
+      return `(call ${f('mg_bool')} (i32.const ${c.value ? 1 : 0}))`
+    case 'number': {
+      const s = data.add(c.raw)
+      return `(call ${f('mg_num_str')} (i32.const ${s.addr}) (i32.const ${s.len}))`
+    }
+    case 'string': {
+      const s = data.add(c.value)
+      return `(call ${f('mg_str')} (i32.const ${s.addr}) (i32.const ${s.len}))`
+    }
+    case 'array':
+      return `(call ${f('mg_arr')} (i32.const ${c.items.length}))`
+    case 'set':
+      return `(call ${f('mg_set')})`
+    case 'object':
+      return `(call ${f('mg_obj')})`
   }
 }
 
@@ -139,7 +172,9 @@ function emitGlue(plan: Plan, rt: RuntimeSymbols, cx: CodegenContext): string[] 
   (i32.store8 (i32.add (local.get $p) (local.get $n)) (i32.const 0))
   (local.get $p))`)
   // Coverage of the last evaluation: the JSON array of "file:row" lines that ran.
-  out.push(`(func $mg_coverage (result i32) (call ${f('opa_json_dump')} (if (result i32) (global.get $g_cover) (then (global.get $g_cover)) (else (call ${f('mg_set')})))))`)
+  out.push(
+    `(func $mg_coverage (result i32) (call ${f('opa_json_dump')} (if (result i32) (global.get $g_cover) (then (global.get $g_cover)) (else (call ${f('mg_set')})))))`,
+  )
   out.push(`(func $mg_begin (param $data i32) (param $input i32)
   (global.set $g_eval_id (i32.add (global.get $g_eval_id) (i32.const 1)))
   ${plan.coverable ? `(global.set $g_cover (call ${f('mg_set')}))` : ''}
@@ -176,11 +211,19 @@ function emitGlue(plan: Plan, rt: RuntimeSymbols, cx: CodegenContext): string[] 
   out.push(`(func $builtins (result i32) (global.get $c_builtins))`)
   out.push(`(func $entrypoints (result i32) (global.get $c_entrypoints))`)
   const exports: [string, string][] = [
-    ['builtins', 'func $builtins'], ['entrypoints', 'func $entrypoints'], ['opa_eval', 'func $opa_eval'], ['eval', 'func $eval'],
-    ['opa_eval_ctx_new', 'func $opa_eval_ctx_new'], ['opa_eval_ctx_set_input', 'func $opa_eval_ctx_set_input'],
-    ['opa_eval_ctx_set_data', 'func $opa_eval_ctx_set_data'], ['opa_eval_ctx_set_entrypoint', 'func $opa_eval_ctx_set_entrypoint'],
-    ['opa_eval_ctx_get_result', 'func $opa_eval_ctx_get_result'], ['mg_set_step_budget', 'func $mg_set_step_budget'], ['mg_coverage', 'func $mg_coverage'],
-    ['opa_wasm_abi_version', 'global $opa_wasm_abi_version'], ['opa_wasm_abi_minor_version', 'global $opa_wasm_abi_minor_version'],
+    ['builtins', 'func $builtins'],
+    ['entrypoints', 'func $entrypoints'],
+    ['opa_eval', 'func $opa_eval'],
+    ['eval', 'func $eval'],
+    ['opa_eval_ctx_new', 'func $opa_eval_ctx_new'],
+    ['opa_eval_ctx_set_input', 'func $opa_eval_ctx_set_input'],
+    ['opa_eval_ctx_set_data', 'func $opa_eval_ctx_set_data'],
+    ['opa_eval_ctx_set_entrypoint', 'func $opa_eval_ctx_set_entrypoint'],
+    ['opa_eval_ctx_get_result', 'func $opa_eval_ctx_get_result'],
+    ['mg_set_step_budget', 'func $mg_set_step_budget'],
+    ['mg_coverage', 'func $mg_coverage'],
+    ['opa_wasm_abi_version', 'global $opa_wasm_abi_version'],
+    ['opa_wasm_abi_minor_version', 'global $opa_wasm_abi_minor_version'],
   ]
   for (const [n, what] of exports) out.push(`(export "${n}" (${what}))`)
   return out
@@ -192,7 +235,11 @@ function splice(rt: RuntimeSymbols, policyWat: string, heapBase: number): string
   const imports: string[] = []
   for (let n = 0; n <= 4; n++) {
     if (!/\(import "env" "opa_builtin/.test(wat) || !wat.includes(`"opa_builtin${n}"`)) {
-      imports.push(`(import "env" "opa_builtin${n}" (func $opa_builtin${n} (param ${Array(n + 2).fill('i32').join(' ')}) (result i32)))`)
+      imports.push(
+        `(import "env" "opa_builtin${n}" (func $opa_builtin${n} (param ${Array(n + 2)
+          .fill('i32')
+          .join(' ')}) (result i32)))`,
+      )
     }
   }
   if (!wat.includes('"opa_println"')) imports.push('(import "env" "opa_println" (func $opa_println (param i32)))')
@@ -205,11 +252,16 @@ function splice(rt: RuntimeSymbols, policyWat: string, heapBase: number): string
   const insertAt = lastImport >= 0 ? wat.indexOf('\n', lastImport) + 1 : wat.indexOf('\n') + 1
   wat = wat.slice(0, insertAt) + imports.join('\n') + '\n' + wat.slice(insertAt)
   // The heap starts after the policy's data.
-  wat = wat.replace(/\(import "env" "memory" \(memory (\$\S+ )?(\d+)\)\)/, (_m, id: string | undefined, pages: string) =>
-    `(import "env" "memory" (memory ${id ?? ''}${Math.max(Number(pages), Math.ceil(heapBase / 65536))}))`)
+  wat = wat.replace(
+    /\(import "env" "memory" \(memory (\$\S+ )?(\d+)\)\)/,
+    (_m, id: string | undefined, pages: string) => `(import "env" "memory" (memory ${id ?? ''}${Math.max(Number(pages), Math.ceil(heapBase / 65536))}))`,
+  )
   wat = wat.replace(/\(global \$~lib\/memory\/__heap_base i32 \(i32\.const \d+\)\)/, `(global $~lib/memory/__heap_base i32 (i32.const ${heapBase}))`)
   const hg = rt.symbols.heapOffsetGlobal.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
-  wat = wat.replace(new RegExp(`\\(global ${hg} \\(mut i32\\) \\(i32\\.const \\d+\\)\\)`), `(global ${rt.symbols.heapOffsetGlobal} (mut i32) (i32.const ${heapBase}))`)
+  wat = wat.replace(
+    new RegExp(`\\(global ${hg} \\(mut i32\\) \\(i32\\.const \\d+\\)\\)`),
+    `(global ${rt.symbols.heapOffsetGlobal} (mut i32) (i32.const ${heapBase}))`,
+  )
   if (!/\(export "memory"/.test(wat)) policyWat += '\n(export "memory" (memory 0))'
   const end = wat.lastIndexOf(')')
   return wat.slice(0, end) + abortShim + '\n' + policyWat + '\n)'

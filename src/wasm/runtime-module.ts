@@ -25,7 +25,10 @@ export interface RuntimeLayout {
 }
 
 export class RuntimeSymbols {
-  constructor(readonly wat: string, readonly symbols: SymbolsFile) {}
+  constructor(
+    readonly wat: string,
+    readonly symbols: SymbolsFile,
+  ) {}
   func(name: string): string {
     const f = this.symbols.functions[name]
     if (!f) throw new MeshgateError('internal_error', `runtime function ${name} is missing from the runtime build`)
@@ -55,6 +58,9 @@ export function loadRuntime(): RuntimeSymbols {
 }
 
 function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object') { for (const v of Object.values(o)) deepFreeze(v); Object.freeze(o) }
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v)
+    Object.freeze(o)
+  }
   return o
 }

@@ -33,7 +33,7 @@ export async function resolve (specifier, context, next) {
 }`
 
 /** The npm packages a fresh Node process loads while running `script` (an ES module body). */
-function packagesLoadedBy (script: string): string[] {
+function packagesLoadedBy(script: string): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'mg-catalog-'))
   try {
     const out = join(dir, 'resolved.txt')
@@ -53,27 +53,49 @@ ${script}`
 
 const distUrl = (p: string): string => JSON.stringify(pathToFileURL(join(dist, p)).href)
 
-t.test('reading signatures loads none of the implementations\' libraries', async (t) => {
+t.test("reading signatures loads none of the implementations' libraries", async (t) => {
   const byCatalog = packagesLoadedBy(`
 const { catalog, lookupBuiltin } = await import(${distUrl('builtins/catalog.js')})
 if (catalog().size < 150 || !lookupBuiltin('graphql.parse_schema')?.args.length) throw new Error('empty catalog')`)
-  t.same(byCatalog.filter((p) => HEAVY.includes(p)), [], 'the catalog, read in full')
+  t.same(
+    byCatalog.filter((p) => HEAVY.includes(p)),
+    [],
+    'the catalog, read in full',
+  )
   const byCheck = packagesLoadedBy(`await import(${distUrl('check/index.js')})`)
-  t.same(byCheck.filter((p) => HEAVY.includes(p)), [], 'the check stage')
+  t.same(
+    byCheck.filter((p) => HEAVY.includes(p)),
+    [],
+    'the check stage',
+  )
 })
 
 t.test('the host functions do load them (the probe sees what it looks for)', async (t) => {
   const byHost = packagesLoadedBy(`
 const { hostFunctions } = await import(${distUrl('builtins/host.js')})
 hostFunctions(false)`)
-  t.same(byHost.filter((p) => HEAVY.includes(p)), [...HEAVY].sort())
+  t.same(
+    byHost.filter((p) => HEAVY.includes(p)),
+    [...HEAVY].sort(),
+  )
 })
 
 t.test('every host declaration has an implementation and every implementation a declaration', async (t) => {
   const planner = new Set(native.plannerDecls.map((d) => d.name))
-  const declared = [...catalog().values()].filter((e) => !e.inModule && !planner.has(e.name)).map((e) => e.name).sort()
+  const declared = [...catalog().values()]
+    .filter((e) => !e.inModule && !planner.has(e.name))
+    .map((e) => e.name)
+    .sort()
   const implemented = new Set(families.flatMap((f) => Object.keys(f.impls)))
-  t.same(declared.filter((n) => !implemented.has(n)), [], 'declared, not implemented')
-  t.same([...implemented].filter((n) => !catalog().has(n)), [], 'implemented, not declared')
+  t.same(
+    declared.filter((n) => !implemented.has(n)),
+    [],
+    'declared, not implemented',
+  )
+  t.same(
+    [...implemented].filter((n) => !catalog().has(n)),
+    [],
+    'implemented, not declared',
+  )
   t.same(Object.keys(hostFunctions(false)).length, declared.length, 'one host function per host declaration')
 })

@@ -35,7 +35,9 @@ t.test('urlquery follows Go url.QueryEscape and url.Values', async (t) => {
   t.equal(call('urlquery.decode', 'a%3Db%2B1+x'), 'a=b+1 x')
   t.throws(() => call('urlquery.decode', '%zz'), { message: 'urlquery.decode: invalid URL escape "%zz"' })
   t.equal(call('urlquery.encode_object', { c: 'd', a: ['b+1', 'c+2'] }), 'a=b%2B1&a=c%2B2&c=d')
-  t.throws(() => call('urlquery.encode_object', { a: 1 }), { message: 'urlquery.encode_object: operand 1 values must be string, array[string], or set[string]' })
+  t.throws(() => call('urlquery.encode_object', { a: 1 }), {
+    message: 'urlquery.encode_object: operand 1 values must be string, array[string], or set[string]',
+  })
   t.same(call('urlquery.decode_object', 'a=value_a1&b&a=value_a2'), { a: ['value_a1', 'value_a2'], b: [''] })
   t.same(call('urlquery.decode_object', ''), {})
 })
@@ -43,8 +45,7 @@ t.test('urlquery follows Go url.QueryEscape and url.Values', async (t) => {
 t.test('json.marshal writes Go JSON: sorted keys, HTML-safe', async (t) => {
   t.equal(call('json.marshal', [{ foo: [1, 2, 3] }]), '[{"foo":[1,2,3]}]')
   t.equal(call('json.marshal', { b: '<&>', a: 1e9 }), '{"a":1000000000,"b":"\\u003c\\u0026\\u003e"}')
-  t.equal(call('json.marshal_with_options', { a: [1], b: {} }, { indent: '  ', prefix: '> ' }),
-    '> {\n>   "a": [\n>     1\n>   ],\n>   "b": {}\n> }')
+  t.equal(call('json.marshal_with_options', { a: [1], b: {} }, { indent: '  ', prefix: '> ' }), '> {\n>   "a": [\n>     1\n>   ],\n>   "b": {}\n> }')
   t.equal(call('json.marshal_with_options', { a: 1 }, { pretty: true }), '{\n\t"a": 1\n}')
   t.equal(call('json.marshal_with_options', { a: 1 }, { pretty: false, indent: ' ' }), '{"a":1}')
   t.throws(() => call('json.marshal_with_options', 1, { foo: 1 }), { message: 'json.marshal_with_options: operand 2 object contained unknown key foo' })
@@ -54,7 +55,10 @@ t.test('json.unmarshal and json.is_valid', async (t) => {
   t.same(call('json.unmarshal', '[{"foo":[1,2,3]}]'), [{ foo: [1, 2, 3] }])
   t.throws(() => call('json.unmarshal', '{'), { message: 'json.unmarshal: unexpected end of JSON input' })
   t.throws(() => call('json.unmarshal', 'x'), { message: "json.unmarshal: invalid character 'x' looking for beginning of value" })
-  t.same(['plainstring', '{', '{"json": "ok"}'].map((d) => call('json.is_valid', d)), [false, false, true])
+  t.same(
+    ['plainstring', '{', '{"json": "ok"}'].map((d) => call('json.is_valid', d)),
+    [false, false, true],
+  )
   t.equal(call('json.is_valid', 1), false)
 })
 
@@ -64,6 +68,9 @@ t.test('yaml round-trips and reports go-yaml style errors', async (t) => {
   t.same(call('yaml.unmarshal', y), [{ a: 'x', foo: [1, 2, 3] }])
   t.same(call('yaml.unmarshal', 'a: yes\n1: b'), { a: true, 1: 'b' })
   t.throws(() => call('yaml.unmarshal', '[1,2,3'), /^yaml\.unmarshal: yaml: line 1: did not find/)
-  t.same(['foo:\n   - qux: bar\n   - baz: 2', 'foo:\n   - baz: {', '{"json": "ok"}'].map((d) => call('yaml.is_valid', d)), [true, false, true])
+  t.same(
+    ['foo:\n   - qux: bar\n   - baz: 2', 'foo:\n   - baz: {', '{"json": "ok"}'].map((d) => call('yaml.is_valid', d)),
+    [true, false, true],
+  )
   t.equal(call('yaml.is_valid', 1), false)
 })

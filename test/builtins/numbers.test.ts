@@ -11,7 +11,10 @@ t.test('ranges are inclusive in either direction', async (t) => {
   t.same(call('numbers.range', 49649733057, 49649733058), [49649733057, 49649733058])
   t.same(call('numbers.range_step', 10, 3, 2), [10, 8, 6, 4])
   t.same(call('numbers.range_step', 0, 10, 99999999999999999999), [0])
-  t.throws(() => call('numbers.range', 3, 3.14), { message: 'numbers.range: operand 2 must be integer number but got floating-point number', code: 'eval_type_error' })
+  t.throws(() => call('numbers.range', 3, 3.14), {
+    message: 'numbers.range: operand 2 must be integer number but got floating-point number',
+    code: 'eval_type_error',
+  })
   t.throws(() => call('numbers.range_step', 0, 10, -2), { message: 'numbers.range_step: step must be a positive integer' })
 })
 

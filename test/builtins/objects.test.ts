@@ -53,5 +53,12 @@ t.test('arrays', async (t) => {
 t.test('set union and intersection de-duplicate by value', async (t) => {
   t.same(call('union', [[1, 2, 3], [2, { a: 1 }], [{ a: 1 }]]), [1, 2, 3, { a: 1 }])
   t.same(call('union', []), [])
-  t.same(call('intersection', [[1, 2, 3], [2, 3, 4], [3, 2]]), [2, 3])
+  t.same(
+    call('intersection', [
+      [1, 2, 3],
+      [2, 3, 4],
+      [3, 2],
+    ]),
+    [2, 3],
+  )
 })

@@ -21,7 +21,10 @@ t.test('find_n and submatches iterate like Go (empty matches, anchors, n)', asyn
   t.same(call('regex.find_n', 'a.', 'paranormal', 0), [])
   t.same(call('regex.find_n', '^a.', 'abacadaeaf', -1), ['ab'])
   t.same(call('regex.find_n', 'a*', 'baaac', -1), ['', 'aaa', ''])
-  t.same(call('regex.find_all_string_submatch_n', '[^aouiye]([aouiye])([^aouiye])?', 'somestri', -1), [['som', 'o', 'm'], ['ri', 'i', '']])
+  t.same(call('regex.find_all_string_submatch_n', '[^aouiye]([aouiye])([^aouiye])?', 'somestri', -1), [
+    ['som', 'o', 'm'],
+    ['ri', 'i', ''],
+  ])
   t.same(call('regex.find_all_string_submatch_n', 'a(x*)b', '-', -1), [])
 })
 

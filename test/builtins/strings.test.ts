@@ -7,7 +7,11 @@ import { BuiltinError } from '../../src/builtins/types.js'
 
 const call = (name: string, ...args: unknown[]): unknown => impls[name](...args)
 const err = (name: string, ...args: unknown[]): BuiltinError => {
-  try { impls[name](...args) } catch (e) { return e as BuiltinError }
+  try {
+    impls[name](...args)
+  } catch (e) {
+    return e as BuiltinError
+  }
   throw new Error(`${name} did not throw`)
 }
 
@@ -50,10 +54,11 @@ t.test('any_prefix_match/any_suffix_match accept strings, arrays and sets', asyn
   t.equal(call('strings.any_prefix_match', ['a/b/c', 'e/f/g'], ['d/', 'e/f/g']), true)
   t.equal(call('strings.any_prefix_match', 'a/b/c', 'b/'), false)
   t.equal(call('strings.any_suffix_match', ['a/b/c'], '/c'), true)
-  t.equal(err('strings.any_prefix_match', [1, 2], ['f/']).message,
-    'strings.any_prefix_match: operand 1 must be array of strings but got array containing number')
-  t.equal(err('strings.any_suffix_match', ['x'], 1).message,
-    'strings.any_suffix_match: operand 2 must be one of {string, set, array} but got number')
+  t.equal(
+    err('strings.any_prefix_match', [1, 2], ['f/']).message,
+    'strings.any_prefix_match: operand 1 must be array of strings but got array containing number',
+  )
+  t.equal(err('strings.any_suffix_match', ['x'], 1).message, 'strings.any_suffix_match: operand 2 must be one of {string, set, array} but got number')
 })
 
 t.test('format_int truncates and checks the base', async (t) => {
@@ -77,9 +82,10 @@ t.test('replace_n replaces left to right with the first matching pattern', async
 
 t.test('render_template runs Go text/template', async (t) => {
   t.equal(call('strings.render_template', '{{.test}}', { test: 2023 }), '2023')
-  t.equal(call('strings.render_template',
-    '{{range $i, $name := .names}}{{if $i}},{{end}}hello {{$name}}{{end}}', { names: ['rohan', 'john doe'] }),
-  'hello rohan,hello john doe')
+  t.equal(
+    call('strings.render_template', '{{range $i, $name := .names}}{{if $i}},{{end}}hello {{$name}}{{end}}', { names: ['rohan', 'john doe'] }),
+    'hello rohan,hello john doe',
+  )
   t.equal(call('strings.render_template', '{{if .a}}A{{else if .b}}B{{else}}C{{end}}', { b: true }), 'B')
   t.equal(call('strings.render_template', '{{ .x | printf "%s!" }} {{- " y" }}', { x: 'hey' }), 'hey! y')
   t.equal(call('strings.render_template', 'test {{.foo}} {{.baz}}', { baz: 1 }), 'test <undefined> 1')

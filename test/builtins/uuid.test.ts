@@ -13,8 +13,14 @@ t.test('parse accepts braces, urn and bare hex; exposes v1/v2 fields', async (t)
   t.same(impls['uuid.parse']('{00000000-0000-4000-8000-000000000000}'), { version: 4, variant: 'RFC4122' })
   t.same(impls['uuid.parse']('6bea8ef2d3d33cd184e09bab06a52ece'), { version: 3, variant: 'RFC4122' })
   t.same(impls['uuid.parse']('urn:uuid:000003e8-48b9-21ee-b200-325096b39f47'), {
-    version: 2, variant: 'RFC4122', time: 1693566990121469700, clocksequence: 12800,
-    nodeid: '32-50-96-b3-9f-47', macvariables: 'local:unicast', id: 1000, domain: 'Person',
+    version: 2,
+    variant: 'RFC4122',
+    time: 1693566990121469700,
+    clocksequence: 12800,
+    nodeid: '32-50-96-b3-9f-47',
+    macvariables: 'local:unicast',
+    id: 1000,
+    domain: 'Person',
   })
   t.equal(impls['uuid.parse']('not-a-uuid'), undefined)
   t.equal(impls['uuid.parse']('00000000-0000-4000-8000-00000000000g'), undefined)

@@ -29,7 +29,11 @@ function counted(gz: Uint8Array): { source: AsyncIterable<Uint8Array>; taken: ()
 }
 
 async function refusal(p: Promise<unknown>): Promise<MeshgateError> {
-  try { await p } catch (e) { return e as MeshgateError }
+  try {
+    await p
+  } catch (e) {
+    return e as MeshgateError
+  }
   throw new Error('expected a refusal')
 }
 
@@ -39,12 +43,20 @@ t.test('the bomb is small compressed and large inflated', async (t) => {
 
 t.test('in memory: inflating stops at the uncompressed limit', async (t) => {
   let e: MeshgateError | undefined
-  try { gunzipCapped(bomb, { compressed: MiB, uncompressed: MiB }, 'bomb.tar.gz') } catch (x) { e = x as MeshgateError }
+  try {
+    gunzipCapped(bomb, { compressed: MiB, uncompressed: MiB }, 'bomb.tar.gz')
+  } catch (x) {
+    e = x as MeshgateError
+  }
   t.equal(e?.code, 'bundle_too_large')
   t.match(e?.message, '`bomb.tar.gz` inflates to more than the limit of 1048576 bytes (uncompressed)')
   t.same(e?.details, { limit: MiB, kind: 'uncompressed' })
   let c: MeshgateError | undefined
-  try { readBundle(bomb, 'bomb.tar.gz', { compressed: 1000, uncompressed: 512 * MiB }) } catch (x) { c = x as MeshgateError }
+  try {
+    readBundle(bomb, 'bomb.tar.gz', { compressed: 1000, uncompressed: 512 * MiB })
+  } catch (x) {
+    c = x as MeshgateError
+  }
   t.equal(c?.code, 'bundle_too_large')
   t.match(c?.message, 'larger than the limit of 1000 bytes (compressed)')
 })

@@ -8,16 +8,32 @@ import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { gunzipSync } from 'node:zlib'
 import { CompactSign, compactVerify, decodeProtectedHeader } from 'jose'
 import {
-  checkBundleSignature, hashFile, normalFormOf, readBundle, readTar, signEntries, verifyBundleSignature, withSignature, packEntries,
-  type KeyMap, type TarEntry,
+  checkBundleSignature,
+  hashFile,
+  normalFormOf,
+  readBundle,
+  readTar,
+  signEntries,
+  verifyBundleSignature,
+  withSignature,
+  packEntries,
+  type KeyMap,
+  type TarEntry,
 } from '../../src/bundle/index.js'
 import { MeshgateError } from '../../src/errors/index.js'
 
-interface Pair { pub: string; priv: string; privKey: KeyObject }
+interface Pair {
+  pub: string
+  priv: string
+  privKey: KeyObject
+}
 function pair(type: 'ec' | 'rsa' | 'ed25519'): Pair {
-  const { publicKey, privateKey } = type === 'ec'
-    ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-    : type === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ed25519')
+  const { publicKey, privateKey } =
+    type === 'ec'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      : type === 'rsa'
+        ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+        : generateKeyPairSync('ed25519')
   return {
     pub: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     priv: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
@@ -41,7 +57,9 @@ const REGO = 'package global.access\n\nallow := true\n'
 
 function entries(over: Partial<Record<string, string | Uint8Array>> = {}): TarEntry[] {
   const files: Record<string, string | Uint8Array> = { 'data.json': DATA, 'global/access.rego': REGO, 'policy.wasm': WASM, '.manifest': MANIFEST, ...over }
-  return Object.entries(files).filter(([, v]) => v !== undefined).map(([name, v]) => ({ name, data: typeof v === 'string' ? Buffer.from(v) : v! }))
+  return Object.entries(files)
+    .filter(([, v]) => v !== undefined)
+    .map(([name, v]) => ({ name, data: typeof v === 'string' ? Buffer.from(v) : v! }))
 }
 
 /** OPA's documented payload for these files, digests computed here, not by the code under test. */
@@ -76,7 +94,11 @@ async function refusal(p: Promise<unknown>): Promise<MeshgateError> {
 t.test('normal form of structured files matches OPA (sorted keys, literal numbers, Go string escapes)', async (t) => {
   t.equal(normalFormOf('data.json', Buffer.from(DATA)), DATA_NORMAL)
   t.equal(normalFormOf('.manifest', Buffer.from(MANIFEST)), MANIFEST_NORMAL)
-  t.equal(normalFormOf('a/data.json', Buffer.from('\ufeff{"x":"\\u00e9\\n\\u0001"}')), '{"x":"é\\n\\u0001"}', 'BOM dropped; \\u escapes decoded, control characters re-escaped as Go does')
+  t.equal(
+    normalFormOf('a/data.json', Buffer.from('\ufeff{"x":"\\u00e9\\n\\u0001"}')),
+    '{"x":"é\\n\\u0001"}',
+    'BOM dropped; \\u escapes decoded, control characters re-escaped as Go does',
+  )
   // Go sorts keys as UTF-8 bytes: U+FB01 (EF AC 81) before U+1F600 (F0 9F 98 80), the reverse of UTF-16 order.
   t.equal(normalFormOf('data.json', Buffer.from('{"\u{1F600}":1,"\ufb01":2}')), '{"\ufb01":2,"\u{1F600}":1}')
   t.equal(normalFormOf('data.json', Buffer.from('{"a":1,"a":2}')), '{"a":2}', 'duplicate keys: the last wins')
@@ -85,7 +107,12 @@ t.test('normal form of structured files matches OPA (sorted keys, literal number
   t.equal(hashFile('x.rego', Buffer.from(REGO)), sha256(REGO))
   t.not(hashFile('data.json', Buffer.from('{"a":1.0}')), hashFile('data.json', Buffer.from('{"a":1}')), 'number literals are kept as written')
   // The digest OPA's own tests (v1/bundle/verify_test.go, bad_digest) report for this manifest.
-  t.equal(createHash('md5').update(normalFormOf('.manifest', Buffer.from('{"revision": "quickbrownfaux"}'))).digest('hex'), 'a005c38a509dc2d5a7407b9494efb2ad')
+  t.equal(
+    createHash('md5')
+      .update(normalFormOf('.manifest', Buffer.from('{"revision": "quickbrownfaux"}')))
+      .digest('hex'),
+    'a005c38a509dc2d5a7407b9494efb2ad',
+  )
 })
 
 t.test('a signature made from the documented format verifies (ES256, kid header)', async (t) => {
@@ -93,7 +120,10 @@ t.test('a signature made from the documented format verifies (ES256, kid header)
   const v = await verifyBundleSignature([...entries(), sig], { keys: KEYS, roots: ['global'] })
   t.equal(v.keyId, 'global')
   t.equal(v.algorithm, 'ES256')
-  t.same(v.files.map((f) => f.name), ['data.json', 'global/access.rego', 'policy.wasm', '.manifest'])
+  t.same(
+    v.files.map((f) => f.name),
+    ['data.json', 'global/access.rego', 'policy.wasm', '.manifest'],
+  )
 })
 
 t.test('names with a leading `/`, the deprecated keyid claim and RS256 (what older opa builds write) verify', async (t) => {
@@ -113,7 +143,9 @@ t.test('whitespace and key order of JSON files do not matter; content does', asy
   const e = await refusal(verifyBundleSignature([...entries({ 'data.json': DATA.replace('true', 'false') }), sig], { keys: KEYS, roots: ['global'] }))
   t.equal(e.code, 'bundle_signature_error')
   t.match(e.message, '`data.json` does not match its signed digest')
-  const w = await refusal(verifyBundleSignature([...entries({ 'policy.wasm': Buffer.from([0, 97, 115, 109, 1, 0, 0, 1]) }), sig], { keys: KEYS, roots: ['global'] }))
+  const w = await refusal(
+    verifyBundleSignature([...entries({ 'policy.wasm': Buffer.from([0, 97, 115, 109, 1, 0, 0, 1]) }), sig], { keys: KEYS, roots: ['global'] }),
+  )
   t.match(w.message, '`policy.wasm` does not match its signed digest')
 })
 
@@ -133,7 +165,7 @@ t.test('keys are bound to roots: a domain key never signs a global bundle', asyn
   const byOrders = await opaSignature({ files: documentedFiles() }, ordersKey.privKey, { alg: 'ES256', kid: 'orders' })
   const e = await refusal(verifyBundleSignature([...entries(), byOrders], { keys: KEYS, roots: ['global'] }))
   t.equal(e.code, 'bundle_signature_error')
-  t.match(e.message, 'key `orders` may not sign for the bundle\'s roots `global`')
+  t.match(e.message, "key `orders` may not sign for the bundle's roots `global`")
   // Lying in the kid does not help: the global key's check fails on the orders signature.
   const lying = await opaSignature({ files: documentedFiles() }, ordersKey.privKey, { alg: 'ES256', kid: 'global' })
   t.match((await refusal(verifyBundleSignature([...entries(), lying], { keys: KEYS, roots: ['global'] }))).message, 'does not verify with key `global`')
@@ -141,28 +173,52 @@ t.test('keys are bound to roots: a domain key never signs a global bundle', asyn
   const anonymous = await opaSignature({ files: documentedFiles() }, ordersKey.privKey, { alg: 'ES256' })
   t.match((await refusal(verifyBundleSignature([...entries(), anonymous], { keys: KEYS, roots: ['global'] }))).message, 'does not verify with key `global`')
   const twoGlobal: KeyMap = { ...KEYS, global2: { algorithm: 'ES256', key: pair('ec').pub, roots: ['global'] } }
-  t.match((await refusal(verifyBundleSignature([...entries(), anonymous], { keys: twoGlobal, roots: ['global'] }))).message, 'verifies with none of the keys that may sign for roots `global`')
+  t.match(
+    (await refusal(verifyBundleSignature([...entries(), anonymous], { keys: twoGlobal, roots: ['global'] }))).message,
+    'verifies with none of the keys that may sign for roots `global`',
+  )
   // A key bound to `domains` covers `domains/orders` but not a bundle that also claims `global`.
   const wide: KeyMap = { domains: { algorithm: 'ES256', key: ordersKey.pub, roots: ['domains'] } }
   const ordersFiles = entries({ '.manifest': '{"roots":["domains/orders"]}', 'data.json': '{}', 'global/access.rego': undefined })
-  const ok = await opaSignature({ files: ordersFiles.map((f) => ({ name: f.name, hash: hashFile(f.name, f.data), algorithm: 'SHA-256' })) }, ordersKey.privKey, { alg: 'ES256' })
+  const ok = await opaSignature(
+    { files: ordersFiles.map((f) => ({ name: f.name, hash: hashFile(f.name, f.data), algorithm: 'SHA-256' })) },
+    ordersKey.privKey,
+    { alg: 'ES256' },
+  )
   t.equal((await verifyBundleSignature([...ordersFiles, ok], { keys: wide, roots: ['domains/orders'] })).keyId, 'domains')
-  t.match((await refusal(verifyBundleSignature([...ordersFiles, ok], { keys: wide, roots: ['domains/orders', 'global'] }))).message, 'no configured key may sign')
-  t.match((await refusal(verifyBundleSignature([...ordersFiles, ok], { keys: wide, roots: [''] }))).message, 'no configured key may sign', 'roots [""] claim the whole tree')
+  t.match(
+    (await refusal(verifyBundleSignature([...ordersFiles, ok], { keys: wide, roots: ['domains/orders', 'global'] }))).message,
+    'no configured key may sign',
+  )
+  t.match(
+    (await refusal(verifyBundleSignature([...ordersFiles, ok], { keys: wide, roots: [''] }))).message,
+    'no configured key may sign',
+    'roots [""] claim the whole tree',
+  )
 })
 
 t.test('kid narrows the choice; an unknown kid is refused', async (t) => {
   const sig = await opaSignature({ files: documentedFiles() }, globalKey.privKey, { alg: 'ES256', kid: 'nobody' })
-  t.match((await refusal(verifyBundleSignature([...entries(), sig], { keys: KEYS, roots: ['global'] }))).message, 'signed with key `nobody`, which is not configured')
+  t.match(
+    (await refusal(verifyBundleSignature([...entries(), sig], { keys: KEYS, roots: ['global'] }))).message,
+    'signed with key `nobody`, which is not configured',
+  )
   const two: KeyMap = { a: { algorithm: 'ES256', key: ordersKey.pub, roots: ['global'] }, b: { algorithm: 'ES256', key: globalKey.pub, roots: ['global'] } }
   const plain = await opaSignature({ files: documentedFiles() }, globalKey.privKey, { alg: 'ES256' })
   t.equal((await verifyBundleSignature([...entries(), plain], { keys: two, roots: ['global'] })).keyId, 'b', 'without kid every eligible key is tried')
-  t.equal((await verifyBundleSignature([...entries(), sig], { keys: two, roots: ['global'], keyId: 'b' })).keyId, 'b', 'a configured keyid overrides the JWS kid (OPA\'s order)')
+  t.equal(
+    (await verifyBundleSignature([...entries(), sig], { keys: two, roots: ['global'], keyId: 'b' })).keyId,
+    'b',
+    "a configured keyid overrides the JWS kid (OPA's order)",
+  )
 })
 
-t.test('scope must match exactly; the algorithm is the key\'s', async (t) => {
+t.test("scope must match exactly; the algorithm is the key's", async (t) => {
   const scoped = await opaSignature({ files: documentedFiles(), scope: 'write' }, globalKey.privKey, { alg: 'ES256', kid: 'global' })
-  t.match((await refusal(verifyBundleSignature([...entries(), scoped], { keys: KEYS, roots: ['global'] }))).message, 'scope `write` does not match the expected scope ``')
+  t.match(
+    (await refusal(verifyBundleSignature([...entries(), scoped], { keys: KEYS, roots: ['global'] }))).message,
+    'scope `write` does not match the expected scope ``',
+  )
   await verifyBundleSignature([...entries(), scoped], { keys: { global: { ...KEYS.global!, scope: 'write' } }, roots: ['global'] })
   await verifyBundleSignature([...entries(), scoped], { keys: KEYS, roots: ['global'], scope: 'write' })
   const rsKeys: KeyMap = { global: { algorithm: 'RS256', key: rsaKey.pub, roots: ['global'] } }
@@ -174,13 +230,23 @@ t.test('unsigned bundles: refused when a signature is required, passed over when
   t.equal(await checkBundleSignature(entries(), { keys: KEYS, roots: ['global'], required: false }), undefined)
   const e = await refusal(checkBundleSignature(entries(), { keys: KEYS, roots: ['global'], required: true }))
   t.match(e.message, 'not signed')
-  const bad = await refusal(verifyBundleSignature([...entries(), { name: '.signatures.json', data: Buffer.from('{"signatures":["x.y.z","a.b.c"]}') }], { keys: KEYS, roots: ['global'] }))
+  const bad = await refusal(
+    verifyBundleSignature([...entries(), { name: '.signatures.json', data: Buffer.from('{"signatures":["x.y.z","a.b.c"]}') }], {
+      keys: KEYS,
+      roots: ['global'],
+    }),
+  )
   t.match(bad.message, 'several signatures')
-  const plugin = await refusal(verifyBundleSignature([...entries(), { name: '.signatures.json', data: Buffer.from('{"plugin":"kms","signatures":["x"]}') }], { keys: KEYS, roots: ['global'] }))
+  const plugin = await refusal(
+    verifyBundleSignature([...entries(), { name: '.signatures.json', data: Buffer.from('{"plugin":"kms","signatures":["x"]}') }], {
+      keys: KEYS,
+      roots: ['global'],
+    }),
+  )
   t.match(plugin.message, 'signing plugin `kms`')
 })
 
-t.test('our signer writes OPA\'s format, checked independently', async (t) => {
+t.test("our signer writes OPA's format, checked independently", async (t) => {
   const sig = await signEntries(entries(), { key: globalKey.priv, algorithm: 'ES256', keyId: 'global' })
   t.equal(sig.name, '.signatures.json')
   const doc = JSON.parse(Buffer.from(sig.data).toString()) as { signatures: string[] }
@@ -198,7 +264,13 @@ t.test('our signer writes OPA\'s format, checked independently', async (t) => {
   // Round trip through an archive: sign, pack, read, verify.
   const gz = packEntries(withSignature(entries(), sig))
   const b = readBundle(gz)
-  t.same(readTar(gunzipSync(gz)).map((e) => e.name).slice(-2), ['.signatures.json', '.manifest'], 'signatures written before the manifest, as OPA does')
+  t.same(
+    readTar(gunzipSync(gz))
+      .map((e) => e.name)
+      .slice(-2),
+    ['.signatures.json', '.manifest'],
+    'signatures written before the manifest, as OPA does',
+  )
   t.equal((await verifyBundleSignature(b.files!, { keys: KEYS, roots: b.manifest.roots })).keyId, 'global')
 })
 
@@ -209,9 +281,17 @@ t.test('keys must suit their algorithm; HMAC is refused', async (t) => {
   const h = await refusal(signEntries(entries(), { key: globalKey.priv, algorithm: 'HS256' }))
   t.equal(h.code, 'key_error')
   t.match(String(h.details), 'cannot be bound to roots')
-  const junk = await refusal(verifyBundleSignature([...entries(), await signEntries(entries(), { key: globalKey.priv, keyId: 'global' })], { keys: { global: { algorithm: 'ES256', key: 'not a pem', roots: ['global'] } }, roots: ['global'] }))
+  const junk = await refusal(
+    verifyBundleSignature([...entries(), await signEntries(entries(), { key: globalKey.priv, keyId: 'global' })], {
+      keys: { global: { algorithm: 'ES256', key: 'not a pem', roots: ['global'] } },
+      roots: ['global'],
+    }),
+  )
   t.equal(junk.code, 'key_error')
   const ed = pair('ed25519')
   const edSig = await signEntries(entries(), { key: ed.priv, keyId: 'ed' })
-  t.equal((await verifyBundleSignature([...entries(), edSig], { keys: { ed: { algorithm: 'EdDSA', key: ed.pub, roots: ['global'] } }, roots: ['global'] })).algorithm, 'EdDSA')
+  t.equal(
+    (await verifyBundleSignature([...entries(), edSig], { keys: { ed: { algorithm: 'EdDSA', key: ed.pub, roots: ['global'] } }, roots: ['global'] })).algorithm,
+    'EdDSA',
+  )
 })

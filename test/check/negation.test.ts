@@ -43,13 +43,19 @@ t.test('a negated ref hoists only its operands; a negated unification only opera
 
 t.test('locals are not refs: a local var argument stays inside the negation', async (t) => {
   const { e } = negated('not f(x)')
-  t.same(hoistedTerms(e, () => false), [])
+  t.same(
+    hoistedTerms(e, () => false),
+    [],
+  )
 })
 
 t.test('checkProgram warns at each hoisted term, with code and location', async (t) => {
   const m = parseModule('w.rego', 'package w\n\nf(x) if x\n\np if not f(input.a)\n\nq if not input.a\n', { regoVersion: 1 })
   const { warnings, errors } = checkProgram([m])
   t.same(errors, [])
-  t.same(warnings.map((w) => [w.code, w.location]), [['rego_negation_undefined_arg', { file: 'w.rego', row: 5, col: 12 }]])
+  t.same(
+    warnings.map((w) => [w.code, w.location]),
+    [['rego_negation_undefined_arg', { file: 'w.rego', row: 5, col: 12 }]],
+  )
   t.match(warnings[0]!.message, /^`input\.a` is evaluated before `not`/)
 })

@@ -9,8 +9,11 @@ import { parseModule } from '../../dist/src/rego/index.js'
 
 const parse = (files: Record<string, string>) => Object.entries(files).map(([path, source]) => parseModule(path, source, { regoVersion: 1 }))
 
-t.test('the passes run in OPA\'s order, each with a reason', async (t) => {
-  t.same(CHECK_PASSES.map((p) => p.name), ['rule-tree', 'resolve-names', 'resolve-calls', 'check-calls', 'recursion', 'redeclarations', 'negation-warnings'])
+t.test("the passes run in OPA's order, each with a reason", async (t) => {
+  t.same(
+    CHECK_PASSES.map((p) => p.name),
+    ['rule-tree', 'resolve-names', 'resolve-calls', 'check-calls', 'recursion', 'redeclarations', 'negation-warnings'],
+  )
   for (const p of CHECK_PASSES) t.ok(p.why.length > 20, `${p.name} says why it runs where it does`)
 })
 
@@ -19,7 +22,10 @@ t.test('checkProgram derives the rule tree, groups and names, and reports rule c
     'a.rego': 'package a\n\nimport data.lib.util as u\n\np := 1\n\np contains 2\n\nf(x) := x\n',
   })
   const checked = checkProgram(modules)
-  t.same(checked.groups.map((g) => `${g.kind} ${g.path.join('.')}`), ['complete a.p', 'function a.f'])
+  t.same(
+    checked.groups.map((g) => `${g.kind} ${g.path.join('.')}`),
+    ['complete a.p', 'function a.f'],
+  )
   t.ok(checked.root.children.get('a')?.children.get('p')?.group, 'the tree holds data.a.p')
   t.same([...checked.names.ruleNames.get('a')!].sort(), ['f', 'p'])
   t.ok(checked.names.imports.get(modules[0]!)?.get('u'), 'the import alias is resolved')
@@ -29,13 +35,17 @@ t.test('checkProgram derives the rule tree, groups and names, and reports rule c
 t.test('passes are pure: the same modules check the same way, and are not changed', async (t) => {
   const modules = parse({ 'a.rego': 'package a\n\np := 1\n\np := 2\n\nq contains x if some x in [1, 2]\n' })
   const before = JSON.stringify(modules)
-  const one = checkProgram(modules), two = checkProgram(modules)
+  const one = checkProgram(modules),
+    two = checkProgram(modules)
   t.same(one.errors, two.errors)
-  t.same(one.groups.map((g) => g.path), two.groups.map((g) => g.path))
+  t.same(
+    one.groups.map((g) => g.path),
+    two.groups.map((g) => g.path),
+  )
   t.equal(JSON.stringify(modules), before)
 })
 
-t.test('a call\'s output argument is decided by the function the call resolves to', async (t) => {
+t.test("a call's output argument is decided by the function the call resolves to", async (t) => {
   // data.a.f takes one argument, data.b.f two. Guessing by the last name
   // segment found a.f, missed that `f(1, 2, r)` binds r, and reported r as
   // unsafe; the planner's resolver finds b.f.

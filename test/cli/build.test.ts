@@ -10,14 +10,7 @@ import { readBundle } from '../../src/bundle/index.js'
 import { listing, policy, workspace } from './fixtures/run-policy.js'
 
 const EXAMPLE = {
-  'src/example/authz.rego': [
-    'package example.authz',
-    '',
-    'default allow := false',
-    '',
-    'allow if input.user in data.example.authz.admins',
-    '',
-  ].join('\n'),
+  'src/example/authz.rego': ['package example.authz', '', 'default allow := false', '', 'allow if input.user in data.example.authz.admins', ''].join('\n'),
   'src/example/authz/data.json': JSON.stringify({ admins: ['alice'] }),
 }
 
@@ -31,7 +24,10 @@ t.test('builds an OPA bundle that the SDK can evaluate', async (t) => {
   t.same(b.manifest.roots, [''])
   t.same(b.manifest.wasm, [{ entrypoint: 'example/authz/allow', module: '/policy.wasm' }])
   t.same(b.data, { example: { authz: { admins: ['alice'] } } }, 'data placed by directory')
-  t.same(b.sources.map((s) => s.path), ['example/authz.rego'])
+  t.same(
+    b.sources.map((s) => s.path),
+    ['example/authz.rego'],
+  )
   t.equal(b.sources[0]!.source, EXAMPLE['src/example/authz.rego'])
   const wasm = b.wasm.get('/policy.wasm')
   t.ok(wasm, 'policy.wasm is in the bundle')
@@ -47,7 +43,10 @@ t.test('entrypoints may be written as data refs; -o defaults to bundle.tar.gz', 
   const r = policy(['build', '-e', 'data.example.authz.allow', 'src'], dir)
   t.equal(r.code, 0, r.stderr)
   const b = readBundle(readFileSync(join(dir, 'bundle.tar.gz')))
-  t.same(b.manifest.wasm?.map((w) => w.entrypoint), ['example/authz/allow'])
+  t.same(
+    b.manifest.wasm?.map((w) => w.entrypoint),
+    ['example/authz/allow'],
+  )
 })
 
 t.test('a .manifest in the source tree gives roots and revision', async (t) => {
@@ -57,7 +56,10 @@ t.test('a .manifest in the source tree gives roots and revision', async (t) => {
   const b = readBundle(readFileSync(join(dir, 'bundle.tar.gz')))
   t.same(b.manifest.roots, ['example'])
   t.equal(b.manifest.revision, 'from-manifest')
-  t.notOk(b.sources.some((s) => s.path === '.manifest'), 'the source .manifest is not copied as a file')
+  t.notOk(
+    b.sources.some((s) => s.path === '.manifest'),
+    'the source .manifest is not copied as a file',
+  )
 
   const r2 = policy(['build', '-b', '-e', 'example/authz/allow', '--revision', 'cli', '-o', 'b2.tar.gz', 'src'], dir)
   t.equal(r2.code, 0, r2.stderr)
@@ -136,7 +138,10 @@ t.test('rules annotated entrypoint: true become entrypoints', async (t) => {
   const r = policy(['build', 'p.rego'], dir)
   t.equal(r.code, 0, r.stderr)
   const b = readBundle(readFileSync(join(dir, 'bundle.tar.gz')))
-  t.same(b.manifest.wasm?.map((w) => w.entrypoint), ['annotated/allow'])
+  t.same(
+    b.manifest.wasm?.map((w) => w.entrypoint),
+    ['annotated/allow'],
+  )
 })
 
 t.test('without entrypoints, wasm cannot be built', async (t) => {
@@ -191,18 +196,29 @@ t.test('every decision package the sources define gets an entrypoint; built-in e
   const r = policy(['build', '-b', '-e', 'global/access', '-o', 'g.tar.gz', 'global'], dir)
   t.equal(r.code, 0, r.stderr)
   const b = readBundle(readFileSync(join(dir, 'g.tar.gz')))
-  t.same(b.manifest.wasm?.map((w) => w.entrypoint).sort(), ['global/access', 'global/access/allow', 'global/access/deny', 'global/anonymization', 'global/compatibility'], 'decision packages added, and each access rule the package defines (the sidecar\'s fast path); others not')
+  t.same(
+    b.manifest.wasm?.map((w) => w.entrypoint).sort(),
+    ['global/access', 'global/access/allow', 'global/access/deny', 'global/anonymization', 'global/compatibility'],
+    "decision packages added, and each access rule the package defines (the sidecar's fast path); others not",
+  )
   const p = await loadPolicy(b.wasm.get('/policy.wasm')!)
   t.same(p.evaluate({ role: 'analyst', n: 3 }, 'global/access'), [{ result: { allow: true, deny: [] } }])
   t.same(p.evaluate({ role: 'analyst', n: 3 }, 'global/access/allow'), [{ result: true }])
   t.same(p.evaluate({ role: 'analyst', n: 3 }, 'global/access/deny'), [{ result: [] }])
   // Division by zero fails in the module's own `div` built-in.
   // The SDK rethrows the module's abort message as a string.
-  const thrown = (() => { try { p.evaluate({ role: 'analyst', n: 0 }, 'global/access'); return undefined } catch (e) { return String(e) } })()
+  const thrown = (() => {
+    try {
+      p.evaluate({ role: 'analyst', n: 0 }, 'global/access')
+      return undefined
+    } catch (e) {
+      return String(e)
+    }
+  })()
   t.match(thrown, /global\/access\.rego:\d+:\d+: eval_builtin_error: div/, 'strict: the deny does not silently vanish')
 
   const lenient = policy(['build', '-b', '--non-strict-builtins', '-o', 'l.tar.gz', 'global'], dir)
   t.equal(lenient.code, 0, lenient.stderr)
   const l = await loadPolicy(readBundle(readFileSync(join(dir, 'l.tar.gz'))).wasm.get('/policy.wasm')!)
-  t.same(l.evaluate({ role: 'analyst', n: 0 }, 'global/access'), [{ result: { allow: true, deny: [] } }], 'OPA\'s default: undefined')
+  t.same(l.evaluate({ role: 'analyst', n: 0 }, 'global/access'), [{ result: { allow: true, deny: [] } }], "OPA's default: undefined")
 })

@@ -65,7 +65,10 @@ t.test('a negated call whose argument may be undefined: a warning, exit 0', asyn
   t.equal(j.code, 0)
   const out = JSON.parse(j.stdout) as { errors: unknown[]; warnings: { code: string; location: { row: number; col: number } }[] }
   t.same(out.errors, [])
-  t.same(out.warnings.map((w) => [w.code, w.location.row, w.location.col]), [['rego_negation_undefined_arg', 5, 22]])
+  t.same(
+    out.warnings.map((w) => [w.code, w.location.row, w.location.col]),
+    [['rego_negation_undefined_arg', 5, 22]],
+  )
 })
 
 t.test('a negation over a plain ref or a local is no warning', async (t) => {

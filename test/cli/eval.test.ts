@@ -19,19 +19,21 @@ t.test('a ref query with -d and -i: the JSON of opa eval --format json', async (
   t.same(JSON.parse(denied.stdout).result[0].expressions[0].value, false, 'a false value is an answer, not undefined')
 })
 
-t.test('a body query: one result per solution, every expression\'s value and the bindings', async (t) => {
+t.test("a body query: one result per solution, every expression's value and the bindings", async (t) => {
   const dir = workspace(t, { 'p/authz.rego': AUTHZ })
   const r = policy(['eval', '-d', 'p', 'x := data.authz.roles[i]; startswith(x, "d"); count(x)'], dir)
   t.equal(r.code, 0, r.stderr)
   t.same(JSON.parse(r.stdout), {
-    result: [{
-      expressions: [
-        { value: true, text: 'x := data.authz.roles[i]', location: { row: 1, col: 1 } },
-        { value: true, text: 'startswith(x, "d")', location: { row: 1, col: 27 } },
-        { value: 3, text: 'count(x)', location: { row: 1, col: 47 } },
-      ],
-      bindings: { x: 'dev', i: 1 },
-    }],
+    result: [
+      {
+        expressions: [
+          { value: true, text: 'x := data.authz.roles[i]', location: { row: 1, col: 1 } },
+          { value: true, text: 'startswith(x, "d")', location: { row: 1, col: 27 } },
+          { value: 3, text: 'count(x)', location: { row: 1, col: 47 } },
+        ],
+        bindings: { x: 'dev', i: 1 },
+      },
+    ],
   })
   const many = JSON.parse(policy(['eval', '-d', 'p', 'data.authz.roles[_] = r'], dir).stdout)
   t.same(many.result.map((s: { bindings: { r: string } }) => s.bindings.r).sort(), ['admin', 'dev', 'ops'])
@@ -53,23 +55,17 @@ t.test('undefined is {} and exit 0; --fail and --fail-defined exit 1', async (t)
 t.test('--format pretty: a value, a table with the bindings, undefined', async (t) => {
   const dir = workspace(t, { 'p/authz.rego': AUTHZ })
   t.equal(policy(['eval', '-d', 'p', '-f', 'pretty', 'data.authz.roles[0]'], dir).stdout, '"admin"\n')
-  t.equal(policy(['eval', '-d', 'p', '--format', 'pretty', 'x := data.authz.roles[i]'], dir).stdout, [
-    '+---------+---+',
-    '| x       | i |',
-    '+---------+---+',
-    '| "admin" | 0 |',
-    '| "dev"   | 1 |',
-    '| "ops"   | 2 |',
-    '+---------+---+',
-    '',
-  ].join('\n'))
+  t.equal(
+    policy(['eval', '-d', 'p', '--format', 'pretty', 'x := data.authz.roles[i]'], dir).stdout,
+    ['+---------+---+', '| x       | i |', '+---------+---+', '| "admin" | 0 |', '| "dev"   | 1 |', '| "ops"   | 2 |', '+---------+---+', ''].join('\n'),
+  )
   t.equal(policy(['eval', '-f', 'pretty', '1 > 2'], dir).stdout, 'undefined\n')
   const bad = policy(['eval', '-f', 'xml', '1'], dir)
   t.equal(bad.code, 2)
   t.match(bad.stderr, /format `xml` is not one of `json`, `pretty`/)
 })
 
-t.test('the sources\' compile errors are build\'s: file:row:col, the line, exit 2', async (t) => {
+t.test("the sources' compile errors are build's: file:row:col, the line, exit 2", async (t) => {
   const dir = workspace(t, { 'p/authz.rego': AUTHZ, 'p/bad.rego': 'package authz\n\nbad if {\n\tz\n}\n' })
   const r = policy(['eval', '-d', 'p', 'data.authz.allow'], dir)
   const b = policy(['build', 'p', '-e', 'authz/allow', '-o', 'b.tar.gz'], dir)
@@ -146,11 +142,20 @@ t.test('policy test reads a bundle too, and takes --capabilities as build and ev
 
 t.test('policy eval --watch evaluates again on every edit', async (t) => {
   const dir = workspace(t, { 'p/authz.rego': AUTHZ, 'in.json': '{"user": "alice"}' })
-  const child = spawn(process.execPath, [bin, 'eval', '--watch', '-d', 'p', '-i', 'in.json', '-f', 'pretty', 'data.authz.allow'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
-  t.teardown(() => { child.kill('SIGKILL') })
+  const child = spawn(process.execPath, [bin, 'eval', '--watch', '-d', 'p', '-i', 'in.json', '-f', 'pretty', 'data.authz.allow'], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  t.teardown(() => {
+    child.kill('SIGKILL')
+  })
   let out = ''
-  child.stdout.on('data', (c) => { out += c })
-  child.stderr.on('data', (c) => { out += c })
+  child.stdout.on('data', (c) => {
+    out += c
+  })
+  child.stderr.on('data', (c) => {
+    out += c
+  })
   const until = async (re: RegExp, count: number) => {
     for (let i = 0; i < 600; i++) {
       if ((out.match(re) ?? []).length >= count) return true

@@ -9,7 +9,7 @@ import { bin, listing, policy, repo, workspace } from './fixtures/run-policy.js'
 const messy = 'package m\n\nallow if {\n  input.x==1\n}\n\n\n\nb = 2\n'
 const tidy = 'package m\n\nallow if {\n\tinput.x == 1\n}\n\nb := 2\n'
 
-t.test('the repository\'s policies/ are formatted: --list lists nothing', async (t) => {
+t.test("the repository's policies/ are formatted: --list lists nothing", async (t) => {
   const r = policy(['fmt', '--list', '--fail', 'policies'], repo)
   t.equal(r.code, 0, r.stderr)
   t.equal(r.stdout, '')
@@ -26,7 +26,11 @@ t.test('without flags: the formatted text on stdout, the file untouched', async 
 
 t.test('--list names the files that would change, walking directories for .rego files', async (t) => {
   const dir = workspace(t, {
-    'p/a.rego': messy, 'p/b.rego': tidy, 'p/sub/c.rego': messy, 'p/notes.txt': 'x  =  1', 'p/.hidden/d.rego': messy,
+    'p/a.rego': messy,
+    'p/b.rego': tidy,
+    'p/sub/c.rego': messy,
+    'p/notes.txt': 'x  =  1',
+    'p/.hidden/d.rego': messy,
   })
   const r = policy(['fmt', '-l', 'p'], dir)
   t.equal(r.code, 0, r.stderr)
@@ -47,10 +51,26 @@ t.test('--diff prints a unified diff of each file that would change', async (t) 
   const dir = workspace(t, { 'a.rego': messy, 'b.rego': tidy })
   const r = policy(['fmt', '--diff', 'a.rego', 'b.rego'], dir)
   t.equal(r.code, 0, r.stderr)
-  t.equal(r.stdout, [
-    '--- a/a.rego', '+++ b/a.rego', '@@ -1,9 +1,7 @@', ' package m', ' ', ' allow if {',
-    '-  input.x==1', '+\tinput.x == 1', ' }', ' ', '-', '-', '-b = 2', '+b := 2', '',
-  ].join('\n'))
+  t.equal(
+    r.stdout,
+    [
+      '--- a/a.rego',
+      '+++ b/a.rego',
+      '@@ -1,9 +1,7 @@',
+      ' package m',
+      ' ',
+      ' allow if {',
+      '-  input.x==1',
+      '+\tinput.x == 1',
+      ' }',
+      ' ',
+      '-',
+      '-',
+      '-b = 2',
+      '+b := 2',
+      '',
+    ].join('\n'),
+  )
 })
 
 t.test('--write rewrites only the files that change, keeps their mode, leaves no temporary file', async (t) => {

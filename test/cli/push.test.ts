@@ -31,11 +31,14 @@ t.test('publishes: exit 0 with revision and digest; the token may come from MESH
   t.match(again.stdout, /^unchanged \(already current\) global: revision g1/)
 })
 
-t.test('refused: exit 1 with the registry\'s code and message', async (t) => {
+t.test("refused: exit 1 with the registry's code and message", async (t) => {
   const reg = await startTestRegistry(t)
   const dir = workspace(t, {})
   writeFileSync(join(dir, 'g1.tar.gz'), await globalBundle('g1'))
-  writeFileSync(join(dir, 'forged.tar.gz'), await bundle({ roots: ['global'], revision: 'f', exports: ['global/access'], sign: { key: KEYS.orders, kid: 'orders' } }))
+  writeFileSync(
+    join(dir, 'forged.tar.gz'),
+    await bundle({ roots: ['global'], revision: 'f', exports: ['global/access'], sign: { key: KEYS.orders, kid: 'orders' } }),
+  )
   const scope = await runPolicy(['push', 'g1.tar.gz', '--registry', reg.url, '--name', 'global', '--token', await ordersTeam()], dir)
   t.equal(scope.code, 1)
   t.match(scope.stderr, /^g1\.tar\.gz: roots_forbidden: the token may publish under `domains\/orders`, not the bundle's roots \(root `global`\)\n/)
@@ -69,13 +72,16 @@ t.test('usage errors and locally invalid bundles exit 2 and send nothing', async
     t.match(r.stderr, err, args.join(' '))
     t.notMatch(r.stderr, /\n\s+at /, 'no stack trace')
   }
-  t.same((await (await fetch(`${reg.url}/v1/bundles`)).json()), { result: [] }, 'the registry got nothing')
+  t.same(await (await fetch(`${reg.url}/v1/bundles`)).json(), { result: [] }, 'the registry got nothing')
 })
 
 t.test('an unreachable registry: exit 1, registry_unreachable', async (t) => {
   const dir = workspace(t, {})
   writeFileSync(join(dir, 'g1.tar.gz'), await globalBundle('g1'))
-  const r = await runPolicy(['push', 'g1.tar.gz', '--registry', `http://127.0.0.1:${await closedPort()}`, '--name', 'global', '--token', await governance()], dir)
+  const r = await runPolicy(
+    ['push', 'g1.tar.gz', '--registry', `http://127.0.0.1:${await closedPort()}`, '--name', 'global', '--token', await governance()],
+    dir,
+  )
   t.equal(r.code, 1)
   t.match(r.stderr, /^registry_unreachable: cannot reach the registry at `http:\/\/127\.0\.0\.1:\d+`: ECONNREFUSED/)
 })

@@ -32,8 +32,12 @@ async function serve(t: Test, args: string[], until: RegExp): Promise<Served> {
   const proc = spawn(process.execPath, [bin, 'serve', ...args], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
-  proc.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d })
-  proc.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d })
+  proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    out += d
+  })
+  proc.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    err += d
+  })
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.once('exit', (code, signal) => r({ code, signal })))
   t.teardown(async () => {
     if (proc.exitCode === null && proc.signalCode === null) {
@@ -43,7 +47,9 @@ async function serve(t: Test, args: string[], until: RegExp): Promise<Served> {
   })
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => done(new Error(`no ${until} on stdout within ${START_MS} ms\nstdout: ${out}\nstderr: ${err}`)), START_MS)
-    const check = () => { if (until.test(out)) done() }
+    const check = () => {
+      if (until.test(out)) done()
+    }
     const early = () => done(new Error(`policy serve exited before it was ready\nstdout: ${out}\nstderr: ${err}`))
     function done(e?: Error) {
       clearTimeout(timer)
@@ -65,7 +71,9 @@ async function serve(t: Test, args: string[], until: RegExp): Promise<Served> {
 async function stop(s: Served): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   s.proc.kill('SIGTERM')
   let timer: NodeJS.Timeout | undefined
-  const deadline = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no exit within ${EXIT_MS} ms after SIGTERM`)), EXIT_MS) })
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no exit within ${EXIT_MS} ms after SIGTERM`)), EXIT_MS)
+  })
   try {
     return await Promise.race([s.exited, deadline])
   } finally {
@@ -73,11 +81,17 @@ async function stop(s: Served): Promise<{ code: number | null; signal: NodeJS.Si
   }
 }
 
-interface Sample { title: string; url: string; token: string; body: unknown }
+interface Sample {
+  title: string
+  url: string
+  token: string
+  body: unknown
+}
 
 /** The printed curl commands, read back as a user would copy them. */
 function samples(stdout: string): Sample[] {
-  const re = /^# (.+)\n# development token for .+\ncurl -s -X POST (\S+) \\\n {2}-H 'Authorization: Bearer ([^']+)' \\\n {2}-H 'Content-Type: application\/json' \\\n {2}-d '([^']+)'$/gm
+  const re =
+    /^# (.+)\n# development token for .+\ncurl -s -X POST (\S+) \\\n {2}-H 'Authorization: Bearer ([^']+)' \\\n {2}-H 'Content-Type: application\/json' \\\n {2}-d '([^']+)'$/gm
   return [...stdout.matchAll(re)].map((m) => ({ title: m[1]!, url: m[2]!, token: m[3]!, body: JSON.parse(m[4]!) }))
 }
 
@@ -99,17 +113,27 @@ t.test('--example builds the mesh, serves it, and its sample requests answer as 
   t.match(s.url, /^http:\/\/127\.0\.0\.1:\d+$/, 'port 0 is replaced by the real port')
   t.notMatch(s.url, /:0$/)
   t.match(s.stdout(), /DEVELOPMENT TOKENS/, 'the tokens are labelled as development tokens')
-  t.match(s.stdout(), /^ {2}auth: bearer JWTs from https:\/\/meshgate\.invalid\/dev-idp, keys from .*jwks\.json$/m, 'the banner says how requests are authenticated')
+  t.match(
+    s.stdout(),
+    /^ {2}auth: bearer JWTs from https:\/\/meshgate\.invalid\/dev-idp, keys from .*jwks\.json$/m,
+    'the banner says how requests are authenticated',
+  )
   t.notMatch(s.stdout() + s.stderr(), /AUTHENTICATION IS OFF/)
 
   // The bundles: written into the given dir, roots per layer, no tests inside.
   const revisions: Record<string, string> = {}
-  for (const [file, root, layer] of [['global.tar.gz', 'global', 'global'], ['orders.tar.gz', 'domains/orders', 'domains/orders']] as const) {
+  for (const [file, root, layer] of [
+    ['global.tar.gz', 'global', 'global'],
+    ['orders.tar.gz', 'domains/orders', 'domains/orders'],
+  ] as const) {
     const b = readBundle(readFileSync(join(bundleDir, file)), file)
     t.same(b.manifest.roots, [root], `${file} roots`)
     t.ok(b.wasm.get('/policy.wasm'), `${file} holds policy.wasm`)
     t.ok(b.sources.length > 0, `${file} holds its sources`)
-    t.notOk(b.sources.some((x) => x.path.endsWith('_test.rego') || x.path.startsWith('fixtures/')), `${file} leaves tests and fixtures out`)
+    t.notOk(
+      b.sources.some((x) => x.path.endsWith('_test.rego') || x.path.startsWith('fixtures/')),
+      `${file} leaves tests and fixtures out`,
+    )
     revisions[layer] = b.manifest.revision
   }
   t.same(readdirSync(bundleDir).sort(), ['global.tar.gz', 'orders.tar.gz'], 'no temp files left behind')
@@ -164,7 +188,11 @@ t.test('--config serves from a YAML file; with --insecure-no-auth the subject is
     ].join('\n'),
   })
   const s = await serve(t, ['--config', join(dir, 'meshgate.yaml'), '--addr', '127.0.0.1:0', '--insecure-no-auth'], /health: /)
-  t.match(s.stdout(), /^meshgate sidecar listening on \S+\n {2}WARNING: AUTHENTICATION IS OFF: no bearer token is checked .* \(--insecure-no-auth\)$/m, 'the banner says it first, loudly')
+  t.match(
+    s.stdout(),
+    /^meshgate sidecar listening on \S+\n {2}WARNING: AUTHENTICATION IS OFF: no bearer token is checked .* \(--insecure-no-auth\)$/m,
+    'the banner says it first, loudly',
+  )
   t.match(s.stderr(), /"level":40.*AUTHENTICATION IS OFF/, 'and the log, at warn')
   t.match(s.stdout(), /layer global: .*revision global-[0-9a-f]{12}/)
   t.match(s.stdout(), /layer domains\/orders: .*revision orders-[0-9a-f]{12}/)
@@ -176,7 +204,10 @@ t.test('--config serves from a YAML file; with --insecure-no-auth the subject is
   t.equal(res.status, 200)
   const body = (await res.json()) as { allow: boolean; deny: { layer: string; code: string }[] }
   t.equal(body.allow, false)
-  t.ok(body.deny.some((r) => r.layer === 'global' && r.code === 'anonymous_subject'), 'the global layer denies the anonymous subject')
+  t.ok(
+    body.deny.some((r) => r.layer === 'global' && r.code === 'anonymous_subject'),
+    'the global layer denies the anonymous subject',
+  )
   t.same(await stop(s), { code: 0, signal: null })
 })
 
@@ -207,7 +238,10 @@ t.test('config errors point at file:row:col with the line, exit 2', async (t) =>
   t.match(missing.stderr, /config_error: cannot read config `nope\.yaml`/)
 
   // A JWKS file that does not exist is a config error at start, not a 500 at the first request.
-  writeFileSync(join(dir, 'meshgate.yaml'), 'bundles:\n  global: { resource: g.tar.gz }\nauth:\n  issuer: https://idp\n  audience: meshgate\n  algorithms: [RS256]\n  jwks_file: jwks.json\n')
+  writeFileSync(
+    join(dir, 'meshgate.yaml'),
+    'bundles:\n  global: { resource: g.tar.gz }\nauth:\n  issuer: https://idp\n  audience: meshgate\n  algorithms: [RS256]\n  jwks_file: jwks.json\n',
+  )
   const jwks = policy(['serve', '--config', 'meshgate.yaml', '--addr', '127.0.0.1:0'], dir)
   t.equal(jwks.code, 2)
   t.equal(jwks.stdout, '')
@@ -219,10 +253,16 @@ t.test('a config without auth is an error unless --insecure-no-auth is given; th
   const r = policy(['serve', '--config', 'meshgate.yaml'], dir)
   t.equal(r.code, 2)
   t.equal(r.stdout, '')
-  t.match(r.stderr, /^meshgate\.yaml:1:1: config_error: the config has no `auth`: set `auth` to verify bearer tokens, or `auth: \{ mode: none \}` \(or `policy serve --insecure-no-auth`\) to serve without authentication\n/)
+  t.match(
+    r.stderr,
+    /^meshgate\.yaml:1:1: config_error: the config has no `auth`: set `auth` to verify bearer tokens, or `auth: \{ mode: none \}` \(or `policy serve --insecure-no-auth`\) to serve without authentication\n/,
+  )
 
   writeFileSync(join(dir, 'jwks.json'), '{"keys": [{"kty": "RSA", "n": "x", "e": "AQAB"}]}')
-  writeFileSync(join(dir, 'meshgate.yaml'), 'server:\n  addr: 127.0.0.1:0\nbundles:\n  global: { resource: g.tar.gz }\nauth: { issuer: i, audience: a, algorithms: [RS256], jwks_file: jwks.json }\n')
+  writeFileSync(
+    join(dir, 'meshgate.yaml'),
+    'server:\n  addr: 127.0.0.1:0\nbundles:\n  global: { resource: g.tar.gz }\nauth: { issuer: i, audience: a, algorithms: [RS256], jwks_file: jwks.json }\n',
+  )
   const both = policy(['serve', '--config', 'meshgate.yaml', '--insecure-no-auth'], dir)
   t.equal(both.code, 2)
   t.match(both.stderr, /cli_usage_error: .*`--insecure-no-auth` is for a config without `auth`, and this config sets `auth`/)
@@ -249,10 +289,13 @@ t.test('usage errors: no mode, both modes, a bad address', async (t) => {
 
 t.test('config/example.yaml is a valid config for the example bundles', async (t) => {
   const cfg = await loadConfig(join(repo, 'config', 'example.yaml'), {})
-  t.same(cfg.bundles.map((b) => [b.name, b.layer, b.resource]), [
-    ['global', 'global', join(repo, 'bundles', 'global.tar.gz')],
-    ['orders', 'domain', join(repo, 'bundles', 'orders.tar.gz')],
-  ])
+  t.same(
+    cfg.bundles.map((b) => [b.name, b.layer, b.resource]),
+    [
+      ['global', 'global', join(repo, 'bundles', 'global.tar.gz')],
+      ['orders', 'domain', join(repo, 'bundles', 'orders.tar.gz')],
+    ],
+  )
   t.same(cfg.product, { domain: 'orders', dir: join(repo, 'policies', 'domains', 'orders') })
   t.same({ host: cfg.server.host, port: cfg.server.port }, { host: '127.0.0.1', port: 8181 })
   t.ok(cfg.auth?.jwks_url, 'auth from an identity provider')
@@ -271,11 +314,14 @@ t.test('--example --watch: the whole loop; a saved edit is rebuilt, signed, publ
   const before = await post(allowed!)
   t.equal(before.body.allow, true, 'allowed before the edit')
   const registryUrl = /registry: (http:\/\/\S+)/.exec(s.stdout())![1]!
-  const list = await (await fetch(`${registryUrl}/v1/bundles`)).json() as { result?: { name: string }[] }
+  const list = (await (await fetch(`${registryUrl}/v1/bundles`)).json()) as { result?: { name: string }[] }
   t.same((list.result ?? []).map((b) => b.name).sort(), ['global', 'orders'], 'both layers were published to the registry')
 
   // The governance group freezes reporting reads: one saved line.
-  appendFileSync(join(policies, 'global', 'access.rego'), '\ndeny contains {"code": "freeze", "message": "reporting reads are frozen"} if input.purpose == "reporting"\n')
+  appendFileSync(
+    join(policies, 'global', 'access.rego'),
+    '\ndeny contains {"code": "freeze", "message": "reporting reads are frozen"} if input.purpose == "reporting"\n',
+  )
   let after = before
   for (let i = 0; i < 200 && after.body.allow !== false; i++) {
     await new Promise((r) => setTimeout(r, 50))

@@ -30,7 +30,23 @@ function signatureHeader(file: string): Record<string, unknown> {
 
 t.test('policy build --signing-key writes a signature that verifies', async (t) => {
   const dir = workspace(t, SOURCES)
-  const r = policy(['build', '-e', 'global/access/allow', '-o', 'g.tar.gz', '--signing-key', 'global.pem', '--verification-key-id', 'global', '--verification-key', 'global.pub.pem', 'src'], dir)
+  const r = policy(
+    [
+      'build',
+      '-e',
+      'global/access/allow',
+      '-o',
+      'g.tar.gz',
+      '--signing-key',
+      'global.pem',
+      '--verification-key-id',
+      'global',
+      '--verification-key',
+      'global.pub.pem',
+      'src',
+    ],
+    dir,
+  )
   t.equal(r.stderr, '')
   t.equal(r.code, 0)
   const b = readBundle(readFileSync(join(dir, 'g.tar.gz')))
@@ -42,7 +58,23 @@ t.test('policy build --signing-key writes a signature that verifies', async (t) 
 
 t.test('claims file and scope end up in the signature', async (t) => {
   const dir = workspace(t, { ...SOURCES, 'claims.json': JSON.stringify({ iss: 'governance', scope: 'write' }) })
-  const r = policy(['build', '-e', 'global/access/allow', '--signing-key', 'global.pem', '--signing-alg', 'ES256', '--claims-file', 'claims.json', '--verification-key', 'global.pub.pem', 'src'], dir)
+  const r = policy(
+    [
+      'build',
+      '-e',
+      'global/access/allow',
+      '--signing-key',
+      'global.pem',
+      '--signing-alg',
+      'ES256',
+      '--claims-file',
+      'claims.json',
+      '--verification-key',
+      'global.pub.pem',
+      'src',
+    ],
+    dir,
+  )
   t.equal(r.code, 0, r.stderr)
   const b = readBundle(readFileSync(join(dir, 'bundle.tar.gz')))
   const v = await verifyBundleSignature(b.files!, { keys, roots: b.manifest.roots, scope: 'write' })
@@ -52,7 +84,10 @@ t.test('claims file and scope end up in the signature', async (t) => {
 
 t.test('a signature that the verification key rejects, or a key of the wrong kind: exit 2, no bundle', async (t) => {
   const dir = workspace(t, SOURCES)
-  const wrong = policy(['build', '-e', 'global/access/allow', '-o', 'g.tar.gz', '--signing-key', 'global.pem', '--verification-key', 'orders.pub.pem', 'src'], dir)
+  const wrong = policy(
+    ['build', '-e', 'global/access/allow', '-o', 'g.tar.gz', '--signing-key', 'global.pem', '--verification-key', 'orders.pub.pem', 'src'],
+    dir,
+  )
   t.equal(wrong.code, 2)
   t.match(wrong.stderr, /^bundle_signature_error: the signature does not verify with key `verification-key`/)
   const alg = policy(['build', '-e', 'global/access/allow', '-o', 'g.tar.gz', '--signing-key', 'global.pem', '--signing-alg', 'RS256', 'src'], dir)

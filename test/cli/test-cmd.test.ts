@@ -9,7 +9,8 @@ import { join } from 'node:path'
 import { policy, repo, workspace } from './fixtures/run-policy.js'
 
 const POLICY = 'package p\n\nallow if input.user == "alice"\n\nadmin if input.role == "admin"\n'
-const PASSING = 'package p_test\n\nimport data.p\n\ntest_alice if p.allow with input as {"user": "alice"}\n\ntest_not_bob if not p.allow with input as {"user": "bob"}\n'
+const PASSING =
+  'package p_test\n\nimport data.p\n\ntest_alice if p.allow with input as {"user": "alice"}\n\ntest_not_bob if not p.allow with input as {"user": "bob"}\n'
 const FAILING = [
   'package q_test',
   '',
@@ -98,7 +99,14 @@ t.test('--format tap is TAP 14 that tap-parser reads', async (t) => {
   const r = policy(['test', '.', '--format', 'tap'], dir)
   t.equal(r.code, 1)
   t.match(r.stdout, /^TAP version 14\n1\.\.5\n/)
-  const result = await new Promise<{ ok: boolean; count: number; pass: number; fail: number; skip: number; failures: { name: string; diag?: { at?: { line?: number } } }[] }>((resolve) => {
+  const result = await new Promise<{
+    ok: boolean
+    count: number
+    pass: number
+    fail: number
+    skip: number
+    failures: { name: string; diag?: { at?: { line?: number } } }[]
+  }>((resolve) => {
     const p = new Parser(resolve as never)
     p.end(r.stdout)
   })
@@ -168,7 +176,10 @@ t.test('decision fixtures pass through the global and domain layers combined', a
 })
 
 t.test('a fixture whose decision differs fails with the mismatch', async (t) => {
-  const dir = meshCopy(t, { 'domains/shop/fixtures/decisions.yaml': 'product: shop\ncases:\n  - name: wrong\n    decision: access\n    subject: { id: ana, roles: [] }\n    request: { port: items-v1 }\n    expect: { allow: true }\n' })
+  const dir = meshCopy(t, {
+    'domains/shop/fixtures/decisions.yaml':
+      'product: shop\ncases:\n  - name: wrong\n    decision: access\n    subject: { id: ana, roles: [] }\n    request: { port: items-v1 }\n    expect: { allow: true }\n',
+  })
   const r = policy(['test', 'mesh'], dir)
   t.equal(r.code, 1, r.stderr)
   t.match(r.stdout, /fixtures\.shop\.wrong: FAIL/)
@@ -177,7 +188,10 @@ t.test('a fixture whose decision differs fails with the mismatch', async (t) => 
 })
 
 t.test('a fixture naming an unknown port: exit 2 at the port', async (t) => {
-  const dir = meshCopy(t, { 'domains/shop/fixtures/decisions.yaml': 'product: shop\ncases:\n  - name: bad port\n    decision: access\n    subject: { id: ana }\n    request: { port: nope }\n    expect: { allow: true }\n' })
+  const dir = meshCopy(t, {
+    'domains/shop/fixtures/decisions.yaml':
+      'product: shop\ncases:\n  - name: bad port\n    decision: access\n    subject: { id: ana }\n    request: { port: nope }\n    expect: { allow: true }\n',
+  })
   const r = policy(['test', 'mesh'], dir)
   t.equal(r.code, 2)
   t.match(r.stderr, /^mesh\/domains\/shop\/fixtures\/decisions\.yaml:6:22: fixture_error: case `bad port` names port `nope`/)
@@ -187,18 +201,24 @@ t.test('malformed fixture YAML: exit 2 with file and line', async (t) => {
   const dir = meshCopy(t, { 'domains/shop/fixtures/decisions.yaml': 'product: shop\ncases:\n  - name: x\n    decision: [access\n' })
   const r = policy(['test', 'mesh'], dir)
   t.equal(r.code, 2)
-  t.match(r.stderr, /^mesh\/domains\/shop\/fixtures\/decisions\.yaml:\d+:\d+: fixture_error: `mesh\/domains\/shop\/fixtures\/decisions\.yaml` is not valid YAML/)
+  t.match(
+    r.stderr,
+    /^mesh\/domains\/shop\/fixtures\/decisions\.yaml:\d+:\d+: fixture_error: `mesh\/domains\/shop\/fixtures\/decisions\.yaml` is not valid YAML/,
+  )
 })
 
 t.test('a fixture with an unknown decision or key: exit 2 at the key', async (t) => {
-  const dir = meshCopy(t, { 'domains/shop/fixtures/decisions.yaml': 'product: shop\ncases:\n  - name: x\n    decision: acess\n    subject: {}\n    request: { port: items-v1 }\n    expect: {}\n    extra: 1\n' })
+  const dir = meshCopy(t, {
+    'domains/shop/fixtures/decisions.yaml':
+      'product: shop\ncases:\n  - name: x\n    decision: acess\n    subject: {}\n    request: { port: items-v1 }\n    expect: {}\n    extra: 1\n',
+  })
   const r = policy(['test', 'mesh'], dir)
   t.equal(r.code, 2)
   t.match(r.stderr, /decisions\.yaml:4:15: fixture_error: case `x`: `decision` must be one of/)
   t.match(r.stderr, /decisions\.yaml:8:5: fixture_error: unknown key `extra` in case `x`/)
 })
 
-t.test('a fixture request says only what the sidecar\'s request could: exit 2 at the value', async (t) => {
+t.test("a fixture request says only what the sidecar's request could: exit 2 at the value", async (t) => {
   const yaml = [
     'product: shop',
     'cases:',
@@ -253,7 +273,9 @@ function wellFormed(xml: string): boolean {
   const body = xml.replace(/^<\?xml[^>]*\?>/, '')
   for (const m of body.matchAll(/<(\/?)([A-Za-z-]+)[^>]*?(\/?)>/g)) {
     if (m[3]) continue
-    if (m[1]) { if (stack.pop() !== m[2]) return false } else stack.push(m[2]!)
+    if (m[1]) {
+      if (stack.pop() !== m[2]) return false
+    } else stack.push(m[2]!)
   }
   return stack.length === 0 && !/&(?!amp;|lt;|gt;|quot;|apos;)/.test(body)
 }
@@ -263,16 +285,19 @@ t.test('decision fixtures see what the sidecar answers when a deny fails: eval_e
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   cpSync(join(repo, 'policies'), dir, { recursive: true })
   appendFileSync(join(dir, 'global', 'access.rego'), '\ndeny contains {"code": "never", "message": "x"} if to_number(input.purpose) > 0\n')
-  writeFileSync(join(dir, 'domains', 'orders', 'fixtures', 'decisions.yaml'), [
-    'product: orders',
-    'cases:',
-    '  - name: an error inside a global deny fails closed',
-    '    decision: access',
-    '    subject: { id: finance-reporting, roles: [], clearance: internal, domain: finance, region: eu }',
-    '    request: { port: orders-v1, purpose: reporting, fields: [order_id] }',
-    '    expect: { allow: false, deny: [{ layer: global, code: eval_error }] }',
-    '',
-  ].join('\n'))
+  writeFileSync(
+    join(dir, 'domains', 'orders', 'fixtures', 'decisions.yaml'),
+    [
+      'product: orders',
+      'cases:',
+      '  - name: an error inside a global deny fails closed',
+      '    decision: access',
+      '    subject: { id: finance-reporting, roles: [], clearance: internal, domain: finance, region: eu }',
+      '    request: { port: orders-v1, purpose: reporting, fields: [order_id] }',
+      '    expect: { allow: false, deny: [{ layer: global, code: eval_error }] }',
+      '',
+    ].join('\n'),
+  )
   const r = policy(['test', join(dir, 'domains', 'orders')], dir)
   t.equal(r.code, 0, r.stdout + r.stderr)
   t.match(r.stdout, /PASS/)

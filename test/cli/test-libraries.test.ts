@@ -16,21 +16,28 @@ t.test('parameterized tests: each case is its own test, the failed one named wit
   const r = policy(['test', PARAMS], repo)
   t.equal(r.code, 1, r.stderr)
   t.match(r.stdout, /data\.parameterized\.test_double: FAIL/)
-  t.match(r.stdout, /\n {2}wrong: FAIL\n {4}failed at test\/fixtures\/policy-test\/libraries\/parameterized\/double_test\.rego:17:2:\n {6}double\(tc\.in\) == tc\.want\n {6}double\(tc\.in\) = 6\n {6}tc\.want = 7/)
+  t.match(
+    r.stdout,
+    /\n {2}wrong: FAIL\n {4}failed at test\/fixtures\/policy-test\/libraries\/parameterized\/double_test\.rego:17:2:\n {6}double\(tc\.in\) == tc\.want\n {6}double\(tc\.in\) = 6\n {6}tc\.want = 7/,
+  )
   t.notMatch(r.stdout, /one: FAIL|two: FAIL/)
   // Leaf cases are counted, as opa test counts them: 3+4+2 cases, an empty test and a plain one.
   t.match(r.stdout, /^PASS: 10\/11$/m)
   t.match(r.stdout, /^FAIL: 1\/11$/m)
 })
 
-t.test('parameterized tests: -v lists every case, nested by the head\'s depth', async (t) => {
+t.test("parameterized tests: -v lists every case, nested by the head's depth", async (t) => {
   const r = policy(['test', '-v', PARAMS], repo)
   t.match(r.stdout, /data\.parameterized\.test_grid: PASS \([^)]+\)\n {2}x: PASS\n {4}1: PASS\n {4}2: PASS\n {2}y: PASS\n {4}1: PASS\n {4}2: PASS\n/)
   t.match(r.stdout, /data\.parameterized\.test_by_note: PASS \([^)]+\)\n {2}large: PASS\n {2}small: PASS\n/)
-  t.match(r.stdout, /data\.parameterized\.test_no_cases: PASS \([^)]+\)\ndata\.parameterized\.test_plain: PASS/, 'no case at all passes with no sub-result, as in OPA')
+  t.match(
+    r.stdout,
+    /data\.parameterized\.test_no_cases: PASS \([^)]+\)\ndata\.parameterized\.test_plain: PASS/,
+    'no case at all passes with no sub-result, as in OPA',
+  )
 })
 
-t.test('parameterized tests: --format json has OPA\'s sub_results', async (t) => {
+t.test("parameterized tests: --format json has OPA's sub_results", async (t) => {
   const r = policy(['test', '--format', 'json', PARAMS], repo)
   t.equal(r.code, 1)
   const list = JSON.parse(r.stdout) as Record<string, any>[]
@@ -55,7 +62,10 @@ t.test('parameterized tests: --format tap nests each case as a subtest tap-parse
   })
   t.equal(result.ok, false)
   t.equal(result.count, 5)
-  t.same(result.failures.map((f) => f.name), ['data.parameterized.test_double'])
+  t.same(
+    result.failures.map((f) => f.name),
+    ['data.parameterized.test_double'],
+  )
   t.match(r.stdout, /# Subtest: data\.parameterized\.test_double\n {4}1\.\.3\n {4}ok 1 - one\n {4}ok 2 - two\n {4}not ok 3 - wrong\n/)
   t.match(r.stdout, /^# pass 10$/m)
 })
@@ -76,7 +86,7 @@ t.test('parameterized tests: --coverage counts only the lines as written', async
   t.match(r.stderr, /wrong: FAIL/, 'failures still reported with --coverage')
 })
 
-t.test('parameterized tests: --run selects by the test\'s name', async (t) => {
+t.test("parameterized tests: --run selects by the test's name", async (t) => {
   const r = policy(['test', '--run', 'test_grid', PARAMS], repo)
   t.equal(r.code, 0, r.stdout)
   t.match(r.stdout, /^PASS: 4\/4$/m)
@@ -156,11 +166,14 @@ t.test('v0 built-ins (cast_*, set_diff) under --v0-compatible; undefined functio
   const r = policy(['test', '--v0-compatible', join(LIB, 'v0-builtins')], repo)
   t.equal(r.code, 0, r.stdout + r.stderr)
   t.match(r.stdout, /^PASS: 5\/5$/m)
-  const dir = workspace(t, { 'v1_test.rego': 'package v1\n\ntest_cast if cast_array({1}) == [1]\n', 'v0_test.rego': 'package v0\nimport rego.v1\n\ntest_diff if set_diff({1}, {1}) == set()\n' })
+  const dir = workspace(t, {
+    'v1_test.rego': 'package v1\n\ntest_cast if cast_array({1}) == [1]\n',
+    'v0_test.rego': 'package v0\nimport rego.v1\n\ntest_diff if set_diff({1}, {1}) == set()\n',
+  })
   const v1 = policy(['test', 'v1_test.rego'], dir)
   t.equal(v1.code, 2)
   t.match(v1.stderr, /v1_test\.rego:3:14: rego_type_error: undefined function cast_array/)
   const v0 = policy(['test', '--v0-compatible', 'v0_test.rego'], dir)
-  t.equal(v0.code, 2, 'a v0 module importing rego.v1 follows v1\'s rules')
+  t.equal(v0.code, 2, "a v0 module importing rego.v1 follows v1's rules")
   t.match(v0.stderr, /v0_test\.rego:4:14: rego_type_error: undefined function set_diff/)
 })

@@ -13,10 +13,16 @@ t.test('policy test --watch reruns on every edit', async (t) => {
     'p/authz_test.rego': 'package authz_test\n\nimport data.authz\n\ntest_alice if authz.allow with input as {"user": "alice"}\n',
   })
   const child = spawn(process.execPath, [bin, 'test', '--watch', 'p'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
-  t.teardown(() => { child.kill('SIGKILL') })
+  t.teardown(() => {
+    child.kill('SIGKILL')
+  })
   let out = ''
-  child.stdout.on('data', (c) => { out += c })
-  child.stderr.on('data', (c) => { out += c })
+  child.stdout.on('data', (c) => {
+    out += c
+  })
+  child.stderr.on('data', (c) => {
+    out += c
+  })
   const until = async (re: RegExp, count: number) => {
     for (let i = 0; i < 600; i++) {
       if ((out.match(re) ?? []).length >= count) return true

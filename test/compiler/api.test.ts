@@ -75,9 +75,15 @@ t.test('errors from several modules are all reported, sorted', async (t) => {
       ],
       entrypoints: ['z/p'],
     })
-  } catch (e) { err = e as CompileError }
+  } catch (e) {
+    err = e as CompileError
+  }
   t.ok(err)
-  t.same(err!.errors.map((e) => e.location?.file), ['a.rego', 'm.rego'], 'parse errors of every module are reported together')
+  t.same(
+    err!.errors.map((e) => e.location?.file),
+    ['a.rego', 'm.rego'],
+    'parse errors of every module are reported together',
+  )
   t.equal(err!.message, '2 errors occurred')
 })
 

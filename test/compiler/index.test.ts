@@ -33,7 +33,18 @@ t.test('the indexed rule is planned with a switch, the separate rules without', 
 t.test('indexed and unindexed answers agree on every input', async (t) => {
   const { policy: idx } = await load({ 'idx.rego': indexed }, ['idx/grants'])
   const { policy: sep } = await load({ 'sep.rego': separate }, ['sep'])
-  const inputs: unknown[] = [{}, { role: 'nobody' }, { role: 0 }, { role: 1 }, { role: 2 }, { role: '1' }, { level: 3 }, { role: null }, { role: ['role1'] }, 'not an object']
+  const inputs: unknown[] = [
+    {},
+    { role: 'nobody' },
+    { role: 0 },
+    { role: 1 },
+    { role: 2 },
+    { role: '1' },
+    { level: 3 },
+    { role: null },
+    { role: ['role1'] },
+    'not an object',
+  ]
   for (const r of roles) {
     for (const action of ['read', 'write', undefined]) {
       inputs.push({ role: r, action }, { role: r, action, blocked: true, level: 4 })
@@ -43,7 +54,9 @@ t.test('indexed and unindexed answers agree on every input', async (t) => {
   for (const input of inputs) {
     const got = idx.evaluate(input, 'idx/grants')
     const doc = sep.evaluate(input, 'sep')[0]?.result as Record<string, string[]>
-    const want = Object.values(doc).flat().sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))
+    const want = Object.values(doc)
+      .flat()
+      .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))
     const have = ((got[0]?.result ?? []) as string[]).slice().sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))
     if (want.length) nonEmpty++
     t.same(have, want, `input ${JSON.stringify(input)}`)

@@ -25,16 +25,49 @@ count_big := count([x | some x in input.xs; x > 10])
 t.test('imports and exports follow the OPA ABI', async (t) => {
   const r = await compile({ modules: [{ path: 'a.rego', source: src }], entrypoints: ['app/allow', 'app/names'] })
   const mod = new WebAssembly.Module(new Uint8Array(r.wasm))
-  const imports = WebAssembly.Module.imports(mod).map((i) => `${i.module}.${i.name}:${i.kind}`).sort()
-  t.same(imports, [
-    'env.memory:memory', 'env.opa_abort:function', 'env.opa_builtin0:function', 'env.opa_builtin1:function',
-    'env.opa_builtin2:function', 'env.opa_builtin3:function', 'env.opa_builtin4:function', 'env.opa_println:function',
-  ], 'only what the SDK supplies')
+  const imports = WebAssembly.Module.imports(mod)
+    .map((i) => `${i.module}.${i.name}:${i.kind}`)
+    .sort()
+  t.same(
+    imports,
+    [
+      'env.memory:memory',
+      'env.opa_abort:function',
+      'env.opa_builtin0:function',
+      'env.opa_builtin1:function',
+      'env.opa_builtin2:function',
+      'env.opa_builtin3:function',
+      'env.opa_builtin4:function',
+      'env.opa_println:function',
+    ],
+    'only what the SDK supplies',
+  )
   const exports = new Map(WebAssembly.Module.exports(mod).map((e) => [e.name, e.kind]))
-  for (const f of ['opa_eval', 'eval', 'entrypoints', 'builtins', 'opa_malloc', 'opa_free', 'opa_json_parse', 'opa_json_dump',
-    'opa_value_parse', 'opa_value_dump', 'opa_heap_ptr_get', 'opa_heap_ptr_set', 'opa_eval_ctx_new', 'opa_eval_ctx_set_input',
-    'opa_eval_ctx_set_data', 'opa_eval_ctx_set_entrypoint', 'opa_eval_ctx_get_result', 'opa_value_add_path', 'opa_value_remove_path',
-    'opa_value_free', 'opa_heap_blocks_stash', 'opa_heap_blocks_restore', 'opa_heap_stash_clear']) {
+  for (const f of [
+    'opa_eval',
+    'eval',
+    'entrypoints',
+    'builtins',
+    'opa_malloc',
+    'opa_free',
+    'opa_json_parse',
+    'opa_json_dump',
+    'opa_value_parse',
+    'opa_value_dump',
+    'opa_heap_ptr_get',
+    'opa_heap_ptr_set',
+    'opa_eval_ctx_new',
+    'opa_eval_ctx_set_input',
+    'opa_eval_ctx_set_data',
+    'opa_eval_ctx_set_entrypoint',
+    'opa_eval_ctx_get_result',
+    'opa_value_add_path',
+    'opa_value_remove_path',
+    'opa_value_free',
+    'opa_heap_blocks_stash',
+    'opa_heap_blocks_restore',
+    'opa_heap_stash_clear',
+  ]) {
     t.equal(exports.get(f), 'function', `exports function ${f}`)
   }
   t.equal(exports.get('memory'), 'memory', 'ABI 1.1 memory export')
@@ -42,7 +75,9 @@ t.test('imports and exports follow the OPA ABI', async (t) => {
   t.equal(exports.get('opa_wasm_abi_minor_version'), 'global')
   const memory = new WebAssembly.Memory({ initial: 5 })
   const noop = () => 0
-  const inst = new WebAssembly.Instance(mod, { env: { memory, opa_abort: noop, opa_println: noop, opa_builtin0: noop, opa_builtin1: noop, opa_builtin2: noop, opa_builtin3: noop, opa_builtin4: noop } })
+  const inst = new WebAssembly.Instance(mod, {
+    env: { memory, opa_abort: noop, opa_println: noop, opa_builtin0: noop, opa_builtin1: noop, opa_builtin2: noop, opa_builtin3: noop, opa_builtin4: noop },
+  })
   const g = (n: string) => (inst.exports[n] as WebAssembly.Global).value
   t.equal(g('opa_wasm_abi_version'), 1)
   t.equal(g('opa_wasm_abi_minor_version'), 3)
@@ -50,7 +85,11 @@ t.test('imports and exports follow the OPA ABI', async (t) => {
   t.same(policy.entrypoints, { 'app/allow': 0, 'app/names': 1 }, 'the entrypoints export dumps to path → id')
   t.ok(policy.minorVersion >= 2, 'the SDK takes the opa_eval fast path')
   t.same(policy.evaluate({ roles: ['x', 'admin'] }, 0), [{ result: true }], 'entrypoint by id')
-  t.match(thrown(() => policy.evaluate({}, 7)), /illegal entrypoint id/, 'an unknown id aborts as OPA does')
+  t.match(
+    thrown(() => policy.evaluate({}, 7)),
+    /illegal entrypoint id/,
+    'an unknown id aborts as OPA does',
+  )
 })
 
 t.test('the builtins export maps each host built-in to its id', async (t) => {
@@ -58,7 +97,10 @@ t.test('the builtins export maps each host built-in to its id', async (t) => {
   const ex = exportsOf(policy)
   const table = JSON.parse(cstring(policy, ex.opa_json_dump(ex.builtins())))
   t.same(Object.keys(table).sort(), [...result.builtins].sort())
-  t.same(Object.values(table).sort(), result.builtins.map((_, i) => i))
+  t.same(
+    Object.values(table).sort(),
+    result.builtins.map((_, i) => i),
+  )
   t.same(policy.evaluate({ a: 'x', b: ' y ' }, 'app/q'), [{ result: 'y' }])
 })
 
@@ -71,7 +113,12 @@ t.test('the slow path: eval context exports give the same result as opa_eval', a
     new Uint8Array(policy.mem.buffer).set(bytes, addr)
     return ex.opa_json_parse(addr, bytes.length)
   }
-  const input = { users: [{ first: 'ann', last: 'lee' }, { first: 'bo', last: 'ma' }] }
+  const input = {
+    users: [
+      { first: 'ann', last: 'lee' },
+      { first: 'bo', last: 'ma' },
+    ],
+  }
   const ctx = ex.opa_eval_ctx_new()
   ex.opa_eval_ctx_set_input(ctx, value(input))
   ex.opa_eval_ctx_set_data(ctx, value({}))
@@ -126,7 +173,10 @@ t.test('step budget: mg_set_step_budget(n) stops runaway loops; 0 is unlimited',
   const ex = exportsOf(policy)
   const xs = Array.from({ length: 10_000 }, (_, i) => i)
   ex.mg_set_step_budget(1000)
-  t.match(thrown(() => policy.evaluate({ xs }, 'app/n')), /step budget exceeded/)
+  t.match(
+    thrown(() => policy.evaluate({ xs }, 'app/n')),
+    /step budget exceeded/,
+  )
   t.same(policy.evaluate({ xs: [1, 2, 3] }, 'app/n'), [{ result: 3 }], 'a small evaluation fits the same budget')
   ex.mg_set_step_budget(0)
   t.same(policy.evaluate({ xs }, 'app/n'), [{ result: 10_000 }], '0 = unlimited')

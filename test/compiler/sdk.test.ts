@@ -46,11 +46,14 @@ undef_rule if input.nothing == 1
 `
 const input = {
   user: { role: 'admin' },
-  users: [{ id: 'a', name: 'ann', active: true, role: 'admin' }, { id: 'b', name: 'bob', active: false }],
+  users: [
+    { id: 'a', name: 'ann', active: true, role: 'admin' },
+    { id: 'b', name: 'bob', active: false },
+  ],
   points: [5, 50, 500],
 }
 
-t.test('every rule kind gives OPA\'s result set', async (t) => {
+t.test("every rule kind gives OPA's result set", async (t) => {
   const eps = ['app/allow', 'app/names', 'app/by_id', 'app/tiers', 'app/limits', 'app/sum_points', 'app/first_admin', 'app/all_active', 'app/undef_rule']
   const { policy, result } = await load(rules, eps)
   t.same(Object.keys(result.entrypoints), eps)
@@ -68,21 +71,24 @@ t.test('every rule kind gives OPA\'s result set', async (t) => {
   t.same(ev('app/undef_rule'), [], 'undefined is the empty result set')
 })
 
-t.test('a package entrypoint returns the package\'s virtual document merged with data', async (t) => {
+t.test("a package entrypoint returns the package's virtual document merged with data", async (t) => {
   const { policy } = await load('package app\n\np := 1\n\nq contains x if some x in input.xs\n', ['app'])
   policy.setData({ app: { base: true }, other: 1 })
   t.same(policy.evaluate({ xs: [2] }, 'app'), [{ result: { base: true, p: 1, q: [2] } }])
 })
 
 t.test('setData is what data refs read, and input `with` mocks apply', async (t) => {
-  const { policy } = await load(`package app
+  const { policy } = await load(
+    `package app
 
 allowed if input.user in data.admins
 
 mocked if allowed with input.user as "root"
 
 mocked_data if allowed with data.admins as ["eve"]
-`, ['app/allowed', 'app/mocked', 'app/mocked_data'])
+`,
+    ['app/allowed', 'app/mocked', 'app/mocked_data'],
+  )
   policy.setData({ admins: ['root'] })
   t.same(policy.evaluate({ user: 'root' }, 'app/allowed'), [{ result: true }])
   t.same(policy.evaluate({ user: 'eve' }, 'app/allowed'), [])
@@ -92,8 +98,9 @@ mocked_data if allowed with data.admins as ["eve"]
 })
 
 t.test('conflicts make evaluate throw `file:row:col: eval_conflict_error: …`', async (t) => {
-  const { policy } = await load({
-    'c.rego': `package app
+  const { policy } = await load(
+    {
+      'c.rego': `package app
 
 p := 1 if input.a
 
@@ -109,13 +116,25 @@ o[k] := v if {
 	some k, v in input.pairs
 }
 `,
-  }, ['app/p', 'app/g', 'app/o'])
+    },
+    ['app/p', 'app/g', 'app/o'],
+  )
   t.same(policy.evaluate({ a: true }, 'app/p'), [{ result: 1 }], 'one value: no conflict')
-  t.equal(thrown(() => policy.evaluate({ a: true, b: true }, 'app/p')), 'c.rego:5:1: eval_conflict_error: complete rules must not produce multiple outputs')
+  t.equal(
+    thrown(() => policy.evaluate({ a: true, b: true }, 'app/p')),
+    'c.rego:5:1: eval_conflict_error: complete rules must not produce multiple outputs',
+  )
   t.same(policy.evaluate({ n: 1 }, 'app/g'), [{ result: 1 }])
-  t.match(thrown(() => policy.evaluate({ n: 2 }, 'app/g')), /^c\.rego:\d+:1: eval_conflict_error: functions must not produce multiple outputs for same inputs$/)
+  t.match(
+    thrown(() => policy.evaluate({ n: 2 }, 'app/g')),
+    /^c\.rego:\d+:1: eval_conflict_error: functions must not produce multiple outputs for same inputs$/,
+  )
   t.same(policy.evaluate({ pairs: { a: 1 } }, 'app/o'), [{ result: { a: 1 } }])
-  t.equal(thrown(() => policy.evaluate({ pairs: [['a', 1]] }, 'app/o')), undefined, 'array indexes as keys do not clash')
+  t.equal(
+    thrown(() => policy.evaluate({ pairs: [['a', 1]] }, 'app/o')),
+    undefined,
+    'array indexes as keys do not clash',
+  )
   t.same(policy.evaluate({ n: 0 }, 'app/g'), [], 'the instance is usable after a conflict')
 })
 
@@ -126,7 +145,10 @@ t.test('built-in errors: undefined by default, thrown with strictBuiltinErrors',
   t.same(lax.policy.evaluate({ s: '12' }, 'app/n'), [{ result: 12 }])
   const strict = await load(src, ['app/n', 'app/ok'], { strictBuiltinErrors: true })
   t.ok(strict.result.hostBuiltins?.['to_number'], 'strict versions of the host built-ins are returned')
-  t.match(thrown(() => strict.policy.evaluate({ s: 'abc' }, 'app/n')), /eval_builtin_error: to_number: .*"abc"/)
+  t.match(
+    thrown(() => strict.policy.evaluate({ s: 'abc' }, 'app/n')),
+    /eval_builtin_error: to_number: .*"abc"/,
+  )
   t.same(strict.policy.evaluate({ s: '12' }, 'app/n'), [{ result: 12 }])
   t.same(strict.policy.evaluate({ s: 'abc' }, 'app/ok'), [{ result: true }], 'only evaluations that call the failing built-in throw')
 })
@@ -136,7 +158,10 @@ t.test('division by zero is undefined (non-strict) and an error in strict mode',
   t.same(policy.evaluate({ a: 1, b: 0 }, 'app/q'), [])
   t.same(policy.evaluate({ a: 1, b: 4 }, 'app/q'), [{ result: 0.25 }])
   const strict = await load('package app\n\nq := input.a / input.b\n', ['app/q'], { strictBuiltinErrors: true })
-  t.match(thrown(() => strict.policy.evaluate({ a: 1, b: 0 }, 'app/q')), /^\S+:3:6: eval_builtin_error: div: invalid argument\(s\)/)
+  t.match(
+    thrown(() => strict.policy.evaluate({ a: 1, b: 0 }, 'app/q')),
+    /^\S+:3:6: eval_builtin_error: div: invalid argument\(s\)/,
+  )
   t.same(strict.policy.evaluate({ a: 1, b: 4 }, 'app/q'), [{ result: 0.25 }])
 })
 
@@ -149,10 +174,18 @@ t.test('custom built-ins from an OPA capabilities file run as host functions giv
   }
   const src = 'package app\n\nrisk := acme.risk(input.user, 3)\n\nsensitive if "pii" in acme.tags(input)\n'
   const calls: unknown[][] = []
-  const { policy, result } = await load(src, ['app/risk', 'app/sensitive'], { capabilities: JSON.stringify(capabilities) }, {
-    'acme.risk': (u: string, n: number) => { calls.push([u, n]); return u.length * n },
-    'acme.tags': () => ['pii', 'pii', 'x'],
-  })
+  const { policy, result } = await load(
+    src,
+    ['app/risk', 'app/sensitive'],
+    { capabilities: JSON.stringify(capabilities) },
+    {
+      'acme.risk': (u: string, n: number) => {
+        calls.push([u, n])
+        return u.length * n
+      },
+      'acme.tags': () => ['pii', 'pii', 'x'],
+    },
+  )
   t.same(result.builtins.sort(), ['acme.risk', 'acme.tags'])
   t.same(policy.evaluate({ user: 'ann' }, 'app/risk'), [{ result: 9 }])
   t.same(calls, [['ann', 3]], 'arguments arrive as JSON values')
@@ -160,7 +193,8 @@ t.test('custom built-ins from an OPA capabilities file run as host functions giv
 })
 
 t.test('v0 policies compile with regoVersion: 0', async (t) => {
-  const { policy } = await load(`package app
+  const { policy } = await load(
+    `package app
 
 default allow = false
 
@@ -175,7 +209,10 @@ grants[g] {
 owner[k] = v {
 	v := input.owners[k]
 }
-`, ['app/allow', 'app/grants', 'app/owner'], { regoVersion: 0 })
+`,
+    ['app/allow', 'app/grants', 'app/owner'],
+    { regoVersion: 0 },
+  )
   t.same(policy.evaluate({ role: 'admin' }, 'app/allow'), [{ result: true }])
   t.same(policy.evaluate({ role: 'x' }, 'app/allow'), [{ result: false }])
   t.same(policy.evaluate({ grants: ['b', 'a', 'b'] }, 'app/grants'), [{ result: ['a', 'b'] }], 'v0 `p[x]` without `contains` is a partial set')
@@ -186,7 +223,9 @@ t.test('print() output reaches console.log through opa_println', async (t) => {
   const { policy } = await load('package app\n\np if {\n\tprint("user", input.user, 1)\n}\n', ['app/p'])
   const logged: unknown[][] = []
   const orig = console.log
-  console.log = (...a: unknown[]) => { logged.push(a) }
+  console.log = (...a: unknown[]) => {
+    logged.push(a)
+  }
   try {
     t.same(policy.evaluate({ user: 'ann' }, 'app/p'), [{ result: true }])
   } finally {

@@ -23,10 +23,18 @@ t.test('require_token without auth is refused, at its key', async (t) => {
   const e = t.throws(() => parseConfig(text, 'meshgate.yaml')) as CompileError
   t.ok(e instanceof CompileError)
   t.match(e.errors, [{ code: 'config_error', message: /`\/metrics\/require_token` needs bearer tokens/, location: { file: 'meshgate.yaml', row: 4, col: 18 } }])
-  t.throws(() => parseConfig(`${BUNDLES}metrics: { require_token: true }\n`, 'meshgate.yaml', {}, { insecureNoAuth: true }), { errors: [{ code: 'config_error' }] }, '--insecure-no-auth too')
+  t.throws(
+    () => parseConfig(`${BUNDLES}metrics: { require_token: true }\n`, 'meshgate.yaml', {}, { insecureNoAuth: true }),
+    { errors: [{ code: 'config_error' }] },
+    '--insecure-no-auth too',
+  )
 })
 
 t.test('shape', async (t) => {
   t.throws(() => parseConfig(`${BUNDLES}${JWT_AUTH}metrics: { require_token: yes please }\n`, 'meshgate.yaml'), { errors: [{ code: 'config_error' }] })
-  t.throws(() => parseConfig(`${BUNDLES}${JWT_AUTH}metrics: { path: /prom }\n`, 'meshgate.yaml'), { errors: [{ code: 'config_error' }] }, 'unknown keys are refused')
+  t.throws(
+    () => parseConfig(`${BUNDLES}${JWT_AUTH}metrics: { path: /prom }\n`, 'meshgate.yaml'),
+    { errors: [{ code: 'config_error' }] },
+    'unknown keys are refused',
+  )
 })

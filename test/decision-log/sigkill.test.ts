@@ -56,7 +56,11 @@ t.test('SIGKILL mid-batch, restart on the same spool: every recorded decision_id
   const second = run({ DLOG_DIR: dir, DLOG_URL: collector.url, DLOG_FROM: '0', DLOG_TO: '0' })
   children.push(second.child)
   t.equal(await second.exited, 0)
-  t.same(second.lines.filter((l) => l.startsWith('drained')), ['drained 0'], 'the restarted process drains the spool')
+  t.same(
+    second.lines.filter((l) => l.startsWith('drained')),
+    ['drained 0'],
+    'the restarted process drains the spool',
+  )
   const missing = recorded.filter((id) => !collector.received.has(id))
   t.same(missing, [], 'no recorded decision_id is lost')
   const resent = collector.duplicates()

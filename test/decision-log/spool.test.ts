@@ -11,7 +11,7 @@ import { startCollector } from '../fixtures/decision-log/collector.js'
 import { event } from '../fixtures/decision-log/events.js'
 import { until } from '../fixtures/wait/until.js'
 
-async function tempDir(t: typeof import('tap')['default']): Promise<string> {
+async function tempDir(t: (typeof import('tap'))['default']): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'mg-spool-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   return dir
@@ -44,9 +44,13 @@ t.test('an append made while the previous write completes is written too (none w
   // The timeout that would otherwise resolve them is far beyond the bounded wait below.
   const s = await Spool.open({ dir: await tempDir(t), maxBytes: 1 << 20, fsyncIntervalMs: 1000, appendTimeoutMs: 600_000 })
   t.teardown(() => s.close())
-  const all = (async () => { for (let i = 0; i < 50; i++) await s.append(line(i)) })()
+  const all = (async () => {
+    for (let i = 0; i < 50; i++) await s.append(line(i))
+  })()
   let done = false
-  void all.then(() => { done = true })
+  void all.then(() => {
+    done = true
+  })
   t.ok(await until(() => done, 10_000), 'every sequential append resolved')
   t.equal(s.depth().events, 50)
 })
@@ -63,7 +67,11 @@ t.test('a torn last line (killed mid-write) is skipped on recovery and poisons n
   t.equal(again.depth().events, 10, 'the torn line is not counted')
   for (let i = 10; i < 15; i++) await again.append(line(i))
   const got = await readAll(again)
-  t.same(got.map(idOf), Array.from({ length: 15 }, (_, i) => event(i).decision_id), 'every whole line, in order; new ones after')
+  t.same(
+    got.map(idOf),
+    Array.from({ length: 15 }, (_, i) => event(i).decision_id),
+    'every whole line, in order; new ones after',
+  )
   t.ok(got.every((l) => l.valid))
 })
 
@@ -75,8 +83,14 @@ t.test('a line that is not JSON (a disk that lied) is read as invalid, and the u
   const [seg] = (await readdir(dir)).filter((n) => n.startsWith('seg-'))
   await appendFile(join(dir, seg!), '\u0000\u0000garbage\n' + line(1) + '\n')
   const collector = await startCollector()
-  const logger = await DecisionLogger.open({ dir, upload: { url: collector.url, uploadSizeLimitBytes: 32768, timeoutMs: 2000, minDelayMs: 3_600_000, maxDelayMs: 3_600_000 } })
-  t.teardown(async () => { await collector.close(); await logger.close() })
+  const logger = await DecisionLogger.open({
+    dir,
+    upload: { url: collector.url, uploadSizeLimitBytes: 32768, timeoutMs: 2000, minDelayMs: 3_600_000, maxDelayMs: 3_600_000 },
+  })
+  t.teardown(async () => {
+    await collector.close()
+    await logger.close()
+  })
   t.same(await logger.flush(), { remaining: 0 })
   t.same([...collector.received.keys()].sort(), ['d-000000', 'd-000001'])
   t.equal(logger.stats().spool_corrupt_lines, 1)
@@ -99,13 +113,18 @@ t.test('reopening replays exactly the unacknowledged events', async (t) => {
   const again = await Spool.open({ dir, maxBytes: 1 << 20, fsyncIntervalMs: 1000 })
   t.teardown(() => again.close())
   t.equal(again.depth().events, 15)
-  t.same((await readAll(again)).map(idOf), Array.from({ length: 15 }, (_, i) => event(25 + i).decision_id))
+  t.same(
+    (await readAll(again)).map(idOf),
+    Array.from({ length: 15 }, (_, i) => event(25 + i).decision_id),
+  )
   t.ok((await readdir(dir)).filter((n) => n.startsWith('seg-')).length <= 1, 'fully acknowledged segments are deleted')
 })
 
 t.test('the bound: past it the oldest events are dropped first, and counted', async (t) => {
   const log: string[] = []
-  const warn = (_o: object, m?: string) => { log.push(m ?? '') }
+  const warn = (_o: object, m?: string) => {
+    log.push(m ?? '')
+  }
   const s = await Spool.open({ dir: await tempDir(t), maxBytes: 32 * 1024, fsyncIntervalMs: 1000, segmentBytes: 4096, log: { info: warn, warn, error: warn } })
   t.teardown(() => s.close())
   const n = 400
@@ -114,16 +133,30 @@ t.test('the bound: past it the oldest events are dropped first, and counted', as
   t.ok(d.bytes <= 32 * 1024, `the spool stays within its bound (${d.bytes} bytes)`)
   t.ok(s.counters.dropped_events > 0, 'events were dropped')
   t.equal(s.counters.dropped_events + d.events, n, 'every event is either spooled or counted as dropped')
-  t.ok(log.some((m) => /dropped/.test(m)), 'drops are logged')
+  t.ok(
+    log.some((m) => /dropped/.test(m)),
+    'drops are logged',
+  )
   const kept = (await readAll(s)).map(idOf)
-  t.same(kept, Array.from({ length: d.events }, (_, i) => event(n - d.events + i).decision_id), 'the newest are kept, in order')
+  t.same(
+    kept,
+    Array.from({ length: d.events }, (_, i) => event(n - d.events + i).decision_id),
+    'the newest are kept, in order',
+  )
 })
 
 t.test('a disk that refuses writes: events wait in memory, are written on a later tick, and uploaded', async (t) => {
   const dir = await tempDir(t)
   const collector = await startCollector()
-  const logger = await DecisionLogger.open({ dir, fsyncIntervalMs: 50, upload: { url: collector.url, uploadSizeLimitBytes: 32768, timeoutMs: 2000, minDelayMs: 3_600_000, maxDelayMs: 3_600_000 } })
-  t.teardown(async () => { await collector.close(); await logger.close() })
+  const logger = await DecisionLogger.open({
+    dir,
+    fsyncIntervalMs: 50,
+    upload: { url: collector.url, uploadSizeLimitBytes: 32768, timeoutMs: 2000, minDelayMs: 3_600_000, maxDelayMs: 3_600_000 },
+  })
+  t.teardown(async () => {
+    await collector.close()
+    await logger.close()
+  })
   // The next three segment names are taken by folders: opening them to append fails (EISDIR).
   for (let seq = 1; seq <= 3; seq++) await mkdir(join(dir, `seg-${String(seq).padStart(16, '0')}.jsonl`))
   await Promise.all(Array.from({ length: 20 }, (_, i) => logger.record(event(i))))

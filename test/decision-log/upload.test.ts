@@ -31,7 +31,7 @@ type Tap = typeof t
 const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => event(from + i).decision_id)
 const exactlyOnce = (c: Collector, want: string[]) => want.every((id) => c.received.get(id) === 1) && c.received.size === want.length
 
-t.test('OPA\'s request: POST <resource>, gzip JSON array, bearer token; each id exactly once', async (t) => {
+t.test("OPA's request: POST <resource>, gzip JSON array, bearer token; each id exactly once", async (t) => {
   const { collector, logger } = await setup(t)
   await Promise.all(Array.from({ length: 50 }, (_, i) => logger.record(event(i))))
   t.equal(logger.stats().spool_events, 50, 'recorded events are spooled before upload')
@@ -95,8 +95,14 @@ t.test('413 splits the batch until it fits; bodies respect upload_size_limit_byt
   for (let i = 0; i < 40; i++) await logger.record(event(i))
   t.same(await logger.flush(), { remaining: 0 })
   t.ok(exactlyOnce(collector, ids(0, 40)))
-  t.ok(collector.requests.some((r) => r.status === 413), 'the collector did refuse large batches')
-  t.ok(collector.requests.every((r) => r.bytes <= 4096), 'no body over the compressed limit')
+  t.ok(
+    collector.requests.some((r) => r.status === 413),
+    'the collector did refuse large batches',
+  )
+  t.ok(
+    collector.requests.every((r) => r.bytes <= 4096),
+    'no body over the compressed limit',
+  )
   t.equal(logger.stats().rejected_events, 0)
 })
 
@@ -105,8 +111,15 @@ t.test('one poison event refused with 400, even reduced, is rejected and skipped
   collector.refuse = (events) => (events.some((e) => e.decision_id === 'd-000007') ? 400 : undefined)
   for (let i = 0; i < 20; i++) await logger.record(event(i))
   t.same(await logger.flush(), { remaining: 0 }, 'the pipe is not blocked')
-  t.equal(collector.requests.filter((r) => r.events === 1 && r.status === 400).length, 3, 'sent alone as it was, then without input and result, then as its identity only')
-  t.same([...collector.received.keys()].sort(), ids(0, 20).filter((id) => id !== 'd-000007'))
+  t.equal(
+    collector.requests.filter((r) => r.events === 1 && r.status === 400).length,
+    3,
+    'sent alone as it was, then without input and result, then as its identity only',
+  )
+  t.same(
+    [...collector.received.keys()].sort(),
+    ids(0, 20).filter((id) => id !== 'd-000007'),
+  )
   t.equal(collector.duplicates(), 0)
   t.match(logger.stats(), { rejected_events: 1, uploaded_events: 19 })
 })
@@ -151,7 +164,10 @@ t.test('console mode: one masked JSON line per event, no spool', async (t) => {
   await logger.record(event(1))
   await logger.record(event(2))
   t.equal(lines.length, 2)
-  t.ok(lines.every((l) => l.endsWith('\n') && !l.slice(0, -1).includes('\n')), 'one line each')
+  t.ok(
+    lines.every((l) => l.endsWith('\n') && !l.slice(0, -1).includes('\n')),
+    'one line each',
+  )
   const e = JSON.parse(lines[0]!)
   t.same(e.erased, ['/input/subject/password'])
   t.notOk(lines.join('').includes('secret-'), 'the erased field is not printed')

@@ -20,7 +20,12 @@ import { until } from '../fixtures/wait/until.js'
 async function globalBundle(revision: string, denyMarketing: boolean): Promise<Buffer> {
   const source = `package global.access\n\nallow if input.subject.role == "analyst"\n${denyMarketing ? '\ndeny contains "marketing" if input.purpose == "marketing"\n' : ''}`
   const { wasm } = await compile({ modules: [{ path: 'g.rego', source }], entrypoints: ['global/access'], strictBuiltinErrors: true })
-  return writeBundle({ manifest: { revision, roots: ['global'], wasm: [{ entrypoint: 'global/access', module: '/policy.wasm' }] }, wasm, data: {}, sources: [{ path: 'g.rego', source }] })
+  return writeBundle({
+    manifest: { revision, roots: ['global'], wasm: [{ entrypoint: 'global/access', module: '/policy.wasm' }] },
+    wasm,
+    data: {},
+    sources: [{ path: 'g.rego', source }],
+  })
 }
 
 type Fault = 'none' | '500' | 'stall' | 'truncated' | 'corrupt' | 'huge'
@@ -44,7 +49,10 @@ async function bundleService(t: { teardown(fn: () => unknown): void }) {
       if (req.headers['if-none-match'] === bundle.etag) return res.writeHead(304, { etag: bundle.etag, 'content-type': LONG_POLL_CONTENT_TYPE }).end()
       let body = bundle.bytes
       if (fault === 'truncated') body = body.subarray(0, body.length >> 1)
-      if (fault === 'corrupt') { body = Buffer.from(body); body[body.length >> 1]! ^= 0xff }
+      if (fault === 'corrupt') {
+        body = Buffer.from(body)
+        body[body.length >> 1]! ^= 0xff
+      }
       if (fault === 'huge') body = Buffer.alloc(2 * 1024 * 1024, 1)
       res.writeHead(200, { 'content-type': LONG_POLL_CONTENT_TYPE, etag: bundle.etag }).end(body)
     }
@@ -52,23 +60,43 @@ async function bundleService(t: { teardown(fn: () => unknown): void }) {
     if (wait && bundle && req.headers['if-none-match'] === bundle.etag && fault === 'none') {
       // Long poll: hold until a publish or the wait ends.
       let done = false
-      const go = () => { if (done) return; done = true; clearTimeout(timer); waiting.delete(go); answer() }
+      const go = () => {
+        if (done) return
+        done = true
+        clearTimeout(timer)
+        waiting.delete(go)
+        answer()
+      }
       const timer = setTimeout(go, Number(wait[1]) * 1000)
       waiting.add(go)
-      req.on('close', () => { done = true; clearTimeout(timer); waiting.delete(go) })
+      req.on('close', () => {
+        done = true
+        clearTimeout(timer)
+        waiting.delete(go)
+      })
       return
     }
     answer()
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/bundles/global`
-  const close = () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()) })
+  const close = () =>
+    new Promise<void>((r) => {
+      server.closeAllConnections()
+      server.close(() => r())
+    })
   t.teardown(close)
   return {
     url,
     seen,
-    publish(bytes: Buffer, etag: string) { bundle = { bytes, etag }; for (const w of [...waiting]) w() },
-    setFault(f: Fault) { fault = f; if (f !== 'none') for (const w of [...waiting]) w() },
+    publish(bytes: Buffer, etag: string) {
+      bundle = { bytes, etag }
+      for (const w of [...waiting]) w()
+    },
+    setFault(f: Fault) {
+      fault = f
+      if (f !== 'none') for (const w of [...waiting]) w()
+    },
     close,
   }
 }
@@ -91,7 +119,6 @@ function setup(t: { teardown(fn: () => unknown): void }, extra: Partial<BundleLo
   return { engine, loop }
 }
 
-
 t.test('downloads, long-polls, and picks up a publish while the request is held', async (t) => {
   const svc = await bundleService(t)
   svc.publish(await globalBundle('r1', false), '"r1"')
@@ -106,7 +133,7 @@ t.test('downloads, long-polls, and picks up a publish while the request is held'
   const st = loop.status()
   t.match(st, { name: 'global', active_revision: 'r2', long_polling: true, stale: false })
   t.notOk(st.code, 'no error')
-  t.match(svc.seen[0]?.prefer, /^modes=snapshot;wait=5$/, 'OPA\'s Prefer header')
+  t.match(svc.seen[0]?.prefer, /^modes=snapshot;wait=5$/, "OPA's Prefer header")
 })
 
 t.test('every fault keeps the last good bundle and is reported', async (t) => {
@@ -156,7 +183,14 @@ t.test('the last good bundle is persisted and restored while the service is down
 
   // A new sidecar, the service gone: it serves from disk at once.
   let checked: number | undefined
-  const second = setup(t, { url: svc.url, persistence: new BundlePersistence(dir, 'global'), maxAgeSeconds: 3600, onCheck: (at) => { checked = at } })
+  const second = setup(t, {
+    url: svc.url,
+    persistence: new BundlePersistence(dir, 'global'),
+    maxAgeSeconds: 3600,
+    onCheck: (at) => {
+      checked = at
+    },
+  })
   await second.loop.start()
   t.equal(second.engine.revisions().global, 'kept', 'restored before the first download attempt')
   t.equal((await second.engine.access(marketing)).value.allow, false)
@@ -186,7 +220,10 @@ t.test('maximum bundle age: a stale layer fails closed', async (t) => {
   // The engine reads the real clock: a deadline in the past is what the
   // sidecar's wiring sets when the last check is older than the maximum age.
   engine.setFreshness('global', Date.now() - 1)
-  const stale = await engine.access(analyst).then(() => undefined, (e) => e)
+  const stale = await engine.access(analyst).then(
+    () => undefined,
+    (e) => e,
+  )
   t.equal(stale?.code, 'bundle_stale', 'fails closed with bundle_stale')
   t.equal(stale?.status, 503)
   engine.setFreshness('global', Date.now() - 1, 'serve')

@@ -6,12 +6,14 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { StatusReporter, statusReport, type BundleStatus } from '../../src/download/index.js'
 
-t.test('reports in OPA\'s shape, on change, and survives a failing collector', async (t) => {
+t.test("reports in OPA's shape, on change, and survives a failing collector", async (t) => {
   const got: unknown[] = []
   let failNext = 1
   const server = createServer((req, res) => {
     let body = ''
-    req.on('data', (c) => { body += c })
+    req.on('data', (c) => {
+      body += c
+    })
     req.on('end', () => {
       if (failNext-- > 0) return res.writeHead(503).end()
       got.push({ path: req.url, auth: req.headers.authorization, body: JSON.parse(body) })
@@ -30,17 +32,28 @@ t.test('reports in OPA\'s shape, on change, and survives a failing collector', a
   })
   t.teardown(() => rep.close())
   rep.start()
-  const until = async (n: number) => { for (let i = 0; i < 250 && got.length < n; i++) await new Promise((r) => setTimeout(r, 20)) }
+  const until = async (n: number) => {
+    for (let i = 0; i < 250 && got.length < n; i++) await new Promise((r) => setTimeout(r, 20))
+  }
   rep.changed() // the first report was refused (503): the same state is sent again
   await until(1)
-  t.match(got[0], { path: '/status', auth: 'Bearer tok', body: { labels: { id: 'i-1', product: 'orders' }, bundles: { global: { active_revision: 'g1' } }, plugins: { bundle: { state: 'NOT_READY' } } } })
+  t.match(got[0], {
+    path: '/status',
+    auth: 'Bearer tok',
+    body: { labels: { id: 'i-1', product: 'orders' }, bundles: { global: { active_revision: 'g1' } }, plugins: { bundle: { state: 'NOT_READY' } } },
+  })
   rep.changed()
   await new Promise((r) => setTimeout(r, 100))
   t.equal(got.length, 1, 'no change, no report')
-  bundles = [{ name: 'global', active_revision: 'g1' }, { name: 'orders', active_revision: 'o1', code: 'bundle_download_error', message: 'down' }]
+  bundles = [
+    { name: 'global', active_revision: 'g1' },
+    { name: 'orders', active_revision: 'o1', code: 'bundle_download_error', message: 'down' },
+  ]
   rep.changed()
   await until(2)
-  t.match(got[1], { body: { bundles: { orders: { active_revision: 'o1', code: 'bundle_download_error' } }, plugins: { bundle: { state: 'ERR', message: /orders: down/ } } } })
+  t.match(got[1], {
+    body: { bundles: { orders: { active_revision: 'o1', code: 'bundle_download_error' } }, plugins: { bundle: { state: 'ERR', message: /orders: down/ } } },
+  })
 })
 
 t.test('plugin state: OK only when every bundle is active, fresh and error-free', async (t) => {

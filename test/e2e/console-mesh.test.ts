@@ -35,7 +35,12 @@ deny contains {"code": "pii", "message": "email is personal data"} if "email" in
 t.test('the console shows what real sidecars decided and which revision they run', { skip }, async (t) => {
   const reg = await startTestRegistry(t, { extra: 'signing: { required: false }' })
   const { wasm } = await compile({ modules: [{ path: 'access.rego', source: ACCESS }], entrypoints: ['global/access'], strictBuiltinErrors: true })
-  const bundle = writeBundle({ manifest: { revision: 'g-e2e-1', roots: ['global'], wasm: [{ entrypoint: 'global/access', module: '/policy.wasm' }] }, wasm, data: {}, sources: [{ path: 'access.rego', source: ACCESS }] })
+  const bundle = writeBundle({
+    manifest: { revision: 'g-e2e-1', roots: ['global'], wasm: [{ entrypoint: 'global/access', module: '/policy.wasm' }] },
+    wasm,
+    data: {},
+    sources: [{ path: 'access.rego', source: ACCESS }],
+  })
   t.equal((await put(reg.url, 'global', bundle, await governance())).status, 201)
 
   const dir = mkdtempSync(join(tmpdir(), 'mg-console-e2e-'))
@@ -48,7 +53,9 @@ t.test('the console shows what real sidecars decided and which revision they run
     { product: 'customer-360', domain: 'customers', ports: ['customers.v2'] },
   ].entries()) {
     const file = join(dir, `sidecar-${i}.yaml`)
-    writeFileSync(file, `
+    writeFileSync(
+      file,
+      `
 server: { addr: 127.0.0.1:0 }
 auth: { mode: none }
 product: { domain: ${s.domain} }
@@ -62,7 +69,8 @@ status: { service: registry, interval_seconds: 1 }
 decision_logs:
   service: registry
   reporting: { min_delay_seconds: 0.05, max_delay_seconds: 0.2 }
-`)
+`,
+    )
     const sc = await startSidecar(await loadConfig(file))
     t.teardown(() => sc.close())
     sidecars.push({ sc, ...s })
@@ -82,16 +90,24 @@ decision_logs:
   }
   const reader = await mint({ sub: 'auditor-ann', roles: ['decision-reader'] })
   let stored: { decision_id: string; port: string; outcome: string; deny?: { message: string }[] }[] = []
-  await waitFor('every decision to reach the registry', async () => {
-    const res = await fetch(`${reg.url}/v1/decisions?limit=1000`, { headers: { authorization: `Bearer ${reader}` } })
-    stored = ((await res.json()) as { result: typeof stored }).result
-    return stored.length >= answered.length
-  }, 30_000)
+  await waitFor(
+    'every decision to reach the registry',
+    async () => {
+      const res = await fetch(`${reg.url}/v1/decisions?limit=1000`, { headers: { authorization: `Bearer ${reader}` } })
+      stored = ((await res.json()) as { result: typeof stored }).result
+      return stored.length >= answered.length
+    },
+    30_000,
+  )
   t.same(new Set(stored.map((e) => e.decision_id)), new Set(answered), 'the registry holds exactly the decisions answered')
-  await waitFor('all three sidecars to report', async () => {
-    const res = await fetch(`${reg.url}/v1/sidecars`)
-    return ((await res.json()) as { result: unknown[] }).result.length >= 3
-  }, 30_000)
+  await waitFor(
+    'all three sidecars to report',
+    async () => {
+      const res = await fetch(`${reg.url}/v1/sidecars`)
+      return ((await res.json()) as { result: unknown[] }).result.length >= 3
+    },
+    30_000,
+  )
 
   // The oracle: counted from what the registry stored.
   const perPort = new Map<string, { total: number; deny: number }>()
@@ -107,7 +123,10 @@ decision_logs:
   t.ok(denied > 0 && denied < stored.length, 'some allowed, some denied')
 
   const context = await launchChromium(t)
-  await context.route((u) => !u.href.startsWith(reg.url), (route) => route.abort())
+  await context.route(
+    (u) => !u.href.startsWith(reg.url),
+    (route) => route.abort(),
+  )
   const page = context.pages()[0] ?? (await context.newPage())
   await page.goto(`${reg.url}/console/login`)
   await page.fill('#token', reader)
@@ -115,20 +134,32 @@ decision_logs:
 
   t.equal(Number(await page.textContent('#total-decisions')), stored.length, 'decisions shown = decisions stored')
   t.equal(Number(await page.textContent('#total-deny')), denied, 'denied shown = denied stored')
-  const ports = await page.$$eval('#ports tbody tr', (rows) => rows.map((r) => ({
-    port: r.getAttribute('data-port')!, total: Number(r.querySelector('.total')!.textContent), deny: Number(r.querySelector('.deny')!.textContent),
-  })))
+  const ports = await page.$$eval('#ports tbody tr', (rows) =>
+    rows.map((r) => ({
+      port: r.getAttribute('data-port')!,
+      total: Number(r.querySelector('.total')!.textContent),
+      deny: Number(r.querySelector('.deny')!.textContent),
+    })),
+  )
   t.same(new Map(ports.map((p) => [p.port, { total: p.total, deny: p.deny }])), perPort, 'per port, as stored')
-  const shownReasons = await page.$$eval('#deny-reasons tbody tr', (rows) => rows.map((r) => [r.querySelector('.message')!.textContent!, Number(r.querySelector('.count')!.textContent)] as const))
+  const shownReasons = await page.$$eval('#deny-reasons tbody tr', (rows) =>
+    rows.map((r) => [r.querySelector('.message')!.textContent!, Number(r.querySelector('.count')!.textContent)] as const),
+  )
   t.same(new Map(shownReasons), reasons, 'top deny reasons with their counts')
-  const shownSidecars = await page.$$eval('#sidecars tbody tr', (rows) => rows.map((r) => ({
-    product: r.children[2]!.textContent,
-    revs: Object.fromEntries([...r.querySelectorAll('li[data-bundle]')].map((li) => [li.getAttribute('data-bundle'), li.querySelector('.rev')!.textContent])),
-    stale: r.classList.contains('stale'), failing: r.classList.contains('failing'),
-  })))
+  const shownSidecars = await page.$$eval('#sidecars tbody tr', (rows) =>
+    rows.map((r) => ({
+      product: r.children[2]!.textContent,
+      revs: Object.fromEntries([...r.querySelectorAll('li[data-bundle]')].map((li) => [li.getAttribute('data-bundle'), li.querySelector('.rev')!.textContent])),
+      stale: r.classList.contains('stale'),
+      failing: r.classList.contains('failing'),
+    })),
+  )
   t.equal(shownSidecars.length, 3, 'every sidecar')
   t.same(shownSidecars.map((s) => s.product).sort(), ['customer-360', 'orders-api', 'orders-api'])
-  t.ok(shownSidecars.every((s) => s.revs.global === 'g-e2e-1' && !s.stale && !s.failing), 'each runs the published revision, none stale or failing')
+  t.ok(
+    shownSidecars.every((s) => s.revs.global === 'g-e2e-1' && !s.stale && !s.failing),
+    'each runs the published revision, none stale or failing',
+  )
   await page.waitForSelector('#charts[data-ready="true"]')
   mkdirSync(ARTIFACTS, { recursive: true })
   await page.screenshot({ path: join(ARTIFACTS.pathname, 'console-e2e.png'), fullPage: true })

@@ -30,7 +30,11 @@ allow if input.subject.id != "nobody"
 deny contains "marketing needs consent" if input.purpose == "marketing"
 `
 
-interface Proc { child: ChildProcess; url: string; exited: Promise<unknown> }
+interface Proc {
+  child: ChildProcess
+  url: string
+  exited: Promise<unknown>
+}
 
 /** Starts the built `policy` with `args`; resolves once it prints `<what> listening on <url>` (bounded). */
 function start(args: string[], what: string): Promise<Proc> {
@@ -39,14 +43,25 @@ function start(args: string[], what: string): Promise<Proc> {
   return new Promise((resolve, reject) => {
     let out = ''
     let err = ''
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${what} did not start: ${err}`)) }, 30_000)
-    child.stderr!.on('data', (d) => { err += d })
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`${what} did not start: ${err}`))
+    }, 30_000)
+    child.stderr!.on('data', (d) => {
+      err += d
+    })
     child.stdout!.on('data', (d) => {
       out += d
       const m = new RegExp(`${what} listening on (http://\\S+)`).exec(out)
-      if (m) { clearTimeout(timer); resolve({ child, url: m[1]!, exited }) }
+      if (m) {
+        clearTimeout(timer)
+        resolve({ child, url: m[1]!, exited })
+      }
     })
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${what} exited (${code}) before listening: ${err}`)) })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`${what} exited (${code}) before listening: ${err}`))
+    })
   })
 }
 
@@ -83,15 +98,25 @@ function collectorProxy(registry: () => string) {
     req.on('data', (c) => chunks.push(c))
     req.on('end', () => {
       const body = Buffer.concat(chunks)
-      if (mode === 'fail500') { attempts500++; res.writeHead(500).end('{"code":"internal_error","message":"collector failing"}'); return }
-      if (mode === 'stall') { held.push(res); return }
+      if (mode === 'fail500') {
+        attempts500++
+        res.writeHead(500).end('{"code":"internal_error","message":"collector failing"}')
+        return
+      }
+      if (mode === 'stall') {
+        held.push(res)
+        return
+      }
       const ids = (JSON.parse(gunzipSync(body).toString()) as { decision_id: string }[]).map((e) => e.decision_id)
       const up = request(`${registry()}${req.url}`, { method: 'POST', headers: req.headers }, (r) => {
         const out: Buffer[] = []
         r.on('data', (c) => out.push(c))
         r.on('end', () => {
           if (r.statusCode === 200) for (const id of ids) forwarded.set(id, (forwarded.get(id) ?? 0) + 1)
-          if (mode === 'store-then-stall') { held.push(res); return }
+          if (mode === 'store-then-stall') {
+            held.push(res)
+            return
+          }
           res.writeHead(r.statusCode ?? 502, r.headers).end(Buffer.concat(out))
         })
       })
@@ -113,7 +138,12 @@ function collectorProxy(registry: () => string) {
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
       return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
     },
-    close: () => new Promise((r) => { for (const x of held.splice(0)) x.destroy(); server.closeAllConnections(); server.close(r) }),
+    close: () =>
+      new Promise((r) => {
+        for (const x of held.splice(0)) x.destroy()
+        server.closeAllConnections()
+        server.close(r)
+      }),
   }
 }
 
@@ -131,19 +161,33 @@ t.test('collector down, failing, slow, and a sidecar SIGKILLed mid-batch: every 
   })
 
   writeFileSync(join(dir, 'jwks.json'), await jwksJson())
-  writeFileSync(join(dir, 'registry.yaml'), `
+  writeFileSync(
+    join(dir, 'registry.yaml'),
+    `
 storage: { dir: ${join(dir, 'registry-data')} }
 auth: { issuer: ${ISSUER}, audience: ${AUDIENCE}, algorithms: [RS256], jwks_file: ${join(dir, 'jwks.json')} }
 signing: { required: false }
-`)
-  const startRegistry = () => start(['registry', '--config', join(dir, 'registry.yaml'), '--addr', `127.0.0.1:${registryPort}`, '--log-level', 'warn'], 'registry')
+`,
+  )
+  const startRegistry = () =>
+    start(['registry', '--config', join(dir, 'registry.yaml'), '--addr', `127.0.0.1:${registryPort}`, '--log-level', 'warn'], 'registry')
   procs.registry = await startRegistry()
 
   const { wasm } = await compile({ modules: [{ path: 'g.rego', source: ACCESS }], entrypoints: ['global/access'], strictBuiltinErrors: true })
-  writeFileSync(join(dir, 'global.tar.gz'), writeBundle({ manifest: { revision: 'g1', roots: ['global'], wasm: [{ entrypoint: 'global/access', module: '/policy.wasm' }] }, wasm, data: {}, sources: [{ path: 'g.rego', source: ACCESS }] }))
+  writeFileSync(
+    join(dir, 'global.tar.gz'),
+    writeBundle({
+      manifest: { revision: 'g1', roots: ['global'], wasm: [{ entrypoint: 'global/access', module: '/policy.wasm' }] },
+      wasm,
+      data: {},
+      sources: [{ path: 'g.rego', source: ACCESS }],
+    }),
+  )
   const proxyUrl = await proxy.listen()
   const uploader = await mint({ sub: 'sidecar-orders-1' })
-  writeFileSync(join(dir, 'sidecar.yaml'), `
+  writeFileSync(
+    join(dir, 'sidecar.yaml'),
+    `
 auth: { mode: none }
 services:
   collector:
@@ -156,7 +200,8 @@ persistence_directory: ${join(dir, 'sidecar-state')}
 decision_logs:
   service: collector
   reporting: { min_delay_seconds: 0.05, max_delay_seconds: 0.2, upload_size_limit_bytes: 4096 }
-`)
+`,
+  )
   const startSidecar = () => start(['serve', '--config', join(dir, 'sidecar.yaml'), '--addr', '127.0.0.1:0', '--log-level', 'error'], 'sidecar')
   procs.sidecar = await startSidecar()
 
@@ -164,10 +209,11 @@ decision_logs:
   const decide = async (n: number, tag: string) => {
     for (let i = 0; i < n; i++) {
       const res = await fetch(`${procs.sidecar!.url}/v1/decisions/access`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ port: 'orders-v1', purpose: i % 5 === 0 ? 'marketing' : 'analytics', fields: [tag] }),
       })
-      const body = await res.json() as { decision_id: string }
+      const body = (await res.json()) as { decision_id: string }
       if (res.status !== 200) failed++
       answered.add(body.decision_id)
     }
@@ -178,9 +224,11 @@ decision_logs:
     const ids: string[] = []
     let after: string | undefined
     for (let page = 0; page < 100; page++) {
-      const res = await fetch(`${registryUrl}/v1/decisions?limit=1000${after ? `&after=${encodeURIComponent(after)}` : ''}`, { headers: { authorization: `Bearer ${reader}` } })
+      const res = await fetch(`${registryUrl}/v1/decisions?limit=1000${after ? `&after=${encodeURIComponent(after)}` : ''}`, {
+        headers: { authorization: `Bearer ${reader}` },
+      })
       if (res.status !== 200) return ids
-      const body = await res.json() as { result: { decision_id: string }[]; next?: string }
+      const body = (await res.json()) as { result: { decision_id: string }[]; next?: string }
       ids.push(...body.result.map((e) => e.decision_id))
       if (!body.next) break
       after = body.next
@@ -221,10 +269,14 @@ decision_logs:
   procs.sidecar = await startSidecar()
   await decide(20, 'after-restart')
 
-  await waitFor(`all ${answered.size} answered decisions to be stored`, async () => {
-    const ids = new Set(await stored())
-    return [...answered].every((id) => ids.has(id))
-  }, 60_000)
+  await waitFor(
+    `all ${answered.size} answered decisions to be stored`,
+    async () => {
+      const ids = new Set(await stored())
+      return [...answered].every((id) => ids.has(id))
+    },
+    60_000,
+  )
   const ids = await stored()
   t.equal(failed, 0, 'no decision failed while the collector misbehaved')
   t.equal(new Set(ids).size, ids.length, 'each decision_id stored once')

@@ -61,16 +61,31 @@ t.test('layers compiled by meshgate combine for access', { skip }, async (t) => 
   const e = new Engine({ layers: [globalLayer(), domainLayer('orders')] })
   t.teardown(() => e.close())
   await e.activate('global', await layerBundle('global', GLOBAL, 'global/access.rego', ['global/access', 'global/access/deny'], 'g1'))
-  await e.activate('domains/orders', await layerBundle('domains/orders', ORDERS, 'domains/orders/access.rego', ['domains/orders/access', 'domains/orders/access/allow', 'domains/orders/access/deny'], 'o1'))
+  await e.activate(
+    'domains/orders',
+    await layerBundle(
+      'domains/orders',
+      ORDERS,
+      'domains/orders/access.rego',
+      ['domains/orders/access', 'domains/orders/access/allow', 'domains/orders/access/deny'],
+      'o1',
+    ),
+  )
   const analyst = { subject: { roles: ['analyst'] }, port: 'orders-v1', purpose: 'reporting', fields: [] }
   const ok = await e.access(analyst)
   t.equal(ok.value.allow, true)
   t.same(ok.value.allowed_by, ['domains/orders'])
   const mk = await e.access({ ...analyst, purpose: 'marketing' })
   t.equal(mk.value.allow, false)
-  t.same(mk.value.deny.map((d) => d.layer), ['global'])
+  t.same(
+    mk.value.deny.map((d) => d.layer),
+    ['global'],
+  )
   const del = await e.access({ ...analyst, request: { method: 'DELETE' } })
-  t.same(del.value.deny.map((d) => [d.layer, d.code]), [['domains/orders', 'read_only']])
+  t.same(
+    del.value.deny.map((d) => [d.layer, d.code]),
+    [['domains/orders', 'read_only']],
+  )
   t.same((await e.document(['domains', 'orders', 'access', 'allow'], analyst)).value, true)
 })
 

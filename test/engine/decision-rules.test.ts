@@ -42,7 +42,10 @@ t.test('a package whose deny has no entrypoint of its own is evaluated whole: it
   await e.activate('global', await bundle('global', { 'a.rego': DENYING }, ['global/access', 'global/access/allow']))
   const d = await e.access({ subject: { id: 'ana' }, method: 'PUT' })
   t.equal(d.value.allow, false)
-  t.same(d.value.deny.map((r) => r.message), ['writes are refused'])
+  t.same(
+    d.value.deny.map((r) => r.message),
+    ['writes are refused'],
+  )
   t.equal((await e.access({ subject: { id: 'ana' }, method: 'GET' })).value.allow, true)
 })
 
@@ -66,24 +69,43 @@ helper := x if x := 1 / input.zero
 
 t.test('a rule the package does not define needs no entrypoint; one the bundle may define elsewhere does', async (t) => {
   const eps = (xs: string[]) => new Set(xs)
-  const b = (sources: Modules, data: Record<string, unknown> = {}) => ({ sources: Object.entries(sources).map(([path, source]) => ({ path, source })), data, manifest: { revision: '', roots: ['global'], rego_version: 1 } })
+  const b = (sources: Modules, data: Record<string, unknown> = {}) => ({
+    sources: Object.entries(sources).map(([path, source]) => ({ path, source })),
+    data,
+    manifest: { revision: '', roots: ['global'], rego_version: 1 },
+  })
   const onlyAllow = { 'a.rego': 'package global.access\nallow := true\n' }
-  t.same(ruleEntrypoints(['global', 'access'], ['allow', 'deny'], eps(['global/access', 'global/access/allow']), b(onlyAllow)), { allow: 'global/access/allow', deny: null })
-  t.equal(ruleEntrypoints(['global', 'log'], ['mask', 'drop'], eps(['global/access']), b(onlyAllow)), undefined, 'no log sources: the (absent) package is planned as a document, which has no calls')
+  t.same(ruleEntrypoints(['global', 'access'], ['allow', 'deny'], eps(['global/access', 'global/access/allow']), b(onlyAllow)), {
+    allow: 'global/access/allow',
+    deny: null,
+  })
+  t.equal(
+    ruleEntrypoints(['global', 'log'], ['mask', 'drop'], eps(['global/access']), b(onlyAllow)),
+    undefined,
+    'no log sources: the (absent) package is planned as a document, which has no calls',
+  )
   const cases: [string, Modules, Record<string, unknown>?][] = [
     ['defined in the package (even in a test file)', { ...onlyAllow, 'a_test.rego': 'package global.access\ndeny contains "x"\n' }],
     ['a ref head in a package above', { ...onlyAllow, 'g.rego': 'package global\naccess.deny contains "x" if input.bad\n' }],
     ['a rule named after the package, above it', { ...onlyAllow, 'g.rego': 'package global\naccess := {"deny": ["x"]}\n' }],
     ['a package below the rule', { ...onlyAllow, 'd.rego': 'package global.access.deny\nx := 1\n' }],
     ['a source that does not parse', { ...onlyAllow, 'bad.rego': 'package global.access\ndeny contains if {' }],
-    ['base data at the rule\'s path', onlyAllow, { global: { access: { deny: ['from data'] } } }],
+    ["base data at the rule's path", onlyAllow, { global: { access: { deny: ['from data'] } } }],
     ['no source declares the package', {}],
-    ['only another package\'s sources', { 'l.rego': 'package global.log\ndrop := true\n' }],
+    ["only another package's sources", { 'l.rego': 'package global.log\ndrop := true\n' }],
   ]
   for (const [why, sources, data] of cases) {
     t.equal(ruleEntrypoints(['global', 'access'], ['allow', 'deny'], eps(['global/access', 'global/access/allow']), b(sources, data)), undefined, why)
   }
-  t.same(ruleEntrypoints(['global', 'access'], ['allow', 'deny'], eps(['global/access/allow', 'global/access/deny']), { sources: [], data: {}, manifest: { revision: '', roots: [] } }), { allow: 'global/access/allow', deny: 'global/access/deny' }, 'every rule has its entrypoint: the sources are not needed')
+  t.same(
+    ruleEntrypoints(['global', 'access'], ['allow', 'deny'], eps(['global/access/allow', 'global/access/deny']), {
+      sources: [],
+      data: {},
+      manifest: { revision: '', roots: [] },
+    }),
+    { allow: 'global/access/allow', deny: 'global/access/deny' },
+    'every rule has its entrypoint: the sources are not needed',
+  )
 })
 
 t.test('a bundle without sources exporting allow but not deny is evaluated whole: its deny still denies', async (t) => {
@@ -93,7 +115,10 @@ t.test('a bundle without sources exporting allow but not deny is evaluated whole
   await e.activate('global', writeBundle({ manifest: { revision: 'g', roots: ['global'] }, wasm, data: {} }))
   const d = await e.access({ subject: { id: 'ana' }, method: 'PUT' })
   t.equal(d.value.allow, false)
-  t.same(d.value.deny.map((r) => r.message), ['writes are refused'])
+  t.same(
+    d.value.deny.map((r) => r.message),
+    ['writes are refused'],
+  )
 })
 
 t.test('a package defining only allow, built with its rule entrypoint, is answered by that rule alone', async (t) => {
@@ -110,12 +135,18 @@ async function exampleEngine(perRule: boolean): Promise<Engine> {
   const root = join(import.meta.dirname, '..', '..', 'policies')
   const mesh = await loadMeshDir(join(root, 'domains', 'orders'))
   const e = new Engine({ layers: [globalLayer(), domainLayer('orders')], mesh: mesh.data as unknown as Record<string, unknown>, cacheSize: 0 })
-  for (const [layer, dir] of [['global', 'global'], ['domains/orders', 'domains/orders']] as const) {
+  for (const [layer, dir] of [
+    ['global', 'global'],
+    ['domains/orders', 'domains/orders'],
+  ] as const) {
     const abs = join(root, dir)
     const modules: Modules = {}
     for (const f of readdirSync(abs).filter((f) => f.endsWith('.rego') && !f.endsWith('_test.rego'))) modules[join(dir, f)] = readFileSync(join(abs, f), 'utf8')
     const packages = [...new Set(Object.values(modules).map((s) => /^package\s+([\w.]+)/m.exec(s)![1]!.replace(/\./g, '/')))]
-    const parsed = parseAll(Object.entries(modules).map(([path, source]) => ({ path, source })), 1)
+    const parsed = parseAll(
+      Object.entries(modules).map(([path, source]) => ({ path, source })),
+      1,
+    )
     const eps = perRule ? [...packages, ...decisionRuleEntrypoints(parsed, [layer])] : packages
     await e.activate(layer, await bundle(layer, modules, eps))
   }
@@ -125,24 +156,36 @@ async function exampleEngine(perRule: boolean): Promise<Engine> {
 t.test('the example mesh answers every access request the same through per-rule entrypoints as through its packages', async (t) => {
   const [whole, rules] = await Promise.all([exampleEngine(false), exampleEngine(true)])
   t.teardown(() => Promise.all([whole.close(), rules.close()]))
-  t.ok(rules.layers.every((l) => l.active!.loaded.has(`${l.root}/access/allow`)), 'the per-rule bundles export the rules')
+  t.ok(
+    rules.layers.every((l) => l.active!.loaded.has(`${l.root}/access/allow`)),
+    'the per-rule bundles export the rules',
+  )
   const fields = ['order_id', 'order_date', 'status', 'total_amount', 'currency', 'customer_email', 'shipping_address', 'nope']
-  const input = fc.record({
-    subject: fc.record({
-      id: fc.constantFrom('', 'ana', 'finance-reporting', 'customer-service'),
-      roles: fc.subarray(['orders-reader', 'mesh-admin', 'analyst']),
-      clearance: fc.constantFrom('public', 'internal', 'confidential'),
-      region: fc.constantFrom('eu', 'EU', 'us', ''),
-    }, { requiredKeys: ['id', 'roles'] }),
-    port: fc.constantFrom('orders-v1', 'unknown'),
-    purpose: fc.constantFrom(null, '', 'reporting', 'fraud-detection'),
-    fields: fc.subarray(fields),
-    request: fc.option(fc.record({ method: fc.constantFrom('GET', 'PUT', 'DELETE') }), { nil: undefined }),
-  }, { requiredKeys: ['subject', 'port', 'purpose', 'fields'] })
-  await fc.assert(fc.asyncProperty(input, async (i) => {
-    const a = (await whole.access(i)).value
-    const b = (await rules.access(i)).value
-    t.same(b, a)
-    return true
-  }), { numRuns: 200 })
+  const input = fc.record(
+    {
+      subject: fc.record(
+        {
+          id: fc.constantFrom('', 'ana', 'finance-reporting', 'customer-service'),
+          roles: fc.subarray(['orders-reader', 'mesh-admin', 'analyst']),
+          clearance: fc.constantFrom('public', 'internal', 'confidential'),
+          region: fc.constantFrom('eu', 'EU', 'us', ''),
+        },
+        { requiredKeys: ['id', 'roles'] },
+      ),
+      port: fc.constantFrom('orders-v1', 'unknown'),
+      purpose: fc.constantFrom(null, '', 'reporting', 'fraud-detection'),
+      fields: fc.subarray(fields),
+      request: fc.option(fc.record({ method: fc.constantFrom('GET', 'PUT', 'DELETE') }), { nil: undefined }),
+    },
+    { requiredKeys: ['subject', 'port', 'purpose', 'fields'] },
+  )
+  await fc.assert(
+    fc.asyncProperty(input, async (i) => {
+      const a = (await whole.access(i)).value
+      const b = (await rules.access(i)).value
+      t.same(b, a)
+      return true
+    }),
+    { numRuns: 200 },
+  )
 })

@@ -12,7 +12,12 @@ import { Engine, compatibilityQuestion, decisionInput, domainLayer, globalLayer 
 async function rego(root: string, source: string, entrypoints: string[], revision: string): Promise<Buffer> {
   const modules = [{ path: `${root}/policy.rego`, source }]
   const { wasm } = await compile({ modules, entrypoints, strictBuiltinErrors: true })
-  return writeBundle({ manifest: { revision, roots: [root], wasm: entrypoints.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' })), rego_version: 1 }, wasm, data: {}, sources: modules })
+  return writeBundle({
+    manifest: { revision, roots: [root], wasm: entrypoints.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' })), rego_version: 1 },
+    wasm,
+    data: {},
+    sources: modules,
+  })
 }
 
 const GLOBAL = `package global.anonymization
@@ -33,7 +38,10 @@ violations contains {"field": c.field, "change": c.change, "message": "needs a p
 }
 `
 
-async function engine(t: { teardown(fn: () => unknown): void }, orders: { source: string; eps: string[] } = { source: ORDERS, eps: ['domains/orders/anonymization'] }): Promise<Engine> {
+async function engine(
+  t: { teardown(fn: () => unknown): void },
+  orders: { source: string; eps: string[] } = { source: ORDERS, eps: ['domains/orders/anonymization'] },
+): Promise<Engine> {
   const e = new Engine({ layers: [globalLayer(), domainLayer('orders')] })
   t.teardown(() => e.close())
   await e.activate('global', await rego('global', GLOBAL, ['global/anonymization'], 'g1'))
@@ -43,7 +51,7 @@ async function engine(t: { teardown(fn: () => unknown): void }, orders: { source
 
 const subject = { id: 'ann', roles: ['analyst'] }
 
-t.test('anonymization(): the combined plan over the port\'s contract fields, with revisions and cached', async (t) => {
+t.test("anonymization(): the combined plan over the port's contract fields, with revisions and cached", async (t) => {
   const e = await engine(t)
   const input = decisionInput(subject, { port: 'orders-v1', purpose: 'reporting' })
   t.same(input, { subject, port: 'orders-v1', purpose: 'reporting', fields: [] }, 'no fields: []')
@@ -56,7 +64,7 @@ t.test('anonymization(): the combined plan over the port\'s contract fields, wit
   t.same(first.value.row_filters, [{ field: 'status', op: '!=', value: 'test', layer: 'domains/orders' }])
   t.equal(first.value.unknown_fields, 'drop')
   const again = await e.anonymization(input, {})
-  t.equal(again.cached, true, 'the layers\' documents are cached')
+  t.equal(again.cached, true, "the layers' documents are cached")
   t.same(Object.keys(again.value.fields), ['email'], 'the plan is combined from the fields given on every call')
   t.equal(again.value.unknown_fields, 'keep')
 })
@@ -89,12 +97,15 @@ t.test('compatibility(): the merged verdict on a question, with revisions and ca
   const port = { compatibility: 'backward' as const, consumers: { bi: { id: 'bi', domain: null, fields: ['b'], purpose: null } } }
   const q = compatibilityQuestion(subject, { port: 'orders-v1', current, proposed }, port)
   t.match(q.input, { mode: 'backward', subject, port: 'orders-v1', purpose: null, consumers: [{ id: 'bi', fields: ['b'] }] })
-  t.same(Object.keys(q.input), ['mode', 'changes', 'consumers', 'bump', 'subject', 'port', 'purpose'], 'the sidecar\'s facts, then who asks')
+  t.same(Object.keys(q.input), ['mode', 'changes', 'consumers', 'bump', 'subject', 'port', 'purpose'], "the sidecar's facts, then who asks")
   const first = await e.compatibility(q)
   t.same(first.revisions, { global: 'g1', 'domains/orders': 'o1' })
   t.equal(first.cached, false)
   t.equal(first.value.compatible, false)
-  t.same(first.value.violations.map((v) => [v.layer, v.field, v.change, v.consumers]), [['domains/orders', 'b', 'property_removed', ['bi']]])
+  t.same(
+    first.value.violations.map((v) => [v.layer, v.field, v.change, v.consumers]),
+    [['domains/orders', 'b', 'property_removed', ['bi']]],
+  )
   t.same(first.value.affected_consumers, ['bi'])
   t.equal((await e.compatibility(q)).cached, true)
   const withPurpose = await e.compatibility(compatibilityQuestion(subject, { port: 'orders-v1', purpose: 'cleanup', current, proposed }, port))

@@ -33,7 +33,11 @@ t.test('OPA-built modules, wrapped or as built, answer as the SDK did', SHARED, 
   for (const dir of ['dotnet-rbac', 'java-abi1_1', 'python-sprintf']) {
     const wasm = await readFile(new URL(`${dir}/policy.wasm`, OPA_BUILT))
     const data = JSON.parse(await readFile(new URL(`${dir}/data.json`, OPA_BUILT), 'utf8'))
-    const cases = JSON.parse(await readFile(new URL(`${dir}/cases.json`, OPA_BUILT), 'utf8')) as { entrypoint: string; input: unknown; result: { result: unknown }[] }[]
+    const cases = JSON.parse(await readFile(new URL(`${dir}/cases.json`, OPA_BUILT), 'utf8')) as {
+      entrypoint: string
+      input: unknown
+      result: { result: unknown }[]
+    }[]
     const e = new Engine({ layers: [standaloneLayer(dir)] })
     t.teardown(() => e.close())
     await e.activate(dir, writeBundle({ manifest: { roots: [''], revision: dir }, wasm, data }))
@@ -68,7 +72,11 @@ t.test('a domain bundle cannot reach into the global root', async (t) => {
   const e = layered()
   t.teardown(() => e.close())
   await t.rejects(e.activate('domains/orders', await customersBundle()), { code: 'bundle_scope_error' })
-  const sneaky = writeBundle({ manifest: { roots: ['domains/orders'] }, wasm: new Uint8Array(8), sources: [{ path: 'x.rego', source: 'package global.access\n' }] })
+  const sneaky = writeBundle({
+    manifest: { roots: ['domains/orders'] },
+    wasm: new Uint8Array(8),
+    sources: [{ path: 'x.rego', source: 'package global.access\n' }],
+  })
   await t.rejects(e.activate('domains/orders', sneaky), { code: 'bundle_scope_error', message: /package `data.global.access`/ })
 })
 
@@ -100,7 +108,13 @@ t.test('federated access: some allow and no deny', async (t) => {
   t.equal(pii.value.allow, false, 'policies see data.mesh')
   const cleared = await e.access({ ...analyst, fields: ['email'], subject: { ...analyst.subject, clearance: 'high' } })
   t.equal(cleared.value.allow, true)
-  t.same(cleared.value.layers.map((l) => [l.layer, l.revision, l.allow, l.deny.length]), [['global', 'g1', false, 0], ['domains/orders', 'o1', true, 0]])
+  t.same(
+    cleared.value.layers.map((l) => [l.layer, l.revision, l.allow, l.deny.length]),
+    [
+      ['global', 'g1', false, 0],
+      ['domains/orders', 'o1', true, 0],
+    ],
+  )
 })
 
 t.test('fail closed with a layer missing', async (t) => {
@@ -153,7 +167,11 @@ t.test('virtual documents across layers', async (t) => {
   t.same(q.value[0], { layer: 'global', revision: 'g1', result: { fields: { email: 'hash' } } })
   t.same(q.value[1]!.layer, 'domains/orders')
   const none = await e.query('nothing', {})
-  t.same(none.value.map((l) => l.result), [undefined, undefined], 'a layer without the package has nothing to say')
+  t.same(
+    none.value.map((l) => l.result),
+    [undefined, undefined],
+    'a layer without the package has nothing to say',
+  )
 })
 
 t.test('setMesh reaches every layer and invalidates', async (t) => {

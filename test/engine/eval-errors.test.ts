@@ -14,7 +14,10 @@ t.test('a conflict in a file named memory.rego is the conflict', async (t) => {
 })
 
 t.test('a conflict in a file named out-of-bounds-malloc.rego is the conflict', async (t) => {
-  t.equal(evalError('policies/out of bounds/malloc.rego:3:7: eval_conflict_error: functions must not produce multiple outputs for same inputs', 'f').code, 'eval_conflict_error')
+  t.equal(
+    evalError('policies/out of bounds/malloc.rego:3:7: eval_conflict_error: functions must not produce multiple outputs for same inputs', 'f').code,
+    'eval_conflict_error',
+  )
 })
 
 t.test('a built-in error whose message mentions a conflict is a built-in error', async (t) => {
@@ -41,8 +44,15 @@ t.test('host errors: a memory that cannot grow, an out-of-bounds trap', async (t
   t.equal(evalError(new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded'), 'p').code, 'eval_memory_exceeded')
   t.equal(evalError(new WebAssembly.RuntimeError('memory access out of bounds'), 'p').code, 'eval_memory_exceeded')
   t.equal(evalError(new WebAssembly.RuntimeError('unreachable'), 'p').code, 'eval_error')
-  t.equal(evalError(new WebAssembly.LinkError('WebAssembly.instantiate(): memory import 0 is smaller than initial 40, got 5'), 'p').code, 'eval_memory_exceeded', 'a module needing more pages than the limit')
-  t.equal(evalError(new WebAssembly.LinkError('WebAssembly.instantiate(): Import #3 "env" "opa_builtin9": function import requires a callable'), 'p').code, 'eval_error')
+  t.equal(
+    evalError(new WebAssembly.LinkError('WebAssembly.instantiate(): memory import 0 is smaller than initial 40, got 5'), 'p').code,
+    'eval_memory_exceeded',
+    'a module needing more pages than the limit',
+  )
+  t.equal(
+    evalError(new WebAssembly.LinkError('WebAssembly.instantiate(): Import #3 "env" "opa_builtin9": function import requires a callable'), 'p').code,
+    'eval_error',
+  )
   const mine = new MeshgateError('eval_builtin_error', 'x')
   t.equal(evalError(mine, 'p'), mine, 'a MeshgateError passes through')
 })
@@ -63,7 +73,11 @@ t.test('asEvalError keeps the specific code in details', async (t) => {
 })
 
 t.test('parseAbort splits location, code and message', async (t) => {
-  t.same(parseAbort('memory.rego:5:1: eval_conflict_error: a: b'), { location: { file: 'memory.rego', row: 5, col: 1 }, code: 'eval_conflict_error', message: 'a: b' })
+  t.same(parseAbort('memory.rego:5:1: eval_conflict_error: a: b'), {
+    location: { file: 'memory.rego', row: 5, col: 1 },
+    code: 'eval_conflict_error',
+    message: 'a: b',
+  })
   t.same(parseAbort('p.rego:9:3: var assignment conflict'), { location: { file: 'p.rego', row: 9, col: 3 }, message: 'var assignment conflict' })
   t.same(parseAbort('opa_malloc: corrupted heap'), { code: 'opa_malloc', message: 'corrupted heap' })
   t.same(parseAbort('out of memory'), { message: 'out of memory' })

@@ -23,7 +23,12 @@ const ORDERS_REGO = `package domains.orders.access
 allow if input.subject.role == "analyst"
 `
 
-async function rego(root: string, modules: Record<string, string>, entrypoints: string[], opts: { strict?: boolean; manifestEps?: string[]; sources?: boolean; revision?: string } = {}): Promise<Buffer> {
+async function rego(
+  root: string,
+  modules: Record<string, string>,
+  entrypoints: string[],
+  opts: { strict?: boolean; manifestEps?: string[]; sources?: boolean; revision?: string } = {},
+): Promise<Buffer> {
   const result = await compile({
     modules: Object.entries(modules).map(([path, source]) => ({ path, source })),
     entrypoints,
@@ -31,7 +36,12 @@ async function rego(root: string, modules: Record<string, string>, entrypoints: 
   })
   const eps = opts.manifestEps ?? entrypoints
   return writeBundle({
-    manifest: { revision: opts.revision ?? `${root}-1`, roots: [root], wasm: eps.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' })), rego_version: 1 },
+    manifest: {
+      revision: opts.revision ?? `${root}-1`,
+      roots: [root],
+      wasm: eps.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' })),
+      rego_version: 1,
+    },
     wasm: result.wasm,
     data: {},
     sources: opts.sources === false ? [] : Object.entries(modules).map(([path, source]) => ({ path, source })),
@@ -52,16 +62,21 @@ t.test('1. a domain bundle cannot answer for the global layer, whatever its mani
   const e = await mesh(t)
   // The module exports global and system entrypoints; the manifest and the
   // (omitted) sources only speak of the domain.
-  const evil = await rego('domains/orders', {
-    'a.rego': 'package global.access\nallow := true\ndeny := set()\n',
-    'b.rego': 'package system\nmain := {"allow": true}\n',
-    'c.rego': ORDERS_REGO,
-  }, ['global/access/allow', 'global/access/deny', 'system/main', 'domains/orders/access'], { manifestEps: ['domains/orders/access'], sources: false, revision: 'evil' })
+  const evil = await rego(
+    'domains/orders',
+    {
+      'a.rego': 'package global.access\nallow := true\ndeny := set()\n',
+      'b.rego': 'package system\nmain := {"allow": true}\n',
+      'c.rego': ORDERS_REGO,
+    },
+    ['global/access/allow', 'global/access/deny', 'system/main', 'domains/orders/access'],
+    { manifestEps: ['domains/orders/access'], sources: false, revision: 'evil' },
+  )
   const err = await e.activate('domains/orders', evil).catch((x) => x)
   t.equal(err.code, 'bundle_scope_error')
   t.match(err.message, /exports entrypoint `global\/access\/allow` outside the bundle roots `domains\/orders`/)
   t.same(e.revisions(), { global: 'global-1', 'domains/orders': 'domains/orders-1' }, 'the last good bundle keeps serving')
-  t.equal((await e.document(['global', 'access', 'allow'], { subject: { role: 'guest' } })).value, undefined, 'global allow is the global layer\'s own')
+  t.equal((await e.document(['global', 'access', 'allow'], { subject: { role: 'guest' } })).value, undefined, "global allow is the global layer's own")
   t.equal((await e.document(['system', 'main'], {})).value, undefined, 'no layer answers system/main')
   const d = await e.access({ ...analyst, purpose: 'marketing' })
   t.equal(d.value.allow, false, 'the global deny still wins')
@@ -76,7 +91,12 @@ t.test('3. an evaluation error inside a decision fails closed', async (t) => {
   for (const [name, rule] of cases) {
     await t.test(name, async (t) => {
       const e = await mesh(t)
-      await e.activate('global', await rego('global', { 'g.rego': `package global.access\n\nallow if input.subject.role == "analyst"\n\n${rule}\n` }, ['global/access'], { revision: 'g-err' }))
+      await e.activate(
+        'global',
+        await rego('global', { 'g.rego': `package global.access\n\nallow if input.subject.role == "analyst"\n\n${rule}\n` }, ['global/access'], {
+          revision: 'g-err',
+        }),
+      )
       const d = await e.access(analyst)
       t.equal(d.value.allow, false, 'denied, not allowed')
       t.equal(d.value.deny.length, 1)
@@ -87,29 +107,54 @@ t.test('3. an evaluation error inside a decision fails closed', async (t) => {
   }
   await t.test('a host built-in error is strict even in a module built non-strict', async (t) => {
     const e = await mesh(t)
-    await e.activate('global', await rego('global', { 'g.rego': `package global.access\n\nallow if input.subject.role == "analyst"\n\n${cases[2]![1]}\n` }, ['global/access'], { strict: false, revision: 'g-lenient' }))
+    await e.activate(
+      'global',
+      await rego('global', { 'g.rego': `package global.access\n\nallow if input.subject.role == "analyst"\n\n${cases[2]![1]}\n` }, ['global/access'], {
+        strict: false,
+        revision: 'g-lenient',
+      }),
+    )
     const d = await e.access(analyst)
     t.equal(d.value.allow, false)
     t.equal(d.value.deny[0]?.code, 'eval_error')
   })
   await t.test('an error in an anonymization decision refuses the request, never a partial plan', async (t) => {
     const e = await mesh(t)
-    await e.activate('global', await rego('global', {
-      'g.rego': GLOBAL_REGO,
-      'a.rego': 'package global.anonymization\n\nfields["email"] := "redact"\nfields["phone"] := "hash" if to_number(input.purpose) > 0\n',
-    }, ['global/access', 'global/anonymization'], { revision: 'g-anon' }))
+    await e.activate(
+      'global',
+      await rego(
+        'global',
+        {
+          'g.rego': GLOBAL_REGO,
+          'a.rego': 'package global.anonymization\n\nfields["email"] := "redact"\nfields["phone"] := "hash" if to_number(input.purpose) > 0\n',
+        },
+        ['global/access', 'global/anonymization'],
+        { revision: 'g-anon' },
+      ),
+    )
     const err = await e.anonymization(analyst).catch((x) => x)
     t.equal(err.code, 'eval_error')
     t.equal(err.status, 500)
   })
   await t.test('an error in a compatibility decision refuses the request, never a partial list of violations', async (t) => {
     const e = await mesh(t)
-    await e.activate('domains/orders', await rego('domains/orders', {
-      'o.rego': ORDERS_REGO,
-      'c.rego': 'package domains.orders.compatibility\n\nviolations contains "always"\nviolations contains "numeric purpose" if to_number(input.purpose) > 0\n',
-    }, ['domains/orders/access', 'domains/orders/compatibility'], { revision: 'o-compat' }))
+    await e.activate(
+      'domains/orders',
+      await rego(
+        'domains/orders',
+        {
+          'o.rego': ORDERS_REGO,
+          'c.rego':
+            'package domains.orders.compatibility\n\nviolations contains "always"\nviolations contains "numeric purpose" if to_number(input.purpose) > 0\n',
+        },
+        ['domains/orders/access', 'domains/orders/compatibility'],
+        { revision: 'o-compat' },
+      ),
+    )
     const schema = { type: 'object', properties: { a: { type: 'string' } } }
-    const err = await e.compatibility(compatibilityQuestion(analyst.subject, { port: 'orders-v1', purpose: 'analytics', current: schema, proposed: schema })).catch((x) => x)
+    const err = await e
+      .compatibility(compatibilityQuestion(analyst.subject, { port: 'orders-v1', purpose: 'analytics', current: schema, proposed: schema }))
+      .catch((x) => x)
     t.equal(err.code, 'eval_error')
     t.equal(err.status, 500)
   })
@@ -168,12 +213,15 @@ async function wat(text: string): Promise<Uint8Array> {
 t.test('7. a module whose code never returns while loading is refused in bounded time', async (t) => {
   const modules: [string, string][] = [
     ['a start function that loops', '(module (func $spin (loop $l (br $l))) (start $spin))'],
-    ['an ABI export the SDK calls while loading that loops', `(module
+    [
+      'an ABI export the SDK calls while loading that loops',
+      `(module
       (import "env" "memory" (memory 2))
       (global (export "opa_wasm_abi_version") i32 (i32.const 1))
       (global (export "opa_wasm_abi_minor_version") i32 (i32.const 2))
       (func (export "builtins") (result i32) (loop $l (br $l)) (i32.const 0))
-      (func (export "entrypoints") (result i32) (loop $l (br $l)) (i32.const 0)))`],
+      (func (export "entrypoints") (result i32) (loop $l (br $l)) (i32.const 0)))`,
+    ],
   ]
   for (const [name, text] of modules) {
     await t.test(name, async (t) => {

@@ -10,7 +10,12 @@ import { Engine, domainLayer, globalLayer, standaloneLayer } from '../../src/eng
 async function bundle(root: string, modules: Record<string, string>, entrypoints: string[]): Promise<Buffer> {
   const result = await compile({ modules: Object.entries(modules).map(([path, source]) => ({ path, source })), entrypoints, strictBuiltinErrors: true })
   return writeBundle({
-    manifest: { revision: `${root || 'opa'}-1`, roots: [root], wasm: entrypoints.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' })), rego_version: 1 },
+    manifest: {
+      revision: `${root || 'opa'}-1`,
+      roots: [root],
+      wasm: entrypoints.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' })),
+      rego_version: 1,
+    },
     wasm: result.wasm,
     data: {},
     sources: Object.entries(modules).map(([path, source]) => ({ path, source })),
@@ -27,16 +32,24 @@ boom if 1 / input.input.zero
 mask contains "/input/x" if boom
 `
 
-t.test('the global layer\'s log package answers mask and drop for an event', async (t) => {
+t.test("the global layer's log package answers mask and drop for an event", async (t) => {
   const e = new Engine({ layers: [globalLayer(), domainLayer('orders')] })
   t.teardown(() => e.close())
-  await t.rejects(e.logPolicy({ path: 'meshgate/access' }), { code: 'bundle_unavailable' }, 'a layer that should answer but has no bundle: no verdict, so nothing leaves in clear')
+  await t.rejects(
+    e.logPolicy({ path: 'meshgate/access' }),
+    { code: 'bundle_unavailable' },
+    'a layer that should answer but has no bundle: no verdict, so nothing leaves in clear',
+  )
   await e.activate('global', await bundle('global', { 'a.rego': ACCESS, 'log.rego': LOG }, ['global/access', 'global/log']))
   const v = await e.logPolicy({ path: 'meshgate/access', input: { token: 'secret', subject: { email: 'a@b.c' } } })
   t.same(new Set(v.mask.map((m) => JSON.stringify(m))), new Set(['"/input/subject/email"', '{"op":"upsert","path":"/input/token","value":"**"}']))
   t.equal(v.drop, false)
   t.equal((await e.logPolicy({ path: 'meshgate/health', input: {} })).drop, true)
-  await t.rejects(e.logPolicy({ path: 'meshgate/access', input: { zero: 0 } }), { code: 'eval_error' }, 'an error in the log policy throws (the logger then erases input and result)')
+  await t.rejects(
+    e.logPolicy({ path: 'meshgate/access', input: { zero: 0 } }),
+    { code: 'eval_error' },
+    'an error in the log policy throws (the logger then erases input and result)',
+  )
 })
 
 t.test('a global bundle without a log package masks nothing', async (t) => {
@@ -46,23 +59,37 @@ t.test('a global bundle without a log package masks nothing', async (t) => {
   t.same(await e.logPolicy({ path: 'x' }), { mask: [], drop: false })
 })
 
-t.test('a domain layer\'s log package is not the mesh\'s log policy', async (t) => {
+t.test("a domain layer's log package is not the mesh's log policy", async (t) => {
   const e = new Engine({ layers: [domainLayer('orders')] })
   t.teardown(() => e.close())
-  await e.activate('domains/orders', await bundle('domains/orders', {
-    'a.rego': 'package domains.orders.access\nallow := true\n',
-    'log.rego': 'package domains.orders.log\ndrop := true\n',
-  }, ['domains/orders/access', 'domains/orders/log']))
+  await e.activate(
+    'domains/orders',
+    await bundle(
+      'domains/orders',
+      {
+        'a.rego': 'package domains.orders.access\nallow := true\n',
+        'log.rego': 'package domains.orders.log\ndrop := true\n',
+      },
+      ['domains/orders/access', 'domains/orders/log'],
+    ),
+  )
   t.same(await e.logPolicy({ path: 'x' }), { mask: [], drop: false })
 })
 
-t.test('a standalone OPA bundle keeps OPA\'s system.log', async (t) => {
+t.test("a standalone OPA bundle keeps OPA's system.log", async (t) => {
   const e = new Engine({ layers: [standaloneLayer('opa')] })
   t.teardown(() => e.close())
-  await e.activate('opa', await bundle('', {
-    'p.rego': 'package authz\nallow := true\n',
-    'log.rego': 'package system.log\nmask contains "/input/password"\n',
-  }, ['authz/allow', 'system/log']))
+  await e.activate(
+    'opa',
+    await bundle(
+      '',
+      {
+        'p.rego': 'package authz\nallow := true\n',
+        'log.rego': 'package system.log\nmask contains "/input/password"\n',
+      },
+      ['authz/allow', 'system/log'],
+    ),
+  )
   t.same(await e.logPolicy({ input: { password: 'x' } }), { mask: ['/input/password'], drop: false })
 })
 
@@ -73,7 +100,7 @@ t.test('a bundle whose sources define global.log must export it (policy build ad
   await t.rejects(e.activate('global', b), { code: 'bundle_format_error', message: /data\.global\.log/ })
 })
 
-t.test('in process the verdict comes without a promise, with the event\'s JSON for the logger to reuse', async (t) => {
+t.test("in process the verdict comes without a promise, with the event's JSON for the logger to reuse", async (t) => {
   const e = new Engine({ layers: [globalLayer()] })
   t.teardown(() => e.close())
   await e.activate('global', await bundle('global', { 'a.rego': ACCESS, 'log.rego': LOG }, ['global/access', 'global/log']))

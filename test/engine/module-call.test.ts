@@ -26,25 +26,39 @@ const EPS = ['t/echo', 't/allow', 't/tags', 't/who']
 
 async function both(): Promise<{ lb: LoadedBundle; sdk: Awaited<ReturnType<typeof loadPolicy>> }> {
   const { wasm } = await compile({ modules: [{ path: 't.rego', source: SRC }], entrypoints: EPS })
-  const image: BundleImage = { name: 't', manifest: { revision: '1', roots: [''] }, modules: [{ path: '/policy.wasm', bytes: wasm }], data: { greeting: 'hello' } }
+  const image: BundleImage = {
+    name: 't',
+    manifest: { revision: '1', roots: [''] },
+    modules: [{ path: '/policy.wasm', bytes: wasm }],
+    data: { greeting: 'hello' },
+  }
   const lb = await LoadedBundle.load(image)
   const sdk = await loadPolicy(wasm)
   sdk.setData({ greeting: 'hello' })
   return { lb, sdk }
 }
 
-t.test('answers are the SDK\'s for any input, one encoding reused across entrypoints', async (t) => {
+t.test("answers are the SDK's for any input, one encoding reused across entrypoints", async (t) => {
   const { lb, sdk } = await both()
-  await fc.assert(fc.property(fc.jsonValue(), fc.jsonValue(), (a, b) => {
-    const ea = lb.encode(a)
-    // Interleaved: a, then b, then a again with the same encoding (rewritten, since b overwrote it).
-    for (const [ep, enc, raw] of [[EPS[0]!, ea, a], [EPS[1]!, lb.encode(b), b], [EPS[2]!, ea, a], [EPS[3]!, ea, a], [EPS[0]!, ea, a]] as const) {
-      const got = JSON.stringify(lb.evaluate(ep, enc))
-      const want = JSON.stringify(sdk.evaluate(raw === undefined ? undefined : new TextEncoder().encode(JSON.stringify(raw)).buffer, ep))
-      if (got !== want) throw new Error(`${ep} on ${JSON.stringify(raw)}: ${got} ≠ ${want}`)
-    }
-    return true
-  }), { numRuns: 300 })
+  await fc.assert(
+    fc.property(fc.jsonValue(), fc.jsonValue(), (a, b) => {
+      const ea = lb.encode(a)
+      // Interleaved: a, then b, then a again with the same encoding (rewritten, since b overwrote it).
+      for (const [ep, enc, raw] of [
+        [EPS[0]!, ea, a],
+        [EPS[1]!, lb.encode(b), b],
+        [EPS[2]!, ea, a],
+        [EPS[3]!, ea, a],
+        [EPS[0]!, ea, a],
+      ] as const) {
+        const got = JSON.stringify(lb.evaluate(ep, enc))
+        const want = JSON.stringify(sdk.evaluate(raw === undefined ? undefined : new TextEncoder().encode(JSON.stringify(raw)).buffer, ep))
+        if (got !== want) throw new Error(`${ep} on ${JSON.stringify(raw)}: ${got} ≠ ${want}`)
+      }
+      return true
+    }),
+    { numRuns: 300 },
+  )
   t.same(lb.evaluate('t/echo', { s: 'héllo ✓ 😀' }), [{ result: { s: 'héllo ✓ 😀' } }], 'non-ASCII text round-trips')
   t.same(lb.evaluate('t/echo', undefined), [], 'undefined input: `input` is undefined')
   t.same(lb.evaluate('t/echo', null), [{ result: null }], 'null input is the JSON null')
@@ -74,7 +88,9 @@ if (!existsSync(shared)) {
   for (const dir of ['dotnet-rbac', 'python-sprintf', 'java-abi1_1']) {
     t.test(`OPA's own module ${dir}: the engine's answers are the SDK's`, async (t) => {
       const wasm = readFileSync(join(shared, dir, 'policy.wasm'))
-      const data = existsSync(join(shared, dir, 'data.json')) ? JSON.parse(readFileSync(join(shared, dir, 'data.json'), 'utf8')) as Record<string, unknown> : {}
+      const data = existsSync(join(shared, dir, 'data.json'))
+        ? (JSON.parse(readFileSync(join(shared, dir, 'data.json'), 'utf8')) as Record<string, unknown>)
+        : {}
       const cases = JSON.parse(readFileSync(join(shared, dir, 'cases.json'), 'utf8')) as { entrypoint: string; input: unknown }[]
       const lb = await LoadedBundle.load({ name: dir, manifest: { revision: '', roots: [''] }, modules: [{ path: '/policy.wasm', bytes: wasm }], data })
       const sdk = await loadPolicy(wasm)

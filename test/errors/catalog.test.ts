@@ -38,8 +38,17 @@ t.test('every documented code is in the catalog', async (t) => {
   for (const code of rows.keys()) t.ok(code in ERROR_CATALOG, `${code} is declared in src/errors/catalog.ts`)
 })
 
-t.test('OPA codes keep OPA\'s names', async (t) => {
-  for (const code of ['rego_parse_error', 'rego_compile_error', 'rego_unsafe_var_error', 'rego_recursion_error', 'rego_type_error', 'eval_conflict_error', 'eval_type_error', 'eval_builtin_error']) {
+t.test("OPA codes keep OPA's names", async (t) => {
+  for (const code of [
+    'rego_parse_error',
+    'rego_compile_error',
+    'rego_unsafe_var_error',
+    'rego_recursion_error',
+    'rego_type_error',
+    'eval_conflict_error',
+    'eval_type_error',
+    'eval_builtin_error',
+  ]) {
     t.ok(code in ERROR_CATALOG, code)
   }
 })
@@ -51,16 +60,24 @@ t.test('an unknown code is treated as an internal error (500, exit 3)', async (t
   t.equal(e.exitCode, 3)
 })
 
-t.test('status and exit code come from the catalog; the HTTP envelope is OPA\'s', async (t) => {
+t.test("status and exit code come from the catalog; the HTTP envelope is OPA's", async (t) => {
   const e = new MeshgateError('rego_parse_error', 'unexpected `}`', { file: 'a.rego', row: 2, col: 1 })
   t.equal(e.status, 400)
   t.equal(e.exitCode, 2)
   const inner = e.toJSON()
   t.same(httpEnvelope({ ...inner, errors: [inner] }), {
     status: 400,
-    body: { code: 'rego_parse_error', message: 'unexpected `}`', errors: [{ code: 'rego_parse_error', message: 'unexpected `}`', location: { file: 'a.rego', row: 2, col: 1 } }] },
+    body: {
+      code: 'rego_parse_error',
+      message: 'unexpected `}`',
+      errors: [{ code: 'rego_parse_error', message: 'unexpected `}`', location: { file: 'a.rego', row: 2, col: 1 } }],
+    },
   })
-  t.same(httpEnvelope({ code: 'token_missing', message: 'no token' }), { status: 401, body: { code: 'token_missing', message: 'no token' } }, 'no `errors` key when there are none')
+  t.same(
+    httpEnvelope({ code: 'token_missing', message: 'no token' }),
+    { status: 401, body: { code: 'token_missing', message: 'no token' } },
+    'no `errors` key when there are none',
+  )
 })
 
 t.test('catalog summaries follow the message rules: lowercase, one line', async (t) => {

@@ -12,8 +12,13 @@ const errorsIndex = fileURLToPath(new URL('../../src/errors/index.ts', import.me
 function diagnostics(code: string): string[] {
   const file = errorsIndex.replace(/index\.ts$/, '__probe__.ts')
   const options: ts.CompilerOptions = {
-    strict: true, noEmit: true, skipLibCheck: true, types: [],
-    target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    types: [],
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
   }
   const host = ts.createCompilerHost(options)
   const read = host.readFile.bind(host)
@@ -23,8 +28,7 @@ function diagnostics(code: string): string[] {
   const getSource = host.getSourceFile.bind(host)
   host.getSourceFile = (f, lang, ...rest) => (f === file ? ts.createSourceFile(f, code, lang) : getSource(f, lang, ...rest))
   const program = ts.createProgram([file], options, host)
-  return ts.getPreEmitDiagnostics(program, program.getSourceFile(file))
-    .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))
+  return ts.getPreEmitDiagnostics(program, program.getSourceFile(file)).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))
 }
 
 t.test('a catalog code compiles; a mistyped code does not', async (t) => {

@@ -33,7 +33,10 @@ t.test('a row past the end of the file prints no source line', async (t) => {
 })
 
 t.test('an error without a location is `code: message`', async (t) => {
-  t.equal(renderText({ code: 'compile_entrypoint_error', message: 'entrypoint "x/y" does not name a rule' }, lookup), 'compile_entrypoint_error: entrypoint "x/y" does not name a rule')
+  t.equal(
+    renderText({ code: 'compile_entrypoint_error', message: 'entrypoint "x/y" does not name a rule' }, lookup),
+    'compile_entrypoint_error: entrypoint "x/y" does not name a rule',
+  )
 })
 
 t.test('CompileError sorts, de-duplicates and summarises', async (t) => {

@@ -9,19 +9,27 @@ t.test('no difference, no output', async (t) => {
 t.test('one changed line with three lines of context', async (t) => {
   const before = ['1', '2', '3', '4', 'old', '6', '7', '8', '9'].join('\n') + '\n'
   const after = before.replace('old', 'new')
-  t.equal(unifiedDiff(before, after, 'a/x.rego', 'b/x.rego'), [
-    '--- a/x.rego', '+++ b/x.rego', '@@ -2,7 +2,7 @@', ' 2', ' 3', ' 4', '-old', '+new', ' 6', ' 7', ' 8', '',
-  ].join('\n'))
+  t.equal(
+    unifiedDiff(before, after, 'a/x.rego', 'b/x.rego'),
+    ['--- a/x.rego', '+++ b/x.rego', '@@ -2,7 +2,7 @@', ' 2', ' 3', ' 4', '-old', '+new', ' 6', ' 7', ' 8', ''].join('\n'),
+  )
 })
 
 t.test('changes far apart make two hunks; near ones share one', async (t) => {
   const lines = Array.from({ length: 20 }, (_, i) => `l${i + 1}`)
   const before = lines.join('\n') + '\n'
   const after = lines.map((l) => (l === 'l2' || l === 'l18' ? l.toUpperCase() : l)).join('\n') + '\n'
-  const hunks = unifiedDiff(before, after, 'a', 'b').split('\n').filter((l) => l.startsWith('@@'))
+  const hunks = unifiedDiff(before, after, 'a', 'b')
+    .split('\n')
+    .filter((l) => l.startsWith('@@'))
   t.same(hunks, ['@@ -1,5 +1,5 @@', '@@ -15,6 +15,6 @@'])
   const near = lines.map((l) => (l === 'l5' || l === 'l10' ? `${l}!` : l)).join('\n') + '\n'
-  t.equal(unifiedDiff(before, near, 'a', 'b').split('\n').filter((l) => l.startsWith('@@')).length, 1)
+  t.equal(
+    unifiedDiff(before, near, 'a', 'b')
+      .split('\n')
+      .filter((l) => l.startsWith('@@')).length,
+    1,
+  )
 })
 
 t.test('inserted and deleted lines count on their side only', async (t) => {

@@ -16,7 +16,8 @@ export function equalAsts(a: ReturnType<typeof parseModule>, b: ReturnType<typeo
     const v1 = m.imports.some((i) => i.path.head.type === 'var' && i.path.head.name === 'rego')
     const imports = m.imports
       .filter((i) => !(v1 && i.path.head.type === 'var' && i.path.head.name === 'future'))
-      .map((i) => JSON.stringify(stripSpans(i))).sort()
+      .map((i) => JSON.stringify(stripSpans(i)))
+      .sort()
     const rule = (r: (typeof m.rules)[number]): unknown => {
       const head = stripSpans(r.head) as Record<string, unknown>
       const value = head.value as { type?: string; value?: unknown } | undefined

@@ -14,7 +14,9 @@ import { equalAsts } from './equal-asts.js'
 
 const dir = new URL('./fixtures/', import.meta.url)
 
-for (const f of readdirSync(dir).filter((x) => x.endsWith('.rego')).sort()) {
+for (const f of readdirSync(dir)
+  .filter((x) => x.endsWith('.rego'))
+  .sort()) {
   t.test(f, async (t) => {
     const src = readFileSync(new URL(f, dir), 'utf8')
     const regoVersion = src.startsWith('# rego-version: 0') ? 0 : 1

@@ -93,24 +93,37 @@ const number = fc.constantFrom('0', '1', '-2', '1.50', '1e3', '2.5E-3', '1234567
 const str = fc.array(fc.constantFrom('a', 'b', ' ', '\\t', '\\"', '\\\\', '\\u00e9', '\\/', 'é', '-'), { maxLength: 6 }).map((p) => `"${p.join('')}"`)
 const raw = fc.array(fc.constantFrom('a', '\\', ' ', '\n', '"'), { maxLength: 5 }).map((p) => `\`${p.join('')}\``)
 const scalar = fc.oneof(name, number, str, raw, fc.constantFrom('true', 'false', 'null'))
-const ref = fc.tuple(fc.constantFrom('input', 'data.x', 'a'), fc.array(fc.oneof(
-  fc.constantFrom('.b', '.not', '["c-d"]', '["e"]', '["package"]', '[0]', '[_]'),
-  name.map((n) => `[${n}]`),
-), { maxLength: 3 })).map(([h, p]) => h + p.join(''))
+const ref = fc
+  .tuple(
+    fc.constantFrom('input', 'data.x', 'a'),
+    fc.array(
+      fc.oneof(
+        fc.constantFrom('.b', '.not', '["c-d"]', '["e"]', '["package"]', '[0]', '[_]'),
+        name.map((n) => `[${n}]`),
+      ),
+      { maxLength: 3 },
+    ),
+  )
+  .map(([h, p]) => h + p.join(''))
 
 const { term } = fc.letrec<{ term: string; composite: string }>((tie) => ({
   term: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
-    scalar, ref, tie('composite'),
-    fc.tuple(tie('term'), fc.constantFrom('+', '-', '*', '/', '%', '&', '|', '==', '!=', '<', '>='), tie('term'), fc.boolean())
+    scalar,
+    ref,
+    tie('composite'),
+    fc
+      .tuple(tie('term'), fc.constantFrom('+', '-', '*', '/', '%', '&', '|', '==', '!=', '<', '>='), tie('term'), fc.boolean())
       .map(([a, op, b, paren]) => (paren ? `(${a} ${op} ${b})` : `${a} ${op} ${b}`)),
-    fc.tuple(fc.constantFrom('count', 'f', 'data.lib.g'), fc.array(tie('term'), { maxLength: 3 }), brk)
+    fc
+      .tuple(fc.constantFrom('count', 'f', 'data.lib.g'), fc.array(tie('term'), { maxLength: 3 }), brk)
       .map(([f, args, sep]) => `${f}(${args.join(`,${sep}`)})`),
   ),
   composite: fc.oneof(
     fc.tuple(fc.array(tie('term'), { maxLength: 4 }), brk, brk).map(([xs, s1, s2]) => `[${s1.trim() ? '' : s1}${xs.join(`,${s2}`)}]`),
     fc.tuple(fc.array(tie('term'), { minLength: 1, maxLength: 3 }), brk).map(([xs, s]) => `{${xs.join(`,${s}`)}}`),
-    fc.tuple(fc.array(fc.tuple(fc.oneof(str, number), tie('term')), { maxLength: 3 }), brk)
+    fc
+      .tuple(fc.array(fc.tuple(fc.oneof(str, number), tie('term')), { maxLength: 3 }), brk)
       .map(([kv, s]) => `{${kv.map(([k, v]) => `${k}: ${v}`).join(`,${s}`)}}`),
     fc.tuple(name, ref, brk).map(([n, r, s]) => `[${n} |${s}some ${n} in ${r}]`),
     fc.tuple(name, ref, brk).map(([n, r, s]) => `{${n}: 1 |${s}some ${n} in ${r}}`),
@@ -122,7 +135,12 @@ const { term } = fc.letrec<{ term: string; composite: string }>((tie) => ({
 const expr = fc.oneof(
   term,
   fc.tuple(term, fc.constantFrom('==', '=', '!=', '<')).chain(([a, op]) => term.map((b) => `${a} ${op} ${b}`)),
-  fc.tuple(name.filter((n) => n !== '_'), term).map(([n, v]) => `${n}_v := ${v}`),
+  fc
+    .tuple(
+      name.filter((n) => n !== '_'),
+      term,
+    )
+    .map(([n, v]) => `${n}_v := ${v}`),
   term.map((x) => `not ${x}`),
   fc.tuple(name, ref).map(([n, r]) => `some ${n} in ${r}`),
   fc.tuple(name, name, ref).map(([k, v, r]) => `some ${k}, ${v} in ${r}`),
@@ -132,7 +150,8 @@ const expr = fc.oneof(
   fc.tuple(name, name, ref, term, brk).map(([k, v, r, b, s]) => `every ${k}, ${v} in ${r} {${s}${b}\n}`),
 )
 
-const body = fc.tuple(fc.array(expr, { minLength: 1, maxLength: 4 }), fc.array(fc.constantFrom('\n\t', '\n  ', '; ', '\n\n\t', ' # c\n\t'), { minLength: 4, maxLength: 4 }))
+const body = fc
+  .tuple(fc.array(expr, { minLength: 1, maxLength: 4 }), fc.array(fc.constantFrom('\n\t', '\n  ', '; ', '\n\n\t', ' # c\n\t'), { minLength: 4, maxLength: 4 }))
   .map(([es, seps]) => es.map((e, i) => (i === 0 ? e : `${seps[i]}${e}`)).join(''))
 
 const rule = fc.oneof(
@@ -148,11 +167,24 @@ const rule = fc.oneof(
   fc.tuple(name, scalar).map(([n, v]) => `default d_${n} := ${v}`),
 )
 
-const module = fc.tuple(
-  fc.array(fc.constantFrom('import data.z', 'import input.u as u', 'import data.a', 'import rego.v1', 'import future.keywords.in', 'import data.a.b as ab # i', '\nimport data.c'), { maxLength: 4 }),
-  fc.array(fc.tuple(rule, fc.constantFrom('\n', '\n\n', '\n\n\n', ' # end\n', '\n# between\n')), { minLength: 1, maxLength: 5 }),
-  ws,
-).map(([imps, rules]) => `package gen\n\n${[...new Set(imps)].join('\n')}\n\n${rules.map(([r, s]) => r + s).join('')}`)
+const module = fc
+  .tuple(
+    fc.array(
+      fc.constantFrom(
+        'import data.z',
+        'import input.u as u',
+        'import data.a',
+        'import rego.v1',
+        'import future.keywords.in',
+        'import data.a.b as ab # i',
+        '\nimport data.c',
+      ),
+      { maxLength: 4 },
+    ),
+    fc.array(fc.tuple(rule, fc.constantFrom('\n', '\n\n', '\n\n\n', ' # end\n', '\n# between\n')), { minLength: 1, maxLength: 5 }),
+    ws,
+  )
+  .map(([imps, rules]) => `package gen\n\n${[...new Set(imps)].join('\n')}\n\n${rules.map(([r, s]) => r + s).join('')}`)
 
 function parses(src: string): boolean {
   try {
@@ -165,12 +197,15 @@ function parses(src: string): boolean {
 
 t.test('generated modules: same AST, and formatting twice changes nothing', async (t) => {
   let checked = 0
-  fc.assert(fc.property(module, (src) => {
-    fc.pre(parses(src))
-    checked++
-    const once = formatSource('gen.rego', src)
-    if (!equalAsts(parseModule('gen.rego', src), parseModule('gen.rego', once))) return false
-    return formatSource('gen.rego', once) === once
-  }), { numRuns: Number(process.env.FMT_RUNS ?? 300) })
+  fc.assert(
+    fc.property(module, (src) => {
+      fc.pre(parses(src))
+      checked++
+      const once = formatSource('gen.rego', src)
+      if (!equalAsts(parseModule('gen.rego', src), parseModule('gen.rego', once))) return false
+      return formatSource('gen.rego', once) === once
+    }),
+    { numRuns: Number(process.env.FMT_RUNS ?? 300) },
+  )
   t.ok(checked >= 100, `${checked} generated modules parsed and were checked`)
 })

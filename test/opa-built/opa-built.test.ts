@@ -13,7 +13,11 @@ import { loadPolicy } from '@open-policy-agent/opa-wasm'
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const shared = resolve(repo, process.env.MESHGATE_OPA_BUILT_DIR ?? '../shared/opa-built')
 
-interface Case { entrypoint: string; input: unknown; result: unknown }
+interface Case {
+  entrypoint: string
+  input: unknown
+  result: unknown
+}
 
 /** Folder → the Rego version its sources are written in (README of opa-built). */
 const MODULES: Record<string, 0 | 1> = {
@@ -37,7 +41,11 @@ type Builtins = Record<string, (...args: unknown[]) => unknown>
 /** JSON text with object keys sorted: equal values give equal text. */
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`
-  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as any)[k])}`).join(',')}}`
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as any)[k])}`)
+      .join(',')}}`
   return JSON.stringify(v)
 }
 
@@ -70,7 +78,9 @@ if (!existsSync(shared)) {
     }
     const cases = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as Case[]
     const data = existsSync(join(dir, 'data.json')) ? JSON.parse(readFileSync(join(dir, 'data.json'), 'utf8')) : {}
-    const regoFiles = readdirSync(dir).filter((f) => f.endsWith('.rego')).sort()
+    const regoFiles = readdirSync(dir)
+      .filter((f) => f.endsWith('.rego'))
+      .sort()
     const entrypoints = [...new Set(cases.map((c) => c.entrypoint))]
 
     t.test(`${name}: OPA's policy.wasm with our host built-ins`, async (t) => {

@@ -28,11 +28,19 @@ const shape: Record<string, (t: Test, plan: string) => void> = {
   'complete-default.rego': (t, p) => {
     t.match(p, /# complete data\.t\.allow/)
     t.match(p, /isundefined l\d+ .*\n(\s+)l\d+ = c\d+ /, 'the default value is used only when no definition gave one')
-    t.match(p, /abort "eval_conflict_error: complete rules must not produce multiple outputs"  @complete-default\.rego:6:1\n/, 'conflict check keeps the rule\'s file:row:col')
+    t.match(
+      p,
+      /abort "eval_conflict_error: complete rules must not produce multiple outputs"  @complete-default\.rego:6:1\n/,
+      "conflict check keeps the rule's file:row:col",
+    )
   },
   'partial-set.rego': (t, p) => {
     t.match(p, /# set data\.t\.names/)
-    t.match(p, /scan l\d+ key=l\d+ value=l\d+ \{[\s\S]*setadd l0 l\d+  @partial-set\.rego:\d+:\d+/, 'each solution is added inside the scan, located at the rule')
+    t.match(
+      p,
+      /scan l\d+ key=l\d+ value=l\d+ \{[\s\S]*setadd l0 l\d+  @partial-set\.rego:\d+:\d+/,
+      'each solution is added inside the scan, located at the rule',
+    )
   },
   'partial-object.rego': (t, p) => {
     t.match(p, /# object data\.t\.owners/)
@@ -46,7 +54,11 @@ const shape: Record<string, (t: Test, plan: string) => void> = {
   },
   'negation.rego': (t, p) => t.match(p, /not #\d+ \{[\s\S]*call r_t\.blocked#\d+\(\)[\s\S]*break #/, 'not runs its body in a block that must not complete'),
   'every.rego': (t, p) => {
-    t.match(p, /scan l\d+ key=l\d+ value=l\d+ \{ .*\n\s+not #\d+ \{[\s\S]*flag l(\d+) = 1 .*\n\s+break #\d+[\s\S]*flagis l\1 0/, 'every searches for an element whose body fails and succeeds only if none does')
+    t.match(
+      p,
+      /scan l\d+ key=l\d+ value=l\d+ \{ .*\n\s+not #\d+ \{[\s\S]*flag l(\d+) = 1 .*\n\s+break #\d+[\s\S]*flagis l\1 0/,
+      'every searches for an element whose body fails and succeeds only if none does',
+    )
     t.notMatch(p, /setadd/)
   },
   'some-in.rego': (t, p) => t.match(p, /scan l\d+ key=l\d+ value=l\d+ \{[\s\S]*callbuiltin gte\(/, 'a built-in is called by its Rego name'),
@@ -74,7 +86,9 @@ const shape: Record<string, (t: Test, plan: string) => void> = {
   },
 }
 
-for (const f of readdirSync(dir).filter((x) => x.endsWith('.rego')).sort()) {
+for (const f of readdirSync(dir)
+  .filter((x) => x.endsWith('.rego'))
+  .sort()) {
   t.test(f, async (t) => {
     const { text, errors } = planOf(f)
     t.same(errors, [], 'plans without errors')
@@ -88,6 +102,8 @@ for (const f of readdirSync(dir).filter((x) => x.endsWith('.rego')).sort()) {
 }
 
 t.test('every fixture has a shape check', async (t) => {
-  const fixtures = readdirSync(dir).filter((x) => x.endsWith('.rego')).sort()
+  const fixtures = readdirSync(dir)
+    .filter((x) => x.endsWith('.rego'))
+    .sort()
   t.same(Object.keys(shape).sort(), fixtures)
 })

@@ -11,20 +11,35 @@ const test = (expect: string) => `package global.access_test\n\nimport data.glob
 const withSources = (revision: string, sources: Record<string, string>) =>
   bundle({ roots: ['global'], revision, exports: GLOBAL_EPS, sources, sign: { key: KEYS.global, kid: 'global' } })
 
-t.test('the bundle\'s own tests decide the publish', async (t) => {
+t.test("the bundle's own tests decide the publish", async (t) => {
   const reg = await startTestRegistry(t, { extra: 'validate: { tests: true, tests_timeout_seconds: 60 }\n' })
-  const ok = await put(reg.url, 'global', await withSources('passing', { 'global/access.rego': POLICY, 'global/access_test.rego': test('access.allow') }), await governance())
+  const ok = await put(
+    reg.url,
+    'global',
+    await withSources('passing', { 'global/access.rego': POLICY, 'global/access_test.rego': test('access.allow') }),
+    await governance(),
+  )
   t.equal(ok.status, 201, 'passing tests: published')
 
-  const bad = await put(reg.url, 'global', await withSources('failing', { 'global/access.rego': POLICY, 'global/access_test.rego': test('not access.allow') }), await governance())
+  const bad = await put(
+    reg.url,
+    'global',
+    await withSources('failing', { 'global/access.rego': POLICY, 'global/access_test.rego': test('not access.allow') }),
+    await governance(),
+  )
   t.equal(bad.status, 400)
-  const body = await bad.json() as { code: string; message: string }
+  const body = (await bad.json()) as { code: string; message: string }
   t.equal(body.code, 'bundle_tests_failed')
   t.match(body.message, /its own tests did not pass/)
   const served = await fetch(`${reg.url}/v1/bundles/global/revisions`)
   t.notMatch(await served.text(), /failing/, 'the refused revision is not in the history')
 
-  const broken = await put(reg.url, 'global', await withSources('broken', { 'global/access.rego': POLICY, 'global/access_test.rego': 'package global.access_test\n\ntest_x if {\n' }), await governance())
+  const broken = await put(
+    reg.url,
+    'global',
+    await withSources('broken', { 'global/access.rego': POLICY, 'global/access_test.rego': 'package global.access_test\n\ntest_x if {\n' }),
+    await governance(),
+  )
   t.match(await broken.json(), { code: 'bundle_tests_failed' }, 'tests that do not compile refuse it too')
 
   const none = await put(reg.url, 'global', await withSources('no-tests', { 'global/access.rego': POLICY }), await governance())

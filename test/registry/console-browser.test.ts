@@ -30,7 +30,13 @@ t.test('the console in Chromium: login, the numbers, charts, an event, search, l
   const context = await launchChromium(t)
   // Loopback only: any request elsewhere is refused and recorded.
   const offsite: string[] = []
-  await context.route((u) => !u.href.startsWith(m.reg.url), (route) => { offsite.push(route.request().url()); return route.abort() })
+  await context.route(
+    (u) => !u.href.startsWith(m.reg.url),
+    (route) => {
+      offsite.push(route.request().url())
+      return route.abort()
+    },
+  )
   // Every CSP violation in any page (an inline script or handler that tried to run, a blocked load).
   await context.addInitScript(() => {
     const w = window as unknown as { __violations: string[] }
@@ -64,7 +70,7 @@ t.test('the console in Chromium: login, the numbers, charts, an event, search, l
   t.equal(await page.textContent('#subject'), 'auditor-ann')
   const cookies = await context.cookies(`${m.reg.url}/console`)
   t.match(cookies, [{ name: 'meshgate_console', httpOnly: true, sameSite: 'Strict', path: '/console', secure: false }])
-  t.equal(await page.evaluate(() => document.cookie), '', 'the page\'s scripts cannot read the session')
+  t.equal(await page.evaluate(() => document.cookie), '', "the page's scripts cannot read the session")
 
   // The numbers, against the seeded events.
   const w = windowQuery('24h', NOW, 10)
@@ -73,30 +79,40 @@ t.test('the console in Chromium: login, the numbers, charts, an event, search, l
   t.equal(Number(await page.textContent('#total-deny')), want.deny, 'denied')
   t.equal(Number(await page.textContent('#total-error')), want.error, 'errors')
   t.equal(Number(await page.textContent('#stored-events')), m.events.length, 'events stored')
-  const ports = await page.$$eval('#ports tbody tr', (rows) => rows.map((r) => ({
-    port: r.getAttribute('data-port'),
-    total: Number(r.querySelector('.total')!.textContent),
-    deny: Number(r.querySelector('.deny')!.textContent),
-    error: Number(r.querySelector('.error')!.textContent),
-  })))
+  const ports = await page.$$eval('#ports tbody tr', (rows) =>
+    rows.map((r) => ({
+      port: r.getAttribute('data-port'),
+      total: Number(r.querySelector('.total')!.textContent),
+      deny: Number(r.querySelector('.deny')!.textContent),
+      error: Number(r.querySelector('.error')!.textContent),
+    })),
+  )
   t.same(ports.map((p) => p.port).sort(), [...want.ports.keys()].sort(), 'one row per port')
   for (const p of ports) t.same({ total: p.total, deny: p.deny, error: p.error }, want.ports.get(p.port!), `port ${p.port}`)
-  const reasons = await page.$$eval('#deny-reasons tbody tr', (rows) => rows.map((r) => ({ message: r.querySelector('.message')!.textContent, count: Number(r.querySelector('.count')!.textContent) })))
+  const reasons = await page.$$eval('#deny-reasons tbody tr', (rows) =>
+    rows.map((r) => ({ message: r.querySelector('.message')!.textContent, count: Number(r.querySelector('.count')!.textContent) })),
+  )
   t.same(new Map(reasons.map((r) => [r.message!, r.count])), want.reasons, 'top deny reasons with their counts, the attack message as text')
-  const sidecars = await page.$$eval('#sidecars tbody tr', (rows) => rows.map((r) => ({
-    id: r.getAttribute('data-id'),
-    product: r.children[2]!.textContent,
-    stale: r.classList.contains('stale'),
-    failing: r.classList.contains('failing'),
-    behind: !!r.querySelector('.state .behind'),
-    revs: Object.fromEntries([...r.querySelectorAll('li[data-bundle]')].map((li) => [li.getAttribute('data-bundle'), li.querySelector('.rev')!.textContent])),
-  })))
+  const sidecars = await page.$$eval('#sidecars tbody tr', (rows) =>
+    rows.map((r) => ({
+      id: r.getAttribute('data-id'),
+      product: r.children[2]!.textContent,
+      stale: r.classList.contains('stale'),
+      failing: r.classList.contains('failing'),
+      behind: !!r.querySelector('.state .behind'),
+      revs: Object.fromEntries([...r.querySelectorAll('li[data-bundle]')].map((li) => [li.getAttribute('data-bundle'), li.querySelector('.rev')!.textContent])),
+    })),
+  )
   t.equal(sidecars.length, Object.keys(SIDECARS).length)
   for (const [id, s] of Object.entries(SIDECARS)) {
     const shown = sidecars.find((x) => x.id === id)
-    t.match(shown, { product: s.product, stale: s.stale, failing: s.failing, behind: s.behind, revs: { global: s.global, ...('orders' in s ? { orders: s.orders } : {}) } }, `sidecar ${id}`)
+    t.match(
+      shown,
+      { product: s.product, stale: s.stale, failing: s.failing, behind: s.behind, revs: { global: s.global, ...('orders' in s ? { orders: s.orders } : {}) } },
+      `sidecar ${id}`,
+    )
   }
-  t.equal(await page.textContent('#bundles tr[data-bundle="orders"] .rev'), 'o7', 'the registry\'s current orders revision')
+  t.equal(await page.textContent('#bundles tr[data-bundle="orders"] .rev'), 'o7', "the registry's current orders revision")
 
   // The charts: uPlot drew one line per port in each, labelled with the ports.
   await page.waitForSelector('#charts[data-ready="true"]')
@@ -109,7 +125,11 @@ t.test('the console in Chromium: login, the numbers, charts, an event, search, l
   // Open the attack event from the latest decisions: its full JSON, as stored, as text.
   await Promise.all([page.waitForURL(/\/console\/decisions\/6b1f0901/), page.click(`#latest tr[data-decision-id="${ATTACK_EVENT_ID}"] a.open`)])
   const json = JSON.parse((await page.textContent('#event-json'))!)
-  t.same(json, m.events.find((e) => e.decision_id === ATTACK_EVENT_ID), 'the event as stored')
+  t.same(
+    json,
+    m.events.find((e) => e.decision_id === ATTACK_EVENT_ID),
+    'the event as stored',
+  )
   t.equal(json.input.purpose, XSS.script)
   await clean('event')
   await page.screenshot({ path: shot('event'), fullPage: true })
@@ -125,9 +145,22 @@ t.test('the console in Chromium: login, the numbers, charts, an event, search, l
   await page.fill('input[name=port]', 'orders-eu.v1')
   await page.selectOption('select[name=outcome]', 'deny')
   await Promise.all([page.waitForURL(/port=orders-eu.v1/), page.click('#search button[type=submit]')])
-  const found = await page.$$eval('#results tbody tr', (rows) => rows.map((r) => ({ id: r.getAttribute('data-decision-id'), port: r.querySelector('.port')!.textContent, outcome: r.querySelector('.outcome')!.textContent })))
-  const wantIds = m.events.filter((e) => e.port === 'orders-eu.v1' && e.outcome === 'deny').sort((a, b) => b.timestamp.localeCompare(a.timestamp)).map((e) => e.decision_id)
-  t.same(found.map((f) => f.id), wantIds, 'exactly the denied decisions of that port, newest first')
+  const found = await page.$$eval('#results tbody tr', (rows) =>
+    rows.map((r) => ({
+      id: r.getAttribute('data-decision-id'),
+      port: r.querySelector('.port')!.textContent,
+      outcome: r.querySelector('.outcome')!.textContent,
+    })),
+  )
+  const wantIds = m.events
+    .filter((e) => e.port === 'orders-eu.v1' && e.outcome === 'deny')
+    .sort((a, b) => b.timestamp.localeCompare(a.timestamp))
+    .map((e) => e.decision_id)
+  t.same(
+    found.map((f) => f.id),
+    wantIds,
+    'exactly the denied decisions of that port, newest first',
+  )
   t.ok(found.every((f) => f.port === 'orders-eu.v1' && f.outcome === 'deny'))
   await page.screenshot({ path: shot('search'), fullPage: true })
 
@@ -142,7 +175,10 @@ t.test('the console in Chromium: login, the numbers, charts, an event, search, l
 
   // Sign out: the cookie is gone and the console asks for a token again.
   await Promise.all([page.waitForURL(/\/console\/login\?notice=signed_out/), page.click('form.logout button')])
-  t.same((await context.cookies(`${m.reg.url}/console`)).filter((c) => c.name === 'meshgate_console'), [])
+  t.same(
+    (await context.cookies(`${m.reg.url}/console`)).filter((c) => c.name === 'meshgate_console'),
+    [],
+  )
   await page.goto(`${m.reg.url}/console/decisions`)
   t.equal(new URL(page.url()).pathname, '/console/login')
 

@@ -11,7 +11,9 @@ import { join } from 'node:path'
 import { globalBundle, governance, put, registryDir, spawnRegistry } from '../fixtures/registry/harness.js'
 
 function files(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => join(d.parentPath ?? d.path, d.name))
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => join(d.parentPath ?? d.path, d.name))
 }
 
 for (const point of ['blob-renamed', 'metadata-temp-written']) {
@@ -29,21 +31,36 @@ for (const point of ['blob-renamed', 'metadata-temp-written']) {
     t.equal(await reg.kill('SIGTERM'), 0, 'a clean stop exits 0')
 
     reg = await spawnRegistry(args, { MESHGATE_REGISTRY_PAUSE_AT: point })
-    const lost = put(reg.url, 'global', g2, token).then((r) => r.status, (e: Error) => e)
+    const lost = put(reg.url, 'global', g2, token).then(
+      (r) => r.status,
+      (e: Error) => e,
+    )
     await reg.waitForStderr(new RegExp(`publish of \`global\` paused at ${point}`))
     t.equal(await reg.kill('SIGKILL'), null, 'killed mid-commit')
     t.type(await lost, Error, 'the publisher saw the connection die, not a success')
     const left = files(data)
-    if (point === 'metadata-temp-written') t.ok(left.some((f) => f.endsWith('.tmp')), 'the kill left a half-made metadata file')
-    else t.equal(left.filter((f) => f.includes('blobs')).length, 2, 'the kill left g2\'s blob, referenced by nothing')
+    if (point === 'metadata-temp-written')
+      t.ok(
+        left.some((f) => f.endsWith('.tmp')),
+        'the kill left a half-made metadata file',
+      )
+    else t.equal(left.filter((f) => f.includes('blobs')).length, 2, "the kill left g2's blob, referenced by nothing")
 
     reg = await spawnRegistry(args)
     const r = await fetch(`${reg.url}/bundles/global`)
     t.equal(r.status, 200)
     t.ok(Buffer.from(await r.arrayBuffer()).equals(g1), 'g1 is served')
     const revs = (await (await fetch(`${reg.url}/v1/bundles/global/revisions`)).json()) as { result: { revision: string }[] }
-    t.same(revs.result.map((x) => x.revision), ['g1'], 'the lost publish is not in the history')
-    t.same(files(data).filter((f) => f.endsWith('.tmp')), [], 'temp files are cleared at start')
+    t.same(
+      revs.result.map((x) => x.revision),
+      ['g1'],
+      'the lost publish is not in the history',
+    )
+    t.same(
+      files(data).filter((f) => f.endsWith('.tmp')),
+      [],
+      'temp files are cleared at start',
+    )
 
     t.equal((await put(reg.url, 'global', g2, token)).status, 201, 'the same publish then succeeds')
     const after = await fetch(`${reg.url}/bundles/global`)

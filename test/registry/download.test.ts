@@ -24,7 +24,7 @@ async function held(reg: InProcess, name: string, n: number, ms = 10_000): Promi
   }
 }
 
-t.test('header parsing follows OPA\'s client and test server', async (t) => {
+t.test("header parsing follows OPA's client and test server", async (t) => {
   t.equal(preferField('modes=snapshot,delta;wait=30', 'wait'), '30')
   t.equal(preferField(['respond-async', 'modes=snapshot; wait=5'], 'wait'), '5')
   t.equal(waitSeconds('modes=snapshot,delta;wait=30', 10), 10, 'capped by server.max_wait_seconds')
@@ -36,7 +36,7 @@ t.test('header parsing follows OPA\'s client and test server', async (t) => {
   t.equal(etagOf('sha256:00'), '"sha256:00"')
 })
 
-t.test('200 with OPA\'s content type and the ETag; 304 for the current ETag; 404 for no bundle', async (t) => {
+t.test("200 with OPA's content type and the ETag; 304 for the current ETag; 404 for no bundle", async (t) => {
   const reg = await startTestRegistry(t)
   t.equal((await get(reg)).status, 404)
   const g1 = await globalBundle('g1')

@@ -26,7 +26,10 @@ async function openStore(t: Test, dir: string, o: Partial<FsDecisionStoreOptions
 const stored = (e: ReturnType<typeof decisionEvent>): StoredDecision => ({ ...e, received_at: '2025-05-01T12:00:00.000Z' })
 const batch = (from: number, n: number, f: (i: number) => Parameters<typeof decisionEvent>[1] = () => ({})) =>
   Array.from({ length: n }, (_, k) => stored(decisionEvent(from + k, f(from + k))))
-const segments = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.log')).sort()
+const segments = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.log'))
+    .sort()
 const ids = (ds: StoredDecision[]) => ds.map((d) => d.decision_id)
 
 t.test('a retried batch is stored once; repeats within a batch too', async (t) => {
@@ -58,7 +61,7 @@ t.test('a torn record at the tail (a crash mid-write) is cut off; the batches be
   t.equal(await s.count(), 7, 'the first two batches, nothing of the third')
   t.same(ids((await s.query({ limit: 100 })).decisions).sort(), ids(batch(0, 7)).sort())
   t.equal(statSync(file).size, whole, 'the torn record was cut off')
-  t.same(await s.append(batch(7, 5)), { stored: 5, duplicates: 0 }, 'the sidecar\'s retry of the torn batch is stored whole')
+  t.same(await s.append(batch(7, 5)), { stored: 5, duplicates: 0 }, "the sidecar's retry of the torn batch is stored whole")
   t.equal(await s.count(), 12)
 })
 
@@ -93,8 +96,12 @@ t.test('queries: every filter, time range, newest first, cursor paging that neit
   const s = await openStore(t, tempDir(t))
   // Appended out of time order (a spool replayed late), several per millisecond.
   const events = batch(0, 200, (i) => ({
-    port: ['a', 'b', 'c'][i % 3]!, subject: `u${i % 7}`, product: i % 2 ? 'orders-api' : 'billing-api', domain: i % 2 ? 'orders' : 'billing',
-    outcome: (['allow', 'deny', 'error', 'answer'] as const)[i % 4]!, at: Date.parse('2025-05-01T10:00:00Z') + ((i * 7919) % 200) * 250,
+    port: ['a', 'b', 'c'][i % 3]!,
+    subject: `u${i % 7}`,
+    product: i % 2 ? 'orders-api' : 'billing-api',
+    domain: i % 2 ? 'orders' : 'billing',
+    outcome: (['allow', 'deny', 'error', 'answer'] as const)[i % 4]!,
+    at: Date.parse('2025-05-01T10:00:00Z') + ((i * 7919) % 200) * 250,
   }))
   for (let i = 0; i < events.length; i += 37) await s.append(events.slice(i, i + 37))
   const ms = (d: StoredDecision) => Date.parse(d.timestamp)
@@ -103,7 +110,10 @@ t.test('queries: every filter, time range, newest first, cursor paging that neit
   const all = await s.query({ limit: 1000 })
   t.equal(all.decisions.length, 200)
   t.notOk(all.next)
-  t.ok(all.decisions.every((d, i) => i === 0 || ms(all.decisions[i - 1]!) >= ms(d)), 'newest first')
+  t.ok(
+    all.decisions.every((d, i) => i === 0 || ms(all.decisions[i - 1]!) >= ms(d)),
+    'newest first',
+  )
 
   const q = { port: 'b', outcome: 'deny' as const, from: '2025-05-01T10:00:10Z', to: '2025-05-01T10:00:40Z' }
   const want = expect((d) => d.port === 'b' && d.outcome === 'deny' && ms(d) >= Date.parse(q.from) && ms(d) < Date.parse(q.to))
@@ -120,7 +130,12 @@ t.test('queries: every filter, time range, newest first, cursor paging that neit
   t.equal(new Set(ids(got)).size, got.length, 'no repeats')
   t.same(got.map(ms), want.map(ms), 'in time order across pages')
 
-  for (const [k, v] of [['subject', 'u3'], ['product', 'orders-api'], ['domain', 'billing'], ['outcome', 'error']] as const) {
+  for (const [k, v] of [
+    ['subject', 'u3'],
+    ['product', 'orders-api'],
+    ['domain', 'billing'],
+    ['outcome', 'error'],
+  ] as const) {
     const want = expect((d) => (k === 'product' || k === 'domain' ? d.labels[k] : d[k]) === v)
     t.same(ids((await s.query({ [k]: v, limit: 1000 })).decisions).sort(), ids(want).sort(), `filter ${k}`)
   }
@@ -135,7 +150,9 @@ t.test('summary: per-port buckets and top deny reasons equal the events stored',
   const s = await openStore(t, tempDir(t))
   const t0 = Date.parse('2025-05-01T10:00:00Z')
   const events = batch(0, 120, (i) => ({
-    port: i % 2 ? 'p1' : 'p2', outcome: i % 5 === 0 ? 'deny' : i % 7 === 0 ? 'error' : 'allow', at: t0 + i * 1000,
+    port: i % 2 ? 'p1' : 'p2',
+    outcome: i % 5 === 0 ? 'deny' : i % 7 === 0 ? 'error' : 'allow',
+    at: t0 + i * 1000,
     deny: i % 5 === 0 ? [{ layer: 'global', message: i % 10 === 0 ? 'no purpose' : 'not a member' }] : undefined,
   }))
   await s.append(events)
@@ -144,24 +161,45 @@ t.test('summary: per-port buckets and top deny reasons equal the events stored',
   t.equal(sum.total, inRange.length)
   t.equal(sum.deny, inRange.filter((e) => e.outcome === 'deny').length)
   t.equal(sum.error, inRange.filter((e) => e.outcome === 'error').length)
-  t.same(sum.ports.map((p) => p.port), ['p1', 'p2'])
+  t.same(
+    sum.ports.map((p) => p.port),
+    ['p1', 'p2'],
+  )
   for (const p of sum.ports) {
     t.equal(p.buckets.length, 2)
-    t.same(p.buckets.map((b) => b.start), ['2025-05-01T10:00:00.000Z', '2025-05-01T10:00:30.000Z'])
+    t.same(
+      p.buckets.map((b) => b.start),
+      ['2025-05-01T10:00:00.000Z', '2025-05-01T10:00:30.000Z'],
+    )
     for (const [k, b] of p.buckets.entries()) {
       const inB = inRange.filter((e) => e.port === p.port && Math.floor((Date.parse(e.timestamp) - t0) / 30_000) === k)
-      t.same({ total: b.total, deny: b.deny, error: b.error },
-        { total: inB.length, deny: inB.filter((e) => e.outcome === 'deny').length, error: inB.filter((e) => e.outcome === 'error').length }, `${p.port} bucket ${k}`)
+      t.same(
+        { total: b.total, deny: b.deny, error: b.error },
+        { total: inB.length, deny: inB.filter((e) => e.outcome === 'deny').length, error: inB.filter((e) => e.outcome === 'error').length },
+        `${p.port} bucket ${k}`,
+      )
     }
   }
   const reasons = inRange.filter((e) => e.outcome === 'deny').map((e) => e.deny![0]!.message)
-  t.same(sum.top_deny_reasons, [
-    { layer: 'global', message: 'not a member', count: reasons.filter((m) => m === 'not a member').length },
-    { layer: 'global', message: 'no purpose', count: reasons.filter((m) => m === 'no purpose').length },
-  ].sort((a, b) => b.count - a.count || (a.message < b.message ? -1 : 1)), 'most frequent first; ties by layer, then message')
+  t.same(
+    sum.top_deny_reasons,
+    [
+      { layer: 'global', message: 'not a member', count: reasons.filter((m) => m === 'not a member').length },
+      { layer: 'global', message: 'no purpose', count: reasons.filter((m) => m === 'no purpose').length },
+    ].sort((a, b) => b.count - a.count || (a.message < b.message ? -1 : 1)),
+    'most frequent first; ties by layer, then message',
+  )
   t.equal((await s.summarize({ from: '2025-05-01T10:00:00Z', to: '2025-05-01T10:01:00Z', bucket_seconds: 30, top: 1 })).top_deny_reasons.length, 1)
-  await t.rejects(s.summarize({ from: '2025-05-01T10:00:00Z', to: '2025-05-02T10:00:00Z', bucket_seconds: 1, top: 1 }), { code: 'request_invalid' }, 'too many buckets')
-  await t.rejects(s.summarize({ from: '2025-05-01T10:00:00Z', to: '2025-05-01T09:00:00Z', bucket_seconds: 1, top: 1 }), { code: 'request_invalid' }, 'to before from')
+  await t.rejects(
+    s.summarize({ from: '2025-05-01T10:00:00Z', to: '2025-05-02T10:00:00Z', bucket_seconds: 1, top: 1 }),
+    { code: 'request_invalid' },
+    'too many buckets',
+  )
+  await t.rejects(
+    s.summarize({ from: '2025-05-01T10:00:00Z', to: '2025-05-01T09:00:00Z', bucket_seconds: 1, top: 1 }),
+    { code: 'request_invalid' },
+    'to before from',
+  )
 })
 
 t.test('retention: past max_events the oldest segments go, whole; the newest stay queryable', async (t) => {

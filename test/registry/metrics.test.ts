@@ -18,7 +18,12 @@ import { globalBundle, governance, mint, ordersBundle, ordersTeam, put, registry
 /** A clock the test moves; the registry reads it for staleness. */
 function testClock(start = '2025-05-01T10:00:00.000Z') {
   let now = new Date(start)
-  return { now: () => now, advance: (seconds: number) => { now = new Date(now.getTime() + seconds * 1000) } }
+  return {
+    now: () => now,
+    advance: (seconds: number) => {
+      now = new Date(now.getTime() + seconds * 1000)
+    },
+  }
 }
 
 /** Resolves once the registry holds `n` long polls for `name` (checked each turn of the event loop, bounded). */
@@ -31,7 +36,11 @@ async function held(reg: InProcess, name: string, n: number, ms = 10_000): Promi
 }
 
 const rollback = async (reg: InProcess, name: string, body: unknown, token: string) =>
-  fetch(`${reg.url}/v1/bundles/${name}/rollback`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) })
+  fetch(`${reg.url}/v1/bundles/${name}/rollback`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  })
 
 t.test('publishes, rollbacks, downloads, long polls and bundles', async (t) => {
   const reg = await startTestRegistry(t)
@@ -84,19 +93,37 @@ t.test('publishes, rollbacks, downloads, long polls and bundles', async (t) => {
   t.equal(m.value('meshgate_registry_revisions_committed_total', { action: 'publish' }), 3)
   t.equal(m.value('meshgate_registry_revisions_committed_total', { action: 'rollback' }), 1)
   t.equal(m.value('meshgate_registry_bundles'), 2)
-  t.same(m.find('meshgate_registry_bundle_info').map((s) => s.labels).sort((a, b) => a.bundle!.localeCompare(b.bundle!)),
-    [{ bundle: 'global', revision: 'g1' }, { bundle: 'orders', revision: 'o1' }], 'current revisions only: g2 is gone')
+  t.same(
+    m
+      .find('meshgate_registry_bundle_info')
+      .map((s) => s.labels)
+      .sort((a, b) => a.bundle!.localeCompare(b.bundle!)),
+    [
+      { bundle: 'global', revision: 'g1' },
+      { bundle: 'orders', revision: 'o1' },
+    ],
+    'current revisions only: g2 is gone',
+  )
   t.ok(m.value('meshgate_process_resident_memory_bytes') !== undefined || m.value('meshgate_nodejs_heap_size_total_bytes')! > 0, 'process metrics')
-  t.notOk(m.samples.some((s) => !s.name.startsWith('meshgate_')), 'every metric name has the prefix')
+  t.notOk(
+    m.samples.some((s) => !s.name.startsWith('meshgate_')),
+    'every metric name has the prefix',
+  )
 })
 
 t.test('sidecars known, stale, failing and behind, from status reports', async (t) => {
   const clock = testClock()
   const reg = await startTestRegistry(t, {}, { now: clock.now })
   await put(reg.url, 'global', await globalBundle('g2'), await governance())
-  const report = (id: string, rev: string, code?: string) => statusReport({ id, product: 'orders-api', domain: 'orders' }, [
-    { name: 'global', active_revision: rev, last_successful_activation: '2025-05-01T09:59:00.000Z', ...(code ? { code, message: 'registry unreachable' } : {}) },
-  ])
+  const report = (id: string, rev: string, code?: string) =>
+    statusReport({ id, product: 'orders-api', domain: 'orders' }, [
+      {
+        name: 'global',
+        active_revision: rev,
+        last_successful_activation: '2025-05-01T09:59:00.000Z',
+        ...(code ? { code, message: 'registry unreachable' } : {}),
+      },
+    ])
   const post = (body: unknown) => fetch(`${reg.url}/status`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
   t.equal((await post(report('a', 'g2'))).status, 200)
   t.equal((await post(report('b', 'g1'))).status, 200)
@@ -123,11 +150,18 @@ t.test('route labels stay bounded whatever URLs clients send', async (t) => {
   const m = await scrape(reg.url)
   const requests = m.find('meshgate_registry_http_requests_total')
   // The router refuses a bad percent-encoding (`/%ff…`) before any hook runs, so those 50 are not counted.
-  t.equal(requests.reduce((a, s) => a + s.value, 0), 250, 'every request a route or the 404 handler answered is counted')
+  t.equal(
+    requests.reduce((a, s) => a + s.value, 0),
+    250,
+    'every request a route or the 404 handler answered is counted',
+  )
   const routes = new Set(requests.map((s) => s.labels.route))
   t.same([...routes].sort(), [UNMATCHED_ROUTE, '/bundles/:name', '/status/*', '/v1/bundles/:name/revisions'].sort())
   t.ok(requests.length <= 16, `${requests.length} series`)
-  t.notOk(m.samples.some((s) => Object.values(s.labels).some((v) => /[0-9a-f]{8}-/.test(v))), 'no URL text in any label')
+  t.notOk(
+    m.samples.some((s) => Object.values(s.labels).some((v) => /[0-9a-f]{8}-/.test(v))),
+    'no URL text in any label',
+  )
 })
 
 t.test('metrics.require_token: a valid bearer token is needed; open by default', async (t) => {
@@ -150,7 +184,12 @@ t.test('decisions stored, read from the decision store; two registry apps count 
   const config = parseRegistryConfig(readFileSync(file, 'utf8'), file)
   let stored = 42
   const decisions = { count: async () => stored } as unknown as DecisionStore
-  const app = await buildRegistryApp({ deps: { config, store: reg.store, loader: {} as never }, tokens: new PublisherTokens(config.auth), feed: new ChangeFeed(reg.store), decisions })
+  const app = await buildRegistryApp({
+    deps: { config, store: reg.store, loader: {} as never },
+    tokens: new PublisherTokens(config.auth),
+    feed: new ChangeFeed(reg.store),
+    decisions,
+  })
   t.teardown(() => app.close())
   const url = await app.listen({ host: '127.0.0.1', port: 0 })
   let m = await scrape(url)
@@ -158,7 +197,7 @@ t.test('decisions stored, read from the decision store; two registry apps count 
   stored = 43
   m = await scrape(url)
   t.equal(m.value('meshgate_registry_decisions_stored'), 43)
-  t.equal((await scrape(reg.url)).value('meshgate_registry_decisions_stored'), 0, 'the other registry\'s own store: empty, counted apart')
+  t.equal((await scrape(reg.url)).value('meshgate_registry_decisions_stored'), 0, "the other registry's own store: empty, counted apart")
 
   await fetch(`${url}/v1/bundles`)
   await fetch(`${url}/v1/bundles`)

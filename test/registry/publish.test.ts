@@ -8,7 +8,17 @@ import { createHash } from 'node:crypto'
 import { gzipSync } from 'node:zlib'
 import { writeTar } from '../../src/bundle/index.js'
 import {
-  bundle, customersTeam, globalBundle, governance, KEYS, mint, ORDERS_EPS, ordersBundle, ordersTeam, put, startTestRegistry,
+  bundle,
+  customersTeam,
+  globalBundle,
+  governance,
+  KEYS,
+  mint,
+  ORDERS_EPS,
+  ordersBundle,
+  ordersTeam,
+  put,
+  startTestRegistry,
 } from '../fixtures/registry/harness.js'
 
 const digestOf = (b: Uint8Array) => `sha256:${createHash('sha256').update(b).digest('hex')}`
@@ -28,7 +38,16 @@ t.test('a governance token publishes global; the bundle is served as published, 
   const r = await put(reg.url, 'global', g1, await governance())
   t.equal(r.status, 201)
   const body = await json(r)
-  t.match(body.result, { name: 'global', revision: 'g1', digest: digestOf(g1), size: g1.length, roots: ['global'], publisher: 'governance-ci', action: 'publish', signed_by: 'global' })
+  t.match(body.result, {
+    name: 'global',
+    revision: 'g1',
+    digest: digestOf(g1),
+    size: g1.length,
+    roots: ['global'],
+    publisher: 'governance-ci',
+    action: 'publish',
+    signed_by: 'global',
+  })
   t.match(body.result.published_at, /^\d{4}-\d\d-\d\dT/)
   const s = await served(reg.url, 'global')
   t.equal(s.status, 200)
@@ -48,9 +67,29 @@ t.test('scope: a domain team cannot publish global, another domain, or a name it
   const cases: [string, string, Buffer, string][] = [
     ['a global bundle', 'global', await globalBundle('evil'), await ordersTeam()],
     ['its own roots under the name global (pinned)', 'global', await ordersBundle('o-squat'), await ordersTeam()],
-    ['another domain\'s bundle', 'customers', await bundle({ roots: ['domains/customers'], exports: ['domains/customers/access'], sign: { key: KEYS.customers, kid: 'customers' } }), await ordersTeam()],
-    ['over another team\'s name', 'orders', await bundle({ roots: ['domains/customers'], revision: 'c-over', exports: ['domains/customers/access'], sign: { key: KEYS.customers, kid: 'customers' } }), await customersTeam()],
-    ['a bundle claiming the whole tree', 'orders', await bundle({ roots: [''], revision: 'all', exports: ['domains/orders/access/allow'], sign: { key: KEYS.orders, kid: 'orders' } }), await ordersTeam()],
+    [
+      "another domain's bundle",
+      'customers',
+      await bundle({ roots: ['domains/customers'], exports: ['domains/customers/access'], sign: { key: KEYS.customers, kid: 'customers' } }),
+      await ordersTeam(),
+    ],
+    [
+      "over another team's name",
+      'orders',
+      await bundle({
+        roots: ['domains/customers'],
+        revision: 'c-over',
+        exports: ['domains/customers/access'],
+        sign: { key: KEYS.customers, kid: 'customers' },
+      }),
+      await customersTeam(),
+    ],
+    [
+      'a bundle claiming the whole tree',
+      'orders',
+      await bundle({ roots: [''], revision: 'all', exports: ['domains/orders/access/allow'], sign: { key: KEYS.orders, kid: 'orders' } }),
+      await ordersTeam(),
+    ],
   ]
   for (const [what, name, b, token] of cases) {
     const r = await put(reg.url, name, b, token)
@@ -58,7 +97,10 @@ t.test('scope: a domain team cannot publish global, another domain, or a name it
     t.equal(r.status, 403, what)
     t.equal(body.code, 'roots_forbidden', `${what}: ${body.message}`)
   }
-  t.match((await json(await put(reg.url, 'global', await globalBundle('evil'), await ordersTeam()))).message, 'the token may publish under `domains/orders`, not the bundle\'s roots (root `global`)')
+  t.match(
+    (await json(await put(reg.url, 'global', await globalBundle('evil'), await ordersTeam()))).message,
+    "the token may publish under `domains/orders`, not the bundle's roots (root `global`)",
+  )
   t.match((await json(await put(reg.url, 'global', await ordersBundle('o-squat'), await ordersTeam()))).message, 'bundle `global` is pinned to roots `global`')
 
   const tokenless = await mint({ sub: 'nobody' })
@@ -68,7 +110,10 @@ t.test('scope: a domain team cannot publish global, another domain, or a name it
   t.ok((await served(reg.url, 'global')).body.equals(g1))
   t.equal((await served(reg.url, 'customers')).status, 404)
   const list = (await json(await fetch(`${reg.url}/v1/bundles`))).result as { name: string; revision: string }[]
-  t.same(list.map((b) => `${b.name}@${b.revision}`), ['global@g1', 'orders@o1'])
+  t.same(
+    list.map((b) => `${b.name}@${b.revision}`),
+    ['global@g1', 'orders@o1'],
+  )
 })
 
 t.test('scope: contents must stay under the roots, whatever the manifest claims', async (t) => {
@@ -76,10 +121,30 @@ t.test('scope: contents must stay under the roots, whatever the manifest claims'
   const token = await ordersTeam()
   const base = { roots: ['domains/orders'], exports: ORDERS_EPS, sign: { key: KEYS.orders, kid: 'orders' } as const }
   const cases: [string, Buffer, string, RegExp][] = [
-    ['data outside the roots', await bundle({ ...base, revision: 'd', data: { global: { limits: { max_rows: 1e9 } } } }), 'bundle_scope_error', /data at `\/global` is outside the bundle roots/],
-    ['a .rego package outside the roots', await bundle({ ...base, revision: 'p', sources: { 'x.rego': '# package domains.orders.x\npackage global.access\n' } }), 'bundle_scope_error', /package `data\.global\.access` is outside the bundle roots/],
-    ['a declared entrypoint outside the roots', await bundle({ ...base, revision: 'e', exports: [...ORDERS_EPS, 'global/access'] }), 'bundle_scope_error', /entrypoint `global\/access` is outside the bundle roots/],
-    ['a wasm export outside the roots, not declared', await bundle({ ...base, revision: 'x', exports: [...ORDERS_EPS, 'global/access'], declared: ORDERS_EPS }), 'bundle_scope_error', /exports entrypoint `global\/access` outside the bundle roots/],
+    [
+      'data outside the roots',
+      await bundle({ ...base, revision: 'd', data: { global: { limits: { max_rows: 1e9 } } } }),
+      'bundle_scope_error',
+      /data at `\/global` is outside the bundle roots/,
+    ],
+    [
+      'a .rego package outside the roots',
+      await bundle({ ...base, revision: 'p', sources: { 'x.rego': '# package domains.orders.x\npackage global.access\n' } }),
+      'bundle_scope_error',
+      /package `data\.global\.access` is outside the bundle roots/,
+    ],
+    [
+      'a declared entrypoint outside the roots',
+      await bundle({ ...base, revision: 'e', exports: [...ORDERS_EPS, 'global/access'] }),
+      'bundle_scope_error',
+      /entrypoint `global\/access` is outside the bundle roots/,
+    ],
+    [
+      'a wasm export outside the roots, not declared',
+      await bundle({ ...base, revision: 'x', exports: [...ORDERS_EPS, 'global/access'], declared: ORDERS_EPS }),
+      'bundle_scope_error',
+      /exports entrypoint `global\/access` outside the bundle roots/,
+    ],
   ]
   for (const [what, b, code, message] of cases) {
     const r = await put(reg.url, 'orders', b, token)
@@ -91,18 +156,36 @@ t.test('scope: contents must stay under the roots, whatever the manifest claims'
   t.equal((await served(reg.url, 'orders')).status, 404, 'none was stored')
 })
 
-t.test('signature: unsigned, tampered, or signed by another domain\'s key is refused', async (t) => {
+t.test("signature: unsigned, tampered, or signed by another domain's key is refused", async (t) => {
   const reg = await startTestRegistry(t)
   const token = await ordersTeam()
   t.equal((await put(reg.url, 'orders', await ordersBundle('o1'), token)).status, 201)
   const cases: [string, Buffer, RegExp][] = [
     ['unsigned', await ordersBundle('o2', { sign: false }), /not signed/],
-    ['signed by the customers key, saying so', await ordersBundle('o2', { sign: { key: KEYS.customers, kid: 'customers' } }), /key `customers` may not sign for the bundle's roots `domains\/orders`/],
-    ['signed by the customers key, claiming to be orders', await ordersBundle('o2', { sign: { key: KEYS.customers, kid: 'orders' } }), /does not verify with key `orders`/],
+    [
+      'signed by the customers key, saying so',
+      await ordersBundle('o2', { sign: { key: KEYS.customers, kid: 'customers' } }),
+      /key `customers` may not sign for the bundle's roots `domains\/orders`/,
+    ],
+    [
+      'signed by the customers key, claiming to be orders',
+      await ordersBundle('o2', { sign: { key: KEYS.customers, kid: 'orders' } }),
+      /does not verify with key `orders`/,
+    ],
     ['signed by the customers key, no kid', await ordersBundle('o2', { sign: { key: KEYS.customers } }), /does not verify with key `orders`/],
     ['signed by the global key', await ordersBundle('o2', { sign: { key: KEYS.global, kid: 'global' } }), /key `global` may not sign/],
-    ['data changed after signing', await ordersBundle('o2', { after: (es) => es.map((e) => (e.name === 'data.json' ? { ...e, data: Buffer.from('{"domains":{"orders":{"rev":"forged"}}}') } : e)) }), /`data.json` does not match its signed digest/],
-    ['a file added after signing', await ordersBundle('o2', { after: (es) => [{ name: 'domains/orders/extra.rego', data: Buffer.from('package domains.orders.extra\n') }, ...es] }), /`domains\/orders\/extra.rego` is in the bundle but not in its signature/],
+    [
+      'data changed after signing',
+      await ordersBundle('o2', {
+        after: (es) => es.map((e) => (e.name === 'data.json' ? { ...e, data: Buffer.from('{"domains":{"orders":{"rev":"forged"}}}') } : e)),
+      }),
+      /`data.json` does not match its signed digest/,
+    ],
+    [
+      'a file added after signing',
+      await ordersBundle('o2', { after: (es) => [{ name: 'domains/orders/extra.rego', data: Buffer.from('package domains.orders.extra\n') }, ...es] }),
+      /`domains\/orders\/extra.rego` is in the bundle but not in its signature/,
+    ],
   ]
   for (const [what, b, message] of cases) {
     const r = await put(reg.url, 'orders', b, token)
@@ -139,7 +222,11 @@ t.test('a bundle that does not load is refused; so is a reused revision with oth
   t.equal(r.status, 400)
   t.match(await json(r), { code: 'bundle_format_error', message: /cannot be loaded/ })
   const noWasm = await ordersBundle('o1', { after: (es) => es.filter((e) => e.name !== 'policy.wasm') })
-  t.match(await json(await put(reg.url, 'orders', noWasm, token)), { code: 'bundle_format_error', message: /names module `\/policy.wasm`, which the bundle does not hold/ }, 'no module at all')
+  t.match(
+    await json(await put(reg.url, 'orders', noWasm, token)),
+    { code: 'bundle_format_error', message: /names module `\/policy.wasm`, which the bundle does not hold/ },
+    'no module at all',
+  )
   t.equal((await put(reg.url, 'orders', await ordersBundle('o1'), token)).status, 201)
   const other = await ordersBundle('o1', { data: { domains: { orders: { changed: true } } } })
   const c = await put(reg.url, 'orders', other, token)
@@ -180,7 +267,11 @@ t.test('history and rollback: who did what when; rollback scoped like publish', 
   await put(reg.url, 'orders', await ordersBundle('o1'), await ordersTeam())
 
   const rollback = (name: string, body: unknown, token: string) =>
-    fetch(`${reg.url}/v1/bundles/${name}/rollback`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    fetch(`${reg.url}/v1/bundles/${name}/rollback`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
   const denied = await rollback('global', { revision: 'g1' }, await ordersTeam())
   t.equal(denied.status, 403)
   t.equal((await json(denied)).code, 'roots_forbidden')
@@ -194,11 +285,14 @@ t.test('history and rollback: who did what when; rollback scoped like publish', 
   t.ok((await served(reg.url, 'global')).body.equals(g1), 'g1 is served again')
 
   const revs = (await json(await fetch(`${reg.url}/v1/bundles/global/revisions`))).result as Record<string, unknown>[]
-  t.same(revs.map((r) => [r.revision, r.action, r.publisher, r.current]), [
-    ['g1', 'rollback', 'alice', true],
-    ['g2', 'publish', 'governance-ci', false],
-    ['g1', 'publish', 'governance-ci', false],
-  ])
+  t.same(
+    revs.map((r) => [r.revision, r.action, r.publisher, r.current]),
+    [
+      ['g1', 'rollback', 'alice', true],
+      ['g2', 'publish', 'governance-ci', false],
+      ['g1', 'publish', 'governance-ci', false],
+    ],
+  )
   const byDigest = await rollback('global', { digest: digestOf(g2) }, await governance())
   t.equal((await json(byDigest)).result.revision, 'g2')
 })
@@ -212,7 +306,10 @@ t.test('restart: a new registry on the same data folder serves the same revision
   const { FsBundleStore } = await import('../../src/registry/index.js')
   const store = await FsBundleStore.open({ dir: `${reg.dir}/data` })
   t.equal((await store.current('global'))?.revision, 'g2')
-  t.same((await store.history('global')).map((r) => r.revision), ['g1', 'g2'])
+  t.same(
+    (await store.history('global')).map((r) => r.revision),
+    ['g1', 'g2'],
+  )
   t.ok(Buffer.from((await store.read(digestOf(g1)))!).equals(g1), 'older revisions stay stored for rollback')
   await store.close()
 })
@@ -224,6 +321,6 @@ t.test('downloads and history can require a token', async (t) => {
   t.equal((await fetch(`${reg.url}/v1/bundles`)).status, 401)
   const reader = await mint({ sub: 'sidecar-7' })
   const r = await fetch(`${reg.url}/bundles/global`, { headers: { authorization: `Bearer ${reader}` } })
-  t.equal(r.status, 200, 'any valid token reads, as OPA\'s services.<s>.credentials.bearer sends it')
+  t.equal(r.status, 200, "any valid token reads, as OPA's services.<s>.credentials.bearer sends it")
   t.equal((await fetch(`${reg.url}/bundles/global`, { headers: { authorization: `Bearer ${await mint({}, { iss: 'https://evil.test' })}` } })).status, 401)
 })

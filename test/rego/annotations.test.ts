@@ -37,7 +37,9 @@ plain := 1
 
 t.test('bad metadata is a parse error at the block', async (t) => {
   const bad = (src: string) => {
-    try { parseModule('b.rego', src) } catch (e) {
+    try {
+      parseModule('b.rego', src)
+    } catch (e) {
       if (e instanceof CompileError) return e.errors.map((d) => `${d.location?.row}:${d.location?.col} ${d.message}`)
       throw e
     }

@@ -9,7 +9,12 @@ import { parseBody, parseModule } from '../../src/rego/index.js'
 
 const root = fileURLToPath(new URL('../../../shared/conformance/cases', import.meta.url))
 
-interface Case { note: string; query?: string; modules?: string[]; want_error_code?: string }
+interface Case {
+  note: string
+  query?: string
+  modules?: string[]
+  want_error_code?: string
+}
 
 if (!existsSync(root)) {
   t.pass('conformance cases not present: skipped')
@@ -24,10 +29,18 @@ if (!existsSync(root)) {
           if (c.want_error_code === 'rego_parse_error') continue
           ;(c.modules ?? []).forEach((m, i) => {
             modules++
-            try { parseModule(`${c.note}#${i}`, m) } catch (e) { failures.push(`${c.note}: ${(e as Error).message}`) }
+            try {
+              parseModule(`${c.note}#${i}`, m)
+            } catch (e) {
+              failures.push(`${c.note}: ${(e as Error).message}`)
+            }
           })
           if (c.query) {
-            try { parseBody(c.query) } catch (e) { failures.push(`${c.note} (query): ${(e as Error).message}`) }
+            try {
+              parseBody(c.query)
+            } catch (e) {
+              failures.push(`${c.note} (query): ${(e as Error).message}`)
+            }
           }
         }
       }

@@ -13,13 +13,21 @@ import { matchGolden, readGolden, regenerating } from '../fixtures/golden.js'
 
 const dir = new URL('../fixtures/rego/', import.meta.url)
 
-for (const f of readdirSync(dir).filter((x) => x.endsWith('.rego')).sort()) {
+for (const f of readdirSync(dir)
+  .filter((x) => x.endsWith('.rego'))
+  .sort()) {
   t.test(f, async (t) => {
     const src = readFileSync(new URL(f, dir), 'utf8')
     const regoVersion = /^# rego-version: 0/m.test(src) ? 0 : 1
     const ast = JSON.stringify(stripSpans(parseModule(f, src, { regoVersion })), null, 1) + '\n'
-    const tokens = tokenize(src).tokens.map((k) => `${k.kind}\t${JSON.stringify(src.slice(k.start, k.end))}`).join('\n') + '\n'
-    for (const [ext, got] of [['.ast', ast], ['.tokens', tokens]] as const) {
+    const tokens =
+      tokenize(src)
+        .tokens.map((k) => `${k.kind}\t${JSON.stringify(src.slice(k.start, k.end))}`)
+        .join('\n') + '\n'
+    for (const [ext, got] of [
+      ['.ast', ast],
+      ['.tokens', tokens],
+    ] as const) {
       const file = new URL(f.replace(/\.rego$/, ext), dir)
       matchGolden(t, file, got, 'test/rego/golden.test.ts')
     }

@@ -2,7 +2,12 @@ import t, { type Test } from 'tap'
 import { CompileError } from '../../src/errors/index.js'
 import { parseBody, parseModule } from '../../src/rego/index.js'
 
-interface Want { message: string; row: number; col: number; at: string }
+interface Want {
+  message: string
+  row: number
+  col: number
+  at: string
+}
 
 /** Parse, expect a CompileError, and check each error's message, place and the text there. */
 function errorsOf(src: string, regoVersion: 0 | 1 = 1): (Want & { code: string })[] {
@@ -24,8 +29,14 @@ function errorsOf(src: string, regoVersion: 0 | 1 = 1): (Want & { code: string }
 
 function check(t: Test, src: string, want: Want[], regoVersion: 0 | 1 = 1): void {
   const got = errorsOf(src, regoVersion)
-  t.same(got.map((g) => g.code), want.map(() => 'rego_parse_error'))
-  t.same(got.map(({ message, row, col }) => ({ message, row, col })), want.map(({ message, row, col }) => ({ message, row, col })))
+  t.same(
+    got.map((g) => g.code),
+    want.map(() => 'rego_parse_error'),
+  )
+  t.same(
+    got.map(({ message, row, col }) => ({ message, row, col })),
+    want.map(({ message, row, col }) => ({ message, row, col })),
+  )
   want.forEach((w, i) => t.ok(got[i]?.at.startsWith(w.at), `error ${i} points at ${JSON.stringify(w.at)}`))
 }
 
@@ -53,21 +64,28 @@ t.test('token errors point at the token', async (t) => {
 t.test('statement-level errors', async (t) => {
   check(t, 'p := 1\n', [{ message: 'package expected', row: 1, col: 1, at: 'p := 1' }])
   check(t, 'package a\np\n', [{ message: 'var cannot be used for rule name', row: 2, col: 1, at: 'p' }])
-  check(t, 'package a\nimport foo.bar\n', [{ message: 'unexpected import path, must begin with one of: {data, future, input, rego}, got: foo', row: 2, col: 8, at: 'foo.bar' }])
+  check(t, 'package a\nimport foo.bar\n', [
+    { message: 'unexpected import path, must begin with one of: {data, future, input, rego}, got: foo', row: 2, col: 8, at: 'foo.bar' },
+  ])
   check(t, 'package a\nimport future.keywords.nope\n', [{ message: 'unexpected keyword, must be one of [contains every if in]', row: 2, col: 8, at: 'future' }])
   check(t, 'package a\ndefault p := input.x\n', [{ message: 'illegal default rule (value cannot contain ref)', row: 2, col: 1, at: 'default' }])
-  check(t, 'package a\np[x] := 1 if { x := 1 } else := 2\n', [{ message: 'else keyword cannot be used on rules with variables in head', row: 2, col: 25, at: 'else' }])
+  check(t, 'package a\np[x] := 1 if { x := 1 } else := 2\n', [
+    { message: 'else keyword cannot be used on rules with variables in head', row: 2, col: 25, at: 'else' },
+  ])
   check(t, 'package a\np if { x := $"a {b = 1}" }', [{ message: "unexpected unification ('=') in template-string expression", row: 2, col: 18, at: 'b = 1' }])
-  t.same(errorsOf('').map((e) => e.message), ['empty module'])
+  t.same(
+    errorsOf('').map((e) => e.message),
+    ['empty module'],
+  )
 })
 
 t.test('errors in several rules are all reported, sorted', async (t) => {
   const src = 'package a\np if {\n  x := [1, 2\n}\nq := 1\nr if { y := }\ns := 2\n'
   const got = errorsOf(src)
-  t.same(got.map((g) => `${g.row}:${g.col} ${g.message}`), [
-    '4:1 unexpected } token: expected "," or "]"',
-    '6:13 unexpected } token',
-  ])
+  t.same(
+    got.map((g) => `${g.row}:${g.col} ${g.message}`),
+    ['4:1 unexpected } token: expected "," or "]"', '6:13 unexpected } token'],
+  )
 })
 
 t.test('v0 without future imports', async (t) => {

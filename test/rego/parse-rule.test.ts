@@ -8,16 +8,22 @@ const heads = (body: string, regoVersion: 0 | 1 = 1) => mod(body, regoVersion).r
 const TRUE_BODY = { exprs: [{ kind: 'term', term: { type: 'boolean', value: true }, negated: false, with: [] }] }
 
 t.test('package and imports', async (t) => {
-  const m = parseModule('a.rego', 'package a.b["c-d"]\nimport data.x.y\nimport data.x as z\nimport input.a\nimport rego.v1\nimport future.keywords\nimport future.keywords.in\n')
+  const m = parseModule(
+    'a.rego',
+    'package a.b["c-d"]\nimport data.x.y\nimport data.x as z\nimport input.a\nimport rego.v1\nimport future.keywords\nimport future.keywords.in\n',
+  )
   t.same(m.package, ['a', 'b', 'c-d'])
-  t.same(m.imports.map((i) => [stripSpans(i.path), i.alias]), [
-    [ref(v('data'), s('x'), s('y')), undefined],
-    [ref(v('data'), s('x')), 'z'],
-    [ref(v('input'), s('a')), undefined],
-    [ref(v('rego'), s('v1')), undefined],
-    [ref(v('future'), s('keywords')), undefined],
-    [ref(v('future'), s('keywords'), s('in')), undefined],
-  ])
+  t.same(
+    m.imports.map((i) => [stripSpans(i.path), i.alias]),
+    [
+      [ref(v('data'), s('x'), s('y')), undefined],
+      [ref(v('data'), s('x')), 'z'],
+      [ref(v('input'), s('a')), undefined],
+      [ref(v('rego'), s('v1')), undefined],
+      [ref(v('future'), s('keywords')), undefined],
+      [ref(v('future'), s('keywords'), s('in')), undefined],
+    ],
+  )
   t.equal(m.regoVersion, 1)
 })
 
@@ -31,9 +37,16 @@ t.test('complete rules, values and if', async (t) => {
   ])
   const m = mod('p := 1\nu if input.x == 1')
   t.same(stripSpans(m.rules[0]!.body), TRUE_BODY, 'a rule without a body has body `true`')
-  t.same(stripSpans(m.rules[1]!.body.exprs[0]), {
-    kind: 'term', term: call('equal', ref(v('input'), s('x')), n('1')), negated: false, with: [],
-  }, '`if expr` without braces is a one-expression body')
+  t.same(
+    stripSpans(m.rules[1]!.body.exprs[0]),
+    {
+      kind: 'term',
+      term: call('equal', ref(v('input'), s('x')), n('1')),
+      negated: false,
+      with: [],
+    },
+    '`if expr` without braces is a one-expression body',
+  )
 })
 
 t.test('default rules', async (t) => {
@@ -44,15 +57,20 @@ t.test('default rules', async (t) => {
 })
 
 t.test('multi-value, object and ref-head rules', async (t) => {
-  t.same(heads('p contains x if { x := 1 }\nq contains "a"\nr[k] := v if { k := 1; v := 2 }\na.b.c := 1\na.b[x] := y if { x := 1; y := 2 }\nd.e[x] contains y if { x := 1; y := 2 }\ng[x] if { x := 1 }'), [
-    { ref: [v('p')], kind: 'set', key: v('x'), assign: false },
-    { ref: [v('q')], kind: 'set', key: s('a'), assign: false },
-    { ref: [v('r'), v('k')], kind: 'object', key: v('k'), value: v('v'), assign: true },
-    { ref: [v('a'), s('b'), s('c')], kind: 'complete', value: n('1'), assign: true },
-    { ref: [v('a'), s('b'), v('x')], kind: 'object', key: v('x'), value: v('y'), assign: true },
-    { ref: [v('d'), s('e'), v('x')], kind: 'set', key: v('y'), assign: false },
-    { ref: [v('g'), v('x')], kind: 'object', key: v('x'), assign: false },
-  ])
+  t.same(
+    heads(
+      'p contains x if { x := 1 }\nq contains "a"\nr[k] := v if { k := 1; v := 2 }\na.b.c := 1\na.b[x] := y if { x := 1; y := 2 }\nd.e[x] contains y if { x := 1; y := 2 }\ng[x] if { x := 1 }',
+    ),
+    [
+      { ref: [v('p')], kind: 'set', key: v('x'), assign: false },
+      { ref: [v('q')], kind: 'set', key: s('a'), assign: false },
+      { ref: [v('r'), v('k')], kind: 'object', key: v('k'), value: v('v'), assign: true },
+      { ref: [v('a'), s('b'), s('c')], kind: 'complete', value: n('1'), assign: true },
+      { ref: [v('a'), s('b'), v('x')], kind: 'object', key: v('x'), value: v('y'), assign: true },
+      { ref: [v('d'), s('e'), v('x')], kind: 'set', key: v('y'), assign: false },
+      { ref: [v('g'), v('x')], kind: 'object', key: v('x'), assign: false },
+    ],
+  )
   const q = mod('q contains "a"').rules[0]!
   t.same(stripSpans(q.body), TRUE_BODY, '`p contains x` needs no body')
 })
@@ -71,7 +89,15 @@ t.test('else chains', async (t) => {
   const p = m.rules[0]!
   const chain: Rule[] = []
   for (let r: Rule | undefined = p; r; r = r.else) chain.push(r)
-  t.same(chain.map((r) => [stripSpans(r.head.value), r.head.assign]), [[n('1'), true], [n('2'), true], [n('3'), false], [n('4'), true]])
+  t.same(
+    chain.map((r) => [stripSpans(r.head.value), r.head.assign]),
+    [
+      [n('1'), true],
+      [n('2'), true],
+      [n('3'), false],
+      [n('4'), true],
+    ],
+  )
   t.same(stripSpans(chain[3]!.body), TRUE_BODY)
   const f = m.rules[1]!
   t.equal(f.else!.head.kind, 'function')
@@ -97,8 +123,13 @@ t.test('bodies: separators, not, some, every, with', async (t) => {
   t.equal(e[2]!.negated, true)
   t.same(stripSpans(e[4]), { kind: 'somein', key: v('k'), value: v('val'), domain: ref(v('input'), s('xs')), negated: false, with: [] })
   t.same(stripSpans(e[7]), {
-    kind: 'every', key: v('i'), value: v('w'), domain: ref(v('input'), s('ws')),
-    body: { exprs: [{ kind: 'term', term: v('w'), negated: false, with: [] }] }, negated: false, with: [],
+    kind: 'every',
+    key: v('i'),
+    value: v('w'),
+    domain: ref(v('input'), s('ws')),
+    body: { exprs: [{ kind: 'term', term: v('w'), negated: false, with: [] }] },
+    negated: false,
+    with: [],
   })
   t.equal(e[8]!.with.length, 2)
   t.same(stripSpans(e[8]!.with[1]!.target), ref(v('data'), s('f')))
@@ -122,32 +153,51 @@ r = 1 { true } else = 2 { true }
 `
   const m = parseModule('v0.rego', src, { regoVersion: 0 })
   t.equal(m.regoVersion, 0)
-  t.same(m.rules.map((r) => [stripSpans(r.head.ref), r.head.kind, stripSpans(r.head.key)]), [
-    [[v('allow')], 'complete', undefined],
-    [[v('allow')], 'complete', undefined],
-    [[v('p')], 'set', v('x')],
-    [[v('obj'), v('k')], 'object', v('k')],
-    [[v('f')], 'function', undefined],
-    [[v('q')], 'complete', undefined],
-    [[v('q')], 'complete', undefined],
-    [[v('r')], 'complete', undefined],
-  ])
+  t.same(
+    m.rules.map((r) => [stripSpans(r.head.ref), r.head.kind, stripSpans(r.head.key)]),
+    [
+      [[v('allow')], 'complete', undefined],
+      [[v('allow')], 'complete', undefined],
+      [[v('p')], 'set', v('x')],
+      [[v('obj'), v('k')], 'object', v('k')],
+      [[v('f')], 'function', undefined],
+      [[v('q')], 'complete', undefined],
+      [[v('q')], 'complete', undefined],
+      [[v('r')], 'complete', undefined],
+    ],
+  )
   t.ok(m.rules[7]!.else)
   t.throws(() => parseModule('v0.rego', 'package a\np if { true }', { regoVersion: 0 }), 'if is not a keyword in v0 without an import')
-  const withImport = parseModule('v0.rego', 'package a\nimport future.keywords.if\nimport future.keywords.contains\np if { true }\ns contains 1 if { true }', { regoVersion: 0 })
-  t.same(withImport.rules.map((r) => r.head.kind), ['complete', 'set'])
+  const withImport = parseModule('v0.rego', 'package a\nimport future.keywords.if\nimport future.keywords.contains\np if { true }\ns contains 1 if { true }', {
+    regoVersion: 0,
+  })
+  t.same(
+    withImport.rules.map((r) => r.head.kind),
+    ['complete', 'set'],
+  )
   const regoV1 = parseModule('v0.rego', 'package a\nimport rego.v1\nq if { every x in [1] { x } }', { regoVersion: 0 })
   t.equal(regoV1.rules[0]!.body.exprs[0]!.kind, 'every')
   const inAsName = parseModule('v0.rego', 'package a\nin := 1\nevery := 2', { regoVersion: 0 })
-  t.same(inAsName.rules.map((r) => stripSpans(r.head.ref)), [[v('in')], [v('every')]], 'future keywords are names in v0')
+  t.same(
+    inAsName.rules.map((r) => stripSpans(r.head.ref)),
+    [[v('in')], [v('every')]],
+    'future keywords are names in v0',
+  )
 })
 
 t.test('the shared OPA example policies parse', async (t) => {
   const dir = new URL('../../../shared/opa-built/', import.meta.url)
-  const files: [string, 0 | 1][] = [['java-abi1_1/policy.rego', 0], ['python-sprintf/policy_with_builtins.rego', 0], ['dotnet-rbac/rbac.rego', 1]]
+  const files: [string, 0 | 1][] = [
+    ['java-abi1_1/policy.rego', 0],
+    ['python-sprintf/policy_with_builtins.rego', 0],
+    ['dotnet-rbac/rbac.rego', 1],
+  ]
   for (const [f, ver] of files) {
     const url = new URL(f, dir)
-    if (!existsSync(url)) { t.pass(`${f} not present: skipped`); continue }
+    if (!existsSync(url)) {
+      t.pass(`${f} not present: skipped`)
+      continue
+    }
     const m = parseModule(f, readFileSync(url, 'utf8'), { regoVersion: ver })
     t.ok(m.rules.length > 0, f)
   }

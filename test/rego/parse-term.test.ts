@@ -28,7 +28,13 @@ t.test('operators are calls of built-in names with OPA precedence', async (t) =>
   t.same(term('x == a | b & c'), call('equal', v('x'), call('or', v('a'), call('and', v('b'), v('c')))))
   t.same(term('a % b / c'), call('div', call('rem', v('a'), v('b')), v('c')))
   t.same(term('(a + b) * c'), call('mul', call('plus', v('a'), v('b')), v('c')))
-  for (const [op, name] of [['!=', 'neq'], ['<', 'lt'], ['<=', 'lte'], ['>', 'gt'], ['>=', 'gte']]) {
+  for (const [op, name] of [
+    ['!=', 'neq'],
+    ['<', 'lt'],
+    ['<=', 'lte'],
+    ['>', 'gt'],
+    ['>=', 'gte'],
+  ]) {
     t.same(term(`a ${op} b`), call(name!, v('a'), v('b')))
   }
   t.same(term('-x'), call('minus', n('0'), v('x')), 'unary minus on a non-number')
@@ -59,14 +65,22 @@ t.test('composites and comprehensions', async (t) => {
   t.same(term('{1, 2}'), { type: 'set', items: [n('1'), n('2')] })
   t.same(term('set()'), { type: 'set', items: [] })
   t.same(term('{}'), { type: 'object', items: [] })
-  t.same(term('{"a": 1, [1]: x}'), { type: 'object', items: [[s('a'), n('1')], [{ type: 'array', items: [n('1')] }, v('x')]] })
+  t.same(term('{"a": 1, [1]: x}'), {
+    type: 'object',
+    items: [
+      [s('a'), n('1')],
+      [{ type: 'array', items: [n('1')] }, v('x')],
+    ],
+  })
   t.same(term('{a | b}'), { type: 'setcomp', term: v('a'), body: { exprs: [{ kind: 'term', term: v('b'), negated: false, with: [] }] } })
   t.same(term('{1 | 2, 3}'), { type: 'set', items: [call('or', n('1'), n('2')), n('3')] }, 'an `or` inside a set when a comma follows')
   const arr = term('[x | x := xs[_]; x > 1]') as { type: string; body: { exprs: unknown[] } }
   t.equal(arr.type, 'arraycomp')
   t.equal(arr.body.exprs.length, 2)
   t.same(term('{k: v | v := o[k]}'), {
-    type: 'objectcomp', key: v('k'), value: v('v'),
+    type: 'objectcomp',
+    key: v('k'),
+    value: v('v'),
     body: { exprs: [{ kind: 'assign', left: v('v'), right: ref(v('o'), v('k')), negated: false, with: [] }] },
   })
   t.same(term('{x + 1: y}'), { type: 'object', items: [[call('plus', v('x'), n('1')), v('y')]] })
@@ -76,7 +90,11 @@ t.test('template strings', async (t) => {
   t.same(term('$"hi {input.name}!"'), { type: 'templatestring', parts: ['hi ', ref(v('input'), s('name')), '!'] })
   t.same(term('$"a \\{b} {1 + 2}"'), { type: 'templatestring', parts: ['a {b} ', call('plus', n('1'), n('2'))] })
   t.same(term('$`multi\nline {x}`'), { type: 'templatestring', parts: ['multi\nline ', v('x')] })
-  t.same(term('$"{ {"a": 1}["a"] }"'), { type: 'templatestring', parts: [ref({ type: 'object', items: [[s('a'), n('1')]] }, s('a'))] }, 'braces nest inside expressions')
+  t.same(
+    term('$"{ {"a": 1}["a"] }"'),
+    { type: 'templatestring', parts: [ref({ type: 'object', items: [[s('a'), n('1')]] }, s('a'))] },
+    'braces nest inside expressions',
+  )
   const w = term('$"{a with input as 1}"') as { partWith: Record<number, unknown[]> }
   t.equal(w.partWith[0]!.length, 1, 'with modifiers are kept per part')
 })

@@ -4,7 +4,9 @@ export function stripSpans(x: unknown): unknown {
   if (Array.isArray(x)) return x.map(stripSpans)
   if (x && typeof x === 'object') {
     return Object.fromEntries(
-      Object.entries(x).filter(([k]) => k !== 'span' && k !== 'text').map(([k, v]) => [k, stripSpans(v)]),
+      Object.entries(x)
+        .filter(([k]) => k !== 'span' && k !== 'text')
+        .map(([k, v]) => [k, stripSpans(v)]),
     )
   }
   return x

@@ -30,7 +30,11 @@ async function anonymize(token: string, query: string, body: string = JSON.strin
   })
   const text = await res.text()
   let json: any
-  try { json = JSON.parse(text) } catch { json = undefined }
+  try {
+    json = JSON.parse(text)
+  } catch {
+    json = undefined
+  }
   return { status: res.status, json, text, headers: res.headers }
 }
 
@@ -92,7 +96,14 @@ t.test('?fields= keeps only the named fields, each with its transform', async (t
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
     body: records.map((r) => JSON.stringify(r)).join('\n'),
   })
-  t.same((await nd.text()).trim().split('\n').map((l) => JSON.parse(l)), [{ order_id: 'a1', status: 'paid' }], 'NDJSON too; blanks around names are ignored')
+  t.same(
+    (await nd.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l)),
+    [{ order_id: 'a1', status: 'paid' }],
+    'NDJSON too; blanks around names are ignored',
+  )
 
   const tooMany = await anonymize(token, `?fields=${Array.from({ length: 1001 }, (_, i) => `f${i}`).join(',')}`)
   t.equal(tooMany.status, 400)

@@ -13,7 +13,11 @@ async function appWith(authYaml: string) {
   const engine = {
     access: async (input: unknown) => {
       inputs.push(input)
-      return { value: { allow: false, deny: [], allowed_by: [], message: 'no layer allows the request (default deny)', layers: [] }, revisions: {}, cached: false }
+      return {
+        value: { allow: false, deny: [], allowed_by: [], message: 'no layer allows the request (default deny)', layers: [] },
+        revisions: {},
+        cached: false,
+      }
     },
     ready: true,
     layers: [],

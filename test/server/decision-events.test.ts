@@ -39,17 +39,21 @@ t.teardown(async () => {
 })
 
 async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(sc.base + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) })
-  return { status: res.status, json: await res.json().catch(() => undefined) as any, headers: res.headers }
+  const res = await fetch(sc.base + path, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  })
+  return { status: res.status, json: (await res.json().catch(() => undefined)) as any, headers: res.headers }
 }
 
-t.test('an access decision: one event with the answer\'s id, OPA\'s fields and the deny reasons', async (t) => {
+t.test("an access decision: one event with the answer's id, OPA's fields and the deny reasons", async (t) => {
   const r = await post('/v1/decisions/access', { port: 'orders-v1', purpose: 'marketing' }, { 'x-request-id': 'client-chosen', 'request-id': 'client-chosen' })
   t.equal(r.status, 200)
   const [e, ...more] = seen.byId(r.json.decision_id)
   t.equal(more.length, 0, 'exactly one event')
-  t.ok(e, 'the event carries the answer\'s decision_id')
-  t.not(r.json.decision_id, 'client-chosen', 'never the client\'s request id')
+  t.ok(e, "the event carries the answer's decision_id")
+  t.not(r.json.decision_id, 'client-chosen', "never the client's request id")
   t.equal(e!.kind, 'access')
   t.equal(e!.path, 'meshgate/access')
   t.equal(e!.outcome, 'deny')
@@ -75,14 +79,17 @@ t.test('anonymization and schema compatibility decisions', async (t) => {
   t.equal(ea.kind, 'anonymization')
   t.equal(ea.outcome, 'answer')
   t.match(ea.result, { fields: { email: { transform: { action: 'hash' } } } })
-  const c = await post('/v1/decisions/schema-compatibility', { port: 'orders-v1', proposed: { apiVersion: 'v3.0.2', kind: 'DataContract', id: 'x', version: '1.0.0', status: 'active', schema: [] } })
+  const c = await post('/v1/decisions/schema-compatibility', {
+    port: 'orders-v1',
+    proposed: { apiVersion: 'v3.0.2', kind: 'DataContract', id: 'x', version: '1.0.0', status: 'active', schema: [] },
+  })
   t.equal(c.status, 200)
   const ec = seen.byId(c.json.decision_id)[0]!
   t.equal(ec.kind, 'schema_compatibility')
   t.equal(ec.outcome, c.json.compatible ? 'allow' : 'deny')
 })
 
-t.test('OPA\'s data API and POST / are decisions; a failed evaluation is an `error` event', async (t) => {
+t.test("OPA's data API and POST / are decisions; a failed evaluation is an `error` event", async (t) => {
   const d = await post('/v1/data/global/meta', { input: { x: 1 } })
   t.equal(d.status, 200)
   const ed = seen.byId(d.json.decision_id)[0]!
@@ -99,9 +106,10 @@ t.test('OPA\'s data API and POST / are decisions; a failed evaluation is an `err
   t.equal(failed[0]!.error?.code, 'eval_budget_exceeded', 'the code the answer carried')
 })
 
-t.test('anonymize stream: the access decision\'s event, and the records counted when it ends', async (t) => {
+t.test("anonymize stream: the access decision's event, and the records counted when it ends", async (t) => {
   const res = await fetch(`${sc.base}/v1/ports/orders-v1/anonymize?purpose=reporting`, {
-    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
     body: '{"order_id":"1","email":"a@b.c","amount":10,"status":"paid"}\n{"order_id":"2","email":"d@e.f","amount":20,"status":"paid"}\n',
   })
   t.equal(res.status, 200)
@@ -113,7 +121,11 @@ t.test('anonymize stream: the access decision\'s event, and the records counted 
   t.match(e.result, { access: { allow: true }, anonymization: { fields: Object } })
   t.same(seen.records.at(-1), { port: 'orders-v1', count: 2 })
   t.match(await (await fetch(`${sc.base}/metrics`)).text(), /meshgate_anonymized_records_total\{port="orders-v1"\} 2\n/, 'and in the metrics')
-  const denied = await fetch(`${sc.base}/v1/ports/orders-v1/anonymize?purpose=marketing`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' }, body: '{}\n' })
+  const denied = await fetch(`${sc.base}/v1/ports/orders-v1/anonymize?purpose=marketing`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
+    body: '{}\n',
+  })
   t.equal(denied.status, 403)
   const ed = seen.byId(denied.headers.get('x-meshgate-decision-id')!)[0]!
   t.equal(ed.outcome, 'deny')
@@ -121,8 +133,10 @@ t.test('anonymize stream: the access decision\'s event, and the records counted 
 })
 
 t.test('forward auth', async (t) => {
-  const res = await fetch(`${sc.base}/v1/forward-auth?port=orders-v1&purpose=reporting`, { headers: { authorization: `Bearer ${token}`, 'x-original-uri': '/orders' } })
-  const body = await res.json() as any
+  const res = await fetch(`${sc.base}/v1/forward-auth?port=orders-v1&purpose=reporting`, {
+    headers: { authorization: `Bearer ${token}`, 'x-original-uri': '/orders' },
+  })
+  const body = (await res.json()) as any
   const e = seen.byId(body.decision_id)[0]!
   t.equal(e.kind, 'forward_auth')
   t.equal(e.outcome, body.allow ? 'allow' : 'deny')
@@ -139,9 +153,14 @@ t.test('requests that decide nothing make no event', async (t) => {
 
 t.test('the answer leaves only after the observers took the event', async (t) => {
   let open!: () => void
-  seen.gate = new Promise((r) => { open = r })
+  seen.gate = new Promise((r) => {
+    open = r
+  })
   let answered = false
-  const pending = post('/v1/decisions/access', { port: 'orders-v1', purpose: 'reporting' }).then((r) => { answered = true; return r })
+  const pending = post('/v1/decisions/access', { port: 'orders-v1', purpose: 'reporting' }).then((r) => {
+    answered = true
+    return r
+  })
   // Bounded: give the server every chance to answer early.
   for (let i = 0; i < 50 && !answered; i++) await new Promise((r) => setImmediate(r))
   await new Promise((r) => setTimeout(r, 50))
@@ -155,16 +174,25 @@ t.test('the answer leaves only after the observers took the event', async (t) =>
 t.test('one id ties the log lines, the event and the answer', async (t) => {
   const lines: any[] = []
   const { Writable } = await import('node:stream')
-  const stream = new Writable({ write(chunk, _enc, done) { for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l)); done() } })
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l))
+      done()
+    },
+  })
   const { loadConfig } = await import('../../src/config/index.js')
   const { startSidecar } = await import('../../src/server/index.js')
   const own = new Collect()
   const cfg = await loadConfig(`${sc.dir}/meshgate.yaml`)
   const logged = await startSidecar(cfg, { logger: { level: 'info', stream }, observers: [own] })
   t.teardown(() => logged.close())
-  const res = await fetch(`${logged.url}/v1/decisions/access`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ port: 'orders-v1', purpose: 'reporting' }) })
+  const res = await fetch(`${logged.url}/v1/decisions/access`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ port: 'orders-v1', purpose: 'reporting' }),
+  })
   const id = ((await res.json()) as any).decision_id
   t.equal(own.byId(id).length, 1)
   const mine = lines.filter((l) => l.reqId === id)
-  t.ok(mine.some((l) => l.msg === 'incoming request') && mine.some((l) => l.msg === 'request completed'), 'the request\'s log lines carry the decision id')
+  t.ok(mine.some((l) => l.msg === 'incoming request') && mine.some((l) => l.msg === 'request completed'), "the request's log lines carry the decision id")
 })

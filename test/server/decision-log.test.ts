@@ -31,14 +31,21 @@ mask contains "/input/x" if 1 / to_number(input.input.fields[0]) == 0
 
 async function globalBundle(modules: Record<string, string>, entrypoints: string[]) {
   const { wasm } = await compile({ modules: Object.entries(modules).map(([path, source]) => ({ path, source })), entrypoints, strictBuiltinErrors: true })
-  return writeBundle({ manifest: { revision: 'g1', roots: ['global'], wasm: entrypoints.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' })) }, wasm, data: {}, sources: Object.entries(modules).map(([path, source]) => ({ path, source })) })
+  return writeBundle({
+    manifest: { revision: 'g1', roots: ['global'], wasm: entrypoints.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' })) },
+    wasm,
+    data: {},
+    sources: Object.entries(modules).map(([path, source]) => ({ path, source })),
+  })
 }
 
 async function sidecarLoggingTo(t: Tap.Test, url: string, bundle: Buffer, extra = ''): Promise<Sidecar> {
   const dir = mkdtempSync(join(tmpdir(), 'mg-dlog-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   writeFileSync(join(dir, 'global.tar.gz'), bundle)
-  writeFileSync(join(dir, 'meshgate.yaml'), `
+  writeFileSync(
+    join(dir, 'meshgate.yaml'),
+    `
 server: { addr: 127.0.0.1:0 }
 auth: { mode: none }
 services:
@@ -50,7 +57,8 @@ decision_logs:
   service: registry
   reporting: { min_delay_seconds: 0.05, max_delay_seconds: 0.1 }
   erase: [/input/request/headers/authorization]
-${extra}`)
+${extra}`,
+  )
   const sc = await startSidecar(await loadConfig(join(dir, 'meshgate.yaml')))
   t.teardown(() => sc.close())
   return sc
@@ -64,11 +72,15 @@ const decide = async (sc: Sidecar, body: unknown) => {
 async function storedEvent(base: string, id: string): Promise<any> {
   const reader = await mint({ sub: 'auditor', roles: ['decision-reader'] })
   let found: any[] = []
-  await waitFor(`decision ${id} to be stored`, async () => {
-    const res = await fetch(`${base}/v1/decisions?decision_id=${id}`, { headers: { authorization: `Bearer ${reader}` } })
-    found = ((await res.json()) as { result: any[] }).result
-    return found.length > 0
-  }, 20_000)
+  await waitFor(
+    `decision ${id} to be stored`,
+    async () => {
+      const res = await fetch(`${base}/v1/decisions?decision_id=${id}`, { headers: { authorization: `Bearer ${reader}` } })
+      found = ((await res.json()) as { result: any[] }).result
+      return found.length > 0
+    },
+    20_000,
+  )
   return found[0]
 }
 
@@ -79,9 +91,9 @@ t.test('events reach the registry masked by the erase list and the global log po
   const id = await decide(sc, { port: 'orders-v1', purpose: 'secret-project', fields: ['1'], request })
   const e = await storedEvent(registry.url, id)
   t.equal(e.input.request.headers.authorization, undefined, 'the config erase list')
-  t.equal(e.input.request.headers['x-forwarded-for'], undefined, 'the policy\'s mask pointer')
+  t.equal(e.input.request.headers['x-forwarded-for'], undefined, "the policy's mask pointer")
   t.equal(e.input.request.headers['user-agent'], 'curl', 'what no rule masks stays')
-  t.equal(e.input.purpose, '<masked>', 'the policy\'s upsert')
+  t.equal(e.input.purpose, '<masked>', "the policy's upsert")
   t.same(new Set(e.erased), new Set(['/input/request/headers/authorization', '/input/request/headers/x-forwarded-for']))
   t.same(e.masked, ['/input/purpose'])
   t.equal(e.kind, 'access')

@@ -11,7 +11,6 @@ import { startSidecar } from '../../src/server/index.js'
 import { BUILTINS_MODULE, globalBundle, ordersBundle } from '../fixtures/engine/bundles.js'
 import { until } from '../fixtures/wait/until.js'
 
-
 t.test('a rebuilt bundle file is swapped in; a broken one is refused and reported', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'mg-reload-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -40,7 +39,7 @@ bundles:
   write('orders.tar.gz', Buffer.from('not a bundle'))
   t.ok(await until(() => sc.sources.statuses().find((s) => s.name === 'orders')?.code === 'bundle_format_error'), 'the broken rewrite is reported')
   t.equal(sc.engine.revisions()['domains/orders'], 'o1', 'and the last good bundle keeps serving')
-  const h = await (await fetch(`${sc.url}/health?bundles`)).json() as { degraded?: string[] }
+  const h = (await (await fetch(`${sc.url}/health?bundles`)).json()) as { degraded?: string[] }
   t.match(h.degraded?.[0], /^orders: /, 'health shows it')
 
   write('orders.tar.gz', await ordersBundle('o2'))

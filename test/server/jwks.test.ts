@@ -37,13 +37,16 @@ t.test('a JWKS URL that answers late: 503 auth_unavailable until it does, then t
   const sc = await startTestSidecar({ url } as Jwks)
   t.teardown(() => sc.close())
   const token = await keys.mint({ sub: 'ann', realm: { roles: ['analyst'] } })
-  const decide = () => fetch(`${sc.base}/v1/decisions/access`, {
-    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{"port":"orders-v1"}',
-  })
+  const decide = () =>
+    fetch(`${sc.base}/v1/decisions/access`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: '{"port":"orders-v1"}',
+    })
 
   const before = await decide()
   t.equal(before.status, 503, 'no keys yet: 503, not 401 (the token is not at fault)')
-  const body = await before.json() as { code: string; message: string }
+  const body = (await before.json()) as { code: string; message: string }
   t.equal(body.code, 'auth_unavailable')
   t.match(body.message, new RegExp(`\`${url.replace(/[.]/g, '\\.')}\` cannot be fetched`))
   t.match(body.message, /ECONNREFUSED/, 'the message says why')
@@ -53,8 +56,14 @@ t.test('a JWKS URL that answers late: 503 auth_unavailable until it does, then t
   const ready = await fetch(`${sc.base}/health?bundles`)
   t.equal(ready.status, 500, 'not ready')
   t.match(await ready.json(), { error: /bearer tokens cannot be verified yet/, auth: { code: 'auth_unavailable', message: /ECONNREFUSED/, attempts: Number } })
-  const plugins = await (await fetch(`${sc.base}/health?plugins`)).json() as { bundles?: Record<string, { code?: string; active_revision?: string }>; plugins?: { bundle?: { state?: string } } }
-  t.notOk(Object.values(plugins.bundles ?? {}).some((b) => b.code !== undefined || b.active_revision === undefined), 'the bundles themselves are fine')
+  const plugins = (await (await fetch(`${sc.base}/health?plugins`)).json()) as {
+    bundles?: Record<string, { code?: string; active_revision?: string }>
+    plugins?: { bundle?: { state?: string } }
+  }
+  t.notOk(
+    Object.values(plugins.bundles ?? {}).some((b) => b.code !== undefined || b.active_revision === undefined),
+    'the bundles themselves are fine',
+  )
   t.equal(plugins.plugins?.bundle?.state, 'OK')
   const data = await fetch(`${sc.base}/v1/data/global/limits`)
   t.equal(data.status, 200, 'the Data API needs no token and keeps serving')
@@ -66,15 +75,17 @@ t.test('a JWKS URL that answers late: 503 auth_unavailable until it does, then t
   t.equal(after.status, 200, 'ready once the JWKS answered')
   const ok = await decide()
   t.equal(ok.status, 200)
-  t.equal((await ok.json() as { allow: boolean }).allow, true, 'the token verifies with the late keys')
+  t.equal(((await ok.json()) as { allow: boolean }).allow, true, 'the token verifies with the late keys')
 })
 
 t.test('a JWKS file that does not exist stops the start with config_error', async (t) => {
-  const config = parseConfig([
-    'server: { addr: "127.0.0.1:0" }',
-    'bundles: { global: { resource: nowhere.tar.gz } }',
-    'auth: { issuer: i, audience: a, algorithms: [RS256], jwks_file: /nonexistent/jwks.json }',
-    '',
-  ].join('\n'))
+  const config = parseConfig(
+    [
+      'server: { addr: "127.0.0.1:0" }',
+      'bundles: { global: { resource: nowhere.tar.gz } }',
+      'auth: { issuer: i, audience: a, algorithms: [RS256], jwks_file: /nonexistent/jwks.json }',
+      '',
+    ].join('\n'),
+  )
   await t.rejects(startSidecar(config, { logger: false }), { code: 'config_error', message: /`\/nonexistent\/jwks\.json`/ })
 })

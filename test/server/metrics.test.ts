@@ -47,7 +47,11 @@ async function fakeApp(t: Tap.Test, o: { bundleStatus?: () => BundleStatus[]; de
   } as any
   const app = await buildApp({
     engine,
-    config: parseConfig(`product: { domain: orders }\nbundles: { global: { resource: g }, orders: { resource: o } }\nauth: { mode: none }\n${o.metricsYaml ?? ''}`, 'meshgate.yaml', {}),
+    config: parseConfig(
+      `product: { domain: orders }\nbundles: { global: { resource: g }, orders: { resource: o } }\nauth: { mode: none }\n${o.metricsYaml ?? ''}`,
+      'meshgate.yaml',
+      {},
+    ),
     ...(o.bundleStatus ? { bundleStatus: o.bundleStatus } : {}),
     ...(o.decisionLogStats ? { decisionLogStats: o.decisionLogStats } : {}),
   })
@@ -63,14 +67,24 @@ t.test('decision events become counters and histograms', async (t) => {
   obs.record(event({ cached: false }))
   obs.record(event({ cached: true, metrics: { timer_server_handler_ns: 12_000, timer_rego_query_eval_ns: 0 } }))
   obs.record(event({ cached: true, metrics: { timer_server_handler_ns: 12_000, timer_rego_query_eval_ns: 0 } }))
-  obs.record(event({ outcome: 'deny', cached: false, deny: [
-    { layer: 'global', message: 'purpose `marketing` is not allowed' },
-    { layer: 'global', message: 'field `email` is pii' },
-    { layer: 'domains/orders', message: 'no role' },
-  ] }))
+  obs.record(
+    event({
+      outcome: 'deny',
+      cached: false,
+      deny: [
+        { layer: 'global', message: 'purpose `marketing` is not allowed' },
+        { layer: 'global', message: 'field `email` is pii' },
+        { layer: 'domains/orders', message: 'no role' },
+      ],
+    }),
+  )
   obs.record(event({ outcome: 'deny', deny: [{ layer: 'domains/orders', message: 'no role' }] }))
-  obs.record(event({ kind: 'anonymize_stream', outcome: 'allow', port: 'orders-v1', metrics: { timer_server_handler_ns: 4_000_000, counter_records_anonymized: 1000 } }))
-  obs.record(event({ kind: 'anonymize_stream', outcome: 'allow', port: 'orders-v1', metrics: { timer_server_handler_ns: 2_000_000, counter_records_anonymized: 500 } }))
+  obs.record(
+    event({ kind: 'anonymize_stream', outcome: 'allow', port: 'orders-v1', metrics: { timer_server_handler_ns: 4_000_000, counter_records_anonymized: 1000 } }),
+  )
+  obs.record(
+    event({ kind: 'anonymize_stream', outcome: 'allow', port: 'orders-v1', metrics: { timer_server_handler_ns: 2_000_000, counter_records_anonymized: 500 } }),
+  )
   obs.record(event({ kind: 'data', outcome: 'error', error: { code: 'eval_error', message: 'x' }, metrics: { timer_server_handler_ns: Number.NaN } }))
 
   const m = await scrape(url)
@@ -104,8 +118,21 @@ t.test('decision events become counters and histograms', async (t) => {
 
 t.test('bundle state per layer is read at each scrape', async (t) => {
   let statuses: BundleStatus[] = [
-    { name: 'global', active_revision: 'g7', last_successful_download: '2025-05-01T10:00:00.000Z', last_successful_request: '2025-05-01T10:04:00.000Z', last_successful_activation: '2025-05-01T10:00:00.000Z' },
-    { name: 'orders', code: 'bundle_download_error', message: 'registry unreachable', errors: [{ code: 'bundle_download_error', message: 'connect ECONNREFUSED' }], last_request: '2025-05-01T10:05:00.000Z', stale: true },
+    {
+      name: 'global',
+      active_revision: 'g7',
+      last_successful_download: '2025-05-01T10:00:00.000Z',
+      last_successful_request: '2025-05-01T10:04:00.000Z',
+      last_successful_activation: '2025-05-01T10:00:00.000Z',
+    },
+    {
+      name: 'orders',
+      code: 'bundle_download_error',
+      message: 'registry unreachable',
+      errors: [{ code: 'bundle_download_error', message: 'connect ECONNREFUSED' }],
+      last_request: '2025-05-01T10:05:00.000Z',
+      stale: true,
+    },
   ]
   const { url } = await fakeApp(t, { bundleStatus: () => statuses })
   let m = await scrape(url)
@@ -114,8 +141,14 @@ t.test('bundle state per layer is read at each scrape', async (t) => {
   t.equal(m.value('meshgate_bundle_active', { layer: 'global' }), 1)
   t.equal(m.value('meshgate_bundle_active', { layer: 'domains/orders' }), 0)
   t.equal(m.value('meshgate_bundle_last_activation_timestamp_seconds', { layer: 'global', bundle: 'global' }), ACTIVATED.getTime() / 1000)
-  t.equal(m.value('meshgate_bundle_last_successful_download_timestamp_seconds', { layer: 'global', bundle: 'global' }), Date.parse('2025-05-01T10:00:00.000Z') / 1000)
-  t.equal(m.value('meshgate_bundle_last_successful_request_timestamp_seconds', { layer: 'global', bundle: 'global' }), Date.parse('2025-05-01T10:04:00.000Z') / 1000)
+  t.equal(
+    m.value('meshgate_bundle_last_successful_download_timestamp_seconds', { layer: 'global', bundle: 'global' }),
+    Date.parse('2025-05-01T10:00:00.000Z') / 1000,
+  )
+  t.equal(
+    m.value('meshgate_bundle_last_successful_request_timestamp_seconds', { layer: 'global', bundle: 'global' }),
+    Date.parse('2025-05-01T10:04:00.000Z') / 1000,
+  )
   t.equal(m.value('meshgate_bundle_error', { layer: 'domains/orders', bundle: 'orders', code: 'bundle_download_error' }), 1, 'the bundle name finds its layer')
   t.equal(m.value('meshgate_bundle_error', { layer: 'global' }), undefined)
   t.equal(m.value('meshgate_bundle_last_error_timestamp_seconds', { layer: 'domains/orders', bundle: 'orders' }), Date.parse('2025-05-01T10:05:00.000Z') / 1000)
@@ -123,14 +156,20 @@ t.test('bundle state per layer is read at each scrape', async (t) => {
   t.equal(m.value('meshgate_bundle_stale', { layer: 'global', bundle: 'global' }), 0)
 
   // The orders bundle recovers: the error is gone, when it last failed is kept.
-  statuses = [statuses[0]!, { name: 'orders', active_revision: 'o2', last_successful_download: '2025-05-01T10:06:00.000Z', last_request: '2025-05-01T10:06:00.000Z' }]
+  statuses = [
+    statuses[0]!,
+    { name: 'orders', active_revision: 'o2', last_successful_download: '2025-05-01T10:06:00.000Z', last_request: '2025-05-01T10:06:00.000Z' },
+  ]
   m = await scrape(url)
   t.equal(m.find('meshgate_bundle_error').length, 0)
   t.equal(m.value('meshgate_bundle_last_error_timestamp_seconds', { layer: 'domains/orders', bundle: 'orders' }), Date.parse('2025-05-01T10:05:00.000Z') / 1000)
-  t.equal(m.value('meshgate_bundle_last_successful_download_timestamp_seconds', { layer: 'domains/orders', bundle: 'orders' }), Date.parse('2025-05-01T10:06:00.000Z') / 1000)
+  t.equal(
+    m.value('meshgate_bundle_last_successful_download_timestamp_seconds', { layer: 'domains/orders', bundle: 'orders' }),
+    Date.parse('2025-05-01T10:06:00.000Z') / 1000,
+  )
 })
 
-t.test('without source statuses, a layer\'s activation error stands in (as /health does)', async (t) => {
+t.test("without source statuses, a layer's activation error stands in (as /health does)", async (t) => {
   const { url } = await fakeApp(t)
   const m = await scrape(url)
   t.equal(m.value('meshgate_bundle_error', { layer: 'domains/orders', code: 'bundle_signature_error' }), 1)
@@ -139,8 +178,14 @@ t.test('without source statuses, a layer\'s activation error stands in (as /heal
 
 t.test('decision-log stats are read from the provider at each scrape', async (t) => {
   const stats: DecisionLogStats = {
-    spool_events: 12, spool_bytes: 3456, spool_limit_bytes: 1 << 20,
-    uploaded_events: 100, upload_batches: 4, upload_retries: 2, dropped_events: 0, policy_dropped_events: 3,
+    spool_events: 12,
+    spool_bytes: 3456,
+    spool_limit_bytes: 1 << 20,
+    uploaded_events: 100,
+    upload_batches: 4,
+    upload_retries: 2,
+    dropped_events: 0,
+    policy_dropped_events: 3,
   }
   const { url } = await fakeApp(t, { decisionLogStats: () => stats })
   let m = await scrape(url)
@@ -155,7 +200,14 @@ t.test('decision-log stats are read from the provider at each scrape', async (t)
   t.equal(m.value('meshgate_decision_log_policy_dropped_events_total'), 3)
   t.equal(m.value('meshgate_decision_log_last_upload_timestamp_seconds'), 0, 'no upload yet')
 
-  Object.assign(stats, { spool_events: 0, spool_bytes: 0, uploaded_events: 112, upload_batches: 5, dropped_events: 7, last_upload_at: '2025-05-01T10:07:00.000Z' })
+  Object.assign(stats, {
+    spool_events: 0,
+    spool_bytes: 0,
+    uploaded_events: 112,
+    upload_batches: 5,
+    dropped_events: 7,
+    last_upload_at: '2025-05-01T10:07:00.000Z',
+  })
   m = await scrape(url)
   t.equal(m.value('meshgate_decision_log_spool_events'), 0)
   t.equal(m.value('meshgate_decision_log_uploaded_events_total'), 112)
@@ -167,12 +219,24 @@ t.test('label values from events stay bounded', async (t) => {
   const { app, url } = await fakeApp(t)
   // Without a mesh model any port name is accepted, so a caller picks it.
   for (let i = 0; i < 1000; i++) {
-    app.metrics.observer.record(event({ kind: 'anonymize_stream', port: randomUUID(), metrics: { counter_records_anonymized: 2 }, outcome: 'deny', deny: [{ layer: randomUUID(), message: 'x' }] }))
+    app.metrics.observer.record(
+      event({
+        kind: 'anonymize_stream',
+        port: randomUUID(),
+        metrics: { counter_records_anonymized: 2 },
+        outcome: 'deny',
+        deny: [{ layer: randomUUID(), message: 'x' }],
+      }),
+    )
   }
   const m = await scrape(url)
   const ports = m.find('meshgate_anonymized_records_total')
   t.equal(ports.length, MAX_LABEL_VALUES + 1)
-  t.equal(ports.reduce((a, s) => a + s.value, 0), 2000, 'nothing is lost, the excess is counted together')
+  t.equal(
+    ports.reduce((a, s) => a + s.value, 0),
+    2000,
+    'nothing is lost, the excess is counted together',
+  )
   t.equal(m.value('meshgate_anonymized_records_total', { port: OTHER_LABEL }), 2 * (1000 - MAX_LABEL_VALUES))
   t.equal(m.find('meshgate_decision_denies_total').length, MAX_LABEL_VALUES + 1)
   t.ok(m.samples.length < 2000, `${m.samples.length} samples`)
@@ -206,7 +270,10 @@ t.test('process metric samplers stop when asked', async (t) => {
   t.teardown(collectProcessMetrics(running))
   const read = async (r: Registry) => {
     const m = parseExposition(await r.metrics())
-    return { gcs: m.find('meshgate_nodejs_gc_duration_seconds_count').reduce((a, s) => a + s.value, 0), lagMin: m.value('meshgate_nodejs_eventloop_lag_min_seconds')! }
+    return {
+      gcs: m.find('meshgate_nodejs_gc_duration_seconds_count').reduce((a, s) => a + s.value, 0),
+      lagMin: m.value('meshgate_nodejs_eventloop_lag_min_seconds')!,
+    }
   }
   // Until the running registry has seen a GC and an event-loop sample (bounded).
   let r = await read(running)
@@ -234,7 +301,10 @@ t.test('a real sidecar: open by default, bundle revisions from its layers', asyn
   t.ok(m.value('meshgate_bundle_last_activation_timestamp_seconds', { layer: 'domains/orders', bundle: 'orders' })! > 1.7e9)
   t.equal(m.value('meshgate_decision_denies_total', { kind: 'access', layer: 'global' }), 1)
   t.ok(m.find('meshgate_nodejs_heap_size_total_bytes').length === 1)
-  t.notOk(m.samples.some((s) => !s.name.startsWith('meshgate_')), 'every metric name has the prefix')
+  t.notOk(
+    m.samples.some((s) => !s.name.startsWith('meshgate_')),
+    'every metric name has the prefix',
+  )
 })
 
 t.test('metrics.require_token: a valid bearer token is needed', async (t) => {

@@ -45,10 +45,18 @@ t.test('nginx auth_request in front of an upstream', { skip: NGINX ? false : 'ng
   const sidecarPort = new URL(sc.base).port
 
   const upstream = createHttpServer((req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ upstream: true, method: req.method, url: req.url, subject: req.headers['x-subject'] ?? null }))
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ upstream: true, method: req.method, url: req.url, subject: req.headers['x-subject'] ?? null }))
   })
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r))
-  t.teardown(() => new Promise<void>((r) => { upstream.closeAllConnections(); upstream.close(() => r()) }))
+  t.teardown(
+    () =>
+      new Promise<void>((r) => {
+        upstream.closeAllConnections()
+        upstream.close(() => r())
+      }),
+  )
   const upstreamPort = (upstream.address() as AddressInfo).port
 
   const dir = await mkdtemp(join(tmpdir(), 'mg-nginx-'))
@@ -91,7 +99,9 @@ http {
   await writeFile(join(dir, 'nginx.conf'), conf)
   let err = ''
   const proc = spawn(NGINX!, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', 'stderr'], { stdio: ['ignore', 'ignore', 'pipe'] })
-  proc.stderr!.on('data', (d) => { err += d })
+  proc.stderr!.on('data', (d) => {
+    err += d
+  })
   t.teardown(async () => {
     if (proc.exitCode === null) {
       const exited = new Promise((r) => proc.once('exit', r))

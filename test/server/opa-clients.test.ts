@@ -57,8 +57,12 @@ main := {"allow": input.user == "alice"}
 `
 
 const ENTRYPOINTS = [
-  'global/gateway/allow', 'global/gateway/decision',
-  'global/apisix/allow', 'global/apisix/reason', 'global/apisix/headers', 'global/apisix/status_code',
+  'global/gateway/allow',
+  'global/gateway/decision',
+  'global/apisix/allow',
+  'global/apisix/reason',
+  'global/apisix/headers',
+  'global/apisix/status_code',
 ]
 
 let sc: Sidecar
@@ -77,11 +81,25 @@ async function bundleOf(modules: { path: string; source: string }[], entrypoints
 
 t.before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mg-opa-clients-'))
-  await writeFile(join(dir, 'global.tar.gz'), await bundleOf([{ path: 'gateway.rego', source: GATEWAY }, { path: 'apisix.rego', source: APISIX }], ENTRYPOINTS, 'global', 'gw1'))
+  await writeFile(
+    join(dir, 'global.tar.gz'),
+    await bundleOf(
+      [
+        { path: 'gateway.rego', source: GATEWAY },
+        { path: 'apisix.rego', source: APISIX },
+      ],
+      ENTRYPOINTS,
+      'global',
+      'gw1',
+    ),
+  )
   await writeFile(join(dir, 'system.tar.gz'), await bundleOf([{ path: 'system.rego', source: SYSTEM_MAIN }], ['system/main'], '', 's1'))
   // No product and no auth (chosen explicitly): the Data API needs neither, as OPA without authn.
   await writeFile(join(dir, 'meshgate.yaml'), 'server:\n  addr: 127.0.0.1:0\nbundles:\n  global:\n    resource: global.tar.gz\nauth: { mode: none }\n')
-  await writeFile(join(dir, 'standalone.yaml'), 'server:\n  addr: 127.0.0.1:0\nbundles:\n  system:\n    resource: system.tar.gz\n    layer: standalone\nauth: { mode: none }\n')
+  await writeFile(
+    join(dir, 'standalone.yaml'),
+    'server:\n  addr: 127.0.0.1:0\nbundles:\n  system:\n    resource: system.tar.gz\n    layer: standalone\nauth: { mode: none }\n',
+  )
   sc = await startSidecar(await loadConfig(join(dir, 'meshgate.yaml')), { logger: false })
   standalone = await startSidecar(await loadConfig(join(dir, 'standalone.yaml')), { logger: false })
 })
@@ -96,15 +114,25 @@ async function postData(path: string, input: unknown) {
   const res = await fetch(`${sc.url}/v1/data/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input }) })
   const text = await res.text()
   let json: any
-  try { json = JSON.parse(text) } catch { json = undefined }
+  try {
+    json = JSON.parse(text)
+  } catch {
+    json = undefined
+  }
   return { status: res.status, contentType: res.headers.get('content-type'), json, text }
 }
 
 const kongInput = (method: string) => ({
   request: {
     http: {
-      host: 'example.org', port: '8000', tls: {}, method, scheme: 'http', path: '/foo/bar',
-      querystring: { foo: 'bar' }, headers: { accept: '*/*', connection: 'keep-alive' },
+      host: 'example.org',
+      port: '8000',
+      tls: {},
+      method,
+      scheme: 'http',
+      path: '/foo/bar',
+      querystring: { foo: 'bar' },
+      headers: { accept: '*/*', connection: 'keep-alive' },
     },
   },
   client_ip: '127.0.0.1',
@@ -112,7 +140,15 @@ const kongInput = (method: string) => ({
 
 const apisixInput = (method: string, headers: Record<string, string>) => ({
   type: 'http',
-  request: { scheme: 'http', path: '/get', headers: { 'user-agent': 'curl/7.68.0', accept: '*/*', host: '127.0.0.1:9080', ...headers }, query: {}, port: 9080, method, host: '127.0.0.1' },
+  request: {
+    scheme: 'http',
+    path: '/get',
+    headers: { 'user-agent': 'curl/7.68.0', accept: '*/*', host: '127.0.0.1:9080', ...headers },
+    query: {},
+    port: 9080,
+    method,
+    host: '127.0.0.1',
+  },
   var: { timestamp: 1701234567, server_addr: '127.0.0.1', server_port: '9080', remote_port: '41234', remote_addr: '127.0.0.1' },
 })
 
@@ -128,7 +164,11 @@ t.test('the official OPA npm client gets what a raw /v1/data fetch gets', async 
     t.same(await client.evaluate('global/gateway/decision', input), rawDecision.json.result, `client decision object for ${method}`)
   }
   // The client percent-encodes the path (`/v1/data/global%2Fgateway%2Fallow`); the sidecar reads it as OPA does.
-  const encoded = await fetch(`${sc.url}/v1/data/${encodeURIComponent('global/gateway/allow')}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: kongInput('GET') }) })
+  const encoded = await fetch(`${sc.url}/v1/data/${encodeURIComponent('global/gateway/allow')}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ input: kongInput('GET') }),
+  })
   t.equal((await encoded.json()).result, true)
   // Without input the client POSTs no body (executePolicy): `allow` falls to its default.
   t.equal(await client.evaluate('global/gateway/allow'), false)
@@ -186,7 +226,11 @@ t.test('APISIX opa plugin: result.allow, reason, headers, status_code', async (t
 // of data.system.main (OPAClient.evaluateDefault uses it).
 
 t.test('the official OPA npm client: evaluateDefault', async (t) => {
-  const viaData = await fetch(`${standalone.url}/v1/data/system/main`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: { user: 'alice' } }) })
+  const viaData = await fetch(`${standalone.url}/v1/data/system/main`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ input: { user: 'alice' } }),
+  })
   t.same((await viaData.json()).result, { allow: true }, 'data.system.main itself is served')
   const raw = await fetch(`${standalone.url}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'alice' }) })
   const text = await raw.text()

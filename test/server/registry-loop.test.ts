@@ -50,7 +50,6 @@ bundles:
 `
 }
 
-
 async function sidecar(t: { teardown(fn: () => unknown): void }, yaml: string): Promise<Sidecar> {
   const sc = await startSidecar(parseConfig(yaml), { builtinsModule: BUILTINS_MODULE })
   t.teardown(() => sc.close())
@@ -68,12 +67,16 @@ t.test('publish → every sidecar serves the new revision; restart with the regi
   t.ok(await until(() => sc.engine.ready), 'both layers downloaded and active')
   t.same(sc.engine.revisions(), { global: 'g1', 'domains/orders': 'o1' })
   t.equal((await sc.engine.access(analyst)).value.allow, true)
-  const h = await (await fetch(`${sc.url}/health?bundles`)).json() as Record<string, unknown>
-  t.same(h, {}, 'healthy: OPA\'s empty body')
+  const h = (await (await fetch(`${sc.url}/health?bundles`)).json()) as Record<string, unknown>
+  t.same(h, {}, "healthy: OPA's empty body")
 
   t.equal((await put(reg.url, 'global', await globalBundle('g2'), await governance())).ok, true)
   t.ok(await until(() => sc.engine.revisions().global === 'g2'), 'the published revision reaches the sidecar')
-  const res = await fetch(`${sc.url}/v1/decisions/access`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ port: 'orders-v1', purpose: 'analytics', fields: ['id'] }) })
+  const res = await fetch(`${sc.url}/v1/decisions/access`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ port: 'orders-v1', purpose: 'analytics', fields: ['id'] }),
+  })
   t.match(await res.json(), { revisions: { global: 'g2' } }, 'answers carry the new revision')
 
   await sc.close()
@@ -83,27 +86,45 @@ t.test('publish → every sidecar serves the new revision; restart with the regi
   t.equal((await again.engine.access(analyst)).value.allow, true)
   const health = await fetch(`${again.url}/health?bundles`)
   t.equal(health.status, 200, 'ready: every layer has an active bundle, though the registry is down')
-  t.ok(await until(async () => {
-    const b = await (await fetch(`${again.url}/health?plugins`)).json() as { plugins?: { bundle?: { state?: string } }; bundles?: Record<string, { restored_from_disk?: boolean; code?: string }> }
-    return b.plugins?.bundle?.state === 'ERR' && b.bundles?.global?.restored_from_disk === true && b.bundles.global.code === 'bundle_download_error'
-  }), '?plugins shows the degraded state: restored from disk, registry unreachable')
+  t.ok(
+    await until(async () => {
+      const b = (await (await fetch(`${again.url}/health?plugins`)).json()) as {
+        plugins?: { bundle?: { state?: string } }
+        bundles?: Record<string, { restored_from_disk?: boolean; code?: string }>
+      }
+      return b.plugins?.bundle?.state === 'ERR' && b.bundles?.global?.restored_from_disk === true && b.bundles.global.code === 'bundle_download_error'
+    }),
+    '?plugins shows the degraded state: restored from disk, registry unreachable',
+  )
 })
 
-t.test('a domain bundle signed by another domain\'s key is refused, whoever serves it', async (t) => {
+t.test("a domain bundle signed by another domain's key is refused, whoever serves it", async (t) => {
   const persist = mkdtempSync(join(tmpdir(), 'mg-sidecar-persist-'))
   t.teardown(() => rmSync(persist, { recursive: true, force: true }))
   const reg = await startTestRegistry(t)
   t.equal((await put(reg.url, 'global', await globalBundle('g1'), await governance())).ok, true)
   // A server that is not our registry (no publish-time checks) serves the forged bundle.
   const forged = await bundle({ roots: ['domains/orders'], revision: 'forged', exports: ORDERS_EPS, sign: { key: KEYS.customers, kid: 'customers' } })
-  const rogue = createServer((_req, res) => { res.writeHead(200, { 'content-type': 'application/gzip', etag: '"f"' }).end(forged) })
+  const rogue = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/gzip', etag: '"f"' }).end(forged)
+  })
   await new Promise<void>((r) => rogue.listen(0, '127.0.0.1', r))
-  t.teardown(() => new Promise<void>((r) => { rogue.closeAllConnections(); rogue.close(() => r()) }))
+  t.teardown(
+    () =>
+      new Promise<void>((r) => {
+        rogue.closeAllConnections()
+        rogue.close(() => r())
+      }),
+  )
   const rogueUrl = `http://127.0.0.1:${(rogue.address() as AddressInfo).port}`
   const sc = await sidecar(t, sidecarConfig(reg.url, persist, { ordersUrl: rogueUrl }))
   t.ok(await until(() => sc.sources.statuses().find((s) => s.name === 'orders')?.code === 'bundle_signature_error'), 'refused with bundle_signature_error')
   t.equal(sc.engine.revisions()['domains/orders'], undefined, 'never activated')
-  const res = await fetch(`${sc.url}/v1/decisions/access`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ port: 'orders-v1', purpose: 'analytics', fields: ['id'] }) })
+  const res = await fetch(`${sc.url}/v1/decisions/access`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ port: 'orders-v1', purpose: 'analytics', fields: ['id'] }),
+  })
   t.equal(res.status, 503, 'decisions fail closed')
   const health = await fetch(`${sc.url}/health?bundles`)
   t.equal(health.status, 500)
@@ -121,24 +142,42 @@ t.test('registry down at start with nothing persisted; a missing signature; the 
 
   const down = await sidecar(t, sidecarConfig(deadUrl, persist))
   t.notOk(down.engine.ready, 'no layer can be active')
-  const res = await fetch(`${down.url}/v1/decisions/access`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ port: 'orders-v1' }) })
+  const res = await fetch(`${down.url}/v1/decisions/access`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ port: 'orders-v1' }),
+  })
   t.equal(res.status, 503, 'decisions fail closed')
   t.equal((await fetch(`${down.url}/health`)).status, 200, 'liveness stays 200')
-  t.ok(await until(async () => {
-    const h = await fetch(`${down.url}/health?bundles`)
-    const b = await h.json() as { bundles?: Record<string, { code?: string }> }
-    return h.status === 500 && b.bundles?.global?.code === 'bundle_download_error'
-  }), 'readiness 500, and the body says the registry cannot be reached')
+  t.ok(
+    await until(async () => {
+      const h = await fetch(`${down.url}/health?bundles`)
+      const b = (await h.json()) as { bundles?: Record<string, { code?: string }> }
+      return h.status === 500 && b.bundles?.global?.code === 'bundle_download_error'
+    }),
+    'readiness 500, and the body says the registry cannot be reached',
+  )
   await down.close()
 
   // A registry serving an unsigned bundle, to a sidecar that requires signatures.
   const unsigned = await bundle({ roots: ['global'], revision: 'unsigned', exports: ['global/access'], sign: false })
-  const plain = createServer((_req, res) => { res.writeHead(200, { 'content-type': 'application/gzip', etag: '"u"' }).end(unsigned) })
+  const plain = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/gzip', etag: '"u"' }).end(unsigned)
+  })
   await new Promise<void>((r) => plain.listen(0, '127.0.0.1', r))
-  t.teardown(() => new Promise<void>((r) => { plain.closeAllConnections(); plain.close(() => r()) }))
+  t.teardown(
+    () =>
+      new Promise<void>((r) => {
+        plain.closeAllConnections()
+        plain.close(() => r())
+      }),
+  )
   const plainUrl = `http://127.0.0.1:${(plain.address() as AddressInfo).port}`
   const sc = await sidecar(t, sidecarConfig(plainUrl, persist))
-  t.ok(await until(() => /not signed/.test(sc.sources.statuses().find((s) => s.name === 'global')?.message ?? '')), 'an unsigned bundle is refused when signing is configured')
+  t.ok(
+    await until(() => /not signed/.test(sc.sources.statuses().find((s) => s.name === 'global')?.message ?? '')),
+    'an unsigned bundle is refused when signing is configured',
+  )
   t.equal(sc.engine.revisions().global, undefined)
   await sc.close()
 
@@ -154,7 +193,9 @@ t.test('registry down at start with nothing persisted; a missing signature; the 
   t.equal((await follower.engine.access(analyst)).value.allow, true, 'and the last good bundles keep serving')
   const { readFileSync } = await import('node:fs')
   const { parseRegistryConfig, startRegistry } = await import('../../src/registry/index.js')
-  const again = await startRegistry(parseRegistryConfig(readFileSync(join(reg.dir, 'registry.yaml'), 'utf8').replace('127.0.0.1:0', `127.0.0.1:${port}`), join(reg.dir, 'registry.yaml')))
+  const again = await startRegistry(
+    parseRegistryConfig(readFileSync(join(reg.dir, 'registry.yaml'), 'utf8').replace('127.0.0.1:0', `127.0.0.1:${port}`), join(reg.dir, 'registry.yaml')),
+  )
   t.teardown(() => again.close())
   t.ok((await put(again.url, 'global', await globalBundle('g2'), await governance())).ok, 'a publish to the restarted registry')
   t.ok(await until(() => follower.engine.revisions().global === 'g2', 20_000), 'reaches the sidecar after its backoff')

@@ -32,7 +32,11 @@ async function call(path: string, init: { method?: string; body?: unknown; raw?:
   const res = await fetch(sc.base + path, { method: init.method ?? (body !== undefined ? 'POST' : 'GET'), headers, ...(body !== undefined ? { body } : {}) })
   const text = await res.text()
   let json: any
-  try { json = JSON.parse(text) } catch { json = undefined }
+  try {
+    json = JSON.parse(text)
+  } catch {
+    json = undefined
+  }
   return { status: res.status, json, text, headers: res.headers }
 }
 
@@ -79,14 +83,25 @@ t.test('POST /v1/decisions/anonymization', async (t) => {
 
 t.test('POST /v1/decisions/schema-compatibility', async (t) => {
   const proposed = {
-    apiVersion: 'v3.0.2', kind: 'DataContract', id: 'shop-contract', name: 'shop', version: '2.0.0', status: 'active',
-    schema: [{ name: 'orders', logicalType: 'object', properties: [
-      { name: 'order_id', logicalType: 'string', required: true, classification: 'public' },
-      { name: 'email', logicalType: 'string', classification: 'pii' },
-      { name: 'phone', logicalType: 'string', classification: 'pii' },
-      { name: 'amount', logicalType: 'string', required: true, classification: 'public' },
-      { name: 'status', logicalType: 'string', required: true, classification: 'public' },
-    ] }],
+    apiVersion: 'v3.0.2',
+    kind: 'DataContract',
+    id: 'shop-contract',
+    name: 'shop',
+    version: '2.0.0',
+    status: 'active',
+    schema: [
+      {
+        name: 'orders',
+        logicalType: 'object',
+        properties: [
+          { name: 'order_id', logicalType: 'string', required: true, classification: 'public' },
+          { name: 'email', logicalType: 'string', classification: 'pii' },
+          { name: 'phone', logicalType: 'string', classification: 'pii' },
+          { name: 'amount', logicalType: 'string', required: true, classification: 'public' },
+          { name: 'status', logicalType: 'string', required: true, classification: 'public' },
+        ],
+      },
+    ],
   }
   const r = await call('/v1/decisions/schema-compatibility', { body: { port: 'orders-v1', proposed } })
   t.equal(r.status, 200, r.text)
@@ -97,7 +112,17 @@ t.test('POST /v1/decisions/schema-compatibility', async (t) => {
   t.match(r.json.violations, [{ layer: 'global', field: 'amount', consumers: ['finance'] }])
   t.same(r.json.affected_consumers, ['finance'])
   t.same(r.json.revisions, { global: 'g1', 'domains/orders': 'o1' })
-  const same = await call('/v1/decisions/schema-compatibility', { body: { port: 'orders-v1', proposed: { ...proposed, schema: [{ ...proposed.schema[0]!, properties: proposed.schema[0]!.properties.map((p) => (p.name === 'amount' ? { ...p, logicalType: 'number' } : p)) }] } } })
+  const same = await call('/v1/decisions/schema-compatibility', {
+    body: {
+      port: 'orders-v1',
+      proposed: {
+        ...proposed,
+        schema: [
+          { ...proposed.schema[0]!, properties: proposed.schema[0]!.properties.map((p) => (p.name === 'amount' ? { ...p, logicalType: 'number' } : p)) },
+        ],
+      },
+    },
+  })
   t.equal(same.json.compatible, true)
   t.equal(same.json.bump, 'none')
 })
@@ -114,10 +139,19 @@ t.test('POST /v1/ports/:port/anonymize streams JSON arrays and NDJSON', async (t
   t.same(JSON.parse(r.headers.get('x-meshgate-revisions')!), { global: 'g1', 'domains/orders': 'o1' })
   const expectedHash = createHmac('sha256', 'test-key-0123456789abcdef').update('ann@example.com').digest('hex')
   t.same(r.json, [{ order_id: 'a1', email: expectedHash, phone: null, amount: '100-199', status: 'paid' }], 'hashed, redacted, generalized, test row filtered')
-  const nd = await call('/v1/ports/orders-v1/anonymize', { raw: records.map((x) => JSON.stringify(x)).join('\n') + '\n', headers: { 'content-type': 'application/x-ndjson' } })
+  const nd = await call('/v1/ports/orders-v1/anonymize', {
+    raw: records.map((x) => JSON.stringify(x)).join('\n') + '\n',
+    headers: { 'content-type': 'application/x-ndjson' },
+  })
   t.equal(nd.status, 200)
   t.match(nd.headers.get('content-type'), /ndjson/)
-  t.same(nd.text.trim().split('\n').map((l) => JSON.parse(l).order_id), ['a1'])
+  t.same(
+    nd.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).order_id),
+    ['a1'],
+  )
   // A large body streams through (bigger than the 64kb body limit).
   const many = Array.from({ length: 5000 }, (_, i) => JSON.stringify({ order_id: `o${i}`, email: 'x@y.z', amount: i, status: 'paid' })).join('\n')
   const big = await call('/v1/ports/orders-v1/anonymize', { raw: many, headers: { 'content-type': 'application/x-ndjson' } })
@@ -178,7 +212,9 @@ t.test('bad input classes', async (t) => {
   t.equal(malformed.json.code, 'request_malformed')
   t.type(malformed.json.message, 'string')
 
-  const oversize = await call('/v1/decisions/access', { body: { port: 'orders-v1', purpose: 'x'.repeat(100), fields: Array.from({ length: 800 }, (_, i) => 'f'.repeat(90) + i) } })
+  const oversize = await call('/v1/decisions/access', {
+    body: { port: 'orders-v1', purpose: 'x'.repeat(100), fields: Array.from({ length: 800 }, (_, i) => 'f'.repeat(90) + i) },
+  })
   t.equal(oversize.status, 413)
   t.equal(oversize.json.code, 'request_too_large')
 
@@ -229,7 +265,11 @@ t.test('tokens: missing, invalid, expired, wrong issuer/audience, alg none, HS/R
   const tampered = analyst.split('.')
   tampered[1] = base64url.encode(JSON.stringify({ ...claims, realm: { roles: ['admin'] } }))
   await expect401(tampered.join('.'), 'token_invalid', 'tampered payload', /signature/)
-  const noExp = await new SignJWT({ sub: 'a' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer('https://idp.test').setAudience('meshgate').sign(jwks.privateKey)
+  const noExp = await new SignJWT({ sub: 'a' })
+    .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+    .setIssuer('https://idp.test')
+    .setAudience('meshgate')
+    .sign(jwks.privateKey)
   await expect401(noExp, 'token_invalid', 'no exp', /`exp`/)
   await expect401('', 'token_missing', 'empty bearer')
   const ok = await access(body)
@@ -247,7 +287,8 @@ t.test('a verified token is not trusted past its exp', async (t) => {
 })
 
 t.test('forward auth', async (t) => {
-  const fa = (headers: Record<string, string>, token?: string | null) => call('/v1/forward-auth?port=orders-v1&purpose=reporting', { headers, ...(token !== undefined ? { token } : {}) })
+  const fa = (headers: Record<string, string>, token?: string | null) =>
+    call('/v1/forward-auth?port=orders-v1&purpose=reporting', { headers, ...(token !== undefined ? { token } : {}) })
   const ok = await fa({ 'x-original-uri': '/orders?fields=order_id', 'x-original-method': 'GET' })
   t.equal(ok.status, 200)
   t.match(ok.headers.get('x-meshgate-decision-id'), UUID)
@@ -271,7 +312,11 @@ t.test('fail closed: no valid domain bundle → 503, health?bundles → 500', as
   t.equal(h.status, 500)
   t.match(await h.json(), { error: /domains\/orders/ })
   t.equal((await fetch(`${half.base}/health`)).status, 200)
-  const r = await fetch(`${half.base}/v1/decisions/access`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${analyst}` }, body: JSON.stringify({ port: 'orders-v1' }) })
+  const r = await fetch(`${half.base}/v1/decisions/access`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${analyst}` },
+    body: JSON.stringify({ port: 'orders-v1' }),
+  })
   t.equal(r.status, 503)
   t.match(await r.json(), { code: 'bundle_unavailable', message: /`domains\/orders`/ })
   const fa = await fetch(`${half.base}/v1/forward-auth?port=orders-v1`, { headers: { authorization: `Bearer ${analyst}` } })
@@ -284,7 +329,13 @@ t.test('an unknown error is a generic 500; the real one only goes to the log', a
   const { buildApp } = await import('../../src/server/index.js')
   const { parseConfig } = await import('../../src/config/index.js')
   const logged: string[] = []
-  const engine = { access: async () => { throw new Error('secret detail') }, ready: true, layers: [] } as any
+  const engine = {
+    access: async () => {
+      throw new Error('secret detail')
+    },
+    ready: true,
+    layers: [],
+  } as any
   const app = await buildApp({
     engine,
     config: parseConfig('bundles: { global: { resource: g } }\nauth: { mode: none }\n'),
@@ -293,8 +344,15 @@ t.test('an unknown error is a generic 500; the real one only goes to the log', a
   await app.listen({ host: '127.0.0.1', port: 0 })
   t.teardown(() => app.close())
   const { port } = app.server.address() as { port: number }
-  const r = await fetch(`http://127.0.0.1:${port}/v1/decisions/access`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"port":"p"}' })
+  const r = await fetch(`http://127.0.0.1:${port}/v1/decisions/access`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"port":"p"}',
+  })
   t.equal(r.status, 500)
   t.same(await r.json(), { code: 'internal_error', message: 'internal error; see the sidecar log' })
-  t.ok(logged.some((l) => l.includes('secret detail')), 'logged')
+  t.ok(
+    logged.some((l) => l.includes('secret detail')),
+    'logged',
+  )
 })

@@ -24,8 +24,22 @@ t.test('the runtime symbols name the functions codegen calls', async (t) => {
 
 t.test('a hand-written plan links into a module the SDK runs', async (t) => {
   const plan: Plan = {
-    consts: [{ kind: 'string', value: 'hi' }, { kind: 'number', raw: '42' }, { kind: 'array', items: [0, 1] }],
-    funcs: [{ name: 'f0', params: [], nlocals: 1, body: ret([{ op: 'assign', source: { kind: 'const', index: 2 }, target: 0 }, { op: 'return', source: { kind: 'local', local: 0 } }]) }],
+    consts: [
+      { kind: 'string', value: 'hi' },
+      { kind: 'number', raw: '42' },
+      { kind: 'array', items: [0, 1] },
+    ],
+    funcs: [
+      {
+        name: 'f0',
+        params: [],
+        nlocals: 1,
+        body: ret([
+          { op: 'assign', source: { kind: 'const', index: 2 }, target: 0 },
+          { op: 'return', source: { kind: 'local', local: 0 } },
+        ]),
+      },
+    ],
     entrypoints: [{ path: 'x/y', func: 'f0' }],
     hostBuiltins: [],
     globals: baseGlobals,
@@ -44,14 +58,25 @@ t.test('a hand-written plan links into a module the SDK runs', async (t) => {
 t.test('abort messages reach the host as ASCII text with file:row:col', async (t) => {
   const plan: Plan = {
     consts: [],
-    funcs: [{ name: 'f0', params: [], nlocals: 0, body: ret([{ op: 'abort', message: 'eval_conflict_error: naïve ✓', at: { source: { path: 'p.rego', text: 'a\nb\n      x' }, offset: 10 } }]) }],
+    funcs: [
+      {
+        name: 'f0',
+        params: [],
+        nlocals: 0,
+        body: ret([{ op: 'abort', message: 'eval_conflict_error: naïve ✓', at: { source: { path: 'p.rego', text: 'a\nb\n      x' }, offset: 10 } }]),
+      },
+    ],
     entrypoints: [{ path: 'x', func: 'f0' }],
     hostBuiltins: [],
     globals: baseGlobals,
   }
   const p = await loadPolicy((await linkPlan(plan)).wasm)
   let err: unknown
-  try { p.evaluate({}) } catch (e) { err = e }
+  try {
+    p.evaluate({})
+  } catch (e) {
+    err = e
+  }
   t.equal(err, 'p.rego:3:7: eval_conflict_error: na?ve ?')
 })
 
@@ -60,12 +85,17 @@ t.test('a switch of 200 cases assembles and picks the right case', async (t) => 
   const consts: Plan['consts'] = Array.from({ length: n }, (_, i) => ({ kind: 'number', raw: String(i * 10) }))
   const cases: Block[] = Array.from({ length: n }, (_, i) => ({ stmts: [{ op: 'return', source: { kind: 'const', index: i } }] }))
   const funcs: Plan['funcs'] = [
-    { name: 'pick', params: [], nlocals: 3, body: ret([
-      { op: 'assign', source: { kind: 'global', name: 'g_input' }, target: 0 },
-      { op: 'caseindex', source: 0, target: 1 },
-      { op: 'switch', index: 1, cases },
-      { op: 'return', source: { kind: 'i32', value: 0 } },
-    ]) },
+    {
+      name: 'pick',
+      params: [],
+      nlocals: 3,
+      body: ret([
+        { op: 'assign', source: { kind: 'global', name: 'g_input' }, target: 0 },
+        { op: 'caseindex', source: 0, target: 1 },
+        { op: 'switch', index: 1, cases },
+        { op: 'return', source: { kind: 'i32', value: 0 } },
+      ]),
+    },
   ]
   const plan: Plan = { consts, funcs, entrypoints: [{ path: 'pick', func: 'pick' }], hostBuiltins: [], globals: baseGlobals }
   const p = await loadPolicy((await linkPlan(plan)).wasm)

@@ -11,7 +11,10 @@ import { catalog } from '../../dist/src/builtins/catalog.js'
 import { compile } from '../../dist/src/compiler.js'
 
 t.test('every in-module built-in has a runtime function, and only those', async (t) => {
-  const inModule = [...catalog().values()].filter((e) => e.inModule).map((e) => e.name).sort()
+  const inModule = [...catalog().values()]
+    .filter((e) => e.inModule)
+    .map((e) => e.name)
+    .sort()
   t.ok(inModule.length > 0)
   t.same([...NATIVES.keys()].sort(), inModule)
   const rt = loadRuntime()
@@ -24,7 +27,11 @@ t.test('the catalog carries no runtime symbol names', async (t) => {
 })
 
 t.test('an in-module built-in compiles to its runtime function, a host one to an opa_builtin import', async (t) => {
-  const r = await compile({ modules: [{ path: 'p.rego', source: 'package p\nx := plus(input.a, 1)\ny := io.jwt.decode(input.s)\n' }], entrypoints: ['p/x', 'p/y'], debug: true })
+  const r = await compile({
+    modules: [{ path: 'p.rego', source: 'package p\nx := plus(input.a, 1)\ny := io.jwt.decode(input.s)\n' }],
+    entrypoints: ['p/x', 'p/y'],
+    debug: true,
+  })
   t.match(r.plan, /callbuiltin plus\(l\d+, l\d+\)  @p\.rego:2:6/)
   t.match(r.wat, /call \$[^\s)]*mg_plus /)
   t.match(r.plan, /host #0\(l\d+\) {2}@p\.rego:3:6/)

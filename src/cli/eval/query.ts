@@ -50,7 +50,11 @@ export interface QueryRule {
 }
 
 /** A span copied verbatim from the query into the rule's text. */
-interface Copied { ruleStart: number; ruleEnd: number; queryStart: number }
+interface Copied {
+  ruleStart: number
+  ruleEnd: number
+  queryStart: number
+}
 
 export function queryRule(query: string, regoVersion: 0 | 1, packages: ReadonlySet<string>): QueryRule {
   let pkg = '__mg_eval'
@@ -87,7 +91,10 @@ export function queryRule(query: string, regoVersion: 0 | 1, packages: ReadonlyS
   const ruleHead = regoVersion === 1 ? `__mg_results contains ${element} if {` : `__mg_results[${element}] {`
   let offset = head.length + ruleHead.length + 1
   const lineStarts: number[] = []
-  for (const l of lines) { lineStarts.push(offset); offset += l.length + 1 }
+  for (const l of lines) {
+    lineStarts.push(offset)
+    offset += l.length + 1
+  }
   for (const p of pending) {
     const start = lineStarts[p.line]! + p.before.length
     copied.push({ ruleStart: start, ruleEnd: start + p.length, queryStart: p.queryStart })
@@ -160,11 +167,13 @@ function parseQuery(query: string, regoVersion: 0 | 1): Expr[] {
     // Past the query (its closing brace): at the end of the query's last line.
     const rows = query.split('\n')
     const atEnd = { row: rows.length, col: [...rows[rows.length - 1]!].length + 1 }
-    throw new CompileError(e.errors.map((d) => {
-      if (d.location?.file !== QUERY_FILE) return d
-      const row = d.location.row - 2
-      return { ...d, location: { file: QUERY_FILE, ...(row < 1 ? { row: 1, col: 1 } : row > rows.length ? atEnd : { row, col: d.location.col }) } }
-    }))
+    throw new CompileError(
+      e.errors.map((d) => {
+        if (d.location?.file !== QUERY_FILE) return d
+        const row = d.location.row - 2
+        return { ...d, location: { file: QUERY_FILE, ...(row < 1 ? { row: 1, col: 1 } : row > rows.length ? atEnd : { row, col: d.location.col }) } }
+      }),
+    )
   }
   const [rule, ...others] = module.rules
   if (!rule || others.length || rule.else || module.imports.length) {
@@ -212,23 +221,57 @@ function exprVars(e: Expr): string[] {
   const term = (t: Term | undefined): void => {
     if (!t) return
     switch (t.type) {
-      case 'var': if (!t.name.startsWith('$') && t.name !== 'input' && t.name !== 'data' && !out.includes(t.name)) out.push(t.name); break
-      case 'ref': term(t.head); t.path.forEach(term); break
-      case 'call': t.args.forEach(term); break
-      case 'array': case 'set': t.items.forEach(term); break
-      case 'object': t.items.forEach(([k, v]) => { term(k); term(v) }); break
-      case 'templatestring': t.parts.forEach((p) => { if (typeof p !== 'string') term(p) }); break
-      default: break
+      case 'var':
+        if (!t.name.startsWith('$') && t.name !== 'input' && t.name !== 'data' && !out.includes(t.name)) out.push(t.name)
+        break
+      case 'ref':
+        term(t.head)
+        t.path.forEach(term)
+        break
+      case 'call':
+        t.args.forEach(term)
+        break
+      case 'array':
+      case 'set':
+        t.items.forEach(term)
+        break
+      case 'object':
+        t.items.forEach(([k, v]) => {
+          term(k)
+          term(v)
+        })
+        break
+      case 'templatestring':
+        t.parts.forEach((p) => {
+          if (typeof p !== 'string') term(p)
+        })
+        break
+      default:
+        break
     }
   }
   // A negated expression binds nothing; `every` binds only inside its body.
   if (e.negated) return out
   switch (e.kind) {
-    case 'term': term(e.term); break
-    case 'unify': case 'assign': term(e.left); term(e.right); break
-    case 'some': e.vars.forEach(term); break
-    case 'somein': term(e.key); term(e.value); term(e.domain); break
-    case 'every': term(e.domain); break
+    case 'term':
+      term(e.term)
+      break
+    case 'unify':
+    case 'assign':
+      term(e.left)
+      term(e.right)
+      break
+    case 'some':
+      e.vars.forEach(term)
+      break
+    case 'somein':
+      term(e.key)
+      term(e.value)
+      term(e.domain)
+      break
+    case 'every':
+      term(e.domain)
+      break
   }
   for (const w of e.with) term(w.value)
   return out

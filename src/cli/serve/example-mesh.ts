@@ -101,13 +101,13 @@ export function exampleConfigYaml(o: {
   const q = (s: string) => JSON.stringify(s)
   const bundles = o.registry
     ? o.bundles.flatMap((b) => [
-      `  ${b.name}:`,
-      '    service: registry',
-      `    resource: bundles/${b.name}`,
-      `    signing: { keyid: ${b.name} }`,
-      '    persist: true',
-      '    polling: { min_delay_seconds: 1, max_delay_seconds: 5, long_polling_timeout_seconds: 30 }',
-    ])
+        `  ${b.name}:`,
+        '    service: registry',
+        `    resource: bundles/${b.name}`,
+        `    signing: { keyid: ${b.name} }`,
+        '    persist: true',
+        '    polling: { min_delay_seconds: 1, max_delay_seconds: 5, long_polling_timeout_seconds: 30 }',
+      ])
     : o.bundles.flatMap((b) => [`  ${b.name}:`, `    resource: ${q(b.file)}`])
   return [
     'server:',
@@ -115,18 +115,20 @@ export function exampleConfigYaml(o: {
     'product:',
     `  domain: ${EXAMPLE_DOMAIN}`,
     `  dir: ${q(o.productDir)}`,
-    ...(o.registry ? [
-      'services:',
-      `  registry: { url: ${q(o.registry.url)}, credentials: { bearer: { token: ${q(o.registry.uploadToken)} } } }`,
-      'keys:',
-      ...o.registry.keys.map((k) => `  ${k.id}: { algorithm: ES256, key: ${q(k.publicPem)}, roots: [${q(k.root)}] }`),
-      `persistence_directory: ${q(o.registry.persistenceDir)}`,
-      'status: { service: registry }',
-      // Every decision, masked by policies/global/log.rego, spooled and uploaded to the registry.
-      'decision_logs:',
-      '  service: registry',
-      '  reporting: { min_delay_seconds: 1, max_delay_seconds: 2 }',
-    ] : []),
+    ...(o.registry
+      ? [
+          'services:',
+          `  registry: { url: ${q(o.registry.url)}, credentials: { bearer: { token: ${q(o.registry.uploadToken)} } } }`,
+          'keys:',
+          ...o.registry.keys.map((k) => `  ${k.id}: { algorithm: ES256, key: ${q(k.publicPem)}, roots: [${q(k.root)}] }`),
+          `persistence_directory: ${q(o.registry.persistenceDir)}`,
+          'status: { service: registry }',
+          // Every decision, masked by policies/global/log.rego, spooled and uploaded to the registry.
+          'decision_logs:',
+          '  service: registry',
+          '  reporting: { min_delay_seconds: 1, max_delay_seconds: 2 }',
+        ]
+      : []),
     'bundles:',
     ...bundles,
     'auth:',

@@ -71,7 +71,8 @@ export async function startExampleRegistry(auth: DevAuth): Promise<ExampleRegist
       return k
     }
     // The registry reads the publisher's roots from the `roots` claim.
-    const token = (name: string) => auth.mint({ sub: `${name}-team`, roles: [], clearance: 'internal', domain: name, region: 'eu' }, '1h', { roots: [rootOf(name).root] })
+    const token = (name: string) =>
+      auth.mint({ sub: `${name}-team`, roles: [], clearance: 'internal', domain: name, region: 'eu' }, '1h', { roots: [rootOf(name).root] })
     const reg = registry
     // ECDSA signatures differ on every signing, so re-signing an unchanged
     // bundle would be new bytes under an old revision (409): skip it here.
@@ -92,7 +93,8 @@ export async function startExampleRegistry(auth: DevAuth): Promise<ExampleRegist
           body: new Uint8Array(packEntries(signed)),
         })
         const body = (await res.json()) as { result?: { revision: string; action?: string }; code?: string; message?: string }
-        if (!res.ok || !body.result) throw new MeshgateError('io_error', `the embedded registry refused \`${name}\`: ${body.code ?? res.status}: ${body.message ?? ''}`)
+        if (!res.ok || !body.result)
+          throw new MeshgateError('io_error', `the embedded registry refused \`${name}\`: ${body.code ?? res.status}: ${body.message ?? ''}`)
         published.set(name, body.result.revision)
         return { revision: body.result.revision, unchanged: res.status !== 201 }
       },

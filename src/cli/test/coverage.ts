@@ -9,7 +9,10 @@
 import type { Body, Expr, Module, Term } from '../../rego/index.js'
 import { locate } from '../../source/index.js'
 
-export interface LineRange { start: { row: number }; end: { row: number } }
+export interface LineRange {
+  start: { row: number }
+  end: { row: number }
+}
 
 export interface FileCoverage {
   covered?: LineRange[]
@@ -52,11 +55,23 @@ export function coverableRows(modules: Module[], fromCompiler: Record<string, nu
 
 function walkExpr(e: Expr, body: (b: Body) => void): void {
   switch (e.kind) {
-    case 'term': walkTerm(e.term, body); break
-    case 'unify': case 'assign': walkTerm(e.left, body); walkTerm(e.right, body); break
-    case 'somein': walkTerm(e.domain, body); break
-    case 'every': walkTerm(e.domain, body); body(e.body); break
-    case 'some': break
+    case 'term':
+      walkTerm(e.term, body)
+      break
+    case 'unify':
+    case 'assign':
+      walkTerm(e.left, body)
+      walkTerm(e.right, body)
+      break
+    case 'somein':
+      walkTerm(e.domain, body)
+      break
+    case 'every':
+      walkTerm(e.domain, body)
+      body(e.body)
+      break
+    case 'some':
+      break
   }
   for (const w of e.with) walkTerm(w.value, body)
 }
@@ -64,14 +79,40 @@ function walkExpr(e: Expr, body: (b: Body) => void): void {
 /** Calls `body` on every comprehension body inside `t`. */
 function walkTerm(t: Term, body: (b: Body) => void): void {
   switch (t.type) {
-    case 'arraycomp': case 'setcomp': walkTerm(t.term, body); body(t.body); break
-    case 'objectcomp': walkTerm(t.key, body); walkTerm(t.value, body); body(t.body); break
-    case 'ref': walkTerm(t.head, body); t.path.forEach((p) => walkTerm(p, body)); break
-    case 'call': t.args.forEach((a) => walkTerm(a, body)); break
-    case 'array': case 'set': t.items.forEach((i) => walkTerm(i, body)); break
-    case 'object': t.items.forEach(([k, v]) => { walkTerm(k, body); walkTerm(v, body) }); break
-    case 'templatestring': t.parts.forEach((p) => { if (typeof p !== 'string') walkTerm(p, body) }); break
-    default: break
+    case 'arraycomp':
+    case 'setcomp':
+      walkTerm(t.term, body)
+      body(t.body)
+      break
+    case 'objectcomp':
+      walkTerm(t.key, body)
+      walkTerm(t.value, body)
+      body(t.body)
+      break
+    case 'ref':
+      walkTerm(t.head, body)
+      t.path.forEach((p) => walkTerm(p, body))
+      break
+    case 'call':
+      t.args.forEach((a) => walkTerm(a, body))
+      break
+    case 'array':
+    case 'set':
+      t.items.forEach((i) => walkTerm(i, body))
+      break
+    case 'object':
+      t.items.forEach(([k, v]) => {
+        walkTerm(k, body)
+        walkTerm(v, body)
+      })
+      break
+    case 'templatestring':
+      t.parts.forEach((p) => {
+        if (typeof p !== 'string') walkTerm(p, body)
+      })
+      break
+    default:
+      break
   }
 }
 

@@ -58,7 +58,11 @@ export async function checkCases(ctx: FixtureContext): Promise<ErrorDetail[]> {
     }
   }
   if (ctx.file.product !== ctx.mesh.data.product.id) {
-    errors.push({ code: FIXTURE_ERROR, message: `fixture file is for product \`${ctx.file.product}\` but its folder holds product \`${ctx.mesh.data.product.id}\``, location: { file: ctx.file.path, row: 1, col: 1 } })
+    errors.push({
+      code: FIXTURE_ERROR,
+      message: `fixture file is for product \`${ctx.file.product}\` but its folder holds product \`${ctx.mesh.data.product.id}\``,
+      location: { file: ctx.file.path, row: 1, col: 1 },
+    })
   }
   return errors
 }
@@ -114,7 +118,9 @@ async function decide(engine: Engine, ctx: FixtureContext, c: FixtureCase): Prom
       const proposed = await readProposed(ctx.file.path, c.request.proposed!)
       const current = ctx.mesh.contracts.get(port.contract.id)
       const purpose = c.request.purpose as string | undefined
-      return compatibilityDecision((await engine.compatibility(compatibilityQuestion(c.subject, { port: c.request.port, purpose, current, proposed }, port))).value)
+      return compatibilityDecision(
+        (await engine.compatibility(compatibilityQuestion(c.subject, { port: c.request.port, purpose, current, proposed }, port))).value,
+      )
     }
   }
 }
@@ -175,9 +181,12 @@ export function compare(c: FixtureCase, d: Decision): string[] {
         const want = (e.fields ?? {}) as Record<string, Record<string, unknown> | string>
         const got = d.fields as Record<string, Record<string, unknown>>
         for (const [path, raw] of Object.entries(want)) {
-          const w = typeof raw === 'string' ? { action: raw } : raw ?? {}
+          const w = typeof raw === 'string' ? { action: raw } : (raw ?? {})
           const g = got[path]
-          if (!g) { out.push(`fields.${path}: expected ${canonical(w)}, but the plan does not name the field`); continue }
+          if (!g) {
+            out.push(`fields.${path}: expected ${canonical(w)}, but the plan does not name the field`)
+            continue
+          }
           if (!subsetOf(w, g)) out.push(`fields.${path}: expected ${canonical(w)}, got ${canonical(g)}`)
         }
       }
@@ -188,7 +197,8 @@ export function compare(c: FixtureCase, d: Decision): string[] {
       scalar('bump')
       if ('affected_consumers' in e) {
         const want = [...((e.affected_consumers ?? []) as string[])].sort()
-        if (canonical(want) !== canonical(d.affected_consumers)) out.push(`affected_consumers: expected ${canonical(want)}, got ${canonical(d.affected_consumers)}`)
+        if (canonical(want) !== canonical(d.affected_consumers))
+          out.push(`affected_consumers: expected ${canonical(want)}, got ${canonical(d.affected_consumers)}`)
       }
       if ('violations' in e) out.push(...compareList('violations', e.violations, d.violations as Record<string, unknown>[]))
       break

@@ -156,7 +156,10 @@ function casesRule(m: Module, rule: Rule, name: string): { text: string; prefix:
     const first = exprs.findIndex((e) => e.kind !== 'some' && exprVars(e).has(v))
     prefix = Math.max(prefix, first < 0 ? exprs.length : first + 1)
   }
-  const tail = rule.head.ref.slice(1).map((t) => (t.type === 'string' ? `[${JSON.stringify(t.value)}]` : `[${text(t)}]`)).join('')
+  const tail = rule.head.ref
+    .slice(1)
+    .map((t) => (t.type === 'string' ? `[${JSON.stringify(t.value)}]` : `[${text(t)}]`))
+    .join('')
   const body = exprs.slice(0, prefix).map(text)
   return { text: `${name}${tail} := true ${m.regoVersion === 1 ? 'if ' : ''}{\n\t${body.length ? body.join('\n\t') : 'true'}\n}`, prefix }
 }
@@ -164,13 +167,33 @@ function casesRule(m: Module, rule: Rule, name: string): { text: string; prefix:
 /** Local variables a term mentions, outside comprehensions (their variables are their own). */
 function termVars(t: Term, into = new Set<string>()): Set<string> {
   switch (t.type) {
-    case 'var': if (!t.name.startsWith('$') && t.name !== 'input' && t.name !== 'data') into.add(t.name); break
-    case 'ref': termVars(t.head, into); t.path.forEach((p) => termVars(p, into)); break
-    case 'call': t.args.forEach((a) => termVars(a, into)); break
-    case 'array': case 'set': t.items.forEach((i) => termVars(i, into)); break
-    case 'object': t.items.forEach(([k, v]) => { termVars(k, into); termVars(v, into) }); break
-    case 'templatestring': t.parts.forEach((p) => { if (typeof p !== 'string') termVars(p, into) }); break
-    default: break
+    case 'var':
+      if (!t.name.startsWith('$') && t.name !== 'input' && t.name !== 'data') into.add(t.name)
+      break
+    case 'ref':
+      termVars(t.head, into)
+      t.path.forEach((p) => termVars(p, into))
+      break
+    case 'call':
+      t.args.forEach((a) => termVars(a, into))
+      break
+    case 'array':
+    case 'set':
+      t.items.forEach((i) => termVars(i, into))
+      break
+    case 'object':
+      t.items.forEach(([k, v]) => {
+        termVars(k, into)
+        termVars(v, into)
+      })
+      break
+    case 'templatestring':
+      t.parts.forEach((p) => {
+        if (typeof p !== 'string') termVars(p, into)
+      })
+      break
+    default:
+      break
   }
   return into
 }
@@ -178,11 +201,25 @@ function termVars(t: Term, into = new Set<string>()): Set<string> {
 function exprVars(e: Expr): Set<string> {
   const into = new Set<string>()
   switch (e.kind) {
-    case 'term': termVars(e.term, into); break
-    case 'unify': case 'assign': termVars(e.left, into); termVars(e.right, into); break
-    case 'some': e.vars.forEach((v) => termVars(v, into)); break
-    case 'somein': if (e.key) termVars(e.key, into); termVars(e.value, into); termVars(e.domain, into); break
-    case 'every': termVars(e.domain, into); break
+    case 'term':
+      termVars(e.term, into)
+      break
+    case 'unify':
+    case 'assign':
+      termVars(e.left, into)
+      termVars(e.right, into)
+      break
+    case 'some':
+      e.vars.forEach((v) => termVars(v, into))
+      break
+    case 'somein':
+      if (e.key) termVars(e.key, into)
+      termVars(e.value, into)
+      termVars(e.domain, into)
+      break
+    case 'every':
+      termVars(e.domain, into)
+      break
   }
   return into
 }

@@ -27,7 +27,10 @@ export interface ExplainContext {
   sources: { path: string; source: string }[]
   data: Record<string, unknown>
   regoVersion: 0 | 1
-  compile: (modules: { path: string; source: string }[], entrypoints: string[]) => Promise<{ wasm: Uint8Array; entrypoints: Record<string, number>; hostBuiltins: Record<string, (...args: any[]) => unknown> }>
+  compile: (
+    modules: { path: string; source: string }[],
+    entrypoints: string[],
+  ) => Promise<{ wasm: Uint8Array; entrypoints: Record<string, number>; hostBuiltins: Record<string, (...args: any[]) => unknown> }>
 }
 
 /** Explanations for at most this many failing tests per run, and failed cases per parameterized test. */
@@ -62,19 +65,38 @@ export async function explainFailures(failed: TestResult[], ctx: ExplainContext)
   for (const result of failed.slice(0, MAX_EXPLAINED)) {
     const params = result.test.params
     if (!params) {
-      targets.push({ result, explain: (lines) => { result.explanation = lines }, filter: [], from: 0 })
+      targets.push({
+        result,
+        explain: (lines) => {
+          result.explanation = lines
+        },
+        filter: [],
+        from: 0,
+      })
       continue
     }
     const { module: m, rule } = result.test
     const tail = rule.head.ref.slice(1).map((t) => m.text.slice(t.span.start, t.span.end))
     const leaves: SubResult[] = []
-    const walk = (subs: SubResult[]) => { for (const s of subs) { if (s.subResults.length) walk(s.subResults); else if (s.fail) leaves.push(s) } }
+    const walk = (subs: SubResult[]) => {
+      for (const s of subs) {
+        if (s.subResults.length) walk(s.subResults)
+        else if (s.fail) leaves.push(s)
+      }
+    }
     walk(result.subResults ?? [])
     for (const leaf of leaves.slice(0, MAX_CASES_EXPLAINED)) {
       // Case names are the keys of the test's value: strings as bound, other
       // values as text; sprintf("%v") gives the same text for both.
       const filter = tail.map((t, i) => (rule.head.ref[i + 1]!.type === 'string' ? 'true' : `sprintf("%v", [${t}]) == ${JSON.stringify(leaf.path[i])}`))
-      targets.push({ result, explain: (lines) => { leaf.explanation = lines }, filter, from: Math.max(params.prefix - 1, 0) })
+      targets.push({
+        result,
+        explain: (lines) => {
+          leaf.explanation = lines
+        },
+        filter,
+        from: Math.max(params.prefix - 1, 0),
+      })
     }
   }
   const plans: Plan[] = []
@@ -118,7 +140,9 @@ export async function explainFailures(failed: TestResult[], ctx: ExplainContext)
     console.log = () => {}
     try {
       const rs = policy.evaluate({}, id) as { result: unknown }[]
-      return rs.length ? { defined: true, values: Array.isArray(rs[0]!.result) ? rs[0]!.result as unknown[] : [rs[0]!.result] } : { defined: false, values: [] }
+      return rs.length
+        ? { defined: true, values: Array.isArray(rs[0]!.result) ? (rs[0]!.result as unknown[]) : [rs[0]!.result] }
+        : { defined: false, values: [] }
     } catch {
       return undefined
     } finally {
@@ -141,7 +165,13 @@ export async function explainFailures(failed: TestResult[], ctx: ExplainContext)
     const k = i + from
     const e = rule.body.exprs[k]!
     const at = locate(m, e.span.start)
-    const lines = [`failed at ${m.path}:${at.row}:${at.col}:`, ...m.text.slice(e.span.start, e.span.end).split('\n').map((l) => `  ${l.trim()}`)]
+    const lines = [
+      `failed at ${m.path}:${at.row}:${at.col}:`,
+      ...m.text
+        .slice(e.span.start, e.span.end)
+        .split('\n')
+        .map((l) => `  ${l.trim()}`),
+    ]
     for (const [operand, name] of p.values[i] ?? []) {
       const r = run(entry(p, name))
       if (!r) continue
@@ -219,10 +249,18 @@ function operands(e: Expr, before: Expr[], m: Module): string[] {
       if (e.term.type === 'call') out.push(...e.term.args)
       else out.push(e.term)
       break
-    case 'unify': out.push(e.left, e.right); break
-    case 'assign': out.push(e.right); break
-    case 'somein': case 'every': out.push(e.domain); break
-    case 'some': break
+    case 'unify':
+      out.push(e.left, e.right)
+      break
+    case 'assign':
+      out.push(e.right)
+      break
+    case 'somein':
+    case 'every':
+      out.push(e.domain)
+      break
+    case 'some':
+      break
   }
   const bound = new Set<string>()
   for (const b of before) declaredVars(b, bound)
@@ -236,11 +274,20 @@ function operands(e: Expr, before: Expr[], m: Module): string[] {
 /** A constant: scalars, wildcards, and arrays, sets and objects of constants (`[]` shows nothing new). */
 function isLiteral(t: Term): boolean {
   switch (t.type) {
-    case 'null': case 'boolean': case 'number': case 'string': return true
-    case 'var': return t.name.startsWith('$')
-    case 'array': case 'set': return t.items.every(isLiteral)
-    case 'object': return t.items.every(([k, v]) => isLiteral(k) && isLiteral(v))
-    default: return false
+    case 'null':
+    case 'boolean':
+    case 'number':
+    case 'string':
+      return true
+    case 'var':
+      return t.name.startsWith('$')
+    case 'array':
+    case 'set':
+      return t.items.every(isLiteral)
+    case 'object':
+      return t.items.every(([k, v]) => isLiteral(k) && isLiteral(v))
+    default:
+      return false
   }
 }
 
@@ -248,11 +295,21 @@ function isLiteral(t: Term): boolean {
 function declaredVars(e: Expr, into: Set<string>): void {
   const all = new Set<string>()
   switch (e.kind) {
-    case 'assign': collectVars({ ...e, kind: 'term', term: e.left } as Expr, all); break
-    case 'unify': collectVars(e, all); break
-    case 'some': e.vars.forEach((v) => all.add(v.name)); break
-    case 'somein': collectVars({ ...e, kind: 'term', term: e.value } as Expr, all); if (e.key) collectVars({ ...e, kind: 'term', term: e.key } as Expr, all); break
-    default: break
+    case 'assign':
+      collectVars({ ...e, kind: 'term', term: e.left } as Expr, all)
+      break
+    case 'unify':
+      collectVars(e, all)
+      break
+    case 'some':
+      e.vars.forEach((v) => all.add(v.name))
+      break
+    case 'somein':
+      collectVars({ ...e, kind: 'term', term: e.value } as Expr, all)
+      if (e.key) collectVars({ ...e, kind: 'term', term: e.key } as Expr, all)
+      break
+    default:
+      break
   }
   for (const v of all) into.add(v)
 }
@@ -262,20 +319,50 @@ function collectVars(e: Expr, into: Set<string>): void {
   const term = (t: Term | undefined): void => {
     if (!t) return
     switch (t.type) {
-      case 'var': if (!t.name.startsWith('$') && t.name !== 'input' && t.name !== 'data') into.add(t.name); break
-      case 'ref': term(t.head); t.path.forEach(term); break
-      case 'call': t.args.forEach(term); break
-      case 'array': case 'set': t.items.forEach(term); break
-      case 'object': t.items.forEach(([k, v]) => { term(k); term(v) }); break
-      default: break
+      case 'var':
+        if (!t.name.startsWith('$') && t.name !== 'input' && t.name !== 'data') into.add(t.name)
+        break
+      case 'ref':
+        term(t.head)
+        t.path.forEach(term)
+        break
+      case 'call':
+        t.args.forEach(term)
+        break
+      case 'array':
+      case 'set':
+        t.items.forEach(term)
+        break
+      case 'object':
+        t.items.forEach(([k, v]) => {
+          term(k)
+          term(v)
+        })
+        break
+      default:
+        break
     }
   }
   switch (e.kind) {
-    case 'term': term(e.term); break
-    case 'unify': case 'assign': term(e.left); term(e.right); break
-    case 'some': e.vars.forEach(term); break
-    case 'somein': term(e.key); term(e.value); term(e.domain); break
-    case 'every': term(e.domain); break
+    case 'term':
+      term(e.term)
+      break
+    case 'unify':
+    case 'assign':
+      term(e.left)
+      term(e.right)
+      break
+    case 'some':
+      e.vars.forEach(term)
+      break
+    case 'somein':
+      term(e.key)
+      term(e.value)
+      term(e.domain)
+      break
+    case 'every':
+      term(e.domain)
+      break
   }
 }
 

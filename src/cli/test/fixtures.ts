@@ -72,7 +72,11 @@ export function parseFixtureFile(path: string, text: string): { file?: FixtureFi
     errors.push(e)
   }
   for (const e of doc.errors) {
-    errors.push({ code: FIXTURE_ERROR, message: `\`${path}\` is not valid YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, location: at(e.pos[0]) })
+    errors.push({
+      code: FIXTURE_ERROR,
+      message: `\`${path}\` is not valid YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
+      location: at(e.pos[0]),
+    })
   }
   if (errors.length) return { errors }
   const root = doc.contents
@@ -81,8 +85,10 @@ export function parseFixtureFile(path: string, text: string): { file?: FixtureFi
     return { errors }
   }
   const top = doc.toJS() as Record<string, unknown>
-  for (const k of Object.keys(top)) if (k !== 'product' && k !== 'cases') fail(`unknown key \`${k}\` in a fixture file`, keyNode(doc, [k]), 'a fixture file has `product` and `cases`')
-  if (typeof top.product !== 'string' || !top.product) fail('`product` must name the data product (its ODPS `id`)', doc.getIn(['product'], true) as YamlNode ?? root)
+  for (const k of Object.keys(top))
+    if (k !== 'product' && k !== 'cases') fail(`unknown key \`${k}\` in a fixture file`, keyNode(doc, [k]), 'a fixture file has `product` and `cases`')
+  if (typeof top.product !== 'string' || !top.product)
+    fail('`product` must name the data product (its ODPS `id`)', (doc.getIn(['product'], true) as YamlNode) ?? root)
   const casesNode = doc.getIn(['cases'], true) as YamlNode | undefined
   if (!isSeq(casesNode)) {
     fail('`cases` must be a list of cases', casesNode ?? root)
@@ -100,16 +106,22 @@ export function parseFixtureFile(path: string, text: string): { file?: FixtureFi
     const before = errors.length
     const path0 = ['cases', i]
     const label = typeof c.name === 'string' ? `case \`${c.name}\`` : `case ${i + 1}`
-    for (const k of Object.keys(c)) if (!CASE_KEYS.has(k)) fail(`unknown key \`${k}\` in ${label}`, keyNode(doc, [...path0, k]), `a case has ${[...CASE_KEYS].map((x) => `\`${x}\``).join(', ')}`)
+    for (const k of Object.keys(c))
+      if (!CASE_KEYS.has(k))
+        fail(`unknown key \`${k}\` in ${label}`, keyNode(doc, [...path0, k]), `a case has ${[...CASE_KEYS].map((x) => `\`${x}\``).join(', ')}`)
     if (typeof c.name !== 'string' || !c.name) fail(`${label} needs a \`name\``, node)
     else if (names.has(c.name)) fail(`two cases are named \`${c.name}\``, doc.getIn([...path0, 'name'], true) as YamlNode)
     else names.add(c.name)
     if (!DECISIONS.includes(c.decision as DecisionKind)) {
-      fail(`${label}: \`decision\` must be one of ${DECISIONS.map((d) => `\`${d}\``).join(', ')}`, (doc.getIn([...path0, 'decision'], true) as YamlNode) ?? node)
+      fail(
+        `${label}: \`decision\` must be one of ${DECISIONS.map((d) => `\`${d}\``).join(', ')}`,
+        (doc.getIn([...path0, 'decision'], true) as YamlNode) ?? node,
+      )
     }
     for (const k of ['subject', 'request', 'expect']) {
       const v = c[k]
-      if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(`${label}: \`${k}\` must be a mapping`, (doc.getIn([...path0, k], true) as YamlNode) ?? node)
+      if (typeof v !== 'object' || v === null || Array.isArray(v))
+        fail(`${label}: \`${k}\` must be a mapping`, (doc.getIn([...path0, k], true) as YamlNode) ?? node)
     }
     const request = (c.request ?? {}) as Record<string, unknown>
     if (typeof c.request === 'object' && c.request !== null) {
@@ -117,26 +129,46 @@ export function parseFixtureFile(path: string, text: string): { file?: FixtureFi
       for (const k of Object.keys(request)) {
         const at = keyNode(doc, [...path0, 'request', k])
         if (!REQUEST_KEYS.has(k)) fail(`${label}: unknown request key \`${k}\``, at, `a request has ${[...REQUEST_KEYS].map((x) => `\`${x}\``).join(', ')}`)
-        else if (!allowed.has(k)) fail(`${label}: \`request.${k}\` is not part of a${c.decision === 'access' || c.decision === 'anonymization' ? 'n' : ''} ${c.decision as string} request`, at, `its request has ${[...allowed].map((x) => `\`${x}\``).join(', ')}`)
+        else if (!allowed.has(k))
+          fail(
+            `${label}: \`request.${k}\` is not part of a${c.decision === 'access' || c.decision === 'anonymization' ? 'n' : ''} ${c.decision as string} request`,
+            at,
+            `its request has ${[...allowed].map((x) => `\`${x}\``).join(', ')}`,
+          )
       }
       // The types the sidecar's request schema enforces, so a case asks only what a request could.
       const typed = (k: string, ok: (v: unknown) => boolean, what: string) => {
-        if (request[k] !== undefined && !ok(request[k])) fail(`${label}: \`request.${k}\` must be ${what}`, (doc.getIn([...path0, 'request', k], true) as YamlNode) ?? node)
+        if (request[k] !== undefined && !ok(request[k]))
+          fail(`${label}: \`request.${k}\` must be ${what}`, (doc.getIn([...path0, 'request', k], true) as YamlNode) ?? node)
       }
       const isString = (v: unknown) => typeof v === 'string'
       typed('purpose', isString, 'a string')
       typed('fields', (v) => Array.isArray(v) && v.every(isString), 'a list of field names')
       typed('method', isString, 'a string')
       typed('path', isString, 'a string')
-      typed('headers', (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every(isString), 'a mapping of header names to strings')
-      if (typeof request.port !== 'string' || !request.port) fail(`${label}: \`request.port\` must name an output port`, (doc.getIn([...path0, 'request'], true) as YamlNode) ?? node)
+      typed(
+        'headers',
+        (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every(isString),
+        'a mapping of header names to strings',
+      )
+      if (typeof request.port !== 'string' || !request.port)
+        fail(`${label}: \`request.port\` must name an output port`, (doc.getIn([...path0, 'request'], true) as YamlNode) ?? node)
       if (c.decision === 'schema-compatibility' && typeof request.proposed !== 'string') {
-        fail(`${label}: a schema-compatibility case needs \`request.proposed\`, the proposed contract file (relative to the fixture file)`, (doc.getIn([...path0, 'request'], true) as YamlNode) ?? node)
+        fail(
+          `${label}: a schema-compatibility case needs \`request.proposed\`, the proposed contract file (relative to the fixture file)`,
+          (doc.getIn([...path0, 'request'], true) as YamlNode) ?? node,
+        )
       }
     }
     const expectKeys = EXPECT_KEYS[c.decision as DecisionKind]
     if (expectKeys && typeof c.expect === 'object' && c.expect !== null) {
-      for (const k of Object.keys(c.expect)) if (!expectKeys.has(k)) fail(`${label}: \`expect.${k}\` is not part of a${c.decision === 'access' ? 'n' : ''} ${c.decision} decision`, keyNode(doc, [...path0, 'expect', k]), `expect ${[...expectKeys].map((x) => `\`${x}\``).join(', ')}`)
+      for (const k of Object.keys(c.expect))
+        if (!expectKeys.has(k))
+          fail(
+            `${label}: \`expect.${k}\` is not part of a${c.decision === 'access' ? 'n' : ''} ${c.decision} decision`,
+            keyNode(doc, [...path0, 'expect', k]),
+            `expect ${[...expectKeys].map((x) => `\`${x}\``).join(', ')}`,
+          )
     }
     if (errors.length > before) return
     const nameNode = doc.getIn([...path0, 'name'], true) as YamlNode

@@ -90,11 +90,21 @@ export async function runSuite(suite: CompiledSuite, tests: TestCase[], opts: Ru
 
 type Outcome = { defined: boolean; value?: unknown } | { error: string }
 
-function parameterized(policy: LoadedPolicy, suite: CompiledSuite, test: TestCase, outcome: { defined: boolean; value?: unknown }, ns: number, output: string): TestResult {
+function parameterized(
+  policy: LoadedPolicy,
+  suite: CompiledSuite,
+  test: TestCase,
+  outcome: { defined: boolean; value?: unknown },
+  ns: number,
+  output: string,
+): TestResult {
   const params = test.params!
   const value = outcome.defined ? outcome.value : {}
   // Without its cases rule (it did not compile, or failed), only the cases that passed are known.
-  const reached = suite.entrypoints[params.casesEntrypoint] === undefined ? undefined : silently(() => evaluate(policy, suite.entrypoints[params.casesEntrypoint], params.casesEntrypoint))
+  const reached =
+    suite.entrypoints[params.casesEntrypoint] === undefined
+      ? undefined
+      : silently(() => evaluate(policy, suite.entrypoints[params.casesEntrypoint], params.casesEntrypoint))
   const casesValue = reached && !('error' in reached) && reached.defined ? reached.value : {}
   const subResults = mergeCases(casesValue, value, params.depth, [])
   const r: TestResult = { test, status: 'pass', durationNs: ns, output, value: outcome.value, subResults }
@@ -121,7 +131,11 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
 function silently<T>(fn: () => T): T {
   const original = console.log
   console.log = () => {}
-  try { return fn() } finally { console.log = original }
+  try {
+    return fn()
+  } finally {
+    console.log = original
+  }
 }
 
 function evaluate(policy: LoadedPolicy, id: number | undefined, name: string): Outcome {
@@ -140,7 +154,9 @@ function evaluate(policy: LoadedPolicy, id: number | undefined, name: string): O
  */
 function capturePrint<T>(lines: string[], fn: () => T): { outcome: T; ns: number } {
   const original = console.log
-  console.log = (...args: unknown[]) => { lines.push(args.map(String).join(' ')) }
+  console.log = (...args: unknown[]) => {
+    lines.push(args.map(String).join(' '))
+  }
   const start = process.hrtime.bigint()
   try {
     const outcome = fn()

@@ -100,7 +100,10 @@ export function planTree(plan: AnonymizationPlan): PlanTree {
     let d: Draft | undefined
     for (const seg of segs) {
       d = level.get(seg)
-      if (!d) { d = { children: new Map() }; level.set(seg, d) }
+      if (!d) {
+        d = { children: new Map() }
+        level.set(seg, d)
+      }
       level = d.children
     }
     d!.own = plan.fields[path]!.transform

@@ -11,9 +11,12 @@
 export function canonicalJson(v: unknown): string {
   if (v === null) return 'null'
   switch (typeof v) {
-    case 'string': return JSON.stringify(v)
-    case 'number': return Number.isFinite(v) ? JSON.stringify(v) : 'null'
-    case 'boolean': return v ? 'true' : 'false'
+    case 'string':
+      return JSON.stringify(v)
+    case 'number':
+      return Number.isFinite(v) ? JSON.stringify(v) : 'null'
+    case 'boolean':
+      return v ? 'true' : 'false'
     case 'object': {
       if (Array.isArray(v)) {
         let s = '['
@@ -23,7 +26,8 @@ export function canonicalJson(v: unknown): string {
       const o = v as Record<string, unknown>
       // Own keys only; `__proto__` from JSON.parse is an own key like any other.
       const keys = Object.keys(o).sort()
-      let s = '{', first = true
+      let s = '{',
+        first = true
       for (const k of keys) {
         const x = o[k]
         if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue
@@ -32,6 +36,7 @@ export function canonicalJson(v: unknown): string {
       }
       return s + '}'
     }
-    default: return 'null'
+    default:
+      return 'null'
   }
 }

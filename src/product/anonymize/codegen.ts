@@ -62,9 +62,12 @@ class Emitter {
    */
   transform(t: Transform, v: string): string | undefined {
     switch (t.action) {
-      case 'drop': return undefined
-      case 'keep': return v
-      case 'redact': return 'null'
+      case 'drop':
+        return undefined
+      case 'keep':
+        return v
+      case 'redact':
+        return 'null'
       default: {
         let name = this.byTransform.get(t)
         if (name === undefined) {
@@ -98,8 +101,9 @@ class Emitter {
     const target = inPlace ? 'obj' : 'o'
     this.functions.push(
       `function ${name}(obj) {\n${inPlace ? '' : '  const o = {};\n'}  for (const k in obj) {\n    if (!hasOwn.call(obj, k)) continue;\n    switch (k) {\n` +
-      cases.map((c) => `      ${c}\n`).join('') + (dflt ? `      ${dflt}\n` : '') +
-      `    }\n  }\n  return ${target};\n}`,
+        cases.map((c) => `      ${c}\n`).join('') +
+        (dflt ? `      ${dflt}\n` : '') +
+        `    }\n  }\n  return ${target};\n}`,
     )
     return name
   }
@@ -107,7 +111,7 @@ class Emitter {
   /** The statements that write field `key` of the output from `obj[k]`. */
   private field(key: string, node: PlanNode, inPlace: boolean): string {
     const target = inPlace ? 'obj' : 'o'
-    const store = (x: string) => key === '__proto__' ? `defineOwn(${target}, "__proto__", ${x});` : `${target}[${jsString(key)}] = ${x};`
+    const store = (x: string) => (key === '__proto__' ? `defineOwn(${target}, "__proto__", ${x});` : `${target}[${jsString(key)}] = ${x};`)
     if (!node.walk) {
       const e = this.transform(node.whole, 'obj[k]')
       if (!inPlace) return e === undefined ? '' : store(e)
@@ -129,7 +133,7 @@ class Emitter {
     // Arrays are always built anew: an element that is dropped leaves no hole.
     this.functions.push(
       `function ${name}(v) {\n  if (v === null) return null;\n  if (typeof v === "object") {\n    if (!Array.isArray(v)) return ${objects}(v);\n` +
-      `    const out = [];\n    for (let i = 0; i < v.length; i++) { const x = ${name}(v[i]); ${push} }\n    return out;\n  }\n  return ${mismatch};\n}`,
+        `    const out = [];\n    for (let i = 0; i < v.length; i++) { const x = ${name}(v[i]); ${push} }\n    return out;\n  }\n  return ${mismatch};\n}`,
     )
     return name
   }

@@ -20,7 +20,9 @@ export interface LayerAnonymization {
 }
 
 /** The contract's view of a field; `data.mesh.ports[p].fields` fits. */
-export interface ContractFieldInfo { classification?: string }
+export interface ContractFieldInfo {
+  classification?: string
+}
 
 export interface PlannedField {
   transform: Transform
@@ -63,14 +65,20 @@ export function combineAnonymization(
     const isMap = typeof given === 'object' && !Array.isArray(given)
     if (!isMap) {
       // A set or a scalar where the contract says object: the rules it meant are unknown, so no plan.
-      errors.push({ code: 'anonymize_rule_error', message: `layer \`${lr.layer}\`: \`fields\` must be an object mapping field paths to transforms, not ${Array.isArray(given) ? 'a set' : `a ${typeof given}`}` })
+      errors.push({
+        code: 'anonymize_rule_error',
+        message: `layer \`${lr.layer}\`: \`fields\` must be an object mapping field paths to transforms, not ${Array.isArray(given) ? 'a set' : `a ${typeof given}`}`,
+      })
     }
     for (const [field, raw] of Object.entries(isMap ? given : {})) {
       let t: Transform
       try {
         t = parseTransform(raw, `layer \`${lr.layer}\`, field \`${field}\``)
       } catch (e) {
-        if (e instanceof MeshgateError) { errors.push(e.toJSON()); continue }
+        if (e instanceof MeshgateError) {
+          errors.push(e.toJSON())
+          continue
+        }
         throw e
       }
       const seen = fields.get(field)

@@ -43,21 +43,26 @@ export const TOKEN_PREFIX = 'tok_'
 
 export function valueFunction(t: Transform, keys: AnonymizeKeys): ValueFn | typeof DROP {
   switch (t.action) {
-    case 'keep': return (v) => v
-    case 'drop': return DROP
-    case 'redact': return () => null
-    case 'mask': return eachElement(maskFn(t.show_first, t.show_last, t.char))
+    case 'keep':
+      return (v) => v
+    case 'drop':
+      return DROP
+    case 'redact':
+      return () => null
+    case 'mask':
+      return eachElement(maskFn(t.show_first, t.show_last, t.char))
     case 'hash': {
       // HMAC-SHA256, hex: hmac-sha256.ts computes what createHmac would, faster.
       const hmac = new HmacSha256(needKey(keys, 'hash'))
-      return (v) => v === null ? null : hmac.hex(digestInput(v))
+      return (v) => (v === null ? null : hmac.hex(digestInput(v)))
     }
     case 'tokenize': {
       // A key derived for tokens, so a token never equals the hash of the same value.
       const hmac = new HmacSha256(createHmac('sha256', needKey(keys, 'tokenize')).update('meshgate/tokenize/v1').digest())
-      return (v) => v === null ? null : TOKEN_PREFIX + hmac.base64url(digestInput(v)).slice(0, 22)
+      return (v) => (v === null ? null : TOKEN_PREFIX + hmac.base64url(digestInput(v)).slice(0, 22))
     }
-    case 'generalize': return eachElement(generalizeFn(t))
+    case 'generalize':
+      return eachElement(generalizeFn(t))
     case 'noise': {
       const scale = t.sensitivity / t.epsilon
       const uniform = keys.uniform ?? cryptoUniform
@@ -73,8 +78,9 @@ export function valueFunction(t: Transform, keys: AnonymizeKeys): ValueFn | type
 
 function needKey(keys: AnonymizeKeys, action: string): string | Buffer {
   if (keys.key === undefined || keys.key.length === 0) {
-    throw new MeshgateError('anonymize_rule_error', `transform \`${action}\` needs a key and none is configured`,
-      undefined, { hint: 'set the anonymization key in the sidecar config' })
+    throw new MeshgateError('anonymize_rule_error', `transform \`${action}\` needs a key and none is configured`, undefined, {
+      hint: 'set the anonymization key in the sidecar config',
+    })
   }
   return keys.key
 }

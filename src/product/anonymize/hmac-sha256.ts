@@ -15,18 +15,14 @@
 import { createHash } from 'node:crypto'
 
 const K = new Int32Array([
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74,
+  0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d,
+  0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e,
+  0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5,
+  0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ])
 
 const IV = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
-
 
 /** Compresses the 64-byte blocks of `bytes[0, end)` into `state`. */
 function compress(state: Int32Array, w: Int32Array, bytes: Uint8Array, end: number): void {
@@ -42,21 +38,42 @@ function compress(state: Int32Array, w: Int32Array, bytes: Uint8Array, end: numb
 /** One SHA-256 compression of the 16 words in `w[0..16)` into `state`. */
 function compressWords(state: Int32Array, w: Int32Array): void {
   for (let i = 16; i < 64; i++) {
-    const x = w[i - 15]!, y = w[i - 2]!
+    const x = w[i - 15]!,
+      y = w[i - 2]!
     const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3)
     const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10)
     w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) | 0
   }
-  let a = state[0]!, b = state[1]!, c = state[2]!, d = state[3]!, e = state[4]!, f = state[5]!, g = state[6]!, h = state[7]!
+  let a = state[0]!,
+    b = state[1]!,
+    c = state[2]!,
+    d = state[3]!,
+    e = state[4]!,
+    f = state[5]!,
+    g = state[6]!,
+    h = state[7]!
   for (let i = 0; i < 64; i++) {
     const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))
     const t1 = (h + S1 + ((e & f) ^ (~e & g)) + K[i]! + w[i]!) | 0
     const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))
     const t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0
-    h = g; g = f; f = e; e = (d + t1) | 0; d = c; c = b; b = a; a = (t1 + t2) | 0
+    h = g
+    g = f
+    f = e
+    e = (d + t1) | 0
+    d = c
+    c = b
+    b = a
+    a = (t1 + t2) | 0
   }
-  state[0] = (state[0]! + a) | 0; state[1] = (state[1]! + b) | 0; state[2] = (state[2]! + c) | 0; state[3] = (state[3]! + d) | 0
-  state[4] = (state[4]! + e) | 0; state[5] = (state[5]! + f) | 0; state[6] = (state[6]! + g) | 0; state[7] = (state[7]! + h) | 0
+  state[0] = (state[0]! + a) | 0
+  state[1] = (state[1]! + b) | 0
+  state[2] = (state[2]! + c) | 0
+  state[3] = (state[3]! + d) | 0
+  state[4] = (state[4]! + e) | 0
+  state[5] = (state[5]! + f) | 0
+  state[6] = (state[6]! + g) | 0
+  state[7] = (state[7]! + h) | 0
 }
 
 /** Writes `s` as UTF-8 at `bytes[at…]` (lone surrogates as U+FFFD, as Node does); returns the end offset. */
@@ -64,19 +81,31 @@ function utf8(s: string, bytes: Uint8Array, at: number): number {
   let p = at
   for (let i = 0; i < s.length; i++) {
     let c = s.charCodeAt(i)
-    if (c < 0x80) { bytes[p++] = c; continue }
-    if (c < 0x800) { bytes[p++] = 0xc0 | (c >> 6); bytes[p++] = 0x80 | (c & 63); continue }
+    if (c < 0x80) {
+      bytes[p++] = c
+      continue
+    }
+    if (c < 0x800) {
+      bytes[p++] = 0xc0 | (c >> 6)
+      bytes[p++] = 0x80 | (c & 63)
+      continue
+    }
     if (c >= 0xd800 && c <= 0xdfff) {
       const d = i + 1 < s.length ? s.charCodeAt(i + 1) : 0
       if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
         c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00)
         i++
-        bytes[p++] = 0xf0 | (c >> 18); bytes[p++] = 0x80 | ((c >> 12) & 63); bytes[p++] = 0x80 | ((c >> 6) & 63); bytes[p++] = 0x80 | (c & 63)
+        bytes[p++] = 0xf0 | (c >> 18)
+        bytes[p++] = 0x80 | ((c >> 12) & 63)
+        bytes[p++] = 0x80 | ((c >> 6) & 63)
+        bytes[p++] = 0x80 | (c & 63)
         continue
       }
       c = 0xfffd
     }
-    bytes[p++] = 0xe0 | (c >> 12); bytes[p++] = 0x80 | ((c >> 6) & 63); bytes[p++] = 0x80 | (c & 63)
+    bytes[p++] = 0xe0 | (c >> 12)
+    bytes[p++] = 0x80 | ((c >> 6) & 63)
+    bytes[p++] = 0x80 | (c & 63)
   }
   return p
 }
@@ -95,7 +124,10 @@ export class HmacSha256 {
     let k = typeof key === 'string' ? Buffer.from(key, 'utf8') : key
     if (k.length > 64) k = createHash('sha256').update(k).digest()
     const pad = new Uint8Array(64)
-    for (const [into, x] of [[this.inner, 0x36], [this.outer, 0x5c]] as const) {
+    for (const [into, x] of [
+      [this.inner, 0x36],
+      [this.outer, 0x5c],
+    ] as const) {
       for (let i = 0; i < 64; i++) pad[i] = (k[i] ?? 0) ^ x
       into.set(IV)
       compress(into, this.w, pad, 64)
@@ -104,7 +136,8 @@ export class HmacSha256 {
 
   /** Digests `s`; the result is in `this.state` until the next call. */
   private digest(s: string): Int32Array {
-    const st = this.state, w = this.w
+    const st = this.state,
+      w = this.w
     st.set(this.inner)
     if (!this.asciiBlock(s)) this.blocks(s)
     return this.outerOf(st, w)
@@ -144,9 +177,14 @@ export class HmacSha256 {
     bytes[end++] = 0x80
     while ((end & 63) !== 56) bytes[end++] = 0
     // The 64-bit bit length: the top 3 bytes stay 0 below 2^40 bits, beyond any string V8 holds.
-    bytes[end++] = 0; bytes[end++] = 0; bytes[end++] = 0
+    bytes[end++] = 0
+    bytes[end++] = 0
+    bytes[end++] = 0
     bytes[end++] = Math.floor(bits / 2 ** 32) & 255
-    bytes[end++] = bits >>> 24; bytes[end++] = (bits >>> 16) & 255; bytes[end++] = (bits >>> 8) & 255; bytes[end++] = bits & 255
+    bytes[end++] = bits >>> 24
+    bytes[end++] = (bits >>> 16) & 255
+    bytes[end++] = (bits >>> 8) & 255
+    bytes[end++] = bits & 255
     compress(this.state, this.w, bytes, end)
   }
 

@@ -9,7 +9,15 @@
 //   compiled.apply(record)                       // → record | undefined
 //   body.pipe(createAnonymizeStream(plan, { key, compiled })).pipe(reply)
 
-export { combineAnonymization, PII_DEFAULT, type AnonymizationPlan, type CombineOptions, type ContractFieldInfo, type LayerAnonymization, type PlannedField } from './combine.js'
+export {
+  combineAnonymization,
+  PII_DEFAULT,
+  type AnonymizationPlan,
+  type CombineOptions,
+  type ContractFieldInfo,
+  type LayerAnonymization,
+  type PlannedField,
+} from './combine.js'
 export { applyPlan, compilePlan, type CompiledPlan } from './apply.js'
 export { CompiledPlans, DEFAULT_COMPILED_PLANS, planKey } from './plan-cache.js'
 export { AnonymizeStream, createAnonymizeStream, DETECT_WINDOW, type AnonymizeStreamOptions, type RecordFormat } from './stream.js'

@@ -14,7 +14,10 @@ let next = POOL
 
 /** A uniform variate in the open interval (0, 1). */
 export const cryptoUniform: UniformSource = () => {
-  if (next >= POOL) { randomFillSync(pool); next = 0 }
+  if (next >= POOL) {
+    randomFillSync(pool)
+    next = 0
+  }
   return (pool[next++]! + 0.5) / 4294967296
 }
 

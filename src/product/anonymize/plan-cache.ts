@@ -21,7 +21,10 @@ export class CompiledPlans {
   /** Plans compiled so far (misses); for tests and metrics. */
   compiles = 0
 
-  constructor(readonly keys: AnonymizeKeys = {}, max = DEFAULT_COMPILED_PLANS) {
+  constructor(
+    readonly keys: AnonymizeKeys = {},
+    max = DEFAULT_COMPILED_PLANS,
+  ) {
     this.cache = new LRUCache({ max })
   }
 
@@ -44,7 +47,9 @@ export class CompiledPlans {
 
 /** What a compiled plan depends on, as canonical JSON: equal keys, equal functions. */
 export function planKey(plan: AnonymizationPlan): string {
-  const fields = Object.keys(plan.fields).sort().map((p) => [p, plan.fields[p]!.transform])
+  const fields = Object.keys(plan.fields)
+    .sort()
+    .map((p) => [p, plan.fields[p]!.transform])
   const filters = plan.row_filters.map((f) => [f.field, f.op, f.value])
   return canonicalJson([fields, filters, plan.unknown_fields])
 }

@@ -43,7 +43,13 @@ export interface AnonymizeStreamOptions extends AnonymizeKeys {
 /** How far into the body the first record must start when the format is detected. */
 export const DETECT_WINDOW = 64 * 1024
 
-const enum S { Start, AfterOpen, BeforeElement, InElement, End }
+const enum S {
+  Start,
+  AfterOpen,
+  BeforeElement,
+  InElement,
+  End,
+}
 
 /** JSON's four whitespace characters: space, \n, \r, \t. */
 const isBlank = (c: number): boolean => c === 32 || c === 10 || c === 13 || c === 9
@@ -113,7 +119,10 @@ export class AnonymizeStream extends Transform {
     if (this.format === undefined) {
       const limit = Math.min(text.length, DETECT_WINDOW - this.leadingBlanks)
       let c = 0
-      while (from < limit && isBlank(c = text.charCodeAt(from))) { if (c === 10) this.line++; from++ }
+      while (from < limit && isBlank((c = text.charCodeAt(from)))) {
+        if (c === 10) this.line++
+        from++
+      }
       this.scannedChars += from
       this.leadingBlanks += from
       if (from === text.length) return ''
@@ -130,13 +139,19 @@ export class AnonymizeStream extends Transform {
     while (i < n) {
       if (this.pendingChars === 0) {
         let c = 0
-        while (i < n && isBlank(c = text.charCodeAt(i))) { if (c === 10) this.line++; i++ }
+        while (i < n && isBlank((c = text.charCodeAt(i)))) {
+          if (c === 10) this.line++
+          i++
+        }
         if (i === n) break
       }
       const nl = text.indexOf('\n', i)
       const end = nl === -1 ? n : nl
       if (this.pendingChars + (end - i) > this.max) throw this.tooLarge()
-      if (nl === -1) { this.hold(text.slice(i)); break }
+      if (nl === -1) {
+        this.hold(text.slice(i))
+        break
+      }
       out += this.record(this.joinRecord(text.slice(i, nl)))
       this.line++
       i = nl + 1
@@ -185,7 +200,8 @@ export class AnonymizeStream extends Transform {
       else if (c === 123 || c === 91) this.depth++
       else if (c === 125 || c === 93) {
         if (this.depth > 0) this.depth--
-        else if (c === 93) { // the array's own `]`
+        else if (c === 93) {
+          // the array's own `]`
           out += this.element(text, start, i)
           this.state = S.End
         } else throw this.fail(`record ${this.recordsIn + 1} is not valid JSON`)
@@ -262,7 +278,10 @@ export class AnonymizeStream extends Transform {
 
   private fail(message: string, cause?: string): MeshgateError {
     return new MeshgateError('anonymize_input_error', message, undefined, {
-      record: this.recordsIn, line: this.line, format: this.format, ...(cause ? { cause } : {}),
+      record: this.recordsIn,
+      line: this.line,
+      format: this.format,
+      ...(cause ? { cause } : {}),
     })
   }
 }

@@ -25,7 +25,14 @@ export type Transform =
 export type Action = Transform['action']
 
 export const STRICTNESS: Record<Action, number> = {
-  keep: 0, mask: 1, noise: 2, generalize: 3, tokenize: 4, hash: 5, redact: 6, drop: 7,
+  keep: 0,
+  mask: 1,
+  noise: 2,
+  generalize: 3,
+  tokenize: 4,
+  hash: 5,
+  redact: 6,
+  drop: 7,
 }
 
 /** Checks a transform as a policy wrote it; a bare string is shorthand for `{action}`. */
@@ -40,7 +47,11 @@ export function parseTransform(raw: unknown, where: string): Transform {
     return v
   }
   switch (t.action) {
-    case 'keep': case 'hash': case 'tokenize': case 'redact': case 'drop':
+    case 'keep':
+    case 'hash':
+    case 'tokenize':
+    case 'redact':
+    case 'drop':
       return { action: t.action }
     case 'mask': {
       const char = t.char ?? '*'
@@ -64,9 +75,11 @@ export function parseTransform(raw: unknown, where: string): Transform {
       return out
     }
     case 'noise': {
-      const epsilon = t.epsilon, sensitivity = t.sensitivity ?? 1
+      const epsilon = t.epsilon,
+        sensitivity = t.sensitivity ?? 1
       if (typeof epsilon !== 'number' || !(epsilon > 0) || !Number.isFinite(epsilon)) throw bad(`${where}: noise needs a positive \`epsilon\``, raw)
-      if (typeof sensitivity !== 'number' || !(sensitivity > 0) || !Number.isFinite(sensitivity)) throw bad(`${where}: \`sensitivity\` must be a positive number`, raw)
+      if (typeof sensitivity !== 'number' || !(sensitivity > 0) || !Number.isFinite(sensitivity))
+        throw bad(`${where}: \`sensitivity\` must be a positive number`, raw)
       return { action: 'noise', epsilon, sensitivity }
     }
     default:
@@ -83,7 +96,8 @@ function bad(message: string, raw: unknown): MeshgateError {
 
 /** The stricter of two transforms (the first on a tie, so the result is stable). */
 export function stricter(a: Transform, b: Transform): Transform {
-  const ra = STRICTNESS[a.action], rb = STRICTNESS[b.action]
+  const ra = STRICTNESS[a.action],
+    rb = STRICTNESS[b.action]
   if (ra !== rb) return ra > rb ? a : b
   return stricterSameAction(a, b)
 }
@@ -119,7 +133,7 @@ function stricterGeneralize(a: Generalize, b: Generalize): Transform {
   if (a.width !== undefined && b.width !== undefined) out.width = Math.max(a.width, b.width)
   if (a.prefix !== undefined && b.prefix !== undefined) {
     let prefix = Math.min(a.prefix, b.prefix)
-    const lone = out.to === undefined ? a.to ?? b.to : undefined
+    const lone = out.to === undefined ? (a.to ?? b.to) : undefined
     if (lone) prefix = Math.min(prefix, lone === 'year' ? 4 : 7)
     out.prefix = prefix
   }

@@ -21,11 +21,13 @@ export function parseMeshDocument(path: string, text: string): MeshDocument {
   // uniqueKeys: a key written twice is almost always a mistake in a contract.
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, merge: false })
   if (doc.errors.length > 0) {
-    throw new CompileError(doc.errors.map((e) => ({
-      code: 'mesh_parse_error',
-      message: firstLine(e.message),
-      location: source.location(e.pos[0]),
-    })))
+    throw new CompileError(
+      doc.errors.map((e) => ({
+        code: 'mesh_parse_error',
+        message: firstLine(e.message),
+        location: source.location(e.pos[0]),
+      })),
+    )
   }
   const value: unknown = doc.toJS({ maxAliasCount: 100 })
   return { source, value, doc }
@@ -34,7 +36,10 @@ export function parseMeshDocument(path: string, text: string): MeshDocument {
 /** Splits a JSON Pointer (`/outputPorts/0/contractId`) into its segments. */
 export function pointerSegments(pointer: string): string[] {
   if (pointer === '') return []
-  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
 }
 
 /** A readable path for messages: `outputPorts[0].contractId`. */

@@ -10,12 +10,18 @@ import type { MeshField, OdcsContract, OdcsProperty } from './types.js'
 /** How strict a classification is; unknown labels sit between public and sensitive. */
 export function classificationRank(c: string): number {
   switch (c) {
-    case 'pii': return 4
-    case 'sensitive': return 3
-    case 'restricted': return 3
-    case 'public': return 0
-    case 'unclassified': return 1
-    default: return 2
+    case 'pii':
+      return 4
+    case 'sensitive':
+      return 3
+    case 'restricted':
+      return 3
+    case 'public':
+      return 0
+    case 'unclassified':
+      return 1
+    default:
+      return 2
   }
 }
 

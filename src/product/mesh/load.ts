@@ -12,7 +12,10 @@ import { linkMesh } from './mesh-data.js'
 import type { MeshData, OdcsContract, OdpsDescriptor } from './types.js'
 import { validateMeshDocument, type MeshDocumentKind } from './validate.js'
 
-export interface MeshFile { path: string; text: string }
+export interface MeshFile {
+  path: string
+  text: string
+}
 
 export interface MeshSources {
   descriptor: MeshFile
@@ -38,7 +41,10 @@ export function buildMesh(sources: MeshSources): MeshModel {
       errors.push(...found)
       return found.length ? undefined : md
     } catch (e) {
-      if (e instanceof CompileError) { errors.push(...e.errors); return undefined }
+      if (e instanceof CompileError) {
+        errors.push(...e.errors)
+        return undefined
+      }
       throw e
     }
   }
@@ -74,9 +80,12 @@ export async function loadMeshDir(dir: string): Promise<MeshModel> {
   }
   const descriptors = names.filter((n) => EXT.test(n) && /\.odps\.[a-z]+$/.test(n))
   if (descriptors.length !== 1) {
-    throw new MeshgateError('mesh_descriptor_error',
+    throw new MeshgateError(
+      'mesh_descriptor_error',
       descriptors.length ? `folder \`${dir}\` has ${descriptors.length} ODPS descriptors, expected one` : `folder \`${dir}\` has no ODPS descriptor`,
-      undefined, { hint: 'name it `<product>.odps.yaml`', found: descriptors })
+      undefined,
+      { hint: 'name it `<product>.odps.yaml`', found: descriptors },
+    )
   }
   const contractNames = names.filter((n) => EXT.test(n) && /\.odcs\.[a-z]+$/.test(n))
   const consumersName = names.find((n) => /^consumers\.(ya?ml|json)$/.test(n))

@@ -7,8 +7,15 @@ import type { ErrorDetail } from '../../errors/index.js'
 import { errorAt, type MeshDocument } from './document.js'
 import { contractFields } from './fields.js'
 import {
-  COMPATIBILITY_MODES, type CompatibilityMode, type ConsumersFile, type CustomProperty, type MeshConsumer,
-  type MeshData, type MeshPort, type OdcsContract, type OdpsDescriptor,
+  COMPATIBILITY_MODES,
+  type CompatibilityMode,
+  type ConsumersFile,
+  type CustomProperty,
+  type MeshConsumer,
+  type MeshData,
+  type MeshPort,
+  type OdcsContract,
+  type OdpsDescriptor,
 } from './types.js'
 
 export interface ParsedMesh {
@@ -46,17 +53,26 @@ export function linkMesh(parsed: ParsedMesh): { data: MeshData; contracts: Map<s
     const contract = contracts.get(op.contractId)
     if (!contract) {
       broken.add(id)
-      errors.push(errorAt(parsed.descriptor, 'mesh_descriptor_error', ['outputPorts', String(i), 'contractId'],
-        `output port \`${id}\` names contract \`${op.contractId}\`, which is not loaded`,
-        { known: [...contracts.keys()].sort() }))
+      errors.push(
+        errorAt(
+          parsed.descriptor,
+          'mesh_descriptor_error',
+          ['outputPorts', String(i), 'contractId'],
+          `output port \`${id}\` names contract \`${op.contractId}\`, which is not loaded`,
+          { known: [...contracts.keys()].sort() },
+        ),
+      )
       return
     }
     const portCustom = customObject(op.customProperties)
     const contractCustom = customObject(contract.customProperties)
     const mode = String(portCustom.compatibility ?? contractCustom.compatibility ?? 'backward').toLowerCase()
     if (!(COMPATIBILITY_MODES as readonly string[]).includes(mode)) {
-      errors.push(errorAt(parsed.descriptor, 'mesh_descriptor_error', ['outputPorts', String(i)],
-        `output port \`${id}\` has unknown compatibility mode \`${mode}\``, { allowed: COMPATIBILITY_MODES }))
+      errors.push(
+        errorAt(parsed.descriptor, 'mesh_descriptor_error', ['outputPorts', String(i)], `output port \`${id}\` has unknown compatibility mode \`${mode}\``, {
+          allowed: COMPATIBILITY_MODES,
+        }),
+      )
     }
     const residency = portCustom.dataResidency ?? contractCustom.dataResidency ?? []
     const fields = contractFields(contract)
@@ -77,7 +93,10 @@ export function linkMesh(parsed: ParsedMesh): { data: MeshData; contracts: Map<s
         slaProperties: contract.slaProperties ?? [],
       },
       fields,
-      pii: Object.values(fields).filter((f) => f.classification === 'pii').map((f) => f.path).sort(),
+      pii: Object.values(fields)
+        .filter((f) => f.classification === 'pii')
+        .map((f) => f.path)
+        .sort(),
       consumers: {},
     }
   })
@@ -108,8 +127,9 @@ function linkConsumers(md: MeshDocument, d: OdpsDescriptor, ports: Record<string
     const port = ports[entry.port]
     if (broken.has(entry.port)) return
     if (!port) {
-      errors.push(errorAt(md, 'mesh_consumers_error', ['ports', String(pi), 'port'], `unknown output port \`${entry.port}\``,
-        { known: Object.keys(ports).sort() }))
+      errors.push(
+        errorAt(md, 'mesh_consumers_error', ['ports', String(pi), 'port'], `unknown output port \`${entry.port}\``, { known: Object.keys(ports).sort() }),
+      )
       return
     }
     entry.consumers.forEach((c, ci) => {
@@ -120,8 +140,14 @@ function linkConsumers(md: MeshDocument, d: OdpsDescriptor, ports: Record<string
       }
       c.fields.forEach((f, fi) => {
         if (!port.fields[f]) {
-          errors.push(errorAt(md, 'mesh_consumers_error', [...at, 'fields', String(fi)],
-            `consumer \`${c.id}\` uses field \`${f}\`, which port \`${port.id}\` does not have`))
+          errors.push(
+            errorAt(
+              md,
+              'mesh_consumers_error',
+              [...at, 'fields', String(fi)],
+              `consumer \`${c.id}\` uses field \`${f}\`, which port \`${port.id}\` does not have`,
+            ),
+          )
         }
       })
       const consumer: MeshConsumer = { id: c.id, domain: c.domain ?? null, fields: [...c.fields].sort(), purpose: c.purpose ?? null }

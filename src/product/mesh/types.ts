@@ -2,7 +2,10 @@
 // uses; every other field is kept as written) and of `data.mesh`, the document
 // policies see. docs/mesh-data.md describes `data.mesh` for policy authors.
 
-export interface CustomProperty { property: string; value: unknown }
+export interface CustomProperty {
+  property: string
+  value: unknown
+}
 
 export interface OdpsOutputPort {
   id?: string
@@ -79,17 +82,25 @@ export interface ConsumersFile {
   ports: { port: string; consumers: ConsumerEntry[] }[]
 }
 
-export interface ConsumerEntry { id: string; domain?: string; fields: string[]; purpose?: string; contact?: string }
+export interface ConsumerEntry {
+  id: string
+  domain?: string
+  fields: string[]
+  purpose?: string
+  contact?: string
+}
 
 /** Compatibility modes, as Confluent Schema Registry names them (lowercase). */
-export type CompatibilityMode =
-  | 'backward' | 'backward_transitive'
-  | 'forward' | 'forward_transitive'
-  | 'full' | 'full_transitive'
-  | 'none'
+export type CompatibilityMode = 'backward' | 'backward_transitive' | 'forward' | 'forward_transitive' | 'full' | 'full_transitive' | 'none'
 
 export const COMPATIBILITY_MODES: readonly CompatibilityMode[] = [
-  'backward', 'backward_transitive', 'forward', 'forward_transitive', 'full', 'full_transitive', 'none',
+  'backward',
+  'backward_transitive',
+  'forward',
+  'forward_transitive',
+  'full',
+  'full_transitive',
+  'none',
 ]
 
 // ---- data.mesh ----
@@ -106,7 +117,12 @@ export interface MeshField {
   unique: boolean
 }
 
-export interface MeshConsumer { id: string; domain: string | null; fields: string[]; purpose: string | null }
+export interface MeshConsumer {
+  id: string
+  domain: string | null
+  fields: string[]
+  purpose: string | null
+}
 
 export interface MeshPort {
   id: string

@@ -19,7 +19,10 @@ export const MODES: readonly CompatibilityMode[] = COMPATIBILITY_MODES
 export type VersionBump = 'major' | 'minor' | 'patch' | 'none'
 
 /** A consumer as declared in the consumers file (`data.mesh.ports[p].consumers` values fit). */
-export interface ConsumerUse { id: string; fields: readonly string[] }
+export interface ConsumerUse {
+  id: string
+  fields: readonly string[]
+}
 
 export interface AnnotatedChange extends SchemaChange {
   /** Breaks the port's mode (always false under `none`). */
@@ -57,8 +60,7 @@ export interface EvaluateArgs {
 /** Consumers whose fields include `field`, a parent of it, or a part of it; `` touches all. */
 export function consumersUsing(field: string, consumers: readonly ConsumerUse[]): string[] {
   const base = field.replace(/\[\]/g, '').replace(/\.\*$/, '')
-  const hit = consumers.filter((c) => base === '' || c.fields.some((f) =>
-    f === base || f.startsWith(`${base}.`) || base.startsWith(`${f}.`)))
+  const hit = consumers.filter((c) => base === '' || c.fields.some((f) => f === base || f.startsWith(`${base}.`) || base.startsWith(`${f}.`)))
   return hit.map((c) => c.id).sort()
 }
 
@@ -77,10 +79,15 @@ export function evaluateCompatibility(args: EvaluateArgs): { input: Compatibilit
     throw new MeshgateError('schema_input_error', `unknown compatibility mode \`${String(mode)}\``, undefined, { allowed: MODES })
   }
   const list = Array.isArray(args.consumers) ? [...args.consumers] : Object.values(args.consumers ?? {})
-  const consumers = list.map((c) => ({ id: c.id, fields: [...c.fields], ...(c.purpose !== undefined ? { purpose: c.purpose } : {}) }))
+  const consumers = list
+    .map((c) => ({ id: c.id, fields: [...c.fields], ...(c.purpose !== undefined ? { purpose: c.purpose } : {}) }))
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-  const annotate = (c: SchemaChange, against: string): AnnotatedChange =>
-    ({ ...c, breaking: breaks(c, mode), consumers: consumersUsing(c.field, consumers), against })
+  const annotate = (c: SchemaChange, against: string): AnnotatedChange => ({
+    ...c,
+    breaking: breaks(c, mode),
+    consumers: consumersUsing(c.field, consumers),
+    against,
+  })
 
   const changes = args.changes.map((c) => annotate(c, 'current'))
   const breaking = changes.filter((c) => c.breaking)
@@ -117,7 +124,10 @@ export function versionBump(changes: readonly SchemaChange[], mode: Compatibilit
 }
 
 /** One layer's `violations` (objects `{field, change, message}`; a bare string is a message). */
-export interface LayerViolations { layer: string; violations?: unknown[] | undefined }
+export interface LayerViolations {
+  layer: string
+  violations?: unknown[] | undefined
+}
 
 export interface CompatibilityViolation {
   layer: string

@@ -29,9 +29,17 @@ export function diffSchemas(current: unknown, proposed: unknown): SchemaChange[]
   return out
 }
 
-function emit(out: SchemaChange[], field: string, change: ChangeKind, ctx: ChangeContext, extra: Partial<SchemaChange> = {}, names?: { backward: string; forward: string }): void {
+function emit(
+  out: SchemaChange[],
+  field: string,
+  change: ChangeKind,
+  ctx: ChangeContext,
+  extra: Partial<SchemaChange> = {},
+  names?: { backward: string; forward: string },
+): void {
   const row = RULES[change]
-  const b = row.backward(ctx), f = row.forward(ctx)
+  const b = row.backward(ctx),
+    f = row.forward(ctx)
   out.push({ field, change, ...extra, backward: b.ok, forward: f.ok, rule: names ?? { backward: b.rule, forward: f.rule } })
 }
 
@@ -80,7 +88,8 @@ function compareEnum(cur: Shape, prop: Shape, path: string, out: SchemaChange[])
   if (!cur.enum) return emit(out, path, 'enum_added', {}, { after: prop.enum })
   if (!prop.enum) return emit(out, path, 'enum_removed', {}, { before: cur.enum })
   const key = (v: unknown) => JSON.stringify(v)
-  const before = new Set(cur.enum.map(key)), after = new Set(prop.enum.map(key))
+  const before = new Set(cur.enum.map(key)),
+    after = new Set(prop.enum.map(key))
   const added = prop.enum.filter((v) => !before.has(key(v)))
   const removed = cur.enum.filter((v) => !after.has(key(v)))
   if (added.length) emit(out, path, 'enum_values_added', {}, { after: added })
@@ -89,8 +98,14 @@ function compareEnum(cur: Shape, prop: Shape, path: string, out: SchemaChange[])
 
 /** `max*` keywords loosen as they grow; `min*` and `multipleOf` tighten. */
 const GROWS_LOOSER: Partial<Record<ConstraintKeyword, boolean>> = {
-  maxLength: true, maximum: true, exclusiveMaximum: true, maxItems: true,
-  minLength: false, minimum: false, exclusiveMinimum: false, minItems: false,
+  maxLength: true,
+  maximum: true,
+  exclusiveMaximum: true,
+  maxItems: true,
+  minLength: false,
+  minimum: false,
+  exclusiveMinimum: false,
+  minItems: false,
 }
 
 function ruleName(k: string, dir: string): string {
@@ -104,14 +119,17 @@ function compareConstraint(k: ConstraintKeyword, a: unknown, b: unknown, path: s
   // uniqueItems: false is the same as absent.
   if (k === 'uniqueItems') {
     if (!!a === !!b) return
-    return b ? emit(out, path, 'constraint_tightened', {}, extra, named('ADDED', 'REMOVED')) : emit(out, path, 'constraint_loosened', {}, extra, named('REMOVED', 'ADDED'))
+    return b
+      ? emit(out, path, 'constraint_tightened', {}, extra, named('ADDED', 'REMOVED'))
+      : emit(out, path, 'constraint_loosened', {}, extra, named('REMOVED', 'ADDED'))
   }
   if (a === undefined) return emit(out, path, 'constraint_tightened', {}, extra, named('ADDED', 'REMOVED'))
   if (b === undefined) return emit(out, path, 'constraint_loosened', {}, extra, named('REMOVED', 'ADDED'))
   const looser = GROWS_LOOSER[k]
   if (looser !== undefined && typeof a === 'number' && typeof b === 'number') {
     const loosened = looser ? b > a : b < a
-    const bw = b > a ? 'INCREASED' : 'DECREASED', fw = b > a ? 'DECREASED' : 'INCREASED'
+    const bw = b > a ? 'INCREASED' : 'DECREASED',
+      fw = b > a ? 'DECREASED' : 'INCREASED'
     return emit(out, path, loosened ? 'constraint_loosened' : 'constraint_tightened', {}, extra, named(bw, fw))
   }
   if (k === 'multipleOf' && typeof a === 'number' && typeof b === 'number') {
@@ -125,20 +143,28 @@ function compareConstraint(k: ConstraintKeyword, a: unknown, b: unknown, path: s
 }
 
 function compareObject(cur: Shape, prop: Shape, path: string, out: SchemaChange[]): void {
-  const cp = cur.properties ?? new Map<string, Shape>(), pp = prop.properties ?? new Map<string, Shape>()
+  const cp = cur.properties ?? new Map<string, Shape>(),
+    pp = prop.properties ?? new Map<string, Shape>()
   if (cur.contentModel !== prop.contentModel) {
-    emit(out, path, 'content_model_changed', { currentModel: cur.contentModel, proposedModel: prop.contentModel },
-      { before: cur.contentModel, after: prop.contentModel })
+    emit(
+      out,
+      path,
+      'content_model_changed',
+      { currentModel: cur.contentModel, proposedModel: prop.contentModel },
+      { before: cur.contentModel, after: prop.contentModel },
+    )
   } else if (cur.additional && prop.additional) {
     compare(cur.additional, prop.additional, join(path, '*'), out)
   }
   const names = [...new Set([...cp.keys(), ...pp.keys()])].sort()
   for (const name of names) {
-    const a = cp.get(name), b = pp.get(name)
+    const a = cp.get(name),
+      b = pp.get(name)
     const field = join(path, name)
     if (a && b) {
       compare(a, b, field, out)
-      const ra = cur.required.has(name), rb = prop.required.has(name)
+      const ra = cur.required.has(name),
+        rb = prop.required.has(name)
       const dflt = { defaultInCurrent: a.default !== undefined, defaultInProposed: b.default !== undefined }
       if (!ra && rb) emit(out, field, 'required_added', dflt)
       if (ra && !rb) emit(out, field, 'required_removed', dflt)

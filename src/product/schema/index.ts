@@ -13,9 +13,21 @@
 
 export { diffSchemas, type SchemaChange } from './diff.js'
 export {
-  consumersUsing, evaluateCompatibility, mergeCompatibility, versionBump, MODES,
-  type AnnotatedChange, type BaselineVerdict, type CompatibilityAnswer, type CompatibilityInput, type CompatibilityMode,
-  type CompatibilityViolation, type ConsumerUse, type EvaluateArgs, type LayerViolations, type VersionBump,
+  consumersUsing,
+  evaluateCompatibility,
+  mergeCompatibility,
+  versionBump,
+  MODES,
+  type AnnotatedChange,
+  type BaselineVerdict,
+  type CompatibilityAnswer,
+  type CompatibilityInput,
+  type CompatibilityMode,
+  type CompatibilityViolation,
+  type ConsumerUse,
+  type EvaluateArgs,
+  type LayerViolations,
+  type VersionBump,
 } from './compatibility.js'
 export { RULES, type ChangeKind } from './rules.js'
 export { toShape, type Shape, type ContentModel } from './shape.js'

@@ -11,12 +11,21 @@
 import type { ContentModel } from './shape.js'
 
 export type ChangeKind =
-  | 'property_added' | 'property_removed'
-  | 'type_changed' | 'type_widened' | 'type_narrowed'
-  | 'required_added' | 'required_removed'
+  | 'property_added'
+  | 'property_removed'
+  | 'type_changed'
+  | 'type_widened'
+  | 'type_narrowed'
+  | 'required_added'
+  | 'required_removed'
   | 'default_changed'
-  | 'enum_values_added' | 'enum_values_removed' | 'enum_added' | 'enum_removed'
-  | 'constraint_tightened' | 'constraint_loosened' | 'constraint_changed'
+  | 'enum_values_added'
+  | 'enum_values_removed'
+  | 'enum_added'
+  | 'enum_removed'
+  | 'constraint_tightened'
+  | 'constraint_loosened'
+  | 'constraint_changed'
   | 'content_model_changed'
   | 'classification_changed'
   | 'composition_changed'
@@ -44,7 +53,10 @@ export interface ChangeContext {
   defaultInProposed?: boolean
 }
 
-export interface Verdict { ok: boolean; rule: string }
+export interface Verdict {
+  ok: boolean
+  rule: string
+}
 
 interface Row {
   backward(c: ChangeContext): Verdict
@@ -93,12 +105,12 @@ export const RULES: Record<ChangeKind, Row> = {
   type_widened: widening('TYPE_EXTENDED', 'TYPE_NARROWED'),
   type_narrowed: narrowing('TYPE_NARROWED', 'TYPE_EXTENDED'),
   required_added: {
-    backward: (c) => c.defaultInProposed ? yes('REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED') : no('REQUIRED_ATTRIBUTE_ADDED'),
+    backward: (c) => (c.defaultInProposed ? yes('REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED') : no('REQUIRED_ATTRIBUTE_ADDED')),
     forward: () => yes('REQUIRED_ATTRIBUTE_REMOVED'),
   },
   required_removed: {
     backward: () => yes('REQUIRED_ATTRIBUTE_REMOVED'),
-    forward: (c) => c.defaultInCurrent ? yes('REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED') : no('REQUIRED_ATTRIBUTE_ADDED'),
+    forward: (c) => (c.defaultInCurrent ? yes('REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED') : no('REQUIRED_ATTRIBUTE_ADDED')),
   },
   default_changed: neutral('DEFAULT_CHANGED'),
   enum_values_added: widening('ENUM_ARRAY_EXTENDED', 'ENUM_ARRAY_NARROWED'),
@@ -110,8 +122,8 @@ export const RULES: Record<ChangeKind, Row> = {
   constraint_tightened: narrowing('CONSTRAINT_TIGHTENED', 'CONSTRAINT_LOOSENED'),
   constraint_changed: breaking('CONSTRAINT_CHANGED'),
   content_model_changed: {
-    backward: (c) => openness(c.proposedModel) > openness(c.currentModel) ? yes('ADDITIONAL_PROPERTIES_EXTENDED') : no('ADDITIONAL_PROPERTIES_NARROWED'),
-    forward: (c) => openness(c.currentModel) > openness(c.proposedModel) ? yes('ADDITIONAL_PROPERTIES_EXTENDED') : no('ADDITIONAL_PROPERTIES_NARROWED'),
+    backward: (c) => (openness(c.proposedModel) > openness(c.currentModel) ? yes('ADDITIONAL_PROPERTIES_EXTENDED') : no('ADDITIONAL_PROPERTIES_NARROWED')),
+    forward: (c) => (openness(c.currentModel) > openness(c.proposedModel) ? yes('ADDITIONAL_PROPERTIES_EXTENDED') : no('ADDITIONAL_PROPERTIES_NARROWED')),
   },
   // Annotations: no effect on which values are valid.
   classification_changed: neutral('ANNOTATION_CHANGED'),

@@ -12,11 +12,20 @@ import { MeshgateError } from '../../errors/index.js'
 export type ContentModel = 'open' | 'partial' | 'closed'
 
 export const CONSTRAINT_KEYWORDS = [
-  'minLength', 'maxLength', 'pattern', 'format',
-  'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf',
-  'minItems', 'maxItems', 'uniqueItems',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'format',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'multipleOf',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
 ] as const
-export type ConstraintKeyword = typeof CONSTRAINT_KEYWORDS[number]
+export type ConstraintKeyword = (typeof CONSTRAINT_KEYWORDS)[number]
 
 export interface Shape {
   /** Accepted types; `undefined` accepts any value. */
@@ -58,7 +67,9 @@ export const MAX_SCHEMA_DEPTH = 128
 export const MAX_SCHEMA_NODES = 50_000
 
 /** Counts the shapes one toShape call builds. */
-interface Budget { nodes: number }
+interface Budget {
+  nodes: number
+}
 
 /** Reads an ODCS contract, a list of ODCS schema objects, one schema object, or a JSON Schema. */
 export function toShape(input: unknown): Shape {
@@ -90,19 +101,22 @@ function checkDocumentDepth(input: unknown): void {
 function enter(budget: Budget, level: number): void {
   if (level >= MAX_SCHEMA_DEPTH) throw tooDeep()
   if (++budget.nodes > MAX_SCHEMA_NODES) {
-    throw new MeshgateError('schema_input_error', `the schema expands to more than ${MAX_SCHEMA_NODES} fields and sub-schemas`, undefined,
-      { hint: '`$ref`s that point back at a parent schema from several places multiply the schema; inline them or split the contract' })
+    throw new MeshgateError('schema_input_error', `the schema expands to more than ${MAX_SCHEMA_NODES} fields and sub-schemas`, undefined, {
+      hint: '`$ref`s that point back at a parent schema from several places multiply the schema; inline them or split the contract',
+    })
   }
 }
 
 function tooDeep(): MeshgateError {
-  return new MeshgateError('schema_input_error', `the schema is nested deeper than ${MAX_SCHEMA_DEPTH} levels`, undefined,
-    { hint: 'records that deep cannot be checked field by field; flatten the schema or describe the deep part as an opaque object' })
+  return new MeshgateError('schema_input_error', `the schema is nested deeper than ${MAX_SCHEMA_DEPTH} levels`, undefined, {
+    hint: 'records that deep cannot be checked field by field; flatten the schema or describe the deep part as an opaque object',
+  })
 }
 
 function notASchema(): MeshgateError {
-  return new MeshgateError('schema_input_error', 'expected an ODCS contract or schema object, or a JSON Schema', undefined,
-    { hint: 'ODCS schema objects have `properties` as a list; JSON Schema has `type` or `properties` as an object' })
+  return new MeshgateError('schema_input_error', 'expected an ODCS contract or schema object, or a JSON Schema', undefined, {
+    hint: 'ODCS schema objects have `properties` as a list; JSON Schema has `type` or `properties` as an object',
+  })
 }
 
 const emptyShape = (): Shape => ({ constraints: {}, required: new Set(), contentModel: 'open' })
@@ -180,8 +194,12 @@ function jsonSchema(node: unknown, root: Record<string, unknown> | boolean, dept
     for (const r of Array.isArray(o.required) ? o.required : []) s.required.add(String(r))
     const ap = o.additionalProperties
     if (ap === false) s.contentModel = 'closed'
-    else if (ap === undefined || ap === true || (typeof ap === 'object' && ap !== null && Object.keys(ap).length === 0)) s.contentModel = o.patternProperties ? 'partial' : 'open'
-    else { s.contentModel = 'partial'; s.additional = jsonSchema(ap, root, depth, level + 1, budget) }
+    else if (ap === undefined || ap === true || (typeof ap === 'object' && ap !== null && Object.keys(ap).length === 0))
+      s.contentModel = o.patternProperties ? 'partial' : 'open'
+    else {
+      s.contentModel = 'partial'
+      s.additional = jsonSchema(ap, root, depth, level + 1, budget)
+    }
   }
   if (o.items !== undefined && !Array.isArray(o.items)) s.items = jsonSchema(o.items, root, depth, level + 1, budget)
   return s
@@ -205,6 +223,13 @@ function resolveRef(ref: string, root: Record<string, unknown> | boolean): unkno
 
 /** The `{}` / `true` schema: accepts anything, says nothing. */
 export function isEmptyShape(s: Shape): boolean {
-  return !s.never && s.types === undefined && s.enum === undefined && s.opaque === undefined &&
-    Object.keys(s.constraints).length === 0 && s.properties === undefined && s.items === undefined
+  return (
+    !s.never &&
+    s.types === undefined &&
+    s.enum === undefined &&
+    s.opaque === undefined &&
+    Object.keys(s.constraints).length === 0 &&
+    s.properties === undefined &&
+    s.items === undefined
+  )
 }

@@ -37,8 +37,14 @@ export const CONSOLE_PREFIX = '/console'
 
 /** No inline script or style, nothing from elsewhere, never framed; forms post only here. */
 export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self'", "connect-src 'self'",
-  "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'",
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
 ].join('; ')
 
 /** Decisions per page of the search, and in the overview's latest list. */
@@ -54,8 +60,10 @@ const SEARCH_QUERY = {
   type: 'object',
   additionalProperties: false,
   properties: Object.fromEntries(
-    ['port', 'subject', 'outcome', 'decision_id', 'from', 'to'].map((k) => [k, { type: 'string', maxLength: MAX_FIELD }])
-      .concat([['after', { type: 'string', maxLength: 2048 }]])),
+    ['port', 'subject', 'outcome', 'decision_id', 'from', 'to']
+      .map((k) => [k, { type: 'string', maxLength: MAX_FIELD }])
+      .concat([['after', { type: 'string', maxLength: 2048 }]]),
+  ),
 } as const
 
 function send(reply: FastifyReply, status: number, body: string): FastifyReply {
@@ -95,12 +103,18 @@ export function consoleRoutes(ctx: RegistryContext) {
     /** Every page but login: the cookie's token verifies now, with the read role. */
     const requireSession = async (req: FastifyRequest, reply: FastifyReply) => {
       const r = await auth.fromRequest(req)
-      if (r.ok) { sessions.set(req, r.session); return }
+      if (r.ok) {
+        sessions.set(req, r.session)
+        return
+      }
       const secure = secureRequest(req, config.console)
       if (r.status === 403) return send(reply.header('set-cookie', clearedCookie(secure)), 403, errorPage(403, r.message))
       const hadCookie = readCookie(req.headers.cookie, COOKIE) !== undefined
       if (hadCookie) reply.header('set-cookie', clearedCookie(secure))
-      return reply.code(303).header('location', hadCookie ? '/console/login?notice=expired' : '/console/login').send()
+      return reply
+        .code(303)
+        .header('location', hadCookie ? '/console/login?notice=expired' : '/console/login')
+        .send()
     }
 
     app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -129,46 +143,70 @@ export function consoleRoutes(ctx: RegistryContext) {
     })
 
     app.post<{ Body: { token?: unknown } | undefined }>('/login', async (req, reply) => {
-      if (!sameOrigin(req)) return send(reply, 403, errorPage(403, 'sign in from the console\'s own login page (the request came from another origin)'))
+      if (!sameOrigin(req)) return send(reply, 403, errorPage(403, "sign in from the console's own login page (the request came from another origin)"))
       const raw = req.body?.token
       const r = await auth.check(typeof raw === 'string' ? raw.trim() : undefined)
       if (!r.ok) return send(reply, r.status, loginPage({ readRoles: config.decisionLogs.readRoles, error: r.message }))
-      return reply.code(303)
-        // The token's exp is judged by the real clock (jose's), so the cookie's lifetime is too.
-        .header('set-cookie', sessionCookie(r.token, r.session, new Date(), secureRequest(req, config.console)))
-        .header('location', '/console').send()
+      return (
+        reply
+          .code(303)
+          // The token's exp is judged by the real clock (jose's), so the cookie's lifetime is too.
+          .header('set-cookie', sessionCookie(r.token, r.session, new Date(), secureRequest(req, config.console)))
+          .header('location', '/console')
+          .send()
+      )
     })
 
     app.post('/logout', async (req, reply) => {
-      if (!sameOrigin(req)) return send(reply, 403, errorPage(403, 'sign out from the console\'s own pages (the request came from another origin)'))
-      return reply.code(303).header('set-cookie', clearedCookie(secureRequest(req, config.console)))
-        .header('location', '/console/login?notice=signed_out').send()
+      if (!sameOrigin(req)) return send(reply, 403, errorPage(403, "sign out from the console's own pages (the request came from another origin)"))
+      return reply
+        .code(303)
+        .header('set-cookie', clearedCookie(secureRequest(req, config.console)))
+        .header('location', '/console/login?notice=signed_out')
+        .send()
     })
 
-    app.get<{ Querystring: { window?: string } }>('/', { onRequest: requireSession, schema: { querystring: { type: 'object', properties: { window: { type: 'string', maxLength: 8 } } } } }, async (req, reply) => {
-      const w = isWindow(req.query.window) ? req.query.window : DEFAULT_WINDOW
-      const at = now()
-      const bundles = await store.list()
-      const current = new Map(bundles.map((b) => [b.name, b.current]))
-      // The fleet view is GET /v1/sidecars's: the same stale, failing and behind verdicts.
-      const fleet = fleetView(await store.statuses(), current, { now: at, staleAfterSeconds: config.status.staleAfterSeconds })
-      let decisions
-      if (ctx.decisions) {
-        const [summary, stored, latest] = await Promise.all([
-          ctx.decisions.summarize(windowQuery(w, at, TOP_REASONS)),
-          ctx.decisions.count(),
-          ctx.decisions.query({ limit: LATEST }),
-        ])
-        decisions = { summary, stored, latest: latest.decisions.slice(0, LATEST) }
-      }
-      return send(reply, 200, overviewPage({
-        session: sessionOf(req), window: w, now: at, products: meshProducts(fleet, decisions?.summary), fleet, bundles,
-        ...(decisions ? { decisions } : {}),
-      }))
-    })
+    app.get<{ Querystring: { window?: string } }>(
+      '/',
+      { onRequest: requireSession, schema: { querystring: { type: 'object', properties: { window: { type: 'string', maxLength: 8 } } } } },
+      async (req, reply) => {
+        const w = isWindow(req.query.window) ? req.query.window : DEFAULT_WINDOW
+        const at = now()
+        const bundles = await store.list()
+        const current = new Map(bundles.map((b) => [b.name, b.current]))
+        // The fleet view is GET /v1/sidecars's: the same stale, failing and behind verdicts.
+        const fleet = fleetView(await store.statuses(), current, { now: at, staleAfterSeconds: config.status.staleAfterSeconds })
+        let decisions
+        if (ctx.decisions) {
+          const [summary, stored, latest] = await Promise.all([
+            ctx.decisions.summarize(windowQuery(w, at, TOP_REASONS)),
+            ctx.decisions.count(),
+            ctx.decisions.query({ limit: LATEST }),
+          ])
+          decisions = { summary, stored, latest: latest.decisions.slice(0, LATEST) }
+        }
+        return send(
+          reply,
+          200,
+          overviewPage({
+            session: sessionOf(req),
+            window: w,
+            now: at,
+            products: meshProducts(fleet, decisions?.summary),
+            fleet,
+            bundles,
+            ...(decisions ? { decisions } : {}),
+          }),
+        )
+      },
+    )
 
     app.get<{ Querystring: DecisionSearch }>('/decisions', { onRequest: requireSession, schema: { querystring: SEARCH_QUERY } }, async (req, reply) => {
-      const search = Object.fromEntries(Object.entries(req.query).map(([k, v]) => [k, v.trim()]).filter(([, v]) => v !== '')) as DecisionSearch
+      const search = Object.fromEntries(
+        Object.entries(req.query)
+          .map(([k, v]) => [k, v.trim()])
+          .filter(([, v]) => v !== ''),
+      ) as DecisionSearch
       const session = sessionOf(req)
       if (!ctx.decisions) return send(reply, 200, decisionsPage({ session, search, available: false }))
       const q: DecisionQuery = { limit: PAGE_SIZE }
@@ -207,7 +245,8 @@ export function consoleRoutes(ctx: RegistryContext) {
     app.get<{ Params: { id: string } }>('/decisions/:id/json', { onRequest: requireSession, schema: { params: ID_PARAMS } }, async (req, reply) => {
       const event = await findEvent(req.params.id)
       if (!event) return send(reply, 404, errorPage(404, `no decision \`${req.params.id}\` is stored`, sessionOf(req)))
-      return reply.type('application/json; charset=utf-8')
+      return reply
+        .type('application/json; charset=utf-8')
         .header('content-disposition', 'attachment; filename="decision.json"')
         .send(JSON.stringify(event, null, 2))
     })

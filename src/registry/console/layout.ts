@@ -26,15 +26,23 @@ export function page(o: PageOptions, body: Html): string {
 <meta name="referrer" content="same-origin">
 <title>${o.title} · meshgate console</title>
 <link rel="stylesheet" href="/console/assets/console.css">
-${o.charts ? html`<link rel="stylesheet" href="/console/assets/uplot.min.css">
+${
+  o.charts
+    ? html`<link rel="stylesheet" href="/console/assets/uplot.min.css">
 <script src="/console/assets/uplot.iife.min.js" defer></script>
-<script src="/console/assets/console.js" type="module"></script>` : ''}
+<script src="/console/assets/console.js" type="module"></script>`
+    : ''
+}
 </head>
 <body>
 <header class="top">
   <span class="brand">meshgate · governance console</span>
-  ${o.session ? html`<nav>${navLink('overview', '/console', 'Overview')} ${navLink('decisions', '/console/decisions', 'Decisions')}</nav>
-  <form class="logout" method="post" action="/console/logout"><span class="who">signed in as <b id="subject">${o.session.subject}</b></span> <button type="submit">Sign out</button></form>` : ''}
+  ${
+    o.session
+      ? html`<nav>${navLink('overview', '/console', 'Overview')} ${navLink('decisions', '/console/decisions', 'Decisions')}</nav>
+  <form class="logout" method="post" action="/console/logout"><span class="who">signed in as <b id="subject">${o.session.subject}</b></span> <button type="submit">Sign out</button></form>`
+      : ''
+  }
 </header>
 <main>
 ${body}
@@ -52,12 +60,16 @@ export const LOGIN_NOTICES = {
 export type LoginNotice = keyof typeof LOGIN_NOTICES
 
 export function loginPage(o: { error?: string; notice?: LoginNotice; readRoles: string[] }): string {
-  return page({ title: 'Sign in' }, html`
+  return page(
+    { title: 'Sign in' },
+    html`
 <section class="login">
   <h1>Sign in</h1>
-  <p>Paste a token from the identity provider the registry trusts. ${o.readRoles.length
-    ? html`It must carry a role that reads decision logs: ${o.readRoles.map((r, i) => html`${i ? ', ' : ''}<code>${r}</code>`)}.`
-    : 'Any valid token reads.'}
+  <p>Paste a token from the identity provider the registry trusts. ${
+    o.readRoles.length
+      ? html`It must carry a role that reads decision logs: ${o.readRoles.map((r, i) => html`${i ? ', ' : ''}<code>${r}</code>`)}.`
+      : 'Any valid token reads.'
+  }
   The console is read-only; the token is kept in an HTTP-only cookie until it expires or you sign out.</p>
   ${o.notice ? html`<p class="notice" role="status">${LOGIN_NOTICES[o.notice]}</p>` : ''}
   ${o.error ? html`<p class="error" role="alert" id="login-error">${o.error}</p>` : ''}
@@ -66,14 +78,18 @@ export function loginPage(o: { error?: string; notice?: LoginNotice; readRoles: 
     <textarea id="token" name="token" rows="6" required autocomplete="off" spellcheck="false"></textarea>
     <button type="submit">Sign in</button>
   </form>
-</section>`)
+</section>`,
+  )
 }
 
 export function errorPage(status: number, message: string, session?: ConsoleSession): string {
-  return page({ title: `Error ${status}`, ...(session ? { session } : {}) }, html`
+  return page(
+    { title: `Error ${status}`, ...(session ? { session } : {}) },
+    html`
 <section>
   <h1>Error ${status}</h1>
   <p class="error" role="alert">${message}</p>
   <p><a href="/console">Back to the overview</a></p>
-</section>`)
+</section>`,
+  )
 }

@@ -91,13 +91,28 @@ export function secureRequest(req: FastifyRequest, cfg: ConsoleConfig): boolean 
  */
 export function sessionCookie(token: string, session: ConsoleSession, now: Date, secure: boolean): string {
   const maxAge = Math.max(0, Math.floor(session.exp - now.getTime() / 1000))
-  return [`${COOKIE}=${token}`, 'Path=/console', 'HttpOnly', 'SameSite=Strict', `Max-Age=${maxAge}`,
-    `Expires=${new Date(session.exp * 1000).toUTCString()}`, ...(secure ? ['Secure'] : [])].join('; ')
+  return [
+    `${COOKIE}=${token}`,
+    'Path=/console',
+    'HttpOnly',
+    'SameSite=Strict',
+    `Max-Age=${maxAge}`,
+    `Expires=${new Date(session.exp * 1000).toUTCString()}`,
+    ...(secure ? ['Secure'] : []),
+  ].join('; ')
 }
 
 /** `Set-Cookie` that removes the session. */
 export function clearedCookie(secure: boolean): string {
-  return [`${COOKIE}=`, 'Path=/console', 'HttpOnly', 'SameSite=Strict', 'Max-Age=0', 'Expires=Thu, 01 Jan 1970 00:00:00 GMT', ...(secure ? ['Secure'] : [])].join('; ')
+  return [
+    `${COOKIE}=`,
+    'Path=/console',
+    'HttpOnly',
+    'SameSite=Strict',
+    'Max-Age=0',
+    'Expires=Thu, 01 Jan 1970 00:00:00 GMT',
+    ...(secure ? ['Secure'] : []),
+  ].join('; ')
 }
 
 /**

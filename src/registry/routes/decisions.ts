@@ -62,7 +62,11 @@ const SUMMARY_DEFAULT_TOP = 10
 
 export function decisionRoutes(ctx: RegistryContext) {
   const { config } = ctx.deps
-  const limits = { compressed: config.decisionLogs.maxUploadBytes, uncompressed: config.decisionLogs.maxUncompressedBytes, events: config.decisionLogs.maxEventsPerUpload }
+  const limits = {
+    compressed: config.decisionLogs.maxUploadBytes,
+    uncompressed: config.decisionLogs.maxUncompressedBytes,
+    events: config.decisionLogs.maxEventsPerUpload,
+  }
   const now = () => ctx.deps.now?.() ?? new Date()
   const store = (): DecisionStore => {
     if (!ctx.decisions) throw new MeshgateError('not_implemented', 'this registry keeps no decision logs (no decision store is configured)')
@@ -75,7 +79,9 @@ export function decisionRoutes(ctx: RegistryContext) {
     closeWhenBodyUnread(app)
 
     const uploaders = new WeakMap<object, Publisher | undefined>()
-    const onRequest = async (req: FastifyRequest) => { uploaders.set(req, await requireDecisionUploader(ctx, req)) }
+    const onRequest = async (req: FastifyRequest) => {
+      uploaders.set(req, await requireDecisionUploader(ctx, req))
+    }
     const receive = async (req: FastifyRequest, partition: string | undefined) => {
       const decisions = store()
       if (partition !== undefined && partition.length > MAX_PARTITION) {
@@ -83,11 +89,17 @@ export function decisionRoutes(ctx: RegistryContext) {
       }
       const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
       if (type !== 'application/json') {
-        throw new MeshgateError('request_media_type', type ? `unsupported media type \`${type.slice(0, 100)}\`; send \`application/json\`` : 'the upload has no `content-type`; send `application/json`')
+        throw new MeshgateError(
+          'request_media_type',
+          type ? `unsupported media type \`${type.slice(0, 100)}\`; send \`application/json\`` : 'the upload has no `content-type`; send `application/json`',
+        )
       }
       const encoding = encodingOf(req.headers['content-encoding'])
       if (Number(req.headers['content-length']) > limits.compressed) {
-        throw new MeshgateError('request_too_large', `the decision-log upload is larger than the limit of ${limits.compressed} bytes (compressed)`, undefined, { limit: limits.compressed, kind: 'compressed' })
+        throw new MeshgateError('request_too_large', `the decision-log upload is larger than the limit of ${limits.compressed} bytes (compressed)`, undefined, {
+          limit: limits.compressed,
+          kind: 'compressed',
+        })
       }
       const body = (req.body as AsyncIterable<Uint8Array> | undefined) ?? new Uint8Array(0)
       const json = await readUploadBody(body, encoding, limits)
@@ -100,33 +112,47 @@ export function decisionRoutes(ctx: RegistryContext) {
     app.post('/logs', { onRequest }, async (req) => receive(req, undefined))
     app.post<{ Params: { '*': string } }>('/logs/*', { onRequest }, async (req) => receive(req, req.params['*'] || undefined))
 
-    app.get<{ Querystring: DecisionQuery }>('/v1/decisions', {
-      schema: { querystring: DECISIONS_QUERY },
-      onRequest: async (req) => { await requireDecisionReader(ctx, req) },
-    }, async (req) => {
-      const q = req.query
-      for (const k of ['from', 'to'] as const) checkTime(q[k], k)
-      const page = await store().query({ ...q, limit: q.limit ?? DEFAULT_DECISION_PAGE })
-      return { result: page.decisions, ...(page.next ? { next: page.next } : {}) }
-    })
+    app.get<{ Querystring: DecisionQuery }>(
+      '/v1/decisions',
+      {
+        schema: { querystring: DECISIONS_QUERY },
+        onRequest: async (req) => {
+          await requireDecisionReader(ctx, req)
+        },
+      },
+      async (req) => {
+        const q = req.query
+        for (const k of ['from', 'to'] as const) checkTime(q[k], k)
+        const page = await store().query({ ...q, limit: q.limit ?? DEFAULT_DECISION_PAGE })
+        return { result: page.decisions, ...(page.next ? { next: page.next } : {}) }
+      },
+    )
 
-    app.get<{ Querystring: { from?: string; to?: string; bucket_seconds?: number; top?: number } }>('/v1/decisions/summary', {
-      schema: { querystring: SUMMARY_QUERY },
-      onRequest: async (req) => { await requireDecisionReader(ctx, req) },
-    }, async (req) => {
-      const q = req.query
-      checkTime(q.from, 'from')
-      checkTime(q.to, 'to')
-      const to = q.to ?? now().toISOString()
-      const from = q.from ?? new Date(timeOf(to)! - SUMMARY_DEFAULT_SECONDS * 1000).toISOString()
-      return { result: await store().summarize({ from, to, bucket_seconds: q.bucket_seconds ?? SUMMARY_DEFAULT_BUCKET, top: q.top ?? SUMMARY_DEFAULT_TOP }) }
-    })
+    app.get<{ Querystring: { from?: string; to?: string; bucket_seconds?: number; top?: number } }>(
+      '/v1/decisions/summary',
+      {
+        schema: { querystring: SUMMARY_QUERY },
+        onRequest: async (req) => {
+          await requireDecisionReader(ctx, req)
+        },
+      },
+      async (req) => {
+        const q = req.query
+        checkTime(q.from, 'from')
+        checkTime(q.to, 'to')
+        const to = q.to ?? now().toISOString()
+        const from = q.from ?? new Date(timeOf(to)! - SUMMARY_DEFAULT_SECONDS * 1000).toISOString()
+        return { result: await store().summarize({ from, to, bucket_seconds: q.bucket_seconds ?? SUMMARY_DEFAULT_BUCKET, top: q.top ?? SUMMARY_DEFAULT_TOP }) }
+      },
+    )
   }
 }
 
 function checkTime(v: string | undefined, name: string): void {
   if (v !== undefined && timeOf(v) === undefined) {
-    throw new MeshgateError('request_invalid', `\`${name}\` is not an RFC 3339 time (e.g. 2025-05-01T10:00:00Z): \`${v.slice(0, 64)}\``, undefined, [{ path: name, message: 'must be RFC 3339' }])
+    throw new MeshgateError('request_invalid', `\`${name}\` is not an RFC 3339 time (e.g. 2025-05-01T10:00:00Z): \`${v.slice(0, 64)}\``, undefined, [
+      { path: name, message: 'must be RFC 3339' },
+    ])
   }
 }
 

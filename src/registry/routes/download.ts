@@ -38,7 +38,11 @@ export function downloadRoutes(ctx: RegistryContext) {
       }
       const bytes = await store.read(current.digest)
       if (!bytes) throw new MeshgateError('internal_error', `bundle \`${name}\`: the bytes of ${current.digest} are missing from the store`)
-      return reply.code(200).header('etag', etagOf(current.digest)).header('content-type', BUNDLE_CONTENT_TYPE).send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+      return reply
+        .code(200)
+        .header('etag', etagOf(current.digest))
+        .header('content-type', BUNDLE_CONTENT_TYPE)
+        .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
     })
   }
 }

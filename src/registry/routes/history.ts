@@ -35,14 +35,23 @@ export function historyRoutes(ctx: RegistryContext) {
     })
     // The token is checked before the body: an unauthenticated caller learns nothing from validation errors.
     const publishers = new WeakMap<object, Publisher>()
-    app.post<{ Params: { name: string }; Body: RollbackTarget }>('/v1/bundles/:name/rollback', {
-      schema: { body: ROLLBACK_BODY },
-      preValidation: async (req) => { publishers.set(req, await ctx.tokens.verify(req.headers.authorization)) },
-    }, async (req, reply) => {
-      const publisher = publishers.get(req)!
-      const { record, created } = await rollback(ctx.deps, req.params.name, req.body, publisher)
-      req.log.info({ bundle: req.params.name, revision: record.revision, publisher: record.publisher, created }, created ? 'bundle rolled back' : 'rollback: already current')
-      return reply.code(200).send({ result: revisionView(req.params.name, record, true) })
-    })
+    app.post<{ Params: { name: string }; Body: RollbackTarget }>(
+      '/v1/bundles/:name/rollback',
+      {
+        schema: { body: ROLLBACK_BODY },
+        preValidation: async (req) => {
+          publishers.set(req, await ctx.tokens.verify(req.headers.authorization))
+        },
+      },
+      async (req, reply) => {
+        const publisher = publishers.get(req)!
+        const { record, created } = await rollback(ctx.deps, req.params.name, req.body, publisher)
+        req.log.info(
+          { bundle: req.params.name, revision: record.revision, publisher: record.publisher, created },
+          created ? 'bundle rolled back' : 'rollback: already current',
+        )
+        return reply.code(200).send({ result: revisionView(req.params.name, record, true) })
+      },
+    )
   }
 }

@@ -22,7 +22,10 @@ export function publishRoutes(ctx: RegistryContext) {
       if (Number(req.headers['content-length']) > limit) throw tooLargeCompressed(name, limit)
       const body = (req.body as AsyncIterable<Uint8Array> | undefined) ?? req.raw
       const { record, created } = await publish(ctx.deps, name, body, publisher)
-      req.log.info({ bundle: name, revision: record.revision, digest: record.digest, publisher: record.publisher, created }, created ? 'bundle published' : 'bundle unchanged')
+      req.log.info(
+        { bundle: name, revision: record.revision, digest: record.digest, publisher: record.publisher, created },
+        created ? 'bundle published' : 'bundle unchanged',
+      )
       return reply.code(created ? 201 : 200).send({ result: revisionView(name, record) })
     })
   }

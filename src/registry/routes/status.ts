@@ -43,7 +43,9 @@ export function statusRoutes(ctx: RegistryContext) {
     closeWhenBodyUnread(app)
 
     const reporters = new WeakMap<object, Publisher | undefined>()
-    const onRequest = async (req: FastifyRequest) => { reporters.set(req, await requireReporter(ctx, req)) }
+    const onRequest = async (req: FastifyRequest) => {
+      reporters.set(req, await requireReporter(ctx, req))
+    }
     const receive = async (req: FastifyRequest, partition: string | undefined) => {
       if (partition !== undefined && partition.length > MAX_PARTITION) {
         throw new MeshgateError('request_invalid', `the status partition is longer than ${MAX_PARTITION} characters`)
@@ -56,13 +58,19 @@ export function statusRoutes(ctx: RegistryContext) {
     app.post('/status', { onRequest }, async (req) => receive(req, undefined))
     app.post<{ Params: { '*': string } }>('/status/*', { onRequest }, async (req) => receive(req, req.params['*'] || undefined))
 
-    app.get<{ Querystring: SidecarFilter }>('/v1/sidecars', {
-      schema: { querystring: SIDECARS_QUERY },
-      onRequest: async (req) => { await requireReader(ctx, req) },
-    }, async (req) => {
-      const current = new Map((await store.list()).map((b) => [b.name, b.current]))
-      const views = fleetView(await store.statuses(), current, { now: now(), staleAfterSeconds: config.status.staleAfterSeconds }, req.query)
-      return { result: views }
-    })
+    app.get<{ Querystring: SidecarFilter }>(
+      '/v1/sidecars',
+      {
+        schema: { querystring: SIDECARS_QUERY },
+        onRequest: async (req) => {
+          await requireReader(ctx, req)
+        },
+      },
+      async (req) => {
+        const current = new Map((await store.list()).map((b) => [b.name, b.current]))
+        const views = fleetView(await store.statuses(), current, { now: now(), staleAfterSeconds: config.status.staleAfterSeconds }, req.query)
+        return { result: views }
+      },
+    )
   }
 }

@@ -42,7 +42,11 @@ export class TokenVerifier {
   private readonly cache?: LRUCache<string, Subject>
 
   /** `cacheSize`: verified-token cache entries; 0 = off. */
-  constructor(private readonly cfg: AuthConfig, private readonly keys: KeySource, cacheSize: number) {
+  constructor(
+    private readonly cfg: AuthConfig,
+    private readonly keys: KeySource,
+    cacheSize: number,
+  ) {
     if (cacheSize > 0) this.cache = new LRUCache({ max: cacheSize, ttlAutopurge: false })
   }
 
@@ -64,13 +68,20 @@ export class TokenVerifier {
       const v = claim(p, name)
       return typeof v === 'string' ? checked(name, v) : undefined
     }
-    const id = str(c.subject); if (id !== undefined) s.id = id
+    const id = str(c.subject)
+    if (id !== undefined) s.id = id
     const roles = claim(p, c.roles)
     if (Array.isArray(roles)) s.roles = roles.filter((r): r is string => typeof r === 'string').map((r) => checked(c.roles, r))
-    else if (typeof roles === 'string') s.roles = checked(c.roles, roles).split(/[\s,]+/).filter(Boolean)
-    const clearance = str(c.clearance); if (clearance !== undefined) s.clearance = clearance
-    const domain = str(c.domain); if (domain !== undefined) s.domain = domain
-    const region = str(c.region); if (region !== undefined) s.region = region
+    else if (typeof roles === 'string')
+      s.roles = checked(c.roles, roles)
+        .split(/[\s,]+/)
+        .filter(Boolean)
+    const clearance = str(c.clearance)
+    if (clearance !== undefined) s.clearance = clearance
+    const domain = str(c.domain)
+    if (domain !== undefined) s.domain = domain
+    const region = str(c.region)
+    if (region !== undefined) s.region = region
     return s
   }
 }
@@ -101,11 +112,7 @@ export function claim(p: JWTPayload, path: string): unknown {
  * sidecar, the registry): the issuer, the audience, the algorithm
  * allow-list, and a required `exp`; any failure is `token_invalid`.
  */
-export async function verifyJwt(
-  token: string,
-  key: JWTVerifyGetKey,
-  cfg: JwtVerification,
-): Promise<JWTPayload> {
+export async function verifyJwt(token: string, key: JWTVerifyGetKey, cfg: JwtVerification): Promise<JWTPayload> {
   try {
     const { payload } = await jwtVerify(token, key, {
       issuer: cfg.issuer,
@@ -123,7 +130,8 @@ export async function verifyJwt(
 
 export function describeJoseError(e: unknown): string {
   if (e instanceof joseErrors.JWTExpired) return 'it has expired'
-  if (e instanceof joseErrors.JWTClaimValidationFailed) return `claim \`${e.claim}\` ${e.reason === 'check_failed' ? 'does not match' : e.reason === 'missing' ? 'is missing' : 'is invalid'}`
+  if (e instanceof joseErrors.JWTClaimValidationFailed)
+    return `claim \`${e.claim}\` ${e.reason === 'check_failed' ? 'does not match' : e.reason === 'missing' ? 'is missing' : 'is invalid'}`
   if (e instanceof joseErrors.JOSEAlgNotAllowed) return 'its algorithm is not allowed'
   if (e instanceof joseErrors.JWKSNoMatchingKey) return 'no key in the JWKS matches it'
   if (e instanceof joseErrors.JWSSignatureVerificationFailed) return 'its signature does not verify'

@@ -14,14 +14,23 @@ import { globalPlugin } from './global-plugin.js'
 const FASTIFY_CODES: Record<string, { code: ErrorCode; message: (e: FastifyError, req?: FastifyRequest) => string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'request_too_large', message: () => 'the request body is larger than the configured limit' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'request_malformed', message: () => 'the request body length does not match `content-length`' },
-  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'request_malformed', message: (e) => `the request body is not valid JSON: ${e.message.replace(/^Body is not valid JSON but content-type is set to 'application\/json'/, '').trim() || 'syntax error'}` },
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    code: 'request_malformed',
+    message: (e) =>
+      `the request body is not valid JSON: ${e.message.replace(/^Body is not valid JSON but content-type is set to 'application\/json'/, '').trim() || 'syntax error'}`,
+  },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'request_malformed', message: () => 'the request body is empty but `content-type` is `application/json`' },
   FST_ERR_BAD_URL: { code: 'request_malformed', message: () => 'the request path is not valid percent-encoded UTF-8' },
   FST_ERR_MAX_PARAM_LENGTH: { code: 'request_invalid', message: () => 'a request path parameter is longer than the router accepts' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'request_media_type', message: (_e, req) => {
-    const ct = req?.headers['content-type']
-    return ct ? `unsupported media type \`${ct.slice(0, 100)}\`; send \`application/json\`` : 'the request body has no `content-type`; send `application/json`'
-  } },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'request_media_type',
+    message: (_e, req) => {
+      const ct = req?.headers['content-type']
+      return ct
+        ? `unsupported media type \`${ct.slice(0, 100)}\`; send \`application/json\``
+        : 'the request body has no `content-type`; send `application/json`'
+    },
+  },
 }
 
 /** The meshgate error for a known failure (ours, or fastify's); `req` lets a message name what the client sent. */
@@ -30,12 +39,19 @@ export function toMeshgateError(err: unknown, req?: FastifyRequest): MeshgateErr
   const fe = err as FastifyError
   if (fe && typeof fe === 'object') {
     if (fe.validation) {
-      return new MeshgateError('request_invalid', `request ${fe.validationContext ?? 'body'} ${fe.validation[0]?.instancePath || ''} ${fe.validation[0]?.message ?? 'is invalid'}`.replace(/\s+/g, ' ').trim(), undefined,
-        fe.validation.map((v) => ({ path: v.instancePath, message: v.message })))
+      return new MeshgateError(
+        'request_invalid',
+        `request ${fe.validationContext ?? 'body'} ${fe.validation[0]?.instancePath || ''} ${fe.validation[0]?.message ?? 'is invalid'}`
+          .replace(/\s+/g, ' ')
+          .trim(),
+        undefined,
+        fe.validation.map((v) => ({ path: v.instancePath, message: v.message })),
+      )
     }
     const known = fe.code ? FASTIFY_CODES[fe.code] : undefined
     if (known) return new MeshgateError(known.code, known.message(fe, req))
-    if (fe instanceof SyntaxError && (fe as FastifyError).statusCode === 400) return new MeshgateError('request_malformed', `the request body is not valid JSON: ${fe.message}`)
+    if (fe instanceof SyntaxError && (fe as FastifyError).statusCode === 400)
+      return new MeshgateError('request_malformed', `the request body is not valid JSON: ${fe.message}`)
   }
   return undefined
 }
@@ -56,13 +72,18 @@ export function sendError(reply: FastifyReply, e: MeshgateError & { errors?: unk
 export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): void {
   // A reset connection has nobody to answer (as fastify's own handler does).
   if (err.code === 'ECONNRESET' || socket.destroyed) return
-  const e = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? new MeshgateError('request_timeout', 'the request did not arrive completely in time')
-    : err.code === 'HPE_HEADER_OVERFLOW' ? new MeshgateError('request_headers_too_large', 'the request line and headers are larger than the server reads')
-    : new MeshgateError('request_malformed', 'the request is not valid HTTP/1.1 (for example, a body longer than its `content-length`)')
+  const e =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? new MeshgateError('request_timeout', 'the request did not arrive completely in time')
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? new MeshgateError('request_headers_too_large', 'the request line and headers are larger than the server reads')
+        : new MeshgateError('request_malformed', 'the request is not valid HTTP/1.1 (for example, a body longer than its `content-length`)')
   const { status, body } = httpEnvelope(e)
   const text = JSON.stringify(body)
   if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${text}`)
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${text}`,
+    )
   }
   socket.destroy(err)
 }

@@ -73,12 +73,22 @@ export interface MetricsRouteOptions {
 
 /** Adds `GET /metrics` to `app` (the sidecar's and the registry's). */
 export function serveMetrics(app: FastifyInstance, o: MetricsRouteOptions): void {
-  app.get('/metrics', {
-    ...(o.authorize ? { onRequest: async (req: FastifyRequest) => { await o.authorize!(req) } } : {}),
-  }, async (_req, reply) => {
-    const text = await o.scrape()
-    return reply.header('content-type', o.contentType).header('cache-control', 'no-store').send(text)
-  })
+  app.get(
+    '/metrics',
+    {
+      ...(o.authorize
+        ? {
+            onRequest: async (req: FastifyRequest) => {
+              await o.authorize!(req)
+            },
+          }
+        : {}),
+    },
+    async (_req, reply) => {
+      const text = await o.scrape()
+      return reply.header('content-type', o.contentType).header('cache-control', 'no-store').send(text)
+    },
+  )
 }
 
 export interface MetricsPluginOptions {

@@ -73,7 +73,12 @@ export function anonymizeRoutes(ctx: ServerContext) {
         req.decision!.outcome = undefined
         const decided = await timed(req, () => anonymizationPlan(ctx, input, req.params.port))
         const plan = fields ? selectFields(decided.plan, fields) : decided.plan
-        noteDecision(req, { kind: 'anonymize_stream', path: 'meshgate/anonymize_stream', outcome: 'allow', result: { access: req.decision!.result, anonymization: plan } })
+        noteDecision(req, {
+          kind: 'anonymize_stream',
+          path: 'meshgate/anonymize_stream',
+          outcome: 'allow',
+          result: { access: req.decision!.result, anonymization: plan },
+        })
         const revisions = decided.revisions
         const source = req.body as Readable | undefined
         if (!source) throw new MeshgateError('anonymize_input_error', 'the request has no body')
@@ -93,12 +98,12 @@ export function anonymizeRoutes(ctx: ServerContext) {
         const observers = ctx.observers ?? []
         if (observers.length) {
           const port = req.params.port
-          out.once('end', () => { for (const o of observers) o.recordsAnonymized?.(port, out.recordsOut) })
+          out.once('end', () => {
+            for (const o of observers) o.recordsAnonymized?.(port, out.recordsOut)
+          })
         }
         await firstOutput(out)
-        reply
-          .header('content-type', out.format === 'ndjson' ? 'application/x-ndjson' : 'application/json')
-          .header('x-meshgate-revisions', asciiJson(revisions))
+        reply.header('content-type', out.format === 'ndjson' ? 'application/x-ndjson' : 'application/json').header('x-meshgate-revisions', asciiJson(revisions))
         return reply.send(out)
       },
     )
@@ -107,10 +112,16 @@ export function anonymizeRoutes(ctx: ServerContext) {
 
 /** `?fields=a,b.c` → the names; absent or empty means every field, as in a decision body. */
 function selectedFields(q: string | undefined): string[] | undefined {
-  const names = (q ?? '').split(',').map((f) => f.trim()).filter(Boolean)
+  const names = (q ?? '')
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean)
   if (!names.length) return undefined
   if (names.length > MAX_SELECTED_FIELDS || names.some((f) => f.length > MAX_FIELD_NAME)) {
-    throw new MeshgateError('request_invalid', `query parameter \`fields\` names more than ${MAX_SELECTED_FIELDS} fields or a name longer than ${MAX_FIELD_NAME} characters`)
+    throw new MeshgateError(
+      'request_invalid',
+      `query parameter \`fields\` names more than ${MAX_SELECTED_FIELDS} fields or a name longer than ${MAX_FIELD_NAME} characters`,
+    )
   }
   return [...new Set(names)]
 }

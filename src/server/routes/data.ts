@@ -20,14 +20,18 @@ export function dataRoutes(ctx: ServerContext) {
   return async function routes(app: FastifyInstance) {
     // OPA accepts an empty body; so does this scope.
     app.removeContentTypeParser('application/json')
-    app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: ctx.config.server.bodyLimit }, depthLimited((_req, text, done) => {
-      if (text.trim() === '') return done(null, undefined)
-      try {
-        done(null, JSON.parse(text))
-      } catch (e) {
-        done(new MeshgateError('request_malformed', `the request body is not valid JSON: ${(e as Error).message}`))
-      }
-    }))
+    app.addContentTypeParser(
+      'application/json',
+      { parseAs: 'string', bodyLimit: ctx.config.server.bodyLimit },
+      depthLimited((_req, text, done) => {
+        if (text.trim() === '') return done(null, undefined)
+        try {
+          done(null, JSON.parse(text))
+        } catch (e) {
+          done(new MeshgateError('request_malformed', `the request body is not valid JSON: ${(e as Error).message}`))
+        }
+      }),
+    )
 
     const answer = async (req: FastifyRequest, reply: FastifyReply, input: unknown) => {
       const path = dataPath(req.url)
@@ -90,11 +94,16 @@ export function dataRoutes(ctx: ServerContext) {
  */
 function dataPath(url: string): string[] {
   const rest = url.split('?', 1)[0]!.replace(/^\/v1\/data\/?/, '')
-  return rest.split('/').filter(Boolean).map((s) => {
-    try {
-      return decodeURIComponent(s)
-    } catch {
-      throw new MeshgateError('request_malformed', 'the request path is not valid percent-encoded UTF-8', undefined, [{ path: `/${s}`, message: 'bad percent-encoding' }])
-    }
-  })
+  return rest
+    .split('/')
+    .filter(Boolean)
+    .map((s) => {
+      try {
+        return decodeURIComponent(s)
+      } catch {
+        throw new MeshgateError('request_malformed', 'the request path is not valid percent-encoded UTF-8', undefined, [
+          { path: `/${s}`, message: 'bad percent-encoding' },
+        ])
+      }
+    })
 }

@@ -15,7 +15,11 @@ import { noteDecision, timed, type NotedDecision } from '../decision-events.js'
 import { accessResponse, anonymizationResponse, compatibilityRequest, compatibilityResponse, decisionRequest } from '../schemas.js'
 
 /** The port's anonymization plan: the engine's decision over the port's contract fields. */
-export async function anonymizationPlan(ctx: ServerContext, input: Record<string, unknown>, port: string): Promise<{ plan: AnonymizationPlan; revisions: Revisions; cached: boolean }> {
+export async function anonymizationPlan(
+  ctx: ServerContext,
+  input: Record<string, unknown>,
+  port: string,
+): Promise<{ plan: AnonymizationPlan; revisions: Revisions; cached: boolean }> {
   const { value: plan, revisions, cached } = await ctx.engine.anonymization(input, portOf(ctx, port)?.fields)
   return { plan, revisions, cached }
 }
@@ -36,7 +40,12 @@ export async function notedAccess(req: FastifyRequest, engine: Engine, input: Re
   noteDecision(req, noted)
   const d = await timed(req, () => accessDecision(engine, input))
   noteDecision(req, {
-    kind, path: 'meshgate/access', outcome: d.allow ? 'allow' : 'deny', deny: d.deny, revisions: d.revisions, cached: d.cached,
+    kind,
+    path: 'meshgate/access',
+    outcome: d.allow ? 'allow' : 'deny',
+    deny: d.deny,
+    revisions: d.revisions,
+    cached: d.cached,
     result: { allow: d.allow, deny: d.deny, allowed_by: d.allowed_by, message: d.message },
   })
   return d
@@ -53,15 +62,25 @@ export function decisionRoutes(ctx: ServerContext) {
       return { decision_id: req.id, allow: d.allow, deny: d.deny, allowed_by: d.allowed_by, message: d.message, revisions: d.revisions, cached: d.cached }
     })
 
-    app.post<{ Body: DecisionRequest }>('/v1/decisions/anonymization', { schema: { body: decisionRequest, response: responses(anonymizationResponse) } }, async (req) => {
-      const subject = await app.requireSubject(req)
-      portOf(ctx, req.body.port)
-      const input = decisionInput(subject, req.body)
-      noteDecision(req, { kind: 'anonymization', path: 'meshgate/anonymization', input, port: req.body.port, ...(subject.id !== undefined ? { subject: subject.id } : {}) })
-      const { plan, revisions, cached } = await timed(req, () => anonymizationPlan(ctx, input, req.body.port))
-      noteDecision(req, { kind: 'anonymization', path: 'meshgate/anonymization', outcome: 'answer', result: plan, revisions, cached })
-      return { decision_id: req.id, port: req.body.port, ...plan, revisions }
-    })
+    app.post<{ Body: DecisionRequest }>(
+      '/v1/decisions/anonymization',
+      { schema: { body: decisionRequest, response: responses(anonymizationResponse) } },
+      async (req) => {
+        const subject = await app.requireSubject(req)
+        portOf(ctx, req.body.port)
+        const input = decisionInput(subject, req.body)
+        noteDecision(req, {
+          kind: 'anonymization',
+          path: 'meshgate/anonymization',
+          input,
+          port: req.body.port,
+          ...(subject.id !== undefined ? { subject: subject.id } : {}),
+        })
+        const { plan, revisions, cached } = await timed(req, () => anonymizationPlan(ctx, input, req.body.port))
+        noteDecision(req, { kind: 'anonymization', path: 'meshgate/anonymization', outcome: 'answer', result: plan, revisions, cached })
+        return { decision_id: req.id, port: req.body.port, ...plan, revisions }
+      },
+    )
 
     app.post<{ Body: { port: string; purpose?: string; proposed: object; current?: object } }>(
       '/v1/decisions/schema-compatibility',
@@ -70,11 +89,27 @@ export function decisionRoutes(ctx: ServerContext) {
         const subject = await app.requireSubject(req)
         const port = portOf(ctx, req.body.port)
         const current = req.body.current ?? (port ? ctx.mesh?.contracts.get(port.contract.id) : undefined)
-        if (!current) throw new MeshgateError('request_invalid', 'no current schema: give `current` or configure the data product', undefined, [{ path: '/current', message: 'is required without a data product' }])
+        if (!current)
+          throw new MeshgateError('request_invalid', 'no current schema: give `current` or configure the data product', undefined, [
+            { path: '/current', message: 'is required without a data product' },
+          ])
         const question = compatibilityQuestion(subject, { port: req.body.port, purpose: req.body.purpose, current, proposed: req.body.proposed }, port)
-        noteDecision(req, { kind: 'schema_compatibility', path: 'meshgate/schema_compatibility', input: question.input, port: req.body.port, ...(subject.id !== undefined ? { subject: subject.id } : {}) })
+        noteDecision(req, {
+          kind: 'schema_compatibility',
+          path: 'meshgate/schema_compatibility',
+          input: question.input,
+          port: req.body.port,
+          ...(subject.id !== undefined ? { subject: subject.id } : {}),
+        })
         const { value: answer, revisions, cached } = await timed(req, () => ctx.engine.compatibility(question))
-        noteDecision(req, { kind: 'schema_compatibility', path: 'meshgate/schema_compatibility', outcome: answer.compatible ? 'allow' : 'deny', result: answer, revisions, cached })
+        noteDecision(req, {
+          kind: 'schema_compatibility',
+          path: 'meshgate/schema_compatibility',
+          outcome: answer.compatible ? 'allow' : 'deny',
+          result: answer,
+          revisions,
+          cached,
+        })
         return { decision_id: req.id, ...answer, revisions }
       },
     )

@@ -47,13 +47,18 @@ export function forwardAuthRoutes(ctx: ServerContext) {
           .filter((r) => url.pathname === r.prefix || url.pathname.startsWith(r.prefix.endsWith('/') ? r.prefix : `${r.prefix}/`))
           .sort((a, b) => b.prefix.length - a.prefix.length)[0]
         const port = single(q.port, 'port') ?? h(req, 'x-meshgate-port') ?? route?.port
-        if (!port) throw new MeshgateError('request_invalid', 'no output port for the forwarded request: set `?port=`, `X-Meshgate-Port` or `forward_auth.routes`')
+        if (!port)
+          throw new MeshgateError('request_invalid', 'no output port for the forwarded request: set `?port=`, `X-Meshgate-Port` or `forward_auth.routes`')
         const purpose = single(q.purpose, 'purpose') ?? h(req, 'x-meshgate-purpose') ?? route?.purpose
         const subject = await app.requireSubject(req)
         portOf(ctx, port)
         const headers: Record<string, string> = {}
-        for (const name of PASSED_HEADERS) { const v = h(req, name); if (v !== undefined) headers[name] = v }
-        const host = h(req, 'x-forwarded-host'); if (host !== undefined) headers.host = host
+        for (const name of PASSED_HEADERS) {
+          const v = h(req, name)
+          if (v !== undefined) headers[name] = v
+        }
+        const host = h(req, 'x-forwarded-host')
+        if (host !== undefined) headers.host = host
         const body: DecisionRequest = { port, request: { method, path: url.pathname, headers } }
         if (purpose !== undefined) body.purpose = purpose
         const fields = url.searchParams.get('fields')
@@ -83,7 +88,9 @@ function originalUrl(uri: string): URL {
   try {
     return new URL(uri, 'http://gateway.invalid')
   } catch {
-    throw new MeshgateError('request_invalid', 'the original URI of the forwarded request is not a URL', undefined, [{ path: 'x-original-uri', message: 'not a URL' }])
+    throw new MeshgateError('request_invalid', 'the original URI of the forwarded request is not a URL', undefined, [
+      { path: 'x-original-uri', message: 'not a URL' },
+    ])
   }
 }
 

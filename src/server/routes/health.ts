@@ -23,10 +23,12 @@ export function healthRoutes(ctx: ServerContext) {
       const missing = ctx.engine.layers.filter((l) => !l.active)
       const staleDeny = ctx.engine.staleLayers().filter((l) => l.onStale !== 'serve')
       // Without sources (an app built around an engine directly), the layers' own errors stand in.
-      const statuses: BundleStatus[] = ctx.bundleStatus?.() ?? missing.map((l) => ({
-        name: l.name,
-        ...(l.lastError ? { code: l.lastError.code, message: l.lastError.message } : { message: 'not loaded yet' }),
-      }))
+      const statuses: BundleStatus[] =
+        ctx.bundleStatus?.() ??
+        missing.map((l) => ({
+          name: l.name,
+          ...(l.lastError ? { code: l.lastError.code, message: l.lastError.message } : { message: 'not loaded yet' }),
+        }))
       const degraded = statuses.filter((s) => s.code !== undefined || s.stale).map((s) => `${s.name}: ${s.stale ? 'stale' : s.message}`)
 
       const problems: string[] = []
@@ -34,9 +36,15 @@ export function healthRoutes(ctx: ServerContext) {
       if (staleDeny.length) problems.push(`past their maximum age: ${staleDeny.map((l) => l.name).join(', ')}`)
       if (auth && !auth.ready) problems.push('bearer tokens cannot be verified yet')
       const log = ctx.decisionLogStats?.()
-      const logProblem = log && (log.dropped_events > 0 || log.last_upload_error !== undefined)
-        ? [log.dropped_events > 0 ? `${log.dropped_events} decision log events dropped past the spool's bound` : '', log.last_upload_error !== undefined ? `last upload failed: ${log.last_upload_error}` : ''].filter(Boolean).join('; ')
-        : undefined
+      const logProblem =
+        log && (log.dropped_events > 0 || log.last_upload_error !== undefined)
+          ? [
+              log.dropped_events > 0 ? `${log.dropped_events} decision log events dropped past the spool's bound` : '',
+              log.last_upload_error !== undefined ? `last upload failed: ${log.last_upload_error}` : '',
+            ]
+              .filter(Boolean)
+              .join('; ')
+          : undefined
       if (!problems.length && !degraded.length && logProblem === undefined && !('plugins' in q)) return {}
 
       const body: Record<string, unknown> = {}
@@ -48,7 +56,11 @@ export function healthRoutes(ctx: ServerContext) {
       if ('plugins' in q) {
         const state = missing.length || staleDeny.length ? 'NOT_READY' : degraded.length ? 'ERR' : 'OK'
         body.plugins = { bundle: { state, ...(degraded.length ? { message: degraded.join('; ') } : {}) } }
-        if (log) (body.plugins as Record<string, unknown>).decision_logs = { state: logProblem !== undefined ? 'WARN' : 'OK', ...(logProblem !== undefined ? { message: logProblem } : {}) }
+        if (log)
+          (body.plugins as Record<string, unknown>).decision_logs = {
+            state: logProblem !== undefined ? 'WARN' : 'OK',
+            ...(logProblem !== undefined ? { message: logProblem } : {}),
+          }
       }
       return problems.length ? reply.code(500).send(body) : body
     })

@@ -25,15 +25,28 @@ async function errorsOf(query: string) {
 t.test('an unsafe variable is located where it is typed, whatever the layout', async (t) => {
   const sep = fc.constantFrom('; ', ';', '\n', '\n\t', ';\n  ')
   const lead = fc.constantFrom('', ' ', '\t', '\n')
-  await fc.assert(fc.asyncProperty(lead, sep, fc.constantFrom('x := 1', 'x := [1, 2][_]', 'some x in [1]', 'x = count([1])'), fc.constantFrom('unbound == x', 'x < unbound', 'count(unbound) > x'), async (before, between, first, second) => {
-    const query = `${before}${first}${between}${second}`
-    const errors = await errorsOf(query)
-    const want = new SourceFile(QUERY_FILE, query).location(query.indexOf('unbound'))
-    t.same(errors.map((e) => [e.code, e.message, e.location?.row, e.location?.col]), [['rego_unsafe_var_error', 'var unbound is unsafe', want.row, want.col]], JSON.stringify(query))
-  }), { numRuns: 40 })
+  await fc.assert(
+    fc.asyncProperty(
+      lead,
+      sep,
+      fc.constantFrom('x := 1', 'x := [1, 2][_]', 'some x in [1]', 'x = count([1])'),
+      fc.constantFrom('unbound == x', 'x < unbound', 'count(unbound) > x'),
+      async (before, between, first, second) => {
+        const query = `${before}${first}${between}${second}`
+        const errors = await errorsOf(query)
+        const want = new SourceFile(QUERY_FILE, query).location(query.indexOf('unbound'))
+        t.same(
+          errors.map((e) => [e.code, e.message, e.location?.row, e.location?.col]),
+          [['rego_unsafe_var_error', 'var unbound is unsafe', want.row, want.col]],
+          JSON.stringify(query),
+        )
+      },
+    ),
+    { numRuns: 40 },
+  )
 })
 
-t.test('the rule keeps every expression\'s text and location, and the query\'s variables in order', async (t) => {
+t.test("the rule keeps every expression's text and location, and the query's variables in order", async (t) => {
   const rule = queryRule('x := data.a[i]\n  startswith(x, "d"); not x == "z"', 1, new Set(['__mg_eval']))
   t.same(rule.exprs, [
     { text: 'x := data.a[i]', row: 1, col: 1 },

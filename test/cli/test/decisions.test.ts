@@ -45,8 +45,13 @@ const FILES: Record<string, string> = {
   ].join('\n'),
   'domains/shop/.manifest': '{"roots": ["domains/shop"]}',
   'domains/shop/shop.odps.yaml': [
-    'apiVersion: v1.0.0', 'kind: DataProduct', 'id: shop', 'domain: shop',
-    'outputPorts:', '  - { id: items-v1, name: items-v1, contractId: items-contract }', '',
+    'apiVersion: v1.0.0',
+    'kind: DataProduct',
+    'id: shop',
+    'domain: shop',
+    'outputPorts:',
+    '  - { id: items-v1, name: items-v1, contractId: items-contract }',
+    '',
   ].join('\n'),
   'domains/shop/items.odcs.yaml': CONTRACT(PROPS.id + PROPS.email + PROPS.name),
   'domains/shop/access.rego': [
@@ -129,10 +134,14 @@ cases:
 function decisionOf(c: FixtureCase, body: Record<string, unknown>): Decision {
   switch (c.decision) {
     case 'access':
-      return { allow: body.allow, deny: (body.deny as Record<string, unknown>[]).map(({ layer, code, message }) => ({ layer, ...(code !== undefined ? { code } : {}), message })) }
+      return {
+        allow: body.allow,
+        deny: (body.deny as Record<string, unknown>[]).map(({ layer, code, message }) => ({ layer, ...(code !== undefined ? { code } : {}), message })),
+      }
     case 'anonymization': {
       const fields: Record<string, unknown> = {}
-      for (const [path, f] of Object.entries(body.fields as Record<string, { transform: object; layer: string }>)) fields[path] = { ...f.transform, layer: f.layer }
+      for (const [path, f] of Object.entries(body.fields as Record<string, { transform: object; layer: string }>))
+        fields[path] = { ...f.transform, layer: f.layer }
       return { fields, row_filters: body.row_filters }
     }
     case 'schema-compatibility':
@@ -153,7 +162,10 @@ t.test('a fixture and the same request over HTTP get the same decision', async (
   t.equal(tested.code, 0, `policy test passes the fixture whose expectations are the sidecar's answers:\n${tested.stdout}${tested.stderr}`)
   t.match(tested.stdout, /^PASS: 5\/5$/m)
 
-  for (const [layer, out] of [['global', 'global.tar.gz'], ['domains/shop', 'shop.tar.gz']] as const) {
+  for (const [layer, out] of [
+    ['global', 'global.tar.gz'],
+    ['domains/shop', 'shop.tar.gz'],
+  ] as const) {
     const built = policy(['build', '-b', layer, '-o', out, '--revision', `${layer}-1`], dir)
     t.equal(built.code, 0, built.stderr)
   }
@@ -186,8 +198,12 @@ t.test('a fixture and the same request over HTTP get the same decision', async (
     const { proposed, ...request } = c.request
     const path = c.decision === 'schema-compatibility' ? '/v1/decisions/schema-compatibility' : `/v1/decisions/${c.decision}`
     const body = proposed === undefined ? request : { ...request, proposed: parseYaml(readFileSync(join(domain, 'fixtures', proposed), 'utf8')) }
-    const res = await fetch(`${sidecar.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
-    const answer = await res.json() as Record<string, unknown>
+    const res = await fetch(`${sidecar.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+    const answer = (await res.json()) as Record<string, unknown>
     t.equal(res.status, 200, `${c.name}: ${JSON.stringify(answer)}`)
     t.same(compare(c, decisionOf(c, answer)), [], `${c.name}: the sidecar answers what the fixture expects`)
   }

@@ -12,5 +12,8 @@ t.test('the example global layer exports its packages and each decision rule', a
   const { bundle } = await compileLayerFolder(join(root, 'policies', 'global'), 'global', 1)
   const eps = (bundle.manifest.wasm ?? []).map((w) => w.entrypoint)
   for (const ep of ['global/access', 'global/access/allow', 'global/access/deny']) t.ok(eps.includes(ep), ep)
-  t.notOk(eps.some((e) => e.includes('_test')), 'no test package')
+  t.notOk(
+    eps.some((e) => e.includes('_test')),
+    'no test package',
+  )
 })

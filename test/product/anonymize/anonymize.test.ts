@@ -4,9 +4,7 @@
 import t from 'tap'
 import { createHmac } from 'node:crypto'
 import { CompileError } from '../../../src/errors/index.js'
-import {
-  applyPlan, combineAnonymization, laplace, parseTransform, stricter, TOKEN_PREFIX, type Transform,
-} from '../../../src/product/anonymize/index.js'
+import { applyPlan, combineAnonymization, laplace, parseTransform, stricter, TOKEN_PREFIX, type Transform } from '../../../src/product/anonymize/index.js'
 
 const KEY = { key: 'test-key' }
 const one = (transform: unknown, value: unknown, keys = KEY): unknown => {
@@ -65,9 +63,15 @@ t.test('noise adds Laplace noise with scale sensitivity/epsilon', async (t) => {
   t.equal(one({ action: 'noise', epsilon: 1, sensitivity: 10 }, 100, fixed), Math.round(100 + 10 * Math.log(2)))
   t.equal(one({ action: 'noise', epsilon: 1 }, 'x', fixed), null)
   // The real source: mean ≈ 0 and mean |x| ≈ b over many draws.
-  const n = 200_000, b = 2
-  let sum = 0, abs = 0
-  for (let i = 0; i < n; i++) { const x = laplace(b); sum += x; abs += Math.abs(x) }
+  const n = 200_000,
+    b = 2
+  let sum = 0,
+    abs = 0
+  for (let i = 0; i < n; i++) {
+    const x = laplace(b)
+    sum += x
+    abs += Math.abs(x)
+  }
   t.ok(Math.abs(sum / n) < 0.05, `mean ${sum / n}`)
   t.ok(Math.abs(abs / n - b) < 0.05, `mean |x| ${abs / n}`)
 })
@@ -105,12 +109,22 @@ t.test('strictness: drop > redact > hash/tokenize > generalize/noise > mask > ke
     }
   }
   // Same action: whichever discloses less.
-  t.same(stricter(parseTransform({ action: 'mask', show_last: 4 }, ''), parseTransform({ action: 'mask', show_first: 1, show_last: 2 }, '')),
-    { action: 'mask', show_first: 0, show_last: 2, char: '*' })
-  t.same(stricter({ action: 'generalize', to: 'month', width: 5 }, { action: 'generalize', to: 'year', width: 10 }),
-    { action: 'generalize', to: 'year', width: 10 })
-  t.same(stricter({ action: 'noise', epsilon: 1, sensitivity: 1 }, { action: 'noise', epsilon: 0.1, sensitivity: 1 }),
-    { action: 'noise', epsilon: 0.1, sensitivity: 1 })
+  t.same(stricter(parseTransform({ action: 'mask', show_last: 4 }, ''), parseTransform({ action: 'mask', show_first: 1, show_last: 2 }, '')), {
+    action: 'mask',
+    show_first: 0,
+    show_last: 2,
+    char: '*',
+  })
+  t.same(stricter({ action: 'generalize', to: 'month', width: 5 }, { action: 'generalize', to: 'year', width: 10 }), {
+    action: 'generalize',
+    to: 'year',
+    width: 10,
+  })
+  t.same(stricter({ action: 'noise', epsilon: 1, sensitivity: 1 }, { action: 'noise', epsilon: 0.1, sensitivity: 1 }), {
+    action: 'noise',
+    epsilon: 0.1,
+    sensitivity: 1,
+  })
 })
 
 const contract = {
@@ -118,15 +132,18 @@ const contract = {
   email: { classification: 'pii' },
   phone: { classification: 'pii' },
   total: { classification: 'public' },
-  'address': { classification: 'pii' },
+  address: { classification: 'pii' },
   'address.city': { classification: 'pii' },
 }
 
 t.test('combination: strictest per field with the winning layer, pii never in clear', async (t) => {
-  const plan = combineAnonymization([
-    { layer: 'global', fields: { email: { action: 'mask' }, total: 'keep' } },
-    { layer: 'domains/orders', fields: { email: { action: 'hash' }, total: { action: 'generalize', width: 100 } } },
-  ], contract)
+  const plan = combineAnonymization(
+    [
+      { layer: 'global', fields: { email: { action: 'mask' }, total: 'keep' } },
+      { layer: 'domains/orders', fields: { email: { action: 'hash' }, total: { action: 'generalize', width: 100 } } },
+    ],
+    contract,
+  )
   t.same(plan.fields.email, { transform: { action: 'hash' }, layer: 'domains/orders', source: 'policy' })
   t.equal(plan.fields.total!.layer, 'domains/orders')
   t.same(plan.fields.phone, { transform: { action: 'redact' }, layer: 'contract', source: 'pii_default' })
@@ -137,7 +154,10 @@ t.test('combination: strictest per field with the winning layer, pii never in cl
 })
 
 t.test('an explicit keep lets pii through; nested fields follow their own plan', async (t) => {
-  const plan = combineAnonymization([{ layer: 'global', fields: { email: 'keep', address: 'keep', 'address.city': { action: 'generalize', prefix: 1 } } }], contract)
+  const plan = combineAnonymization(
+    [{ layer: 'global', fields: { email: 'keep', address: 'keep', 'address.city': { action: 'generalize', prefix: 1 } } }],
+    contract,
+  )
   const out = applyPlan(plan, { id: 1, email: 'a@b.c', phone: '1', address: { city: 'Paris', street: 'Rue' } }, KEY)
   t.same(out, { id: 1, email: 'a@b.c', phone: null, address: { city: 'P' } })
   // A stricter parent wins over its children.
@@ -146,10 +166,20 @@ t.test('an explicit keep lets pii through; nested fields follow their own plan',
 })
 
 t.test('row filters: the conjunction of every layer, fail closed on missing fields', async (t) => {
-  const plan = combineAnonymization([
-    { layer: 'global', row_filters: [{ field: 'region', op: 'in', value: ['eu', 'uk'] }] },
-    { layer: 'domains/orders', row_filters: [{ field: 'status', op: '!=', value: 'test' }, { field: 'total', op: '>=', value: 10 }] },
-  ], {}, { unknownFields: 'keep' })
+  const plan = combineAnonymization(
+    [
+      { layer: 'global', row_filters: [{ field: 'region', op: 'in', value: ['eu', 'uk'] }] },
+      {
+        layer: 'domains/orders',
+        row_filters: [
+          { field: 'status', op: '!=', value: 'test' },
+          { field: 'total', op: '>=', value: 10 },
+        ],
+      },
+    ],
+    {},
+    { unknownFields: 'keep' },
+  )
   t.equal(plan.row_filters.length, 3)
   t.ok(applyPlan(plan, { region: 'eu', status: 'paid', total: 10 }))
   t.equal(applyPlan(plan, { region: 'us', status: 'paid', total: 10 }), undefined)
@@ -159,8 +189,12 @@ t.test('row filters: the conjunction of every layer, fail closed on missing fiel
   t.equal(applyPlan(plan, { region: 'eu', status: 'paid', total: '10' }), undefined, 'type mismatch fails the filter')
   const ops = (op: string, value: unknown, v: unknown) =>
     applyPlan(combineAnonymization([{ layer: 'g', row_filters: [{ field: 'a.b', op, value }] }], {}, { unknownFields: 'keep' }), { a: { b: v } }) !== undefined
-  t.ok(ops('==', 'x', 'x')); t.notOk(ops('==', 'x', 'y'))
-  t.ok(ops('<', 5, 4)); t.notOk(ops('<', 5, 5)); t.ok(ops('<=', 5, 5)); t.ok(ops('>', '2024-01-01', '2024-02-01'))
+  t.ok(ops('==', 'x', 'x'))
+  t.notOk(ops('==', 'x', 'y'))
+  t.ok(ops('<', 5, 4))
+  t.notOk(ops('<', 5, 5))
+  t.ok(ops('<=', 5, 5))
+  t.ok(ops('>', '2024-01-01', '2024-02-01'))
   t.ok(ops('==', { k: [1] }, { k: [1] }))
   t.throws(() => combineAnonymization([{ layer: 'g', row_filters: [{ field: 'a', op: '~=', value: 1 }] }]), { code: 'anonymize_rule_error' })
   t.throws(() => combineAnonymization([{ layer: 'g', row_filters: [{ field: 'a', op: 'in', value: 1 }] }]), { code: 'anonymize_rule_error' })

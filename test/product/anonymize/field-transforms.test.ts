@@ -67,9 +67,13 @@ t.test('two generalizations merge into one that discloses no more than either', 
   t.same(stricter(g({ to: 'month', width: 5 }), g({ to: 'year', width: 10 })), g({ to: 'year', width: 10 }))
   // Only one has `to`: a date falls to the prefix, capped at what `to` shows.
   t.same(stricter(g({ to: 'year', prefix: 10 }), g({ prefix: 10 })), g({ prefix: 4 }))
-  const plan = combineAnonymization([
-    { layer: 'global', fields: { postcode: { action: 'generalize', width: 10 } } },
-    { layer: 'domains/orders', fields: { postcode: { action: 'generalize', prefix: 2 } } },
-  ], {}, { unknownFields: 'keep' })
+  const plan = combineAnonymization(
+    [
+      { layer: 'global', fields: { postcode: { action: 'generalize', width: 10 } } },
+      { layer: 'domains/orders', fields: { postcode: { action: 'generalize', prefix: 2 } } },
+    ],
+    {},
+    { unknownFields: 'keep' },
+  )
   t.same(applyPlan(plan, { postcode: 'SW1A 1AA' }), { postcode: null }, 'the global rule sends strings as null')
 })

@@ -37,7 +37,16 @@ type Shape =
   | { t: 'obj'; entries: [string, Shape][] }
 
 const leaf: fc.Arbitrary<Shape> = fc.oneof(
-  { arbitrary: fc.record({ t: fc.constant('str' as const), len: fc.integer({ min: 1, max: BLOCK }), date: fc.boolean(), m: fc.integer({ min: 1, max: 12 }), d: fc.integer({ min: 1, max: 28 }) }), weight: 4 },
+  {
+    arbitrary: fc.record({
+      t: fc.constant('str' as const),
+      len: fc.integer({ min: 1, max: BLOCK }),
+      date: fc.boolean(),
+      m: fc.integer({ min: 1, max: 12 }),
+      d: fc.integer({ min: 1, max: 28 }),
+    }),
+    weight: 4,
+  },
   { arbitrary: fc.record({ t: fc.constant('int' as const), r: fc.nat(999_999) }), weight: 1 },
   { arbitrary: fc.record({ t: fc.constant('float' as const), r: fc.nat(499_998) }), weight: 1 },
   { arbitrary: fc.record({ t: fc.constant('bool' as const), v: fc.boolean() }), weight: 1 },
@@ -66,12 +75,18 @@ function recordText(entries: [string, Shape][]): { text: string; sentinels: numb
         for (let j = 0; j < s.len; j++) v += String.fromCharCode(BLOCK0 + id * BLOCK + j)
         return JSON.stringify(v)
       }
-      case 'int': return String(1_000_000_000 + next++ * 7_919_993 + s.r)
-      case 'float': return String(1_000_000 + next++ * 1000 + (s.r + 1) / 1e6)
-      case 'bool': return String(s.v)
-      case 'null': return 'null'
-      case 'arr': return `[${s.items.map(json).join(',')}]`
-      case 'obj': return `{${s.entries.map(([k, v]) => `${JSON.stringify(k)}:${json(v)}`).join(',')}}`
+      case 'int':
+        return String(1_000_000_000 + next++ * 7_919_993 + s.r)
+      case 'float':
+        return String(1_000_000 + next++ * 1000 + (s.r + 1) / 1e6)
+      case 'bool':
+        return String(s.v)
+      case 'null':
+        return 'null'
+      case 'arr':
+        return `[${s.items.map(json).join(',')}]`
+      case 'obj':
+        return `{${s.entries.map(([k, v]) => `${JSON.stringify(k)}:${json(v)}`).join(',')}}`
     }
   }
   const text = json({ t: 'obj', entries })
@@ -83,12 +98,14 @@ function recordText(entries: [string, Shape][]): { text: string; sentinels: numb
 const transform: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom('keep', 'redact', 'drop', 'hash', 'tokenize'),
   fc.record({ action: fc.constant('mask'), show_first: fc.nat(3), show_last: fc.nat(5), char: fc.constantFrom('*', '#', 'x') }),
-  fc.record({
-    action: fc.constant('generalize'),
-    to: fc.option(fc.constantFrom('year', 'month'), { nil: undefined }),
-    width: fc.option(fc.constantFrom(0.5, 1, 10, 1000), { nil: undefined }),
-    prefix: fc.option(fc.nat(8), { nil: undefined }),
-  }).filter((g) => g.to !== undefined || g.width !== undefined || g.prefix !== undefined),
+  fc
+    .record({
+      action: fc.constant('generalize'),
+      to: fc.option(fc.constantFrom('year', 'month'), { nil: undefined }),
+      width: fc.option(fc.constantFrom(0.5, 1, 10, 1000), { nil: undefined }),
+      prefix: fc.option(fc.nat(8), { nil: undefined }),
+    })
+    .filter((g) => g.to !== undefined || g.width !== undefined || g.prefix !== undefined),
   fc.record({ action: fc.constant('noise'), epsilon: fc.constantFrom(0.1, 1, 10), sensitivity: fc.constantFrom(1, 50) }),
 )
 
@@ -116,7 +133,11 @@ function bearing(plan: AnonymizationPlan, at: string[]): Transform[] {
   for (const [p, f] of Object.entries(plan.fields)) {
     const q = p.split('.')
     let related = true
-    for (let i = 0; i < Math.min(q.length, at.length); i++) if (q[i] !== at[i]) { related = false; break }
+    for (let i = 0; i < Math.min(q.length, at.length); i++)
+      if (q[i] !== at[i]) {
+        related = false
+        break
+      }
     if (related) out.push(f.transform)
   }
   return out
@@ -124,7 +145,10 @@ function bearing(plan: AnonymizationPlan, at: string[]): Transform[] {
 
 const HIDING = new Set(['redact', 'drop', 'hash', 'tokenize'])
 
-interface Output { strings: string[]; numbers: Set<number> }
+interface Output {
+  strings: string[]
+  numbers: Set<number>
+}
 
 function collect(v: unknown, out: Output): void {
   if (typeof v === 'string') out.strings.push(v)
@@ -135,9 +159,14 @@ function collect(v: unknown, out: Output): void {
 
 /** How many characters of string `id`'s block the output holds. */
 function shown(out: Output, id: number): number {
-  const lo = BLOCK0 + id * BLOCK, hi = lo + BLOCK
+  const lo = BLOCK0 + id * BLOCK,
+    hi = lo + BLOCK
   let n = 0
-  for (const s of out.strings) for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); if (c >= lo && c < hi) n++ }
+  for (const s of out.strings)
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i)
+      if (c >= lo && c < hi) n++
+    }
   return n
 }
 
@@ -147,8 +176,14 @@ function violations(plan: AnonymizationPlan, record: unknown, output: unknown): 
   collect(output, out)
   const found: string[] = []
   const check = (v: unknown, at: string[]): void => {
-    if (Array.isArray(v)) { for (const x of v) check(x, at); return }
-    if (v !== null && typeof v === 'object') { for (const k of Object.keys(v)) check((v as Record<string, unknown>)[k], [...at, k]); return }
+    if (Array.isArray(v)) {
+      for (const x of v) check(x, at)
+      return
+    }
+    if (v !== null && typeof v === 'object') {
+      for (const k of Object.keys(v)) check((v as Record<string, unknown>)[k], [...at, k])
+      return
+    }
     if (typeof v !== 'string' && typeof v !== 'number') return
     const ts = bearing(plan, at)
     const where = `${JSON.stringify(v)} at ${at.join('.')}`
@@ -168,10 +203,10 @@ function violations(plan: AnonymizationPlan, record: unknown, output: unknown): 
     } else if (gens.length) {
       // Each rule alone: a date to its year or month, other strings to `prefix` (none: null).
       const date = /^\d{4}-\d{2}-\d{2}T/.test(v)
-      const keep = Math.min(...gens.map((g) => (date && g.to) ? 0 : g.prefix ?? 0))
+      const keep = Math.min(...gens.map((g) => (date && g.to ? 0 : (g.prefix ?? 0))))
       if (n > keep) found.push(`${where}: generalize kept ${keep} characters, ${n} shown`)
       if (date) {
-        const dateKeeps = Math.min(...gens.map((g) => g.to ? (g.to === 'year' ? 4 : 7) : g.prefix ?? 0))
+        const dateKeeps = Math.min(...gens.map((g) => (g.to ? (g.to === 'year' ? 4 : 7) : (g.prefix ?? 0))))
         // Whatever shows of a date starts an output string (a range such as
         // "1001000-1001000.5" may hold "1000-10" further in).
         if (dateKeeps < 10 && out.strings.some((s) => s.startsWith(v.slice(0, 10)))) found.push(`${where}: generalized date shown to the day`)
@@ -193,7 +228,8 @@ function violations(plan: AnonymizationPlan, record: unknown, output: unknown): 
 t.test(`no hidden value in clear, masks and generalizations within their rule (${RUNS} cases, seed ${SEED})`, async (t) => {
   const keys = { key: 'fuzz-key', uniform: () => 0.75 }
   const protoBefore = Object.getOwnPropertyNames(Object.prototype).join()
-  let strings = 0, cases = 0
+  let strings = 0,
+    cases = 0
   const property = fc.property(recordShape, decision, (entries, d) => {
     const { text, sentinels } = recordText(entries)
     // Past this many, string ids would leave the CJK block.
@@ -208,7 +244,8 @@ t.test(`no hidden value in clear, masks and generalizations within their rule ($
     if (output === undefined) throw new Error('no row filters, yet the record was withheld')
     const json = JSON.stringify(output)
     const found = violations(plan, record, JSON.parse(json))
-    if (found.length) throw new Error(`${found.join('; ')}\n  record: ${text}\n  plan: ${JSON.stringify(plan.fields)} unknown_fields=${plan.unknown_fields}\n  output: ${json}`)
+    if (found.length)
+      throw new Error(`${found.join('; ')}\n  record: ${text}\n  plan: ${JSON.stringify(plan.fields)} unknown_fields=${plan.unknown_fields}\n  output: ${json}`)
     cases++
     strings += sentinels
   })
@@ -225,8 +262,17 @@ t.test(`no hidden value in clear, masks and generalizations within their rule ($
 
 t.test('the oracle catches a leak', async (t) => {
   // A check of the check: the record as it came in violates the property.
-  const plan = combineAnonymization([{ layer: 'g', fields: { a: 'keep', 'a.b': 'redact', c: { action: 'mask', show_last: 2 } } }], {}, { unknownFields: 'keep' })
-  const record = JSON.parse(recordText([['a', { t: 'str', len: 3, date: false, m: 1, d: 1 }], ['c', { t: 'str', len: 5, date: false, m: 1, d: 1 }]]).text)
+  const plan = combineAnonymization(
+    [{ layer: 'g', fields: { a: 'keep', 'a.b': 'redact', c: { action: 'mask', show_last: 2 } } }],
+    {},
+    { unknownFields: 'keep' },
+  )
+  const record = JSON.parse(
+    recordText([
+      ['a', { t: 'str', len: 3, date: false, m: 1, d: 1 }],
+      ['c', { t: 'str', len: 5, date: false, m: 1, d: 1 }],
+    ]).text,
+  )
   t.equal(violations(plan, record, record).length, 2)
   t.same(violations(plan, record, applyPlan(plan, record)), [])
 })

@@ -16,7 +16,10 @@ t.test('the same decision in a new plan object is compiled once per port', async
   t.equal(plans.compiles, 1)
   plans.get('customers', decide({ email: 'hash', id: 'keep' }))
   t.equal(plans.compiles, 2, 'another port has its own entry')
-  t.same(a.apply({ id: 1, email: 'x', status: 'ok', other: 2 }), { id: 1, email: new CompiledPlans({ key: 'k' }).get('p', decide({ email: 'hash' })).apply({ email: 'x', status: 'ok' })!.email })
+  t.same(a.apply({ id: 1, email: 'x', status: 'ok', other: 2 }), {
+    id: 1,
+    email: new CompiledPlans({ key: 'k' }).get('p', decide({ email: 'hash' })).apply({ email: 'x', status: 'ok' })!.email,
+  })
 })
 
 t.test('a different transform, row filter or unknown_fields is a different decision', async (t) => {

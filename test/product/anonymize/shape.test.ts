@@ -21,11 +21,22 @@ const address = planOf({
 const anon = (v: unknown) => applyPlan(address, { shipping_address: v }, KEY)!
 
 t.test('a list of addresses gets the child rules element by element', async (t) => {
-  t.same(anon([{ street: '1 Long St', postcode: 'SW1A 1AA' }, { street: '2 Short St', postcode: 'EC1' }]),
-    { shipping_address: [{ street: null, postcode: 'SW' }, { street: null, postcode: 'EC' }] })
+  t.same(
+    anon([
+      { street: '1 Long St', postcode: 'SW1A 1AA' },
+      { street: '2 Short St', postcode: 'EC1' },
+    ]),
+    {
+      shipping_address: [
+        { street: null, postcode: 'SW' },
+        { street: null, postcode: 'EC' },
+      ],
+    },
+  )
   // Lists of lists, and elements of every shape in one list.
-  t.same(anon([[{ street: 'a', postcode: 'NW3' }], 'Flat 2, 3 Hill Rd', 42, true, null, []]),
-    { shipping_address: [[{ street: null, postcode: 'NW' }], null, null, null, null, []] })
+  t.same(anon([[{ street: 'a', postcode: 'NW3' }], 'Flat 2, 3 Hill Rd', 42, true, null, []]), {
+    shipping_address: [[{ street: null, postcode: 'NW' }], null, null, null, null, []],
+  })
 })
 
 t.test('a value that is not an object gets the strictest rule of the subtree', async (t) => {
@@ -56,21 +67,25 @@ t.test('rules deeper down count too, through fields no rule names', async (t) =>
   t.equal(obj.c, 'kept', 'an unknown key under a kept parent, with unknown_fields keep')
 })
 
-t.test('under a value-by-value parent (mask, generalize, noise) each field gets the stricter of its rule and the parent\'s', async (t) => {
+t.test("under a value-by-value parent (mask, generalize, noise) each field gets the stricter of its rule and the parent's", async (t) => {
   // As in the example mesh: the global layer masks pii (the address and its
   // fields), the orders layer redacts the street and keeps a postcode district.
-  const plan = combineAnonymization([
-    { layer: 'global', fields: { shipping_address: { action: 'mask', show_last: 4 }, 'shipping_address.city': { action: 'mask', show_last: 4 } } },
-    { layer: 'domains/orders', fields: { 'shipping_address.street': 'redact', 'shipping_address.postcode': { action: 'generalize', prefix: 2 } } },
-  ], { shipping_address: {}, 'shipping_address.city': {}, 'shipping_address.street': {}, 'shipping_address.postcode': {}, 'shipping_address.country': {} })
+  const plan = combineAnonymization(
+    [
+      { layer: 'global', fields: { shipping_address: { action: 'mask', show_last: 4 }, 'shipping_address.city': { action: 'mask', show_last: 4 } } },
+      { layer: 'domains/orders', fields: { 'shipping_address.street': 'redact', 'shipping_address.postcode': { action: 'generalize', prefix: 2 } } },
+    ],
+    { shipping_address: {}, 'shipping_address.city': {}, 'shipping_address.street': {}, 'shipping_address.postcode': {}, 'shipping_address.country': {} },
+  )
   const out = applyPlan(plan, { shipping_address: { street: '1 Secret Street', postcode: 'SW1A 1AA', city: 'London', country: 'GB', note: 'x' } })
   // Before: the whole object was masked as JSON text, whose last 4 characters were the street's.
-  t.same(out, { shipping_address: { street: null, postcode: 'SW', city: '**ndon', country: '**' } },
-    'country (no rule of its own) is masked like its parent; `note` is unknown and dropped')
+  t.same(
+    out,
+    { shipping_address: { street: null, postcode: 'SW', city: '**ndon', country: '**' } },
+    'country (no rule of its own) is masked like its parent; `note` is unknown and dropped',
+  )
   // With unknown fields kept, an unknown key gets the parent's transform.
-  const keepUnknown = combineAnonymization([
-    { layer: 'g', fields: { a: { action: 'mask', show_last: 1 }, 'a.b': 'redact' } },
-  ], {}, { unknownFields: 'keep' })
+  const keepUnknown = combineAnonymization([{ layer: 'g', fields: { a: { action: 'mask', show_last: 1 }, 'a.b': 'redact' } }], {}, { unknownFields: 'keep' })
   t.same(applyPlan(keepUnknown, { a: { b: 'secret', c: 'abcd', d: 7 } }), { a: { b: null, c: '***d', d: null } })
   // Walked whether or not a child is stricter, so tightening one child never shows more of the others.
   const loose = planOf({ a: { action: 'generalize', prefix: 1 }, 'a.b': 'keep', 'a.c': 'keep' })
@@ -104,7 +119,14 @@ t.test('__proto__ keys inside walked objects stay data and follow the plan', asy
   t.equal(Object.getPrototypeOf(out.a), Object.prototype)
   t.equal(({} as Record<string, unknown>).b, undefined, 'Object.prototype untouched')
   // Names that Object.prototype has are fields like any other.
-  const named = combineAnonymization([{ layer: 'g', fields: { toString: 'keep' } }, { layer: 'd', fields: { toString: 'redact', constructor: 'hash' } }], {}, { unknownFields: 'keep' })
+  const named = combineAnonymization(
+    [
+      { layer: 'g', fields: { toString: 'keep' } },
+      { layer: 'd', fields: { toString: 'redact', constructor: 'hash' } },
+    ],
+    {},
+    { unknownFields: 'keep' },
+  )
   t.same(Object.keys(named.fields), ['constructor', 'toString'])
   t.same(applyPlan(named, { toString: 'secret', constructor: 'x' }, KEY), { toString: null, constructor: hmac('x') })
   const filtered = combineAnonymization([{ layer: 'g', row_filters: [{ field: 'constructor', op: '!=', value: 'x' }] }], {}, { unknownFields: 'keep' })

@@ -8,9 +8,10 @@ import { text } from 'node:stream/consumers'
 import { waitFor } from '../../fixtures/wait/until.js'
 import { combineAnonymization, createAnonymizeStream, DETECT_WINDOW, type AnonymizeStream } from '../../../src/product/anonymize/index.js'
 
-const plan = combineAnonymization([
-  { layer: 'global', fields: { email: { action: 'mask', show_last: 3 } }, row_filters: [{ field: 'keep', op: '==', value: true }] },
-], { id: { classification: 'public' }, email: { classification: 'pii' }, keep: {}, note: {} })
+const plan = combineAnonymization(
+  [{ layer: 'global', fields: { email: { action: 'mask', show_last: 3 } }, row_filters: [{ field: 'keep', op: '==', value: true }] }],
+  { id: { classification: 'public' }, email: { classification: 'pii' }, keep: {}, note: {} },
+)
 
 const records = [
   { id: 1, email: 'ana@x.io', keep: true, note: 'a "quoted" ], comma, {brace}' },
@@ -23,15 +24,24 @@ const run = (chunks: (string | Buffer)[], opts = {}) => text(Readable.from(chunk
 t.test('NDJSON in, NDJSON out, filtered rows left out', async (t) => {
   const body = records.map((r) => JSON.stringify(r)).join('\n') + '\n'
   const out = await run([body])
-  t.same(out.trim().split('\n').map((l) => JSON.parse(l)), [
-    { id: 1, email: '*****.io', keep: true, note: records[0]!.note },
-    { id: 3, email: '****.io', keep: true, note: records[2]!.note },
-  ])
+  t.same(
+    out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l)),
+    [
+      { id: 1, email: '*****.io', keep: true, note: records[0]!.note },
+      { id: 3, email: '****.io', keep: true, note: records[2]!.note },
+    ],
+  )
 })
 
 t.test('a JSON array in, a JSON array out', async (t) => {
   const out = await run([JSON.stringify(records, null, 2)])
-  t.same(JSON.parse(out).map((r: { id: number }) => r.id), [1, 3])
+  t.same(
+    JSON.parse(out).map((r: { id: number }) => r.id),
+    [1, 3],
+  )
   t.equal(await run(['  [ ] ']), '[]')
   t.equal(await run(['[{"id":2,"keep":false}]']), '[]')
   t.equal(await run(['']), '')
@@ -43,7 +53,10 @@ t.test('the same output whatever the chunk boundaries (bytes, split UTF-8)', asy
     const whole = await run([buf])
     for (let cut = 1; cut < buf.length; cut++) {
       const out = await run([buf.subarray(0, cut), buf.subarray(cut)])
-      if (out !== whole) { t.fail(`differs when split at byte ${cut}`); break }
+      if (out !== whole) {
+        t.fail(`differs when split at byte ${cut}`)
+        break
+      }
     }
     const bytes = await run([...buf].map((b) => Buffer.from([b])))
     t.equal(bytes, whole)
@@ -166,9 +179,14 @@ t.test('large bodies stream with bounded memory', async (t) => {
     yield ']'
   }
   const s = createAnonymizeStream(plan)
-  let count = 0, bytes = 0, tail = ''
+  let count = 0,
+    bytes = 0,
+    tail = ''
   const before = process.memoryUsage().heapUsed
-  s.on('data', (c: Buffer) => { bytes += c.length; tail = (tail + c.toString()).slice(-200) })
+  s.on('data', (c: Buffer) => {
+    bytes += c.length
+    tail = (tail + c.toString()).slice(-200)
+  })
   await new Promise<void>((resolve, reject) => {
     Readable.from(gen()).pipe(s).on('end', resolve).on('error', reject)
   })
@@ -186,21 +204,38 @@ t.test('a slow reader holds the body back: what the stream buffers stays within 
   const n = 50_000
   const line = (i: number) => `${JSON.stringify({ id: i, email: `user${i}@example.com`, keep: true, note: 'x'.repeat(100) })}\n`
   let produced = 0
-  const source = new Readable({ read() { this.push(produced < n ? line(produced++) : null) } })
+  const source = new Readable({
+    read() {
+      this.push(produced < n ? line(produced++) : null)
+    },
+  })
   const s = createAnonymizeStream(plan, { format: 'ndjson' })
   const waiting: (() => void)[] = []
   let received = 0
-  const sink = new Writable({ highWaterMark: 1024, write(c: Buffer, _e, cb) { received += c.length; waiting.push(cb) } })
+  const sink = new Writable({
+    highWaterMark: 1024,
+    write(c: Buffer, _e, cb) {
+      received += c.length
+      waiting.push(cb)
+    },
+  })
   source.pipe(s).pipe(sink)
   // The reader takes nothing: the source must stop being read once the buffers are full.
   let last = -1
-  await waitFor('the source to be paused', () => { const still = produced === last; last = produced; return still && waiting.length > 0 })
+  await waitFor('the source to be paused', () => {
+    const still = produced === last
+    last = produced
+    return still && waiting.length > 0
+  })
   const recordBytes = line(n).length
   t.ok(produced < n / 50, `${produced} of ${n} records read while the reader is stalled`)
   t.ok(s.writableLength <= s.writableHighWaterMark + recordBytes, `input buffered: ${s.writableLength}`)
   t.ok(s.readableLength <= s.readableHighWaterMark + recordBytes, `output buffered: ${s.readableLength}`)
   // Now read everything: all records come out, in order.
-  sink._write = (c: Buffer, _e, cb) => { received += c.length; cb() }
+  sink._write = (c: Buffer, _e, cb) => {
+    received += c.length
+    cb()
+  }
   for (const cb of waiting.splice(0)) cb()
   await new Promise<void>((resolve, reject) => sink.on('finish', resolve).on('error', reject))
   t.equal(s.recordsOut, n)

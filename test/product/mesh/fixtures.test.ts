@@ -30,7 +30,10 @@ for (const domain of ['orders', 'customers']) {
       const port = mesh.data.ports[c.request.port]
       t.ok(port, `${c.name}: port ${c.request.port}`)
       if (!port) continue
-      t.ok(['id', 'roles', 'clearance', 'domain', 'region'].every((k) => k in c.subject), `${c.name}: subject shape`)
+      t.ok(
+        ['id', 'roles', 'clearance', 'domain', 'region'].every((k) => k in c.subject),
+        `${c.name}: subject shape`,
+      )
       for (const f of c.request.fields ?? []) t.ok(port.fields[f], `${c.name}: field ${f}`)
       if (c.decision === 'access') {
         t.type(c.expect.allow, 'boolean')
@@ -47,7 +50,10 @@ for (const domain of ['orders', 'customers']) {
         t.equal(verdict.bump, c.expect.bump, `${c.name}: bump`)
         const violations = c.expect.violations as { layer: string; field: string; change: string }[]
         for (const v of violations) {
-          t.ok(changes.some((ch) => ch.field === v.field && ch.change === v.change), `${c.name}: ${v.field} ${v.change} is in the diff`)
+          t.ok(
+            changes.some((ch) => ch.field === v.field && ch.change === v.change),
+            `${c.name}: ${v.field} ${v.change} is in the diff`,
+          )
         }
         const affected = [...new Set(violations.flatMap((v) => consumersUsing(v.field, Object.values(port.consumers))))].sort()
         t.same(affected, c.expect.affected_consumers ?? [], `${c.name}: affected consumers`)

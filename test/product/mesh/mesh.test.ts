@@ -19,7 +19,9 @@ async function ordersSources(): Promise<MeshSources> {
 }
 
 function errorsOf(fn: () => unknown): ErrorDetail[] {
-  try { fn() } catch (e) {
+  try {
+    fn()
+  } catch (e) {
     if (e instanceof CompileError) return e.errors
     throw e
   }
@@ -47,7 +49,10 @@ t.test('the orders example becomes data.mesh', async (t) => {
   t.same(port.pii, ['customer_email', 'shipping_address', 'shipping_address.city', 'shipping_address.postcode', 'shipping_address.street'])
   t.same(Object.keys(port.consumers).sort(), ['customer-service', 'finance-reporting'])
   t.equal(port.consumers['finance-reporting']!.purpose, 'reporting')
-  t.same(port.contract.slaProperties, [{ property: 'latency', value: 1, unit: 'h' }, { property: 'retention', value: 3, unit: 'y' }])
+  t.same(port.contract.slaProperties, [
+    { property: 'latency', value: 1, unit: 'h' },
+    { property: 'retention', value: 3, unit: 'y' },
+  ])
   t.equal(m.contracts.get('orders-contract')!.schema[0]!.name, 'orders')
 })
 

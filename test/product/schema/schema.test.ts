@@ -19,9 +19,12 @@ t.test('properties added and removed depend on the content model (Confluent)', a
   const add = diffSchemas(obj(base, closed), obj({ ...base, b: { type: 'integer' } }, closed))
   t.same(pick(add), [['b', 'property_added', true, false]])
   t.same(add[0]!.rule, { backward: 'OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL', forward: 'PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL' })
-  t.same(pick(diffSchemas(obj(base, closed), obj({ ...base, b: { type: 'integer' } }, { ...closed, required: ['b'] }))), [['b', 'property_added', false, false]])
-  t.same(pick(diffSchemas(obj(base, closed), obj({ ...base, b: { type: 'integer', default: 0 } }, { ...closed, required: ['b'] }))),
-    [['b', 'property_added', true, false]])
+  t.same(pick(diffSchemas(obj(base, closed), obj({ ...base, b: { type: 'integer' } }, { ...closed, required: ['b'] }))), [
+    ['b', 'property_added', false, false],
+  ])
+  t.same(pick(diffSchemas(obj(base, closed), obj({ ...base, b: { type: 'integer', default: 0 } }, { ...closed, required: ['b'] }))), [
+    ['b', 'property_added', true, false],
+  ])
   // Partially open: covered when the extra-property schema matches.
   const partial = { additionalProperties: { type: 'integer' } }
   t.same(pick(diffSchemas(obj(base, partial), obj({ ...base, b: { type: 'integer' } }, partial))), [['b', 'property_added', true, true]])
@@ -39,22 +42,30 @@ t.test('types: widened, narrowed, changed', async (t) => {
 t.test('required, default, enum, constraints', async (t) => {
   const s = (p: Record<string, unknown>, req: string[] = []) => obj({ a: { type: 'string', ...p } }, { required: req })
   t.same(pick(diffSchemas(s({}), s({}, ['a']))), [['a', 'required_added', false, true]])
-  t.same(pick(diffSchemas(s({}), s({ default: 'x' }, ['a']))), [['a', 'default_changed', true, true], ['a', 'required_added', true, true]])
+  t.same(pick(diffSchemas(s({}), s({ default: 'x' }, ['a']))), [
+    ['a', 'default_changed', true, true],
+    ['a', 'required_added', true, true],
+  ])
   t.same(pick(diffSchemas(s({}, ['a']), s({}))), [['a', 'required_removed', true, false]])
   t.same(pick(diffSchemas(s({ enum: ['x'] }), s({ enum: ['x', 'y'] }))), [['a', 'enum_values_added', true, false]])
   t.same(pick(diffSchemas(s({ enum: ['x', 'y'] }), s({ enum: ['x'] }))), [['a', 'enum_values_removed', false, true]])
   t.same(pick(diffSchemas(s({}), s({ enum: ['x'] }))), [['a', 'enum_added', false, true]])
   const c = diffSchemas(s({ maxLength: 5, minLength: 1, pattern: '^a' }), s({ maxLength: 10, minLength: 2, format: 'email' }))
-  t.same(c.map((x) => [x.keyword, x.change, x.rule.backward]), [
-    ['minLength', 'constraint_tightened', 'MIN_LENGTH_INCREASED'],
-    ['maxLength', 'constraint_loosened', 'MAX_LENGTH_INCREASED'],
-    ['pattern', 'constraint_loosened', 'PATTERN_REMOVED'],
-    ['format', 'constraint_tightened', 'FORMAT_ADDED'],
-  ])
+  t.same(
+    c.map((x) => [x.keyword, x.change, x.rule.backward]),
+    [
+      ['minLength', 'constraint_tightened', 'MIN_LENGTH_INCREASED'],
+      ['maxLength', 'constraint_loosened', 'MAX_LENGTH_INCREASED'],
+      ['pattern', 'constraint_loosened', 'PATTERN_REMOVED'],
+      ['format', 'constraint_tightened', 'FORMAT_ADDED'],
+    ],
+  )
   t.same(pick(diffSchemas(s({ pattern: '^a' }), s({ pattern: '^b' }))), [['a', 'constraint_changed', false, false]])
   const n = (p: Record<string, unknown>) => obj({ x: { type: 'number', ...p } })
-  t.same(pick(diffSchemas(n({ minimum: 0 }), n({ minimum: -1, maximum: 9 }))),
-    [['x', 'constraint_loosened', true, false], ['x', 'constraint_tightened', false, true]])
+  t.same(pick(diffSchemas(n({ minimum: 0 }), n({ minimum: -1, maximum: 9 }))), [
+    ['x', 'constraint_loosened', true, false],
+    ['x', 'constraint_tightened', false, true],
+  ])
   t.same(pick(diffSchemas(n({ multipleOf: 4 }), n({ multipleOf: 2 }))), [['x', 'constraint_loosened', true, false]])
 })
 
@@ -63,19 +74,35 @@ t.test('additionalProperties: open, partial, closed', async (t) => {
   const cm = (from: unknown, to: unknown) => diffSchemas(obj(a, { additionalProperties: from }), obj(a, { additionalProperties: to }))
   t.same(pick(cm(false, true)), [['', 'content_model_changed', true, false]])
   t.same(pick(cm(true, false)), [['', 'content_model_changed', false, true]])
-  t.same(cm(false, { type: 'string' }).map((c) => [c.before, c.after, c.backward]), [['closed', 'partial', true]])
+  t.same(
+    cm(false, { type: 'string' }).map((c) => [c.before, c.after, c.backward]),
+    [['closed', 'partial', true]],
+  )
   t.same(pick(cm({ type: 'integer' }, { type: 'number' })), [['*', 'type_widened', true, false]])
 })
 
 t.test('nested objects, arrays and $refs get dotted paths', async (t) => {
-  const v1 = { $defs: { addr: obj({ city: { type: 'string' } }) }, ...obj({ address: { $ref: '#/$defs/addr' }, tags: { type: 'array', items: { type: 'string' } } }) }
+  const v1 = {
+    $defs: { addr: obj({ city: { type: 'string' } }) },
+    ...obj({ address: { $ref: '#/$defs/addr' }, tags: { type: 'array', items: { type: 'string' } } }),
+  }
   const v2 = obj({ address: obj({ city: { type: 'integer' } }), tags: { type: 'array', items: { type: 'string', maxLength: 5 } } })
-  t.same(pick(diffSchemas(v1, v2)), [['address.city', 'type_changed', false, false], ['tags[]', 'constraint_tightened', false, true]])
+  t.same(pick(diffSchemas(v1, v2)), [
+    ['address.city', 'type_changed', false, false],
+    ['tags[]', 'constraint_tightened', false, true],
+  ])
   t.throws(() => diffSchemas({ $ref: 'http://x/y' }, {}), { code: 'schema_input_error' })
   t.throws(() => diffSchemas(42, {}), { code: 'schema_input_error' })
 })
 
-const odcs = (props: unknown[]) => ({ apiVersion: 'v3.0.2', kind: 'DataContract', id: 'c', version: '1', status: 'active', schema: [{ name: 't', properties: props }] })
+const odcs = (props: unknown[]) => ({
+  apiVersion: 'v3.0.2',
+  kind: 'DataContract',
+  id: 'c',
+  version: '1',
+  status: 'active',
+  schema: [{ name: 't', properties: props }],
+})
 
 t.test('ODCS schema objects: closed model, logical types, options, classification', async (t) => {
   const v1 = odcs([
@@ -108,15 +135,29 @@ const consumers = {
 
 t.test('modes decide what breaks; consumers are those using the field', async (t) => {
   const changes = diffSchemas(
-    obj({ total: { type: 'integer' }, email: { type: 'string' }, address: obj({ city: { type: 'string' } }, { additionalProperties: false }) }, { additionalProperties: false }),
-    obj({ total: { type: 'number' }, email: { type: 'string' }, address: obj({ city: { type: 'string' }, zip: { type: 'string' } }, { additionalProperties: false }), note: { type: 'string' } }, { additionalProperties: false }),
+    obj(
+      { total: { type: 'integer' }, email: { type: 'string' }, address: obj({ city: { type: 'string' } }, { additionalProperties: false }) },
+      { additionalProperties: false },
+    ),
+    obj(
+      {
+        total: { type: 'number' },
+        email: { type: 'string' },
+        address: obj({ city: { type: 'string' }, zip: { type: 'string' } }, { additionalProperties: false }),
+        note: { type: 'string' },
+      },
+      { additionalProperties: false },
+    ),
   )
   const back = evaluateCompatibility({ changes, mode: 'backward', consumers })
   t.equal(back.verdict.compatible, true)
   t.equal(back.verdict.bump, 'minor')
   const fwd = evaluateCompatibility({ changes, mode: 'forward', consumers })
   t.equal(fwd.verdict.compatible, false)
-  t.same(fwd.verdict.breaking.map((c) => c.field), ['address.zip', 'note', 'total'])
+  t.same(
+    fwd.verdict.breaking.map((c) => c.field),
+    ['address.zip', 'note', 'total'],
+  )
   t.same(fwd.verdict.affected_consumers, ['bi', 'crm'])
   t.equal(fwd.verdict.bump, 'major')
   t.same(back.input.changes.find((c) => c.field === 'address.zip')!.consumers, ['crm'])
@@ -124,7 +165,10 @@ t.test('modes decide what breaks; consumers are those using the field', async (t
   t.equal(evaluateCompatibility({ changes, mode: 'full', consumers }).verdict.compatible, false)
   t.equal(evaluateCompatibility({ changes, mode: 'none', consumers }).verdict.compatible, true)
   t.equal(evaluateCompatibility({ changes, mode: 'none', consumers }).verdict.bump, 'minor')
-  t.same(back.input.consumers.map((c) => c.id), ['bi', 'crm'])
+  t.same(
+    back.input.consumers.map((c) => c.id),
+    ['bi', 'crm'],
+  )
   t.throws(() => evaluateCompatibility({ changes, mode: 'sideways' as never }), { code: 'schema_input_error' })
 })
 
@@ -151,7 +195,7 @@ t.test('version bump: none, patch, minor, major', async (t) => {
   t.equal(versionBump(diffSchemas(s({ maxLength: 1 }), s({ maxLength: 2 })), 'forward'), 'major')
 })
 
-t.test('the merged answer lists every layer\'s violations with their consumers', async (t) => {
+t.test("the merged answer lists every layer's violations with their consumers", async (t) => {
   const changes = diffSchemas(obj({ total: { type: 'integer' } }), obj({ total: { type: 'string' } }))
   const { input, verdict } = evaluateCompatibility({ changes, mode: 'backward', consumers })
   const ok = mergeCompatibility(input, verdict, [{ layer: 'global', violations: [] }, { layer: 'domains/orders' }])
@@ -164,11 +208,14 @@ t.test('the merged answer lists every layer\'s violations with their consumers',
   ])
   t.equal(answer.compatible, false)
   t.equal(answer.bump, 'major')
-  t.same(answer.violations.map((v) => [v.layer, v.field, v.consumers]), [
-    ['domains/orders', null, ['bi', 'crm']],
-    ['domains/orders', 'total', ['bi']],
-    ['global', 'total', ['bi']],
-  ])
+  t.same(
+    answer.violations.map((v) => [v.layer, v.field, v.consumers]),
+    [
+      ['domains/orders', null, ['bi', 'crm']],
+      ['domains/orders', 'total', ['bi']],
+      ['global', 'total', ['bi']],
+    ],
+  )
   t.same(answer.affected_consumers, ['bi', 'crm'])
 })
 
@@ -190,7 +237,9 @@ t.test('deep and exploding schemas are refused with schema_input_error, never a 
   }
   const items = (n: number) => nested(n, (s) => ({ type: 'array', items: s }), { type: 'string' })
   const props = (n: number) => nested(n, (s) => ({ type: 'object', properties: { a: s } }), { type: 'string' })
-  const odcs = (n: number) => ({ properties: [nested(n, (s) => ({ name: 'a', logicalType: 'object', properties: [s] }), { name: 'a', logicalType: 'string' })] })
+  const odcs = (n: number) => ({
+    properties: [nested(n, (s) => ({ name: 'a', logicalType: 'object', properties: [s] }), { name: 'a', logicalType: 'string' })],
+  })
   const opaque = (n: number) => ({ type: 'object', allOf: [nested(n, (s) => ({ not: s }), {})] })
   const deep = /nested deeper than \d+ levels/
   for (const n of [3000, 20_000]) {
@@ -212,5 +261,8 @@ t.test('deep and exploding schemas are refused with schema_input_error, never a 
   const ok = diffSchemas(props(60), props(60))
   t.same(ok, [], 'a schema 60 levels deep diffs')
   const changed = diffSchemas(items(100), { ...(items(100) as object), minItems: 1 })
-  t.same(changed.map((c) => [c.field, c.change]), [['', 'constraint_tightened']])
+  t.same(
+    changed.map((c) => [c.field, c.change]),
+    [['', 'constraint_tightened']],
+  )
 })

@@ -45,7 +45,11 @@ t.test('urlquery: Go query escaping', async (t) => {
   t.equal(c('mg_urlquery_decode', q('%4')), undefined, 'a short escape')
   t.equal(c('mg_urlquery_decode', q('%zz')), undefined)
   t.equal(c('mg_urlquery_encode_object', '{"b": ["2", "1"], "a": "x y", "c": {"z"}}'), 'a=x+y&b=2&b=1&c=z')
-  t.equal(c('mg_urlquery_encode_object', '{"\\uf900": "1", "\\ud800\\udc00": "2"}'), '%EF%A4%80=1&%F0%90%80%80=2', 'keys in UTF-8 byte order, as Go sorts them (UTF-16 order is the reverse)')
+  t.equal(
+    c('mg_urlquery_encode_object', '{"\\uf900": "1", "\\ud800\\udc00": "2"}'),
+    '%EF%A4%80=1&%F0%90%80%80=2',
+    'keys in UTF-8 byte order, as Go sorts them (UTF-16 order is the reverse)',
+  )
   t.equal(c('mg_urlquery_encode_object', '{"a": 1}'), undefined)
   t.same(c('mg_urlquery_decode_object', q('a=1&b=2&a=3&&c')), { a: ['1', '3'], b: ['2'], c: [''] })
   t.equal(c('mg_urlquery_decode_object', q('a=1;b=2')), undefined, 'a semicolon separator is an error')

@@ -34,8 +34,10 @@ t.test('numbers are ints or floats by their text, as OPA converts them', async (
   t.equal(sprintf('%d', '[1.0]'), '%!d(float64=1)')
   t.equal(sprintf('%v', '[0.000012]'), '1.2e-05')
   const big = '123456789012345678901234567890'
-  t.equal(sprintf('%d|%v|%s|%x|%X|%o|%b', `[${big}, ${big}, ${big}, ${big}, ${big}, 9223372036854775808, 18446744073709551616]`),
-    `${big}|${big}|${big}|18ee90ff6c373e0ee4e3f0ad2|18EE90FF6C373E0EE4E3F0AD2|1000000000000000000000|1${'0'.repeat(64)}`)
+  t.equal(
+    sprintf('%d|%v|%s|%x|%X|%o|%b', `[${big}, ${big}, ${big}, ${big}, ${big}, 9223372036854775808, 18446744073709551616]`),
+    `${big}|${big}|${big}|18ee90ff6c373e0ee4e3f0ad2|18EE90FF6C373E0EE4E3F0AD2|1000000000000000000000|1${'0'.repeat(64)}`,
+  )
   t.equal(sprintf('%d %d', '[-9223372036854775808, 9223372036854775807]'), '-9223372036854775808 9223372036854775807')
   t.equal(sprintf('%d', '[-123456789012345678901234567890]'), '-123456789012345678901234567890')
   t.equal(sprintf('%c', `[${big}]`), `%!c(big.Int=${big})`, 'a *big.Int formats itself')
@@ -49,8 +51,8 @@ t.test('integers: precision, zero padding and prefixes as fmtInteger', async (t)
   t.equal(sprintf('%.0d|%.d|%5.0d|', '[0, 0, 0]'), '||     |', 'precision 0 prints no digit for 0')
   t.equal(sprintf('%#o %#o %#b %O', '[8, 0, 5, 8]'), '010 0 0b101 0o10')
   t.equal(sprintf('%x %X %#X', '[-255, 255, 255]'), '-ff FF 0XFF')
-  t.equal(sprintf('%U|%.8U|%#U|%#U', '[1, 2, 9731, 10]'), 'U+0001|U+00000002|U+2603 \'☃\'|U+000A')
-  t.equal(sprintf('%c%c|%q|%q', '[72, 1114112, 39, 10]'), 'H\ufffd|\'\\\'\'|\'\\n\'')
+  t.equal(sprintf('%U|%.8U|%#U|%#U', '[1, 2, 9731, 10]'), "U+0001|U+00000002|U+2603 '☃'|U+000A")
+  t.equal(sprintf('%c%c|%q|%q', '[72, 1114112, 39, 10]'), "H\ufffd|'\\''|'\\n'")
 })
 
 t.test('strings: precision in code points, %x in bytes, %q as strconv.Quote', async (t) => {

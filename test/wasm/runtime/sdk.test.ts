@@ -1,24 +1,26 @@
 // The runtime plus a minimal hand-written "generated" part loads and runs
 // under the unmodified npm SDK (@open-policy-agent/opa-wasm), fast path.
 
-import t from 'tap';
-import { loadPolicy } from '@open-policy-agent/opa-wasm';
-import { assemble, linkWat, runtimeText } from './fixtures/harness.js';
+import t from 'tap'
+import { loadPolicy } from '@open-policy-agent/opa-wasm'
+import { assemble, linkWat, runtimeText } from './fixtures/harness.js'
 
 t.test('loads under the SDK and evaluates via opa_eval', async (t) => {
-  const { wat, symbols } = runtimeText();
-  const f = symbols.functions;
-  const base = symbols.dataEnd;
-  const texts = ['{}', '{"echo":0}', 'result', 'input'];
-  const at: number[] = [];
-  let off = base;
-  const data = texts.map((s) => {
-    at.push(off);
-    const seg = `(data (i32.const ${off}) "${s.replace(/"/g, '\\"')}")`;
-    off += s.length;
-    return seg;
-  }).join('\n');
-  const heapStart = (off + 7) & ~7;
+  const { wat, symbols } = runtimeText()
+  const f = symbols.functions
+  const base = symbols.dataEnd
+  const texts = ['{}', '{"echo":0}', 'result', 'input']
+  const at: number[] = []
+  let off = base
+  const data = texts
+    .map((s) => {
+      at.push(off)
+      const seg = `(data (i32.const ${off}) "${s.replace(/"/g, '\\"')}")`
+      off += s.length
+      return seg
+    })
+    .join('\n')
+  const heapStart = (off + 7) & ~7
   const gen = `
     (global $abi (export "opa_wasm_abi_version") i32 (i32.const 1))
     (global $abi_minor (export "opa_wasm_abi_minor_version") i32 (i32.const 3))
@@ -47,14 +49,14 @@ t.test('loads under the SDK and evaluates via opa_eval', async (t) => {
       (call ${symbols.start})
       (global.set ${symbols.heapOffsetGlobal} (i32.const ${heapStart})))
     (start $init)
-  `;
-  const bin = await assemble(linkWat(wat, gen));
-  const policy = await loadPolicy(bin);
-  policy.setData({ roles: { admin: ['alice'] }, n: 1.5 });
-  const r1 = policy.evaluate({ user: 'alice', tags: ['a', 'b'], big: 2 ** 40 }, 'echo');
-  t.same(r1, [{ result: { input: { user: 'alice', tags: ['a', 'b'], big: 2 ** 40 }, resu: { n: 1.5, roles: { admin: ['alice'] } } } }]);
-  const r2 = policy.evaluate(undefined, 0);
-  t.same(r2, [{ result: { resu: { n: 1.5, roles: { admin: ['alice'] } } } }]);
-  for (let i = 0; i < 200; i++) policy.evaluate({ i }, 0);
-  t.same(policy.evaluate({ ok: true })[0].result.input, { ok: true }, 'heap reset between evaluations');
-});
+  `
+  const bin = await assemble(linkWat(wat, gen))
+  const policy = await loadPolicy(bin)
+  policy.setData({ roles: { admin: ['alice'] }, n: 1.5 })
+  const r1 = policy.evaluate({ user: 'alice', tags: ['a', 'b'], big: 2 ** 40 }, 'echo')
+  t.same(r1, [{ result: { input: { user: 'alice', tags: ['a', 'b'], big: 2 ** 40 }, resu: { n: 1.5, roles: { admin: ['alice'] } } } }])
+  const r2 = policy.evaluate(undefined, 0)
+  t.same(r2, [{ result: { resu: { n: 1.5, roles: { admin: ['alice'] } } } }])
+  for (let i = 0; i < 200; i++) policy.evaluate({ i }, 0)
+  t.same(policy.evaluate({ ok: true })[0].result.input, { ok: true }, 'heap reset between evaluations')
+})

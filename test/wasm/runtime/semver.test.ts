@@ -10,7 +10,19 @@ const cmp = (a: string, b: string) => rt.call('mg_semver_compare', JSON.stringif
 const valid = (a: string) => rt.call('mg_semver_is_valid', JSON.stringify(a))
 
 t.test('precedence, as the specification orders it', async (t) => {
-  const chain = ['1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2', '1.0.0-beta.11', '1.0.0-rc.1', '1.0.0', '1.9.0', '1.10.0', '2.0.0']
+  const chain = [
+    '1.0.0-alpha',
+    '1.0.0-alpha.1',
+    '1.0.0-alpha.beta',
+    '1.0.0-beta',
+    '1.0.0-beta.2',
+    '1.0.0-beta.11',
+    '1.0.0-rc.1',
+    '1.0.0',
+    '1.9.0',
+    '1.10.0',
+    '2.0.0',
+  ]
   for (let i = 0; i + 1 < chain.length; i++) {
     t.equal(cmp(chain[i]!, chain[i + 1]!), '-1', `${chain[i]} < ${chain[i + 1]}`)
     t.equal(cmp(chain[i + 1]!, chain[i]!), '1')

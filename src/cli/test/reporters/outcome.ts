@@ -36,13 +36,22 @@ export interface SubOutcome {
   messages: string[]
 }
 
-export interface Totals { total: number; pass: number; fail: number; error: number; skip: number }
+export interface Totals {
+  total: number
+  pass: number
+  fail: number
+  error: number
+  skip: number
+}
 
 export function totals(outcomes: Outcome[]): Totals {
   const t: Totals = { total: outcomes.length, pass: 0, fail: 0, error: 0, skip: 0 }
   for (const o of outcomes) {
     const leaves = o.status === 'pass' || o.status === 'fail' ? leafCases(o.subResults ?? []) : []
-    if (leaves.length === 0) { t[o.status]++; continue }
+    if (leaves.length === 0) {
+      t[o.status]++
+      continue
+    }
     for (const l of leaves) t[l.fail ? 'fail' : 'pass']++
   }
   t.total = t.pass + t.fail + t.error + t.skip

@@ -48,7 +48,10 @@ function subtest(name: string, subs: SubOutcome[], indent: string): string[] {
     out.push(`${indent}${s.fail ? 'not ok' : 'ok'} ${i + 1} - ${escape(s.name)}`)
     if (s.fail && s.messages.length) {
       out.push(`${indent}  ---`)
-      for (const l of stringify({ message: 'case failed', severity: 'fail', explanation: s.messages.join('\n') }).replace(/\n$/, '').split('\n')) out.push(`${indent}  ${l}`)
+      for (const l of stringify({ message: 'case failed', severity: 'fail', explanation: s.messages.join('\n') })
+        .replace(/\n$/, '')
+        .split('\n'))
+        out.push(`${indent}  ${l}`)
       out.push(`${indent}  ...`)
     }
   })

@@ -31,10 +31,7 @@ function draw(): void {
   const scale = (data.rate_per === 'hour' ? 3600 : 60) / data.bucket_seconds
   for (const el of host.querySelectorAll<HTMLElement>('.chart')) {
     const kind = el.dataset.kind
-    const ys = data.ports.map((p) =>
-      kind === 'deny'
-        ? p.total.map((t, i) => (t ? (100 * p.deny[i]!) / t : null))
-        : p.total.map((t) => t * scale))
+    const ys = data.ports.map((p) => (kind === 'deny' ? p.total.map((t, i) => (t ? (100 * p.deny[i]!) / t : null)) : p.total.map((t) => t * scale)))
     const opts: uPlotType.Options = {
       width: Math.max(320, Math.floor(el.getBoundingClientRect().width) || 560),
       height: 240,
