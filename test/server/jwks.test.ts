@@ -10,6 +10,7 @@ import { createServer, type AddressInfo } from 'node:net'
 import { parseConfig } from '../../src/config/index.js'
 import { startSidecar } from '../../src/server/index.js'
 import { startJwks, startTestSidecar, type Jwks } from '../fixtures/server/sidecar.js'
+import { waitFor } from '../fixtures/wait/until.js'
 
 async function freePort(): Promise<number> {
   const s = createServer()
@@ -17,16 +18,6 @@ async function freePort(): Promise<number> {
   const { port } = s.address() as AddressInfo
   await new Promise((r) => s.close(r))
   return port
-}
-
-/** Polls `url` until it answers `status`, at most `ms` (a bounded wait for a background retry, not a sleep). */
-async function until(url: string, status: number, ms = 20_000): Promise<Response> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const r = await fetch(url)
-    if (r.status === status || Date.now() > deadline) return r
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
 }
 
 t.test('a JWKS URL that answers late: 503 auth_unavailable until it does, then tokens verify', async (t) => {
@@ -71,8 +62,7 @@ t.test('a JWKS URL that answers late: 503 auth_unavailable until it does, then t
   // The identity provider comes up, with the same keys, on the configured port.
   const late = await startJwks({ port, keys })
   t.teardown(() => late.close())
-  const after = await until(`${sc.base}/health?bundles`, 200)
-  t.equal(after.status, 200, 'ready once the JWKS answered')
+  await waitFor('health to answer 200 once the JWKS answered', async () => (await fetch(`${sc.base}/health?bundles`)).status === 200, 20_000)
   const ok = await decide()
   t.equal(ok.status, 200)
   t.equal(((await ok.json()) as { allow: boolean }).allow, true, 'the token verifies with the late keys')
