@@ -30,21 +30,24 @@ async function main(): Promise<void> {
     process.send!({ fatal: `cannot load the compiler: ${(e as Error).message}` })
     return
   }
+  // One toolchain (runtime text + an instantiated wabt) for every case this worker compiles.
+  const toolchain = compiler.createToolchain()
   process.on('message', (req: WorkerRequest) => {
-    void runCase(compiler, sdk, req).then((outcome) => process.send!({ id: req.id, outcome }))
+    void runCase(compiler, sdk, toolchain, req).then((outcome) => process.send!({ id: req.id, outcome }))
   })
   // The runner went away (killed, Ctrl-C): do not linger as an orphan.
   process.on('disconnect', () => process.exit(0))
   process.send!({ ready: true })
 }
 
-async function runCase(compiler: CompilerModule, sdk: Sdk, req: WorkerRequest): Promise<Outcome> {
+async function runCase(compiler: CompilerModule, sdk: Sdk, toolchain: ReturnType<CompilerModule['createToolchain']>, req: WorkerRequest): Promise<Outcome> {
   let compiled: Awaited<ReturnType<CompilerModule['compile']>>
   try {
     compiled = await compiler.compile({
       // OPA's own runner names the modules test-<i>.rego; error texts use them.
       modules: req.modules.map((source, i) => ({ path: `test-${i}.rego`, source })),
       entrypoints: [req.entrypoint],
+      toolchain,
     })
   } catch (e) {
     type Detail = { code?: string; message?: string; location?: { file: string; row: number; col: number } }
