@@ -23,7 +23,6 @@ import { createDevAuth, DEV_AUDIENCE, DEV_ISSUER, type DevAuth } from './serve/d
 import { buildExampleBundles, EXAMPLE_DOMAIN, EXAMPLE_LAYERS, exampleConfigYaml, packageRoot, type BuiltBundle } from './serve/example-mesh.js'
 import { startExampleRegistry, type ExampleRegistry } from './serve/example-registry.js'
 import { curlFor, SAMPLE_REQUESTS } from './serve/sample-requests.js'
-import { layerSources } from './test/layer-bundle.js'
 
 const help = `Usage: policy serve --config <file> [options]
        policy serve --example [options]
@@ -164,11 +163,12 @@ async function prepareExample(bundleDir: string | undefined, policiesDir: string
   const policies = resolve(policiesDir ?? join(root, 'policies'))
   const out = resolve(bundleDir ?? join(root, 'bundles'))
   let bundles
+  const sources = new Map<string, string>()
   try {
-    bundles = await buildExampleBundles(policies, out)
+    bundles = await buildExampleBundles(policies, out, sources)
   } catch (e) {
     // Compile errors point into the policy sources; show their lines.
-    throw new ReportedError(reportError(e, process.stderr, { sources: layerSources }))
+    throw new ReportedError(reportError(e, process.stderr, { sources }))
   }
   const auth = await createDevAuth()
   let registry: ExampleRegistry | undefined
@@ -217,10 +217,11 @@ async function watchExample(ex: Example, sc: Sidecar, cleanup: (() => Promise<vo
   let chain: Promise<void> = Promise.resolve()
   const rebuild = async () => {
     let built: BuiltBundle[]
+    const sources = new Map<string, string>()
     try {
-      built = await buildExampleBundles(ex.policies, ex.bundleDir)
+      built = await buildExampleBundles(ex.policies, ex.bundleDir, sources)
     } catch (e) {
-      reportError(e, process.stderr, { sources: layerSources })
+      reportError(e, process.stderr, { sources })
       process.stdout.write('watch: the build failed (above); the sidecar keeps serving the last good revisions\n')
       return
     }

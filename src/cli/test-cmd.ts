@@ -22,7 +22,7 @@ import { canonical, checkCases, engineFor, runCase, type CaseResult, type Fixtur
 import { discoverTests, selectTests } from './test/discover.js'
 import { explainFailures } from './test/explain.js'
 import { readFixtureFile } from './test/fixtures.js'
-import { layerSources, loadLayerBundle } from './test/layer-bundle.js'
+import { createLayerLoader } from './test/layer-bundle.js'
 import { formatHuman } from './test/reporters/human.js'
 import { formatJson } from './test/reporters/json.js'
 import { formatJunit } from './test/reporters/junit.js'
@@ -143,6 +143,7 @@ async function run(argv: string[]): Promise<number> {
     return watchAndRerun({ verb: 'test', args: rest, paths: watched })
   }
   const sources = new Map<string, string>()
+  const layers = createLayerLoader()
   try {
     const tree = await loadSourceTree(paths, process.cwd(), { bundle: false })
     for (const m of tree.modules) sources.set(m.path, m.source)
@@ -213,12 +214,12 @@ async function run(argv: string[]): Promise<number> {
       const chosen = ctx.file.cases.filter((c) => !f.run || f.run.test(`fixtures.${ctx.file.product}.${c.name}`))
       if (chosen.length === 0) continue
       const domainDir = domainFolderOf(ctx.file.path)
-      const global = await loadLayerBundle(f.global ?? (await findGlobal(domainDir)), 'global', f.regoVersion)
-      const domain = await loadLayerBundle(f.domain ?? domainDir, `domains/${ctx.domain}`, f.regoVersion)
+      const global = await layers.load(f.global ?? (await findGlobal(domainDir)), 'global', f.regoVersion)
+      const domain = await layers.load(f.domain ?? domainDir, `domains/${ctx.domain}`, f.regoVersion)
       const engine = await engineFor(ctx, global, domain)
       let next: Awaited<ReturnType<typeof engineFor>> | undefined
       try {
-        if (f.compareGlobal) next = await engineFor(ctx, await loadLayerBundle(f.compareGlobal, 'global', f.regoVersion), domain)
+        if (f.compareGlobal) next = await engineFor(ctx, await layers.load(f.compareGlobal, 'global', f.regoVersion), domain)
         for (const c of chosen) {
           const result = await runCase(engine, ctx, c)
           cases.push({ ctx, result })
@@ -273,7 +274,7 @@ async function run(argv: string[]): Promise<number> {
     if (f.run && outcomes.length === 0) process.stderr.write(`no tests match \`--run ${f.run.source}\`\n`)
     return code
   } catch (e) {
-    for (const [file, text] of layerSources) if (!sources.has(file)) sources.set(file, text)
+    for (const [file, text] of layers.sources) if (!sources.has(file)) sources.set(file, text)
     return reportError(e, process.stderr, { sources })
   }
 }

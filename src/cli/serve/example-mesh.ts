@@ -57,14 +57,14 @@ export function packageRoot(): string {
  * sees half a bundle. The revision is a digest of what the bundle holds, so
  * an unchanged policy keeps its revision across restarts.
  */
-export async function buildExampleBundles(policiesDir: string, outDir: string): Promise<BuiltBundle[]> {
+export async function buildExampleBundles(policiesDir: string, outDir: string, sourcesRead?: Map<string, string>): Promise<BuiltBundle[]> {
   await mkdir(outDir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
     throw new MeshgateError('io_error', `cannot create \`${outDir}\`: ${e.code ?? e.message}`)
   })
   const built: BuiltBundle[] = []
   for (const layer of EXAMPLE_LAYERS) {
     // Compiled afresh on every call: `--watch` rebuilds after each edit.
-    const { bundle } = await compileLayerFolder(join(policiesDir, layer.dir), layer.root, 1)
+    const { bundle } = await compileLayerFolder(join(policiesDir, layer.dir), layer.root, 1, sourcesRead)
     const wasm = bundle.wasm.get('/policy.wasm')!
     const digest = createHash('sha256').update(wasm).update(JSON.stringify(bundle.data))
     for (const s of bundle.sources) digest.update(s.path).update(s.source)

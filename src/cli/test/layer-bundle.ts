@@ -2,8 +2,10 @@
 // a layer given as a source folder is compiled on the fly (every package an
 // entrypoint, `_test.rego` files left out, as a bundle would ship); a
 // `.tar.gz` is read as an OPA bundle; an http(s) URL is fetched from a
-// bundle registry and read the same way. Compiled folders are cached per run
-// so every domain's fixtures share one compile of the global layer.
+// bundle registry and read the same way. A run makes one loader: it compiles
+// each folder once, so every domain's fixtures share one compile of the
+// global layer, and it keeps the sources it read for error carets. Nothing
+// outlives the loader (no module-level cache).
 
 import { readFile } from 'node:fs/promises'
 import { readBundle, normalizeManifest, type Bundle } from '../../bundle/index.js'
@@ -19,19 +21,28 @@ export interface LayerBundle {
   sources?: Map<string, string>
 }
 
-const cache = new Map<string, Promise<LayerBundle>>()
-
-/** Every layer source read in this run, so a compile error can show its line. */
-export const layerSources = new Map<string, string>()
-
-export function loadLayerBundle(spec: string, root: string, regoVersion: 0 | 1): Promise<LayerBundle> {
-  const key = `${spec}\0${root}\0${regoVersion}`
-  let p = cache.get(key)
-  if (!p) cache.set(key, (p = load(spec, root, regoVersion)))
-  return p
+export interface LayerLoader {
+  /** The layer named by `spec`, loaded once per loader (same spec, root and version: same promise). */
+  load(spec: string, root: string, regoVersion: 0 | 1): Promise<LayerBundle>
+  /** Every layer source this loader read (also when its compile failed), so an error can show its line. */
+  readonly sources: ReadonlyMap<string, string>
 }
 
-async function load(spec: string, root: string, regoVersion: 0 | 1): Promise<LayerBundle> {
+export function createLayerLoader(): LayerLoader {
+  const loaded = new Map<string, Promise<LayerBundle>>()
+  const sources = new Map<string, string>()
+  return {
+    sources,
+    load(spec, root, regoVersion) {
+      const key = `${spec}\0${root}\0${regoVersion}`
+      let p = loaded.get(key)
+      if (!p) loaded.set(key, (p = load(spec, root, regoVersion, sources)))
+      return p
+    },
+  }
+}
+
+async function load(spec: string, root: string, regoVersion: 0 | 1, sourcesRead: Map<string, string>): Promise<LayerBundle> {
   if (/^https?:\/\//i.test(spec)) return { bundle: readBundle(await fetchBundle(spec), spec), from: spec }
   if (/\.(tar\.gz|tgz)$/i.test(spec)) {
     let bytes: Uint8Array
@@ -42,7 +53,7 @@ async function load(spec: string, root: string, regoVersion: 0 | 1): Promise<Lay
     }
     return { bundle: readBundle(bytes, spec), from: spec }
   }
-  return compileFolder(spec, root, regoVersion)
+  return compileFolder(spec, root, regoVersion, sourcesRead)
 }
 
 async function fetchBundle(url: string): Promise<Uint8Array> {
@@ -56,16 +67,20 @@ async function fetchBundle(url: string): Promise<Uint8Array> {
   return new Uint8Array(await res.arrayBuffer())
 }
 
-/** Compiles a layer folder now (no cache): for rebuilds after an edit. */
-export async function compileLayerFolder(dir: string, root: string, regoVersion: 0 | 1): Promise<LayerBundle> {
-  return compileFolder(dir, root, regoVersion)
+/**
+ * Compiles a layer folder now (no cache): for rebuilds after an edit. The
+ * sources it reads are also put in `sourcesRead` before compiling, so a
+ * caller can show the line of a compile error.
+ */
+export async function compileLayerFolder(dir: string, root: string, regoVersion: 0 | 1, sourcesRead?: Map<string, string>): Promise<LayerBundle> {
+  return compileFolder(dir, root, regoVersion, sourcesRead)
 }
 
-async function compileFolder(dir: string, root: string, regoVersion: 0 | 1): Promise<LayerBundle> {
+async function compileFolder(dir: string, root: string, regoVersion: 0 | 1, sourcesRead?: Map<string, string>): Promise<LayerBundle> {
   const tree = await loadSourceTree([dir])
   const modules = tree.modules.filter((m) => !m.path.endsWith('_test.rego'))
   const sources = new Map(modules.map((m) => [m.path, m.source]))
-  for (const [p, text] of sources) layerSources.set(p, text)
+  if (sourcesRead) for (const [p, text] of sources) sourcesRead.set(p, text)
   if (modules.length === 0) throw new MeshgateError('cli_usage_error', `no policies (.rego files other than tests) under \`${dir}\``)
   const parsed = parseAll(modules, regoVersion)
   const packages = [...new Set(parsed.map((m) => m.package.join('/')))]
