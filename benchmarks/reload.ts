@@ -22,7 +22,13 @@ import type { Benchmark, Figure } from './harness.js'
 import { median } from './harness.js'
 import { pacedLoad, type PacedResult } from './paced-load.js'
 
-const SOURCE = 'package global.access\n\nallow if input.subject.id != "nobody"\n\ndeny contains "marketing needs consent" if input.purpose == "marketing"\n'
+// Each revision is a different policy (its deny reason names the revision),
+// so every reload compiles new code as a real policy change does; identical
+// bytes would let V8 reuse the compiled module and flatter the figure.
+const sourceOf = (revision: string) =>
+  `package global.access\n\nallow if input.subject.id != "nobody"\n\ndeny contains "marketing needs consent (${revision})" if input.purpose == "marketing"\n`
+// As `policy build` writes them: the package and each decision rule (the sidecar's fast path).
+const ENTRYPOINTS = ['global/access', 'global/access/allow', 'global/access/deny']
 
 /** Starts `policy <args>` and resolves with its URL once `ready` matches its stdout (bounded). */
 export function spawnServer(args: string[], ready: RegExp, children: ChildProcess[]): Promise<{ url: string }> {
@@ -86,19 +92,24 @@ server: { max_wait_seconds: 60 }
       .setAudience('registry')
       .setExpirationTime('1h')
       .sign(idp.privateKey)
-    const { wasm } = await compile({ modules: [{ path: 'g.rego', source: SOURCE }], entrypoints: ['global/access'], strictBuiltinErrors: true })
-    const bundleOf = (revision: string) =>
-      writeBundle({
-        manifest: { revision, roots: ['global'], wasm: [{ entrypoint: 'global/access', module: '/policy.wasm' }] },
-        wasm,
-        data: {},
-        sources: [{ path: 'g.rego', source: SOURCE }],
-      })
+    const bundleOf = async (revision: string) => {
+      const source = sourceOf(revision)
+      const { wasm } = await compile({ modules: [{ path: 'g.rego', source }], entrypoints: ENTRYPOINTS, strictBuiltinErrors: true })
+      return new Uint8Array(
+        writeBundle({
+          manifest: { revision, roots: ['global'], wasm: ENTRYPOINTS.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' })) },
+          wasm,
+          data: {},
+          sources: [{ path: 'g.rego', source }],
+        }),
+      )
+    }
     // Publishing sends bytes built beforehand (`prebuilt` below): the load
     // generator shares this event loop, and gzipping a bundle in the middle
     // of a paced window would delay reading the sidecar's answers and charge
     // that stall to the sidecar. A real publisher is a CI job elsewhere.
-    const publish = async (revision: string, bytes: Uint8Array<ArrayBuffer> = new Uint8Array(bundleOf(revision))) => {
+    const publish = async (revision: string, bytes?: Uint8Array<ArrayBuffer>) => {
+      bytes ??= await bundleOf(revision)
       const res = await fetch(`${registry.url}/v1/bundles/global`, {
         method: 'PUT',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/gzip' },
@@ -135,8 +146,9 @@ bundles:
       const latencies: number[] = []
       for (let i = 1; i <= n; i++) {
         const rev = `p${i}`
+        const bytes = await bundleOf(rev)
         const t0 = performance.now()
-        await publish(rev)
+        await publish(rev, bytes)
         for (let tries = 0; ; tries++) {
           if ((await decide()).revisions?.global === rev) break
           if (tries > 20_000) throw new Error(`revision ${rev} never answered`)
@@ -156,12 +168,18 @@ bundles:
       // reloading windows alternate, 3 of each, and the medians are compared.
       const reps = ctx.quick ? 1 : 3
       const reloads = ctx.quick ? 6 : 20
+      const allPrebuilt: Uint8Array<ArrayBuffer>[][] = []
+      for (let rep = 0; rep < reps; rep++) {
+        const row: Uint8Array<ArrayBuffer>[] = []
+        for (let i = 0; i < reloads; i++) row.push(await bundleOf(`load${rep}-${i}`))
+        allPrebuilt.push(row)
+      }
       const steadyRuns: PacedResult[] = []
       const duringRuns: PacedResult[] = []
       let published = 0
       for (let rep = 0; rep < reps; rep++) {
         steadyRuns.push(await pacedLoad(target, rate, seconds))
-        const prebuilt = Array.from({ length: reloads }, (_, i) => new Uint8Array(bundleOf(`load${rep}-${i}`)))
+        const prebuilt = allPrebuilt[rep]!
         const publisher = (async () => {
           for (let i = 0; i < reloads; i++) {
             await new Promise((r) => setTimeout(r, (seconds * 1000) / (reloads + 1)))

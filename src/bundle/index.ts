@@ -2,7 +2,7 @@
 // limits), signing and verification as OPA does them, and the roots rules
 // shared by `policy build`, the engine's loader and the registry.
 
-export { readBundle, bundleFromEntries, type Bundle, type BundleSource } from './read.js'
+export { readBundle, readBundleAsync, bundleFromEntries, type Bundle, type BundleSource } from './read.js'
 export { writeBundle, bundleEntries, packEntries, saveBundle, saveBundleBytes, type BundleContents } from './write.js'
 export { gunzipCapped, unpackStream, tooLargeCompressed, tooLargeUncompressed, DEFAULT_SIZE_LIMITS, type SizeLimits, type Unpacked } from './unpack.js'
 export { hashFile, normalFormOf, isStructuredFile, DEFAULT_HASH } from './hash.js'

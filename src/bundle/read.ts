@@ -11,7 +11,7 @@ import { dataFileDir, isDataFile, placeData } from './data.js'
 import { normalizeManifest, parseManifest, type Manifest } from './manifest.js'
 import { checkRoots } from './roots.js'
 import { readTar, type TarEntry } from './tar.js'
-import { DEFAULT_SIZE_LIMITS, gunzipCapped, type SizeLimits } from './unpack.js'
+import { DEFAULT_SIZE_LIMITS, gunzipCapped, gunzipCappedAsync, type SizeLimits } from './unpack.js'
 
 export interface BundleSource {
   /** Path inside the bundle, without a leading `/`. */
@@ -37,6 +37,11 @@ export interface Bundle {
 
 export function readBundle(buffer: Uint8Array, name = 'bundle', limits: SizeLimits = DEFAULT_SIZE_LIMITS): Bundle {
   return bundleFromEntries(readTar(gunzipCapped(buffer, limits, name)), name)
+}
+
+/** readBundle with the inflating done off the calling thread (a server reading a bundle between requests). */
+export async function readBundleAsync(buffer: Uint8Array, name = 'bundle', limits: SizeLimits = DEFAULT_SIZE_LIMITS): Promise<Bundle> {
+  return bundleFromEntries(readTar(await gunzipCappedAsync(buffer, limits, name)), name)
 }
 
 /** A bundle from tar members already read (e.g. inflated by unpackStream). */

@@ -6,7 +6,7 @@
 // for bodies and downloads read from the network.
 
 import { constants as bufferConstants } from 'node:buffer'
-import { createGunzip, gunzipSync } from 'node:zlib'
+import { createGunzip, gunzip, gunzipSync } from 'node:zlib'
 import { MeshgateError } from '../errors/index.js'
 
 export interface SizeLimits {
@@ -46,6 +46,23 @@ export function gunzipCapped(gz: Uint8Array, limits: SizeLimits, name = 'bundle'
     if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLargeUncompressed(name, limits.uncompressed)
     throw notGzip(name, e)
   }
+}
+
+/**
+ * gunzipCapped off the calling thread (zlib runs in libuv's pool): for a
+ * bundle that arrives while the process serves decisions, so inflating it
+ * does not stall them. Same limits, same errors.
+ */
+export function gunzipCappedAsync(gz: Uint8Array, limits: SizeLimits, name = 'bundle'): Promise<Buffer> {
+  if (gz.length > limits.compressed) return Promise.reject(tooLargeCompressed(name, limits.compressed))
+  const max = Math.min(limits.uncompressed, bufferConstants.MAX_LENGTH)
+  return new Promise((resolve, reject) => {
+    gunzip(gz, { maxOutputLength: Math.max(1, max) }, (e, out) => {
+      if (!e) resolve(out)
+      else if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') reject(tooLargeUncompressed(name, limits.uncompressed))
+      else reject(notGzip(name, e))
+    })
+  })
 }
 
 export interface Unpacked {

@@ -17,7 +17,7 @@ import { accessFromPackage, anonymizationFromPackage, asSet, violationsFromPacka
 import { DecisionCache } from './decision-cache.js'
 import { DECISION_RULES, PER_RULE_PACKAGES, ruleEntrypoints, rulePlan } from './decision-rules.js'
 import { allOrThrow, InProcessEvaluator, type CallResult, type EvalCall, type Evaluator } from './evaluator.js'
-import type { HostBuiltins } from './host-builtins.js'
+import { loadHostBuiltins, type HostBuiltins } from './host-builtins.js'
 import { checkBundleForLayer, checkDecisionEntrypoints, checkLayerSpecs, type ActiveBundle, type Layer, type LayerSpec } from './layers.js'
 import { DEFAULT_LIMITS, EncodedInput, imageOf, LoadedBundle, type BundleLimits } from './loaded-bundle.js'
 import { LoadProbe } from './load-probe.js'
@@ -111,6 +111,8 @@ export class Engine {
   /** Loads each new bundle in a worker with a deadline before it loads here (load-probe.ts). */
   private readonly prober = new LoadProbe()
   private mesh: Record<string, unknown> | undefined
+  /** The host functions every activation hands its modules: built on the first one, then shared. */
+  private builtins?: Promise<HostBuiltins>
   private generation = 0
   private closed = false
 
@@ -161,7 +163,15 @@ export class Engine {
     try {
       const b = bundle instanceof Uint8Array ? readBundle(bundle, bundleName) : bundle
       checkBundleForLayer(layer, b, bundleName, this.layerList)
-      const loaded = await LoadedBundle.loadBounded(this.prober, imageOf(b, bundleName, this.dataFor(b.data)), this.limits, this.opts.hostBuiltins)
+      // A failed import is not kept: the next activation tries again.
+      this.builtins ??= loadHostBuiltins(this.limits.builtinsModule).then(
+        (h) => ({ ...h, ...this.opts.hostBuiltins }),
+        (e: unknown) => {
+          this.builtins = undefined
+          throw e
+        },
+      )
+      const loaded = await LoadedBundle.loadBounded(this.prober, imageOf(b, bundleName, this.dataFor(b.data)), this.limits, { builtins: await this.builtins })
       checkDecisionEntrypoints(layer, b, bundleName, loaded.entrypoints)
       const key = `${layer.name}@${loaded.revision}#${++this.generation}`
       const plans = decisionPlans(layer, b, key, loaded.entrypoints)

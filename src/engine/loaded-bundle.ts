@@ -38,6 +38,18 @@ export interface BundleLimits {
 
 export const DEFAULT_LIMITS: BundleLimits = { memoryMiB: 256, steps: 0 }
 
+export interface LoadOptions {
+  /** Host functions beyond the catalogued ones (and `limits.builtinsModule`'s). */
+  extraBuiltins?: HostBuiltins
+  /**
+   * The whole host table, already built (loadHostBuiltins plus extras): an
+   * engine builds it once instead of once per activation.
+   */
+  builtins?: HostBuiltins
+  /** Modules already compiled from `image.modules`' bytes (by index), instantiated instead of compiling them again. */
+  compiled?: readonly WebAssembly.Module[]
+}
+
 interface ModuleRef {
   path: string
   policy: LoadedPolicy
@@ -78,22 +90,18 @@ export class LoadedBundle {
    * Loads a bundle that came from outside the process (a file, the
    * registry): first in a worker with a deadline (load-probe.ts), then here.
    */
-  static async loadBounded(
-    prober: LoadProbe,
-    image: BundleImage,
-    limits: BundleLimits = DEFAULT_LIMITS,
-    extraBuiltins: HostBuiltins = {},
-  ): Promise<LoadedBundle> {
-    await prober.probe(image, limits)
-    return LoadedBundle.load(image, limits, extraBuiltins)
+  static async loadBounded(prober: LoadProbe, image: BundleImage, limits: BundleLimits = DEFAULT_LIMITS, opts: LoadOptions = {}): Promise<LoadedBundle> {
+    const compiled = await prober.probe(image, limits)
+    return LoadedBundle.load(image, limits, { ...opts, compiled })
   }
 
-  static async load(image: BundleImage, limits: BundleLimits = DEFAULT_LIMITS, extraBuiltins: HostBuiltins = {}): Promise<LoadedBundle> {
+  static async load(image: BundleImage, limits: BundleLimits = DEFAULT_LIMITS, opts: LoadOptions = {}): Promise<LoadedBundle> {
     const lb = new LoadedBundle(image, limits)
     if (image.modules.length === 0) {
       throw new MeshgateError('bundle_format_error', `bundle \`${image.name}\` holds no \`policy.wasm\``)
     }
-    const builtins = { ...(await loadHostBuiltins(limits.builtinsModule)), ...extraBuiltins }
+    const builtins = opts.builtins ?? { ...(await loadHostBuiltins(limits.builtinsModule)), ...opts.extraBuiltins }
+    const compiled = opts.compiled ?? []
     const maximum = maxPages(limits)
     // Every entrypoint any module exports must lie under the bundle's roots,
     // whatever the manifest lists: the wasm export is what answers, so a
@@ -102,10 +110,10 @@ export class LoadedBundle {
     const roots = image.manifest.roots.length ? image.manifest.roots : ['']
     const declared = new Map<string, string>()
     for (const w of image.manifest.wasm ?? []) declared.set(w.entrypoint, w.module.startsWith('/') ? w.module : '/' + w.module)
-    for (const m of image.modules) {
+    for (const [i, m] of image.modules.entries()) {
       let policy: LoadedPolicy
       try {
-        policy = await loadPolicy(m.bytes, { initial: initialPages(m.bytes, maximum), maximum }, builtins)
+        policy = await loadPolicy(compiled[i] ?? m.bytes, { initial: initialPages(m.bytes, maximum), maximum }, builtins)
         policy.setData(image.data)
       } catch (e) {
         const err = evalError(e, m.path)

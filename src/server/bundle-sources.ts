@@ -8,7 +8,7 @@
 // in the source's status (health, status reports).
 
 import { readFile } from 'node:fs/promises'
-import { checkBundleSignature, readBundle, DEFAULT_SIZE_LIMITS, type KeyMap } from '../bundle/index.js'
+import { checkBundleSignature, readBundleAsync, DEFAULT_SIZE_LIMITS, type KeyMap } from '../bundle/index.js'
 import type { BundleConfig, Config } from '../config/index.js'
 import { BundleLoop, BundlePersistence, FileBundleWatcher, StatusReporter, type BundleStatus } from '../download/index.js'
 import type { Engine, LayerSpec } from '../engine/index.js'
@@ -52,7 +52,7 @@ export async function startBundleSources(o: {
     (b: BundleConfig, layer: string) =>
     async (bytes: Uint8Array): Promise<string> => {
       const limit = b.size_limit_bytes
-      const bundle = readBundle(
+      const bundle = await readBundleAsync(
         bytes,
         b.name,
         limit ? { compressed: limit, uncompressed: Math.max(limit * 8, DEFAULT_SIZE_LIMITS.uncompressed) } : DEFAULT_SIZE_LIMITS,

@@ -4,7 +4,8 @@
 
 import t from 'tap'
 import { gzipSync } from 'node:zlib'
-import { gunzipCapped, readBundle, unpackStream, writeBundle, writeTar } from '../../src/bundle/index.js'
+import { gunzipCapped, readBundle, readBundleAsync, unpackStream, writeBundle, writeTar } from '../../src/bundle/index.js'
+import { gunzipCappedAsync } from '../../src/bundle/unpack.js'
 import type { MeshgateError } from '../../src/errors/index.js'
 
 // 64 MiB of zeros inside a tar member: about 64 KiB of gzip.
@@ -59,6 +60,23 @@ t.test('in memory: inflating stops at the uncompressed limit', async (t) => {
   }
   t.equal(c?.code, 'bundle_too_large')
   t.match(c?.message, 'larger than the limit of 1000 bytes (compressed)')
+})
+
+// The sidecar inflates downloaded bundles off its main thread: the same two
+// limits and the same errors as the synchronous form.
+t.test('off-thread: the same limits and errors as in memory', async (t) => {
+  const e = await refusal(gunzipCappedAsync(bomb, { compressed: MiB, uncompressed: MiB }, 'bomb.tar.gz'))
+  t.equal(e.code, 'bundle_too_large')
+  t.match(e.message, '`bomb.tar.gz` inflates to more than the limit of 1048576 bytes (uncompressed)')
+  t.same(e.details, { limit: MiB, kind: 'uncompressed' })
+  const c = await refusal(readBundleAsync(bomb, 'bomb.tar.gz', { compressed: 1000, uncompressed: 512 * MiB }))
+  t.equal(c.code, 'bundle_too_large')
+  t.match(c.message, 'larger than the limit of 1000 bytes (compressed)')
+  const bad = await refusal(readBundleAsync(Buffer.from('not gzip at all'), 'x.tar.gz'))
+  t.equal(bad.code, 'bundle_format_error')
+  t.match(bad.message, '`x.tar.gz` is not a gzipped tar')
+  const ok = writeBundle({ manifest: { revision: 'r1', roots: ['a'] }, data: { a: { x: 1 } } })
+  t.same((await readBundleAsync(ok, 'ok')).data, readBundle(ok, 'ok').data, 'a bundle within the limits reads the same')
 })
 
 t.test('streamed: refused as soon as the output passes the limit, without reading the rest', async (t) => {
