@@ -1,8 +1,11 @@
 // Issue 10's decision-log figures, in one run:
 // - decisions/s over HTTP with decision logging on (every event masked by the
-//   example's global log policy, spooled, uploaded in gzip batches to a
-//   `policy registry` process) ÷ the same sidecar with it off, cache on and
-//   off; the two alternate, medians (goal ≥ 0.9);
+//   example's global log policy, spooled, uploaded in gzip batches) ÷ the
+//   same sidecar with it off, cache on and off; the two alternate, medians
+//   (goal ≥ 0.9). Twice: uploading to a `policy registry` process (the real
+//   collector, whose ingest shares this machine's two cores with the
+//   sidecar), and to an nginx that answers 204 (the sidecar's own cost:
+//   see nginx-sink.ts);
 // - the spool's cost per event in process (DecisionLogger.record, no log
 //   policy, group commit under 64 concurrent records) beside
 //   JSON.stringify of the same event, the floor any logger pays.
@@ -16,6 +19,7 @@ import { DecisionLogger, type DecisionEvent } from '../src/decision-log/index.js
 import { median, type Benchmark, type Figure } from './harness.js'
 import { spawnServer } from './reload.js'
 import { load, LoadWatch, start, stop, type Load, type Target } from './sidecar-http.js'
+import { startNginxSink, type Sink } from './nginx-sink.js'
 
 const CONNECTIONS_NOTE = 'autocannon, 16 connections, max rate'
 
@@ -106,6 +110,7 @@ export const decisionLog: Benchmark = {
     const dir = mkdtempSync(join(tmpdir(), 'mg-bench-collector-'))
     const children: ChildProcess[] = []
     const notes: string[] = []
+    let sink: Sink | undefined
     try {
       // The collector: a real registry taking uploads without a token (bench only).
       writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [] }))
@@ -124,64 +129,72 @@ decision_logs: { open_upload: true }
         children,
       )
       const plan = ctx.quick ? { warm: 1, duration: 2, reps: 1 } : { warm: 2, duration: 5, reps: 3 }
-      for (const cache of ['on', 'off'] as const) {
-        const off = await start(['sidecar', cache])
-        if ('blocked' in off) throw new Error(off.blocked)
-        const on = await start(['sidecar', cache, registry.url])
-        if ('blocked' in on) {
-          await stop(off)
-          throw new Error(on.blocked)
-        }
-        try {
-          const check = (what: string, l: Load) => {
-            if (l.non2xx || l.errors) throw new Error(`${what}: ${l.non2xx} non-2xx, ${l.errors} errors`)
-            return l
+      sink = await startNginxSink()
+      const collectors = [
+        { url: registry.url, name: 'a policy registry', label: 'collector: policy registry' },
+        ...(sink ? [{ url: sink.url, name: 'nginx answering 204', label: 'collector: nginx sink' }] : []),
+      ]
+      if (!sink) notes.push('no nginx installed: the sink-collector figures are missing (Debian package `nginx`)')
+      for (const collector of collectors)
+        for (const cache of ['on', 'off'] as const) {
+          const off = await start(['sidecar', cache])
+          if ('blocked' in off) throw new Error(off.blocked)
+          const on = await start(['sidecar', cache, collector.url])
+          if ('blocked' in on) {
+            await stop(off)
+            throw new Error(on.blocked)
           }
-          await load(off, plan.warm)
-          await load(on, plan.warm)
-          const a: Load[] = []
-          const b: Load[] = []
-          const watch = new LoadWatch()
-          for (let i = 0; i < plan.reps; i++) {
+          try {
+            const check = (what: string, l: Load) => {
+              if (l.non2xx || l.errors) throw new Error(`${what}: ${l.non2xx} non-2xx, ${l.errors} errors`)
+              return l
+            }
+            await load(off, plan.warm)
+            await load(on, plan.warm)
+            const a: Load[] = []
+            const b: Load[] = []
+            const watch = new LoadWatch()
+            for (let i = 0; i < plan.reps; i++) {
+              watch.sample()
+              a.push(check('logging off', await load(off, plan.duration)))
+              b.push(check('logging on', await load(on, plan.duration)))
+            }
             watch.sample()
-            a.push(check('logging off', await load(off, plan.duration)))
-            b.push(check('logging on', await load(on, plan.duration)))
+            const lv = watch.verdict()
+            const offRps = median(a.map((x) => x.rps))
+            const onRps = median(b.map((x) => x.rps))
+            const health = await healthOf(on)
+            ctx.log(
+              `${collector.label}, cache ${cache}: ${Math.round(onRps)} req/s logging on, ${Math.round(offRps)} off; ${lv.note}; spool ${health.spool_events} events, ${health.uploaded_events} uploaded, ${health.dropped_events} dropped`,
+            )
+            figures.push({
+              name: `HTTP decisions/s, cache ${cache}, ${collector.label}: decision logging on (mask, spool, upload) ÷ off`,
+              value: onRps,
+              unit: 'req/s',
+              baseline: { name: 'same sidecar, decision logging off', value: offRps, unit: 'req/s' },
+              ratio: onRps / offRps,
+              ...(lv.comparable ? { target: { op: '>=' as const, value: 0.9 } } : {}),
+              note: `${lv.note}; ${CONNECTIONS_NOTE}; ${plan.reps} alternating runs of ${plan.duration} s, medians; ${health.uploaded_events} events uploaded to ${collector.name}, ${health.dropped_events} dropped`,
+              details: {
+                on_rps: onRps,
+                off_rps: offRps,
+                uploaded: health.uploaded_events,
+                dropped: health.dropped_events,
+                spool_events: health.spool_events,
+                load_average_1min_max: watch.max,
+              },
+            })
+          } finally {
+            await stop(on)
+            await stop(off)
           }
-          watch.sample()
-          const lv = watch.verdict()
-          const offRps = median(a.map((x) => x.rps))
-          const onRps = median(b.map((x) => x.rps))
-          const health = await healthOf(on)
-          ctx.log(
-            `cache ${cache}: ${Math.round(onRps)} req/s logging on, ${Math.round(offRps)} off; ${lv.note}; spool ${health.spool_events} events, ${health.uploaded_events} uploaded, ${health.dropped_events} dropped`,
-          )
-          figures.push({
-            name: `HTTP decisions/s, cache ${cache}: decision logging on (mask, spool, upload) ÷ off`,
-            value: onRps,
-            unit: 'req/s',
-            baseline: { name: 'same sidecar, decision logging off', value: offRps, unit: 'req/s' },
-            ratio: onRps / offRps,
-            ...(lv.comparable ? { target: { op: '>=' as const, value: 0.9 } } : {}),
-            note: `${lv.note}; ${CONNECTIONS_NOTE}; ${plan.reps} alternating runs of ${plan.duration} s, medians; ${health.uploaded_events} events uploaded to a policy registry, ${health.dropped_events} dropped`,
-            details: {
-              on_rps: onRps,
-              off_rps: offRps,
-              uploaded: health.uploaded_events,
-              dropped: health.dropped_events,
-              spool_events: health.spool_events,
-              load_average_1min_max: watch.max,
-            },
-          })
-        } finally {
-          await stop(on)
-          await stop(off)
         }
-      }
       notes.push(
-        "the collector is `policy registry` in its own process (decision_logs.open_upload: true); the example mesh's global bundle carries its log policy (policies/global/log.rego)",
+        "collectors: `policy registry` in its own process (decision_logs.open_upload: true), and nginx answering 204 (the sidecar's own cost, with no collector work on the same two cores); the example mesh's global bundle carries its log policy (policies/global/log.rego)",
       )
       return { figures, notes }
     } finally {
+      await sink?.stop()
       for (const c of children) c.kill('SIGTERM')
       await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))))
       rmSync(dir, { recursive: true, force: true })

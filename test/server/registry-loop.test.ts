@@ -197,7 +197,8 @@ t.test('registry down at start with nothing persisted; a missing signature; the 
     parseRegistryConfig(readFileSync(join(reg.dir, 'registry.yaml'), 'utf8').replace('127.0.0.1:0', `127.0.0.1:${port}`), join(reg.dir, 'registry.yaml')),
   )
   t.teardown(() => again.close())
-  t.ok((await put(again.url, 'global', await globalBundle('g2'), await governance())).ok, 'a publish to the restarted registry')
+  const republished = await put(again.url, 'global', await globalBundle('g2'), await governance())
+  t.ok(republished.ok, `a publish to the restarted registry${republished.ok ? '' : `: ${republished.status} ${await republished.text()}`}`)
   t.ok(await until(() => follower.engine.revisions().global === 'g2', 20_000), 'reaches the sidecar after its backoff')
   t.ok(await until(() => follower.sources.statuses().find((s) => s.name === 'global')?.code === undefined), 'and the error clears')
 })
