@@ -204,27 +204,32 @@ function asciiBytes(s: string): usize {
 const RFC3339 = "2006-01-02T15:04:05Z07:00";
 const RFC3339_NANO = "2006-01-02T15:04:05.999999999Z07:00";
 
-/** Go's named layout constants (time.RFC3339, …), by name; "" when none. */
-function namedLayout(p: usize, n: i32): string {
-  if (eqAscii(p, n, "ANSIC")) return "Mon Jan _2 15:04:05 2006";
-  if (eqAscii(p, n, "UnixDate")) return "Mon Jan _2 15:04:05 MST 2006";
-  if (eqAscii(p, n, "RubyDate")) return "Mon Jan 02 15:04:05 -0700 2006";
-  if (eqAscii(p, n, "RFC822")) return "02 Jan 06 15:04 MST";
-  if (eqAscii(p, n, "RFC822Z")) return "02 Jan 06 15:04 -0700";
-  if (eqAscii(p, n, "RFC850")) return "Monday, 02-Jan-06 15:04:05 MST";
-  if (eqAscii(p, n, "RFC1123")) return "Mon, 02 Jan 2006 15:04:05 MST";
-  if (eqAscii(p, n, "RFC1123Z")) return "Mon, 02 Jan 2006 15:04:05 -0700";
-  if (eqAscii(p, n, "RFC3339")) return RFC3339;
-  if (eqAscii(p, n, "RFC3339Nano")) return RFC3339_NANO;
-  if (eqAscii(p, n, "Kitchen")) return "3:04PM";
-  if (eqAscii(p, n, "Stamp")) return "Jan _2 15:04:05";
-  if (eqAscii(p, n, "StampMilli")) return "Jan _2 15:04:05.000";
-  if (eqAscii(p, n, "StampMicro")) return "Jan _2 15:04:05.000000";
-  if (eqAscii(p, n, "StampNano")) return "Jan _2 15:04:05.000000000";
-  if (eqAscii(p, n, "DateTime")) return "2006-01-02 15:04:05";
-  if (eqAscii(p, n, "DateOnly")) return "2006-01-02";
-  if (eqAscii(p, n, "TimeOnly")) return "15:04:05";
-  return "";
+// Go's named layout constants (time.RFC3339, …) as `name=layout;` pairs:
+// one table scanned by one loop keeps the code small.
+const NAMED_LAYOUTS = "ANSIC=Mon Jan _2 15:04:05 2006;UnixDate=Mon Jan _2 15:04:05 MST 2006;RubyDate=Mon Jan 02 15:04:05 -0700 2006;RFC822=02 Jan 06 15:04 MST;RFC822Z=02 Jan 06 15:04 -0700;RFC850=Monday, 02-Jan-06 15:04:05 MST;RFC1123=Mon, 02 Jan 2006 15:04:05 MST;RFC1123Z=Mon, 02 Jan 2006 15:04:05 -0700;RFC3339=2006-01-02T15:04:05Z07:00;RFC3339Nano=2006-01-02T15:04:05.999999999Z07:00;Kitchen=3:04PM;Stamp=Jan _2 15:04:05;StampMilli=Jan _2 15:04:05.000;StampMicro=Jan _2 15:04:05.000000;StampNano=Jan _2 15:04:05.000000000;DateTime=2006-01-02 15:04:05;DateOnly=2006-01-02;TimeOnly=15:04:05;";
+
+/** The layout Go names p..p+n, as bytes in the arena (namedLen: its length); 0 when none. */
+let namedLen: i32 = 0;
+function namedLayout(p: usize, n: i32): usize {
+  let t = changetype<usize>(NAMED_LAYOUTS);
+  let tn = NAMED_LAYOUTS.length;
+  let i = 0;
+  while (i < tn) {
+    let eq = i;
+    while (<u32>load<u16>(t + (<usize>eq << 1)) != 0x3d) eq++;
+    let end = eq + 1;
+    while (<u32>load<u16>(t + (<usize>end << 1)) != 0x3b) end++;
+    let match = eq - i == n;
+    for (let j = 0; match && j < n; j++) if (<u32>load<u8>(p + j) != <u32>load<u16>(t + (<usize>(i + j) << 1))) match = false;
+    if (match) {
+      namedLen = end - eq - 1;
+      let out = alloc(<usize>namedLen);
+      for (let j = 0; j < namedLen; j++) store<u8>(out + j, <u8>load<u16>(t + (<usize>(eq + 1 + j) << 1)));
+      return out;
+    }
+    i = end + 1;
+  }
+  return 0;
 }
 
 // Layout elements (Go's std* constants); a chunk is (kind, a, b): a literal
@@ -445,7 +450,7 @@ function operand(name: string, v: usize): i32 {
       tLayout = strPtr(l);
       tLayoutLen = strLen(l);
       let named = namedLayout(tLayout, tLayoutLen);
-      if (named.length > 0) { tLayout = asciiBytes(named); tLayoutLen = named.length; }
+      if (named != 0) { tLayout = named; tLayoutLen = namedLen; }
     }
   } else if (typeOf(v) != T_NUMBER) return OPERAND_BAD;
   tNs = intOf(nv);
@@ -664,24 +669,34 @@ function parseTime(name: string, lp: usize, ln: i32, vp: usize, vn: i32): bool {
   for (let ci = 0; ci < nc; ci++) {
     let r = cs + <usize>ci * 12;
     let kind = load<i32>(r), a = load<i32>(r, 4), b = load<i32>(r, 8);
+    // Numeric elements read their digits here, in one place (min..max digits).
+    let nmin = 0, nmax = 0;
+    switch (kind) {
+      case S_2006: nmin = 4; nmax = 4; break;
+      case S_06: case S_01: case S_02: case S_03: case S_04: case S_05: nmin = 2; nmax = 2; break;
+      case S_1: case S_2: case S__2: case S_15: case S_3: case S_4: case S_5: nmin = 1; nmax = 2; break;
+      case S_002: nmin = 3; nmax = 3; break;
+      case S___2: nmin = 1; nmax = 3; break;
+    }
+    let x: i64 = 0;
+    if (nmax > 0) {
+      if (kind == S__2 && i < vn && load<u8>(vp + i) == 0x20) i++;
+      if (kind == S___2) {
+        if (i < vn && load<u8>(vp + i) == 0x20) i++;
+        if (i < vn && load<u8>(vp + i) == 0x20) i++;
+      }
+      x = digitsAt(i, nmin, nmax);
+      if (x < 0) { cannotParse(i, kind, 0, 0); return false; }
+      i = numEnd;
+    }
     switch (kind) {
       case S_LIT: {
         if (i + b > vn || memory.compare(vp + i, lp + a, <usize>b) != 0) { cannotParseLit(i, a, b); return false; }
         i += b;
         break;
       }
-      case S_2006: {
-        let y = digitsAt(i, 4, 4);
-        if (y < 0) { cannotParse(i, kind, 0, 0); return false; }
-        year = y; i = numEnd;
-        break;
-      }
-      case S_06: {
-        let y = digitsAt(i, 2, 2);
-        if (y < 0) { cannotParse(i, kind, 0, 0); return false; }
-        year = y >= 69 ? 1900 + y : 2000 + y; i = numEnd;
-        break;
-      }
+      case S_2006: year = x; break;
+      case S_06: year = x >= 69 ? 1900 + x : 2000 + x; break;
       case S_JANUARY:
       case S_JAN: {
         let found = 0;
@@ -706,61 +721,32 @@ function parseTime(name: string, lp: usize, ln: i32, vp: usize, vn: i32): bool {
         break;
       }
       case S_1:
-      case S_01: {
-        let m = digitsAt(i, kind == S_01 ? 2 : 1, 2);
-        if (m < 0) { cannotParse(i, kind, 0, 0); return false; }
-        i = numEnd; month = m;
+      case S_01:
+        month = x;
         if (month < 1 || month > 12) { outOfRange("month"); return false; }
         break;
-      }
       case S_2:
       case S__2:
-      case S_02: {
-        if (kind == S__2 && i < vn && load<u8>(vp + i) == 0x20) i++;
-        let d = digitsAt(i, kind == S_02 ? 2 : 1, 2);
-        if (d < 0) { cannotParse(i, kind, 0, 0); return false; }
-        i = numEnd; day = d;
-        break;
-      }
+      case S_02: day = x; break;
       case S___2:
-      case S_002: {
-        if (kind == S___2) {
-          if (i < vn && load<u8>(vp + i) == 0x20) i++;
-          if (i < vn && load<u8>(vp + i) == 0x20) i++;
-        }
-        let d = digitsAt(i, kind == S_002 ? 3 : 1, 3);
-        if (d < 0) { cannotParse(i, kind, 0, 0); return false; }
-        i = numEnd; yday = d;
-        break;
-      }
-      case S_15: {
-        let h = digitsAt(i, 1, 2);
-        if (h < 0) { cannotParse(i, kind, 0, 0); return false; }
-        i = numEnd; hour = h;
+      case S_002: yday = x; break;
+      case S_15:
+        hour = x;
         if (hour > 23) { outOfRange("hour"); return false; }
         break;
-      }
       case S_3:
-      case S_03: {
-        let h = digitsAt(i, kind == S_03 ? 2 : 1, 2);
-        if (h < 0) { cannotParse(i, kind, 0, 0); return false; }
-        i = numEnd; hour = h;
+      case S_03:
+        hour = x;
         if (hour > 12) { outOfRange("hour"); return false; }
         break;
-      }
       case S_4:
-      case S_04: {
-        let m = digitsAt(i, kind == S_04 ? 2 : 1, 2);
-        if (m < 0) { cannotParse(i, kind, 0, 0); return false; }
-        i = numEnd; mi = m;
+      case S_04:
+        mi = x;
         if (mi > 59) { outOfRange("minute"); return false; }
         break;
-      }
       case S_5:
       case S_05: {
-        let s = digitsAt(i, kind == S_05 ? 2 : 1, 2);
-        if (s < 0) { cannotParse(i, kind, 0, 0); return false; }
-        i = numEnd; sec = s;
+        sec = x;
         if (sec > 59) { outOfRange("second"); return false; }
         // A fraction after the seconds is taken even when the layout has none.
         let nextFrac = false;
