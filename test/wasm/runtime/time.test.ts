@@ -222,6 +222,22 @@ t.test('time.parse_ns and time.parse_rfc3339_ns: module = host, exact ns', async
     { numRuns: 3000 },
   )
   t.ok(seen.value > 300 && seen.error > 300, `the generated cases parse and fail alike (${JSON.stringify(seen)})`)
+  // 12-hour clocks: every hour of the day, round-tripped through format
+  const clockLayout = fc.constantFrom('2006-01-02 3:04:05PM', '2006-01-02 03:04:05.000 pm', 'Jan _2 2006 3PM', '2006 002 03:04 PM -0700')
+  const anyHour = fc.tuple(fc.integer({ min: -106000, max: 106000 }), fc.integer({ min: 0, max: 86399 })).map(([d, s]) => (d * 86400 + s) * 1e9)
+  fc.assert(
+    fc.property(anyHour, clockLayout, (n, l) => {
+      const value = impls['time.format']!([n, 'UTC', l]) as string
+      const want = host('time.parse_ns', [l, value], () => {
+        const r = parseTime(l, value)
+        return r.sec * 1_000_000_000n + BigInt(r.nsec)
+      })
+      same('time.parse_ns', [l, value], mod('time.parse_ns', JSON.stringify(l), JSON.stringify(value)), want)
+    }),
+    { numRuns: 1000 },
+  )
+  t.same(mod('time.parse_ns', '"2006 3:04PM"', '"2020 12:30PM"'), { value: '1577881800000000000' }, '12 PM is noon')
+  t.same(mod('time.parse_ns', '"2006 3:04PM"', '"2020 12:30AM"'), { value: '1577838600000000000' }, '12 AM is midnight')
   // RFC 3339 values over years 0001..9999 (OPA's range is the int64 one: the rest is an error)
   const rfc = fc
     .tuple(
