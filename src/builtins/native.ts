@@ -2,7 +2,7 @@
 // hot ones (operators, equality, count, membership, object.get, prefix and
 // suffix checks), and the families a typical access, masking or
 // compatibility policy calls (issue 12: sprintf and formatting, strings,
-// encodings, units, digests, objects, semver, CIDRs, globs),
+// encodings, units, digests, objects, semver, CIDRs, globs, time),
 // so that a module runs in any OPA SDK without meshgate's host functions.
 // Their calls compile to direct runtime calls, never to the host; which
 // runtime function computes each is wasm/natives.ts's table.
@@ -128,7 +128,14 @@ export const decls: BuiltinDecl[] = [
     // globs (builtins-glob.ts)
     'glob.match',
     'glob.quote_meta',
+    // time without a clock (builtins-time.ts); add_date works in UTC only
+    'time.parse_ns',
+    'time.parse_rfc3339_ns',
+    'time.parse_duration_ns',
+    'time.add_date',
   ]),
+  // time with an optional zone operand: a named zone is the host's (types.ts)
+  ...inModule(['time.date', 'time.clock', 'time.weekday', 'time.format', 'time.diff']).map((d) => ({ ...d, hostFallback: true })),
 ]
 
 /** OPA's declarations (declarations.ts) of built-ins the runtime also computes. */

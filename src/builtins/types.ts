@@ -34,6 +34,12 @@ export interface BuiltinDecl {
    * function computes it is wasm/natives.ts's business).
    */
   inModule?: boolean
+  /**
+   * In the module, which hands some operands to the host built-in of the same
+   * (OPA's) name: time.* with a named time zone (the IANA database and the
+   * process's zone live on the host). Generated code calls the host only then.
+   */
+  hostFallback?: boolean
   /** Non-deterministic built-ins (time.now_ns, rand.intn, uuid.rfc4122): memoised per evaluation. */
   nondeterministic?: boolean
   /** Deprecated OPA built-ins are still accepted (v0 modules use them). */

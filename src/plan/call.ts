@@ -18,12 +18,17 @@ export type CallTarget =
   | { kind: 'const'; index: number }
   | { kind: 'func'; func: string }
   | { kind: 'rule'; path: string[] }
-  | { kind: 'builtin'; name: string; strict: boolean }
+  | { kind: 'builtin'; name: string; strict: boolean; hostFallback: boolean }
   | { kind: 'host'; id: number; toSet: boolean; cached: boolean; sets: boolean }
   | { kind: 'print' }
 
 /** In-module built-ins whose undefined result is not an error (max([]) is undefined in OPA). */
 const UNDEFINED_NOT_ERROR = new Set(['max', 'min', 'object.get'])
+
+/** A time operand written as a number or `[ns]`, `[ns, ""]`, `[ns, "UTC"]` (any layout): no zone for the host. */
+const zoneFree = (a: Term): boolean =>
+  a.type === 'number' ||
+  (a.type === 'array' && (a.items.length < 2 || (a.items[1]!.type === 'string' && (a.items[1].value === '' || a.items[1].value === 'UTC'))))
 
 /** Built-ins whose output argument takes several values, one per solution. */
 const RELATIONS = new Set(['walk'])
@@ -77,21 +82,23 @@ export function planCall(bp: BodyPlanner, t: CallTerm, scope: Scope, args: Term[
     case 'builtin': {
       const a = vals()
       const r = bp.local()
+      // time.* with a zone the module does not hold asks the host (OPA's name).
+      const host = target.hostFallback && !args.every(zoneFree) ? { host: bp.prog.hostId(hostTableName(target.name), target.name, args.length, false) } : {}
       if (target.strict) {
         // Strict mode: an in-module built-in that gives no value failed.
-        bp.emit({ op: 'callbuiltin', name: target.name, args: a.map(loc), target: r, check: false })
+        bp.emit({ op: 'callbuiltin', name: target.name, args: a.map(loc), target: r, check: false, ...host })
         bp.emit({
           op: 'blocks',
           blocks: [
             {
               stmts: [
                 { op: 'isundefined', local: r },
-                { op: 'abort', message: `eval_builtin_error: ${target.name}: invalid argument(s)` },
+                { op: 'abort', message: `eval_builtin_error: ${target.name}: invalid argument(s)`, builtin: target.name },
               ],
             },
           ],
         })
-      } else bp.emit({ op: 'callbuiltin', name: target.name, args: a.map(loc), target: r, check: true })
+      } else bp.emit({ op: 'callbuiltin', name: target.name, args: a.map(loc), target: r, check: true, ...host })
       return r
     }
     case 'host': {
@@ -138,7 +145,7 @@ function resolveCall(bp: BodyPlanner, t: CallTerm, scope: Scope, nargs: number, 
     prog.broken(`call of ${name} with ${nargs} arguments was not reported by check/`, scope.module, t.span.start)
     return { kind: 'error' }
   }
-  if (b?.inModule) return { kind: 'builtin', name, strict: !!prog.opts.strict && !UNDEFINED_NOT_ERROR.has(name) }
+  if (b?.inModule) return { kind: 'builtin', name, strict: !!prog.opts.strict && !UNDEFINED_NOT_ERROR.has(name), hostFallback: !!b.hostFallback }
   switch (name) {
     case 'print':
       return { kind: 'print' }

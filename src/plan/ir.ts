@@ -61,8 +61,9 @@ export type Stmt =
     /** target (an i32 flag local) := the small non-negative integer value, or -1 (a `switch` index). */
     | { op: 'caseindex'; source: Local; target: Local }
     // ---- calls ---------------------------------------------------------------
-    /** target := the built-in `name` (its Rego name, implemented in the module); if `check`, undefined fails. */
-    | { op: 'callbuiltin'; name: string; args: Operand[]; target: Local; check: boolean }
+    /** target := the built-in `name` (its Rego name, implemented in the module); if `check`, undefined fails.
+     *  `host`: the id (in `hostBuiltins`) of the host built-in that answers when the module defers to it. */
+    | { op: 'callbuiltin'; name: string; args: Operand[]; target: Local; check: boolean; host?: number }
     /** Call a host built-in through opa_builtin<N> (N = the id in the plan's `hostBuiltins`); `toSet` converts an array result to a set. */
     | { op: 'host'; id: number; args: Operand[]; target: Local; toSet: boolean; cached?: boolean; sets?: boolean }
     /** target := the plan function `func`; if `check`, undefined fails. */
@@ -92,8 +93,9 @@ export type Stmt =
     /** leave the statement or block tagged `label` (a `not`, or a `labeled` block). */
     | { op: 'break'; label: number }
     | { op: 'labeled'; label: number; body: Block }
-    /** run-time error: evaluation is aborted with `file:row:col: code: message` (the statement's `at`). */
-    | { op: 'abort'; message: string }
+    /** run-time error: evaluation is aborted with `file:row:col: code: message` (the statement's `at`);
+     *  for a failed in-module `builtin`, with the message it recorded, if any, instead. */
+    | { op: 'abort'; message: string; builtin?: string }
     | { op: 'return'; source: Operand }
     /** i32 flag operations (flags are locals used as booleans). */
     | { op: 'flag'; local: Local; value: number }

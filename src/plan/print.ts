@@ -115,7 +115,7 @@ function printStmt(s: Stmt, depth: number, out: string[]): void {
       line(`l${s.target} = caseindex l${s.source}`)
       return
     case 'callbuiltin':
-      line(`l${s.target} = callbuiltin ${s.name}(${s.args.map(op).join(', ')})${nocheck(s.check)}`)
+      line(`l${s.target} = callbuiltin ${s.name}(${s.args.map(op).join(', ')})${s.host !== undefined ? ` or host ${s.host}` : ''}${nocheck(s.check)}`)
       return
     case 'host':
       line(`l${s.target} = host #${s.id}(${s.args.map(op).join(', ')})${s.toSet ? ' toset' : ''}`)

@@ -180,7 +180,15 @@ class FuncGen {
       case 'callbuiltin': {
         const fn = NATIVES.get(s.name)
         if (!fn) throw new MeshgateError('internal_error', `built-in ${s.name} is not implemented in the module`)
-        this.set(d, s.target, this.rtCall(fn, ...s.args.map((a) => this.op(a))), s.check)
+        if (s.host === undefined) {
+          this.set(d, s.target, this.rtCall(fn, ...s.args.map((a) => this.op(a))), s.check)
+          return
+        }
+        // The module may leave the answer to the host built-in of the same name.
+        const host = `(call $opa_builtin${s.args.length} (i32.const ${s.host}) (i32.const 0) ${s.args.map((a) => this.op(a)).join(' ')})`
+        this.line(d, `(local.set $l${s.target} ${this.rtCall(fn, ...s.args.map((a) => this.op(a)))})`)
+        this.line(d, `(if (call ${this.rt('mg_take_host_defer')}) (then (local.set $l${s.target} ${host})))`)
+        if (s.check) this.line(d, `(br_if ${this.fail} (i32.eqz (local.get $l${s.target})))`)
         return
       }
       case 'call':
@@ -286,6 +294,12 @@ class FuncGen {
       case 'abort': {
         const at = s.at && locate(s.at.source, s.at.offset)
         const where = at ? `${at.file}:${at.row}:${at.col}: ` : ''
+        if (s.builtin !== undefined) {
+          // The built-in's own message, when it recorded one (OPA's wording).
+          const [prefix, name, fallback] = [where + 'eval_builtin_error: ', s.builtin, where + s.message].map((m) => this.cx.abortText(m))
+          this.line(d, `(call ${this.rt('mg_builtin_abort')} (i32.const ${prefix}) (i32.const ${name}) (i32.const ${fallback})) (unreachable)`)
+          return
+        }
         this.line(d, `(call $opa_abort (i32.const ${this.cx.abortText(where + s.message)})) (unreachable)`)
         return
       }

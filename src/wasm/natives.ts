@@ -117,4 +117,14 @@ export const NATIVES: ReadonlyMap<string, string> = new Map([
   // builtins-glob.ts
   ['glob.match', 'mg_glob_match'],
   ['glob.quote_meta', 'mg_glob_quote_meta'],
+  // builtins-time.ts
+  ['time.parse_ns', 'mg_time_parse_ns'],
+  ['time.parse_rfc3339_ns', 'mg_time_parse_rfc3339_ns'],
+  ['time.parse_duration_ns', 'mg_time_parse_duration_ns'],
+  ['time.add_date', 'mg_time_add_date'],
+  ['time.date', 'mg_time_date'],
+  ['time.clock', 'mg_time_clock'],
+  ['time.weekday', 'mg_time_weekday'],
+  ['time.format', 'mg_time_format'],
+  ['time.diff', 'mg_time_diff'],
 ])

@@ -45,6 +45,11 @@ export { mg_semver_compare, mg_semver_is_valid } from "./builtins-semver";
 export { mg_cidr_contains, mg_cidr_intersects, mg_cidr_is_valid } from "./builtins-net";
 export { mg_glob_match, mg_glob_quote_meta } from "./builtins-glob";
 export {
+  mg_time_parse_ns, mg_time_parse_rfc3339_ns, mg_time_parse_duration_ns, mg_time_date, mg_time_clock,
+  mg_time_weekday, mg_time_format, mg_time_diff, mg_time_add_date,
+} from "./builtins-time";
+import { takeHostDefer, builtinAbort } from "./builtins-time";
+export {
   mg_object_get, mg_object_keys, mg_and, mg_or, mg_union, mg_intersection,
   mg_array_concat, mg_array_slice,
 } from "./builtins-collections";
@@ -393,4 +398,19 @@ export function mg_union_docs(a: usize, b: usize, depth: i32): usize {
     return o;
   }
   return equalValues(a, b) ? a : 0;
+}
+
+// ---- in-module built-ins that hand over to the host or fail ---------------------
+
+/** 1 when the built-in just called left its answer to the host built-in of
+ *  the same name (a time zone the module does not hold); generated code then
+ *  calls the host. Reading it clears it. */
+export function mg_take_host_defer(): i32 {
+  return takeHostDefer() ? 1 : 0;
+}
+
+/** Strict-mode abort of a failed in-module built-in: `prefix` + `name` + ": "
+ *  + the message the built-in recorded, else `fallback` (NUL-terminated). */
+export function mg_builtin_abort(prefix: usize, name: usize, fallback: usize): void {
+  builtinAbort(prefix, name, fallback);
 }
