@@ -28,3 +28,6 @@ parentPort!.on('message', async ({ id, image, limits }: LoadCheckRequest) => {
     } satisfies LoadCheckReply)
   }
 })
+
+// Imported and listening: the checker's deadline for a bundle starts now.
+parentPort!.postMessage({ ready: true })

@@ -4,7 +4,8 @@
 // registry a worker (replaced at the next check), never its event loop.
 // Runs only after the signature verified: unverified code is never
 // instantiated. One worker per registry, kept between checks, which run one
-// at a time.
+// at a time. The wall-clock limit starts once the worker has imported its
+// code: it bounds the bundle's load, not the loader's own start.
 
 import { Worker } from 'node:worker_threads'
 import type { Bundle } from '../bundle/index.js'
@@ -21,8 +22,21 @@ export interface LoadCheckOptions {
   workerUrl?: URL
 }
 
+/**
+ * How long a new worker may take to import its code before it counts as
+ * broken. Apart from `timeoutMs`, which bounds the bundle's own load: a
+ * slow start (a cold disk, a busy machine) is not the bundle's fault.
+ */
+export const WORKER_START_MS = 60_000
+
+interface CheckWorker {
+  worker: Worker
+  /** Resolves once the worker has imported its code and listens. */
+  ready: Promise<void>
+}
+
 export class LoadChecker {
-  private worker?: Worker
+  private worker?: CheckWorker
   private queue: Promise<unknown> = Promise.resolve()
   private nextId = 1
   private closed = false
@@ -38,7 +52,15 @@ export class LoadChecker {
 
   private async checkNow(bundle: Bundle, name: string): Promise<string[]> {
     if (this.closed) throw new MeshgateError('internal_error', 'the registry is closing')
-    const worker = (this.worker ??= this.spawn())
+    const current = (this.worker ??= this.spawn())
+    const worker = current.worker
+    try {
+      await current.ready
+    } catch (e) {
+      if (this.worker === current) this.worker = undefined
+      void worker.terminate()
+      throw new MeshgateError('internal_error', `the registry's bundle loader did not start: ${(e as Error).message}`)
+    }
     const request: LoadCheckRequest = { id: this.nextId++, image: imageOf(bundle, name, bundle.data), limits: { memoryMiB: this.opts.memoryMiB, steps: 0 } }
     const reply = await new Promise<LoadCheckReply>((resolve, reject) => {
       const cleanup = () => {
@@ -50,7 +72,7 @@ export class LoadChecker {
       const fail = (message: string) => {
         cleanup()
         // A worker that timed out or broke is not reused.
-        if (this.worker === worker) this.worker = undefined
+        if (this.worker === current) this.worker = undefined
         void worker.terminate()
         reject(new MeshgateError('bundle_format_error', message))
       }
@@ -79,25 +101,44 @@ export class LoadChecker {
     return reply.entrypoints
   }
 
-  private spawn(): Worker {
+  private spawn(): CheckWorker {
     const url = this.opts.workerUrl ?? LOAD_CHECK_WORKER
     // A built (.js) worker needs none of the parent's loader hooks; a test
     // runner's TypeScript loader would cost seconds per worker.
     const w = new Worker(url, url.pathname.endsWith('.js') ? { execArgv: [] } : {})
     w.unref()
+    const current: CheckWorker = {
+      worker: w,
+      ready: new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no answer within ${WORKER_START_MS} ms`)), WORKER_START_MS)
+        const done = (err?: Error) => {
+          clearTimeout(timer)
+          w.off('message', onMessage)
+          if (err) reject(err)
+          else resolve()
+        }
+        const onMessage = (m: unknown) => {
+          if ((m as { ready?: unknown } | null)?.ready === true) done()
+        }
+        w.on('message', onMessage)
+        w.once('error', (e) => done(e))
+        w.once('exit', (code) => done(new Error(`it exited (${code})`)))
+      }),
+    }
+    current.ready.catch(() => undefined)
     // Between checks a broken worker is simply forgotten; the next check starts another.
     const forget = () => {
-      if (this.worker === w) this.worker = undefined
+      if (this.worker === current) this.worker = undefined
     }
     w.on('error', forget)
     w.on('exit', forget)
-    return w
+    return current
   }
 
   async close(): Promise<void> {
     this.closed = true
     await this.queue.catch(() => undefined)
-    await this.worker?.terminate()
+    await this.worker?.worker.terminate()
     this.worker = undefined
   }
 }

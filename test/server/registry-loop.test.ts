@@ -15,7 +15,18 @@ import type { AddressInfo } from 'node:net'
 import { parseConfig } from '../../src/config/index.js'
 import { startSidecar, type Sidecar } from '../../src/server/index.js'
 import { BUILTINS_MODULE } from '../fixtures/engine/bundles.js'
-import { bundle, globalBundle, governance, KEYS, ordersBundle, ordersTeam, put, startTestRegistry, ORDERS_EPS } from '../fixtures/registry/harness.js'
+import {
+  BUILT_WORKER,
+  bundle,
+  globalBundle,
+  governance,
+  KEYS,
+  ordersBundle,
+  ordersTeam,
+  put,
+  startTestRegistry,
+  ORDERS_EPS,
+} from '../fixtures/registry/harness.js'
 import { until } from '../fixtures/wait/until.js'
 
 const analyst = { subject: { sub: 'ann', roles: ['analyst'] }, port: 'orders-v1', purpose: 'analytics', fields: ['id'] }
@@ -195,6 +206,7 @@ t.test('registry down at start with nothing persisted; a missing signature; the 
   const { parseRegistryConfig, startRegistry } = await import('../../src/registry/index.js')
   const again = await startRegistry(
     parseRegistryConfig(readFileSync(join(reg.dir, 'registry.yaml'), 'utf8').replace('127.0.0.1:0', `127.0.0.1:${port}`), join(reg.dir, 'registry.yaml')),
+    { loadCheckWorker: BUILT_WORKER },
   )
   t.teardown(() => again.close())
   const republished = await put(again.url, 'global', await globalBundle('g2'), await governance())
