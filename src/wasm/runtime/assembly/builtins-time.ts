@@ -564,8 +564,8 @@ let pl: usize = 0;    // its layout
 let plLen: i32 = 0;
 let pName: string = "";
 
-/** `parsing time "v" as "layout": cannot parse "rest" as "elem"`; 0. */
-function cannotParse(rest: i32, elemKind: i32, fracDigits: i32, fracSep: i32): usize {
+/** Starts the message both cannot-parse forms share: `parsing time "v" as "layout": cannot parse "rest" as `. */
+function cannotParseHead(rest: i32): void {
   wBegin(64);
   wAscii("parsing time ");
   writeQuoted(pv, pvLen);
@@ -574,6 +574,11 @@ function cannotParse(rest: i32, elemKind: i32, fracDigits: i32, fracSep: i32): u
   wAscii(": cannot parse ");
   writeQuoted(pv + rest, pvLen - rest);
   wAscii(" as ");
+}
+
+/** `parsing time "v" as "layout": cannot parse "rest" as "elem"`; 0. */
+function cannotParse(rest: i32, elemKind: i32, fracDigits: i32, fracSep: i32): usize {
+  cannotParseHead(rest);
   wByte(0x22);
   if (elemKind == S_FRAC0 || elemKind == S_FRAC9) {
     wByte(<u32>fracSep);
@@ -586,14 +591,7 @@ function cannotParse(rest: i32, elemKind: i32, fracDigits: i32, fracSep: i32): u
 
 /** The cannot-parse message for a literal layout element. */
 function cannotParseLit(rest: i32, litStart: i32, litLen: i32): usize {
-  wBegin(64);
-  wAscii("parsing time ");
-  writeQuoted(pv, pvLen);
-  wAscii(" as ");
-  writeQuoted(pl, plLen);
-  wAscii(": cannot parse ");
-  writeQuoted(pv + rest, pvLen - rest);
-  wAscii(" as ");
+  cannotParseHead(rest);
   writeQuoted(pl + litStart, litLen);
   keepErr(pName);
   return 0;
