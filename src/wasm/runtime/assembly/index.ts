@@ -45,6 +45,11 @@ export { mg_semver_compare, mg_semver_is_valid } from "./builtins-semver";
 export { mg_cidr_contains, mg_cidr_intersects, mg_cidr_is_valid } from "./builtins-net";
 export { mg_glob_match, mg_glob_quote_meta } from "./builtins-glob";
 export {
+  mg_regex_match, mg_re_match, mg_regex_is_valid, mg_regex_find_n, mg_regex_find_all_string_submatch_n,
+  mg_regex_split, mg_regex_replace, mg_regex_template_match, mg_builtin_abort,
+} from "./builtins-regex";
+import { regexForget } from "./builtins-regex";
+export {
   mg_object_get, mg_object_keys, mg_and, mg_or, mg_union, mg_intersection,
   mg_array_concat, mg_array_slice,
 } from "./builtins-collections";
@@ -119,6 +124,8 @@ export function opa_heap_ptr_get(): usize {
 
 export function opa_heap_ptr_set(p: usize): void {
   setHeapPtr(p);
+  // compiled regex programs live in the arena being reset
+  regexForget();
 }
 
 export function opa_value_add_path(base: usize, path: usize, v: usize): i32 {
