@@ -86,7 +86,7 @@ export function planCall(bp: BodyPlanner, t: CallTerm, scope: Scope, args: Term[
             {
               stmts: [
                 { op: 'isundefined', local: r },
-                { op: 'abort', message: `eval_builtin_error: ${target.name}: invalid argument(s)` },
+                { op: 'abort', message: `eval_builtin_error: ${target.name}: invalid argument(s)`, builtin: true },
               ],
             },
           ],

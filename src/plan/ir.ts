@@ -92,8 +92,11 @@ export type Stmt =
     /** leave the statement or block tagged `label` (a `not`, or a `labeled` block). */
     | { op: 'break'; label: number }
     | { op: 'labeled'; label: number; body: Block }
-    /** run-time error: evaluation is aborted with `file:row:col: code: message` (the statement's `at`). */
-    | { op: 'abort'; message: string }
+    /**
+     * run-time error: evaluation is aborted with `file:row:col: code: message` (the statement's `at`);
+     * with `builtin`, an in-module built-in failed and the runtime's own message for it, if it left one, replaces `message`.
+     */
+    | { op: 'abort'; message: string; builtin?: true }
     | { op: 'return'; source: Operand }
     /** i32 flag operations (flags are locals used as booleans). */
     | { op: 'flag'; local: Local; value: number }

@@ -286,7 +286,11 @@ class FuncGen {
       case 'abort': {
         const at = s.at && locate(s.at.source, s.at.offset)
         const where = at ? `${at.file}:${at.row}:${at.col}: ` : ''
-        this.line(d, `(call $opa_abort (i32.const ${this.cx.abortText(where + s.message)})) (unreachable)`)
+        if (s.builtin) {
+          // the built-in's own message (OPA's text, e.g. a regex syntax error) when it left one
+          const call = `(call ${this.rt('mg_builtin_abort')} (i32.const ${this.cx.abortText(where)}) (i32.const ${this.cx.abortText(where + s.message)}))`
+          this.line(d, `${call} (unreachable)`)
+        } else this.line(d, `(call $opa_abort (i32.const ${this.cx.abortText(where + s.message)})) (unreachable)`)
         return
       }
       case 'return':

@@ -111,7 +111,12 @@ export function mg_builtin_abort(where: usize, fallback: usize): void {
     wBegin(errMsgLen + 64);
     for (let q = where; load<u8>(q) != 0; q++) wByte(load<u8>(q));
     wAscii("eval_builtin_error: ");
-    wBytes(errMsg, errMsgLen);
+    // the SDK reads the text byte by byte: one ? per code point outside printable ASCII (as link.ts's texts)
+    for (let i = 0; i < errMsgLen; i++) {
+      let b = <u32>load<u8>(errMsg + <usize>i);
+      if (b >= 0x20 && b < 0x7f) wByte(b);
+      else if ((b & 0xc0) != 0x80) wByte(0x3f);
+    }
     wByte(0);
     errMsg = 0;
     opa_abort(wStart());
