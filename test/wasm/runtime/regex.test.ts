@@ -80,6 +80,7 @@ t.test('RE2 syntax: classes, escapes, anchors, groups, repetition, flags', async
   t.equal(m('^(a(?i)b)c$', 'aBc'), true)
   t.equal(m('^(a(?i)b)c$', 'aBC'), false, 'flags set inside a group end with it')
   t.equal(m('^a(?i)b|c$', 'C'), true, 'flags carry over to later alternatives')
+  t.equal(m('^[[:]+$', '[:'), true, '`[:]` is no [:name:] in Go (the `:]` is looked for after the `[:`)')
   t.equal(m('^日本$', '日本'), true)
   t.equal(m('^.{2}$', '日本'), true, '. is one code point')
 })
@@ -274,6 +275,8 @@ function same(name: string, args: unknown[]): void {
     }
     return
   }
+  // Go looks for the `:]` of [:name:] after the `[:` (re2js from the `[`): `[[:]` is a class of [ and : (pinned above)
+  if ('error' in want && want.error.includes('range: `[:]`')) return
   if (q(got) !== q(want)) throw new Error(`${name}(${args.map((a) => q(a)).join(', ')}): module ${q(got)}, host ${q(want)}`)
 }
 
