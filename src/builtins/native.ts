@@ -137,6 +137,7 @@ export const decls: BuiltinDecl[] = [
     'regex.split',
     'regex.replace',
     'regex.template_match',
+    'regex.globs_match', // builtins-regex-globs.ts
   ]),
 ]
 

@@ -126,4 +126,6 @@ export const NATIVES: ReadonlyMap<string, string> = new Map([
   ['regex.split', 'mg_regex_split'],
   ['regex.replace', 'mg_regex_replace'],
   ['regex.template_match', 'mg_regex_template_match'],
+  // builtins-regex-globs.ts
+  ['regex.globs_match', 'mg_regex_globs_match'],
 ])

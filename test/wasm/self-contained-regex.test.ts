@@ -25,6 +25,7 @@ const REGEX_REGO = [
   'split_out := regex.split(input.p, input.s)',
   'replace_out := regex.replace(input.s, input.p, input.r)',
   'template_out := regex.template_match(input.t, input.s, "{", "}")',
+  'globs_out := regex.globs_match(input.p, input.q)',
   '',
   '# a typical admission check: images from the approved registry only',
   'deny contains msg if {',
@@ -37,7 +38,7 @@ const REGEX_REGO = [
 
 const V0_REGO = ['package fam.legacy', '', 're_match_out = x { x := re_match(input.p, input.s) }', ''].join('\n')
 
-const RULES = ['match_out', 'is_valid_out', 'find_n_out', 'submatch_out', 'split_out', 'replace_out', 'template_out', 'deny']
+const RULES = ['match_out', 'is_valid_out', 'find_n_out', 'submatch_out', 'split_out', 'replace_out', 'template_out', 'globs_out', 'deny']
 
 type Eval = (input: unknown, ep: string) => unknown
 
@@ -132,6 +133,11 @@ t.test('regex built-ins: stock SDK without host built-ins = meshgate host implem
     ['regex.replace', 'replace_out', fc.record({ s: subject, p: pattern, r: repl }), (i) => impls['regex.replace']!(i.s, i.p, i.r)],
     ['regex.template_match', 'template_out', fc.record({ t: tpl, s: subject }), (i) => impls['regex.template_match']!(i.t, i.s, '{', '}')],
   ]
+  const glob = fc.oneof(
+    fc.array(fc.constantFrom('a', 'b*', '.', '[ab]+', '[^a]', '\\d?', 'é'), { maxLength: 4 }).map((xs) => xs.join('')),
+    fc.string({ unit: fc.constantFrom(...'ab.[]^*+|\\'.split('')), maxLength: 5 }),
+  )
+  calls.push(['regex.globs_match', 'globs_out', fc.record({ p: glob, q: glob }), (i) => impls['regex.globs_match']!(i.p, i.q)])
   for (const [name, rule, input, want] of calls) {
     fc.assert(
       fc.property(input, (i) => {

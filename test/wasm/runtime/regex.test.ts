@@ -22,6 +22,7 @@ const FN: Record<string, string> = {
   'regex.split': 'mg_regex_split',
   'regex.replace': 'mg_regex_replace',
   'regex.template_match': 'mg_regex_template_match',
+  'regex.globs_match': 'mg_regex_globs_match',
 }
 
 /** A C string in the arena. */
@@ -170,6 +171,23 @@ t.test('template_match: literal text outside the delimiters, a regex inside', as
   t.same(val('regex.template_match', 'urn:<[>', 'x', '<', '>'), {
     error: 'eval_builtin_error: regex.template_match: error parsing regexp: missing closing ]: `[$`',
   })
+})
+
+t.test('globs_match: whether two glob-like regexes match a common string', async (t) => {
+  const g = (a: string, b: string) => val('regex.globs_match', a, b)
+  t.equal(g('a.a.[0-9]+z', '.b.b2359825792*594823z'), true)
+  t.equal(g('b.*', 'bar'), true)
+  t.equal(g('[a-z]+\\[[0-9]+\\]', 'foo\\[1\\]'), true)
+  t.equal(g('[a-z]+\\[[0-9]+\\]', 'foo["bar"]'), false)
+  t.equal(g('[^a]x', 'ax'), false)
+  t.equal(g('\\d*', '[a-z]*'), true, 'both match the empty string')
+  t.equal(g('\\d+', '[a-z]*'), false)
+  t.equal(g('é?日', '.日'), true, 'code points, not bytes')
+  t.same(g('[a\\', 'a'), { error: 'eval_builtin_error: regex.globs_match: unclosed character class in "[a\\\\"' })
+  t.same(g('a', 'a|b'), { error: 'eval_builtin_error: regex.globs_match: unsupported syntax "|" in "a|b"' })
+  t.same(g('*a', 'a'), { error: 'eval_builtin_error: regex.globs_match: quantifier without operand in "*a"' })
+  // the walk visits each pair of positions once: long patterns stay cheap
+  t.equal(g('a*'.repeat(300) + 'b', '.*'.repeat(300) + 'c'), false)
 })
 
 t.test('invalid patterns: undefined, with OPA (Go) error text for strict builds', async (t) => {

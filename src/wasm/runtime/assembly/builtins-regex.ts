@@ -23,6 +23,10 @@ import { compileProgram, prepare, search, matchCaps } from "./regex-vm";
 // entry: next @0, pattern ptr @4, pattern len @8, program @12 (0: invalid),
 // groups @16, names @20, message ptr @24, message len @28
 
+// the last failed call's message (see mg_builtin_abort)
+let errMsg: usize = 0;
+let errMsgLen: i32 = 0;
+
 const ENTRY: usize = 32;
 const CACHE_MAX: i32 = 64;
 let cache: usize = 0;
@@ -32,6 +36,7 @@ let cacheSize: i32 = 0;
 export function regexForget(): void {
   cache = 0;
   cacheSize = 0;
+  errMsg = 0;
 }
 
 function compiled(p: usize, n: i32): usize {
@@ -79,11 +84,9 @@ function compiled(p: usize, n: i32): usize {
 
 // ---- the error a strict build reports -----------------------------------------------
 
-let errMsg: usize = 0;
-let errMsgLen: i32 = 0;
 
 /** Records "<builtin>: <message>" for mg_builtin_abort; the call then answers undefined. */
-function failWith(builtin: string, msg: usize, len: i32): usize {
+export function failWith(builtin: string, msg: usize, len: i32): usize {
   wBegin(builtin.length + 2 + len);
   wAscii(builtin);
   wAscii(": ");
@@ -125,7 +128,8 @@ export function mg_builtin_abort(where: usize, fallback: usize): void {
   opa_abort(fallback);
 }
 
-function begin(): void {
+/** Each call starts with no message: only its own failure may leave one. */
+export function begin(): void {
   errMsg = 0;
 }
 
@@ -376,7 +380,7 @@ function quoteMeta(p: usize, n: i32): void {
 }
 
 /** Appends s as a JSON string literal (the host's message quotes the template so). */
-function quoteJSON(p: usize, n: i32): void {
+export function quoteJSON(p: usize, n: i32): void {
   wByte(0x22);
   for (let i = 0; i < n; i++) {
     let c = <u32>load<u8>(p + <usize>i);

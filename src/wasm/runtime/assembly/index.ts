@@ -48,6 +48,7 @@ export {
   mg_regex_match, mg_re_match, mg_regex_is_valid, mg_regex_find_n, mg_regex_find_all_string_submatch_n,
   mg_regex_split, mg_regex_replace, mg_regex_template_match, mg_builtin_abort,
 } from "./builtins-regex";
+export { mg_regex_globs_match } from "./builtins-regex-globs";
 import { regexForget } from "./builtins-regex";
 export {
   mg_object_get, mg_object_keys, mg_and, mg_or, mg_union, mg_intersection,
