@@ -16,7 +16,8 @@ import {
 import { numIsIntegral, numToI64, numOk } from "./number";
 import { wBegin, wByte, wBytes, wLength, wStart, wAscii } from "./writer";
 import { decodeAt, seqLen } from "./utf8";
-import { parse, groupCount, names, errCode, errFrom, errLen, inTable } from "./regex-parse";
+import { parse, groupCount, names, errCode, errFrom, errLen } from "./regex-parse";
+import { inTable } from "./regex-ranges";
 import { compileProgram, prepare, search, matchCaps } from "./regex-vm";
 
 // ---- the per-evaluation cache ----------------------------------------------------
