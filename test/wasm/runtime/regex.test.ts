@@ -226,6 +226,15 @@ t.test('no backtracking: pathological patterns over long subjects complete', asy
   t.equal((val('regex.replace', 'a'.repeat(20000), '(a*)*', '$1') as string).length, 20000, 'the first iteration takes every a')
 })
 
+t.test('a pattern compiles once per evaluation: repeated calls allocate nothing', async (t) => {
+  const p = rt.vparse(q('^(a|b)+c$'))
+  const s = rt.vparse(q('abababc'))
+  t.equal(rt.vdump(rt.ex.mg_regex_match(p, s)), 'true')
+  const before = rt.ex.opa_heap_ptr_get() as number
+  for (let i = 0; i < 100; i++) rt.ex.mg_regex_match(p, s)
+  t.equal(rt.ex.opa_heap_ptr_get(), before, 'the program and the VM buffers are reused')
+})
+
 t.test('a compiled pattern is forgotten when the SDK resets the heap', async (t) => {
   const mark = rt.ex.opa_heap_ptr_get() as number
   t.equal(val('regex.match', '^ab+$', 'abbb'), true)

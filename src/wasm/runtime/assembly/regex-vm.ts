@@ -192,8 +192,13 @@ function gen(x: usize): void {
   }
 }
 
-/** A compiled program: 20 bytes, insts @0, count @4, capture slots @8 (2 × (groups + 1)), anchored @12. */
-export const PROG: usize = 20;
+/**
+ * A compiled program: 32 bytes, insts @0, count @4, capture slots @8
+ * (2 × (groups + 1)), anchored @12, the VM's buffers for 0, 2 and all slots
+ * @16 @20 @24 (allocated by the first search that needs them), marks @28,
+ * the epoch its marks belong to @32.
+ */
+export const PROG: usize = 36;
 
 /** Compiles tree `re` with `groups` capture groups; 0 when the program is too large. */
 export function compileProgram(re: usize, groups: i32): usize {
@@ -207,11 +212,16 @@ export function compileProgram(re: usize, groups: i32): usize {
   emit(I_MATCH, 0, 0);
   if (tooLarge) return 0;
   let p = alloc(PROG);
+  memory.fill(p, 0, PROG);
   store<usize>(p, prog);
   store<i32>(p, progLen, 4);
   store<i32>(p, (groups + 1) << 1, 8);
   // a program whose every path starts with \A matches only at 0
   store<i32>(p, anchoredAt(1) ? 1 : 0, 12);
+  let marks = alloc(<usize>progLen << 2);
+  memory.fill(marks, 0xff, <usize>progLen << 2);
+  store<usize>(p, marks, 28);
+  store<i32>(p, markEpoch, 32);
   return p;
 }
 
@@ -230,7 +240,8 @@ let ncap: i32 = 0;       // capture slots tracked (0: match only; 2: bounds; all
 let subj: usize = 0;
 let subjLen: i32 = 0;
 let marks: usize = 0;    // per instruction: the generation that last added it
-let markGen: i32 = 0;
+let markGen: i32 = 0;   // grows with every step: a mark from an earlier step never matches
+let markEpoch: i32 = 0; // bumped when markGen starts over
 let listCaps: usize = 0; // per list, per instruction: ncap i32 slots
 
 @inline function isWordByte(b: u32): bool {
@@ -308,22 +319,43 @@ let workBuf: usize = 0;
 
 /**
  * Readies the VM to run program p tracking `slots` capture slots (0: only
- * whether there is a match; 2: its bounds; more: groups): its thread lists
- * are allocated once here, so a loop of searches allocates nothing.
+ * whether there is a match; 2: its bounds; more: groups). Its thread lists
+ * live with the program, allocated by the first search that needs them, so
+ * repeated calls with one pattern in an evaluation allocate nothing.
  */
 export function prepare(p: usize, slots: i32): void {
   vmProg = p;
-  let len = load<i32>(p, 4);
   ncap = slots;
-  marks = alloc(<usize>len << 2);
-  memory.fill(marks, 0xff, <usize>len << 2);
-  markGen = 0;
-  clistBuf = alloc(<usize>len << 2);
-  nlistBuf = alloc(<usize>len << 2);
-  ccapsBuf = alloc(<usize>len * <usize>slots << 2);
-  ncapsBuf = alloc(<usize>len * <usize>slots << 2);
-  workBuf = alloc(<usize>(slots + 1) << 2);
-  matchCaps = alloc(<usize>(slots + 1) << 2);
+  let len = load<i32>(p, 4);
+  let at = p + 16 + (slots == 0 ? 0 : slots == 2 ? 4 : 8);
+  let st = load<usize>(at);
+  if (st == 0) {
+    st = alloc(24);
+    store<usize>(st, alloc(<usize>len << 2));
+    store<usize>(st, alloc(<usize>len << 2), 4);
+    store<usize>(st, alloc(<usize>len * <usize>slots << 2), 8);
+    store<usize>(st, alloc(<usize>len * <usize>slots << 2), 12);
+    store<usize>(st, alloc(<usize>(slots + 1) << 2), 16);
+    store<usize>(st, alloc(<usize>(slots + 1) << 2), 20);
+    store<usize>(at, st);
+  }
+  clistBuf = load<usize>(st);
+  nlistBuf = load<usize>(st, 4);
+  ccapsBuf = load<usize>(st, 8);
+  ncapsBuf = load<usize>(st, 12);
+  workBuf = load<usize>(st, 16);
+  matchCaps = load<usize>(st, 20);
+  marks = load<usize>(p, 28);
+  if (markGen > 0x3fffffff) {
+    // generations only grow; long before they wrap, start afresh: a new
+    // epoch, in which every program clears its marks before its next use
+    markGen = 0;
+    markEpoch++;
+  }
+  if (load<i32>(p, 32) != markEpoch) {
+    memory.fill(marks, 0xff, <usize>len << 2);
+    store<i32>(p, markEpoch, 32);
+  }
 }
 
 /**
