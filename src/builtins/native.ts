@@ -2,7 +2,7 @@
 // hot ones (operators, equality, count, membership, object.get, prefix and
 // suffix checks), and the families a typical access, masking or
 // compatibility policy calls (issue 12: sprintf and formatting, strings,
-// encodings, units, digests, objects, semver, CIDRs, globs, time),
+// encodings, units, digests, objects, semver, CIDRs, globs, time, regexes),
 // so that a module runs in any OPA SDK without meshgate's host functions.
 // Their calls compile to direct runtime calls, never to the host; which
 // runtime function computes each is wasm/natives.ts's table.
@@ -133,6 +133,16 @@ export const decls: BuiltinDecl[] = [
     'time.parse_rfc3339_ns',
     'time.parse_duration_ns',
     'time.add_date',
+    // regular expressions, RE2 (builtins-regex.ts)
+    'regex.match',
+    're_match',
+    'regex.is_valid',
+    'regex.find_n',
+    'regex.find_all_string_submatch_n',
+    'regex.split',
+    'regex.replace',
+    'regex.template_match',
+    'regex.globs_match', // builtins-regex-globs.ts
   ]),
   // time with an optional zone operand: a named zone is the host's (types.ts)
   ...inModule(['time.date', 'time.clock', 'time.weekday', 'time.format', 'time.diff']).map((d) => ({ ...d, hostFallback: true })),

@@ -127,4 +127,15 @@ export const NATIVES: ReadonlyMap<string, string> = new Map([
   ['time.weekday', 'mg_time_weekday'],
   ['time.format', 'mg_time_format'],
   ['time.diff', 'mg_time_diff'],
+  // builtins-regex.ts (re_match is regex.match's Rego v0 name)
+  ['regex.match', 'mg_regex_match'],
+  ['re_match', 'mg_re_match'],
+  ['regex.is_valid', 'mg_regex_is_valid'],
+  ['regex.find_n', 'mg_regex_find_n'],
+  ['regex.find_all_string_submatch_n', 'mg_regex_find_all_string_submatch_n'],
+  ['regex.split', 'mg_regex_split'],
+  ['regex.replace', 'mg_regex_replace'],
+  ['regex.template_match', 'mg_regex_template_match'],
+  // builtins-regex-globs.ts
+  ['regex.globs_match', 'mg_regex_globs_match'],
 ])

@@ -19,6 +19,7 @@ import { T_NUMBER, T_STRING, T_ARRAY, typeOf, strLen, strPtr, newStrCopy, newArr
 import { K_INT, numKind, numI64, numF64, newInt } from "./number";
 import { wBegin, wByte, wBytes, wAscii, wLength, wStart } from "./writer";
 import { writeQuoted } from "./json";
+import { keepBuiltinError, clearBuiltinError } from "./builtin-error";
 
 const NS_PER_SEC: i64 = 1000000000;
 
@@ -33,21 +34,14 @@ export function takeHostDefer(): bool {
   return d;
 }
 
-let errName: string = "";
-let errPtr: usize = 0;
-let errLen: i32 = 0;
-
 function clearErr(): void {
-  errName = "";
-  errLen = 0;
+  clearBuiltinError();
   hostDefer = false;
 }
 
 /** Records the message the writer holds as `name`'s error. */
 function keepErr(name: string): void {
-  errName = name;
-  errPtr = wStart();
-  errLen = wLength();
+  keepBuiltinError(name, wStart(), wLength());
 }
 
 function simpleErr(name: string, msg: string): usize {
@@ -57,47 +51,6 @@ function simpleErr(name: string, msg: string): usize {
   return 0;
 }
 
-const ABORT_BUF_LEN: i32 = 1024;
-const ABORT_BUF = memory.data(ABORT_BUF_LEN + 1);
-
-function cstrLen(p: usize): i32 {
-  let n = 0;
-  while (load<u8>(p + n) != 0) n++;
-  return n;
-}
-
-/** Strict-mode abort for a failed in-module built-in: `prefix` + `name` + ": "
- *  + the message it recorded, or `fallback` when it recorded none (all three
- *  NUL-terminated). Non-ASCII bytes become `?` (the SDK reads abort text as
- *  ASCII). */
-export function builtinAbort(prefix: usize, name: usize, fallback: usize): void {
-  let nl = cstrLen(name);
-  let match = errLen > 0 && errName.length == nl;
-  if (match) {
-    let s = changetype<usize>(errName);
-    for (let i = 0; i < nl; i++) if (<u32>load<u16>(s + (<usize>i << 1)) != <u32>load<u8>(name + i)) { match = false; break; }
-  }
-  if (!match) { errLen = 0; opa_abort(fallback); unreachable(); }
-  let k = 0;
-  let pl = cstrLen(prefix);
-  for (let i = 0; i < pl && k < ABORT_BUF_LEN; i++) store<u8>(ABORT_BUF + k++, load<u8>(prefix + i));
-  for (let i = 0; i < nl && k < ABORT_BUF_LEN; i++) store<u8>(ABORT_BUF + k++, load<u8>(name + i));
-  if (k < ABORT_BUF_LEN) store<u8>(ABORT_BUF + k++, 0x3a);
-  if (k < ABORT_BUF_LEN) store<u8>(ABORT_BUF + k++, 0x20);
-  for (let i = 0; i < errLen && k < ABORT_BUF_LEN; i++) {
-    let c = load<u8>(errPtr + i);
-    if (c >= 0x80) {
-      // one `?` per code point
-      if ((c & 0xc0) == 0x80) continue;
-      c = 0x3f;
-    }
-    store<u8>(ABORT_BUF + k++, c);
-  }
-  store<u8>(ABORT_BUF + k, 0);
-  errLen = 0;
-  opa_abort(ABORT_BUF);
-  unreachable();
-}
 
 // ---- calendar arithmetic (days since 1970-01-01) ----------------------------
 

@@ -48,7 +48,14 @@ export {
   mg_time_parse_ns, mg_time_parse_rfc3339_ns, mg_time_parse_duration_ns, mg_time_date, mg_time_clock,
   mg_time_weekday, mg_time_format, mg_time_diff, mg_time_add_date,
 } from "./builtins-time";
-import { takeHostDefer, builtinAbort } from "./builtins-time";
+import { takeHostDefer } from "./builtins-time";
+export {
+  mg_regex_match, mg_re_match, mg_regex_is_valid, mg_regex_find_n, mg_regex_find_all_string_submatch_n,
+  mg_regex_split, mg_regex_replace, mg_regex_template_match,
+} from "./builtins-regex";
+export { mg_regex_globs_match } from "./builtins-regex-globs";
+import { regexForget } from "./builtins-regex";
+export { mg_builtin_abort } from "./builtin-error";
 export {
   mg_object_get, mg_object_keys, mg_and, mg_or, mg_union, mg_intersection,
   mg_array_concat, mg_array_slice,
@@ -124,6 +131,8 @@ export function opa_heap_ptr_get(): usize {
 
 export function opa_heap_ptr_set(p: usize): void {
   setHeapPtr(p);
+  // compiled regex programs live in the arena being reset
+  regexForget();
 }
 
 export function opa_value_add_path(base: usize, path: usize, v: usize): i32 {
@@ -409,8 +418,3 @@ export function mg_take_host_defer(): i32 {
   return takeHostDefer() ? 1 : 0;
 }
 
-/** Strict-mode abort of a failed in-module built-in: `prefix` + `name` + ": "
- *  + the message the built-in recorded, else `fallback` (NUL-terminated). */
-export function mg_builtin_abort(prefix: usize, name: usize, fallback: usize): void {
-  builtinAbort(prefix, name, fallback);
-}
