@@ -68,8 +68,8 @@ class SourcePositions {
       }
     } catch {
       // an unterminated block string still holds its line breaks
-      const open = src.indexOf('"""', end)
-      if (open >= 0 && /^[\s,\ufeff]*$/.test(src.slice(end, open))) this.blockStrings.push([open, src.length])
+      const open = skipIgnored(src, end)
+      if (src.startsWith('"""', open)) this.blockStrings.push([open, src.length])
     }
   }
 
@@ -352,13 +352,52 @@ function lexableEnd(src: string): number {
   return end
 }
 
+// Block strings, strings and comments, whichever starts first, each running
+// to where gqlparser's lexer ends it (an unterminated string at its line's
+// end, an unterminated block string at the end of input): enough to tell
+// which `\\u` escapes are inside a string.
+const STRING_LIKE = /"""(?:\\"""|[^])*?(?:"""|$)|"((?:\\[^\n\r]?|[^"\\\n\r])*)("?)|#[^\n\r]*/g
+const ESCAPE = /\\(?:\\|u([dD][89a-fA-F][0-9a-fA-F]{2}|\{))/g
+const LAST_ESCAPE = /(?<=(?:^|[^\\])(?:\\\\)*)\\u(?=[0-9a-fA-F]{4}$)/
+
+/**
+ * gqlparser decodes `\\uXXXX` with Go's WriteRune, which writes U+FFFD for a
+ * surrogate, so an escaped surrogate pair is two U+FFFD and a lone one is
+ * accepted; it has no `\\u{...}` escapes; and it rejects a `\\uXXXX` that
+ * ends the input. graphql-js combines pairs, rejects lone surrogates and
+ * accepts the other two. Rewriting those escapes in place (same length, so
+ * every position stays) before graphql-js lexes the text gives gqlparser's
+ * values, and errors where gqlparser has them (`\\q` is never an escape).
+ */
+function gqlparserEscapes(src: string): string {
+  if (!src.includes('\\u')) return src
+  return src.replace(STRING_LIKE, (token, body: string | undefined, close: string | undefined, at: number) => {
+    if (body === undefined) return token // a block string or a comment
+    let out = body.replace(ESCAPE, (esc, hex: string | undefined) => (hex === undefined ? esc : hex === '{' ? '\\q{' : '\\uFFFD'))
+    if (close === '' && at + token.length === src.length) out = out.replace(LAST_ESCAPE, '\\q')
+    return `"${out}${close ?? ''}`
+  })
+}
+
+/** The offset of the first token at or after `i`: past white space, commas, byte order marks and comments. */
+function skipIgnored(src: string, i: number): number {
+  while (i < src.length) {
+    const c = src.charAt(i)
+    if (c === '#') while (i < src.length && src.charAt(i) !== '\n' && src.charAt(i) !== '\r') i++
+    else if (c === ' ' || c === '\t' || c === ',' || c === '\n' || c === '\r' || c === '\ufeff') i++
+    else return i
+  }
+  return i
+}
+
 const COMPLETE_NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/
 
 /**
  * Parses `src` as gqlparser's ParseQuery or ParseSchema would, into a
  * graphql-js document; throws the first error as a GqlSyntaxError.
  */
-export function parseDocument(src: string, mode: DocumentMode): DocumentNode {
+export function parseDocument(text: string, mode: DocumentMode): DocumentNode {
+  const src = gqlparserEscapes(text)
   try {
     return new GqlparserGrammar(src, mode).parseDocument()
   } catch (e) {
@@ -372,11 +411,12 @@ export function parseDocument(src: string, mode: DocumentMode): DocumentNode {
     let cut = lexableEnd(src)
     // A number gqlparser reads whole before a `.` or a letter: graphql-js
     // rejects the number, gqlparser the character after it.
-    const rest = src.slice(cut, offset).replace(/^[\s,\ufeff]+/, '')
-    if (COMPLETE_NUMBER.test(rest) && /[._A-Za-z]/.test(src.charAt(offset))) cut = offset
+    const badToken = skipIgnored(src, cut)
+    if (COMPLETE_NUMBER.test(src.slice(badToken, offset)) && /[._A-Za-z]/.test(src.charAt(offset))) cut = offset
     const at = new SourcePositions(src).at(offset)
     // gqlparser reports a bad escape one column after its backslash.
-    const invalidAt = { line: at.line, col: src[offset] === '\\' ? at.col + 1 : at.col }
+    const escape = src.charAt(badToken) === '"' && src.charAt(offset) === '\\'
+    const invalidAt = { line: at.line, col: escape ? at.col + 1 : at.col }
     new GqlparserGrammar(src.slice(0, cut), mode, invalidAt).parseDocument()
     throw new GqlSyntaxError('Unexpected <Invalid>', invalidAt.line, invalidAt.col)
   }
