@@ -360,20 +360,29 @@ const STRING_LIKE = /"""(?:\\"""|[^])*?(?:"""|$)|"((?:\\[^\n\r]?|[^"\\\n\r])*)("
 const ESCAPE = /\\(?:\\|u([dD][89a-fA-F][0-9a-fA-F]{2}|\{))/g
 const LAST_ESCAPE = /(?<=(?:^|[^\\])(?:\\\\)*)\\u(?=[0-9a-fA-F]{4}$)/
 
+// Control characters other than tab, \n and \r, which gqlparser rejects in
+// strings, block strings and comments and graphql-js 16 accepts.
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g
+const HAS_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/
+/** A lone low surrogate: graphql-js rejects it wherever it stands, so it marks where gqlparser stops. */
+const REJECTED = '\udc00'
+
 /**
- * gqlparser decodes `\\uXXXX` with Go's WriteRune, which writes U+FFFD for a
- * surrogate, so an escaped surrogate pair is two U+FFFD and a lone one is
- * accepted; it has no `\\u{...}` escapes; and it rejects a `\\uXXXX` that
- * ends the input. graphql-js combines pairs, rejects lone surrogates and
- * accepts the other two. Rewriting those escapes in place (same length, so
- * every position stays) before graphql-js lexes the text gives gqlparser's
- * values, and errors where gqlparser has them (`\\q` is never an escape).
+ * The text rewritten in place (same length, so every position stays) so that
+ * graphql-js's lexer reads what gqlparser's reads, or fails where it fails:
+ * - gqlparser decodes `\\uXXXX` with Go's WriteRune, which writes U+FFFD for
+ *   a surrogate, so an escaped surrogate pair is two U+FFFD and a lone one is
+ *   accepted; graphql-js combines pairs and rejects lone surrogates;
+ * - gqlparser has no `\\u{...}` escapes and rejects a `\\uXXXX` that ends the
+ *   input (`\\q` is never an escape);
+ * - gqlparser rejects control characters in strings, block strings and
+ *   comments.
  */
-function gqlparserEscapes(src: string): string {
-  if (!src.includes('\\u')) return src
+function asGqlparserLexes(src: string): string {
+  if (!src.includes('\\u') && !HAS_CONTROL.test(src)) return src
   return src.replace(STRING_LIKE, (token, body: string | undefined, close: string | undefined, at: number) => {
-    if (body === undefined) return token // a block string or a comment
-    let out = body.replace(ESCAPE, (esc, hex: string | undefined) => (hex === undefined ? esc : hex === '{' ? '\\q{' : '\\uFFFD'))
+    if (body === undefined) return token.replace(CONTROL, REJECTED) // a block string or a comment
+    let out = body.replace(CONTROL, REJECTED).replace(ESCAPE, (esc, hex: string | undefined) => (hex === undefined ? esc : hex === '{' ? '\\q{' : '\\uFFFD'))
     if (close === '' && at + token.length === src.length) out = out.replace(LAST_ESCAPE, '\\q')
     return `"${out}${close ?? ''}`
   })
@@ -397,7 +406,7 @@ const COMPLETE_NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/
  * graphql-js document; throws the first error as a GqlSyntaxError.
  */
 export function parseDocument(text: string, mode: DocumentMode): DocumentNode {
-  const src = gqlparserEscapes(text)
+  const src = asGqlparserLexes(text)
   try {
     return new GqlparserGrammar(src, mode).parseDocument()
   } catch (e) {
