@@ -9,10 +9,13 @@ import {
   buildASTSchema,
   parse as gqlParse,
   specifiedRules,
+  GraphQLError,
+  type ASTVisitor,
+  type ValidationContext,
+  type ValidationRule,
   validate,
   validateSchema,
   type DocumentNode,
-  type GraphQLError,
   type GraphQLSchema,
 } from 'graphql'
 import { VALUE_KIND, type JsonObject } from './graphql-ast.js'
@@ -184,9 +187,26 @@ export function buildSchema(ast: JsonObject): GraphQLSchema {
   return built
 }
 
+/**
+ * gqlparser's KnownRootType: an operation whose root type the schema lacks
+ * is an error (graphql-js 16 has no such rule, and gqlparser, unlike
+ * graphql-js, accepts a schema without a Query type). It is checked as each
+ * operation is entered, before the rules that look inside it.
+ */
+function knownRootType(context: ValidationContext): ASTVisitor {
+  return {
+    OperationDefinition(node) {
+      if (!context.getSchema().getRootType(node.operation))
+        context.reportError(new GraphQLError(`Schema does not support operation type "${node.operation}"`, { nodes: node }))
+    },
+  }
+}
+
+const RULES: readonly ValidationRule[] = [knownRootType, ...specifiedRules]
+
 /** Throws the first rule violation of `query` against `schema`. */
 export function verifyQuery(schema: GraphQLSchema, query: DocumentNode): void {
   if (query.definitions.length === 0) return
-  const [error] = validate(schema, query, specifiedRules)
+  const [error] = validate(schema, query, RULES)
   if (error) throw gqlErrorProblem(error)
 }
