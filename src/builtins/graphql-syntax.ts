@@ -197,6 +197,16 @@ class GqlparserGrammar extends Parser {
     super.expectKeyword(value)
   }
 
+  // gqlparser recognises an inline fragment's `on` and a type's `implements`
+  // by the token's value, whatever its kind (a string "on" will do);
+  // `repeatable` it recognises only as a name, as graphql-js does.
+  override expectOptionalKeyword(value: string): boolean {
+    const t = this._lexer.token
+    if ((value !== 'on' && value !== 'implements') || t.value !== value) return super.expectOptionalKeyword(value)
+    this.advanceLexer()
+    return true
+  }
+
   // gqlparser's `some`: a delimited list that is present must hold at least
   // one item. graphql-js's many/optionalMany would report the closing token
   // as an unexpected item instead.
