@@ -5,9 +5,10 @@
 // gqlparser does: its message, and its line and column counted in code points.
 // graphql-ast.ts turns the resulting document into gqlparser's JSON shape.
 //
-// The Parser class is graphql-js's documented extension point for grammar
-// variants ("exported only to assist people in implementing their own
-// parsers"); it is versioned with graphql-js 16, which package.json pins.
+// The Parser class is graphql-js's extension point for grammar variants
+// ("exported only to assist people in implementing their own parsers"); it
+// is internal API, versioned with graphql-js 16, so a graphql upgrade has to
+// pass test/builtins/graphql-syntax.test.ts.
 
 import { GraphQLError, Kind, Lexer, Source, TokenKind, type DocumentNode, type Token } from 'graphql'
 import { Parser } from 'graphql/language/parser.js'
@@ -263,7 +264,6 @@ class GqlparserGrammar extends Parser {
         return this.parseTypeSystemExtension()
       }
     }
-    if (described) this.parseDescription()
     throw this.unexpected(keyword)
   }
 
@@ -365,7 +365,7 @@ function lexableEnd(src: string): number {
 // Block strings, strings and comments, whichever starts first, each running
 // to where gqlparser's lexer ends it (an unterminated string at its line's
 // end, an unterminated block string at the end of input): enough to tell
-// which `\\u` escapes are inside a string.
+// which `\u` escapes are inside a string.
 const STRING_LIKE = /"""(?:\\"""|[^])*?(?:"""|$)|"((?:\\[^\n\r]?|[^"\\\n\r])*)("?)|#[^\n\r]*/g
 const ESCAPE = /\\(?:\\|u([dD][89a-fA-F][0-9a-fA-F]{2}|\{))/g
 const LAST_ESCAPE = /(?<=(?:^|[^\\])(?:\\\\)*)\\u(?=[0-9a-fA-F]{4}$)/
@@ -380,11 +380,11 @@ const REJECTED = '\udc00'
 /**
  * The text rewritten in place (same length, so every position stays) so that
  * graphql-js's lexer reads what gqlparser's reads, or fails where it fails:
- * - gqlparser decodes `\\uXXXX` with Go's WriteRune, which writes U+FFFD for
+ * - gqlparser decodes `\uXXXX` with Go's WriteRune, which writes U+FFFD for
  *   a surrogate, so an escaped surrogate pair is two U+FFFD and a lone one is
  *   accepted; graphql-js combines pairs and rejects lone surrogates;
- * - gqlparser has no `\\u{...}` escapes and rejects a `\\uXXXX` that ends the
- *   input (`\\q` is never an escape);
+ * - gqlparser has no `\u{...}` escapes and rejects a `\uXXXX` that ends the
+ *   input (`\q` is never an escape);
  * - gqlparser rejects control characters in strings, block strings and
  *   comments.
  */
@@ -428,8 +428,10 @@ export function parseDocument(text: string, mode: DocumentMode): DocumentNode {
     // earlier one.
     const offset = e.positions?.[0] ?? src.length
     let cut = lexableEnd(src)
-    // A number gqlparser reads whole before a `.` or a letter: graphql-js
-    // rejects the number, gqlparser the character after it.
+    // A number followed by `.` or a name start: graphql-js rejects the
+    // number, gqlparser reads it and lexes on from that character (a lone `.`
+    // is then its <Invalid>; a name or `...` is a token to gqlparser, the one
+    // divergence left, recorded in the tests).
     const badToken = skipIgnored(src, cut)
     if (COMPLETE_NUMBER.test(src.slice(badToken, offset)) && /[._A-Za-z]/.test(src.charAt(offset))) cut = offset
     const at = new SourcePositions(src).at(offset)
