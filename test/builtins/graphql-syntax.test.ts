@@ -8,7 +8,6 @@ import { isDeepStrictEqual } from 'node:util'
 import { GraphQLError, Lexer, Source, TokenKind } from 'graphql'
 import t from 'tap'
 import { impls } from '../../src/builtins/graphql.js'
-import { goQuote } from '../../src/builtins/graphql-syntax.js'
 import { queryTokens, render, schemaTokens } from '../fixtures/graphql/documents.js'
 import { oracleParse } from '../fixtures/graphql/gqlparser-oracle.js'
 
@@ -123,14 +122,6 @@ t.test('one fixture per error class, in gqlparser’s words', async (t) => {
     fixtures.filter((f) => f.gqlparser !== undefined).map((f) => f.class),
     ['number glued to a name (divergence)'],
   )
-})
-
-t.test('token values quoted as Go’s strconv.Quote quotes them', async (t) => {
-  t.equal(goQuote('plain é 日 😀'), '"plain é 日 😀"')
-  t.equal(goQuote('"\\'), '"\\"\\\\"')
-  t.equal(goQuote('\x07\b\f\n\r\t\v'), '"\\a\\b\\f\\n\\r\\t\\v"')
-  t.equal(goQuote('\x00\x1b\x7f'), '"\\x00\\x1b\\x7f"')
-  t.equal(goQuote('\u00ad\u2028\u{e0001}'), '"\\u00ad\\u2028\\U000e0001"')
 })
 
 t.test('a string query is validated as parsed, so gqlparser-only syntax validates', async (t) => {
