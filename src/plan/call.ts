@@ -23,7 +23,8 @@ export type CallTarget =
   | { kind: 'print' }
 
 /** In-module built-ins whose undefined result is not an error (max([]) is undefined in OPA). */
-const UNDEFINED_NOT_ERROR = new Set(['max', 'min', 'object.get'])
+// json.patch: OPA makes a failing patch undefined, not an error (topdown/json.go).
+const UNDEFINED_NOT_ERROR = new Set(['max', 'min', 'object.get', 'json.patch'])
 
 /** Built-ins whose output argument takes several values, one per solution. */
 const RELATIONS = new Set(['walk'])
@@ -92,7 +93,8 @@ export function planCall(bp: BodyPlanner, t: CallTerm, scope: Scope, args: Term[
           ],
         })
       } else bp.emit({ op: 'callbuiltin', name: target.name, args: a.map(loc), target: r, check: true })
-      return r
+      // A relation (walk) computed in the module: its outputs, one per solution.
+      return RELATIONS.has(target.name) ? bp.scan(r).value : r
     }
     case 'host': {
       const a = vals()
