@@ -92,3 +92,12 @@ t.test('graph.reachable', async (t) => {
   t.equal(c('mg_graph_reachable', '[]', '["a"]'), undefined)
   t.equal(c('mg_graph_reachable', g, '"a"'), undefined)
 })
+
+t.test('to_number at the edge of float64', async (t) => {
+  t.equal(toNumber('-1.7976931348623155e+308'), '-1.7976931348623155e+308')
+  t.equal(toNumber('1.7976931348623157e308'), '1.7976931348623157e308', 'the largest float64')
+  t.equal(toNumber('17976931348623158e292'), '17976931348623158e292', 'below the largest float64 plus half an ulp')
+  t.equal(toNumber('17976931348623159e292'), undefined, 'past it: ErrRange')
+  t.equal(toNumber('0.000017977e313'), undefined)
+  t.equal(toNumber('1e-400'), '1e-400', 'underflow is no error (OPA keeps the text)')
+})

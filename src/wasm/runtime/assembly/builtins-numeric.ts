@@ -5,7 +5,7 @@
 // Errors (wrong types, fractions where integers are needed) are undefined.
 
 import { alloc, T_NULL, T_BOOL, T_NUMBER, T_STRING, typeOf, strLen, strPtr, newArr, arrPush } from "./value";
-import { newInt, numFromText, numIsIntegral, numToI64, numOk, newFloat, numF64 } from "./number";
+import { newInt, numFromText, numIsIntegral, numToI64, numOk, newFloat } from "./number";
 
 // ---- to_number ----------------------------------------------------------------------
 
@@ -130,10 +130,51 @@ function parseNumberText(p: usize, n: i32): usize {
     if (ed == 0 || last == 0x5f) return 0;
   }
   if (i != n) return 0;
-  let v = numFromText(out, k);
   // beyond float64's range ParseFloat fails (ErrRange); underflow is fine
-  if (!isFinite(numF64(v))) return 0;
-  return v;
+  if (beyondFloat64(out, k)) return 0;
+  return numFromText(out, k);
+}
+
+/** The largest float64 plus half an ulp, the first 19 significant digits:
+ *  decimal texts from here on round to infinity. */
+const OVERFLOW_DIGITS = "1797693134862315808";
+
+/** Is the JSON number text p[0, n) at least OVERFLOW_DIGITS × 10^(308-18)? */
+function beyondFloat64(p: usize, n: i32): bool {
+  let i = 0;
+  if (load<u8>(p) == 0x2d) i++;
+  let digits = alloc(24);
+  let nd = 0;
+  let pointExp = -1; // decimal exponent of the first significant digit, before `e`
+  let seenPoint = false;
+  let intDigits = 0;
+  let leadingFracZeros = 0;
+  for (; i < n; i++) {
+    let c = <u32>load<u8>(p + i);
+    if (c == 0x2e) { seenPoint = true; continue; }
+    if (c == 0x65) break;
+    if (nd == 0 && c == 0x30) { if (seenPoint) leadingFracZeros++; continue; }
+    if (!seenPoint) intDigits++;
+    if (nd < 19) store<u8>(digits + nd, <u8>c);
+    nd++;
+  }
+  if (nd == 0) return false;
+  pointExp = intDigits > 0 ? intDigits - 1 : -leadingFracZeros - 1;
+  let e = 0;
+  let eneg = false;
+  if (i < n) {
+    i++;
+    if (load<u8>(p + i) == 0x2b || load<u8>(p + i) == 0x2d) { eneg = load<u8>(p + i) == 0x2d; i++; }
+    for (; i < n; i++) if (e < 100000) e = e * 10 + <i32>load<u8>(p + i) - 0x30;
+  }
+  let exp = pointExp + (eneg ? -e : e);
+  if (exp != 308) return exp > 308;
+  for (let j = 0; j < 19; j++) {
+    let d = j < nd ? <u32>load<u8>(digits + j) : 0x30;
+    let m = <u32>OVERFLOW_DIGITS.charCodeAt(j);
+    if (d != m) return d > m;
+  }
+  return true;
 }
 
 /** to_number(x): null → 0, booleans → 0/1, numbers as they are, strings in
