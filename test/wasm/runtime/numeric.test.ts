@@ -42,6 +42,8 @@ t.test('numbers.range and numbers.range_step', async (t) => {
   t.equal(c('mg_numbers_range', '0', '20000000'), undefined, 'more than 10^7 elements is an error, as on the host')
   t.equal(c('mg_numbers_range_step', '0', '10', '3'), '[0,3,6,9]')
   t.equal(c('mg_numbers_range_step', '10', '0', '4'), '[10,6,2]')
+  t.equal(c('mg_numbers_range_step', '0', '10', '99999999999999999999'), '[0]', 'a step past int64')
+  t.equal(c('mg_numbers_range_step', '0', '10', '-99999999999999999999'), undefined)
   t.equal(c('mg_numbers_range_step', '0', '10', '0'), undefined, 'the step must be positive')
   t.equal(c('mg_numbers_range_step', '0', '10', '-1'), undefined)
 })

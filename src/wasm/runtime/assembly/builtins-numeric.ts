@@ -5,7 +5,7 @@
 // Errors (wrong types, fractions where integers are needed) are undefined.
 
 import { alloc, T_NULL, T_BOOL, T_NUMBER, T_STRING, typeOf, strLen, strPtr, newArr, arrPush } from "./value";
-import { newInt, numFromText, numIsIntegral, numToI64, numOk, newFloat } from "./number";
+import { newInt, numFromText, numIsIntegral, numToI64, numOk, newFloat, numF64 } from "./number";
 
 // ---- to_number ----------------------------------------------------------------------
 
@@ -234,7 +234,12 @@ export function mg_numbers_range_step(a: usize, b: usize, s: usize): usize {
   let y = intArg(b);
   if (!intOk) return 0;
   let step = intArg(s);
-  if (!intOk || step <= 0) return 0;
+  if (!intOk) {
+    // an integral step past int64 is longer than any int64 span: [a]
+    if (s != 0 && typeOf(s) == T_NUMBER && numIsIntegral(s) && numF64(s) > 0) return range(x, x, 1);
+    return 0;
+  }
+  if (step <= 0) return 0;
   return range(x, y, step);
 }
 
