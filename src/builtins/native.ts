@@ -152,6 +152,7 @@ export const decls: BuiltinDecl[] = [
     'bits.rsh',
     'walk',
     'graph.reachable',
+    'graph.reachable_paths',
   ]),
 ]
 

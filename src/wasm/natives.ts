@@ -140,4 +140,5 @@ export const NATIVES: ReadonlyMap<string, string> = new Map([
   ['bits.rsh', 'mg_bits_rsh'],
   ['walk', 'mg_walk'],
   ['graph.reachable', 'mg_graph_reachable'],
+  ['graph.reachable_paths', 'mg_graph_reachable_paths'],
 ])

@@ -46,6 +46,7 @@ const BUILTINS: [string, number][] = [
   ['bits.lsh', 2],
   ['bits.rsh', 2],
   ['graph.reachable', 2],
+  ['graph.reachable_paths', 2],
 ]
 const ruleOf = (name: string) => 'out_' + name.replaceAll('.', '_')
 const REGO = [
@@ -128,18 +129,28 @@ declare namespace Tap {
   type Test = Parameters<Parameters<typeof t.test>[1]>[0]
 }
 
-/** JSON text with object keys sorted and, where `sets`, arrays sorted too (set results). */
-const canon = (v: unknown, sets = false): string =>
-  JSON.stringify(v, (_k, x) => {
-    if (Array.isArray(x) && sets) return [...x].map((e) => JSON.stringify(e)).sort()
-    if (x && typeof x === 'object' && !Array.isArray(x))
-      return Object.fromEntries(
-        Object.keys(x)
-          .sort()
-          .map((k) => [k, x[k]]),
-      )
-    return x
-  })
+/** JSON text with object keys sorted; a set result (`sets`) is an array
+ *  whose order does not matter, so its elements' texts are sorted. */
+const canon = (v: unknown, sets = false): string => {
+  if (sets && Array.isArray(v))
+    return (
+      '[' +
+      v
+        .map((e) => canon(e))
+        .sort()
+        .join(',') +
+      ']'
+    )
+  return JSON.stringify(v, (_k, x) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(
+          Object.keys(x)
+            .sort()
+            .map((k) => [k, x[k]]),
+        )
+      : x,
+  )
+}
 
 type Outcome = { value: unknown } | { error: true }
 /** `policy build` compiles with strict built-in errors: a module error aborts the evaluation. */
@@ -289,6 +300,33 @@ const graph = fc.dictionary(
   { maxKeys: 5 },
 )
 
+/**
+ * Graphs where every node has at most one incoming edge and none points at
+ * itself: there OPA's reachable_paths (one visited set shared by sibling
+ * branches) and the host's (per path) agree; the rest is pinned by
+ * test/wasm/runtime/numeric.test.ts.
+ */
+const forest = fc
+  .tuple(
+    fc.shuffledSubarray(['a', 'b', 'c', 'd', 'e', 'f'], { minLength: 1 }),
+    fc.array(fc.nat({ max: 100 }), { minLength: 6, maxLength: 6 }),
+    fc.boolean(),
+    fc.boolean(),
+  )
+  .map(([nodes, picks, closeCycle, outside]) => {
+    const g: Record<string, string[]> = Object.fromEntries(nodes.map((n) => [n, [] as string[]]))
+    // each node after the first gets a parent among the earlier ones, or none
+    nodes.forEach((n, i) => {
+      const p = picks[i]! % (i + 1)
+      if (i > 0 && p < i) g[nodes[p]!]!.push(n)
+    })
+    // now and then the last node leads back to the first (a cycle), or out of the graph
+    const last = nodes[nodes.length - 1]!
+    if (closeCycle && nodes.length > 1 && !Object.values(g).some((es) => es.includes(nodes[0]!))) g[last]!.push(nodes[0]!)
+    if (outside) g[last]!.push('z')
+    return g
+  })
+
 const OPERANDS: Record<string, fc.Arbitrary<unknown[]>> = {
   'object.subset': fc.oneof(
     object.chain((o) => fc.tuple(fc.constant(o), subObject(o))),
@@ -344,10 +382,14 @@ const OPERANDS: Record<string, fc.Arbitrary<unknown[]>> = {
   'bits.lsh': fc.tuple(int32, fc.integer({ min: -1, max: 40 })),
   'bits.rsh': fc.tuple(int32, fc.integer({ min: -1, max: 40 })),
   'graph.reachable': fc.tuple(graph, fc.oneof(fc.array(fc.constantFrom('a', 'b', 'c', 'z'), { maxLength: 3 }), fc.constant('a'))),
+  'graph.reachable_paths': fc.tuple(
+    fc.oneof(forest, forest, fc.constant([])),
+    fc.oneof(fc.array(fc.constantFrom('a', 'b', 'c', 'z'), { maxLength: 3 }), fc.constant('a')),
+  ),
 }
 
 /** Built-ins whose result is a set: compared as sorted arrays. */
-const SET_RESULTS = new Set(['net.cidr_contains_matches', 'net.cidr_merge', 'net.cidr_expand', 'graph.reachable'])
+const SET_RESULTS = new Set(['net.cidr_contains_matches', 'net.cidr_merge', 'net.cidr_expand', 'graph.reachable', 'graph.reachable_paths'])
 
 t.test('the modules import no host built-in', async (t) => {
   const r = await compile({ modules: SOURCES, entrypoints: ENTRYPOINTS })

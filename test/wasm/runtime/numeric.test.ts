@@ -103,3 +103,18 @@ t.test('to_number at the edge of float64', async (t) => {
   t.equal(toNumber('0.000017977e313'), undefined)
   t.equal(toNumber('1e-400'), '1e-400', 'underflow is no error (OPA keeps the text)')
 })
+
+t.test("graph.reachable_paths: OPA's traversal", async (t) => {
+  const paths = (g: string, i: string) => c('mg_graph_reachable_paths', g, i)
+  t.equal(paths('{"a":["b","c"],"b":["c"],"c":[]}', '["a"]'), '{["a","b","c"],["a","c"]}')
+  t.equal(paths('{"a":{"b"},"b":{"c"},"c":{"a"}}', '{"a"}'), '{["a","b","c"]}', 'a cycle ends where it closes')
+  t.equal(paths('{"a":["b"],"b":["z"]}', '["a"]'), '{["a","b"]}', 'a neighbour outside the graph ends the path before it')
+  t.equal(paths('{"a":[]}', '["a","q"]'), '{["a"]}', 'a node without edges is a path; unknown initial nodes none')
+  t.equal(paths('{"a":["b"],"b":["b"]}', '["a"]'), '{["a","b","b"]}', 'a self-loop is walked once (OPA marks the node after the check)')
+  // the visited set is shared by sibling branches: e was reached through c,
+  // so the branch through d stops before it
+  t.equal(paths('{"a":["b"],"b":["c","d"],"c":["e"],"d":["e"],"e":["f"],"f":[]}', '["a"]'), '{["a","b","c","e","f"],["a","b","d"]}')
+  t.equal(paths('{"a":"x"}', '["a"]'), '{["a"]}', 'edges that are no collection: none')
+  t.equal(paths('[]', '["a"]'), undefined)
+  t.equal(paths('{}', '"a"'), undefined)
+})

@@ -1,5 +1,5 @@
-// builtins-graph.ts — walk and graph.reachable inside the module (OPA's
-// topdown/walk.go and graphs.go). walk is a relation: the runtime returns
+// builtins-graph.ts — walk, graph.reachable and graph.reachable_paths
+// inside the module (OPA's topdown/walk.go and graphs.go). walk is a relation: the runtime returns
 // every [path, value] pair at once, in OPA's pre-order (the root first,
 // object keys and set members in sorted order), and the plan iterates them.
 
@@ -76,4 +76,63 @@ export function mg_graph_reachable(g: usize, initial: usize): usize {
     collAdd(reached, node);
   }
   return reached;
+}
+
+function edgeCount(edges: usize): i32 {
+  let t = typeOf(edges);
+  if (t == T_ARRAY) return arrLen(edges);
+  if (t == T_SET) return collCount(edges);
+  return 0;
+}
+
+// @ts-ignore: decorator
+@inline
+function edgeAt(edges: usize, i: i32): usize {
+  return typeOf(edges) == T_ARRAY ? arrAt(edges, i) : collKeyAt(edges, i);
+}
+
+/** OPA's pathBuilder: `reached` is shared by the sibling branches below one
+ *  first step (a node marked while exploring one branch ends the paths of
+ *  the next ones there), so the result is OPA's, order included: array
+ *  edges in order, set edges in sorted order. */
+function pathBuilder(g: usize, root: usize, path: usize, out: usize, reached: usize): void {
+  let edges = collGet(g, root);
+  if (edges == 0) { collAdd(out, path); return; }
+  let here = pathPlus(path, root);
+  let n = edgeCount(edges);
+  if (n == 0) { collAdd(out, here); return; }
+  if (typeOf(edges) == T_SET) collSort(edges);
+  for (let i = 0; i < n; i++) {
+    let next = edgeAt(edges, i);
+    if (collFind(reached, next) >= 0) { collAdd(out, here); continue; }
+    collAdd(reached, root);
+    pathBuilder(g, next, here, out, reached);
+  }
+}
+
+/** graph.reachable_paths(graph, initial): the set of paths OPA's traversal
+ *  records from each initial node that is a key of the graph. */
+export function mg_graph_reachable_paths(g: usize, initial: usize): usize {
+  if (g == 0 || initial == 0 || typeOf(g) != T_OBJECT) return 0;
+  let ti = typeOf(initial);
+  if (ti != T_ARRAY && ti != T_SET) return 0;
+  if (ti == T_SET) collSort(initial);
+  let out = newColl(T_SET, 4);
+  let m = ti == T_ARRAY ? arrLen(initial) : collCount(initial);
+  for (let j = 0; j < m; j++) {
+    let node = ti == T_ARRAY ? arrAt(initial, j) : collKeyAt(initial, j);
+    let edges = collGet(g, node);
+    if (edges == 0) continue;
+    let start = newArr(1);
+    arrPush(start, node);
+    let n = edgeCount(edges);
+    if (n == 0) { collAdd(out, start); continue; }
+    if (typeOf(edges) == T_SET) collSort(edges);
+    for (let i = 0; i < n; i++) {
+      let reached = newColl(T_SET, 4);
+      collAdd(reached, node);
+      pathBuilder(g, edgeAt(edges, i), start, out, reached);
+    }
+  }
+  return out;
 }

@@ -56,7 +56,7 @@ export {
   mg_bits_negate, mg_bits_lsh, mg_bits_rsh,
 } from "./builtins-numeric";
 export { mg_any, mg_all } from "./builtins-aggregates";
-export { mg_walk, mg_graph_reachable } from "./builtins-graph";
+export { mg_walk, mg_graph_reachable, mg_graph_reachable_paths } from "./builtins-graph";
 export {
   mg_object_get, mg_object_keys, mg_and, mg_or, mg_union, mg_intersection,
   mg_array_concat, mg_array_slice,
