@@ -92,6 +92,14 @@ t.test('cidr_merge: the fewest CIDRs covering the same addresses', async (t) => 
   t.equal(mg('["1.2.3.4", "130.1.1.1", "200.1.1.1"]'), '{"1.0.0.0/8","130.1.0.0/16","200.1.1.0/24"}', 'bare IPv4: classful network')
   t.equal(mg('["2001:db8::/33", "2001:db8:8000::/33", "10.0.0.0/8"]'), '{"10.0.0.0/8","2001:db8::/32"}', 'families apart')
   t.equal(mg('["::/1", "8000::/1"]'), '{"::/0"}')
+  // many prefixes out of order: the 256 /24s of 10.0.0.0/16, shuffled, and one more
+  const blocks = Array.from({ length: 256 }, (_, i) => `10.0.${(i * 97) % 256}.0/24`)
+  t.equal(mg(JSON.stringify([...blocks, '10.2.0.0/24'])), '{"10.0.0.0/16","10.2.0.0/24"}')
+  t.equal(
+    mg(JSON.stringify(blocks.filter((b) => b !== '10.0.128.0/24'))),
+    '{"10.0.0.0/17","10.0.129.0/24","10.0.130.0/23","10.0.132.0/22","10.0.136.0/21","10.0.144.0/20","10.0.160.0/19","10.0.192.0/18"}',
+    'one hole',
+  )
   t.equal(mg('[]'), 'set()')
   t.equal(mg('["::1"]'), undefined, 'a bare IPv6 address needs a prefix length (OPA)')
   t.equal(mg('["nope"]'), undefined)

@@ -373,19 +373,32 @@ function rangeToCIDRs(width: i32, fh: u64, fl: u64, lh: u64, ll: u64, out: usize
   }
 }
 
-/** Sorts range indexes by first address (insertion sort: merges are small). */
+// @ts-ignore: decorator
+@inline
+function firstLess(x: i32, y: i32, fh: usize, fl: usize): bool {
+  return lt128(load<u64>(fh + (<usize>x << 3)), load<u64>(fl + (<usize>x << 3)), load<u64>(fh + (<usize>y << 3)), load<u64>(fl + (<usize>y << 3)));
+}
+
+/** Sorts range indexes by first address (a bottom-up merge sort, stable). */
 function sortRanges(idx: usize, fh: usize, fl: usize, n: i32): void {
-  for (let i = 1; i < n; i++) {
-    let x = load<i32>(idx + (<usize>i << 2));
-    let j = i - 1;
-    while (j >= 0) {
-      let y = load<i32>(idx + (<usize>j << 2));
-      if (!lt128(load<u64>(fh + (<usize>x << 3)), load<u64>(fl + (<usize>x << 3)), load<u64>(fh + (<usize>y << 3)), load<u64>(fl + (<usize>y << 3)))) break;
-      store<i32>(idx + (<usize>(j + 1) << 2), y);
-      j--;
+  let src = idx;
+  let dst = alloc(<usize>(n * 4 + 4));
+  for (let w = 1; w < n; w <<= 1) {
+    for (let lo = 0; lo < n; lo += w << 1) {
+      let mid = min(lo + w, n), hi = min(lo + (w << 1), n);
+      let i = lo, j = mid, k = lo;
+      while (i < mid && j < hi) {
+        let a = load<i32>(src + (<usize>i << 2)), b = load<i32>(src + (<usize>j << 2));
+        if (firstLess(b, a, fh, fl)) { store<i32>(dst + (<usize>k << 2), b); j++; }
+        else { store<i32>(dst + (<usize>k << 2), a); i++; }
+        k++;
+      }
+      while (i < mid) { store<i32>(dst + (<usize>k << 2), load<i32>(src + (<usize>i << 2))); i++; k++; }
+      while (j < hi) { store<i32>(dst + (<usize>k << 2), load<i32>(src + (<usize>j << 2))); j++; k++; }
     }
-    store<i32>(idx + (<usize>(j + 1) << 2), x);
+    let t = src; src = dst; dst = t;
   }
+  if (src != idx) memory.copy(idx, src, <usize>n << 2);
 }
 
 /** net.cidr_merge(addrs): the smallest set of CIDRs covering the same
