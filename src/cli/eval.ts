@@ -119,7 +119,9 @@ async function run(argv: string[]): Promise<number> {
     try {
       raw = (policy.evaluate(input, compiled.entrypoints[rule.entrypoint]) as { result: unknown }[])[0]?.result
     } catch (e) {
-      throw new MeshgateError('eval_error', (e as Error).message.split('\n')[0] ?? String(e))
+      // in-module aborts (strict built-in errors, conflicts) reach here as the SDK's thrown string
+      const text = e instanceof Error ? e.message : String(e)
+      throw new MeshgateError('eval_error', text.split('\n')[0] ?? text)
     }
     const results: EvalResult[] = readSolutions(raw, rule)
     process.stdout.write(format === 'json' ? formatJson(results) : formatPretty(results))

@@ -23,7 +23,8 @@ export type CallTarget =
   | { kind: 'print' }
 
 /** In-module built-ins whose undefined result is not an error (max([]) is undefined in OPA). */
-const UNDEFINED_NOT_ERROR = new Set(['max', 'min', 'object.get'])
+// json.patch: OPA makes a failing patch undefined, not an error (topdown/json.go).
+const UNDEFINED_NOT_ERROR = new Set(['max', 'min', 'object.get', 'json.patch'])
 
 /** A time operand written as a number or `[ns]`, `[ns, ""]`, `[ns, "UTC"]` (any layout): no zone for the host. */
 const zoneFree = (a: Term): boolean =>
@@ -99,7 +100,8 @@ export function planCall(bp: BodyPlanner, t: CallTerm, scope: Scope, args: Term[
           ],
         })
       } else bp.emit({ op: 'callbuiltin', name: target.name, args: a.map(loc), target: r, check: true, ...host })
-      return r
+      // A relation (walk) computed in the module: its outputs, one per solution.
+      return RELATIONS.has(target.name) ? bp.scan(r).value : r
     }
     case 'host': {
       const a = vals()

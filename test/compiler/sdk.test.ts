@@ -139,15 +139,22 @@ o[k] := v if {
 })
 
 t.test('built-in errors: undefined by default, thrown with strictBuiltinErrors', async (t) => {
-  const src = 'package app\n\nn := to_number(input.s)\n\nok := true\n'
-  const lax = await load(src, ['app/n', 'app/ok'])
+  // to_number runs in the module, io.jwt.decode on the host
+  const src = 'package app\n\nn := to_number(input.s)\n\nd := io.jwt.decode(input.s)\n\nok := true\n'
+  const lax = await load(src, ['app/n', 'app/d', 'app/ok'])
   t.same(lax.policy.evaluate({ s: 'abc' }, 'app/n'), [], 'the expression is undefined')
+  t.same(lax.policy.evaluate({ s: 'abc' }, 'app/d'), [])
   t.same(lax.policy.evaluate({ s: '12' }, 'app/n'), [{ result: 12 }])
-  const strict = await load(src, ['app/n', 'app/ok'], { strictBuiltinErrors: true })
-  t.ok(strict.result.hostBuiltins?.['to_number'], 'strict versions of the host built-ins are returned')
+  const strict = await load(src, ['app/n', 'app/d', 'app/ok'], { strictBuiltinErrors: true })
+  t.ok(strict.result.hostBuiltins?.['io.jwt.decode'], 'strict versions of the host built-ins are returned')
+  t.notOk(strict.result.hostBuiltins?.['to_number'], 'none for a built-in the module computes')
   t.match(
     thrown(() => strict.policy.evaluate({ s: 'abc' }, 'app/n')),
-    /eval_builtin_error: to_number: .*"abc"/,
+    /eval_builtin_error: to_number/,
+  )
+  t.match(
+    thrown(() => strict.policy.evaluate({ s: 'abc' }, 'app/d')),
+    /eval_builtin_error: .*period separators/,
   )
   t.same(strict.policy.evaluate({ s: '12' }, 'app/n'), [{ result: 12 }])
   t.same(strict.policy.evaluate({ s: 'abc' }, 'app/ok'), [{ result: true }], 'only evaluations that call the failing built-in throw')

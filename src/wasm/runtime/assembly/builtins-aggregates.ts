@@ -1,8 +1,8 @@
-// builtins-aggregates.ts — count, sum, product, max, min, sort over arrays
-// and sets (count also over strings in code points and objects).
+// builtins-aggregates.ts — count, sum, product, max, min, sort, any, all over
+// arrays and sets (count also over strings in code points and objects).
 
 import {
-  T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, T_SET, typeOf, strCodePoints,
+  T_BOOL, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, T_SET, TRUE_V, FALSE_V, typeOf, strCodePoints,
   arrLen, arrAt, newArr,
 } from "./value";
 import { newInt } from "./number";
@@ -102,3 +102,20 @@ export function mg_sort(v: usize): usize {
   sortValues(data, n);
   return r;
 }
+
+/** any(xs) / all(xs): the deprecated v0 aggregates over an array or a set;
+ *  an element counts only when it is the boolean true. */
+function anyAll(xs: usize, wantAll: bool): usize {
+  let n = elems(xs);
+  if (n < 0) return 0;
+  for (let i = 0; i < n; i++) {
+    let x = elemAt(xs, i);
+    let isTrue = typeOf(x) == T_BOOL && load<i32>(x, 4) != 0;
+    if (wantAll && !isTrue) return FALSE_V;
+    if (!wantAll && isTrue) return TRUE_V;
+  }
+  return wantAll ? TRUE_V : FALSE_V;
+}
+
+export function mg_any(xs: usize): usize { return anyAll(xs, false); }
+export function mg_all(xs: usize): usize { return anyAll(xs, true); }

@@ -44,6 +44,19 @@ export {
 export { mg_semver_compare, mg_semver_is_valid } from "./builtins-semver";
 export { mg_cidr_contains, mg_cidr_intersects, mg_cidr_is_valid } from "./builtins-net";
 export { mg_glob_match, mg_glob_quote_meta } from "./builtins-glob";
+export { mg_object_subset } from "./builtins-objects";
+export {
+  mg_json_filter, mg_json_remove, mg_json_patch, mg_json_marshal_with_options,
+} from "./builtins-json-doc";
+export {
+  mg_cidr_contains_matches, mg_cidr_expand, mg_cidr_merge,
+} from "./builtins-net";
+export {
+  mg_to_number, mg_numbers_range, mg_numbers_range_step, mg_bits_and, mg_bits_or, mg_bits_xor,
+  mg_bits_negate, mg_bits_lsh, mg_bits_rsh,
+} from "./builtins-numeric";
+export { mg_any, mg_all } from "./builtins-aggregates";
+export { mg_walk, mg_graph_reachable, mg_graph_reachable_paths } from "./builtins-graph";
 export {
   mg_time_parse_ns, mg_time_parse_rfc3339_ns, mg_time_parse_duration_ns, mg_time_date, mg_time_clock,
   mg_time_weekday, mg_time_format, mg_time_diff, mg_time_add_date,
