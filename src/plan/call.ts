@@ -23,10 +23,10 @@ export type CallTarget =
   | { kind: 'print' }
 
 /** In-module built-ins whose undefined result is not an error (max([]) is undefined in OPA). */
-const UNDEFINED_NOT_ERROR = new Set(['max', 'min', 'object.get'])
+const UNDEFINED_NOT_ERROR: ReadonlySet<string> = new Set(['max', 'min', 'object.get'])
 
 /** Built-ins whose output argument takes several values, one per solution. */
-const RELATIONS = new Set(['walk'])
+const RELATIONS: ReadonlySet<string> = new Set(['walk'])
 
 export function planCall(bp: BodyPlanner, t: CallTerm, scope: Scope, args: Term[]): Local {
   const target = resolveCall(bp, t, scope, args.length)
