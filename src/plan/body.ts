@@ -87,7 +87,7 @@ export class BodyPlanner extends Emitter {
   // ---- bodies ------------------------------------------------------------
 
   /** Plan `body`, calling `then` at every solution with the scope of bindings. */
-  planBody(body: Body, scope: Scope, then: (s: Scope) => void, extraOuter: Term[] = []): void {
+  planBody(body: Body, scope: Scope, then: (s: Scope) => void): void {
     for (const e of body.exprs) {
       if (e.kind === 'some')
         for (const v of e.vars) {
@@ -307,24 +307,19 @@ export class BodyPlanner extends Emitter {
         const b: Block = { stmts: [] }
         this.emit({ op: 'blocks', blocks: [b] })
         const inner = scope.child()
-        const heads = t.type === 'objectcomp' ? [t.key, t.value] : [t.term]
         // The head's statements come from the comprehension, not from the last expression of its body.
         this.into(b.stmts, () =>
-          this.planBody(
-            t.body,
-            inner,
-            (s) =>
-              this.located(scope.module, t.span.start, () => {
-                if (t.type === 'objectcomp') {
-                  const k = this.planTerm(t.key, s),
-                    v = this.planTerm(t.value, s)
-                  this.insertChecked(res, k, v, scope.module, t.key.span.start, 'object keys must be unique')
-                } else {
-                  const v = this.planTerm(t.term, s)
-                  this.emit(t.type === 'arraycomp' ? { op: 'arrayappend', array: res, value: loc(v) } : { op: 'setadd', set: res, value: v })
-                }
-              }),
-            heads,
+          this.planBody(t.body, inner, (s) =>
+            this.located(scope.module, t.span.start, () => {
+              if (t.type === 'objectcomp') {
+                const k = this.planTerm(t.key, s),
+                  v = this.planTerm(t.value, s)
+                this.insertChecked(res, k, v, scope.module, t.key.span.start, 'object keys must be unique')
+              } else {
+                const v = this.planTerm(t.term, s)
+                this.emit(t.type === 'arraycomp' ? { op: 'arrayappend', array: res, value: loc(v) } : { op: 'setadd', set: res, value: v })
+              }
+            }),
           ),
         )
         return res
