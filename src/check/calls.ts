@@ -95,7 +95,7 @@ function availableIn<B extends { deprecated?: boolean }>(m: Module, b: B | undef
 }
 
 /** Built-ins plan/ answers itself (no host call), so the host's argument limit does not apply. */
-const PLANNED = new Set(['print', 'trace', 'opa.runtime', 'rego.metadata.rule', 'rego.metadata.chain'])
+const PLANNED: ReadonlySet<string> = new Set(['print', 'trace', 'opa.runtime', 'rego.metadata.rule', 'rego.metadata.chain'])
 
 /** Host calls pass at most this many arguments (the ABI's opa_builtin0…4). */
 const MAX_HOST_ARGS = 4

@@ -1,7 +1,8 @@
 // Names a rule body can mean besides its own variables (OPA's
 // `resolveAllRefs` stage, the tables it reads): each module's imports of
 // `data`/`input` by alias, and the rule names each package declares. The
-// planner's resolver answers a body's names from these plus its scope.
+// safety pass and plan/'s resolver answer a body's names from these plus
+// its scope.
 
 import type { Module, RefTerm } from '../rego/ast.js'
 

@@ -4,16 +4,14 @@
 // far and returns what it adds; checkProgram runs them in order and hands
 // plan/ a CheckedProgram. A new check is a new row.
 //
-// OPA's order, and where each of its stages lives here:
-//   rule tree and conflicts, name and call resolution, arity and literal
-//   types, recursion, `:=` redeclaration → the passes below
-//   rewrite/reorder for safety (checkSafety) → safety.ts: reorder(), run by
-//     plan/ on each body as it plans it, because which variables are bound
-//     there (by unification, `with` outputs, an enclosing body) is the
-//     planner's scope; what a call means comes from this table's CallTable.
+// OPA's order (v1/ast/compile.go), and where each of its stages lives here:
+// rule tree and conflicts, name and call resolution, arity and literal types,
+// safety and reordering (checkSafety: body-order.ts, with safety.ts's
+// reorder), recursion, `:=` redeclaration → the passes below, in that order.
 
 import type { ErrorDetail } from '../errors/index.js'
 import type { Module } from '../rego/ast.js'
+import { orderBodies, type BodyOrder } from './body-order.js'
 import { checkCalls, resolveCalls, type CallTable, type CustomBuiltins } from './calls.js'
 import { resolveNames, type Names } from './names.js'
 import { checkRecursion } from './recursion.js'
@@ -29,6 +27,8 @@ export interface CheckedProgram {
   readonly names: Names
   /** What every call of every rule means. */
   readonly calls: CallTable
+  /** Every body in the order plan/ plans it (the safety pass's). */
+  readonly order: BodyOrder
   /** Built-ins a capabilities file added (host calls). */
   readonly customBuiltins?: CustomBuiltins
   /** Every error the passes found, in the order they ran. */
@@ -94,6 +94,15 @@ export const CHECK_PASSES: readonly CheckPass[] = [
     },
   },
   {
+    name: 'safety',
+    why: "after the calls are resolved and checked (a call's output argument binds a variable; a call of a rule or an erroneous one plans no arguments), before recursion as in OPA's checkSafety: every body is ordered so each expression runs once what it needs is bound, and a variable nothing can bind is rego_unsafe_var_error; plan/ plans each body in this order",
+    run: (_modules, before, opts) => {
+      const { groups, root, names, calls } = need(before, 'groups', 'root', 'names', 'calls')
+      const { order, errors } = orderBodies(groups, root, names, calls, opts.customBuiltins)
+      return { adds: { order }, errors }
+    },
+  },
+  {
     name: 'recursion',
     why: 'after calls are resolved (a call is an edge of the rule graph): a rule that depends on itself is an error before plan/ would plan it into a function calling itself',
     run: (_modules, before, opts) => {
@@ -126,6 +135,6 @@ export function checkProgram(modules: readonly Module[], opts: CheckOptions = {}
     if (out.errors) errors.push(...out.errors)
     if (out.warnings) warnings.push(...out.warnings)
   }
-  const { root, groups, names, calls } = need(derived, 'root', 'groups', 'names', 'calls')
-  return { modules, root, groups, names, calls, ...(opts.customBuiltins ? { customBuiltins: opts.customBuiltins } : {}), errors, warnings }
+  const { root, groups, names, calls, order } = need(derived, 'root', 'groups', 'names', 'calls', 'order')
+  return { modules, root, groups, names, calls, order, ...(opts.customBuiltins ? { customBuiltins: opts.customBuiltins } : {}), errors, warnings }
 }

@@ -6,7 +6,7 @@
 import type { ErrorDetail } from '../errors/index.js'
 import { locate } from '../source/index.js'
 import type { RuleGroup } from './rule-tree.js'
-import { collectAllVars, newUse } from './safety.js'
+import { collectAllVars, newUse } from './vars.js'
 import { walkGroups } from './walk.js'
 
 const isWild = (n: string) => n.startsWith('$wild') || n === '_'

@@ -1,21 +1,22 @@
 // Variable analysis for safety: which variables an expression needs bound
-// before it can run, and which it binds. The planner reorders each body with
-// it as it reaches the body (OPA's compiler does this in its safety stage),
-// so `x = y; y = 1` plans `y = 1` first; a body that cannot be ordered
-// reports every unsafe variable.
+// before it can run, and which it binds; reorder() orders one body with it as
+// OPA's safety stage does (`x = y; y = 1` runs `y = 1` first) and lists every
+// variable no order binds. The safety pass (body-order.ts) calls it on each
+// body with the names bound where that body starts.
 //
 // Pure functions of their arguments: what a name means in the body (a rule,
 // an import, a function, a call's output argument) comes in a SafetyContext
-// the planner builds for that body's scope (bound names are its knowledge; a
-// call's output argument is the resolve-calls pass's), and the walk's own
-// state (the enclosing body's names, lenient closures) travels in a Walk.
+// the pass builds for that body's scope from the resolve-names and
+// resolve-calls passes' tables, and the walk's own state (the enclosing
+// body's names, lenient closures) travels in a Walk.
 
 import type { CallTerm, Expr, Term, VarTerm } from '../rego/ast.js'
+import { collectAllVars, newUse, type VarUse } from './vars.js'
 
 /** How a name that is not a local resolves: rules, imports, input/data. */
 export type IsGlobal = (name: string) => boolean
 
-/** What the names of one body mean in the scope the planner plans it in. */
+/** What the names of one body mean in its scope. */
 export interface SafetyContext {
   /** A name that is not bound here but resolves to a rule, an import, `input` or `data`. */
   isGlobal: IsGlobal
@@ -39,16 +40,7 @@ interface Walk {
 
 const NO_WALK: Walk = { lenient: false }
 
-export interface VarUse {
-  need: Map<string, VarTerm>
-  gen: Set<string>
-}
-
 const isWild = (name: string) => name.startsWith('$wild') || name === '_'
-
-export function newUse(): VarUse {
-  return { need: new Map(), gen: new Set() }
-}
 
 /**
  * Walk a term. In generator position (ref operands, patterns) an unbound
@@ -106,79 +98,6 @@ function closureNeeds(t: Term, bound: Set<string>, isGlobal: IsGlobal, use: VarU
   const inner = newUse()
   collectAllVars(t, inner)
   for (const [name, v] of inner.need) if (outer.has(name) && !bound.has(name) && !isGlobal(name)) use.need.set(name, v)
-}
-
-/** Every variable occurrence (first occurrence kept), comprehensions included. */
-export function collectAllVars(t: Term | Expr, use: VarUse): void {
-  const visit = (x: Term): void => {
-    switch (x.type) {
-      case 'var':
-        if (!use.need.has(x.name)) use.need.set(x.name, x)
-        return
-      case 'ref':
-        visit(x.head)
-        x.path.forEach(visit)
-        return
-      case 'array':
-      case 'set':
-        x.items.forEach(visit)
-        return
-      case 'object':
-        x.items.forEach(([k, v]) => {
-          visit(k)
-          visit(v)
-        })
-        return
-      case 'call':
-        x.args.forEach(visit)
-        return
-      case 'templatestring':
-        x.parts.forEach((p) => typeof p !== 'string' && visit(p))
-        return
-      case 'arraycomp':
-      case 'setcomp':
-        visit(x.term)
-        x.body.exprs.forEach((e) => collectAllVars(e, use))
-        return
-      case 'objectcomp':
-        visit(x.key)
-        visit(x.value)
-        x.body.exprs.forEach((e) => collectAllVars(e, use))
-        return
-      default:
-        return
-    }
-  }
-  if ('kind' in t) {
-    const e = t as Expr
-    switch (e.kind) {
-      case 'term':
-        visit(e.term)
-        break
-      case 'unify':
-      case 'assign':
-        visit(e.left)
-        visit(e.right)
-        break
-      case 'some':
-        e.vars.forEach(visit)
-        break
-      case 'somein':
-        if (e.key) visit(e.key)
-        visit(e.value)
-        visit(e.domain)
-        break
-      case 'every':
-        if (e.key) visit(e.key)
-        visit(e.value)
-        visit(e.domain)
-        e.body.exprs.forEach((x) => collectAllVars(x, use))
-        break
-    }
-    for (const w of e.with) {
-      visit(w.value)
-    }
-  } else visit(t as Term)
 }
 
 /** Variables a pattern binds (vars, array items, object values), and what it needs. */

@@ -8,7 +8,7 @@
 // else branch and an expression under `with` each get a child scope).
 
 import type { Body, Expr, Module, Rule, Term, With } from '../rego/ast.js'
-import { collectAllVars, newUse } from './safety.js'
+import { varsOf } from './vars.js'
 import type { RuleDef, RuleGroup } from './rule-tree.js'
 
 export interface WalkScope {
@@ -167,11 +167,4 @@ export function walkTerm(t: Term, s: WalkScope, v: WalkVisitor, condition: boole
     default:
       return
   }
-}
-
-/** The variable names in a term (patterns, `:=` left-hand sides). */
-export function varsOf(t: Term): string[] {
-  const u = newUse()
-  collectAllVars(t, u)
-  return [...u.need.keys()]
 }

@@ -7,7 +7,7 @@
 
 import type { Body, CallTerm, Expr, Module, RefTerm, Term, VarTerm, Rule } from '../rego/ast.js'
 import type { Block, Local, Origin } from './ir.js'
-import { reorder, collectAllVars, hoistedTerms, newUse, type SafetyContext, type TreeNode } from '../check/index.js'
+import { hoistedTerms, varsOf, type TreeNode } from '../check/index.js'
 import type { Program, Mock } from './planner.js'
 import { Emitter, loc } from './emitter.js'
 import { planCall } from './call.js'
@@ -84,27 +84,10 @@ export class BodyPlanner extends Emitter {
     return { kind: 'unbound' }
   }
 
-  /** What safety analysis needs to know about names in `scope`: this resolver's answers. */
-  safetyContext(scope: Scope): SafetyContext {
-    return {
-      isGlobal: this.isGlobalFn(scope),
-      outputArg: (t) => this.prog.outputArgIndex(t),
-      isFunctionName: (n) => this.prog.isFunctionRef(n, scope, this),
-    }
-  }
-
-  isGlobalFn(scope: Scope): (n: string) => boolean {
-    return (n) => {
-      if (scope.vars.has(n)) return true
-      const r = this.resolve(n, scope)
-      return r.kind !== 'unbound'
-    }
-  }
-
   // ---- bodies ------------------------------------------------------------
 
   /** Plan `body`, calling `then` at every solution with the scope of bindings. */
-  planBody(body: Body, scope: Scope, then: (s: Scope) => void, extraOuter: Term[] = []): void {
+  planBody(body: Body, scope: Scope, then: (s: Scope) => void): void {
     for (const e of body.exprs) {
       if (e.kind === 'some')
         for (const v of e.vars) {
@@ -112,36 +95,21 @@ export class BodyPlanner extends Emitter {
           scope.vars.delete(v.name)
         }
     }
-    const outer = new Set<string>()
-    const all = newUse()
-    body.exprs.forEach((e) => collectAllVars(e, all))
-    extraOuter.forEach((t) => collectAllVars(t, all))
-    all.need.forEach((_, n) => outer.add(n))
-    // Names counted as outer for negations: those in two or more places.
-    const counts = new Map<string, number>()
-    for (const e of [...body.exprs]) {
-      const u = newUse()
-      collectAllVars(e, u)
-      u.need.forEach((_, n) => counts.set(n, (counts.get(n) ?? 0) + 1))
-    }
-    for (const t of extraOuter) {
-      const u = newUse()
-      collectAllVars(t, u)
-      u.need.forEach((_, n) => counts.set(n, (counts.get(n) ?? 0) + 2))
-    }
-    const shared = new Set([...counts].filter(([, c]) => c > 1).map(([n]) => n))
-    for (const n of scope.vars.keys()) shared.add(n)
-    const ordered = reorder(body.exprs, new Set(scope.vars.keys()), this.safetyContext(scope), shared)
-    for (const v of ordered.unsafe) this.unsafe(scope, v)
-    this.planSeq(ordered.exprs, 0, scope, then)
+    // check/'s safety pass ordered the body for the names bound where it
+    // starts; plan/ binds the same names, in the same order (the pass walks
+    // the rules as this planner plans them).
+    const ordered = this.prog.order.get(body)
+    if (!ordered || ordered.bound.size !== scope.vars.size || [...scope.vars.keys()].some((n) => !ordered.bound.has(n)))
+      this.prog.broken('a body is planned with names bound that check/ did not order it for', scope.module, body.span.start)
+    this.planSeq(ordered?.exprs ?? body.exprs, 0, scope, then)
   }
 
+  /** A variable nothing binds: check/'s safety pass reported it (rego_unsafe_var_error). */
   unsafe(scope: Scope, v: VarTerm): void {
-    const name = isWild(v.name) ? '_' : v.name
-    this.prog.error('rego_unsafe_var_error', `var ${name} is unsafe`, scope.module, v.span.start)
+    this.prog.broken(`var ${isWild(v.name) ? '_' : v.name} is unsafe, and check/ did not report it`, scope.module, v.span.start)
   }
 
-  planSeq(exprs: Expr[], i: number, scope: Scope, then: (s: Scope) => void): void {
+  planSeq(exprs: readonly Expr[], i: number, scope: Scope, then: (s: Scope) => void): void {
     if (i === exprs.length) return then(scope)
     this.planExpr(exprs[i]!, scope, () => this.planSeq(exprs, i + 1, scope, then))
   }
@@ -178,10 +146,8 @@ export class BodyPlanner extends Emitter {
         this.unify(e.left, e.right, scope)
         return then()
       case 'assign': {
-        const lhs = newUse()
-        collectAllVars(e.left, lhs)
         // A second `:=` of a name in one body is check/'s redeclaration error.
-        for (const n of lhs.need.keys()) {
+        for (const n of varsOf(e.left)) {
           scope.vars.delete(n)
           scope.declared.add(n)
         }
@@ -233,9 +199,7 @@ export class BodyPlanner extends Emitter {
   }
 
   declarePattern(t: Term, scope: Scope): void {
-    const u = newUse()
-    collectAllVars(t, u)
-    for (const n of u.need.keys()) {
+    for (const n of varsOf(t)) {
       scope.declared.add(n)
       scope.vars.delete(n)
     }
@@ -343,24 +307,19 @@ export class BodyPlanner extends Emitter {
         const b: Block = { stmts: [] }
         this.emit({ op: 'blocks', blocks: [b] })
         const inner = scope.child()
-        const heads = t.type === 'objectcomp' ? [t.key, t.value] : [t.term]
         // The head's statements come from the comprehension, not from the last expression of its body.
         this.into(b.stmts, () =>
-          this.planBody(
-            t.body,
-            inner,
-            (s) =>
-              this.located(scope.module, t.span.start, () => {
-                if (t.type === 'objectcomp') {
-                  const k = this.planTerm(t.key, s),
-                    v = this.planTerm(t.value, s)
-                  this.insertChecked(res, k, v, scope.module, t.key.span.start, 'object keys must be unique')
-                } else {
-                  const v = this.planTerm(t.term, s)
-                  this.emit(t.type === 'arraycomp' ? { op: 'arrayappend', array: res, value: loc(v) } : { op: 'setadd', set: res, value: v })
-                }
-              }),
-            heads,
+          this.planBody(t.body, inner, (s) =>
+            this.located(scope.module, t.span.start, () => {
+              if (t.type === 'objectcomp') {
+                const k = this.planTerm(t.key, s),
+                  v = this.planTerm(t.value, s)
+                this.insertChecked(res, k, v, scope.module, t.key.span.start, 'object keys must be unique')
+              } else {
+                const v = this.planTerm(t.term, s)
+                this.emit(t.type === 'arraycomp' ? { op: 'arrayappend', array: res, value: loc(v) } : { op: 'setadd', set: res, value: v })
+              }
+            }),
           ),
         )
         return res
@@ -431,9 +390,7 @@ export class BodyPlanner extends Emitter {
   }
 
   isGround(t: Term, scope: Scope): boolean {
-    const u = newUse()
-    collectAllVars(t, u)
-    for (const n of u.need.keys()) {
+    for (const n of varsOf(t)) {
       if (this.resolve(n, scope).kind === 'unbound') {
         // a var inside a nested comprehension body may be local to it
         if (t.type === 'arraycomp' || t.type === 'setcomp' || t.type === 'objectcomp') continue

@@ -24,7 +24,7 @@ export type CallTarget =
 
 /** In-module built-ins whose undefined result is not an error (max([]) is undefined in OPA). */
 // json.patch: OPA makes a failing patch undefined, not an error (topdown/json.go).
-const UNDEFINED_NOT_ERROR = new Set(['max', 'min', 'object.get', 'json.patch'])
+const UNDEFINED_NOT_ERROR: ReadonlySet<string> = new Set(['max', 'min', 'object.get', 'json.patch'])
 
 /** A time operand written as a number or `[ns]`, `[ns, ""]`, `[ns, "UTC"]` (any layout): no zone for the host. */
 const zoneFree = (a: Term): boolean =>
@@ -32,7 +32,7 @@ const zoneFree = (a: Term): boolean =>
   (a.type === 'array' && (a.items.length < 2 || (a.items[1]!.type === 'string' && (a.items[1].value === '' || a.items[1].value === 'UTC'))))
 
 /** Built-ins whose output argument takes several values, one per solution. */
-const RELATIONS = new Set(['walk'])
+const RELATIONS: ReadonlySet<string> = new Set(['walk'])
 
 export function planCall(bp: BodyPlanner, t: CallTerm, scope: Scope, args: Term[]): Local {
   const target = resolveCall(bp, t, scope, args.length)

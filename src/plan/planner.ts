@@ -9,7 +9,6 @@
 
 import type { ErrorCode, ErrorDetail } from '../errors/index.js'
 import type { CallTerm, Module, RefTerm, Term } from '../rego/ast.js'
-import { lookupBuiltin } from '../builtins/catalog.js'
 import type { Block, Const, Func, Plan } from './ir.js'
 import { BodyPlanner, Scope, loc } from './body.js'
 import { planGroup } from './rule-group.js'
@@ -17,6 +16,7 @@ import {
   findNode,
   importOf,
   isRuleName,
+  type BodyOrder,
   type CallTable,
   type CheckedProgram,
   type CustomBuiltins,
@@ -46,6 +46,7 @@ export class Program {
   readonly groups: readonly RuleGroup[]
   private readonly names: Names
   private readonly calls: CallTable
+  readonly order: BodyOrder
   /** Extra built-ins from an OPA capabilities file (check/'s options): compiled to host calls. */
   readonly customBuiltins: CustomBuiltins | undefined
   /** How many errors check/ reported: plan/ meeting a broken invariant after none is an internal error. */
@@ -82,6 +83,7 @@ export class Program {
     this.groups = checked.groups
     this.names = checked.names
     this.calls = checked.calls
+    this.order = checked.order
     this.customBuiltins = checked.customBuiltins
     this.checkErrors = checked.errors.length
   }
@@ -348,19 +350,6 @@ export class Program {
       default:
         return [h, ...parts].join('.')
     }
-  }
-
-  /**
-   * Whether a bare name in `scope` means a function: a function rule (as
-   * the resolver finds it) or a catalogued built-in that no local, import
-   * or rule shadows — what planWith accepts as a replacement function.
-   */
-  isFunctionRef(name: string, scope: Scope, bp: BodyPlanner): boolean {
-    const r = bp.resolve(name, scope)
-    if (r.kind === 'unbound' || r.kind === 'local') return lookupBuiltin(name) !== undefined
-    const span = { start: 0, end: 0 }
-    const full = this.refName({ type: 'ref', head: { type: 'var', name, span }, path: [], span }, scope, bp)
-    return full.startsWith('data.') && findNode(this.root, full.slice(5).split('.'))?.group?.kind === 'function'
   }
 }
 

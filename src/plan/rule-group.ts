@@ -243,7 +243,6 @@ function planDefChain(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef
   const rule = def.rule
   const chain: Rule[] = []
   for (let r: Rule | undefined = rule; r; r = r.else) chain.push(r)
-  const headTerms = (r: Rule): Term[] => [r.head.value, r.head.key, ...def.keys, ...(rule.head.args ?? [])].filter((x): x is Term => !!x)
   const valueOf = (r: Rule, s: Scope): Local =>
     r.head.value ? bp.planTerm(r.head.value, s) : bp.constLocal(prog.constOf({ type: 'boolean', value: true, span: r.span }))
   const origin = bp.origin(def.module, rule.head.span.start)
@@ -260,7 +259,6 @@ function planDefChain(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef
         const k = bp.planTerm(rule.head.key ?? rule.head.value!, s)
         bp.emit({ op: 'setadd', set: res, value: k })
       }),
-      headTerms(rule),
     )
     return
   }
@@ -293,7 +291,6 @@ function planDefChain(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef
         // the leaf is a set: add this solution's element
         if (g.leafSet) bp.emit({ op: 'setadd', set: target, value: bp.planTerm(rule.head.key!, s) })
       }),
-      headTerms(rule),
     )
     return
   }
@@ -348,7 +345,6 @@ function planDefChain(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef
           // A constant value cannot conflict with itself: stop at the first solution.
           if (constant) bp.emit({ op: 'break', label })
         }),
-        headTerms(rule),
       ),
     )
     return
@@ -373,7 +369,6 @@ function planDefChain(prog: Program, bp: BodyPlanner, g: RuleGroup, def: RuleDef
             solution(s)
             merge(valueOf(r, s), dv)
           }),
-          headTerms(r),
         ),
       )
       bp.emit({ op: 'isdefined', local: dv })

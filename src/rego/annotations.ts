@@ -17,7 +17,7 @@ interface Block {
   lines: Comment[]
 }
 
-const SCOPES = new Set(['rule', 'document', 'package', 'subpackages'])
+const SCOPES: ReadonlySet<string> = new Set(['rule', 'document', 'package', 'subpackages'])
 
 export function attachAnnotations(p: ParserState, mod: Module, comments: Comment[]): void {
   const blocks = findBlocks(p.text, comments)

@@ -137,7 +137,7 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57
 }
 
-const PUNCT: Record<string, TokenKind> = {
+const PUNCT: Readonly<Record<string, TokenKind>> = {
   '[': '[',
   ']': ']',
   '{': '{',
@@ -451,7 +451,7 @@ function continuesRef(text: string, dot: number): boolean {
   return isLetter(prev) || isDigit(prev) || prev === 93 || prev === 41 || prev === 125 || prev === 34
 }
 
-const SIMPLE_ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' }
+const SIMPLE_ESCAPES: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' }
 
 /** Decode the JSON escape at `text[at] === '\\'`; undefined when malformed. */
 function decodeEscape(text: string, at: number): { value: string; next: number } | undefined {

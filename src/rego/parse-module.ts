@@ -138,7 +138,7 @@ function parsePackage(p: ParserState): { path: string[]; span: Span } {
   return { path: names, span: p.span(start) }
 }
 
-const IMPORT_ROOTS = ['data', 'input', 'future', 'rego']
+const IMPORT_ROOTS: readonly string[] = ['data', 'input', 'future', 'rego']
 
 function parseImport(p: ParserState): Import {
   const start = p.next().start

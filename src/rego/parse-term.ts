@@ -10,7 +10,7 @@ import { parseBody } from './parse-body.js'
 import { ParseAbort, type ParserState } from './parser-state.js'
 import { parseTemplateString } from './template-string.js'
 
-const RELATION_OPS: Partial<Record<TokenKind, string>> = {
+const RELATION_OPS: Readonly<Partial<Record<TokenKind, string>>> = {
   '==': 'equal',
   '!=': 'neq',
   '<': 'lt',
@@ -18,11 +18,11 @@ const RELATION_OPS: Partial<Record<TokenKind, string>> = {
   '>': 'gt',
   '>=': 'gte',
 }
-const ARITH_OPS: Partial<Record<TokenKind, string>> = { '+': 'plus', '-': 'minus' }
-const FACTOR_OPS: Partial<Record<TokenKind, string>> = { '*': 'mul', '/': 'div', '%': 'rem' }
+const ARITH_OPS: Readonly<Partial<Record<TokenKind, string>>> = { '+': 'plus', '-': 'minus' }
+const FACTOR_OPS: Readonly<Partial<Record<TokenKind, string>>> = { '*': 'mul', '/': 'div', '%': 'rem' }
 
 /** Root documents: a bare `data` or `input` is a ref, not a var. */
-const ROOT_DOCUMENTS = new Set(['data', 'input'])
+const ROOT_DOCUMENTS: ReadonlySet<string> = new Set(['data', 'input'])
 
 export function varTerm(name: string, span: Span): VarTerm {
   return { type: 'var', name, span }

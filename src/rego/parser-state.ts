@@ -19,9 +19,9 @@ export class ParseAbort extends Error {
 }
 
 /** Keywords in every Rego version. */
-const BASE_KEYWORDS = ['package', 'import', 'as', 'default', 'else', 'not', 'some', 'with', 'null', 'true', 'false']
+const BASE_KEYWORDS: readonly string[] = ['package', 'import', 'as', 'default', 'else', 'not', 'some', 'with', 'null', 'true', 'false']
 /** Keywords that v0 only knows after `import future.keywords[.kw]` or `import rego.v1`. */
-export const FUTURE_KEYWORDS = ['in', 'every', 'contains', 'if']
+export const FUTURE_KEYWORDS: readonly string[] = ['in', 'every', 'contains', 'if']
 
 export interface SavedState {
   pos: number

@@ -1,6 +1,6 @@
 // check/ is an ordered table of named passes returning the CheckedProgram
-// plan/ consumes; the passes are pure, and the safety analysis asks the
-// planner's resolver what a call means (not a guess from its last name).
+// plan/ consumes; the passes are pure, and the safety pass reads what a
+// call means from the resolve-calls pass (not a guess from its last name).
 import t from 'tap'
 import { loadPolicy } from '@open-policy-agent/opa-wasm'
 import { CHECK_PASSES, checkProgram } from '../../dist/src/check/index.js'
@@ -12,7 +12,7 @@ const parse = (files: Record<string, string>) => Object.entries(files).map(([pat
 t.test("the passes run in OPA's order, each with a reason", async (t) => {
   t.same(
     CHECK_PASSES.map((p) => p.name),
-    ['rule-tree', 'resolve-names', 'resolve-calls', 'check-calls', 'recursion', 'redeclarations', 'negation-warnings'],
+    ['rule-tree', 'resolve-names', 'resolve-calls', 'check-calls', 'safety', 'recursion', 'redeclarations', 'negation-warnings'],
   )
   for (const p of CHECK_PASSES) t.ok(p.why.length > 20, `${p.name} says why it runs where it does`)
 })
@@ -48,7 +48,7 @@ t.test('passes are pure: the same modules check the same way, and are not change
 t.test("a call's output argument is decided by the function the call resolves to", async (t) => {
   // data.a.f takes one argument, data.b.f two. Guessing by the last name
   // segment found a.f, missed that `f(1, 2, r)` binds r, and reported r as
-  // unsafe; the planner's resolver finds b.f.
+  // unsafe; the resolve-calls pass finds b.f.
   const modules = [
     { path: 'a.rego', source: 'package a\n\nf(x) := x\n' },
     { path: 'b.rego', source: 'package b\n\nf(x, y) := x + y\n\np if {\n\tf(1, 2, r)\n\tr == 3\n}\n' },

@@ -2,6 +2,8 @@
 
 import t from 'tap'
 import { policy, workspace } from './fixtures/run-policy.js'
+import { checkProgram } from '../../dist/src/check/index.js'
+import { parseModule } from '../../dist/src/rego/index.js'
 
 t.test('clean sources: exit 0, nothing printed', async (t) => {
   const dir = workspace(t, { 'rules/ok.rego': 'package ok\n\nallow if input.user == "alice"\n' })
@@ -22,6 +24,18 @@ t.test('errors in text: file:row:col: code: message, line and caret', async (t) 
   // the line's own tab is kept under the caret, so it lines up in a terminal
   t.equal(lines[2], `\t\t${' '.repeat(Number(col) - 2)}^`)
   t.equal('\tinput.x == y'[Number(col) - 1], 'y', 'the caret points at the unsafe variable')
+})
+
+t.test("unsafe variables are those check/'s safety pass reports, wherever they sit", async (t) => {
+  // In an else branch of a function nobody calls, inside a comprehension
+  // that reads a variable its own expression binds only after it.
+  const source = 'package lib\n\nf(x) := y if {\n\tx > 1\n\ty := 1\n} else := z if {\n\tz := count([v | v := i]) + input.xs[i]\n}\n'
+  const dir = workspace(t, { 'lib.rego': source })
+  const r = policy(['check', '--format', 'json', 'lib.rego'], dir)
+  t.equal(r.code, 2)
+  const { errors } = JSON.parse(r.stdout) as { errors: unknown[] }
+  t.same(errors, [{ code: 'rego_unsafe_var_error', message: 'var i is unsafe', location: { file: 'lib.rego', row: 7, col: 23 } }])
+  t.same(errors, checkProgram([parseModule('lib.rego', source, { regoVersion: 1 })]).errors, 'the pass alone reports the same')
 })
 
 t.test('--format json prints { errors } on stdout', async (t) => {
