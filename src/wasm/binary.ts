@@ -190,8 +190,11 @@ export class Reader {
 
 /** Appends bytes to a growing buffer. */
 export class Writer {
-  private buf = new Uint8Array(1024)
+  private buf: Uint8Array
   length = 0
+  constructor(capacity = 256) {
+    this.buf = new Uint8Array(Math.max(16, capacity))
+  }
 
   private room(n: number): void {
     if (this.length + n <= this.buf.length) return
@@ -211,6 +214,15 @@ export class Writer {
     this.room(b.length)
     this.buf.set(b, this.length)
     this.length += b.length
+  }
+
+  /** Appends `src[from, to)`; short spans byte by byte (a subarray per span would cost more than the copy). */
+  copy(src: Uint8Array, from: number, to: number): void {
+    const n = to - from
+    this.room(n)
+    if (n > 32) this.buf.set(src.subarray(from, to), this.length)
+    else for (let i = 0; i < n; i++) this.buf[this.length + i] = src[from + i]!
+    this.length += n
   }
 
   u32(n: number): void {
@@ -489,10 +501,13 @@ function element(s: Reader): Element {
 
 /** Encodes a module; the inverse of decodeModule (custom sections aside). */
 export function encodeModule(m: WasmModule): Uint8Array {
-  const w = new Writer()
+  let size = 0
+  for (const c of m.codes) size += c.locals.length + c.body.length + 5
+  for (const d of m.datas) size += d.bytes.length + 16
+  const w = new Writer(size + (size >> 2) + 4096)
   for (const b of MAGIC) w.byte(b)
   const section = (id: number, fill: (s: Writer) => void) => {
-    const s = new Writer()
+    const s = new Writer(id === SECTION.code || id === SECTION.data ? size : 256)
     fill(s)
     w.byte(id)
     w.u32(s.length)

@@ -29,7 +29,7 @@ const BLOCK_TYPE_BYTES = new Set([0x40, 0x7f, 0x7e, 0x7d, 0x7c, 0x7b, 0x70, 0x6f
 export function rewriteInstructions(r: Reader, w: Writer, maps: IndexMaps): void {
   let copied = r.pos
   const flush = (upTo: number) => {
-    if (upTo > copied) w.bytes(r.bytes.subarray(copied, upTo))
+    if (upTo > copied) w.copy(r.bytes, copied, upTo)
   }
   /** Replaces the u32 immediate at the reader's position by `map(it)`. */
   const remap = (map: (i: number) => number) => {

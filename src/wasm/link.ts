@@ -11,7 +11,7 @@ import { emitPlanFuncs, type CodegenContext } from './codegen.js'
 import { DataSegments } from './data-segments.js'
 import { decodeModule, encodeModule } from './binary.js'
 import { mergeModules } from './merge-modules.js'
-import { RUNTIME_IMPORT_MODULE, type RuntimeSymbols } from './runtime-module.js'
+import { HOST_FUNCTIONS, RUNTIME_IMPORT_MODULE, type RuntimeSymbols } from './runtime-module.js'
 import { createToolchain, type Toolchain } from './toolchain.js'
 import { MeshgateError } from '../errors/index.js'
 
@@ -59,7 +59,7 @@ export async function linkPlan(plan: Plan, toolchain?: Toolchain | Promise<Toolc
   ].join('\n')
   const policy = assemble(tools, policyWat)
   // The generated module and the runtime are both ours: a link failure is a meshgate bug (internal_error).
-  const wasm = encodeModule(mergeModules(rt.module, decodeModule(policy, 'policy'), RUNTIME_IMPORT_MODULE))
+  const wasm = encodeModule(mergeModules(rt.linkBase, decodeModule(policy, 'policy'), RUNTIME_IMPORT_MODULE))
   return { wasm, policyWat }
 }
 
@@ -93,13 +93,8 @@ function assemble(tools: Toolchain, wat: string): Uint8Array {
 function imports(rt: RuntimeSymbols, heapBase: number): string[] {
   const out = [`(import "env" "memory" (memory ${Math.max(1, Math.ceil(heapBase / 65536))}))`]
   out.push('(import "env" "opa_abort" (func $opa_abort (param i32)))')
-  for (let n = 0; n <= 4; n++)
-    out.push(
-      `(import "env" "opa_builtin${n}" (func $opa_builtin${n} (param ${Array(n + 2)
-        .fill('i32')
-        .join(' ')}) (result i32)))`,
-    )
-  out.push('(import "env" "opa_println" (func $opa_println (param i32)))')
+  for (const h of HOST_FUNCTIONS)
+    out.push(`(import "env" "${h.name}" (func $${h.name} (param ${Array(h.params).fill('i32').join(' ')})${h.result ? ' (result i32)' : ''}))`)
   out.push(rt.importsWat)
   // The SDK reads the memory through this export; the runtime build exports it too.
   if (!rt.module.exports.some((e) => e.name === 'memory')) out.push('(export "memory" (memory 0))')

@@ -156,7 +156,7 @@ export function mergeModules(base: WasmModule, extra: WasmModule, from: string):
 
   const dataCount = base.dataCount !== null || extra.dataCount !== null ? base.datas.length + extra.datas.length : null
   return {
-    name: `${base.name}+${extra.name}`,
+    name: base.name,
     types,
     imports,
     funcs: [...base.funcs, ...extra.funcs.map(typeOf)],
@@ -167,7 +167,7 @@ export function mergeModules(base: WasmModule, extra: WasmModule, from: string):
     start,
     elements: [...base.elements.map((e) => (identity ? e : element(e, base, baseMaps))), ...extra.elements.map((e) => element(e, extra, extraMaps))],
     dataCount,
-    codes: [...base.codes.map((c) => (identity ? c : code(c, base, baseMaps))), ...extra.codes.map((c) => code(c, extra, extraMaps))],
+    codes: [...(identity ? base.codes : codes(base, baseMaps)), ...codes(extra, extraMaps)],
     datas: [...base.datas, ...extra.datas.map((d) => (d.mode === 'active' ? { ...d, offset: expr(d.offset!, extra, extraMaps) } : d))],
   }
 }
@@ -275,8 +275,15 @@ function element(e: Element, m: WasmModule, maps: IndexMaps): Element {
   return out
 }
 
-function code(c: Code, m: WasmModule, maps: IndexMaps): Code {
-  const w = new Writer()
-  rewriteInstructions(new Reader(c.body, m.name), w, maps)
-  return { locals: c.locals, body: w.view().slice() }
+/** A module's function bodies rewritten, into one buffer (thousands of small ones would each cost an allocation). */
+function codes(m: WasmModule, maps: IndexMaps): Code[] {
+  let size = 0
+  for (const c of m.codes) size += c.body.length
+  const w = new Writer(size + (size >> 3))
+  const ends = m.codes.map((c) => {
+    rewriteInstructions(new Reader(c.body, m.name), w, maps)
+    return w.length
+  })
+  const all = w.view()
+  return m.codes.map((c, i) => ({ locals: c.locals, body: all.subarray(i === 0 ? 0 : ends[i - 1]!, ends[i]!) }))
 }

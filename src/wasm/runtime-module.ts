@@ -8,9 +8,20 @@ import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { MeshgateError } from '../errors/index.js'
 import { decodeModule, Reader, valtype, type WasmModule } from './binary.js'
+import { mergeModules } from './merge-modules.js'
 
 /** The module name under which policy code imports the runtime's exports. */
 export const RUNTIME_IMPORT_MODULE = 'meshgate:runtime'
+
+/**
+ * The SDK's host functions every policy module imports besides the
+ * runtime's own `env.opa_abort`: opa_builtin0…4 (builtin id, context, n
+ * arguments → value) and opa_println.
+ */
+export const HOST_FUNCTIONS: readonly { name: string; params: number; result: boolean }[] = [
+  ...[0, 1, 2, 3, 4].map((n) => ({ name: `opa_builtin${n}`, params: n + 2, result: true })),
+  { name: 'opa_println', params: 1, result: false },
+]
 
 export interface SymbolsFile {
   functions: Record<string, string>
@@ -33,6 +44,13 @@ export class RuntimeSymbols {
   /** The runtime decoded (its sections; function bodies stay bytes). */
   readonly module: WasmModule
   /**
+   * The runtime with the host functions of HOST_FUNCTIONS imported too,
+   * what each policy is linked with: the host imports come before every
+   * defined function, so adding them shifts the runtime's function indices;
+   * done once here, a link only appends and copies the runtime's code as is.
+   */
+  readonly linkBase: WasmModule
+  /**
    * WAT import declarations for every function the runtime exports, under
    * the names code generation uses (`$assembly/index/mg_obj`), typed from
    * the runtime binary itself: the policy module's text starts with them.
@@ -43,6 +61,7 @@ export class RuntimeSymbols {
     readonly symbols: SymbolsFile,
   ) {
     this.module = decodeModule(wasm, 'runtime')
+    this.linkBase = mergeModules(this.module, hostImports(), RUNTIME_IMPORT_MODULE)
     this.importsWat = runtimeImports(this.module, symbols)
     Object.freeze(this)
   }
@@ -50,6 +69,28 @@ export class RuntimeSymbols {
     const f = this.symbols.functions[name]
     if (!f) throw new MeshgateError('internal_error', `runtime function ${name} is missing from the runtime build`)
     return f
+  }
+}
+
+/** A module that only imports the host functions. */
+function hostImports(): WasmModule {
+  const types = HOST_FUNCTIONS.map((h) =>
+    Uint8Array.from([0x60, h.params, ...Array<number>(h.params).fill(0x7f), h.result ? 1 : 0, ...(h.result ? [0x7f] : [])]),
+  )
+  return {
+    name: 'host imports',
+    types,
+    imports: HOST_FUNCTIONS.map((h, i) => ({ module: 'env', name: h.name, desc: { kind: 'func', type: i } })),
+    funcs: [],
+    tables: [],
+    memories: [],
+    globals: [],
+    exports: [],
+    start: null,
+    elements: [],
+    dataCount: null,
+    codes: [],
+    datas: [],
   }
 }
 
