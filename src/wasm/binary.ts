@@ -78,6 +78,8 @@ export interface Code {
   locals: Uint8Array
   /** The instructions, the final `end` included. */
   body: Uint8Array
+  /** Where `body` starts in the bytes it was decoded from (errors report module offsets); absent for produced code. */
+  at?: number
 }
 
 export interface WasmModule {
@@ -112,12 +114,14 @@ export class Reader {
     readonly module: string,
     start = 0,
     readonly end = bytes.length,
+    /** Added to positions in errors: where `bytes` starts in its module. */
+    readonly origin = 0,
   ) {
     this.pos = start
   }
 
   fail(message: string, at = this.pos): never {
-    throw binaryError(this.module, at, message)
+    throw binaryError(this.module, this.origin + at, message)
   }
 
   get done(): boolean {
@@ -374,7 +378,7 @@ function readSection(id: number, s: Reader, m: WasmModule): void {
           body.u32()
           valtype(body)
         })
-        return { locals: s.bytes.subarray(from, body.pos), body: s.bytes.subarray(body.pos, body.end) }
+        return { locals: s.bytes.subarray(from, body.pos), body: s.bytes.subarray(body.pos, body.end), at: body.pos }
       })
       return
     case SECTION.data:

@@ -281,7 +281,7 @@ function codes(m: WasmModule, maps: IndexMaps): Code[] {
   for (const c of m.codes) size += c.body.length
   const w = new Writer(size + (size >> 3))
   const ends = m.codes.map((c) => {
-    rewriteInstructions(new Reader(c.body, m.name), w, maps)
+    rewriteInstructions(new Reader(c.body, m.name, 0, c.body.length, c.at ?? 0), w, maps)
     return w.length
   })
   const all = w.view()
