@@ -194,7 +194,7 @@ export class Reader {
 
 /** Appends bytes to a growing buffer. */
 export class Writer {
-  private buf: Uint8Array
+  private buf: Uint8Array<ArrayBuffer>
   length = 0
   constructor(capacity = 256) {
     this.buf = new Uint8Array(Math.max(16, capacity))
@@ -260,7 +260,7 @@ export class Writer {
   }
 
   /** The bytes written so far (a view: copy before writing more). */
-  view(): Uint8Array {
+  view(): Uint8Array<ArrayBuffer> {
     return this.buf.subarray(0, this.length)
   }
 }
@@ -504,7 +504,7 @@ function element(s: Reader): Element {
 }
 
 /** Encodes a module; the inverse of decodeModule (custom sections aside). */
-export function encodeModule(m: WasmModule): Uint8Array {
+export function encodeModule(m: WasmModule): Uint8Array<ArrayBuffer> {
   let size = 0
   for (const c of m.codes) size += c.locals.length + c.body.length + 5
   for (const d of m.datas) size += d.bytes.length + 16

@@ -60,10 +60,26 @@ export async function linkPlan(plan: Plan, toolchain?: Toolchain | Promise<Toolc
   const policy = assemble(tools, policyWat)
   // The generated module and the runtime are both ours: a link failure is a meshgate bug (internal_error).
   const wasm = encodeModule(mergeModules(rt.linkBase, decodeModule(policy, 'policy'), RUNTIME_IMPORT_MODULE))
+  validate(wasm)
   return { wasm, policyWat }
 }
 
-/** The policy module's text → binary, with the toolchain's wabt. */
+/**
+ * The linked module is validated whole, by the engine that will run it (a
+ * stronger check than validating the policy text alone, and native).
+ */
+function validate(wasm: Uint8Array<ArrayBuffer>): void {
+  if (WebAssembly.validate(wasm)) return
+  let why = 'invalid'
+  try {
+    new WebAssembly.Module(wasm)
+  } catch (e) {
+    why = (e as Error).message
+  }
+  throw new MeshgateError('internal_error', `generated WebAssembly is invalid: ${why}`)
+}
+
+/** The policy module's text → binary, with the toolchain's wabt (names resolved; validation is after linking). */
 function assemble(tools: Toolchain, wat: string): Uint8Array {
   let mod
   try {
@@ -76,7 +92,6 @@ function assemble(tools: Toolchain, wat: string): Uint8Array {
       multi_value: true,
     })
     mod.resolveNames()
-    mod.validate()
     return mod.toBinary({ log: false, write_debug_names: false }).buffer
   } catch (e) {
     throw new MeshgateError('internal_error', `generated WebAssembly is invalid: ${(e as Error).message.split('\n').slice(0, 6).join(' | ')}`)

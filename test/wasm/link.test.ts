@@ -138,3 +138,23 @@ t.test('a switch of 5,000 cases nests a bounded number of blocks and picks the r
   for (const i of [0, 31, 32, 1023, 1024, 1025, 2047, 4095, 4096, 4999]) t.same(p.evaluate(json(i), 'pick'), [{ result: i * 10 }], `case ${i}`)
   t.same(p.evaluate(json(5000), 'pick'), [], 'out of range: no case runs')
 })
+
+t.test('a linked module that does not validate is an internal_error, not a module', async (t) => {
+  // f1 is called with an argument it does not take: the text assembles, the linked module is invalid.
+  const plan: Plan = {
+    consts: [],
+    funcs: [
+      { name: 'f1', params: [], nlocals: 0, body: ret([{ op: 'return', source: { kind: 'i32', value: 0 } }]) },
+      {
+        name: 'f0',
+        params: [],
+        nlocals: 1,
+        body: ret([{ op: 'call', func: 'f1', args: [{ kind: 'i32', value: 1 }], target: 0, check: false }]),
+      },
+    ],
+    entrypoints: [{ path: 'x', func: 'f0' }],
+    hostBuiltins: [],
+    globals: baseGlobals,
+  }
+  await t.rejects(linkPlan(plan), { code: 'internal_error', message: /^generated WebAssembly is invalid: .+/ })
+})
