@@ -15,6 +15,12 @@ export interface CodegenContext {
   data: DataSegments
   /** message → address of its NUL-terminated text */
   abortText(message: string): number
+  /**
+   * Indent the text by nesting depth: only when a person will read it
+   * (`debug`); wabt's time grows with the characters it scans, and the
+   * indentation of a large policy is a sixth of them.
+   */
+  indent: boolean
 }
 
 const SWITCH_GROUP = 32
@@ -48,7 +54,7 @@ class FuncGen {
   }
 
   private line(depth: number, s: string): void {
-    this.out.push('  '.repeat(depth) + s)
+    this.out.push(this.cx.indent ? '  '.repeat(depth) + s : s)
   }
 
   private get fail(): string {

@@ -24,12 +24,17 @@ export interface LinkResult {
   policyWat: string
 }
 
+export interface LinkOptions {
+  /** Indent the policy's text for reading (see CodegenContext.indent). */
+  indent?: boolean
+}
+
 /** Links `plan` with the toolchain's runtime; without a toolchain, makes one for this link. */
-export async function linkPlan(plan: Plan, toolchain?: Toolchain | Promise<Toolchain>): Promise<LinkResult> {
+export async function linkPlan(plan: Plan, toolchain?: Toolchain | Promise<Toolchain>, opts: LinkOptions = {}): Promise<LinkResult> {
   const tools = await (toolchain ?? createToolchain())
   const rt = tools.runtime
   const data = new DataSegments(align(rt.symbols.dataEnd, 16))
-  const cx: CodegenContext = { rt, data, abortText: (m) => data.add(ascii(m), true).addr }
+  const cx: CodegenContext = { rt, data, abortText: (m) => data.add(ascii(m), true).addr, indent: opts.indent ?? true }
   const funcs = emitPlanFuncs(plan, cx)
   const start = emitStart(plan, rt, data)
   const glue = emitGlue(plan, rt, cx)

@@ -158,3 +158,15 @@ t.test('a linked module that does not validate is an internal_error, not a modul
   }
   await t.rejects(linkPlan(plan), { code: 'internal_error', message: /^generated WebAssembly is invalid: .+/ })
 })
+
+t.test('indentation is for reading only: the module is the same without it', async (t) => {
+  const { plan } = planProgram(checkProgram([parseModule('i.rego', 'package i\n\np contains x if { some x in input.xs; x > 1 }\n', { regoVersion: 1 })]), {
+    entrypoints: ['i/p'],
+  })
+  const pretty = await linkPlan(plan, undefined, { indent: true })
+  const plain = await linkPlan(plan, undefined, { indent: false })
+  t.same(Buffer.from(plain.wasm), Buffer.from(pretty.wasm))
+  t.match(pretty.policyWat, /\n {6}\(/, 'nested lines of generated functions are indented')
+  t.notMatch(plain.policyWat, /\n {6}\(/, 'not without it')
+  t.ok(plain.policyWat.length < pretty.policyWat.length)
+})
