@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // build-runtime.mjs — compiles the AssemblyScript runtime
-// (src/wasm/runtime/assembly/) once per build into WAT text that the code
-// generator appends each policy to, plus symbols.json naming what generated
-// code calls. Run by `npm run build:runtime` (and so by `npm ci` via prepare).
+// (src/wasm/runtime/assembly/) once per build into a binary module that
+// each compiled policy is linked with (src/wasm/merge-modules.ts), plus
+// symbols.json naming what generated code calls. Run by `npm run
+// build:runtime` (and so by `npm ci` via prepare).
 //
-//   dist/runtime/runtime.wat    the runtime module as text, with debug names
+//   dist/runtime/runtime.wasm   the runtime module, linked with each policy
+//   dist/runtime/runtime.wat    the same as text, with debug names (read by
+//                               the runtime's own tests and by people)
 //   dist/runtime/symbols.json   { functions, heapOffsetGlobal, start, imports,
 //                                 dataEnd, layout } — see docs/runtime-api.md
 //
@@ -24,6 +27,7 @@ const runtimeDir = join(root, 'src/wasm/runtime')
 const assemblyDir = join(runtimeDir, 'assembly')
 const outDir = join(root, 'dist/runtime')
 const watPath = join(outDir, 'runtime.wat')
+const wasmPath = join(outDir, 'runtime.wasm')
 const symbolsPath = join(outDir, 'symbols.json')
 const stampPath = join(outDir, 'runtime.stamp')
 
@@ -112,8 +116,9 @@ function symbolsOf(wat) {
   return { functions, heapOffsetGlobal: HEAP_GLOBAL, start, imports }
 }
 
-/** The first free byte after static data: the heap base the runtime's own
- *  init sets, read by running it once. Also proves the text assembles.
+/** The binary module (no name section: the linker drops names anyway), and
+ *  the first free byte after static data: the heap base the runtime's own
+ *  init sets, read by running it once.
  *  Then the value layout the generated code relies on, measured from the
  *  runtime's own constructors (not restated by hand): the type tag of each
  *  kind (mg_type) and where a string keeps its byte length and bytes. */
@@ -136,7 +141,7 @@ async function measure(wat) {
   const ex = instance.exports
   if (typeof ex._start === 'function') ex._start()
   const dataEnd = ex.opa_heap_ptr_get()
-  return { dataEnd, layout: measureLayout(ex, memory) }
+  return { wasm: buffer, dataEnd, layout: measureLayout(ex, memory) }
 }
 
 /** Type tags and the string layout, read from values the runtime builds. */
@@ -170,7 +175,7 @@ function measureLayout(ex, memory) {
 
 async function main() {
   const hash = await sourceHash()
-  if (existsSync(watPath) && existsSync(symbolsPath) && existsSync(stampPath) && (await readFile(stampPath, 'utf8')) === hash) {
+  if (existsSync(watPath) && existsSync(wasmPath) && existsSync(symbolsPath) && existsSync(stampPath) && (await readFile(stampPath, 'utf8')) === hash) {
     console.log('runtime: up to date')
     return
   }
@@ -183,8 +188,10 @@ async function main() {
   await mkdir(outDir, { recursive: true })
   // temp file, then rename: never a half-written output
   await writeFile(watPath + '.tmp', wat)
+  await writeFile(wasmPath + '.tmp', measured.wasm)
   await writeFile(symbolsPath + '.tmp', JSON.stringify(symbols, null, 2) + '\n')
   await rename(watPath + '.tmp', watPath)
+  await rename(wasmPath + '.tmp', wasmPath)
   await rename(symbolsPath + '.tmp', symbolsPath)
   await writeFile(stampPath, hash)
   console.log(`runtime: ${Object.keys(symbols.functions).length} exports, dataEnd ${symbols.dataEnd}, ${Date.now() - t0} ms`)

@@ -84,7 +84,7 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
   const checked = checkProgram(modules, customBuiltins ? { customBuiltins } : {})
   const { plan, errors: planErrors } = planProgram(checked, { entrypoints: opts.entrypoints, coverage: !!opts.coverage, strict: !!opts.strictBuiltinErrors })
   if (planErrors.length) throw new CompileError(planErrors)
-  const linked = await linkPlan(plan, opts.toolchain)
+  const linked = await linkPlan(plan, opts.toolchain, { indent: opts.debug === true })
   const entrypoints: Record<string, number> = {}
   plan.entrypoints.forEach((e, i) => {
     entrypoints[e.path] = i

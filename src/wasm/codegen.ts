@@ -15,6 +15,12 @@ export interface CodegenContext {
   data: DataSegments
   /** message → address of its NUL-terminated text */
   abortText(message: string): number
+  /**
+   * Indent the text by nesting depth: only when a person will read it
+   * (`debug`); wabt's time grows with the characters it scans, and the
+   * indentation of a large policy is a sixth of them.
+   */
+  indent: boolean
 }
 
 const SWITCH_GROUP = 32
@@ -48,7 +54,7 @@ class FuncGen {
   }
 
   private line(depth: number, s: string): void {
-    this.out.push('  '.repeat(depth) + s)
+    this.out.push(this.cx.indent ? '  '.repeat(depth) + s : s)
   }
 
   private get fail(): string {
@@ -103,17 +109,22 @@ class FuncGen {
 
   /**
    * A br_table ladder: block i ends where case i's code starts. wabt and
-   * engines dislike thousands of nested blocks, so large switches are two
-   * levels deep (groups of SWITCH_GROUP cases).
+   * engines dislike thousands of nested blocks (wabt's text parser recurses
+   * per level on a fixed stack and fails past about 130), so large switches
+   * are a tree: each level picks one of at most 2 × SWITCH_GROUP groups by
+   * `index / size`, the next level by `index % size`, and no ladder nests
+   * more than 2 × SWITCH_GROUP blocks.
    */
   private switchLadder(index: string, cases: Block[], d: number): void {
     if (cases.length > SWITCH_GROUP * 2) {
+      let size = SWITCH_GROUP
+      while (Math.ceil(cases.length / size) > SWITCH_GROUP * 2) size *= SWITCH_GROUP
       const i = `$x${this.extra++}`
       this.line(d, `(local.set ${i} ${index})`)
       const groups: Block[][] = []
-      for (let g = 0; g < cases.length; g += SWITCH_GROUP) groups.push(cases.slice(g, g + SWITCH_GROUP))
-      this.ladder(`(i32.div_u (local.get ${i}) (i32.const ${SWITCH_GROUP}))`, groups.length, d, (g, dd) =>
-        this.switchLadder(`(i32.rem_u (local.get ${i}) (i32.const ${SWITCH_GROUP}))`, groups[g]!, dd),
+      for (let g = 0; g < cases.length; g += size) groups.push(cases.slice(g, g + size))
+      this.ladder(`(i32.div_u (local.get ${i}) (i32.const ${size}))`, groups.length, d, (g, dd) =>
+        this.switchLadder(`(i32.rem_u (local.get ${i}) (i32.const ${size}))`, groups[g]!, dd),
       )
       return
     }

@@ -1,12 +1,17 @@
-// Links a plan with the prebuilt runtime: generated functions, constants,
-// data, the OPA ABI glue (opa_eval, eval context, builtins/entrypoints
-// tables, ABI version globals) and a start function, appended to the
-// runtime's WAT text and assembled with the toolchain's wabt.
+// Links a plan with the prebuilt runtime. The plan becomes a module of its
+// own (generated functions, constants, data, the OPA ABI glue — opa_eval,
+// eval context, builtins/entrypoints tables, ABI version globals — and a
+// start function) whose text imports the runtime's functions under
+// RUNTIME_IMPORT_MODULE; the toolchain's wabt assembles that text alone, and
+// merge-modules.ts joins the binary with the runtime's binary. The runtime
+// is never parsed per compile, and no text is spliced.
 
 import type { Plan, Const } from '../plan/ir.js'
 import { emitPlanFuncs, type CodegenContext } from './codegen.js'
 import { DataSegments } from './data-segments.js'
-import type { RuntimeSymbols } from './runtime-module.js'
+import { decodeModule, encodeModule } from './binary.js'
+import { mergeModules } from './merge-modules.js'
+import { HOST_FUNCTIONS, RUNTIME_IMPORT_MODULE, type RuntimeSymbols } from './runtime-module.js'
 import { createToolchain, type Toolchain } from './toolchain.js'
 import { MeshgateError } from '../errors/index.js'
 
@@ -15,16 +20,21 @@ export const ABI_MINOR_VERSION = 3
 
 export interface LinkResult {
   wasm: Uint8Array
-  wat: string
+  /** The policy module's text (imports the runtime; for debugging). */
   policyWat: string
 }
 
+export interface LinkOptions {
+  /** Indent the policy's text for reading (see CodegenContext.indent). */
+  indent?: boolean
+}
+
 /** Links `plan` with the toolchain's runtime; without a toolchain, makes one for this link. */
-export async function linkPlan(plan: Plan, toolchain?: Toolchain | Promise<Toolchain>): Promise<LinkResult> {
+export async function linkPlan(plan: Plan, toolchain?: Toolchain | Promise<Toolchain>, opts: LinkOptions = {}): Promise<LinkResult> {
   const tools = await (toolchain ?? createToolchain())
   const rt = tools.runtime
   const data = new DataSegments(align(rt.symbols.dataEnd, 16))
-  const cx: CodegenContext = { rt, data, abortText: (m) => data.add(ascii(m), true).addr }
+  const cx: CodegenContext = { rt, data, abortText: (m) => data.add(ascii(m), true).addr, indent: opts.indent ?? true }
   const funcs = emitPlanFuncs(plan, cx)
   const start = emitStart(plan, rt, data)
   const glue = emitGlue(plan, rt, cx)
@@ -41,12 +51,44 @@ export async function linkPlan(plan: Plan, toolchain?: Toolchain | Promise<Toolc
     `(global $opa_wasm_abi_version i32 (i32.const ${ABI_VERSION}))`,
     `(global $opa_wasm_abi_minor_version i32 (i32.const ${ABI_MINOR_VERSION}))`,
   ]
-  const policyWat = [...globals, ...funcs, ...glue, start.replaceAll(HEAP_BASE, String(heapBase)), data.toWat(), '(start $mg_start)'].join('\n')
-  const wat = splice(rt, policyWat, heapBase)
-  const w = tools.wabt
+  const policyWat = [
+    '(module',
+    ...imports(rt, heapBase),
+    ...globals,
+    ...funcs,
+    ...glue,
+    start.replaceAll(HEAP_BASE, String(heapBase)),
+    data.toWat(),
+    '(start $mg_start)',
+    ')',
+  ].join('\n')
+  const policy = assemble(tools, policyWat)
+  // The generated module and the runtime are both ours: a link failure is a meshgate bug (internal_error).
+  const wasm = encodeModule(mergeModules(rt.linkBase, decodeModule(policy, 'policy'), RUNTIME_IMPORT_MODULE))
+  validate(wasm)
+  return { wasm, policyWat }
+}
+
+/**
+ * The linked module is validated whole, by the engine that will run it (a
+ * stronger check than validating the policy text alone, and native).
+ */
+function validate(wasm: Uint8Array<ArrayBuffer>): void {
+  if (WebAssembly.validate(wasm)) return
+  let why = 'invalid'
+  try {
+    new WebAssembly.Module(wasm)
+  } catch (e) {
+    why = (e as Error).message
+  }
+  throw new MeshgateError('internal_error', `generated WebAssembly is invalid: ${why}`)
+}
+
+/** The policy module's text → binary, with the toolchain's wabt (names resolved; validation is after linking). */
+function assemble(tools: Toolchain, wat: string): Uint8Array {
   let mod
   try {
-    mod = w.parseWat('policy.wat', wat, {
+    mod = tools.wabt.parseWat('policy.wat', wat, {
       bulk_memory: true,
       mutable_globals: true,
       sign_extension: true,
@@ -55,14 +97,28 @@ export async function linkPlan(plan: Plan, toolchain?: Toolchain | Promise<Toolc
       multi_value: true,
     })
     mod.resolveNames()
-    mod.validate()
-    const { buffer } = mod.toBinary({ log: false, write_debug_names: false })
-    return { wasm: buffer, wat, policyWat }
+    return mod.toBinary({ log: false, write_debug_names: false }).buffer
   } catch (e) {
     throw new MeshgateError('internal_error', `generated WebAssembly is invalid: ${(e as Error).message.split('\n').slice(0, 6).join(' | ')}`)
   } finally {
     mod?.destroy()
   }
+}
+
+/**
+ * What the policy imports: the runtime's functions (resolved by the linker),
+ * the memory it shares with the runtime (at least the pages its data needs)
+ * and the SDK's host functions.
+ */
+function imports(rt: RuntimeSymbols, heapBase: number): string[] {
+  const out = [`(import "env" "memory" (memory ${Math.max(1, Math.ceil(heapBase / 65536))}))`]
+  out.push('(import "env" "opa_abort" (func $opa_abort (param i32)))')
+  for (const h of HOST_FUNCTIONS)
+    out.push(`(import "env" "${h.name}" (func $${h.name} (param ${Array(h.params).fill('i32').join(' ')})${h.result ? ' (result i32)' : ''}))`)
+  out.push(rt.importsWat)
+  // The SDK reads the memory through this export; the runtime build exports it too.
+  if (!rt.module.exports.some((e) => e.name === 'memory')) out.push('(export "memory" (memory 0))')
+  return out
 }
 
 const HEAP_BASE = '__MG_HEAP_BASE__'
@@ -111,11 +167,10 @@ function emitStart(plan: Plan, rt: RuntimeSymbols, data: DataSegments): string {
   lines.push(`(call ${f('mg_freeze')} (global.get $c_builtins))`, `(call ${f('mg_freeze')} (global.get $c_entrypoints))`)
   lines.push(`(global.set $c_result_key (call ${f('mg_str')} (i32.const ${rk.addr}) (i32.const ${rk.len})))`)
   // The runtime's own start sets its bump pointer after its static data; the
-  // policy's data follows that, so move the pointer past it before any
-  // constant is allocated.
-  const hp = rt.symbols.heapOffsetGlobal
+  // policy's data follows that, so move the pointer past it (through the
+  // runtime's exported accessors) before any constant is allocated.
   const init = `${rt.symbols.start ? `(call ${rt.symbols.start})` : ''}
-  (if (i32.lt_u (global.get ${hp}) (i32.const ${HEAP_BASE})) (then (global.set ${hp} (i32.const ${HEAP_BASE}))))`
+  (if (i32.lt_u (call ${f('opa_heap_ptr_get')}) (i32.const ${HEAP_BASE})) (then (call ${f('opa_heap_ptr_set')} (i32.const ${HEAP_BASE}))))`
   return `(func $mg_start\n  ${init}\n  ${lines.join('\n  ')})`
 }
 
@@ -227,42 +282,4 @@ function emitGlue(plan: Plan, rt: RuntimeSymbols, cx: CodegenContext): string[] 
   ]
   for (const [n, what] of exports) out.push(`(export "${n}" (${what}))`)
   return out
-}
-
-/** Put the policy into the runtime's module text. */
-function splice(rt: RuntimeSymbols, policyWat: string, heapBase: number): string {
-  let wat = rt.wat
-  const imports: string[] = []
-  for (let n = 0; n <= 4; n++) {
-    if (!/\(import "env" "opa_builtin/.test(wat) || !wat.includes(`"opa_builtin${n}"`)) {
-      imports.push(
-        `(import "env" "opa_builtin${n}" (func $opa_builtin${n} (param ${Array(n + 2)
-          .fill('i32')
-          .join(' ')}) (result i32)))`,
-      )
-    }
-  }
-  if (!wat.includes('"opa_println"')) imports.push('(import "env" "opa_println" (func $opa_println (param i32)))')
-  const rtAbort = rt.symbols.imports['opa_abort']
-  let abortShim = ''
-  if (!rtAbort) imports.push('(import "env" "opa_abort" (func $opa_abort (param i32)))')
-  else if (rtAbort !== '$opa_abort') abortShim = `(func $opa_abort (param i32) (call ${rtAbort} (local.get 0)))`
-  // Imports must precede every definition: put ours after the runtime's last import.
-  const lastImport = wat.lastIndexOf('(import ')
-  const insertAt = lastImport >= 0 ? wat.indexOf('\n', lastImport) + 1 : wat.indexOf('\n') + 1
-  wat = wat.slice(0, insertAt) + imports.join('\n') + '\n' + wat.slice(insertAt)
-  // The heap starts after the policy's data.
-  wat = wat.replace(
-    /\(import "env" "memory" \(memory (\$\S+ )?(\d+)\)\)/,
-    (_m, id: string | undefined, pages: string) => `(import "env" "memory" (memory ${id ?? ''}${Math.max(Number(pages), Math.ceil(heapBase / 65536))}))`,
-  )
-  wat = wat.replace(/\(global \$~lib\/memory\/__heap_base i32 \(i32\.const \d+\)\)/, `(global $~lib/memory/__heap_base i32 (i32.const ${heapBase}))`)
-  const hg = rt.symbols.heapOffsetGlobal.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
-  wat = wat.replace(
-    new RegExp(`\\(global ${hg} \\(mut i32\\) \\(i32\\.const \\d+\\)\\)`),
-    `(global ${rt.symbols.heapOffsetGlobal} (mut i32) (i32.const ${heapBase}))`,
-  )
-  if (!/\(export "memory"/.test(wat)) policyWat += '\n(export "memory" (memory 0))'
-  const end = wat.lastIndexOf(')')
-  return wat.slice(0, end) + abortShim + '\n' + policyWat + '\n)'
 }

@@ -1,5 +1,6 @@
 // The tools a link needs that are not the plan: the prebuilt runtime (its
-// WAT text and symbols) and an instantiated wabt. Making them costs tens of
+// decoded binary, ready to be merged with, and symbols) and an instantiated
+// wabt, which assembles each policy's own text. Making them costs tens of
 // milliseconds (wabt instantiates its own WebAssembly), so whoever compiles
 // many times (`policy test`, the engine, benchmarks) creates one Toolchain
 // and passes it to each compile(); a compile() without one makes its own.

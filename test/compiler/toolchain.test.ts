@@ -33,7 +33,7 @@ t.test('codegen takes the runtime layout from the runtime build, not from consta
   t.equal(new Set(Object.values(layout.typeTags)).size, 7, 'the measured tags are distinct')
   // A toolchain whose runtime says arrays have tag 99 generates code testing for 99.
   const symbols = { ...real.runtime.symbols, layout: { ...layout, typeTags: { ...layout.typeTags, array: 99 } } }
-  const altered = { runtime: new RuntimeSymbols(real.runtime.wat, symbols), wabt: real.wabt }
+  const altered = { runtime: new RuntimeSymbols(real.runtime.wasm, symbols), wabt: real.wabt }
   const modules = [{ path: 'l.rego', source: 'package l\n\np := a if [a, _] = input.pair\n' }]
   const normal = await compile({ modules, entrypoints: ['l/p'], toolchain: real, debug: true })
   const odd = await compile({ modules, entrypoints: ['l/p'], toolchain: altered, debug: true })
