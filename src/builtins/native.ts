@@ -2,7 +2,7 @@
 // hot ones (operators, equality, count, membership, object.get, prefix and
 // suffix checks), and the families a typical access, masking or
 // compatibility policy calls (issue 12: sprintf and formatting, strings,
-// encodings, units, digests, objects, semver, CIDRs, globs),
+// encodings, units, digests, objects, semver, CIDRs, globs, YAML),
 // so that a module runs in any OPA SDK without meshgate's host functions.
 // Their calls compile to direct runtime calls, never to the host; which
 // runtime function computes each is wasm/natives.ts's table.
@@ -128,6 +128,10 @@ export const decls: BuiltinDecl[] = [
     // globs (builtins-glob.ts)
     'glob.match',
     'glob.quote_meta',
+    // YAML (builtins-yaml.ts: yaml-parse.ts, yaml-emit.ts)
+    'yaml.marshal',
+    'yaml.unmarshal',
+    'yaml.is_valid',
   ]),
 ]
 

@@ -117,4 +117,8 @@ export const NATIVES: ReadonlyMap<string, string> = new Map([
   // builtins-glob.ts
   ['glob.match', 'mg_glob_match'],
   ['glob.quote_meta', 'mg_glob_quote_meta'],
+  // builtins-yaml.ts
+  ['yaml.marshal', 'mg_yaml_marshal'],
+  ['yaml.unmarshal', 'mg_yaml_unmarshal'],
+  ['yaml.is_valid', 'mg_yaml_is_valid'],
 ])

@@ -44,6 +44,7 @@ export {
 export { mg_semver_compare, mg_semver_is_valid } from "./builtins-semver";
 export { mg_cidr_contains, mg_cidr_intersects, mg_cidr_is_valid } from "./builtins-net";
 export { mg_glob_match, mg_glob_quote_meta } from "./builtins-glob";
+export { mg_yaml_marshal, mg_yaml_unmarshal, mg_yaml_is_valid } from "./builtins-yaml";
 export {
   mg_object_get, mg_object_keys, mg_and, mg_or, mg_union, mg_intersection,
   mg_array_concat, mg_array_slice,
