@@ -8,11 +8,13 @@
 //
 // Three outcomes: a value, invalid YAML (unmarshal undefined, is_valid
 // false), or a construct this reader does not cover (both undefined, so a
-// strict build aborts): tags, `?` complex keys, collection/null/float keys,
-// anchors on implicit keys, multiple documents, directives, .inf/.nan (no
-// JSON value; OPA errors), floats out of range, a merge key overriding an
+// strict build aborts): tags, `?` complex keys, collection/null/empty/float
+// keys, anchors on implicit keys, multiple documents, directives, .inf/.nan
+// (no JSON value; OPA errors), floats out of range, a merge key overriding an
 // earlier explicit key (go-yaml v2 and YAML 1.1 disagree), YAML 1.1's extra
-// line breaks (NEL, LS, PS) and control characters (C0, DEL, C1) written raw. docs/runtime-api.md
+// line breaks (NEL, LS, PS) and control characters (C0, DEL, C1) written
+// raw, and the places where libyaml and the host implementation read the
+// same text differently (each marked where it is detected). docs/runtime-api.md
 // lists them. Integers keep every digit (issue 12), also past uint64 where
 // go-yaml would fall back to a float.
 
@@ -85,6 +87,14 @@ function column(p: usize): i32 {
   return <i32>(p - lineStart(p));
 }
 
+/** The spaces that open p's line (tabs are no indentation). */
+function spaceIndent(p: usize): i32 {
+  let q = lineStart(p);
+  let s = q;
+  while (q < end && load<u8>(q) == 0x20) q++;
+  return <i32>(q - s);
+}
+
 function skipToEol(): void {
   while (pos < end && load<u8>(pos) != 0x0a) pos++;
 }
@@ -103,7 +113,13 @@ function skipBlank(): void {
       let d = at(q);
       let onlyWs = true;
       for (let r = ls; r < pos; r++) if (!isWs(load<u8>(r))) { onlyWs = false; break; }
-      if (onlyWs && d != 0 && d != 0x0a && d != 0x23) { fail(INVALID); return; }
+      if (onlyWs && d != 0 && d != 0x0a && d != 0x23) {
+        // the host errors on tab indentation before a key, an entry or a
+        // plain scalar, but takes it before flow collections and quotes
+        let lenient = d == 0x5b || d == 0x7b || d == 0x22 || d == 0x27 || d == 0x7c || d == 0x3e || d == 0x26 || d == 0x2a || d == 0x21;
+        fail(lenient ? UNSUPPORTED : INVALID);
+        return;
+      }
       pos++;
       continue;
     }
@@ -377,7 +393,7 @@ function foldBreak(keep: i32): void {
     if (pos < end && load<u8>(pos) == 0x0a) { empty++; pos++; continue; }
     break;
   }
-  if (pos < end && column(pos) < flowMinCol) { fail(UNSUPPORTED); return; }
+  if (pos < end && spaceIndent(pos) < flowMinCol) { fail(UNSUPPORTED); return; }
   if (empty == 0) wByte(0x20);
   else for (let i = 0; i < empty; i++) wByte(0x0a);
 }
@@ -462,7 +478,7 @@ function doubleQuoted(): usize {
           if (pos < end && load<u8>(pos) == 0x0a) { empty++; pos++; continue; }
           break;
         }
-        if (pos < end && column(pos) < flowMinCol) return fail(UNSUPPORTED);
+        if (pos < end && spaceIndent(pos) < flowMinCol) return fail(UNSUPPORTED);
         for (let i = 0; i < empty; i++) wByte(0x0a);
         keep = wLength();
         continue;
@@ -541,6 +557,7 @@ function plainBlock(n: i32, e: usize): usize {
       break;
     }
     if (content == 0) break;
+    if (emptyKeyAt(content)) return fail(UNSUPPORTED);
     if (!multi) { wBytes(s, <i32>(e - s)); multi = true; }
     if (empty == 0) wByte(0x20);
     else for (let i = 0; i < empty; i++) wByte(0x0a);
@@ -634,7 +651,7 @@ function blockScalar(n: i32): usize {
     // a content line (possibly only spaces beyond the indentation)
     let e = q;
     while (e < end && load<u8>(e) != 0x0a) e++;
-    if (e == q) { breaks++; pos = e < end ? e + 1 : e; continue; }
+    if (e == q) { if (e < end) breaks++; pos = e < end ? e + 1 : e; continue; }
     let kind = isWs(load<u8>(q)) ? 2 : 1;
     if (prev == 0) { for (let i = 0; i < breaks; i++) wByte(0x0a); }
     else if (!literal && prev == 1 && kind == 1) {
@@ -664,7 +681,7 @@ function skipFlowBlank(): void {
     let c = <u32>load<u8>(pos);
     if (c == 0x0a) { newLine = true; pos++; continue; }
     if (isWs(c)) { pos++; continue; }
-    if (newLine && column(pos) < flowMinCol) { fail(UNSUPPORTED); return; }
+    if (newLine && spaceIndent(pos) < flowMinCol) { fail(UNSUPPORTED); return; }
     newLine = false;
     if (c == 0x23 && isBlankAt(pos - 1)) { skipToEol(); continue; }
     return;
@@ -687,7 +704,7 @@ function flowPlain(): usize {
     let c = at(r);
     if (r >= end || isFlowInd(c) || c == 0x23 || (c == 0x3a && (isBlankAt(r + 1) || isFlowInd(at(r + 1))))) { pos = q; break; }
     if (atDocMarker(r)) return fail(INVALID);
-    if (column(r) < flowMinCol) return fail(UNSUPPORTED);
+    if (spaceIndent(r) < flowMinCol) return fail(UNSUPPORTED);
     if (!multi) { wBegin(32); wBytes(s, <i32>(e - s)); multi = true; }
     if (empty == 0) wByte(0x20);
     else for (let i = 0; i < empty; i++) wByte(0x0a);
