@@ -168,6 +168,9 @@ t.test('invalid YAML: unmarshal undefined, is_valid false, as the host errors', 
     'a: [1, , 2]',
     'a: |0\n  x',
     '"a\nb": 1', // an implicit key is one line
+    'a: &x *y', // an alias takes no anchor
+    '[&x &y 1]', // a node takes one
+    'a: &x{b: 1}', // an anchor name ends at a blank
   ]) {
     t.equal(unmarshal(doc), undefined, JSON.stringify(doc))
     t.equal(isValid(doc), false, JSON.stringify(doc))
@@ -207,6 +210,9 @@ t.test('constructs not covered are undefined, never a different answer', async (
     '[a, : b]',
     'a: 1\n : b',
     '\t[1]', // a tab before a flow collection (the host reads it)
+    'a: &x.y 1', // anchor names: libyaml takes [A-Za-z0-9_-], the host more
+    'a: &é 1',
+    'a: &x\n  &y b: 1', // an anchor on the key of the mapping below another one
   ]) {
     if (doc === 'a: *x\n') continue
     t.equal(unmarshal(doc), undefined, JSON.stringify(doc))
@@ -476,7 +482,34 @@ function render(n: Node, opts: { start: boolean; end: boolean; comments: boolean
   return `${opts.comments ? '# generated\n' : ''}${opts.start ? '---\n' : ''}${body}${opts.end ? '...\n' : ''}`
 }
 
-const doc = fc.tuple(docNode, fc.boolean(), fc.boolean(), fc.boolean()).map(([n, start, end, comments]) => render(n, { start, end, comments }))
+const plainDoc = fc.tuple(docNode, fc.boolean(), fc.boolean(), fc.boolean()).map(([n, start, end, comments]) => render(n, { start, end, comments }))
+
+// Anchors, aliases and merge keys: a mapping anchored as a block or flow
+// collection, a scalar anchored, then aliases to both and a `<<` merge (of
+// one mapping or a list) ahead of explicit keys that override it.
+const flowMap = fc.dictionary(fc.constantFrom('a', 'b', 'c', 'k8s'), oneLine, { minKeys: 1, maxKeys: 3 })
+const anchoredDoc = fc
+  .tuple(flowMap, flowMap, oneLine, fc.boolean(), fc.boolean(), fc.dictionary(fc.constantFrom('a', 'c', 'z'), oneLine, { maxKeys: 2 }))
+  .map(([m1, m2, scalar, blockStyle, asList, own]) => {
+    const entries = (m: Record<string, string>, pad: string) =>
+      Object.entries(m)
+        .map(([k, v]) => `${pad}${k}: ${v}\n`)
+        .join('')
+    const flowText = (m: Record<string, string>) =>
+      `{${Object.entries(m)
+        .map(([k, v]) => `${k}: ${flow({ k: 'scalar', text: v })}`)
+        .join(', ')}}`
+    return [
+      blockStyle ? `base: &base\n${entries(m1, '  ')}` : `base: &base ${flowText(m1)}\n`,
+      `other: &other ${flowText(m2)}\n`,
+      `one: &one ${scalar}\n`,
+      `use:\n  <<: ${asList ? '[*base, *other]' : '*base'}\n${entries(own, '  ')}`,
+      `again: *base\n`,
+      `list: [*one, *other]\n`,
+    ].join('')
+  })
+
+const doc = fc.oneof({ weight: 4, arbitrary: plainDoc }, { weight: 1, arbitrary: anchoredDoc })
 
 t.test('differential: generated documents read as the host reads them', async (t) => {
   let n = 0

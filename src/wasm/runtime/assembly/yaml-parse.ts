@@ -148,9 +148,22 @@ function atDocMarker(p: usize): bool {
 
 // ---- anchors ------------------------------------------------------------------------------
 
+/** An anchor or alias name: libyaml takes letters, digits, `_` and `-`,
+ *  followed by a blank or one of `?:,]}%@\``; 0 (invalid) or -1 (not
+ *  covered) otherwise. */
 function readAnchorName(): i32 {
   let s = pos;
-  while (pos < end && !isBlankAt(pos) && !isFlowInd(load<u8>(pos))) pos++;
+  while (pos < end) {
+    let c = <u32>load<u8>(pos) | 0x20;
+    let d = <u32>load<u8>(pos);
+    if ((c >= 0x61 && c <= 0x7a) || (d >= 0x30 && d <= 0x39) || d == 0x5f || d == 0x2d) pos++;
+    else break;
+  }
+  let d = at(pos);
+  if (!isBlankAt(pos) && d != 0x3f && d != 0x3a && d != 0x2c && d != 0x5d && d != 0x7d && d != 0x25 && d != 0x40 && d != 0x60) {
+    // other characters (`.`, `é`): the host takes them into the name, libyaml does not
+    return d == 0x5b || d == 0x7b || d == 0x2a || d == 0x26 ? 0 : -1;
+  }
   return <i32>(pos - s);
 }
 
@@ -738,7 +751,7 @@ function flowNode(): usize {
     pos++;
     let s = pos;
     let n = readAnchorName();
-    if (n == 0) return fail(INVALID);
+    if (n <= 0) return fail(n < 0 ? UNSUPPORTED : INVALID);
     let v = getAnchor(s, n);
     return v == 0 ? fail(INVALID) : v;
   }
@@ -746,11 +759,12 @@ function flowNode(): usize {
     pos++;
     let s = pos;
     let n = readAnchorName();
-    if (n == 0) return fail(INVALID);
+    if (n <= 0) return fail(n < 0 ? UNSUPPORTED : INVALID);
     skipFlowBlank();
     let v: usize;
     let d = at(pos);
     if (d == 0x2c || d == 0x5d || d == 0x7d) v = NULL_V;
+    else if (d == 0x2a || d == 0x26) return fail(INVALID); // an alias takes no anchor, a node one
     else v = flowNode();
     if (v == 0) return 0;
     setAnchor(s, n, v);
@@ -866,16 +880,20 @@ function blockNode(n: i32, ctx: i32): usize {
     pos++;
     let s = pos;
     let len = readAnchorName();
-    if (len == 0) return fail(INVALID);
+    if (len <= 0) return fail(len < 0 ? UNSUPPORTED : INVALID);
     let v: usize;
     if (restOfLineEmptyPeek()) {
       skipBlank();
       if (status != OK) return 0;
       let col2 = column(pos);
+      if (at(pos) == 0x2a) return fail(INVALID); // an alias takes no anchor
+      // a second anchor here may belong to the key of a mapping below: not covered
+      if (at(pos) == 0x26) return fail(UNSUPPORTED);
       if (pos < end && !atDocMarker(pos) && (col2 > n || (ctx == CTX_VALUE && col2 == n && at(pos) == 0x2d && isBlankAt(pos + 1)))) v = blockNode(n, CTX_TOP);
       else v = NULL_V;
     } else {
       while (pos < end && isWs(load<u8>(pos))) pos++;
+      if (at(pos) == 0x2a || at(pos) == 0x26) return fail(INVALID); // an alias takes no anchor, a node one
       let was = afterProperty;
       afterProperty = true;
       v = blockNode(n, ctx == CTX_TOP ? CTX_VALUE : ctx);
@@ -889,7 +907,7 @@ function blockNode(n: i32, ctx: i32): usize {
     pos++;
     let s = pos;
     let len = readAnchorName();
-    if (len == 0) return fail(INVALID);
+    if (len <= 0) return fail(len < 0 ? UNSUPPORTED : INVALID);
     if (colonFollows()) return fail(UNSUPPORTED); // an alias as a key
     let v = getAnchor(s, len);
     if (v == 0) return fail(INVALID);
