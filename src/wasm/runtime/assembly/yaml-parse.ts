@@ -149,8 +149,8 @@ function atDocMarker(p: usize): bool {
 // ---- anchors ------------------------------------------------------------------------------
 
 /** An anchor or alias name: libyaml takes letters, digits, `_` and `-`,
- *  followed by a blank or one of `?:,]}%@\``; 0 (invalid) or -1 (not
- *  covered) otherwise. */
+ *  followed by a blank or `,]}` here (it also allows `?:%@\``, where the
+ *  host reads the name on); 0 (invalid) or -1 (not covered) otherwise. */
 function readAnchorName(): i32 {
   let s = pos;
   while (pos < end) {
@@ -160,9 +160,10 @@ function readAnchorName(): i32 {
     else break;
   }
   let d = at(pos);
-  if (!isBlankAt(pos) && d != 0x3f && d != 0x3a && d != 0x2c && d != 0x5d && d != 0x7d && d != 0x25 && d != 0x40 && d != 0x60) {
-    // other characters (`.`, `é`): the host takes them into the name, libyaml does not
-    return d == 0x5b || d == 0x7b || d == 0x2a || d == 0x26 ? 0 : -1;
+  if (!isBlankAt(pos) && d != 0x2c && d != 0x5d && d != 0x7d) {
+    // other characters (`.`, `é`, `*`, `{` in flow context): the host takes
+    // them into the name or ends it there, libyaml does not
+    return -1;
   }
   return <i32>(pos - s);
 }
