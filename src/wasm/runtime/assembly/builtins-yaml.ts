@@ -2,7 +2,7 @@
 // inside the module. The stock opa-wasm SDK implements yaml.* in JavaScript
 // (differently from OPA) and its own functions shadow any host function of
 // the same name, so these must never be host calls (issue 12). The reader is
-// yaml-parse.ts, the writer yaml-emit.ts.
+// yaml-parse.ts (with yaml-resolve.ts), the writer yaml-emit.ts.
 
 import { T_STRING, typeOf, strLen, strPtr, boolOf } from "./value";
 import { yamlRead, yamlStatus } from "./yaml-parse";

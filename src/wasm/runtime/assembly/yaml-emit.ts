@@ -18,7 +18,7 @@ import { numKind, numF64, writeNumber, numTextMax, K_INT, K_TEXT } from "./numbe
 import { wBegin, wByte, wBytes, wReserve, wAdvance, wLength, wStart } from "./writer";
 import { shortestDigits, DEC_DIGITS, decLen, decPoint } from "./decimal";
 import { seqLen } from "./utf8";
-import { plainReadsAsString } from "./yaml-parse";
+import { plainReadsAsString } from "./yaml-resolve";
 
 let failed: bool = false;
 
