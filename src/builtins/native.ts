@@ -2,7 +2,7 @@
 // hot ones (operators, equality, count, membership, object.get, prefix and
 // suffix checks), and the families a typical access, masking or
 // compatibility policy calls (issue 12: sprintf and formatting, strings,
-// encodings, units, digests, objects, semver, CIDRs, globs, time, regexes),
+// encodings, units, digests, objects, semver, CIDRs, globs, time, regexes, YAML),
 // so that a module runs in any OPA SDK without meshgate's host functions.
 // Their calls compile to direct runtime calls, never to the host; which
 // runtime function computes each is wasm/natives.ts's table.
@@ -168,6 +168,10 @@ export const decls: BuiltinDecl[] = [
     'walk',
     'graph.reachable',
     'graph.reachable_paths',
+    // YAML (builtins-yaml.ts: yaml-parse.ts, yaml-emit.ts)
+    'yaml.marshal',
+    'yaml.unmarshal',
+    'yaml.is_valid',
   ]),
   // time with an optional zone operand: a named zone is the host's (types.ts)
   ...inModule(['time.date', 'time.clock', 'time.weekday', 'time.format', 'time.diff']).map((d) => ({ ...d, hostFallback: true })),

@@ -162,4 +162,8 @@ export const NATIVES: ReadonlyMap<string, string> = new Map([
   ['walk', 'mg_walk'],
   ['graph.reachable', 'mg_graph_reachable'],
   ['graph.reachable_paths', 'mg_graph_reachable_paths'],
+  // builtins-yaml.ts
+  ['yaml.marshal', 'mg_yaml_marshal'],
+  ['yaml.unmarshal', 'mg_yaml_unmarshal'],
+  ['yaml.is_valid', 'mg_yaml_is_valid'],
 ])

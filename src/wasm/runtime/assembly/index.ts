@@ -69,6 +69,7 @@ export {
 export { mg_regex_globs_match } from "./builtins-regex-globs";
 import { regexForget } from "./builtins-regex";
 export { mg_builtin_abort } from "./builtin-error";
+export { mg_yaml_marshal, mg_yaml_unmarshal, mg_yaml_is_valid } from "./builtins-yaml";
 export {
   mg_object_get, mg_object_keys, mg_and, mg_or, mg_union, mg_intersection,
   mg_array_concat, mg_array_slice,
