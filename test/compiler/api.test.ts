@@ -19,7 +19,12 @@ t.test('`meshgate/compiler` resolves through the package exports to the built AP
 
 t.test('compile() returns wasm bytes, entrypoint ids and the host built-ins it calls', async (t) => {
   const r = await compile({
-    modules: [{ path: 'a.rego', source: 'package a\n\nallow if input.x == 1\n\nmsg := yaml.marshal(input.s)\n\nup := upper(input.s)\n\ntok := io.jwt.decode(input.t)\n' }],
+    modules: [
+      {
+        path: 'a.rego',
+        source: 'package a\n\nallow if input.x == 1\n\nmsg := yaml.marshal(input.s)\n\nup := upper(input.s)\n\ntok := io.jwt.decode(input.t)\n',
+      },
+    ],
     entrypoints: ['a/allow', 'a/msg', 'a'],
   })
   t.ok(r.wasm instanceof Uint8Array)
