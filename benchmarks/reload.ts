@@ -13,12 +13,15 @@ import { generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { exportJWK, SignJWT } from 'jose'
 import { writeBundle } from '../src/bundle/index.js'
 import { compile } from '../src/compiler.js'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { repoRoot } from './paths.js'
 import type { Benchmark, Figure } from './harness.js'
+
+const PUBLISHER = fileURLToPath(new URL('./reload-publisher.js', import.meta.url))
 import { median } from './harness.js'
 import { pacedLoad, type PacedResult } from './paced-load.js'
 
@@ -104,10 +107,11 @@ server: { max_wait_seconds: 60 }
         }),
       )
     }
-    // Publishing sends bytes built beforehand (`prebuilt` below): the load
-    // generator shares this event loop, and gzipping a bundle in the middle
-    // of a paced window would delay reading the sidecar's answers and charge
-    // that stall to the sidecar. A real publisher is a CI job elsewhere.
+    // Outside the paced windows this process publishes itself; inside them a
+    // publisher process does (reload-publisher.ts), with bundles built
+    // beforehand: this process is the load generator, and an upload on its
+    // event loop would delay reading the sidecar's answers and charge that
+    // stall to the sidecar. A real publisher is a CI job elsewhere.
     const publish = async (revision: string, bytes?: Uint8Array<ArrayBuffer>) => {
       bytes ??= await bundleOf(revision)
       const res = await fetch(`${registry.url}/v1/bundles/global`, {
@@ -168,27 +172,39 @@ bundles:
       // reloading windows alternate, 3 of each, and the medians are compared.
       const reps = ctx.quick ? 1 : 3
       const reloads = ctx.quick ? 6 : 20
-      const allPrebuilt: Uint8Array<ArrayBuffer>[][] = []
+      // Each window's bundles, built beforehand and published by a process of its own (reload-publisher.ts).
+      const files: string[][] = []
       for (let rep = 0; rep < reps; rep++) {
-        const row: Uint8Array<ArrayBuffer>[] = []
-        for (let i = 0; i < reloads; i++) row.push(await bundleOf(`load${rep}-${i}`))
-        allPrebuilt.push(row)
+        const row: string[] = []
+        for (let i = 0; i < reloads; i++) {
+          const file = join(dir, `load${rep}-${i}.tar.gz`)
+          writeFileSync(file, await bundleOf(`load${rep}-${i}`))
+          row.push(file)
+        }
+        files.push(row)
       }
       const steadyRuns: PacedResult[] = []
       const duringRuns: PacedResult[] = []
       let published = 0
       for (let rep = 0; rep < reps; rep++) {
         steadyRuns.push(await pacedLoad(target, rate, seconds))
-        const prebuilt = allPrebuilt[rep]!
-        const publisher = (async () => {
-          for (let i = 0; i < reloads; i++) {
-            await new Promise((r) => setTimeout(r, (seconds * 1000) / (reloads + 1)))
-            await publish(`load${rep}-${i}`, prebuilt[i])
-            published++
-          }
-        })()
+        const gap = String(Math.floor((seconds * 1000) / (reloads + 1)))
+        const publisher = spawn(process.execPath, [PUBLISHER, `${registry.url}/v1/bundles/global`, token, gap, ...files[rep]!], {
+          stdio: ['pipe', 'pipe', 'pipe'],
+        })
+        children.push(publisher)
+        let out = ''
+        let err = ''
+        publisher.stdout!.on('data', (d) => (out += d))
+        publisher.stderr!.on('data', (d) => (err += d))
+        const exited = new Promise<number | null>((r) => publisher.once('exit', r))
+        // Started before the window (a Node process costs tens of ms to start), released at its start.
+        await new Promise((r) => setTimeout(r, 300))
+        publisher.stdin!.write('go\n')
         duringRuns.push(await pacedLoad(target, rate, seconds))
-        await publisher
+        const code = await exited
+        if (code !== 0) throw new Error(`the publisher failed (${code}): ${err}`)
+        published += Number(/published (\d+)/.exec(out)?.[1] ?? 0)
       }
       const medianOf = (runs: PacedResult[]) => ({ p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)) })
       const steady = medianOf(steadyRuns)
