@@ -287,10 +287,9 @@ export const SECTION = {
 const ORDER = [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 10, 11]
 
 /** Decodes `bytes` into its sections; `name` says which module it is in errors. */
-export function decodeModule(bytes: Uint8Array, name: string): WasmModule {
-  const r = new Reader(bytes, name)
-  for (const [i, b] of MAGIC.entries()) if (r.byte() !== b) r.fail(i < 4 ? 'not a WebAssembly module (bad magic)' : 'unsupported WebAssembly version', i)
-  const m: WasmModule = {
+/** A module with no sections; `decodeModule` fills one in, and builders start from it. */
+export function emptyModule(name: string): WasmModule {
+  return {
     name,
     types: [],
     imports: [],
@@ -305,6 +304,12 @@ export function decodeModule(bytes: Uint8Array, name: string): WasmModule {
     codes: [],
     datas: [],
   }
+}
+
+export function decodeModule(bytes: Uint8Array, name: string): WasmModule {
+  const r = new Reader(bytes, name)
+  for (const [i, b] of MAGIC.entries()) if (r.byte() !== b) r.fail(i < 4 ? 'not a WebAssembly module (bad magic)' : 'unsupported WebAssembly version', i)
+  const m = emptyModule(name)
   let last = -1
   while (!r.done) {
     const at = r.pos

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { MeshgateError } from '../errors/index.js'
-import { decodeModule, Reader, valtype, type WasmModule } from './binary.js'
+import { decodeModule, emptyModule, Reader, valtype, type WasmModule } from './binary.js'
 import { mergeModules } from './merge-modules.js'
 
 /** The module name under which policy code imports the runtime's exports. */
@@ -78,19 +78,9 @@ function hostImports(): WasmModule {
     Uint8Array.from([0x60, h.params, ...Array<number>(h.params).fill(0x7f), h.result ? 1 : 0, ...(h.result ? [0x7f] : [])]),
   )
   return {
-    name: 'host imports',
+    ...emptyModule('host imports'),
     types,
     imports: HOST_FUNCTIONS.map((h, i) => ({ module: 'env', name: h.name, desc: { kind: 'func', type: i } })),
-    funcs: [],
-    tables: [],
-    memories: [],
-    globals: [],
-    exports: [],
-    start: null,
-    elements: [],
-    dataCount: null,
-    codes: [],
-    datas: [],
   }
 }
 
