@@ -3,6 +3,7 @@
 
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm'
 import { compile, hostBuiltins, type CompileResult } from '../src/compiler.js'
+import { sdkMemory } from '../src/engine/memory-import.js'
 
 export interface Compiled {
   result: CompileResult
@@ -15,7 +16,7 @@ export async function compileAndLoad(
   opts: { regoVersion?: 0 | 1; data?: unknown } = {},
 ): Promise<Compiled> {
   const result = await compile({ modules, entrypoints, ...(opts.regoVersion !== undefined ? { regoVersion: opts.regoVersion } : {}) })
-  const policy = await loadPolicy(result.wasm, undefined, { ...hostBuiltins, ...result.hostBuiltins })
+  const policy = await loadPolicy(result.wasm, sdkMemory(result.wasm), { ...hostBuiltins, ...result.hostBuiltins })
   if (opts.data !== undefined) policy.setData(opts.data as object)
   return { result, policy }
 }

@@ -8,6 +8,7 @@
 // `{ id, modules, entrypoint, data, input, hasInput }` with `{ id, outcome }`.
 
 import type { Outcome } from './judge.js'
+import { sdkMemory } from '../../src/engine/memory-import.js'
 
 export interface WorkerRequest {
   id: string
@@ -60,7 +61,7 @@ async function runCase(compiler: CompilerModule, sdk: Sdk, toolchain: ReturnType
   }
   try {
     const builtins = { ...(compiler.hostBuiltins ?? {}), ...(compiled.hostBuiltins ?? {}) } as Record<string, (...args: unknown[]) => unknown>
-    const policy = await sdk.loadPolicy(compiled.wasm, undefined, builtins)
+    const policy = await sdk.loadPolicy(compiled.wasm, sdkMemory(compiled.wasm), builtins)
     policy.setData((req.data ?? {}) as object)
     const result = policy.evaluate(req.hasInput ? req.input : undefined, req.entrypoint)
     return { kind: 'result', result }

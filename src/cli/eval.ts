@@ -22,6 +22,7 @@ import { reportError } from './report.js'
 import { loadSourceTree } from './source-tree.js'
 import { watchAndRerun } from './watch.js'
 import { parse as parseYaml } from 'yaml'
+import { sdkMemory } from '../engine/memory-import.js'
 
 const help = `Usage: policy eval [options] <query>
 
@@ -113,7 +114,7 @@ async function run(argv: string[]): Promise<number> {
       throw e instanceof CompileError ? new CompileError(rule.errors(e.errors)) : e
     }
     const { loadPolicy } = await import('@open-policy-agent/opa-wasm')
-    const policy = await loadPolicy(compiled.wasm, undefined, { ...hostBuiltins, ...compiled.hostBuiltins })
+    const policy = await loadPolicy(compiled.wasm, sdkMemory(compiled.wasm), { ...hostBuiltins, ...compiled.hostBuiltins })
     policy.setData(tree.data)
     let raw: unknown
     try {

@@ -15,7 +15,7 @@
 import { Worker } from 'node:worker_threads'
 import { MeshgateError } from '../errors/index.js'
 import type { BundleImage, BundleLimits } from './loaded-bundle.js'
-import { memoryImportMinimum } from './memory-import.js'
+import { sdkMemory } from './memory-import.js'
 
 /**
  * The worker: for each request, exactly the module code that loading runs
@@ -60,7 +60,7 @@ export function maxPages(limits: BundleLimits): number {
 
 /** The pages a module's memory starts with: the SDK's 5, or what its memory import asks for (large data segments), within the limit. */
 export function initialPages(bytes: Uint8Array, maximum: number): number {
-  return Math.min(Math.max(5, memoryImportMinimum(bytes) ?? 0), maximum)
+  return Math.min(sdkMemory(bytes).initial, maximum)
 }
 
 /** Default deadline for loading one bundle, in milliseconds. */

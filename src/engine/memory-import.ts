@@ -5,6 +5,18 @@
 // SDK creates by default, and instantiating it with fewer fails with a link
 // error; the loader therefore creates the memory at least this large.
 
+/** The SDK's default initial memory, in 64 KiB pages (`loadPolicy` without a memory descriptor). */
+export const SDK_DEFAULT_PAGES = 5
+
+/**
+ * The memory descriptor to hand `loadPolicy` for a module: the SDK's 5 pages,
+ * or what the module's memory import asks for when that is more (a module
+ * with large data segments), so loading it never fails with a link error.
+ */
+export function sdkMemory(bytes: Uint8Array): { initial: number } {
+  return { initial: Math.max(SDK_DEFAULT_PAGES, memoryImportMinimum(bytes) ?? 0) }
+}
+
 /** Minimum pages of the first `memory` import, or undefined when there is none or the binary cannot be read. */
 export function memoryImportMinimum(bytes: Uint8Array): number | undefined {
   let at = 8 // magic and version

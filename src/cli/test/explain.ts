@@ -21,6 +21,7 @@ import { CompileError } from '../../errors/index.js'
 import type { Expr, Module, Term } from '../../rego/index.js'
 import { locate } from '../../source/index.js'
 import type { SubResult, TestResult } from './runner.js'
+import { sdkMemory } from '../../engine/memory-import.js'
 
 export interface ExplainContext {
   /** Every module's text as compiled for the run (after discovery's renames). */
@@ -131,7 +132,7 @@ export async function explainFailures(failed: TestResult[], ctx: ExplainContext)
   const compiled = await compileProbes(plans, ctx)
   if (!compiled) return
   const entry = (p: Plan, name: string) => [...p.pkg, name].join('/')
-  const policy = await loadPolicy(compiled.wasm, undefined, compiled.hostBuiltins)
+  const policy = await loadPolicy(compiled.wasm, sdkMemory(compiled.wasm), compiled.hostBuiltins)
   policy.setData(ctx.data)
   const run = (ep: string): { defined: boolean; values: unknown[] } | undefined => {
     const id = compiled.entrypoints[ep]

@@ -10,6 +10,7 @@
 
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm'
 import type { TestCase } from './discover.js'
+import { sdkMemory } from '../../engine/memory-import.js'
 
 export type TestStatus = 'pass' | 'fail' | 'skip' | 'error'
 
@@ -61,7 +62,7 @@ export async function runSuite(suite: CompiledSuite, tests: TestCase[], opts: Ru
   const hits = new Map<string, Set<number>>()
   const results: TestResult[] = []
   const live = tests.filter((t) => !t.todo)
-  const policy = live.length ? await loadPolicy(suite.wasm, undefined, suite.hostBuiltins) : undefined
+  const policy = live.length ? await loadPolicy(suite.wasm, sdkMemory(suite.wasm), suite.hostBuiltins) : undefined
   policy?.setData(opts.data)
   for (const test of tests) {
     if (test.todo || !policy) {
