@@ -20,13 +20,9 @@ import { sdkMemory } from './memory-import.js'
 /**
  * The worker: for each request, exactly the module code that loading runs
  * (instantiation with its start function, the SDK's calls to `builtins` and
- * `entrypoints`, `setData`), then a reply saying it finished, with the
- * modules it compiled: a WebAssembly.Module posted between threads shares
- * its compiled code, so the calling thread instantiates without compiling
- * the same bytes again (less CPU taken from decisions during a hot reload).
- * A load that throws also counts as finished: the calling thread's load
- * reports the error with its code. No host built-ins: none is called while
- * loading.
+ * `entrypoints`, `setData`), then a reply saying it finished. A load that
+ * throws also counts as finished: the calling thread's load reports the
+ * error with its code. No host built-ins: none is called while loading.
  *
  * It is inline JavaScript started with no `execArgv`, importing only the
  * SDK, so it starts in tens of milliseconds whatever loaders the parent runs
@@ -36,16 +32,13 @@ const PROBE_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 import(workerData.sdk).then(({ loadPolicy }) => {
   parentPort.on('message', async ({ id, image, maximum, initial }) => {
-    const compiled = []
     try {
       for (const [i, m] of image.modules.entries()) {
-        const mod = await WebAssembly.compile(m.bytes)
-        compiled.push(mod)
-        const policy = await loadPolicy(mod, { initial: initial[i], maximum }, {})
+        const policy = await loadPolicy(m.bytes, { initial: initial[i], maximum }, {})
         policy.setData(image.data)
       }
     } catch {}
-    parentPort.postMessage({ id, compiled })
+    parentPort.postMessage(id)
   })
   parentPort.postMessage('ready')
 })
@@ -95,13 +88,8 @@ export class LoadProbe {
     return this.current !== undefined
   }
 
-  /**
-   * Loads `image` in the worker within `limits.loadMs`; throws
-   * `bundle_format_error` past the deadline. Probes run one at a time.
-   * Resolves with the modules the worker compiled, by index in
-   * `image.modules` (fewer when one failed to load).
-   */
-  probe(image: BundleImage, limits: BundleLimits): Promise<WebAssembly.Module[]> {
+  /** Loads `image` in the worker within `limits.loadMs`; throws `bundle_format_error` past the deadline. Probes run one at a time. */
+  probe(image: BundleImage, limits: BundleLimits): Promise<void> {
     clearTimeout(this.idle)
     this.pending++
     const run = this.queue.then(() => this.once(image, limits))
@@ -149,7 +137,7 @@ export class LoadProbe {
     return { worker, ready, heapMb }
   }
 
-  private async once(image: BundleImage, limits: BundleLimits): Promise<WebAssembly.Module[]> {
+  private async once(image: BundleImage, limits: BundleLimits): Promise<void> {
     const deadline = limits.loadMs ?? DEFAULT_LOAD_MS
     const heapMb = Math.max(256, limits.memoryMiB * 4)
     if (!this.current || this.current.heapMb !== heapMb) {
@@ -160,27 +148,24 @@ export class LoadProbe {
     const id = this.nextId++
     const refuse = (why: string) => new MeshgateError('bundle_format_error', `bundle \`${image.name}\` ${why}`)
     try {
-      return await new Promise<WebAssembly.Module[]>((resolve, reject) => {
+      await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
           () =>
             finish(refuse(`: a module did not finish loading within ${deadline} ms (its start function or an export it runs while loading does not return)`)),
           deadline,
         )
         const onMessage = (m: unknown) => {
-          const reply = m as { id?: unknown; compiled?: unknown } | null
-          if (reply?.id !== id) return
-          const compiled = Array.isArray(reply.compiled) ? reply.compiled.filter((c): c is WebAssembly.Module => c instanceof WebAssembly.Module) : []
-          finish(undefined, compiled)
+          if (m === id) finish()
         }
         const onError = (e: Error) => finish(refuse(`cannot be loaded: ${e.message}`))
         const onExit = (code: number) => finish(refuse(`cannot be loaded: the loader exited (${code})`))
-        function finish(err?: Error, compiled: WebAssembly.Module[] = []) {
+        function finish(err?: Error) {
           clearTimeout(timer)
           w.worker.off('message', onMessage)
           w.worker.off('error', onError)
           w.worker.off('exit', onExit)
           if (err) reject(err)
-          else resolve(compiled)
+          else resolve()
         }
         w.worker.on('message', onMessage)
         w.worker.once('error', onError)

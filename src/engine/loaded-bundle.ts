@@ -46,8 +46,6 @@ export interface LoadOptions {
    * engine builds it once instead of once per activation.
    */
   builtins?: HostBuiltins
-  /** Modules already compiled from `image.modules`' bytes (by index), instantiated instead of compiling them again. */
-  compiled?: readonly WebAssembly.Module[]
 }
 
 interface ModuleRef {
@@ -91,8 +89,8 @@ export class LoadedBundle {
    * registry): first in a worker with a deadline (load-probe.ts), then here.
    */
   static async loadBounded(prober: LoadProbe, image: BundleImage, limits: BundleLimits = DEFAULT_LIMITS, opts: LoadOptions = {}): Promise<LoadedBundle> {
-    const compiled = await prober.probe(image, limits)
-    return LoadedBundle.load(image, limits, { ...opts, compiled })
+    await prober.probe(image, limits)
+    return LoadedBundle.load(image, limits, opts)
   }
 
   static async load(image: BundleImage, limits: BundleLimits = DEFAULT_LIMITS, opts: LoadOptions = {}): Promise<LoadedBundle> {
@@ -101,7 +99,6 @@ export class LoadedBundle {
       throw new MeshgateError('bundle_format_error', `bundle \`${image.name}\` holds no \`policy.wasm\``)
     }
     const builtins = opts.builtins ?? { ...(await loadHostBuiltins(limits.builtinsModule)), ...opts.extraBuiltins }
-    const compiled = opts.compiled ?? []
     const maximum = maxPages(limits)
     // Every entrypoint any module exports must lie under the bundle's roots,
     // whatever the manifest lists: the wasm export is what answers, so a
@@ -110,10 +107,10 @@ export class LoadedBundle {
     const roots = image.manifest.roots.length ? image.manifest.roots : ['']
     const declared = new Map<string, string>()
     for (const w of image.manifest.wasm ?? []) declared.set(w.entrypoint, w.module.startsWith('/') ? w.module : '/' + w.module)
-    for (const [i, m] of image.modules.entries()) {
+    for (const m of image.modules) {
       let policy: LoadedPolicy
       try {
-        policy = await loadPolicy(compiled[i] ?? m.bytes, { initial: initialPages(m.bytes, maximum), maximum }, builtins)
+        policy = await loadPolicy(m.bytes, { initial: initialPages(m.bytes, maximum), maximum }, builtins)
         policy.setData(image.data)
       } catch (e) {
         const err = evalError(e, m.path)
