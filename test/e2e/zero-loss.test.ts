@@ -22,6 +22,7 @@ import { compile } from '../../src/compiler.js'
 import { bin } from '../cli/fixtures/run-policy.js'
 import { AUDIENCE, ISSUER, jwksJson, mint } from '../fixtures/registry/harness.js'
 import { waitFor } from '../fixtures/wait/until.js'
+import { freePort } from '../fixtures/server/free-port.js'
 
 const ACCESS = `package global.access
 
@@ -72,14 +73,6 @@ async function stop(p: Proc | undefined, signal: NodeJS.Signals = 'SIGTERM') {
 }
 
 /** A port nobody listens on now, for a registry that must come back on the same address. */
-async function freePort(): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()))
-  const port = (s.address() as AddressInfo).port
-  await new Promise((r) => s.close(r))
-  return port
-}
-
 type Mode = 'pass' | 'fail500' | 'stall' | 'store-then-stall'
 
 /**

@@ -6,19 +6,11 @@
 // not exist stops the start instead.
 
 import t from 'tap'
-import { createServer, type AddressInfo } from 'node:net'
 import { parseConfig } from '../../src/config/index.js'
 import { startSidecar } from '../../src/server/index.js'
 import { startJwks, startTestSidecar, type Jwks } from '../fixtures/server/sidecar.js'
 import { waitFor } from '../fixtures/wait/until.js'
-
-async function freePort(): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
-  const { port } = s.address() as AddressInfo
-  await new Promise((r) => s.close(r))
-  return port
-}
+import { freePort } from '../fixtures/server/free-port.js'
 
 t.test('a JWKS URL that answers late: 503 auth_unavailable until it does, then tokens verify', async (t) => {
   const keys = await startJwks() // only for its key pair and minting; the sidecar never asks it
