@@ -28,7 +28,8 @@ export interface AccessOutcome {
 }
 
 export function combineAccess(layers: LayerAccess[]): AccessOutcome {
-  const ordered = [...layers].sort((a, b) => rank(a.layer) - rank(b.layer))
+  // Layers come global first already (the engine's order): copied and sorted only when they do not.
+  const ordered = inRankOrder(layers) ? layers : [...layers].sort((a, b) => rank(a.layer) - rank(b.layer))
   const deny = ordered.flatMap((l) => l.deny.map((d) => denyReason(l.layer, d)))
   const allowedBy = ordered.filter((l) => l.allow).map((l) => l.layer)
   const allow = allowedBy.length > 0 && deny.length === 0
@@ -38,6 +39,11 @@ export function combineAccess(layers: LayerAccess[]): AccessOutcome {
       ? `allowed by layer${allowedBy.length > 1 ? 's' : ''} ${allowedBy.map((l) => `\`${l}\``).join(', ')}`
       : 'no layer allows the request (default deny)'
   return { allow, deny, allowed_by: allowedBy, message }
+}
+
+function inRankOrder(layers: LayerAccess[]): boolean {
+  for (let i = 1; i < layers.length; i++) if (rank(layers[i - 1]!.layer) > rank(layers[i]!.layer)) return false
+  return true
 }
 
 function rank(layer: string): number {

@@ -173,6 +173,8 @@ t.test('5. a bundle whose sources define a decision package without an entrypoin
   const ruleLevel = await rego('global', { 'g.rego': GLOBAL_REGO }, ['global/access/allow', 'global/access/deny'], { revision: 'rules' })
   await e.activate('global', ruleLevel)
   t.equal(e.revisions().global, 'rules')
+  // Answers share one revisions object until the next activation: it cannot be changed by one of them.
+  t.ok(Object.isFrozen(e.revisions()), 'the revisions answers carry are frozen')
   const allowOnly = await rego('global', { 'g.rego': GLOBAL_REGO }, ['global/access/allow'], { revision: 'allow-only' })
   t.match(await e.activate('global', allowOnly).catch((x) => x), { code: 'bundle_format_error', message: /data\.global\.access\.deny/ })
 })
