@@ -6,6 +6,21 @@
 
 import { LRUCache } from 'lru-cache'
 
+/** A decision as computed, before the cache: whether it may be kept (one that failed closed may not). */
+export interface Computed<T> {
+  value: T
+  cacheable: boolean
+}
+
+export interface Through<T> {
+  value: T
+  cached: boolean
+}
+
+function uncached<T>(c: Computed<T>): Through<T> {
+  return { value: c.value, cached: false }
+}
+
 export class DecisionCache {
   private readonly lru?: LRUCache<string, { value: unknown }>
 
@@ -17,20 +32,26 @@ export class DecisionCache {
     return this.lru !== undefined
   }
 
-  /** `compute` says whether its answer may be kept (a decision that failed closed is not). */
-  async through<T>(
-    revisions: string,
-    kind: string,
-    input: unknown,
-    compute: () => Promise<{ value: T; cacheable: boolean }>,
-  ): Promise<{ value: T; cached: boolean }> {
-    if (!this.lru) return { value: (await compute()).value, cached: false }
+  /**
+   * `compute` says whether its answer may be kept (a decision that failed
+   * closed is not). Synchronous when `compute` is (a hit, or an in-process
+   * evaluation): no promise per decision on the hot path.
+   */
+  through<T>(revisions: string, kind: string, input: unknown, compute: () => Computed<T> | Promise<Computed<T>>): Through<T> | Promise<Through<T>> {
+    const lru = this.lru
+    if (!lru) {
+      const c = compute()
+      return c instanceof Promise ? c.then(uncached) : uncached(c)
+    }
     const key = `${revisions}\u0000${kind}\u0000${JSON.stringify(input)}`
-    const hit = this.lru.get(key)
+    const hit = lru.get(key)
     if (hit) return { value: hit.value as T, cached: true }
-    const { value, cacheable } = await compute()
-    if (cacheable) this.lru.set(key, { value })
-    return { value, cached: false }
+    const keep = (c: Computed<T>): Through<T> => {
+      if (c.cacheable) lru.set(key, { value: c.value })
+      return { value: c.value, cached: false }
+    }
+    const c = compute()
+    return c instanceof Promise ? c.then(keep) : keep(c)
   }
 
   clear(): void {

@@ -14,7 +14,7 @@ import { asEvalError, evalError } from './eval-errors.js'
 import { combineAccess, type AccessOutcome, type LayerAccess } from './access.js'
 import type { CompatibilityQuestion } from './decision-input.js'
 import { accessFromPackage, anonymizationFromPackage, asSet, violationsFromPackage } from './layer-documents.js'
-import { DecisionCache } from './decision-cache.js'
+import { DecisionCache, type Computed, type Through } from './decision-cache.js'
 import { DECISION_RULES, PER_RULE_PACKAGES, ruleEntrypoints, rulePlan } from './decision-rules.js'
 import { allOrThrow, InProcessEvaluator, type CallResult, type EvalCall, type Evaluator } from './evaluator.js'
 import { loadHostBuiltins, type HostBuiltins } from './host-builtins.js'
@@ -84,12 +84,6 @@ export interface LogPolicyVerdict {
    * masked, instead of serializing the event a second time.
    */
   eventJson?: string
-}
-
-/** A decision as computed, before the cache: whether it may be kept (one that failed closed may not). */
-interface Computed<T> {
-  value: T
-  cacheable: boolean
 }
 
 export interface Answer<T> {
@@ -257,8 +251,17 @@ export class Engine {
    * not cached, so the next request evaluates again.
    */
   async access(input: unknown): Promise<Answer<AccessDecision>> {
+    return this.accessNow(input)
+  }
+
+  /**
+   * `access` without a promise when the answer is at hand (a cache hit, or
+   * layers evaluated in this thread): the HTTP route's path, where each
+   * promise and await per request is a visible cost. Throws (rather than
+   * rejects) when no answer can be given.
+   */
+  accessNow(input: unknown): Answer<AccessDecision> | Promise<Answer<AccessDecision>> {
     return this.decide('access', input, (active) => {
-      // In process, the layers answer synchronously: no promise per decision.
       const docs = this.layerDocuments(active, ACCESS, input, 'access')
       return docs instanceof Promise ? docs.then((d) => this.combinedAccess(d)) : this.combinedAccess(docs)
     })
@@ -422,15 +425,13 @@ export class Engine {
     return this.layerList
   }
 
-  private async decide<T>(kind: string, input: unknown, compute: (active: Layer[]) => Computed<T> | Promise<Computed<T>>): Promise<Answer<T>> {
+  /** Synchronous when `compute` is and the cache answers at once; throws when no layer set can answer. */
+  private decide<T>(kind: string, input: unknown, compute: (active: Layer[]) => Computed<T> | Promise<Computed<T>>): Answer<T> | Promise<Answer<T>> {
     const active = this.requireActive()
     const { revisions, key } = this.activeState()
-    if (!this.cache.enabled) {
-      const c = compute(active)
-      return { value: (c instanceof Promise ? await c : c).value, revisions, cached: false }
-    }
-    const { value, cached } = await this.cache.through(key, kind, input, async () => compute(active))
-    return { value, revisions, cached }
+    const answer = (t: Through<T>): Answer<T> => ({ value: t.value, revisions, cached: t.cached })
+    const t = this.cache.through(key, kind, input, () => compute(active))
+    return t instanceof Promise ? t.then(answer) : answer(t)
   }
 
   /**

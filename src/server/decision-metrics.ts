@@ -3,16 +3,19 @@
 // and outcome, denies by layer, end-to-end and evaluation latency, decision
 // cache hits and misses, anonymized records per port).
 //
-// It runs on every decision, so it does the least it can: the metric
-// children of each label value are made once and kept (prom-client's
-// `labels()` would build and hash a label object per call), and the event's
-// own values are read without copying. Label values come from events, and a
+// It runs on every decision, so it does the least it can: each label
+// value's counts are plain numbers, kept per value and handed to prom-client
+// only when /metrics is scraped (a counter's `collect`, and a histogram
+// registered as a metric object whose `get()` prom-client formats), because
+// prom-client's own `inc`/`observe` build and hash a label object per call,
+// about a microsecond per decision. The event's own values are read without
+// copying. Label values come from events, and a
 // port name can come from a request URL when the sidecar has no mesh model
 // to check it against: every label keeps at most MAX_LABEL_VALUES distinct
 // values, later ones are counted under OTHER_LABEL, so a caller cannot grow
 // the exposition without bound.
 
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import { Counter, Gauge, type Metric, type Registry } from 'prom-client'
 import type { DecisionEvent, DecisionObserver } from '../decision-log/index.js'
 
 /** Distinct values one label may take in one metric; the rest share OTHER_LABEL. */
@@ -49,6 +52,121 @@ export class LabelChildren<T> {
 type CounterChild = { inc(value?: number): void }
 type HistogramChild = { observe(value: number): void }
 
+/**
+ * Counts of one counter's label set, added up here and handed to the
+ * prom-client counter by `flush` (its `collect`, at scrape time).
+ */
+class Tally implements CounterChild {
+  private pending = 0
+
+  constructor(private readonly child: { inc(value: number): void }) {}
+
+  inc(value = 1): void {
+    this.pending += value
+  }
+
+  flush(): void {
+    if (this.pending === 0) return
+    this.child.inc(this.pending)
+    this.pending = 0
+  }
+}
+
+/** A counter's label sets as Tallies, flushed when the registry collects the counter. */
+function tallied(opts: { name: string; help: string; labelNames: string[]; registers: Registry[] }) {
+  const tallies: Tally[] = []
+  const counter: Counter<string> = new Counter({
+    ...opts,
+    collect: () => {
+      for (const t of tallies) t.flush()
+    },
+  })
+  return (...values: string[]): Tally => {
+    const t = new Tally(counter.labels(...values))
+    tallies.push(t)
+    return t
+  }
+}
+
+/** One label value's cells of a LabelledHistogram: a count per bucket (not cumulative), the sum and the count. */
+class HistogramCells implements HistogramChild {
+  readonly counts: number[]
+  sum = 0
+  count = 0
+
+  constructor(private readonly bounds: readonly number[]) {
+    this.counts = bounds.map(() => 0)
+  }
+
+  observe(value: number): void {
+    const b = this.bounds
+    let i = 0
+    while (i < b.length && value > b[i]!) i++
+    if (i < b.length) this.counts[i]!++
+    this.sum += value
+    this.count++
+  }
+}
+
+/** What a registry reads of a metric to format it (prom-client's metric object shape). */
+interface ExposedHistogram {
+  name: string
+  help: string
+  type: 'histogram'
+  values: { metricName: string; labels: Record<string, string | number>; value: number }[]
+  aggregator: 'sum'
+}
+
+/**
+ * A Prometheus histogram over one label, registered on a prom-client
+ * Registry as a metric object: the registry formats what `get()` returns,
+ * exactly as for its own Histogram (`_bucket` with `le` cumulative up to
+ * `+Inf`, `_sum`, `_count`).
+ */
+export class LabelledHistogram {
+  readonly type = 'histogram' as const
+  readonly aggregator = 'sum' as const
+  private readonly cells = new Map<string, HistogramCells>()
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly labelName: string,
+    private readonly bounds: readonly number[],
+    registry: Registry,
+  ) {
+    registry.registerMetric(this as unknown as Metric)
+  }
+
+  /** The cells of one label value (bounded by the caller, as LabelChildren bounds them). */
+  child(value: string): HistogramChild {
+    let c = this.cells.get(value)
+    if (!c) this.cells.set(value, (c = new HistogramCells(this.bounds)))
+    return c
+  }
+
+  async get(): Promise<ExposedHistogram> {
+    const values: ExposedHistogram['values'] = []
+    for (const [value, c] of this.cells) {
+      // A label value shows once it has an observation (as prom-client's own Histogram does).
+      if (c.count === 0) continue
+      let cumulative = 0
+      this.bounds.forEach((le, i) => {
+        cumulative += c.counts[i]!
+        values.push({ metricName: `${this.name}_bucket`, labels: { le, [this.labelName]: value }, value: cumulative })
+      })
+      values.push({ metricName: `${this.name}_bucket`, labels: { le: '+Inf', [this.labelName]: value }, value: c.count })
+      values.push({ metricName: `${this.name}_sum`, labels: { [this.labelName]: value }, value: c.sum })
+      values.push({ metricName: `${this.name}_count`, labels: { [this.labelName]: value }, value: c.count })
+    }
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator }
+  }
+
+  reset(): void {
+    this.cells.clear()
+  }
+}
+
 /** What one decision kind counts; made on the kind's first event. */
 interface KindMetrics {
   outcomes: LabelChildren<CounterChild>
@@ -70,45 +188,45 @@ export class MetricsObserver implements DecisionObserver {
 
   constructor(register: Registry) {
     const registers = [register]
-    const decisions = new Counter({
+    const decisions = tallied({
       name: 'meshgate_decisions_total',
       help: 'Decisions answered, by kind and outcome (allow, deny, answer, error).',
       labelNames: ['kind', 'outcome'],
       registers,
     })
-    const denies = new Counter({
+    const denies = tallied({
       name: 'meshgate_decision_denies_total',
       help: 'Denied decisions by the layer that gave a deny reason (a decision denied by two layers counts once for each).',
       labelNames: ['kind', 'layer'],
       registers,
     })
-    const duration = new Histogram({
-      name: 'meshgate_decision_duration_seconds',
-      help: "Time to answer a decision, end to end in the server handler (OPA's timer_server_handler_ns).",
-      labelNames: ['kind'],
-      buckets: DECISION_BUCKETS,
-      registers,
-    })
-    const evalDuration = new Histogram({
-      name: 'meshgate_decision_eval_duration_seconds',
-      help: "Time spent evaluating policy for a decision (OPA's timer_rego_query_eval_ns).",
-      labelNames: ['kind'],
-      buckets: DECISION_BUCKETS,
-      registers,
-    })
-    const hits = new Counter({
+    const duration = new LabelledHistogram(
+      'meshgate_decision_duration_seconds',
+      "Time to answer a decision, end to end in the server handler (OPA's timer_server_handler_ns).",
+      'kind',
+      DECISION_BUCKETS,
+      register,
+    )
+    const evalDuration = new LabelledHistogram(
+      'meshgate_decision_eval_duration_seconds',
+      "Time spent evaluating policy for a decision (OPA's timer_rego_query_eval_ns).",
+      'kind',
+      DECISION_BUCKETS,
+      register,
+    )
+    const hits = tallied({
       name: 'meshgate_decision_cache_hits_total',
       help: 'Decisions answered from the decision cache.',
       labelNames: ['kind'],
       registers,
     })
-    const misses = new Counter({
+    const misses = tallied({
       name: 'meshgate_decision_cache_misses_total',
       help: 'Cacheable decisions that had to be evaluated.',
       labelNames: ['kind'],
       registers,
     })
-    const anonymized = new Counter({
+    const anonymized = tallied({
       name: 'meshgate_anonymized_records_total',
       help: 'Records anonymized by the port stream endpoint, by output port.',
       labelNames: ['port'],
@@ -121,14 +239,14 @@ export class MetricsObserver implements DecisionObserver {
       collect: () => ratio.set(this.hits + this.misses === 0 ? 0 : this.hits / (this.hits + this.misses)),
     })
     this.kinds = new LabelChildren((kind) => ({
-      outcomes: new LabelChildren((outcome) => decisions.labels(kind, outcome)),
-      denies: new LabelChildren((layer) => denies.labels(kind, layer)),
-      duration: duration.labels(kind),
-      evalDuration: evalDuration.labels(kind),
-      hits: hits.labels(kind),
-      misses: misses.labels(kind),
+      outcomes: new LabelChildren((outcome) => decisions(kind, outcome)),
+      denies: new LabelChildren((layer) => denies(kind, layer)),
+      duration: duration.child(kind),
+      evalDuration: evalDuration.child(kind),
+      hits: hits(kind),
+      misses: misses(kind),
     }))
-    this.anonymized = new LabelChildren((port) => anonymized.labels(port))
+    this.anonymized = new LabelChildren((port) => anonymized(port))
   }
 
   /** Never throws: values that are not finite, non-negative numbers are left out. */

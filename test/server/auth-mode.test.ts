@@ -10,15 +10,18 @@ import { buildApp, NO_AUTH_WARNING } from '../../src/server/index.js'
 async function appWith(authYaml: string) {
   const logged: { level: number; msg: string; via?: string }[] = []
   const inputs: unknown[] = []
+  // The route asks `accessNow` (an answer, or a promise of one).
+  const accessNow = (input: unknown) => {
+    inputs.push(input)
+    return {
+      value: { allow: false, deny: [], allowed_by: [], message: 'no layer allows the request (default deny)', layers: [] },
+      revisions: {},
+      cached: false,
+    }
+  }
   const engine = {
-    access: async (input: unknown) => {
-      inputs.push(input)
-      return {
-        value: { allow: false, deny: [], allowed_by: [], message: 'no layer allows the request (default deny)', layers: [] },
-        revisions: {},
-        cached: false,
-      }
-    },
+    accessNow,
+    access: async (input: unknown) => accessNow(input),
     ready: true,
     layers: [],
   } as any

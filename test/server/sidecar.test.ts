@@ -333,6 +333,10 @@ t.test('an unknown error is a generic 500; the real one only goes to the log', a
     access: async () => {
       throw new Error('secret detail')
     },
+    // What the route asks: a rejected answer.
+    accessNow: async () => {
+      throw new Error('secret detail')
+    },
     ready: true,
     layers: [],
   } as any
@@ -355,4 +359,42 @@ t.test('an unknown error is a generic 500; the real one only goes to the log', a
     logged.some((l) => l.includes('secret detail')),
     'logged',
   )
+})
+
+t.test('an engine that throws at once (not a rejection) is the same generic 500, and the decision is logged as an error', async (t) => {
+  const { buildApp } = await import('../../src/server/index.js')
+  const { parseConfig } = await import('../../src/config/index.js')
+  const logged: string[] = []
+  const events: { outcome: string; error?: { code: string } }[] = []
+  const engine = {
+    access: async () => {
+      throw new Error('sync secret')
+    },
+    accessNow: () => {
+      throw new Error('sync secret')
+    },
+    ready: true,
+    layers: [],
+  } as any
+  const app = await buildApp({
+    engine,
+    config: parseConfig('bundles: { global: { resource: g } }\nauth: { mode: none }\n'),
+    observers: [{ record: (e: any) => void events.push(e) }],
+    logger: { level: 'error', stream: { write: (l: string) => logged.push(l) } } as any,
+  })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  t.teardown(() => app.close())
+  const { port } = app.server.address() as { port: number }
+  const r = await fetch(`http://127.0.0.1:${port}/v1/decisions/access`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"port":"p"}',
+  })
+  t.equal(r.status, 500)
+  t.same(await r.json(), { code: 'internal_error', message: 'internal error; see the sidecar log' })
+  t.ok(
+    logged.some((l) => l.includes('sync secret')),
+    'logged',
+  )
+  t.match(events, [{ outcome: 'error', error: { code: 'internal_error' } }], 'the decision event says error, never allow')
 })

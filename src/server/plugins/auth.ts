@@ -29,7 +29,8 @@ declare module 'fastify' {
     subject?: Subject
   }
   interface FastifyInstance {
-    requireSubject(req: FastifyRequest): Promise<Subject>
+    /** The verified subject: at once for a token verified before (the cache), else a promise; throws or rejects `token_*`. */
+    requireSubject(req: FastifyRequest): Subject | Promise<Subject>
   }
 }
 
@@ -50,9 +51,13 @@ export class TokenVerifier {
     if (cacheSize > 0) this.cache = new LRUCache({ max: cacheSize, ttlAutopurge: false })
   }
 
-  async verify(token: string): Promise<Subject> {
+  /** Synchronous for a cached token: a request with a known token costs no promise. */
+  verify(token: string): Subject | Promise<Subject> {
     const hit = this.cache?.get(token)
-    if (hit) return hit
+    return hit ?? this.verifyFresh(token)
+  }
+
+  private async verifyFresh(token: string): Promise<Subject> {
     const payload = await verifyJwt(token, this.keys.getKey, this.cfg)
     const subject = this.subjectOf(payload)
     // Cache until exp, never longer (exp is required above).
@@ -143,13 +148,14 @@ export function describeJoseError(e: unknown): string {
 
 export const authPlugin = globalPlugin(async function auth(app: FastifyInstance, opts: AuthOptions) {
   const verifier = opts.verifier
-  app.decorate('requireSubject', async (req: FastifyRequest): Promise<Subject> => {
+  app.decorate('requireSubject', (req: FastifyRequest): Subject | Promise<Subject> => {
     if (req.subject) return req.subject
     if (!verifier) return (req.subject = {}) // auth is off by choice: the anonymous subject (docs/config.md)
     const h = req.headers.authorization
     if (!h) throw new MeshgateError('token_missing', 'the request has no `Authorization: Bearer` token')
     const m = /^Bearer\s+(\S+)\s*$/i.exec(h)
     if (!m) throw new MeshgateError('token_invalid', 'the `Authorization` header is not `Bearer <token>`')
-    return (req.subject = await verifier.verify(m[1]!))
+    const s = verifier.verify(m[1]!)
+    return s instanceof Promise ? s.then((v) => (req.subject = v)) : (req.subject = s)
   })
 }, 'meshgate-auth')

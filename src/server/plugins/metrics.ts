@@ -103,6 +103,6 @@ export async function metricsPlugin(app: FastifyInstance, o: MetricsPluginOption
   serveMetrics(app, {
     scrape: () => o.metrics.scrape(),
     contentType: o.metrics.contentType,
-    ...(o.requireToken ? { authorize: (req: FastifyRequest) => app.requireSubject(req) } : {}),
+    ...(o.requireToken ? { authorize: async (req: FastifyRequest) => app.requireSubject(req) } : {}),
   })
 }
