@@ -34,23 +34,30 @@ export class DecisionCache {
 
   /**
    * `compute` says whether its answer may be kept (a decision that failed
-   * closed is not). Synchronous when `compute` is (a hit, or an in-process
+   * closed is not); it gets the input's JSON text when the cache made it. Synchronous when `compute` is (a hit, or an in-process
    * evaluation): no promise per decision on the hot path.
    */
-  through<T>(revisions: string, kind: string, input: unknown, compute: () => Computed<T> | Promise<Computed<T>>): Through<T> | Promise<Through<T>> {
+  through<T>(
+    revisions: string,
+    kind: string,
+    input: unknown,
+    compute: (json?: string) => Computed<T> | Promise<Computed<T>>,
+  ): Through<T> | Promise<Through<T>> {
     const lru = this.lru
     if (!lru) {
       const c = compute()
       return c instanceof Promise ? c.then(uncached) : uncached(c)
     }
-    const key = `${revisions}\u0000${kind}\u0000${JSON.stringify(input)}`
+    // The input's JSON text goes on to `compute` too: on a miss the evaluation writes it into the modules as it is.
+    const json = JSON.stringify(input)
+    const key = `${revisions}\u0000${kind}\u0000${json}`
     const hit = lru.get(key)
     if (hit) return { value: hit.value as T, cached: true }
     const keep = (c: Computed<T>): Through<T> => {
       if (c.cacheable) lru.set(key, { value: c.value })
       return { value: c.value, cached: false }
     }
-    const c = compute()
+    const c = compute(json)
     return c instanceof Promise ? c.then(keep) : keep(c)
   }
 

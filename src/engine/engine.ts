@@ -261,8 +261,8 @@ export class Engine {
    * rejects) when no answer can be given.
    */
   accessNow(input: unknown): Answer<AccessDecision> | Promise<Answer<AccessDecision>> {
-    return this.decide('access', input, (active) => {
-      const docs = this.layerDocuments(active, ACCESS, input, 'access')
+    return this.decide('access', input, (active, json) => {
+      const docs = this.layerDocuments(active, ACCESS, this.encoded(input, json), 'access')
       return docs instanceof Promise ? docs.then((d) => this.combinedAccess(d)) : this.combinedAccess(docs)
     })
   }
@@ -330,8 +330,8 @@ export class Engine {
    */
   async query(pkg: string, input: unknown): Promise<Answer<LayerResult[]>> {
     const rel = pkg.split(/[./]/).filter(Boolean)
-    return this.decide(`query:${rel.join('/')}`, input, async (active) => {
-      const docs = await this.layerDocuments(active, rel, input)
+    return this.decide(`query:${rel.join('/')}`, input, async (active, json) => {
+      const docs = await this.layerDocuments(active, rel, this.encoded(input, json))
       const failure = docs.find((d) => d.error)
       if (failure) {
         const err = asEvalError(failure.error, rel.join('/'))
@@ -426,11 +426,15 @@ export class Engine {
   }
 
   /** Synchronous when `compute` is and the cache answers at once; throws when no layer set can answer. */
-  private decide<T>(kind: string, input: unknown, compute: (active: Layer[]) => Computed<T> | Promise<Computed<T>>): Answer<T> | Promise<Answer<T>> {
+  private decide<T>(
+    kind: string,
+    input: unknown,
+    compute: (active: Layer[], json?: string) => Computed<T> | Promise<Computed<T>>,
+  ): Answer<T> | Promise<Answer<T>> {
     const active = this.requireActive()
     const { revisions, key } = this.activeState()
     const answer = (t: Through<T>): Answer<T> => ({ value: t.value, revisions, cached: t.cached })
-    const t = this.cache.through(key, kind, input, () => compute(active))
+    const t = this.cache.through(key, kind, input, (json) => compute(active, json))
     return t instanceof Promise ? t.then(answer) : answer(t)
   }
 
@@ -470,6 +474,11 @@ export class Engine {
       (r) => outcomes(active, plans, r),
       (e: unknown) => outcomes(active, plans, failedAll(e)),
     )
+  }
+
+  /** The input with its JSON text when the cache made it and evaluations run in this thread (a worker gets plain values). */
+  private encoded(input: unknown, json: string | undefined): unknown {
+    return json !== undefined && this.inProcess ? new EncodedInput(input, this.encoder, json) : input
   }
 
   private dataFor(bundleData: Record<string, unknown>): Record<string, unknown> {
