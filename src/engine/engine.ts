@@ -133,6 +133,15 @@ export class Engine {
     this.cache = new DecisionCache(opts.cacheSize ?? 10_000)
   }
 
+  /**
+   * Starts the worker that loads each new bundle first (load-probe.ts)
+   * ahead of the first activation, so that a starting sidecar's other work
+   * overlaps its start; unused, it stops when idle.
+   */
+  warmLoader(): void {
+    this.prober.warm(this.limits)
+  }
+
   get layers(): readonly Readonly<Layer>[] {
     return this.layerList
   }

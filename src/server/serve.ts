@@ -60,6 +60,8 @@ export async function startSidecar(config: Config, opts: SidecarOptions = {}): P
     ...(mesh ? { mesh: mesh.data as unknown as Record<string, unknown> } : {}),
     ...(opts.builtinsModule ? { builtinsModule: opts.builtinsModule } : {}),
   })
+  // The first activation's load probe starts its worker while the app is built.
+  engine.warmLoader()
   // The decision logger opens first (it recovers its spool, which can fail
   // on a bad directory) and logs through the app's logger once there is one.
   const appLog: { current?: DecisionLogLog } = {}
