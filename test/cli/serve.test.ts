@@ -217,18 +217,25 @@ t.test('--config serves from a YAML file; with --insecure-no-auth the subject is
     'the global layer denies the anonymous subject',
   )
   t.same(await stop(s), { code: 0, signal: null })
-  // Prebuilt bundles need no compiler, and `--config` no embedded registry:
-  // the serve path must not load them (issue 13: start-up and memory).
+  // Prebuilt bundles need no compiler, `--config` no embedded registry, and a
+  // config without `decision_logs` no decision logger: the serve path must
+  // not load them (issue 13: start-up and memory).
   const loaded = readFileSync(moduleLog, 'utf8').split('\n').filter(Boolean)
   t.ok(
     loaded.some((u) => u.endsWith('/dist/src/server/serve.js')),
     'the log records the modules the sidecar loaded',
   )
-  const unneeded = [/\/dist\/src\/compiler\.js$/, /\/dist\/src\/(wasm|plan|check|registry)\//, /\/node_modules\/wabt\//, /\/dist\/src\/cli\/serve\/example-/]
+  const unneeded = [
+    /\/dist\/src\/compiler\.js$/,
+    /\/dist\/src\/(wasm|plan|check|registry)\//,
+    /\/node_modules\/wabt\//,
+    /\/dist\/src\/cli\/serve\/example-/,
+    /\/dist\/src\/decision-log\//,
+  ]
   t.same(
     loaded.filter((u) => unneeded.some((re) => re.test(u))),
     [],
-    'no compiler, wabt, embedded registry or worked-example module',
+    'no compiler, wabt, embedded registry, worked-example or decision-log module',
   )
 })
 
