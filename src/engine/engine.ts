@@ -186,6 +186,8 @@ export class Engine {
       const key = `${layer.name}@${loaded.revision}#${++this.generation}`
       const plans = decisionPlans(layer, b, key, loaded.entrypoints, sourcePkgs)
       await this.evaluator.register(key, loaded)
+      // In process, nothing loads the module again: keep it compiled only.
+      if (this.inProcess) loaded.forgetModuleBytes()
       const previous = layer.active
       layer.active = { key, loaded, activatedAt: new Date(), bundleData: b.data, plans }
       delete layer.lastError
