@@ -15,19 +15,21 @@
 // What dominates (measured for issue 13, Node 20, after the start-up and
 // memory changes of that issue; each run's note repeats the split):
 // - example mesh, ~120 MiB: ~45 MiB is the node binary's file-backed pages,
-//   which the bare fastify process has too (~42 MiB); of the ~74 MiB
-//   anonymous part, V8's heap is ~58 MiB, of which ~28 MiB live objects
+//   which the bare fastify process has too (~42 MiB); of the ~75 MiB
+//   anonymous part, V8's heap is ~58 MiB, of which ~28-34 MiB live objects
 //   (the code of ~220 modules and their data) and most of the rest the young
 //   generation, grown to its 2 × 16 MiB semi-spaces by the allocation rate of
-//   3,000 decisions; the two WebAssembly instances and their code take ~12
-//   MiB. The bare process's anonymous part is ~27 MiB, so issue 13's "under
-//   60 MB" is below what a bare fastify process holds on this Node.
-// - 20× domain bundle, ~290 MiB (738.7 MiB before: every activation parsed
-//   the 3.4 MB of generated Rego twice, a second of CPU and hundreds of MiB
-//   of heap that stayed resident): V8's compiled code for the 14.5 MiB
-//   module (Liftoff for every function the decisions run, TurboFan for the
-//   hot ones) and the compiler's malloc'd memory, ~155 MiB; the module's
-//   bytes, kept for re-loading, ~15 MiB of the external memory.
+//   3,000 decisions; the rest of the anonymous part (the two WebAssembly
+//   instances, their compiled code, malloc) is 12-15 MiB. The bare process's
+//   anonymous part is ~28 MiB, so issue 13's "under 60 MB" is below what a
+//   bare fastify process holds on this Node.
+// - 20× domain bundle, 290-400 MiB (738.7 MiB before: every activation
+//   parsed the 3.4 MB of generated Rego twice, a second of CPU and hundreds
+//   of MiB of heap that stayed resident): V8's compiled code for the 14.5 MiB
+//   module and the compiler's malloc'd memory, 155-215 MiB, growing while
+//   TurboFan tiers up the functions the decisions run (in process, with
+//   `--liftoff-only`, it stays ~90 MiB lower); external memory is mostly
+//   garbage not yet collected (the module's bytes are no longer kept).
 
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
