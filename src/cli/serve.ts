@@ -19,10 +19,12 @@ import { NO_AUTH_WARNING, type Sidecar } from '../server/index.js'
 import { parseVerbArgs, usageError, type CliCommand } from './command.js'
 import { reportError } from './report.js'
 import { listening, LOG_LEVELS, parseAddr, ReportedError, untilSignal } from './run-server.js'
-import { createDevAuth, DEV_AUDIENCE, DEV_ISSUER, type DevAuth } from './serve/dev-auth.js'
-import { buildExampleBundles, EXAMPLE_DOMAIN, EXAMPLE_LAYERS, exampleConfigYaml, packageRoot, type BuiltBundle } from './serve/example-mesh.js'
-import { startExampleRegistry, type ExampleRegistry } from './serve/example-registry.js'
-import { curlFor, SAMPLE_REQUESTS } from './serve/sample-requests.js'
+// The worked example's pieces (the compiler, an embedded registry, dev keys)
+// are imported only by `--example`: a `--config` sidecar serves prebuilt
+// bundles and starts faster without them (issue 13).
+import type { DevAuth } from './serve/dev-auth.js'
+import type { BuiltBundle } from './serve/example-mesh.js'
+import type { ExampleRegistry } from './serve/example-registry.js'
 
 const help = `Usage: policy serve --config <file> [options]
        policy serve --example [options]
@@ -159,6 +161,8 @@ interface Example {
 }
 
 async function prepareExample(bundleDir: string | undefined, policiesDir: string | undefined): Promise<Example> {
+  const [{ createDevAuth, DEV_AUDIENCE, DEV_ISSUER }, { buildExampleBundles, EXAMPLE_DOMAIN, exampleConfigYaml, packageRoot }, { startExampleRegistry }] =
+    await Promise.all([import('./serve/dev-auth.js'), import('./serve/example-mesh.js'), import('./serve/example-registry.js')])
   const root = packageRoot()
   const policies = resolve(policiesDir ?? join(root, 'policies'))
   const out = resolve(bundleDir ?? join(root, 'bundles'))
@@ -213,6 +217,7 @@ async function waitReady(sc: Sidecar, ms: number): Promise<void> {
  * last good revisions keep serving.
  */
 async function watchExample(ex: Example, sc: Sidecar, cleanup: (() => Promise<void>)[]): Promise<void> {
+  const { buildExampleBundles, EXAMPLE_LAYERS } = await import('./serve/example-mesh.js')
   let timer: NodeJS.Timeout | undefined
   let chain: Promise<void> = Promise.resolve()
   const rebuild = async () => {
@@ -296,6 +301,7 @@ function whyInactive(lastError: string | undefined, b: Config['bundles'][number]
 }
 
 async function exampleLines(sc: Sidecar, ex: Example, watching: boolean): Promise<string[]> {
+  const { curlFor, SAMPLE_REQUESTS } = await import('./serve/sample-requests.js')
   const global = ex.registry.keys.find((k) => k.id === 'global')!
   const reader = await ex.auth.mint({ sub: 'auditor', roles: ['decision-reader'], clearance: 'internal', domain: 'governance', region: 'eu' })
   const lines = [

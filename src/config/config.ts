@@ -4,9 +4,8 @@
 
 import { readFile } from 'node:fs/promises'
 import { dirname, isAbsolute, resolve } from 'node:path'
-import AjvModule from 'ajv'
 import { CompileError, MeshgateError, type Location } from '../errors/index.js'
-import { CONFIG_SCHEMA } from './schema.js'
+import { validators } from './config-validator.gen.js'
 import { parseYamlWithSchema } from './yaml-schema.js'
 import { publicKeyFrom } from '../bundle/index.js'
 
@@ -116,8 +115,9 @@ export interface Config {
 export const DEFAULT_ADDR = '127.0.0.1:8181'
 export const DEFAULT_BODY_LIMIT = 1024 * 1024
 
-const Ajv = AjvModule.default ?? AjvModule
-const validate = new Ajv({ allErrors: true, strict: true }).compile(CONFIG_SCHEMA)
+// CONFIG_SCHEMA (schema.ts) compiled ahead by scripts/gen-validators.ts:
+// compiling it here cost every start ~70 ms of CPU (issue 13).
+const validate = validators.config
 
 /**
  * Reads and checks a config file, and the files it names that must exist

@@ -12,7 +12,8 @@
 // is known only from the bundle's sources, which `policy build` and `opa
 // build` store beside the module they compiled, and only when nothing there
 // can define it: some source declares the package (a bundle without the
-// package's sources proves nothing), every source parses, none defines the
+// package's sources proves nothing), every source that may define it parses
+// (one whose package line names an unrelated package is not read), none defines the
 // rule in the package (tests included), none
 // reaches into the package from above with a ref head (`access.deny
 // contains …` in `package global`), none is a package below the rule, and the
@@ -25,6 +26,7 @@
 // does not read (a helper no `allow` or `deny` uses) no longer fails it.
 
 import type { Bundle } from '../bundle/index.js'
+import { sourcePackages } from './layers.js'
 import { parseModule, type Module } from '../rego/index.js'
 import type { ResultSet } from './module-call.js'
 import type { EvalCall } from './evaluator.js'
@@ -59,6 +61,7 @@ export function ruleEntrypoints(
   rules: readonly string[],
   entrypoints: ReadonlySet<string>,
   bundle: Pick<Bundle, 'sources' | 'data' | 'manifest'>,
+  sourcePkgs?: readonly (string[] | undefined)[],
 ): RuleEntrypoints | undefined {
   const out: RuleEntrypoints = {}
   const missing: string[] = []
@@ -68,7 +71,7 @@ export function ruleEntrypoints(
     else missing.push(r)
   }
   if (missing.length === 0) return out
-  const modules = parseSources(bundle)
+  const modules = parseSources(bundle, pkg, sourcePkgs)
   if (!modules || !modules.some((m) => m.package.join('/') === pkg.join('/'))) return undefined
   for (const r of missing) {
     if (mayDefine(modules, [...pkg, r]) || dataAt(bundle.data, [...pkg, r]) !== undefined) return undefined
@@ -93,10 +96,25 @@ export function rulePlan(bundleKey: string, rules: RuleEntrypoints): DocPlan {
   }
 }
 
-function parseSources(bundle: Pick<Bundle, 'sources' | 'manifest'>): Module[] | undefined {
+/**
+ * The sources that may define a rule of `pkg`, parsed; undefined when one of
+ * them does not parse. With each source's package as its package line reads
+ * (layers.ts `sourcePackages`), a source in a package that is neither above
+ * nor below `pkg` (as written, or with the `data.` prefix the parser keeps)
+ * is left unparsed: it cannot define the rules, and a large bundle's other
+ * packages would cost a parse per activation for nothing.
+ */
+function parseSources(
+  bundle: Pick<Bundle, 'sources' | 'manifest'>,
+  pkg: string[],
+  sourcePkgs: readonly (string[] | undefined)[] = sourcePackages(bundle),
+): Module[] | undefined {
   const versions = bundle.manifest.rego_version === 0 ? ([0, 1] as const) : ([1, 0] as const)
+  const related = (a: string[]) => (a.length <= pkg.length ? a.every((s, i) => pkg[i] === s) : pkg.every((s, i) => a[i] === s))
   const out: Module[] = []
-  for (const s of bundle.sources) {
+  for (const [i, s] of bundle.sources.entries()) {
+    const read = sourcePkgs[i]
+    if (read && !related(read) && !related(['data', ...read])) continue
     let mod: Module | undefined
     for (const v of versions) {
       try {

@@ -18,7 +18,7 @@ import { DecisionCache, type Computed, type Through } from './decision-cache.js'
 import { DECISION_RULES, PER_RULE_PACKAGES, ruleEntrypoints, rulePlan } from './decision-rules.js'
 import { allOrThrow, InProcessEvaluator, type CallResult, type EvalCall, type Evaluator } from './evaluator.js'
 import { loadHostBuiltins, type HostBuiltins } from './host-builtins.js'
-import { checkBundleForLayer, checkDecisionEntrypoints, checkLayerSpecs, type ActiveBundle, type Layer, type LayerSpec } from './layers.js'
+import { checkBundleForLayer, checkDecisionEntrypoints, checkLayerSpecs, sourcePackages, type ActiveBundle, type Layer, type LayerSpec } from './layers.js'
 import { DEFAULT_LIMITS, EncodedInput, imageOf, LoadedBundle, type BundleLimits } from './loaded-bundle.js'
 import { LoadProbe } from './load-probe.js'
 import { planDocument, type DocPlan, type DocSource } from './virtual-doc.js'
@@ -133,6 +133,15 @@ export class Engine {
     this.cache = new DecisionCache(opts.cacheSize ?? 10_000)
   }
 
+  /**
+   * Starts the worker that loads each new bundle first (load-probe.ts)
+   * ahead of the first activation, so that a starting sidecar's other work
+   * overlaps its start; unused, it stops when idle.
+   */
+  warmLoader(): void {
+    this.prober.warm(this.limits)
+  }
+
   get layers(): readonly Readonly<Layer>[] {
     return this.layerList
   }
@@ -176,7 +185,8 @@ export class Engine {
     if (!layer) throw new MeshgateError('config_error', `no layer \`${layerName}\` is configured`)
     try {
       const b = bundle instanceof Uint8Array ? readBundle(bundle, bundleName) : bundle
-      checkBundleForLayer(layer, b, bundleName, this.layerList)
+      const sourcePkgs = sourcePackages(b)
+      checkBundleForLayer(layer, b, bundleName, this.layerList, sourcePkgs)
       // A failed import is not kept: the next activation tries again.
       this.builtins ??= loadHostBuiltins(this.limits.builtinsModule).then(
         (h) => ({ ...h, ...this.opts.hostBuiltins }),
@@ -186,10 +196,12 @@ export class Engine {
         },
       )
       const loaded = await LoadedBundle.loadBounded(this.prober, imageOf(b, bundleName, this.dataFor(b.data)), this.limits, { builtins: await this.builtins })
-      checkDecisionEntrypoints(layer, b, bundleName, loaded.entrypoints)
+      checkDecisionEntrypoints(layer, b, bundleName, loaded.entrypoints, sourcePkgs)
       const key = `${layer.name}@${loaded.revision}#${++this.generation}`
-      const plans = decisionPlans(layer, b, key, loaded.entrypoints)
+      const plans = decisionPlans(layer, b, key, loaded.entrypoints, sourcePkgs)
       await this.evaluator.register(key, loaded)
+      // In process, nothing loads the module again: keep it compiled only.
+      if (this.inProcess) loaded.forgetModuleBytes()
       const previous = layer.active
       layer.active = { key, loaded, activatedAt: new Date(), bundleData: b.data, plans }
       delete layer.lastError
@@ -509,7 +521,13 @@ function outcomes(active: Layer[], plans: DocPlan[], results: CallResult[]): Lay
  * standalone bundle's `system/log`) whose rules the bundle can answer one by
  * one; the others are planned as package documents on first use.
  */
-function decisionPlans(layer: LayerSpec, bundle: Bundle, key: string, entrypoints: string[]): Map<string, DocPlan> {
+function decisionPlans(
+  layer: LayerSpec,
+  bundle: Bundle,
+  key: string,
+  entrypoints: string[],
+  sourcePkgs: readonly (string[] | undefined)[],
+): Map<string, DocPlan> {
   const plans = new Map<string, DocPlan>()
   const root = layer.root === '' ? [] : layer.root.split('/')
   const eps = new Set(entrypoints)
@@ -518,7 +536,7 @@ function decisionPlans(layer: LayerSpec, bundle: Bundle, key: string, entrypoint
   for (const [rel, rules] of packages) {
     const pkg = [...root, ...rel.split('/')]
     if (!PER_RULE_PACKAGES.includes(rel) && eps.has(pkg.join('/'))) continue
-    const found = ruleEntrypoints(pkg, rules, eps, bundle)
+    const found = ruleEntrypoints(pkg, rules, eps, bundle, sourcePkgs)
     if (found) plans.set(rel, rulePlan(key, found))
   }
   return plans

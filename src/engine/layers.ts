@@ -84,8 +84,26 @@ function sourcePackage(path: string, source: string): string[] | undefined {
   }
 }
 
+/**
+ * Each source's package, in the order of `bundle.sources` (undefined where
+ * the lexer reads none). Read once per activation: the checks below and the
+ * decision plans (decision-rules.ts) use it to parse only the sources that
+ * can matter, since a bundle may carry megabytes of Rego it does not need
+ * parsed to be served (issue 13: a 20× domain bundle spent a second and
+ * hundreds of MB of heap parsing rules no check looked at).
+ */
+export function sourcePackages(bundle: Pick<Bundle, 'sources'>): (string[] | undefined)[] {
+  return bundle.sources.map((s) => sourcePackage(s.path, s.source))
+}
+
 /** Scope checks for a bundle about to enter a layer (load time). */
-export function checkBundleForLayer(layer: LayerSpec, bundle: Bundle, name: string, others: Layer[]): void {
+export function checkBundleForLayer(
+  layer: LayerSpec,
+  bundle: Bundle,
+  name: string,
+  others: Layer[],
+  sourcePkgs: readonly (string[] | undefined)[] = sourcePackages(bundle),
+): void {
   const roots = bundle.manifest.roots
   if (layer.root !== '') {
     const outside = roots.filter((r) => !underRoots([layer.root], r))
@@ -98,7 +116,7 @@ export function checkBundleForLayer(layer: LayerSpec, bundle: Bundle, name: stri
       )
     }
   }
-  const packages = bundle.sources.map((s) => sourcePackage(s.path, s.source)).filter((p): p is string[] => p !== undefined)
+  const packages = sourcePkgs.filter((p): p is string[] => p !== undefined)
   checkRoots(bundle.manifest, packages, bundle.data)
   checkOverlap([
     { name, manifest: bundle.manifest },
@@ -123,19 +141,33 @@ export const DECISION_PACKAGES = ['access', 'anonymization', 'compatibility', 'l
  * global transforms). The sources are what the authors wrote; the module is
  * what answers; this is where the two must agree.
  */
-export function checkDecisionEntrypoints(layer: LayerSpec, bundle: Bundle, name: string, entrypoints: readonly string[]): void {
+export function checkDecisionEntrypoints(
+  layer: LayerSpec,
+  bundle: Bundle,
+  name: string,
+  entrypoints: readonly string[],
+  sourcePkgs: readonly (string[] | undefined)[] = sourcePackages(bundle),
+): void {
   const root = layer.root === '' ? [] : layer.root.split('/')
   const eps = entrypoints.map((e) => e.split('/'))
   const covered = (path: string[]) => eps.some((e) => e.length <= path.length && e.every((s, i) => path[i] === s))
+  const needsRules = (pkg: string[]) =>
+    pkg.length === root.length + 1 &&
+    root.every((s, i) => pkg[i] === s) &&
+    (DECISION_PACKAGES as readonly string[]).includes(pkg[root.length]!) &&
+    !covered(pkg)
   const missing: string[] = []
-  for (const src of bundle.sources) {
+  for (const [i, src] of bundle.sources.entries()) {
     if (src.path.endsWith('_test.rego')) continue
+    // Parsing is for the rule names of an uncovered decision package; a
+    // source whose package line says it is none (as written, or with the
+    // `data.` prefix the parser keeps) is skipped unparsed.
+    const read = sourcePkgs[i]
+    if (read && !needsRules(read) && !needsRules(['data', ...read])) continue
     const found = definedRules(src.path, src.source, bundle.manifest.rego_version)
     if (!found) continue
     const pkg = found.pkg
-    const isDecision =
-      pkg.length === root.length + 1 && root.every((s, i) => pkg[i] === s) && (DECISION_PACKAGES as readonly string[]).includes(pkg[root.length]!)
-    if (!isDecision || covered(pkg)) continue
+    if (!needsRules(pkg)) continue
     // No entrypoint for the whole package: every rule needs its own.
     const rules = found.rules
     const uncovered = rules === undefined ? [pkg.join('/')] : rules.filter((r) => !covered([...pkg, r])).map((r) => [...pkg, r].join('/'))

@@ -74,6 +74,11 @@ interface ProbeWorker {
  */
 export const PROBE_IDLE_MS = 2_000
 
+/** The worker's JS heap cap: the module's own memory is capped by `limits.memoryMiB`; this caps the JS side. */
+function heapMbFor(limits: BundleLimits): number {
+  return Math.max(256, limits.memoryMiB * 4)
+}
+
 export class LoadProbe {
   private current?: ProbeWorker
   private nextId = 1
@@ -96,14 +101,28 @@ export class LoadProbe {
     this.queue = run
       .catch(() => undefined)
       .then(() => {
-        if (--this.pending === 0) {
-          this.idle = setTimeout(() => {
-            if (this.pending === 0) void this.close()
-          }, this.idleMs)
-          this.idle.unref()
-        }
+        if (--this.pending === 0) this.stopWhenIdle()
       })
     return run
+  }
+
+  /**
+   * Starts the worker now, ahead of a first probe expected soon (a sidecar
+   * starting): its start then overlaps the caller's other work instead of
+   * delaying the first activation (issue 13). Unused, it stops when idle.
+   */
+  warm(limits: BundleLimits): void {
+    if (this.pending > 0 || this.current) return
+    this.current = this.start(heapMbFor(limits))
+    this.stopWhenIdle()
+  }
+
+  private stopWhenIdle(): void {
+    clearTimeout(this.idle)
+    this.idle = setTimeout(() => {
+      if (this.pending === 0) void this.close()
+    }, this.idleMs)
+    this.idle.unref()
   }
 
   async close(): Promise<void> {
@@ -118,7 +137,6 @@ export class LoadProbe {
       eval: true,
       execArgv: [],
       workerData: { sdk: SDK_URL },
-      // The module's own memory is capped by `limits.memoryMiB`; this caps the JS side.
       resourceLimits: { maxOldGenerationSizeMb: heapMb },
     })
     worker.unref()
@@ -139,7 +157,7 @@ export class LoadProbe {
 
   private async once(image: BundleImage, limits: BundleLimits): Promise<void> {
     const deadline = limits.loadMs ?? DEFAULT_LOAD_MS
-    const heapMb = Math.max(256, limits.memoryMiB * 4)
+    const heapMb = heapMbFor(limits)
     if (!this.current || this.current.heapMb !== heapMb) {
       await this.current?.worker.terminate()
       this.current = this.start(heapMb)

@@ -12,7 +12,7 @@ import { MeshgateError } from '../errors/index.js'
 import { buildApp } from './app.js'
 import { startBundleSources, type BundleSources } from './bundle-sources.js'
 import { instanceLabels } from './context.js'
-import { DecisionLogger, decisionLoggerOptions, type DecisionLogLog, type DecisionObserver } from '../decision-log/index.js'
+import type { DecisionLogger, DecisionLogLog, DecisionObserver } from '../decision-log/index.js'
 import type { BundleStatus } from '../download/index.js'
 
 export interface Sidecar {
@@ -60,6 +60,8 @@ export async function startSidecar(config: Config, opts: SidecarOptions = {}): P
     ...(mesh ? { mesh: mesh.data as unknown as Record<string, unknown> } : {}),
     ...(opts.builtinsModule ? { builtinsModule: opts.builtinsModule } : {}),
   })
+  // The first activation's load probe starts its worker while the app is built.
+  engine.warmLoader()
   // The decision logger opens first (it recovers its spool, which can fail
   // on a bad directory) and logs through the app's logger once there is one.
   const appLog: { current?: DecisionLogLog } = {}
@@ -70,9 +72,11 @@ export async function startSidecar(config: Config, opts: SidecarOptions = {}): P
   }
   let decisionLog: DecisionLogger | undefined
   try {
-    decisionLog = config.decisionLogs
-      ? await DecisionLogger.open({ ...decisionLoggerOptions(config.decisionLogs, config.services), maskPolicy: (e) => engine.logVerdict(e), log })
-      : undefined
+    // Imported only when decision logging is configured (issue 13: start-up).
+    if (config.decisionLogs) {
+      const { DecisionLogger, decisionLoggerOptions } = await import('../decision-log/index.js')
+      decisionLog = await DecisionLogger.open({ ...decisionLoggerOptions(config.decisionLogs, config.services), maskPolicy: (e) => engine.logVerdict(e), log })
+    }
   } catch (e) {
     await engine.close()
     throw e

@@ -28,8 +28,12 @@ interface Served {
 }
 
 /** Starts `policy serve …` and resolves once it has printed `until` (the banner is written in one piece). */
-async function serve(t: Test, args: string[], until: RegExp): Promise<Served> {
-  const proc = spawn(process.execPath, [bin, 'serve', ...args], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] })
+async function serve(t: Test, args: string[], until: RegExp, opts: { execArgv?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<Served> {
+  const proc = spawn(process.execPath, [...(opts.execArgv ?? []), bin, 'serve', ...args], {
+    cwd: repo,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
+  })
   let out = ''
   let err = ''
   proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
@@ -187,7 +191,11 @@ t.test('--config serves from a YAML file; with --insecure-no-auth the subject is
       '',
     ].join('\n'),
   })
-  const s = await serve(t, ['--config', join(dir, 'meshgate.yaml'), '--addr', '127.0.0.1:0', '--insecure-no-auth'], /health: /)
+  const moduleLog = join(dir, 'modules.txt')
+  const s = await serve(t, ['--config', join(dir, 'meshgate.yaml'), '--addr', '127.0.0.1:0', '--insecure-no-auth'], /health: /, {
+    execArgv: ['--import', join(repo, 'test', 'cli', 'fixtures', 'record-modules.mjs')],
+    env: { MODULE_LOG: moduleLog },
+  })
   t.match(
     s.stdout(),
     /^meshgate sidecar listening on \S+\n {2}WARNING: AUTHENTICATION IS OFF: no bearer token is checked .* \(--insecure-no-auth\)$/m,
@@ -209,6 +217,26 @@ t.test('--config serves from a YAML file; with --insecure-no-auth the subject is
     'the global layer denies the anonymous subject',
   )
   t.same(await stop(s), { code: 0, signal: null })
+  // Prebuilt bundles need no compiler, `--config` no embedded registry, and a
+  // config without `decision_logs` no decision logger: the serve path must
+  // not load them (issue 13: start-up and memory).
+  const loaded = readFileSync(moduleLog, 'utf8').split('\n').filter(Boolean)
+  t.ok(
+    loaded.some((u) => u.endsWith('/dist/src/server/serve.js')),
+    'the log records the modules the sidecar loaded',
+  )
+  const unneeded = [
+    /\/dist\/src\/compiler\.js$/,
+    /\/dist\/src\/(wasm|plan|check|registry)\//,
+    /\/node_modules\/wabt\//,
+    /\/dist\/src\/cli\/serve\/example-/,
+    /\/dist\/src\/decision-log\//,
+  ]
+  t.same(
+    loaded.filter((u) => unneeded.some((re) => re.test(u))),
+    [],
+    'no compiler, wabt, embedded registry, worked-example or decision-log module',
+  )
 })
 
 t.test('a config with a missing bundle starts, says the layer is inactive, and fails closed', async (t) => {
@@ -330,6 +358,9 @@ t.test('--example --watch: the whole loop; a saved edit is rebuilt, signed, publ
   t.equal(after.body.allow, false, 'the saved edit is enforced')
   t.match(after.body.deny, [{ layer: 'global', code: 'freeze' }])
   t.not(after.body.revisions.global, before.body.revisions.global, 'by a new global revision')
-  t.match(s.stdout(), /watch: published global revision \S+; the sidecar serves it/)
+  // The sidecar may serve the new revision before the watcher, polling for it, says so: wait for the line (bounded).
+  const said = /watch: published global revision \S+; the sidecar serves it/
+  for (let i = 0; i < 200 && !said.test(s.stdout()); i++) await new Promise((r) => setTimeout(r, 50))
+  t.match(s.stdout(), said)
   t.same(await stop(s), { code: 0, signal: null })
 })

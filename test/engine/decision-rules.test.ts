@@ -97,6 +97,29 @@ t.test('a rule the package does not define needs no entrypoint; one the bundle m
   for (const [why, sources, data] of cases) {
     t.equal(ruleEntrypoints(['global', 'access'], ['allow', 'deny'], eps(['global/access', 'global/access/allow']), b(sources, data)), undefined, why)
   }
+  // Only sources that may define the rule are parsed (issue 13: a large bundle's
+  // other packages cost a parse per activation for nothing), so a source of an
+  // unrelated package that does not parse leaves the fast path open.
+  t.same(
+    ruleEntrypoints(
+      ['global', 'access'],
+      ['allow', 'deny'],
+      eps(['global/access', 'global/access/allow']),
+      b({ ...onlyAllow, 'other.rego': 'package global.compatibility\nok if {', 'data.rego': 'package data.global.log\ndrop if {' }),
+    ),
+    { allow: 'global/access/allow', deny: null },
+    'a broken source in another package (as written or with `data.`) is not read',
+  )
+  t.equal(
+    ruleEntrypoints(
+      ['global', 'access'],
+      ['allow', 'deny'],
+      eps(['global/access', 'global/access/allow']),
+      b({ ...onlyAllow, 'up.rego': 'package data.global\nx if {' }),
+    ),
+    undefined,
+    'a broken source in a package above (`package data.global`) may define it: no fast path',
+  )
   t.same(
     ruleEntrypoints(['global', 'access'], ['allow', 'deny'], eps(['global/access/allow', 'global/access/deny']), {
       sources: [],

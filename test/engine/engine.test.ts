@@ -212,3 +212,20 @@ t.test('wall-clock budget in the worker pool never stalls other requests', async
   await e.activate('domains/orders', await ordersBundle('o3'))
   for (let i = 0; i < 4; i++) t.equal((await e.access({ ...analyst, fields: [String(i)] })).value.allow, true)
 })
+
+t.test('an engine evaluating in process keeps a module compiled only; a worker pool keeps its bytes to start workers', async (t) => {
+  const moduleBytes = (e: Engine) => e.layers.map((l) => l.active!.loaded.image.modules.map((m) => m.bytes.length))
+  const inProcess = await ready()
+  t.same(moduleBytes(inProcess), [[0], [0]], 'the bytes are dropped once loaded (issue 13)')
+  t.equal((await inProcess.access(analyst)).value.allow, true, 'and the compiled module answers')
+  await inProcess.activate('domains/orders', await ordersBundle('o2'))
+  t.equal((await inProcess.access(analyst)).value.allow, true, 'a new revision too')
+  const pooled = await ready({ budgets: { timeMs: 400, workers: 1 } })
+  t.ok(
+    moduleBytes(pooled)
+      .flat()
+      .every((n) => n > 0),
+    'a pool restarts workers from the bytes',
+  )
+  t.equal((await pooled.access(analyst)).value.allow, true)
+})

@@ -20,3 +20,19 @@ t.test('an idle probe worker stops, and the next probe starts another', async (t
   t.equal(probe.running, true, 'a new one for the next probe')
   await waitFor('the idle worker to stop again', () => !probe.running)
 })
+
+t.test('a warmed worker serves the first probe, and stops when no probe comes', async (t) => {
+  const { wasm } = await compile({ modules: [{ path: 'a.rego', source: 'package a\n\nx := 1\n' }], entrypoints: ['a/x'] })
+  const image: BundleImage = { name: 'a', manifest: { revision: '1', roots: [''] }, modules: [{ path: '/policy.wasm', bytes: wasm }], data: {} }
+  const probe = new LoadProbe(200)
+  t.teardown(() => probe.close())
+  t.equal(probe.running, false)
+  probe.warm(DEFAULT_LIMITS)
+  t.equal(probe.running, true, 'started before any probe')
+  await probe.probe(image, DEFAULT_LIMITS)
+  t.equal(probe.running, true)
+  await waitFor('the idle worker to stop', () => !probe.running)
+  probe.warm(DEFAULT_LIMITS)
+  t.equal(probe.running, true, 'warmed again')
+  await waitFor('the unused warm worker to stop', () => !probe.running)
+})

@@ -2,11 +2,9 @@
 // shipped in `schemas/`. Every violation becomes an error at the `file:row:col`
 // of the offending value (or of the key, for an unknown property).
 
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
+import type { ErrorObject } from 'ajv'
 import type { ErrorCode, ErrorDetail } from '../../errors/index.js'
-import odpsSchema from '../../../schemas/odps.schema.json' with { type: 'json' }
-import odcsSchema from '../../../schemas/odcs.schema.json' with { type: 'json' }
-import consumersSchema from '../../../schemas/consumers.schema.json' with { type: 'json' }
+import { validators } from './schema-validators.gen.js'
 import { errorAt, pointerSegments, readablePath, type MeshDocument } from './document.js'
 
 export type MeshDocumentKind = 'descriptor' | 'contract' | 'consumers'
@@ -18,24 +16,12 @@ export const KIND_CODES: Record<MeshDocumentKind, ErrorCode> = {
   consumers: 'mesh_consumers_error',
 }
 
-let validators: Record<MeshDocumentKind, ValidateFunction> | undefined
-
-function compiled(): Record<MeshDocumentKind, ValidateFunction> {
-  if (!validators) {
-    // allErrors: report every problem of a file at once, not one per run.
-    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true })
-    validators = {
-      descriptor: ajv.compile(odpsSchema),
-      contract: ajv.compile(odcsSchema),
-      consumers: ajv.compile(consumersSchema),
-    }
-  }
-  return validators
-}
-
 /** Validates a parsed document; returns its errors (empty when valid). */
 export function validateMeshDocument(kind: MeshDocumentKind, md: MeshDocument): ErrorDetail[] {
-  const validate = compiled()[kind]
+  // The schemas in schemas/, compiled ahead by scripts/gen-validators.ts
+  // (allErrors: every problem of a file at once): compiling them here cost
+  // a sidecar's start ~100 ms of CPU (issue 13).
+  const validate = validators[kind]
   if (validate(md.value)) return []
   return (validate.errors ?? []).map((e) => toError(kind, md, e))
 }
