@@ -188,18 +188,27 @@ export class Spool {
     }
   }
 
+  /** The position just after the last line written so far: what `read(…, end())` stops at. */
+  end(): Position {
+    const last = this.segments[this.segments.length - 1]
+    return last ? { seq: last.seq, offset: last.bytes, events: last.events } : { ...this.cursor }
+  }
+
   /**
    * Lines from the cursor on, within one segment, about `maxBytes` of them
-   * (a single longer line is returned whole). Empty when nothing is waiting.
+   * (a single longer line is returned whole), none past `until` when given
+   * (a position from `end()`). Empty when nothing is waiting.
    */
-  async read(maxBytes: number): Promise<SpooledLine[]> {
+  async read(maxBytes: number, until?: Position): Promise<SpooledLine[]> {
     for (let guard = 0; guard < 100_000; guard++) {
       const seg = this.segments[0]
       if (!seg) return []
+      if (until && seg.seq > until.seq) return []
       if (this.cursor.seq !== seg.seq) this.cursor = { seq: seg.seq, offset: 0, events: 0 }
       const start = this.cursor
-      if (start.offset >= seg.bytes) {
-        if (this.active?.seg === seg) return []
+      const stop = until && seg.seq === until.seq ? Math.min(seg.bytes, until.offset) : seg.bytes
+      if (start.offset >= stop) {
+        if (this.active?.seg === seg || stop < seg.bytes) return []
         await this.retire(seg)
         continue
       }
@@ -212,12 +221,12 @@ export class Spool {
         continue
       }
       try {
-        let want = Math.min(seg.bytes - start.offset, Math.max(1, maxBytes))
+        let want = Math.min(stop - start.offset, Math.max(1, maxBytes))
         let buf = await readAt(fh, start.offset, want)
         let nl = buf.lastIndexOf(NEWLINE)
         // One line longer than maxBytes: read on to its end (bounded by the segment, itself bounded).
-        while (nl < 0 && start.offset + buf.length < seg.bytes) {
-          want = Math.min(seg.bytes - start.offset, buf.length * 2)
+        while (nl < 0 && start.offset + buf.length < stop) {
+          want = Math.min(stop - start.offset, buf.length * 2)
           buf = await readAt(fh, start.offset, want)
           nl = buf.lastIndexOf(NEWLINE)
         }

@@ -59,12 +59,20 @@ export class Uploader {
     private readonly log?: DecisionLogLog,
   ) {}
 
-  /** Uploads until the spool is empty. Throws `decision_log_upload_error` when a batch must be retried later. */
+  /**
+   * Uploads what the spool holds when called; events spooled meanwhile wait
+   * for the next run. Chasing them instead kept a busy sidecar sending a
+   * batch of a few events per round trip, each with its request, gzip and
+   * durable cursor write: per event, a profile at full load put that at
+   * about a quarter of what decision logging cost. Throws
+   * `decision_log_upload_error` when a batch must be retried later.
+   */
   async uploadAll(signal: AbortSignal): Promise<void> {
+    const until = this.spool.end()
     for (let guard = 0; guard < 1_000_000; guard++) {
       if (signal.aborted) throw uploadError('the upload was stopped')
       const budget = Math.round(this.target.uploadSizeLimitBytes * this.ratio * 0.9)
-      const lines = await this.spool.read(Math.max(1024, budget))
+      const lines = await this.spool.read(Math.max(1024, budget), until)
       if (lines.length === 0) return
       await this.deliver(lines, signal)
     }

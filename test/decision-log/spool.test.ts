@@ -55,6 +55,40 @@ t.test('an append made while the previous write completes is written too (none w
   t.equal(s.depth().events, 50)
 })
 
+t.test('read up to a position from end(): lines appended after it are not read', async (t) => {
+  const s = await Spool.open({ dir: await tempDir(t), maxBytes: 1 << 20, fsyncIntervalMs: 1000, segmentBytes: 64 << 10 })
+  t.teardown(() => s.close())
+  await Promise.all(Array.from({ length: 40 }, (_, i) => s.append(line(i))))
+  const mark = s.end()
+  await Promise.all(Array.from({ length: 40 }, (_, i) => s.append(line(40 + i))))
+  const got: SpooledLine[] = []
+  for (let i = 0; i < 100; i++) {
+    const part = await s.read(1024, mark)
+    if (!part.length) break
+    got.push(...part)
+    await s.ack(part[part.length - 1]!.end)
+  }
+  t.same(
+    got.map(idOf),
+    Array.from({ length: 40 }, (_, i) => event(i).decision_id),
+    'exactly the lines before the mark, in order',
+  )
+  t.same(
+    (await readAll(s)).map(idOf),
+    Array.from({ length: 40 }, (_, i) => event(40 + i).decision_id),
+    'the rest without a mark',
+  )
+})
+
+t.test('a mark taken on an empty spool reads none of what is appended after it', async (t) => {
+  const s = await Spool.open({ dir: await tempDir(t), maxBytes: 1 << 20, fsyncIntervalMs: 1000 })
+  t.teardown(() => s.close())
+  const empty = s.end()
+  await Promise.all(Array.from({ length: 10 }, (_, i) => s.append(line(i))))
+  t.same(await s.read(1 << 20, empty), [], 'a mark taken on an empty spool reads none of what came after')
+  t.equal((await s.read(1 << 20)).length, 10)
+})
+
 t.test('a torn last line (killed mid-write) is skipped on recovery and poisons nothing', async (t) => {
   const dir = await tempDir(t)
   const s = await Spool.open({ dir, maxBytes: 1 << 20, fsyncIntervalMs: 1000 })

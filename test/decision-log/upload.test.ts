@@ -89,6 +89,24 @@ t.test('the timer uploads, and retries with backoff after failures, without flus
   t.ok(exactlyOnce(collector, ids(0, 40)))
 })
 
+t.test('an upload run sends what was spooled when it began; events spooled meanwhile wait for the next run, then go', async (t) => {
+  // A small limit: the 60 events take several batches, and the run is still under way when the first one arrives.
+  const { collector, logger } = await setup(t, {}, { uploadSizeLimitBytes: 2048 })
+  await Promise.all(Array.from({ length: 60 }, (_, i) => logger.record(event(i))))
+  let during: Promise<unknown> | undefined
+  collector.refuse = () => {
+    during ??= Promise.all(Array.from({ length: 20 }, (_, i) => logger.record(event(100 + i))))
+    return undefined
+  }
+  const first = await logger.flush()
+  await during
+  t.ok(collector.requests.length > 1, 'several batches')
+  t.ok(exactlyOnce(collector, ids(0, 60)), 'the run sent exactly the events spooled when it began')
+  t.equal(first.remaining, 20, 'those recorded during the run are spooled, not chased')
+  t.same(await logger.flush(), { remaining: 0 })
+  t.ok(exactlyOnce(collector, [...ids(0, 60), ...ids(100, 120)]), 'and go with the next run')
+})
+
 t.test('413 splits the batch until it fits; bodies respect upload_size_limit_bytes', async (t) => {
   const { collector, logger } = await setup(t, {}, { uploadSizeLimitBytes: 4096 })
   collector.refuse = (events) => (events.length > 4 ? 413 : undefined)
