@@ -42,7 +42,14 @@ export interface Position {
 
 /** One spooled line as read back, with the position just after it. */
 export interface SpooledLine {
+  /** The line's text (decoded from `bytes` on first use). */
   line: string
+  /**
+   * The line as stored (UTF-8, no newline), when read from the spool: the
+   * uploader builds its body from these without decoding and re-encoding
+   * each line. Absent on a line replaced by another text (a reduced event).
+   */
+  bytes?: Buffer
   end: Position
   /** False for a line that is not a JSON object (skipped, counted). */
   valid: boolean
@@ -236,11 +243,10 @@ export class Spool {
         let events = start.events
         let from = 0
         for (let i = buf.indexOf(NEWLINE); i >= 0 && i <= nl; i = buf.indexOf(NEWLINE, i + 1)) {
-          const line = buf.toString('utf8', from, i)
           offset += i - from + 1
           events++
+          out.push(spooledLine(buf.subarray(from, i), { seq: seg.seq, offset, events }, seg.recovered === true))
           from = i + 1
-          out.push({ line, end: { seq: seg.seq, offset, events }, valid: !seg.recovered || isJsonObject(line) })
         }
         return out
       } finally {
@@ -526,6 +532,21 @@ async function readAt(fh: FileHandle, offset: number, length: number): Promise<B
     got += bytesRead
   }
   return got === length ? buf : buf.subarray(0, got)
+}
+
+/** A line read back; its text is decoded only if asked for (a recovered line is checked at once). */
+function spooledLine(bytes: Buffer, end: Position, recovered: boolean): SpooledLine {
+  let text: string | undefined
+  const l: SpooledLine = {
+    get line(): string {
+      return (text ??= bytes.toString('utf8'))
+    },
+    bytes,
+    end,
+    valid: true,
+  }
+  if (recovered) l.valid = isJsonObject(l.line)
+  return l
 }
 
 function isJsonObject(line: string): boolean {

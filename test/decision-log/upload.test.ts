@@ -107,6 +107,18 @@ t.test('an upload run sends what was spooled when it began; events spooled meanw
   t.ok(exactlyOnce(collector, [...ids(0, 60), ...ids(100, 120)]), 'and go with the next run')
 })
 
+t.test('events arrive as recorded, byte for byte: multi-byte UTF-8, escapes, and a reduced event beside stored lines', async (t) => {
+  const { collector, logger } = await setup(t, {}, { uploadSizeLimitBytes: 2048 })
+  const noise = Array.from({ length: 4000 }, (_, i) => ((i * 7919) % 65536).toString(36)).join('')
+  const texts = ['zoë ✓ 𝄞', 'line\nbreak "quoted" \\ tab\t', '\u2028\u2029 \ud83d\ude00', '\ud800 lone surrogate']
+  const sent = texts.map((text, i) => event(i, { input: { text, subject: { sub: text } }, subject: text }))
+  await Promise.all(sent.map((e) => logger.record(e)))
+  await logger.record(event(10, { input: { blob: noise } }))
+  t.same(await logger.flush(), { remaining: 0 })
+  for (const e of sent) t.same(collector.events.get(e.decision_id), JSON.parse(JSON.stringify(e)), `${e.decision_id} unchanged`)
+  t.match(collector.events.get('d-000010'), { reduced: 'erased' }, 'the reduced event went in the same run')
+})
+
 t.test('413 splits the batch until it fits; bodies respect upload_size_limit_bytes', async (t) => {
   const { collector, logger } = await setup(t, {}, { uploadSizeLimitBytes: 4096 })
   collector.refuse = (events) => (events.length > 4 ? 413 : undefined)
