@@ -89,6 +89,38 @@ t.test('a mark taken on an empty spool reads none of what is appended after it',
   t.equal((await s.read(1 << 20)).length, 10)
 })
 
+t.test('groups are written byte for byte: multi-byte text, a group past the write buffer, then a small one', async (t) => {
+  const s = await Spool.open({ dir: await tempDir(t), maxBytes: 64 << 20, fsyncIntervalMs: 1000 })
+  t.teardown(() => s.close())
+  const text = (i: number) => JSON.stringify({ ...event(i), input: { note: `zoë ✓ 𝄞 ${'é'.repeat(i % 7)} \u2028 ${'x'.repeat(1500)}` } })
+  // 200 lines of ~1.5 KB, most characters one byte: past the 64 KiB the spool starts with.
+  await Promise.all(Array.from({ length: 200 }, (_, i) => s.append(text(i))))
+  await Promise.all(Array.from({ length: 3 }, (_, i) => s.append(text(200 + i))))
+  const got = await readAll(s)
+  t.equal(got.length, 203)
+  t.ok(
+    got.every((l, i) => l.line === text(i)),
+    'every line as appended',
+  )
+})
+
+t.test('a burst larger than the whole bound keeps its newest lines, counts the rest dropped', async (t) => {
+  const s = await Spool.open({ dir: await tempDir(t), maxBytes: 4096, fsyncIntervalMs: 1000 })
+  t.teardown(() => s.close())
+  const lines = Array.from({ length: 20 }, (_, i) => line(i))
+  let fit = 0
+  for (let bytes = 0; fit < lines.length && bytes + Buffer.byteLength(lines[lines.length - 1 - fit]!) + 1 <= 4096; fit++)
+    bytes += Buffer.byteLength(lines[lines.length - 1 - fit]!) + 1
+  t.ok(fit > 0 && fit < 20)
+  await Promise.all(lines.map((l) => s.append(l)))
+  t.equal(s.counters.dropped_events, 20 - fit)
+  t.same(
+    (await readAll(s)).map(idOf),
+    lines.slice(20 - fit).map((l) => JSON.parse(l).decision_id as string),
+    'the newest that fit, in order',
+  )
+})
+
 t.test('a torn last line (killed mid-write) is skipped on recovery and poisons nothing', async (t) => {
   const dir = await tempDir(t)
   const s = await Spool.open({ dir, maxBytes: 1 << 20, fsyncIntervalMs: 1000 })
