@@ -19,6 +19,8 @@
 //   and skipped, so that one poison event cannot block the pipe forever.
 // Acknowledgements only ever move forward, in spool order.
 
+import { request as httpRequest } from 'node:http'
+import { request as httpsRequest } from 'node:https'
 import { gzip as gzipCb } from 'node:zlib'
 import { promisify } from 'node:util'
 import { MeshgateError } from '../errors/index.js'
@@ -150,29 +152,41 @@ export class Uploader {
     this.log?.error({ code: 'decision_log_upload_error', decision_id: decisionIdOf(l.line) }, `decision log event rejected and skipped: ${why}`)
   }
 
-  private async post(body: Buffer, signal: AbortSignal): Promise<number> {
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'content-encoding': 'gzip' }
+  /**
+   * One request with node:http(s), not fetch: fetch's machinery cost about
+   * twice the CPU per batch (a measured 700 against 300 µs for a 50 KB body).
+   * A redirect is not followed (it is an answer like any other non-2xx:
+   * retried later), as fetch's `redirect: 'error'` did not follow it either.
+   */
+  private post(body: Buffer, signal: AbortSignal): Promise<number> {
+    const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': body.length }
     if (this.target.bearer) headers.authorization = `Bearer ${this.target.bearer}`
     const timeout = AbortSignal.timeout(this.target.timeoutMs)
-    try {
-      const res = await fetch(this.target.url, {
-        method: 'POST',
-        headers,
-        body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) as Uint8Array<ArrayBuffer>,
-        signal: AbortSignal.any([signal, timeout]),
-        redirect: 'error',
-      })
-      // The answer's body says nothing we act on; never buffer what a collector sends.
-      await res.body?.cancel().catch(() => undefined)
-      return res.status
-    } catch (e) {
+    const failed = (e: unknown) => {
       const why = timeout.aborted
         ? `no answer within ${this.target.timeoutMs} ms`
         : signal.aborted
           ? 'the upload was stopped'
-          : ((e as { cause?: { code?: string; message?: string } }).cause?.code ?? (e as Error).message)
-      throw uploadError(`cannot upload to \`${this.target.url}\`: ${why}`)
+          : ((e as NodeJS.ErrnoException)?.code ?? (e as Error)?.message ?? String(e))
+      return uploadError(`cannot upload to \`${this.target.url}\`: ${why}`)
     }
+    return new Promise<number>((resolve, reject) => {
+      try {
+        const url = new URL(this.target.url)
+        const send = url.protocol === 'https:' ? httpsRequest : url.protocol === 'http:' ? httpRequest : undefined
+        if (!send) throw new Error(`\`${url.protocol}\` is not http or https`)
+        const req = send(url, { method: 'POST', headers, signal: AbortSignal.any([signal, timeout]) }, (res) => {
+          // The answer's body says nothing we act on; read and discarded, never buffered.
+          res.on('error', () => {})
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        })
+        req.on('error', (e) => reject(failed(e)))
+        req.end(body)
+      } catch (e) {
+        reject(failed(e))
+      }
+    })
   }
 }
 

@@ -3,7 +3,10 @@
 // exactly once when no process dies, and what a refusal (4xx) does.
 
 import t from 'tap'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DecisionLogger, type DecisionLoggerOptions } from '../../src/decision-log/index.js'
@@ -117,6 +120,79 @@ t.test('events arrive as recorded, byte for byte: multi-byte UTF-8, escapes, and
   t.same(await logger.flush(), { remaining: 0 })
   for (const e of sent) t.same(collector.events.get(e.decision_id), JSON.parse(JSON.stringify(e)), `${e.decision_id} unchanged`)
   t.match(collector.events.get('d-000010'), { reduced: 'erased' }, 'the reduced event went in the same run')
+})
+
+t.test('a redirect is not followed: the batch stays spooled and goes once the collector answers 2xx', async (t) => {
+  const { collector, logger } = await setup(t)
+  collector.refuse = () => 307
+  for (let i = 0; i < 5; i++) await logger.record(event(i))
+  const failed = await logger.flush()
+  t.equal(failed.remaining, 5)
+  t.match(failed.error, /answered HTTP 307/)
+  collector.refuse = undefined
+  t.same(await logger.flush(), { remaining: 0 })
+  t.ok(exactlyOnce(collector, ids(0, 5)))
+})
+
+t.test('an https service is spoken to over TLS (a certificate it cannot trust refuses the upload; nothing lost)', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'mg-dlog-tls-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      'key.pem',
+      '-out',
+      'cert.pem',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+    ],
+    {
+      cwd: dir,
+      stdio: 'ignore',
+    },
+  )
+  let requests = 0
+  const server = createHttpsServer({ key: await readFile(join(dir, 'key.pem')), cert: await readFile(join(dir, 'cert.pem')) }, (_req, res) => {
+    requests++
+    res.writeHead(204).end()
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  t.teardown(() => new Promise<void>((r) => server.close(() => r())))
+  const { port } = server.address() as AddressInfo
+  const logger = await DecisionLogger.open({
+    dir: join(dir, 'spool'),
+    upload: { url: `https://127.0.0.1:${port}/logs`, uploadSizeLimitBytes: 32768, timeoutMs: 2000, minDelayMs: 3_600_000, maxDelayMs: 3_600_000 },
+  })
+  t.teardown(() => logger.close())
+  await logger.record(event(0))
+  const r = await logger.flush()
+  t.equal(r.remaining, 1, 'kept for later')
+  t.match(r.error, /SELF_SIGNED|CERT/, 'refused by the TLS handshake')
+  t.equal(requests, 0, 'no request reached the server')
+})
+
+t.test('a service URL that is not http or https: a clear error, the events kept', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'mg-dlog-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const logger = await DecisionLogger.open({
+    dir,
+    upload: { url: 'ftp://127.0.0.1/logs', uploadSizeLimitBytes: 32768, timeoutMs: 2000, minDelayMs: 3_600_000, maxDelayMs: 3_600_000 },
+  })
+  t.teardown(() => logger.close())
+  await logger.record(event(0))
+  const r = await logger.flush()
+  t.equal(r.remaining, 1)
+  t.match(r.error, /cannot upload to `ftp:\/\/127\.0\.0\.1\/logs`: `ftp:` is not http or https/)
 })
 
 t.test('413 splits the batch until it fits; bodies respect upload_size_limit_bytes', async (t) => {
