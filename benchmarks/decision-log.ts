@@ -6,12 +6,15 @@
 //   collector, whose ingest shares this machine's two cores with the
 //   sidecar), and to an nginx that answers 204 (the sidecar's own cost:
 //   see nginx-sink.ts);
+// - beside each ratio, the sidecar process's CPU time per request (all its
+//   threads, from /proc: utime + stime) with logging on and off: what
+//   logging costs, and a figure a busy machine disturbs far less than req/s;
 // - the spool's cost per event in process (DecisionLogger.record, no log
 //   policy, group commit under 64 concurrent records) beside
 //   JSON.stringify of the same event, the floor any logger pays.
 // The registry's ingest rate is the `registry-ingest` benchmark.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ChildProcess } from 'node:child_process'
@@ -153,11 +156,13 @@ decision_logs: { open_upload: true }
             await load(on, plan.warm)
             const a: Load[] = []
             const b: Load[] = []
+            const cpuOff: number[] = []
+            const cpuOn: number[] = []
             const watch = new LoadWatch()
             for (let i = 0; i < plan.reps; i++) {
               watch.sample()
-              a.push(check('logging off', await load(off, plan.duration)))
-              b.push(check('logging on', await load(on, plan.duration)))
+              a.push(check('logging off', await cpuPerRequest(off, () => load(off, plan.duration), cpuOff)))
+              b.push(check('logging on', await cpuPerRequest(on, () => load(on, plan.duration), cpuOn)))
             }
             watch.sample()
             const lv = watch.verdict()
@@ -167,6 +172,20 @@ decision_logs: { open_upload: true }
             ctx.log(
               `${collector.label}, cache ${cache}: ${Math.round(onRps)} req/s logging on, ${Math.round(offRps)} off; ${lv.note}; spool ${health.spool_events} events, ${health.uploaded_events} uploaded, ${health.dropped_events} dropped`,
             )
+            if (cpuOn.length && cpuOff.length) {
+              const usOn = median(cpuOn)
+              const usOff = median(cpuOff)
+              ctx.log(`${collector.label}, cache ${cache}: sidecar CPU ${usOn.toFixed(1)} µs per request logging on, ${usOff.toFixed(1)} off`)
+              figures.push({
+                name: `sidecar CPU per request, cache ${cache}, ${collector.label}: decision logging on ÷ off`,
+                value: usOn,
+                unit: 'µs',
+                baseline: { name: 'same sidecar, decision logging off', value: usOff, unit: 'µs' },
+                ratio: usOn / usOff,
+                note: `${lv.note}; CPU time of the sidecar process (every thread, /proc utime+stime) over each run ÷ requests answered (uploads run on their 1–2 s timer, so a run may carry some upload work of the events before it and leave some of its own to the next); ${plan.reps} alternating runs, medians; logging costs ${(usOn - usOff).toFixed(1)} µs per request`,
+                details: { cpu_us_on: usOn, cpu_us_off: usOff, cpu_us_logging: usOn - usOff, load_average_1min_max: watch.max },
+              })
+            }
             figures.push({
               name: `HTTP decisions/s, cache ${cache}, ${collector.label}: decision logging on (mask, spool, upload) ÷ off`,
               value: onRps,
@@ -200,6 +219,24 @@ decision_logs: { open_upload: true }
       rmSync(dir, { recursive: true, force: true })
     }
   },
+}
+
+/** CPU time of a process so far, in µs (utime + stime of every thread; Linux's clock tick is 100 Hz). Undefined without /proc. */
+function cpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined || !existsSync(`/proc/${pid}/stat`)) return undefined
+  // Fields after the command name (which may hold spaces), from `state`: utime is the 12th, stime the 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10_000
+}
+
+/** Runs a load against the target and adds its CPU µs per answered request to `into` (when /proc tells). */
+async function cpuPerRequest(t: Target, run: () => Promise<Load>, into: number[]): Promise<Load> {
+  const before = cpuMicros(t.child.pid)
+  const l = await run()
+  const after = cpuMicros(t.child.pid)
+  if (before !== undefined && after !== undefined && l.requests) into.push((after - before) / l.requests)
+  return l
 }
 
 async function healthOf(t: Target): Promise<{ spool_events: number; uploaded_events: number; dropped_events: number }> {

@@ -72,6 +72,8 @@ export function stop(t: Target): Promise<void> {
 
 export interface Load {
   rps: number
+  /** Requests answered in the run. */
+  requests?: number
   p50: number
   p99: number
   non2xx: number
@@ -117,7 +119,7 @@ export async function load(t: Target, duration: number, rate?: number): Promise<
     connections: CONNECTIONS,
     duration,
   })
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts }
+  return { rps: r.requests.average, requests: r.requests.total, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts }
 }
 
 interface Plan {

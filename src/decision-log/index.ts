@@ -5,7 +5,7 @@
 export type { DecisionEvent, DecisionKind, DecisionLogStats, DecisionObserver, DecisionOutcome, LoggedDenyReason } from './event.js'
 export { DecisionLogger, DEFAULT_SPOOL_BYTES, DEFAULT_FSYNC_INTERVAL_MS, type DecisionLoggerOptions, type LineSink } from './logger.js'
 export { decisionLoggerOptions } from './options.js'
-export { applyMask, eraseOps, policyOps, maskEvent, type MaskDecision, type MaskPolicy, type MaskOp, type MaskOutcome } from './mask.js'
+export { applyMask, eraseOps, policyOps, maskEvent, maskEventNow, type MaskDecision, type MaskPolicy, type MaskOp, type MaskOutcome } from './mask.js'
 export { parseMaskPointer, MASKABLE_ROOTS, type ParsedPointer } from './pointer.js'
 export { Spool, type SpoolOptions, type SpooledLine, type Position } from './spool.js'
 export { Uploader, type UploadTarget } from './upload.js'

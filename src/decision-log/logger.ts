@@ -20,7 +20,7 @@ import { MeshgateError } from '../errors/index.js'
 import { pollDelay, retryDelay, sleep } from '../download/index.js'
 import type { DecisionEvent, DecisionLogStats, DecisionObserver } from './event.js'
 import type { DecisionLogLog } from './log.js'
-import { applyMask, eraseAll, eraseOps, maskEvent, type MaskOp, type MaskPolicy } from './mask.js'
+import { applyMask, eraseAll, eraseOps, maskEventNow, type MaskOp, type MaskOutcome, type MaskPolicy } from './mask.js'
 import { Spool } from './spool.js'
 import { Uploader, type UploadCounters, type UploadTarget } from './upload.js'
 
@@ -139,19 +139,21 @@ export class DecisionLogger implements DecisionObserver {
     try {
       this.counters.recorded_events++
       if (!this.o.maskPolicy) return this.emit(this.maskSync(event))
-      return maskEvent(event, { erase: this.erase, policy: this.o.maskPolicy, timeoutMs: this.o.maskTimeoutMs ?? 5000 })
-        .then((m) => {
-          if (m.drop) {
-            this.counters.policy_dropped_events++
-            return
-          }
-          if (m.failed) this.maskFailed(m.event)
-          return this.emit(m.event, m.json)
-        })
-        .catch((e) => this.emit(this.failClosed(event, e)))
+      const m = maskEventNow(event, { erase: this.erase, policy: this.o.maskPolicy, timeoutMs: this.o.maskTimeoutMs ?? 5000 })
+      if (!(m instanceof Promise)) return this.emitMasked(m)
+      return m.then((o) => this.emitMasked(o)).catch((e) => this.emit(this.failClosed(event, e)))
     } catch (e) {
       return this.emit(this.failClosed(event, e))
     }
+  }
+
+  private emitMasked(m: MaskOutcome): Promise<void> {
+    if (m.drop) {
+      this.counters.policy_dropped_events++
+      return Promise.resolve()
+    }
+    if (m.failed) this.maskFailed(m.event)
+    return this.emit(m.event, m.json)
   }
 
   stats(): DecisionLogStats & {

@@ -101,15 +101,34 @@ export interface MaskerOptions {
 
 /** Masks one event: config pointers, then the policy. Never throws. */
 export async function maskEvent(event: DecisionEvent, o: MaskerOptions): Promise<MaskOutcome> {
-  let decision: MaskDecision | undefined
-  if (o.policy) {
-    try {
-      const answer = o.policy(event)
-      decision = answer instanceof Promise ? await withTimeout(answer, o.timeoutMs) : answer
-    } catch (e) {
-      return { drop: false, event: eraseAll(event, `the log policy failed: ${(e as Error)?.message ?? String(e)}`), failed: 'policy' }
-    }
+  return maskEventNow(event, o)
+}
+
+/**
+ * maskEvent without a promise when the policy answers in this thread (the
+ * decision logger's common case: no promise and no microtask per event on
+ * the way to the spool). Never throws; never rejects.
+ */
+export function maskEventNow(event: DecisionEvent, o: MaskerOptions): MaskOutcome | Promise<MaskOutcome> {
+  if (!o.policy) return withDecision(event, o, undefined)
+  let answer: MaskDecision | Promise<MaskDecision>
+  try {
+    answer = o.policy(event)
+  } catch (e) {
+    return policyFailed(event, e)
   }
+  if (!(answer instanceof Promise)) return withDecision(event, o, answer)
+  return withTimeout(answer, o.timeoutMs).then(
+    (d) => withDecision(event, o, d),
+    (e) => policyFailed(event, e),
+  )
+}
+
+function policyFailed(event: DecisionEvent, e: unknown): MaskOutcome {
+  return { drop: false, event: eraseAll(event, `the log policy failed: ${(e as Error)?.message ?? String(e)}`), failed: 'policy' }
+}
+
+function withDecision(event: DecisionEvent, o: MaskerOptions, decision: MaskDecision | undefined): MaskOutcome {
   try {
     let ops = o.erase
     if (decision !== undefined) {

@@ -5,7 +5,7 @@
 
 import t from 'tap'
 import fc from 'fast-check'
-import { DecisionLogger, applyMask, eraseOps, maskEvent, policyOps, type DecisionEvent, type MaskDecision } from '../../src/decision-log/index.js'
+import { DecisionLogger, applyMask, eraseOps, maskEvent, maskEventNow, policyOps, type DecisionEvent, type MaskDecision } from '../../src/decision-log/index.js'
 import { event } from '../fixtures/decision-log/events.js'
 
 const ev = (input: unknown, result: unknown = { allow: true }): DecisionEvent => ({ ...event(1), input, result })
@@ -86,6 +86,32 @@ t.test('a policy answering in this thread: no timer; its JSON of the event is th
     timeoutMs: 50,
   })
   t.ok(!thrown.drop && !('input' in thrown.event), 'a policy throwing synchronously fails closed')
+})
+
+t.test('maskEventNow: a policy answering in this thread gives the outcome at once, the same as maskEvent; a promise only for a promise', async (t) => {
+  const e = ev({ password: 'p', name: 'n' })
+  const o = { erase: eraseOps(['/input/name']), timeoutMs: 50 }
+  for (const answer of [
+    { mask: ['/input/password'], drop: false },
+    { mask: [], drop: true },
+    { mask: 'not a set', drop: false },
+  ] as MaskDecision[]) {
+    const now = maskEventNow(e, { ...o, policy: () => answer })
+    t.notOk(now instanceof Promise, 'no promise for an answer in this thread')
+    t.same(now, await maskEvent(e, { ...o, policy: () => answer }))
+    const later = maskEventNow(e, { ...o, policy: async () => answer })
+    t.ok(later instanceof Promise, 'a promise for a promised answer')
+    t.same(await later, now)
+  }
+  const thrown = maskEventNow(e, {
+    ...o,
+    policy: () => {
+      throw new Error('boom')
+    },
+  })
+  t.match(thrown, { drop: false, failed: 'policy', event: { mask_error: { message: /boom/ } } }, 'a throwing policy fails closed at once')
+  const rejected = await maskEventNow(e, { ...o, policy: () => Promise.reject(new Error('later boom')) })
+  t.match(rejected, { drop: false, failed: 'policy', event: { mask_error: { message: /later boom/ } } })
 })
 
 t.test('the logger: config erase, then the policy; drop counted; failures counted and logged', async (t) => {

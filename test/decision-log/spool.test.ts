@@ -55,6 +55,72 @@ t.test('an append made while the previous write completes is written too (none w
   t.equal(s.depth().events, 50)
 })
 
+t.test('read up to a position from end(): lines appended after it are not read', async (t) => {
+  const s = await Spool.open({ dir: await tempDir(t), maxBytes: 1 << 20, fsyncIntervalMs: 1000, segmentBytes: 64 << 10 })
+  t.teardown(() => s.close())
+  await Promise.all(Array.from({ length: 40 }, (_, i) => s.append(line(i))))
+  const mark = s.end()
+  await Promise.all(Array.from({ length: 40 }, (_, i) => s.append(line(40 + i))))
+  const got: SpooledLine[] = []
+  for (let i = 0; i < 100; i++) {
+    const part = await s.read(1024, mark)
+    if (!part.length) break
+    got.push(...part)
+    await s.ack(part[part.length - 1]!.end)
+  }
+  t.same(
+    got.map(idOf),
+    Array.from({ length: 40 }, (_, i) => event(i).decision_id),
+    'exactly the lines before the mark, in order',
+  )
+  t.same(
+    (await readAll(s)).map(idOf),
+    Array.from({ length: 40 }, (_, i) => event(40 + i).decision_id),
+    'the rest without a mark',
+  )
+})
+
+t.test('a mark taken on an empty spool reads none of what is appended after it', async (t) => {
+  const s = await Spool.open({ dir: await tempDir(t), maxBytes: 1 << 20, fsyncIntervalMs: 1000 })
+  t.teardown(() => s.close())
+  const empty = s.end()
+  await Promise.all(Array.from({ length: 10 }, (_, i) => s.append(line(i))))
+  t.same(await s.read(1 << 20, empty), [], 'a mark taken on an empty spool reads none of what came after')
+  t.equal((await s.read(1 << 20)).length, 10)
+})
+
+t.test('groups are written byte for byte: multi-byte text, a group past the write buffer, then a small one', async (t) => {
+  const s = await Spool.open({ dir: await tempDir(t), maxBytes: 64 << 20, fsyncIntervalMs: 1000 })
+  t.teardown(() => s.close())
+  const text = (i: number) => JSON.stringify({ ...event(i), input: { note: `zoë ✓ 𝄞 ${'é'.repeat(i % 7)} \u2028 ${'x'.repeat(1500)}` } })
+  // 200 lines of ~1.5 KB, most characters one byte: past the 64 KiB the spool starts with.
+  await Promise.all(Array.from({ length: 200 }, (_, i) => s.append(text(i))))
+  await Promise.all(Array.from({ length: 3 }, (_, i) => s.append(text(200 + i))))
+  const got = await readAll(s)
+  t.equal(got.length, 203)
+  t.ok(
+    got.every((l, i) => l.line === text(i)),
+    'every line as appended',
+  )
+})
+
+t.test('a burst larger than the whole bound keeps its newest lines, counts the rest dropped', async (t) => {
+  const s = await Spool.open({ dir: await tempDir(t), maxBytes: 4096, fsyncIntervalMs: 1000 })
+  t.teardown(() => s.close())
+  const lines = Array.from({ length: 20 }, (_, i) => line(i))
+  let fit = 0
+  for (let bytes = 0; fit < lines.length && bytes + Buffer.byteLength(lines[lines.length - 1 - fit]!) + 1 <= 4096; fit++)
+    bytes += Buffer.byteLength(lines[lines.length - 1 - fit]!) + 1
+  t.ok(fit > 0 && fit < 20)
+  await Promise.all(lines.map((l) => s.append(l)))
+  t.equal(s.counters.dropped_events, 20 - fit)
+  t.same(
+    (await readAll(s)).map(idOf),
+    lines.slice(20 - fit).map((l) => JSON.parse(l).decision_id as string),
+    'the newest that fit, in order',
+  )
+})
+
 t.test('a torn last line (killed mid-write) is skipped on recovery and poisons nothing', async (t) => {
   const dir = await tempDir(t)
   const s = await Spool.open({ dir, maxBytes: 1 << 20, fsyncIntervalMs: 1000 })

@@ -3,7 +3,10 @@
 // exactly once when no process dies, and what a refusal (4xx) does.
 
 import t from 'tap'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DecisionLogger, type DecisionLoggerOptions } from '../../src/decision-log/index.js'
@@ -87,6 +90,109 @@ t.test('the timer uploads, and retries with backoff after failures, without flus
   collector.mode = 'ok'
   t.ok(await until(() => collector.received.size === 40), 'the timer delivers everything once the collector recovers')
   t.ok(exactlyOnce(collector, ids(0, 40)))
+})
+
+t.test('an upload run sends what was spooled when it began; events spooled meanwhile wait for the next run, then go', async (t) => {
+  // A small limit: the 60 events take several batches, and the run is still under way when the first one arrives.
+  const { collector, logger } = await setup(t, {}, { uploadSizeLimitBytes: 2048 })
+  await Promise.all(Array.from({ length: 60 }, (_, i) => logger.record(event(i))))
+  let during: Promise<unknown> | undefined
+  collector.refuse = () => {
+    during ??= Promise.all(Array.from({ length: 20 }, (_, i) => logger.record(event(100 + i))))
+    return undefined
+  }
+  const first = await logger.flush()
+  await during
+  t.ok(collector.requests.length > 1, 'several batches')
+  t.ok(exactlyOnce(collector, ids(0, 60)), 'the run sent exactly the events spooled when it began')
+  t.equal(first.remaining, 20, 'those recorded during the run are spooled, not chased')
+  t.same(await logger.flush(), { remaining: 0 })
+  t.ok(exactlyOnce(collector, [...ids(0, 60), ...ids(100, 120)]), 'and go with the next run')
+})
+
+t.test('events arrive as recorded, byte for byte: multi-byte UTF-8, escapes, and a reduced event beside stored lines', async (t) => {
+  const { collector, logger } = await setup(t, {}, { uploadSizeLimitBytes: 2048 })
+  const noise = Array.from({ length: 4000 }, (_, i) => ((i * 7919) % 65536).toString(36)).join('')
+  const texts = ['zoë ✓ 𝄞', 'line\nbreak "quoted" \\ tab\t', '\u2028\u2029 \ud83d\ude00', '\ud800 lone surrogate']
+  const sent = texts.map((text, i) => event(i, { input: { text, subject: { sub: text } }, subject: text }))
+  await Promise.all(sent.map((e) => logger.record(e)))
+  await logger.record(event(10, { input: { blob: noise } }))
+  t.same(await logger.flush(), { remaining: 0 })
+  for (const e of sent) t.same(collector.events.get(e.decision_id), JSON.parse(JSON.stringify(e)), `${e.decision_id} unchanged`)
+  t.match(collector.events.get('d-000010'), { reduced: 'erased' }, 'the reduced event went in the same run')
+})
+
+t.test('a redirect is not followed: the batch stays spooled and goes once the collector answers 2xx', async (t) => {
+  const { collector, logger } = await setup(t)
+  collector.refuse = () => 307
+  for (let i = 0; i < 5; i++) await logger.record(event(i))
+  const failed = await logger.flush()
+  t.equal(failed.remaining, 5)
+  t.match(failed.error, /answered HTTP 307/)
+  collector.refuse = undefined
+  t.same(await logger.flush(), { remaining: 0 })
+  t.ok(exactlyOnce(collector, ids(0, 5)))
+})
+
+t.test('an https service is spoken to over TLS (a certificate it cannot trust refuses the upload; nothing lost)', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'mg-dlog-tls-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      'key.pem',
+      '-out',
+      'cert.pem',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+    ],
+    {
+      cwd: dir,
+      stdio: 'ignore',
+    },
+  )
+  let requests = 0
+  const server = createHttpsServer({ key: await readFile(join(dir, 'key.pem')), cert: await readFile(join(dir, 'cert.pem')) }, (_req, res) => {
+    requests++
+    res.writeHead(204).end()
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  t.teardown(() => new Promise<void>((r) => server.close(() => r())))
+  const { port } = server.address() as AddressInfo
+  const logger = await DecisionLogger.open({
+    dir: join(dir, 'spool'),
+    upload: { url: `https://127.0.0.1:${port}/logs`, uploadSizeLimitBytes: 32768, timeoutMs: 2000, minDelayMs: 3_600_000, maxDelayMs: 3_600_000 },
+  })
+  t.teardown(() => logger.close())
+  await logger.record(event(0))
+  const r = await logger.flush()
+  t.equal(r.remaining, 1, 'kept for later')
+  t.match(r.error, /SELF_SIGNED|CERT/, 'refused by the TLS handshake')
+  t.equal(requests, 0, 'no request reached the server')
+})
+
+t.test('a service URL that is not http or https: a clear error, the events kept', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'mg-dlog-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const logger = await DecisionLogger.open({
+    dir,
+    upload: { url: 'ftp://127.0.0.1/logs', uploadSizeLimitBytes: 32768, timeoutMs: 2000, minDelayMs: 3_600_000, maxDelayMs: 3_600_000 },
+  })
+  t.teardown(() => logger.close())
+  await logger.record(event(0))
+  const r = await logger.flush()
+  t.equal(r.remaining, 1)
+  t.match(r.error, /cannot upload to `ftp:\/\/127\.0\.0\.1\/logs`: `ftp:` is not http or https/)
 })
 
 t.test('413 splits the batch until it fits; bodies respect upload_size_limit_bytes', async (t) => {
