@@ -86,6 +86,7 @@ export function rulePlan(bundleKey: string, rules: RuleEntrypoints): DocPlan {
   const calls: EvalCall[] = asked.map(([, entrypoint]) => ({ bundle: bundleKey, entrypoint }))
   return {
     calls,
+    rules: asked,
     assemble: (results: ResultSet[]) => {
       const doc: Record<string, unknown> = {}
       results.forEach((rs, i) => {

@@ -274,9 +274,47 @@ export class Engine {
    */
   accessNow(input: unknown): Answer<AccessDecision> | Promise<Answer<AccessDecision>> {
     return this.decide('access', input, (active, json) => {
-      const docs = this.layerDocuments(active, ACCESS, this.encoded(input, json), 'access')
+      const encoded = this.encoded(input, json)
+      const docs = this.accessDocumentsNow(active, encoded) ?? this.layerDocuments(active, ACCESS, encoded, 'access')
       return docs instanceof Promise ? docs.then((d) => this.combinedAccess(d)) : this.combinedAccess(docs)
     })
+  }
+
+  /**
+   * Each layer's access document when every layer answers `access` rule by
+   * rule in this thread (bundles built with per-rule entrypoints, as `policy
+   * build` builds them): the documents and errors layerDocuments gives for
+   * the same plans (`{rule: first result}`, a layer's first failing call
+   * as its error), without call lists, result lists and their assembly, the
+   * largest share of what a decision allocated. undefined when a layer reads
+   * its package document or evaluations run in workers.
+   */
+  private accessDocumentsNow(active: Layer[], input: unknown): LayerOutcome[] | undefined {
+    if (!this.inProcess) return undefined
+    for (const l of active) if (!l.active!.plans.get('access')?.rules) return undefined
+    let encoded = input instanceof EncodedInput ? input : undefined
+    const out: LayerOutcome[] = []
+    for (const l of active) {
+      const a = l.active!
+      const rules = a.plans.get('access')!.rules!
+      const o: LayerOutcome = { layer: l.name, revision: a.loaded.revision, result: undefined }
+      const doc: Record<string, unknown> = {}
+      let i = 0
+      for (; i < rules.length; i++) {
+        const [rule, entrypoint] = rules[i]!
+        try {
+          encoded ??= a.loaded.encode(input)
+          const rs = a.loaded.evaluate(entrypoint, encoded)
+          if (rs.length) doc[rule] = rs[0]!.result
+        } catch (e) {
+          o.error = evalError(e, entrypoint)
+          break
+        }
+      }
+      if (i === rules.length) o.result = doc
+      out.push(o)
+    }
+    return out
   }
 
   private combinedAccess(docs: LayerOutcome[]): Computed<AccessDecision> {

@@ -19,6 +19,12 @@ export interface DocPlan {
   calls: EvalCall[]
   /** Turns the call results into the value at the path (undefined = no result). */
   assemble: (results: ResultSet[]) => unknown
+  /**
+   * A per-rule plan's [rule, entrypoint] pairs, in call order: the document
+   * is `{rule: first result}` for each rule with a result (decision-rules.ts
+   * rulePlan). Absent for a plan that reads a package document.
+   */
+  rules?: readonly (readonly [string, string])[]
 }
 
 const segs = (p: string): string[] => (p === '' ? [] : p.split('/'))
