@@ -81,13 +81,54 @@ export function denyOf(reasons: DenyReason[]): LoggedDenyReason[] {
   return reasons.map((r) => (r.code !== undefined ? { layer: r.layer, message: r.message, code: r.code } : { layer: r.layer, message: r.message }))
 }
 
-/** Builds the event for a noted decision. `labels` are the instance's (id, version, product, domain, config labels). */
-export function decisionEvent(req: FastifyRequest, d: NotedDecision, labels: Record<string, string>, timestamp = rfc3339Nano(Date.now())): DecisionEvent {
+/**
+ * The parts events share instead of building per decision: the instance's
+ * labels with each port (bounded: past MAX_SHARED_PORTS ports, labels are
+ * built per event) and the `bundles` of the last revisions object (the
+ * engine hands out one frozen object per set of active bundles). Both are
+ * frozen: observers read events, masking copies only input and result.
+ */
+export class SharedEventParts {
+  private readonly byPort = new Map<string | undefined, Readonly<Record<string, string>>>()
+  private lastRevisions?: Revisions
+  private lastBundles: Readonly<Record<string, { revision: string }>> = {}
+
+  constructor(private readonly labels: Record<string, string>) {}
+
+  labelsFor(port: string | undefined): Readonly<Record<string, string>> {
+    const hit = this.byPort.get(port)
+    if (hit) return hit
+    const made = Object.freeze(port !== undefined ? { ...this.labels, port } : { ...this.labels })
+    if (this.byPort.size < MAX_SHARED_PORTS) this.byPort.set(port, made)
+    return made
+  }
+
+  bundlesFor(revisions: Revisions | undefined): Readonly<Record<string, { revision: string }>> {
+    if (revisions === undefined) return bundlesOf(undefined)
+    if (revisions !== this.lastRevisions) {
+      this.lastBundles = Object.freeze(bundlesOf(revisions))
+      this.lastRevisions = revisions
+    }
+    return this.lastBundles
+  }
+}
+
+/** Ports whose labels are kept built (a port name can come from a request URL when the sidecar has no mesh model). */
+export const MAX_SHARED_PORTS = 64
+
+/** Builds the event for a noted decision. `labels` are the instance's (id, version, product, domain, config labels), or their shared parts. */
+export function decisionEvent(
+  req: FastifyRequest,
+  d: NotedDecision,
+  labels: Record<string, string> | SharedEventParts,
+  timestamp = rfc3339Nano(Date.now()),
+): DecisionEvent {
+  const shared = labels instanceof SharedEventParts ? labels : undefined
   const ev: DecisionEvent = {
     decision_id: String(req.id),
-    labels: d.port !== undefined ? { ...labels, port: d.port } : { ...labels },
+    labels: shared ? shared.labelsFor(d.port) : d.port !== undefined ? { ...(labels as Record<string, string>), port: d.port } : { ...labels },
     path: d.path,
-    bundles: bundlesOf(d.revisions),
+    bundles: shared ? shared.bundlesFor(d.revisions) : bundlesOf(d.revisions),
     timestamp,
     metrics: {
       timer_server_handler_ns: Math.round((performance.now() - req.receivedAt) * 1e6),
@@ -135,6 +176,7 @@ export function decisionEventsPlugin(opts: DecisionEventsOptions) {
     app.decorateRequest('receivedAt', 0)
     if (!opts.observers.length) return
     const clock = { ms: -1, text: '' }
+    const shared = new SharedEventParts(opts.labels)
     app.addHook('onRequest', (req, _reply, done) => {
       req.receivedAt = performance.now()
       done()
@@ -155,7 +197,7 @@ export function decisionEventsPlugin(opts: DecisionEventsOptions) {
         clock.ms = now
         clock.text = rfc3339Nano(now)
       }
-      const ev = decisionEvent(req, d, opts.labels, clock.text)
+      const ev = decisionEvent(req, d, shared, clock.text)
       const failed = (err: unknown) => {
         // Observers count what they cannot keep; one that throws anyway must not fail the answer.
         req.log.error({ err }, 'a decision observer failed')
