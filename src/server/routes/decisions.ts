@@ -47,32 +47,37 @@ export function notedAccess(req: FastifyRequest, engine: Engine, input: Record<s
   // The request's decision record (a route may have noted part of it before).
   const rec = noteDecision(req, noted)
   const t0 = performance.now()
-  const took = () => {
-    rec.evalNs = (rec.evalNs ?? 0) + Math.round((performance.now() - t0) * 1e6)
-  }
-  const done = (a: AccessAnswer): AccessResult => {
-    took()
-    const d = accessFields(a)
-    rec.outcome = d.allow ? 'allow' : 'deny'
-    rec.deny = d.deny
-    rec.revisions = d.revisions
-    rec.cached = d.cached
-    rec.result = { allow: d.allow, deny: d.deny, allowed_by: d.allowed_by, message: d.message }
-    return d
-  }
   let a: AccessAnswer | Promise<AccessAnswer>
   try {
     a = engine.accessNow(input)
   } catch (e) {
-    took()
+    addEvalTime(rec, t0)
     throw e
   }
   return a instanceof Promise
-    ? a.then(done, (e: unknown) => {
-        took()
-        throw e
-      })
-    : done(a)
+    ? a.then(
+        (x) => noteAccess(rec, t0, x),
+        (e: unknown) => {
+          addEvalTime(rec, t0)
+          throw e
+        },
+      )
+    : noteAccess(rec, t0, a)
+}
+
+function addEvalTime(rec: NotedDecision, t0: number): void {
+  rec.evalNs = (rec.evalNs ?? 0) + Math.round((performance.now() - t0) * 1e6)
+}
+
+function noteAccess(rec: NotedDecision, t0: number, a: AccessAnswer): AccessResult {
+  addEvalTime(rec, t0)
+  const d = accessFields(a)
+  rec.outcome = d.allow ? 'allow' : 'deny'
+  rec.deny = d.deny
+  rec.revisions = d.revisions
+  rec.cached = d.cached
+  rec.result = { allow: d.allow, deny: d.deny, allowed_by: d.allowed_by, message: d.message }
+  return d
 }
 
 export function decisionRoutes(ctx: ServerContext) {
