@@ -49,6 +49,14 @@ interface AbiExports {
   opa_eval: (reserved: number, entrypoint: number, data: number, input: number, inputLen: number, heap: number, format: number) => number
 }
 
+/** meshgate-built modules' exports for evaluating several entrypoints on one parsed input (src/wasm/link.ts). */
+interface ParsedInputExports {
+  opa_value_parse: (ptr: number, len: number) => number
+  opa_heap_ptr_get: () => number
+  opa_heap_ptr_set: (ptr: number) => void
+  mg_eval_parsed: (entrypoint: number, data: number, input: number, heap: number) => number
+}
+
 const PAGE = 64 * 1024
 
 /**
@@ -84,12 +92,30 @@ export class ModuleCall {
   private written?: EncodedInput
   private writtenAt = -1
   private writtenLen = 0
+  /** meshgate-built modules: the input parsed once for every entrypoint evaluated on it. */
+  private readonly parsed?: ParsedInputExports
+  /** The written input's parsed value (0: not parsed, or not parseable: opa_eval then reports it) and the heap above it. */
+  private parsedValue = 0
+  private parsedHeap = 0
 
-  constructor(private readonly policy: LoadedPolicy) {
+  /** `parseOnce: false` evaluates every entrypoint through opa_eval, parsing the input each time (the reference the tests compare with). */
+  constructor(
+    private readonly policy: LoadedPolicy,
+    opts: { parseOnce?: boolean } = {},
+  ) {
     const exports = (policy.wasmInstance as WebAssembly.Instance).exports
     // The SDK itself takes its fast path only from minor version 2 (opa_eval exists).
     if (typeof exports.opa_eval === 'function' && Number(policy.minorVersion) >= 2 && typeof policy.dataHeapPtr === 'number') {
       this.abi = exports as unknown as AbiExports
+      if (
+        opts.parseOnce !== false &&
+        typeof exports.mg_eval_parsed === 'function' &&
+        typeof exports.opa_value_parse === 'function' &&
+        typeof exports.opa_heap_ptr_get === 'function' &&
+        typeof exports.opa_heap_ptr_set === 'function'
+      ) {
+        this.parsed = exports as unknown as ParsedInputExports
+      }
     }
     this.view = new Uint8Array(policy.mem.buffer)
   }
@@ -103,6 +129,7 @@ export class ModuleCall {
   dataChanged(): void {
     this.written = undefined
     this.writtenAt = -1
+    this.parsedValue = 0
   }
 
   evaluate(id: number, input: EncodedInput): ResultSet {
@@ -111,8 +138,13 @@ export class ModuleCall {
     const at = p.dataHeapPtr as number
     if (input.text !== undefined && (this.written !== input || this.writtenAt !== at)) this.write(input, at)
     const len = input.text === undefined ? 0 : this.writtenLen
-    // The heap starts past the input, so the input stays intact for the module's next entrypoint.
-    const out = this.abi.opa_eval(0, id, p.dataAddr, len ? at : 0, len, at + len, 0)
+    // The heap starts past the input (text, and parsed value when parsed), so
+    // the input stays intact for the module's next entrypoint; a parsed input
+    // is not parsed again by each entrypoint.
+    const out =
+      len !== 0 && this.parsedValue !== 0
+        ? this.parsed!.mg_eval_parsed(id, p.dataAddr, this.parsedValue, this.parsedHeap)
+        : this.abi.opa_eval(0, id, p.dataAddr, len ? at : 0, len, at + len, 0)
     const view = this.bytesView()
     const end = view.indexOf(0, out)
     if (end < 0) throw new Error(`the module's result at ${out} has no terminating NUL`)
@@ -134,6 +166,13 @@ export class ModuleCall {
     }
     this.written = input
     this.writtenAt = at
+    this.parsedValue = 0
+    if (this.parsed) {
+      // Parsed (and frozen) right above its text; a text it cannot parse is left to opa_eval, which reports it as always.
+      this.parsed.opa_heap_ptr_set(at + this.writtenLen)
+      this.parsedValue = this.parsed.opa_value_parse(at, this.writtenLen)
+      this.parsedHeap = this.parsed.opa_heap_ptr_get()
+    }
   }
 
   /**

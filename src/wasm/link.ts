@@ -248,6 +248,15 @@ function emitGlue(plan: Plan, rt: RuntimeSymbols, cx: CodegenContext): string[] 
   (if (result i32) (i32.eq (local.get $fmt) (i32.const 1))
     (then (call ${f('opa_value_dump')} (local.get $rs)))
     (else (call ${f('opa_json_dump')} (local.get $rs)))))`)
+  // Several entrypoints on one input (the engine's per-rule decisions): the
+  // caller parses the input once with opa_value_parse (which freezes it, as
+  // data is frozen, so no evaluation sorts it lazily into memory the next one
+  // reuses) and starts each evaluation at a heap above the parsed value.
+  // Otherwise the same steps as opa_eval after its parse.
+  out.push(`(func $mg_eval_parsed (param $ep i32) (param $data i32) (param $input i32) (param $heap i32) (result i32)
+  (call ${f('opa_heap_ptr_set')} (local.get $heap))
+  (call $mg_begin (local.get $data) (local.get $input))
+  (call ${f('opa_json_dump')} (call $mg_result_set (call $mg_entry (local.get $ep)))))`)
   // The eval context of the slow path, the module's own struct (not the
   // runtime's layout): [entrypoint @0, data @4, input @8, result @12].
   out.push(`(func $opa_eval_ctx_new (result i32) (local $c i32)
@@ -277,6 +286,7 @@ function emitGlue(plan: Plan, rt: RuntimeSymbols, cx: CodegenContext): string[] 
     ['opa_eval_ctx_get_result', 'func $opa_eval_ctx_get_result'],
     ['mg_set_step_budget', 'func $mg_set_step_budget'],
     ['mg_coverage', 'func $mg_coverage'],
+    ['mg_eval_parsed', 'func $mg_eval_parsed'],
     ['opa_wasm_abi_version', 'global $opa_wasm_abi_version'],
     ['opa_wasm_abi_minor_version', 'global $opa_wasm_abi_minor_version'],
   ]
