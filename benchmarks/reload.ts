@@ -35,10 +35,10 @@ const sourceOf = (revision: string) =>
 const ENTRYPOINTS = ['global/access', 'global/access/allow', 'global/access/deny']
 
 /** Starts `policy <args>` and resolves with its URL once `ready` matches its stdout (bounded). */
-export function spawnServer(args: string[], ready: RegExp, children: ChildProcess[]): Promise<{ url: string; pid: number }> {
+export function spawnServer(args: string[], ready: RegExp, children: ChildProcess[], nodeFlags: string[] = []): Promise<{ url: string; pid: number }> {
   // MESHGATE_BENCH_CPU_PROF=<dir>: each server writes a V8 CPU profile there (node --cpu-prof) when it stops.
   const prof = process.env.MESHGATE_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.MESHGATE_BENCH_CPU_PROF}`] : []
-  const child = spawn(process.execPath, [...prof, join(repoRoot, 'bin', 'policy.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...prof, ...nodeFlags, join(repoRoot, 'bin', 'policy.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
   children.push(child)
   return new Promise((resolve, reject) => {
     let out = ''
