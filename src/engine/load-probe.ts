@@ -178,7 +178,8 @@ export class LoadProbe {
             // through a buffer that grows as it goes (several copies; 120–130
             // against 155–200 µs per postMessage of a 180 KiB module, timed
             // alone). The caller's bytes stay here for the load that follows.
-            const modules = image.modules.map((m) => ({ path: m.path, bytes: m.bytes.slice() }))
+            // `new Uint8Array(view)` copies into a buffer of its own; a Buffer's `slice` would not.
+            const modules = image.modules.map((m) => ({ path: m.path, bytes: new Uint8Array(m.bytes) }))
             const initial = image.modules.map((m) => initialPages(m.bytes, maxPages(limits)))
             w.worker.postMessage(
               { id, image: { ...image, modules }, maximum: maxPages(limits), initial },
