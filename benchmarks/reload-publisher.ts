@@ -5,8 +5,8 @@
 //
 //   node reload-publisher.js <bundle URL> <token> <gap ms> <file>...
 //
-// Waits for a line on stdin, then PUTs each file in order, one every
-// `gap` ms; prints `published <n>` and exits 0, or exits 1 with the
+// Waits for a line on stdin, then PUTs each file in order, the i-th at
+// i × `gap` ms; prints `published <n>` and exits 0, or exits 1 with the
 // registry's answer when it refuses one.
 
 import { readFileSync } from 'node:fs'
@@ -18,8 +18,12 @@ if (!url || !token || !gap || files.length === 0) {
 }
 const bodies = files.map((f) => readFileSync(f))
 await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()))
-for (const body of bodies) {
-  await new Promise((r) => setTimeout(r, Number(gap)))
+// On a fixed schedule (the i-th at i × gap from the start), not a gap after
+// each answer: uploads that take a while would otherwise push the last
+// reloads past the end of the timed window.
+const start = performance.now()
+for (const [i, body] of bodies.entries()) {
+  await new Promise((r) => setTimeout(r, Math.max(0, start + (i + 1) * Number(gap) - performance.now())))
   const res = await fetch(url, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/gzip' }, body })
   if (!res.ok) {
     process.stderr.write(`publish refused: HTTP ${res.status} ${await res.text()}\n`)

@@ -13,7 +13,13 @@ export interface TarEntry {
 
 const BLOCK = 512
 
-export function readTar(buf: Uint8Array): TarEntry[] {
+/**
+ * The members of a tar. Each member's bytes are a copy, unless `views`:
+ * then they are views into `buf` (no copy, but each keeps all of `buf`
+ * alive), for a caller that drops the archive soon after, as the sidecar
+ * does with a downloaded bundle.
+ */
+export function readTar(buf: Uint8Array, opts: { views?: boolean } = {}): TarEntry[] {
   const out: TarEntry[] = []
   let off = 0
   let longName: string | undefined
@@ -43,7 +49,7 @@ export function readTar(buf: Uint8Array): TarEntry[] {
     if (type !== '0' && type !== '\0' && type !== '7') continue // directories, links, devices
     name = normalizeName(name)
     if (name === '') continue
-    out.push({ name, data: Uint8Array.from(data) })
+    out.push({ name, data: opts.views ? data : Uint8Array.from(data) })
   }
   return out
 }

@@ -5,7 +5,7 @@
 import t from 'tap'
 import { gzipSync } from 'node:zlib'
 import { gunzipCapped, readBundle, readBundleAsync, unpackStream, writeBundle, writeTar } from '../../src/bundle/index.js'
-import { gunzipCappedAsync } from '../../src/bundle/unpack.js'
+import { gunzipCappedAsync, outputChunk } from '../../src/bundle/unpack.js'
 import type { MeshgateError } from '../../src/errors/index.js'
 
 // 64 MiB of zeros inside a tar member: about 64 KiB of gzip.
@@ -107,4 +107,24 @@ t.test('streamed: a bundle within the limits comes back whole; corrupt and trunc
   t.equal((await refusal(unpackStream(corrupt, { compressed: MiB, uncompressed: MiB }))).code, 'bundle_format_error')
   t.equal((await refusal(unpackStream(Buffer.from('not gzip at all'), { compressed: MiB, uncompressed: MiB }))).code, 'bundle_format_error')
   t.equal((await refusal(unpackStream(new Uint8Array(), { compressed: MiB, uncompressed: MiB }))).code, 'bundle_format_error')
+})
+
+t.test('off-thread: one output chunk sized from the gzip trailer, bounded whatever the trailer says', async (t) => {
+  const tar = writeTar([{ name: 'policy.wasm', data: Buffer.alloc(200_000, 7) }])
+  const gz = gzipSync(tar)
+  t.equal(outputChunk(gz, 512 * MiB), tar.length + 1, 'ISIZE + 1: the whole tar in one chunk')
+  const out = await gunzipCappedAsync(gz, { compressed: MiB, uncompressed: MiB })
+  t.ok(out.equals(tar), 'the same bytes')
+  t.equal(out.buffer.byteLength, tar.length + 1, 'one buffer, not joined from 16 KiB pieces')
+  const lying = Buffer.from(gz)
+  lying.writeUInt32LE(0xffffffff, lying.length - 4)
+  t.equal(outputChunk(lying, 512 * MiB), lying.length * 1032, 'a trailer claiming 4 GiB: no more than deflate can produce from these bytes')
+  t.equal(outputChunk(lying, 300_000), 300_000, 'nor more than the limit')
+  t.equal(outputChunk(Buffer.alloc(10), MiB), 16 * 1024, 'too short for a trailer: zlib’s default')
+  // A bomb whose trailer claims a small size is still stopped at the limit.
+  const small = Buffer.from(bomb)
+  small.writeUInt32LE(1000, small.length - 4)
+  t.equal(outputChunk(small, 8 * MiB), 16 * 1024)
+  const e = await refusal(gunzipCappedAsync(small, { compressed: MiB, uncompressed: 8 * MiB }))
+  t.match(e, { code: 'bundle_too_large', details: { kind: 'uncompressed' } })
 })

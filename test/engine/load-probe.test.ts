@@ -13,8 +13,17 @@ t.test('an idle probe worker stops, and the next probe starts another', async (t
   const image: BundleImage = { name: 'a', manifest: { revision: '1', roots: [''] }, modules: [{ path: '/policy.wasm', bytes: wasm }], data: {} }
   const probe = new LoadProbe(50)
   t.teardown(() => probe.close())
+  const before = Buffer.from(wasm)
   await probe.probe(image, DEFAULT_LIMITS)
   t.equal(probe.running, true, 'the worker is there right after a probe')
+  // The worker gets a copy of the module (transferred); the caller's bytes stay, for the load here.
+  t.ok(Buffer.from(image.modules[0]!.bytes).equals(before), "the caller's module bytes are intact")
+  // Also when they are a Buffer, a view into a larger one (a tar member), whose `slice` copies nothing.
+  const tar = Buffer.concat([Buffer.alloc(512), Buffer.from(wasm), Buffer.alloc(512)])
+  const member = tar.subarray(512, 512 + wasm.length)
+  await probe.probe({ ...image, modules: [{ path: '/policy.wasm', bytes: member }] }, DEFAULT_LIMITS)
+  t.equal(tar.byteLength, 1024 + wasm.length, 'the archive they lie in is not handed to the worker')
+  t.ok(member.equals(before), 'the member is intact')
   await waitFor('the idle worker to stop', () => !probe.running)
   await probe.probe(image, DEFAULT_LIMITS)
   t.equal(probe.running, true, 'a new one for the next probe')

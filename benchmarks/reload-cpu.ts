@@ -1,0 +1,121 @@
+// The CPU a hot reload takes from the sidecar's main thread, the thread that
+// answers decisions: `policy registry` and `policy serve` (long-polling it)
+// in their own processes as in the reload benchmark, no decision load, N
+// publishes `gap` ms apart; the sidecar's main-thread CPU (utime + stime of
+// its main task in /proc, 10 ms ticks) over the publishes ÷ N, beside the
+// same over an idle stretch of the same length and the registry's CPU per
+// publish. Thread CPU moves far less with the machine's load than wall-clock
+// profiles do (docs/benchmarks.md, "Where a reload's time goes"). Linux only.
+//
+//   node dist/benchmarks/reload-cpu.js [N=100] [gap ms=100]
+// Extra node flags for the sidecar (e.g. --trace-gc): MESHGATE_RELOAD_CPU_NODE_FLAGS.
+
+import { generateKeyPairSync } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { ChildProcess } from 'node:child_process'
+import { exportJWK, SignJWT } from 'jose'
+import { writeBundle } from '../src/bundle/index.js'
+import { compile } from '../src/compiler.js'
+import { spawnServer } from './reload.js'
+
+const n = Number(process.argv[2] ?? 100)
+const gap = Number(process.argv[3] ?? 100)
+const ENTRYPOINTS = ['global/access', 'global/access/allow', 'global/access/deny']
+
+/** utime + stime of task `tid` of process `pid`, in ms (`all`: of the whole process). */
+function cpuMs(pid: number, all = false): number {
+  const stat = readFileSync(all ? `/proc/${pid}/stat` : `/proc/${pid}/task/${pid}/stat`, 'utf8')
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(f[11]) + Number(f[12])) * 10
+}
+
+async function bundleOf(revision: string): Promise<Uint8Array> {
+  const source = `package global.access\n\nallow if input.subject.id != "nobody"\n\ndeny contains "marketing needs consent (${revision})" if input.purpose == "marketing"\n`
+  const { wasm } = await compile({ modules: [{ path: 'g.rego', source }], entrypoints: ENTRYPOINTS, strictBuiltinErrors: true })
+  return writeBundle({
+    manifest: { revision, roots: ['global'], wasm: ENTRYPOINTS.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' })) },
+    wasm,
+    data: {},
+    sources: [{ path: 'g.rego', source }],
+  })
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'mg-reload-cpu-'))
+const children: ChildProcess[] = []
+try {
+  const idp = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [{ ...(await exportJWK(idp.publicKey)), kid: 'k', alg: 'RS256' }] }))
+  writeFileSync(
+    join(dir, 'registry.yaml'),
+    `storage: { dir: ${join(dir, 'data')} }\nauth: { issuer: bench, audience: registry, algorithms: [RS256], jwks_file: ${join(dir, 'jwks.json')} }\nsigning: { required: false }\n`,
+  )
+  const registry = await spawnServer(
+    ['registry', '--config', join(dir, 'registry.yaml'), '--addr', '127.0.0.1:0'],
+    /registry listening on (http:\/\/\S+)/,
+    children,
+  )
+  const token = await new SignJWT({ sub: 'bench', roots: ['global'] })
+    .setProtectedHeader({ alg: 'RS256', kid: 'k' })
+    .setIssuer('bench')
+    .setAudience('registry')
+    .setExpirationTime('1h')
+    .sign(idp.privateKey)
+  const publish = async (bytes: Uint8Array) => {
+    const res = await fetch(`${registry.url}/v1/bundles/global`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/gzip' },
+      body: new Uint8Array(bytes),
+    })
+    if (!res.ok) throw new Error(`publish: HTTP ${res.status} ${await res.text()}`)
+  }
+  const bundles: Uint8Array[] = []
+  for (let i = 0; i <= n + 3; i++) bundles.push(await bundleOf(`c${i}`))
+  await publish(bundles[0]!)
+  writeFileSync(
+    join(dir, 'sidecar.yaml'),
+    `auth: { mode: none }\nservices: { registry: { url: ${registry.url} } }\nbundles:\n  global: { service: registry, resource: bundles/global, polling: { min_delay_seconds: 1, max_delay_seconds: 2, long_polling_timeout_seconds: 30 } }\n`,
+  )
+  const flags = process.env.MESHGATE_RELOAD_CPU_NODE_FLAGS?.split(' ').filter(Boolean) ?? []
+  const sidecar = await spawnServer(
+    ['serve', '--config', join(dir, 'sidecar.yaml'), '--addr', '127.0.0.1:0', '--log-level', 'error'],
+    /sidecar listening on (http:\/\/\S+)/,
+    children,
+    flags,
+  )
+  const revision = async () => {
+    const res = await fetch(`${sidecar.url}/v1/decisions/access`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"port":"orders-v1","purpose":"analytics","fields":["id"]}',
+    })
+    return ((await res.json()) as { revisions?: Record<string, string> }).revisions?.global
+  }
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+  for (let i = 0; i < 500 && (await revision()) !== 'c0'; i++) await sleep(10)
+  for (let i = 1; i <= 3; i++) {
+    await publish(bundles[i]!) // warm-up
+    await sleep(gap)
+  }
+  const idle0 = cpuMs(sidecar.pid)
+  await sleep(gap * n)
+  const idle = cpuMs(sidecar.pid) - idle0
+  const [main0, all0, reg0] = [cpuMs(sidecar.pid), cpuMs(sidecar.pid, true), cpuMs(registry.pid, true)]
+  for (let i = 4; i <= n + 3; i++) {
+    await publish(bundles[i]!)
+    await sleep(gap)
+  }
+  const [main, all, reg] = [cpuMs(sidecar.pid) - main0, cpuMs(sidecar.pid, true) - all0, cpuMs(registry.pid, true) - reg0]
+  let last = await revision()
+  for (let i = 0; i < 200 && last !== `c${n + 3}`; i++) last = await sleep(10).then(revision)
+  if (last !== `c${n + 3}`) throw new Error(`the sidecar answers with revision ${last}, not the last one published`)
+  const per = (ms: number) => `${(ms / n).toFixed(2)} ms`
+  console.log(`${n} reloads, ${gap} ms apart:`)
+  console.log(`  sidecar main thread: ${per(main)} per reload (idle stretch of the same length: ${per(idle)} per ${gap} ms)`)
+  console.log(`  sidecar, all threads: ${per(all)} per reload; registry: ${per(reg)} per publish`)
+} finally {
+  for (const c of children) c.kill('SIGTERM')
+  await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))))
+  rmSync(dir, { recursive: true, force: true })
+}
