@@ -116,19 +116,13 @@ export class SharedEventParts {
 /** Ports whose labels are kept built (a port name can come from a request URL when the sidecar has no mesh model). */
 export const MAX_SHARED_PORTS = 64
 
-/** Builds the event for a noted decision. `labels` are the instance's (id, version, product, domain, config labels), or their shared parts. */
-export function decisionEvent(
-  req: FastifyRequest,
-  d: NotedDecision,
-  labels: Record<string, string> | SharedEventParts,
-  timestamp = rfc3339Nano(Date.now()),
-): DecisionEvent {
-  const shared = labels instanceof SharedEventParts ? labels : undefined
+/** Builds the event for a noted decision; `parts` holds the instance's labels (id, version, product, domain, config labels). */
+export function decisionEvent(req: FastifyRequest, d: NotedDecision, parts: SharedEventParts, timestamp = rfc3339Nano(Date.now())): DecisionEvent {
   const ev: DecisionEvent = {
     decision_id: String(req.id),
-    labels: shared ? shared.labelsFor(d.port) : d.port !== undefined ? { ...(labels as Record<string, string>), port: d.port } : { ...labels },
+    labels: parts.labelsFor(d.port),
     path: d.path,
-    bundles: shared ? shared.bundlesFor(d.revisions) : bundlesOf(d.revisions),
+    bundles: parts.bundlesFor(d.revisions),
     timestamp,
     metrics: {
       timer_server_handler_ns: Math.round((performance.now() - req.receivedAt) * 1e6),
