@@ -325,76 +325,44 @@ t.test('fail closed: no valid domain bundle → 503, health?bundles → 500', as
   t.equal(d.status, 503)
 })
 
-t.test('an unknown error is a generic 500; the real one only goes to the log', async (t) => {
-  const { buildApp } = await import('../../src/server/index.js')
-  const { parseConfig } = await import('../../src/config/index.js')
-  const logged: string[] = []
-  const engine = {
-    access: async () => {
+// The route asks the engine's `accessNow`: an error it rejects with and one it
+// throws at once must both end as the same generic 500, logged, and a decision
+// event that says error, never allow.
+for (const [how, fail] of [
+  ['rejected', async () => Promise.reject(new Error('secret detail'))],
+  [
+    'thrown at once',
+    () => {
       throw new Error('secret detail')
     },
-    // What the route asks: a rejected answer.
-    accessNow: async () => {
-      throw new Error('secret detail')
-    },
-    ready: true,
-    layers: [],
-  } as any
-  const app = await buildApp({
-    engine,
-    config: parseConfig('bundles: { global: { resource: g } }\nauth: { mode: none }\n'),
-    logger: { level: 'error', stream: { write: (l: string) => logged.push(l) } } as any,
+  ],
+] as const) {
+  t.test(`an unknown error (${how}) is a generic 500; the real one only goes to the log`, async (t) => {
+    const { buildApp } = await import('../../src/server/index.js')
+    const { parseConfig } = await import('../../src/config/index.js')
+    const logged: string[] = []
+    const events: { outcome: string; error?: { code: string } }[] = []
+    const engine = { access: async () => fail(), accessNow: fail, ready: true, layers: [] } as any
+    const app = await buildApp({
+      engine,
+      config: parseConfig('bundles: { global: { resource: g } }\nauth: { mode: none }\n'),
+      observers: [{ record: (e: any) => void events.push(e) }],
+      logger: { level: 'error', stream: { write: (l: string) => logged.push(l) } } as any,
+    })
+    await app.listen({ host: '127.0.0.1', port: 0 })
+    t.teardown(() => app.close())
+    const { port } = app.server.address() as { port: number }
+    const r = await fetch(`http://127.0.0.1:${port}/v1/decisions/access`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"port":"p"}',
+    })
+    t.equal(r.status, 500)
+    t.same(await r.json(), { code: 'internal_error', message: 'internal error; see the sidecar log' })
+    t.ok(
+      logged.some((l) => l.includes('secret detail')),
+      'logged',
+    )
+    t.match(events, [{ outcome: 'error', error: { code: 'internal_error' } }], 'the decision event says error, never allow')
   })
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  t.teardown(() => app.close())
-  const { port } = app.server.address() as { port: number }
-  const r = await fetch(`http://127.0.0.1:${port}/v1/decisions/access`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: '{"port":"p"}',
-  })
-  t.equal(r.status, 500)
-  t.same(await r.json(), { code: 'internal_error', message: 'internal error; see the sidecar log' })
-  t.ok(
-    logged.some((l) => l.includes('secret detail')),
-    'logged',
-  )
-})
-
-t.test('an engine that throws at once (not a rejection) is the same generic 500, and the decision is logged as an error', async (t) => {
-  const { buildApp } = await import('../../src/server/index.js')
-  const { parseConfig } = await import('../../src/config/index.js')
-  const logged: string[] = []
-  const events: { outcome: string; error?: { code: string } }[] = []
-  const engine = {
-    access: async () => {
-      throw new Error('sync secret')
-    },
-    accessNow: () => {
-      throw new Error('sync secret')
-    },
-    ready: true,
-    layers: [],
-  } as any
-  const app = await buildApp({
-    engine,
-    config: parseConfig('bundles: { global: { resource: g } }\nauth: { mode: none }\n'),
-    observers: [{ record: (e: any) => void events.push(e) }],
-    logger: { level: 'error', stream: { write: (l: string) => logged.push(l) } } as any,
-  })
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  t.teardown(() => app.close())
-  const { port } = app.server.address() as { port: number }
-  const r = await fetch(`http://127.0.0.1:${port}/v1/decisions/access`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: '{"port":"p"}',
-  })
-  t.equal(r.status, 500)
-  t.same(await r.json(), { code: 'internal_error', message: 'internal error; see the sidecar log' })
-  t.ok(
-    logged.some((l) => l.includes('sync secret')),
-    'logged',
-  )
-  t.match(events, [{ outcome: 'error', error: { code: 'internal_error' } }], 'the decision event says error, never allow')
-})
+}
