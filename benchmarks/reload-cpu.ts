@@ -12,13 +12,13 @@
 
 import { generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ChildProcess } from 'node:child_process'
 import { exportJWK, SignJWT } from 'jose'
 import { writeBundle } from '../src/bundle/index.js'
 import { compile } from '../src/compiler.js'
-import { spawnServer } from './reload.js'
+import { spawnServer, startBenchRegistry } from './reload.js'
 
 const n = Number(process.argv[2] ?? 100)
 const gap = Number(process.argv[3] ?? 100)
@@ -45,23 +45,7 @@ async function bundleOf(revision: string): Promise<Uint8Array> {
 const dir = mkdtempSync(join(tmpdir(), 'mg-reload-cpu-'))
 const children: ChildProcess[] = []
 try {
-  const idp = generateKeyPairSync('rsa', { modulusLength: 2048 })
-  writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [{ ...(await exportJWK(idp.publicKey)), kid: 'k', alg: 'RS256' }] }))
-  writeFileSync(
-    join(dir, 'registry.yaml'),
-    `storage: { dir: ${join(dir, 'data')} }\nauth: { issuer: bench, audience: registry, algorithms: [RS256], jwks_file: ${join(dir, 'jwks.json')} }\nsigning: { required: false }\n`,
-  )
-  const registry = await spawnServer(
-    ['registry', '--config', join(dir, 'registry.yaml'), '--addr', '127.0.0.1:0'],
-    /registry listening on (http:\/\/\S+)/,
-    children,
-  )
-  const token = await new SignJWT({ sub: 'bench', roots: ['global'] })
-    .setProtectedHeader({ alg: 'RS256', kid: 'k' })
-    .setIssuer('bench')
-    .setAudience('registry')
-    .setExpirationTime('1h')
-    .sign(idp.privateKey)
+  const { registry, token } = await startBenchRegistry(dir, children)
   const publish = async (bytes: Uint8Array) => {
     const res = await fetch(`${registry.url}/v1/bundles/global`, {
       method: 'PUT',
@@ -101,6 +85,7 @@ try {
   const idle0 = cpuMs(sidecar.pid)
   await sleep(gap * n)
   const idle = cpuMs(sidecar.pid) - idle0
+  const loadBefore = loadavg()[0]!
   const [main0, all0, reg0] = [cpuMs(sidecar.pid), cpuMs(sidecar.pid, true), cpuMs(registry.pid, true)]
   for (let i = 4; i <= n + 3; i++) {
     await publish(bundles[i]!)
@@ -111,7 +96,8 @@ try {
   for (let i = 0; i < 200 && last !== `c${n + 3}`; i++) last = await sleep(10).then(revision)
   if (last !== `c${n + 3}`) throw new Error(`the sidecar answers with revision ${last}, not the last one published`)
   const per = (ms: number) => `${(ms / n).toFixed(2)} ms`
-  console.log(`${n} reloads, ${gap} ms apart:`)
+  // The 1-minute load average beside the figures, as every benchmark figure carries it (docs/benchmarks.md).
+  console.log(`${n} reloads, ${gap} ms apart; load average (1 min) ${loadBefore.toFixed(2)} before the publishes, ${loadavg()[0]!.toFixed(2)} after:`)
   console.log(`  sidecar main thread: ${per(main)} per reload (idle stretch of the same length: ${per(idle)} per ${gap} ms)`)
   console.log(`  sidecar, all threads: ${per(all)} per reload; registry: ${per(reg)} per publish`)
 } finally {

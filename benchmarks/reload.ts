@@ -75,35 +75,45 @@ function quantile(xs: number[], q: number): number {
   return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!
 }
 
+/**
+ * A `policy registry` process for the reload benchmarks (this one and
+ * reload-cpu.ts): an RS256 key for its publish tokens (JWKS in `dir`), no
+ * signing required, `extra` YAML appended to its config; with a token that
+ * may publish under `global`.
+ */
+export async function startBenchRegistry(
+  dir: string,
+  children: ChildProcess[],
+  extra = '',
+): Promise<{ registry: { url: string; pid: number }; token: string }> {
+  const idp = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [{ ...(await exportJWK(idp.publicKey)), kid: 'k', alg: 'RS256' }] }))
+  writeFileSync(
+    join(dir, 'registry.yaml'),
+    `storage: { dir: ${join(dir, 'data')} }\nauth: { issuer: bench, audience: registry, algorithms: [RS256], jwks_file: ${join(dir, 'jwks.json')} }\nsigning: { required: false }\n${extra}\n`,
+  )
+  const registry = await spawnServer(
+    ['registry', '--config', join(dir, 'registry.yaml'), '--addr', '127.0.0.1:0'],
+    /registry listening on (http:\/\/\S+)/,
+    children,
+  )
+  const token = await new SignJWT({ sub: 'bench', roots: ['global'] })
+    .setProtectedHeader({ alg: 'RS256', kid: 'k' })
+    .setIssuer('bench')
+    .setAudience('registry')
+    .setExpirationTime('1h')
+    .sign(idp.privateKey)
+  return { registry, token }
+}
+
 export const reload: Benchmark = {
   name: 'reload',
   issue: 9,
   title: 'registry → sidecar: publish-to-decision latency and decisions across reloads',
   async run(ctx) {
     const dir = mkdtempSync(join(tmpdir(), 'mg-bench-reload-'))
-    const idp = generateKeyPairSync('rsa', { modulusLength: 2048 })
-    writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [{ ...(await exportJWK(idp.publicKey)), kid: 'k', alg: 'RS256' }] }))
-    writeFileSync(
-      join(dir, 'registry.yaml'),
-      `
-storage: { dir: ${join(dir, 'data')} }
-auth: { issuer: bench, audience: registry, algorithms: [RS256], jwks_file: ${join(dir, 'jwks.json')} }
-signing: { required: false }
-server: { max_wait_seconds: 60 }
-`,
-    )
     const children: ChildProcess[] = []
-    const registry = await spawnServer(
-      ['registry', '--config', join(dir, 'registry.yaml'), '--addr', '127.0.0.1:0'],
-      /registry listening on (http:\/\/\S+)/,
-      children,
-    )
-    const token = await new SignJWT({ sub: 'bench', roots: ['global'] })
-      .setProtectedHeader({ alg: 'RS256', kid: 'k' })
-      .setIssuer('bench')
-      .setAudience('registry')
-      .setExpirationTime('1h')
-      .sign(idp.privateKey)
+    const { registry, token } = await startBenchRegistry(dir, children, 'server: { max_wait_seconds: 60 }')
     const bundleOf = async (revision: string) => {
       const source = sourceOf(revision)
       const { wasm } = await compile({ modules: [{ path: 'g.rego', source }], entrypoints: ENTRYPOINTS, strictBuiltinErrors: true })
