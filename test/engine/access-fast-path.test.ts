@@ -8,9 +8,8 @@
 
 import fc from 'fast-check'
 import t from 'tap'
-import { writeBundle } from '../../src/bundle/index.js'
-import { compile } from '../../src/compiler.js'
 import { Engine, domainLayer, globalLayer } from '../../src/engine/index.js'
+import { regoBundle } from '../fixtures/engine/bundles.js'
 
 const GLOBAL = `package global.access
 
@@ -30,17 +29,7 @@ deny contains "flagged" if input.flag
 deny contains "also flagged" if input.flag
 `
 
-async function bundle(root: string, source: string, revision: string): Promise<Buffer> {
-  const modules = [{ path: `${root}/access.rego`, source }]
-  const entrypoints = [`${root}/access/allow`, `${root}/access/deny`]
-  const { wasm } = await compile({ modules, entrypoints, strictBuiltinErrors: true })
-  return writeBundle({
-    manifest: { revision, roots: [root], wasm: entrypoints.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' })), rego_version: 1 },
-    wasm,
-    data: {},
-    sources: modules,
-  })
-}
+const bundle = (root: string, source: string, revision: string) => regoBundle(root, source, [`${root}/access/allow`, `${root}/access/deny`], revision)
 
 async function engine(t: Tap.Test, budgets?: { timeMs: number; workers: number }): Promise<Engine> {
   const e = new Engine({ layers: [globalLayer(), domainLayer('orders')], cacheSize: 0, ...(budgets ? { budgets } : {}) })

@@ -5,20 +5,8 @@
 // HTTP routes and `policy test` share. Bundles are compiled from real Rego.
 
 import t from 'tap'
-import { writeBundle } from '../../src/bundle/index.js'
-import { compile } from '../../src/compiler.js'
 import { Engine, compatibilityQuestion, decisionInput, domainLayer, globalLayer } from '../../src/engine/index.js'
-
-async function rego(root: string, source: string, entrypoints: string[], revision: string): Promise<Buffer> {
-  const modules = [{ path: `${root}/policy.rego`, source }]
-  const { wasm } = await compile({ modules, entrypoints, strictBuiltinErrors: true })
-  return writeBundle({
-    manifest: { revision, roots: [root], wasm: entrypoints.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' })), rego_version: 1 },
-    wasm,
-    data: {},
-    sources: modules,
-  })
-}
+import { regoBundle } from '../fixtures/engine/bundles.js'
 
 const GLOBAL = `package global.anonymization
 
@@ -44,8 +32,8 @@ async function engine(
 ): Promise<Engine> {
   const e = new Engine({ layers: [globalLayer(), domainLayer('orders')] })
   t.teardown(() => e.close())
-  await e.activate('global', await rego('global', GLOBAL, ['global/anonymization'], 'g1'))
-  await e.activate('domains/orders', await rego('domains/orders', orders.source, orders.eps, 'o1'))
+  await e.activate('global', await regoBundle('global', GLOBAL, ['global/anonymization'], 'g1'))
+  await e.activate('domains/orders', await regoBundle('domains/orders', orders.source, orders.eps, 'o1'))
   return e
 }
 
