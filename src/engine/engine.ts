@@ -21,6 +21,8 @@ import { loadHostBuiltins, type HostBuiltins } from './host-builtins.js'
 import { checkBundleForLayer, checkDecisionEntrypoints, checkLayerSpecs, sourcePackages, type ActiveBundle, type Layer, type LayerSpec } from './layers.js'
 import { DEFAULT_LIMITS, EncodedInput, imageOf, LoadedBundle, type BundleLimits } from './loaded-bundle.js'
 import { LoadProbe } from './load-probe.js'
+import { project, sourceInputReads, type ReadTree } from './input-reads.js'
+import { LRUCache } from 'lru-cache'
 import { planDocument, type DocPlan, type DocSource } from './virtual-doc.js'
 import { WorkerPoolEvaluator } from './worker-pool.js'
 
@@ -94,6 +96,23 @@ export interface Answer<T> {
 
 const ACCESS = ['access']
 
+/** Log-policy verdicts remembered per activation, and the longest field text remembered. */
+const LOG_MEMO_ENTRIES = 1024
+const MAX_LOG_MEMO_KEY = 4096
+
+interface LogMemo {
+  reads: ReadTree
+  verdicts: LRUCache<string, LogPolicyVerdict>
+}
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v)
+    for (const x of Object.values(v)) deepFreeze(x)
+  }
+  return v
+}
+
 export class Engine {
   private readonly layerList: Layer[]
   private readonly evaluator: Evaluator
@@ -115,6 +134,10 @@ export class Engine {
    * (two identity checks per decision instead of an object and a string).
    */
   private activeMemo?: { actives: (ActiveBundle | undefined)[]; revisions: Revisions; key: string }
+  /** The log policy's layer's sources per activation, until `logMemo` reads them. */
+  private readonly logSources = new WeakMap<ActiveBundle, { sources: readonly { path: string; source: string }[]; regoVersion: number | undefined }>()
+  /** Per activation of the log policy's layer: what the policy reads of an event, and its verdicts by those fields (null: not rememberable). */
+  private readonly logMemos = new WeakMap<ActiveBundle, LogMemo | null>()
 
   constructor(private readonly opts: EngineOptions) {
     checkLayerSpecs(opts.layers)
@@ -204,6 +227,8 @@ export class Engine {
       if (this.inProcess) loaded.forgetModuleBytes()
       const previous = layer.active
       layer.active = { key, loaded, activatedAt: new Date(), bundleData: b.data, plans }
+      // The layer whose log package masks decision logs keeps its sources, read (once, on the first event) for what that policy reads.
+      if (layer.root === 'global' || layer.root === '') this.logSources.set(layer.active, { sources: b.sources, regoVersion: b.manifest.rego_version })
       delete layer.lastError
       if (previous) this.evaluator.unregister(previous.key)
       this.cache.clear()
@@ -429,17 +454,54 @@ export class Engine {
     if (this.closed || !layer.active)
       throw new MeshgateError('bundle_unavailable', `no valid bundle is loaded for layer \`${layer.name}\`, whose log policy masks decision logs`)
     const rel = layer.root === '' ? ['system', 'log'] : ['log']
-    // Serialized here (in process) so the text can go on to the logger.
-    const json = this.inProcess ? JSON.stringify(event) : undefined
+    const memo = this.logMemo(layer.active, layer.root === '' ? ['system', 'log'] : [...layer.root.split('/'), 'log'])
+    let input: unknown
+    let json: string | undefined
+    let remember: ((v: LogPolicyVerdict) => void) | undefined
+    if (memo) {
+      // The policy sees only the fields it reads: the verdict is a function of
+      // their JSON text (and of the revision, whose memo this is).
+      const view = project(event, memo.reads)
+      const key = JSON.stringify(view)
+      const hit = memo.verdicts.get(key)
+      if (hit) return hit
+      input = this.inProcess ? new EncodedInput(view, this.encoder, key) : view
+      if (key.length <= MAX_LOG_MEMO_KEY) remember = (v) => memo.verdicts.set(key, v)
+    } else {
+      // Serialized here (in process) so the text can go on to the logger.
+      json = this.inProcess ? JSON.stringify(event) : undefined
+      input = json === undefined ? event : new EncodedInput(event, this.encoder, json)
+    }
     const verdict = ([doc]: LayerOutcome[]): LogPolicyVerdict => {
       if (doc!.error) throw asEvalError(doc!.error, [layer.root, ...rel].filter(Boolean).join('/'))
       const o = (typeof doc!.result === 'object' && doc!.result !== null ? doc!.result : {}) as Record<string, unknown>
       const v: LogPolicyVerdict = { mask: asSet(o.mask), drop: o.drop === true }
       if (json !== undefined) v.eventJson = json
+      if (remember) {
+        // Shared by every event with the same fields: frozen, so no reader can change another event's verdict.
+        deepFreeze(v)
+        remember(v)
+      }
       return v
     }
-    const docs = this.layerDocuments([layer], rel, json === undefined ? event : new EncodedInput(event, this.encoder, json))
+    const docs = this.layerDocuments([layer], rel, input)
     return docs instanceof Promise ? docs.then(verdict) : verdict(docs)
+  }
+
+  /**
+   * What the log policy of this activation reads (input-reads.ts), on first
+   * use. None with custom host built-ins, which may not be deterministic.
+   */
+  private logMemo(active: ActiveBundle, pkg: readonly string[]): LogMemo | null {
+    let memo = this.logMemos.get(active)
+    if (memo !== undefined) return memo
+    const src = this.logSources.get(active)
+    this.logSources.delete(active)
+    const custom = this.limits.builtinsModule !== undefined || Object.keys(this.opts.hostBuiltins ?? {}).length > 0
+    const reads = src && !custom ? sourceInputReads(src.sources, src.regoVersion, pkg) : undefined
+    memo = reads ? { reads, verdicts: new LRUCache({ max: LOG_MEMO_ENTRIES }) } : null
+    this.logMemos.set(active, memo)
+    return memo
   }
 
   async close(): Promise<void> {

@@ -100,10 +100,12 @@ t.test('a bundle whose sources define global.log must export it (policy build ad
   await t.rejects(e.activate('global', b), { code: 'bundle_format_error', message: /data\.global\.log/ })
 })
 
-t.test("in process the verdict comes without a promise, with the event's JSON for the logger to reuse", async (t) => {
+t.test("in process the verdict comes without a promise; a policy reading the event whole passes the event's JSON on to the logger", async (t) => {
   const e = new Engine({ layers: [globalLayer()] })
   t.teardown(() => e.close())
-  await e.activate('global', await bundle('global', { 'a.rego': ACCESS, 'log.rego': LOG }, ['global/access', 'global/log']))
+  // `walk(input, …)` reads the whole event: nothing to project, so the engine serializes the event itself.
+  const whole = `${LOG}\nmask contains "/input/secret" if { walk(input, [p, v]); v == "s3cret" }\n`
+  await e.activate('global', await bundle('global', { 'a.rego': ACCESS, 'log.rego': whole }, ['global/access', 'global/log']))
   const event = { path: 'meshgate/access', input: { subject: { email: 'a@b.c' }, note: 'ünïcode ✓' } }
   const v = e.logVerdict(event)
   t.notOk(v instanceof Promise, 'no promise, so the logger sets no timer')
