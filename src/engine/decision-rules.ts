@@ -110,25 +110,32 @@ function parseSources(
   pkg: string[],
   sourcePkgs: readonly (string[] | undefined)[] = sourcePackages(bundle),
 ): Module[] | undefined {
-  const versions = bundle.manifest.rego_version === 0 ? ([0, 1] as const) : ([1, 0] as const)
   const related = (a: string[]) => (a.length <= pkg.length ? a.every((s, i) => pkg[i] === s) : pkg.every((s, i) => a[i] === s))
   const out: Module[] = []
   for (const [i, s] of bundle.sources.entries()) {
     const read = sourcePkgs[i]
     if (read && !related(read) && !related(['data', ...read])) continue
-    let mod: Module | undefined
-    for (const v of versions) {
-      try {
-        mod = parseModule(s.path, s.source, { regoVersion: v })
-        break
-      } catch {
-        // the other Rego version, then give up on the fast path
-      }
-    }
+    const mod = parseSource(s, bundle.manifest.rego_version)
     if (!mod) return undefined
     out.push(mod)
   }
   return out
+}
+
+/**
+ * A bundle source parsed in the manifest's Rego version, else the other
+ * (a bundle may mix them); undefined when it parses in neither, and then the
+ * caller gives up on what it wanted the source for (a fast path).
+ */
+export function parseSource(s: { path: string; source: string }, regoVersion: number | undefined): Module | undefined {
+  for (const v of regoVersion === 0 ? ([0, 1] as const) : ([1, 0] as const)) {
+    try {
+      return parseModule(s.path, s.source, { regoVersion: v })
+    } catch {
+      // the other Rego version
+    }
+  }
+  return undefined
 }
 
 /** Whether any module may define (part of) `data.<path>`. */

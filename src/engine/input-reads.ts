@@ -22,7 +22,8 @@
 // reading more. The bundle's tests, which replace `input` with `with`, are
 // read only if the package refers to them.
 
-import { parseModule, type Body, type Expr, type Module, type Rule, type Term, type With } from '../rego/index.js'
+import { parseSource } from './decision-rules.js'
+import { type Body, type Expr, type Module, type Rule, type Term, type With } from '../rego/index.js'
 
 /** A tree of the read paths: a key read whole maps to `true`, one read in part to its subtree. */
 export type ReadTree = { [key: string]: ReadTree | true }
@@ -79,7 +80,8 @@ export function inputReads(modules: readonly Module[], target: readonly string[]
     if (e instanceof Unbounded) return undefined
     throw e
   }
-  const tree: ReadTree = {}
+  // Null-prototype nodes: a read of `input.__proto__` is a key like any other.
+  const tree: ReadTree = Object.create(null) as ReadTree
   for (const p of paths) {
     if (p.length === 0) return undefined
     let node = tree
@@ -90,7 +92,7 @@ export function inputReads(modules: readonly Module[], target: readonly string[]
         node[seg] = true
         break
       }
-      node = next ?? (node[seg] = {})
+      node = next ?? (node[seg] = Object.create(null) as ReadTree)
     }
   }
   return tree
@@ -126,18 +128,9 @@ export function sourceInputReads(
   regoVersion: number | undefined,
   target: readonly string[],
 ): ReadTree | undefined {
-  const versions = regoVersion === 0 ? ([0, 1] as const) : ([1, 0] as const)
   const modules: Module[] = []
   for (const s of sources) {
-    let mod: Module | undefined
-    for (const v of versions) {
-      try {
-        mod = parseModule(s.path, s.source, { regoVersion: v })
-        break
-      } catch {
-        // the other Rego version, then give up
-      }
-    }
+    const mod = parseSource(s, regoVersion)
     if (!mod) return undefined
     modules.push(mod)
   }
@@ -153,7 +146,8 @@ export function sourceInputReads(
 export function project(value: unknown, tree: ReadTree): unknown {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return value
   const src = value as Record<string, unknown>
-  const out: Record<string, unknown> = {}
+  // Null prototype, so that an own `__proto__` key is copied as a key (JSON.parse makes such keys).
+  const out = Object.create(null) as Record<string, unknown>
   for (const key in tree) {
     if (!Object.hasOwn(src, key)) continue
     const v = src[key]

@@ -99,6 +99,12 @@ t.test('project keeps exactly the read fields, present or absent, and non-object
   t.same(project({ input: [1, 2] }, tree), { input: [1, 2] })
   t.same(project({ input: { subject: null, extra: 1 } }, tree), { input: { subject: null } })
   t.same(project({ kind: undefined }, tree), {}, 'undefined is absent, as in JSON')
+  const proto = reads('package p\nx if input.__proto__.polluted\ny if input.a\n')!
+  t.same(Object.keys(proto).sort(), ['__proto__', 'a'], 'a `__proto__` read is a key of the tree')
+  t.equal(JSON.stringify(proto['__proto__']), '{"polluted":true}')
+  const projected = project(JSON.parse('{"__proto__": {"polluted": 1, "b": 2}, "a": 1, "c": 3}'), proto) as Record<string, unknown>
+  t.same(Object.keys(projected).sort(), ['__proto__', 'a'], 'and of the projection, as an own key')
+  t.equal(JSON.stringify(projected['__proto__']), '{"polluted":1}')
 })
 
 // A log policy reading several fields, one of them through a rule of another package.
