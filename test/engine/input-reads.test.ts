@@ -190,3 +190,13 @@ t.test('a verdict is remembered per revision and shared frozen; an impure policy
   t.not(e.logVerdict(ev('a')), p, 'time.now_ns: never remembered')
   t.same((p as { mask: unknown[] }).mask, ['/input/x'])
 })
+
+t.test('with evaluations in worker threads, the projected event is what the worker evaluates, and verdicts are remembered alike', async (t) => {
+  const e = new Engine({ layers: [globalLayer()], budgets: { timeMs: 2000, workers: 1 } })
+  t.teardown(() => e.close())
+  await e.activate('global', await globalBundle({ 'log.rego': LOG, 'lib.rego': LIB }))
+  const ev = { kind: 'forward_auth', decision_id: 'x', input: { request: { path: '/healthz', headers: { 'user-agent': 'curl' } }, note: 'long note' } }
+  const first = await e.logVerdict(ev)
+  t.same({ mask: [...first.mask].sort(), drop: first.drop }, { mask: ['/input/note', '/input/request/headers/user-agent'], drop: true })
+  t.equal(await e.logVerdict({ ...ev, decision_id: 'y' }), first, 'remembered')
+})
