@@ -109,6 +109,7 @@ export const decisionLog: Benchmark = {
   title: "decision logging: HTTP decisions/s with logging on ÷ off, and the spool's cost per event",
   async run(ctx) {
     const figures: Figure[] = [await spoolCost(ctx.quick)]
+    const spoolUs = figures[0]!.value
     ctx.log(`spool: ${figures[0]!.value.toFixed(2)} µs per event (JSON.stringify ${figures[0]!.baseline!.value.toFixed(2)} µs)`)
     const dir = mkdtempSync(join(tmpdir(), 'mg-bench-collector-'))
     const children: ChildProcess[] = []
@@ -182,8 +183,14 @@ decision_logs: { open_upload: true }
                 unit: 'µs',
                 baseline: { name: 'same sidecar, decision logging off', value: usOff, unit: 'µs' },
                 ratio: usOn / usOff,
-                note: `${lv.note}; CPU time of the sidecar process (every thread, /proc utime+stime) over each run ÷ requests answered (uploads run on their 1–2 s timer, so a run may carry some upload work of the events before it and leave some of its own to the next); ${plan.reps} alternating runs, medians; logging costs ${(usOn - usOff).toFixed(1)} µs per request`,
-                details: { cpu_us_on: usOn, cpu_us_off: usOff, cpu_us_logging: usOn - usOff, load_average_1min_max: watch.max },
+                note: `${lv.note}; CPU time of the sidecar process (every thread, /proc utime+stime) over each run ÷ requests answered (uploads run on their 1–2 s timer, so a run may carry some upload work of the events before it and leave some of its own to the next); ${plan.reps} alternating runs, medians; logging costs ${(usOn - usOff).toFixed(1)} µs per request; ${ceilingNote(usOff, spoolUs)}`,
+                details: {
+                  cpu_us_on: usOn,
+                  cpu_us_off: usOff,
+                  cpu_us_logging: usOn - usOff,
+                  spool_ceiling: usOff / (usOff + spoolUs),
+                  load_average_1min_max: watch.max,
+                },
               })
             }
             figures.push({
@@ -219,6 +226,15 @@ decision_logs: { open_upload: true }
       rmSync(dir, { recursive: true, force: true })
     }
   },
+}
+
+/**
+ * The on ÷ off ratio the spool alone allows: each logged request costs at
+ * least the spool's own work per event (serializing the event and writing
+ * it, the figure measured in process), before any log policy or upload.
+ */
+function ceilingNote(usOff: number, spoolUs: number): string {
+  return `the spool alone (${spoolUs.toFixed(1)} µs per event, the spool figure) caps logging on ÷ off at ${(usOff / (usOff + spoolUs)).toFixed(2)} at this request cost`
 }
 
 /** CPU time of a process so far, in µs (utime + stime of every thread; Linux's clock tick is 100 Hz). Undefined without /proc. */
