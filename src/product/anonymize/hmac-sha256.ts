@@ -37,12 +37,20 @@ const IV = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b0568
  */
 type CompressWords = (init: Int32Array, w: Int32Array, out: Int32Array) => void
 
-function compressSource(): string {
+/**
+ * The outer block of an HMAC-SHA256 is always the 32-byte inner digest, then
+ * 0x80, zeros, and the bit length of key block + digest (768): with
+ * `outerBlock`, the source reads only `w[0..8)` and writes the other eight
+ * words as constants, which V8 folds into the message schedule.
+ */
+const OUTER_TAIL = [0x80000000 | 0, 0, 0, 0, 0, 0, 0, (64 + 32) * 8]
+
+function compressSource(outerBlock: boolean): string {
   const v = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']
   const rotr = (x: string, n: number) => `((${x} >>> ${n}) | (${x} << ${32 - n}))`
   const lines = [
     `let ${v.map((x, i) => `${x} = init[${i}]`).join(', ')};`,
-    `let ${Array.from({ length: 16 }, (_, i) => `w${i} = w[${i}]`).join(', ')};`,
+    `let ${Array.from({ length: 16 }, (_, i) => `w${i} = ${outerBlock && i >= 8 ? OUTER_TAIL[i - 8] : `w[${i}]`}`).join(', ')};`,
     'let t = 0;',
   ]
   for (let i = 0; i < 64; i++) {
@@ -66,7 +74,9 @@ function compressSource(): string {
   return lines.join('\n')
 }
 
-const compressWords = new Function('init', 'w', 'out', compressSource()) as CompressWords
+const compressWords = new Function('init', 'w', 'out', compressSource(false)) as CompressWords
+/** `compressWords` for the outer block, whose words 8 to 15 are `OUTER_TAIL`: `w` is the inner digest. */
+const compressOuter = new Function('init', 'w', 'out', compressSource(true)) as CompressWords
 
 /** Compresses the 64-byte blocks of `bytes[0, end)` into `state`, with `w` as scratch. */
 function compress(state: Int32Array, w: Int32Array, bytes: Uint8Array, end: number): void {
@@ -156,18 +166,13 @@ export class HmacSha256 {
 
   /** Digests `s`; the result is in `this.state` until the next call. */
   private digest(s: string): Int32Array {
-    const st = this.state,
-      w = this.w
+    const st = this.state
     if (!this.asciiBlock(s)) {
       st.set(this.inner)
       this.blocks(s)
     }
     // Outer: the 64-byte key block (compressed), then the inner digest: one block.
-    for (let i = 0; i < 8; i++) w[i] = st[i]!
-    w[8] = 0x80000000 | 0
-    for (let i = 9; i < 15; i++) w[i] = 0
-    w[15] = (64 + 32) * 8
-    compressWords(this.outer, w, st)
+    compressOuter(this.outer, st, st)
     return st
   }
 
