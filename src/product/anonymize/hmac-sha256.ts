@@ -186,15 +186,21 @@ export class HmacSha256 {
     const n = s.length
     if (n > 55) return false
     const w = this.w
+    // Whole words first, four characters at a time: one test of all four for ASCII.
+    const whole = n & ~3
+    for (let i = 0; i < whole; i += 4) {
+      const c0 = s.charCodeAt(i),
+        c1 = s.charCodeAt(i + 1),
+        c2 = s.charCodeAt(i + 2),
+        c3 = s.charCodeAt(i + 3)
+      if ((c0 | c1 | c2 | c3) >= 0x80) return false
+      w[i >> 2] = (c0 << 24) | (c1 << 16) | (c2 << 8) | c3
+    }
     let word = 0
-    for (let i = 0; i < n; i++) {
+    for (let i = whole; i < n; i++) {
       const c = s.charCodeAt(i)
       if (c >= 0x80) return false
       word = (word << 8) | c
-      if ((i & 3) === 3) {
-        w[i >> 2] = word
-        word = 0
-      }
     }
     // The 0x80 that ends the message, then zeros to the length word.
     w[n >> 2] = ((word << 8) | 0x80) << (8 * (3 - (n & 3)))
