@@ -25,26 +25,24 @@ const K = new Int32Array([
 
 const IV = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
 
-/**
- * One SHA-256 compression: `out` = `init` compressed with the 16 message
- * words `w[0..16)` (`out` may be `init`; `w` is only read). Generated once,
- * when this module loads, from the constants above (no input reaches the
- * source): the 64 rounds unrolled, with the message schedule in 16 local
- * variables and each round naming the working variables in rotation instead
- * of shifting them. V8 keeps all of it in registers; the loop it replaces
- * cost 1.6× as much per block (≈270 ns against ≈170 ns), and a digest of a
- * short value is two of them.
- */
+/** `out` = `init` compressed with 16 message words (`out` may be `init`; `w` is only read). */
 type CompressWords = (init: Int32Array, w: Int32Array, out: Int32Array) => void
 
 /**
  * The outer block of an HMAC-SHA256 is always the 32-byte inner digest, then
- * 0x80, zeros, and the bit length of key block + digest (768): with
- * `outerBlock`, the source reads only `w[0..8)` and writes the other eight
- * words as constants, which V8 folds into the message schedule.
+ * 0x80, zeros, and the bit length of key block + digest (768).
  */
 const OUTER_TAIL = [0x80000000 | 0, 0, 0, 0, 0, 0, 0, (64 + 32) * 8]
 
+/**
+ * The body of a `CompressWords`: the 64 rounds unrolled, the message
+ * schedule in 16 local variables, and each round naming the working
+ * variables in rotation instead of shifting them, so that V8 can keep them
+ * in registers; the loop it replaces cost 1.6× as much per block (≈270 ns
+ * against ≈170 ns), and a digest of a short value is two blocks. With
+ * `outerBlock`, words 8 to 15 are `OUTER_TAIL`'s constants (V8 folds them
+ * into the schedule) and only `w[0..8)`, the inner digest, is read.
+ */
 function compressSource(outerBlock: boolean): string {
   const v = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']
   const rotr = (x: string, n: number) => `((${x} >>> ${n}) | (${x} << ${32 - n}))`
@@ -74,6 +72,7 @@ function compressSource(outerBlock: boolean): string {
   return lines.join('\n')
 }
 
+// Generated once, when this module loads, from the constants above: no input reaches the source.
 const compressWords = new Function('init', 'w', 'out', compressSource(false)) as CompressWords
 /** `compressWords` for the outer block, whose words 8 to 15 are `OUTER_TAIL`: `w` is the inner digest. */
 const compressOuter = new Function('init', 'w', 'out', compressSource(true)) as CompressWords
