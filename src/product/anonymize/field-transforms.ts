@@ -103,7 +103,15 @@ function eachElement(scalar: ValueFn): ValueFn {
   return fn
 }
 
+/** Runs of mask characters up to this length are built once per mask and reused. */
+const MASK_RUNS = 64
+
 function maskFn(first: number, last: number, char: string): ValueFn {
+  // Most masked values are short (ids, names, cities): their run of mask
+  // characters is looked up rather than built by `repeat` for every value.
+  // Filled on first use, one entry per length, bounded by MASK_RUNS.
+  const runs: string[] = []
+  const run = (n: number): string => (n < MASK_RUNS ? (runs[n] ??= char.repeat(n)) : char.repeat(n))
   return (v) => {
     // Only a string can hold mask characters; see the table at the top.
     if (typeof v !== 'string') return null
@@ -111,14 +119,14 @@ function maskFn(first: number, last: number, char: string): ValueFn {
     // surrogates, code points are code units and slicing is enough.
     if (!SURROGATE.test(v)) {
       const n = v.length
-      if (first + last >= n) return char.repeat(n)
-      return v.slice(0, first) + char.repeat(n - first - last) + (last ? v.slice(n - last) : '')
+      if (first + last >= n) return run(n)
+      return v.slice(0, first) + run(n - first - last) + (last ? v.slice(n - last) : '')
     }
     const cps = [...v]
     const n = cps.length
     // Never reveal the whole value: when the shown parts would cover it, mask all.
-    if (first + last >= n) return char.repeat(n)
-    return cps.slice(0, first).join('') + char.repeat(n - first - last) + (last ? cps.slice(n - last).join('') : '')
+    if (first + last >= n) return run(n)
+    return cps.slice(0, first).join('') + run(n - first - last) + (last ? cps.slice(n - last).join('') : '')
   }
 }
 

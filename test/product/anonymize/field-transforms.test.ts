@@ -4,7 +4,7 @@
 
 import t from 'tap'
 import { createHmac } from 'node:crypto'
-import { applyPlan, combineAnonymization, stricter, type Transform } from '../../../src/product/anonymize/index.js'
+import { applyPlan, combineAnonymization, compilePlan, stricter, type Transform } from '../../../src/product/anonymize/index.js'
 
 const KEY = { key: 'test-key', uniform: () => 0.75 }
 const one = (transform: unknown, value: unknown): unknown => {
@@ -76,4 +76,25 @@ t.test('two generalizations merge into one that discloses no more than either', 
     { unknownFields: 'keep' },
   )
   t.same(applyPlan(plan, { postcode: 'SW1A 1AA' }), { postcode: null }, 'the global rule sends strings as null')
+})
+
+t.test('one mask over values of every length, in any order: each gets its own length of mask characters', async (t) => {
+  // The mask reuses its runs of mask characters between values; a run must never be one built for another length.
+  const plan = combineAnonymization(
+    [{ layer: 'global', fields: { f: { action: 'mask', show_first: 1, show_last: 2, char: '#' } } }],
+    {},
+    { unknownFields: 'keep' },
+  )
+  const compiled = compilePlan(plan, KEY)
+  const lengths = Array.from({ length: 150 }, (_, i) => (i * 67) % 150)
+  let same = 0
+  for (const n of [...lengths, ...lengths.reverse()]) {
+    for (const v of ['x'.repeat(n), '😀'.repeat(n)]) {
+      const cps = [...v]
+      const want = cps.length <= 3 ? '#'.repeat(cps.length) : cps[0] + '#'.repeat(cps.length - 3) + cps.slice(-2).join('')
+      if (compiled.apply({ f: v })!.f === want) same++
+      else t.fail(`${JSON.stringify(v.slice(0, 4))}… of length ${n}`)
+    }
+  }
+  t.equal(same, 600)
 })

@@ -27,6 +27,21 @@ t.test('every length from 0 to 300 bytes, one- and multi-byte characters', async
   t.equal(same, 301 * 3)
 })
 
+t.test('an ASCII start that turns non-ASCII at any position, then ASCII again', async (t) => {
+  // The one-block ASCII path writes message words as it reads and gives up at
+  // the first non-ASCII character; whatever it wrote must not leak into the digest.
+  const h = new HmacSha256('k')
+  let same = 0
+  for (let k = 0; k <= 60; k++) {
+    for (const odd of ['\u0080', 'é', '\ud800', '😀']) {
+      const s = 'x'.repeat(k) + odd + 'yz'
+      if (h.hex(s) === node('k', s).toString('hex') && h.hex('x'.repeat(k)) === node('k', 'x'.repeat(k)).toString('hex')) same++
+      else t.fail(`${k} ASCII characters then ${JSON.stringify(odd)}`)
+    }
+  }
+  t.equal(same, 61 * 4)
+})
+
 t.test('random strings and keys: the digest node:crypto gives', async (t) => {
   const key = fc.oneof(
     fc.string({ unit: 'binary', minLength: 1, maxLength: 100 }),
