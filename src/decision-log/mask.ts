@@ -136,7 +136,8 @@ function withDecision(event: DecisionEvent, o: MaskerOptions, decision: MaskDeci
       if (typeof decision.drop !== 'boolean') throw maskError("the log policy's `drop` must be a boolean")
       const fromPolicy = policyOps(decision.mask)
       if (decision.drop) return { drop: true }
-      ops = [...ops, ...fromPolicy]
+      // Most events: nothing to erase and nothing masked (no new list for them).
+      if (fromPolicy.length) ops = ops.length ? [...ops, ...fromPolicy] : fromPolicy
       if (ops.length === 0 && typeof decision.eventJson === 'string') return { drop: false, event, json: decision.eventJson }
     }
     return { drop: false, event: applyMask(event, ops) }

@@ -206,12 +206,12 @@ export function decisionEventsPlugin(opts: DecisionEventsOptions) {
         }
       }
       if (!pending) return done(null, payload)
-      Promise.all(pending)
-        .catch(failed)
-        .then(
-          () => done(null, payload),
-          () => done(null, payload),
-        )
+      // One observer waited on (the decision logger): its promise as it is.
+      const all: Promise<unknown> = pending.length === 1 ? pending[0]! : Promise.all(pending)
+      all.catch(failed).then(
+        () => done(null, payload),
+        () => done(null, payload),
+      )
     })
   }, 'meshgate-decision-events')
 }
