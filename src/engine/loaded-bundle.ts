@@ -11,7 +11,7 @@ import { underRoots, type Bundle, type Manifest } from '../bundle/index.js'
 import { MeshgateError } from '../errors/index.js'
 import { evalError } from './eval-errors.js'
 import { loadHostBuiltins, type HostBuiltins } from './host-builtins.js'
-import { initialPages, maxPages, type LoadProbe } from './load-probe.js'
+import { initialPages, maxPages, type Compiled, type LoadProbe } from './load-probe.js'
 import { EncodedInput, ModuleCall, type ResultSet } from './module-call.js'
 
 export { EncodedInput, type ResultSet } from './module-call.js'
@@ -46,6 +46,8 @@ export interface LoadOptions {
    * engine builds it once instead of once per activation.
    */
   builtins?: HostBuiltins
+  /** The modules already compiled (by index, from the load probe's worker): instantiated, not compiled again. */
+  compiled?: Compiled
 }
 
 interface ModuleRef {
@@ -105,8 +107,8 @@ export class LoadedBundle {
    * registry): first in a worker with a deadline (load-probe.ts), then here.
    */
   static async loadBounded(prober: LoadProbe, image: BundleImage, limits: BundleLimits = DEFAULT_LIMITS, opts: LoadOptions = {}): Promise<LoadedBundle> {
-    await prober.probe(image, limits)
-    return LoadedBundle.load(image, limits, opts)
+    const compiled = await prober.probe(image, limits)
+    return LoadedBundle.load(image, limits, { ...opts, compiled })
   }
 
   static async load(image: BundleImage, limits: BundleLimits = DEFAULT_LIMITS, opts: LoadOptions = {}): Promise<LoadedBundle> {
@@ -123,10 +125,10 @@ export class LoadedBundle {
     const roots = image.manifest.roots.length ? image.manifest.roots : ['']
     const declared = new Map<string, string>()
     for (const w of image.manifest.wasm ?? []) declared.set(w.entrypoint, w.module.startsWith('/') ? w.module : '/' + w.module)
-    for (const m of image.modules) {
+    for (const [i, m] of image.modules.entries()) {
       let policy: LoadedPolicy
       try {
-        policy = await loadPolicy(m.bytes, { initial: initialPages(m.bytes, maximum), maximum }, builtins)
+        policy = await loadPolicy(opts.compiled?.[i] ?? m.bytes, { initial: initialPages(m.bytes, maximum), maximum }, builtins)
         policy.setData(image.data)
       } catch (e) {
         const err = evalError(e, m.path)

@@ -5,7 +5,7 @@
 import t from 'tap'
 import { compile } from '../../src/compiler.js'
 import { LoadProbe } from '../../src/engine/load-probe.js'
-import { DEFAULT_LIMITS, type BundleImage } from '../../src/engine/loaded-bundle.js'
+import { DEFAULT_LIMITS, LoadedBundle, type BundleImage } from '../../src/engine/loaded-bundle.js'
 import { waitFor } from '../fixtures/wait/until.js'
 
 t.test('an idle probe worker stops, and the next probe starts another', async (t) => {
@@ -44,4 +44,48 @@ t.test('a warmed worker serves the first probe, and stops when no probe comes', 
   probe.warm(DEFAULT_LIMITS)
   t.equal(probe.running, true, 'warmed again')
   await waitFor('the unused warm worker to stop', () => !probe.running)
+})
+
+t.test('the module the probe compiled is the one loaded here: instantiated, not compiled a second time', async (t) => {
+  const { wasm } = await compile({ modules: [{ path: 'a.rego', source: 'package a\n\nx := 1\n' }], entrypoints: ['a/x'] })
+  const image: BundleImage = { name: 'a', manifest: { revision: '1', roots: [''] }, modules: [{ path: '/policy.wasm', bytes: wasm }], data: {} }
+  const probe = new LoadProbe(50)
+  t.teardown(() => probe.close())
+  const compiled = await probe.probe(image, DEFAULT_LIMITS)
+  t.equal(compiled.length, 1)
+  t.ok(compiled[0] instanceof WebAssembly.Module, 'the worker hands back its compiled module')
+
+  // What this thread hands WebAssembly while loading the bundle after its probe.
+  const seen: string[] = []
+  const { compile: realCompile, instantiate: realInstantiate } = WebAssembly
+  // (Only this bundle's bytes: Node compiles modules of its own lazily, e.g. undici's HTTP parser.)
+  const ours = (b: BufferSource) => ArrayBuffer.isView(b) && Buffer.from(b.buffer, b.byteOffset, b.byteLength).equals(Buffer.from(wasm))
+  WebAssembly.compile = ((bytes: BufferSource) => {
+    if (ours(bytes)) seen.push('compile')
+    return realCompile(bytes)
+  }) as typeof WebAssembly.compile
+  WebAssembly.instantiate = ((source: BufferSource | WebAssembly.Module, imports?: WebAssembly.Imports) => {
+    seen.push(source instanceof WebAssembly.Module ? 'instantiate module' : 'instantiate bytes')
+    return realInstantiate(source as WebAssembly.Module, imports)
+  }) as typeof WebAssembly.instantiate
+  t.teardown(() => {
+    WebAssembly.compile = realCompile
+    WebAssembly.instantiate = realInstantiate
+  })
+  const loaded = await LoadedBundle.loadBounded(probe, image, DEFAULT_LIMITS, { builtins: {} })
+  t.same(seen, ['instantiate module'])
+  t.same(loaded.evaluate('a/x', {}), [{ result: 1 }], 'and it answers')
+})
+
+t.test('bytes that do not compile come back as no module, and the load here reports them', async (t) => {
+  const image: BundleImage = {
+    name: 'bad',
+    manifest: { revision: '1', roots: [''] },
+    modules: [{ path: '/policy.wasm', bytes: new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0xff]) }],
+    data: {},
+  }
+  const probe = new LoadProbe(50)
+  t.teardown(() => probe.close())
+  t.same(await probe.probe(image, DEFAULT_LIMITS), [undefined])
+  await t.rejects(LoadedBundle.loadBounded(probe, image, DEFAULT_LIMITS, { builtins: {} }), { code: 'bundle_format_error', message: /cannot be loaded/ })
 })
