@@ -1,18 +1,18 @@
-// One bundle made runnable: an @open-policy-agent/opa-wasm instance per
-// module, each with its own WebAssembly.Memory capped at a maximum, the
+// One bundle made runnable: an instance per module (loaded as the
+// @open-policy-agent/opa-wasm SDK loads it, policy-instance.ts), each with its
+// own WebAssembly.Memory capped at a maximum, the
 // bundle's data (plus `data.mesh`) set once, and an optional step budget
 // passed to meshgate-built modules through `mg_set_step_budget` before each
 // evaluation. Built from a BundleImage, which is plain data so the worker
 // pool can rebuild the same bundle in another thread.
 
-import { loadPolicy } from '@open-policy-agent/opa-wasm'
-import type { LoadedPolicy } from '@open-policy-agent/opa-wasm'
 import { underRoots, type Bundle, type Manifest } from '../bundle/index.js'
 import { MeshgateError } from '../errors/index.js'
 import { evalError } from './eval-errors.js'
 import { loadHostBuiltins, type HostBuiltins } from './host-builtins.js'
 import { initialPages, maxPages, type Compiled, type LoadProbe } from './load-probe.js'
 import { EncodedInput, ModuleCall, type ResultSet } from './module-call.js'
+import { PolicyInstance } from './policy-instance.js'
 
 export { EncodedInput, type ResultSet } from './module-call.js'
 
@@ -48,11 +48,34 @@ export interface LoadOptions {
   builtins?: HostBuiltins
   /** The modules already compiled (by index, from the load probe's worker): instantiated, not compiled again. */
   compiled?: Compiled
+  /**
+   * Memories of a retired revision (`retire`), for this load to take instead
+   * of creating its own: a new WebAssembly.Memory per reload is what starts
+   * most of the sidecar's full collections (policy-instance.ts). A memory
+   * taken is removed from the list, whether the load then succeeds or not.
+   */
+  memories?: SpareMemory[]
+}
+
+/** A retired module's memory, zeroed when taken: as a new one would be, if it is the size and maximum a new one would have. */
+export interface SpareMemory {
+  memory: WebAssembly.Memory
+  /** Its maximum, in pages (which JavaScript cannot read back from the memory). */
+  maximum: number
+}
+
+/** A memory from `spares` exactly as `new WebAssembly.Memory({ initial, maximum })` would make it (all zero), or undefined. */
+function takeMemory(spares: SpareMemory[] | undefined, initial: number, maximum: number): WebAssembly.Memory | undefined {
+  const i = spares?.findIndex((s) => s.maximum === maximum && s.memory.buffer.byteLength === initial * 65536) ?? -1
+  if (i < 0) return undefined
+  const [{ memory }] = spares!.splice(i, 1) as [SpareMemory]
+  new Uint8Array(memory.buffer).fill(0)
+  return memory
 }
 
 interface ModuleRef {
   path: string
-  policy: LoadedPolicy
+  policy: PolicyInstance
   call: ModuleCall
   setSteps?: (n: number) => void
 }
@@ -67,6 +90,8 @@ export class LoadedBundle {
   private readonly entries = new Map<string, { mod: ModuleRef; id: number }>()
   private readonly limits: BundleLimits
   private readonly encoder = new TextEncoder()
+  /** Set by `retire`: its memories may belong to another revision now. */
+  private retired = false
 
   private constructor(image: BundleImage, limits: BundleLimits) {
     this.img = image
@@ -126,9 +151,12 @@ export class LoadedBundle {
     const declared = new Map<string, string>()
     for (const w of image.manifest.wasm ?? []) declared.set(w.entrypoint, w.module.startsWith('/') ? w.module : '/' + w.module)
     for (const [i, m] of image.modules.entries()) {
-      let policy: LoadedPolicy
+      let policy: PolicyInstance
       try {
-        policy = await loadPolicy(opts.compiled?.[i] ?? m.bytes, { initial: initialPages(m.bytes, maximum), maximum }, builtins)
+        const module = opts.compiled?.[i] ?? (await WebAssembly.compile(m.bytes as Uint8Array<ArrayBuffer>))
+        const initial = initialPages(m.bytes, maximum)
+        const memory = takeMemory(opts.memories, initial, maximum) ?? new WebAssembly.Memory({ initial, maximum })
+        policy = await PolicyInstance.instantiate(module, memory, builtins)
         policy.setData(image.data)
       } catch (e) {
         const err = evalError(e, m.path)
@@ -137,10 +165,10 @@ export class LoadedBundle {
           `bundle \`${image.name}\`: module \`${m.path}\` cannot be loaded: ${err.message}`,
         )
       }
-      const exports = (policy.wasmInstance as WebAssembly.Instance).exports
+      const exports = policy.wasmInstance.exports
       const ref: ModuleRef = { path: m.path, policy, call: new ModuleCall(policy) }
       if (typeof exports.mg_set_step_budget === 'function') ref.setSteps = exports.mg_set_step_budget as (n: number) => void
-      const eps = policy.entrypoints as Record<string, number>
+      const eps = policy.entrypoints
       const outside = Object.keys(eps).filter((ep) => !underRoots(roots, ep))
       if (outside.length) {
         throw new MeshgateError(
@@ -164,6 +192,31 @@ export class LoadedBundle {
     return lb
   }
 
+  /**
+   * Takes the bundle out of service and gives its modules' memories for a
+   * later load to reuse (LoadOptions.memories). Call it only once nothing
+   * can evaluate on the bundle again: the engine does at the swap, when the
+   * layer's new revision has replaced it (an evaluation in this thread runs
+   * to its end synchronously, so none is under way then). From here every
+   * `evaluate` and `setData` throws `bundle_unavailable`: a caller that kept
+   * the bundle can never read another revision's memory. A load takes only
+   * a memory of the size and maximum a new one would have: one that grew
+   * (a large input) would stay large for every later revision.
+   */
+  retire(): SpareMemory[] {
+    if (this.retired) return []
+    this.retired = true
+    const maximum = maxPages(this.limits)
+    const spares: SpareMemory[] = []
+    const seen = new Set<ModuleRef>()
+    for (const { mod } of this.entries.values()) {
+      if (seen.has(mod)) continue
+      seen.add(mod)
+      spares.push({ memory: mod.policy.mem, maximum })
+    }
+    return spares
+  }
+
   has(entrypoint: string): boolean {
     return this.entries.has(entrypoint)
   }
@@ -179,6 +232,7 @@ export class LoadedBundle {
    * module's memory once.
    */
   evaluate(entrypoint: string, input: unknown): ResultSet {
+    if (this.retired) throw this.retiredError()
     const e = this.entries.get(entrypoint)
     if (!e) throw new MeshgateError('resource_not_found', `bundle \`${this.name}\` has no entrypoint \`${entrypoint}\``)
     try {
@@ -189,8 +243,13 @@ export class LoadedBundle {
     }
   }
 
+  private retiredError(): MeshgateError {
+    return new MeshgateError('bundle_unavailable', `bundle \`${this.name}\` (revision \`${this.revision}\`) has been replaced`)
+  }
+
   /** Replaces the data document of every module. */
   setData(data: Record<string, unknown>): void {
+    if (this.retired) throw this.retiredError()
     this.img.data = data
     const seen = new Set<ModuleRef>()
     for (const { mod } of this.entries.values()) {
