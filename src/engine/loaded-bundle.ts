@@ -55,6 +55,13 @@ export interface LoadOptions {
    * taken is removed from the list, whether the load then succeeds or not.
    */
   memories?: SpareMemory[]
+  /** Yield the thread between the load's steps (setImmediate): on for a load while the process serves (loadBounded). */
+  turns?: boolean
+}
+
+/** Resolves in a later turn of the event loop, after the I/O callbacks pending now (setImmediate, not a microtask). */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
 }
 
 /** A retired module's memory, zeroed when taken: as a new one would be, if it is the size and maximum a new one would have. */
@@ -132,8 +139,14 @@ export class LoadedBundle {
    * registry): first in a worker with a deadline (load-probe.ts), then here.
    */
   static async loadBounded(prober: LoadProbe, image: BundleImage, limits: BundleLimits = DEFAULT_LIMITS, opts: LoadOptions = {}): Promise<LoadedBundle> {
+    // A turn between the caller's work (reading and checking the bundle) and
+    // handing the module to the worker, and between each step of the load
+    // below: a sidecar activates while it answers decisions on this thread,
+    // and requests that arrive meanwhile are served between the steps
+    // instead of waiting for all of them (issue 9).
+    await nextTurn()
     const compiled = await prober.probe(image, limits)
-    return LoadedBundle.load(image, limits, { ...opts, compiled })
+    return LoadedBundle.load(image, limits, { ...opts, compiled, turns: true })
   }
 
   static async load(image: BundleImage, limits: BundleLimits = DEFAULT_LIMITS, opts: LoadOptions = {}): Promise<LoadedBundle> {
@@ -157,6 +170,7 @@ export class LoadedBundle {
         const initial = initialPages(m.bytes, maximum)
         const memory = takeMemory(opts.memories, initial, maximum) ?? new WebAssembly.Memory({ initial, maximum })
         policy = await PolicyInstance.instantiate(module, memory, builtins)
+        if (opts.turns) await nextTurn()
         policy.setData(image.data)
       } catch (e) {
         const err = evalError(e, m.path)
@@ -189,6 +203,8 @@ export class LoadedBundle {
     for (const [ep, mod] of declared) {
       if (!lb.entries.has(ep)) throw new MeshgateError('bundle_format_error', `bundle \`${image.name}\`: module \`${mod}\` has no entrypoint \`${ep}\``)
     }
+    // The caller's checks and swap come in a turn of their own.
+    if (opts.turns) await nextTurn()
     return lb
   }
 

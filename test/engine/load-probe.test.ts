@@ -89,3 +89,37 @@ t.test('bytes that do not compile come back as no module, and the load here repo
   t.same(await probe.probe(image, DEFAULT_LIMITS), [undefined])
   await t.rejects(LoadedBundle.loadBounded(probe, image, DEFAULT_LIMITS, { builtins: {} }), { code: 'bundle_format_error', message: /cannot be loaded/ })
 })
+
+t.test('a bounded load lets the event loop turn before the probe and between its own steps', async (t) => {
+  const { wasm } = await compile({ modules: [{ path: 'a.rego', source: 'package a\n\nx := 1\n' }], entrypoints: ['a/x'] })
+  const image: BundleImage = { name: 'a', manifest: { revision: '1', roots: [''] }, modules: [{ path: '/policy.wasm', bytes: wasm }], data: {} }
+  // Turns of the event loop, counted by a chain of immediates (what a server's pending requests would get).
+  let turns = 0
+  let counting = true
+  const count = () => {
+    turns++
+    if (counting) setImmediate(count)
+  }
+  setImmediate(count)
+  t.teardown(() => {
+    counting = false
+  })
+  const at: { probe?: number; probed?: number } = {}
+  class CountingProbe extends LoadProbe {
+    override async probe(...args: Parameters<LoadProbe['probe']>) {
+      at.probe = turns
+      const compiled = await super.probe(...args)
+      at.probed = turns
+      return compiled
+    }
+  }
+  const probe = new CountingProbe(50)
+  t.teardown(() => probe.close())
+  const called = turns
+  const loaded = await LoadedBundle.loadBounded(probe, image, DEFAULT_LIMITS, { builtins: {} })
+  const done = turns
+  t.ok(at.probe! > called, 'the module goes to the worker a turn after the call (the caller read and checked the bundle in its own)')
+  // WebAssembly.instantiate resolves in a turn of its own; the load adds one after it and one before it returns.
+  t.ok(done - at.probed! >= 3, `instantiation, then the data and tables, then the caller's swap, each in a turn of its own (${done - at.probed!} turns)`)
+  t.same(loaded.evaluate('a/x', {}), [{ result: 1 }])
+})
