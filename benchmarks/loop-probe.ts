@@ -1,7 +1,10 @@
 // A probe preloaded into a server under measurement (`node --import
 // <dist>/benchmarks/loop-probe.js`, see reload-cpu.ts): it records, on the
 // server's main thread, each stretch the event loop could not run a timer
-// (a 1 ms timer chain; a late tick is a block of the lateness) and each V8
+// (a 1 ms timer chain; a late tick is a block of the lateness, split into
+// the time the thread ran and the time it waited for a CPU, from
+// /proc/thread-self/schedstat, so a busy machine's preemption is not charged
+// to the server's own work) and each V8
 // garbage collection (PerformanceObserver 'gc': kind and pause), with their
 // times. On SIGUSR2 it writes what it recorded since the last signal as JSON
 // to the file named by MESHGATE_LOOP_PROBE_OUT and starts over, so the
@@ -10,14 +13,14 @@
 // For diagnosis only, never in a figure's own window: the 1 ms timer costs
 // the thread a little CPU (≈ 0.1 ms per 100 ms here).
 
-import { writeFileSync } from 'node:fs'
+import { openSync, readSync, writeFileSync } from 'node:fs'
 import { constants, PerformanceObserver } from 'node:perf_hooks'
 
 export interface LoopProbeReport {
   /** Window length, ms. */
   ms: number
-  /** Blocks of at least BLOCK_MS: [end time (performance.now(), ms), length ms]. */
-  blocks: [number, number][]
+  /** Blocks of at least BLOCK_MS: [end time (performance.now(), ms), length ms, of which on the CPU ms (NaN where schedstat is unavailable)]. */
+  blocks: [number, number, number][]
   /** Garbage collections: [start time, pause ms, kind, V8's callback flags (e.g. external memory)]. */
   gcs: [number, number, string, string][]
 }
@@ -46,11 +49,31 @@ if (out) {
   let report: LoopProbeReport = { ms: 0, blocks: [], gcs: [] }
   let since = performance.now()
   let last = since
+  // Nanoseconds this thread has run (schedstat's first field; Linux), read
+  // into one buffer and parsed in place: a string per tick would be garbage
+  // enough to change the collections measured.
+  let fd = -1
+  try {
+    fd = openSync('/proc/thread-self/schedstat', 'r')
+  } catch {
+    // not Linux: blocks are reported without their CPU share
+  }
+  const buf = Buffer.alloc(64)
+  const ran = (): number => {
+    if (fd < 0) return NaN
+    const n = readSync(fd, buf, 0, buf.length, 0)
+    let v = 0
+    for (let i = 0; i < n && buf[i]! >= 48 && buf[i]! <= 57; i++) v = v * 10 + buf[i]! - 48
+    return v
+  }
+  let lastRan = ran()
   const tick = () => {
     const now = performance.now()
+    const nowRan = ran()
     const late = now - last - 1
-    if (late >= BLOCK_MS) report.blocks.push([now, late])
+    if (late >= BLOCK_MS) report.blocks.push([now, late, (nowRan - lastRan) / 1e6])
     last = now
+    lastRan = nowRan
     setTimeout(tick, 1).unref()
   }
   setTimeout(tick, 1).unref()

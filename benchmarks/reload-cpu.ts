@@ -14,7 +14,7 @@
 // are printed per reload (the probe's timer adds a little CPU to both).
 
 import { generateKeyPairSync } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ChildProcess } from 'node:child_process'
@@ -33,6 +33,21 @@ function cpuMs(pid: number, all = false): number {
   const stat = readFileSync(all ? `/proc/${pid}/stat` : `/proc/${pid}/task/${pid}/stat`, 'utf8')
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   return (Number(f[11]) + Number(f[12])) * 10
+}
+
+/** utime + stime of each live thread of process `pid`, in ms, by thread id. */
+function threadCpuMs(pid: number): Map<number, number> {
+  const out = new Map<number, number>()
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      out.set(Number(tid), (Number(f[11]) + Number(f[12])) * 10)
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out
 }
 
 async function bundleOf(revision: string): Promise<Uint8Array> {
@@ -111,12 +126,19 @@ try {
   const idle = cpuMs(sidecar.pid) - idle0
   const idleProbe = await probeWindow()
   const loadBefore = loadavg()[0]!
+  const threads0 = threadCpuMs(sidecar.pid)
   const [main0, all0, reg0] = [cpuMs(sidecar.pid), cpuMs(sidecar.pid, true), cpuMs(registry.pid, true)]
   for (let i = 4; i <= n + 3; i++) {
     await publish(bundles[i]!)
     await sleep(gap)
   }
   const [main, all, reg] = [cpuMs(sidecar.pid) - main0, cpuMs(sidecar.pid, true) - all0, cpuMs(registry.pid, true) - reg0]
+  // The other threads' share, busiest first (a thread started during the publishes counts from 0; one that ended is missing).
+  const others = [...threadCpuMs(sidecar.pid)]
+    .filter(([tid]) => tid !== sidecar.pid)
+    .map(([tid, ms]) => [tid, ms - (threads0.get(tid) ?? 0)] as const)
+    .filter(([, ms]) => ms > 0)
+    .sort((a, b) => b[1] - a[1])
   const reloadProbe = await probeWindow()
   let last = await revision()
   for (let i = 0; i < 200 && last !== `c${n + 3}`; i++) last = await sleep(10).then(revision)
@@ -126,15 +148,18 @@ try {
   console.log(`${n} reloads, ${gap} ms apart; load average (1 min) ${loadBefore.toFixed(2)} before the publishes, ${loadavg()[0]!.toFixed(2)} after:`)
   console.log(`  sidecar main thread: ${per(main)} per reload (idle stretch of the same length: ${per(idle)} per ${gap} ms)`)
   console.log(`  sidecar, all threads: ${per(all)} per reload; registry: ${per(reg)} per publish`)
+  console.log(`  sidecar's other threads, per reload (by thread id): ${others.map(([tid, ms]) => `${tid} ${per(ms)}`).join(', ')}`)
   const describe = (what: string, r: LoopProbeReport | undefined) => {
     if (!r) return
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
     const blocks = r.blocks.map(([, ms]) => ms)
+    const onCpu = r.blocks.map(([, , ms]) => ms)
     const major = r.gcs.filter(([, , kind]) => kind === 'mark-compact').map(([, ms]) => ms)
     const all = r.gcs.map(([, ms]) => ms)
     const longest = (xs: number[]) => (xs.length ? Math.max(...xs) : 0).toFixed(2)
     console.log(
-      `  ${what}: event-loop blocks ≥ 1 ms: ${(blocks.length / n).toFixed(2)} (${per(sum(blocks))}) per reload, longest ${longest(blocks)} ms; ` +
+      `  ${what}: event-loop blocks ≥ 1 ms: ${(blocks.length / n).toFixed(2)} (${per(sum(blocks))}, ${per(sum(onCpu))} of it on the CPU) per reload, ` +
+        `longest ${longest(blocks)} ms (on the CPU: longest ${longest(onCpu)} ms); ` +
         `GC pauses ${per(sum(all))} per reload (${r.gcs.length} in all, longest ${longest(all)} ms; ${major.length} mark-compact, ${(sum(major) / Math.max(1, major.length)).toFixed(2)} ms each)`,
     )
   }
