@@ -4,7 +4,8 @@
 
 import t from 'tap'
 import { compile } from '../../src/compiler.js'
-import { LoadProbe } from '../../src/engine/load-probe.js'
+import { LoadProbe, PROBE_NICE } from '../../src/engine/load-probe.js'
+import { readdirSync, readFileSync } from 'node:fs'
 import { DEFAULT_LIMITS, LoadedBundle, type BundleImage } from '../../src/engine/loaded-bundle.js'
 import { waitFor } from '../fixtures/wait/until.js'
 
@@ -123,3 +124,26 @@ t.test('a bounded load lets the event loop turn before the probe and between its
   t.ok(done - at.probed! >= 3, `instantiation, then the data and tables, then the caller's swap, each in a turn of its own (${done - at.probed!} turns)`)
   t.same(loaded.evaluate('a/x', {}), [{ result: 1 }])
 })
+
+t.test(
+  'the probe thread runs at a lower priority than the thread that serves decisions',
+  { skip: process.platform === 'linux' ? false : 'thread nice values are read from /proc' },
+  async (t) => {
+    const { wasm } = await compile({ modules: [{ path: 'a.rego', source: 'package a\n\nx := 1\n' }], entrypoints: ['a/x'] })
+    const image: BundleImage = { name: 'a', manifest: { revision: '1', roots: [''] }, modules: [{ path: '/policy.wasm', bytes: wasm }], data: {} }
+    // Each thread of this process with its nice value (field 19 of its stat).
+    const nices = () =>
+      readdirSync('/proc/self/task').map((tid) => {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
+      })
+    const before = nices()
+    t.notOk(before.includes(PROBE_NICE), `no thread at nice ${PROBE_NICE} before`)
+    const probe = new LoadProbe(50)
+    t.teardown(() => probe.close())
+    await probe.probe(image, DEFAULT_LIMITS)
+    const after = nices()
+    t.equal(after.filter((n) => n === PROBE_NICE).length, 1, 'the probe thread, alone')
+    t.equal(Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ')[16]), before[0], "the main thread's own is unchanged")
+  },
+)
