@@ -128,11 +128,13 @@ try {
   const loadBefore = loadavg()[0]!
   const threads0 = threadCpuMs(sidecar.pid)
   const [main0, all0, reg0] = [cpuMs(sidecar.pid), cpuMs(sidecar.pid, true), cpuMs(registry.pid, true)]
+  const regMain0 = cpuMs(registry.pid)
   for (let i = 4; i <= n + 3; i++) {
     await publish(bundles[i]!)
     await sleep(gap)
   }
   const [main, all, reg] = [cpuMs(sidecar.pid) - main0, cpuMs(sidecar.pid, true) - all0, cpuMs(registry.pid, true) - reg0]
+  const regMain = cpuMs(registry.pid) - regMain0
   // The other threads' share, busiest first (a thread started during the publishes counts from 0; one that ended is missing).
   const others = [...threadCpuMs(sidecar.pid)]
     .filter(([tid]) => tid !== sidecar.pid)
@@ -147,7 +149,7 @@ try {
   // The 1-minute load average beside the figures, as every benchmark figure carries it (docs/benchmarks.md).
   console.log(`${n} reloads, ${gap} ms apart; load average (1 min) ${loadBefore.toFixed(2)} before the publishes, ${loadavg()[0]!.toFixed(2)} after:`)
   console.log(`  sidecar main thread: ${per(main)} per reload (idle stretch of the same length: ${per(idle)} per ${gap} ms)`)
-  console.log(`  sidecar, all threads: ${per(all)} per reload; registry: ${per(reg)} per publish`)
+  console.log(`  sidecar, all threads: ${per(all)} per reload; registry: ${per(reg)} per publish (${per(regMain)} of it on its main thread)`)
   console.log(`  sidecar's other threads, per reload (by thread id): ${others.map(([tid, ms]) => `${tid} ${per(ms)}`).join(', ')}`)
   const describe = (what: string, r: LoopProbeReport | undefined) => {
     if (!r) return
