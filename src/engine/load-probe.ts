@@ -22,6 +22,7 @@
 import { Worker } from 'node:worker_threads'
 import { MeshgateError } from '../errors/index.js'
 import type { BundleImage, BundleLimits } from './loaded-bundle.js'
+import { withHostExports } from './host-exports.js'
 import { sdkMemory } from './memory-import.js'
 
 /**
@@ -236,8 +237,9 @@ export class LoadProbe {
             // through a buffer that grows as it goes (several copies; 120–130
             // against 155–200 µs per postMessage of a 180 KiB module, timed
             // alone). The caller's bytes stay here for the load that follows.
-            // `new Uint8Array(view)` copies into a buffer of its own; a Buffer's `slice` would not.
-            const modules = image.modules.map((m) => ({ path: m.path, bytes: new Uint8Array(m.bytes) }))
+            // withHostExports copies into a buffer of its own (a Buffer's `slice` would not).
+            // The copy keeps only the exports the host calls (host-exports.ts): the worker compiles it, and this thread instantiates what it compiled.
+            const modules = image.modules.map((m) => ({ path: m.path, bytes: withHostExports(m.bytes) }))
             const initial = image.modules.map((m) => initialPages(m.bytes, maxPages(limits)))
             w.worker.postMessage(
               { id, image: { ...image, modules }, maximum: maxPages(limits), initial },
