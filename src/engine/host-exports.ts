@@ -2,12 +2,15 @@
 // meshgate's `mg_eval_parsed`, `mg_set_step_budget` and `mg_coverage`, the
 // memory and the ABI version globals). A meshgate-built module also exports
 // its runtime's helpers (`mg_*`, about two hundred), which the host never
-// calls; V8 makes a function object for every export of every instance, and
-// for the reload benchmark's bundle that was 113 of the 186 KB of JavaScript
-// heap each activation left behind, the old-space growth that starts the
-// sidecar's full collections (issue 9). A module to be loaded is therefore
-// compiled from a copy of its bytes with those exports left out: the code,
-// the imports and every other section are as they were.
+// calls; V8 makes a function object for every export of every instance: for
+// the reload benchmark's bundle, 113 of the 186 KB of JavaScript heap each
+// activation allocated (V8's sampling heap profiler), and about half a
+// millisecond of the sidecar's main thread per activation (3.95 against 3.35
+// ms, benchmarks/reload-cpu.ts, load 0.5; issue 9). A module to be loaded is
+// therefore compiled from a copy of its bytes with those exports left out:
+// the code, the imports and every other section are as they were. (The full
+// collections did not become rarer: V8 sizes the old space from the
+// allocation rate, and marked every ≈ 20 reloads either way.)
 
 /** Exports the host calls besides OPA's ABI (`opa_*`, `builtins`, `entrypoints`, `eval`, `memory`). */
 const HOST_CALLED = new Set(['mg_eval_parsed', 'mg_set_step_budget', 'mg_coverage'])
