@@ -9,9 +9,12 @@
 //
 //   node dist/benchmarks/reload-cpu.js [N=100] [gap ms=100]
 // Extra node flags for the sidecar (e.g. --trace-gc): MESHGATE_RELOAD_CPU_NODE_FLAGS.
+// MESHGATE_RELOAD_CPU_PROBE=1: the sidecar also runs loop-probe.ts, and the
+// event-loop blocks and GC pauses of the idle stretch and of the publishes
+// are printed per reload (the probe's timer adds a little CPU to both).
 
 import { generateKeyPairSync } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ChildProcess } from 'node:child_process'
@@ -19,6 +22,7 @@ import { exportJWK, SignJWT } from 'jose'
 import { writeBundle } from '../src/bundle/index.js'
 import { compile } from '../src/compiler.js'
 import { spawnServer, startBenchRegistry } from './reload.js'
+import type { LoopProbeReport } from './loop-probe.js'
 
 const n = Number(process.argv[2] ?? 100)
 const gap = Number(process.argv[3] ?? 100)
@@ -29,6 +33,21 @@ function cpuMs(pid: number, all = false): number {
   const stat = readFileSync(all ? `/proc/${pid}/stat` : `/proc/${pid}/task/${pid}/stat`, 'utf8')
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   return (Number(f[11]) + Number(f[12])) * 10
+}
+
+/** utime + stime of each live thread of process `pid`, in ms, by thread id. */
+function threadCpuMs(pid: number): Map<number, number> {
+  const out = new Map<number, number>()
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      out.set(Number(tid), (Number(f[11]) + Number(f[12])) * 10)
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out
 }
 
 async function bundleOf(revision: string): Promise<Uint8Array> {
@@ -62,6 +81,11 @@ try {
     `auth: { mode: none }\nservices: { registry: { url: ${registry.url} } }\nbundles:\n  global: { service: registry, resource: bundles/global, polling: { min_delay_seconds: 1, max_delay_seconds: 2, long_polling_timeout_seconds: 30 } }\n`,
   )
   const flags = process.env.MESHGATE_RELOAD_CPU_NODE_FLAGS?.split(' ').filter(Boolean) ?? []
+  const probeOut = process.env.MESHGATE_RELOAD_CPU_PROBE === '1' ? join(dir, 'loop-probe.json') : undefined
+  if (probeOut) {
+    flags.push('--import', new URL('./loop-probe.js', import.meta.url).href)
+    process.env.MESHGATE_LOOP_PROBE_OUT = probeOut
+  }
   const sidecar = await spawnServer(
     ['serve', '--config', join(dir, 'sidecar.yaml'), '--addr', '127.0.0.1:0', '--log-level', 'error'],
     /sidecar listening on (http:\/\/\S+)/,
@@ -82,16 +106,42 @@ try {
     await publish(bundles[i]!) // warm-up
     await sleep(gap)
   }
+  // The probe's report of the window since its last signal (read after its write).
+  const probeWindow = async (): Promise<LoopProbeReport | undefined> => {
+    if (!probeOut) return undefined
+    rmSync(probeOut, { force: true })
+    process.kill(sidecar.pid, 'SIGUSR2')
+    for (let i = 0; i < 200; i++) {
+      try {
+        return JSON.parse(readFileSync(probeOut, 'utf8')) as LoopProbeReport
+      } catch {
+        await sleep(10)
+      }
+    }
+    throw new Error('the loop probe did not report')
+  }
+  await probeWindow()
   const idle0 = cpuMs(sidecar.pid)
   await sleep(gap * n)
   const idle = cpuMs(sidecar.pid) - idle0
+  const idleProbe = await probeWindow()
   const loadBefore = loadavg()[0]!
+  const threads0 = threadCpuMs(sidecar.pid)
   const [main0, all0, reg0] = [cpuMs(sidecar.pid), cpuMs(sidecar.pid, true), cpuMs(registry.pid, true)]
+  const regMain0 = cpuMs(registry.pid)
   for (let i = 4; i <= n + 3; i++) {
     await publish(bundles[i]!)
     await sleep(gap)
   }
   const [main, all, reg] = [cpuMs(sidecar.pid) - main0, cpuMs(sidecar.pid, true) - all0, cpuMs(registry.pid, true) - reg0]
+  const regMain = cpuMs(registry.pid) - regMain0
+  // The other threads' share, busiest first (a thread started during the publishes counts from 0; one that ended is missing).
+  const others = [...threadCpuMs(sidecar.pid)]
+    .filter(([tid]) => tid !== sidecar.pid)
+    .map(([tid, ms]) => [tid, ms - (threads0.get(tid) ?? 0)] as const)
+    .filter(([, ms]) => ms > 0)
+    .sort((a, b) => b[1] - a[1])
+  const reloadProbe = await probeWindow()
   let last = await revision()
   for (let i = 0; i < 200 && last !== `c${n + 3}`; i++) last = await sleep(10).then(revision)
   if (last !== `c${n + 3}`) throw new Error(`the sidecar answers with revision ${last}, not the last one published`)
@@ -99,7 +149,25 @@ try {
   // The 1-minute load average beside the figures, as every benchmark figure carries it (docs/benchmarks.md).
   console.log(`${n} reloads, ${gap} ms apart; load average (1 min) ${loadBefore.toFixed(2)} before the publishes, ${loadavg()[0]!.toFixed(2)} after:`)
   console.log(`  sidecar main thread: ${per(main)} per reload (idle stretch of the same length: ${per(idle)} per ${gap} ms)`)
-  console.log(`  sidecar, all threads: ${per(all)} per reload; registry: ${per(reg)} per publish`)
+  console.log(`  sidecar, all threads: ${per(all)} per reload; registry: ${per(reg)} per publish (${per(regMain)} of it on its main thread)`)
+  console.log(`  sidecar's other threads, per reload (by thread id): ${others.map(([tid, ms]) => `${tid} ${per(ms)}`).join(', ')}`)
+  const describe = (what: string, r: LoopProbeReport | undefined) => {
+    if (!r) return
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
+    const blocks = r.blocks.map(([, ms]) => ms)
+    const onCpu = r.blocks.map(([, , ms]) => ms)
+    const major = r.gcs.filter(([, , kind]) => kind === 'mark-compact').map(([, ms]) => ms)
+    const all = r.gcs.map(([, ms]) => ms)
+    const longest = (xs: number[]) => (xs.length ? Math.max(...xs) : 0).toFixed(2)
+    console.log(
+      `  ${what}: event-loop blocks ≥ 1 ms: ${(blocks.length / n).toFixed(2)} (${per(sum(blocks))}, ${per(sum(onCpu))} of it on the CPU) per reload, ` +
+        `longest ${longest(blocks)} ms (on the CPU: longest ${longest(onCpu)} ms); ` +
+        `GC pauses ${per(sum(all))} per reload (${r.gcs.length} in all, longest ${longest(all)} ms; ${major.length} mark-compact, ${(sum(major) / Math.max(1, major.length)).toFixed(2)} ms each)`,
+    )
+  }
+  describe(`idle stretch (per ${gap} ms)`, idleProbe)
+  describe('publishes', reloadProbe)
+  if (process.env.MESHGATE_LOOP_PROBE_DUMP) writeFileSync(process.env.MESHGATE_LOOP_PROBE_DUMP, JSON.stringify({ idle: idleProbe, reloads: reloadProbe }))
 } finally {
   for (const c of children) c.kill('SIGTERM')
   await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))))

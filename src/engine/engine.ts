@@ -19,7 +19,7 @@ import { DECISION_RULES, PER_RULE_PACKAGES, ruleEntrypoints, rulePlan } from './
 import { allOrThrow, InProcessEvaluator, type CallResult, type EvalCall, type Evaluator } from './evaluator.js'
 import { loadHostBuiltins, type HostBuiltins } from './host-builtins.js'
 import { checkBundleForLayer, checkDecisionEntrypoints, checkLayerSpecs, sourcePackages, type ActiveBundle, type Layer, type LayerSpec } from './layers.js'
-import { DEFAULT_LIMITS, EncodedInput, imageOf, LoadedBundle, type BundleLimits } from './loaded-bundle.js'
+import { DEFAULT_LIMITS, EncodedInput, imageOf, LoadedBundle, type BundleLimits, type SpareMemory } from './loaded-bundle.js'
 import { LoadProbe } from './load-probe.js'
 import { project, sourceInputReads, type ReadTree } from './input-reads.js'
 import { LRUCache } from 'lru-cache'
@@ -124,6 +124,11 @@ export class Engine {
   /** Loads each new bundle in a worker with a deadline before it loads here (load-probe.ts). */
   private readonly prober = new LoadProbe()
   private mesh: Record<string, unknown> | undefined
+  /**
+   * Each layer's retired revision's memories (LoadedBundle.retire), for the
+   * layer's next activation to load into instead of creating new ones.
+   */
+  private readonly spareMemories = new Map<string, SpareMemory[]>()
   /** The host functions every activation hands its modules: built on the first one, then shared. */
   private builtins?: Promise<HostBuiltins>
   private generation = 0
@@ -218,7 +223,11 @@ export class Engine {
           throw e
         },
       )
-      const loaded = await LoadedBundle.loadBounded(this.prober, imageOf(b, bundleName, this.dataFor(b.data)), this.limits, { builtins: await this.builtins })
+      const memories = this.spareMemories.get(layer.name)
+      const loaded = await LoadedBundle.loadBounded(this.prober, imageOf(b, bundleName, this.dataFor(b.data)), this.limits, {
+        builtins: await this.builtins,
+        ...(memories ? { memories } : {}),
+      })
       checkDecisionEntrypoints(layer, b, bundleName, loaded.entrypoints, sourcePkgs)
       const key = `${layer.name}@${loaded.revision}#${++this.generation}`
       const plans = decisionPlans(layer, b, key, loaded.entrypoints, sourcePkgs)
@@ -230,7 +239,11 @@ export class Engine {
       // The layer whose log package masks decision logs keeps its sources, read (once, on the first event) for what that policy reads.
       if (layer.root === 'global' || layer.root === '') this.logSources.set(layer.active, { sources: b.sources, regoVersion: b.manifest.rego_version })
       delete layer.lastError
-      if (previous) this.evaluator.unregister(previous.key)
+      if (previous) {
+        this.evaluator.unregister(previous.key)
+        // Nothing evaluates on it from here (see retire): its memories go to the next activation.
+        this.spareMemories.set(layer.name, previous.loaded.retire())
+      }
       this.cache.clear()
       this.opts.log?.info({ layer: layer.name, bundle: bundleName, revision: loaded.revision }, 'bundle activated')
       return layer.active
@@ -508,6 +521,7 @@ export class Engine {
     if (this.closed) return
     this.closed = true
     this.cache.clear()
+    this.spareMemories.clear()
     await this.prober.close()
     await this.evaluator.close()
   }

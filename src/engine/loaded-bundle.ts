@@ -1,18 +1,18 @@
-// One bundle made runnable: an @open-policy-agent/opa-wasm instance per
-// module, each with its own WebAssembly.Memory capped at a maximum, the
+// One bundle made runnable: an instance per module (loaded as the
+// @open-policy-agent/opa-wasm SDK loads it, policy-instance.ts), each with its
+// own WebAssembly.Memory capped at a maximum, the
 // bundle's data (plus `data.mesh`) set once, and an optional step budget
 // passed to meshgate-built modules through `mg_set_step_budget` before each
 // evaluation. Built from a BundleImage, which is plain data so the worker
 // pool can rebuild the same bundle in another thread.
 
-import { loadPolicy } from '@open-policy-agent/opa-wasm'
-import type { LoadedPolicy } from '@open-policy-agent/opa-wasm'
 import { underRoots, type Bundle, type Manifest } from '../bundle/index.js'
 import { MeshgateError } from '../errors/index.js'
 import { evalError } from './eval-errors.js'
 import { loadHostBuiltins, type HostBuiltins } from './host-builtins.js'
-import { initialPages, maxPages, type LoadProbe } from './load-probe.js'
+import { initialPages, maxPages, type Compiled, type LoadProbe } from './load-probe.js'
 import { EncodedInput, ModuleCall, type ResultSet } from './module-call.js'
+import { PolicyInstance } from './policy-instance.js'
 
 export { EncodedInput, type ResultSet } from './module-call.js'
 
@@ -46,11 +46,43 @@ export interface LoadOptions {
    * engine builds it once instead of once per activation.
    */
   builtins?: HostBuiltins
+  /** The modules already compiled (by index, from the load probe's worker): instantiated, not compiled again. */
+  compiled?: Compiled
+  /**
+   * Memories of a retired revision (`retire`), for this load to take instead
+   * of creating its own: a new WebAssembly.Memory per reload is what starts
+   * most of the sidecar's full collections (policy-instance.ts). A memory
+   * taken is removed from the list, whether the load then succeeds or not.
+   */
+  memories?: SpareMemory[]
+  /** Yield the thread between the load's steps (setImmediate): on for a load while the process serves (loadBounded). */
+  turns?: boolean
+}
+
+/** Resolves in a later turn of the event loop, after the I/O callbacks pending now (setImmediate, not a microtask). */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}
+
+/** A retired module's memory, zeroed when taken: as a new one would be, if it is the size and maximum a new one would have. */
+export interface SpareMemory {
+  memory: WebAssembly.Memory
+  /** Its maximum, in pages (which JavaScript cannot read back from the memory). */
+  maximum: number
+}
+
+/** A memory from `spares` exactly as `new WebAssembly.Memory({ initial, maximum })` would make it (all zero), or undefined. */
+function takeMemory(spares: SpareMemory[] | undefined, initial: number, maximum: number): WebAssembly.Memory | undefined {
+  const i = spares?.findIndex((s) => s.maximum === maximum && s.memory.buffer.byteLength === initial * 65536) ?? -1
+  if (i < 0) return undefined
+  const [{ memory }] = spares!.splice(i, 1) as [SpareMemory]
+  new Uint8Array(memory.buffer).fill(0)
+  return memory
 }
 
 interface ModuleRef {
   path: string
-  policy: LoadedPolicy
+  policy: PolicyInstance
   call: ModuleCall
   setSteps?: (n: number) => void
 }
@@ -65,6 +97,8 @@ export class LoadedBundle {
   private readonly entries = new Map<string, { mod: ModuleRef; id: number }>()
   private readonly limits: BundleLimits
   private readonly encoder = new TextEncoder()
+  /** Set by `retire`: its memories may belong to another revision now. */
+  private retired = false
 
   private constructor(image: BundleImage, limits: BundleLimits) {
     this.img = image
@@ -105,8 +139,14 @@ export class LoadedBundle {
    * registry): first in a worker with a deadline (load-probe.ts), then here.
    */
   static async loadBounded(prober: LoadProbe, image: BundleImage, limits: BundleLimits = DEFAULT_LIMITS, opts: LoadOptions = {}): Promise<LoadedBundle> {
-    await prober.probe(image, limits)
-    return LoadedBundle.load(image, limits, opts)
+    // A turn between the caller's work (reading and checking the bundle) and
+    // handing the module to the worker, and between each step of the load
+    // below: a sidecar activates while it answers decisions on this thread,
+    // and requests that arrive meanwhile are served between the steps
+    // instead of waiting for all of them (issue 9).
+    await nextTurn()
+    const compiled = await prober.probe(image, limits)
+    return LoadedBundle.load(image, limits, { ...opts, compiled, turns: true })
   }
 
   static async load(image: BundleImage, limits: BundleLimits = DEFAULT_LIMITS, opts: LoadOptions = {}): Promise<LoadedBundle> {
@@ -123,10 +163,14 @@ export class LoadedBundle {
     const roots = image.manifest.roots.length ? image.manifest.roots : ['']
     const declared = new Map<string, string>()
     for (const w of image.manifest.wasm ?? []) declared.set(w.entrypoint, w.module.startsWith('/') ? w.module : '/' + w.module)
-    for (const m of image.modules) {
-      let policy: LoadedPolicy
+    for (const [i, m] of image.modules.entries()) {
+      let policy: PolicyInstance
       try {
-        policy = await loadPolicy(m.bytes, { initial: initialPages(m.bytes, maximum), maximum }, builtins)
+        const module = opts.compiled?.[i] ?? (await WebAssembly.compile(m.bytes as Uint8Array<ArrayBuffer>))
+        const initial = initialPages(m.bytes, maximum)
+        const memory = takeMemory(opts.memories, initial, maximum) ?? new WebAssembly.Memory({ initial, maximum })
+        policy = await PolicyInstance.instantiate(module, memory, builtins)
+        if (opts.turns) await nextTurn()
         policy.setData(image.data)
       } catch (e) {
         const err = evalError(e, m.path)
@@ -135,10 +179,10 @@ export class LoadedBundle {
           `bundle \`${image.name}\`: module \`${m.path}\` cannot be loaded: ${err.message}`,
         )
       }
-      const exports = (policy.wasmInstance as WebAssembly.Instance).exports
+      const exports = policy.wasmInstance.exports
       const ref: ModuleRef = { path: m.path, policy, call: new ModuleCall(policy) }
       if (typeof exports.mg_set_step_budget === 'function') ref.setSteps = exports.mg_set_step_budget as (n: number) => void
-      const eps = policy.entrypoints as Record<string, number>
+      const eps = policy.entrypoints
       const outside = Object.keys(eps).filter((ep) => !underRoots(roots, ep))
       if (outside.length) {
         throw new MeshgateError(
@@ -159,7 +203,34 @@ export class LoadedBundle {
     for (const [ep, mod] of declared) {
       if (!lb.entries.has(ep)) throw new MeshgateError('bundle_format_error', `bundle \`${image.name}\`: module \`${mod}\` has no entrypoint \`${ep}\``)
     }
+    // The caller's checks and swap come in a turn of their own.
+    if (opts.turns) await nextTurn()
     return lb
+  }
+
+  /**
+   * Takes the bundle out of service and gives its modules' memories for a
+   * later load to reuse (LoadOptions.memories). Call it only once nothing
+   * can evaluate on the bundle again: the engine does at the swap, when the
+   * layer's new revision has replaced it (an evaluation in this thread runs
+   * to its end synchronously, so none is under way then). From here every
+   * `evaluate` and `setData` throws `bundle_unavailable`: a caller that kept
+   * the bundle can never read another revision's memory. A load takes only
+   * a memory of the size and maximum a new one would have: one that grew
+   * (a large input) would stay large for every later revision.
+   */
+  retire(): SpareMemory[] {
+    if (this.retired) return []
+    this.retired = true
+    const maximum = maxPages(this.limits)
+    const spares: SpareMemory[] = []
+    const seen = new Set<ModuleRef>()
+    for (const { mod } of this.entries.values()) {
+      if (seen.has(mod)) continue
+      seen.add(mod)
+      spares.push({ memory: mod.policy.mem, maximum })
+    }
+    return spares
   }
 
   has(entrypoint: string): boolean {
@@ -177,6 +248,7 @@ export class LoadedBundle {
    * module's memory once.
    */
   evaluate(entrypoint: string, input: unknown): ResultSet {
+    if (this.retired) throw this.retiredError()
     const e = this.entries.get(entrypoint)
     if (!e) throw new MeshgateError('resource_not_found', `bundle \`${this.name}\` has no entrypoint \`${entrypoint}\``)
     try {
@@ -187,8 +259,13 @@ export class LoadedBundle {
     }
   }
 
+  private retiredError(): MeshgateError {
+    return new MeshgateError('bundle_unavailable', `bundle \`${this.name}\` (revision \`${this.revision}\`) has been replaced`)
+  }
+
   /** Replaces the data document of every module. */
   setData(data: Record<string, unknown>): void {
+    if (this.retired) throw this.retiredError()
     this.img.data = data
     const seen = new Set<ModuleRef>()
     for (const { mod } of this.entries.values()) {

@@ -10,7 +10,15 @@
 // its data and handles host built-ins; modules of ABI 1.1 (no `opa_eval`) are
 // evaluated through the SDK as before.
 
-import type { LoadedPolicy } from '@open-policy-agent/opa-wasm'
+/** What ModuleCall reads of a loaded module: the SDK's LoadedPolicy, or a PolicyInstance (policy-instance.ts). */
+export interface OpaPolicy {
+  readonly mem: WebAssembly.Memory
+  readonly wasmInstance: WebAssembly.Instance | WebAssembly.WebAssemblyInstantiatedSource
+  readonly minorVersion: unknown
+  readonly dataAddr: number
+  readonly dataHeapPtr: unknown
+  evaluate(input: unknown, entrypoint?: number | string): unknown
+}
 
 export type ResultSet = { result: unknown }[]
 
@@ -100,7 +108,7 @@ export class ModuleCall {
 
   /** `parseOnce: false` evaluates every entrypoint through opa_eval, parsing the input each time (the reference the tests compare with). */
   constructor(
-    private readonly policy: LoadedPolicy,
+    private readonly policy: OpaPolicy,
     opts: { parseOnce?: boolean } = {},
   ) {
     const exports = (policy.wasmInstance as WebAssembly.Instance).exports

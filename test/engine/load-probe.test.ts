@@ -4,8 +4,9 @@
 
 import t from 'tap'
 import { compile } from '../../src/compiler.js'
-import { LoadProbe } from '../../src/engine/load-probe.js'
-import { DEFAULT_LIMITS, type BundleImage } from '../../src/engine/loaded-bundle.js'
+import { LoadProbe, PROBE_NICE } from '../../src/engine/load-probe.js'
+import { readdirSync, readFileSync } from 'node:fs'
+import { DEFAULT_LIMITS, LoadedBundle, type BundleImage } from '../../src/engine/loaded-bundle.js'
 import { waitFor } from '../fixtures/wait/until.js'
 
 t.test('an idle probe worker stops, and the next probe starts another', async (t) => {
@@ -45,3 +46,104 @@ t.test('a warmed worker serves the first probe, and stops when no probe comes', 
   t.equal(probe.running, true, 'warmed again')
   await waitFor('the unused warm worker to stop', () => !probe.running)
 })
+
+t.test('the module the probe compiled is the one loaded here: instantiated, not compiled a second time', async (t) => {
+  const { wasm } = await compile({ modules: [{ path: 'a.rego', source: 'package a\n\nx := 1\n' }], entrypoints: ['a/x'] })
+  const image: BundleImage = { name: 'a', manifest: { revision: '1', roots: [''] }, modules: [{ path: '/policy.wasm', bytes: wasm }], data: {} }
+  const probe = new LoadProbe(50)
+  t.teardown(() => probe.close())
+  const compiled = await probe.probe(image, DEFAULT_LIMITS)
+  t.equal(compiled.length, 1)
+  t.ok(compiled[0] instanceof WebAssembly.Module, 'the worker hands back its compiled module')
+
+  // What this thread hands WebAssembly while loading the bundle after its probe.
+  const seen: string[] = []
+  const { compile: realCompile, instantiate: realInstantiate } = WebAssembly
+  // (Only this bundle's bytes: Node compiles modules of its own lazily, e.g. undici's HTTP parser.)
+  const ours = (b: BufferSource) => ArrayBuffer.isView(b) && Buffer.from(b.buffer, b.byteOffset, b.byteLength).equals(Buffer.from(wasm))
+  WebAssembly.compile = ((bytes: BufferSource) => {
+    if (ours(bytes)) seen.push('compile')
+    return realCompile(bytes)
+  }) as typeof WebAssembly.compile
+  WebAssembly.instantiate = ((source: BufferSource | WebAssembly.Module, imports?: WebAssembly.Imports) => {
+    seen.push(source instanceof WebAssembly.Module ? 'instantiate module' : 'instantiate bytes')
+    return realInstantiate(source as WebAssembly.Module, imports)
+  }) as typeof WebAssembly.instantiate
+  t.teardown(() => {
+    WebAssembly.compile = realCompile
+    WebAssembly.instantiate = realInstantiate
+  })
+  const loaded = await LoadedBundle.loadBounded(probe, image, DEFAULT_LIMITS, { builtins: {} })
+  t.same(seen, ['instantiate module'])
+  t.same(loaded.evaluate('a/x', {}), [{ result: 1 }], 'and it answers')
+})
+
+t.test('bytes that do not compile come back as no module, and the load here reports them', async (t) => {
+  const image: BundleImage = {
+    name: 'bad',
+    manifest: { revision: '1', roots: [''] },
+    modules: [{ path: '/policy.wasm', bytes: new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0xff]) }],
+    data: {},
+  }
+  const probe = new LoadProbe(50)
+  t.teardown(() => probe.close())
+  t.same(await probe.probe(image, DEFAULT_LIMITS), [undefined])
+  await t.rejects(LoadedBundle.loadBounded(probe, image, DEFAULT_LIMITS, { builtins: {} }), { code: 'bundle_format_error', message: /cannot be loaded/ })
+})
+
+t.test('a bounded load lets the event loop turn before the probe and between its own steps', async (t) => {
+  const { wasm } = await compile({ modules: [{ path: 'a.rego', source: 'package a\n\nx := 1\n' }], entrypoints: ['a/x'] })
+  const image: BundleImage = { name: 'a', manifest: { revision: '1', roots: [''] }, modules: [{ path: '/policy.wasm', bytes: wasm }], data: {} }
+  // Turns of the event loop, counted by a chain of immediates (what a server's pending requests would get).
+  let turns = 0
+  let counting = true
+  const count = () => {
+    turns++
+    if (counting) setImmediate(count)
+  }
+  setImmediate(count)
+  t.teardown(() => {
+    counting = false
+  })
+  const at: { probe?: number; probed?: number } = {}
+  class CountingProbe extends LoadProbe {
+    override async probe(...args: Parameters<LoadProbe['probe']>) {
+      at.probe = turns
+      const compiled = await super.probe(...args)
+      at.probed = turns
+      return compiled
+    }
+  }
+  const probe = new CountingProbe(50)
+  t.teardown(() => probe.close())
+  const called = turns
+  const loaded = await LoadedBundle.loadBounded(probe, image, DEFAULT_LIMITS, { builtins: {} })
+  const done = turns
+  t.ok(at.probe! > called, 'the module goes to the worker a turn after the call (the caller read and checked the bundle in its own)')
+  // WebAssembly.instantiate resolves in a turn of its own; the load adds one after it and one before it returns.
+  t.ok(done - at.probed! >= 3, `instantiation, then the data and tables, then the caller's swap, each in a turn of its own (${done - at.probed!} turns)`)
+  t.same(loaded.evaluate('a/x', {}), [{ result: 1 }])
+})
+
+t.test(
+  'the probe thread runs at a lower priority than the thread that serves decisions',
+  { skip: process.platform === 'linux' ? false : 'thread nice values are read from /proc' },
+  async (t) => {
+    const { wasm } = await compile({ modules: [{ path: 'a.rego', source: 'package a\n\nx := 1\n' }], entrypoints: ['a/x'] })
+    const image: BundleImage = { name: 'a', manifest: { revision: '1', roots: [''] }, modules: [{ path: '/policy.wasm', bytes: wasm }], data: {} }
+    // Each thread of this process with its nice value (field 19 of its stat).
+    const nices = () =>
+      readdirSync('/proc/self/task').map((tid) => {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
+      })
+    const before = nices()
+    t.notOk(before.includes(PROBE_NICE), `no thread at nice ${PROBE_NICE} before`)
+    const probe = new LoadProbe(50)
+    t.teardown(() => probe.close())
+    await probe.probe(image, DEFAULT_LIMITS)
+    const after = nices()
+    t.equal(after.filter((n) => n === PROBE_NICE).length, 1, 'the probe thread, alone')
+    t.equal(Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ')[16]), before[0], "the main thread's own is unchanged")
+  },
+)
