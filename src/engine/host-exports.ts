@@ -12,6 +12,8 @@
 // collections did not become rarer: V8 sizes the old space from the
 // allocation rate, and marked every ≈ 20 reloads either way.)
 
+import { leb128, WasmReader } from './wasm-reader.js'
+
 /** Exports the host calls besides OPA's ABI (`opa_*`, `builtins`, `entrypoints`, `eval`, `memory`). */
 const HOST_CALLED = new Set(['mg_eval_parsed', 'mg_set_step_budget', 'mg_coverage'])
 
@@ -48,48 +50,34 @@ export function withHostExports(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
 }
 
 function rewrite(bytes: Uint8Array): Uint8Array<ArrayBuffer> | undefined {
-  let at = 8
-  const u32 = (): number => {
-    let result = 0
-    let shift = 0
-    for (let i = 0; i < 5; i++) {
-      if (at >= bytes.length) throw new RangeError('truncated')
-      const b = bytes[at++]!
-      result |= (b & 0x7f) << shift
-      if ((b & 0x80) === 0) return result >>> 0
-      shift += 7
-    }
-    throw new RangeError('LEB128 too long')
-  }
-  if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) return undefined
-  while (at < bytes.length) {
-    const sectionStart = at
-    const id = bytes[at++]!
-    const size = u32()
-    const bodyStart = at
-    const end = bodyStart + size
+  const r = new WasmReader(bytes)
+  if (!r.isModule()) return undefined
+  while (r.at < bytes.length) {
+    const sectionStart = r.at
+    const id = r.byte()
+    const size = r.u32()
+    const end = r.at + size
     if (end > bytes.length) return undefined
     if (id !== 7) {
-      at = end
+      r.at = end
       continue
     }
-    const count = u32()
+    const count = r.u32()
     const kept: Uint8Array[] = []
     for (let i = 0; i < count; i++) {
-      const start = at
-      const len = u32()
-      const host = hostExportAt(bytes, at, len)
-      at += len
-      at++ // kind
-      u32() // index
-      if (host) kept.push(bytes.subarray(start, at))
+      const start = r.at
+      const len = r.u32()
+      const host = hostExportAt(bytes, r.at, len)
+      r.at += len
+      r.byte() // kind
+      r.u32() // index
+      if (host) kept.push(bytes.subarray(start, r.at))
     }
-    if (at !== end) return undefined
+    if (r.at !== end) return undefined
     if (kept.length === count) return undefined
-    const body = [leb(kept.length), ...kept]
+    const body = [leb128(kept.length), ...kept]
     const bodySize = body.reduce((n, b) => n + b.length, 0)
-    const head = [bytes.subarray(0, sectionStart), Uint8Array.of(7), leb(bodySize)]
-    const parts = [...head, ...body, bytes.subarray(end)]
+    const parts = [bytes.subarray(0, sectionStart), Uint8Array.of(7), leb128(bodySize), ...body, bytes.subarray(end)]
     const out = new Uint8Array(parts.reduce((n, b) => n + b.length, 0))
     let o = 0
     for (const p of parts) {
@@ -99,15 +87,4 @@ function rewrite(bytes: Uint8Array): Uint8Array<ArrayBuffer> | undefined {
     return out
   }
   return undefined
-}
-
-function leb(n: number): Uint8Array {
-  const out: number[] = []
-  do {
-    let b = n & 0x7f
-    n >>>= 7
-    if (n !== 0) b |= 0x80
-    out.push(b)
-  } while (n !== 0)
-  return Uint8Array.from(out)
 }

@@ -5,6 +5,8 @@
 // SDK creates by default, and instantiating it with fewer fails with a link
 // error; the loader therefore creates the memory at least this large.
 
+import { WasmReader } from './wasm-reader.js'
+
 /** The SDK's default initial memory, in 64 KiB pages (`loadPolicy` without a memory descriptor). */
 export const SDK_DEFAULT_PAGES = 5
 
@@ -19,50 +21,38 @@ export function sdkMemory(bytes: Uint8Array): { initial: number } {
 
 /** Minimum pages of the first `memory` import, or undefined when there is none or the binary cannot be read. */
 export function memoryImportMinimum(bytes: Uint8Array): number | undefined {
-  let at = 8 // magic and version
-  const u32 = (): number => {
-    let result = 0
-    let shift = 0
-    for (let i = 0; i < 5; i++) {
-      if (at >= bytes.length) throw new RangeError('truncated')
-      const b = bytes[at++]!
-      result |= (b & 0x7f) << shift
-      if ((b & 0x80) === 0) return result >>> 0
-      shift += 7
-    }
-    throw new RangeError('LEB128 too long')
-  }
+  const r = new WasmReader(bytes)
   const skipName = () => {
-    const n = u32()
-    at += n
+    const n = r.u32()
+    r.at += n
   }
   const skipLimits = (): number => {
-    const flags = bytes[at++]!
-    const min = u32()
-    if (flags & 1) u32()
+    const flags = r.byte()
+    const min = r.u32()
+    if (flags & 1) r.u32()
     return min
   }
   try {
-    if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) return undefined
-    while (at < bytes.length) {
-      const id = bytes[at++]!
-      const size = u32()
-      const end = at + size
+    if (!r.isModule()) return undefined
+    while (r.at < bytes.length) {
+      const id = r.byte()
+      const size = r.u32()
+      const end = r.at + size
       if (id !== 2) {
-        at = end
+        r.at = end
         continue
       }
-      const count = u32()
+      const count = r.u32()
       for (let i = 0; i < count; i++) {
         skipName()
         skipName()
-        const kind = bytes[at++]!
-        if (kind === 0) u32()
+        const kind = r.byte()
+        if (kind === 0) r.u32()
         else if (kind === 1) {
-          at++
+          r.at++
           skipLimits()
         } else if (kind === 2) return skipLimits()
-        else if (kind === 3) at += 2
+        else if (kind === 3) r.at += 2
         else return undefined
       }
       return undefined
