@@ -9,6 +9,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadPolicy } from '@open-policy-agent/opa-wasm'
+import { PolicyInstance } from '../../src/engine/policy-instance.js'
+import { sdkMemory } from '../../src/engine/memory-import.js'
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const shared = resolve(repo, process.env.MESHGATE_OPA_BUILT_DIR ?? '../shared/opa-built')
@@ -88,6 +90,21 @@ if (!existsSync(shared)) {
       policy.setData(data)
       for (const c of cases) {
         t.strictSame(policy.evaluate(c.input, c.entrypoint), c.result, `${c.entrypoint} ${JSON.stringify(c.input)}`)
+      }
+    })
+
+    t.test(`${name}: the sidecar's loader (policy-instance.ts) answers as the SDK, on a new and on a reused memory`, async (t) => {
+      const bytes = readFileSync(join(dir, 'policy.wasm'))
+      const module = await WebAssembly.compile(bytes)
+      const memory = new WebAssembly.Memory({ ...sdkMemory(bytes), maximum: 1024 })
+      for (const round of ['new memory', 'reused memory']) {
+        // The second round loads into the first's memory, zeroed, as a layer's next activation does.
+        if (round === 'reused memory') new Uint8Array(memory.buffer).fill(0)
+        const policy = await PolicyInstance.instantiate(module, memory, common)
+        policy.setData(data)
+        for (const c of cases) {
+          t.strictSame(policy.evaluate(c.input, c.entrypoint), c.result, `${round}: ${c.entrypoint} ${JSON.stringify(c.input)}`)
+        }
       }
     })
 
