@@ -467,7 +467,8 @@ export class Engine {
     if (this.closed || !layer.active)
       throw new MeshgateError('bundle_unavailable', `no valid bundle is loaded for layer \`${layer.name}\`, whose log policy masks decision logs`)
     const rel = layer.root === '' ? ['system', 'log'] : ['log']
-    const memo = this.logMemo(layer.active, layer.root === '' ? ['system', 'log'] : [...layer.root.split('/'), 'log'])
+    const pkg = layer.root === '' ? rel : [...layer.root.split('/'), ...rel]
+    const memo = this.logMemo(layer.active, pkg)
     let input: unknown
     let json: string | undefined
     let remember: ((v: LogPolicyVerdict) => void) | undefined
@@ -486,7 +487,7 @@ export class Engine {
       input = json === undefined ? event : new EncodedInput(event, this.encoder, json)
     }
     const verdict = ([doc]: LayerOutcome[]): LogPolicyVerdict => {
-      if (doc!.error) throw asEvalError(doc!.error, [layer.root, ...rel].filter(Boolean).join('/'))
+      if (doc!.error) throw asEvalError(doc!.error, pkg.join('/'))
       const o = (typeof doc!.result === 'object' && doc!.result !== null ? doc!.result : {}) as Record<string, unknown>
       const v: LogPolicyVerdict = { mask: asSet(o.mask), drop: o.drop === true }
       if (json !== undefined) v.eventJson = json

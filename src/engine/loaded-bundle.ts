@@ -6,6 +6,8 @@
 // evaluation. Built from a BundleImage, which is plain data so the worker
 // pool can rebuild the same bundle in another thread.
 
+// A later turn of the event loop, after the I/O callbacks pending now (not a microtask).
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import { underRoots, type Bundle, type Manifest } from '../bundle/index.js'
 import { MeshgateError } from '../errors/index.js'
 import { evalError } from './eval-errors.js'
@@ -57,11 +59,6 @@ export interface LoadOptions {
   memories?: SpareMemory[]
   /** Yield the thread between the load's steps (setImmediate): on for a load while the process serves (loadBounded). */
   turns?: boolean
-}
-
-/** Resolves in a later turn of the event loop, after the I/O callbacks pending now (setImmediate, not a microtask). */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve))
 }
 
 /** A retired module's memory, zeroed when taken: as a new one would be, if it is the size and maximum a new one would have. */
