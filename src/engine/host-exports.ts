@@ -12,8 +12,7 @@
 // collections did not become rarer: V8 sizes the old space from the
 // allocation rate, and marked every ≈ 20 reloads either way.)
 
-import { Reader, Writer } from '../wasm/binary.js'
-import { isWasm } from './memory-import.js'
+import { leb128, WasmReader } from './wasm-reader.js'
 
 /** Exports the host calls besides OPA's ABI (`opa_*`, `builtins`, `entrypoints`, `eval`, `memory`). */
 const HOST_CALLED = new Set(['mg_eval_parsed', 'mg_set_step_budget', 'mg_coverage'])
@@ -51,48 +50,41 @@ export function withHostExports(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
 }
 
 function rewrite(bytes: Uint8Array): Uint8Array<ArrayBuffer> | undefined {
-  if (!isWasm(bytes)) return undefined
-  const r = new Reader(bytes, 'policy', 8)
-  while (!r.done) {
-    const sectionStart = r.pos
+  const r = new WasmReader(bytes)
+  if (!r.isModule()) return undefined
+  while (r.at < bytes.length) {
+    const sectionStart = r.at
     const id = r.byte()
     const size = r.u32()
-    const end = r.pos + size
+    const end = r.at + size
     if (end > bytes.length) return undefined
     if (id !== 7) {
-      r.pos = end
+      r.at = end
       continue
     }
     const count = r.u32()
-    const body = new Writer(size)
-    let kept = 0
+    const kept: Uint8Array[] = []
     for (let i = 0; i < count; i++) {
-      const start = r.pos
+      const start = r.at
       const len = r.u32()
-      const host = hostExportAt(bytes, r.pos, len)
-      r.take(len)
+      const host = hostExportAt(bytes, r.at, len)
+      r.at += len
       r.byte() // kind
       r.u32() // index
-      if (host) {
-        body.copy(bytes, start, r.pos)
-        kept++
-      }
+      if (host) kept.push(bytes.subarray(start, r.at))
     }
-    if (r.pos !== end || kept === count) return undefined
-    const section = new Writer(body.length + 5)
-    section.u32(kept)
-    section.bytes(body.view())
-    const sizeField = new Writer(5)
-    sizeField.u32(section.length)
-    // One buffer of the new module's exact size: the copy the caller owns.
-    const out = new Writer(sectionStart + 1 + sizeField.length + section.length + (bytes.length - end))
-    out.copy(bytes, 0, sectionStart)
-    out.byte(7)
-    out.bytes(sizeField.view())
-    out.bytes(section.view())
-    out.copy(bytes, end, bytes.length)
-    const v = out.view()
-    return v.byteLength === v.buffer.byteLength ? v : v.slice()
+    if (r.at !== end) return undefined
+    if (kept.length === count) return undefined
+    const body = [leb128(kept.length), ...kept]
+    const bodySize = body.reduce((n, b) => n + b.length, 0)
+    const parts = [bytes.subarray(0, sectionStart), Uint8Array.of(7), leb128(bodySize), ...body, bytes.subarray(end)]
+    const out = new Uint8Array(parts.reduce((n, b) => n + b.length, 0))
+    let o = 0
+    for (const p of parts) {
+      out.set(p, o)
+      o += p.length
+    }
+    return out
   }
   return undefined
 }

@@ -5,7 +5,7 @@
 // SDK creates by default, and instantiating it with fewer fails with a link
 // error; the loader therefore creates the memory at least this large.
 
-import { Reader } from '../wasm/binary.js'
+import { WasmReader } from './wasm-reader.js'
 
 /** The SDK's default initial memory, in 64 KiB pages (`loadPolicy` without a memory descriptor). */
 export const SDK_DEFAULT_PAGES = 5
@@ -21,8 +21,11 @@ export function sdkMemory(bytes: Uint8Array): { initial: number } {
 
 /** Minimum pages of the first `memory` import, or undefined when there is none or the binary cannot be read. */
 export function memoryImportMinimum(bytes: Uint8Array): number | undefined {
-  if (!isWasm(bytes)) return undefined
-  const r = new Reader(bytes, 'policy', 8)
+  const r = new WasmReader(bytes)
+  const skipName = () => {
+    const n = r.u32()
+    r.at += n
+  }
   const skipLimits = (): number => {
     const flags = r.byte()
     const min = r.u32()
@@ -30,24 +33,26 @@ export function memoryImportMinimum(bytes: Uint8Array): number | undefined {
     return min
   }
   try {
-    while (!r.done) {
+    if (!r.isModule()) return undefined
+    while (r.at < bytes.length) {
       const id = r.byte()
       const size = r.u32()
+      const end = r.at + size
       if (id !== 2) {
-        r.take(size)
+        r.at = end
         continue
       }
       const count = r.u32()
       for (let i = 0; i < count; i++) {
-        r.take(r.u32()) // module name
-        r.take(r.u32()) // field name
+        skipName()
+        skipName()
         const kind = r.byte()
         if (kind === 0) r.u32()
         else if (kind === 1) {
-          r.byte()
+          r.at++
           skipLimits()
         } else if (kind === 2) return skipLimits()
-        else if (kind === 3) r.take(2)
+        else if (kind === 3) r.at += 2
         else return undefined
       }
       return undefined
@@ -56,9 +61,4 @@ export function memoryImportMinimum(bytes: Uint8Array): number | undefined {
     return undefined
   }
   return undefined
-}
-
-/** Whether `bytes` start with WebAssembly's magic number (and are long enough for its version). */
-export function isWasm(bytes: Uint8Array): boolean {
-  return bytes.length >= 8 && bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d
 }
