@@ -19,6 +19,8 @@ import { constants, PerformanceObserver } from 'node:perf_hooks'
 export interface LoopProbeReport {
   /** Window length, ms. */
   ms: number
+  /** performance.timeOrigin of the probed process: its times + origin are epoch ms, comparable across processes. */
+  origin?: number
   /** Blocks of at least BLOCK_MS: [end time (performance.now(), ms), length ms, of which on the CPU ms (NaN where schedstat is unavailable)]. */
   blocks: [number, number, number][]
   /** Garbage collections: [start time, pause ms, kind, V8's callback flags (e.g. external memory)]. */
@@ -90,7 +92,7 @@ if (out) {
   process.on('SIGUSR2', () => {
     const now = performance.now()
     report.ms = now - since
-    writeFileSync(out, JSON.stringify(report))
+    writeFileSync(out, JSON.stringify({ ...report, origin: performance.timeOrigin }))
     report = { ms: 0, blocks: [], gcs: [] }
     since = now
   })

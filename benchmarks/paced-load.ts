@@ -32,7 +32,12 @@ export interface PacedResult {
   sent: number
 }
 
-export async function pacedLoad(t: PacedTarget, rate: number, seconds: number, connections = 16): Promise<PacedResult> {
+/**
+ * `trace`, when given, receives each answered request as [issued at (epoch
+ * ms, performance.timeOrigin + now), latency ms], for lining slow answers up
+ * with what other processes did (reload.ts, MESHGATE_RELOAD_TRACE).
+ */
+export async function pacedLoad(t: PacedTarget, rate: number, seconds: number, connections = 16, trace?: [number, number][]): Promise<PacedResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: connections })
   const url = new URL(t.url)
   const prepared = (t.requests?.length ? t.requests : [{ headers: t.headers, body: t.body }]).map((r) => {
@@ -52,8 +57,11 @@ export async function pacedLoad(t: PacedTarget, rate: number, seconds: number, c
     inFlight++
     const done = (ok: boolean, status?: number): void => {
       if (ok) {
-        if (status! >= 200 && status! < 300) latencies.push(performance.now() - t0)
-        else non2xx++
+        if (status! >= 200 && status! < 300) {
+          const ms = performance.now() - t0
+          latencies.push(ms)
+          trace?.push([performance.timeOrigin + t0, ms])
+        } else non2xx++
       } else errors++
       if (--inFlight === 0) onIdle?.()
     }

@@ -24,6 +24,8 @@ await new Promise<void>((resolve) => process.stdin.once('data', () => resolve())
 const start = performance.now()
 for (const [i, body] of bodies.entries()) {
   await new Promise((r) => setTimeout(r, Math.max(0, start + (i + 1) * Number(gap) - performance.now())))
+  // When each upload started (epoch ms): reload.ts lines slow answers up with them (MESHGATE_RELOAD_TRACE).
+  process.stdout.write(`put ${performance.timeOrigin + performance.now()}\n`)
   const res = await fetch(url, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/gzip' }, body })
   if (!res.ok) {
     process.stderr.write(`publish refused: HTTP ${res.status} ${await res.text()}\n`)

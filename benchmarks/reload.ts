@@ -5,12 +5,12 @@
 // - publish → first decision answered by the new revision, over 50 publishes:
 //   median and p99 (goal: p99 < 1 s; with long polling, tens of ms);
 // - decisions at a constant offered rate across 20 reloads: errors (goal 0)
-//   and p99 during reloads ÷ steady p99 (goal ≤ 1.2), median of 3 alternating pairs;
+//   and p99 during reloads ÷ steady p99 (goal ≤ 1.2), median of 5 alternating pairs;
 // - OPA's default polling delay (60–120 s, from its bundle docs) is written
 //   beside them as the anchor; it is not measured.
 
 import { generateKeyPairSync } from 'node:crypto'
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -21,8 +21,10 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { setPriority } from 'node:os'
 import { repoRoot } from './paths.js'
 import type { Benchmark, Figure } from './harness.js'
+import type { LoopProbeReport } from './loop-probe.js'
 
 const PUBLISHER = fileURLToPath(new URL('./reload-publisher.js', import.meta.url))
+const LOOP_PROBE = fileURLToPath(new URL('./loop-probe.js', import.meta.url))
 import { median } from './harness.js'
 import { pacedLoad, type PacedResult } from './paced-load.js'
 
@@ -35,10 +37,16 @@ const sourceOf = (revision: string) =>
 const ENTRYPOINTS = ['global/access', 'global/access/allow', 'global/access/deny']
 
 /** Starts `policy <args>` and resolves with its URL once `ready` matches its stdout (bounded). */
-export function spawnServer(args: string[], ready: RegExp, children: ChildProcess[], nodeFlags: string[] = []): Promise<{ url: string; pid: number }> {
+export function spawnServer(
+  args: string[],
+  ready: RegExp,
+  children: ChildProcess[],
+  nodeFlags: string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ url: string; pid: number }> {
   // MESHGATE_BENCH_CPU_PROF=<dir>: each server writes a V8 CPU profile there (node --cpu-prof) when it stops.
   const prof = process.env.MESHGATE_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.MESHGATE_BENCH_CPU_PROF}`] : []
-  const child = spawn(process.execPath, [...prof, ...nodeFlags, join(repoRoot, 'bin', 'policy.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...prof, ...nodeFlags, join(repoRoot, 'bin', 'policy.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
   children.push(child)
   return new Promise((resolve, reject) => {
     let out = ''
@@ -174,11 +182,37 @@ bundles:
   global: { service: registry, resource: bundles/global, polling: { min_delay_seconds: 1, max_delay_seconds: 2, long_polling_timeout_seconds: 30 } }
 `,
     )
+    // MESHGATE_RELOAD_TRACE=<dir>: the sidecar runs loop-probe.ts, and each load
+    // window writes <dir>/<steady|reloads>-<rep>.json: every answer [issued at
+    // (epoch ms), latency ms], the publisher's upload times, and the sidecar's
+    // event-loop blocks (with their CPU share) and GC pauses. Diagnosis only:
+    // the probe's 1 ms timer costs the sidecar a little CPU in both windows.
+    const traceDir = process.env.MESHGATE_RELOAD_TRACE
+    const probeFile = traceDir ? join(traceDir, 'probe.json') : ''
     const sidecar = await spawnServer(
       ['serve', '--config', join(dir, 'sidecar.yaml'), '--addr', '127.0.0.1:0', '--log-level', 'error'],
       /sidecar listening on (http:\/\/\S+)/,
       children,
+      traceDir ? ['--import', LOOP_PROBE] : [],
+      traceDir ? { ...process.env, MESHGATE_LOOP_PROBE_OUT: probeFile } : process.env,
     )
+    /** Starts the probe's window (what it recorded before is discarded). */
+    const traceStart = () => {
+      if (traceDir) process.kill(sidecar.pid, 'SIGUSR2')
+    }
+    /** Ends the probe's window and writes the window's trace; returns a summary line. */
+    const traceEnd = async (kind: string, rep: number, answers: [number, number][], puts: number[]): Promise<string> => {
+      if (!traceDir) return ''
+      rmSync(probeFile, { force: true })
+      process.kill(sidecar.pid, 'SIGUSR2')
+      for (let i = 0; i < 100 && !existsSync(probeFile); i++) await new Promise((r) => setTimeout(r, 20))
+      const probe = JSON.parse(readFileSync(probeFile, 'utf8')) as LoopProbeReport
+      writeFileSync(join(traceDir, `${kind}-${rep}.json`), JSON.stringify({ kind, rep, answers, puts, probe }))
+      const blockMs = probe.blocks.reduce((s, b) => s + b[1], 0)
+      const cpuMs = probe.blocks.reduce((s, b) => s + b[2], 0)
+      const gcMs = probe.gcs.reduce((s, g) => s + g[1], 0)
+      return `${kind} ${rep}: ${probe.blocks.length} event-loop blocks ≥ 1 ms, ${blockMs.toFixed(1)} ms (${cpuMs.toFixed(1)} on the CPU, the rest waiting for one); GC ${gcMs.toFixed(1)} ms`
+    }
     try {
       const body = JSON.stringify({ port: 'orders-v1', purpose: 'analytics', fields: ['id'] })
       const decide = async () => {
@@ -211,9 +245,12 @@ bundles:
       const seconds = ctx.quick ? 3 : 8
       const target = { url: `${sidecar.url}/v1/decisions/access`, method: 'POST', headers: { 'content-type': 'application/json' }, body }
       await pacedLoad(target, rate, 2) // warm up
-      // A p99 of one 8 s window moves with a single GC pause, so steady and
-      // reloading windows alternate, 3 of each, and the medians are compared.
-      const reps = ctx.quick ? 1 : 3
+      // A p99 of one 8 s window moves with a single GC pause or a stretch the
+      // main thread waits for a CPU (on this VM a steady window's p99 moved
+      // between 0.56 and 2.36 ms from one window to the next), so steady and
+      // reloading windows alternate, 5 of each (3 until the eighth session),
+      // and the medians are compared.
+      const reps = ctx.quick ? 1 : 5
       const reloads = ctx.quick ? 6 : 20
       // Each window's bundles, built beforehand and published by a process of its own (reload-publisher.ts).
       const files: string[][] = []
@@ -239,7 +276,10 @@ bundles:
       let published = 0
       let late = 0
       for (let rep = 0; rep < reps; rep++) {
-        steadyRuns.push(await pacedLoad(target, rate, seconds))
+        const steadyTrace: [number, number][] = []
+        traceStart()
+        steadyRuns.push(await pacedLoad(target, rate, seconds, 16, traceDir ? steadyTrace : undefined))
+        if (traceDir) ctx.log(await traceEnd('steady', rep, steadyTrace, []))
         const gap = String(Math.floor((seconds * 1000) / (reloads + 1)))
         const publisher = spawn(process.execPath, [PUBLISHER, `${registry.url}/v1/bundles/global`, token, gap, ...files[rep]!], {
           stdio: ['pipe', 'pipe', 'pipe'],
@@ -254,13 +294,24 @@ bundles:
         // Started before the window (a Node process costs tens of ms to start), released at its start.
         await new Promise((r) => setTimeout(r, 300))
         publisher.stdin!.write('go\n')
-        duringRuns.push(await pacedLoad(target, rate, seconds))
+        const duringTrace: [number, number][] = []
+        traceStart()
+        duringRuns.push(await pacedLoad(target, rate, seconds, 16, traceDir ? duringTrace : undefined))
         // Every reload must have happened inside the window: a publisher or
         // registry slowed down (by its priority or the machine) would
         // otherwise flatter the figure with fewer reloads timed.
         const lastRevision = (await decide()).revisions?.global
         const code = await exited
         if (code !== 0) throw new Error(`the publisher failed (${code}): ${err}`)
+        if (traceDir)
+          ctx.log(
+            await traceEnd(
+              'reloads',
+              rep,
+              duringTrace,
+              [...out.matchAll(/^put (\S+)$/gm)].map((m) => Number(m[1])),
+            ),
+          )
         published += Number(/published (\d+)/.exec(out)?.[1] ?? 0)
         if (lastRevision !== `load${rep}-${reloads - 1}`) late++
       }
