@@ -267,8 +267,25 @@ function yamlParse(builtin: string, s: string): unknown {
     }
     throw new BuiltinError(builtin, `yaml: line ${line}: ${what}`)
   }
+  // The yaml library takes a quoted scalar that ends in an escape at the end of
+  // the input (`'''`, `'a''`, `"a\"`) as closed by it, without an error; OPA's
+  // parser (go-yaml) refuses it: found by the module/host differential fuzz
+  // (test/wasm/self-contained-yaml.test.ts).
+  YAML.visit(doc, {
+    Scalar(_, node) {
+      const quote = node.type === 'QUOTE_SINGLE' ? SINGLE_QUOTED : node.type === 'QUOTE_DOUBLE' ? DOUBLE_QUOTED : undefined
+      if (quote && node.range && !quote.test(s.slice(node.range[0], node.range[1]))) {
+        const line = s.slice(0, node.range[1]).split('\n').length
+        throw new BuiltinError(builtin, `yaml: line ${line}: found unexpected end of stream`)
+      }
+    },
+  })
   return toJSONValue(doc.toJS({ maxAliasCount: 100 }))
 }
+
+/** A whole quoted scalar, closed: any run of its escapes (`''`; a backslash and the character after it) followed by the closing quote. */
+const SINGLE_QUOTED = /^'(?:[^']|'')*'$/
+const DOUBLE_QUOTED = /^"(?:[^"\\]|\\[\s\S])*"$/
 
 /** YAML values as JSON: non-string keys become their text, dates their ISO text. */
 function toJSONValue(v: unknown): unknown {

@@ -74,3 +74,15 @@ t.test('yaml round-trips and reports go-yaml style errors', async (t) => {
   )
   t.equal(call('yaml.is_valid', 1), false)
 })
+
+t.test('a quoted scalar whose last quote is an escape is not closed (go-yaml: unexpected end of stream)', async (t) => {
+  // The yaml library accepted these as closed (`'''` as "'"); the module/host fuzz of self-contained-yaml.test.ts found it.
+  for (const doc of ["'''", "'a''", "k: '''", '"a\\"', '"\\"', "- x\n- 'y''"]) {
+    t.equal(call('yaml.is_valid', doc), false, doc)
+    t.throws(() => call('yaml.unmarshal', doc), /^yaml\.unmarshal: yaml: line \d+: found unexpected end of stream/, doc)
+  }
+  // Closed ones, escapes included, still read as before.
+  t.same(call('yaml.unmarshal', "''''"), "'")
+  t.same(call('yaml.unmarshal', 'k: \'it\'\'s\'\nd: "tab\\tx \\"q\\""\n'), { k: "it's", d: 'tab\tx "q"' })
+  t.same(call('yaml.unmarshal', "{a: 'b', 'c''d': \"e\\\\\"}"), { a: 'b', "c'd": 'e\\' })
+})

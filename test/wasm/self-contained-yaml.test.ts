@@ -97,6 +97,10 @@ t.test('stock SDK without host built-ins = with hostBuiltins = the host implemen
     '[1, 2',
     'a: b: c',
     '',
+    // a quoted scalar whose last quote is an escape: the host took it as closed (fuzz counterexample, seed 301983580)
+    "'''",
+    "k: 'a''",
+    '"a\\"',
   ]
   const yamlText = fc.oneof(
     fc.constantFrom(...docs),
