@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url'
 import { exportJWK, SignJWT } from 'jose'
 import { writeBundle } from '../src/bundle/index.js'
 import { compile } from '../src/compiler.js'
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { setPriority } from 'node:os'
 import { repoRoot } from './paths.js'
 import type { Benchmark, Figure } from './harness.js'
@@ -75,8 +75,24 @@ export function spawnServer(
   })
 }
 
-/** The nice value of the registry and the publisher during the load windows (see below). */
+/** The nice value of the registry and the publisher during the load windows where SCHED_IDLE is not available (see below). */
 const SERVICE_NICE = 10
+
+/**
+ * Puts every thread of process `pid` in the background: SCHED_IDLE (util-linux
+ * `chrt -i -a -p 0`), whose threads give way to any normal thread that wants
+ * the CPU, or nice 10 on each thread where chrt is missing or refused. Says
+ * which. Threads the process starts later inherit their creator's policy.
+ */
+export function backgroundAll(pid: number): 'SCHED_IDLE' | 'nice 10' {
+  try {
+    execFileSync('chrt', ['-i', '-a', '-p', '0', String(pid)], { stdio: 'ignore', timeout: 5000 })
+    return 'SCHED_IDLE'
+  } catch {
+    setPriorityAll(pid, SERVICE_NICE)
+    return 'nice 10'
+  }
+}
 
 /**
  * Sets the nice value of every thread of process `pid`. On Linux a nice
@@ -264,13 +280,16 @@ bundles:
         files.push(row)
       }
       // From here the registry and the publisher stand for services on other
-      // hosts, as in a deployment: they run at a lower CPU priority, so that
-      // their work per publish (the registry's signature, scope and load
-      // checks, ≈ 15 ms of CPU, and the upload) does not take the CPU from
-      // the sidecar on this one machine, which would charge it to the
-      // sidecar's decisions in the reload windows only. The sidecar and this
-      // load generator keep the default priority in both kinds of window.
-      setPriorityAll(registry.pid, SERVICE_NICE)
+      // hosts, as in a deployment: they run in the background (backgroundAll),
+      // so that their work per publish (the registry's signature, scope and
+      // load checks, ≈ 15 ms of CPU, and the upload) does not take the CPU
+      // from the sidecar on this one machine, which would charge it to the
+      // sidecar's decisions in the reload windows only. At nice 10 (the
+      // seventh session's method) the sidecar's main thread still waited for
+      // a CPU behind them (reload-trace.ts); SCHED_IDLE threads give way at
+      // once. The sidecar and this load generator keep the default priority
+      // in both kinds of window.
+      const background = backgroundAll(registry.pid)
       const steadyRuns: PacedResult[] = []
       const duringRuns: PacedResult[] = []
       let published = 0
@@ -285,7 +304,7 @@ bundles:
           stdio: ['pipe', 'pipe', 'pipe'],
         })
         children.push(publisher)
-        setPriorityAll(publisher.pid!, SERVICE_NICE)
+        backgroundAll(publisher.pid!)
         let out = ''
         let err = ''
         publisher.stdout!.on('data', (d) => (out += d))
@@ -338,7 +357,7 @@ bundles:
           baseline: { name: 'steady p99, same rate', value: steady.p99, unit: 'ms' },
           ratio: during.p99 / steady.p99,
           target: { op: '<=', value: 1.2 },
-          note: `${errors} errors or non-2xx answers (goal 0)${late ? `; in ${late} of ${reps} windows the last reload came after the window ended` : ''}`,
+          note: `${errors} errors or non-2xx answers (goal 0); the registry and the publisher at ${background} in the load windows${late ? `; in ${late} of ${reps} windows the last reload came after the window ended` : ''}`,
           details: {
             errors,
             reloads: published,

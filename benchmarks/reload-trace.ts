@@ -1,0 +1,85 @@
+// Reads the windows `MESHGATE_RELOAD_TRACE=<dir>` wrote (reload.ts) and says,
+// for each steady/reload pair, what the answers slower than the steady p99
+// overlapped on the sidecar's main thread: a mark-compact or a pause of 2 ms
+// or more, an event-loop block mostly on the CPU (the sidecar's own work), a
+// block mostly spent waiting for a CPU (another thread or process had it),
+// or nothing the probe saw (the load generator's side, the network stack).
+// Then the reload windows' p99 as if the answers hit by a GC, or by a GC or
+// an on-CPU block, had taken the steady p99: what removing each cause could
+// gain at most. Diagnosis only; nothing here is a figure.
+//
+//   node dist/benchmarks/reload-trace.js <dir>
+
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { LoopProbeReport } from './loop-probe.js'
+import { median } from './harness.js'
+
+interface Window {
+  kind: 'steady' | 'reloads'
+  rep: number
+  answers: [number, number][]
+  puts: number[]
+  probe: LoopProbeReport
+}
+
+type Interval = [number, number]
+
+function p99(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.max(0, Math.ceil(0.99 * s.length) - 1)]!
+}
+
+function overlaps(iv: Interval[], from: number, to: number): boolean {
+  return iv.some(([a, b]) => a < to && b > from)
+}
+
+const dir = process.argv[2]
+if (!dir) {
+  process.stderr.write('usage: reload-trace <dir written with MESHGATE_RELOAD_TRACE>\n')
+  process.exit(2)
+}
+const windows = readdirSync(dir)
+  .filter((f) => /^(steady|reloads)-\d+\.json$/.test(f))
+  .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Window)
+const reps = [...new Set(windows.map((w) => w.rep))].sort((a, b) => a - b)
+const rows: { steady: number; during: number; noGc: number; noGcOrCpu: number }[] = []
+for (const rep of reps) {
+  const steady = windows.find((w) => w.kind === 'steady' && w.rep === rep)
+  const during = windows.find((w) => w.kind === 'reloads' && w.rep === rep)
+  if (!steady || !during) continue
+  const sp = p99(steady.answers.map((a) => a[1]))
+  const o = during.probe.origin ?? 0
+  const gcs: Interval[] = during.probe.gcs.filter((g) => g[2] === 'mark-compact' || g[1] >= 2).map((g) => [o + g[0], o + g[0] + g[1]])
+  const onCpu: Interval[] = during.probe.blocks.filter((b) => b[2] >= b[1] / 2).map((b) => [o + b[0] - b[1], o + b[0]])
+  const waiting: Interval[] = during.probe.blocks.filter((b) => b[2] < b[1] / 2).map((b) => [o + b[0] - b[1], o + b[0]])
+  const slow = { gc: 0, cpu: 0, waiting: 0, unseen: 0 }
+  const noGc: number[] = []
+  const noGcOrCpu: number[] = []
+  for (const [t, ms] of during.answers) {
+    const gc = overlaps(gcs, t, t + ms)
+    const cpu = overlaps(onCpu, t, t + ms)
+    if (ms > sp) {
+      if (gc) slow.gc++
+      else if (cpu) slow.cpu++
+      else if (overlaps(waiting, t, t + ms)) slow.waiting++
+      else slow.unseen++
+    }
+    noGc.push(gc && ms > sp ? sp : ms)
+    noGcOrCpu.push((gc || cpu) && ms > sp ? sp : ms)
+  }
+  const row = { steady: sp, during: p99(during.answers.map((a) => a[1])), noGc: p99(noGc), noGcOrCpu: p99(noGcOrCpu) }
+  rows.push(row)
+  console.log(
+    `pair ${rep}: steady p99 ${row.steady.toFixed(2)} ms, reloads p99 ${row.during.toFixed(2)} ms (${row.noGc.toFixed(2)} without the GC hits, ` +
+      `${row.noGcOrCpu.toFixed(2)} without GC and on-CPU hits); answers over the steady p99: ${slow.gc} in a GC, ${slow.cpu} in an on-CPU block, ` +
+      `${slow.waiting} while the thread waited for a CPU, ${slow.unseen} in nothing the probe saw; ${during.puts.length} uploads`,
+  )
+}
+if (rows.length) {
+  const m = (k: keyof (typeof rows)[number]) => median(rows.map((r) => r[k]))
+  console.log(
+    `ratio of medians ${(m('during') / m('steady')).toFixed(2)}; without the GC hits ${(m('noGc') / m('steady')).toFixed(2)}; ` +
+      `without GC and on-CPU hits ${(m('noGcOrCpu') / m('steady')).toFixed(2)}`,
+  )
+}
