@@ -13,6 +13,7 @@
 // socket counts) to the end of its answer, in fractional milliseconds.
 
 import { Agent, request } from 'node:http'
+import { quantile } from './harness.js'
 
 export interface PacedTarget {
   url: string
@@ -101,7 +102,5 @@ export async function pacedLoad(t: PacedTarget, rate: number, seconds: number, c
   }
   const elapsed = (performance.now() - start) / 1000
   agent.destroy()
-  const sorted = latencies.sort((a, b) => a - b)
-  const pct = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]! : NaN)
-  return { rps: latencies.length / elapsed, p50: pct(0.5), p99: pct(0.99), non2xx, errors, sent }
+  return { rps: latencies.length / elapsed, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), non2xx, errors, sent }
 }

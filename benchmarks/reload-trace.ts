@@ -13,7 +13,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { LoopProbeReport } from './loop-probe.js'
-import { median } from './harness.js'
+import { median, quantile } from './harness.js'
 
 interface Window {
   kind: 'steady' | 'reloads'
@@ -24,11 +24,6 @@ interface Window {
 }
 
 type Interval = [number, number]
-
-function p99(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.max(0, Math.ceil(0.99 * s.length) - 1)]!
-}
 
 function overlaps(iv: Interval[], from: number, to: number): boolean {
   return iv.some(([a, b]) => a < to && b > from)
@@ -48,8 +43,13 @@ for (const rep of reps) {
   const steady = windows.find((w) => w.kind === 'steady' && w.rep === rep)
   const during = windows.find((w) => w.kind === 'reloads' && w.rep === rep)
   if (!steady || !during) continue
-  const sp = p99(steady.answers.map((a) => a[1]))
-  const o = during.probe.origin ?? 0
+  const sp = quantile(
+    steady.answers.map((a) => a[1]),
+    0.99,
+  )
+  // Without the probe's time origin its times cannot be lined up with the answers' (a report from before the trace existed).
+  if (during.probe.origin === undefined) throw new Error(`reloads-${rep}.json: the probe's report has no time origin`)
+  const o = during.probe.origin
   const gcs: Interval[] = during.probe.gcs.filter((g) => g[2] === 'mark-compact' || g[1] >= 2).map((g) => [o + g[0], o + g[0] + g[1]])
   const onCpu: Interval[] = during.probe.blocks.filter((b) => b[2] >= b[1] / 2).map((b) => [o + b[0] - b[1], o + b[0]])
   const waiting: Interval[] = during.probe.blocks.filter((b) => b[2] < b[1] / 2).map((b) => [o + b[0] - b[1], o + b[0]])
@@ -68,7 +68,15 @@ for (const rep of reps) {
     noGc.push(gc && ms > sp ? sp : ms)
     noGcOrCpu.push((gc || cpu) && ms > sp ? sp : ms)
   }
-  const row = { steady: sp, during: p99(during.answers.map((a) => a[1])), noGc: p99(noGc), noGcOrCpu: p99(noGcOrCpu) }
+  const row = {
+    steady: sp,
+    during: quantile(
+      during.answers.map((a) => a[1]),
+      0.99,
+    ),
+    noGc: quantile(noGc, 0.99),
+    noGcOrCpu: quantile(noGcOrCpu, 0.99),
+  }
   rows.push(row)
   console.log(
     `pair ${rep}: steady p99 ${row.steady.toFixed(2)} ms, reloads p99 ${row.during.toFixed(2)} ms (${row.noGc.toFixed(2)} without the GC hits, ` +

@@ -25,7 +25,7 @@ import type { LoopProbeReport } from './loop-probe.js'
 
 const PUBLISHER = fileURLToPath(new URL('./reload-publisher.js', import.meta.url))
 const LOOP_PROBE = fileURLToPath(new URL('./loop-probe.js', import.meta.url))
-import { median } from './harness.js'
+import { median, quantile } from './harness.js'
 import { pacedLoad, type PacedResult } from './paced-load.js'
 
 // Each revision is a different policy (its deny reason names the revision),
@@ -116,11 +116,6 @@ export function setPriorityAll(pid: number, nice: number): void {
       // the thread ended meanwhile
     }
   }
-}
-
-function quantile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!
 }
 
 /**
@@ -216,9 +211,9 @@ bundles:
     const traceStart = () => {
       if (traceDir) process.kill(sidecar.pid, 'SIGUSR2')
     }
-    /** Ends the probe's window and writes the window's trace; returns a summary line. */
-    const traceEnd = async (kind: string, rep: number, answers: [number, number][], puts: number[]): Promise<string> => {
-      if (!traceDir) return ''
+    /** Ends the probe's window, writes the window's trace and logs a summary of it. */
+    const traceEnd = async (kind: string, rep: number, answers: [number, number][] | undefined, puts: number[]): Promise<void> => {
+      if (!traceDir || !answers) return
       rmSync(probeFile, { force: true })
       process.kill(sidecar.pid, 'SIGUSR2')
       for (let i = 0; i < 100 && !existsSync(probeFile); i++) await new Promise((r) => setTimeout(r, 20))
@@ -227,7 +222,9 @@ bundles:
       const blockMs = probe.blocks.reduce((s, b) => s + b[1], 0)
       const cpuMs = probe.blocks.reduce((s, b) => s + b[2], 0)
       const gcMs = probe.gcs.reduce((s, g) => s + g[1], 0)
-      return `${kind} ${rep}: ${probe.blocks.length} event-loop blocks ≥ 1 ms, ${blockMs.toFixed(1)} ms (${cpuMs.toFixed(1)} on the CPU, the rest waiting for one); GC ${gcMs.toFixed(1)} ms`
+      ctx.log(
+        `${kind} ${rep}: ${probe.blocks.length} event-loop blocks ≥ 1 ms, ${blockMs.toFixed(1)} ms (${cpuMs.toFixed(1)} on the CPU, the rest waiting for one); GC ${gcMs.toFixed(1)} ms`,
+      )
     }
     try {
       const body = JSON.stringify({ port: 'orders-v1', purpose: 'analytics', fields: ['id'] })
@@ -263,9 +260,8 @@ bundles:
       await pacedLoad(target, rate, 2) // warm up
       // A p99 of one 8 s window moves with a single GC pause or a stretch the
       // main thread waits for a CPU (on this VM a steady window's p99 moved
-      // between 0.56 and 2.36 ms from one window to the next), so steady and
-      // reloading windows alternate, 5 of each (3 until the eighth session),
-      // and the medians are compared.
+      // between 0.54 and 2.36 ms from one window to the next), so steady and
+      // reloading windows alternate, 5 of each, and the medians are compared.
       const reps = ctx.quick ? 1 : 5
       const reloads = ctx.quick ? 6 : 20
       // Each window's bundles, built beforehand and published by a process of its own (reload-publisher.ts).
@@ -284,21 +280,21 @@ bundles:
       // so that their work per publish (the registry's signature, scope and
       // load checks, ≈ 15 ms of CPU, and the upload) does not take the CPU
       // from the sidecar on this one machine, which would charge it to the
-      // sidecar's decisions in the reload windows only. At nice 10 (the
-      // seventh session's method) the sidecar's main thread still waited for
-      // a CPU behind them (reload-trace.ts); SCHED_IDLE threads give way at
-      // once. The sidecar and this load generator keep the default priority
-      // in both kinds of window.
+      // sidecar's decisions in the reload windows only. At nice 10 the
+      // sidecar's main thread still waited for a CPU behind them
+      // (reload-trace.ts); SCHED_IDLE threads give way at once. The sidecar
+      // and this load generator keep the default priority in both kinds of
+      // window.
       const background = backgroundAll(registry.pid)
       const steadyRuns: PacedResult[] = []
       const duringRuns: PacedResult[] = []
       let published = 0
       let late = 0
       for (let rep = 0; rep < reps; rep++) {
-        const steadyTrace: [number, number][] = []
+        const steadyTrace: [number, number][] | undefined = traceDir ? [] : undefined
         traceStart()
-        steadyRuns.push(await pacedLoad(target, rate, seconds, 16, traceDir ? steadyTrace : undefined))
-        if (traceDir) ctx.log(await traceEnd('steady', rep, steadyTrace, []))
+        steadyRuns.push(await pacedLoad(target, rate, seconds, 16, steadyTrace))
+        await traceEnd('steady', rep, steadyTrace, [])
         const gap = String(Math.floor((seconds * 1000) / (reloads + 1)))
         const publisher = spawn(process.execPath, [PUBLISHER, `${registry.url}/v1/bundles/global`, token, gap, ...files[rep]!], {
           stdio: ['pipe', 'pipe', 'pipe'],
@@ -313,24 +309,21 @@ bundles:
         // Started before the window (a Node process costs tens of ms to start), released at its start.
         await new Promise((r) => setTimeout(r, 300))
         publisher.stdin!.write('go\n')
-        const duringTrace: [number, number][] = []
+        const duringTrace: [number, number][] | undefined = traceDir ? [] : undefined
         traceStart()
-        duringRuns.push(await pacedLoad(target, rate, seconds, 16, traceDir ? duringTrace : undefined))
+        duringRuns.push(await pacedLoad(target, rate, seconds, 16, duringTrace))
         // Every reload must have happened inside the window: a publisher or
         // registry slowed down (by its priority or the machine) would
         // otherwise flatter the figure with fewer reloads timed.
         const lastRevision = (await decide()).revisions?.global
         const code = await exited
         if (code !== 0) throw new Error(`the publisher failed (${code}): ${err}`)
-        if (traceDir)
-          ctx.log(
-            await traceEnd(
-              'reloads',
-              rep,
-              duringTrace,
-              [...out.matchAll(/^put (\S+)$/gm)].map((m) => Number(m[1])),
-            ),
-          )
+        await traceEnd(
+          'reloads',
+          rep,
+          duringTrace,
+          [...out.matchAll(/^put (\S+)$/gm)].map((m) => Number(m[1])),
+        )
         published += Number(/published (\d+)/.exec(out)?.[1] ?? 0)
         if (lastRevision !== `load${rep}-${reloads - 1}`) late++
       }
