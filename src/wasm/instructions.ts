@@ -7,7 +7,7 @@
 // value, tail calls); any other opcode (SIMD, exceptions, threads, GC) is
 // refused by name rather than guessed at.
 
-import { Reader, Writer } from './binary.js'
+import { Reader, Writer, type Code } from './binary.js'
 
 /** Old index → new index, per index space of one input module. */
 export interface IndexMaps {
@@ -171,4 +171,17 @@ function prefixed(r: Reader, at: number, maps: IndexMaps, remap: (map: (i: numbe
     default:
       r.fail(`unsupported instruction 0xfc ${sub}`, at)
   }
+}
+
+/** Function bodies rewritten into one buffer (thousands of small ones would each cost an allocation). */
+export function rewriteBodies(codes: readonly Code[], module: string, maps: IndexMaps): Code[] {
+  let size = 0
+  for (const c of codes) size += c.body.length
+  const w = new Writer(size + (size >> 3))
+  const ends = codes.map((c) => {
+    rewriteInstructions(new Reader(c.body, module, 0, c.body.length, c.at ?? 0), w, maps)
+    return w.length
+  })
+  const all = w.view()
+  return codes.map((c, i) => ({ locals: c.locals, body: all.subarray(i === 0 ? 0 : ends[i - 1]!, ends[i]!) }))
 }

@@ -11,6 +11,7 @@ import { emitPlanFuncs, type CodegenContext } from './codegen.js'
 import { DataSegments } from './data-segments.js'
 import { decodeModule, encodeModule } from './binary.js'
 import { mergeModules } from './merge-modules.js'
+import { pruneModule } from './prune.js'
 import { HOST_FUNCTIONS, RUNTIME_IMPORT_MODULE, type RuntimeSymbols } from './runtime-module.js'
 import { createToolchain, type Toolchain } from './toolchain.js'
 import { MeshgateError } from '../errors/index.js'
@@ -64,7 +65,11 @@ export async function linkPlan(plan: Plan, toolchain?: Toolchain | Promise<Toolc
   ].join('\n')
   const policy = assemble(tools, policyWat)
   // The generated module and the runtime are both ours: a link failure is a meshgate bug (internal_error).
-  const wasm = encodeModule(mergeModules(rt.linkBase, decodeModule(policy, 'policy'), RUNTIME_IMPORT_MODULE))
+  // The runtime exports its helpers (`mg_*`) for the policy to import; the
+  // linked module does not: the host never calls them (engine/host-exports.ts),
+  // and exported they would keep the whole runtime alive (prune.ts).
+  const merged = mergeModules(rt.linkBase, decodeModule(policy, 'policy'), RUNTIME_IMPORT_MODULE)
+  const wasm = encodeModule(pruneModule(merged, (e) => !rt.helperExports.has(e.name)))
   validate(wasm)
   return { wasm, policyWat }
 }

@@ -19,8 +19,8 @@
 //  - start: whichever module has one (both: an error)
 //  - custom sections (names) are dropped
 
-import { binaryError, Reader, Writer, type Code, type Element, type Global, type Import, type Limits, type WasmModule } from './binary.js'
-import { rewriteInstructions, type IndexMaps } from './instructions.js'
+import { binaryError, Reader, Writer, type Element, type Global, type Import, type Limits, type WasmModule } from './binary.js'
+import { rewriteBodies, rewriteInstructions, type IndexMaps } from './instructions.js'
 
 type Space = 'func' | 'table' | 'memory' | 'global'
 
@@ -167,7 +167,7 @@ export function mergeModules(base: WasmModule, extra: WasmModule, from: string):
     start,
     elements: [...base.elements.map((e) => (identity ? e : element(e, base, baseMaps))), ...extra.elements.map((e) => element(e, extra, extraMaps))],
     dataCount,
-    codes: [...(identity ? base.codes : codes(base, baseMaps)), ...codes(extra, extraMaps)],
+    codes: [...(identity ? base.codes : rewriteBodies(base.codes, base.name, baseMaps)), ...rewriteBodies(extra.codes, extra.name, extraMaps)],
     datas: [...base.datas, ...extra.datas.map((d) => (d.mode === 'active' ? { ...d, offset: expr(d.offset!, extra, extraMaps) } : d))],
   }
 }
@@ -273,17 +273,4 @@ function element(e: Element, m: WasmModule, maps: IndexMaps): Element {
   if (e.funcs) out.funcs = e.funcs.map(maps.func)
   if (e.exprs) out.exprs = e.exprs.map((x) => expr(x, m, maps))
   return out
-}
-
-/** A module's function bodies rewritten, into one buffer (thousands of small ones would each cost an allocation). */
-function codes(m: WasmModule, maps: IndexMaps): Code[] {
-  let size = 0
-  for (const c of m.codes) size += c.body.length
-  const w = new Writer(size + (size >> 3))
-  const ends = m.codes.map((c) => {
-    rewriteInstructions(new Reader(c.body, m.name, 0, c.body.length, c.at ?? 0), w, maps)
-    return w.length
-  })
-  const all = w.view()
-  return m.codes.map((c, i) => ({ locals: c.locals, body: all.subarray(i === 0 ? 0 : ends[i - 1]!, ends[i]!) }))
 }

@@ -56,6 +56,8 @@ export class RuntimeSymbols {
    * the runtime binary itself: the policy module's text starts with them.
    */
   readonly importsWat: string
+  /** The runtime's exports for policy code to import (`mg_*`), which a linked module does not export. */
+  readonly helperExports: ReadonlySet<string>
   constructor(
     readonly wasm: Uint8Array,
     readonly symbols: SymbolsFile,
@@ -63,6 +65,7 @@ export class RuntimeSymbols {
     this.module = decodeModule(wasm, 'runtime')
     this.linkBase = mergeModules(this.module, hostImports(), RUNTIME_IMPORT_MODULE)
     this.importsWat = runtimeImports(this.module, symbols)
+    this.helperExports = new Set(this.module.exports.filter((e) => e.name.startsWith('mg_')).map((e) => e.name))
     Object.freeze(this)
   }
   func(name: string): string {
