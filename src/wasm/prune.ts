@@ -71,7 +71,11 @@ export function pruneModule(m: WasmModule, keep: (e: Export) => boolean): WasmMo
   return {
     ...m,
     funcs: kept.map((d) => m.funcs[d]!),
-    codes: rewriteBodies(kept.map((d) => m.codes[d]!), m.name, maps),
+    codes: rewriteBodies(
+      kept.map((d) => m.codes[d]!),
+      m.name,
+      maps,
+    ),
     exports: exports.map((e) => (e.kind === 'func' ? { ...e, index: func(e.index) } : e)),
     start: m.start === null ? null : func(m.start),
     elements: m.elements.map((el) => ({

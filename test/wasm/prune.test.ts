@@ -112,7 +112,19 @@ t.test('a compiled policy exports none of the runtime helpers, is much smaller t
     names.some((n) => rt.helperExports.has(n)),
     'no runtime helper exported',
   )
-  for (const n of ['opa_eval', 'opa_malloc', 'opa_json_parse', 'opa_json_dump', 'opa_value_dump', 'builtins', 'entrypoints', 'eval', 'mg_eval_parsed', 'mg_set_step_budget', 'mg_coverage'])
+  for (const n of [
+    'opa_eval',
+    'opa_malloc',
+    'opa_json_parse',
+    'opa_json_dump',
+    'opa_value_dump',
+    'builtins',
+    'entrypoints',
+    'eval',
+    'mg_eval_parsed',
+    'mg_set_step_budget',
+    'mg_coverage',
+  ])
     t.ok(names.includes(n), n)
   const linked = decodeModule(wasm, 'policy')
   t.ok(linked.funcs.length < rt.module.funcs.length / 2, `${linked.funcs.length} functions, the runtime has ${rt.module.funcs.length}`)
