@@ -19,6 +19,8 @@
 // starting a Node worker costs ~50 ms of CPU, which on a small machine shows
 // in the latency of every decision served during a hot reload.
 
+import { readdirSync } from 'node:fs'
+import { setPriority } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { MeshgateError } from '../errors/index.js'
 import type { BundleImage, BundleLimits } from './loaded-bundle.js'
@@ -39,11 +41,6 @@ import { sdkMemory } from './memory-import.js'
  */
 const PROBE_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
-try {
-  // This thread's id is the last part of /proc/thread-self (Linux); setpriority on a thread id sets that thread's nice value only.
-  const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop())
-  require('node:os').setPriority(tid, workerData.nice)
-} catch {}
 import(workerData.sdk).then(({ loadPolicy }) => {
   parentPort.on('message', async ({ id, image, maximum, initial }) => {
     const compiled = image.modules.map(() => null)
@@ -64,13 +61,45 @@ const SDK_URL = import.meta.resolve('@open-policy-agent/opa-wasm')
 
 /**
  * The probe thread's nice value (Linux; elsewhere it keeps the process's):
- * its work per activation (≈ 2 ms of CPU for the reload benchmark's bundle:
- * receiving the module, compiling, instantiating) is a check with a deadline
- * of seconds, while the thread that started it answers decisions within a
- * millisecond; on a machine with few cores the two compete, and the
- * decisions should win.
+ * its work is a check with a deadline of seconds, while the thread that
+ * started it answers decisions within a millisecond; on a machine with few
+ * cores the two compete, and the decisions should win. Most of that work is
+ * the worker's own start, ≈ 60 ms of CPU (Node's bootstrap of a thread
+ * ≈ 37, importing the SDK ≈ 25), paid again by the first activation after
+ * the worker stopped when idle; a probe of the reload benchmark's module
+ * (receiving it, compiling, instantiating) is ≈ 1–2 ms. So the thread is
+ * set from here, as soon as it exists: set by the worker itself, its
+ * bootstrap ran at the decisions' priority.
  */
 export const PROBE_NICE = 10
+
+/** This process's thread ids (Linux), or undefined where /proc has none. */
+function threadIds(): Set<string> | undefined {
+  try {
+    return new Set(readdirSync('/proc/self/task'))
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Sets `nice` on the threads of this process that `before` did not list: a
+ * Worker's thread is created within its constructor, and nothing else starts
+ * a thread meanwhile (V8's and libuv's pools are started by the main thread's
+ * own calls, not concurrently). setpriority on a thread id sets that
+ * thread's nice value only.
+ */
+function niceNewThreads(before: Set<string> | undefined, nice: number): void {
+  if (!before) return
+  for (const tid of threadIds() ?? []) {
+    if (before.has(tid)) continue
+    try {
+      setPriority(Number(tid), nice)
+    } catch {
+      // ended meanwhile, or not permitted: it keeps the process's priority
+    }
+  }
+}
 
 /** The most 64 KiB pages one module's memory may grow to. */
 export function maxPages(limits: BundleLimits): number {
@@ -167,12 +196,14 @@ export class LoadProbe {
   }
 
   private start(heapMb: number): ProbeWorker {
+    const before = threadIds()
     const worker = new Worker(PROBE_SOURCE, {
       eval: true,
       execArgv: [],
-      workerData: { sdk: SDK_URL, nice: PROBE_NICE },
+      workerData: { sdk: SDK_URL },
       resourceLimits: { maxOldGenerationSizeMb: heapMb },
     })
+    niceNewThreads(before, PROBE_NICE)
     worker.unref()
     const ready = new Promise<void>((resolve, reject) => {
       const onMessage = (m: unknown) => {

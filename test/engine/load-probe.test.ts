@@ -147,3 +147,21 @@ t.test(
     t.equal(Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ')[16]), before[0], "the main thread's own is unchanged")
   },
 )
+
+t.test(
+  "the probe thread's start runs at the lower priority too: it is set as soon as the thread exists",
+  { skip: process.platform === 'linux' ? false : 'thread nice values are read from /proc' },
+  async (t) => {
+    const nices = () =>
+      readdirSync('/proc/self/task').map((tid) => {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
+      })
+    const before = nices().filter((n) => n === PROBE_NICE).length
+    const probe = new LoadProbe(5_000)
+    t.teardown(() => probe.close())
+    // Synchronously after the worker is created: its bootstrap (tens of ms) has not reached any code of ours yet.
+    probe.warm(DEFAULT_LIMITS)
+    t.equal(nices().filter((n) => n === PROBE_NICE).length, before + 1, 'the new thread is at the probe nice already')
+  },
+)
