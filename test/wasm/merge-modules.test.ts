@@ -7,23 +7,10 @@
 
 import t from 'tap'
 import fc from 'fast-check'
-import wabtInit from 'wabt'
+import { assemble } from './fixtures/wat.js'
 import { decodeModule, encodeModule, type WasmModule } from '../../dist/src/wasm/binary.js'
 import { mergeModules, dataEnd } from '../../dist/src/wasm/merge-modules.js'
 import { loadRuntime } from '../../dist/src/wasm/runtime-module.js'
-
-const wabt = await wabtInit()
-
-function assemble(text: string): Uint8Array {
-  const m = wabt.parseWat('t.wat', text, { bulk_memory: true, reference_types: true, multi_value: true })
-  try {
-    m.resolveNames()
-    m.validate()
-    return m.toBinary({ write_debug_names: false }).buffer
-  } finally {
-    m.destroy()
-  }
-}
 
 const mod = (text: string, name: string): WasmModule => decodeModule(assemble(text), name)
 

@@ -6,25 +6,12 @@
 // yet answers as before.
 
 import t from 'tap'
-import wabtInit from 'wabt'
+import { assemble } from './fixtures/wat.js'
 import { decodeModule, encodeModule } from '../../dist/src/wasm/binary.js'
 import { pruneModule } from '../../dist/src/wasm/prune.js'
 import { loadRuntime } from '../../dist/src/wasm/runtime-module.js'
 import { compile } from '../../dist/src/compiler.js'
 import { loadPolicy } from '@open-policy-agent/opa-wasm'
-
-const wabt = await wabtInit()
-
-function assemble(text: string): Uint8Array {
-  const m = wabt.parseWat('t.wat', text, { bulk_memory: true, reference_types: true, multi_value: true, tail_call: true })
-  try {
-    m.resolveNames()
-    m.validate()
-    return m.toBinary({ write_debug_names: false }).buffer
-  } finally {
-    m.destroy()
-  }
-}
 
 // $dead* are reachable from nothing kept; everything else from an export, the
 // start function, the table or a global's ref.func. Each live function adds
