@@ -2,8 +2,9 @@
 // meshgate's `mg_eval_parsed`, `mg_set_step_budget` and `mg_coverage`, the
 // memory and the ABI version globals). Modules that meshgate linked before
 // its linker pruned them (wasm/prune.ts) also export their runtime's helpers
-// (`mg_*`, about two hundred), which the host never calls; V8 makes a function object for every export of every instance: for
-// the reload benchmark's bundle, 113 of the 186 KB of JavaScript heap each
+// (`mg_*`, about two hundred), which the host never calls; V8 makes a
+// function object for every export of every instance: for the reload
+// benchmark's bundle, 113 of the 186 KB of JavaScript heap each
 // activation allocated (V8's sampling heap profiler), and about half a
 // millisecond of the sidecar's main thread per activation (3.95 against 3.35
 // ms, benchmarks/reload-cpu.ts, load 0.5; issue 9). A module to be loaded is

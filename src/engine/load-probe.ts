@@ -16,7 +16,7 @@
 // its clients (docs/registry.md, "What a reload costs the decisions").
 //
 // One worker per LoadProbe (the engine owns one), kept between probes:
-// starting a Node worker costs ~50 ms of CPU, which on a small machine shows
+// starting a Node worker costs ≈ 60 ms of CPU, which on a small machine shows
 // in the latency of every decision served during a hot reload.
 
 import { readdirSync } from 'node:fs'

@@ -173,6 +173,13 @@ function prefixed(r: Reader, at: number, maps: IndexMaps, remap: (map: (i: numbe
   }
 }
 
+/** A constant expression (a global's init, a segment's offset, an element) rewritten. */
+export function rewriteExpr(e: Uint8Array, module: string, maps: IndexMaps): Uint8Array {
+  const w = new Writer(e.length + 8)
+  rewriteInstructions(new Reader(e, module), w, maps)
+  return w.view().slice()
+}
+
 /** Function bodies rewritten into one buffer (thousands of small ones would each cost an allocation). */
 export function rewriteBodies(codes: readonly Code[], module: string, maps: IndexMaps): Code[] {
   let size = 0

@@ -19,8 +19,8 @@
 //  - start: whichever module has one (both: an error)
 //  - custom sections (names) are dropped
 
-import { binaryError, Reader, Writer, type Element, type Global, type Import, type Limits, type WasmModule } from './binary.js'
-import { rewriteBodies, rewriteInstructions, type IndexMaps } from './instructions.js'
+import { binaryError, type Element, type Global, type Import, type Limits, type WasmModule } from './binary.js'
+import { rewriteBodies, rewriteExpr, type IndexMaps } from './instructions.js'
 
 type Space = 'func' | 'table' | 'memory' | 'global'
 
@@ -168,7 +168,7 @@ export function mergeModules(base: WasmModule, extra: WasmModule, from: string):
     elements: [...base.elements.map((e) => (identity ? e : element(e, base, baseMaps))), ...extra.elements.map((e) => element(e, extra, extraMaps))],
     dataCount,
     codes: [...(identity ? base.codes : rewriteBodies(base.codes, base.name, baseMaps)), ...rewriteBodies(extra.codes, extra.name, extraMaps)],
-    datas: [...base.datas, ...extra.datas.map((d) => (d.mode === 'active' ? { ...d, offset: expr(d.offset!, extra, extraMaps) } : d))],
+    datas: [...base.datas, ...extra.datas.map((d) => (d.mode === 'active' ? { ...d, offset: rewriteExpr(d.offset!, extra.name, extraMaps) } : d))],
   }
 }
 
@@ -257,20 +257,14 @@ export function dataEnd(m: WasmModule): number {
   return end
 }
 
-function expr(e: Uint8Array, m: WasmModule, maps: IndexMaps): Uint8Array {
-  const w = new Writer()
-  rewriteInstructions(new Reader(e, m.name), w, maps)
-  return w.view().slice()
-}
-
 function global(g: Global, m: WasmModule, maps: IndexMaps): Global {
-  return { type: g.type, init: expr(g.init, m, maps) }
+  return { type: g.type, init: rewriteExpr(g.init, m.name, maps) }
 }
 
 function element(e: Element, m: WasmModule, maps: IndexMaps): Element {
   const out: Element = { ...e, table: e.mode === 'active' ? maps.table(e.table) : e.table }
-  if (e.offset) out.offset = expr(e.offset, m, maps)
+  if (e.offset) out.offset = rewriteExpr(e.offset, m.name, maps)
   if (e.funcs) out.funcs = e.funcs.map(maps.func)
-  if (e.exprs) out.exprs = e.exprs.map((x) => expr(x, m, maps))
+  if (e.exprs) out.exprs = e.exprs.map((x) => rewriteExpr(x, m.name, maps))
   return out
 }

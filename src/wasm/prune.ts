@@ -16,7 +16,7 @@
 // defined functions go, and the indices of those that stay are renumbered.
 
 import { binaryError, Reader, Writer, type Export, type WasmModule } from './binary.js'
-import { rewriteBodies, rewriteInstructions, type IndexMaps } from './instructions.js'
+import { rewriteBodies, rewriteExpr, rewriteInstructions, type IndexMaps } from './instructions.js'
 
 const same = (i: number) => i
 
@@ -62,11 +62,6 @@ export function pruneModule(m: WasmModule, keep: (e: Export) => boolean): WasmMo
   if (n === live.length) return { ...m, exports }
   const func = (i: number) => index[i]!
   const maps: IndexMaps = { ...visit, func }
-  const rewrite = (bytes: Uint8Array, at = 0) => {
-    const w = new Writer(bytes.length + 8)
-    rewriteInstructions(new Reader(bytes, m.name, 0, bytes.length, at), w, maps)
-    return w.view().slice()
-  }
   const kept = m.funcs.map((_, d) => d).filter((d) => live[imported + d])
   return {
     ...m,
@@ -81,8 +76,8 @@ export function pruneModule(m: WasmModule, keep: (e: Export) => boolean): WasmMo
     elements: m.elements.map((el) => ({
       ...el,
       ...(el.funcs ? { funcs: el.funcs.map(func) } : {}),
-      ...(el.exprs ? { exprs: el.exprs.map((x) => rewrite(x)) } : {}),
+      ...(el.exprs ? { exprs: el.exprs.map((x) => rewriteExpr(x, m.name, maps)) } : {}),
     })),
-    globals: m.globals.map((g) => ({ type: g.type, init: rewrite(g.init) })),
+    globals: m.globals.map((g) => ({ type: g.type, init: rewriteExpr(g.init, m.name, maps) })),
   }
 }

@@ -125,18 +125,19 @@ t.test('a bounded load lets the event loop turn before the probe and between its
   t.same(loaded.evaluate('a/x', {}), [{ result: 1 }])
 })
 
+/** Each thread of this process with its nice value (field 19 of its stat; Linux). */
+const nices = () =>
+  readdirSync('/proc/self/task').map((tid) => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
+  })
+
 t.test(
   'the probe thread runs at a lower priority than the thread that serves decisions',
   { skip: process.platform === 'linux' ? false : 'thread nice values are read from /proc' },
   async (t) => {
     const { wasm } = await compile({ modules: [{ path: 'a.rego', source: 'package a\n\nx := 1\n' }], entrypoints: ['a/x'] })
     const image: BundleImage = { name: 'a', manifest: { revision: '1', roots: [''] }, modules: [{ path: '/policy.wasm', bytes: wasm }], data: {} }
-    // Each thread of this process with its nice value (field 19 of its stat).
-    const nices = () =>
-      readdirSync('/proc/self/task').map((tid) => {
-        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
-      })
     const before = nices()
     t.notOk(before.includes(PROBE_NICE), `no thread at nice ${PROBE_NICE} before`)
     const probe = new LoadProbe(50)
@@ -152,11 +153,6 @@ t.test(
   "the probe thread's start runs at the lower priority too: it is set as soon as the thread exists",
   { skip: process.platform === 'linux' ? false : 'thread nice values are read from /proc' },
   async (t) => {
-    const nices = () =>
-      readdirSync('/proc/self/task').map((tid) => {
-        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
-      })
     const before = nices().filter((n) => n === PROBE_NICE).length
     const probe = new LoadProbe(5_000)
     t.teardown(() => probe.close())
