@@ -25,6 +25,12 @@ export interface LoopProbeReport {
   blocks: [number, number, number][]
   /** Garbage collections: [start time, pause ms, kind, V8's callback flags (e.g. external memory)]. */
   gcs: [number, number, string, string][]
+  /**
+   * How long the main thread was runnable but not running over the window,
+   * ms (schedstat's run_delay; NaN where unavailable): waiting for a CPU,
+   * including the time the machine took to wake one.
+   */
+  waitedMs?: number
 }
 
 /** A timer tick this much later than due counts as a block. */
@@ -61,14 +67,23 @@ if (out) {
     // not Linux: blocks are reported without their CPU share
   }
   const buf = Buffer.alloc(64)
-  const ran = (): number => {
+  /** Field `field` of schedstat (0: ns run, 1: ns runnable but waiting). */
+  const schedstat = (field: number): number => {
     if (fd < 0) return NaN
     const n = readSync(fd, buf, 0, buf.length, 0)
+    let i = 0
+    for (let f = 0; f < field; f++) {
+      while (i < n && buf[i] !== 32) i++
+      i++ // past the space
+    }
+    if (i >= n) return NaN
     let v = 0
-    for (let i = 0; i < n && buf[i]! >= 48 && buf[i]! <= 57; i++) v = v * 10 + buf[i]! - 48
+    for (; i < n && buf[i]! >= 48 && buf[i]! <= 57; i++) v = v * 10 + buf[i]! - 48
     return v
   }
+  const ran = (): number => schedstat(0)
   let lastRan = ran()
+  let waitedSince = schedstat(1)
   const tick = () => {
     const now = performance.now()
     const nowRan = ran()
@@ -92,6 +107,9 @@ if (out) {
   process.on('SIGUSR2', () => {
     const now = performance.now()
     report.ms = now - since
+    const waited = schedstat(1)
+    report.waitedMs = (waited - waitedSince) / 1e6
+    waitedSince = waited
     writeFileSync(out, JSON.stringify({ ...report, origin: performance.timeOrigin }))
     report = { ms: 0, blocks: [], gcs: [] }
     since = now

@@ -223,7 +223,7 @@ bundles:
       const cpuMs = probe.blocks.reduce((s, b) => s + b[2], 0)
       const gcMs = probe.gcs.reduce((s, g) => s + g[1], 0)
       ctx.log(
-        `${kind} ${rep}: ${probe.blocks.length} event-loop blocks ≥ 1 ms, ${blockMs.toFixed(1)} ms (${cpuMs.toFixed(1)} on the CPU, the rest waiting for one); GC ${gcMs.toFixed(1)} ms`,
+        `${kind} ${rep}: ${probe.blocks.length} event-loop blocks ≥ 1 ms, ${blockMs.toFixed(1)} ms (${cpuMs.toFixed(1)} on the CPU, the rest waiting for one); GC ${gcMs.toFixed(1)} ms; the main thread runnable but waiting for a CPU ${probe.waitedMs?.toFixed(0) ?? '?'} ms in all`,
       )
     }
     try {
