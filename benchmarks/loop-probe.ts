@@ -81,12 +81,11 @@ if (out) {
     for (; i < n && buf[i]! >= 48 && buf[i]! <= 57; i++) v = v * 10 + buf[i]! - 48
     return v
   }
-  const ran = (): number => schedstat(0)
-  let lastRan = ran()
+  let lastRan = schedstat(0)
   let waitedSince = schedstat(1)
   const tick = () => {
     const now = performance.now()
-    const nowRan = ran()
+    const nowRan = schedstat(0)
     const late = now - last - 1
     if (late >= BLOCK_MS) report.blocks.push([now, late, (nowRan - lastRan) / 1e6])
     last = now
