@@ -6,8 +6,6 @@
 // evaluation. Built from a BundleImage, which is plain data so the worker
 // pool can rebuild the same bundle in another thread.
 
-// A later turn of the event loop, after the I/O callbacks pending now (not a microtask).
-import { setImmediate as nextTurn } from 'node:timers/promises'
 import { underRoots, type Bundle, type Manifest } from '../bundle/index.js'
 import { MeshgateError } from '../errors/index.js'
 import { evalError } from './eval-errors.js'
@@ -15,6 +13,7 @@ import { loadHostBuiltins, type HostBuiltins } from './host-builtins.js'
 import { initialPages, maxPages, type Compiled, type LoadProbe } from './load-probe.js'
 import { EncodedInput, ModuleCall, type ResultSet } from './module-call.js'
 import { PolicyInstance } from './policy-instance.js'
+import { afterPendingIo } from './turns.js'
 
 export { EncodedInput, type ResultSet } from './module-call.js'
 
@@ -141,7 +140,7 @@ export class LoadedBundle {
     // below: a sidecar activates while it answers decisions on this thread,
     // and requests that arrive meanwhile are served between the steps
     // instead of waiting for all of them (issue 9).
-    await nextTurn()
+    await afterPendingIo()
     const compiled = await prober.probe(image, limits)
     return LoadedBundle.load(image, limits, { ...opts, compiled, turns: true })
   }
@@ -167,7 +166,7 @@ export class LoadedBundle {
         const initial = initialPages(m.bytes, maximum)
         const memory = takeMemory(opts.memories, initial, maximum) ?? new WebAssembly.Memory({ initial, maximum })
         policy = await PolicyInstance.instantiate(module, memory, builtins)
-        if (opts.turns) await nextTurn()
+        if (opts.turns) await afterPendingIo()
         policy.setData(image.data)
       } catch (e) {
         const err = evalError(e, m.path)
@@ -201,7 +200,7 @@ export class LoadedBundle {
       if (!lb.entries.has(ep)) throw new MeshgateError('bundle_format_error', `bundle \`${image.name}\`: module \`${mod}\` has no entrypoint \`${ep}\``)
     }
     // The caller's checks and swap come in a turn of their own.
-    if (opts.turns) await nextTurn()
+    if (opts.turns) await afterPendingIo()
     return lb
   }
 

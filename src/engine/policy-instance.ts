@@ -146,7 +146,15 @@ function importObject(
         throw text(addr)
       },
       opa_println: (addr: number) => console.log(text(addr)),
-      opa_builtin0: (id: number) => call(id),
+      // Each function takes as many parameters as its import's signature
+      // (the built-in's id, the context, the arguments), as the SDK's do.
+      // V8 keeps the wrappers it compiles for a module's imports with the
+      // compiled module, keyed by whether the function's arity matches: the
+      // probe thread (load-probe.ts) instantiates the module with the SDK's
+      // import object first, so with the same arities this thread reuses its
+      // wrappers instead of compiling them while decisions wait (≈ 0.2 ms per
+      // activation; docs/benchmarks.md, eleventh round).
+      opa_builtin0: (id: number, _ctx: number) => call(id),
       opa_builtin1: (id: number, _ctx: number, a: number) => call(id, a),
       opa_builtin2: (id: number, _ctx: number, a: number, b: number) => call(id, a, b),
       opa_builtin3: (id: number, _ctx: number, a: number, b: number, c: number) => call(id, a, b, c),

@@ -1,0 +1,79 @@
+// An activation's steps run in I/O callbacks (the download's response, zlib's
+// result, the load probe's reply) and yield between them with
+// afterPendingIo, so that decision requests that arrived during one step are
+// answered before the next. Here the step is a MessagePort message, handled
+// in libuv's poll phase as the probe's reply is, and the request is bytes
+// written to a loopback socket during the step: readable before the step
+// ends, seen only when the loop polls again.
+
+import { once } from 'node:events'
+import { createConnection, createServer, type Socket } from 'node:net'
+import { setImmediate as oneImmediate } from 'node:timers/promises'
+import { MessageChannel } from 'node:worker_threads'
+import t from 'tap'
+import { afterPendingIo } from '../../src/engine/turns.js'
+
+/** The order of: the first step, the bytes the server read, the second step. */
+async function order(t: Tap.Test, yieldFn: () => Promise<unknown>): Promise<string[]> {
+  const seen: string[] = []
+  const server = createServer((s) => s.on('data', () => seen.push('request')))
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as { port: number }
+  const client: Socket = createConnection(port, '127.0.0.1')
+  await once(client, 'connect')
+  // The server's side of the connection is accepted in a poll of its own.
+  await new Promise((r) => setTimeout(r, 20))
+  t.teardown(() => {
+    client.destroy()
+    server.close()
+  })
+  const { port1, port2 } = new MessageChannel()
+  const done = new Promise<void>((resolve) => {
+    port1.once('message', async () => {
+      seen.push('step 1')
+      client.write('decision') // on the wire before the step ends
+      await yieldFn()
+      seen.push('step 2')
+      port1.close()
+      resolve()
+    })
+  })
+  port2.postMessage('reply')
+  await done
+  await new Promise((r) => setTimeout(r, 20))
+  return seen
+}
+
+t.test('a step in an I/O callback lets the requests that arrived during it in before the next step', async (t) => {
+  t.same(await order(t, afterPendingIo), ['step 1', 'request', 'step 2'])
+})
+
+t.test('one setImmediate from an I/O callback does not (why afterPendingIo takes two)', async (t) => {
+  t.same(await order(t, () => oneImmediate()), ['step 1', 'step 2', 'request'])
+})
+
+t.test('from the check phase too, the next step comes after a poll', async (t) => {
+  const seen: string[] = []
+  const server = createServer((s) => s.on('data', () => seen.push('request')))
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const client = createConnection((server.address() as { port: number }).port, '127.0.0.1')
+  await once(client, 'connect')
+  await new Promise((r) => setTimeout(r, 20))
+  t.teardown(() => {
+    client.destroy()
+    server.close()
+  })
+  await new Promise<void>((resolve) =>
+    setImmediate(async () => {
+      seen.push('step 1')
+      client.write('decision')
+      await afterPendingIo()
+      seen.push('step 2')
+      resolve()
+    }),
+  )
+  await new Promise((r) => setTimeout(r, 20))
+  t.same(seen, ['step 1', 'request', 'step 2'])
+})
