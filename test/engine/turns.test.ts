@@ -13,6 +13,11 @@ import { MessageChannel } from 'node:worker_threads'
 import t from 'tap'
 import { afterPendingIo } from '../../src/engine/turns.js'
 
+/** Waits (at most 5 s, in 10 ms steps) until the server has read the request. */
+async function untilRead(seen: string[]): Promise<void> {
+  for (let i = 0; i < 500 && !seen.includes('request'); i++) await new Promise((r) => setTimeout(r, 10))
+}
+
 /** The order of: the first step, the bytes the server read, the second step. */
 async function order(t: Tap.Test, yieldFn: () => Promise<unknown>): Promise<string[]> {
   const seen: string[] = []
@@ -20,10 +25,10 @@ async function order(t: Tap.Test, yieldFn: () => Promise<unknown>): Promise<stri
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
   const { port } = server.address() as { port: number }
+  // The server's side of the connection is accepted in a poll of its own: wait for it.
+  const accepted = once(server, 'connection')
   const client: Socket = createConnection(port, '127.0.0.1')
-  await once(client, 'connect')
-  // The server's side of the connection is accepted in a poll of its own.
-  await new Promise((r) => setTimeout(r, 20))
+  await Promise.all([once(client, 'connect'), accepted])
   t.teardown(() => {
     client.destroy()
     server.close()
@@ -41,7 +46,7 @@ async function order(t: Tap.Test, yieldFn: () => Promise<unknown>): Promise<stri
   })
   port2.postMessage('reply')
   await done
-  await new Promise((r) => setTimeout(r, 20))
+  await untilRead(seen)
   return seen
 }
 
@@ -58,9 +63,9 @@ t.test('from the check phase too, the next step comes after a poll', async (t) =
   const server = createServer((s) => s.on('data', () => seen.push('request')))
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
+  const accepted = once(server, 'connection')
   const client = createConnection((server.address() as { port: number }).port, '127.0.0.1')
-  await once(client, 'connect')
-  await new Promise((r) => setTimeout(r, 20))
+  await Promise.all([once(client, 'connect'), accepted])
   t.teardown(() => {
     client.destroy()
     server.close()
@@ -74,6 +79,6 @@ t.test('from the check phase too, the next step comes after a poll', async (t) =
       resolve()
     }),
   )
-  await new Promise((r) => setTimeout(r, 20))
+  await untilRead(seen)
   t.same(seen, ['step 1', 'request', 'step 2'])
 })
