@@ -56,7 +56,7 @@ export interface LoadOptions {
    * taken is removed from the list, whether the load then succeeds or not.
    */
   memories?: SpareMemory[]
-  /** Yield the thread between the load's steps (setImmediate): on for a load while the process serves (loadBounded). */
+  /** Yield to pending I/O between the load's steps (turns.ts): on for a load while the process serves (loadBounded). */
   turns?: boolean
 }
 

@@ -152,7 +152,7 @@ function importObject(
       // compiled module, keyed by whether the function's arity matches: the
       // probe thread (load-probe.ts) instantiates the module with the SDK's
       // import object first, so with the same arities this thread reuses its
-      // wrappers instead of compiling them while decisions wait (≈ 0.2 ms per
+      // wrappers instead of compiling them while decisions wait (0.15–0.2 ms per
       // activation; docs/benchmarks.md, eleventh round).
       opa_builtin0: (id: number, _ctx: number) => call(id),
       opa_builtin1: (id: number, _ctx: number, a: number) => call(id, a),

@@ -43,8 +43,8 @@ t.test('every imported function has the arity the SDK gives it', async (t) => {
     entrypoints: ['p/allow', 'p/n'],
   })
   const module = await WebAssembly.compile(wasm)
-  const [sdk] = await importsOf(() => loadPolicy(module, { initial: initialPages(wasm, 4096), maximum: 4096 }))
   const initial = initialPages(wasm, 4096)
+  const [sdk] = await importsOf(() => loadPolicy(module, { initial, maximum: 4096 }))
   const [ours] = await importsOf(() => PolicyInstance.instantiate(module, new WebAssembly.Memory({ initial, maximum: 4096 }), {}))
   t.ok(sdk && ours, 'both instantiated through WebAssembly.instantiate')
   const want = arities(sdk!)

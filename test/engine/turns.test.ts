@@ -18,51 +18,13 @@ async function untilRead(seen: string[]): Promise<void> {
   for (let i = 0; i < 500 && !seen.includes('request'); i++) await new Promise((r) => setTimeout(r, 10))
 }
 
-/** The order of: the first step, the bytes the server read, the second step. */
-async function order(t: Tap.Test, yieldFn: () => Promise<unknown>): Promise<string[]> {
+/** A loopback connection, accepted; `seen` gets 'request' each time the server reads. */
+async function loopback(t: Tap.Test): Promise<{ client: Socket; seen: string[] }> {
   const seen: string[] = []
   const server = createServer((s) => s.on('data', () => seen.push('request')))
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
-  const { port } = server.address() as { port: number }
   // The server's side of the connection is accepted in a poll of its own: wait for it.
-  const accepted = once(server, 'connection')
-  const client: Socket = createConnection(port, '127.0.0.1')
-  await Promise.all([once(client, 'connect'), accepted])
-  t.teardown(() => {
-    client.destroy()
-    server.close()
-  })
-  const { port1, port2 } = new MessageChannel()
-  const done = new Promise<void>((resolve) => {
-    port1.once('message', async () => {
-      seen.push('step 1')
-      client.write('decision') // on the wire before the step ends
-      await yieldFn()
-      seen.push('step 2')
-      port1.close()
-      resolve()
-    })
-  })
-  port2.postMessage('reply')
-  await done
-  await untilRead(seen)
-  return seen
-}
-
-t.test('a step in an I/O callback lets the requests that arrived during it in before the next step', async (t) => {
-  t.same(await order(t, afterPendingIo), ['step 1', 'request', 'step 2'])
-})
-
-t.test('one setImmediate from an I/O callback does not (why afterPendingIo takes two)', async (t) => {
-  t.same(await order(t, () => oneImmediate()), ['step 1', 'step 2', 'request'])
-})
-
-t.test('from the check phase too, the next step comes after a poll', async (t) => {
-  const seen: string[] = []
-  const server = createServer((s) => s.on('data', () => seen.push('request')))
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
   const accepted = once(server, 'connection')
   const client = createConnection((server.address() as { port: number }).port, '127.0.0.1')
   await Promise.all([once(client, 'connect'), accepted])
@@ -70,15 +32,46 @@ t.test('from the check phase too, the next step comes after a poll', async (t) =
     client.destroy()
     server.close()
   })
+  return { client, seen }
+}
+
+/**
+ * The order of: a first step started by `start`, the bytes written to the
+ * socket during it as the server read them, a second step after `yieldFn`.
+ */
+async function order(t: Tap.Test, start: (step: () => void) => void, yieldFn: () => Promise<unknown>): Promise<string[]> {
+  const { client, seen } = await loopback(t)
   await new Promise<void>((resolve) =>
-    setImmediate(async () => {
+    start(async () => {
       seen.push('step 1')
-      client.write('decision')
-      await afterPendingIo()
+      client.write('decision') // on the wire before the step ends
+      await yieldFn()
       seen.push('step 2')
       resolve()
     }),
   )
   await untilRead(seen)
-  t.same(seen, ['step 1', 'request', 'step 2'])
+  return seen
+}
+
+/** Runs `step` in a MessagePort's message handler, in libuv's poll phase as the probe's reply. */
+function fromMessage(step: () => void): void {
+  const { port1, port2 } = new MessageChannel()
+  port1.once('message', () => {
+    port1.close()
+    step()
+  })
+  port2.postMessage('reply')
+}
+
+t.test('a step in an I/O callback lets the requests that arrived during it in before the next step', async (t) => {
+  t.same(await order(t, fromMessage, afterPendingIo), ['step 1', 'request', 'step 2'])
+})
+
+t.test('one setImmediate from an I/O callback does not (why afterPendingIo takes two)', async (t) => {
+  t.same(await order(t, fromMessage, () => oneImmediate()), ['step 1', 'step 2', 'request'])
+})
+
+t.test('from the check phase too, the next step comes after a poll', async (t) => {
+  t.same(await order(t, (step) => setImmediate(step), afterPendingIo), ['step 1', 'request', 'step 2'])
 })
