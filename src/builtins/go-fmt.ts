@@ -94,10 +94,10 @@ function fmtInt(v: bigint, verb: string, spec: Spec): string | undefined {
     default:
       return undefined
   }
-  if (spec.prec !== undefined) {
-    if (spec.prec === 0 && v === 0n) digits = ''
-    digits = digits.padStart(spec.prec, '0')
-  }
+  // Go (fmt/format.go, fmtInteger): precision 0 and value 0 print nothing
+  // but the width's padding, with no sign and no 0x prefix either.
+  if (spec.prec === 0 && v === 0n) return pad('', spec, false)
+  if (spec.prec !== undefined) digits = digits.padStart(spec.prec, '0')
   // Go ignores the 0 flag when a precision is given.
   const zeroOK = spec.prec === undefined
   if (prefix === '0' && digits.startsWith('0')) prefix = ''

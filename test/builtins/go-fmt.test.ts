@@ -14,6 +14,12 @@ t.test('integers, floats and strings take Go verbs', async (t) => {
   t.equal(sprintf('100%%', []), '100%')
 })
 
+t.test('precision 0 prints nothing for 0 but the padding, as Go does', async (t) => {
+  // The in-module sprintf (test/wasm/self-contained.test.ts) found the host's "+" for %+.0d of 0.
+  t.equal(sprintf('[%+.0d|%.0d|%#.0x|%3.0d|%-3.0d]', [0, 0, 0, 0, 0]), '[|||   |   ]')
+  t.equal(sprintf('%.0d %+.0d %.3d', [5, 5, 0]), '5 +5 000')
+})
+
 t.test('composite and non-string values print as Rego text', async (t) => {
   t.equal(sprintf('hi %v', [['there', 5, 3.14]]), 'hi ["there", 5, 3.14]')
   t.equal(sprintf('%s %v', [true, null]), 'true null')
