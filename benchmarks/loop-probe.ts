@@ -21,8 +21,14 @@ export interface LoopProbeReport {
   ms: number
   /** performance.timeOrigin of the probed process: its times + origin are epoch ms, comparable across processes. */
   origin?: number
-  /** Blocks of at least BLOCK_MS: [end time (performance.now(), ms), length ms, of which on the CPU ms (NaN where schedstat is unavailable)]. */
-  blocks: [number, number, number][]
+  /**
+   * Blocks of at least BLOCK_MS: [end time (performance.now(), ms), length
+   * ms, of which on the CPU ms, of which runnable but waiting for a CPU ms]
+   * (NaN where schedstat is unavailable). What is neither was the thread
+   * asleep with its timer due: the kernel, or on a VM the hypervisor, did
+   * not run it.
+   */
+  blocks: [number, number, number, number][]
   /** Garbage collections: [start time, pause ms, kind, V8's callback flags (e.g. external memory)]. */
   gcs: [number, number, string, string][]
   /**
@@ -82,14 +88,17 @@ if (out) {
     return v
   }
   let lastRan = schedstat(0)
-  let waitedSince = schedstat(1)
+  let lastWaited = schedstat(1)
+  let waitedSince = lastWaited
   const tick = () => {
     const now = performance.now()
     const nowRan = schedstat(0)
+    const nowWaited = schedstat(1)
     const late = now - last - 1
-    if (late >= BLOCK_MS) report.blocks.push([now, late, (nowRan - lastRan) / 1e6])
+    if (late >= BLOCK_MS) report.blocks.push([now, late, (nowRan - lastRan) / 1e6, (nowWaited - lastWaited) / 1e6])
     last = now
     lastRan = nowRan
+    lastWaited = nowWaited
     setTimeout(tick, 1).unref()
   }
   setTimeout(tick, 1).unref()

@@ -14,14 +14,14 @@
 // are printed per reload (the probe's timer adds a little CPU to both).
 
 import { generateKeyPairSync } from 'node:crypto'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ChildProcess } from 'node:child_process'
 import { exportJWK, SignJWT } from 'jose'
 import { writeBundle } from '../src/bundle/index.js'
 import { compile } from '../src/compiler.js'
-import { spawnServer, startBenchRegistry } from './reload.js'
+import { spawnServer, startBenchRegistry, threadCpuMs } from './reload.js'
 import type { LoopProbeReport } from './loop-probe.js'
 
 const n = Number(process.argv[2] ?? 100)
@@ -33,21 +33,6 @@ function cpuMs(pid: number, all = false): number {
   const stat = readFileSync(all ? `/proc/${pid}/stat` : `/proc/${pid}/task/${pid}/stat`, 'utf8')
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   return (Number(f[11]) + Number(f[12])) * 10
-}
-
-/** utime + stime of each live thread of process `pid`, in ms, by thread id. */
-function threadCpuMs(pid: number): Map<number, number> {
-  const out = new Map<number, number>()
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      out.set(Number(tid), (Number(f[11]) + Number(f[12])) * 10)
-    } catch {
-      // the thread ended meanwhile
-    }
-  }
-  return out
 }
 
 async function bundleOf(revision: string): Promise<Uint8Array> {
