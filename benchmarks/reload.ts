@@ -281,7 +281,8 @@ bundles:
         p99 = quantile(latencies, 0.99)
       ctx.log(`publish → decision: median ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms over ${n} publishes`)
 
-      // 2. constant load, steady vs across 20 reloads (same rate, same length).
+      // 2. constant load: steady, across 20 reloads, and while as many bundles
+      //    are published elsewhere (same rate, same length).
       const rate = ctx.quick ? 300 : 1000
       const seconds = ctx.quick ? 3 : 8
       const target = { url: `${sidecar.url}/v1/decisions/access`, method: 'POST', headers: { 'content-type': 'application/json' }, body }
@@ -289,9 +290,12 @@ bundles:
       // A p99 of one 8 s window moves with a single GC pause or a stretch the
       // main thread waits for a CPU (on this VM a steady window's p99 moved
       // between 0.54 and 2.36 ms from one window to the next, and one
-      // pair's ratio between 0.86 and 1.78 within a run), so steady and
-      // reloading windows alternate, 9 of each, and the medians are compared
-      // (with 5 of each, 16 runs with the module pruning on this VM gave 0.98–1.47).
+      // pair's ratio between 0.86 and 1.78 within a run; the 80 slowest
+      // answers of a window often come from one to three stalls), so the
+      // kinds of window take turns, 9 of each, and their medians are
+      // compared (with 5 of each, 16 runs with the module pruning on this VM
+      // gave 0.98–1.47; the steady windows of seven traced runs, split into
+      // halves of 4 and 5, gave 0.73–1.26 one against the other).
       const reps = ctx.quick ? 1 : 9
       const reloads = ctx.quick ? 6 : 20
       // Each window's bundles, built beforehand and published by a process of
@@ -322,10 +326,11 @@ bundles:
       // (reload-trace.ts); SCHED_IDLE threads give way at once. The sidecar
       // and this load generator keep the default priority in every window.
       //
-      // SCHED_IDLE is a priority inside this VM only: on a VM the
-      // hypervisor may share physical cores between its virtual CPUs, and a
-      // virtual CPU kept busy by idle-priority work still takes time from
-      // the one the sidecar runs on. So a third kind of window publishes
+      // Even so, they are not free: at SCHED_IDLE the registry still held
+      // the CPU in some of the sidecar's waits (perf sched), and runs
+      // whose publishes went to a bundle the sidecar does not poll moved
+      // the figure as far as runs with reloads (docs/benchmarks.md,
+      // twelfth round). So a third kind of window publishes
       // just as often to a bundle the sidecar does not poll ("elsewhere"):
       // the same work for the registry and the publisher, none for the
       // sidecar. Its p99 against the steady one is what the co-located
