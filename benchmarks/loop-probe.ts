@@ -24,9 +24,11 @@ export interface LoopProbeReport {
   /**
    * Blocks of at least BLOCK_MS: [end time (performance.now(), ms), length
    * ms, of which on the CPU ms, of which runnable but waiting for a CPU ms]
-   * (NaN where schedstat is unavailable). What is neither was the thread
-   * asleep with its timer due: the kernel, or on a VM the hypervisor, did
-   * not run it.
+   * (NaN where schedstat is unavailable). Both shares are counted from the
+   * previous tick, so they cover the block plus the 1 ms the timer waited
+   * by design. For the rest the thread was not
+   * runnable: blocked (a lock, a synchronous read) or asleep past its due
+   * timer (not woken in time by the kernel or, on a VM, the hypervisor).
    */
   blocks: [number, number, number, number][]
   /** Garbage collections: [start time, pause ms, kind, V8's callback flags (e.g. external memory)]. */
@@ -63,8 +65,9 @@ if (out) {
   let report: LoopProbeReport = { ms: 0, blocks: [], gcs: [] }
   let since = performance.now()
   let last = since
-  // Nanoseconds this thread has run (schedstat's first field; Linux), read
-  // into one buffer and parsed in place: a string per tick would be garbage
+  // Nanoseconds this thread has run and has waited to run (schedstat's
+  // first two fields; Linux), read once per tick into one buffer and parsed
+  // in place into `sched`: a string or an array per tick would be garbage
   // enough to change the collections measured.
   let fd = -1
   try {
@@ -73,27 +76,29 @@ if (out) {
     // not Linux: blocks are reported without their CPU share
   }
   const buf = Buffer.alloc(64)
-  /** Field `field` of schedstat (0: ns run, 1: ns runnable but waiting). */
-  const schedstat = (field: number): number => {
-    if (fd < 0) return NaN
+  /** [ns run, ns runnable but waiting], refreshed by readSched (NaN where schedstat is unavailable). */
+  const sched = new Float64Array([NaN, NaN])
+  const readSched = (): void => {
+    if (fd < 0) return
     const n = readSync(fd, buf, 0, buf.length, 0)
     let i = 0
-    for (let f = 0; f < field; f++) {
-      while (i < n && buf[i] !== 32) i++
+    for (let field = 0; field < 2; field++) {
+      let v = 0
+      const from = i
+      for (; i < n && buf[i]! >= 48 && buf[i]! <= 57; i++) v = v * 10 + buf[i]! - 48
+      sched[field] = i > from ? v : NaN
       i++ // past the space
     }
-    if (i >= n) return NaN
-    let v = 0
-    for (; i < n && buf[i]! >= 48 && buf[i]! <= 57; i++) v = v * 10 + buf[i]! - 48
-    return v
   }
-  let lastRan = schedstat(0)
-  let lastWaited = schedstat(1)
+  readSched()
+  let lastRan = sched[0]!
+  let lastWaited = sched[1]!
   let waitedSince = lastWaited
   const tick = () => {
     const now = performance.now()
-    const nowRan = schedstat(0)
-    const nowWaited = schedstat(1)
+    readSched()
+    const nowRan = sched[0]!
+    const nowWaited = sched[1]!
     const late = now - last - 1
     if (late >= BLOCK_MS) report.blocks.push([now, late, (nowRan - lastRan) / 1e6, (nowWaited - lastWaited) / 1e6])
     last = now
@@ -115,7 +120,8 @@ if (out) {
   process.on('SIGUSR2', () => {
     const now = performance.now()
     report.ms = now - since
-    const waited = schedstat(1)
+    readSched()
+    const waited = sched[1]!
     report.waitedMs = (waited - waitedSince) / 1e6
     waitedSince = waited
     writeFileSync(out, JSON.stringify({ ...report, origin: performance.timeOrigin }))

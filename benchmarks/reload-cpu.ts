@@ -21,18 +21,16 @@ import type { ChildProcess } from 'node:child_process'
 import { exportJWK, SignJWT } from 'jose'
 import { writeBundle } from '../src/bundle/index.js'
 import { compile } from '../src/compiler.js'
-import { spawnServer, startBenchRegistry, threadCpuMs } from './reload.js'
+import { spawnServer, startBenchRegistry, statCpuMs, threadCpuMs } from './reload.js'
 import type { LoopProbeReport } from './loop-probe.js'
 
 const n = Number(process.argv[2] ?? 100)
 const gap = Number(process.argv[3] ?? 100)
 const ENTRYPOINTS = ['global/access', 'global/access/allow', 'global/access/deny']
 
-/** utime + stime of task `tid` of process `pid`, in ms (`all`: of the whole process). */
+/** utime + stime of the main thread of process `pid`, in ms (`all`: of the whole process). */
 function cpuMs(pid: number, all = false): number {
-  const stat = readFileSync(all ? `/proc/${pid}/stat` : `/proc/${pid}/task/${pid}/stat`, 'utf8')
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(f[11]) + Number(f[12])) * 10
+  return statCpuMs(all ? `/proc/${pid}/stat` : `/proc/${pid}/task/${pid}/stat`)
 }
 
 async function bundleOf(revision: string): Promise<Uint8Array> {

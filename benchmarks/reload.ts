@@ -152,14 +152,20 @@ export async function startBenchRegistry(
   return { registry, token }
 }
 
+/** utime + stime from a /proc `stat` file (a process's or a thread's), in ms (10 ms ticks; Linux). */
+export function statCpuMs(file: string): number {
+  const stat = readFileSync(file, 'utf8')
+  // Fields after the command name, which may itself hold spaces and parentheses.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(f[11]) + Number(f[12])) * 10
+}
+
 /** utime + stime of each live thread of process `pid`, in ms (10 ms ticks), by thread id (Linux). */
 export function threadCpuMs(pid: number): Map<number, number> {
   const out = new Map<number, number>()
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      out.set(Number(tid), (Number(f[11]) + Number(f[12])) * 10)
+      out.set(Number(tid), statCpuMs(`/proc/${pid}/task/${tid}/stat`))
     } catch {
       // the thread ended meanwhile
     }
@@ -348,13 +354,17 @@ bundles:
       let published = 0
       let late = 0
       const gap = String(Math.floor((seconds * 1000) / (reloads + 1)))
+      /** One timed window of `kind`: the load, with the trace and the thread CPU when asked for. */
+      const measure = async (kind: Kind, rep: number, trace: [number, number][] | undefined): Promise<void> => {
+        traceStart()
+        const t0 = threadsDiag()
+        runs[kind].push(await pacedLoad(target, rate, seconds, 16, trace))
+        threadsLog(kind, rep, t0)
+      }
       const window = async (kind: Kind, rep: number): Promise<void> => {
         const trace: [number, number][] | undefined = traceDir ? [] : undefined
         if (kind === 'steady') {
-          traceStart()
-          const t0 = threadsDiag()
-          runs.steady.push(await pacedLoad(target, rate, seconds, 16, trace))
-          threadsLog(kind, rep, t0)
+          await measure(kind, rep, trace)
           return traceEnd(kind, rep, trace, [])
         }
         const bundle = kind === 'reloads' ? 'global' : 'elsewhere'
@@ -372,10 +382,7 @@ bundles:
         // Started before the window (a Node process costs tens of ms to start), released at its start.
         await new Promise((r) => setTimeout(r, 300))
         publisher.stdin!.write('go\n')
-        traceStart()
-        const t0 = threadsDiag()
-        runs[kind].push(await pacedLoad(target, rate, seconds, 16, trace))
-        threadsLog(kind, rep, t0)
+        await measure(kind, rep, trace)
         // Every publish must have happened inside the window: a publisher or
         // registry slowed down (by its priority or the machine) would
         // otherwise flatter the figure with fewer reloads timed.
