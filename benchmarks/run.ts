@@ -25,6 +25,7 @@ import { anonymizeThroughput } from './anonymize.js'
 import { policyTest } from './policy-test.js'
 import { reload } from './reload.js'
 import { registryIngest } from './registry-ingest.js'
+import { registryHistory } from './registry-history.js'
 import { decisionLog } from './decision-log.js'
 import { repoRoot } from './paths.js'
 
@@ -43,6 +44,7 @@ const BENCHMARKS: Benchmark[] = [
   policyTest,
   reload,
   registryIngest,
+  registryHistory,
   decisionLog,
 ]
 

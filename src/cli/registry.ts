@@ -40,8 +40,8 @@ export const command: CliCommand = {
 
 /**
  * Test seam: with MESHGATE_REGISTRY_PAUSE_AT set to a store point
- * (`blob-temp-written`, `blob-renamed`, `metadata-temp-written`,
- * `metadata-renamed`), a publish stops there for good and says so on stderr,
+ * (`blob-temp-written`, `blob-renamed`, `metadata-torn`: half of the history
+ * line on disk, `metadata-appended`), a publish stops there for good and says so on stderr,
  * so a test can kill the process in the middle of a commit.
  */
 const PAUSE_ENV = 'MESHGATE_REGISTRY_PAUSE_AT'

@@ -85,6 +85,11 @@ export const ERROR_CATALOG = {
   key_error: { status: 400, exit: 2, summary: 'a signing or verification key cannot be read or does not suit its algorithm' },
   roots_forbidden: { status: 403, exit: 1, summary: "the token's roots claim does not cover the bundle the request would publish or roll back" },
   revision_conflict: { status: 409, exit: 1, summary: 'a bundle revision is published again with different content' },
+  revision_pruned: {
+    status: 410,
+    exit: 1,
+    summary: "a rollback names a revision that is in the history but whose bytes the registry's retention removed (`storage.retention.revisions`)",
+  },
   decision_read_forbidden: {
     status: 403,
     exit: 1,

@@ -37,6 +37,10 @@ export async function buildRegistryApp(ctx: RegistryContext, opts: RegistryAppOp
     // is closed: a client's keep-alive or half-aborted poll must not keep a
     // stopping registry alive.
     forceCloseConnections: true,
+    // An unknown query or body field is refused (400), not dropped without a
+    // word: a misspelt `limit` would otherwise answer a different page.
+    // Query strings still coerce to the schema's numbers.
+    ajv: { customOptions: { removeAdditional: false } },
   })
   await app.register(errorsPlugin)
   // Before the routes: its request hook must see every one of them.

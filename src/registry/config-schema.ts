@@ -29,7 +29,14 @@ export const REGISTRY_CONFIG_SCHEMA = {
     storage: {
       type: 'object',
       additionalProperties: false,
-      properties: { dir: { type: 'string', minLength: 1 } },
+      properties: {
+        dir: { type: 'string', minLength: 1 },
+        retention: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { revisions: { type: 'integer', minimum: 1, maximum: 1000000 } },
+        },
+      },
     },
     auth: {
       type: 'object',

@@ -25,7 +25,8 @@ export interface RegistryAuthConfig extends JwtVerification {
 export interface RegistryConfig {
   file: string
   server: { host: string; port: number; bundlePrefix: string; maxWaitSeconds: number }
-  storage: { dir: string }
+  /** `keepRevisions`: bytes kept for each bundle's newest N distinct revisions (undefined: all). */
+  storage: { dir: string; keepRevisions?: number }
   auth: RegistryAuthConfig
   /** OPA's keys map; every key lists the roots it may sign for. */
   keys: KeyMap
@@ -101,7 +102,7 @@ export async function loadRegistryConfig(file: string): Promise<RegistryConfig> 
 
 type Raw = {
   server?: { addr?: string; bundle_prefix?: string; max_wait_seconds?: number }
-  storage?: { dir?: string }
+  storage?: { dir?: string; retention?: { revisions?: number } }
   auth: Omit<RegistryAuthConfig, 'clock_tolerance_seconds' | 'roots_claim' | 'subject_claim' | 'require_for_download'> & Partial<RegistryAuthConfig>
   keys?: Record<string, { algorithm: string; key?: string; key_file?: string; roots: string[]; scope?: string }>
   signing?: { required?: boolean }
@@ -212,7 +213,10 @@ export function parseRegistryConfig(text: string, file = '<inline>'): RegistryCo
       bundlePrefix: (raw.server?.bundle_prefix ?? '/bundles').replace(/\/+$/, '') || '/bundles',
       maxWaitSeconds: raw.server?.max_wait_seconds ?? 300,
     },
-    storage: { dir: rel(raw.storage?.dir ?? 'registry-data') },
+    storage: {
+      dir: rel(raw.storage?.dir ?? 'registry-data'),
+      ...(raw.storage?.retention?.revisions !== undefined ? { keepRevisions: raw.storage.retention.revisions } : {}),
+    },
     auth,
     keys,
     signingRequired,

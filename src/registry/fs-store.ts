@@ -2,29 +2,47 @@
 // service needed.
 //
 //   <dir>/blobs/sha256/<hex>     bundle bytes, named by digest, never changed
-//   <dir>/bundles/<name>.json    { name, history: [RevisionRecord…] }; the
-//                                last record is the current revision
+//   <dir>/bundles/<name>.jsonl   the history, one RevisionRecord per line,
+//                                appended (history-log.ts); the last record is
+//                                the current revision
 //   <dir>/sidecars/<hash>.json   the latest status report of each sidecar
 //                                (fs-status.ts)
 //
-// A commit writes the blob durably first and the metadata last (durable-file:
-// temp, fsync, rename, fsync folder), so a crash at any point leaves the
-// previous revision current; at worst an unreferenced blob or a temp file
-// remains, and temp files are removed when the store opens. Commits to one
-// name are serialized in this process; one process owns the folder (several
-// replicas need a shared store such as PostgreSQL, see store.ts).
+// A commit writes the blob durably first (durable-file: temp, fsync, rename,
+// fsync folder) and appends its record last, so a crash at any point leaves
+// the previous revision current: at worst an unreferenced blob, a temp file
+// or a torn last line remains; opening the store removes temp files and
+// cuts a torn line off (the blob stays, harmless). Commits to one name are serialized in this process;
+// one process owns the folder (several replicas need a shared store such as
+// PostgreSQL, see store.ts).
+//
+// Retention (`keepRevisions`): the bytes of each bundle's newest N distinct
+// revisions are kept, the current one always; a blob goes once no bundle
+// keeps it. The records stay: the history is the audit trail of who made
+// what current and when, and it keeps a revision name from being reused
+// for other content. Without retention every blob is kept.
+//
+// The format before (`<name>.json`, the whole history as one document,
+// rewritten on every publish) is converted when the store opens.
 
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { MeshgateError } from '../errors/index.js'
-import { TEMP_SUFFIX, writeDurably, type WriteStep } from '../bundle/index.js'
+import { syncDir, TEMP_SUFFIX, writeDurably, type WriteStep } from '../bundle/index.js'
 import { FsStatusTable } from './fs-status.js'
+import { appendHistoryLine, historyLine, readHistoryFile, recordProblem } from './history-log.js'
 import type { BundleStore, BundleSummary, CommitOptions, RevisionRecord, SidecarStatus, StoreChange } from './store.js'
 
-export type StorePoint = `blob-${WriteStep}` | `metadata-${WriteStep}`
+/**
+ * Where a commit can be stopped (test hook): after each durable step of the
+ * blob; with half of the history line on disk; with all of it on disk.
+ */
+export type StorePoint = `blob-${WriteStep}` | 'metadata-torn' | 'metadata-appended'
 
 export interface FsStoreOptions {
   dir: string
+  /** Bytes kept for each bundle's newest N distinct revisions (undefined: every revision's). */
+  keepRevisions?: number
   /** Called between the durable steps of a commit (tests stop the process here). */
   hook?: (point: StorePoint, name: string) => Promise<void>
 }
@@ -32,16 +50,27 @@ export interface FsStoreOptions {
 interface Meta {
   name: string
   history: RevisionRecord[]
+  /** Bytes of the history file: where the next record is appended. */
+  size: number
 }
 
 const DIGEST = /^sha256:([0-9a-f]{64})$/
+const HEX = /^[0-9a-f]{64}$/
+const HISTORY = '.jsonl'
+const LEGACY = '.json'
 
 export class FsBundleStore implements BundleStore {
   private readonly metas = new Map<string, Meta>()
   /** Bytes of each name's current revision, so downloads do not touch the disk. */
   private readonly hot = new Map<string, { digest: string; bytes: Uint8Array }>()
+  /** Digests whose bytes are on disk. */
+  private readonly blobs = new Set<string>()
+  /** Per name, the digests whose bytes retention keeps. */
+  private readonly kept = new Map<string, Set<string>>()
   private readonly locks = new Map<string, Promise<unknown>>()
   private readonly listeners = new Set<(c: StoreChange) => void>()
+  /** Set when a failed append could not be cut back: commits stop until a restart repairs the file. */
+  private broken?: string
   private sidecars!: FsStatusTable
 
   private constructor(private readonly opts: FsStoreOptions) {}
@@ -58,6 +87,9 @@ export class FsBundleStore implements BundleStore {
   private get metaDir(): string {
     return join(this.opts.dir, 'bundles')
   }
+  private historyFile(name: string): string {
+    return join(this.metaDir, `${name}${HISTORY}`)
+  }
 
   private async load(): Promise<void> {
     try {
@@ -70,18 +102,63 @@ export class FsBundleStore implements BundleStore {
     for (const dir of [this.blobDir, this.metaDir]) {
       for (const f of await readdir(dir)) if (f.endsWith(TEMP_SUFFIX)) await rm(join(dir, f), { force: true })
     }
+    for (const f of await readdir(this.metaDir)) if (f.endsWith(LEGACY)) await this.convertLegacy(f.slice(0, -LEGACY.length))
     for (const f of await readdir(this.metaDir)) {
-      if (!f.endsWith('.json')) continue
-      const file = join(this.metaDir, f)
-      let meta: Meta
-      try {
-        meta = JSON.parse(await readFile(file, 'utf8')) as Meta
-      } catch (e) {
-        throw new MeshgateError('io_error', `registry metadata \`${file}\` cannot be read: ${(e as Error).message}`)
-      }
-      if (meta.history.length) this.metas.set(meta.name, meta)
+      if (!f.endsWith(HISTORY)) continue
+      const name = f.slice(0, -HISTORY.length)
+      const file = this.historyFile(name)
+      const { records, size } = await readHistoryFile(file)
+      // A first publish cut off before its line was complete.
+      if (!records.length) await rm(file, { force: true })
+      else this.metas.set(name, { name, history: records, size })
+    }
+    for (const f of await readdir(this.blobDir)) if (HEX.test(f)) this.blobs.add(`sha256:${f}`)
+    for (const name of this.metas.keys()) this.kept.set(name, this.keptOf(name))
+    // Bytes of recorded revisions that retention no longer keeps (a smaller
+    // setting than before, or a removal cut short). A blob no record names
+    // (a publish cut off before its record) is left alone: were the history
+    // files lost, the blobs are what an operator recovers from.
+    if (this.opts.keepRevisions !== undefined) {
+      const keep = new Set([...this.kept.values()].flatMap((s) => [...s]))
+      const named = new Set([...this.metas.values()].flatMap((m) => m.history.map((r) => r.digest)))
+      for (const digest of this.blobs) if (named.has(digest) && !keep.has(digest)) await this.removeBlob(digest)
     }
     this.sidecars = await FsStatusTable.open(join(this.opts.dir, 'sidecars'))
+  }
+
+  /** `<name>.json` (the format before) → `<name>.jsonl`, written durably before the old file goes. */
+  private async convertLegacy(name: string): Promise<void> {
+    const legacy = join(this.metaDir, `${name}${LEGACY}`)
+    if (!(await exists(this.historyFile(name)))) {
+      let history: RevisionRecord[]
+      try {
+        history = (JSON.parse(await readFile(legacy, 'utf8')) as { history: RevisionRecord[] }).history
+        if (!Array.isArray(history)) throw new Error('no `history` list')
+        for (const [i, r] of history.entries()) {
+          const why = recordProblem(r)
+          if (why) throw new Error(`record ${i + 1}: ${why}`)
+        }
+      } catch (e) {
+        throw new MeshgateError('io_error', `registry metadata \`${legacy}\` cannot be read: ${(e as Error).message}`)
+      }
+      await writeDurably(this.historyFile(name), Buffer.concat(history.map(historyLine)))
+    }
+    // Converted (now, or by a start that stopped before removing it).
+    await rm(legacy, { force: true })
+  }
+
+  /** The digests whose bytes retention keeps for `name`: its newest N distinct ones. */
+  private keptOf(name: string): Set<string> {
+    const history = this.metas.get(name)?.history ?? []
+    const n = this.opts.keepRevisions ?? Infinity
+    const out = new Set<string>()
+    for (let i = history.length - 1; i >= 0 && out.size < n; i--) out.add(history[i]!.digest)
+    return out
+  }
+
+  private async removeBlob(digest: string): Promise<void> {
+    await rm(this.blobPath(digest), { force: true })
+    this.blobs.delete(digest)
   }
 
   async list(): Promise<BundleSummary[]> {
@@ -120,6 +197,7 @@ export class FsBundleStore implements BundleStore {
   }
 
   private async commitNow(name: string, record: RevisionRecord, opts: CommitOptions): Promise<void> {
+    if (this.broken) throw new MeshgateError('io_error', `the registry stopped committing: ${this.broken}; restart it to repair the history`)
     const meta = this.metas.get(name)
     const current = meta?.history[meta.history.length - 1]?.digest ?? null
     if (current !== opts.ifCurrent) {
@@ -130,19 +208,45 @@ export class FsBundleStore implements BundleStore {
     if (bytes) {
       const blob = this.blobPath(record.digest)
       if (!(await exists(blob))) await writeDurably(blob, bytes, hook && ((step) => hook(`blob-${step}`, name)))
+      this.blobs.add(record.digest)
     } else {
       bytes = await this.read(record.digest)
       if (!bytes) throw new MeshgateError('resource_not_found', `bundle \`${name}\` has no stored bytes for \`${record.digest}\``)
     }
-    const updated: Meta = { name, history: [...(meta?.history ?? []), record] }
-    await writeDurably(
-      join(this.metaDir, `${name}.json`),
-      Buffer.from(`${JSON.stringify(updated, null, 2)}\n`),
-      hook && ((step) => hook(`metadata-${step}`, name)),
-    )
+    const file = this.historyFile(name)
+    const line = historyLine(record)
+    try {
+      await appendHistoryLine(file, meta?.size ?? 0, line, hook && (() => hook('metadata-torn', name)))
+    } catch (e) {
+      if (e instanceof MeshgateError && (e.details as { unrecoverable?: boolean } | undefined)?.unrecoverable) this.broken = e.message
+      throw e
+    }
+    // A new file's name must be durable too, not only its bytes.
+    if (!meta) await syncDir(this.metaDir)
+    await hook?.('metadata-appended', name)
+    const updated: Meta = meta ?? { name, history: [], size: 0 }
+    updated.history.push(record)
+    updated.size += line.length
     this.metas.set(name, updated)
     this.hot.set(name, { digest: record.digest, bytes })
+    await this.prune(name)
     for (const l of this.listeners) l({ name, current: record })
+  }
+
+  /** After a commit to `name`: removes the blobs it no longer keeps that no other bundle keeps either. */
+  private async prune(name: string): Promise<void> {
+    const before = this.kept.get(name) ?? new Set<string>()
+    const after = this.keptOf(name)
+    this.kept.set(name, after)
+    for (const digest of before) {
+      if (after.has(digest) || [...this.kept.values()].some((k) => k.has(digest))) continue
+      // The commit stands whatever happens here; a blob left behind goes when the store next opens.
+      await this.removeBlob(digest).catch(() => undefined)
+    }
+  }
+
+  async stored(digest: string): Promise<boolean> {
+    return this.blobs.has(digest)
   }
 
   putStatus(status: SidecarStatus, keep: number): Promise<void> {

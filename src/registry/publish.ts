@@ -144,6 +144,18 @@ export async function rollback(deps: RegistryDeps, name: string, target: Rollbac
   requirePinned(name, deps.config.pins, found.roots)
   if (found.digest === current.digest) return { record: current, created: false }
 
+  if (!(await deps.store.stored(found.digest))) {
+    throw new MeshgateError(
+      'revision_pruned',
+      `revision \`${found.revision}\` of bundle \`${name}\` is in the history, but its bytes were removed by retention`,
+      undefined,
+      {
+        revision: found.revision,
+        digest: found.digest,
+        hint: 'storage.retention.revisions keeps the bytes of the newest revisions only; publish the bundle again to restore it',
+      },
+    )
+  }
   const bytes = await deps.store.read(found.digest)
   if (!bytes) throw new MeshgateError('resource_not_found', `the bytes of revision \`${found.revision}\` of bundle \`${name}\` are gone`)
   const bundle = bundleFromEntries(readTar((await unpackStream(bytes, deps.config.limits, name)).tar), name)

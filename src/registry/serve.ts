@@ -42,7 +42,13 @@ export interface StartOptions {
 }
 
 export async function startRegistry(config: RegistryConfig, opts: StartOptions = {}): Promise<Registry> {
-  const store = opts.store ?? (await FsBundleStore.open({ dir: config.storage.dir, ...(opts.storeHook ? { hook: opts.storeHook } : {}) }))
+  const store =
+    opts.store ??
+    (await FsBundleStore.open({
+      dir: config.storage.dir,
+      ...(config.storage.keepRevisions !== undefined ? { keepRevisions: config.storage.keepRevisions } : {}),
+      ...(opts.storeHook ? { hook: opts.storeHook } : {}),
+    }))
   let decisions: DecisionStore
   try {
     const { retention } = config.decisionLogs

@@ -1,6 +1,7 @@
 // The registry's storage contract. The registry keeps, per bundle name, the
 // history of revisions (who published or rolled back what, and when) and
-// which one is current; bundle bytes are content-addressed by digest. It
+// which one is current; bundle bytes are content-addressed by digest, and a
+// retention setting may remove older revisions' bytes (never their records). It
 // also keeps the latest status report of every sidecar (OPA's status API),
 // one per instance id, a bounded number of them. The filesystem store
 // (fs-store.ts) is the embedded default; a PostgreSQL store for several
@@ -72,6 +73,8 @@ export interface BundleStore {
   history(name: string): Promise<RevisionRecord[]>
   /** Stored bytes for a digest. */
   read(digest: string): Promise<Uint8Array | undefined>
+  /** Whether the bytes of a digest are still stored (retention removes older revisions' bytes, not their records). */
+  stored(digest: string): Promise<boolean>
   /**
    * Makes `record` the current revision of `name`, durably: bytes first,
    * metadata last, so a crash at any point leaves the previous revision

@@ -27,7 +27,7 @@ function errorsOf(text: string, file = '/etc/mg/registry.yaml'): { message: stri
 t.test('defaults and relative paths', async (t) => {
   const c = parseRegistryConfig(`${AUTH}keys:\n${KEY('global')}`, '/etc/mg/registry.yaml')
   t.same(c.server, { host: '127.0.0.1', port: 8282, bundlePrefix: '/bundles', maxWaitSeconds: 300 })
-  t.equal(c.storage.dir, '/etc/mg/registry-data')
+  t.same(c.storage, { dir: '/etc/mg/registry-data' }, 'no retention: every revision keeps its bytes')
   t.equal(c.auth.jwks_file, '/etc/mg/jwks.json')
   t.match(c.auth, { roots_claim: 'roots', subject_claim: 'sub', require_for_download: false, clock_tolerance_seconds: 0 })
   t.same(c.limits, { compressed: 16 * 1024 * 1024, uncompressed: 128 * 1024 * 1024, memoryMiB: 256 })
@@ -57,7 +57,7 @@ t.test('every field', async (t) => {
   const c = parseRegistryConfig(
     `
 server: { addr: "0.0.0.0:9000", bundle_prefix: /opa/bundles/, max_wait_seconds: 60 }
-storage: { dir: /var/lib/mg }
+storage: { dir: /var/lib/mg, retention: { revisions: 20 } }
 auth:
   issuer: https://idp
   audience: [registry, ci]
@@ -86,6 +86,7 @@ decision_logs:
     join(dir, 'registry.yaml'),
   )
   t.same(c.server, { host: '0.0.0.0', port: 9000, bundlePrefix: '/opa/bundles', maxWaitSeconds: 60 })
+  t.same(c.storage, { dir: '/var/lib/mg', keepRevisions: 20 })
   t.match(c.auth, { roots_claim: 'meshgate.roots', subject_claim: 'client_id', require_for_download: true, jwks_url: 'https://idp/jwks.json' })
   t.same(c.keys.orders, { algorithm: 'ES256', key: KEYS.orders.pub, roots: ['domains/orders'], scope: 'write' })
   t.same(c.pins, { global: ['global'] })
@@ -136,4 +137,6 @@ t.test('schema, auth, signing and validate errors', async (t) => {
     { message: '`/decision_logs/max_events_per_upload` must be >= 1' },
   ])
   t.match(errorsOf(`${AUTH}keys:\n${KEY('g')}decision_logs: { retention: { max_events: 10, keep: 1 } }\n`), [{ message: /unknown field `keep`/ }])
+  t.match(errorsOf(`${AUTH}keys:\n${KEY('g')}storage: { retention: { revisions: 0 } }\n`), [{ message: '`/storage/retention/revisions` must be >= 1' }])
+  t.match(errorsOf(`${AUTH}keys:\n${KEY('g')}storage: { retention: { revisions: 2.5 } }\n`), [{ message: /must be integer/ }])
 })

@@ -297,6 +297,66 @@ t.test('history and rollback: who did what when; rollback scoped like publish', 
   t.equal((await json(byDigest)).result.revision, 'g2')
 })
 
+t.test('retention and pages: old revisions keep their records, lose their bytes; a rollback to one is refused (410)', async (t) => {
+  const reg = await startTestRegistry(t, { storage: '  retention: { revisions: 2 }' })
+  const token = await governance()
+  const bundles = []
+  for (const r of ['g1', 'g2', 'g3']) {
+    bundles.push(await globalBundle(r))
+    t.equal((await put(reg.url, 'global', bundles.at(-1)!, token)).status, 201)
+  }
+  const all = (await json(await fetch(`${reg.url}/v1/bundles/global/revisions`))).result as Record<string, unknown>[]
+  t.same(
+    all.map((r) => [r.seq, r.revision, r.stored, r.current]),
+    [
+      [3, 'g3', true, true],
+      [2, 'g2', true, false],
+      [1, 'g1', false, false],
+    ],
+  )
+  const rollback = (revision: string) =>
+    fetch(`${reg.url}/v1/bundles/global/rollback`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ revision }),
+    })
+  const gone = await rollback('g1')
+  t.equal(gone.status, 410)
+  t.match(await json(gone), { code: 'revision_pruned', errors: [{ revision: 'g1', digest: digestOf(bundles[0]!) }] })
+  t.ok((await served(reg.url, 'global')).body.equals(bundles[2]!), 'g3 keeps serving')
+  t.equal((await rollback('g2')).status, 200, 'a kept revision rolls back')
+  t.equal((await put(reg.url, 'global', bundles[0]!, token)).status, 201, 'g1 published again with the same bytes')
+  t.equal((await rollback('g2')).status, 200)
+
+  // Pages, newest first: `next` is the `after` of the page that follows.
+  const page = async (q: string) => json(await fetch(`${reg.url}/v1/bundles/global/revisions?${q}`))
+  const p1 = await page('limit=2')
+  t.same(
+    p1.result.map((r: Record<string, unknown>) => [r.seq, r.revision, r.action]),
+    [
+      [6, 'g2', 'rollback'],
+      [5, 'g1', 'publish'],
+    ],
+  )
+  const p2 = await page(`limit=2&after=${p1.next}`)
+  t.same(
+    p2.result.map((r: Record<string, unknown>) => r.seq),
+    [4, 3],
+  )
+  const p3 = await page(`limit=2&after=${p2.next}`)
+  t.same(
+    p3.result.map((r: Record<string, unknown>) => r.seq),
+    [2, 1],
+  )
+  t.notOk('next' in p3, 'the last page has no next')
+  t.same((await page('after=1')).result, [], 'nothing older than the first')
+  for (const q of ['limit=0', 'limit=1001', 'after=0', 'after=x', 'offset=3']) {
+    const r = await fetch(`${reg.url}/v1/bundles/global/revisions?${q}`)
+    t.equal(r.status, 400, q)
+    t.equal((await json(r)).code, 'request_invalid', q)
+  }
+})
+
 t.test('restart: a new registry on the same data folder serves the same revisions and history', async (t) => {
   const reg = await startTestRegistry(t)
   const g1 = await globalBundle('g1')

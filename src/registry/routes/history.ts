@@ -1,6 +1,8 @@
 // History: `GET /v1/bundles` (every bundle and its current revision),
 // `GET /v1/bundles/{name}/revisions` (newest first, each with who made it
-// current and when) and `POST /v1/bundles/{name}/rollback` with
+// current and when, whether its bytes are still stored, and `seq`, its place
+// in the history from 1; a page at a time: `limit`, and `after` = the `next`
+// of the page before) and `POST /v1/bundles/{name}/rollback` with
 // `{"revision": "…"}` or `{"digest": "sha256:…"}`, scoped by the token's
 // roots exactly as a publish is.
 
@@ -9,6 +11,19 @@ import { MeshgateError } from '../../errors/index.js'
 import { requireReader, revisionView, type RegistryContext } from '../context.js'
 import { checkName, rollback, type RollbackTarget } from '../publish.js'
 import type { Publisher } from '../token.js'
+
+/** Largest page of revisions answered, whatever `limit` asks. */
+export const MAX_REVISION_PAGE = 1000
+export const DEFAULT_REVISION_PAGE = 100
+
+const REVISIONS_QUERY = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    limit: { type: 'integer', minimum: 1, maximum: MAX_REVISION_PAGE },
+    after: { type: 'integer', minimum: 1 },
+  },
+} as const
 
 const ROLLBACK_BODY = {
   type: 'object',
@@ -25,14 +40,31 @@ export function historyRoutes(ctx: RegistryContext) {
       await requireReader(ctx, req)
       return { result: (await store.list()).map((b) => revisionView(b.name, b.current)) }
     })
-    app.get<{ Params: { name: string } }>('/v1/bundles/:name/revisions', async (req) => {
-      await requireReader(ctx, req)
-      const { name } = req.params
-      checkName(name)
-      const history = await store.history(name)
-      if (!history.length) throw new MeshgateError('resource_not_found', `no bundle \`${name}\``)
-      return { result: history.map((r, i) => revisionView(name, r, i === history.length - 1)).reverse() }
-    })
+    app.get<{ Params: { name: string }; Querystring: { limit?: number; after?: number } }>(
+      '/v1/bundles/:name/revisions',
+      // The token is checked before the query, as for a rollback's body.
+      {
+        schema: { querystring: REVISIONS_QUERY },
+        onRequest: async (req) => {
+          await requireReader(ctx, req)
+        },
+      },
+      async (req) => {
+        const { name } = req.params
+        checkName(name)
+        const history = await store.history(name)
+        if (!history.length) throw new MeshgateError('resource_not_found', `no bundle \`${name}\``)
+        // Newest first: seq from `after - 1` (or the newest) down, `limit` of them.
+        const top = Math.min(history.length, (req.query.after ?? history.length + 1) - 1)
+        const bottom = Math.max(0, top - (req.query.limit ?? DEFAULT_REVISION_PAGE))
+        const result = []
+        for (let seq = top; seq > bottom; seq--) {
+          const r = history[seq - 1]!
+          result.push({ ...revisionView(name, r, seq === history.length), seq, stored: await store.stored(r.digest) })
+        }
+        return { result, ...(bottom > 0 ? { next: bottom + 1 } : {}) }
+      },
+    )
     // The token is checked before the body: an unauthenticated caller learns nothing from validation errors.
     const publishers = new WeakMap<object, Publisher>()
     app.post<{ Params: { name: string }; Body: RollbackTarget }>(

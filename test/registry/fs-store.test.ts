@@ -1,0 +1,241 @@
+// The embedded store's history file and retention, on a real folder: the
+// history is appended one line per commit (not rewritten), a torn or failed
+// append never leaves a half line before the next record, a damaged line
+// stops the store at file:row, the format before is converted, and
+// retention removes the bytes of old revisions (never their records, never a
+// blob another bundle keeps).
+
+import t from 'tap'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { MeshgateError } from '../../src/errors/index.js'
+import { FsBundleStore, type RevisionRecord } from '../../src/registry/index.js'
+import { appendHistoryLine, historyLine, readHistoryFile } from '../../src/registry/history-log.js'
+
+function folder(t: { teardown(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mg-fs-store-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+function blob(text: string): { bytes: Uint8Array; digest: string } {
+  const bytes = Buffer.from(text)
+  return { bytes, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` }
+}
+
+function record(revision: string, digest: string, action: RevisionRecord['action'] = 'publish'): RevisionRecord {
+  return { revision, digest, size: 1, roots: ['global'], publisher: 'ci', published_at: '2026-12-04T00:00:00.000Z', action }
+}
+
+/** Publishes `revision` with bytes `revision` on top of whatever is current. */
+async function publish(store: FsBundleStore, name: string, revision: string, text = revision): Promise<string> {
+  const b = blob(text)
+  await store.commit(name, record(revision, b.digest), { ifCurrent: (await store.current(name))?.digest ?? null, bytes: b.bytes })
+  return b.digest
+}
+
+const blobs = (dir: string) => readdirSync(join(dir, 'blobs', 'sha256')).length
+
+t.test('a commit appends one line; the file is not rewritten', async (t) => {
+  const dir = folder(t)
+  const store = await FsBundleStore.open({ dir })
+  const file = join(dir, 'bundles', 'global.jsonl')
+  await publish(store, 'global', 'g1')
+  const first = readFileSync(file)
+  await publish(store, 'global', 'g2')
+  const both = readFileSync(file)
+  t.ok(both.subarray(0, first.length).equals(first), 'the first line is untouched')
+  t.equal(both.toString().split('\n').length, 3, 'two lines, each ending with a newline')
+  t.same(JSON.parse(both.toString().split('\n')[1]!).revision, 'g2')
+  await store.close()
+  const again = await FsBundleStore.open({ dir })
+  t.same(
+    (await again.history('global')).map((r) => r.revision),
+    ['g1', 'g2'],
+  )
+  await again.close()
+})
+
+t.test('a torn last line is cut off the file when the store opens', async (t) => {
+  const dir = folder(t)
+  const store = await FsBundleStore.open({ dir })
+  await publish(store, 'global', 'g1')
+  await store.close()
+  const file = join(dir, 'bundles', 'global.jsonl')
+  const whole = readFileSync(file)
+  writeFileSync(file, Buffer.concat([whole, historyLine(record('g2', blob('g2').digest)).subarray(0, 40)]))
+  const reopened = await FsBundleStore.open({ dir })
+  t.same(
+    (await reopened.history('global')).map((r) => r.revision),
+    ['g1'],
+  )
+  t.ok(readFileSync(file).equals(whole), 'the torn bytes are gone from the file')
+  await publish(reopened, 'global', 'g3')
+  await reopened.close()
+  const last = await FsBundleStore.open({ dir })
+  t.same(
+    (await last.history('global')).map((r) => r.revision),
+    ['g1', 'g3'],
+    'the next record starts on a line of its own',
+  )
+  await last.close()
+})
+
+t.test('a history whose first record was torn is no bundle', async (t) => {
+  const dir = folder(t)
+  mkdirSync(join(dir, 'bundles'), { recursive: true })
+  writeFileSync(join(dir, 'bundles', 'global.jsonl'), '{"revision":"g')
+  const store = await FsBundleStore.open({ dir })
+  t.same(await store.list(), [])
+  t.notOk(existsSync(join(dir, 'bundles', 'global.jsonl')), 'the empty file is removed')
+  await store.close()
+})
+
+t.test('a damaged complete line stops the store at file:row', async (t) => {
+  for (const [line, why] of [
+    ['not json', /line 2: .*JSON/],
+    ['[1]', /line 2: not a JSON object/],
+    [JSON.stringify({ ...record('g2', 'sha256:zz') }), /line 2: `digest` is not a sha256 digest/],
+    [JSON.stringify({ ...record('g2', blob('g2').digest), action: 'delete' }), /line 2: `action`/],
+  ] as const) {
+    const dir = folder(t)
+    const store = await FsBundleStore.open({ dir })
+    await publish(store, 'global', 'g1')
+    await store.close()
+    const file = join(dir, 'bundles', 'global.jsonl')
+    writeFileSync(file, `${readFileSync(file, 'utf8')}${line}\n`)
+    const err = await FsBundleStore.open({ dir }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    t.type(err, MeshgateError, line)
+    t.equal((err as MeshgateError).code, 'io_error')
+    t.match((err as MeshgateError).message, why)
+    t.same((err as MeshgateError).location, { file, row: 2, col: 1 })
+  }
+})
+
+t.test('an append that fails part-way is cut back, so no half line is left', async (t) => {
+  const dir = folder(t)
+  const file = join(dir, 'h.jsonl')
+  const one = historyLine(record('g1', blob('g1').digest))
+  writeFileSync(file, one)
+  await t.rejects(
+    appendHistoryLine(file, one.length, historyLine(record('g2', blob('g2').digest)), async () => {
+      t.ok(statSync(file).size > one.length, 'half of the line was on disk')
+      throw new Error('disk full')
+    }),
+    { message: 'disk full' },
+  )
+  t.ok(readFileSync(file).equals(one), 'the file is back to its complete lines')
+  const { records, cut } = await readHistoryFile(file)
+  t.same(
+    records.map((r) => r.revision),
+    ['g1'],
+  )
+  t.equal(cut, 0)
+})
+
+t.test('the format before (one JSON document) is converted at open', async (t) => {
+  const dir = folder(t)
+  const g1 = blob('g1')
+  const g2 = blob('g2')
+  mkdirSync(join(dir, 'bundles'), { recursive: true })
+  mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true })
+  for (const b of [g1, g2]) writeFileSync(join(dir, 'blobs', 'sha256', b.digest.slice(7)), b.bytes)
+  const history = [record('g1', g1.digest), record('g2', g2.digest), record('g1', g1.digest, 'rollback')]
+  writeFileSync(join(dir, 'bundles', 'global.json'), JSON.stringify({ name: 'global', history }, null, 2))
+  const store = await FsBundleStore.open({ dir })
+  t.same(await store.history('global'), history)
+  t.equal((await store.current('global'))?.action, 'rollback')
+  t.ok(await store.stored(g2.digest), "every revision's bytes stay")
+  t.notOk(existsSync(join(dir, 'bundles', 'global.json')), 'the old file is gone')
+  await publish(store, 'global', 'g3')
+  await store.close()
+  const again = await FsBundleStore.open({ dir })
+  t.same(
+    (await again.history('global')).map((r) => r.revision),
+    ['g1', 'g2', 'g1', 'g3'],
+  )
+  await again.close()
+
+  // A start that converted but stopped before removing the old file: the new file wins.
+  writeFileSync(join(dir, 'bundles', 'global.json'), JSON.stringify({ name: 'global', history: history.slice(0, 1) }))
+  const third = await FsBundleStore.open({ dir })
+  t.equal((await third.history('global')).length, 4)
+  await third.close()
+})
+
+t.test('retention keeps the bytes of the newest N distinct revisions, and every record', async (t) => {
+  const dir = folder(t)
+  const store = await FsBundleStore.open({ dir, keepRevisions: 2 })
+  const d1 = await publish(store, 'global', 'g1')
+  const d2 = await publish(store, 'global', 'g2')
+  t.equal(blobs(dir), 2)
+  const d3 = await publish(store, 'global', 'g3')
+  t.equal(blobs(dir), 2, "g1's bytes went with the third revision")
+  t.notOk(await store.stored(d1))
+  t.ok(await store.stored(d2))
+  t.ok(await store.stored(d3))
+  t.same(
+    (await store.history('global')).map((r) => r.revision),
+    ['g1', 'g2', 'g3'],
+    'the records stay',
+  )
+  // A rollback to g2 makes it the newest: g3 and g2 are kept, nothing goes.
+  await store.commit('global', record('g2', d2, 'rollback'), { ifCurrent: d3 })
+  t.ok((await store.stored(d2)) && (await store.stored(d3)))
+  t.ok(Buffer.from((await store.read(d2))!).equals(Buffer.from('g2')))
+
+  // A blob another bundle keeps stays until neither keeps it.
+  const shared = await publish(store, 'other', 's1', 'g4 shared')
+  await publish(store, 'global', 'g4', 'g4 shared')
+  await publish(store, 'global', 'g5')
+  await publish(store, 'global', 'g6')
+  t.ok(await store.stored(shared), '`other` still keeps the shared bytes')
+  t.notOk(await store.stored(d3))
+  await publish(store, 'other', 's2')
+  await publish(store, 'other', 's3')
+  t.notOk(await store.stored(shared), 'gone once no bundle keeps it')
+  t.equal(blobs(dir), 4, 'g5, g6, s2, s3')
+  await store.close()
+
+  // Opening with a smaller retention removes what it no longer keeps.
+  const one = await FsBundleStore.open({ dir, keepRevisions: 1 })
+  t.equal(blobs(dir), 2, 'g6 and s3')
+  t.ok(await one.stored((await one.current('global'))!.digest))
+  await one.close()
+})
+
+t.test('opening never removes a blob no record names, nor any blob without retention', async (t) => {
+  const dir = folder(t)
+  const store = await FsBundleStore.open({ dir })
+  for (const r of ['g1', 'g2', 'g3']) await publish(store, 'global', r)
+  await store.close()
+  const orphan = blob('never committed')
+  writeFileSync(join(dir, 'blobs', 'sha256', orphan.digest.slice(7)), orphan.bytes)
+  const again = await FsBundleStore.open({ dir })
+  t.equal(blobs(dir), 4, 'without retention every blob stays')
+  await again.close()
+  const kept = await FsBundleStore.open({ dir, keepRevisions: 1 })
+  t.equal(blobs(dir), 2, 'g3 and the blob no record names')
+  t.ok(await kept.stored(orphan.digest))
+  await kept.close()
+  // History files lost: nothing is named, so nothing is removed.
+  rmSync(join(dir, 'bundles'), { recursive: true })
+  const lost = await FsBundleStore.open({ dir, keepRevisions: 1 })
+  t.equal(blobs(dir), 2)
+  await lost.close()
+})
+
+t.test('a legacy record that is not a revision record stops the conversion, leaving the old file', async (t) => {
+  const dir = folder(t)
+  mkdirSync(join(dir, 'bundles'), { recursive: true })
+  const file = join(dir, 'bundles', 'global.json')
+  writeFileSync(file, JSON.stringify({ name: 'global', history: [record('g1', blob('g1').digest), { revision: 'g2' }] }))
+  await t.rejects(FsBundleStore.open({ dir }), { code: 'io_error', message: /record 2: `publisher` is not a string/ })
+  t.ok(existsSync(file))
+  t.notOk(existsSync(join(dir, 'bundles', 'global.jsonl')))
+})
