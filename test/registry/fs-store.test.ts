@@ -239,3 +239,46 @@ t.test('a legacy record that is not a revision record stops the conversion, leav
   t.ok(existsSync(file))
   t.notOk(existsSync(join(dir, 'bundles', 'global.jsonl')))
 })
+
+t.test('fuzz: complete records and a torn tail read back as the records; any other bytes either read or stop at a row', async (t) => {
+  const fc = (await import('fast-check')).default
+  const dir = folder(t)
+  const file = join(dir, 'h.jsonl')
+  const rec = fc.record({
+    revision: fc.string({ minLength: 1, maxLength: 12 }),
+    digest: fc.stringMatching(/^[0-9a-f]{64}$/).map((h) => `sha256:${h}`),
+    size: fc.nat(),
+    roots: fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }),
+    publisher: fc.string({ maxLength: 12 }),
+    published_at: fc.constant('2026-12-04T00:00:00.000Z'),
+    action: fc.constantFrom('publish' as const, 'rollback' as const),
+  })
+  await fc.assert(
+    fc.asyncProperty(fc.array(rec, { maxLength: 6 }), rec, fc.double({ min: 0, max: 1, noNaN: true }), async (records, torn, frac) => {
+      const whole = Buffer.concat(records.map(historyLine))
+      const line = historyLine(torn)
+      const cutAt = Math.min(line.length - 1, Math.floor(frac * line.length))
+      writeFileSync(file, Buffer.concat([whole, line.subarray(0, cutAt)]))
+      const read = await readHistoryFile(file)
+      t.same(read.records, records)
+      t.equal(read.cut, cutAt)
+      t.ok(readFileSync(file).equals(whole), 'the torn bytes are cut off')
+    }),
+    { numRuns: 150 },
+  )
+  await fc.assert(
+    fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), async (bytes) => {
+      writeFileSync(file, bytes)
+      try {
+        const { records, size } = await readHistoryFile(file)
+        t.equal(statSync(file).size, size)
+        for (const r of records) t.match(r.digest, /^sha256:[0-9a-f]{64}$/)
+      } catch (e) {
+        t.type(e, MeshgateError)
+        t.equal((e as MeshgateError).code, 'io_error')
+        t.equal((e as MeshgateError).location?.file, file)
+      }
+    }),
+    { numRuns: 300 },
+  )
+})
