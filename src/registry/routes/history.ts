@@ -12,7 +12,7 @@ import { requireReader, revisionView, type RegistryContext } from '../context.js
 import { checkName, rollback, type RollbackTarget } from '../publish.js'
 import type { Publisher } from '../token.js'
 
-/** Largest page of revisions answered, whatever `limit` asks. */
+/** Largest page of revisions; a larger `limit` is refused (400). */
 export const MAX_REVISION_PAGE = 1000
 export const DEFAULT_REVISION_PAGE = 100
 
