@@ -63,8 +63,8 @@ export class FsBundleStore implements BundleStore {
   private readonly metas = new Map<string, Meta>()
   /** Bytes of each name's current revision, so downloads do not touch the disk. */
   private readonly hot = new Map<string, { digest: string; bytes: Uint8Array }>()
-  /** Digests whose bytes are on disk. */
-  private readonly blobs = new Set<string>()
+  /** Digests whose bytes are on disk, with their size. */
+  private readonly blobs = new Map<string, number>()
   /** Per name, the digests whose bytes retention keeps. */
   private readonly kept = new Map<string, Set<string>>()
   private readonly locks = new Map<string, Promise<unknown>>()
@@ -112,7 +112,7 @@ export class FsBundleStore implements BundleStore {
       if (!records.length) await rm(file, { force: true })
       else this.metas.set(name, { name, history: records, size })
     }
-    for (const f of await readdir(this.blobDir)) if (HEX.test(f)) this.blobs.add(`sha256:${f}`)
+    for (const f of await readdir(this.blobDir)) if (HEX.test(f)) this.blobs.set(`sha256:${f}`, (await stat(join(this.blobDir, f))).size)
     for (const name of this.metas.keys()) this.kept.set(name, this.keptOf(name))
     // Bytes of recorded revisions that retention no longer keeps (a smaller
     // setting than before, or a removal cut short). A blob no record names
@@ -121,7 +121,7 @@ export class FsBundleStore implements BundleStore {
     if (this.opts.keepRevisions !== undefined) {
       const keep = new Set([...this.kept.values()].flatMap((s) => [...s]))
       const named = new Set([...this.metas.values()].flatMap((m) => m.history.map((r) => r.digest)))
-      for (const digest of this.blobs) if (named.has(digest) && !keep.has(digest)) await this.removeBlob(digest)
+      for (const digest of [...this.blobs.keys()]) if (named.has(digest) && !keep.has(digest)) await this.removeBlob(digest)
     }
     this.sidecars = await FsStatusTable.open(join(this.opts.dir, 'sidecars'))
   }
@@ -162,7 +162,9 @@ export class FsBundleStore implements BundleStore {
   }
 
   async list(): Promise<BundleSummary[]> {
-    return [...this.metas.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map((m) => ({ name: m.name, current: m.history[m.history.length - 1]! }))
+    return [...this.metas.values()]
+      .sort((a, b) => (a.name < b.name ? -1 : 1))
+      .map((m) => ({ name: m.name, current: m.history[m.history.length - 1]!, revisions: m.history.length }))
   }
 
   async current(name: string): Promise<RevisionRecord | undefined> {
@@ -208,7 +210,7 @@ export class FsBundleStore implements BundleStore {
     if (bytes) {
       const blob = this.blobPath(record.digest)
       if (!(await exists(blob))) await writeDurably(blob, bytes, hook && ((step) => hook(`blob-${step}`, name)))
-      this.blobs.add(record.digest)
+      this.blobs.set(record.digest, bytes.length)
     } else {
       bytes = await this.read(record.digest)
       if (!bytes) throw new MeshgateError('resource_not_found', `bundle \`${name}\` has no stored bytes for \`${record.digest}\``)
@@ -247,6 +249,12 @@ export class FsBundleStore implements BundleStore {
 
   async stored(digest: string): Promise<boolean> {
     return this.blobs.has(digest)
+  }
+
+  async usage(): Promise<{ blobs: number; bytes: number }> {
+    let bytes = 0
+    for (const n of this.blobs.values()) bytes += n
+    return { blobs: this.blobs.size, bytes }
   }
 
   putStatus(status: SidecarStatus, keep: number): Promise<void> {

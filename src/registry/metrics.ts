@@ -2,7 +2,8 @@
 // requests by route, method and status with their latency, publishes and
 // rollbacks by outcome, revisions committed, held long polls per bundle,
 // sidecars known / stale / failing / behind (from the status store), bundles
-// and their current revisions, decisions stored (when a decision store is
+// and their current revisions, history lengths, the archives stored and
+// their bytes, decisions stored (when a decision store is
 // configured), and process metrics. Open by default as OPA's is;
 // `metrics.require_token: true` asks for a valid bearer token (any token
 // the registry verifies, as for reading history).
@@ -119,6 +120,18 @@ export class RegistryMetrics {
       labelNames: ['bundle'],
       registers,
     })
+    const revisions = new Gauge({
+      name: 'meshgate_registry_bundle_revisions',
+      help: "Records in each bundle's history (publishes and rollbacks; retention keeps them all).",
+      labelNames: ['bundle'],
+      registers,
+    })
+    const blobs = new Gauge({
+      name: 'meshgate_registry_blobs',
+      help: 'Bundle archives whose bytes the store keeps, one per distinct digest (storage.retention.revisions bounds them).',
+      registers,
+    })
+    const blobBytes = new Gauge({ name: 'meshgate_registry_blob_bytes', help: 'Total size of the bundle archives the store keeps.', registers })
     const sidecars = new Gauge({ name: 'meshgate_registry_sidecars', help: 'Sidecars (and OPAs) whose status reports the registry keeps.', registers })
     const stale = new Gauge({
       name: 'meshgate_registry_sidecars_stale',
@@ -137,15 +150,18 @@ export class RegistryMetrics {
 
     this.refresh = async () => {
       const { store, config } = this.ctx.deps
-      const [list, statuses, stored] = await Promise.all([store.list(), store.statuses(), this.ctx.decisions?.count()])
-      for (const g of [held, info, published, size]) g.reset()
+      const [list, statuses, stored, usage] = await Promise.all([store.list(), store.statuses(), this.ctx.decisions?.count(), store.usage()])
+      for (const g of [held, info, published, size, revisions]) g.reset()
       bundles.set(list.length)
+      blobs.set(usage.blobs)
+      blobBytes.set(usage.bytes)
       for (const b of list) {
         held.set({ bundle: b.name }, this.ctx.feed.held(b.name))
         info.set({ bundle: b.name, revision: b.current.revision }, 1)
         const at = Date.parse(b.current.published_at)
         if (Number.isFinite(at)) published.set({ bundle: b.name }, at / 1000)
         size.set({ bundle: b.name }, b.current.size)
+        revisions.set({ bundle: b.name }, b.revisions)
       }
       const current = new Map(list.map((b) => [b.name, b.current]))
       const fleet = { now: this.ctx.deps.now?.() ?? new Date(), staleAfterSeconds: config.status.staleAfterSeconds }

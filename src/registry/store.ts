@@ -33,6 +33,8 @@ export interface RevisionRecord {
 export interface BundleSummary {
   name: string
   current: RevisionRecord
+  /** Records in its history (publishes and rollbacks). */
+  revisions: number
 }
 
 export interface StoreChange {
@@ -75,6 +77,8 @@ export interface BundleStore {
   read(digest: string): Promise<Uint8Array | undefined>
   /** Whether the bytes of a digest are still stored (retention removes older revisions' bytes, not their records). */
   stored(digest: string): Promise<boolean>
+  /** The bundle archives whose bytes are stored (one per distinct digest) and their total size. */
+  usage(): Promise<{ blobs: number; bytes: number }>
   /**
    * Makes `record` the current revision of `name`, durably: bytes first,
    * metadata last, so a crash at any point leaves the previous revision

@@ -200,11 +200,13 @@ t.test('retention keeps the bytes of the newest N distinct revisions, and every 
   await publish(store, 'other', 's3')
   t.notOk(await store.stored(shared), 'gone once no bundle keeps it')
   t.equal(blobs(dir), 4, 'g5, g6, s2, s3')
+  t.same(await store.usage(), { blobs: 4, bytes: 8 }, 'four archives of two bytes each')
   await store.close()
 
   // Opening with a smaller retention removes what it no longer keeps.
   const one = await FsBundleStore.open({ dir, keepRevisions: 1 })
   t.equal(blobs(dir), 2, 'g6 and s3')
+  t.same(await one.usage(), { blobs: 2, bytes: 4 }, 'sizes read from the files at open')
   t.ok(await one.stored((await one.current('global'))!.digest))
   await one.close()
 })

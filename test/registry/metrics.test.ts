@@ -74,6 +74,9 @@ t.test('publishes, rollbacks, downloads, long polls and bundles', async (t) => {
   const published = m.value('meshgate_registry_bundle_published_timestamp_seconds', { bundle: 'global' })!
   t.ok(published > 1.7e9 && published <= Date.now() / 1000)
   t.equal(m.value('meshgate_registry_long_polls_held', { bundle: 'global' }), 0)
+  t.equal(m.value('meshgate_registry_bundle_revisions', { bundle: 'global' }), 1)
+  t.equal(m.value('meshgate_registry_blobs'), 1)
+  t.equal(m.value('meshgate_registry_blob_bytes'), g1.length)
 
   // A held long poll shows, and goes when a publish answers it.
   const poll = fetch(`${reg.url}/bundles/global`, { headers: { 'if-none-match': etag, prefer: 'modes=snapshot,delta;wait=30' } })
@@ -93,6 +96,9 @@ t.test('publishes, rollbacks, downloads, long polls and bundles', async (t) => {
   t.equal(m.value('meshgate_registry_revisions_committed_total', { action: 'publish' }), 3)
   t.equal(m.value('meshgate_registry_revisions_committed_total', { action: 'rollback' }), 1)
   t.equal(m.value('meshgate_registry_bundles'), 2)
+  t.equal(m.value('meshgate_registry_bundle_revisions', { bundle: 'global' }), 3, 'g1, g2, and the rollback to g1')
+  t.equal(m.value('meshgate_registry_bundle_revisions', { bundle: 'orders' }), 1)
+  t.equal(m.value('meshgate_registry_blobs'), 3, 'g1, g2, o1: no retention, every archive kept')
   t.same(
     m
       .find('meshgate_registry_bundle_info')
