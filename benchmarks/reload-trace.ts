@@ -6,7 +6,11 @@
 // or nothing the probe saw (the load generator's side, the network stack).
 // Then the reload windows' p99 as if the answers hit by a GC, or by a GC or
 // an on-CPU block, had taken the steady p99: what removing each cause could
-// gain at most. Diagnosis only; nothing here is a figure.
+// gain at most. Then, for each kind of window (steady, elsewhere, reloads),
+// where in time the answers over the run's steady p99 lie: in the 60 ms
+// after an upload or elsewhere in the window, and how many of them the
+// kind's worst window holds (one stall, such as a full collection, can fill
+// one window). Diagnosis only; nothing here is a figure.
 //
 //   node dist/benchmarks/reload-trace.js <dir>
 
@@ -16,7 +20,7 @@ import type { LoopProbeReport } from './loop-probe.js'
 import { median, quantile } from './harness.js'
 
 interface Window {
-  kind: 'steady' | 'reloads'
+  kind: 'steady' | 'elsewhere' | 'reloads'
   rep: number
   answers: [number, number][]
   puts: number[]
@@ -35,7 +39,7 @@ if (!dir) {
   process.exit(2)
 }
 const windows = readdirSync(dir)
-  .filter((f) => /^(steady|reloads)-\d+\.json$/.test(f))
+  .filter((f) => /^(steady|elsewhere|reloads)-\d+\.json$/.test(f))
   .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Window)
 const reps = [...new Set(windows.map((w) => w.rep))].sort((a, b) => a - b)
 const rows: { steady: number; during: number; noGc: number; noGcOrCpu: number }[] = []
@@ -90,4 +94,48 @@ if (rows.length) {
     `ratio of medians ${(m('during') / m('steady')).toFixed(2)}; without the GC hits ${(m('noGc') / m('steady')).toFixed(2)}; ` +
       `without GC and on-CPU hits ${(m('noGcOrCpu') / m('steady')).toFixed(2)}`,
   )
+}
+
+// Where the slow answers lie in time, per kind. The threshold is the run's
+// steady p99 as the benchmark takes it (the median of the steady windows').
+const steadyP99s = windows
+  .filter((w) => w.kind === 'steady')
+  .map((w) =>
+    quantile(
+      w.answers.map((a) => a[1]),
+      0.99,
+    ),
+  )
+if (steadyP99s.length) {
+  const threshold = median(steadyP99s)
+  const AFTER_UPLOAD_MS = 60
+  console.log(`answers over the steady p99 (${threshold.toFixed(2)} ms), by kind of window:`)
+  for (const kind of ['steady', 'elsewhere', 'reloads'] as const) {
+    const ws = windows.filter((w) => w.kind === kind)
+    if (!ws.length) continue
+    const near = { n: 0, slow: 0 }
+    const rest = { n: 0, slow: 0 }
+    const perWindow: number[] = []
+    for (const w of ws) {
+      const puts = [...w.puts].sort((a, b) => a - b)
+      let slowHere = 0
+      for (const [t, ms] of w.answers) {
+        const slow = ms > threshold
+        if (slow) slowHere++
+        // The latest upload at or before the answer's issue time (puts are epoch ms, as the answers).
+        let last = -Infinity
+        for (const p of puts) if (p <= t) last = p
+        const bucket = t - last < AFTER_UPLOAD_MS ? near : rest
+        bucket.n++
+        if (slow) bucket.slow++
+      }
+      perWindow.push(slowHere)
+    }
+    const all = near.slow + rest.slow
+    const pct = (b: { n: number; slow: number }) => (b.n ? `${((100 * b.slow) / b.n).toFixed(2)} % of ${b.n}` : '–')
+    console.log(
+      `  ${kind}: ${pct({ n: near.n + rest.n, slow: all })}; within ${AFTER_UPLOAD_MS} ms after an upload ${pct(near)}, the rest ${pct(rest)}; ` +
+        `the worst window holds ${Math.max(...perWindow)} of the ${all} (per window: ${perWindow.join(' ')})`,
+    )
+  }
 }
