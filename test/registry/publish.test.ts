@@ -355,6 +355,8 @@ t.test('retention and pages: old revisions keep their records, lose their bytes;
     t.equal(r.status, 400, q)
     t.equal((await json(r)).code, 'request_invalid', q)
   }
+  const typo = await json(await fetch(`${reg.url}/v1/bundles/global/revisions?limt=2`))
+  t.equal(typo.message, 'request querystring has unknown field `limt`', 'the message names the unknown field')
 })
 
 t.test('restart: a new registry on the same data folder serves the same revisions and history', async (t) => {

@@ -33,19 +33,24 @@ const FASTIFY_CODES: Record<string, { code: ErrorCode; message: (e: FastifyError
   },
 }
 
+/** Ajv's message, naming the field for an unknown one (ajv says only "must NOT have additional properties"). */
+function validationMessage(v: NonNullable<FastifyError['validation']>[number]): string | undefined {
+  const field = (v.params as { additionalProperty?: unknown } | undefined)?.additionalProperty
+  return v.keyword === 'additionalProperties' && typeof field === 'string' ? `has unknown field \`${field.slice(0, 100)}\`` : v.message
+}
+
 /** The meshgate error for a known failure (ours, or fastify's); `req` lets a message name what the client sent. */
 export function toMeshgateError(err: unknown, req?: FastifyRequest): MeshgateError | undefined {
   if (err instanceof MeshgateError) return err
   const fe = err as FastifyError
   if (fe && typeof fe === 'object') {
     if (fe.validation) {
+      const first = fe.validation[0]
       return new MeshgateError(
         'request_invalid',
-        `request ${fe.validationContext ?? 'body'} ${fe.validation[0]?.instancePath || ''} ${fe.validation[0]?.message ?? 'is invalid'}`
-          .replace(/\s+/g, ' ')
-          .trim(),
+        `request ${fe.validationContext ?? 'body'} ${first?.instancePath || ''} ${first ? validationMessage(first) : 'is invalid'}`.replace(/\s+/g, ' ').trim(),
         undefined,
-        fe.validation.map((v) => ({ path: v.instancePath, message: v.message })),
+        fe.validation.map((v) => ({ path: v.instancePath, message: validationMessage(v) })),
       )
     }
     const known = fe.code ? FASTIFY_CODES[fe.code] : undefined
