@@ -86,6 +86,30 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
 }
 
+/**
+ * A bootstrap interval for median(a) ÷ median(b): both samples resampled
+ * with replacement `rounds` times, the ratio of the resamples' medians each
+ * time, and the quantiles of those ratios that bound the middle `level` of
+ * them. It says how far one run's ratio of medians could move by which
+ * windows happened to be slow. The generator has a fixed seed, so the same
+ * samples give the same interval.
+ */
+export function ratioInterval(a: readonly number[], b: readonly number[], level = 0.9, rounds = 4000): [number, number] {
+  if (!a.length || !b.length) return [NaN, NaN]
+  // mulberry32: small, fast, and good enough to pick indices.
+  let seed = 0x9e3779b9
+  const next = (): number => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
+  }
+  const resample = (xs: readonly number[]) => xs.map(() => xs[Math.floor(next() * xs.length)]!)
+  const ratios: number[] = []
+  for (let i = 0; i < rounds; i++) ratios.push(median(resample(a)) / median(resample(b)))
+  return [quantile(ratios, (1 - level) / 2), quantile(ratios, (1 + level) / 2)]
+}
+
 function summarize(reps: number[]): Sample {
   return { median: median(reps), min: Math.min(...reps), max: Math.max(...reps), reps }
 }
