@@ -129,21 +129,29 @@ export class FsBundleStore implements BundleStore {
   /** `<name>.json` (the format before) → `<name>.jsonl`, written durably before the old file goes. */
   private async convertLegacy(name: string): Promise<void> {
     const legacy = join(this.metaDir, `${name}${LEGACY}`)
-    if (!(await exists(this.historyFile(name)))) {
-      let history: RevisionRecord[]
-      try {
-        history = (JSON.parse(await readFile(legacy, 'utf8')) as { history: RevisionRecord[] }).history
-        if (!Array.isArray(history)) throw new Error('no `history` list')
-        for (const [i, r] of history.entries()) {
-          const why = recordProblem(r)
-          if (why) throw new Error(`record ${i + 1}: ${why}`)
-        }
-      } catch (e) {
-        throw new MeshgateError('io_error', `registry metadata \`${legacy}\` cannot be read: ${(e as Error).message}`)
+    let history: RevisionRecord[]
+    try {
+      history = (JSON.parse(await readFile(legacy, 'utf8')) as { history: RevisionRecord[] }).history
+      if (!Array.isArray(history)) throw new Error('no `history` list')
+      for (const [i, r] of history.entries()) {
+        const why = recordProblem(r)
+        if (why) throw new Error(`record ${i + 1}: ${why}`)
       }
-      await writeDurably(this.historyFile(name), Buffer.concat(history.map(historyLine)))
+    } catch (e) {
+      throw new MeshgateError('io_error', `registry metadata \`${legacy}\` cannot be read: ${(e as Error).message}`)
     }
-    // Converted (now, or by a start that stopped before removing it).
+    const converted = Buffer.concat(history.map(historyLine))
+    const file = this.historyFile(name)
+    if (!(await exists(file))) await writeDurably(file, converted)
+    else if (!(await readFile(file)).equals(converted)) {
+      // Both formats hold a history, and not the same one: a registry of the
+      // version before wrote here after the conversion. Neither is dropped.
+      throw new MeshgateError(
+        'io_error',
+        `\`${legacy}\` (the history format before) and \`${file}\` hold different histories of bundle \`${name}\`: a registry of an older version wrote to this folder after it was converted; merge the records into \`${file}\` (one JSON object per line) and remove \`${legacy}\``,
+      )
+    }
+    // Converted (now, or by a start that stopped before removing the old file).
     await rm(legacy, { force: true })
   }
 

@@ -161,11 +161,22 @@ t.test('the format before (one JSON document) is converted at open', async (t) =
   )
   await again.close()
 
-  // A start that converted but stopped before removing the old file: the new file wins.
-  writeFileSync(join(dir, 'bundles', 'global.json'), JSON.stringify({ name: 'global', history: history.slice(0, 1) }))
+  // A start that converted but stopped before removing the old file: the same records, the old file goes.
+  const file = join(dir, 'bundles', 'global.jsonl')
+  const lines = readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as RevisionRecord)
+  writeFileSync(join(dir, 'bundles', 'global.json'), JSON.stringify({ name: 'global', history: lines }))
   const third = await FsBundleStore.open({ dir })
   t.equal((await third.history('global')).length, 4)
+  t.notOk(existsSync(join(dir, 'bundles', 'global.json')))
   await third.close()
+
+  // An older registry wrote its own history after the conversion: neither file is dropped.
+  writeFileSync(join(dir, 'bundles', 'global.json'), JSON.stringify({ name: 'global', history: [record('old', g1.digest)] }))
+  await t.rejects(FsBundleStore.open({ dir }), { code: 'io_error', message: /hold different histories of bundle `global`/ })
+  t.ok(existsSync(join(dir, 'bundles', 'global.json')) && existsSync(file), 'both files stay')
 })
 
 t.test('retention keeps the bytes of the newest N distinct revisions, and every record', async (t) => {
