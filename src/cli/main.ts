@@ -20,6 +20,7 @@ const VERBS: Record<string, () => Promise<{ command: CliCommand }>> = {
   test: () => import('./test-cmd.js'),
   sign: () => import('./sign.js'),
   push: () => import('./push.js'),
+  rollback: () => import('./rollback.js'),
   registry: () => import('./registry.js'),
 }
 

@@ -1,6 +1,7 @@
-// The publish client `policy push` uses: PUT the bundle's bytes to
-// `<registry>/v1/bundles/<name>` with the bearer token, and tell apart a
-// publish, a refusal (the registry's envelope: code, message, errors) and a
+// The registry client `policy push` and `policy rollback` use: PUT the
+// bundle's bytes to `<registry>/v1/bundles/<name>`, or POST a rollback to
+// `…/<name>/rollback`, with the bearer token, and tell apart a revision made
+// current, a refusal (the registry's envelope: code, message, errors) and a
 // registry that cannot be reached or does not speak this API.
 
 import { isErrorCode, MeshgateError, type ErrorDetail } from '../errors/index.js'
@@ -10,21 +11,48 @@ export type PushResult =
   | { ok: true; status: number; revision: string; digest: string; record: Record<string, unknown> }
   | { ok: false; status: number; error: ErrorDetail & { errors?: unknown[] } }
 
-export async function pushBundle(registry: string, name: string, bytes: Uint8Array, token: string, timeoutMs = 120_000): Promise<PushResult> {
+/** A rollback answers as a publish does: the revision now current, or the registry's refusal. */
+export type RollbackResult = PushResult
+
+export function pushBundle(registry: string, name: string, bytes: Uint8Array, token: string, timeoutMs = 120_000): Promise<PushResult> {
+  return call(registry, `v1/bundles/${encodeURIComponent(name)}`, token, timeoutMs, {
+    method: 'PUT',
+    headers: { 'content-type': BUNDLE_CONTENT_TYPE },
+    body: bytes as Uint8Array<ArrayBuffer>,
+  })
+}
+
+/** `POST <registry>/v1/bundles/<name>/rollback` with `{revision}` or `{digest}`. */
+export function rollbackBundle(
+  registry: string,
+  name: string,
+  target: { revision: string } | { digest: string },
+  token: string,
+  timeoutMs = 30_000,
+): Promise<RollbackResult> {
+  return call(registry, `v1/bundles/${encodeURIComponent(name)}/rollback`, token, timeoutMs, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(target),
+  })
+}
+
+async function call(
+  registry: string,
+  path: string,
+  token: string,
+  timeoutMs: number,
+  init: { method: string; headers: Record<string, string>; body: BodyInit },
+): Promise<PushResult> {
   let url: URL
   try {
-    url = new URL(`v1/bundles/${encodeURIComponent(name)}`, registry.endsWith('/') ? registry : `${registry}/`)
+    url = new URL(path, registry.endsWith('/') ? registry : `${registry}/`)
   } catch {
     throw new MeshgateError('cli_usage_error', `\`${registry}\` is not a URL`)
   }
   let res: Response
   try {
-    res = await fetch(url, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${token}`, 'content-type': BUNDLE_CONTENT_TYPE },
-      body: bytes as Uint8Array<ArrayBuffer>,
-      signal: AbortSignal.timeout(timeoutMs),
-    })
+    res = await fetch(url, { ...init, headers: { ...init.headers, authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(timeoutMs) })
   } catch (e) {
     const cause = (e as { cause?: { code?: string; message?: string } }).cause
     throw new MeshgateError('registry_unreachable', `cannot reach the registry at \`${url.origin}\`: ${cause?.code ?? cause?.message ?? (e as Error).message}`)

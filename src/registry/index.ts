@@ -56,5 +56,5 @@ export { publish, rollback, checkName, BUNDLE_NAME, type RegistryDeps, type Publ
 export { PublisherTokens, listClaim, type Publisher } from './token.js'
 export { LoadChecker, LOAD_CHECK_WORKER, type LoadCheckOptions } from './load-check.js'
 export { BUNDLE_CONTENT_TYPE, etagOf, ifNoneMatch, preferField, waitSeconds, ChangeFeed } from './long-poll.js'
-export { pushBundle, type PushResult } from './client.js'
+export { pushBundle, rollbackBundle, type PushResult, type RollbackResult } from './client.js'
 export { RegistryMetrics, registryMetricsPlugin, UNMATCHED_ROUTE, type RegistryMetricsOptions, type RegistryMetricsPluginOptions } from './metrics.js'

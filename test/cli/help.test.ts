@@ -82,7 +82,7 @@ t.test('a name every object inherits is no verb (the table is looked up by own k
 
 t.test('every verb in the table loads and lists itself with a summary', async (t) => {
   const r = policy(['--help'], workspace(t, {}))
-  for (const verb of ['build', 'check', 'eval', 'fmt', 'serve', 'test', 'sign', 'push', 'registry']) {
+  for (const verb of ['build', 'check', 'eval', 'fmt', 'serve', 'test', 'sign', 'push', 'rollback', 'registry']) {
     t.match(r.stdout, new RegExp(`\\n  ${verb}\\s+\\S`), verb)
   }
 })
