@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises'
 import { readBundle } from '../bundle/index.js'
 import { MeshgateError } from '../errors/index.js'
 import { parseVerbArgs, usageError, type CliCommand } from './command.js'
+import { REGISTRY_FLAGS, registryTarget } from './registry-flags.js'
 
 const help = `Usage: policy push <bundle.tar.gz> --registry <url> --name <name> [--token <jwt>]
 
@@ -34,22 +35,11 @@ export const command: CliCommand = {
 }
 
 async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseVerbArgs('push', argv, {
-    registry: { type: 'string' },
-    name: { type: 'string' },
-    token: { type: 'string' },
-  })
+  const { values, positionals } = parseVerbArgs('push', argv, REGISTRY_FLAGS)
   if (positionals.length !== 1) throw usageError('push', positionals.length ? 'name one bundle file' : 'name the bundle file to publish')
   const file = positionals[0]!
-  const registry = values.registry as string | undefined
-  const name = values.name as string | undefined
-  if (!registry) throw usageError('push', 'name the registry with `--registry <url>`')
-  if (!/^https?:\/\//i.test(registry)) throw usageError('push', `registry \`${registry}\` is not an http(s) URL`)
-  if (!name) throw usageError('push', 'name the bundle with `--name <name>`')
-  const { BUNDLE_NAME, pushBundle } = await import('../registry/index.js')
-  if (!BUNDLE_NAME.test(name)) throw usageError('push', `bundle name \`${name}\` must be 1–128 letters, digits, \`.\`, \`_\` or \`-\``)
-  const token = (values.token as string | undefined) ?? process.env.MESHGATE_TOKEN
-  if (!token) throw usageError('push', 'no token: pass `--token <jwt>` or set MESHGATE_TOKEN')
+  const { registry, name, token } = await registryTarget('push', values)
+  const { pushBundle } = await import('../registry/index.js')
 
   let bytes: Buffer
   try {

@@ -8,6 +8,7 @@
 // error.
 
 import { parseVerbArgs, usageError, type CliCommand } from './command.js'
+import { REGISTRY_FLAGS, registryTarget } from './registry-flags.js'
 
 const help = `Usage: policy rollback --registry <url> --name <name> (--revision <rev> | --digest <sha256:…>) [--token <jwt>]
 
@@ -38,30 +39,16 @@ export const command: CliCommand = {
 }
 
 async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseVerbArgs('rollback', argv, {
-    registry: { type: 'string' },
-    name: { type: 'string' },
-    revision: { type: 'string' },
-    digest: { type: 'string' },
-    token: { type: 'string' },
-  })
+  const { values, positionals } = parseVerbArgs('rollback', argv, { ...REGISTRY_FLAGS, revision: { type: 'string' }, digest: { type: 'string' } })
   if (positionals.length) throw usageError('rollback', `unexpected argument \`${positionals[0]}\``)
-  const registry = values.registry as string | undefined
-  const name = values.name as string | undefined
   const revision = values.revision as string | undefined
   const digest = values.digest as string | undefined
-  if (!registry) throw usageError('rollback', 'name the registry with `--registry <url>`')
-  if (!/^https?:\/\//i.test(registry)) throw usageError('rollback', `registry \`${registry}\` is not an http(s) URL`)
-  if (!name) throw usageError('rollback', 'name the bundle with `--name <name>`')
-  const { BUNDLE_NAME, rollbackBundle } = await import('../registry/index.js')
-  if (!BUNDLE_NAME.test(name)) throw usageError('rollback', `bundle name \`${name}\` must be 1–128 letters, digits, \`.\`, \`_\` or \`-\``)
+  const { registry, name, token } = await registryTarget('rollback', values)
   if ((revision === undefined) === (digest === undefined))
     throw usageError('rollback', 'name the target with exactly one of `--revision <rev>` and `--digest <sha256:…>`')
   if (revision === '') throw usageError('rollback', '`--revision` is empty')
   if (digest !== undefined && !/^sha256:[0-9a-f]{64}$/.test(digest)) throw usageError('rollback', `digest \`${digest}\` is not sha256:<64 hex digits>`)
-  const token = (values.token as string | undefined) ?? process.env.MESHGATE_TOKEN
-  if (!token) throw usageError('rollback', 'no token: pass `--token <jwt>` or set MESHGATE_TOKEN')
-
+  const { rollbackBundle } = await import('../registry/index.js')
   const r = await rollbackBundle(registry, name, digest !== undefined ? { digest } : { revision: revision! }, token)
   if (r.ok) {
     // The registry answers 200 both when it rolled back and when the revision was already current.
