@@ -11,15 +11,13 @@
 // before reads the same files as they are, so the same seed measures both
 // (the opening time is reported beside).
 
-import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { bundleDigest } from '../src/bundle/index.js'
 import { FsBundleStore, type RevisionRecord } from '../src/registry/index.js'
 import type { Benchmark } from './harness.js'
 import { median } from './harness.js'
-
-const digestOf = (b: Uint8Array) => `sha256:${createHash('sha256').update(b).digest('hex')}`
 
 function recordOf(revision: string, digest: string): RevisionRecord {
   return { revision, digest, size: 1024, roots: ['global'], publisher: 'governance-ci', published_at: new Date(0).toISOString(), action: 'publish' }
@@ -29,7 +27,7 @@ function recordOf(revision: string, digest: string): RevisionRecord {
 function seed(n: number): string {
   const dir = mkdtempSync(join(tmpdir(), 'mg-bench-history-'))
   const bytes = Buffer.from('seed bundle')
-  const digest = digestOf(bytes)
+  const digest = bundleDigest(bytes)
   mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true })
   mkdirSync(join(dir, 'bundles'), { recursive: true })
   writeFileSync(join(dir, 'blobs', 'sha256', digest.slice(7)), bytes)
@@ -58,7 +56,7 @@ export const registryHistory: Benchmark = {
       for (let i = 0; i < commits; i++) {
         for (const [k, store] of stores.entries()) {
           const bytes = Buffer.from(`bundle ${i} of store ${k}, ${'x'.repeat(30_000)}`)
-          const record = recordOf(`r${i}`, digestOf(bytes))
+          const record = recordOf(`r${i}`, bundleDigest(bytes))
           const ifCurrent = (await store.current('global'))!.digest
           const t0 = performance.now()
           await store.commit('global', record, { ifCurrent, bytes })

@@ -6,6 +6,9 @@
 import { createHash } from 'node:crypto'
 import type { Manifest } from './manifest.js'
 
+/** What `bundleDigest` writes: `sha256:` and 64 lowercase hex digits (the hex captured). */
+export const BUNDLE_DIGEST = /^sha256:([0-9a-f]{64})$/
+
 export function bundleDigest(gz: Uint8Array): string {
   return `sha256:${createHash('sha256').update(gz).digest('hex')}`
 }

@@ -19,7 +19,7 @@ export {
   type KeyMap,
 } from './keys.js'
 export { rootCovered, uncoveredRoots } from './root-cover.js'
-export { bundleDigest, effectiveRevision } from './digest.js'
+export { BUNDLE_DIGEST, bundleDigest, effectiveRevision } from './digest.js'
 export { checkRoots, checkOverlap, underRoots, dataPathsOf, pathSegments } from './roots.js'
 export { parseManifest, normalizeManifest, serializeManifest, type Manifest, type WasmResolver } from './manifest.js'
 export { canonicalJson, placeData, isDataFile, refuseUnsafeKeys } from './data.js'

@@ -7,6 +7,7 @@
 // covered, bytes removed by retention) or the registry unreachable, 2 a usage
 // error.
 
+import { BUNDLE_DIGEST } from '../bundle/index.js'
 import { parseVerbArgs, usageError, type CliCommand } from './command.js'
 import { REGISTRY_FLAGS, registryTarget } from './registry-flags.js'
 
@@ -47,7 +48,7 @@ async function run(argv: string[]): Promise<number> {
   if ((revision === undefined) === (digest === undefined))
     throw usageError('rollback', 'name the target with exactly one of `--revision <rev>` and `--digest <sha256:…>`')
   if (revision === '') throw usageError('rollback', '`--revision` is empty')
-  if (digest !== undefined && !/^sha256:[0-9a-f]{64}$/.test(digest)) throw usageError('rollback', `digest \`${digest}\` is not sha256:<64 hex digits>`)
+  if (digest !== undefined && !BUNDLE_DIGEST.test(digest)) throw usageError('rollback', `digest \`${digest}\` is not sha256:<64 hex digits>`)
   const { rollbackBundle } = await import('../registry/index.js')
   const r = await rollbackBundle(registry, name, digest !== undefined ? { digest } : { revision: revision! }, token)
   if (r.ok) {

@@ -28,7 +28,7 @@
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { MeshgateError } from '../errors/index.js'
-import { syncDir, TEMP_SUFFIX, writeDurably, type WriteStep } from '../bundle/index.js'
+import { BUNDLE_DIGEST, syncDir, TEMP_SUFFIX, writeDurably, type WriteStep } from '../bundle/index.js'
 import { FsStatusTable } from './fs-status.js'
 import { appendHistoryLine, historyLine, readHistoryFile, recordProblem } from './history-log.js'
 import type { BundleStore, BundleSummary, CommitOptions, RevisionRecord, SidecarStatus, StoreChange } from './store.js'
@@ -54,7 +54,6 @@ interface Meta {
   size: number
 }
 
-const DIGEST = /^sha256:([0-9a-f]{64})$/
 const HEX = /^[0-9a-f]{64}$/
 const HISTORY = '.jsonl'
 const LEGACY = '.json'
@@ -65,7 +64,7 @@ export class FsBundleStore implements BundleStore {
   private readonly hot = new Map<string, { digest: string; bytes: Uint8Array }>()
   /** Digests whose bytes are on disk, with their size. */
   private readonly blobs = new Map<string, number>()
-  /** Per name, the digests whose bytes retention keeps. */
+  /** Per name, the digests whose bytes retention keeps (empty without retention: every blob stays). */
   private readonly kept = new Map<string, Set<string>>()
   private readonly locks = new Map<string, Promise<unknown>>()
   private readonly listeners = new Set<(c: StoreChange) => void>()
@@ -113,12 +112,12 @@ export class FsBundleStore implements BundleStore {
       else this.metas.set(name, { name, history: records, size })
     }
     for (const f of await readdir(this.blobDir)) if (HEX.test(f)) this.blobs.set(`sha256:${f}`, (await stat(join(this.blobDir, f))).size)
-    for (const name of this.metas.keys()) this.kept.set(name, this.keptOf(name))
     // Bytes of recorded revisions that retention no longer keeps (a smaller
     // setting than before, or a removal cut short). A blob no record names
     // (a publish cut off before its record) is left alone: were the history
     // files lost, the blobs are what an operator recovers from.
     if (this.opts.keepRevisions !== undefined) {
+      for (const name of this.metas.keys()) this.kept.set(name, this.keptOf(name, this.opts.keepRevisions))
       const keep = new Set([...this.kept.values()].flatMap((s) => [...s]))
       const named = new Set([...this.metas.values()].flatMap((m) => m.history.map((r) => r.digest)))
       for (const digest of [...this.blobs.keys()]) if (named.has(digest) && !keep.has(digest)) await this.removeBlob(digest)
@@ -155,10 +154,9 @@ export class FsBundleStore implements BundleStore {
     await rm(legacy, { force: true })
   }
 
-  /** The digests whose bytes retention keeps for `name`: its newest N distinct ones. */
-  private keptOf(name: string): Set<string> {
+  /** The digests whose bytes retention keeps for `name`: its newest `n` distinct ones. */
+  private keptOf(name: string, n: number): Set<string> {
     const history = this.metas.get(name)?.history ?? []
-    const n = this.opts.keepRevisions ?? Infinity
     const out = new Set<string>()
     for (let i = history.length - 1; i >= 0 && out.size < n; i--) out.add(history[i]!.digest)
     return out
@@ -239,17 +237,21 @@ export class FsBundleStore implements BundleStore {
     updated.size += line.length
     this.metas.set(name, updated)
     this.hot.set(name, { digest: record.digest, bytes })
-    await this.prune(name)
+    if (this.opts.keepRevisions !== undefined) await this.prune(name, this.opts.keepRevisions)
     for (const l of this.listeners) l({ name, current: record })
   }
 
-  /** After a commit to `name`: removes the blobs it no longer keeps that no other bundle keeps either. */
-  private async prune(name: string): Promise<void> {
+  /**
+   * After a commit to `name`, with retention: removes the blobs it no longer
+   * keeps that no other bundle keeps either. Only with retention, since it
+   * walks the history back to the newest `n` distinct digests: without it
+   * a commit stays one append whatever the history's length.
+   */
+  private async prune(name: string, n: number): Promise<void> {
     const before = this.kept.get(name) ?? new Set<string>()
-    const after = this.keptOf(name)
-    this.kept.set(name, after)
+    this.kept.set(name, this.keptOf(name, n))
     for (const digest of before) {
-      if (after.has(digest) || [...this.kept.values()].some((k) => k.has(digest))) continue
+      if ([...this.kept.values()].some((k) => k.has(digest))) continue
       // The commit stands whatever happens here; a blob left behind goes when the store next opens.
       await this.removeBlob(digest).catch(() => undefined)
     }
@@ -285,7 +287,7 @@ export class FsBundleStore implements BundleStore {
   }
 
   private blobPath(digest: string): string {
-    const m = DIGEST.exec(digest)
+    const m = BUNDLE_DIGEST.exec(digest)
     if (!m) throw new MeshgateError('request_invalid', `\`${digest}\` is not a sha256 digest`)
     return join(this.blobDir, m[1]!)
   }

@@ -12,10 +12,10 @@
 // revision is current.
 
 import { open, readFile, truncate, type FileHandle } from 'node:fs/promises'
+import { BUNDLE_DIGEST } from '../bundle/index.js'
 import { MeshgateError } from '../errors/index.js'
 import type { RevisionRecord } from './store.js'
 
-const DIGEST = /^sha256:[0-9a-f]{64}$/
 const NEWLINE = 0x0a
 
 export interface HistoryFile {
@@ -59,7 +59,7 @@ export function recordProblem(v: unknown): string | undefined {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'not a JSON object'
   const r = v as Record<string, unknown>
   for (const k of ['revision', 'publisher', 'published_at'] as const) if (typeof r[k] !== 'string') return `\`${k}\` is not a string`
-  if (typeof r.digest !== 'string' || !DIGEST.test(r.digest)) return '`digest` is not a sha256 digest'
+  if (typeof r.digest !== 'string' || !BUNDLE_DIGEST.test(r.digest)) return '`digest` is not a sha256 digest'
   if (typeof r.size !== 'number') return '`size` is not a number'
   if (!Array.isArray(r.roots) || !r.roots.every((x) => typeof x === 'string')) return '`roots` is not a list of strings'
   if (r.action !== 'publish' && r.action !== 'rollback') return '`action` is neither publish nor rollback'

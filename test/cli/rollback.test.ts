@@ -5,11 +5,9 @@
 // (nothing is sent).
 
 import t from 'tap'
-import { createHash } from 'node:crypto'
+import { bundleDigest } from '../../src/bundle/index.js'
 import { globalBundle, governance, ordersTeam, put, runPolicy, startTestRegistry } from '../fixtures/registry/harness.js'
 import { workspace } from './fixtures/run-policy.js'
-
-const digestOf = (b: Uint8Array) => `sha256:${createHash('sha256').update(b).digest('hex')}`
 
 async function current(url: string): Promise<string> {
   return ((await (await fetch(`${url}/v1/bundles`)).json()) as { result: { revision: string }[] }).result[0]!.revision
@@ -25,9 +23,9 @@ t.test('rolls back by revision or digest: exit 0, the revision is current', asyn
   const r = await runPolicy(['rollback', '--registry', reg.url, '--name', 'global', '--revision', 'g1'], dir, { MESHGATE_TOKEN: token })
   t.equal(r.stderr, '')
   t.equal(r.code, 0)
-  t.equal(r.stdout, `global: revision g1 is current, digest ${digestOf(g1)}\n`)
+  t.equal(r.stdout, `global: revision g1 is current, digest ${bundleDigest(g1)}\n`)
   t.equal(await current(reg.url), 'g1')
-  const again = await runPolicy(['rollback', '--registry', `${reg.url}/`, '--name', 'global', '--digest', digestOf(g1), '--token', token], dir)
+  const again = await runPolicy(['rollback', '--registry', `${reg.url}/`, '--name', 'global', '--digest', bundleDigest(g1), '--token', token], dir)
   t.equal(again.code, 0, 'already current: still 0')
 })
 

@@ -6,10 +6,10 @@
 // blob another bundle keeps).
 
 import t from 'tap'
-import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { bundleDigest } from '../../src/bundle/index.js'
 import { MeshgateError } from '../../src/errors/index.js'
 import { FsBundleStore, type RevisionRecord } from '../../src/registry/index.js'
 import { appendHistoryLine, historyLine, readHistoryFile } from '../../src/registry/history-log.js'
@@ -22,7 +22,7 @@ function folder(t: { teardown(fn: () => void): void }): string {
 
 function blob(text: string): { bytes: Uint8Array; digest: string } {
   const bytes = Buffer.from(text)
-  return { bytes, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` }
+  return { bytes, digest: bundleDigest(bytes) }
 }
 
 function record(revision: string, digest: string, action: RevisionRecord['action'] = 'publish'): RevisionRecord {

@@ -7,6 +7,7 @@
 // roots exactly as a publish is.
 
 import type { FastifyInstance } from 'fastify'
+import { BUNDLE_DIGEST } from '../../bundle/index.js'
 import { MeshgateError } from '../../errors/index.js'
 import { requireReader, revisionView, type RegistryContext } from '../context.js'
 import { checkName, rollback, type RollbackTarget } from '../publish.js'
@@ -30,7 +31,7 @@ const ROLLBACK_BODY = {
   additionalProperties: false,
   minProperties: 1,
   maxProperties: 1,
-  properties: { revision: { type: 'string', minLength: 1 }, digest: { type: 'string', pattern: '^sha256:[0-9a-f]{64}$' } },
+  properties: { revision: { type: 'string', minLength: 1 }, digest: { type: 'string', pattern: BUNDLE_DIGEST.source } },
 } as const
 
 export function historyRoutes(ctx: RegistryContext) {
