@@ -52,8 +52,9 @@ async function run(argv: string[]): Promise<number> {
   const { rollbackBundle } = await import('../registry/index.js')
   const r = await rollbackBundle(registry, name, digest !== undefined ? { digest } : { revision: revision! }, token)
   if (r.ok) {
-    // The registry answers 200 both when it rolled back and when the revision was already current.
-    process.stdout.write(`${name}: revision ${r.revision} is current, digest ${r.digest}\n`)
+    // The registry answers 200 both when it rolled back and when the revision was already current; `changed` tells which.
+    const was = r.record.changed === false ? ' (it already was)' : ''
+    process.stdout.write(`${name}: revision ${r.revision} is current${was}, digest ${r.digest}\n`)
     return 0
   }
   process.stderr.write(`${name}: ${r.error.code}: ${r.error.message}\n`)

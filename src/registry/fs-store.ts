@@ -31,7 +31,7 @@ import { MeshgateError } from '../errors/index.js'
 import { BUNDLE_DIGEST, syncDir, TEMP_SUFFIX, writeDurably, type WriteStep } from '../bundle/index.js'
 import { FsStatusTable } from './fs-status.js'
 import { appendHistoryLine, historyLine, readHistoryFile, recordProblem } from './history-log.js'
-import type { BundleStore, BundleSummary, CommitOptions, RevisionRecord, SidecarStatus, StoreChange } from './store.js'
+import type { BundleStore, BundleSummary, CommitOptions, HistoryEntry, HistoryPage, RevisionRecord, SidecarStatus, StoreChange } from './store.js'
 
 /**
  * Where a commit can be stopped (test hook): after each durable step of the
@@ -52,6 +52,22 @@ interface Meta {
   history: RevisionRecord[]
   /** Bytes of the history file: where the next record is appended. */
   size: number
+  /** The newest seq of each revision name and of each digest: findRevision without a scan. */
+  byRevision: Map<string, number>
+  byDigest: Map<string, number>
+}
+
+/** A bundle's meta holding `records`, oldest first, indexed. */
+function metaOf(name: string, records: RevisionRecord[], size: number): Meta {
+  const meta: Meta = { name, history: [], size, byRevision: new Map(), byDigest: new Map() }
+  for (const r of records) remember(meta, r)
+  return meta
+}
+
+function remember(meta: Meta, record: RevisionRecord): void {
+  meta.history.push(record)
+  meta.byRevision.set(record.revision, meta.history.length)
+  meta.byDigest.set(record.digest, meta.history.length)
 }
 
 const HEX = /^[0-9a-f]{64}$/
@@ -109,7 +125,7 @@ export class FsBundleStore implements BundleStore {
       const { records, size } = await readHistoryFile(file)
       // A first publish cut off before its line was complete.
       if (!records.length) await rm(file, { force: true })
-      else this.metas.set(name, { name, history: records, size })
+      else this.metas.set(name, metaOf(name, records, size))
     }
     for (const f of await readdir(this.blobDir)) if (HEX.test(f)) this.blobs.set(`sha256:${f}`, (await stat(join(this.blobDir, f))).size)
     // Bytes of recorded revisions that retention no longer keeps (a smaller
@@ -178,8 +194,18 @@ export class FsBundleStore implements BundleStore {
     return h?.[h.length - 1]
   }
 
-  async history(name: string): Promise<RevisionRecord[]> {
-    return [...(this.metas.get(name)?.history ?? [])]
+  async revisions(name: string, page: { before?: number; limit: number }): Promise<HistoryPage> {
+    const history = this.metas.get(name)?.history ?? []
+    const top = Math.min(history.length, (page.before ?? history.length + 1) - 1)
+    const entries: HistoryEntry[] = []
+    for (let seq = top; seq > Math.max(0, top - page.limit); seq--) entries.push({ seq, record: history[seq - 1]! })
+    return { total: history.length, entries }
+  }
+
+  async findRevision(name: string, by: { revision: string } | { digest: string }): Promise<HistoryEntry | undefined> {
+    const meta = this.metas.get(name)
+    const seq = 'digest' in by ? meta?.byDigest.get(by.digest) : meta?.byRevision.get(by.revision)
+    return seq === undefined ? undefined : { seq, record: meta!.history[seq - 1]! }
   }
 
   async read(digest: string): Promise<Uint8Array | undefined> {
@@ -232,8 +258,8 @@ export class FsBundleStore implements BundleStore {
     // A new file's name must be durable too, not only its bytes.
     if (!meta) await syncDir(this.metaDir)
     await hook?.('metadata-appended', name)
-    const updated: Meta = meta ?? { name, history: [], size: 0 }
-    updated.history.push(record)
+    const updated = meta ?? metaOf(name, [], 0)
+    remember(updated, record)
     updated.size += line.length
     this.metas.set(name, updated)
     this.hot.set(name, { digest: record.digest, bytes })

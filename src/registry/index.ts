@@ -17,7 +17,17 @@ export {
 } from './config.js'
 export { REGISTRY_CONFIG_SCHEMA } from './config-schema.js'
 export { FsBundleStore, type FsStoreOptions, type StorePoint } from './fs-store.js'
-export type { BundleStore, RevisionRecord, BundleSummary, StoreChange, CommitOptions, SidecarStatus, ReportedBundle } from './store.js'
+export type {
+  BundleStore,
+  RevisionRecord,
+  HistoryEntry,
+  HistoryPage,
+  BundleSummary,
+  StoreChange,
+  CommitOptions,
+  SidecarStatus,
+  ReportedBundle,
+} from './store.js'
 export { FsDecisionStore, MAX_DECISION_PAGE, DEFAULT_DECISION_PAGE, type FsDecisionStoreOptions } from './fs-decisions.js'
 export { DecisionIndex, MAX_SUMMARY_BUCKETS } from './decision-index.js'
 export type {

@@ -100,8 +100,8 @@ export async function publish(deps: RegistryDeps, name: string, body: AsyncItera
   const digest = bundleDigest(compressed)
   const revision = effectiveRevision(bundle.manifest, digest)
   if (c.current?.digest === digest) return { record: c.current, created: false }
-  const clash = (await deps.store.history(name)).find((r) => r.revision === revision && r.digest !== digest)
-  if (clash) {
+  const clash = (await deps.store.findRevision(name, { revision }))?.record
+  if (clash && clash.digest !== digest) {
     throw new MeshgateError('revision_conflict', `bundle \`${name}\` already has a revision \`${revision}\` with other content`, undefined, {
       revision,
       digest: clash.digest,
@@ -138,7 +138,7 @@ export async function rollback(deps: RegistryDeps, name: string, target: Rollbac
   if (!current) throw new MeshgateError('resource_not_found', `no bundle \`${name}\``)
   requireRootsCovered(publisher, current.roots, `bundle \`${name}\` (its current roots)`)
   const wanted = target.digest ?? target.revision
-  const found = [...(await deps.store.history(name))].reverse().find((r) => (target.digest ? r.digest === target.digest : r.revision === target.revision))
+  const found = (await deps.store.findRevision(name, target.digest ? { digest: target.digest } : { revision: target.revision! }))?.record
   if (!found) throw new MeshgateError('resource_not_found', `bundle \`${name}\` has no revision \`${wanted}\``)
   requireRootsCovered(publisher, found.roots, `revision \`${found.revision}\` of bundle \`${name}\``)
   requirePinned(name, deps.config.pins, found.roots)

@@ -37,6 +37,19 @@ export interface BundleSummary {
   revisions: number
 }
 
+/** A record with its place in its bundle's history: `seq` counts from 1, oldest first. */
+export interface HistoryEntry {
+  seq: number
+  record: RevisionRecord
+}
+
+/** A page of a bundle's history, newest first. */
+export interface HistoryPage {
+  /** Records in the whole history. */
+  total: number
+  entries: HistoryEntry[]
+}
+
 export interface StoreChange {
   name: string
   current: RevisionRecord
@@ -71,8 +84,19 @@ export interface SidecarStatus {
 export interface BundleStore {
   list(): Promise<BundleSummary[]>
   current(name: string): Promise<RevisionRecord | undefined>
-  /** Every revision event of a bundle, oldest first. */
-  history(name: string): Promise<RevisionRecord[]>
+  /**
+   * A page of a bundle's history, newest first: the records whose `seq` is
+   * below `before` (default: every record), at most `limit` of them. A
+   * store reads the page only (an index range scan), however long the
+   * history; an unknown name is an empty history.
+   */
+  revisions(name: string, page: { before?: number; limit: number }): Promise<HistoryPage>
+  /**
+   * The newest record of a bundle with this revision name or digest. Every
+   * record of one revision name has the same digest (publish refuses a name
+   * reused for other content), so the newest also tells a clash.
+   */
+  findRevision(name: string, by: { revision: string } | { digest: string }): Promise<HistoryEntry | undefined>
   /** Stored bytes for a digest. */
   read(digest: string): Promise<Uint8Array | undefined>
   /** Whether the bytes of a digest are still stored (retention removes older revisions' bytes, not their records). */

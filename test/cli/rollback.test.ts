@@ -27,6 +27,7 @@ t.test('rolls back by revision or digest: exit 0, the revision is current', asyn
   t.equal(await current(reg.url), 'g1')
   const again = await runPolicy(['rollback', '--registry', `${reg.url}/`, '--name', 'global', '--digest', bundleDigest(g1), '--token', token], dir)
   t.equal(again.code, 0, 'already current: still 0')
+  t.equal(again.stdout, `global: revision g1 is current (it already was), digest ${bundleDigest(g1)}\n`)
 })
 
 t.test("refused: exit 1 with the registry's code and message", async (t) => {

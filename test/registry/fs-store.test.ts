@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { bundleDigest } from '../../src/bundle/index.js'
 import { MeshgateError } from '../../src/errors/index.js'
-import { FsBundleStore, type RevisionRecord } from '../../src/registry/index.js'
+import { FsBundleStore, type BundleStore, type RevisionRecord } from '../../src/registry/index.js'
 import { appendHistoryLine, historyLine, readHistoryFile } from '../../src/registry/history-log.js'
 
 function folder(t: { teardown(fn: () => void): void }): string {
@@ -36,6 +36,10 @@ async function publish(store: FsBundleStore, name: string, revision: string, tex
   return b.digest
 }
 
+/** A bundle's whole history, oldest first, read through the store's pages. */
+const historyOf = async (store: BundleStore, name: string): Promise<RevisionRecord[]> =>
+  (await store.revisions(name, { limit: Number.MAX_SAFE_INTEGER })).entries.map((e) => e.record).reverse()
+
 const blobs = (dir: string) => readdirSync(join(dir, 'blobs', 'sha256')).length
 
 t.test('a commit appends one line; the file is not rewritten', async (t) => {
@@ -52,7 +56,7 @@ t.test('a commit appends one line; the file is not rewritten', async (t) => {
   await store.close()
   const again = await FsBundleStore.open({ dir })
   t.same(
-    (await again.history('global')).map((r) => r.revision),
+    (await historyOf(again, 'global')).map((r) => r.revision),
     ['g1', 'g2'],
   )
   await again.close()
@@ -68,7 +72,7 @@ t.test('a torn last line is cut off the file when the store opens', async (t) =>
   writeFileSync(file, Buffer.concat([whole, historyLine(record('g2', blob('g2').digest)).subarray(0, 40)]))
   const reopened = await FsBundleStore.open({ dir })
   t.same(
-    (await reopened.history('global')).map((r) => r.revision),
+    (await historyOf(reopened, 'global')).map((r) => r.revision),
     ['g1'],
   )
   t.ok(readFileSync(file).equals(whole), 'the torn bytes are gone from the file')
@@ -76,7 +80,7 @@ t.test('a torn last line is cut off the file when the store opens', async (t) =>
   await reopened.close()
   const last = await FsBundleStore.open({ dir })
   t.same(
-    (await last.history('global')).map((r) => r.revision),
+    (await historyOf(last, 'global')).map((r) => r.revision),
     ['g1', 'g3'],
     'the next record starts on a line of its own',
   )
@@ -148,7 +152,7 @@ t.test('the format before (one JSON document) is converted at open', async (t) =
   const history = [record('g1', g1.digest), record('g2', g2.digest), record('g1', g1.digest, 'rollback')]
   writeFileSync(join(dir, 'bundles', 'global.json'), JSON.stringify({ name: 'global', history }, null, 2))
   const store = await FsBundleStore.open({ dir })
-  t.same(await store.history('global'), history)
+  t.same(await historyOf(store, 'global'), history)
   t.equal((await store.current('global'))?.action, 'rollback')
   t.ok(await store.stored(g2.digest), "every revision's bytes stay")
   t.notOk(existsSync(join(dir, 'bundles', 'global.json')), 'the old file is gone')
@@ -156,7 +160,7 @@ t.test('the format before (one JSON document) is converted at open', async (t) =
   await store.close()
   const again = await FsBundleStore.open({ dir })
   t.same(
-    (await again.history('global')).map((r) => r.revision),
+    (await historyOf(again, 'global')).map((r) => r.revision),
     ['g1', 'g2', 'g1', 'g3'],
   )
   await again.close()
@@ -169,7 +173,7 @@ t.test('the format before (one JSON document) is converted at open', async (t) =
     .map((l) => JSON.parse(l) as RevisionRecord)
   writeFileSync(join(dir, 'bundles', 'global.json'), JSON.stringify({ name: 'global', history: lines }))
   const third = await FsBundleStore.open({ dir })
-  t.equal((await third.history('global')).length, 4)
+  t.equal((await historyOf(third, 'global')).length, 4)
   t.notOk(existsSync(join(dir, 'bundles', 'global.json')))
   await third.close()
 
@@ -191,7 +195,7 @@ t.test('retention keeps the bytes of the newest N distinct revisions, and every 
   t.ok(await store.stored(d2))
   t.ok(await store.stored(d3))
   t.same(
-    (await store.history('global')).map((r) => r.revision),
+    (await historyOf(store, 'global')).map((r) => r.revision),
     ['g1', 'g2', 'g3'],
     'the records stay',
   )
@@ -294,4 +298,44 @@ t.test('fuzz: complete records and a torn tail read back as the records; any oth
     }),
     { numRuns: 300 },
   )
+})
+
+t.test('revisions pages newest first and findRevision answers the newest record, after a reopen too', async (t) => {
+  const dir = folder(t)
+  const store = await FsBundleStore.open({ dir })
+  const d1 = await publish(store, 'global', 'g1')
+  await publish(store, 'global', 'g2')
+  await publish(store, 'global', 'g3')
+  // g1 again, as a rollback: the newest record of g1 is now seq 4.
+  await store.commit('global', record('g1', d1, 'rollback'), { ifCurrent: (await store.current('global'))!.digest })
+  const check = async (s: FsBundleStore, label: string) => {
+    const first = await s.revisions('global', { limit: 3 })
+    t.equal(first.total, 4, `${label}: total`)
+    t.same(
+      first.entries.map((e) => [e.seq, e.record.revision, e.record.action]),
+      [
+        [4, 'g1', 'rollback'],
+        [3, 'g3', 'publish'],
+        [2, 'g2', 'publish'],
+      ],
+      `${label}: first page`,
+    )
+    t.same(
+      (await s.revisions('global', { before: 2, limit: 3 })).entries.map((e) => e.seq),
+      [1],
+      `${label}: the page below seq 2`,
+    )
+    t.same((await s.revisions('global', { before: 1, limit: 3 })).entries, [], `${label}: nothing below seq 1`)
+    t.same(await s.revisions('missing', { limit: 3 }), { total: 0, entries: [] }, `${label}: an unknown bundle`)
+    t.equal((await s.findRevision('global', { revision: 'g1' }))?.seq, 4, `${label}: newest g1 by name`)
+    t.equal((await s.findRevision('global', { digest: d1 }))?.seq, 4, `${label}: newest g1 by digest`)
+    t.equal((await s.findRevision('global', { revision: 'g2' }))?.record.revision, 'g2', `${label}: g2`)
+    t.equal(await s.findRevision('global', { revision: 'g9' }), undefined, `${label}: unknown revision`)
+    t.equal(await s.findRevision('other', { revision: 'g1' }), undefined, `${label}: unknown bundle`)
+  }
+  await check(store, 'open')
+  await store.close()
+  const again = await FsBundleStore.open({ dir })
+  await check(again, 'reopened')
+  await again.close()
 })

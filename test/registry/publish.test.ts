@@ -281,7 +281,10 @@ t.test('history and rollback: who did what when; rollback scoped like publish', 
 
   const ok = await rollback('global', { revision: 'g1' }, await mint({ sub: 'alice', roots: ['global'] }))
   t.equal(ok.status, 200)
-  t.match((await json(ok)).result, { revision: 'g1', digest: digestOf(g1), action: 'rollback', publisher: 'alice', current: true })
+  t.match((await json(ok)).result, { revision: 'g1', digest: digestOf(g1), action: 'rollback', publisher: 'alice', current: true, changed: true })
+  const same = await rollback('global', { revision: 'g1' }, await governance())
+  t.equal(same.status, 200)
+  t.match((await json(same)).result, { revision: 'g1', publisher: 'alice', current: true, changed: false }, 'already current: no new record')
   t.ok((await served(reg.url, 'global')).body.equals(g1), 'g1 is served again')
 
   const revs = (await json(await fetch(`${reg.url}/v1/bundles/global/revisions`))).result as Record<string, unknown>[]
@@ -369,8 +372,8 @@ t.test('restart: a new registry on the same data folder serves the same revision
   const store = await FsBundleStore.open({ dir: `${reg.dir}/data` })
   t.equal((await store.current('global'))?.revision, 'g2')
   t.same(
-    (await store.history('global')).map((r) => r.revision),
-    ['g1', 'g2'],
+    (await store.revisions('global', { limit: 10 })).entries.map((e) => e.record.revision),
+    ['g2', 'g1'],
   )
   t.ok(Buffer.from((await store.read(digestOf(g1)))!).equals(g1), 'older revisions stay stored for rollback')
   await store.close()

@@ -272,6 +272,36 @@ t.test('failing and the other filters; a bad filter is a 400', async (t) => {
   t.match(await envelope(bad), { code: 'request_invalid', message: /querystring \/stale must be boolean/ })
 })
 
+t.test('GET /v1/sidecars pages by id: limit, after = next, with the filters; bad pages are 400', async (t) => {
+  const reg = await startTestRegistry(t)
+  await publishBoth(reg, 'g1', 'o1')
+  // Sent out of order; listed by id. Every third one is behind.
+  const ids = Array.from({ length: 7 }, (_, i) => `sc-${i}`)
+  for (const id of [...ids].reverse()) {
+    const r = await post(reg, sidecarReport(id, { global: 'g1', orders: Number(id.slice(3)) % 3 === 0 ? 'o0' : 'o1' }))
+    t.equal(r.status, 200)
+  }
+  const page = async (query: string) => {
+    const r = await fetch(`${reg.url}/v1/sidecars${query}`)
+    t.equal(r.status, 200, query)
+    const body = (await r.json()) as { result: { id: string }[]; next?: string }
+    return { ids: body.result.map((s) => s.id), next: body.next }
+  }
+  t.same(await page('?limit=3'), { ids: ['sc-0', 'sc-1', 'sc-2'], next: 'sc-2' })
+  t.same(await page('?limit=3&after=sc-2'), { ids: ['sc-3', 'sc-4', 'sc-5'], next: 'sc-5' })
+  t.same(await page('?limit=3&after=sc-5'), { ids: ['sc-6'], next: undefined }, 'the last page has no next')
+  t.same(await page('?limit=1&after=sc-6'), { ids: [], next: undefined }, 'past the end: empty')
+  t.same(await page('?limit=2&after=sc-1x'), { ids: ['sc-2', 'sc-3'], next: 'sc-3' }, 'after need not be a listed id')
+  t.same(await page(''), { ids: ids, next: undefined }, 'the default page holds them all')
+  t.same(await page('?behind=true&limit=2'), { ids: ['sc-0', 'sc-3'], next: 'sc-3' }, 'pages of the filtered list')
+  t.same(await page('?behind=true&limit=2&after=sc-3'), { ids: ['sc-6'], next: undefined })
+  for (const q of ['?limit=0', '?limit=1001', '?limit=x', '?after=', '?limt=3']) {
+    const r = await fetch(`${reg.url}/v1/sidecars${q}`)
+    t.equal(r.status, 400, q)
+    t.equal((await envelope(r)).code, 'request_invalid', q)
+  }
+})
+
 t.test("OPA's own report: partitions, Go zero times, errors OPA cannot describe, metrics, the old single `bundle`", async (t) => {
   const reg = await startTestRegistry(t)
   await publishBoth(reg, 'g1', 'o1')

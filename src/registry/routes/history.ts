@@ -53,17 +53,15 @@ export function historyRoutes(ctx: RegistryContext) {
       async (req) => {
         const { name } = req.params
         checkName(name)
-        const history = await store.history(name)
-        if (!history.length) throw new MeshgateError('resource_not_found', `no bundle \`${name}\``)
-        // Newest first: seq from `after - 1` (or the newest) down, `limit` of them.
-        const top = Math.min(history.length, (req.query.after ?? history.length + 1) - 1)
-        const bottom = Math.max(0, top - (req.query.limit ?? DEFAULT_REVISION_PAGE))
+        // Newest first: the records below `after` (or from the newest), `limit` of them.
+        const page = await store.revisions(name, { ...(req.query.after ? { before: req.query.after } : {}), limit: req.query.limit ?? DEFAULT_REVISION_PAGE })
+        if (!page.total) throw new MeshgateError('resource_not_found', `no bundle \`${name}\``)
         const result = []
-        for (let seq = top; seq > bottom; seq--) {
-          const r = history[seq - 1]!
-          result.push({ ...revisionView(name, r, seq === history.length), seq, stored: await store.stored(r.digest) })
+        for (const { seq, record } of page.entries) {
+          result.push({ ...revisionView(name, record, seq === page.total), seq, stored: await store.stored(record.digest) })
         }
-        return { result, ...(bottom > 0 ? { next: bottom + 1 } : {}) }
+        const last = page.entries[page.entries.length - 1]?.seq
+        return { result, ...(last !== undefined && last > 1 ? { next: last } : {}) }
       },
     )
     // The token is checked before the body: an unauthenticated caller learns nothing from validation errors.
@@ -83,7 +81,8 @@ export function historyRoutes(ctx: RegistryContext) {
           { bundle: req.params.name, revision: record.revision, publisher: record.publisher, created },
           created ? 'bundle rolled back' : 'rollback: already current',
         )
-        return reply.code(200).send({ result: revisionView(req.params.name, record, true) })
+        // 200 either way; `changed` tells a rollback from a revision that was already current.
+        return reply.code(200).send({ result: { ...revisionView(req.params.name, record, true), changed: created } })
       },
     )
   }

@@ -9,7 +9,9 @@
 //
 // `GET /v1/sidecars[?stale=&failing=&behind=&product=&domain=]`: every
 // sidecar's latest report beside the registry's current revisions
-// (sidecars.ts), read like the other read APIs (`requireReader`).
+// (sidecars.ts), read like the other read APIs (`requireReader`), by id, a
+// page at a time (`limit`, and `after` = the `next` of the page before: the
+// last id it held), as the revisions are.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { closeWhenBodyUnread } from './body.js'
@@ -18,6 +20,10 @@ import { requireReader, requireReporter, type RegistryContext } from '../context
 import { fleetView, type SidecarFilter } from '../sidecars.js'
 import { readStatusReport } from '../status-report.js'
 import type { Publisher } from '../token.js'
+
+/** Largest page of sidecars; a larger `limit` is refused (400). */
+export const MAX_SIDECAR_PAGE = 1000
+export const DEFAULT_SIDECAR_PAGE = 100
 
 const SIDECARS_QUERY = {
   type: 'object',
@@ -28,6 +34,8 @@ const SIDECARS_QUERY = {
     behind: { type: 'boolean' },
     product: { type: 'string', minLength: 1 },
     domain: { type: 'string', minLength: 1 },
+    limit: { type: 'integer', minimum: 1, maximum: MAX_SIDECAR_PAGE },
+    after: { type: 'string', minLength: 1 },
   },
 } as const
 
@@ -58,7 +66,7 @@ export function statusRoutes(ctx: RegistryContext) {
     app.post('/status', { onRequest }, async (req) => receive(req, undefined))
     app.post<{ Params: { '*': string } }>('/status/*', { onRequest }, async (req) => receive(req, req.params['*'] || undefined))
 
-    app.get<{ Querystring: SidecarFilter }>(
+    app.get<{ Querystring: SidecarFilter & { limit?: number; after?: string } }>(
       '/v1/sidecars',
       {
         schema: { querystring: SIDECARS_QUERY },
@@ -68,8 +76,13 @@ export function statusRoutes(ctx: RegistryContext) {
       },
       async (req) => {
         const current = new Map((await store.list()).map((b) => [b.name, b.current]))
-        const views = fleetView(await store.statuses(), current, { now: now(), staleAfterSeconds: config.status.staleAfterSeconds }, req.query)
-        return { result: views }
+        const { limit = DEFAULT_SIDECAR_PAGE, after, ...filter } = req.query
+        const views = fleetView(await store.statuses(), current, { now: now(), staleAfterSeconds: config.status.staleAfterSeconds }, filter)
+        // By id, as fleetView sorts them: the page starts past `after`, which need not be an id still listed.
+        const start = after === undefined ? 0 : views.findIndex((v) => v.id > after)
+        const result = start < 0 ? [] : views.slice(start, start + limit)
+        const more = start >= 0 && start + limit < views.length
+        return { result, ...(more ? { next: result[result.length - 1]!.id } : {}) }
       },
     )
   }
