@@ -96,6 +96,45 @@ export function median(xs: readonly number[]): number {
  */
 export function ratioInterval(a: readonly number[], b: readonly number[], level = 0.9, rounds = 4000): [number, number] {
   if (!a.length || !b.length) return [NaN, NaN]
+  const resample = resampler()
+  const ratios: number[] = []
+  for (let i = 0; i < rounds; i++) ratios.push(median(resample(a)) / median(resample(b)))
+  return [quantile(ratios, (1 - level) / 2), quantile(ratios, (1 + level) / 2)]
+}
+
+/** One run's windows of two kinds (e.g. the reload windows' p99s and the steady ones'). */
+export interface RunSamples {
+  a: readonly number[]
+  b: readonly number[]
+}
+
+/**
+ * Several runs of one ratio-of-medians figure taken together: the geometric
+ * mean of the runs' figures (median(a) ÷ median(b) each), and a bootstrap
+ * interval for it at two levels: the runs drawn with replacement, then each
+ * drawn run's windows drawn with replacement. One run's figure moves with
+ * which of its windows were slow; runs taken minutes apart also differ by
+ * the machine's state. This interval covers both, so it says where the
+ * figure's typical value lies, where ratioInterval says how far one run's
+ * could move. The geometric mean, since ratios above and below 1 should
+ * weigh alike. A fixed seed, as ratioInterval.
+ */
+export function runsRatioInterval(runs: readonly RunSamples[], level = 0.9, rounds = 4000): { mean: number; low: number; high: number } {
+  const usable = runs.filter((r) => r.a.length && r.b.length)
+  if (!usable.length) return { mean: NaN, low: NaN, high: NaN }
+  const geomean = (xs: number[]) => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length)
+  const resample = resampler()
+  const means: number[] = []
+  for (let i = 0; i < rounds; i++) means.push(geomean(resample(usable).map((r) => median(resample(r.a)) / median(resample(r.b)))))
+  return {
+    mean: geomean(usable.map((r) => median(r.a) / median(r.b))),
+    low: quantile(means, (1 - level) / 2),
+    high: quantile(means, (1 + level) / 2),
+  }
+}
+
+/** Draws a sample of the same size with replacement; from a fixed seed, so the same calls give the same draws. */
+function resampler(): <T>(xs: readonly T[]) => T[] {
   // mulberry32: small, fast, and good enough to pick indices.
   let seed = 0x9e3779b9
   const next = (): number => {
@@ -104,10 +143,7 @@ export function ratioInterval(a: readonly number[], b: readonly number[], level 
     x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
     return ((x ^ (x >>> 14)) >>> 0) / 4294967296
   }
-  const resample = (xs: readonly number[]) => xs.map(() => xs[Math.floor(next() * xs.length)]!)
-  const ratios: number[] = []
-  for (let i = 0; i < rounds; i++) ratios.push(median(resample(a)) / median(resample(b)))
-  return [quantile(ratios, (1 - level) / 2), quantile(ratios, (1 + level) / 2)]
+  return (xs) => xs.map(() => xs[Math.floor(next() * xs.length)]!)
 }
 
 function summarize(reps: number[]): Sample {
