@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto'
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { MeshgateError } from '../errors/index.js'
-import { TEMP_SUFFIX, writeDurably } from '../bundle/index.js'
+import { syncDir, TEMP_SUFFIX, writeDurably } from '../bundle/index.js'
 import type { SidecarStatus } from './store.js'
 
 export class FsStatusTable {
@@ -64,6 +64,16 @@ export class FsStatusTable {
       this.byId.delete(status.id)
       this.byId.set(status.id, status)
       this.evict(keep)
+    })
+  }
+
+  /** Forgets `id`'s report: from memory, then its file and the folder entry durably, after any write of that id still running. */
+  remove(id: string): Promise<boolean> {
+    return this.locked(id, async () => {
+      if (!this.byId.delete(id)) return false
+      await rm(this.fileOf(id), { force: true })
+      await syncDir(this.dir)
+      return true
     })
   }
 

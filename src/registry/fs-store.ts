@@ -301,6 +301,10 @@ export class FsBundleStore implements BundleStore {
     return this.sidecars.list()
   }
 
+  removeStatus(id: string): Promise<boolean> {
+    return this.sidecars.remove(id)
+  }
+
   subscribe(listener: (change: StoreChange) => void): () => void {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)

@@ -118,6 +118,11 @@ export interface BundleStore {
   putStatus(status: SidecarStatus, keep: number): Promise<void>
   /** The latest report of every instance, oldest received first. */
   statuses(): Promise<SidecarStatus[]>
+  /**
+   * Forgets an instance's report, durably (a decommissioned sidecar); false
+   * when none was kept. A later report of the same id lists it again.
+   */
+  removeStatus(id: string): Promise<boolean>
   /** Called after every commit (from any replica, for stores that can tell). */
   subscribe(listener: (change: StoreChange) => void): () => void
   close(): Promise<void>

@@ -302,6 +302,48 @@ t.test('GET /v1/sidecars pages by id: limit, after = next, with the filters; bad
   }
 })
 
+t.test('DELETE /v1/sidecars/<id>: the governance token forgets an instance, durably; a later report lists it again', async (t) => {
+  const reg = await startTestRegistry(t)
+  await publishBoth(reg, 'g1', 'o1')
+  // Any id a sidecar reports: longer than a path parameter, with a slash, a space and non-ASCII.
+  const odd = `host/${'x'.repeat(200)} é`
+  for (const id of ['gone', 'kept', odd]) t.equal((await post(reg, sidecarReport(id, { global: 'g1', orders: 'o1' }))).status, 200)
+  const remove = (id: string, token?: string) =>
+    fetch(`${reg.url}/v1/sidecars/${encodeURIComponent(id)}`, { method: 'DELETE', ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}) })
+
+  const anonymous = await remove('gone')
+  t.equal(anonymous.status, 401)
+  t.equal((await envelope(anonymous)).code, 'token_missing')
+  const domain = await remove('gone', await ordersTeam())
+  t.equal(domain.status, 403, 'a domain team cannot remove sidecars')
+  t.equal((await envelope(domain)).code, 'roots_forbidden')
+  t.same((await sidecars(reg)).map((s) => s.id).sort(), ['gone', 'kept', odd].sort(), 'nothing removed by the refusals')
+
+  const ok = await remove('gone', await governance())
+  t.equal(ok.status, 200)
+  t.same(((await ok.json()) as { result: unknown }).result, { id: 'gone', removed_by: 'governance-ci' })
+  t.equal((await remove(odd, await governance())).status, 200, 'an id longer than a path parameter, with a slash')
+  t.same(
+    (await sidecars(reg)).map((s) => s.id),
+    ['kept'],
+  )
+  const again = await remove('gone', await governance())
+  t.equal(again.status, 404)
+  t.equal((await envelope(again)).code, 'resource_not_found')
+  t.equal((await remove('', await governance())).status, 400, 'no id')
+
+  // Durable: a store opened on the same folder does not list it.
+  const store = await FsBundleStore.open({ dir: join(reg.dir, 'data') })
+  t.same(
+    (await store.statuses()).map((s) => s.id),
+    ['kept'],
+  )
+  await store.close()
+
+  t.equal((await post(reg, sidecarReport('gone', { global: 'g1', orders: 'o1' }))).status, 200)
+  t.same((await sidecars(reg)).map((s) => s.id).sort(), ['gone', 'kept'], 'reporting again lists it again')
+})
+
 t.test("OPA's own report: partitions, Go zero times, errors OPA cannot describe, metrics, the old single `bundle`", async (t) => {
   const reg = await startTestRegistry(t)
   await publishBoth(reg, 'g1', 'o1')

@@ -12,11 +12,18 @@
 // (sidecars.ts), read like the other read APIs (`requireReader`), by id, a
 // page at a time (`limit`, and `after` = the `next` of the page before: the
 // last id it held), as the revisions are.
+//
+// `DELETE /v1/sidecars/<id>`: forgets a decommissioned instance (it would
+// otherwise stay listed, as stale, until `max_instances` pushed it out).
+// Only the governance group: a token whose roots cover `global`, since an
+// instance's domain is a label it reports itself. A later report of the
+// same id lists it again.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { closeWhenBodyUnread } from './body.js'
 import { MeshgateError } from '../../errors/index.js'
 import { requireReader, requireReporter, type RegistryContext } from '../context.js'
+import { requireRootsCovered } from '../scope.js'
 import { fleetView, type SidecarFilter } from '../sidecars.js'
 import { readStatusReport } from '../status-report.js'
 import type { Publisher } from '../token.js'
@@ -85,5 +92,15 @@ export function statusRoutes(ctx: RegistryContext) {
         return { result, ...(more ? { next: result[result.length - 1]!.id } : {}) }
       },
     )
+    // A wildcard, not `:id`: an id is any string a sidecar reported, longer than a path parameter may be.
+    app.delete<{ Params: { '*': string } }>('/v1/sidecars/*', async (req) => {
+      const remover = await ctx.tokens.verify(req.headers.authorization)
+      requireRootsCovered(remover, ['global'], 'the fleet (removing a sidecar needs a token for `global`)')
+      const id = req.params['*']
+      if (!id) throw new MeshgateError('request_invalid', 'name the sidecar to remove: DELETE /v1/sidecars/<id>')
+      if (!(await store.removeStatus(id))) throw new MeshgateError('resource_not_found', `no sidecar \`${id}\` is listed`)
+      req.log.info({ sidecar: id, by: remover.subject }, 'sidecar removed from the fleet')
+      return { result: { id, removed_by: remover.subject } }
+    })
   }
 }
