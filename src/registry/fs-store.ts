@@ -197,8 +197,9 @@ export class FsBundleStore implements BundleStore {
   async revisions(name: string, page: { before?: number; limit: number }): Promise<HistoryPage> {
     const history = this.metas.get(name)?.history ?? []
     const top = Math.min(history.length, (page.before ?? history.length + 1) - 1)
+    const bottom = Math.max(0, top - page.limit)
     const entries: HistoryEntry[] = []
-    for (let seq = top; seq > Math.max(0, top - page.limit); seq--) entries.push({ seq, record: history[seq - 1]! })
+    for (let seq = top; seq > bottom; seq--) entries.push({ seq, record: history[seq - 1]! })
     return { total: history.length, entries }
   }
 
