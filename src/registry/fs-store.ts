@@ -276,9 +276,11 @@ export class FsBundleStore implements BundleStore {
    */
   private async prune(name: string, n: number): Promise<void> {
     const before = this.kept.get(name) ?? new Set<string>()
-    this.kept.set(name, this.keptOf(name, n))
+    const now = this.keptOf(name, n)
+    this.kept.set(name, now)
+    // Only what this bundle dropped (one digest for most commits) is looked up in the other bundles' sets.
     for (const digest of before) {
-      if ([...this.kept.values()].some((k) => k.has(digest))) continue
+      if (now.has(digest) || keptByAny(this.kept.values(), digest)) continue
       // The commit stands whatever happens here; a blob left behind goes when the store next opens.
       await this.removeBlob(digest).catch(() => undefined)
     }
@@ -322,6 +324,11 @@ export class FsBundleStore implements BundleStore {
     if (!m) throw new MeshgateError('request_invalid', `\`${digest}\` is not a sha256 digest`)
     return join(this.blobDir, m[1]!)
   }
+}
+
+function keptByAny(sets: Iterable<ReadonlySet<string>>, digest: string): boolean {
+  for (const k of sets) if (k.has(digest)) return true
+  return false
 }
 
 async function exists(file: string): Promise<boolean> {
