@@ -223,13 +223,14 @@ bundles:
     // event-loop blocks (with their CPU share) and GC pauses. Diagnosis only:
     // the probe's 1 ms timer costs the sidecar a little CPU in both windows.
     const traceDir = process.env.MESHGATE_RELOAD_TRACE
+    // MESHGATE_RELOAD_NODE_FLAGS: extra node (V8) flags for the sidecar, for diagnosis (e.g. --no-wasm-tier-up); the figure's note names them.
+    const nodeFlags = process.env.MESHGATE_RELOAD_NODE_FLAGS?.split(' ').filter(Boolean) ?? []
     const probeFile = traceDir ? join(traceDir, 'probe.json') : ''
     const sidecar = await spawnServer(
       ['serve', '--config', join(dir, 'sidecar.yaml'), '--addr', '127.0.0.1:0', '--log-level', 'error'],
       /sidecar listening on (http:\/\/\S+)/,
       children,
-      // MESHGATE_RELOAD_NODE_FLAGS: extra node (V8) flags for the sidecar, for diagnosis (e.g. --no-wasm-tier-up).
-      [...(traceDir ? ['--import', LOOP_PROBE] : []), ...(process.env.MESHGATE_RELOAD_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])],
+      [...(traceDir ? ['--import', LOOP_PROBE] : []), ...nodeFlags],
       traceDir ? { ...process.env, MESHGATE_LOOP_PROBE_OUT: probeFile } : process.env,
     )
     /** Starts the probe's window (what it recorded before is discarded). */
@@ -434,7 +435,7 @@ bundles:
           baseline: { name: 'steady p99, same rate', value: steady.p99, unit: 'ms' },
           ratio: during.p99 / steady.p99,
           target: { op: '<=', value: 1.2 },
-          note: `${errors} errors or non-2xx answers (goal 0); 90 % bootstrap interval of the ratio over the windows ${low.toFixed(2)}–${high.toFixed(2)}; the registry and the publisher at ${background} in the publishing windows${process.env.MESHGATE_RELOAD_NODE_FLAGS ? `; the sidecar ran with node flags \`${process.env.MESHGATE_RELOAD_NODE_FLAGS}\` (diagnosis)` : ''}${late ? `; in ${late} of ${2 * reps} publishing windows the last publish came after the window ended` : ''}`,
+          note: `${errors} errors or non-2xx answers (goal 0); 90 % bootstrap interval of the ratio over the windows ${low.toFixed(2)}–${high.toFixed(2)}; the registry and the publisher at ${background} in the publishing windows${nodeFlags.length ? `; the sidecar ran with node flags \`${nodeFlags.join(' ')}\` (diagnosis)` : ''}${late ? `; in ${late} of ${2 * reps} publishing windows the last publish came after the window ended` : ''}`,
           details: {
             errors,
             reloads: published,
