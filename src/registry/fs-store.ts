@@ -35,9 +35,10 @@ import type { BundleStore, BundleSummary, CommitOptions, HistoryEntry, HistoryPa
 
 /**
  * Where a commit can be stopped (test hook): after each durable step of the
- * blob; with half of the history line on disk; with all of it on disk.
+ * blob; with half of the history line on disk; with all of it on disk; and,
+ * with retention, before a blob it no longer keeps is removed.
  */
-export type StorePoint = `blob-${WriteStep}` | 'metadata-torn' | 'metadata-appended'
+export type StorePoint = `blob-${WriteStep}` | 'metadata-torn' | 'metadata-appended' | 'blob-removing'
 
 export interface FsStoreOptions {
   dir: string
@@ -83,6 +84,15 @@ export class FsBundleStore implements BundleStore {
   /** Per name, the digests whose bytes retention keeps (empty without retention: every blob stays). */
   private readonly kept = new Map<string, Set<string>>()
   private readonly locks = new Map<string, Promise<unknown>>()
+  /**
+   * Digests a commit in flight references, by how many: bundles commit
+   * concurrently (one lock per name), and until a commit's own prune puts its
+   * digest in `kept`, another bundle's prune would see the blob as unkept
+   * and remove it under the record just appended.
+   */
+  private readonly pinned = new Map<string, number>()
+  /** Blob removals in flight: a commit of the same bytes waits for them before it looks for the blob. */
+  private readonly removing = new Map<string, Promise<void>>()
   private readonly listeners = new Set<(c: StoreChange) => void>()
   /** Set when a failed append could not be cut back: commits stop until a restart repairs the file. */
   private broken?: string
@@ -221,7 +231,7 @@ export class FsBundleStore implements BundleStore {
 
   commit(name: string, record: RevisionRecord, opts: CommitOptions): Promise<void> {
     const prev = this.locks.get(name) ?? Promise.resolve()
-    const next = prev.catch(() => undefined).then(() => this.commitNow(name, record, opts))
+    const next = prev.catch(() => undefined).then(() => this.commitPinned(name, record, opts))
     this.locks.set(name, next)
     void next
       .finally(() => {
@@ -229,6 +239,19 @@ export class FsBundleStore implements BundleStore {
       })
       .catch(() => undefined)
     return next
+  }
+
+  private async commitPinned(name: string, record: RevisionRecord, opts: CommitOptions): Promise<void> {
+    const digest = record.digest
+    this.pinned.set(digest, (this.pinned.get(digest) ?? 0) + 1)
+    try {
+      await this.removing.get(digest)
+      await this.commitNow(name, record, opts)
+    } finally {
+      const n = this.pinned.get(digest)! - 1
+      if (n === 0) this.pinned.delete(digest)
+      else this.pinned.set(digest, n)
+    }
   }
 
   private async commitNow(name: string, record: RevisionRecord, opts: CommitOptions): Promise<void> {
@@ -280,9 +303,16 @@ export class FsBundleStore implements BundleStore {
     this.kept.set(name, now)
     // Only what this bundle dropped (one digest for most commits) is looked up in the other bundles' sets.
     for (const digest of before) {
-      if (now.has(digest) || keptByAny(this.kept.values(), digest)) continue
+      if (now.has(digest) || this.pinned.has(digest) || keptByAny(this.kept.values(), digest)) continue
       // The commit stands whatever happens here; a blob left behind goes when the store next opens.
-      await this.removeBlob(digest).catch(() => undefined)
+      const hook = this.opts.hook
+      const removal = (async () => {
+        await hook?.('blob-removing', name)
+        await this.removeBlob(digest)
+      })().catch(() => undefined)
+      this.removing.set(digest, removal)
+      await removal
+      if (this.removing.get(digest) === removal) this.removing.delete(digest)
     }
   }
 

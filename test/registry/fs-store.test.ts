@@ -339,3 +339,64 @@ t.test('revisions pages newest first and findRevision answers the newest record,
   await check(again, 'reopened')
   await again.close()
 })
+
+t.test('retention never removes the blob of a commit in flight to another bundle', async (t) => {
+  const dir = folder(t)
+  // `other` commits the bytes `global` is about to drop, and stops once its record is on disk, before its own prune.
+  let release!: () => void
+  const paused = new Promise<void>((r) => (release = r))
+  let reached!: () => void
+  const atAppended = new Promise<void>((r) => (reached = r))
+  const store = await FsBundleStore.open({
+    dir,
+    keepRevisions: 1,
+    hook: async (point, name) => {
+      if (point === 'metadata-appended' && name === 'other') {
+        reached()
+        await paused
+      }
+    },
+  })
+  const shared = await publish(store, 'global', 'g1', 'shared bytes')
+  const other = publish(store, 'other', 'o1', 'shared bytes')
+  await atAppended
+  await publish(store, 'global', 'g2')
+  t.ok(await store.stored(shared), "global's prune keeps the bytes `other` is committing")
+  release()
+  await other
+  await store.close()
+  const again = await FsBundleStore.open({ dir, keepRevisions: 1 })
+  t.ok(Buffer.from((await again.read(shared))!).equals(Buffer.from('shared bytes')), "`other`'s current revision still has its bytes after a restart")
+  await again.close()
+})
+
+t.test('a commit of bytes whose blob is being removed waits, then writes them again', async (t) => {
+  const dir = folder(t)
+  let release!: () => void
+  const paused = new Promise<void>((r) => (release = r))
+  let reached!: () => void
+  const atRemoving = new Promise<void>((r) => (reached = r))
+  const store = await FsBundleStore.open({
+    dir,
+    keepRevisions: 1,
+    hook: async (point, name) => {
+      if (point === 'blob-removing' && name === 'global') {
+        reached()
+        await paused
+      }
+    },
+  })
+  const shared = await publish(store, 'global', 'g1', 'shared bytes')
+  // global's prune has decided to remove the blob and stops just before it does.
+  const second = publish(store, 'global', 'g2')
+  await atRemoving
+  const other = publish(store, 'other', 'o1', 'shared bytes')
+  await new Promise((r) => setTimeout(r, 50))
+  release()
+  await Promise.all([second, other])
+  t.ok(await store.stored(shared), 'the blob is there again for `other`')
+  await store.close()
+  const again = await FsBundleStore.open({ dir, keepRevisions: 1 })
+  t.ok(Buffer.from((await again.read(shared))!).equals(Buffer.from('shared bytes')), "`other`'s current revision has its bytes after a restart")
+  await again.close()
+})
