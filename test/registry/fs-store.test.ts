@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { bundleDigest } from '../../src/bundle/index.js'
 import { MeshgateError } from '../../src/errors/index.js'
-import { FsBundleStore, type BundleStore, type RevisionRecord } from '../../src/registry/index.js'
+import { FsBundleStore, type BundleStore, type RevisionRecord, type StorePoint } from '../../src/registry/index.js'
 import { appendHistoryLine, historyLine, readHistoryFile } from '../../src/registry/history-log.js'
 
 function folder(t: { teardown(fn: () => void): void }): string {
@@ -340,26 +340,32 @@ t.test('revisions pages newest first and findRevision answers the newest record,
   await again.close()
 })
 
-t.test('retention never removes the blob of a commit in flight to another bundle', async (t) => {
-  const dir = folder(t)
-  // `other` commits the bytes `global` is about to drop, and stops once its record is on disk, before its own prune.
+/** A store with retention 1 whose commits stop at `point` for bundle `name` until released; `reached` resolves when one gets there. */
+async function pausingStore(dir: string, point: StorePoint, name: string) {
   let release!: () => void
   const paused = new Promise<void>((r) => (release = r))
-  let reached!: () => void
-  const atAppended = new Promise<void>((r) => (reached = r))
+  let reach!: () => void
+  const reached = new Promise<void>((r) => (reach = r))
   const store = await FsBundleStore.open({
     dir,
     keepRevisions: 1,
-    hook: async (point, name) => {
-      if (point === 'metadata-appended' && name === 'other') {
-        reached()
+    hook: async (p, n) => {
+      if (p === point && n === name) {
+        reach()
         await paused
       }
     },
   })
+  return { store, reached, release }
+}
+
+t.test('retention never removes the blob of a commit in flight to another bundle', async (t) => {
+  const dir = folder(t)
+  // `other` commits the bytes `global` is about to drop, and stops once its record is on disk, before its own prune.
+  const { store, reached, release } = await pausingStore(dir, 'metadata-appended', 'other')
   const shared = await publish(store, 'global', 'g1', 'shared bytes')
   const other = publish(store, 'other', 'o1', 'shared bytes')
-  await atAppended
+  await reached
   await publish(store, 'global', 'g2')
   t.ok(await store.stored(shared), "global's prune keeps the bytes `other` is committing")
   release()
@@ -372,24 +378,11 @@ t.test('retention never removes the blob of a commit in flight to another bundle
 
 t.test('a commit of bytes whose blob is being removed waits, then writes them again', async (t) => {
   const dir = folder(t)
-  let release!: () => void
-  const paused = new Promise<void>((r) => (release = r))
-  let reached!: () => void
-  const atRemoving = new Promise<void>((r) => (reached = r))
-  const store = await FsBundleStore.open({
-    dir,
-    keepRevisions: 1,
-    hook: async (point, name) => {
-      if (point === 'blob-removing' && name === 'global') {
-        reached()
-        await paused
-      }
-    },
-  })
-  const shared = await publish(store, 'global', 'g1', 'shared bytes')
   // global's prune has decided to remove the blob and stops just before it does.
+  const { store, reached, release } = await pausingStore(dir, 'blob-removing', 'global')
+  const shared = await publish(store, 'global', 'g1', 'shared bytes')
   const second = publish(store, 'global', 'g2')
-  await atRemoving
+  await reached
   const other = publish(store, 'other', 'o1', 'shared bytes')
   await new Promise((r) => setTimeout(r, 50))
   release()
