@@ -384,6 +384,8 @@ t.test('a commit of bytes whose blob is being removed waits, then writes them ag
   const second = publish(store, 'global', 'g2')
   await reached
   const other = publish(store, 'other', 'o1', 'shared bytes')
+  // Time for `other` to reach its look for the blob: without the store's wait it would find the blob still
+  // there and skip writing it. Nothing asserts on time; a slower machine can only make the test miss the bug.
   await new Promise((r) => setTimeout(r, 50))
   release()
   await Promise.all([second, other])
