@@ -9,20 +9,105 @@ import { int, str } from './strings.js'
 const cache = new Map<string, RE2JS>()
 const CACHE_MAX = 256
 
+interface SyntaxDetail {
+  desc: string
+  expr: string
+}
+
+/** re2js's syntax error as Go's parts, or undefined for any other error. */
+function syntaxDetail(e: unknown, pattern: string): SyntaxDetail | undefined {
+  if (!(e instanceof RE2JSException)) return undefined
+  const syn = e as { getDescription?: () => string; getPattern?: () => string | null }
+  return { desc: syn.getDescription?.() ?? e.message, expr: syn.getPattern?.() ?? pattern }
+}
+
+/** Go names the offending fragment, e.g. ``missing closing ]: `[[[` ``. */
+const syntaxError = (builtin: string, d: SyntaxDetail) => new BuiltinError(builtin, `error parsing regexp: ${d.desc}: \`${d.expr}\``)
+
+/**
+ * Offsets of the class items that start with "[:]". There re2js (like RE2J)
+ * looks for a POSIX class's closing ":]" from the "[:" itself and so reads a
+ * class named ":"; Go's regexp/syntax (parseNamedClass) looks from after the
+ * "[:". The scan follows Go's parse only as far as finding those items needs:
+ * escapes, \Q…\E, group names, classes with their first-place "]" and ranges.
+ */
+export function posixColonItems(p: string): number[] {
+  const out: number[] = []
+  const n = p.length
+  const char = (i: number) => i + (p.codePointAt(i)! > 0xffff ? 2 : 1)
+  const escape = (i: number) => {
+    if ('pPx'.includes(p[i + 1] ?? '') && p[i + 2] === '{') {
+      const e = p.indexOf('}', i + 3)
+      return e < 0 ? n : e + 1
+    }
+    return i + 1 < n ? char(i + 1) : n
+  }
+  const item = (i: number) => (p[i] === '\\' ? escape(i) : char(i))
+  let i = 0
+  while (i < n) {
+    if (p.startsWith('\\Q', i)) {
+      const e = p.indexOf('\\E', i + 2)
+      i = e < 0 ? n : e + 2
+    } else if (p[i] === '\\') i = escape(i)
+    else if (p.startsWith('(?P<', i) || p.startsWith('(?<', i)) {
+      const e = p.indexOf('>', i)
+      i = e < 0 ? n : e + 1
+    } else if (p[i] !== '[') i = char(i)
+    else {
+      i += p[i + 1] === '^' ? 2 : 1
+      for (let first = true; i < n && (p[i] !== ']' || first); first = false) {
+        const close = p.startsWith('[:', i) ? p.indexOf(':]', i + 2) : -1
+        if (p.startsWith('[:]', i)) out.push(i)
+        else if (close >= 0) {
+          i = close + 2
+          continue
+        }
+        i = item(i)
+        if (p[i] === '-' && i + 1 < n && p[i + 1] !== ']') i = item(i + 1)
+      }
+      i++
+    }
+  }
+  return out
+}
+
+/**
+ * The pattern re2js must compile to parse as Go does (see posixColonItems),
+ * and where a "\\" went in. Only the first such item matters: a later one
+ * holds a ":]" after the first's "[:". With no ":]" after it, Go takes its
+ * "[" literally, which "\\[" says to re2js; with one, Go fails on the class
+ * it names, unless the text before already failed.
+ */
+function goSource(builtin: string, pattern: string): { source: string; inserted?: number } {
+  const at = posixColonItems(pattern)[0]
+  if (at === undefined) return { source: pattern }
+  const named = pattern.indexOf(':]', at + 2)
+  if (named < 0) return { source: `${pattern.slice(0, at)}\\${pattern.slice(at)}`, inserted: at }
+  try {
+    RE2JS.compile(pattern.slice(0, at))
+  } catch (e) {
+    const d = syntaxDetail(e, pattern)
+    if (d && d.desc !== 'missing closing ]') throw syntaxError(builtin, d)
+  }
+  throw syntaxError(builtin, { desc: 'invalid character class range', expr: pattern.slice(at, named + 2) })
+}
+
+/** `expr`, a fragment of the rewritten source, as the user wrote it. */
+function unrewrite(source: string, inserted: number | undefined, expr: string): string {
+  const at = inserted === undefined ? -1 : source.indexOf(expr)
+  return at < 0 || inserted! < at || inserted! >= at + expr.length ? expr : expr.slice(0, inserted! - at) + expr.slice(inserted! - at + 1)
+}
+
 /** Compiles (and caches) a pattern; syntax errors become Go-style built-in errors. */
 export function compile(builtin: string, pattern: string): RE2JS {
   let re = cache.get(pattern)
   if (re) return re
+  const { source, inserted } = goSource(builtin, pattern)
   try {
-    re = RE2JS.compile(pattern)
+    re = RE2JS.compile(source)
   } catch (e) {
-    if (e instanceof RE2JSException) {
-      // Go names the offending fragment, e.g. ``missing closing ]: `[[[` ``.
-      const syn = e as { getDescription?: () => string; getPattern?: () => string | null }
-      const desc = syn.getDescription?.() ?? e.message
-      const expr = syn.getPattern?.() ?? pattern
-      throw new BuiltinError(builtin, `error parsing regexp: ${desc}: \`${expr}\``)
-    }
+    const d = syntaxDetail(e, source)
+    if (d) throw syntaxError(builtin, { desc: d.desc, expr: unrewrite(source, inserted, d.expr) })
     throw e
   }
   if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!)

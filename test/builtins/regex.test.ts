@@ -54,3 +54,26 @@ t.test('globs_match intersects two glob-like regexes', async (t) => {
   t.throws(() => call('regex.globs_match', '[a\\', 'a'), { message: 'regex.globs_match: unclosed character class in "[a\\\\"' })
   t.throws(() => call('regex.globs_match', 'a', '[a-\\'), { message: 'regex.globs_match: unclosed character class in "[a-\\\\"' })
 })
+
+// Found by the fuzz property in test/wasm/self-contained-regex.test.ts
+// (seed -432504820, `[[:]`): re2js reads "[:]" inside a class as a class
+// named ":", where Go's regexp/syntax looks for the closing ":]" only after
+// the "[:" (parseNamedClass, strings.Index(s[2:], ":]")).
+t.test('"[:]" inside a class parses as in Go', async (t) => {
+  const err = (expr: string, desc = 'invalid character class range') => ({ message: `regex.match: error parsing regexp: ${desc}: \`${expr}\`` })
+  // no ":]" after the "[:": the "[" is literal
+  t.equal(call('regex.match', '^[[:]+$', '[:[:'), true)
+  t.equal(call('regex.match', '^[[:]a]$', '[a]'), true)
+  t.equal(call('regex.is_valid', '[[:]'), true)
+  // one after it: Go names everything up to it as the class
+  t.throws(() => call('regex.match', '[[:]:]', ''), err('[:]:]'))
+  t.throws(() => call('regex.match', '[[:][[:]', ''), err('[:][[:]'))
+  // an error before the class is still the one reported; one after it names the pattern as written
+  t.throws(() => call('regex.match', 'a{2}{3}[[:]:]', ''), err('{2}{3}', 'invalid nested repetition operator'))
+  t.throws(() => call('regex.match', 'x[[:]a(', ''), err('x[[:]a(', 'missing closing )'))
+  // not class items: escaped, quoted, a range's end, a group name
+  t.equal(call('regex.match', '^\\Q[[:]\\E$', '[[:]'), true)
+  t.equal(call('regex.match', '^[\\[:]$', ':'), true)
+  t.throws(() => call('regex.match', '[a-[:]', ''), err('a-['))
+  t.throws(() => call('regex.match', '(?P<[[:]>a)', ''), err('(?P<[[:]>', 'invalid named capture'))
+})
