@@ -1,7 +1,7 @@
 // Several runs of the reload benchmark taken together. Each results file
 // (benchmarks/results/*.json written by `npm run bench`, with the reload
 // benchmark in it) gives one run of the issue's figure: decision p99 across
-// reloads ÷ steady p99, the ratio of the medians of nine windows' p99s. One
+// reloads ÷ steady p99, the ratio of the medians of its windows' p99s. One
 // run's figure moves with which of its windows a stall happened to fall in
 // (its note's interval: ratioInterval); this says where the figure lies over
 // runs: each run's figure and load average, how many meet the goal, and the

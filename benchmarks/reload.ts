@@ -5,7 +5,7 @@
 // - publish → first decision answered by the new revision, over 50 publishes:
 //   median and p99 (goal: p99 < 1 s; with long polling, tens of ms);
 // - decisions at a constant offered rate across 20 reloads: errors (goal 0)
-//   and p99 during reloads ÷ steady p99 (goal ≤ 1.2), medians of 9 windows
+//   and p99 during reloads ÷ steady p99 (goal ≤ 1.2), medians of 15 windows
 //   of each kind; beside it, windows where as many bundles are published to
 //   a bundle the sidecar does not poll, which split that ratio into the
 //   co-located registry's and publisher's share and the reloads' own;
@@ -300,11 +300,13 @@ bundles:
       // between 0.54 and 2.36 ms from one window to the next, and one
       // pair's ratio between 0.86 and 1.78 within a run; the 80 slowest
       // answers of a window often come from one to three stalls), so the
-      // kinds of window take turns, 9 of each, and their medians are
+      // kinds of window take turns, 15 of each, and their medians are
       // compared (with 5 of each, 16 runs with the module pruning on this VM
       // gave 0.98–1.47; the steady windows of seven traced runs, split into
-      // halves of 4 and 5, gave 0.73–1.26 one against the other).
-      const reps = ctx.quick ? 1 : 9
+      // halves of 4 and 5, gave 0.73–1.26 one against the other; with 9, the
+      // control below, which has no reload in it, still spread 0.85–1.18
+      // over ten runs: docs/benchmarks.md, sixteenth round).
+      const reps = ctx.quick ? 1 : 15
       const reloads = ctx.quick ? 6 : 20
       // Each window's bundles, built beforehand and published by a process of
       // its own (reload-publisher.ts): `load…` to the bundle the sidecar
@@ -410,7 +412,7 @@ bundles:
       const during = medianOf(runs.reloads)
       const errors = [...runs.steady, ...runs.elsewhere, ...runs.reloads].reduce((n, r) => n + r.errors + r.non2xx, 0)
       // How far the ratio could move with the same windows drawn again: one
-      // slow window moves a median of nine (docs/benchmarks.md).
+      // slow window moves a median of fifteen (docs/benchmarks.md).
       const p99s = (k: Kind) => runs[k].map((r) => r.p99)
       const [low, high] = ratioInterval(p99s('reloads'), p99s('steady'))
       ctx.log(`reloads ÷ steady ${(during.p99 / steady.p99).toFixed(3)}; 90 % bootstrap interval over the windows ${low.toFixed(2)}–${high.toFixed(2)}`)
