@@ -1,7 +1,9 @@
 // regex.* on RE2 semantics with Go's match iteration rules.
 
 import t from 'tap'
-import { impls } from '../../src/builtins/regex.js'
+import fc from 'fast-check'
+import { impls, posixColonItems } from '../../src/builtins/regex.js'
+import { BuiltinError } from '../../src/builtins/types.js'
 
 const call = (name: string, ...args: unknown[]): unknown => impls[name](...args)
 
@@ -76,4 +78,28 @@ t.test('"[:]" inside a class parses as in Go', async (t) => {
   t.equal(call('regex.match', '^[\\[:]$', ':'), true)
   t.throws(() => call('regex.match', '[a-[:]', ''), err('a-['))
   t.throws(() => call('regex.match', '(?P<[[:]>a)', ''), err('(?P<[[:]>', 'invalid named capture'))
+})
+
+// Patterns come from input: whatever the text, a pattern compiles or fails
+// with a built-in error (never another exception), and the items found are
+// class items that start with "[:]".
+t.test('any pattern compiles or fails with a built-in error', async (t) => {
+  const unit = fc.oneof(
+    fc.constantFrom('[', ']', ':', '^', '-', '\\', 'Q', 'E', 'p', '{', '}', '(', '?', 'P', '<', '>', 'a'),
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+  )
+  fc.assert(
+    fc.property(fc.string({ unit, maxLength: 12 }), (p) => {
+      for (const k of posixColonItems(p)) if (!p.startsWith('[:]', k)) return false
+      try {
+        call('regex.is_valid', p)
+        call('regex.match', p, 'a[:]')
+      } catch (e) {
+        return e instanceof BuiltinError
+      }
+      return true
+    }),
+    { numRuns: 2000 },
+  )
+  t.pass('2,000 patterns')
 })
