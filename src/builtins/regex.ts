@@ -25,14 +25,14 @@ function syntaxDetail(e: unknown, pattern: string): SyntaxDetail | undefined {
 const syntaxError = (builtin: string, d: SyntaxDetail) => new BuiltinError(builtin, `error parsing regexp: ${d.desc}: \`${d.expr}\``)
 
 /**
- * Offsets of the class items that start with "[:]". There re2js (like RE2J)
- * looks for a POSIX class's closing ":]" from the "[:" itself and so reads a
- * class named ":"; Go's regexp/syntax (parseNamedClass) looks from after the
- * "[:". The scan follows Go's parse only as far as finding those items needs:
- * escapes, \Q…\E, group names, classes with their first-place "]" and ranges.
+ * The offset of the first class item that starts with "[:]", if any. There
+ * re2js (like RE2J) looks for a POSIX class's closing ":]" from the "[:"
+ * itself and so reads a class named ":"; Go's regexp/syntax
+ * (parseNamedClass) looks from after the "[:". The scan follows Go's parse
+ * only as far as finding that item needs: escapes, \Q…\E, group names,
+ * classes with their first-place "]" and ranges.
  */
-export function posixColonItems(p: string): number[] {
-  const out: number[] = []
+export function firstPosixColonItem(p: string): number | undefined {
   const n = p.length
   const char = (i: number) => i + (p.codePointAt(i)! > 0xffff ? 2 : 1)
   const escape = (i: number) => {
@@ -56,9 +56,9 @@ export function posixColonItems(p: string): number[] {
     else {
       i += p[i + 1] === '^' ? 2 : 1
       for (let first = true; i < n && (p[i] !== ']' || first); first = false) {
+        if (p.startsWith('[:]', i)) return i
         const close = p.startsWith('[:', i) ? p.indexOf(':]', i + 2) : -1
-        if (p.startsWith('[:]', i)) out.push(i)
-        else if (close >= 0) {
+        if (close >= 0) {
           i = close + 2
           continue
         }
@@ -68,18 +68,18 @@ export function posixColonItems(p: string): number[] {
       i++
     }
   }
-  return out
+  return undefined
 }
 
 /**
- * The pattern re2js must compile to parse as Go does (see posixColonItems),
- * and where a "\\" went in. Only the first such item matters: a later one
- * holds a ":]" after the first's "[:". With no ":]" after it, Go takes its
- * "[" literally, which "\\[" says to re2js; with one, Go fails on the class
- * it names, unless the text before already failed.
+ * The pattern re2js must compile to parse as Go does (see
+ * firstPosixColonItem), and where a backslash went in. Only the first such item
+ * matters: a later one holds a ":]" after the first's "[:". With no ":]"
+ * after it, Go takes its "[" literally, which "\[" says to re2js; with one,
+ * Go fails on the class it names, unless the text before already failed.
  */
 function goSource(builtin: string, pattern: string): { source: string; inserted?: number } {
-  const at = posixColonItems(pattern)[0]
+  const at = firstPosixColonItem(pattern)
   if (at === undefined) return { source: pattern }
   const named = pattern.indexOf(':]', at + 2)
   if (named < 0) return { source: `${pattern.slice(0, at)}\\${pattern.slice(at)}`, inserted: at }
@@ -92,10 +92,12 @@ function goSource(builtin: string, pattern: string): { source: string; inserted?
   throw syntaxError(builtin, { desc: 'invalid character class range', expr: pattern.slice(at, named + 2) })
 }
 
-/** `expr`, a fragment of the rewritten source, as the user wrote it. */
+/** `expr`, a fragment of the rewritten source, as the user wrote it: without the backslash inserted at `inserted`. */
 function unrewrite(source: string, inserted: number | undefined, expr: string): string {
-  const at = inserted === undefined ? -1 : source.indexOf(expr)
-  return at < 0 || inserted! < at || inserted! >= at + expr.length ? expr : expr.slice(0, inserted! - at) + expr.slice(inserted! - at + 1)
+  if (inserted === undefined) return expr
+  const at = source.indexOf(expr)
+  if (at < 0 || inserted < at || inserted >= at + expr.length) return expr
+  return expr.slice(0, inserted - at) + expr.slice(inserted - at + 1)
 }
 
 /** Compiles (and caches) a pattern; syntax errors become Go-style built-in errors. */

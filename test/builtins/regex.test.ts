@@ -2,7 +2,7 @@
 
 import t from 'tap'
 import fc from 'fast-check'
-import { impls, posixColonItems } from '../../src/builtins/regex.js'
+import { impls, firstPosixColonItem } from '../../src/builtins/regex.js'
 import { BuiltinError } from '../../src/builtins/types.js'
 
 const call = (name: string, ...args: unknown[]): unknown => impls[name](...args)
@@ -81,8 +81,8 @@ t.test('"[:]" inside a class parses as in Go', async (t) => {
 })
 
 // Patterns come from input: whatever the text, a pattern compiles or fails
-// with a built-in error (never another exception), and the items found are
-// class items that start with "[:]".
+// with a built-in error (never another exception), and an item found is a
+// class item that starts with "[:]".
 t.test('any pattern compiles or fails with a built-in error', async (t) => {
   const unit = fc.oneof(
     fc.constantFrom('[', ']', ':', '^', '-', '\\', 'Q', 'E', 'p', '{', '}', '(', '?', 'P', '<', '>', 'a'),
@@ -90,7 +90,8 @@ t.test('any pattern compiles or fails with a built-in error', async (t) => {
   )
   fc.assert(
     fc.property(fc.string({ unit, maxLength: 12 }), (p) => {
-      for (const k of posixColonItems(p)) if (!p.startsWith('[:]', k)) return false
+      const k = firstPosixColonItem(p)
+      if (k !== undefined && !p.startsWith('[:]', k)) return false
       try {
         call('regex.is_valid', p)
         call('regex.match', p, 'a[:]')
