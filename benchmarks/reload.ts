@@ -304,8 +304,8 @@ bundles:
       // compared (with 5 of each, 16 runs with the module pruning on this VM
       // gave 0.98–1.47; the steady windows of seven traced runs, split into
       // halves of 4 and 5, gave 0.73–1.26 one against the other; with 9, the
-      // control below, which has no reload in it, still spread 0.85–1.18
-      // over ten runs: docs/benchmarks.md, sixteenth round).
+      // control below, which has no reload in it, still had a 90 % interval
+      // of 0.85–1.18 over ten runs: docs/benchmarks.md, sixteenth round).
       const reps = ctx.quick ? 1 : 15
       const reloads = ctx.quick ? 6 : 20
       // Each window's bundles, built beforehand and published by a process of
