@@ -28,46 +28,94 @@ import { withHostExports } from './host-exports.js'
 import { sdkMemory } from './memory-import.js'
 
 /**
+ * The probe's import object for a module on `memory`, as JavaScript source:
+ * each function with the arity policy-instance.ts gives it (V8 keeps the
+ * wrappers it compiles for the imports with the compiled module, keyed by
+ * arity, so the calling thread reuses the probe's; test/engine/import-arity).
+ * Every built-in throws: the calling thread refuses built-ins while a module
+ * loads too, so both stop at the same call.
+ */
+export const PROBE_IMPORTS_SOURCE = `(memory) => {
+  const refuse = (id) => { throw { message: 'built-in function ' + id + ' called while the module loads' } }
+  return {
+    env: {
+      memory,
+      opa_abort: (addr) => { throw 'opa_abort' },
+      opa_println: (addr) => {},
+      opa_builtin0: (id, _ctx) => refuse(id),
+      opa_builtin1: (id, _ctx, a) => refuse(id),
+      opa_builtin2: (id, _ctx, a, b) => refuse(id),
+      opa_builtin3: (id, _ctx, a, b, c) => refuse(id),
+      opa_builtin4: (id, _ctx, a, b, c, d) => refuse(id),
+    },
+  }
+}`
+
+/**
  * The worker: for each request, exactly the module code that loading runs
- * (instantiation with its start function, the SDK's calls to `builtins` and
- * `entrypoints`, `setData`), then a reply saying it finished, with each
- * module as compiled (null where it did not compile). A load that throws
- * also counts as finished: the calling thread's load reports the error with
- * its code. No host built-ins: none is called while loading.
+ * (policy-instance.ts, which follows the SDK's loadPolicy: instantiation with
+ * its start function, the ABI version check, `builtins`, the empty document
+ * and `entrypoints`, then `setData`), then a reply saying it finished, with
+ * each module as compiled (null where it did not compile). A load that
+ * throws also counts as finished: the calling thread's load reports the
+ * error with its code.
  *
- * It is inline JavaScript started with no `execArgv`, importing only the
- * SDK, so it starts in tens of milliseconds whatever loaders the parent runs
- * under (a TypeScript loader in a worker costs seconds per start).
+ * It is inline JavaScript started with no `execArgv` and importing nothing,
+ * so it starts in tens of milliseconds whatever loaders the parent runs
+ * under (a TypeScript loader in a worker costs seconds per start). It once
+ * imported the SDK for its `loadPolicy`: a start and a first probe then took
+ * ≈ 130 ms of the process's CPU, against ≈ 60 ms now (docs/benchmarks.md,
+ * seventeenth round).
  */
 const PROBE_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads')
-import(workerData.sdk).then(({ loadPolicy }) => {
-  parentPort.on('message', async ({ id, image, maximum, initial }) => {
-    const compiled = image.modules.map(() => null)
-    try {
-      for (const [i, m] of image.modules.entries()) {
-        compiled[i] = await WebAssembly.compile(m.bytes)
-        const policy = await loadPolicy(compiled[i], { initial: initial[i], maximum }, {})
-        policy.setData(image.data)
-      }
-    } catch {}
-    parentPort.postMessage({ id, compiled })
-  })
-  parentPort.postMessage('ready')
+const { parentPort } = require('node:worker_threads')
+const importsFor = ${PROBE_IMPORTS_SOURCE}
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+const loadJSON = (x, memory, value) => {
+  const bytes = encoder.encode(JSON.stringify(value))
+  const raw = x.opa_malloc(bytes.byteLength)
+  new Uint8Array(memory.buffer).set(bytes, raw)
+  if (x.opa_json_parse(raw, bytes.byteLength) === 0) throw 'failed to parse json value'
+}
+const dumpJSON = (x, memory, addr) => {
+  const at = x.opa_json_dump(addr)
+  const bytes = new Uint8Array(memory.buffer)
+  const end = bytes.indexOf(0, at)
+  return JSON.parse(decoder.decode(bytes.subarray(at, end < 0 ? bytes.length : end)))
+}
+parentPort.on('message', async ({ id, image, maximum, initial }) => {
+  const compiled = image.modules.map(() => null)
+  try {
+    for (const [i, m] of image.modules.entries()) {
+      compiled[i] = await WebAssembly.compile(m.bytes)
+      const memory = new WebAssembly.Memory({ initial: initial[i], maximum })
+      const instance = await WebAssembly.instantiate(compiled[i], importsFor(memory))
+      const x = instance.exports
+      const abi = x.opa_wasm_abi_version
+      if (abi !== undefined && Number(typeof abi === 'number' ? abi : abi.value) !== 1) throw 'unsupported ABI version'
+      dumpJSON(x, memory, x.builtins())
+      loadJSON(x, memory, {})
+      const base = x.opa_heap_ptr_get()
+      dumpJSON(x, memory, x.entrypoints())
+      x.opa_heap_ptr_set(base)
+      if (image.data !== undefined) loadJSON(x, memory, image.data)
+    }
+  } catch {}
+  parentPort.postMessage({ id, compiled })
 })
+parentPort.postMessage('ready')
 `
-
-const SDK_URL = import.meta.resolve('@open-policy-agent/opa-wasm')
 
 /**
  * The probe thread's nice value (Linux; elsewhere it keeps the process's):
  * its work is a check with a deadline of seconds, while the thread that
  * started it answers decisions within a millisecond; on a machine with few
  * cores the two compete, and the decisions should win. Most of that work is
- * the worker's own start, ≈ 60 ms of CPU (Node's bootstrap of a thread
- * ≈ 37, importing the SDK ≈ 25), paid again by the first activation after
+ * the worker's own start (Node's bootstrap of a thread; with a first probe
+ * ≈ 60 ms of the process's CPU), paid again by the first activation after
  * the worker stopped when idle; a probe of the reload benchmark's module
- * (receiving it, compiling, instantiating) is ≈ 1–2 ms. So the thread is
+ * (receiving it, compiling, instantiating) is ≈ 1.5 ms. So the thread is
  * set from here, as soon as it exists: set by the worker itself, its
  * bootstrap ran at the decisions' priority.
  */
@@ -200,7 +248,6 @@ export class LoadProbe {
     const worker = new Worker(PROBE_SOURCE, {
       eval: true,
       execArgv: [],
-      workerData: { sdk: SDK_URL },
       resourceLimits: { maxOldGenerationSizeMb: heapMb },
     })
     niceNewThreads(before, PROBE_NICE)

@@ -50,6 +50,7 @@ export class PolicyInstance {
     instance: WebAssembly.Instance,
     readonly mem: WebAssembly.Memory,
     readonly minorVersion: number | undefined,
+    private readonly env: Env,
   ) {
     this.wasmInstance = instance
     const x = this.exports
@@ -69,7 +70,7 @@ export class PolicyInstance {
    * built-ins `custom`.
    */
   static async instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory, custom: Readonly<Record<string, Builtin>>): Promise<PolicyInstance> {
-    const env: { instance?: WebAssembly.Instance; builtins: Record<number, string> } = { builtins: {} }
+    const env: Env = { builtins: {}, loading: true }
     const instance = await WebAssembly.instantiate(module, importObject(env, memory, custom))
     env.instance = instance
     const x = instance.exports as unknown as OpaExports
@@ -79,7 +80,15 @@ export class PolicyInstance {
     if (abi !== undefined && abi !== 1) throw `unsupported ABI version ${abi}`
     const ids = dumpJSON(x, memory, x.builtins()) as Record<string, number>
     for (const name of Object.keys(ids)) env.builtins[ids[name]!] = name
-    return new PolicyInstance(instance, memory, version(x.opa_wasm_abi_minor_version))
+    return new PolicyInstance(instance, memory, version(x.opa_wasm_abi_minor_version), env)
+  }
+
+  /**
+   * Ends the load: from here the module's calls to built-ins are answered.
+   * The loader calls it once the bundle's data is set.
+   */
+  loaded(): void {
+    this.env.loading = false
   }
 
   /** The SDK's `evaluate`: input as a value or as JSON bytes (an ArrayBuffer), entrypoint by id or name. */
@@ -121,11 +130,23 @@ export class PolicyInstance {
   }
 }
 
-function importObject(
-  env: { instance?: WebAssembly.Instance; builtins: Record<number, string> },
-  memory: WebAssembly.Memory,
-  custom: Readonly<Record<string, Builtin>>,
-) {
+/**
+ * What the imports share with the instance. `loading` refuses every built-in
+ * until the load is over: loading runs module code (the start function,
+ * `builtins`, `entrypoints`, the JSON parser behind `setData`) that no
+ * legitimate module has call a built-in, and the load probe's worker, which
+ * proves that this code returns, has none of the host's built-ins. A module
+ * that called one there and then looped would pass the probe (the call
+ * failed in the worker, which counts as finished) and hang this thread
+ * (test/engine/fail-safe.test.ts, 8).
+ */
+interface Env {
+  instance?: WebAssembly.Instance
+  builtins: Record<number, string>
+  loading: boolean
+}
+
+function importObject(env: Env, memory: WebAssembly.Memory, custom: Readonly<Record<string, Builtin>>) {
   const text = (addr: number) => {
     const bytes = new Int8Array(memory.buffer)
     let s = ''
@@ -133,6 +154,7 @@ function importObject(
     return s
   }
   const call = (id: number, ...args: number[]): number => {
+    if (env.loading) throw { message: `built-in function ${id}${env.builtins[id] ? `: ${env.builtins[id]}` : ''} called while the module loads` }
     const x = env.instance!.exports as unknown as OpaExports
     const name = env.builtins[id]!
     const impl = SDK_BUILTINS[name] ?? custom[name]

@@ -1,9 +1,10 @@
-// The probe thread loads each module with the SDK's import object before this
-// thread instantiates the same compiled module with policy-instance.ts's. V8
+// The probe thread loads each module with its own import object (built from
+// PROBE_IMPORTS_SOURCE) before this thread instantiates the same compiled
+// module with policy-instance.ts's; both follow the SDK's arities. V8
 // keeps the wrappers it compiles for a module's imported functions with the
 // compiled module, keyed (among others) by whether each function's arity
 // matches its import's signature, so the second instantiation reuses the
-// probe's wrappers only when every function has the SDK's arity; otherwise
+// probe's wrappers only when every function has the same arity; otherwise
 // this thread compiles them while decisions wait (issue 9; measured in
 // docs/benchmarks.md, eleventh round). The SDK's import object is not
 // exported: both are captured at WebAssembly.instantiate.
@@ -12,7 +13,7 @@ import t from 'tap'
 import { loadPolicy } from '@open-policy-agent/opa-wasm'
 import { compile } from '../../src/compiler.js'
 import { PolicyInstance } from '../../src/engine/policy-instance.js'
-import { initialPages } from '../../src/engine/load-probe.js'
+import { initialPages, PROBE_IMPORTS_SOURCE } from '../../src/engine/load-probe.js'
 
 /** The import object of each WebAssembly.instantiate call made while `run` runs. */
 async function importsOf(run: () => Promise<unknown>): Promise<WebAssembly.Imports[]> {
@@ -53,4 +54,7 @@ t.test('every imported function has the arity the SDK gives it', async (t) => {
   // The ABI's signatures: the built-in's id, the context, then its arguments.
   t.equal(want.opa_builtin0, 2)
   t.equal(want.opa_builtin4, 6)
+  // The probe's worker builds its import object from this source (load-probe.ts).
+  const probeImports = new Function(`return ${PROBE_IMPORTS_SOURCE}`)() as (m: WebAssembly.Memory) => WebAssembly.Imports
+  t.same(arities(probeImports(new WebAssembly.Memory({ initial, maximum: 4096 }))), want, "the probe's imports too")
 })
