@@ -168,7 +168,6 @@ export class LoadedBundle {
         policy = await PolicyInstance.instantiate(module, memory, builtins)
         if (opts.turns) await afterPendingIo()
         policy.setData(image.data)
-        policy.loaded()
       } catch (e) {
         const err = evalError(e, m.path)
         throw new MeshgateError(

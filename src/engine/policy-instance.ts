@@ -80,15 +80,9 @@ export class PolicyInstance {
     if (abi !== undefined && abi !== 1) throw `unsupported ABI version ${abi}`
     const ids = dumpJSON(x, memory, x.builtins()) as Record<string, number>
     for (const name of Object.keys(ids)) env.builtins[ids[name]!] = name
-    return new PolicyInstance(instance, memory, version(x.opa_wasm_abi_minor_version), env)
-  }
-
-  /**
-   * Ends the load: from here the module's calls to built-ins are answered.
-   * The loader calls it once the bundle's data is set.
-   */
-  loaded(): void {
-    this.env.loading = false
+    const policy = new PolicyInstance(instance, memory, version(x.opa_wasm_abi_minor_version), env)
+    env.loading = false
+    return policy
   }
 
   /** The SDK's `evaluate`: input as a value or as JSON bytes (an ArrayBuffer), entrypoint by id or name. */
@@ -124,21 +118,27 @@ export class PolicyInstance {
   /** The SDK's `setData`: the data document replaces the last one, above the module's base heap. */
   setData(data: unknown): void {
     const x = this.exports
-    x.opa_heap_ptr_set(this.baseHeapPtr)
-    this.dataAddr = loadJSON(x, this.mem, data)
-    this.dataHeapPtr = x.opa_heap_ptr_get()
+    // Parsing data is loading too: no built-in answers a module's JSON parser.
+    this.env.loading = true
+    try {
+      x.opa_heap_ptr_set(this.baseHeapPtr)
+      this.dataAddr = loadJSON(x, this.mem, data)
+      this.dataHeapPtr = x.opa_heap_ptr_get()
+    } finally {
+      this.env.loading = false
+    }
   }
 }
 
 /**
  * What the imports share with the instance. `loading` refuses every built-in
- * until the load is over: loading runs module code (the start function,
- * `builtins`, `entrypoints`, the JSON parser behind `setData`) that no
- * legitimate module has call a built-in, and the load probe's worker, which
- * proves that this code returns, has none of the host's built-ins. A module
- * that called one there and then looped would pass the probe (the call
- * failed in the worker, which counts as finished) and hang this thread
- * (test/engine/fail-safe.test.ts, 8).
+ * while the module loads (instantiation, the constructor) and while
+ * `setData` parses a document: that code (the start function, `builtins`,
+ * `entrypoints`, the module's JSON parser) has no legitimate use for a
+ * built-in, and the load probe's worker, which proves that it returns, has
+ * none of the host's. A module that called one there and then looped would
+ * pass the probe (the call failed in the worker, which counts as finished)
+ * and hang this thread (test/engine/fail-safe.test.ts, 8).
  */
 interface Env {
   instance?: WebAssembly.Instance

@@ -11,9 +11,14 @@
 // Reachability is the usual one: from the exports kept, the start function,
 // every function an element segment names (the runtime's indirect calls go
 // through its table) and every `ref.func` in a constant expression, along
-// `call`, `return_call` and `ref.func` in function bodies. Imports, types,
-// tables, memories, globals and data are kept as they are (all small); only
-// defined functions go, and the indices of those that stay are renumbered.
+// `call`, `return_call` and `ref.func` in function bodies. Imported
+// functions nothing reaches go too: V8 compiles a wrapper for each imported
+// function of every new module it instantiates (on its platform threads,
+// beside the thread that answers decisions), and a policy that calls no
+// host built-in has no use for `opa_builtin0` … `opa_builtin4`. Any import
+// object that offers them still links (extra imports are ignored). Types,
+// tables, memories, globals, data and other imports are kept as they are
+// (all small); the indices of the functions that stay are renumbered.
 
 import { binaryError, Reader, Writer, type Export, type WasmModule } from './binary.js'
 import { rewriteBodies, rewriteExpr, rewriteInstructions, type IndexMaps } from './instructions.js'
@@ -55,16 +60,18 @@ export function pruneModule(m: WasmModule, keep: (e: Export) => boolean): WasmMo
     scan(code.body, code.at ?? 0)
   }
 
-  // New indices: imports stay where they are; the live definitions close up.
+  // New indices: the live functions close up, imports first as before.
   const index = new Int32Array(live.length).fill(-1)
   let n = 0
-  for (let f = 0; f < live.length; f++) if (live[f] || f < imported) index[f] = n++
+  for (let f = 0; f < live.length; f++) if (live[f]) index[f] = n++
   if (n === live.length) return { ...m, exports }
   const func = (i: number) => index[i]!
   const maps: IndexMaps = { ...visit, func }
   const kept = m.funcs.map((_, d) => d).filter((d) => live[imported + d])
+  let importedFunc = 0
   return {
     ...m,
+    imports: m.imports.filter((i) => i.desc.kind !== 'func' || live[importedFunc++]),
     funcs: kept.map((d) => m.funcs[d]!),
     codes: rewriteBodies(
       kept.map((d) => m.codes[d]!),

@@ -2,8 +2,8 @@
 // (wabt assembles them), pruned, instantiated and run. Checks that what can
 // run stays and runs with its indices renumbered (calls, tail calls, the
 // table behind call_indirect, ref.func, the start function), that what cannot
-// run goes, and that a compiled policy keeps none of the runtime's helpers
-// yet answers as before.
+// run goes (imported functions too), and that a compiled policy keeps none
+// of the runtime's helpers yet answers as before.
 
 import t from 'tap'
 import { assemble } from './fixtures/wat.js'
@@ -88,6 +88,52 @@ t.test('a call out of range is refused as malformed, with where', async (t) => {
   const m = decodeModule(assemble('(module (func $a (result i32) (i32.const 1)) (export "a" (func $a)))'), 'test')
   const broken = { ...m, exports: [{ name: 'a', kind: 'func' as const, index: 5 }] }
   t.throws(() => pruneModule(broken, () => true), { code: 'internal_error', message: /function index 5 out of range/ })
+})
+
+t.test('imported functions nothing reaches go; the others stay, and every call is renumbered', async (t) => {
+  // $unused is named by nothing; $viaTable only by the table; the memory
+  // import between them stays whatever reaches it.
+  const text = `(module
+    (import "env" "log" (func $log (param i32)))
+    (import "env" "unused" (func $unused (param i32 i32) (result i32)))
+    (import "env" "memory" (memory 1))
+    (import "env" "viaTable" (func $viaTable (result i32)))
+    (type $t (func (result i32)))
+    (table 1 funcref)
+    (elem (i32.const 0) $viaTable)
+    (func $two (result i32) (i32.const 2))
+    (func $run (result i32)
+      (call $log (i32.const 5))
+      (i32.add (call $two) (call_indirect (type $t) (i32.const 0))))
+    (export "run" (func $run)))`
+  const m = decodeModule(assemble(text), 'test')
+  const pruned = pruneModule(m, () => true)
+  t.same(
+    pruned.imports.map((i) => i.name),
+    ['log', 'memory', 'viaTable'],
+  )
+  const bytes = encodeModule(pruned)
+  t.ok(WebAssembly.validate(bytes), 'valid')
+  const logged: number[] = []
+  const env = { log: (x: number) => logged.push(x), unused: () => 0, memory: new WebAssembly.Memory({ initial: 1 }), viaTable: () => 40 }
+  const { instance } = await WebAssembly.instantiate(bytes, { env })
+  t.equal((instance.exports.run as () => number)(), 42)
+  t.same(logged, [5])
+})
+
+t.test('a compiled policy imports only the host hooks it calls', async (t) => {
+  const imports = async (source: string, entrypoints: string[]) => {
+    const { wasm } = await compile({ modules: [{ path: 'a.rego', source }], entrypoints })
+    return WebAssembly.Module.imports(new WebAssembly.Module(wasm))
+      .map((i) => i.name)
+      .sort()
+  }
+  t.same(await imports('package a\n\nallow if input.user != "nobody"\n', ['a/allow']), ['memory', 'opa_abort'], 'no built-in served by the host, no print')
+  // time.now_ns is served by the host (opa_builtin0); print by opa_println.
+  t.same(await imports('package a\n\nt := time.now_ns()\n\np if print("hi")\n', ['a/t', 'a/p']), ['memory', 'opa_abort', 'opa_builtin0', 'opa_println'])
+  const { wasm } = await compile({ modules: [{ path: 'a.rego', source: 'package a\n\nt := time.now_ns()\n' }], entrypoints: ['a/t'] })
+  const policy = await loadPolicy(wasm, undefined, { 'time.now_ns': () => 42 })
+  t.same(policy.evaluate({}, 'a/t'), [{ result: 42 }], 'and the SDK calls the host built-in through the import that stayed')
 })
 
 t.test('a compiled policy exports none of the runtime helpers, is much smaller than the runtime, and answers as before', async (t) => {
