@@ -84,26 +84,50 @@ const dumpJSON = (x, memory, addr) => {
   const end = bytes.indexOf(0, at)
   return JSON.parse(decoder.decode(bytes.subarray(at, end < 0 ? bytes.length : end)))
 }
+// The last probe's memory, when it did not grow: the next probe of a module
+// of the same size loads into it, zeroed, as the calling thread reuses a
+// retired revision's (loaded-bundle.ts). A new one each time is a new
+// reservation of address space to map, fault in and tear down, which on a
+// small VM is most of a probe's kernel time (docs/benchmarks.md,
+// seventeenth round).
+let spare
+const memoryFor = (pages, maximum) => {
+  const reuse = spare && spare.maximum === maximum && spare.memory.buffer.byteLength === pages * 65536
+  const memory = reuse ? spare.memory : new WebAssembly.Memory({ initial: pages, maximum })
+  if (reuse) new Uint8Array(memory.buffer).fill(0)
+  spare = undefined
+  return memory
+}
+const keep = (memory, pages, maximum) => {
+  if (memory.buffer.byteLength === pages * 65536) spare = { memory, maximum }
+}
 parentPort.on('message', async ({ id, image, maximum, initial }) => {
   const compiled = image.modules.map(() => null)
   try {
     for (const [i, m] of image.modules.entries()) {
       compiled[i] = await WebAssembly.compile(m.bytes)
-      const memory = new WebAssembly.Memory({ initial: initial[i], maximum })
-      const instance = await WebAssembly.instantiate(compiled[i], importsFor(memory))
-      const x = instance.exports
-      const abi = x.opa_wasm_abi_version
-      if (abi !== undefined && Number(typeof abi === 'number' ? abi : abi.value) !== 1) throw 'unsupported ABI version'
-      dumpJSON(x, memory, x.builtins())
-      loadJSON(x, memory, {})
-      const base = x.opa_heap_ptr_get()
-      dumpJSON(x, memory, x.entrypoints())
-      x.opa_heap_ptr_set(base)
-      if (image.data !== undefined) loadJSON(x, memory, image.data)
+      const memory = memoryFor(initial[i], maximum)
+      try {
+        await probeLoad(compiled[i], memory, image.data)
+      } finally {
+        keep(memory, initial[i], maximum)
+      }
     }
   } catch {}
   parentPort.postMessage({ id, compiled })
 })
+async function probeLoad(module, memory, data) {
+  const instance = await WebAssembly.instantiate(module, importsFor(memory))
+  const x = instance.exports
+  const abi = x.opa_wasm_abi_version
+  if (abi !== undefined && Number(typeof abi === 'number' ? abi : abi.value) !== 1) throw 'unsupported ABI version'
+  dumpJSON(x, memory, x.builtins())
+  loadJSON(x, memory, {})
+  const base = x.opa_heap_ptr_get()
+  dumpJSON(x, memory, x.entrypoints())
+  x.opa_heap_ptr_set(base)
+  if (data !== undefined) loadJSON(x, memory, data)
+}
 parentPort.postMessage('ready')
 `
 
