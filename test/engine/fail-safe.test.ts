@@ -7,6 +7,7 @@
 import t from 'tap'
 import { gzipSync } from 'node:zlib'
 import wabtInit from 'wabt'
+import { abiModuleText } from '../fixtures/wasm/abi-module.js'
 import { readBundle, writeBundle, writeTar, serializeManifest, normalizeManifest, type TarEntry } from '../../src/bundle/index.js'
 import { compile } from '../../src/compiler.js'
 import { Engine, compatibilityQuestion, domainLayer, globalLayer } from '../../src/engine/index.js'
@@ -244,28 +245,11 @@ t.test('8. a module that calls a built-in while loading is refused, not run on p
   // `builtins` table names, then loops. The probe's worker has no host
   // built-ins: there the call fails, which counts as finished. Were the
   // call answered on the decision thread, the loop would hang it.
-  const text = `(module
-    (import "env" "memory" (memory 2))
-    (import "env" "opa_builtin0" (func $b0 (param i32 i32) (result i32)))
-    (global (export "opa_wasm_abi_version") i32 (i32.const 1))
-    (global (export "opa_wasm_abi_minor_version") i32 (i32.const 2))
-    (global $heap (mut i32) (i32.const 8192))
-    (data (i32.const 1024) "{\\"time.now_ns\\":0}\\00")
-    (data (i32.const 1100) "{}\\00")
-    (func (export "opa_malloc") (param $n i32) (result i32) (local $at i32)
-      (local.set $at (global.get $heap))
-      (global.set $heap (i32.add (global.get $heap) (local.get $n)))
-      (local.get $at))
-    (func (export "opa_json_parse") (param i32 i32) (result i32) (i32.const 16))
-    (func (export "opa_json_dump") (param $a i32) (result i32)
-      (if (result i32) (i32.eq (local.get $a) (i32.const 1)) (then (i32.const 1024)) (else (i32.const 1100))))
-    (func (export "opa_heap_ptr_get") (result i32) (global.get $heap))
-    (func (export "opa_heap_ptr_set") (param i32) (global.set $heap (local.get 0)))
-    (func (export "builtins") (result i32) (i32.const 1))
-    (func (export "entrypoints") (result i32)
-      (drop (call $b0 (i32.const 0) (i32.const 0)))
-      (loop $l (br $l))
-      (i32.const 2)))`
+  const text = abiModuleText({
+    imports: '(import "env" "opa_builtin0" (func $b0 (param i32 i32) (result i32)))',
+    builtins: { 'time.now_ns': 0 },
+    entrypoints: '(drop (call $b0 (i32.const 0) (i32.const 0))) (loop $l (br $l))',
+  })
   const e = await mesh(t)
   const bundle = writeBundle({ manifest: { revision: 'call', roots: ['domains/orders'] }, wasm: await wat(text), data: {} })
   const err = await e.activate('domains/orders', bundle).catch((x) => x)

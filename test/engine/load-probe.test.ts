@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { DEFAULT_LIMITS, LoadedBundle, type BundleImage } from '../../src/engine/loaded-bundle.js'
 import { waitFor } from '../fixtures/wait/until.js'
 import { assemble } from '../wasm/fixtures/wat.js'
+import { abiModuleText } from '../fixtures/wasm/abi-module.js'
 
 t.test('an idle probe worker stops, and the next probe starts another', async (t) => {
   const { wasm } = await compile({ modules: [{ path: 'a.rego', source: 'package a\n\nx := 1\n' }], entrypoints: ['a/x'] })
@@ -168,22 +169,7 @@ t.test('a probe that reuses the last probe’s memory finds it zeroed', async (t
   // not grow. `mark` writes a byte while loading; `check` loops while
   // loading if that byte is not zero. Loaded one after the other, `check`
   // finishes only on a clean memory.
-  const abi = (entrypoints: string) => `(module
-    (import "env" "memory" (memory 2))
-    (global (export "opa_wasm_abi_version") i32 (i32.const 1))
-    (global (export "opa_wasm_abi_minor_version") i32 (i32.const 2))
-    (global $heap (mut i32) (i32.const 8192))
-    (data (i32.const 1100) "{}\\00")
-    (func (export "opa_malloc") (param $n i32) (result i32) (local $at i32)
-      (local.set $at (global.get $heap))
-      (global.set $heap (i32.add (global.get $heap) (local.get $n)))
-      (local.get $at))
-    (func (export "opa_json_parse") (param i32 i32) (result i32) (i32.const 16))
-    (func (export "opa_json_dump") (param i32) (result i32) (i32.const 1100))
-    (func (export "opa_heap_ptr_get") (result i32) (global.get $heap))
-    (func (export "opa_heap_ptr_set") (param i32) (global.set $heap (local.get 0)))
-    (func (export "builtins") (result i32) (i32.const 1))
-    (func (export "entrypoints") (result i32) ${entrypoints} (i32.const 2)))`
+  const abi = (entrypoints: string) => abiModuleText({ entrypoints })
   const mark = assemble(abi('(i32.store8 (i32.const 60000) (i32.const 255))'))
   const check = assemble(abi('(loop $l (br_if $l (i32.load8_u (i32.const 60000))))'))
   const image = (bytes: Uint8Array): BundleImage => ({
