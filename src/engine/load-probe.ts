@@ -87,9 +87,10 @@ const dumpJSON = (x, memory, addr) => {
 // The last probe's memory, when it did not grow: the next probe of a module
 // of the same size loads into it, zeroed, as the calling thread reuses a
 // retired revision's (loaded-bundle.ts). A new one each time is a new
-// reservation of address space to map, fault in and tear down, which on a
-// small VM is most of a probe's kernel time (docs/benchmarks.md,
-// seventeenth round).
+// reservation of address space to map, fault in and tear down, and on a
+// small VM page faults were a large share of the probe thread's time
+// (docs/benchmarks.md, seventeenth round). The rule is takeMemory's in
+// loaded-bundle.ts, written again here because this is inline JavaScript.
 let spare
 const memoryFor = (pages, maximum) => {
   const reuse = spare && spare.maximum === maximum && spare.memory.buffer.byteLength === pages * 65536
