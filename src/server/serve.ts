@@ -40,6 +40,8 @@ export interface SidecarOptions {
   watchFiles?: boolean
   /** Extra decision observers (tests; the decision logger and metrics are built from the config). */
   observers?: DecisionObserver[]
+  /** The download thread's entry (tests pass the built one: a TypeScript worker starts slowly). */
+  downloadWorker?: URL
 }
 
 export async function startSidecar(config: Config, opts: SidecarOptions = {}): Promise<Sidecar> {
@@ -104,6 +106,7 @@ export async function startSidecar(config: Config, opts: SidecarOptions = {}): P
       log: app.log,
       labels,
       ...(opts.watchFiles !== undefined ? { watchFiles: opts.watchFiles } : {}),
+      ...(opts.downloadWorker ? { downloadWorker: opts.downloadWorker } : {}),
       ...(product ? { product } : {}),
     })
   } catch (e) {
