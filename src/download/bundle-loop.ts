@@ -10,9 +10,7 @@
 
 import type { BundleStatus } from '../bundle/index.js'
 import { MeshgateError } from '../errors/index.js'
-import type { SizeLimits } from '../bundle/unpack.js'
 import { pollDelay, retryDelay, sleep } from './backoff.js'
-import type { DownloadThread, Downloaded, Inflated } from './download-thread.js'
 import { requestBundle } from './http-client.js'
 import type { BundlePersistence } from './persist.js'
 
@@ -29,20 +27,8 @@ export interface BundleLoopOptions {
   /** Maximum age: past this long without a successful check the bundle is stale. */
   maxAgeSeconds?: number
   persistence?: BundlePersistence
-  /**
-   * Where the requests run: a download thread (a sidecar's, so the HTTP
-   * client and the inflate stay off the thread that answers decisions), or
-   * this thread when absent.
-   */
-  downloads?: DownloadThread
-  /** With `downloads`: inflate each downloaded bundle there, under these limits, and hand `activate` the tar. */
-  inflateLimits?: SizeLimits
-  /**
-   * Verifies, loads and swaps the bundle in; resolves to its revision,
-   * throws to refuse it. `inflated`: the gzip already inflated on the
-   * download thread (or why it could not be).
-   */
-  activate: (bytes: Uint8Array, origin: 'download' | 'disk', inflated?: Inflated) => Promise<string>
+  /** Verifies, loads and swaps the bundle in; resolves to its revision, throws to refuse it. */
+  activate: (bytes: Uint8Array, origin: 'download' | 'disk') => Promise<string>
   /** Told when freshness changes (a check succeeded, or the bundle was restored). */
   onCheck?: (lastCheck: number) => void
   log?: { info(o: object, m?: string): void; warn(o: object, m?: string): void }
@@ -157,7 +143,7 @@ export class BundleLoop {
 
   private async once(signal: AbortSignal): Promise<void> {
     this.st.lastRequest = this.now()
-    const request = {
+    const res = await requestBundle({
       url: this.opts.url,
       etag: this.etag,
       ...(this.longPoll && this.opts.polling.longPollingTimeoutSeconds ? { waitSeconds: this.opts.polling.longPollingTimeoutSeconds } : {}),
@@ -165,16 +151,12 @@ export class BundleLoop {
       maxBytes: this.opts.maxBytes,
       stallMs: this.opts.stallMs ?? 10_000,
       signal,
-    }
-    const { downloads, inflateLimits } = this.opts
-    const res: Downloaded = downloads
-      ? await downloads.request(request, inflateLimits ? { limits: inflateLimits, name: this.opts.name } : undefined)
-      : await requestBundle(request)
+    })
     this.longPoll = this.opts.polling.longPollingTimeoutSeconds !== undefined && res.longPoll
     const answered = this.now()
     if (res.modified) {
       this.st.lastDownload = answered
-      const revision = await this.opts.activate(res.bytes, 'download', res.inflated)
+      const revision = await this.opts.activate(res.bytes, 'download')
       this.st.revision = revision
       this.st.lastActivation = this.now()
       this.st.restored = false

@@ -4,7 +4,6 @@
 // a callback) and before server/.
 
 export { BundleLoop, type BundleLoopOptions } from './bundle-loop.js'
-export { DownloadThread, DOWNLOAD_WORKER, readDownloaded, type Downloaded, type Inflated } from './download-thread.js'
 export type { BundleStatus } from '../bundle/index.js'
 export { BundlePersistence, type Persisted, type PersistedMeta } from './persist.js'
 export { requestBundle, LONG_POLL_CONTENT_TYPE, type BundleRequest, type BundleResponse } from './http-client.js'

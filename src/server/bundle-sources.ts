@@ -8,18 +8,9 @@
 // in the source's status (health, status reports).
 
 import { readFile } from 'node:fs/promises'
-import { checkBundleSignature, DEFAULT_SIZE_LIMITS, type KeyMap, type SizeLimits } from '../bundle/index.js'
+import { checkBundleSignature, readBundleAsync, DEFAULT_SIZE_LIMITS, type KeyMap } from '../bundle/index.js'
 import type { BundleConfig, Config } from '../config/index.js'
-import {
-  BundleLoop,
-  BundlePersistence,
-  DownloadThread,
-  FileBundleWatcher,
-  readDownloaded,
-  StatusReporter,
-  type BundleStatus,
-  type Inflated,
-} from '../download/index.js'
+import { BundleLoop, BundlePersistence, FileBundleWatcher, StatusReporter, type BundleStatus } from '../download/index.js'
 import type { Engine, LayerSpec } from '../engine/index.js'
 import { MeshgateError } from '../errors/index.js'
 import { instanceLabels } from './context.js'
@@ -48,8 +39,6 @@ export async function startBundleSources(o: {
   product?: { id: string; domain: string }
   /** The instance's labels for status reports (default: instanceLabels of the config and product). */
   labels?: Record<string, string>
-  /** The download thread's entry (tests pass the built one: a TypeScript worker starts slowly). */
-  downloadWorker?: URL
 }): Promise<BundleSources> {
   const { config, engine, log } = o
   const keys = config.keys as KeyMap
@@ -59,13 +48,15 @@ export async function startBundleSources(o: {
   // Set below, once every source exists; the loops tell it about changes.
   let reporter: StatusReporter | undefined
 
-  // One thread for every bundle loop's requests; started on the first (a sidecar with only files never starts it).
-  const downloads = config.bundles.some((b) => b.service) ? new DownloadThread(o.downloadWorker) : undefined
-
   const activator =
     (b: BundleConfig, layer: string) =>
-    async (bytes: Uint8Array, inflated?: Inflated): Promise<string> => {
-      const bundle = await readDownloaded(bytes, b.name, sizeLimits(b), inflated)
+    async (bytes: Uint8Array): Promise<string> => {
+      const limit = b.size_limit_bytes
+      const bundle = await readBundleAsync(
+        bytes,
+        b.name,
+        limit ? { compressed: limit, uncompressed: Math.max(limit * 8, DEFAULT_SIZE_LIMITS.uncompressed) } : DEFAULT_SIZE_LIMITS,
+      )
       if (b.signing || Object.keys(keys).length) {
         await checkBundleSignature(bundle.files ?? [], {
           keys,
@@ -96,8 +87,7 @@ export async function startBundleSources(o: {
         maxBytes: b.size_limit_bytes ?? DEFAULT_SIZE_LIMITS.compressed,
         ...(b.max_age_seconds ? { maxAgeSeconds: b.max_age_seconds } : {}),
         ...(b.persist ? { persistence: new BundlePersistence(config.persistenceDirectory, b.name) } : {}),
-        ...(downloads ? { downloads, inflateLimits: sizeLimits(b) } : {}),
-        activate: (bytes, _origin, inflated) => activate(bytes, inflated),
+        activate: (bytes) => activate(bytes),
         onCheck: (at) => {
           if (b.max_age_seconds) engine.setFreshness(layer, at + b.max_age_seconds * 1000, b.on_max_age ?? 'deny')
           reporter?.changed()
@@ -154,15 +144,8 @@ export async function startBundleSources(o: {
     async close() {
       await reporter?.close()
       await Promise.all([...loops.map((l) => l.close()), ...watchers.map((w) => w.close())])
-      await downloads?.close()
     },
   }
-}
-
-/** A bundle's size limits: `size_limit_bytes` compressed, eight times that (at least the default) inflated. */
-function sizeLimits(b: BundleConfig): SizeLimits {
-  const limit = b.size_limit_bytes
-  return limit ? { compressed: limit, uncompressed: Math.max(limit * 8, DEFAULT_SIZE_LIMITS.uncompressed) } : DEFAULT_SIZE_LIMITS
 }
 
 /** OPA's `services.<s>.credentials.bearer.token`. */

@@ -40,8 +40,6 @@ export interface SidecarOptions {
   watchFiles?: boolean
   /** Extra decision observers (tests; the decision logger and metrics are built from the config). */
   observers?: DecisionObserver[]
-  /** The download thread's entry (tests pass the built one: a TypeScript worker starts slowly). */
-  downloadWorker?: URL
 }
 
 export async function startSidecar(config: Config, opts: SidecarOptions = {}): Promise<Sidecar> {
@@ -106,7 +104,6 @@ export async function startSidecar(config: Config, opts: SidecarOptions = {}): P
       log: app.log,
       labels,
       ...(opts.watchFiles !== undefined ? { watchFiles: opts.watchFiles } : {}),
-      ...(opts.downloadWorker ? { downloadWorker: opts.downloadWorker } : {}),
       ...(product ? { product } : {}),
     })
   } catch (e) {

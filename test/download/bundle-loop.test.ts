@@ -11,12 +11,11 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
-import { DEFAULT_SIZE_LIMITS, writeBundle } from '../../src/bundle/index.js'
+import { writeBundle } from '../../src/bundle/index.js'
 import { compile } from '../../src/compiler.js'
-import { BundleLoop, BundlePersistence, DownloadThread, LONG_POLL_CONTENT_TYPE, readDownloaded, type BundleLoopOptions } from '../../src/download/index.js'
+import { BundleLoop, BundlePersistence, LONG_POLL_CONTENT_TYPE, type BundleLoopOptions } from '../../src/download/index.js'
 import { Engine, globalLayer } from '../../src/engine/index.js'
 import { until } from '../fixtures/wait/until.js'
-import { BUILT_DOWNLOAD_WORKER } from '../fixtures/workers/built.js'
 
 async function globalBundle(revision: string, denyMarketing: boolean): Promise<Buffer> {
   const source = `package global.access\n\nallow if input.subject.role == "analyst"\n${denyMarketing ? '\ndeny contains "marketing" if input.purpose == "marketing"\n' : ''}`
@@ -113,9 +112,7 @@ function setup(t: { teardown(fn: () => unknown): void }, extra: Partial<BundleLo
     polling: { minDelaySeconds: 0.05, maxDelaySeconds: 0.2, longPollingTimeoutSeconds: 5 },
     maxBytes: 1024 * 1024,
     stallMs: 300,
-    // Inflated on the download thread when the loop has one (as a sidecar's), else read here.
-    activate: async (bytes, _origin, inflated) =>
-      (await engine.activate('global', inflated ? await readDownloaded(bytes, 'global', DEFAULT_SIZE_LIMITS, inflated) : bytes)).loaded.revision,
+    activate: async (bytes) => (await engine.activate('global', bytes)).loaded.revision,
     ...extra,
   })
   t.teardown(() => loop.close())
@@ -139,49 +136,38 @@ t.test('downloads, long-polls, and picks up a publish while the request is held'
   t.match(svc.seen[0]?.prefer, /^modes=snapshot;wait=5$/, "OPA's Prefer header")
 })
 
-for (const onThread of [false, true]) {
-  t.test(
-    `every fault keeps the last good bundle and is reported (downloads on ${onThread ? 'the download thread, inflated there' : 'this thread'})`,
-    async (t) => {
-      const svc = await bundleService(t)
-      svc.publish(await globalBundle('good', true), '"good"')
-      let threadOpts: Partial<BundleLoopOptions> = {}
-      if (onThread) {
-        const downloads = new DownloadThread(BUILT_DOWNLOAD_WORKER)
-        t.teardown(() => downloads.close())
-        threadOpts = { downloads, inflateLimits: DEFAULT_SIZE_LIMITS }
-      }
-      const { engine, loop } = setup(t, { url: svc.url, ...threadOpts })
-      await loop.start()
-      t.ok(await until(() => engine.revisions().global === 'good'))
-      const faults: [Fault, RegExp][] = [
-        ['500', /HTTP 500/],
-        ['stall', /stalled|no response/],
-        ['truncated', /bundle|gzip|tar|end/i],
-        ['corrupt', /bundle|gzip|tar|check/i],
-        ['huge', /larger than/],
-      ]
-      let n = 0
-      for (const [fault, why] of faults) {
-        // A new revision, served broken: the loop must refuse it and keep `good`.
-        const bad = await globalBundle(`bad-${++n}`, false)
-        svc.setFault(fault)
-        svc.publish(bad, `"bad-${n}"`)
-        t.ok(await until(() => loop.status().message !== undefined && why.test(loop.status().message!)), `${fault}: reported (${loop.status().message})`)
-        t.equal(engine.revisions().global, 'good', `${fault}: the last good revision serves`)
-        t.equal((await engine.access(marketing)).value.allow, false, `${fault}: no flip to allow`)
-        t.equal((await engine.access(analyst)).value.allow, true, `${fault}: decisions still answer`)
-        const good = await globalBundle('good', true)
-        svc.setFault('none')
-        svc.publish(good, '"good"')
-        t.ok(await until(() => loop.status().code === undefined), `${fault}: recovers`)
-      }
-      await svc.close()
-      t.ok(await until(() => /cannot download/.test(loop.status().message ?? '')), 'service down: reported')
-      t.equal((await engine.access(marketing)).value.allow, false, 'service down: last good bundle serves')
-    },
-  )
-}
+t.test('every fault keeps the last good bundle and is reported', async (t) => {
+  const svc = await bundleService(t)
+  svc.publish(await globalBundle('good', true), '"good"')
+  const { engine, loop } = setup(t, { url: svc.url })
+  await loop.start()
+  t.ok(await until(() => engine.revisions().global === 'good'))
+  const faults: [Fault, RegExp][] = [
+    ['500', /HTTP 500/],
+    ['stall', /stalled|no response/],
+    ['truncated', /bundle|gzip|tar|end/i],
+    ['corrupt', /bundle|gzip|tar|check/i],
+    ['huge', /larger than/],
+  ]
+  let n = 0
+  for (const [fault, why] of faults) {
+    // A new revision, served broken: the loop must refuse it and keep `good`.
+    const bad = await globalBundle(`bad-${++n}`, false)
+    svc.setFault(fault)
+    svc.publish(bad, `"bad-${n}"`)
+    t.ok(await until(() => loop.status().message !== undefined && why.test(loop.status().message!)), `${fault}: reported (${loop.status().message})`)
+    t.equal(engine.revisions().global, 'good', `${fault}: the last good revision serves`)
+    t.equal((await engine.access(marketing)).value.allow, false, `${fault}: no flip to allow`)
+    t.equal((await engine.access(analyst)).value.allow, true, `${fault}: decisions still answer`)
+    const good = await globalBundle('good', true)
+    svc.setFault('none')
+    svc.publish(good, '"good"')
+    t.ok(await until(() => loop.status().code === undefined), `${fault}: recovers`)
+  }
+  await svc.close()
+  t.ok(await until(() => /cannot download/.test(loop.status().message ?? '')), 'service down: reported')
+  t.equal((await engine.access(marketing)).value.allow, false, 'service down: last good bundle serves')
+})
 
 t.test('the last good bundle is persisted and restored while the service is down', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'meshgate-persist-'))

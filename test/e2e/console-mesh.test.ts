@@ -19,7 +19,6 @@ import { startSidecar, type Sidecar } from '../../src/server/index.js'
 import { governance, mint, put, startTestRegistry } from '../fixtures/registry/harness.js'
 import { launchChromium, skipWithoutChromium } from '../fixtures/browser.js'
 import { waitFor } from '../fixtures/wait/until.js'
-import { BUILT_DOWNLOAD_WORKER } from '../fixtures/workers/built.js'
 
 const ARTIFACTS = new URL('../artifacts/', import.meta.url)
 const skip = skipWithoutChromium
@@ -72,7 +71,7 @@ decision_logs:
   reporting: { min_delay_seconds: 0.05, max_delay_seconds: 0.2 }
 `,
     )
-    const sc = await startSidecar(await loadConfig(file), { ...(BUILT_DOWNLOAD_WORKER ? { downloadWorker: BUILT_DOWNLOAD_WORKER } : {}) })
+    const sc = await startSidecar(await loadConfig(file))
     t.teardown(() => sc.close())
     sidecars.push({ sc, ...s })
   }

@@ -28,7 +28,6 @@ import {
   ORDERS_EPS,
 } from '../fixtures/registry/harness.js'
 import { until } from '../fixtures/wait/until.js'
-import { BUILT_DOWNLOAD_WORKER } from '../fixtures/workers/built.js'
 
 const analyst = { subject: { sub: 'ann', roles: ['analyst'] }, port: 'orders-v1', purpose: 'analytics', fields: ['id'] }
 
@@ -63,10 +62,7 @@ bundles:
 }
 
 async function sidecar(t: { teardown(fn: () => unknown): void }, yaml: string): Promise<Sidecar> {
-  const sc = await startSidecar(parseConfig(yaml), {
-    builtinsModule: BUILTINS_MODULE,
-    ...(BUILT_DOWNLOAD_WORKER ? { downloadWorker: BUILT_DOWNLOAD_WORKER } : {}),
-  })
+  const sc = await startSidecar(parseConfig(yaml), { builtinsModule: BUILTINS_MODULE })
   t.teardown(() => sc.close())
   return sc
 }
